@@ -1,0 +1,34 @@
+/**
+ * `deadbolt serve`: opens the store (running migrations), resolves the keys (development keys
+ * in the data directory when none are configured, with a warning), and listens.
+ */
+import type { Config } from "../../config/schema.js";
+import { createDeadbolt } from "../../deadbolt.js";
+import { buildApp } from "../../http/app.js";
+import type { Logger } from "../../platform/logger.js";
+import { createProcessLogger } from "../logger.js";
+
+/** Starts the server; resolves once it listens. Stops cleanly on SIGINT and SIGTERM. */
+export async function serve(config: Config): Promise<void> {
+	const logger = createProcessLogger(config);
+	const deadbolt = await createDeadbolt(config, { logger: logger as unknown as Logger });
+	const app = await buildApp(deadbolt, { loggerInstance: logger });
+	const address = await app.listen({ host: config.http.host, port: config.http.port });
+	const storage = config.storage.databaseUrl === null ? `SQLite in ${config.dataDir}` : "PostgreSQL";
+	logger.info({ event: "server.listening", address, storage, publicUrl: config.http.publicUrl }, `deadbolt is listening at ${address} (dashboard: ${address}/dashboard, storage: ${storage})`);
+	let closing = false;
+	const stop = (signal: string): void => {
+		if (closing) return;
+		closing = true;
+		logger.info({ event: "server.stopping", signal }, "stopping");
+		void app
+			.close()
+			.then(() => deadbolt.close())
+			.then(() => process.exit(0), (error: unknown) => {
+				logger.error({ err: error }, "error while stopping");
+				process.exit(1);
+			});
+	};
+	process.once("SIGINT", () => stop("SIGINT"));
+	process.once("SIGTERM", () => stop("SIGTERM"));
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+/**
+ * The `deadbolt` command. Exit codes: 0 success, 1 failure, 64 usage error, 78 invalid
+ * configuration (BSD sysexits EX_USAGE, EX_CONFIG).
+ */
+import { parseArgs } from "node:util";
+import { loadConfig } from "../config/load.js";
+import { ConfigInvalid } from "../errors.js";
+import { redactConfig } from "./commands/config.js";
+import { migrate } from "./commands/migrate.js";
+import { serve } from "./commands/serve.js";
+
+/** Exit codes of the CLI. */
+export const EXIT = Object.freeze({ OK: 0, FAILURE: 1, USAGE: 64, CONFIG: 78 });
+
+const USAGE = `Usage: deadbolt <command> [options]
+
+Commands:
+  serve      Start the HTTP server (dashboard at /dashboard, JSON API at /api/v1)
+  migrate    Apply database migrations and exit
+  config     Print the effective configuration (secrets redacted)
+  help       Show this help
+
+Options:
+  --config <file>   JSON configuration file (also DEADBOLT_CONFIG_FILE)
+  --port <n>        HTTP port (also DEADBOLT_HTTP_PORT; default 8080)
+  --host <addr>     HTTP bind address (also DEADBOLT_HTTP_HOST; default 127.0.0.1)
+  --data-dir <dir>  SQLite file and development keys (also DEADBOLT_DATA_DIR; default ./data)
+
+Configuration: see docs/config.md. Exit codes: 0 ok, 1 failure, 64 usage, 78 configuration.`;
+
+async function main(argv: string[]): Promise<number> {
+	let parsed;
+	try {
+		parsed = parseArgs({
+			args: argv,
+			allowPositionals: true,
+			strict: true,
+			options: {
+				config: { type: "string" },
+				port: { type: "string" },
+				host: { type: "string" },
+				"data-dir": { type: "string" },
+				help: { type: "boolean", short: "h" },
+			},
+		});
+	} catch (error) {
+		process.stderr.write(`deadbolt: ${(error as Error).message}\n\n${USAGE}\n`);
+		return EXIT.USAGE;
+	}
+	const [command = "help", ...rest] = parsed.positionals;
+	if (parsed.values.help === true || command === "help") {
+		process.stdout.write(`${USAGE}\n`);
+		return EXIT.OK;
+	}
+	if (rest.length > 0 || !["serve", "migrate", "config"].includes(command)) {
+		process.stderr.write(`deadbolt: unknown command "${[command, ...rest].join(" ")}"\n\n${USAGE}\n`);
+		return EXIT.USAGE;
+	}
+	const overrides: Record<string, unknown> = {};
+	if (parsed.values.port !== undefined) {
+		if (!/^\d+$/.test(parsed.values.port)) {
+			process.stderr.write(`deadbolt: --port must be a whole number\n`);
+			return EXIT.USAGE;
+		}
+		overrides["http"] = { port: Number(parsed.values.port) };
+	}
+	if (parsed.values.host !== undefined) overrides["http"] = { ...(overrides["http"] as object), host: parsed.values.host };
+	if (parsed.values["data-dir"] !== undefined) overrides["dataDir"] = parsed.values["data-dir"];
+	try {
+		const config = loadConfig({ env: process.env, ...(parsed.values.config === undefined ? {} : { file: parsed.values.config }), overrides });
+		if (command === "config") {
+			process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+			return EXIT.OK;
+		}
+		if (command === "migrate") {
+			await migrate(config, (line) => process.stdout.write(`${line}\n`));
+			return EXIT.OK;
+		}
+		await serve(config);
+		return -1; // keeps running
+	} catch (error) {
+		if (error instanceof ConfigInvalid) {
+			process.stderr.write(`deadbolt: ${error.message}\n`);
+			return EXIT.CONFIG;
+		}
+		process.stderr.write(`deadbolt: ${(error as Error).message}\n`);
+		const cause = (error as { cause?: unknown }).cause;
+		if (cause instanceof Error) process.stderr.write(`  cause: ${cause.message}\n`);
+		return EXIT.FAILURE;
+	}
+}
+
+const code = await main(process.argv.slice(2));
+if (code >= 0) process.exit(code);

@@ -1,0 +1,65 @@
+/**
+ * Every default of deadbolt's configuration, in one deep-frozen table, each with its unit and
+ * source (DESIGN.md §3.5, rule 8). Secrets have no default: `keys.*` are null here and come from
+ * the environment, or from development keys generated in the data directory.
+ */
+import type { Config } from "./schema.js";
+import { deepFreeze } from "./freeze.js";
+
+/** The defaults. */
+export const DEFAULT_CONFIG: Config = deepFreeze({
+	issuer: "deadbolt", // shown in authenticator apps; Key Uri Format "issuer"
+	dataDir: "./data", // SQLite file and development keys
+	totp: {
+		algorithm: "SHA1", // RFC 6238 §1.2 default; the only one every authenticator app honours (KUF "algorithm")
+		digits: 6, // RFC 4226 §5.3 minimum, what every app shows
+		periodSeconds: 30, // seconds; RFC 6238 §5.2 recommended time step
+		windowSteps: 1, // steps each side; RFC 6238 §5.2 "at most one time step" of network delay
+		keyBytes: 20, // bytes = 160 bits; RFC 4226 §4 R6, RFC 6238 §5.1 (HMAC-SHA-1 output length)
+		enrollmentTtlSeconds: 600, // seconds = 10 minutes to scan and confirm
+	},
+	password: {
+		minLength: 8, // code points; NIST SP 800-63B §5.1.1.2
+		maxLength: 256, // code points; >= 64 (NIST SP 800-63B §5.1.1.2), bounded against hashing DoS (OWASP ASVS 6.2.9)
+		argon2: {
+			memoryKiB: 19_456, // KiB = 19 MiB; OWASP Password Storage Cheat Sheet, Argon2id
+			iterations: 2, // OWASP Password Storage Cheat Sheet, Argon2id
+			parallelism: 1, // OWASP Password Storage Cheat Sheet, Argon2id
+		},
+	},
+	recoveryCodes: {
+		count: 10, // codes per set (GitHub, Better Auth); each 120 bits, see docs/config.md
+	},
+	loginChallenge: {
+		ttlSeconds: 600, // seconds = 10 minutes (Better Auth twoFactorCookieMaxAge, Auth0 mfa_token)
+		maxAttempts: 5, // code attempts per challenge (Better Auth default)
+	},
+	lockout: {
+		maxFailures: 10, // consecutive second-factor failures per account; NIST SP 800-63B §5.2.2 caps at 100
+		windowSeconds: 900, // seconds = 15 minutes in which failures add up
+		durationSeconds: 900, // seconds = 15 minutes locked (Better Auth DEFAULT_ACCOUNT_LOCKOUT_*)
+	},
+	session: {
+		idleTtlSeconds: 604_800, // seconds = 7 days without activity
+		absoluteTtlSeconds: 2_592_000, // seconds = 30 days whatever the activity (NIST SP 800-63B §4.1.3, AAL1)
+		reauthenticationTtlSeconds: 300, // seconds = 5 minutes of "sudo mode" after a password confirmation
+	},
+	storage: {
+		databaseUrl: null, // null: embedded SQLite at <dataDir>/deadbolt.sqlite
+		postgresPoolSize: 10, // connections per process
+	},
+	http: {
+		host: "127.0.0.1", // loopback only until an operator says otherwise
+		port: 8080,
+		publicUrl: null, // null: http://<host>:<port>
+		bodyLimitBytes: 16_384, // bytes = 16 KiB; nothing deadbolt accepts is larger
+		trustedProxies: [], // no X-Forwarded-For is believed by default
+	},
+	keys: {
+		encryptionKey: null, // secret: env DEADBOLT_ENCRYPTION_KEY
+		hmacKey: null, // secret: env DEADBOLT_HMAC_KEY
+	},
+	log: {
+		level: "info",
+	},
+});

@@ -1,0 +1,136 @@
+/**
+ * Loads deadbolt's configuration once, at boot: defaults, then an optional JSON file, then
+ * `DEADBOLT_*` environment variables, then explicit overrides (CLI flags, tests). The result is
+ * validated against one closed schema and deep-frozen (DESIGN.md §3.5, rule 8).
+ */
+import { readFileSync } from "node:fs";
+import { Value } from "@sinclair/typebox/value";
+import { ConfigInvalid } from "../errors.js";
+import { DEFAULT_CONFIG } from "./defaults.js";
+import { deepFreeze } from "./freeze.js";
+import { ConfigSchema, type Config } from "./schema.js";
+
+/** A partial configuration: any subset of {@link Config}, nested. */
+export type ConfigOverrides = { [K in keyof Config]?: Config[K] extends readonly unknown[] ? Config[K] : Config[K] extends object ? Partial<Config[K]> | undefined : Config[K] };
+
+/** What {@link loadConfig} reads. */
+export interface LoadConfigOptions {
+	/** Environment variables (default: none; pass `process.env` to read the process's). */
+	env?: Readonly<Record<string, string | undefined>>;
+	/** Path of a JSON configuration file; `DEADBOLT_CONFIG_FILE` in `env` is used when absent. */
+	file?: string;
+	/** Applied last (CLI flags, tests). */
+	overrides?: unknown;
+}
+
+/** Each environment variable and the config path it sets, with how its text is read. */
+export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; parse: "string" | "integer" | "list" }>> = deepFreeze({
+	DEADBOLT_ISSUER: { path: ["issuer"], parse: "string" },
+	DEADBOLT_DATA_DIR: { path: ["dataDir"], parse: "string" },
+	DEADBOLT_HTTP_HOST: { path: ["http", "host"], parse: "string" },
+	DEADBOLT_HTTP_PORT: { path: ["http", "port"], parse: "integer" },
+	DEADBOLT_PUBLIC_URL: { path: ["http", "publicUrl"], parse: "string" },
+	DEADBOLT_TRUSTED_PROXIES: { path: ["http", "trustedProxies"], parse: "list" },
+	DEADBOLT_DATABASE_URL: { path: ["storage", "databaseUrl"], parse: "string" },
+	DEADBOLT_ENCRYPTION_KEY: { path: ["keys", "encryptionKey"], parse: "string" },
+	DEADBOLT_HMAC_KEY: { path: ["keys", "hmacKey"], parse: "string" },
+	DEADBOLT_LOG_LEVEL: { path: ["log", "level"], parse: "string" },
+} as const);
+
+/** Environment variables deadbolt reads that are not config keys. */
+const OTHER_ENV_VARIABLES = new Set(["DEADBOLT_CONFIG_FILE", "DEADBOLT_TEST_DATABASE_URL"]);
+
+/**
+ * Loads, merges, validates and freezes the configuration.
+ * @returns the frozen {@link Config}
+ * @throws ConfigInvalid listing every problem at once (unknown keys, wrong types, keys of the wrong size, ...)
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+	const issues: string[] = [];
+	const env = options.env ?? {};
+	let merged: unknown = structuredClone(DEFAULT_CONFIG);
+
+	const file = options.file ?? env["DEADBOLT_CONFIG_FILE"];
+	if (file !== undefined && file !== "") {
+		try {
+			merged = mergeDeep(merged, JSON.parse(readFileSync(file, "utf8")));
+		} catch (error) {
+			issues.push(`config file ${file}: ${(error as Error).message}`);
+		}
+	}
+
+	const fromEnv: Record<string, unknown> = {};
+	for (const [name, raw] of Object.entries(env)) {
+		if (!name.startsWith("DEADBOLT_") || raw === undefined) continue;
+		const spec = ENV_VARIABLES[name];
+		if (spec === undefined) {
+			if (!OTHER_ENV_VARIABLES.has(name)) issues.push(`${name}: unknown environment variable (known: ${Object.keys(ENV_VARIABLES).join(", ")})`);
+			continue;
+		}
+		let value: unknown = raw;
+		if (spec.parse === "integer") {
+			value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+			if (typeof value !== "number") issues.push(`${name}: must be a whole number, got "${raw}"`);
+		} else if (spec.parse === "list") {
+			value = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+		} else if (raw === "" && (name === "DEADBOLT_PUBLIC_URL" || name === "DEADBOLT_DATABASE_URL")) {
+			value = null;
+		}
+		setPath(fromEnv, spec.path, value);
+	}
+	merged = mergeDeep(merged, fromEnv);
+	if (options.overrides !== undefined) merged = mergeDeep(merged, options.overrides);
+
+	for (const error of Value.Errors(ConfigSchema, merged)) {
+		const where = error.path === "" ? "(root)" : error.path.slice(1).replaceAll("/", ".");
+		issues.push(`${where}: ${error.message}`);
+	}
+	if (issues.length === 0) {
+		const config = merged as Config;
+		for (const name of ["encryptionKey", "hmacKey"] as const) {
+			const value = config.keys[name];
+			if (value !== null && decodeKey(value) === null) {
+				issues.push(`keys.${name}: must be 32 bytes in base64 (generate one with: openssl rand -base64 32)`);
+			}
+		}
+	}
+	if (issues.length > 0) throw new ConfigInvalid(dedupe(issues));
+	return deepFreeze(merged as Config);
+}
+
+/**
+ * Decodes a 32-byte key given in base64 (standard or URL-safe, padding optional).
+ * @returns the 32 key bytes, or null when the text is not base64 of exactly 32 bytes
+ */
+export function decodeKey(text: string): Uint8Array | null {
+	const trimmed = text.trim();
+	if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return null;
+	const bytes = Buffer.from(trimmed, trimmed.includes("-") || trimmed.includes("_") ? "base64url" : "base64");
+	return bytes.length === 32 ? new Uint8Array(bytes) : null;
+}
+
+function dedupe(list: string[]): string[] {
+	return [...new Set(list)];
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+	let node = target;
+	for (const key of path.slice(0, -1)) {
+		node[key] ??= {};
+		node = node[key] as Record<string, unknown>;
+	}
+	node[path[path.length - 1] as string] = value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+	return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function mergeDeep(base: unknown, extra: unknown): unknown {
+	if (!isPlainObject(base) || !isPlainObject(extra)) return extra === undefined ? base : extra;
+	const out: Record<string, unknown> = { ...base };
+	for (const [key, value] of Object.entries(extra)) {
+		out[key] = key in base ? mergeDeep(base[key], value) : value;
+	}
+	return out;
+}

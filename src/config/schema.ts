@@ -1,0 +1,103 @@
+/**
+ * The TypeBox schema of deadbolt's configuration (DESIGN.md §3.5). Every object is closed
+ * (`additionalProperties: false`): an unknown key is an error, not a silent typo.
+ * Units are in the key names. Defaults and their sources are in `defaults.ts`; every key is
+ * documented in `docs/config.md` (test-enforced).
+ */
+import { Type, type Static } from "@sinclair/typebox";
+
+const closed = { additionalProperties: false } as const;
+const PositiveInt = (min = 1, max = Number.MAX_SAFE_INTEGER) => Type.Integer({ minimum: min, maximum: max });
+
+/** The schema; `Config` is its static type. */
+export const ConfigSchema = Type.Object(
+	{
+		/** Name shown in authenticator apps (the key URI issuer); no colon. */
+		issuer: Type.String({ minLength: 1, maxLength: 64, pattern: "^[^:]+$" }),
+		/** Directory of the SQLite file and the development keys. */
+		dataDir: Type.String({ minLength: 1 }),
+		totp: Type.Object(
+			{
+				algorithm: Type.Union([Type.Literal("SHA1"), Type.Literal("SHA256"), Type.Literal("SHA512")]),
+				digits: PositiveInt(6, 8),
+				periodSeconds: PositiveInt(15, 120),
+				windowSteps: Type.Integer({ minimum: 0, maximum: 2 }),
+				keyBytes: PositiveInt(16, 64),
+				enrollmentTtlSeconds: PositiveInt(60, 86_400),
+			},
+			closed,
+		),
+		password: Type.Object(
+			{
+				minLength: PositiveInt(8, 64),
+				maxLength: PositiveInt(64, 1024),
+				argon2: Type.Object(
+					{
+						memoryKiB: PositiveInt(19_456, 4_194_304),
+						iterations: PositiveInt(1, 100),
+						parallelism: PositiveInt(1, 16),
+					},
+					closed,
+				),
+			},
+			closed,
+		),
+		recoveryCodes: Type.Object({ count: PositiveInt(5, 20) }, closed),
+		loginChallenge: Type.Object({ ttlSeconds: PositiveInt(60, 3_600), maxAttempts: PositiveInt(1, 20) }, closed),
+		lockout: Type.Object(
+			{
+				maxFailures: PositiveInt(3, 50),
+				windowSeconds: PositiveInt(60, 86_400),
+				durationSeconds: PositiveInt(60, 86_400),
+			},
+			closed,
+		),
+		session: Type.Object(
+			{
+				idleTtlSeconds: PositiveInt(60, 31_536_000),
+				absoluteTtlSeconds: PositiveInt(60, 31_536_000),
+				reauthenticationTtlSeconds: PositiveInt(60, 3_600),
+			},
+			closed,
+		),
+		storage: Type.Object(
+			{
+				/** `null`: SQLite at `<dataDir>/deadbolt.sqlite`; a postgres:// URL switches to PostgreSQL. */
+				databaseUrl: Type.Union([Type.Null(), Type.String({ pattern: "^postgres(ql)?://" })]),
+				postgresPoolSize: PositiveInt(1, 100),
+			},
+			closed,
+		),
+		http: Type.Object(
+			{
+				host: Type.String({ minLength: 1 }),
+				port: Type.Integer({ minimum: 0, maximum: 65_535 }),
+				/** The origin users see, e.g. https://auth.example.com; null means http://host:port. */
+				publicUrl: Type.Union([Type.Null(), Type.String({ pattern: "^https?://[^/]+$" })]),
+				bodyLimitBytes: PositiveInt(1_024, 1_048_576),
+				/** Proxies whose X-Forwarded-For is believed (Fastify `trustProxy`): addresses/CIDRs. Empty: none. */
+				trustedProxies: Type.Array(Type.String({ minLength: 1 })),
+			},
+			closed,
+		),
+		keys: Type.Object(
+			{
+				/** 32 bytes, base64: seals TOTP secrets (AES-256-GCM). null: development keys in dataDir. */
+				encryptionKey: Type.Union([Type.Null(), Type.String({ minLength: 1 })]),
+				/** 32 bytes, base64: keys the recovery-code hashes (HMAC-SHA-256). null: development keys. */
+				hmacKey: Type.Union([Type.Null(), Type.String({ minLength: 1 })]),
+			},
+			closed,
+		),
+		log: Type.Object(
+			{
+				level: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l))),
+			},
+			closed,
+		),
+	},
+	closed,
+);
+
+/** deadbolt's configuration, deep-frozen after `loadConfig`. */
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,176 @@
+/**
+ * The dashboard's page shell and the small building blocks every page shares (form fields,
+ * notices, buttons). Everything goes through the escaping `html` tag; there is no inline script
+ * and no `style` attribute anywhere, so the strict CSP (`script-src 'self'; style-src 'self'`)
+ * holds. Scripts only enhance: every flow works as plain forms.
+ */
+import { csrfField } from "./csrf.js";
+import { html, type HtmlValue, type SafeHtml } from "./html.js";
+
+/** Every dashboard URL, in one place (the plugin is registered under `/dashboard`). */
+export const PATHS = Object.freeze({
+	home: "/dashboard",
+	signUp: "/dashboard/sign-up",
+	signIn: "/dashboard/sign-in",
+	signInCode: "/dashboard/sign-in/code",
+	signInRecoveryCode: "/dashboard/sign-in/recovery-code",
+	signOut: "/dashboard/sign-out",
+	security: "/dashboard/settings/security",
+	twoFactorSetup: "/dashboard/settings/security/two-factor/setup",
+	twoFactorConfirm: "/dashboard/settings/security/two-factor/confirm",
+	stylesheet: "/dashboard/assets/dashboard.css",
+	script: "/dashboard/assets/dashboard.js",
+});
+
+/** Which top-level section a page belongs to (highlighted in the navigation). */
+export type Section = "home" | "security";
+
+/** What the shell needs to know about the page. */
+export interface PageOptions {
+	/** The page title (before " · issuer"). */
+	readonly title: string;
+	/** The product name shown in the header and the title (`config.issuer`). */
+	readonly issuer: string;
+	/** The signed-in account's email, or null on the sign-in pages. */
+	readonly email: string | null;
+	/** The CSRF form token; required when signed in (the sign-out button is a form). */
+	readonly csrf: string | null;
+	/** The page content, inside `<main>`. */
+	readonly body: SafeHtml;
+	/** The highlighted navigation entry. */
+	readonly section?: Section;
+	/** A centered, narrow layout (sign-in, sign-up and error pages). */
+	readonly narrow?: boolean;
+	/** The page shows a modal dialog (dims the page behind it until the script upgrades it). */
+	readonly modal?: boolean;
+}
+
+/** The padlock mark of the header (inline SVG: no style attributes, colours from CSS). */
+const LOGO = html`<svg class="brand__mark" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><rect x="3" y="10" width="18" height="12" rx="3" fill="currentColor"/><path d="M7.5 10V7.5a4.5 4.5 0 0 1 9 0V10" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/><circle cx="12" cy="15.4" r="1.7" class="brand__keyhole"/><rect x="11.1" y="16" width="1.8" height="3.2" rx=".9" class="brand__keyhole"/></svg>`;
+
+function navLink(href: string, label: string, current: boolean): SafeHtml {
+	return html`<a class="nav__link" href="${href}"${current ? html` aria-current="page"` : ""}>${label}</a>`;
+}
+
+/** A full HTML document around `options.body`. */
+export function renderPage(options: PageOptions): SafeHtml {
+	const { title, issuer, email, csrf } = options;
+	const signedIn = email !== null;
+	const bodyClasses = [options.modal === true ? "has-modal" : null, options.narrow === true ? "is-narrow" : null].filter((c) => c !== null).join(" ");
+	return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="robots" content="noindex">
+<title>${title} · ${issuer}</title>
+<link rel="stylesheet" href="${PATHS.stylesheet}">
+<script src="${PATHS.script}" defer></script>
+</head>
+<body${bodyClasses === "" ? "" : html` class="${bodyClasses}"`}>
+<a class="skip-link" href="#main">Skip to content</a>
+<header class="site-header">
+	<div class="site-header__inner">
+		<a class="brand" href="${PATHS.home}">${LOGO}<span class="brand__name">${issuer}</span></a>
+		${signedIn &&
+		html`<nav class="nav" aria-label="Main">
+			${navLink(PATHS.home, "Account", options.section === "home")}
+			${navLink(PATHS.security, "Security", options.section === "security")}
+		</nav>
+		<div class="account-menu">
+			<span class="account-menu__email" title="Signed in as ${email}">${email}</span>
+			${csrf !== null &&
+			html`<form method="post" action="${PATHS.signOut}" class="account-menu__form">
+				${csrfField(csrf)}
+				<button type="submit" class="button button--ghost button--small">Sign out</button>
+			</form>`}
+		</div>`}
+	</div>
+</header>
+<main id="main" class="main${options.narrow === true ? " main--narrow" : ""}" tabindex="-1">
+${options.body}
+</main>
+<footer class="site-footer">
+	<p>Secured by <strong>deadbolt</strong> · two-factor authentication with any authenticator app</p>
+</footer>
+</body>
+</html>
+`;
+}
+
+/** The kinds of notice, each with its ARIA role: errors interrupt, the others are polite. */
+export type NoticeKind = "error" | "warning" | "success" | "info";
+
+/** A notice box. Errors use `role="alert"` so screen readers announce them after a POST. */
+export function notice(kind: NoticeKind, content: HtmlValue, id?: string): SafeHtml {
+	const role = kind === "error" ? "alert" : "status";
+	return html`<div class="notice notice--${kind}" role="${role}"${id === undefined ? "" : html` id="${id}"`}>${content}</div>`;
+}
+
+/** A labelled input with an optional hint and error, wired with `aria-describedby`. */
+export interface FieldOptions {
+	readonly id: string;
+	readonly name: string;
+	readonly label: string;
+	readonly type?: "text" | "email" | "password";
+	readonly autocomplete: string;
+	readonly value?: string;
+	readonly hint?: HtmlValue;
+	readonly error?: string | null;
+	readonly inputmode?: "numeric" | "text" | "email";
+	readonly autofocus?: boolean;
+	readonly required?: boolean;
+	readonly minlength?: number;
+	readonly maxlength?: number;
+	readonly pattern?: string;
+	/** Extra classes on the input (e.g. `input--code`). */
+	readonly inputClass?: string;
+	/** For codes: no spell checking, no capitalisation. */
+	readonly plain?: boolean;
+}
+
+/** One form field: label, input, hint, error. */
+export function field(options: FieldOptions): SafeHtml {
+	const { id, name, label } = options;
+	const hintId = `${id}-hint`;
+	const errorId = `${id}-error`;
+	const hasError = options.error !== undefined && options.error !== null && options.error !== "";
+	const describedBy = [options.hint !== undefined ? hintId : null, hasError ? errorId : null].filter((x) => x !== null).join(" ");
+	return html`<div class="field${hasError ? " field--invalid" : ""}">
+	<label class="field__label" for="${id}">${label}</label>
+	${options.hint !== undefined && html`<p class="field__hint" id="${hintId}">${options.hint}</p>`}
+	<input class="input${options.inputClass === undefined ? "" : ` ${options.inputClass}`}" id="${id}" name="${name}" type="${options.type ?? "text"}" autocomplete="${options.autocomplete}"${options.value !== undefined && options.value !== "" ? html` value="${options.value}"` : ""}${options.inputmode !== undefined ? html` inputmode="${options.inputmode}"` : ""}${options.required !== false ? html` required` : ""}${options.minlength !== undefined ? html` minlength="${options.minlength}"` : ""}${options.maxlength !== undefined ? html` maxlength="${options.maxlength}"` : ""}${options.pattern !== undefined ? html` pattern="${options.pattern}"` : ""}${options.plain === true ? html` spellcheck="false" autocapitalize="none" autocorrect="off"` : ""}${options.autofocus === true ? html` autofocus` : ""}${describedBy !== "" ? html` aria-describedby="${describedBy}"` : ""}${hasError ? html` aria-invalid="true"` : ""}>
+	${hasError && html`<p class="field__error" id="${errorId}">${options.error}</p>`}
+</div>`;
+}
+
+/** A POST form to `action` with the CSRF field. */
+export function postForm(action: string, csrf: string, content: SafeHtml, className = "form"): SafeHtml {
+	return html`<form method="post" action="${action}" class="${className}" novalidate>
+	${csrfField(csrf)}
+	${content}
+</form>`;
+}
+
+/** The 6-digit code field used at sign-in and during setup (id `code`). */
+export function codeField(label: string, error: string | null, hint?: HtmlValue): SafeHtml {
+	return field({
+		id: "code",
+		name: "code",
+		label,
+		autocomplete: "one-time-code",
+		inputmode: "numeric",
+		maxlength: 12,
+		error,
+		autofocus: true,
+		plain: true,
+		inputClass: "input--code",
+		...(hint === undefined ? {} : { hint }),
+	});
+}
+
+/** Plural helper: `plural(1, "code")` = "1 code", `plural(3, "code")` = "3 codes". */
+export function plural(count: number, word: string): string {
+	return `${count} ${word}${count === 1 ? "" : "s"}`;
+}

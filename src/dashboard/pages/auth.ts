@@ -1,0 +1,161 @@
+/**
+ * The signed-out pages: sign up, sign in (password step), and the code step with an
+ * authenticator code or a recovery code (the seed article's login: "1. Enter email and
+ * password, 2. Enter the 6-digit authenticator code").
+ */
+import { html, type SafeHtml } from "../html.js";
+import { codeField, field, notice, PATHS, postForm, renderPage } from "../layout.js";
+
+/** What every signed-out page needs. */
+export interface AuthPageContext {
+	readonly issuer: string;
+	readonly csrf: string;
+}
+
+function authCard(title: string, lead: SafeHtml | string, content: SafeHtml, footer?: SafeHtml): SafeHtml {
+	return html`<section class="card card--auth" aria-labelledby="page-title">
+	<h1 class="card__title" id="page-title">${title}</h1>
+	<p class="card__lead">${lead}</p>
+	${content}
+	${footer !== undefined && html`<div class="card__footer">${footer}</div>`}
+</section>`;
+}
+
+/** Sign-up form state. */
+export interface SignUpState {
+	readonly email?: string;
+	readonly emailError?: string | null;
+	readonly passwordErrors?: readonly string[];
+	readonly error?: string | null;
+	readonly minLength: number;
+}
+
+/** `GET/POST /dashboard/sign-up`. */
+export function signUpPage(context: AuthPageContext, state: SignUpState): SafeHtml {
+	const passwordError = state.passwordErrors !== undefined && state.passwordErrors.length > 0 ? state.passwordErrors.join(" ") : null;
+	const form = postForm(
+		PATHS.signUp,
+		context.csrf,
+		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
+		${field({ id: "email", name: "email", label: "Email", type: "email", autocomplete: "email", inputmode: "email", value: state.email ?? "", error: state.emailError ?? null, autofocus: state.email === undefined || state.email === "" || (state.emailError ?? null) !== null, plain: true })}
+		${field({
+			id: "password",
+			name: "password",
+			label: "Password",
+			type: "password",
+			autocomplete: "new-password",
+			hint: `At least ${state.minLength} characters. A long passphrase is easiest to remember; avoid common passwords.`,
+			error: passwordError,
+			autofocus: state.email !== undefined && state.email !== "" && (state.emailError ?? null) === null,
+			minlength: state.minLength,
+		})}
+		<button type="submit" class="button button--primary button--block">Create account</button>`,
+	);
+	return renderPage({
+		title: "Create your account",
+		issuer: context.issuer,
+		email: null,
+		csrf: null,
+		narrow: true,
+		body: authCard("Create your account", html`Get started with ${context.issuer}. You can turn on two-factor authentication right after.`, form, html`Already have an account? <a href="${PATHS.signIn}">Sign in</a>`),
+	});
+}
+
+/** Messages the sign-in page can show after a redirect. */
+export type SignInFlash = "signed-out" | "expired" | null;
+
+/** Sign-in form state. */
+export interface SignInState {
+	readonly email?: string;
+	readonly error?: string | null;
+	readonly flash?: SignInFlash;
+}
+
+/** `GET/POST /dashboard/sign-in` (the password step). */
+export function signInPage(context: AuthPageContext, state: SignInState): SafeHtml {
+	const hasEmail = state.email !== undefined && state.email !== "";
+	const flash =
+		state.flash === "signed-out"
+			? notice("success", "You have signed out.")
+			: state.flash === "expired"
+				? notice("warning", "Your sign-in expired or was cancelled. Enter your email and password again.")
+				: null;
+	const form = postForm(
+		PATHS.signIn,
+		context.csrf,
+		html`${flash}
+		${state.error !== undefined && state.error !== null && notice("error", state.error)}
+		${field({ id: "email", name: "email", label: "Email", type: "email", autocomplete: "email", inputmode: "email", value: state.email ?? "", autofocus: !hasEmail, plain: true })}
+		${field({ id: "password", name: "password", label: "Password", type: "password", autocomplete: "current-password", autofocus: hasEmail })}
+		<button type="submit" class="button button--primary button--block">Sign in</button>`,
+	);
+	return renderPage({
+		title: "Sign in",
+		issuer: context.issuer,
+		email: null,
+		csrf: null,
+		narrow: true,
+		body: authCard(`Sign in to ${context.issuer}`, "Enter your email and password.", form, html`New here? <a href="${PATHS.signUp}">Create an account</a>`),
+	});
+}
+
+/** `GET/POST /dashboard/sign-in/code` (the code step with an authenticator code). */
+export function signInCodePage(context: AuthPageContext, state: { error?: string | null }): SafeHtml {
+	const form = postForm(
+		PATHS.signInCode,
+		context.csrf,
+		html`${codeField("Enter the 6-digit code from your authenticator app", state.error ?? null, html`Open your authenticator app and enter the current code for <strong>${context.issuer}</strong>. Codes change every 30 seconds.`)}
+		<button type="submit" class="button button--primary button--block">Verify</button>`,
+	);
+	return renderPage({
+		title: "Two-factor authentication",
+		issuer: context.issuer,
+		email: null,
+		csrf: null,
+		narrow: true,
+		body: authCard(
+			"Two-factor authentication",
+			"Your password was correct. One more step to prove it's you.",
+			html`<div class="auth-icon" aria-hidden="true">${PHONE_ICON}</div>${form}`,
+			html`<p><a href="${PATHS.signInRecoveryCode}">Use a recovery code instead</a></p>
+			<p class="muted">Not you, or wrong account? <a href="${PATHS.signIn}">Start over</a></p>`,
+		),
+	});
+}
+
+/** `GET/POST /dashboard/sign-in/recovery-code`. */
+export function signInRecoveryCodePage(context: AuthPageContext, state: { error?: string | null }): SafeHtml {
+	const form = postForm(
+		PATHS.signInRecoveryCode,
+		context.csrf,
+		html`${field({
+			id: "recovery-code",
+			name: "code",
+			label: "Recovery code",
+			autocomplete: "one-time-code",
+			hint: "One of the codes you saved when you turned on two-factor authentication, like xxxxxx-xxxxxx-xxxxxx-xxxxxx. Each code works once.",
+			error: state.error ?? null,
+			autofocus: true,
+			plain: true,
+			maxlength: 64,
+			inputClass: "input--mono",
+		})}
+		<button type="submit" class="button button--primary button--block">Sign in with recovery code</button>`,
+	);
+	return renderPage({
+		title: "Use a recovery code",
+		issuer: context.issuer,
+		email: null,
+		csrf: null,
+		narrow: true,
+		body: authCard(
+			"Use a recovery code",
+			"Lost access to your authenticator app? Enter one of your recovery codes.",
+			form,
+			html`<p><a href="${PATHS.signInCode}">Use your authenticator app instead</a></p>
+			<p class="muted">Not you, or wrong account? <a href="${PATHS.signIn}">Start over</a></p>`,
+		),
+	});
+}
+
+const PHONE_ICON = html`<svg viewBox="0 0 24 24" width="40" height="40" focusable="false"><rect x="6" y="2" width="12" height="20" rx="2.5" fill="none" stroke="currentColor" stroke-width="1.8"/><path d="M10 18.5h4" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/><path d="M9 9.5l2 2 4-4" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/></svg>`;

@@ -1,0 +1,74 @@
+/**
+ * The account home (`GET /dashboard`): who is signed in, whether two-factor authentication is
+ * on, the way to Security settings, and after a sign-in with a recovery code, how many are left.
+ */
+import { html, type SafeHtml } from "../html.js";
+import { notice, PATHS, plural, renderPage } from "../layout.js";
+import { statusBadge } from "./security.js";
+
+/** Recovery codes left at or below which the user is warned. */
+export const FEW_RECOVERY_CODES = 3;
+
+/** What the home page shows. */
+export interface HomeState {
+	readonly issuer: string;
+	readonly csrf: string;
+	readonly email: string;
+	/** The account's creation date, formatted for display. */
+	readonly memberSince: string;
+	readonly twoFactorEnabled: boolean;
+	readonly recoveryCodesLeft: number;
+	/** Set right after a sign-in with a recovery code. */
+	readonly signedInWithRecoveryCode: boolean;
+}
+
+/** A notice about recovery codes left after one was used. */
+export function recoveryCodesLeftNotice(left: number): SafeHtml {
+	if (left === 0) {
+		return notice(
+			"warning",
+			html`<strong>You signed in with your last recovery code.</strong> You have no recovery codes left: from now on only your authenticator app can get you into your account.`,
+			"recovery-notice",
+		);
+	}
+	if (left <= FEW_RECOVERY_CODES) {
+		return notice(
+			"warning",
+			html`<strong>You signed in with a recovery code. Only ${plural(left, "recovery code")} left.</strong> Each code works once; keep the rest somewhere safe and make sure your authenticator app works.`,
+			"recovery-notice",
+		);
+	}
+	return notice("info", html`You signed in with a recovery code. That code can't be used again; you have <strong>${plural(left, "recovery code")} left</strong>.`, "recovery-notice");
+}
+
+/** `GET /dashboard` when signed in. */
+export function homePage(state: HomeState): SafeHtml {
+	const body = html`<div class="page-header">
+	<h1 class="page-title">Your account</h1>
+	<p class="page-lead">Signed in as <strong>${state.email}</strong>.</p>
+</div>
+${state.signedInWithRecoveryCode && recoveryCodesLeftNotice(state.recoveryCodesLeft)}
+<div class="grid">
+	<section class="card" aria-labelledby="account-title">
+		<h2 class="card__title" id="account-title">Account</h2>
+		<dl class="facts">
+			<div><dt>Email</dt><dd>${state.email}</dd></div>
+			<div><dt>Member since</dt><dd>${state.memberSince}</dd></div>
+		</dl>
+	</section>
+	<section class="card" aria-labelledby="two-factor-title">
+		<div class="card__heading">
+			<h2 class="card__title" id="two-factor-title">Two-factor authentication</h2>
+			${statusBadge(state.twoFactorEnabled)}
+		</div>
+		${
+			state.twoFactorEnabled
+				? html`<p id="two-factor-status">Two-factor authentication is on. Signing in asks for your password and a code from your authenticator app.</p>
+				<p class="muted">${plural(state.recoveryCodesLeft, "recovery code")} left.</p>`
+				: html`<p id="two-factor-status">Two-factor authentication is off. Add a second lock: even with your password, nobody can sign in without the code from your phone.</p>`
+		}
+		<p><a class="button ${state.twoFactorEnabled ? "button--secondary" : "button--primary"}" href="${PATHS.security}">Security settings</a></p>
+	</section>
+</div>`;
+	return renderPage({ title: "Your account", issuer: state.issuer, email: state.email, csrf: state.csrf, section: "home", body });
+}

@@ -1,0 +1,143 @@
+/**
+ * The composition root (DESIGN.md §3.1): the only module that picks concrete implementations
+ * of everything (store, clock, random source, logger, keys) and binds the use cases to them.
+ * `http/`, `dashboard/` and `cli/` receive the {@link Deadbolt} object and nothing else.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { decodeKey } from "./config/load.js";
+import type { Config } from "./config/schema.js";
+import { ConfigInvalid } from "./errors.js";
+import { systemClock, type Clock } from "./platform/clock.js";
+import { silentLogger, type Logger } from "./platform/logger.js";
+import { nodeRandom, type RandomSource } from "./platform/random.js";
+import * as accounts from "./service/accounts.js";
+import type { ServerKeys, ServiceDeps } from "./service/deps.js";
+import * as login from "./service/login.js";
+import * as recoveryCodes from "./service/recovery-codes.js";
+import * as sessions from "./service/sessions.js";
+import * as enrollment from "./service/totp-enrollment.js";
+import { openPostgresStore } from "./storage/postgres.js";
+import { openSqliteStore } from "./storage/sqlite.js";
+import type { Store } from "./storage/store.js";
+
+/** Replacements for tests and embedding; each defaults to the production choice. */
+export interface DeadboltOverrides {
+	store?: Store;
+	clock?: Clock;
+	random?: RandomSource;
+	logger?: Logger;
+	keys?: ServerKeys;
+}
+
+type Bound<F> = F extends (deps: ServiceDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
+
+/** deadbolt's use cases, bound to one store, clock, random source, logger and key set. */
+export interface Deadbolt {
+	readonly config: Config;
+	readonly logger: Logger;
+	readonly clock: Clock;
+	/** Whether development keys (generated in the data directory) are in use. */
+	readonly usingDevelopmentKeys: boolean;
+	registerAccount: Bound<typeof accounts.registerAccount>;
+	beginLogin: Bound<typeof login.beginLogin>;
+	completeLoginWithTOTP: Bound<typeof login.completeLoginWithTOTP>;
+	completeLoginWithRecoveryCode: Bound<typeof login.completeLoginWithRecoveryCode>;
+	logout: Bound<typeof sessions.logout>;
+	validateSession: Bound<typeof sessions.validateSession>;
+	beginTOTPEnrollment: Bound<typeof enrollment.beginTOTPEnrollment>;
+	confirmTOTPEnrollment: Bound<typeof enrollment.confirmTOTPEnrollment>;
+	getPendingTOTPEnrollment: Bound<typeof enrollment.getPendingTOTPEnrollment>;
+	isTwoFactorEnabled: Bound<typeof enrollment.isTwoFactorEnabled>;
+	countUnusedRecoveryCodes: Bound<typeof recoveryCodes.countUnusedRecoveryCodes>;
+	/** Resolves when the database answers; throws StorageUnavailable when not (for `/readyz`). */
+	ready(): Promise<void>;
+	/** Closes the store. */
+	close(): Promise<void>;
+}
+
+/** The file of development keys inside the data directory. */
+export const DEVELOPMENT_KEYS_FILE = "development-keys.json";
+
+/**
+ * Resolves the server keys: from the config when set (both or neither), otherwise from
+ * `<dataDir>/development-keys.json`, created on first use with file mode 0600 and a warning.
+ * @throws ConfigInvalid when only one key is configured
+ */
+export function resolveKeys(config: Config, random: RandomSource, logger: Logger): { keys: ServerKeys; development: boolean } {
+	const { encryptionKey, hmacKey } = config.keys;
+	if (encryptionKey !== null && hmacKey !== null) {
+		return { keys: { encryptionKey: decodeKey(encryptionKey) as Uint8Array, hmacKey: decodeKey(hmacKey) as Uint8Array }, development: false };
+	}
+	if (encryptionKey !== null || hmacKey !== null) {
+		throw new ConfigInvalid(["keys: set both DEADBOLT_ENCRYPTION_KEY and DEADBOLT_HMAC_KEY, or neither (development keys)"]);
+	}
+	const file = join(config.dataDir, DEVELOPMENT_KEYS_FILE);
+	let created = false;
+	if (!existsSync(file)) {
+		mkdirSync(config.dataDir, { recursive: true });
+		const make = (): string => {
+			const bytes = new Uint8Array(32);
+			random.fill(bytes);
+			return Buffer.from(bytes).toString("base64");
+		};
+		writeFileSync(file, `${JSON.stringify({ encryptionKey: make(), hmacKey: make() }, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+		created = true;
+	}
+	chmodSync(file, 0o600);
+	const stored = JSON.parse(readFileSync(file, "utf8")) as { encryptionKey?: string; hmacKey?: string };
+	const decodedEncryption = decodeKey(stored.encryptionKey ?? "");
+	const decodedHmac = decodeKey(stored.hmacKey ?? "");
+	if (decodedEncryption === null || decodedHmac === null) {
+		throw new ConfigInvalid([`${file}: not a valid development key file (delete it to create a new one; existing 2FA secrets will not open)`]);
+	}
+	logger.warn(
+		{ event: "keys.development", file, created },
+		`Using DEVELOPMENT keys from ${file}${created ? " (just created)" : ""}. For production, set DEADBOLT_ENCRYPTION_KEY and DEADBOLT_HMAC_KEY (each: openssl rand -base64 32) and keep them outside the database.`,
+	);
+	return { keys: { encryptionKey: decodedEncryption, hmacKey: decodedHmac }, development: true };
+}
+
+/**
+ * Opens the store the config names: PostgreSQL when `storage.databaseUrl` is set, otherwise
+ * SQLite at `<dataDir>/deadbolt.sqlite`. Migrations run to the latest.
+ */
+export async function openConfiguredStore(config: Config): Promise<Store> {
+	if (config.storage.databaseUrl !== null) {
+		return openPostgresStore({ connectionString: config.storage.databaseUrl, poolSize: config.storage.postgresPoolSize });
+	}
+	return openSqliteStore({ path: join(config.dataDir, "deadbolt.sqlite") });
+}
+
+/**
+ * Builds deadbolt: opens the store (unless given), resolves the keys, binds the use cases.
+ * @throws ConfigInvalid for key problems; StorageUnavailable when the database cannot be opened
+ */
+export async function createDeadbolt(config: Config, overrides: DeadboltOverrides = {}): Promise<Deadbolt> {
+	const clock = overrides.clock ?? systemClock;
+	const random = overrides.random ?? nodeRandom;
+	const logger = overrides.logger ?? silentLogger;
+	const resolved = overrides.keys === undefined ? resolveKeys(config, random, logger) : { keys: overrides.keys, development: false };
+	const store = overrides.store ?? (await openConfiguredStore(config));
+	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys });
+	const bind = <A extends unknown[], R>(fn: (d: ServiceDeps, ...args: A) => R) => (...args: A): R => fn(deps, ...args);
+	return {
+		config,
+		logger,
+		clock,
+		usingDevelopmentKeys: resolved.development,
+		registerAccount: bind(accounts.registerAccount),
+		beginLogin: bind(login.beginLogin),
+		completeLoginWithTOTP: bind(login.completeLoginWithTOTP),
+		completeLoginWithRecoveryCode: bind(login.completeLoginWithRecoveryCode),
+		logout: bind(sessions.logout),
+		validateSession: bind(sessions.validateSession),
+		beginTOTPEnrollment: bind(enrollment.beginTOTPEnrollment),
+		confirmTOTPEnrollment: bind(enrollment.confirmTOTPEnrollment),
+		getPendingTOTPEnrollment: bind(enrollment.getPendingTOTPEnrollment),
+		isTwoFactorEnabled: bind(enrollment.isTwoFactorEnabled),
+		countUnusedRecoveryCodes: bind(recoveryCodes.countUnusedRecoveryCodes),
+		ready: () => store.ping(),
+		close: () => store.close(),
+	};
+}

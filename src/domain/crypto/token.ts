@@ -1,0 +1,70 @@
+/**
+ * Opaque bearer tokens `<id>.<secret>` for sessions and login challenges (the Lucia session
+ * guide; OWASP ASVS 5.0 7.2.3: >= 128 bits). The id (96 bits) finds the row; the secret
+ * (256 bits) proves possession, and only its SHA-256 is stored, so a database leak yields no
+ * live token. Both parts are base64url without padding.
+ */
+import { createHash } from "node:crypto";
+import type { RandomSource } from "../../platform/random.js";
+import { constantTimeEqual } from "./constant-time.js";
+
+/** Bytes of randomness in a token id. */
+export const TOKEN_ID_BYTES = 12;
+/** Bytes of randomness in a token secret: 256 bits. */
+export const TOKEN_SECRET_BYTES = 32;
+
+/** A token split into its parts. */
+export interface ParsedToken {
+	/** Row id, 16 base64url characters. */
+	readonly id: string;
+	/** Secret, 43 base64url characters. */
+	readonly secret: string;
+}
+
+/** A new token with the hash to store. */
+export interface GeneratedToken extends ParsedToken {
+	/** `<id>.<secret>`: give this to the client, never store it. */
+	readonly token: string;
+	/** SHA-256 of the secret, lower-case hex: store this. */
+	readonly secretHash: string;
+}
+
+/** Generates a fresh token from `random`. */
+export function generateToken(random: RandomSource): GeneratedToken {
+	const id = randomBase64url(random, TOKEN_ID_BYTES);
+	const secret = randomBase64url(random, TOKEN_SECRET_BYTES);
+	return { id, secret, token: `${id}.${secret}`, secretHash: hashTokenSecret(secret) };
+}
+
+/** Generates a random id (96 bits, base64url), for rows that are not tokens. */
+export function generateId(random: RandomSource): string {
+	return randomBase64url(random, TOKEN_ID_BYTES);
+}
+
+const TOKEN_PATTERN = /^([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/;
+
+/**
+ * Splits a token into id and secret.
+ * @returns null when `token` is not of the form `<16 chars>.<43 chars>` in base64url
+ */
+export function parseToken(token: string): ParsedToken | null {
+	const match = TOKEN_PATTERN.exec(token);
+	if (match === null) return null;
+	return { id: match[1] as string, secret: match[2] as string };
+}
+
+/** SHA-256 of a token secret, lower-case hex. */
+export function hashTokenSecret(secret: string): string {
+	return createHash("sha256").update(secret, "utf8").digest("hex");
+}
+
+/** Whether `secret` hashes to `secretHash`, compared in constant time. */
+export function verifyTokenSecret(secret: string, secretHash: string): boolean {
+	return constantTimeEqual(hashTokenSecret(secret), secretHash);
+}
+
+function randomBase64url(random: RandomSource, length: number): string {
+	const bytes = new Uint8Array(length);
+	random.fill(bytes);
+	return Buffer.from(bytes).toString("base64url");
+}

@@ -1,0 +1,247 @@
+/**
+ * deadbolt's errors: one base class, one subclass per stable code (DESIGN.md §3.4, after
+ * panva/jose `src/util/errors.ts`). Messages are safe to show to a user; internal detail goes
+ * to `cause` and to `reason`, which are logged and never sent to the client. HTTP statuses
+ * live in `http/plugins/status-codes.ts`, not here. Every code is documented in
+ * `docs/errors.md` (kept in sync by `test/docs.test.ts`).
+ */
+
+/** Every stable error code deadbolt can answer with. */
+export type DeadboltErrorCode =
+	| "ERR_INVALID_REQUEST"
+	| "ERR_INVALID_CREDENTIALS"
+	| "ERR_INVALID_CODE"
+	| "ERR_CHALLENGE_INVALID"
+	| "ERR_UNAUTHENTICATED"
+	| "ERR_REAUTH_REQUIRED"
+	| "ERR_CSRF_REJECTED"
+	| "ERR_NOT_FOUND"
+	| "ERR_EMAIL_TAKEN"
+	| "ERR_TOTP_ALREADY_ENABLED"
+	| "ERR_TOTP_NOT_ENABLED"
+	| "ERR_ENROLLMENT_INVALID"
+	| "ERR_TOO_MANY_ATTEMPTS"
+	| "ERR_STORAGE_UNAVAILABLE"
+	| "ERR_CONFIG_INVALID";
+
+/** Options every deadbolt error takes. */
+export interface DeadboltErrorOptions {
+	/** The underlying error (driver failure, ...): logged, never sent. */
+	cause?: unknown;
+	/** A precise, machine-readable reason for the log (`"mismatch"`, `"reused"`, ...); never sent. */
+	reason?: string;
+}
+
+/** Base class of every error deadbolt throws on purpose. Branch on `code` or `instanceof`. */
+export abstract class DeadboltError extends Error {
+	/** The stable code of this class. */
+	static code: DeadboltErrorCode;
+	/** The stable code; also on the class as `static code`. */
+	abstract readonly code: DeadboltErrorCode;
+	/** Logged-only detail. */
+	readonly reason: string | undefined;
+
+	constructor(message: string, options: DeadboltErrorOptions = {}) {
+		super(message, options.cause === undefined ? undefined : { cause: options.cause });
+		this.name = new.target.name;
+		this.reason = options.reason;
+	}
+}
+
+/** One problem in a request, as shown to the client (for example a password-policy rule). */
+export interface Violation {
+	/** The request field it concerns, e.g. `"password"`. */
+	field: string;
+	/** A stable machine word, e.g. `"too_short"`. */
+	rule: string;
+	/** A sentence the user understands. */
+	message: string;
+}
+
+/** The request is well-formed JSON but its content is not acceptable. HTTP 400. */
+export class InvalidRequest extends DeadboltError {
+	static override code = "ERR_INVALID_REQUEST" as const;
+	readonly code = "ERR_INVALID_REQUEST" as const;
+	/** What is wrong, field by field (may be empty). */
+	readonly violations: readonly Violation[];
+	constructor(message = "The request is not valid.", violations: readonly Violation[] = [], options?: DeadboltErrorOptions) {
+		super(message, options);
+		this.violations = violations;
+	}
+}
+
+/** Unknown email or wrong password; the two are never told apart. HTTP 401. */
+export class InvalidCredentials extends DeadboltError {
+	static override code = "ERR_INVALID_CREDENTIALS" as const;
+	readonly code = "ERR_INVALID_CREDENTIALS" as const;
+	constructor(message = "The email or password is incorrect.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** A wrong, reused or malformed TOTP or recovery code; `reason` says which, in the log only. HTTP 401. */
+export class InvalidCode extends DeadboltError {
+	static override code = "ERR_INVALID_CODE" as const;
+	readonly code = "ERR_INVALID_CODE" as const;
+	constructor(message = "That code is not valid. Check your authenticator app and try again with the current code.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** The login challenge is unknown, expired, already used or out of attempts. HTTP 401. */
+export class ChallengeInvalid extends DeadboltError {
+	static override code = "ERR_CHALLENGE_INVALID" as const;
+	readonly code = "ERR_CHALLENGE_INVALID" as const;
+	constructor(message = "This sign-in attempt has expired. Please sign in again.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** No session, or an expired or revoked one. HTTP 401. */
+export class Unauthenticated extends DeadboltError {
+	static override code = "ERR_UNAUTHENTICATED" as const;
+	readonly code = "ERR_UNAUTHENTICATED" as const;
+	constructor(message = "You are not signed in.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** A sensitive action needs a recent password (and code) confirmation. HTTP 403. */
+export class ReauthenticationRequired extends DeadboltError {
+	static override code = "ERR_REAUTH_REQUIRED" as const;
+	readonly code = "ERR_REAUTH_REQUIRED" as const;
+	constructor(message = "Please confirm your password to continue.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** A cookie-authenticated unsafe request failed the cross-site request forgery check. HTTP 403. */
+export class CSRFRejected extends DeadboltError {
+	static override code = "ERR_CSRF_REJECTED" as const;
+	readonly code = "ERR_CSRF_REJECTED" as const;
+	constructor(message = "This request did not come from this site. Reload the page and try again.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** No such thing, or it belongs to someone else. HTTP 404. */
+export class NotFound extends DeadboltError {
+	static override code = "ERR_NOT_FOUND" as const;
+	readonly code = "ERR_NOT_FOUND" as const;
+	constructor(message = "Not found.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** Registration with an email that already has an account. HTTP 409. */
+export class EmailTaken extends DeadboltError {
+	static override code = "ERR_EMAIL_TAKEN" as const;
+	readonly code = "ERR_EMAIL_TAKEN" as const;
+	constructor(message = "An account with this email already exists. Sign in instead.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** Enrollment asked for while two-factor authentication is already on. HTTP 409. */
+export class TOTPAlreadyEnabled extends DeadboltError {
+	static override code = "ERR_TOTP_ALREADY_ENABLED" as const;
+	readonly code = "ERR_TOTP_ALREADY_ENABLED" as const;
+	constructor(message = "Two-factor authentication is already on.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** An action that needs two-factor authentication on, while it is off. HTTP 409. */
+export class TOTPNotEnabled extends DeadboltError {
+	static override code = "ERR_TOTP_NOT_ENABLED" as const;
+	readonly code = "ERR_TOTP_NOT_ENABLED" as const;
+	constructor(message = "Two-factor authentication is not on.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** Confirmation without a pending enrollment, or after it expired. HTTP 409. */
+export class EnrollmentInvalid extends DeadboltError {
+	static override code = "ERR_ENROLLMENT_INVALID" as const;
+	readonly code = "ERR_ENROLLMENT_INVALID" as const;
+	constructor(message = "This setup has expired. Start setting up two-factor authentication again.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** Too many failed attempts; try again after `retryAfterSeconds`. HTTP 429 with `Retry-After`. */
+export class TooManyAttempts extends DeadboltError {
+	static override code = "ERR_TOO_MANY_ATTEMPTS" as const;
+	readonly code = "ERR_TOO_MANY_ATTEMPTS" as const;
+	/** Whole seconds until another attempt may succeed, >= 1. */
+	readonly retryAfterSeconds: number;
+	constructor(retryAfterSeconds: number, message?: string, options?: DeadboltErrorOptions) {
+		const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+		super(message ?? `Too many failed attempts. Try again in ${describeSeconds(seconds)}.`, options);
+		this.retryAfterSeconds = seconds;
+	}
+}
+
+/** The database cannot be reached; nothing was changed. HTTP 503. */
+export class StorageUnavailable extends DeadboltError {
+	static override code = "ERR_STORAGE_UNAVAILABLE" as const;
+	readonly code = "ERR_STORAGE_UNAVAILABLE" as const;
+	constructor(message = "The service is temporarily unavailable. Try again shortly.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** The configuration is invalid; thrown at startup only, listing every problem. */
+export class ConfigInvalid extends DeadboltError {
+	static override code = "ERR_CONFIG_INVALID" as const;
+	readonly code = "ERR_CONFIG_INVALID" as const;
+	/** Every problem found, one sentence each. */
+	readonly issues: readonly string[];
+	constructor(issues: readonly string[], options?: DeadboltErrorOptions) {
+		super(`Invalid configuration:\n- ${issues.join("\n- ")}`, options);
+		this.issues = issues;
+	}
+}
+
+/** Every concrete deadbolt error; `switch (error.code)` narrows it. */
+export type AnyDeadboltError =
+	| InvalidRequest
+	| InvalidCredentials
+	| InvalidCode
+	| ChallengeInvalid
+	| Unauthenticated
+	| ReauthenticationRequired
+	| CSRFRejected
+	| NotFound
+	| EmailTaken
+	| TOTPAlreadyEnabled
+	| TOTPNotEnabled
+	| EnrollmentInvalid
+	| TooManyAttempts
+	| StorageUnavailable
+	| ConfigInvalid;
+
+/** Every error class, in code order (used by docs tests and the status table). */
+export const ERROR_CLASSES = Object.freeze([
+	InvalidRequest,
+	InvalidCredentials,
+	InvalidCode,
+	ChallengeInvalid,
+	Unauthenticated,
+	ReauthenticationRequired,
+	CSRFRejected,
+	NotFound,
+	EmailTaken,
+	TOTPAlreadyEnabled,
+	TOTPNotEnabled,
+	EnrollmentInvalid,
+	TooManyAttempts,
+	StorageUnavailable,
+	ConfigInvalid,
+]);
+
+function describeSeconds(seconds: number): string {
+	if (seconds < 90) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+	const minutes = Math.ceil(seconds / 60);
+	return `${minutes} minutes`;
+}

@@ -1,0 +1,75 @@
+/**
+ * Builds deadbolt's HTTP application: the JSON API under `/api/v1`, the dashboard under
+ * `/dashboard`, health checks. It never listens (`cli/commands/serve.ts` does), so every test
+ * uses `app.inject` (DESIGN.md §3.7).
+ */
+import cookie from "@fastify/cookie";
+import formbody from "@fastify/formbody";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Deadbolt } from "../deadbolt.js";
+import { dashboardRoutes } from "../dashboard/routes.js";
+import { StorageUnavailable } from "../errors.js";
+import { cookieSettings, isHttpsDeployment } from "./cookies.js";
+import { createAPICSRFCheck } from "./plugins/csrf.js";
+import { errorHandlerPlugin } from "./plugins/error-handler.js";
+import { securityHeadersPlugin } from "./plugins/security-headers.js";
+import { sessionPlugin } from "./plugins/session.js";
+import { accountRoutes } from "./routes/accounts.js";
+import { loginRoutes } from "./routes/login.js";
+import { sessionRoutes } from "./routes/session.js";
+import { totpRoutes } from "./routes/totp.js";
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+	/** A pino logger (with deadbolt's redaction) for request logs; default: none. */
+	loggerInstance?: FastifyBaseLogger;
+}
+
+/**
+ * Builds the Fastify instance (not listening).
+ * @returns the app; `await app.ready()` or `app.inject(...)` to use it
+ */
+export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+	const { config } = deadbolt;
+	const app = Fastify({
+		...(options.loggerInstance === undefined ? { logger: false } : { loggerInstance: options.loggerInstance }),
+		trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
+		bodyLimit: config.http.bodyLimitBytes,
+		// Strict input: wrong types are errors, not coerced; unknown fields are errors, not dropped.
+		ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+		return503OnClosing: true,
+	}).withTypeProvider<TypeBoxTypeProvider>();
+
+	const cookies = cookieSettings(config);
+	await app.register(cookie);
+	await app.register(formbody, { bodyLimit: config.http.bodyLimitBytes });
+	await app.register(errorHandlerPlugin);
+	await app.register(securityHeadersPlugin, { hsts: isHttpsDeployment(config) });
+	await app.register(sessionPlugin, { deadbolt, cookies });
+
+	app.get("/healthz", async () => ({ status: "ok" }));
+	app.get("/readyz", async (request, reply) => {
+		try {
+			await deadbolt.ready();
+			return { status: "ready" };
+		} catch (error) {
+			request.log.warn({ err: error }, "not ready");
+			return reply.status(503).send({ statusCode: 503, code: StorageUnavailable.code, error: "Service Unavailable", message: "The database cannot be reached." });
+		}
+	});
+	app.get("/", async (_request, reply) => reply.redirect("/dashboard", 302));
+
+	await app.register(
+		async (api) => {
+			api.addHook("onRequest", createAPICSRFCheck(config, cookies));
+			await api.register(accountRoutes, { deadbolt, cookies });
+			await api.register(loginRoutes, { deadbolt, cookies });
+			await api.register(sessionRoutes, { deadbolt, cookies });
+			await api.register(totpRoutes, { deadbolt, cookies });
+		},
+		{ prefix: "/api/v1" },
+	);
+	await app.register(dashboardRoutes, { prefix: "/dashboard", deadbolt, cookies });
+	return app;
+}

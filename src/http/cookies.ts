@@ -1,0 +1,41 @@
+/**
+ * Names and attributes of deadbolt's cookies. All are HttpOnly and SameSite=Lax; Secure and the
+ * `__Host-` prefix whenever the public URL is https (NIST SP 800-63B §7.1.1, OWASP ASVS 3.4).
+ * Plain-http development keeps unprefixed names, since browsers refuse `__Host-` without Secure.
+ */
+import type { CookieSerializeOptions } from "@fastify/cookie";
+import type { Config } from "../config/schema.js";
+
+/** The cookie settings for one deployment. */
+export interface CookieSettings {
+	readonly secure: boolean;
+	/** The session token. */
+	readonly sessionName: string;
+	/** The login challenge token, between the password and the code step. */
+	readonly challengeName: string;
+	/** The dashboard's CSRF form token (double-submit). */
+	readonly csrfName: string;
+	/** Attributes for a cookie that lives `maxAgeSeconds` (undefined: until the browser closes). */
+	options(maxAgeSeconds?: number): CookieSerializeOptions;
+}
+
+/** Whether the deployment is served over https (from `http.publicUrl`). */
+export function isHttpsDeployment(config: Config): boolean {
+	return config.http.publicUrl?.startsWith("https://") ?? false;
+}
+
+/** Derives the cookie settings from the config. */
+export function cookieSettings(config: Config): CookieSettings {
+	const secure = isHttpsDeployment(config);
+	const prefix = secure ? "__Host-" : "";
+	return Object.freeze({
+		secure,
+		sessionName: `${prefix}deadbolt_session`,
+		challengeName: `${prefix}deadbolt_login_challenge`,
+		csrfName: `${prefix}deadbolt_csrf`,
+		options(maxAgeSeconds?: number): CookieSerializeOptions {
+			const base: CookieSerializeOptions = { path: "/", httpOnly: true, sameSite: "lax", secure };
+			return maxAgeSeconds === undefined ? base : { ...base, maxAge: maxAgeSeconds };
+		},
+	});
+}

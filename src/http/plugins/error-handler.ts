@@ -1,0 +1,64 @@
+/**
+ * Turns every error into fastify's body shape `{ statusCode, code, error, message }` with a
+ * stable `code` (DESIGN.md §3.4). deadbolt errors keep their safe message; schema-validation and
+ * other client errors of Fastify become `ERR_INVALID_REQUEST` (413 and 415 keep their status);
+ * anything else is logged in full and answered with a generic 500 (fastify Errors.md, Security
+ * note). The reason of a deadbolt error is logged, never sent.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { STATUS_CODES } from "node:http";
+import { DeadboltError, InvalidRequest, NotFound, TooManyAttempts, type Violation } from "../../errors.js";
+import { STATUS_BY_CODE } from "./status-codes.js";
+
+/** The JSON error body. */
+export interface ErrorBody {
+	statusCode: number;
+	code: string;
+	error: string;
+	message: string;
+	violations?: Violation[];
+	retryAfterSeconds?: number;
+}
+
+/**
+ * Maps any thrown value to a status and body, and logs it at the right level.
+ */
+export function toErrorResponse(error: unknown, request: FastifyRequest): { status: number; body: ErrorBody; retryAfterSeconds?: number } {
+	if (error instanceof DeadboltError) {
+		const status = STATUS_BY_CODE[error.code];
+		const body: ErrorBody = { statusCode: status, code: error.code, error: STATUS_CODES[status] ?? "Error", message: error.message };
+		if (error instanceof InvalidRequest && error.violations.length > 0) body.violations = [...error.violations];
+		const level = status >= 500 ? "error" : "info";
+		request.log[level]({ code: error.code, reason: error.reason, cause: status >= 500 ? error.cause : undefined }, "request refused");
+		if (error instanceof TooManyAttempts) {
+			body.retryAfterSeconds = error.retryAfterSeconds;
+			return { status, body, retryAfterSeconds: error.retryAfterSeconds };
+		}
+		return { status, body };
+	}
+	const fastifyError = error as Partial<FastifyError>;
+	const status = typeof fastifyError.statusCode === "number" ? fastifyError.statusCode : 500;
+	if (status >= 400 && status < 500) {
+		const message = fastifyError.validation !== undefined ? `Invalid request: ${fastifyError.message ?? "bad input"}` : (fastifyError.message ?? "Bad request");
+		request.log.info({ fastifyCode: fastifyError.code }, "invalid request");
+		const code = status === 404 ? NotFound.code : InvalidRequest.code;
+		return { status, body: { statusCode: status, code, error: STATUS_CODES[status] ?? "Error", message } };
+	}
+	request.log.error({ err: error }, "unexpected error");
+	return { status: 500, body: { statusCode: 500, code: "ERR_INTERNAL", error: "Internal Server Error", message: "Something went wrong on our side. Try again later." } };
+}
+
+async function errorHandler(app: FastifyInstance): Promise<void> {
+	app.setErrorHandler((error, request, reply: FastifyReply) => {
+		const { status, body, retryAfterSeconds } = toErrorResponse(error, request);
+		if (retryAfterSeconds !== undefined) void reply.header("retry-after", String(retryAfterSeconds));
+		return reply.status(status).type("application/json; charset=utf-8").send(body);
+	});
+	app.setNotFoundHandler((request, reply) => {
+		return reply.status(404).send({ statusCode: 404, code: "ERR_NOT_FOUND", error: "Not Found", message: `No route ${request.method} ${request.url.split("?")[0]}.` });
+	});
+}
+
+/** The error-handler plugin (not encapsulated: it applies to the whole app). */
+export const errorHandlerPlugin = fp(errorHandler, { name: "deadbolt-error-handler" });

@@ -1,0 +1,120 @@
+/**
+ * Sign-in and sign-out: `POST /api/v1/login` (password step), `/login/totp` and
+ * `/login/recovery-code` (code step, with the login challenge), `POST /api/v1/logout`.
+ */
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { ChallengeInvalid } from "../../errors.js";
+import { toISO } from "../../service/deps.js";
+import { deliverSession, isBrowserRequest } from "../deliver.js";
+import { requestContext } from "../plugins/session.js";
+import { CodeSchema, EmailSchema, ERROR_RESPONSES, NewSessionSchema, PasswordSchema, TokenSchema } from "../schemas.js";
+import type { RouteOptions } from "./context.js";
+
+const closed = { additionalProperties: false } as const;
+
+/** Login routes. */
+export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
+	const absoluteTtlSeconds = deadbolt.config.session.absoluteTtlSeconds;
+
+	/** The challenge token from the body (API clients) or the challenge cookie (browsers). */
+	function challengeTokenOf(request: FastifyRequest, fromBody: string | undefined): string {
+		const token = fromBody ?? request.cookies[cookies.challengeName];
+		if (token === undefined) throw new ChallengeInvalid(undefined, { reason: "missing" });
+		return token;
+	}
+
+	function clearChallengeOnFatal(reply: FastifyReply, error: unknown): void {
+		if (error instanceof ChallengeInvalid) void reply.clearCookie(cookies.challengeName, cookies.options());
+	}
+
+	app.post(
+		"/login",
+		{
+			schema: {
+				body: Type.Object({ email: EmailSchema, password: PasswordSchema }, closed),
+				response: {
+					200: Type.Union([
+						Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema }, closed),
+						Type.Object(
+							{
+								status: Type.Literal("two_factor_required"),
+								challenge: Type.Object(
+									{
+										challengeToken: Type.Optional(Type.String()),
+										methods: Type.Array(Type.String()),
+										expiresAt: Type.String({ format: "date-time" }),
+									},
+									closed,
+								),
+							},
+							closed,
+						),
+					]),
+					...ERROR_RESPONSES,
+				},
+			},
+		},
+		async (request, reply) => {
+			const result = await deadbolt.beginLogin({ email: request.body.email, password: request.body.password }, requestContext(request));
+			if (result.kind === "session") {
+				return { status: "authenticated" as const, session: deliverSession(request, reply, cookies, result.session, absoluteTtlSeconds) };
+			}
+			const { challenge } = result;
+			const view = { methods: [...challenge.methods], expiresAt: toISO(challenge.expiresAt) };
+			if (isBrowserRequest(request)) {
+				void reply.setCookie(cookies.challengeName, challenge.challengeToken, cookies.options(deadbolt.config.loginChallenge.ttlSeconds));
+				return { status: "two_factor_required" as const, challenge: view };
+			}
+			return { status: "two_factor_required" as const, challenge: { ...view, challengeToken: challenge.challengeToken } };
+		},
+	);
+
+	app.post(
+		"/login/totp",
+		{
+			schema: {
+				body: Type.Object({ code: CodeSchema, challengeToken: Type.Optional(TokenSchema), rememberDevice: Type.Optional(Type.Boolean()) }, closed),
+				response: { 200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema }, closed), ...ERROR_RESPONSES },
+			},
+		},
+		async (request, reply) => {
+			try {
+				const session = await deadbolt.completeLoginWithTOTP({ challengeToken: challengeTokenOf(request, request.body.challengeToken), code: request.body.code }, requestContext(request));
+				return { status: "authenticated" as const, session: deliverSession(request, reply, cookies, session, absoluteTtlSeconds) };
+			} catch (error) {
+				clearChallengeOnFatal(reply, error);
+				throw error;
+			}
+		},
+	);
+
+	app.post(
+		"/login/recovery-code",
+		{
+			schema: {
+				body: Type.Object({ code: CodeSchema, challengeToken: Type.Optional(TokenSchema) }, closed),
+				response: {
+					200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, recoveryCodesLeft: Type.Integer() }, closed),
+					...ERROR_RESPONSES,
+				},
+			},
+		},
+		async (request, reply) => {
+			try {
+				const result = await deadbolt.completeLoginWithRecoveryCode({ challengeToken: challengeTokenOf(request, request.body.challengeToken), code: request.body.code }, requestContext(request));
+				return { status: "authenticated" as const, session: deliverSession(request, reply, cookies, result.session, absoluteTtlSeconds), recoveryCodesLeft: result.recoveryCodesLeft };
+			} catch (error) {
+				clearChallengeOnFatal(reply, error);
+				throw error;
+			}
+		},
+	);
+
+	app.post("/logout", { schema: { response: { 204: Type.Null(), ...ERROR_RESPONSES } } }, async (request, reply) => {
+		if (request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
+		void reply.clearCookie(cookies.sessionName, cookies.options());
+		return reply.status(204).send(null);
+	});
+};

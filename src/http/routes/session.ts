@@ -1,0 +1,30 @@
+/** `GET /api/v1/session`: who is signed in, at what assurance level (for integrators' backends too). */
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { toISO } from "../../service/deps.js";
+import { authOf, requireSession } from "../plugins/session.js";
+import { AccountSchema, ERROR_RESPONSES, SessionSchema } from "../schemas.js";
+import type { RouteOptions } from "./context.js";
+
+/** Current-session routes (protected). */
+export const sessionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt }) => {
+	app.addHook("preHandler", requireSession);
+	app.get(
+		"/session",
+		{ schema: { response: { 200: Type.Object({ account: AccountSchema, session: SessionSchema }), ...ERROR_RESPONSES } } },
+		async (request) => {
+			const { account, session } = authOf(request);
+			return {
+				account: { id: account.id, email: account.email, twoFactorEnabled: await deadbolt.isTwoFactorEnabled(account.id) },
+				session: {
+					id: session.id,
+					aal: session.aal,
+					createdAt: toISO(session.createdAt),
+					reauthenticatedAt: toISO(session.reauthenticatedAt),
+					expiresAt: toISO(session.expiresAt),
+					idleExpiresAt: toISO(session.lastActiveAt + deadbolt.config.session.idleTtlSeconds * 1000),
+				},
+			};
+		},
+	);
+};

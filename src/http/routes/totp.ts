@@ -1,0 +1,71 @@
+/**
+ * TOTP enrollment: `POST /api/v1/two-factor/totp/enrollment` (password re-confirmed inline, or
+ * within the re-authentication window) and `POST .../enrollment/confirm` (a code turns 2FA on;
+ * recovery codes are returned once).
+ */
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { toISO } from "../../service/deps.js";
+import { authOf, requireSession } from "../plugins/session.js";
+import { CodeSchema, ERROR_RESPONSES, PasswordSchema } from "../schemas.js";
+import type { RouteOptions } from "./context.js";
+
+const closed = { additionalProperties: false } as const;
+
+/** TOTP routes (protected). */
+export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt }) => {
+	app.addHook("preHandler", requireSession);
+
+	app.post(
+		"/two-factor/totp/enrollment",
+		{
+			schema: {
+				body: Type.Union([Type.Object({ password: Type.Optional(PasswordSchema) }, closed), Type.Null()]),
+				response: {
+					201: Type.Object(
+						{
+							secret: Type.String(),
+							keyUri: Type.String(),
+							qrSvg: Type.String(),
+							algorithm: Type.String(),
+							digits: Type.Integer(),
+							periodSeconds: Type.Integer(),
+							expiresAt: Type.String({ format: "date-time" }),
+						},
+						closed,
+					),
+					...ERROR_RESPONSES,
+				},
+			},
+		},
+		async (request, reply) => {
+			const { account, session } = authOf(request);
+			const password = request.body?.password;
+			const pending = await deadbolt.beginTOTPEnrollment(account, session, password === undefined ? {} : { password });
+			return reply.status(201).send({
+				secret: pending.secret,
+				keyUri: pending.keyURI,
+				qrSvg: pending.qrSvg,
+				algorithm: pending.algorithm,
+				digits: pending.digits,
+				periodSeconds: pending.periodSeconds,
+				expiresAt: toISO(pending.expiresAt),
+			});
+		},
+	);
+
+	app.post(
+		"/two-factor/totp/enrollment/confirm",
+		{
+			schema: {
+				body: Type.Object({ code: CodeSchema }, closed),
+				response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()) }, closed), ...ERROR_RESPONSES },
+			},
+		},
+		async (request) => {
+			const { account, session } = authOf(request);
+			const confirmed = await deadbolt.confirmTOTPEnrollment(account, session, { code: request.body.code });
+			return { recoveryCodes: [...confirmed.recoveryCodes] };
+		},
+	);
+};

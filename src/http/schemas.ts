@@ -1,0 +1,66 @@
+/**
+ * Shared TypeBox schemas of the JSON API. Response schemas are allow-lists: Fastify serializes
+ * only the fields named here, so nothing else (hashes, ciphertexts, other tokens) can leave the
+ * server by accident (DESIGN.md §3.7).
+ */
+import { Type, type Static } from "@sinclair/typebox";
+
+const closed = { additionalProperties: false } as const;
+
+/** The error body (fastify's own shape) with deadbolt's stable code. */
+export const ErrorBodySchema = Type.Object({
+	statusCode: Type.Integer(),
+	code: Type.String(),
+	error: Type.String(),
+	message: Type.String(),
+	violations: Type.Optional(Type.Array(Type.Object({ field: Type.String(), rule: Type.String(), message: Type.String() }))),
+	retryAfterSeconds: Type.Optional(Type.Integer()),
+});
+
+/** Emails: bounded; the service checks the form. */
+export const EmailSchema = Type.String({ minLength: 3, maxLength: 254 });
+/** Passwords: bounded in characters before any hashing (OWASP Authentication CS: cap input length). */
+export const PasswordSchema = Type.String({ minLength: 1, maxLength: 1024 });
+/** A TOTP or recovery code as typed: the service normalizes it. */
+export const CodeSchema = Type.String({ minLength: 1, maxLength: 64 });
+/** A session or challenge token. */
+export const TokenSchema = Type.String({ minLength: 1, maxLength: 128 });
+
+/** A new session, as given to the client. `token` only for API clients (browsers get a cookie). */
+export const NewSessionSchema = Type.Object(
+	{
+		id: Type.String(),
+		token: Type.Optional(Type.String({ description: "`<id>.<secret>`: send as `Authorization: Bearer <token>`. Absent for browsers, which get an HttpOnly cookie." })),
+		aal: Type.Integer(),
+		expiresAt: Type.String({ format: "date-time" }),
+	},
+	closed,
+);
+export type NewSessionView = Static<typeof NewSessionSchema>;
+
+/** An account as its owner sees it. */
+export const AccountSchema = Type.Object({ id: Type.String(), email: Type.String(), twoFactorEnabled: Type.Boolean() }, closed);
+
+/** The current session's facts. */
+export const SessionSchema = Type.Object(
+	{
+		id: Type.String(),
+		aal: Type.Integer(),
+		createdAt: Type.String({ format: "date-time" }),
+		reauthenticatedAt: Type.String({ format: "date-time" }),
+		expiresAt: Type.String({ format: "date-time" }),
+		idleExpiresAt: Type.String({ format: "date-time" }),
+	},
+	closed,
+);
+
+/** Default error responses of every route. */
+export const ERROR_RESPONSES = {
+	400: ErrorBodySchema,
+	401: ErrorBodySchema,
+	403: ErrorBodySchema,
+	404: ErrorBodySchema,
+	409: ErrorBodySchema,
+	429: ErrorBodySchema,
+	503: ErrorBodySchema,
+} as const;

@@ -1,0 +1,129 @@
+/**
+ * Accounts: registration, password checks shared by sign-in and re-authentication.
+ */
+import { EmailTaken, InvalidCredentials, InvalidRequest, type Violation } from "../errors.js";
+import { hashPassword, needsRehash, verifyPassword } from "../domain/password/hash.js";
+import { checkPassword } from "../domain/password/policy.js";
+import { generateId } from "../domain/crypto/token.js";
+import type { AccountRecord } from "../storage/store.js";
+import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
+import { createSession, type NewSession } from "./sessions.js";
+import { assertNotLocked, clearAttempts, recordFailure } from "./throttle.js";
+
+/** Longest email accepted, in characters (RFC 5321 §4.5.3.1.3 path limit). */
+export const EMAIL_MAX_LENGTH = 254;
+
+/** What registration needs. */
+export interface RegisterAccountInput {
+	readonly email: string;
+	/** Plain password; null creates an account without one (operators and integrators only). */
+	readonly password: string | null;
+}
+
+/** A new account and, when it has a password, its first session. */
+export interface RegisteredAccount {
+	readonly account: AccountRecord;
+	readonly session: NewSession | null;
+}
+
+/**
+ * Normalizes an email for storage and lookup: trimmed, lower case.
+ * @returns null when it does not look like an email address
+ */
+export function normalizeEmail(email: string): string | null {
+	const trimmed = email.trim().toLowerCase();
+	if (trimmed.length > EMAIL_MAX_LENGTH || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(trimmed)) return null;
+	return trimmed;
+}
+
+/**
+ * Checks a new password against the policy (NIST SP 800-63B §5.1.1.2).
+ * @throws InvalidRequest with one violation per broken rule
+ */
+export function assertAcceptablePassword(deps: ServiceDeps, password: string, email: string, field = "password"): void {
+	const local = email.split("@")[0] ?? "";
+	const violations = checkPassword(password, deps.config.password, [email, local, deps.config.issuer]);
+	if (violations.length > 0) {
+		const list: Violation[] = violations.map((v) => ({ field, rule: v.rule, message: v.message }));
+		throw new InvalidRequest(list.map((v) => v.message).join(" "), list);
+	}
+}
+
+/**
+ * Creates an account and, when a password is given, signs it in (a session at AAL1).
+ * @throws InvalidRequest for a malformed email or a password the policy refuses
+ * @throws EmailTaken when the email already has an account
+ */
+export async function registerAccount(deps: ServiceDeps, input: RegisterAccountInput, context: RequestContext = NO_CONTEXT): Promise<RegisteredAccount> {
+	const email = normalizeEmail(input.email);
+	if (email === null) {
+		throw new InvalidRequest("Enter a valid email address.", [{ field: "email", rule: "invalid_email", message: "Enter a valid email address." }]);
+	}
+	if (input.password !== null) assertAcceptablePassword(deps, input.password, email);
+	const passwordHash = input.password === null ? null : await hashPassword(input.password, deps.config.password.argon2);
+	const now = deps.clock.now();
+	const account: AccountRecord = { id: generateId(deps.random), email, passwordHash, createdAt: now, updatedAt: now };
+	const result = await deps.store.transaction(async (tx) => {
+		if (!(await tx.accounts.insertAccount(account))) return null;
+		return input.password === null ? { account, session: null } : { account, session: await createSession(deps, tx, account.id, 1, context) };
+	});
+	if (result === null) {
+		deps.logger.info({ event: "account.register_refused", reason: "email_taken" }, "registration refused");
+		throw new EmailTaken();
+	}
+	deps.logger.info({ event: "account.registered", accountId: account.id, ip: context.ipAddress }, "account registered");
+	return result;
+}
+
+const dummyHashes = new Map<string, Promise<string>>();
+
+/** A hash to verify against when the email is unknown, so both cases take the same time (OWASP ASVS 6.3.8). */
+function dummyHash(deps: ServiceDeps): Promise<string> {
+	const { memoryKiB, iterations, parallelism } = deps.config.password.argon2;
+	const key = `${memoryKiB}:${iterations}:${parallelism}`;
+	let hash = dummyHashes.get(key);
+	if (hash === undefined) {
+		hash = hashPassword("deadbolt-dummy-password-for-timing", deps.config.password.argon2);
+		dummyHashes.set(key, hash);
+	}
+	return hash;
+}
+
+/**
+ * Checks an email and password (the first factor), counting failures per account. Unknown
+ * emails run a dummy verification and fail the same way. A hash with old parameters is upgraded.
+ * @returns the account
+ * @throws InvalidCredentials for an unknown email, a wrong password, or an account without a password
+ * @throws TooManyAttempts when the account's password step is locked
+ */
+export async function verifyAccountPassword(deps: ServiceDeps, emailInput: string, password: string): Promise<AccountRecord> {
+	const email = normalizeEmail(emailInput);
+	const account = email === null ? null : await deps.store.accounts.findAccountByEmail(email);
+	if (account === null || account.passwordHash === null) {
+		await verifyPassword(await dummyHash(deps), password);
+		throw new InvalidCredentials(undefined, { reason: account === null ? "unknown_email" : "no_password" });
+	}
+	return confirmPassword(deps, account, password);
+}
+
+/**
+ * Checks the password of a known account (sign-in, re-authentication); a failure counts on the
+ * account's password counter.
+ * @throws InvalidCredentials when wrong or when the account has no password
+ * @throws TooManyAttempts when the account's password step is locked
+ */
+export async function confirmPassword(deps: ServiceDeps, account: AccountRecord, password: string): Promise<AccountRecord> {
+	await assertNotLocked(deps, account.id, "password");
+	if (account.passwordHash === null || !(await verifyPassword(account.passwordHash, password))) {
+		deps.logger.info({ event: "password.failed", accountId: account.id }, "wrong password");
+		await recordFailure(deps, account.id, "password");
+		throw new InvalidCredentials(undefined, { reason: "wrong_password" });
+	}
+	await clearAttempts(deps, account.id, "password");
+	if (needsRehash(account.passwordHash, deps.config.password.argon2)) {
+		const upgraded = await hashPassword(password, deps.config.password.argon2);
+		await deps.store.accounts.updatePasswordHash(account.id, upgraded, deps.clock.now());
+		return { ...account, passwordHash: upgraded };
+	}
+	return account;
+}

@@ -1,0 +1,48 @@
+/**
+ * What every use case receives (DESIGN.md §3.1): the store, time, randomness, the frozen
+ * config, a logger and the server keys. Nothing here is imported at module level by services.
+ */
+import type { Config } from "../config/schema.js";
+import type { Clock, UnixMillis } from "../platform/clock.js";
+import type { Logger } from "../platform/logger.js";
+import type { RandomSource } from "../platform/random.js";
+import type { Store } from "../storage/store.js";
+
+/** The server's secret keys, decoded. Kept outside the database. */
+export interface ServerKeys {
+	/** 32 bytes: seals TOTP secrets (AES-256-GCM). */
+	readonly encryptionKey: Uint8Array;
+	/** 32 bytes: keys the recovery-code hashes (HMAC-SHA-256). */
+	readonly hmacKey: Uint8Array;
+}
+
+/** Dependencies of every use case. */
+export interface ServiceDeps {
+	readonly store: Store;
+	readonly clock: Clock;
+	readonly random: RandomSource;
+	readonly config: Config;
+	readonly logger: Logger;
+	readonly keys: ServerKeys;
+}
+
+/** Where a request came from; stored with sessions and challenges, shown to the user, logged. */
+export interface RequestContext {
+	/** Client IP address as Fastify resolved it (socket address unless a trusted proxy said otherwise). */
+	readonly ipAddress: string | null;
+	/** The User-Agent header, truncated to 512 characters. */
+	readonly userAgent: string | null;
+}
+
+/** A request context with nothing known (CLI, tests). */
+export const NO_CONTEXT: RequestContext = Object.freeze({ ipAddress: null, userAgent: null });
+
+/** Seconds to milliseconds. */
+export function secondsToMillis(seconds: number): number {
+	return seconds * 1000;
+}
+
+/** An ISO-8601 UTC string of an instant, for API answers. */
+export function toISO(at: UnixMillis): string {
+	return new Date(at).toISOString();
+}

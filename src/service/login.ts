@@ -1,0 +1,160 @@
+/**
+ * Sign-in. The password step never creates a session for an account with two-factor
+ * authentication: it returns a login challenge (single use, short-lived, a few attempts) that
+ * grants nothing but the code step. Only the challenge plus a correct TOTP or recovery code
+ * makes a session (STANDARDS X-01, NIST SP 800-63B §7.1, OWASP ASVS 2.3.1). The TOTP step, the
+ * challenge and the recovery code are each consumed by one conditional write, inside the
+ * transaction that creates the session (X-03).
+ */
+import { ChallengeInvalid, InvalidCode } from "../errors.js";
+import { generateToken, parseToken, verifyTokenSecret } from "../domain/crypto/token.js";
+import { normalizeOTPInput } from "../domain/otp/hotp.js";
+import { verifyTOTP } from "../domain/otp/totp.js";
+import { hashRecoveryCode, normalizeRecoveryCode } from "../domain/recovery-codes/recovery-codes.js";
+import type { UnixMillis } from "../platform/clock.js";
+import type { LoginChallengeRecord } from "../storage/store.js";
+import { verifyAccountPassword } from "./accounts.js";
+import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { createSession, type NewSession } from "./sessions.js";
+import { clearAttempts, reserveAttempt } from "./throttle.js";
+import { openTOTPKey, toTOTPOptions } from "./totp-enrollment.js";
+
+/** Second-factor methods a challenge can be completed with. */
+export type SecondFactorMethod = "totp" | "recovery_code";
+
+/** A login challenge as given to the client. */
+export interface IssuedChallenge {
+	/** `<id>.<secret>`: the only thing that lets the client reach the code step. */
+	readonly challengeToken: string;
+	readonly methods: readonly SecondFactorMethod[];
+	readonly expiresAt: UnixMillis;
+}
+
+/** The outcome of the password step. */
+export type BeginLoginResult = { readonly kind: "session"; readonly session: NewSession } | { readonly kind: "challenge"; readonly challenge: IssuedChallenge };
+
+/**
+ * The password step. An account without two-factor authentication is signed in (AAL1); one
+ * with it gets a login challenge and no session.
+ * @throws InvalidCredentials for an unknown email or a wrong password (indistinguishable)
+ * @throws TooManyAttempts when the account's password step is locked
+ */
+export async function beginLogin(deps: ServiceDeps, input: { email: string; password: string }, context: RequestContext = NO_CONTEXT): Promise<BeginLoginResult> {
+	const account = await verifyAccountPassword(deps, input.email, input.password);
+	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id);
+	if (credential === null) {
+		const session = await createSession(deps, deps.store, account.id, 1, context);
+		deps.logger.info({ event: "login.success", accountId: account.id, factors: ["password"], ip: context.ipAddress }, "signed in");
+		return { kind: "session", session };
+	}
+	const now = deps.clock.now();
+	const generated = generateToken(deps.random);
+	const record: LoginChallengeRecord = {
+		id: generated.id,
+		accountId: account.id,
+		secretHash: generated.secretHash,
+		createdAt: now,
+		expiresAt: now + secondsToMillis(deps.config.loginChallenge.ttlSeconds),
+		attempts: 0,
+		maxAttempts: deps.config.loginChallenge.maxAttempts,
+		consumedAt: null,
+		ipAddress: context.ipAddress,
+		userAgent: context.userAgent,
+	};
+	await deps.store.loginChallenges.insertLoginChallenge(record);
+	deps.logger.info({ event: "login.challenge_issued", accountId: account.id, challengeId: record.id, ip: context.ipAddress }, "password accepted; second factor required");
+	return { kind: "challenge", challenge: { challengeToken: generated.token, methods: ["totp", "recovery_code"], expiresAt: record.expiresAt } };
+}
+
+/**
+ * Finds a live challenge by its token and takes one attempt from its budget and one from the
+ * account's second-factor counter (both before the code is checked).
+ * @throws ChallengeInvalid when unknown, wrong secret, consumed, expired or out of attempts
+ * @throws TooManyAttempts when the account's second factor is locked
+ */
+async function takeChallengeAttempt(deps: ServiceDeps, challengeToken: string): Promise<LoginChallengeRecord> {
+	const parsed = parseToken(challengeToken);
+	if (parsed === null) throw new ChallengeInvalid(undefined, { reason: "malformed" });
+	const challenge = await deps.store.loginChallenges.findLoginChallenge(parsed.id);
+	if (challenge === null || !verifyTokenSecret(parsed.secret, challenge.secretHash)) {
+		throw new ChallengeInvalid(undefined, { reason: "unknown" });
+	}
+	const now = deps.clock.now();
+	if (challenge.consumedAt !== null) throw new ChallengeInvalid(undefined, { reason: "consumed" });
+	if (challenge.expiresAt <= now) throw new ChallengeInvalid(undefined, { reason: "expired" });
+	await reserveAttempt(deps, challenge.accountId, "second_factor");
+	if (!(await deps.store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, now))) {
+		throw new ChallengeInvalid(undefined, { reason: "attempts_exhausted" });
+	}
+	return challenge;
+}
+
+function logCodeFailure(deps: ServiceDeps, challenge: LoginChallengeRecord, method: SecondFactorMethod, reason: string, context: RequestContext): void {
+	deps.logger.warn({ event: "login.second_factor_failed", accountId: challenge.accountId, challengeId: challenge.id, method, reason, ip: context.ipAddress }, "second factor rejected");
+}
+
+/**
+ * The code step with a TOTP code. The matched time step is accepted once per account
+ * (compare-and-set), the challenge is consumed once, and the session is created, all in one
+ * transaction.
+ * @throws ChallengeInvalid, InvalidCode (wrong, reused or malformed alike), TooManyAttempts
+ */
+export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<NewSession> {
+	const challenge = await takeChallengeAttempt(deps, input.challengeToken);
+	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
+	if (credential === null) throw new ChallengeInvalid(undefined, { reason: "totp_removed" });
+	const key = openTOTPKey(deps, credential);
+	const step = verifyTOTP(key, normalizeOTPInput(input.code), deps.clock.now(), toTOTPOptions(deps, credential));
+	if (step === null) {
+		logCodeFailure(deps, challenge, "totp", "mismatch", context);
+		throw new InvalidCode(undefined, { reason: "mismatch" });
+	}
+	const session = await deps.store.transaction(async (tx) => {
+		if (!(await tx.totpCredentials.advanceTOTPStep(credential.id, step))) {
+			logCodeFailure(deps, challenge, "totp", "reused", context);
+			throw new InvalidCode(undefined, { reason: "reused" });
+		}
+		if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
+			throw new ChallengeInvalid(undefined, { reason: "consumed" });
+		}
+		return createSession(deps, tx, challenge.accountId, 2, context);
+	});
+	await clearAttempts(deps, challenge.accountId, "second_factor");
+	deps.logger.info({ event: "login.success", accountId: challenge.accountId, factors: ["password", "totp"], ip: context.ipAddress }, "signed in");
+	return session;
+}
+
+/** A session made with a recovery code, and how many unused codes remain. */
+export interface RecoveryCodeLogin {
+	readonly session: NewSession;
+	readonly recoveryCodesLeft: number;
+}
+
+/**
+ * The code step with a recovery code instead of a TOTP code. The code is consumed once, the
+ * challenge once, and the session created, in one transaction.
+ * @throws ChallengeInvalid, InvalidCode (wrong, used or malformed alike), TooManyAttempts
+ */
+export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<RecoveryCodeLogin> {
+	const challenge = await takeChallengeAttempt(deps, input.challengeToken);
+	const normalized = normalizeRecoveryCode(input.code);
+	if (normalized === null) {
+		logCodeFailure(deps, challenge, "recovery_code", "malformed", context);
+		throw new InvalidCode(undefined, { reason: "malformed" });
+	}
+	const codeHash = hashRecoveryCode(deps.keys.hmacKey, normalized);
+	const result = await deps.store.transaction(async (tx) => {
+		if (!(await tx.recoveryCodes.consumeRecoveryCode(challenge.accountId, codeHash, deps.clock.now()))) {
+			logCodeFailure(deps, challenge, "recovery_code", "mismatch_or_used", context);
+			throw new InvalidCode(undefined, { reason: "mismatch_or_used" });
+		}
+		if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
+			throw new ChallengeInvalid(undefined, { reason: "consumed" });
+		}
+		const session = await createSession(deps, tx, challenge.accountId, 2, context);
+		return { session, recoveryCodesLeft: await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId) };
+	});
+	await clearAttempts(deps, challenge.accountId, "second_factor");
+	deps.logger.info({ event: "login.success", accountId: challenge.accountId, factors: ["password", "recovery_code"], recoveryCodesLeft: result.recoveryCodesLeft, ip: context.ipAddress }, "signed in with a recovery code");
+	return result;
+}

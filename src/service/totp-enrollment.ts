@@ -1,0 +1,180 @@
+/**
+ * TOTP enrollment (the seed article's four steps): confirm the password, show the QR code and
+ * the secret key, confirm with a code, then 2FA is on and recovery codes are shown once.
+ * Nothing is enabled until a correct code arrives. The key is sealed at rest with AES-256-GCM
+ * bound to its row (RFC 4226 §7.5, OWASP ASVS 4.0.3 2.8.2), and shown only during enrollment
+ * (NIST SP 800-63B §5.1.4.1: never re-displayed afterwards).
+ */
+import QRCode from "qrcode";
+import { EnrollmentInvalid, InvalidCode, ReauthenticationRequired, TOTPAlreadyEnabled } from "../errors.js";
+import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
+import { generateId } from "../domain/crypto/token.js";
+import { encodeBase32 } from "../domain/encoding/base32.js";
+import { normalizeOTPInput, type OTPAlgorithm } from "../domain/otp/hotp.js";
+import { createKeyURI } from "../domain/otp/key-uri.js";
+import { generateOTPKey } from "../domain/otp/key.js";
+import { verifyTOTP } from "../domain/otp/totp.js";
+import type { UnixMillis } from "../platform/clock.js";
+import type { AccountRecord, SessionRecord, TOTPCredentialRecord } from "../storage/store.js";
+import { confirmPassword } from "./accounts.js";
+import { secondsToMillis, type ServiceDeps } from "./deps.js";
+import { issueRecoveryCodes } from "./recovery-codes.js";
+import { isRecentlyReauthenticated } from "./sessions.js";
+
+/** What the user needs to add deadbolt to an authenticator app. */
+export interface PendingEnrollment {
+	/** The key in base32 without padding, for manual entry. */
+	readonly secret: string;
+	/** The same key in groups of four characters (`ABCD EFGH ...`), as shown to people. */
+	readonly secretGroups: string;
+	/** `otpauth://totp/Issuer:email?secret=...&issuer=...` (Google Key Uri Format). */
+	readonly keyURI: string;
+	/** The key URI as a QR code, an SVG document (rendered by `qrcode`). */
+	readonly qrSvg: string;
+	readonly algorithm: OTPAlgorithm;
+	readonly digits: number;
+	readonly periodSeconds: number;
+	/** After this, confirmation is refused and setup starts again. */
+	readonly expiresAt: UnixMillis;
+}
+
+/** The row-binding of a sealed TOTP key (the AAD). */
+function keyAAD(credential: Pick<TOTPCredentialRecord, "id" | "accountId">): string {
+	return `deadbolt:totp_credential:${credential.id}:${credential.accountId}`;
+}
+
+/**
+ * Opens a credential's sealed key.
+ * @throws Error when it does not open (wrong server key, or the row was tampered with): a 500, logged
+ */
+export function openTOTPKey(deps: ServiceDeps, credential: TOTPCredentialRecord): Uint8Array {
+	const key = openSecret(deps.keys.encryptionKey, credential.secretCiphertext, keyAAD(credential));
+	if (key === null) throw new Error(`TOTP key of credential ${credential.id} does not open: wrong DEADBOLT_ENCRYPTION_KEY or tampered row`);
+	return key;
+}
+
+/** The verification options of a credential, with the configured drift window. */
+export function toTOTPOptions(deps: ServiceDeps, credential: TOTPCredentialRecord): { periodSeconds: number; digits: number; algorithm: OTPAlgorithm; windowSteps: number } {
+	return {
+		periodSeconds: credential.periodSeconds,
+		digits: credential.digits,
+		algorithm: credential.algorithm as OTPAlgorithm,
+		windowSteps: deps.config.totp.windowSteps,
+	};
+}
+
+/**
+ * Proves a recent re-authentication: with `password`, checks it now and records it on the
+ * session; without, the session must have proved a factor within the re-authentication window.
+ * @throws ReauthenticationRequired, InvalidCredentials, TooManyAttempts
+ */
+export async function requireReauthentication(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, password: string | undefined): Promise<void> {
+	if (password === undefined) {
+		if (!isRecentlyReauthenticated(deps, session)) throw new ReauthenticationRequired();
+		return;
+	}
+	await confirmPassword(deps, account, password);
+	await deps.store.sessions.markSessionReauthenticated(session.id, deps.clock.now());
+}
+
+/**
+ * Step 1-2 of setup: after the password is confirmed, creates a pending TOTP credential (a new
+ * random key; any earlier pending one is replaced) and returns what the authenticator needs.
+ * @throws TOTPAlreadyEnabled, ReauthenticationRequired, InvalidCredentials, TooManyAttempts
+ */
+export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { password?: string }): Promise<PendingEnrollment> {
+	if ((await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
+	await requireReauthentication(deps, account, session, input.password);
+	const { totp } = deps.config;
+	const now = deps.clock.now();
+	const key = generateOTPKey(deps.random, totp.keyBytes);
+	const id = generateId(deps.random);
+	const expiresAt = now + secondsToMillis(totp.enrollmentTtlSeconds);
+	const record: TOTPCredentialRecord = {
+		id,
+		accountId: account.id,
+		secretCiphertext: sealSecret(deps.keys.encryptionKey, key, keyAAD({ id, accountId: account.id }), deps.random),
+		algorithm: totp.algorithm,
+		digits: totp.digits,
+		periodSeconds: totp.periodSeconds,
+		createdAt: now,
+		confirmedAt: null,
+		expiresAt,
+		lastUsedStep: -1,
+	};
+	await deps.store.totpCredentials.replacePendingTOTPCredential(record);
+	deps.logger.info({ event: "totp.enrollment_started", accountId: account.id, credentialId: id }, "two-factor setup started");
+	return describeEnrollment(deps, account, record, key);
+}
+
+async function describeEnrollment(deps: ServiceDeps, account: AccountRecord, credential: TOTPCredentialRecord, key: Uint8Array): Promise<PendingEnrollment> {
+	const algorithm = credential.algorithm as OTPAlgorithm;
+	const secret = encodeBase32(key);
+	const keyURI = createKeyURI({ type: "totp", issuer: deps.config.issuer, accountName: account.email, secret: key, algorithm, digits: credential.digits, periodSeconds: credential.periodSeconds });
+	const qrSvg = await QRCode.toString(keyURI, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
+	return {
+		secret,
+		secretGroups: secret.match(/.{1,4}/g)!.join(" "),
+		keyURI,
+		qrSvg,
+		algorithm,
+		digits: credential.digits,
+		periodSeconds: credential.periodSeconds,
+		expiresAt: credential.expiresAt ?? 0,
+	};
+}
+
+/**
+ * The enrollment in progress (not yet confirmed and not expired), shown again, for example after
+ * a wrong code on the setup page. Confirmed keys are never shown again (NIST SP 800-63B §5.1.4.1).
+ * @returns null when there is none
+ */
+export async function getPendingTOTPEnrollment(deps: ServiceDeps, account: AccountRecord): Promise<PendingEnrollment | null> {
+	const pending = await deps.store.totpCredentials.findPendingTOTPCredential(account.id);
+	if (pending === null || pending.expiresAt === null || pending.expiresAt <= deps.clock.now()) return null;
+	return describeEnrollment(deps, account, pending, openTOTPKey(deps, pending));
+}
+
+/** Two-factor authentication just turned on. */
+export interface ConfirmedEnrollment {
+	/** Shown once; only their keyed hashes are stored. */
+	readonly recoveryCodes: readonly string[];
+	/** How many other sessions of the account were ended (they were made with the password alone). */
+	readonly otherSessionsRevoked: number;
+}
+
+/**
+ * Step 3-4 of setup: a correct code confirms the pending credential. The matched step counts as
+ * used (the same code cannot then sign in), a fresh set of recovery codes is issued, and the
+ * account's other sessions end. All in one transaction.
+ * @throws EnrollmentInvalid (no pending setup, or expired), InvalidCode, TOTPAlreadyEnabled
+ */
+export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string }): Promise<ConfirmedEnrollment> {
+	if ((await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
+	const pending = await deps.store.totpCredentials.findPendingTOTPCredential(account.id);
+	const now = deps.clock.now();
+	if (pending === null || pending.expiresAt === null || pending.expiresAt <= now) {
+		throw new EnrollmentInvalid(undefined, { reason: pending === null ? "none" : "expired" });
+	}
+	const key = openTOTPKey(deps, pending);
+	const step = verifyTOTP(key, normalizeOTPInput(input.code), now, toTOTPOptions(deps, pending));
+	if (step === null) {
+		deps.logger.info({ event: "totp.enrollment_code_failed", accountId: account.id, reason: "mismatch" }, "setup code rejected");
+		throw new InvalidCode(undefined, { reason: "mismatch" });
+	}
+	const result = await deps.store.transaction(async (tx) => {
+		if (!(await tx.totpCredentials.confirmTOTPCredential(pending.id, step, deps.clock.now()))) {
+			throw new EnrollmentInvalid(undefined, { reason: "lost_race" });
+		}
+		const recoveryCodes = await issueRecoveryCodes(deps, tx, account.id);
+		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(account.id, deps.clock.now(), session.id);
+		return { recoveryCodes, otherSessionsRevoked };
+	});
+	deps.logger.info({ event: "totp.enabled", accountId: account.id, credentialId: pending.id, otherSessionsRevoked: result.otherSessionsRevoked }, "two-factor authentication enabled");
+	return result;
+}
+
+/** Whether the account has a confirmed TOTP credential. */
+export async function isTwoFactorEnabled(deps: ServiceDeps, accountId: string): Promise<boolean> {
+	return (await deps.store.totpCredentials.findConfirmedTOTPCredential(accountId)) !== null;
+}

@@ -1,0 +1,118 @@
+/**
+ * The Kysely view of deadbolt's schema (DESIGN.md §3.3, §3.6): one interface per table,
+ * singular snake_case table names, snake_case columns. This type never leaves `storage/kysely/`
+ * and the openers; `service/` sees only the records of `storage/store.ts`.
+ *
+ * Column conventions:
+ * - instants are integer epoch milliseconds in columns named `*_at` (`integer` in SQLite,
+ *   `bigint` in PostgreSQL, where the opener parses int8 to `number`);
+ * - state is a nullable instant (`confirmed_at`, `used_at`, `revoked_at`, `consumed_at`),
+ *   never a boolean;
+ * - bytes are `blob` (SQLite) / `bytea` (PostgreSQL); both drivers return a `Buffer`.
+ *
+ * The tables are created by `migrations/0001-initial.ts`; keep the two in step.
+ */
+
+/** An epoch-millisecond instant as stored (`integer` / `bigint`), always UTC. */
+export type EpochMsColumn = number;
+
+/** Table `account`: one row per account; `email` is unique. */
+export interface AccountTable {
+	/** Primary key, an opaque id chosen by `service/`. */
+	id: string;
+	/** Normalized email (trimmed, lower case); unique. */
+	email: string;
+	/** argon2id PHC string; null for an account without a password. */
+	password_hash: string | null;
+	created_at: EpochMsColumn;
+	updated_at: EpochMsColumn;
+}
+
+/** Table `totp_credential`: pending (`confirmed_at` null) or confirmed TOTP credentials. */
+export interface TOTPCredentialTable {
+	id: string;
+	/** References `account.id`, ON DELETE CASCADE. */
+	account_id: string;
+	/** The sealed key (AES-256-GCM by `service/`); opaque bytes here. */
+	secret_ciphertext: Uint8Array;
+	/** `"SHA1"`, `"SHA256"` or `"SHA512"`. */
+	algorithm: string;
+	/** Code length, 6 to 8. */
+	digits: number;
+	/** Time step length in seconds. */
+	period_seconds: number;
+	created_at: EpochMsColumn;
+	confirmed_at: EpochMsColumn | null;
+	/** When a pending enrollment lapses; null once confirmed. */
+	expires_at: EpochMsColumn | null;
+	/** Last accepted RFC 6238 time step T; -1 when none. */
+	last_used_step: number;
+}
+
+/** Table `recovery_code`: one row per code, stored as a keyed hash. */
+export interface RecoveryCodeTable {
+	id: string;
+	/** References `account.id`, ON DELETE CASCADE. */
+	account_id: string;
+	/** HMAC-SHA-256 of the normalized code, lower-case hex. */
+	code_hash: string;
+	created_at: EpochMsColumn;
+	used_at: EpochMsColumn | null;
+}
+
+/** Table `session`: signed-in sessions; only a hash of the token secret is kept. */
+export interface SessionTable {
+	id: string;
+	/** References `account.id`, ON DELETE CASCADE. */
+	account_id: string;
+	/** SHA-256 of the token secret, lower-case hex. */
+	secret_hash: string;
+	/** Authenticator assurance level: 1 or 2. */
+	aal: number;
+	created_at: EpochMsColumn;
+	last_active_at: EpochMsColumn;
+	/** Absolute end of the session. */
+	expires_at: EpochMsColumn;
+	reauthenticated_at: EpochMsColumn;
+	revoked_at: EpochMsColumn | null;
+	ip_address: string | null;
+	user_agent: string | null;
+}
+
+/** Table `login_challenge`: the state between the password step and the second factor. */
+export interface LoginChallengeTable {
+	id: string;
+	/** References `account.id`, ON DELETE CASCADE. */
+	account_id: string;
+	/** SHA-256 of the challenge token secret, lower-case hex. */
+	secret_hash: string;
+	created_at: EpochMsColumn;
+	expires_at: EpochMsColumn;
+	/** Code attempts reserved so far. */
+	attempts: number;
+	max_attempts: number;
+	consumed_at: EpochMsColumn | null;
+	ip_address: string | null;
+	user_agent: string | null;
+}
+
+/** Table `auth_failure`: one failure counter per (account, kind); that pair is the primary key. */
+export interface AuthFailureTable {
+	/** References `account.id`, ON DELETE CASCADE. */
+	account_id: string;
+	/** `"password"` or `"second_factor"` (checked by the schema). */
+	kind: string;
+	failure_count: number;
+	last_failure_at: EpochMsColumn;
+	locked_until: EpochMsColumn | null;
+}
+
+/** Every table of deadbolt's schema, for `Kysely<Database>`. */
+export interface Database {
+	account: AccountTable;
+	totp_credential: TOTPCredentialTable;
+	recovery_code: RecoveryCodeTable;
+	session: SessionTable;
+	login_challenge: LoginChallengeTable;
+	auth_failure: AuthFailureTable;
+}

@@ -1,0 +1,12 @@
+/**
+ * Every migration of deadbolt's schema, as a static map (no filesystem provider, so a bundle
+ * or a `dist/` copy carries them). Names sort lexically in the order they run; a released
+ * entry never changes, new ones are appended (`0002-...`).
+ */
+import type { Migration } from "kysely/migration";
+import { initialMigration } from "./0001-initial.js";
+
+/** Migration name -> migration, in lexical (= execution) order. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
+	"0001-initial": initialMigration,
+});

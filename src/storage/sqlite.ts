@@ -1,0 +1,117 @@
+/**
+ * The embedded backend: SQLite through better-sqlite3 (pinned to 12.x; 13.x crashes on Node 20).
+ * Everything SQLite-specific lives here (DESIGN.md §3.6): the driver and its pragmas. The
+ * queries are the shared ones of `kysely/kysely-store.ts`.
+ *
+ * better-sqlite3 is synchronous and Kysely's SQLite dialect serializes every query on its one
+ * connection, so within one process conditional writes never interleave; `busy_timeout`
+ * covers other processes (for example `deadbolt` CLI commands) writing the same file.
+ *
+ * Two departures from Kysely's stock SQLite dialect, both for several processes sharing one
+ * file (see {@link DeadboltSqliteDialect}): transactions start with `BEGIN IMMEDIATE`, and
+ * migrations run inside a transaction (SQLite has transactional DDL; Kysely's adapter
+ * conservatively says it has not, and its SQLite migration lock is a no-op).
+ */
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import SQLiteDatabase from "better-sqlite3";
+import { CompiledQuery, Kysely, SqliteAdapter, SqliteDialect, SqliteDriver } from "kysely";
+import type { DatabaseConnection, DialectAdapter, Driver, SqliteDialectConfig } from "kysely";
+import { StorageUnavailable } from "../errors.js";
+import type { Database } from "./kysely/database.js";
+import { createKyselyStore } from "./kysely/kysely-store.js";
+import { migrateToLatest } from "./kysely/migrate.js";
+import type { Store } from "./store.js";
+
+/** Options of {@link openSqliteStore}. */
+export interface SqliteStoreOptions {
+	/**
+	 * The database file; its parent directory is created when missing. `":memory:"` opens a
+	 * private in-memory database that lives until `close()` (tests).
+	 */
+	readonly path: string;
+}
+
+/** How long a write waits for another process's lock before failing, in milliseconds. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens (creating when missing) a SQLite database, sets its pragmas (`journal_mode=WAL` for
+ * files, `foreign_keys=ON`, `busy_timeout=5000`, `synchronous=NORMAL`), and migrates it to the
+ * latest schema.
+ * @throws StorageUnavailable when the file cannot be opened or a migration fails (`cause`
+ *   holds the driver or migration error).
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+	const inMemory = options.path === ":memory:" || options.path === "";
+	let database: SQLiteDatabase.Database;
+	try {
+		if (!inMemory) await mkdir(dirname(options.path), { recursive: true });
+		database = new SQLiteDatabase(options.path);
+	} catch (error) {
+		throw new StorageUnavailable(undefined, { cause: error, reason: "sqlite_open_failed" });
+	}
+	try {
+		// WAL lets readers run beside a writer; an in-memory database has no journal file.
+		if (!inMemory) database.pragma("journal_mode = WAL");
+		database.pragma("foreign_keys = ON");
+		database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+		// NORMAL is durable in WAL mode except for the last transactions on power loss.
+		database.pragma("synchronous = NORMAL");
+	} catch (error) {
+		database.close();
+		throw new StorageUnavailable(undefined, { cause: error, reason: "sqlite_pragma_failed" });
+	}
+
+	const db = new Kysely<Database>({ dialect: new DeadboltSqliteDialect({ database }) });
+	const migration = await migrateToLatest(db);
+	if (migration.error !== undefined) {
+		await db.destroy();
+		throw new StorageUnavailable("The database could not be migrated to the latest schema.", {
+			cause: migration.error,
+			reason: "migration_failed",
+		});
+	}
+	return createKyselyStore(db, "sqlite");
+}
+
+/**
+ * Kysely's SQLite dialect with two changes for a file shared by several processes (a server
+ * and `deadbolt migrate`, say):
+ * - transactions begin with `BEGIN IMMEDIATE`, taking the write lock up front (waiting up to
+ *   `busy_timeout`), instead of a deferred `BEGIN` that fails with `SQLITE_BUSY` when another
+ *   process wrote between its first read and its first write;
+ * - the adapter reports transactional DDL, so Kysely's migrator runs each migration run in one
+ *   transaction: a failed migration leaves no half-built schema, and a second process waits for
+ *   the first and then finds nothing to do (Kysely's SQLite migration lock is a no-op).
+ */
+class DeadboltSqliteDialect extends SqliteDialect {
+	readonly #config: SqliteDialectConfig;
+
+	constructor(config: SqliteDialectConfig) {
+		super(config);
+		this.#config = config;
+	}
+
+	override createDriver(): Driver {
+		return new ImmediateTransactionSqliteDriver(this.#config);
+	}
+
+	override createAdapter(): DialectAdapter {
+		return new TransactionalDdlSqliteAdapter();
+	}
+}
+
+/** Kysely's SQLite driver, beginning every transaction with `BEGIN IMMEDIATE`. */
+class ImmediateTransactionSqliteDriver extends SqliteDriver {
+	override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+		await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+	}
+}
+
+/** Kysely's SQLite adapter, admitting that SQLite runs DDL inside transactions. */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+	override get supportsTransactionalDdl(): boolean {
+		return true;
+	}
+}

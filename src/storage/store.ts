@@ -1,0 +1,220 @@
+/**
+ * The storage contract: every backend (SQLite, PostgreSQL) implements {@link Store} and passes
+ * the one suite in `test/storage/store-contract.ts` (DESIGN.md §3.6). No driver or Kysely type
+ * appears here. Backends store opaque strings and bytes: encryption and hashing happen in
+ * `service/`. Every single-use or counter operation is ONE conditional write whose affected-row
+ * count decides the winner, and returns `boolean` ("did this call win?").
+ *
+ * All instants are epoch milliseconds (`UnixMillis`). A driver failure is thrown as
+ * `StorageUnavailable` (from `errors.ts`), with the driver error as `cause`.
+ */
+import type { UnixMillis } from "../platform/clock.js";
+
+/** An account. `email` is stored normalized (trimmed, lower case). */
+export interface AccountRecord {
+	readonly id: string;
+	readonly email: string;
+	/** argon2id PHC string, or null for an account without a password (created by an operator). */
+	readonly passwordHash: string | null;
+	readonly createdAt: UnixMillis;
+	readonly updatedAt: UnixMillis;
+}
+
+/** A TOTP credential: pending (confirmedAt null, expiresAt set) or confirmed (confirmedAt set). */
+export interface TOTPCredentialRecord {
+	readonly id: string;
+	readonly accountId: string;
+	/** The key, sealed by `service/` (AES-256-GCM, bound to this row's id). */
+	readonly secretCiphertext: Uint8Array;
+	/** `"SHA1"`, `"SHA256"` or `"SHA512"`. */
+	readonly algorithm: string;
+	readonly digits: number;
+	readonly periodSeconds: number;
+	readonly createdAt: UnixMillis;
+	readonly confirmedAt: UnixMillis | null;
+	/** When a pending enrollment lapses; null once confirmed. */
+	readonly expiresAt: UnixMillis | null;
+	/** The last accepted time step (RFC 6238 T); -1 when none. A step is accepted once (T-07). */
+	readonly lastUsedStep: number;
+}
+
+/** One recovery code, stored only as a keyed hash. */
+export interface RecoveryCodeRecord {
+	readonly id: string;
+	readonly accountId: string;
+	/** HMAC-SHA-256 of the normalized code under the server key, lower-case hex. */
+	readonly codeHash: string;
+	readonly createdAt: UnixMillis;
+	readonly usedAt: UnixMillis | null;
+}
+
+/** A session. Only a hash of its secret is kept. */
+export interface SessionRecord {
+	readonly id: string;
+	readonly accountId: string;
+	/** SHA-256 of the token secret, lower-case hex. */
+	readonly secretHash: string;
+	/** Authenticator assurance level reached: 1 password only, 2 password + second factor. */
+	readonly aal: number;
+	readonly createdAt: UnixMillis;
+	readonly lastActiveAt: UnixMillis;
+	/** Absolute end, whatever the activity. */
+	readonly expiresAt: UnixMillis;
+	/** Last time the user proved a factor in this session (sign-in counts). */
+	readonly reauthenticatedAt: UnixMillis;
+	readonly revokedAt: UnixMillis | null;
+	readonly ipAddress: string | null;
+	readonly userAgent: string | null;
+}
+
+/** The state between a correct password and the second factor; grants nothing else. */
+export interface LoginChallengeRecord {
+	readonly id: string;
+	readonly accountId: string;
+	/** SHA-256 of the challenge token secret, lower-case hex. */
+	readonly secretHash: string;
+	readonly createdAt: UnixMillis;
+	readonly expiresAt: UnixMillis;
+	/** Code attempts made so far (reserved before each verification). */
+	readonly attempts: number;
+	readonly maxAttempts: number;
+	readonly consumedAt: UnixMillis | null;
+	readonly ipAddress: string | null;
+	readonly userAgent: string | null;
+}
+
+/** Which counter of failures: the password step's, or the second factor's. Kept apart (STANDARDS §9.3). */
+export type AuthFailureKind = "password" | "second_factor";
+
+/** The failure counter of one account and kind. */
+export interface AuthFailureRecord {
+	readonly accountId: string;
+	readonly kind: AuthFailureKind;
+	/** Consecutive failures (attempts are counted before they are checked). */
+	readonly failureCount: number;
+	readonly lastFailureAt: UnixMillis;
+	/** Until when attempts are refused; null when not locked. */
+	readonly lockedUntil: UnixMillis | null;
+}
+
+/** Accounts. */
+export interface AccountRepository {
+	/** Inserts an account. @returns false when the email is already taken (nothing written). */
+	insertAccount(record: AccountRecord): Promise<boolean>;
+	findAccountById(id: string): Promise<AccountRecord | null>;
+	/** @param email - already normalized */
+	findAccountByEmail(email: string): Promise<AccountRecord | null>;
+	/** Sets (or clears, with null) the password hash. @returns false when there is no such account. */
+	updatePasswordHash(id: string, passwordHash: string | null, now: UnixMillis): Promise<boolean>;
+	/** Deletes the account and everything that belongs to it. @returns false when there was none. */
+	deleteAccount(id: string): Promise<boolean>;
+}
+
+/** TOTP credentials. At most one confirmed and one pending per account. */
+export interface TOTPCredentialRepository {
+	findConfirmedTOTPCredential(accountId: string): Promise<TOTPCredentialRecord | null>;
+	/** The pending enrollment, whatever its expiry (the caller checks `expiresAt`). */
+	findPendingTOTPCredential(accountId: string): Promise<TOTPCredentialRecord | null>;
+	/** Deletes any pending credential of the account, then inserts `record` (confirmedAt null). */
+	replacePendingTOTPCredential(record: TOTPCredentialRecord): Promise<void>;
+	/**
+	 * Confirms a pending credential that has not expired at `now` and records `step` as its
+	 * last used step; deletes any other confirmed credential of the account (authenticator
+	 * replaced). One conditional write decides.
+	 * @returns false when the credential is not pending, expired or gone.
+	 */
+	confirmTOTPCredential(id: string, step: number, now: UnixMillis): Promise<boolean>;
+	/**
+	 * Compare-and-set of the last used step: `UPDATE ... WHERE id = ? AND last_used_step < step`.
+	 * @returns true for the one caller that advanced it; false when the step (or a later one) was already used.
+	 */
+	advanceTOTPStep(id: string, step: number): Promise<boolean>;
+	/** Deletes every TOTP credential of the account, pending and confirmed. @returns how many. */
+	deleteTOTPCredentials(accountId: string): Promise<number>;
+}
+
+/** Recovery codes: one row per code. */
+export interface RecoveryCodeRepository {
+	/** Deletes the account's codes and inserts `records` (the old set stops working). */
+	replaceRecoveryCodes(accountId: string, records: readonly RecoveryCodeRecord[]): Promise<void>;
+	/**
+	 * Marks the unused code with this hash as used: `UPDATE ... WHERE used_at IS NULL`.
+	 * @returns true for the one caller that consumed it.
+	 */
+	consumeRecoveryCode(accountId: string, codeHash: string, now: UnixMillis): Promise<boolean>;
+	countUnusedRecoveryCodes(accountId: string): Promise<number>;
+	/** @returns how many were deleted */
+	deleteRecoveryCodes(accountId: string): Promise<number>;
+}
+
+/** Sessions. */
+export interface SessionRepository {
+	insertSession(record: SessionRecord): Promise<void>;
+	findSession(id: string): Promise<SessionRecord | null>;
+	/** Records activity. @returns false when the session is revoked or gone. */
+	touchSession(id: string, now: UnixMillis): Promise<boolean>;
+	/** Records a fresh factor proof (re-authentication). @returns false when revoked or gone. */
+	markSessionReauthenticated(id: string, now: UnixMillis): Promise<boolean>;
+	/** @returns true when this call revoked it (it was active). */
+	revokeSession(id: string, now: UnixMillis): Promise<boolean>;
+	/** Revokes every active session of the account except `exceptId`. @returns how many. */
+	revokeAccountSessions(accountId: string, now: UnixMillis, exceptId?: string): Promise<number>;
+	/** Unrevoked sessions whose absolute expiry is after `now`, newest first. */
+	listActiveSessions(accountId: string, now: UnixMillis): Promise<SessionRecord[]>;
+}
+
+/** Login challenges. */
+export interface LoginChallengeRepository {
+	insertLoginChallenge(record: LoginChallengeRecord): Promise<void>;
+	findLoginChallenge(id: string): Promise<LoginChallengeRecord | null>;
+	/**
+	 * Takes one attempt from the challenge's budget: `UPDATE ... SET attempts = attempts + 1
+	 * WHERE id = ? AND consumed_at IS NULL AND expires_at > now AND attempts < max_attempts`.
+	 * @returns false when it is consumed, expired or out of attempts.
+	 */
+	reserveLoginChallengeAttempt(id: string, now: UnixMillis): Promise<boolean>;
+	/** Single use: `UPDATE ... SET consumed_at WHERE consumed_at IS NULL AND expires_at > now`. @returns true for the winner. */
+	consumeLoginChallenge(id: string, now: UnixMillis): Promise<boolean>;
+	/** Housekeeping: deletes challenges that expired before `now`. @returns how many. */
+	deleteExpiredLoginChallenges(now: UnixMillis): Promise<number>;
+}
+
+/** Per-account failure counters (STANDARDS H-06, N-20): server-side, atomic. */
+export interface AuthFailureRepository {
+	findAuthFailure(accountId: string, kind: AuthFailureKind): Promise<AuthFailureRecord | null>;
+	/**
+	 * Atomically adds one failure (an upsert), restarting the count at 1 when the last
+	 * failure is older than `windowStartsAt`.
+	 * @returns the count after this call.
+	 */
+	incrementAuthFailures(accountId: string, kind: AuthFailureKind, now: UnixMillis, windowStartsAt: UnixMillis): Promise<number>;
+	/** Locks until `lockedUntil` and restarts the count at 0. */
+	lockAuthFailures(accountId: string, kind: AuthFailureKind, lockedUntil: UnixMillis): Promise<void>;
+	/** Forgets the counter (after a success). */
+	clearAuthFailures(accountId: string, kind: AuthFailureKind): Promise<void>;
+}
+
+/** Every repository, as one object. */
+export interface Repositories {
+	readonly accounts: AccountRepository;
+	readonly totpCredentials: TOTPCredentialRepository;
+	readonly recoveryCodes: RecoveryCodeRepository;
+	readonly sessions: SessionRepository;
+	readonly loginChallenges: LoginChallengeRepository;
+	readonly authFailures: AuthFailureRepository;
+}
+
+/** The store: repositories plus transactions. */
+export interface Store extends Repositories {
+	/** `"sqlite"` or `"postgres"`. */
+	readonly dialect: "sqlite" | "postgres";
+	/**
+	 * Runs `fn` in one database transaction: it commits when `fn` resolves and rolls back
+	 * (and rethrows) when it throws. Use only the repositories passed to `fn` inside it.
+	 */
+	transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+	/** Checks that the database answers (for `/readyz`). Throws `StorageUnavailable` when not. */
+	ping(): Promise<void>;
+	/** Closes the connections. */
+	close(): Promise<void>;
+}

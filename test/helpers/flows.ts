@@ -1,0 +1,52 @@
+/** Common flows for service tests: a signed-up account, and one with 2FA enabled. */
+import { decodeBase32 } from "../../src/domain/encoding/base32.js";
+import { generateTOTP } from "../../src/domain/otp/totp.js";
+import type { NewSession } from "../../src/service/sessions.js";
+import type { AccountRecord } from "../../src/storage/store.js";
+import type { TestDeadbolt } from "./deadbolt.js";
+
+export const PASSWORD = "correct horse battery staple";
+
+/** An account with a session, 2FA off. */
+export interface SignedUp {
+	readonly account: AccountRecord;
+	readonly session: NewSession;
+	readonly email: string;
+}
+
+let counter = 0;
+
+/** Registers a fresh account. */
+export async function signUp(t: TestDeadbolt, email = `user${++counter}@example.com`): Promise<SignedUp> {
+	const { account, session } = await t.deadbolt.registerAccount({ email, password: PASSWORD });
+	return { account, session: session!, email };
+}
+
+/** An account with 2FA enabled: the key, the recovery codes and the step used to confirm. */
+export interface Enrolled extends SignedUp {
+	readonly key: Uint8Array;
+	readonly secret: string;
+	readonly recoveryCodes: readonly string[];
+}
+
+/** Registers an account and enables 2FA with a code at the clock's current time. */
+export async function signUpWith2FA(t: TestDeadbolt, email?: string): Promise<Enrolled> {
+	const signedUp = await signUp(t, email);
+	const auth = await t.deadbolt.validateSession(signedUp.session.token);
+	const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+	const key = decodeBase32(pending.secret);
+	const confirmed = await t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(key, t.clock.now()) });
+	return { ...signedUp, key, secret: pending.secret, recoveryCodes: confirmed.recoveryCodes };
+}
+
+/** A TOTP code for the clock's time plus `offsetSteps` steps (30 s each). */
+export function codeAt(t: TestDeadbolt, key: Uint8Array, offsetSteps = 0): string {
+	return generateTOTP(key, t.clock.now() + offsetSteps * 30_000);
+}
+
+/** Signs in with the password and returns the challenge token (2FA accounts). */
+export async function passwordStep(t: TestDeadbolt, email: string): Promise<string> {
+	const result = await t.deadbolt.beginLogin({ email, password: PASSWORD });
+	if (result.kind !== "challenge") throw new Error("expected a login challenge");
+	return result.challenge.challengeToken;
+}

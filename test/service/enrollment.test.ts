@@ -1,0 +1,188 @@
+/** TOTP enrollment: re-authentication, nothing enabled before a correct code, secrets at rest. */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { EnrollmentInvalid, InvalidCode, InvalidCredentials, ReauthenticationRequired, TOTPAlreadyEnabled, Unauthenticated } from "../../src/errors.js";
+import { decodeBase32, encodeBase32 } from "../../src/domain/encoding/base32.js";
+import { parseKeyURI } from "../../src/domain/otp/key-uri.js";
+import { generateTOTP } from "../../src/domain/otp/totp.js";
+import { createTestDeadbolt, type TestDeadbolt } from "../helpers/deadbolt.js";
+import { PASSWORD, signUp, signUpWith2FA } from "../helpers/flows.js";
+
+let t: TestDeadbolt;
+beforeEach(async () => {
+	t = await createTestDeadbolt();
+});
+afterEach(async () => {
+	await t.deadbolt.close();
+});
+
+async function authOf(token: string) {
+	return t.deadbolt.validateSession(token);
+}
+
+describe("enrollment", () => {
+	it("a wrong password is refused and nothing changes", async () => {
+		const user = await signUp(t);
+		const auth = await authOf(user.session.token);
+		await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: "wrong password" })).rejects.toBeInstanceOf(InvalidCredentials);
+		expect(await t.store.totpCredentials.findPendingTOTPCredential(user.account.id)).toBeNull();
+		expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(false);
+	});
+
+	it("without a password, enrollment needs a re-authentication within the window", async () => {
+		const user = await signUp(t);
+		t.clock.advance(t.config.session.reauthenticationTtlSeconds * 1000 + 1);
+		const auth = await authOf(user.session.token);
+		await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, {})).rejects.toBeInstanceOf(ReauthenticationRequired);
+		await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD })).resolves.toBeDefined();
+	});
+
+	it("returns a 160-bit key, a key URI with issuer and account, and an SVG QR code", async () => {
+		const user = await signUp(t);
+		const auth = await authOf(user.session.token);
+		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		expect(decodeBase32(pending.secret)).toHaveLength(20);
+		expect(pending.secret).toMatch(/^[A-Z2-7]{32}$/);
+		expect(pending.secretGroups).toBe(pending.secret.match(/.{4}/g)!.join(" "));
+		const uri = parseKeyURI(pending.keyURI);
+		expect(uri.issuer).toBe(t.config.issuer);
+		expect(uri.accountName).toBe(user.email);
+		expect(encodeBase32(uri.secret)).toBe(pending.secret);
+		expect(pending.qrSvg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+		expect(pending.expiresAt).toBe(t.clock.now() + t.config.totp.enrollmentTtlSeconds * 1000);
+	});
+
+	it("nothing is enabled until a correct code arrives; a wrong code changes nothing", async () => {
+		const user = await signUp(t);
+		const auth = await authOf(user.session.token);
+		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(false);
+		const login = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
+		expect(login.kind).toBe("session");
+		await expect(t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: "000000" })).rejects.toBeInstanceOf(InvalidCode);
+		expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(false);
+		const confirmed = await t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(decodeBase32(pending.secret), t.clock.now()) });
+		expect(confirmed.recoveryCodes).toHaveLength(10);
+		expect(new Set(confirmed.recoveryCodes).size).toBe(10);
+		expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(true);
+	});
+
+	it("an expired enrollment cannot be confirmed, even with a correct code", async () => {
+		const user = await signUp(t);
+		const auth = await authOf(user.session.token);
+		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		t.clock.advance(t.config.totp.enrollmentTtlSeconds * 1000);
+		const fresh = await authOf(user.session.token);
+		await expect(t.deadbolt.confirmTOTPEnrollment(fresh.account, fresh.session, { code: generateTOTP(decodeBase32(pending.secret), t.clock.now()) })).rejects.toBeInstanceOf(EnrollmentInvalid);
+		expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(false);
+	});
+
+	it("starting again replaces the pending key: the old key no longer confirms", async () => {
+		const user = await signUp(t);
+		const auth = await authOf(user.session.token);
+		const first = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		const second = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		expect(second.secret).not.toBe(first.secret);
+		await expect(t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(decodeBase32(first.secret), t.clock.now()) })).rejects.toBeInstanceOf(InvalidCode);
+	});
+
+	it("enrollment is refused while 2FA is already on", async () => {
+		const user = await signUpWith2FA(t);
+		const auth = await authOf(user.session.token);
+		await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD })).rejects.toBeInstanceOf(TOTPAlreadyEnabled);
+	});
+
+	it("enabling 2FA ends the account's other sessions (they were made with the password alone) and keeps this one", async () => {
+		const user = await signUp(t);
+		const other = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
+		if (other.kind !== "session") throw new Error("expected a session");
+		const auth = await authOf(user.session.token);
+		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		const confirmed = await t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(decodeBase32(pending.secret), t.clock.now()) });
+		expect(confirmed.otherSessionsRevoked).toBe(1);
+		await expect(t.deadbolt.validateSession(other.session.token)).rejects.toBeInstanceOf(Unauthenticated);
+		await expect(t.deadbolt.validateSession(user.session.token)).resolves.toBeDefined();
+	});
+
+	it("the TOTP key is stored encrypted and bound to its row: moved to another row it does not open", async () => {
+		const alice = await signUpWith2FA(t);
+		const bob = await signUpWith2FA(t);
+		const aliceCredential = (await t.store.totpCredentials.findConfirmedTOTPCredential(alice.account.id))!;
+		const stored = Buffer.from(aliceCredential.secretCiphertext);
+		expect(stored.includes(Buffer.from(alice.key))).toBe(false);
+		expect(stored.toString("latin1")).not.toContain(alice.secret);
+		// Copy Alice's ciphertext onto Bob's row: deadbolt refuses to use it (a 500, never a sign-in).
+		const bobCredential = (await t.store.totpCredentials.findConfirmedTOTPCredential(bob.account.id))!;
+		const { openTOTPKey } = await import("../../src/service/totp-enrollment.js");
+		const deps = { keys: { encryptionKey: new Uint8Array(32).fill(7), hmacKey: new Uint8Array(32).fill(9) } } as never;
+		expect(() => openTOTPKey(deps, { ...bobCredential, secretCiphertext: aliceCredential.secretCiphertext })).toThrow(/does not open/);
+		expect(openTOTPKey(deps, aliceCredential)).toEqual(alice.key);
+	});
+
+	it("recovery codes are stored only as keyed hashes", async () => {
+		const user = await signUpWith2FA(t);
+		const { hashRecoveryCode, normalizeRecoveryCode } = await import("../../src/domain/recovery-codes/recovery-codes.js");
+		const code = user.recoveryCodes[0] as string;
+		const normalized = normalizeRecoveryCode(code)!;
+		// Consuming by the keyed hash works; the plain code is no key to anything stored.
+		expect(await t.store.recoveryCodes.consumeRecoveryCode(user.account.id, normalized, t.clock.now())).toBe(false);
+		expect(await t.store.recoveryCodes.consumeRecoveryCode(user.account.id, hashRecoveryCode(new Uint8Array(32).fill(9), normalized), t.clock.now())).toBe(true);
+	});
+
+	it("recovery codes have 120 bits: 24 characters of a 32-letter alphabet", async () => {
+		const user = await signUpWith2FA(t);
+		for (const code of user.recoveryCodes) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{6}(-[0-9a-hjkmnp-tv-z]{6}){3}$/);
+	});
+});
+
+describe("sessions", () => {
+	it("session tokens are 256-bit random, and only a SHA-256 of the secret is stored", async () => {
+		const user = await signUp(t);
+		const [id, secret] = user.session.token.split(".") as [string, string];
+		expect(Buffer.from(secret, "base64url")).toHaveLength(32);
+		const record = (await t.store.sessions.findSession(id))!;
+		expect(record.secretHash).toMatch(/^[0-9a-f]{64}$/);
+		expect(JSON.stringify(record)).not.toContain(secret);
+	});
+
+	it("sign-out revokes the session: the old token is refused", async () => {
+		const user = await signUp(t);
+		await t.deadbolt.logout(user.session.token);
+		await expect(t.deadbolt.validateSession(user.session.token)).rejects.toBeInstanceOf(Unauthenticated);
+	});
+
+	it("a session ends after session.idleTtlSeconds without activity", async () => {
+		const user = await signUp(t);
+		t.clock.advance(t.config.session.idleTtlSeconds * 1000 - 1000);
+		await expect(t.deadbolt.validateSession(user.session.token)).resolves.toBeDefined();
+		t.clock.advance(t.config.session.idleTtlSeconds * 1000);
+		await expect(t.deadbolt.validateSession(user.session.token)).rejects.toBeInstanceOf(Unauthenticated);
+	});
+
+	it("a session ends after session.absoluteTtlSeconds however active", async () => {
+		const user = await signUp(t);
+		const stepMs = (t.config.session.idleTtlSeconds * 1000) / 2;
+		let elapsed = 0;
+		while (elapsed + stepMs < t.config.session.absoluteTtlSeconds * 1000) {
+			t.clock.advance(stepMs);
+			elapsed += stepMs;
+			await t.deadbolt.validateSession(user.session.token);
+		}
+		t.clock.advance(t.config.session.absoluteTtlSeconds * 1000 - elapsed);
+		await expect(t.deadbolt.validateSession(user.session.token)).rejects.toBeInstanceOf(Unauthenticated);
+	});
+
+	it("a tampered session token is refused", async () => {
+		const user = await signUp(t);
+		const token = user.session.token;
+		await expect(t.deadbolt.validateSession(`${token.slice(0, -2)}xx`)).rejects.toBeInstanceOf(Unauthenticated);
+	});
+
+	it("passwords are stored as argon2id PHC strings with m=19456, t=2, p=1 and a unique salt", async () => {
+		const a = await signUp(t);
+		const b = await signUp(t);
+		const hashA = (await t.store.accounts.findAccountById(a.account.id))!.passwordHash!;
+		const hashB = (await t.store.accounts.findAccountById(b.account.id))!.passwordHash!;
+		expect(hashA).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+		expect(hashA).not.toBe(hashB);
+	});
+});

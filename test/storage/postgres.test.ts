@@ -1,0 +1,117 @@
+/**
+ * The storage contract on the real PostgreSQL server of this machine
+ * (`DEADBOLT_TEST_DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/test`), in a fresh
+ * schema `deadbolt_test_<random>` dropped (CASCADE) after the run, plus what only the
+ * PostgreSQL opener does (schema, per-pool int8 parsing, concurrent migration).
+ *
+ * When the server cannot be reached the suite is skipped with a message, except on CI
+ * (`CI=true`), where it fails: a contract that did not run proves nothing.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, describe, expect, test } from "vitest";
+import { openPostgresStore } from "../../src/storage/postgres.js";
+import { describeStoreContract } from "./store-contract.js";
+
+const connectionString = process.env["DEADBOLT_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
+const schema = `deadbolt_test_${randomBytes(6).toString("hex")}`;
+const unreachable = await probe(connectionString);
+
+if (unreachable !== null) {
+	const message = `PostgreSQL at ${redact(connectionString)} is unreachable (${unreachable}); set DEADBOLT_TEST_DATABASE_URL or start the server (.ci/run does).`;
+	if (process.env["CI"] === "true") {
+		test("PostgreSQL is reachable for the store contract (required when CI=true)", () => {
+			throw new Error(message);
+		});
+	} else {
+		console.warn(`[storage] skipping the PostgreSQL store contract: ${message}`);
+		describe.skip(`PostgreSQL store contract (skipped: ${message})`, () => {
+			test("runs the store contract", () => {});
+		});
+	}
+} else {
+	afterAll(async () => {
+		await withClient(connectionString, (client) => client.query(`drop schema if exists "${schema}" cascade`));
+	});
+
+	describeStoreContract(`PostgreSQL (schema ${schema})`, () => openPostgresStore({ connectionString, schema, poolSize: 10 }));
+
+	describe("PostgreSQL opener", () => {
+		test("two stores opening a fresh schema at once both migrate it (the migration lock serializes them)", async () => {
+			const fresh = `${schema}_concurrent`;
+			try {
+				const stores = await Promise.all([
+					openPostgresStore({ connectionString, schema: fresh }),
+					openPostgresStore({ connectionString, schema: fresh }),
+				]);
+				for (const store of stores) {
+					expect(store.dialect).toBe("postgres");
+					await store.ping();
+					await store.close();
+				}
+				const applied = await withClient(connectionString, (client) =>
+					client.query<{ name: string }>(`select name from "${fresh}".kysely_migration order by name`),
+				);
+				expect(applied.rows.map((row) => row.name)).toEqual(["0001-initial"]);
+			} finally {
+				await withClient(connectionString, (client) => client.query(`drop schema if exists "${fresh}" cascade`));
+			}
+		});
+
+		test("int8 is parsed to number for the store's pool only: the global pg parser is untouched", async () => {
+			const store = await openPostgresStore({ connectionString, schema });
+			try {
+				expect(pg.types.getTypeParser(20)("42")).toBe("42");
+				await store.ping();
+			} finally {
+				await store.close();
+			}
+		});
+
+		test("a schema name that is not a plain identifier is refused before connecting", async () => {
+			await expect(openPostgresStore({ connectionString, schema: 'x"; drop table account; --' })).rejects.toBeInstanceOf(TypeError);
+		});
+
+		test("an unreachable server fails fast as StorageUnavailable", async () => {
+			const started = Date.now();
+			// Port 1 on localhost: nothing listens there, the connection is refused at once.
+			await expect(openPostgresStore({ connectionString: "postgres://postgres@127.0.0.1:1/test" })).rejects.toMatchObject({
+				code: "ERR_STORAGE_UNAVAILABLE",
+			});
+			expect(Date.now() - started).toBeLessThan(5_000);
+		});
+	});
+}
+
+/** Tries one connection. @returns null when it works, else the reason. */
+async function probe(url: string): Promise<string | null> {
+	try {
+		await withClient(url, (client) => client.query("select 1"));
+		return null;
+	} catch (error) {
+		return error instanceof Error ? error.message || error.name : String(error);
+	}
+}
+
+/** Runs `work` on a short-lived client. */
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+	const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+	client.on("error", () => {});
+	await client.connect();
+	try {
+		return await work(client);
+	} finally {
+		await client.end();
+	}
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+	try {
+		const parsed = new URL(url);
+		if (parsed.password !== "") parsed.password = "***";
+		return parsed.toString();
+	} catch {
+		return "(unparseable DEADBOLT_TEST_DATABASE_URL)";
+	}
+}

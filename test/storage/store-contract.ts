@@ -1,0 +1,783 @@
+/**
+ * The one storage contract (DESIGN.md §3.6, rule 10): every backend runs this suite unchanged
+ * (kysely's `DIALECTS` loop, better-auth's `createTestSuite`). Test names state the property.
+ *
+ * The suite opens ONE store for all its tests (a fresh database or schema per backend run),
+ * so every test works on its own accounts with random ids and emails and never assumes an
+ * empty table. Instants are fixed numbers, never the wall clock.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { StorageUnavailable } from "../../src/errors.js";
+import type {
+	AccountRecord,
+	LoginChallengeRecord,
+	RecoveryCodeRecord,
+	SessionRecord,
+	Store,
+	TOTPCredentialRecord,
+} from "../../src/storage/store.js";
+
+/** A fixed "now" for the suite, in epoch milliseconds (2023-11-14T22:13:20Z). */
+const T0 = 1_700_000_000_000;
+/** 2^41 ms: an instant in 2039, beyond 32-bit seconds and far beyond 32-bit milliseconds. */
+const LARGE_EPOCH_MS = 2 ** 41;
+/** The largest instant a JavaScript number holds exactly. */
+const MAX_EPOCH_MS = Number.MAX_SAFE_INTEGER;
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/** How many callers race in each race case. */
+const RACERS = 20;
+
+/**
+ * Registers the storage contract suite for one backend.
+ * @param name - the backend, shown as the suite name (e.g. `"SQLite :memory:"`).
+ * @param openStore - opens a migrated store; called once for the suite and once more for the
+ *   closed-store case. Stores it returns are closed by the suite.
+ */
+export function describeStoreContract(name: string, openStore: () => Promise<Store>): void {
+	describe(name, () => {
+		let store: Store;
+
+		beforeAll(async () => {
+			store = await openStore();
+		});
+
+		afterAll(async () => {
+			await store?.close();
+		});
+
+		/** Inserts a fresh account and returns it. */
+		async function givenAccount(overrides: Partial<AccountRecord> = {}): Promise<AccountRecord> {
+			const account = accountFixture(overrides);
+			expect(await store.accounts.insertAccount(account)).toBe(true);
+			return account;
+		}
+
+		/** Inserts a pending credential, confirms it, and returns it as stored. */
+		async function givenConfirmedCredential(accountId: string, step = 100): Promise<TOTPCredentialRecord> {
+			const pending = pendingCredentialFixture(accountId);
+			await store.totpCredentials.replacePendingTOTPCredential(pending);
+			expect(await store.totpCredentials.confirmTOTPCredential(pending.id, step, T0)).toBe(true);
+			const confirmed = await store.totpCredentials.findConfirmedTOTPCredential(accountId);
+			expect(confirmed?.id).toBe(pending.id);
+			return confirmed as TOTPCredentialRecord;
+		}
+
+		describe("accounts", () => {
+			test("an account round-trips with every field, including large epoch values", async () => {
+				const account = accountFixture({ passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", createdAt: LARGE_EPOCH_MS, updatedAt: MAX_EPOCH_MS });
+				expect(await store.accounts.insertAccount(account)).toBe(true);
+				expect(await store.accounts.findAccountById(account.id)).toEqual(account);
+				expect(await store.accounts.findAccountByEmail(account.email)).toEqual(account);
+			});
+
+			test("an account without a password round-trips its null password hash", async () => {
+				const account = await givenAccount({ passwordHash: null });
+				expect(await store.accounts.findAccountById(account.id)).toEqual(account);
+			});
+
+			test("looking up an unknown id or email returns null", async () => {
+				expect(await store.accounts.findAccountById(uid("missing"))).toBeNull();
+				expect(await store.accounts.findAccountByEmail(`${uid("missing")}@example.com`)).toBeNull();
+			});
+
+			test("inserting an account with a taken email returns false and writes nothing", async () => {
+				const first = await givenAccount();
+				const second = accountFixture({ email: first.email, passwordHash: "other" });
+				expect(await store.accounts.insertAccount(second)).toBe(false);
+				expect(await store.accounts.findAccountById(second.id)).toBeNull();
+				expect(await store.accounts.findAccountByEmail(first.email)).toEqual(first);
+			});
+
+			test("updatePasswordHash sets and clears the hash and records updatedAt; false for an unknown account", async () => {
+				const account = await givenAccount();
+				expect(await store.accounts.updatePasswordHash(account.id, "new-hash", T0 + 1)).toBe(true);
+				expect(await store.accounts.findAccountById(account.id)).toEqual({ ...account, passwordHash: "new-hash", updatedAt: T0 + 1 });
+				expect(await store.accounts.updatePasswordHash(account.id, null, T0 + 2)).toBe(true);
+				expect(await store.accounts.findAccountById(account.id)).toEqual({ ...account, passwordHash: null, updatedAt: T0 + 2 });
+				expect(await store.accounts.updatePasswordHash(uid("missing"), "x", T0)).toBe(false);
+			});
+
+			test("a row for an unknown account is refused: foreign keys are enforced", async () => {
+				const orphan = sessionFixture(uid("no-such-account"));
+				await expect(store.sessions.insertSession(orphan)).rejects.toBeInstanceOf(StorageUnavailable);
+				expect(await store.sessions.findSession(orphan.id)).toBeNull();
+			});
+
+			test("deleting an account cascades to its credentials, codes, sessions, challenges and failure counters", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				await givenConfirmedCredential(account.id);
+				await store.totpCredentials.replacePendingTOTPCredential(pendingCredentialFixture(account.id));
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, recoveryCodeFixtures(account.id, 3));
+				await store.recoveryCodes.replaceRecoveryCodes(other.id, recoveryCodeFixtures(other.id, 2));
+				const session = sessionFixture(account.id);
+				await store.sessions.insertSession(session);
+				const challenge = challengeFixture(account.id);
+				await store.loginChallenges.insertLoginChallenge(challenge);
+				await store.authFailures.incrementAuthFailures(account.id, "password", T0, T0 - MINUTE_MS);
+
+				expect(await store.accounts.deleteAccount(account.id)).toBe(true);
+
+				expect(await store.accounts.findAccountById(account.id)).toBeNull();
+				expect(await store.totpCredentials.findConfirmedTOTPCredential(account.id)).toBeNull();
+				expect(await store.totpCredentials.findPendingTOTPCredential(account.id)).toBeNull();
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(0);
+				expect(await store.sessions.findSession(session.id)).toBeNull();
+				expect(await store.loginChallenges.findLoginChallenge(challenge.id)).toBeNull();
+				expect(await store.authFailures.findAuthFailure(account.id, "password")).toBeNull();
+				// Another account is untouched.
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(other.id)).toBe(2);
+				// Deleting again finds nothing.
+				expect(await store.accounts.deleteAccount(account.id)).toBe(false);
+			});
+		});
+
+		describe("TOTP credentials", () => {
+			test("a pending credential round-trips, its secret bytes (zero bytes included) and large epoch values intact", async () => {
+				const account = await givenAccount();
+				const pending = pendingCredentialFixture(account.id, {
+					secretCiphertext: new Uint8Array([0, 0, 1, 0, 255, 128, 0, 7, 0]),
+					createdAt: LARGE_EPOCH_MS,
+					expiresAt: MAX_EPOCH_MS,
+					algorithm: "SHA512",
+					digits: 8,
+					periodSeconds: 60,
+				});
+				await store.totpCredentials.replacePendingTOTPCredential(pending);
+				const found = await store.totpCredentials.findPendingTOTPCredential(account.id);
+				expect(found?.secretCiphertext).toBeInstanceOf(Uint8Array);
+				expect(comparable(found)).toEqual(comparable(pending));
+				expect(await store.totpCredentials.findConfirmedTOTPCredential(account.id)).toBeNull();
+			});
+
+			test("a confirmed credential round-trips: confirmedAt and the step set, expiresAt cleared", async () => {
+				const account = await givenAccount();
+				const pending = pendingCredentialFixture(account.id, { secretCiphertext: new Uint8Array(64) });
+				await store.totpCredentials.replacePendingTOTPCredential(pending);
+				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 56_666_666, T0)).toBe(true);
+				const confirmed = await store.totpCredentials.findConfirmedTOTPCredential(account.id);
+				expect(comparable(confirmed)).toEqual(comparable({ ...pending, confirmedAt: T0, expiresAt: null, lastUsedStep: 56_666_666 }));
+				expect(await store.totpCredentials.findPendingTOTPCredential(account.id)).toBeNull();
+			});
+
+			test("replacing the pending credential removes the earlier pending one, which can no longer be confirmed", async () => {
+				const account = await givenAccount();
+				const first = pendingCredentialFixture(account.id);
+				const second = pendingCredentialFixture(account.id, { createdAt: T0 + 1 });
+				await store.totpCredentials.replacePendingTOTPCredential(first);
+				await store.totpCredentials.replacePendingTOTPCredential(second);
+				expect((await store.totpCredentials.findPendingTOTPCredential(account.id))?.id).toBe(second.id);
+				expect(await store.totpCredentials.confirmTOTPCredential(first.id, 1, T0)).toBe(false);
+				expect(await store.totpCredentials.deleteTOTPCredentials(account.id)).toBe(1);
+			});
+
+			test("replacing the pending credential keeps the confirmed one", async () => {
+				const account = await givenAccount();
+				const confirmed = await givenConfirmedCredential(account.id);
+				await store.totpCredentials.replacePendingTOTPCredential(pendingCredentialFixture(account.id));
+				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.id).toBe(confirmed.id);
+			});
+
+			test("a record that is already confirmed is refused as a pending credential", async () => {
+				const account = await givenAccount();
+				const record = pendingCredentialFixture(account.id, { confirmedAt: T0 });
+				await expect(store.totpCredentials.replacePendingTOTPCredential(record)).rejects.toBeInstanceOf(TypeError);
+				expect(await store.totpCredentials.findConfirmedTOTPCredential(account.id)).toBeNull();
+			});
+
+			test("an expired pending credential cannot be confirmed and stays pending", async () => {
+				const account = await givenAccount();
+				const pending = pendingCredentialFixture(account.id, { expiresAt: T0 + 10 * MINUTE_MS });
+				await store.totpCredentials.replacePendingTOTPCredential(pending);
+				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 1, T0 + 10 * MINUTE_MS)).toBe(false);
+				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 1, T0 + 11 * MINUTE_MS)).toBe(false);
+				expect(await store.totpCredentials.findConfirmedTOTPCredential(account.id)).toBeNull();
+				expect((await store.totpCredentials.findPendingTOTPCredential(account.id))?.confirmedAt).toBeNull();
+			});
+
+			test("a credential is confirmed once; unknown ids are never confirmed", async () => {
+				const account = await givenAccount();
+				const pending = pendingCredentialFixture(account.id);
+				await store.totpCredentials.replacePendingTOTPCredential(pending);
+				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 5, T0)).toBe(true);
+				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 6, T0)).toBe(false);
+				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.lastUsedStep).toBe(5);
+				expect(await store.totpCredentials.confirmTOTPCredential(uid("missing"), 5, T0)).toBe(false);
+			});
+
+			test("confirming a new credential deletes the account's old confirmed credential and no one else's", async () => {
+				const account = await givenAccount();
+				const bystander = await givenAccount();
+				const old = await givenConfirmedCredential(account.id);
+				const bystanderCredential = await givenConfirmedCredential(bystander.id);
+				const replacement = pendingCredentialFixture(account.id);
+				await store.totpCredentials.replacePendingTOTPCredential(replacement);
+				// The old authenticator still works until the new one is confirmed.
+				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.id).toBe(old.id);
+				expect(await store.totpCredentials.confirmTOTPCredential(replacement.id, 200, T0)).toBe(true);
+				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.id).toBe(replacement.id);
+				expect(await store.totpCredentials.advanceTOTPStep(old.id, 10_000)).toBe(false); // gone
+				expect(await store.totpCredentials.deleteTOTPCredentials(account.id)).toBe(1);
+				expect((await store.totpCredentials.findConfirmedTOTPCredential(bystander.id))?.id).toBe(bystanderCredential.id);
+			});
+
+			test("advanceTOTPStep is a compare-and-set: a step wins once, an earlier step never", async () => {
+				const account = await givenAccount();
+				const credential = await givenConfirmedCredential(account.id, 100);
+				expect(await store.totpCredentials.advanceTOTPStep(credential.id, 100)).toBe(false);
+				expect(await store.totpCredentials.advanceTOTPStep(credential.id, 101)).toBe(true);
+				expect(await store.totpCredentials.advanceTOTPStep(credential.id, 101)).toBe(false);
+				expect(await store.totpCredentials.advanceTOTPStep(credential.id, 99)).toBe(false);
+				expect(await store.totpCredentials.advanceTOTPStep(credential.id, LARGE_EPOCH_MS)).toBe(true);
+				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.lastUsedStep).toBe(LARGE_EPOCH_MS);
+				expect(await store.totpCredentials.advanceTOTPStep(uid("missing"), 1)).toBe(false);
+			});
+
+			test("deleteTOTPCredentials deletes pending and confirmed credentials and returns how many", async () => {
+				const account = await givenAccount();
+				await givenConfirmedCredential(account.id);
+				await store.totpCredentials.replacePendingTOTPCredential(pendingCredentialFixture(account.id));
+				expect(await store.totpCredentials.deleteTOTPCredentials(account.id)).toBe(2);
+				expect(await store.totpCredentials.findConfirmedTOTPCredential(account.id)).toBeNull();
+				expect(await store.totpCredentials.findPendingTOTPCredential(account.id)).toBeNull();
+				expect(await store.totpCredentials.deleteTOTPCredentials(account.id)).toBe(0);
+			});
+		});
+
+		describe("recovery codes", () => {
+			test("replacing the recovery codes makes the old set stop working", async () => {
+				const account = await givenAccount();
+				const oldSet = recoveryCodeFixtures(account.id, 10);
+				const newSet = recoveryCodeFixtures(account.id, 10);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, oldSet);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, newSet);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(10);
+				for (const old of oldSet) {
+					expect(await store.recoveryCodes.consumeRecoveryCode(account.id, old.codeHash, T0)).toBe(false);
+				}
+				expect(await store.recoveryCodes.consumeRecoveryCode(account.id, newSet[0]!.codeHash, T0)).toBe(true);
+			});
+
+			test("a recovery code is consumed once; a wrong hash or another account's code is not consumed", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const codes = recoveryCodeFixtures(account.id, 3);
+				const code = codes[1]!;
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, codes);
+				expect(await store.recoveryCodes.consumeRecoveryCode(other.id, code.codeHash, T0)).toBe(false);
+				expect(await store.recoveryCodes.consumeRecoveryCode(account.id, hexHash(), T0)).toBe(false);
+				expect(await store.recoveryCodes.consumeRecoveryCode(account.id, code.codeHash, T0)).toBe(true);
+				expect(await store.recoveryCodes.consumeRecoveryCode(account.id, code.codeHash, T0 + 1)).toBe(false);
+			});
+
+			test("countUnusedRecoveryCodes counts the account's unused codes only", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const codes = recoveryCodeFixtures(account.id, 5);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, codes);
+				await store.recoveryCodes.replaceRecoveryCodes(other.id, recoveryCodeFixtures(other.id, 4));
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(5);
+				await store.recoveryCodes.consumeRecoveryCode(account.id, codes[0]!.codeHash, T0);
+				await store.recoveryCodes.consumeRecoveryCode(account.id, codes[3]!.codeHash, T0);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(3);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(other.id)).toBe(4);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(uid("missing"))).toBe(0);
+			});
+
+			test("a stored code that arrives already used (usedAt set) is not consumable and not counted", async () => {
+				const account = await givenAccount();
+				const used = recoveryCodeFixtures(account.id, 1, { usedAt: LARGE_EPOCH_MS });
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, used);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(0);
+				expect(await store.recoveryCodes.consumeRecoveryCode(account.id, used[0]!.codeHash, T0)).toBe(false);
+			});
+
+			test("replacing with an empty set and deleteRecoveryCodes both remove the codes", async () => {
+				const account = await givenAccount();
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, recoveryCodeFixtures(account.id, 3));
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, []);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(0);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, recoveryCodeFixtures(account.id, 4));
+				expect(await store.recoveryCodes.deleteRecoveryCodes(account.id)).toBe(4);
+				expect(await store.recoveryCodes.deleteRecoveryCodes(account.id)).toBe(0);
+			});
+
+			test("codes of another account are refused by replaceRecoveryCodes", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				await expect(
+					store.recoveryCodes.replaceRecoveryCodes(account.id, recoveryCodeFixtures(other.id, 1)),
+				).rejects.toBeInstanceOf(TypeError);
+			});
+		});
+
+		describe("sessions", () => {
+			test("a session round-trips with every field, including large epoch values", async () => {
+				const account = await givenAccount();
+				const session = sessionFixture(account.id, {
+					aal: 2,
+					createdAt: LARGE_EPOCH_MS,
+					lastActiveAt: LARGE_EPOCH_MS + 1,
+					expiresAt: MAX_EPOCH_MS,
+					reauthenticatedAt: LARGE_EPOCH_MS + 2,
+					ipAddress: "2001:db8::1",
+					userAgent: "Mozilla/5.0 (X11; Linux x86_64) \u00e9\u4e2d",
+				});
+				await store.sessions.insertSession(session);
+				expect(await store.sessions.findSession(session.id)).toEqual(session);
+			});
+
+			test("a session with null revokedAt, ipAddress and userAgent round-trips the nulls", async () => {
+				const account = await givenAccount();
+				const session = sessionFixture(account.id, { ipAddress: null, userAgent: null, revokedAt: null });
+				await store.sessions.insertSession(session);
+				expect(await store.sessions.findSession(session.id)).toEqual(session);
+				expect(await store.sessions.findSession(uid("missing"))).toBeNull();
+			});
+
+			test("touching and re-authenticating update an active session; a revoked or unknown session returns false", async () => {
+				const account = await givenAccount();
+				const session = sessionFixture(account.id);
+				await store.sessions.insertSession(session);
+				expect(await store.sessions.touchSession(session.id, T0 + 5)).toBe(true);
+				expect(await store.sessions.markSessionReauthenticated(session.id, T0 + 6)).toBe(true);
+				expect(await store.sessions.findSession(session.id)).toEqual({ ...session, lastActiveAt: T0 + 5, reauthenticatedAt: T0 + 6 });
+				expect(await store.sessions.revokeSession(session.id, T0 + 7)).toBe(true);
+				expect(await store.sessions.touchSession(session.id, T0 + 8)).toBe(false);
+				expect(await store.sessions.markSessionReauthenticated(session.id, T0 + 8)).toBe(false);
+				expect(await store.sessions.findSession(session.id)).toEqual({ ...session, lastActiveAt: T0 + 5, reauthenticatedAt: T0 + 6, revokedAt: T0 + 7 });
+				expect(await store.sessions.touchSession(uid("missing"), T0)).toBe(false);
+				expect(await store.sessions.markSessionReauthenticated(uid("missing"), T0)).toBe(false);
+			});
+
+			test("a session is revoked once: the second revoke returns false and keeps the first revokedAt", async () => {
+				const account = await givenAccount();
+				const session = sessionFixture(account.id);
+				await store.sessions.insertSession(session);
+				expect(await store.sessions.revokeSession(session.id, T0 + 1)).toBe(true);
+				expect(await store.sessions.revokeSession(session.id, T0 + 2)).toBe(false);
+				expect((await store.sessions.findSession(session.id))?.revokedAt).toBe(T0 + 1);
+				expect(await store.sessions.revokeSession(uid("missing"), T0)).toBe(false);
+			});
+
+			test("revokeAccountSessions revokes the account's other active sessions, keeps the excepted one, and counts", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const current = sessionFixture(account.id);
+				const second = sessionFixture(account.id);
+				const third = sessionFixture(account.id);
+				const alreadyRevoked = sessionFixture(account.id, { revokedAt: T0 - 1 });
+				const bystander = sessionFixture(other.id);
+				for (const session of [current, second, third, alreadyRevoked, bystander]) await store.sessions.insertSession(session);
+
+				expect(await store.sessions.revokeAccountSessions(account.id, T0 + 1, current.id)).toBe(2);
+				expect((await store.sessions.findSession(current.id))?.revokedAt).toBeNull();
+				expect((await store.sessions.findSession(second.id))?.revokedAt).toBe(T0 + 1);
+				expect((await store.sessions.findSession(third.id))?.revokedAt).toBe(T0 + 1);
+				expect((await store.sessions.findSession(alreadyRevoked.id))?.revokedAt).toBe(T0 - 1);
+				expect((await store.sessions.findSession(bystander.id))?.revokedAt).toBeNull();
+
+				expect(await store.sessions.revokeAccountSessions(account.id, T0 + 2)).toBe(1);
+				expect((await store.sessions.findSession(current.id))?.revokedAt).toBe(T0 + 2);
+				expect(await store.sessions.revokeAccountSessions(account.id, T0 + 3)).toBe(0);
+			});
+
+			test("listActiveSessions lists newest first and leaves out revoked, expired and other accounts' sessions", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const now = T0 + DAY_MS;
+				const oldest = sessionFixture(account.id, { createdAt: T0 - 3 * DAY_MS });
+				const middle = sessionFixture(account.id, { createdAt: T0 - 2 * DAY_MS });
+				const newest = sessionFixture(account.id, { createdAt: T0 - DAY_MS });
+				const revoked = sessionFixture(account.id, { createdAt: T0, revokedAt: T0 });
+				const expired = sessionFixture(account.id, { createdAt: T0, expiresAt: now });
+				const foreign = sessionFixture(other.id, { createdAt: T0 });
+				for (const session of [middle, revoked, oldest, foreign, newest, expired]) await store.sessions.insertSession(session);
+
+				const listed = await store.sessions.listActiveSessions(account.id, now);
+				expect(listed.map((session) => session.id)).toEqual([newest.id, middle.id, oldest.id]);
+				expect(listed[0]).toEqual(newest);
+				expect(await store.sessions.listActiveSessions(uid("missing"), now)).toEqual([]);
+			});
+		});
+
+		describe("login challenges", () => {
+			test("a login challenge round-trips with every field, including large epoch values", async () => {
+				const account = await givenAccount();
+				const challenge = challengeFixture(account.id, {
+					createdAt: LARGE_EPOCH_MS,
+					expiresAt: MAX_EPOCH_MS,
+					attempts: 2,
+					maxAttempts: 7,
+					ipAddress: "203.0.113.9",
+					userAgent: "curl/8",
+				});
+				await store.loginChallenges.insertLoginChallenge(challenge);
+				expect(await store.loginChallenges.findLoginChallenge(challenge.id)).toEqual(challenge);
+				const withNulls = challengeFixture(account.id, { ipAddress: null, userAgent: null, consumedAt: null });
+				await store.loginChallenges.insertLoginChallenge(withNulls);
+				expect(await store.loginChallenges.findLoginChallenge(withNulls.id)).toEqual(withNulls);
+				expect(await store.loginChallenges.findLoginChallenge(uid("missing"))).toBeNull();
+			});
+
+			test("reserving attempts succeeds exactly maxAttempts times, then the budget is spent", async () => {
+				const account = await givenAccount();
+				const challenge = challengeFixture(account.id, { maxAttempts: 3 });
+				await store.loginChallenges.insertLoginChallenge(challenge);
+				const results: boolean[] = [];
+				for (let i = 0; i < 5; i++) results.push(await store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, T0));
+				expect(results).toEqual([true, true, true, false, false]);
+				expect((await store.loginChallenges.findLoginChallenge(challenge.id))?.attempts).toBe(3);
+				expect(await store.loginChallenges.reserveLoginChallengeAttempt(uid("missing"), T0)).toBe(false);
+			});
+
+			test("a challenge is consumed once, and a consumed challenge grants no more attempts", async () => {
+				const account = await givenAccount();
+				const challenge = challengeFixture(account.id);
+				await store.loginChallenges.insertLoginChallenge(challenge);
+				expect(await store.loginChallenges.consumeLoginChallenge(challenge.id, T0 + 1)).toBe(true);
+				expect(await store.loginChallenges.consumeLoginChallenge(challenge.id, T0 + 2)).toBe(false);
+				expect((await store.loginChallenges.findLoginChallenge(challenge.id))?.consumedAt).toBe(T0 + 1);
+				expect(await store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, T0 + 3)).toBe(false);
+				expect(await store.loginChallenges.consumeLoginChallenge(uid("missing"), T0)).toBe(false);
+			});
+
+			test("an expired challenge can be neither reserved nor consumed", async () => {
+				const account = await givenAccount();
+				const challenge = challengeFixture(account.id, { expiresAt: T0 + 5 * MINUTE_MS });
+				await store.loginChallenges.insertLoginChallenge(challenge);
+				expect(await store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, T0 + 5 * MINUTE_MS)).toBe(false);
+				expect(await store.loginChallenges.consumeLoginChallenge(challenge.id, T0 + 5 * MINUTE_MS)).toBe(false);
+				expect(await store.loginChallenges.consumeLoginChallenge(challenge.id, T0 + 6 * MINUTE_MS)).toBe(false);
+				// Just before expiry it still works.
+				expect(await store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, T0 + 5 * MINUTE_MS - 1)).toBe(true);
+				expect(await store.loginChallenges.consumeLoginChallenge(challenge.id, T0 + 5 * MINUTE_MS - 1)).toBe(true);
+			});
+
+			test("deleteExpiredLoginChallenges deletes the challenges that expired before now and keeps the rest", async () => {
+				const account = await givenAccount();
+				// Instants far below every other test's, so the count is this test's alone.
+				const expired = challengeFixture(account.id, { createdAt: 0, expiresAt: 1_000 });
+				const live = challengeFixture(account.id, { createdAt: 0, expiresAt: 2_000 });
+				await store.loginChallenges.insertLoginChallenge(expired);
+				await store.loginChallenges.insertLoginChallenge(live);
+				expect(await store.loginChallenges.deleteExpiredLoginChallenges(1_500)).toBe(1);
+				expect(await store.loginChallenges.findLoginChallenge(expired.id)).toBeNull();
+				expect(await store.loginChallenges.findLoginChallenge(live.id)).toEqual(live);
+				expect(await store.loginChallenges.deleteExpiredLoginChallenges(1_500)).toBe(0);
+			});
+		});
+
+		describe("auth failures", () => {
+			test("failures count up from 1 and the counter round-trips", async () => {
+				const account = await givenAccount();
+				const windowStartsAt = T0 - 15 * MINUTE_MS;
+				expect(await store.authFailures.findAuthFailure(account.id, "password")).toBeNull();
+				expect(await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt)).toBe(1);
+				expect(await store.authFailures.incrementAuthFailures(account.id, "password", T0 + 1, windowStartsAt)).toBe(2);
+				expect(await store.authFailures.incrementAuthFailures(account.id, "password", LARGE_EPOCH_MS, windowStartsAt)).toBe(3);
+				expect(await store.authFailures.findAuthFailure(account.id, "password")).toEqual({
+					accountId: account.id,
+					kind: "password",
+					failureCount: 3,
+					lastFailureAt: LARGE_EPOCH_MS,
+					lockedUntil: null,
+				});
+			});
+
+			test("a failure after the window restarts the count at 1", async () => {
+				const account = await givenAccount();
+				const windowMs = 15 * MINUTE_MS;
+				await store.authFailures.incrementAuthFailures(account.id, "second_factor", T0, T0 - windowMs);
+				await store.authFailures.incrementAuthFailures(account.id, "second_factor", T0 + 1, T0 + 1 - windowMs);
+				const later = T0 + 1 + windowMs + 1;
+				expect(await store.authFailures.incrementAuthFailures(account.id, "second_factor", later, later - windowMs)).toBe(1);
+				expect((await store.authFailures.findAuthFailure(account.id, "second_factor"))?.lastFailureAt).toBe(later);
+				// A failure exactly at the window's start still counts within it.
+				expect(await store.authFailures.incrementAuthFailures(account.id, "second_factor", later + windowMs, later)).toBe(2);
+			});
+
+			test("locking sets lockedUntil and restarts the count at 0; the next failure counts 1 and keeps the lock", async () => {
+				const account = await givenAccount();
+				const windowStartsAt = T0 - 15 * MINUTE_MS;
+				for (let i = 0; i < 4; i++) await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt);
+				await store.authFailures.lockAuthFailures(account.id, "password", MAX_EPOCH_MS);
+				expect(await store.authFailures.findAuthFailure(account.id, "password")).toEqual({
+					accountId: account.id,
+					kind: "password",
+					failureCount: 0,
+					lastFailureAt: T0,
+					lockedUntil: MAX_EPOCH_MS,
+				});
+				expect(await store.authFailures.incrementAuthFailures(account.id, "password", T0 + 1, windowStartsAt)).toBe(1);
+				expect((await store.authFailures.findAuthFailure(account.id, "password"))?.lockedUntil).toBe(MAX_EPOCH_MS);
+			});
+
+			test("an account can be locked without an earlier failure", async () => {
+				const account = await givenAccount();
+				await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + MINUTE_MS);
+				const record = await store.authFailures.findAuthFailure(account.id, "second_factor");
+				expect(record?.lockedUntil).toBe(T0 + MINUTE_MS);
+				expect(record?.failureCount).toBe(0);
+			});
+
+			test("the two kinds are counted apart, and clearing one forgets only that counter", async () => {
+				const account = await givenAccount();
+				const windowStartsAt = T0 - MINUTE_MS;
+				await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt);
+				await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt);
+				expect(await store.authFailures.incrementAuthFailures(account.id, "second_factor", T0, windowStartsAt)).toBe(1);
+				await store.authFailures.clearAuthFailures(account.id, "password");
+				expect(await store.authFailures.findAuthFailure(account.id, "password")).toBeNull();
+				expect((await store.authFailures.findAuthFailure(account.id, "second_factor"))?.failureCount).toBe(1);
+				expect(await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt)).toBe(1);
+				await store.authFailures.clearAuthFailures(uid("missing"), "password"); // no-op, no error
+			});
+		});
+
+		describe("transactions", () => {
+			test("a transaction commits every write when fn resolves, and returns fn's value", async () => {
+				const account = accountFixture();
+				const session = sessionFixture(account.id);
+				const result = await store.transaction(async (tx) => {
+					expect(await tx.accounts.insertAccount(account)).toBe(true);
+					await tx.sessions.insertSession(session);
+					return "done";
+				});
+				expect(result).toBe("done");
+				expect(await store.accounts.findAccountById(account.id)).toEqual(account);
+				expect(await store.sessions.findSession(session.id)).toEqual(session);
+			});
+
+			test("a transaction whose fn throws writes nothing and rethrows the very same error", async () => {
+				const existing = await givenAccount();
+				const account = accountFixture();
+				const failure = new Error("fn failed on purpose");
+				const thrown = await store
+					.transaction(async (tx) => {
+						await tx.accounts.insertAccount(account);
+						await tx.sessions.insertSession(sessionFixture(account.id));
+						await tx.accounts.updatePasswordHash(existing.id, "changed", T0 + 1);
+						await tx.recoveryCodes.replaceRecoveryCodes(existing.id, recoveryCodeFixtures(existing.id, 2));
+						throw failure;
+					})
+					.catch((error: unknown) => error);
+				expect(thrown).toBe(failure);
+				expect(await store.accounts.findAccountById(account.id)).toBeNull();
+				expect(await store.accounts.findAccountById(existing.id)).toEqual(existing);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(existing.id)).toBe(0);
+			});
+
+			test("a transaction whose fn swallows a failed repository call is rolled back and rejects with StorageUnavailable", async () => {
+				const account = accountFixture();
+				const outcome = await store
+					.transaction(async (tx) => {
+						await tx.accounts.insertAccount(account);
+						// A foreign-key violation, caught and ignored by fn.
+						await tx.sessions.insertSession(sessionFixture(uid("no-such-account"))).catch(() => undefined);
+						return "swallowed";
+					})
+					.catch((error: unknown) => error);
+				expect(outcome).toBeInstanceOf(StorageUnavailable);
+				expect(await store.accounts.findAccountById(account.id)).toBeNull();
+			});
+
+			test("the two-statement operations run inside a transaction and roll back with it", async () => {
+				const account = await givenAccount();
+				const old = await givenConfirmedCredential(account.id);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, recoveryCodeFixtures(account.id, 3));
+				const replacement = pendingCredentialFixture(account.id);
+
+				await expect(
+					store.transaction(async (tx) => {
+						await tx.totpCredentials.replacePendingTOTPCredential(replacement);
+						expect(await tx.totpCredentials.confirmTOTPCredential(replacement.id, 300, T0)).toBe(true);
+						await tx.recoveryCodes.replaceRecoveryCodes(account.id, recoveryCodeFixtures(account.id, 8));
+						expect(await tx.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(8);
+						throw new Error("roll back");
+					}),
+				).rejects.toThrow("roll back");
+
+				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.id).toBe(old.id);
+				expect(await store.totpCredentials.findPendingTOTPCredential(account.id)).toBeNull();
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(3);
+
+				await store.transaction(async (tx) => {
+					await tx.totpCredentials.replacePendingTOTPCredential(replacement);
+					expect(await tx.totpCredentials.confirmTOTPCredential(replacement.id, 300, T0)).toBe(true);
+				});
+				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.id).toBe(replacement.id);
+			});
+		});
+
+		describe("races", () => {
+			test(`${RACERS} concurrent consumes of the same recovery code: exactly one wins`, async () => {
+				const account = await givenAccount();
+				const codes = recoveryCodeFixtures(account.id, 2);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, codes);
+				const results = await Promise.all(
+					times(RACERS, () => store.recoveryCodes.consumeRecoveryCode(account.id, codes[0]!.codeHash, T0)),
+				);
+				expect(results.filter(Boolean)).toHaveLength(1);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(1);
+			});
+
+			test(`${RACERS} concurrent advances to the same TOTP step: exactly one wins`, async () => {
+				const account = await givenAccount();
+				const credential = await givenConfirmedCredential(account.id, 100);
+				const results = await Promise.all(times(RACERS, () => store.totpCredentials.advanceTOTPStep(credential.id, 101)));
+				expect(results.filter(Boolean)).toHaveLength(1);
+				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.lastUsedStep).toBe(101);
+			});
+
+			test(`${RACERS} concurrent consumes of the same login challenge: exactly one wins`, async () => {
+				const account = await givenAccount();
+				const challenge = challengeFixture(account.id);
+				await store.loginChallenges.insertLoginChallenge(challenge);
+				const results = await Promise.all(times(RACERS, (i) => store.loginChallenges.consumeLoginChallenge(challenge.id, T0 + i)));
+				expect(results.filter(Boolean)).toHaveLength(1);
+			});
+
+			test(`a burst of ${RACERS} concurrent attempt reservations cannot exceed a budget of 5`, async () => {
+				const account = await givenAccount();
+				const challenge = challengeFixture(account.id, { maxAttempts: 5 });
+				await store.loginChallenges.insertLoginChallenge(challenge);
+				const results = await Promise.all(times(RACERS, () => store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, T0)));
+				expect(results.filter(Boolean)).toHaveLength(5);
+				expect((await store.loginChallenges.findLoginChallenge(challenge.id))?.attempts).toBe(5);
+			});
+
+			test(`${RACERS} concurrent failures are all counted: the counts returned are exactly 1..${RACERS}`, async () => {
+				const account = await givenAccount();
+				const counts = await Promise.all(
+					times(RACERS, () => store.authFailures.incrementAuthFailures(account.id, "password", T0, T0 - MINUTE_MS)),
+				);
+				expect([...counts].sort((a, b) => a - b)).toEqual(times(RACERS, (i) => i + 1));
+				expect((await store.authFailures.findAuthFailure(account.id, "password"))?.failureCount).toBe(RACERS);
+			});
+
+			test(`${RACERS} concurrent sign-ups with the same email: exactly one account is created`, async () => {
+				const email = `${uid("race")}@example.com`;
+				const accounts = times(RACERS, () => accountFixture({ email }));
+				const results = await Promise.all(accounts.map((account) => store.accounts.insertAccount(account)));
+				expect(results.filter(Boolean)).toHaveLength(1);
+				const winner = accounts[results.indexOf(true)]!;
+				expect(await store.accounts.findAccountByEmail(email)).toEqual(winner);
+			});
+
+			test(`${RACERS} concurrent confirmations of the same pending credential: exactly one wins`, async () => {
+				const account = await givenAccount();
+				const pending = pendingCredentialFixture(account.id);
+				await store.totpCredentials.replacePendingTOTPCredential(pending);
+				const results = await Promise.all(times(RACERS, (i) => store.totpCredentials.confirmTOTPCredential(pending.id, 100 + i, T0)));
+				expect(results.filter(Boolean)).toHaveLength(1);
+				const confirmed = await store.totpCredentials.findConfirmedTOTPCredential(account.id);
+				expect(confirmed?.lastUsedStep).toBe(100 + results.indexOf(true));
+			});
+		});
+
+		describe("availability", () => {
+			test("ping resolves while the database answers", async () => {
+				await expect(store.ping()).resolves.toBeUndefined();
+			});
+
+			test("a driver failure surfaces as StorageUnavailable with the driver error as cause", async () => {
+				const closed = await openStore();
+				await closed.close();
+				const error = await closed.accounts.findAccountById(uid("any")).catch((caught: unknown) => caught);
+				expect(error).toBeInstanceOf(StorageUnavailable);
+				expect((error as StorageUnavailable).code).toBe("ERR_STORAGE_UNAVAILABLE");
+				expect((error as StorageUnavailable).cause).toBeInstanceOf(Error);
+				await expect(closed.ping()).rejects.toBeInstanceOf(StorageUnavailable);
+				await expect(closed.transaction(async () => "never")).rejects.toBeInstanceOf(StorageUnavailable);
+			});
+		});
+	});
+}
+
+/** A unique id with a readable prefix. */
+function uid(prefix: string): string {
+	return `${prefix}-${randomUUID()}`;
+}
+
+/** 64 lower-case hex characters, as a SHA-256 or HMAC-SHA-256 would give. */
+function hexHash(): string {
+	return (randomUUID() + randomUUID()).replaceAll("-", "").padEnd(64, "0");
+}
+
+/** `[make(0), make(1), ..., make(count - 1)]`. */
+function times<T>(count: number, make: (index: number) => T): T[] {
+	return Array.from({ length: count }, (_, index) => make(index));
+}
+
+/** A credential with its bytes as a plain array, so Buffer and Uint8Array compare equal. */
+function comparable(record: TOTPCredentialRecord | null | undefined): unknown {
+	if (record === null || record === undefined) return record;
+	return { ...record, secretCiphertext: Array.from(record.secretCiphertext) };
+}
+
+function accountFixture(overrides: Partial<AccountRecord> = {}): AccountRecord {
+	return {
+		id: uid("acct"),
+		email: `${uid("user")}@example.com`,
+		passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$placeholder",
+		createdAt: T0,
+		updatedAt: T0,
+		...overrides,
+	};
+}
+
+function pendingCredentialFixture(accountId: string, overrides: Partial<TOTPCredentialRecord> = {}): TOTPCredentialRecord {
+	return {
+		id: uid("totp"),
+		accountId,
+		secretCiphertext: new Uint8Array([1, 2, 3, 0, 4, 5]),
+		algorithm: "SHA1",
+		digits: 6,
+		periodSeconds: 30,
+		createdAt: T0,
+		confirmedAt: null,
+		expiresAt: T0 + 10 * MINUTE_MS,
+		lastUsedStep: -1,
+		...overrides,
+	};
+}
+
+function recoveryCodeFixtures(accountId: string, count: number, overrides: Partial<RecoveryCodeRecord> = {}): RecoveryCodeRecord[] {
+	return times(count, () => ({ id: uid("rc"), accountId, codeHash: hexHash(), createdAt: T0, usedAt: null, ...overrides }));
+}
+
+function sessionFixture(accountId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+	return {
+		id: uid("sess"),
+		accountId,
+		secretHash: hexHash(),
+		aal: 1,
+		createdAt: T0,
+		lastActiveAt: T0,
+		expiresAt: T0 + 30 * DAY_MS,
+		reauthenticatedAt: T0,
+		revokedAt: null,
+		ipAddress: "127.0.0.1",
+		userAgent: "vitest",
+		...overrides,
+	};
+}
+
+function challengeFixture(accountId: string, overrides: Partial<LoginChallengeRecord> = {}): LoginChallengeRecord {
+	return {
+		id: uid("chal"),
+		accountId,
+		secretHash: hexHash(),
+		createdAt: T0,
+		expiresAt: T0 + 5 * MINUTE_MS,
+		attempts: 0,
+		maxAttempts: 5,
+		consumedAt: null,
+		ipAddress: "127.0.0.1",
+		userAgent: "vitest",
+		...overrides,
+	};
+}

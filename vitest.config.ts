@@ -1,0 +1,19 @@
+import { defineConfig } from "vitest/config";
+
+// One runner (vitest 4), several projects so each kind of test can be run alone:
+//   npx vitest run --project unit
+export default defineConfig({
+	test: {
+		projects: [
+			{ test: { name: "unit", include: ["src/**/*.test.ts"] } },
+			{ test: { name: "vectors", include: ["test/vectors/**/*.test.ts", "test/properties/**/*.test.ts"] } },
+			{ test: { name: "storage", include: ["test/storage/**/*.test.ts"] } },
+			{ test: { name: "service", include: ["test/service/**/*.test.ts"] } },
+			{ test: { name: "http", include: ["test/http/**/*.test.ts"] } },
+			{ test: { name: "cli", include: ["test/cli/**/*.test.ts"], testTimeout: 60_000 } },
+			{ test: { name: "interop", include: ["test/interop/**/*.test.ts"], testTimeout: 60_000 } },
+			{ test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
+			{ test: { name: "meta", include: ["test/*.test.ts"] } },
+		],
+	},
+});
