@@ -52,10 +52,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 		throw new StorageUnavailable(undefined, { cause: error, reason: "sqlite_open_failed" });
 	}
 	try {
+		// First, so that the pragmas below wait for another process's lock instead of failing.
+		database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 		// WAL lets readers run beside a writer; an in-memory database has no journal file.
 		if (!inMemory) database.pragma("journal_mode = WAL");
 		database.pragma("foreign_keys = ON");
-		database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
 		// NORMAL is durable in WAL mode except for the last transactions on power loss.
 		database.pragma("synchronous = NORMAL");
 	} catch (error) {

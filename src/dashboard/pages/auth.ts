@@ -78,7 +78,7 @@ export function signInPage(context: AuthPageContext, state: SignInState): SafeHt
 		state.flash === "signed-out"
 			? notice("success", "You have signed out.")
 			: state.flash === "expired"
-				? notice("warning", "Your sign-in expired or was cancelled. Enter your email and password again.")
+				? notice("warning", "Your sign-in expired. For your security, enter your email and password again.")
 				: null;
 	const form = postForm(
 		PATHS.signIn,

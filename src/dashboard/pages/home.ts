@@ -4,10 +4,7 @@
  */
 import { html, type SafeHtml } from "../html.js";
 import { notice, PATHS, plural, renderPage } from "../layout.js";
-import { statusBadge } from "./security.js";
-
-/** Recovery codes left at or below which the user is warned. */
-export const FEW_RECOVERY_CODES = 3;
+import { FEW_RECOVERY_CODES, statusBadge } from "./security.js";
 
 /** What the home page shows. */
 export interface HomeState {

@@ -63,7 +63,7 @@ async function session(app: FastifyInstance, options: { deadbolt: Deadbolt; cook
 export const sessionPlugin = fp(session, { name: "deadbolt-session", dependencies: ["@fastify/cookie"] });
 
 /**
- * A preHandler for protected route groups: refuses the request without a valid session.
+ * An onRequest hook for protected route groups (before the body is even parsed): refuses the request without a valid session.
  * @throws Unauthenticated
  */
 export async function requireSession(request: FastifyRequest): Promise<void> {

@@ -8,7 +8,7 @@ import type { RouteOptions } from "./context.js";
 
 /** Current-session routes (protected). */
 export const sessionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt }) => {
-	app.addHook("preHandler", requireSession);
+	app.addHook("onRequest", requireSession);
 	app.get(
 		"/session",
 		{ schema: { response: { 200: Type.Object({ account: AccountSchema, session: SessionSchema }), ...ERROR_RESPONSES } } },

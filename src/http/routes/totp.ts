@@ -14,7 +14,7 @@ const closed = { additionalProperties: false } as const;
 
 /** TOTP routes (protected). */
 export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt }) => {
-	app.addHook("preHandler", requireSession);
+	app.addHook("onRequest", requireSession);
 
 	app.post(
 		"/two-factor/totp/enrollment",

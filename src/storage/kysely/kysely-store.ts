@@ -77,8 +77,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: StoreDialect): 
 
 /**
  * Runs `fn` with repositories bound to one transaction. The error thrown by `fn` itself is
- * rethrown as it is (after the rollback); a failure of BEGIN, COMMIT or ROLLBACK is a
- * `StorageUnavailable`.
+ * rethrown as it is, after the rollback; a failure of BEGIN or COMMIT is a `StorageUnavailable`.
  *
  * When a repository call inside `fn` failed but `fn` caught the error and resolved anyway,
  * the transaction is rolled back and a `StorageUnavailable` thrown rather than committing.
@@ -113,7 +112,8 @@ async function runUserTransaction<T>(db: Executor, fn: (tx: Repositories) => Pro
 			return result;
 		});
 	} catch (error) {
-		if (failedInFn && error === errorOfFn) throw error;
+		// fn's own error wins, even over a failed ROLLBACK after it (the transaction is gone then).
+		if (failedInFn) throw errorOfFn;
 		throw toStorageUnavailable(error);
 	}
 }

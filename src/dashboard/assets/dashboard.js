@@ -1,0 +1,129 @@
+// deadbolt dashboard enhancements. Every page works without this file; it only adds:
+// - "Copy" buttons (secret key, recovery codes) via navigator.clipboard, with a visible
+//   "Copied" state announced to screen readers;
+// - the setup <dialog> upgraded to a true modal (showModal: focus stays inside, the page
+//   behind is inert, Escape cancels the setup);
+// - focus on the first invalid field after a refused form;
+// - no double submission while a form is on its way (sign-in hashes take a moment).
+// Loaded with `defer` from 'self' (the CSP allows no inline script).
+(() => {
+	"use strict";
+
+	const COPIED_MS = 2000;
+
+	/** A polite live region for "Copied" announcements. */
+	function liveRegion() {
+		let region = document.getElementById("copy-status");
+		if (region === null) {
+			region = document.createElement("span");
+			region.id = "copy-status";
+			region.className = "visually-hidden";
+			region.setAttribute("role", "status");
+			region.setAttribute("aria-live", "polite");
+			document.body.appendChild(region);
+		}
+		return region;
+	}
+
+	/** The text a Copy button copies from its target element. */
+	function textOf(target) {
+		if (target.dataset.copyValue) return target.dataset.copyValue;
+		const items = target.querySelectorAll("li");
+		if (items.length > 0) return Array.from(items, (item) => item.textContent.trim()).join("\n");
+		return target.textContent.trim();
+	}
+
+	/** Copies with the Clipboard API, or the old selection way where it is missing (plain http). */
+	async function copyText(text) {
+		if (navigator.clipboard && window.isSecureContext) {
+			await navigator.clipboard.writeText(text);
+			return;
+		}
+		const helper = document.createElement("textarea");
+		helper.className = "clipboard-helper";
+		helper.value = text;
+		helper.setAttribute("readonly", "");
+		document.body.appendChild(helper);
+		helper.select();
+		const ok = document.execCommand("copy");
+		helper.remove();
+		if (!ok) throw new Error("copy failed");
+	}
+
+	function setUpCopyButtons() {
+		for (const button of document.querySelectorAll("button[data-copy-target]")) {
+			const target = document.getElementById(button.dataset.copyTarget);
+			if (target === null) continue;
+			const label = button.textContent;
+			let timer = 0;
+			button.hidden = false;
+			button.addEventListener("click", async () => {
+				window.clearTimeout(timer);
+				try {
+					await copyText(textOf(target));
+					button.textContent = "Copied";
+					button.classList.add("is-copied");
+					liveRegion().textContent = "Copied to the clipboard.";
+				} catch {
+					button.textContent = "Press Ctrl+C to copy";
+					const selection = window.getSelection();
+					if (selection !== null) selection.selectAllChildren(target);
+					liveRegion().textContent = "Copying failed. The text is selected; press Control C to copy it.";
+				}
+				timer = window.setTimeout(() => {
+					button.textContent = label;
+					button.classList.remove("is-copied");
+				}, COPIED_MS);
+			});
+		}
+	}
+
+	function upgradeDialog() {
+		const dialog = document.querySelector("dialog.modal[open]");
+		if (dialog === null || typeof dialog.showModal !== "function") return;
+		dialog.close();
+		dialog.showModal();
+		document.body.classList.remove("has-modal");
+		document.body.classList.add("modal-open");
+		// Escape: cancel the setup where a Cancel exists (steps 1-3); on the last step the
+		// recovery codes stay until the user presses Done.
+		dialog.addEventListener("cancel", (event) => {
+			event.preventDefault();
+			const href = dialog.dataset.cancelHref;
+			if (href) window.location.assign(href);
+		});
+	}
+
+	function focusFirstInvalid() {
+		const invalid = document.querySelector('[aria-invalid="true"]');
+		if (invalid === null) return;
+		invalid.focus();
+		if (typeof invalid.select === "function" && invalid.type !== "password") invalid.select();
+	}
+
+	function preventDoubleSubmit() {
+		for (const form of document.querySelectorAll("form[method='post']")) {
+			form.addEventListener("submit", () => {
+				if (form.dataset.submitting === "true") return;
+				form.dataset.submitting = "true";
+				// After this event, so the submission itself is never cancelled.
+				window.setTimeout(() => {
+					for (const button of form.querySelectorAll("button[type='submit']")) button.disabled = true;
+				}, 0);
+			});
+		}
+		// Coming back with the Back button restores the page as it was: make the buttons usable again.
+		window.addEventListener("pageshow", (event) => {
+			if (!event.persisted) return;
+			for (const form of document.querySelectorAll("form[data-submitting]")) {
+				delete form.dataset.submitting;
+				for (const button of form.querySelectorAll("button[type='submit']")) button.disabled = false;
+			}
+		});
+	}
+
+	setUpCopyButtons();
+	upgradeDialog();
+	focusFirstInvalid();
+	preventDoubleSubmit();
+})();

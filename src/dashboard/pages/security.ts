@@ -1,0 +1,211 @@
+/**
+ * Settings > Security, and the two-factor setup drawn over it as a modal `<dialog open>` (the seed
+ * article's four steps): 1. confirm your password; 2. scan the QR code (or type the key);
+ * 3. enter the 6-digit code; 4. done, with the recovery codes shown this once. Steps 2 and 3
+ * share one page. Each step is a plain form; the script only upgrades the dialog to a true
+ * modal (`showModal()`, focus kept inside, Escape cancels) and adds the Copy buttons.
+ */
+import type { PendingEnrollment } from "../../service/totp-enrollment.js";
+import { html, raw, type SafeHtml } from "../html.js";
+import { codeField, field, notice, PATHS, plural, postForm, renderPage } from "../layout.js";
+
+/** Recovery codes left at or below which the user is warned. */
+export const FEW_RECOVERY_CODES = 3;
+
+/** The On/Off pill. */
+export function statusBadge(on: boolean): SafeHtml {
+	return on ? html`<span class="badge badge--on">On</span>` : html`<span class="badge badge--off">Off</span>`;
+}
+
+/** What the security page shows behind (or without) the dialog. */
+export interface SecurityState {
+	readonly issuer: string;
+	readonly csrf: string;
+	readonly email: string;
+	readonly twoFactorEnabled: boolean;
+	readonly recoveryCodesLeft: number;
+	readonly recoveryCodesTotal: number;
+	/** A notice above the cards (e.g. after setup was refused). */
+	readonly message?: SafeHtml | null;
+}
+
+/** `GET /dashboard/settings/security`, optionally with the setup dialog over it. */
+export function securityPage(state: SecurityState, dialog: SafeHtml | null = null): SafeHtml {
+	const twoFactor = state.twoFactorEnabled
+		? html`<p class="status-line" id="two-factor-status"><span class="status-dot status-dot--on" aria-hidden="true"></span>Two-factor authentication is on</p>
+			<p>Signing in asks for your password and a 6-digit code from your authenticator app.</p>
+			<dl class="facts">
+				<div><dt>Authenticator app</dt><dd>Connected</dd></div>
+				<div><dt>Recovery codes</dt><dd id="recovery-codes-left">${state.recoveryCodesLeft} of ${state.recoveryCodesTotal} left</dd></div>
+			</dl>
+			${
+				state.recoveryCodesLeft <= FEW_RECOVERY_CODES &&
+				notice(
+					"warning",
+					state.recoveryCodesLeft === 0
+						? "You have no recovery codes left. If you lose your phone, you will not be able to sign in."
+						: `Only ${plural(state.recoveryCodesLeft, "recovery code")} left. Each works once; keep them somewhere safe.`,
+				)
+			}`
+		: html`<p class="status-line" id="two-factor-status"><span class="status-dot status-dot--off" aria-hidden="true"></span>Two-factor authentication is off</p>
+			<p>Add a second lock to your account: besides your password, signing in will ask for a 6-digit code from an authenticator app on your phone. Even if someone learns your password, they can't sign in without it.</p>
+			<p><a class="button button--primary" id="setup-two-factor" href="${PATHS.twoFactorSetup}">Set up two-factor authentication</a></p>`;
+	const body = html`<div class="page-header">
+	<h1 class="page-title">Security</h1>
+	<p class="page-lead">Manage how you sign in to ${state.issuer}.</p>
+</div>
+${state.message ?? null}
+<div class="stack">
+	<section class="card" aria-labelledby="two-factor-title">
+		<div class="card__heading">
+			<h2 class="card__title" id="two-factor-title">Two-factor authentication</h2>
+			${statusBadge(state.twoFactorEnabled)}
+		</div>
+		${twoFactor}
+	</section>
+	<section class="card card--quiet" aria-labelledby="apps-title">
+		<h2 class="card__title" id="apps-title">Authenticator apps</h2>
+		<p>Any app that shows 6-digit time-based codes works, for example:</p>
+		<ul class="app-list">
+			<li>Google Authenticator</li><li>Authy</li><li>Microsoft Authenticator</li><li>1Password</li><li>FreeOTP</li>
+		</ul>
+		<p class="muted">Never share your codes with anyone, not even support. Changing phones? Move or set up your authenticator again before you wipe the old one.</p>
+	</section>
+</div>
+${dialog}`;
+	return renderPage({ title: "Security", issuer: state.issuer, email: state.email, csrf: state.csrf, section: "security", modal: dialog !== null, body });
+}
+
+type SetupStep = 1 | 2 | 4;
+
+const STEP_LABELS = ["Confirm password", "Scan QR code", "Enter code", "Done"] as const;
+
+function stepper(step: SetupStep): SafeHtml {
+	const items = STEP_LABELS.map((label, index) => {
+		const number = index + 1;
+		const current = step === 2 ? number === 2 || number === 3 : number === step;
+		const done = number < step;
+		const state = current ? "current" : done ? "done" : "upcoming";
+		return html`<li class="stepper__item stepper__item--${state}"${current ? html` aria-current="step"` : ""}><span class="stepper__dot" aria-hidden="true">${done ? "✓" : number}</span><span class="stepper__label">${label}${done ? html`<span class="visually-hidden"> (done)</span>` : ""}</span></li>`;
+	});
+	return html`<ol class="stepper" aria-label="Setup progress">${items}</ol>`;
+}
+
+function setupDialog(step: SetupStep, title: string, content: SafeHtml, cancellable: boolean): SafeHtml {
+	const eyebrow = step === 2 ? "Steps 2 and 3 of 4" : `Step ${step} of 4`;
+	return html`<dialog open class="modal" id="two-factor-setup" aria-labelledby="setup-title" aria-modal="true"${cancellable ? html` data-cancel-href="${PATHS.security}"` : ""}>
+	<div class="modal__header">
+		<div>
+			<p class="modal__eyebrow">Set up two-factor authentication · ${eyebrow}</p>
+			<h2 class="modal__title" id="setup-title">${title}</h2>
+		</div>
+		${cancellable && html`<a class="modal__close" href="${PATHS.security}" aria-label="Cancel setup" title="Cancel setup">×</a>`}
+	</div>
+	${stepper(step)}
+	<div class="modal__body">
+		${content}
+	</div>
+</dialog>`;
+}
+
+/** What every setup step needs. */
+export interface SetupContext {
+	readonly issuer: string;
+	readonly csrf: string;
+	readonly email: string;
+}
+
+/** Step 1: "Confirm your password" (a wrong one shows the service's error; nothing changes). */
+export function setupPasswordStep(context: SetupContext, state: { error?: string | null; notice?: string | null }): SafeHtml {
+	const form = postForm(
+		PATHS.twoFactorSetup,
+		context.csrf,
+		html`${state.notice !== undefined && state.notice !== null && notice("warning", state.notice)}
+		<p>To protect your account, confirm it's you before turning on two-factor authentication.</p>
+		${field({ id: "password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.error ?? null, autofocus: true })}
+		<div class="actions">
+			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
+			<button type="submit" class="button button--primary">Continue</button>
+		</div>`,
+	);
+	return setupDialog(1, "Confirm your password", form, true);
+}
+
+/** Steps 2 and 3: the QR code and the key, then the code that proves the app is set up. */
+export function setupScanStep(context: SetupContext, pending: PendingEnrollment, state: { error?: string | null; minutesLeft: number }): SafeHtml {
+	const content = html`<div class="setup-scan">
+	<div class="setup-scan__qr">
+		<div id="qr-code" class="qr" role="img" aria-label="QR code that adds ${context.issuer} (${context.email}) to your authenticator app">${raw(pending.qrSvg)}</div>
+	</div>
+	<div class="setup-scan__text">
+		<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">2</span>Scan the QR code</h3>
+		<p>Open your authenticator app (Google Authenticator, Authy, Microsoft Authenticator, 1Password, FreeOTP, …), add an account, and scan this code with your phone's camera.</p>
+		<div class="manual-key">
+			<h4 class="manual-key__title">Can't scan? Enter the key manually</h4>
+			<dl class="facts facts--compact">
+				<div><dt>Account</dt><dd>${context.email}</dd></div>
+				<div><dt>Issuer</dt><dd>${context.issuer}</dd></div>
+				<div><dt>Secret key</dt><dd class="secret-row"><code id="secret-key" class="secret-key" data-copy-value="${pending.secret}">${pending.secretGroups}</code><button type="button" class="button button--secondary button--small copy-button" data-copy-target="secret-key" hidden>Copy</button></dd></div>
+				<div><dt>Type</dt><dd>Time-based, ${pending.digits} digits, every ${pending.periodSeconds} seconds</dd></div>
+			</dl>
+		</div>
+	</div>
+</div>
+${postForm(
+	PATHS.twoFactorConfirm,
+	context.csrf,
+	html`<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">3</span>Enter the 6-digit code</h3>
+	${codeField("Enter the 6-digit code from your authenticator app", state.error ?? null, "If a code is refused, wait for the next one and try again.")}
+	<div class="actions">
+		<span class="muted actions__note">This setup expires in ${plural(state.minutesLeft, "minute")}.</span>
+		<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
+		<button type="submit" class="button button--primary">Verify and turn on</button>
+	</div>`,
+	"form form--separated",
+)}`;
+	return setupDialog(2, "Connect your authenticator app", content, true);
+}
+
+/** What step 4 shows. */
+export interface SetupDoneState {
+	readonly recoveryCodes: readonly string[];
+	readonly otherSessionsRevoked: number;
+	/** The date the codes were made, `YYYY-MM-DD` (UTC), for the download. */
+	readonly generatedOn: string;
+}
+
+/** The text of the recovery-code download. */
+export function recoveryCodesText(issuer: string, email: string, generatedOn: string, codes: readonly string[]): string {
+	return [
+		`${issuer} recovery codes`,
+		`Account: ${email}`,
+		`Generated: ${generatedOn}`,
+		"",
+		"Each code signs you in once if you cannot use your authenticator app.",
+		"Keep this file somewhere safe, such as a password manager.",
+		"",
+		...codes,
+		"",
+	].join("\n");
+}
+
+/** Step 4: two-factor authentication is on; the recovery codes, shown only in this response. */
+export function setupDoneStep(context: SetupContext, state: SetupDoneState): SafeHtml {
+	const download = `data:text/plain;charset=utf-8,${encodeURIComponent(recoveryCodesText(context.issuer, context.email, state.generatedOn, state.recoveryCodes))}`;
+	const content = html`<div class="success-banner" role="status">
+	<svg class="success-banner__icon" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><circle cx="12" cy="12" r="11" fill="currentColor"/><path d="M7 12.5l3.2 3.2L17 9" fill="none" stroke="#fff" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round"/></svg>
+	<p>From now on, signing in asks for your password and a 6-digit code from your authenticator app.</p>
+</div>
+${state.otherSessionsRevoked > 0 && notice("info", `For your security, we signed you out everywhere else (${plural(state.otherSessionsRevoked, "other session")}).`)}
+<h3 class="setup-heading">Save your recovery codes</h3>
+<p>If you lose your phone, each of these codes lets you sign in once. <strong>This is the only time they are shown:</strong> store them in a password manager or print them, and keep them somewhere safe.</p>
+<ol id="recovery-codes" class="recovery-codes">${state.recoveryCodes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
+<div class="actions actions--split">
+	<div class="actions__group">
+		<button type="button" class="button button--secondary copy-button" data-copy-target="recovery-codes" hidden>Copy codes</button>
+		<a class="button button--secondary" id="download-recovery-codes" download="deadbolt-recovery-codes.txt" href="${download}">Download .txt</a>
+	</div>
+	<a class="button button--primary" id="setup-done" href="${PATHS.security}">Done</a>
+</div>`;
+	return setupDialog(4, "Two-factor authentication is on", content, false);
+}

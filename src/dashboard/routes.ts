@@ -1,0 +1,392 @@
+/**
+ * The end-user dashboard under `/dashboard` (DESIGN.md §2, §3.7): server-rendered HTML from the
+ * same Fastify app, calling the deadbolt services directly (not the JSON API). Every flow is a
+ * plain form that POSTs to its own path; scripts only enhance. Successful POSTs redirect (303),
+ * failed ones re-render the form with the error inline and the user's email kept.
+ *
+ * Pages:
+ * - `GET /dashboard`: the account home (signed in) or a redirect to sign-in;
+ * - `GET/POST /dashboard/sign-up`, `GET/POST /dashboard/sign-in` (password step),
+ *   `GET/POST /dashboard/sign-in/code`, `GET/POST /dashboard/sign-in/recovery-code` (code step,
+ *   needs the login-challenge cookie), `POST /dashboard/sign-out`;
+ * - `GET /dashboard/settings/security`, and the two-factor setup as a dialog over it:
+ *   `GET/POST .../two-factor/setup` (step 1, then 2-3 in the POST answer) and
+ *   `POST .../two-factor/confirm` (step 3, then 4 with the recovery codes, shown only there);
+ * - `GET /dashboard/assets/dashboard.css|dashboard.js`.
+ *
+ * Security: every POST passes the double-submit token check and a same-origin check first
+ * (`csrf.ts`); the session and login-challenge cookies are HttpOnly and SameSite=Lax (set by
+ * `http/cookies.ts`); responses are `no-store` with a CSP that forbids inline script and style
+ * (`http/plugins/security-headers.ts`). A database outage renders a 503 page; any error this
+ * file does not expect goes on to the app's error handler (a generic 500).
+ */
+import { readFileSync } from "node:fs";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { ChallengeInvalid, EmailTaken, EnrollmentInvalid, InvalidCode, InvalidCredentials, InvalidRequest, ReauthenticationRequired, StorageUnavailable, TooManyAttempts, TOTPAlreadyEnabled } from "../errors.js";
+import { requestContext } from "../http/plugins/session.js";
+import type { RouteOptions } from "../http/routes/context.js";
+import type { NewSession, AuthenticatedSession } from "../service/sessions.js";
+import { ensureCSRFToken, isValidCSRFSubmission } from "./csrf.js";
+import type { SafeHtml } from "./html.js";
+import { PATHS } from "./layout.js";
+import { signInCodePage, signInPage, signInRecoveryCodePage, signUpPage, type SignInFlash } from "./pages/auth.js";
+import { csrfRejectedPage, notFoundPage, unavailablePage } from "./pages/errors.js";
+import { homePage } from "./pages/home.js";
+import { securityPage, setupDoneStep, setupPasswordStep, setupScanStep, type SecurityState } from "./pages/security.js";
+
+/** The static files served under `/dashboard/assets/`, with their content types. */
+const ASSET_TYPES: Readonly<Record<string, string>> = Object.freeze({
+	"dashboard.css": "text/css; charset=utf-8",
+	"dashboard.js": "text/javascript; charset=utf-8",
+});
+
+/** A static file, read once at startup. */
+interface Asset {
+	readonly body: Buffer;
+	readonly contentType: string;
+}
+
+/**
+ * Reads the assets from the folder next to this file (`src/dashboard/assets` under tsx/vitest,
+ * `dist/dashboard/assets` after `npm run build`, which copies them).
+ * @throws Error naming the missing file, so a broken build fails at startup
+ */
+function loadAssets(): ReadonlyMap<string, Asset> {
+	const folder = new URL("./assets/", import.meta.url);
+	const assets = new Map<string, Asset>();
+	for (const [name, contentType] of Object.entries(ASSET_TYPES)) {
+		const url = new URL(name, folder);
+		try {
+			assets.set(name, { body: readFileSync(url), contentType });
+		} catch (error) {
+			throw new Error(`dashboard asset missing: ${url.pathname} (does the build copy src/dashboard/assets?)`, { cause: error });
+		}
+	}
+	return assets;
+}
+
+/** Query flag on the home page after a sign-in with a recovery code. */
+const RECOVERY_FLAG = "signed-in-with";
+const RECOVERY_FLAG_VALUE = "recovery-code";
+
+/** One string field of a urlencoded form body ("" when missing or repeated). */
+function formField(request: FastifyRequest, name: string): string {
+	const body = request.body;
+	if (typeof body !== "object" || body === null) return "";
+	const value = (body as Record<string, unknown>)[name];
+	return typeof value === "string" ? value : "";
+}
+
+/** One string query parameter (null when missing or repeated). */
+function queryParam(request: FastifyRequest, name: string): string | null {
+	const query = request.query;
+	if (typeof query !== "object" || query === null) return null;
+	const value = (query as Record<string, unknown>)[name];
+	return typeof value === "string" ? value : null;
+}
+
+function sendPage(reply: FastifyReply, status: number, page: SafeHtml): FastifyReply {
+	return reply.status(status).type("text/html; charset=utf-8").send(page.value);
+}
+
+/** Redirect after a POST (the browser follows with a GET). */
+function seeOther(reply: FastifyReply, url: string): FastifyReply {
+	return reply.redirect(url, 303);
+}
+
+const DATE_FORMAT = new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: "UTC" });
+
+/** The dashboard plugin; registered by `buildApp` with `{ prefix: "/dashboard" }`. */
+export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deadbolt, cookies }) => {
+	const { config } = deadbolt;
+	const issuer = config.issuer;
+	const assets = loadAssets();
+
+	const csrfOf = (request: FastifyRequest, reply: FastifyReply): string => ensureCSRFToken(request, reply, cookies);
+
+	/** The signed-in session, or null. */
+	const authOf = (request: FastifyRequest): AuthenticatedSession | null => request.auth;
+
+	const errorContext = (request: FastifyRequest, reply: FastifyReply) => {
+		const auth = authOf(request);
+		return { issuer, email: auth?.account.email ?? null, csrf: auth === null ? null : csrfOf(request, reply) };
+	};
+
+	/** Puts the new session in its cookie, ends the one it replaces, drops the login challenge. */
+	const startSession = async (request: FastifyRequest, reply: FastifyReply, session: NewSession): Promise<void> => {
+		if (request.sessionToken !== null && request.sessionToken !== session.token) await deadbolt.logout(request.sessionToken);
+		void reply.setCookie(cookies.sessionName, session.token, cookies.options(config.session.absoluteTtlSeconds));
+		void reply.clearCookie(cookies.challengeName, cookies.options());
+	};
+
+	const tooMany = (reply: FastifyReply, error: TooManyAttempts): string => {
+		void reply.header("retry-after", String(error.retryAfterSeconds));
+		return error.message;
+	};
+
+	const securityState = async (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession): Promise<SecurityState> => ({
+		issuer,
+		csrf: csrfOf(request, reply),
+		email: auth.account.email,
+		twoFactorEnabled: await deadbolt.isTwoFactorEnabled(auth.account.id),
+		recoveryCodesLeft: await deadbolt.countUnusedRecoveryCodes(auth.account.id),
+		recoveryCodesTotal: config.recoveryCodes.count,
+	});
+
+	const minutesLeft = (expiresAt: number): number => Math.max(1, Math.round((expiresAt - deadbolt.clock.now()) / 60_000));
+
+	// A database outage gets a friendly page; anything else goes on to the app's error handler.
+	app.setErrorHandler(async (error, request, reply) => {
+		if (error instanceof StorageUnavailable) {
+			request.log.error({ code: error.code, reason: error.reason, cause: error.cause }, "dashboard: storage unavailable");
+			void reply.header("retry-after", "5");
+			return sendPage(reply, 503, unavailablePage(errorContext(request, reply)));
+		}
+		throw error;
+	});
+
+	app.setNotFoundHandler(async (request, reply) => sendPage(reply, 404, notFoundPage(errorContext(request, reply))));
+
+	// Every POST: the form token must match its cookie, and the Origin must not be foreign.
+	app.addHook("preHandler", async (request, reply) => {
+		if (request.method !== "POST") return;
+		if (isValidCSRFSubmission(request, config, cookies)) return;
+		request.log.warn({ event: "dashboard.csrf_rejected", url: request.url.split("?")[0], origin: request.headers.origin ?? null }, "dashboard form refused");
+		const path = (request.url.split("?")[0] ?? PATHS.home).replace(/\/+$/, "");
+		const backTo = path === PATHS.signOut ? PATHS.home : path === PATHS.twoFactorConfirm ? PATHS.twoFactorSetup : path;
+		await sendPage(reply, 403, csrfRejectedPage(errorContext(request, reply), backTo));
+		return reply;
+	});
+
+	app.get<{ Params: { name: string } }>("/assets/:name", async (request, reply) => {
+		const asset = Object.hasOwn(ASSET_TYPES, request.params.name) ? assets.get(request.params.name) : undefined;
+		if (asset === undefined) return reply.callNotFound();
+		return reply.type(asset.contentType).send(asset.body);
+	});
+
+	// ---- Account home -------------------------------------------------------------------
+
+	app.get("/", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return reply.redirect(PATHS.signIn, 302);
+		const { account } = auth;
+		return sendPage(
+			reply,
+			200,
+			homePage({
+				issuer,
+				csrf: csrfOf(request, reply),
+				email: account.email,
+				memberSince: DATE_FORMAT.format(new Date(account.createdAt)),
+				twoFactorEnabled: await deadbolt.isTwoFactorEnabled(account.id),
+				recoveryCodesLeft: await deadbolt.countUnusedRecoveryCodes(account.id),
+				signedInWithRecoveryCode: queryParam(request, RECOVERY_FLAG) === RECOVERY_FLAG_VALUE,
+			}),
+		);
+	});
+
+	// ---- Sign up ------------------------------------------------------------------------
+
+	const minLength = config.password.minLength;
+
+	app.get("/sign-up", async (request, reply) => {
+		if (authOf(request) !== null) return reply.redirect(PATHS.home, 302);
+		return sendPage(reply, 200, signUpPage({ issuer, csrf: csrfOf(request, reply) }, { minLength }));
+	});
+
+	app.post("/sign-up", async (request, reply) => {
+		const email = formField(request, "email").trim();
+		const password = formField(request, "password");
+		const page = (status: number, errors: { emailError?: string | null; passwordErrors?: string[]; error?: string | null }) =>
+			sendPage(reply, status, signUpPage({ issuer, csrf: csrfOf(request, reply) }, { email, minLength, ...errors }));
+		if (email === "" || password === "") {
+			return page(400, { emailError: email === "" ? "Enter your email address." : null, passwordErrors: password === "" ? ["Choose a password."] : [] });
+		}
+		try {
+			const { session } = await deadbolt.registerAccount({ email, password }, requestContext(request));
+			if (session === null) return seeOther(reply, PATHS.signIn);
+			await startSession(request, reply, session);
+			return seeOther(reply, PATHS.home);
+		} catch (error) {
+			if (error instanceof InvalidRequest) {
+				const emailErrors = error.violations.filter((v) => v.field === "email").map((v) => v.message);
+				const passwordErrors = error.violations.filter((v) => v.field === "password").map((v) => v.message);
+				const other = error.violations.length === 0 ? error.message : null;
+				return page(400, { emailError: emailErrors.length > 0 ? emailErrors.join(" ") : null, passwordErrors, error: other });
+			}
+			if (error instanceof EmailTaken) return page(409, { emailError: error.message });
+			throw error;
+		}
+	});
+
+	// ---- Sign in: password step -----------------------------------------------------------
+
+	app.get("/sign-in", async (request, reply) => {
+		if (authOf(request) !== null) return reply.redirect(PATHS.home, 302);
+		const flashParam = queryParam(request, "notice");
+		const flash: SignInFlash = flashParam === "signed-out" || flashParam === "expired" ? flashParam : null;
+		return sendPage(reply, 200, signInPage({ issuer, csrf: csrfOf(request, reply) }, { flash }));
+	});
+
+	app.post("/sign-in", async (request, reply) => {
+		const email = formField(request, "email").trim();
+		const password = formField(request, "password");
+		const page = (status: number, error: string) => sendPage(reply, status, signInPage({ issuer, csrf: csrfOf(request, reply) }, { email, error }));
+		if (email === "" || password === "") return page(400, "Enter your email and password.");
+		try {
+			const result = await deadbolt.beginLogin({ email, password }, requestContext(request));
+			if (result.kind === "session") {
+				await startSession(request, reply, result.session);
+				return seeOther(reply, PATHS.home);
+			}
+			void reply.setCookie(cookies.challengeName, result.challenge.challengeToken, cookies.options(config.loginChallenge.ttlSeconds));
+			return seeOther(reply, PATHS.signInCode);
+		} catch (error) {
+			if (error instanceof InvalidCredentials) return page(401, error.message);
+			if (error instanceof TooManyAttempts) return page(429, tooMany(reply, error));
+			throw error;
+		}
+	});
+
+	// ---- Sign in: code step (authenticator code or recovery code) -----------------------------
+
+	const challengeOf = (request: FastifyRequest): string | null => {
+		const token = request.cookies[cookies.challengeName];
+		return typeof token === "string" && token !== "" ? token : null;
+	};
+
+	/** The challenge is gone (expired, used up, unknown): back to the password step. */
+	const restartSignIn = (reply: FastifyReply): FastifyReply => {
+		void reply.clearCookie(cookies.challengeName, cookies.options());
+		return seeOther(reply, `${PATHS.signIn}?notice=expired`);
+	};
+
+	app.get("/sign-in/code", async (request, reply) => {
+		if (authOf(request) !== null) return reply.redirect(PATHS.home, 302);
+		if (challengeOf(request) === null) return reply.redirect(PATHS.signIn, 302);
+		return sendPage(reply, 200, signInCodePage({ issuer, csrf: csrfOf(request, reply) }, {}));
+	});
+
+	app.post("/sign-in/code", async (request, reply) => {
+		const challengeToken = challengeOf(request);
+		if (challengeToken === null) return restartSignIn(reply);
+		const code = formField(request, "code");
+		const page = (status: number, error: string) => sendPage(reply, status, signInCodePage({ issuer, csrf: csrfOf(request, reply) }, { error }));
+		if (code.trim() === "") return page(400, "Enter the 6-digit code from your authenticator app.");
+		try {
+			const session = await deadbolt.completeLoginWithTOTP({ challengeToken, code }, requestContext(request));
+			await startSession(request, reply, session);
+			return seeOther(reply, PATHS.home);
+		} catch (error) {
+			if (error instanceof InvalidCode) return page(401, error.message);
+			if (error instanceof ChallengeInvalid) return restartSignIn(reply);
+			if (error instanceof TooManyAttempts) return page(429, tooMany(reply, error));
+			throw error;
+		}
+	});
+
+	app.get("/sign-in/recovery-code", async (request, reply) => {
+		if (authOf(request) !== null) return reply.redirect(PATHS.home, 302);
+		if (challengeOf(request) === null) return reply.redirect(PATHS.signIn, 302);
+		return sendPage(reply, 200, signInRecoveryCodePage({ issuer, csrf: csrfOf(request, reply) }, {}));
+	});
+
+	app.post("/sign-in/recovery-code", async (request, reply) => {
+		const challengeToken = challengeOf(request);
+		if (challengeToken === null) return restartSignIn(reply);
+		const code = formField(request, "code");
+		const page = (status: number, error: string) => sendPage(reply, status, signInRecoveryCodePage({ issuer, csrf: csrfOf(request, reply) }, { error }));
+		if (code.trim() === "") return page(400, "Enter one of your recovery codes.");
+		try {
+			const { session } = await deadbolt.completeLoginWithRecoveryCode({ challengeToken, code }, requestContext(request));
+			await startSession(request, reply, session);
+			return seeOther(reply, `${PATHS.home}?${RECOVERY_FLAG}=${RECOVERY_FLAG_VALUE}`);
+		} catch (error) {
+			if (error instanceof InvalidCode) return page(401, "That recovery code is not valid or has already been used. Check it and try again.");
+			if (error instanceof ChallengeInvalid) return restartSignIn(reply);
+			if (error instanceof TooManyAttempts) return page(429, tooMany(reply, error));
+			throw error;
+		}
+	});
+
+	// ---- Sign out -----------------------------------------------------------------------
+
+	app.post("/sign-out", async (request, reply) => {
+		if (request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
+		void reply.clearCookie(cookies.sessionName, cookies.options());
+		void reply.clearCookie(cookies.challengeName, cookies.options());
+		return seeOther(reply, `${PATHS.signIn}?notice=signed-out`);
+	});
+
+	// ---- Settings > Security, and the two-factor setup dialog ----------------------------------
+
+	app.get("/settings/security", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return reply.redirect(PATHS.signIn, 302);
+		return sendPage(reply, 200, securityPage(await securityState(request, reply, auth)));
+	});
+
+	app.get("/settings/security/two-factor/setup", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return reply.redirect(PATHS.signIn, 302);
+		const state = await securityState(request, reply, auth);
+		if (state.twoFactorEnabled) return reply.redirect(PATHS.security, 302);
+		return sendPage(reply, 200, securityPage(state, setupPasswordStep(state, {})));
+	});
+
+	// Step 1 (password) -> steps 2 and 3 (QR code, key, code form), rendered in this response.
+	app.post("/settings/security/two-factor/setup", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return seeOther(reply, PATHS.signIn);
+		const state = await securityState(request, reply, auth);
+		if (state.twoFactorEnabled) return seeOther(reply, PATHS.security);
+		const stepOne = (status: number, error: string) => sendPage(reply, status, securityPage(state, setupPasswordStep(state, { error })));
+		const password = formField(request, "password");
+		if (password === "") return stepOne(400, "Enter your password.");
+		try {
+			const pending = await deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password });
+			return sendPage(reply, 200, securityPage(state, setupScanStep(state, pending, { minutesLeft: minutesLeft(pending.expiresAt) })));
+		} catch (error) {
+			if (error instanceof InvalidCredentials || error instanceof ReauthenticationRequired) return stepOne(401, error.message);
+			if (error instanceof TooManyAttempts) return stepOne(429, tooMany(reply, error));
+			if (error instanceof TOTPAlreadyEnabled) return seeOther(reply, PATHS.security);
+			throw error;
+		}
+	});
+
+	// Reloading the confirm URL (or arriving without a form) starts the setup from step 1.
+	app.get("/settings/security/two-factor/confirm", async (_request, reply) => reply.redirect(PATHS.twoFactorSetup, 302));
+
+	// Step 3 (code) -> step 4 (done, recovery codes shown only here).
+	app.post("/settings/security/two-factor/confirm", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return seeOther(reply, PATHS.signIn);
+		const state = await securityState(request, reply, auth);
+		if (state.twoFactorEnabled) return seeOther(reply, PATHS.security);
+		const code = formField(request, "code");
+
+		/** Shows steps 2-3 again with an error, or step 1 when the pending setup is gone. */
+		const retry = async (status: number, error: string): Promise<FastifyReply> => {
+			const pending = await deadbolt.getPendingTOTPEnrollment(auth.account);
+			if (pending === null) return sendPage(reply, 409, securityPage(state, setupPasswordStep(state, { notice: new EnrollmentInvalid().message })));
+			return sendPage(reply, status, securityPage(state, setupScanStep(state, pending, { error, minutesLeft: minutesLeft(pending.expiresAt) })));
+		};
+
+		if (code.trim() === "") return retry(400, "Enter the 6-digit code from your authenticator app.");
+		try {
+			const confirmed = await deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code });
+			const done = setupDoneStep(state, {
+				recoveryCodes: confirmed.recoveryCodes,
+				otherSessionsRevoked: confirmed.otherSessionsRevoked,
+				generatedOn: new Date(deadbolt.clock.now()).toISOString().slice(0, 10),
+			});
+			return sendPage(reply, 200, securityPage({ ...state, twoFactorEnabled: true, recoveryCodesLeft: confirmed.recoveryCodes.length }, done));
+		} catch (error) {
+			if (error instanceof InvalidCode) return retry(401, error.message);
+			if (error instanceof EnrollmentInvalid) return sendPage(reply, 409, securityPage(state, setupPasswordStep(state, { notice: error.message })));
+			if (error instanceof TOTPAlreadyEnabled) return seeOther(reply, PATHS.security);
+			if (error instanceof TooManyAttempts) return retry(429, tooMany(reply, error));
+			throw error;
+		}
+	});
+};

@@ -1,0 +1,29 @@
+/** HTTP test helpers: an app over a test deadbolt, and cookie handling for `app.inject`. */
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { buildApp } from "../../src/http/app.js";
+import { createTestDeadbolt, type TestDeadbolt } from "./deadbolt.js";
+
+/** A test deadbolt with its HTTP app. */
+export interface TestApp extends TestDeadbolt {
+	readonly app: FastifyInstance;
+}
+
+/** Builds an app over a fresh test deadbolt. */
+export async function createTestApp(options: Parameters<typeof createTestDeadbolt>[0] = {}): Promise<TestApp> {
+	const t = await createTestDeadbolt(options);
+	const app = await buildApp(t.deadbolt);
+	await app.ready();
+	return { ...t, app };
+}
+
+/** Headers a same-origin browser page sends with fetch (inject's Host is `localhost:80`). */
+export const BROWSER = Object.freeze({ origin: "http://localhost:80", "sec-fetch-site": "same-origin" });
+
+/** The `name=value` pairs of a response's Set-Cookie headers, for sending back. */
+export function cookieJar(response: LightMyRequestResponse, jar: Record<string, string> = {}): Record<string, string> {
+	for (const cookie of response.cookies) {
+		if (cookie.value === "" || (cookie.maxAge !== undefined && cookie.maxAge <= 0) || (cookie.expires !== undefined && cookie.expires.getTime() < Date.now())) delete jar[cookie.name];
+		else jar[cookie.name] = cookie.value;
+	}
+	return jar;
+}

@@ -1,0 +1,96 @@
+/**
+ * The one-way import rule of DESIGN.md §3.1, checked over every file in src/: a reader always
+ * knows where a line belongs. Zero dependencies: it reads import specifiers as text.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const SRC = resolve(import.meta.dirname, "../src");
+
+function files(dir: string): string[] {
+	return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+		const path = join(dir, entry.name);
+		if (entry.isDirectory()) return files(path);
+		return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") ? [path] : [];
+	});
+}
+
+interface Import {
+	readonly specifier: string;
+	readonly typeOnly: boolean;
+	/** For relative imports: the target's path relative to src/. */
+	readonly target: string | null;
+}
+
+function importsOf(file: string): Import[] {
+	const text = readFileSync(file, "utf8");
+	const found: Import[] = [];
+	for (const match of text.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?["']([^"']+)["']/gm)) {
+		const specifier = match[2]!;
+		const target = specifier.startsWith(".") ? relative(SRC, resolve(dirname(file), specifier)).replace(/\.js$/, ".ts") : null;
+		found.push({ specifier, typeOnly: match[1] !== undefined, target });
+	}
+	for (const match of text.matchAll(/await import\(["']([^"']+)["']\)/g)) {
+		const specifier = match[1]!;
+		found.push({ specifier, typeOnly: false, target: specifier.startsWith(".") ? relative(SRC, resolve(dirname(file), specifier)).replace(/\.js$/, ".ts") : null });
+	}
+	return found;
+}
+
+const layerOf = (path: string): string => (path.includes("/") ? path.split("/")[0]! : path.replace(/\.ts$/, ""));
+
+/** What each layer may import (relative targets, by layer or file). */
+const ALLOWED: Record<string, (target: string, typeOnly: boolean) => boolean> = {
+	platform: (t) => layerOf(t) === "platform",
+	domain: (t) => ["domain", "platform"].includes(layerOf(t)),
+	storage: (t) => layerOf(t) === "storage" || layerOf(t) === "platform" || t === "errors.ts",
+	config: (t) => layerOf(t) === "config" || t === "errors.ts",
+	service: (t, typeOnly) => ["service", "domain", "platform", "errors"].includes(layerOf(t)) || t === "storage/store.ts" || (typeOnly && t === "config/schema.ts"),
+	http: (t, typeOnly) => ["http", "errors", "dashboard"].includes(layerOf(t)) || (typeOnly && ["deadbolt", "config", "service"].includes(layerOf(t))) || t === "service/deps.ts",
+	dashboard: (t, typeOnly) => ["dashboard", "errors", "http"].includes(layerOf(t)) || (typeOnly && ["deadbolt", "config", "service"].includes(layerOf(t))),
+	cli: (t) => ["cli", "errors", "config", "deadbolt", "http"].includes(layerOf(t)),
+	errors: () => false,
+	deadbolt: () => true,
+	index: () => true,
+};
+
+/** Packages a layer may import besides node: built-ins. */
+const PACKAGES: Record<string, RegExp> = {
+	platform: /^$/,
+	domain: /^@node-rs\/argon2$/,
+	storage: /^(kysely(\/.*)?|better-sqlite3|pg)$/,
+	config: /^@sinclair\/typebox(\/value)?$/,
+	service: /^qrcode$/,
+	http: /^(fastify|fastify-plugin|@fastify\/.*|@sinclair\/typebox)$/,
+	dashboard: /^(fastify|fastify-plugin|@fastify\/.*)$/,
+	cli: /^pino$/,
+	errors: /^$/,
+	deadbolt: /.*/,
+	index: /.*/,
+};
+
+describe("layers (DESIGN.md §3.1)", () => {
+	for (const file of files(SRC)) {
+		const path = relative(SRC, file);
+		const layer = layerOf(path);
+		it(`${path} imports only what the ${layer} layer may`, () => {
+			expect(ALLOWED[layer], `unknown layer ${layer}`).toBeDefined();
+			const bad = importsOf(file).filter((imp) => {
+				// platform/ is importable by every layer (§3.1).
+				if (imp.target !== null) return layerOf(imp.target) !== layer && layerOf(imp.target) !== "platform" && !ALLOWED[layer]!(imp.target, imp.typeOnly);
+				if (imp.specifier.startsWith("node:")) return layer === "domain" && !["node:crypto"].includes(imp.specifier) && !imp.typeOnly;
+				return !PACKAGES[layer]!.test(imp.specifier) && !imp.typeOnly;
+			});
+			expect(bad.map((b) => b.specifier)).toEqual([]);
+		});
+	}
+
+	it("domain/ never sees storage, config, HTTP or errors", () => {
+		for (const file of files(join(SRC, "domain"))) {
+			for (const imp of importsOf(file)) {
+				expect(imp.target === null || ["domain", "platform"].includes(layerOf(imp.target)), `${relative(SRC, file)} -> ${imp.specifier}`).toBe(true);
+			}
+		}
+	});
+});
