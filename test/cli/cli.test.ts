@@ -1,0 +1,94 @@
+/** The built CLI (`dist/cli/main.js`, built by `npm test`'s pretest), run as a user would. */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("DEADBOLT_")));
+
+function run(args: string[], env: Record<string, string> = {}) {
+	return spawnSync(process.execPath, [CLI, ...args], { env: { ...ENV, ...env }, encoding: "utf8", timeout: 30_000 });
+}
+
+describe("deadbolt CLI", () => {
+	it("is built (npm test builds it first)", () => {
+		expect(existsSync(CLI), `${CLI} missing: run npm run build`).toBe(true);
+	});
+
+	it("help exits 0 and lists the commands", () => {
+		const result = run(["help"]);
+		expect(result.status).toBe(0);
+		expect(result.stdout).toContain("serve");
+		expect(result.stdout).toContain("migrate");
+	});
+
+	it("an unknown command or flag exits 64 with the usage", () => {
+		expect(run(["frobnicate"]).status).toBe(64);
+		const flag = run(["serve", "--no-such-flag"]);
+		expect(flag.status).toBe(64);
+		expect(flag.stderr).toContain("Usage");
+	});
+
+	it("invalid configuration exits 78 and lists every problem", () => {
+		const result = run(["config"], { DEADBOLT_HTTP_PORT: "eighty", DEADBOLT_ENCRYPTION_KEY: "too-short", DEADBOLT_TYPO: "1" });
+		expect(result.status).toBe(78);
+		expect(result.stderr).toContain("DEADBOLT_HTTP_PORT");
+		expect(result.stderr).toContain("DEADBOLT_TYPO");
+	});
+
+	it("config prints the effective configuration with secrets redacted", () => {
+		const key = Buffer.alloc(32, 1).toString("base64");
+		const result = run(["config"], { DEADBOLT_ENCRYPTION_KEY: key, DEADBOLT_HMAC_KEY: key, DEADBOLT_ISSUER: "Acme" });
+		expect(result.status).toBe(0);
+		const config = JSON.parse(result.stdout);
+		expect(config.issuer).toBe("Acme");
+		expect(config.keys).toEqual({ encryptionKey: "[set]", hmacKey: "[set]" });
+		expect(result.stdout).not.toContain(key);
+	});
+
+	it("migrate creates the SQLite database in the data directory", () => {
+		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-cli-"));
+		const result = run(["migrate", "--data-dir", dataDir]);
+		expect(result.status, result.stderr).toBe(0);
+		expect(result.stdout).toContain("up to date");
+		expect(existsSync(join(dataDir, "deadbolt.sqlite"))).toBe(true);
+	});
+
+	it("serve without keys creates development keys (mode 0600), warns once how to configure real ones, and serves", async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-serve-"));
+		const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], { env: { ...ENV, DEADBOLT_DATA_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
+		let output = "";
+		child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+		try {
+			const address = await new Promise<string>((resolvePromise, reject) => {
+				const timer = setTimeout(() => reject(new Error(`no listening line in: ${output}`)), 20_000);
+				child.stdout.on("data", (chunk: Buffer) => {
+					output += chunk.toString();
+					const match = /"address":"(http:\/\/[^"]+)"/.exec(output);
+					if (match) {
+						clearTimeout(timer);
+						resolvePromise(match[1]!);
+					}
+				});
+			});
+			const health = await fetch(`${address}/healthz`);
+			expect(health.status).toBe(200);
+			const ready = await fetch(`${address}/readyz`);
+			expect(await ready.json()).toEqual({ status: "ready" });
+			const keysFile = join(dataDir, "development-keys.json");
+			expect(statSync(keysFile).mode & 0o777).toBe(0o600);
+			const warnings = output.split("\n").filter((line) => line.includes('"keys.development"'));
+			expect(warnings).toHaveLength(1);
+			expect(warnings[0]).toContain("DEADBOLT_ENCRYPTION_KEY");
+			expect(warnings[0]).toContain('"level":40');
+			const keys = JSON.parse(readFileSync(keysFile, "utf8"));
+			expect(output).not.toContain(keys.encryptionKey);
+			expect(output).not.toContain(keys.hmacKey);
+		} finally {
+			child.kill("SIGTERM");
+			await new Promise((r) => child.once("exit", r));
+		}
+	});
+});

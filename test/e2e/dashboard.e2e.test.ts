@@ -1,0 +1,315 @@
+/**
+ * End to end, in a real browser: the seed article's user journey through the dashboard.
+ * deadbolt runs in-process on a random port with SQLite in a temporary directory; Debian's
+ * Chromium (driven by playwright-core) is the user; OATH Toolkit's `oathtool` is the
+ * authenticator app, computing codes from the secret key read off the page; `zbarimg` (ZBar)
+ * scans the QR code from a screenshot, like a phone camera would.
+ *
+ * Journey: sign up -> sign out -> sign in (no 2FA: straight in) -> Security -> "Set up
+ * two-factor authentication" -> wrong password (refused, still off) -> password -> QR code and
+ * key -> wrong code (refused) -> right code -> 10 recovery codes -> sign out -> sign in: the
+ * code step, no session yet -> wrong code (blocked) -> next step's code (the enrollment step
+ * cannot be replayed) -> signed in with 2FA on -> sign out -> recovery code -> signed in, 9 left
+ * -> sign out -> the same recovery code again -> refused. Along the way: no CSP violation or
+ * script error in the console, and a foreign-origin form post is refused even with the token.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
+import { createDeadbolt, type Deadbolt } from "../../src/deadbolt.js";
+import { buildApp } from "../../src/http/app.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const OUTPUT_DIR = fileURLToPath(new URL("../../test-output/e2e/", import.meta.url));
+const EMAIL = "ada.lovelace@example.com";
+const PASSWORD = "correct horse battery staple 42";
+const PERIOD_SECONDS = 30;
+
+/** Fails (never skips) with the Debian package to install when a system tool is missing. */
+function requireSystemTools(): void {
+	if (!existsSync(CHROMIUM)) {
+		throw new Error(`${CHROMIUM} is missing: install the Debian package "chromium" (apt-get install -y chromium).`);
+	}
+	for (const [tool, pkg] of [
+		["oathtool", "oathtool"],
+		["zbarimg", "zbar-tools"],
+	] as const) {
+		try {
+			execFileSync(tool, ["--version"], { stdio: "ignore" });
+		} catch {
+			throw new Error(`${tool} is missing: install the Debian package "${pkg}" (apt-get install -y ${pkg}).`);
+		}
+	}
+}
+
+/** The TOTP code an authenticator app shows for `secret` at `at` (oathtool, RFC 6238, SHA-1, 6 digits, 30 s). */
+function oathtool(secret: string, at: Date = new Date()): string {
+	return execFileSync("oathtool", ["--totp", "-b", "--now", at.toISOString(), secret], { encoding: "utf8" }).trim();
+}
+
+/** A 6-digit code that is valid in none of the steps the server could accept right now. */
+function wrongCode(secret: string): string {
+	const now = Date.now();
+	const valid = new Set([-2, -1, 0, 1, 2].map((offset) => oathtool(secret, new Date(now + offset * PERIOD_SECONDS * 1000))));
+	for (const candidate of ["000000", "123456", "999999", "424242"]) {
+		if (!valid.has(candidate)) return candidate;
+	}
+	throw new Error("unreachable: four candidates all valid");
+}
+
+describe("dashboard, end to end in Chromium", () => {
+	let dataDir: string;
+	let deadbolt: Deadbolt;
+	let app: FastifyInstance;
+	let browser: Browser;
+	let context: BrowserContext;
+	let page: Page;
+	let baseURL: string;
+	const cspViolations: string[] = [];
+	const pageErrors: string[] = [];
+
+	beforeAll(async () => {
+		requireSystemTools();
+		dataDir = mkdtempSync(join(tmpdir(), "deadbolt-e2e-"));
+		const config = loadConfig({ overrides: { dataDir, http: { port: 0 }, log: { level: "silent" } } });
+		deadbolt = await createDeadbolt(config);
+		app = await buildApp(deadbolt);
+		await app.listen({ host: "127.0.0.1", port: 0 });
+		const address = app.server.address();
+		if (address === null || typeof address === "string") throw new Error("server has no TCP address");
+		baseURL = `http://127.0.0.1:${address.port}`;
+
+		browser = await chromium.launch({
+			executablePath: CHROMIUM,
+			headless: true,
+			args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+		});
+		context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 900 }, colorScheme: "light", locale: "en-US" });
+		await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
+		page = await context.newPage();
+		page.on("console", (message) => {
+			if (message.type() === "error" && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+		});
+		page.on("pageerror", (error) => pageErrors.push(error.message));
+		mkdirSync(OUTPUT_DIR, { recursive: true });
+	});
+
+	afterAll(async () => {
+		await browser?.close();
+		await app?.close();
+		await deadbolt?.close();
+		if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
+	});
+
+	/** Clicks something that submits a form or follows a link, and waits for the next page to load. */
+	async function clickAndLoad(target: Locator): Promise<void> {
+		await Promise.all([page.waitForNavigation({ waitUntil: "load" }), target.click()]);
+	}
+
+	/** Waits until the element is visible (or fails after the default timeout). */
+	async function visible(target: Locator): Promise<void> {
+		await target.waitFor({ state: "visible", timeout: 10_000 });
+	}
+
+	/** The element's text with whitespace collapsed. */
+	async function textOf(target: Locator): Promise<string> {
+		return ((await target.textContent()) ?? "").replace(/\s+/g, " ").trim();
+	}
+
+	/** The status of `GET /api/v1/session` from inside the page (same cookies as the user). */
+	async function sessionStatus(): Promise<number> {
+		return page.evaluate(async () => (await fetch("/api/v1/session", { credentials: "same-origin" })).status);
+	}
+
+	async function signOut(): Promise<void> {
+		await page.getByRole("button", { name: "Sign out" }).click();
+		await page.waitForURL("**/dashboard/sign-in?notice=signed-out");
+		await expect(page.getByText("You have signed out.")).toBeVisible();
+		expect(await sessionStatus()).toBe(401);
+	}
+
+	async function submitPassword(): Promise<void> {
+		await page.goto("/dashboard/sign-in");
+		await page.locator("#email").fill(EMAIL);
+		await page.locator("#password").fill(PASSWORD);
+		await page.getByRole("button", { name: "Sign in", exact: true }).click();
+	}
+
+	it("sets up two-factor authentication and signs in with a code and with a recovery code", async () => {
+		// Sign up.
+		await page.goto("/dashboard");
+		await page.waitForURL("**/dashboard/sign-in");
+		await page.getByRole("link", { name: "Create an account" }).click();
+		await page.waitForURL("**/dashboard/sign-up");
+		await expect(page.locator("#email")).toHaveAttribute("autocomplete", "email");
+		await expect(page.locator("#password")).toHaveAttribute("autocomplete", "new-password");
+		await page.locator("#email").fill(EMAIL);
+		await page.locator("#password").fill("short");
+		await page.getByRole("button", { name: "Create account" }).click();
+		await expect(page.locator("#password-error")).toBeVisible();
+		await expect(page.locator("#email")).toHaveValue(EMAIL); // the email is kept
+		await page.locator("#password").fill(PASSWORD);
+		await page.getByRole("button", { name: "Create account" }).click();
+		await page.waitForURL(/\/dashboard$/);
+		await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+		await expect(page.locator("#two-factor-status")).toContainText("Two-factor authentication is off");
+		expect(await sessionStatus()).toBe(200);
+
+		// Sign out, then sign in with the password alone (no 2FA yet): straight to the account.
+		await signOut();
+		await page.locator("#email").fill(EMAIL);
+		await page.locator("#password").fill("not the password");
+		await page.getByRole("button", { name: "Sign in", exact: true }).click();
+		await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+		await expect(page.locator("#email")).toHaveValue(EMAIL);
+		await page.locator("#password").fill(PASSWORD);
+		await page.getByRole("button", { name: "Sign in", exact: true }).click();
+		await page.waitForURL(/\/dashboard$/);
+		await expect(page.locator("#two-factor-status")).toContainText("off");
+
+		// A form posted from another origin is refused even with a valid token, and changes nothing.
+		const token = await page.locator("form[action='/dashboard/sign-out'] input[name='csrf']").inputValue();
+		const forged = await page.request.post("/dashboard/sign-out", { form: { csrf: token }, headers: { origin: "https://evil.example" }, maxRedirects: 0 });
+		expect(forged.status()).toBe(403);
+		expect(await forged.text()).toContain("This form expired or did not come from this site. Reload and try again.");
+		expect(await sessionStatus()).toBe(200);
+
+		// Settings > Security > "Set up two-factor authentication".
+		await page.getByRole("link", { name: "Security", exact: true }).click();
+		await page.waitForURL("**/dashboard/settings/security");
+		await expect(page.locator("#two-factor-status")).toHaveText("Two-factor authentication is off");
+		await page.getByRole("link", { name: "Set up two-factor authentication" }).click();
+		const dialog = page.locator("dialog#two-factor-setup");
+		await expect(dialog).toBeVisible();
+		await expect(dialog.getByRole("heading", { name: "Confirm your password" })).toBeVisible();
+
+		// Step 1 with a wrong password: an error, and 2FA is still off.
+		await dialog.locator("#password").fill("wrong password");
+		await dialog.getByRole("button", { name: "Continue" }).click();
+		await expect(dialog.locator("#password-error")).toHaveText("The email or password is incorrect.");
+		await expect(page.locator("#two-factor-status")).toHaveText("Two-factor authentication is off");
+		await expect(page.locator("#qr-code")).toHaveCount(0);
+
+		// Step 1 with the right password: steps 2 and 3, the QR code and the secret key.
+		await dialog.locator("#password").fill(PASSWORD);
+		await dialog.getByRole("button", { name: "Continue" }).click();
+		await expect(dialog.getByRole("heading", { name: "Scan the QR code" })).toBeVisible();
+		await expect(page.locator("#qr-code svg")).toBeVisible();
+		await expect(dialog.getByText("Can't scan? Enter the key manually")).toBeVisible();
+		await expect(dialog.locator("#code")).toHaveAttribute("autocomplete", "one-time-code");
+		await expect(dialog.locator("#code")).toHaveAttribute("inputmode", "numeric");
+		await page.screenshot({ path: join(OUTPUT_DIR, "setup-qr-step.png") });
+
+		const secret = ((await page.locator("#secret-key").textContent()) ?? "").replace(/\s+/g, "");
+		expect(secret).toMatch(/^[A-Z2-7]{32}$/); // 20 bytes of base32
+
+		// The QR code, scanned from the screen, holds the same key for this account and issuer.
+		const qrImage = join(OUTPUT_DIR, "setup-qr-code.png");
+		await page.locator("#qr-code").screenshot({ path: qrImage });
+		const uri = new URL(execFileSync("zbarimg", ["--raw", "-q", qrImage], { encoding: "utf8" }).trim());
+		expect(uri.protocol).toBe("otpauth:");
+		expect(uri.host).toBe("totp");
+		expect(decodeURIComponent(uri.pathname)).toBe(`/deadbolt:${EMAIL}`);
+		expect(uri.searchParams.get("secret")).toBe(secret);
+		expect(uri.searchParams.get("issuer")).toBe("deadbolt");
+
+		// The Copy button copies the key (without the spaces) and says so.
+		await dialog.getByRole("button", { name: "Copy" }).click();
+		await expect(dialog.getByRole("button", { name: "Copied" })).toBeVisible();
+		expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+
+		// Step 3 with a wrong code: refused, the same key is shown again.
+		await dialog.locator("#code").fill(wrongCode(secret));
+		await dialog.getByRole("button", { name: "Verify and turn on" }).click();
+		await expect(dialog.locator("#code-error")).toContainText("That code is not valid");
+		expect(((await page.locator("#secret-key").textContent()) ?? "").replace(/\s+/g, "")).toBe(secret);
+		await expect(page.locator("#two-factor-status")).toHaveText("Two-factor authentication is off");
+
+		// Step 3 with the authenticator's code: step 4, two-factor authentication is on.
+		await dialog.locator("#code").fill(oathtool(secret));
+		await dialog.getByRole("button", { name: "Verify and turn on" }).click();
+		await expect(dialog.getByRole("heading", { name: "Two-factor authentication is on" })).toBeVisible();
+		const codeItems = page.locator("#recovery-codes li");
+		await expect(codeItems).toHaveCount(10);
+		const recoveryCodes = (await codeItems.allTextContents()).map((code) => code.trim());
+		expect(new Set(recoveryCodes).size).toBe(10);
+		for (const code of recoveryCodes) expect(code).toMatch(/^[0-9a-z]{6}(-[0-9a-z]{6}){3}$/);
+		await page.screenshot({ path: join(OUTPUT_DIR, "setup-recovery-codes-step.png") });
+
+		// The download holds the issuer, the email and every code; Copy copies them one a line.
+		const download = await page.locator("#download-recovery-codes").getAttribute("href");
+		expect(download).toMatch(/^data:text\/plain;charset=utf-8,/);
+		const text = decodeURIComponent((download ?? "").slice("data:text/plain;charset=utf-8,".length));
+		expect(text).toContain("deadbolt recovery codes");
+		expect(text).toContain(EMAIL);
+		for (const code of recoveryCodes) expect(text).toContain(code);
+		await expect(page.locator("#download-recovery-codes")).toHaveAttribute("download", "deadbolt-recovery-codes.txt");
+		await dialog.getByRole("button", { name: "Copy codes" }).click();
+		await expect(dialog.getByRole("button", { name: "Copied" })).toBeVisible();
+		expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(recoveryCodes.join("\n"));
+
+		await dialog.getByRole("link", { name: "Done" }).click();
+		await page.waitForURL("**/dashboard/settings/security");
+		await expect(page.locator("#two-factor-status")).toHaveText("Two-factor authentication is on");
+		await expect(page.locator("#recovery-codes-left")).toHaveText("10 of 10 left");
+
+		// Sign in again: the password alone now leads to the code step, and makes no session.
+		await signOut();
+		await submitPassword();
+		await page.waitForURL("**/dashboard/sign-in/code");
+		await expect(page.getByLabel("Enter the 6-digit code from your authenticator app")).toBeVisible();
+		expect(await sessionStatus()).toBe(401);
+		await page.goto("/dashboard");
+		await page.waitForURL("**/dashboard/sign-in"); // the home page is not reachable either
+		await page.goto("/dashboard/sign-in/code");
+
+		// A wrong code is blocked.
+		await page.locator("#code").fill(wrongCode(secret));
+		await page.getByRole("button", { name: "Verify" }).click();
+		await expect(page.locator("#code-error")).toContainText("That code is not valid");
+		expect(page.url()).toMatch(/\/dashboard\/sign-in\/code$/);
+		expect(await sessionStatus()).toBe(401);
+
+		// The enrollment's time step cannot be used again (replay protection), so the
+		// authenticator code of the NEXT step is entered; the server accepts one step of drift.
+		await page.locator("#code").fill(oathtool(secret, new Date(Date.now() + PERIOD_SECONDS * 1000)));
+		await page.getByRole("button", { name: "Verify" }).click();
+		await page.waitForURL(/\/dashboard$/);
+		await expect(page.locator("#two-factor-status")).toContainText("Two-factor authentication is on");
+		expect(await sessionStatus()).toBe(200);
+
+		// Sign in with a recovery code instead: signed in, 9 left.
+		await signOut();
+		await submitPassword();
+		await page.waitForURL("**/dashboard/sign-in/code");
+		await page.getByRole("link", { name: "Use a recovery code instead" }).click();
+		await page.waitForURL("**/dashboard/sign-in/recovery-code");
+		const usedCode = recoveryCodes[0] as string;
+		await page.locator("#recovery-code").fill(usedCode);
+		await page.getByRole("button", { name: "Sign in with recovery code" }).click();
+		await page.waitForURL(/\/dashboard\?signed-in-with=recovery-code$/);
+		await expect(page.locator("#recovery-notice")).toContainText("9 recovery codes left");
+		expect(await sessionStatus()).toBe(200);
+
+		// The same recovery code a second time is refused.
+		await signOut();
+		await submitPassword();
+		await page.waitForURL("**/dashboard/sign-in/code");
+		await page.getByRole("link", { name: "Use a recovery code instead" }).click();
+		await page.locator("#recovery-code").fill(usedCode);
+		await page.getByRole("button", { name: "Sign in with recovery code" }).click();
+		await expect(page.locator("#recovery-code-error")).toContainText("not valid or has already been used");
+		expect(page.url()).toMatch(/\/dashboard\/sign-in\/recovery-code$/);
+		expect(await sessionStatus()).toBe(401);
+
+		// Nothing on any page broke the Content-Security-Policy or threw.
+		expect(cspViolations).toEqual([]);
+		expect(pageErrors).toEqual([]);
+	});
+});
