@@ -9,7 +9,9 @@
  * - Every POST checks, before doing anything, that the field equals the cookie (constant time)
  *   and that the request's `Origin` (or `Sec-Fetch-Site`) is not foreign. A foreign origin is
  *   refused even with a matching token. A request without either header (old browsers, curl)
- *   passes on the token alone.
+ *   passes on the token alone. The pages set `<meta name="referrer" content="same-origin">`
+ *   so that browsers send the real Origin with form posts despite the app-wide
+ *   `Referrer-Policy: no-referrer` (which would otherwise make it `null`).
  *
  * The token is not bound to the session; it protects the sign-in and sign-up forms too (login
  * CSRF), where there is no session yet.
@@ -64,11 +66,25 @@ function constantTimeEqual(a: string, b: string): boolean {
 }
 
 /**
+ * Whether the request says it comes from another site. `Origin: null` (what browsers send for
+ * a form POST from a page whose referrer policy is `no-referrer`, and from sandboxed frames)
+ * is decided by `Sec-Fetch-Site`, which browsers set whatever the referrer policy; without
+ * either signal the token alone decides.
+ */
+function isForeignOrigin(request: FastifyRequest, config: Deadbolt["config"]): boolean {
+	if (request.headers.origin === "null") {
+		const site = request.headers["sec-fetch-site"];
+		return typeof site === "string" && site !== "same-origin";
+	}
+	return isSameOrigin(request, config) === false;
+}
+
+/**
  * Whether a POST passes the CSRF check: the `csrf` field equals the cookie (both well-formed),
  * and the Origin is not a foreign one.
  */
 export function isValidCSRFSubmission(request: FastifyRequest, config: Deadbolt["config"], cookies: CookieSettings): boolean {
-	if (isSameOrigin(request, config) === false) return false;
+	if (isForeignOrigin(request, config)) return false;
 	const cookie = request.cookies[cookies.csrfName];
 	const body = request.body;
 	const field = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[CSRF_FIELD] : undefined;

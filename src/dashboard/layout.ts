@@ -64,6 +64,7 @@ export function renderPage(options: PageOptions): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="robots" content="noindex">
+<meta name="referrer" content="same-origin">
 <title>${title} · ${issuer}</title>
 <link rel="stylesheet" href="${PATHS.stylesheet}">
 <script src="${PATHS.script}" defer></script>
@@ -88,7 +89,7 @@ export function renderPage(options: PageOptions): SafeHtml {
 		</div>`}
 	</div>
 </header>
-<main id="main" class="main${options.narrow === true ? " main--narrow" : ""}" tabindex="-1">
+<main style="color:red" id="main" class="main${options.narrow === true ? " main--narrow" : ""}" tabindex="-1">
 ${options.body}
 </main>
 <footer class="site-footer">
@@ -128,6 +129,8 @@ export interface FieldOptions {
 	readonly inputClass?: string;
 	/** For codes: no spell checking, no capitalisation. */
 	readonly plain?: boolean;
+	/** Markup placed on the same row as the input (e.g. its submit button). */
+	readonly append?: SafeHtml;
 }
 
 /** One form field: label, input, hint, error. */
@@ -137,10 +140,25 @@ export function field(options: FieldOptions): SafeHtml {
 	const errorId = `${id}-error`;
 	const hasError = options.error !== undefined && options.error !== null && options.error !== "";
 	const describedBy = [options.hint !== undefined ? hintId : null, hasError ? errorId : null].filter((x) => x !== null).join(" ");
+	const attributes = [
+		html` type="${options.type ?? "text"}" autocomplete="${options.autocomplete}"`,
+		options.value !== undefined && options.value !== "" && html` value="${options.value}"`,
+		options.inputmode !== undefined && html` inputmode="${options.inputmode}"`,
+		options.required !== false && html` required`,
+		options.minlength !== undefined && html` minlength="${options.minlength}"`,
+		options.maxlength !== undefined && html` maxlength="${options.maxlength}"`,
+		options.pattern !== undefined && html` pattern="${options.pattern}"`,
+		options.plain === true && html` spellcheck="false" autocapitalize="none" autocorrect="off"`,
+		options.autofocus === true && html` autofocus`,
+		describedBy !== "" && html` aria-describedby="${describedBy}"`,
+		hasError && html` aria-invalid="true"`,
+	];
+	const inputClass = options.inputClass === undefined ? "input" : `input ${options.inputClass}`;
+	const input = html`<input class="${inputClass}" id="${id}" name="${name}"${attributes}>`;
 	return html`<div class="field${hasError ? " field--invalid" : ""}">
 	<label class="field__label" for="${id}">${label}</label>
 	${options.hint !== undefined && html`<p class="field__hint" id="${hintId}">${options.hint}</p>`}
-	<input class="input${options.inputClass === undefined ? "" : ` ${options.inputClass}`}" id="${id}" name="${name}" type="${options.type ?? "text"}" autocomplete="${options.autocomplete}"${options.value !== undefined && options.value !== "" ? html` value="${options.value}"` : ""}${options.inputmode !== undefined ? html` inputmode="${options.inputmode}"` : ""}${options.required !== false ? html` required` : ""}${options.minlength !== undefined ? html` minlength="${options.minlength}"` : ""}${options.maxlength !== undefined ? html` maxlength="${options.maxlength}"` : ""}${options.pattern !== undefined ? html` pattern="${options.pattern}"` : ""}${options.plain === true ? html` spellcheck="false" autocapitalize="none" autocorrect="off"` : ""}${options.autofocus === true ? html` autofocus` : ""}${describedBy !== "" ? html` aria-describedby="${describedBy}"` : ""}${hasError ? html` aria-invalid="true"` : ""}>
+	${options.append === undefined ? input : html`<div class="field__row">${input}${options.append}</div>`}
 	${hasError && html`<p class="field__error" id="${errorId}">${options.error}</p>`}
 </div>`;
 }
@@ -154,7 +172,7 @@ export function postForm(action: string, csrf: string, content: SafeHtml, classN
 }
 
 /** The 6-digit code field used at sign-in and during setup (id `code`). */
-export function codeField(label: string, error: string | null, hint?: HtmlValue): SafeHtml {
+export function codeField(label: string, error: string | null, hint?: HtmlValue, append?: SafeHtml): SafeHtml {
 	return field({
 		id: "code",
 		name: "code",
@@ -167,6 +185,7 @@ export function codeField(label: string, error: string | null, hint?: HtmlValue)
 		plain: true,
 		inputClass: "input--code",
 		...(hint === undefined ? {} : { hint }),
+		...(append === undefined ? {} : { append }),
 	});
 }
 

@@ -188,7 +188,10 @@ export interface AuthFailureRepository {
 	 * @returns the count after this call.
 	 */
 	incrementAuthFailures(accountId: string, kind: AuthFailureKind, now: UnixMillis, windowStartsAt: UnixMillis): Promise<number>;
-	/** Locks until `lockedUntil` and restarts the count at 0. */
+	/**
+	 * Locks until `lockedUntil`; the count is kept (failures before the lock's end stop counting
+	 * because the caller passes `windowStartsAt >= lockedUntil` afterwards).
+	 */
 	lockAuthFailures(accountId: string, kind: AuthFailureKind, lockedUntil: UnixMillis): Promise<void>;
 	/** Forgets the counter (after a success). */
 	clearAuthFailures(accountId: string, kind: AuthFailureKind): Promise<void>;

@@ -128,9 +128,9 @@ describe("dashboard, end to end in Chromium", () => {
 	}
 
 	async function signOut(): Promise<void> {
-		await page.getByRole("button", { name: "Sign out" }).click();
-		await page.waitForURL("**/dashboard/sign-in?notice=signed-out");
-		await expect(page.getByText("You have signed out.")).toBeVisible();
+		await clickAndLoad(page.getByRole("button", { name: "Sign out" }));
+		expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe("/dashboard/sign-in?notice=signed-out");
+		await visible(page.getByText("You have signed out."));
 		expect(await sessionStatus()).toBe(401);
 	}
 
@@ -138,40 +138,47 @@ describe("dashboard, end to end in Chromium", () => {
 		await page.goto("/dashboard/sign-in");
 		await page.locator("#email").fill(EMAIL);
 		await page.locator("#password").fill(PASSWORD);
-		await page.getByRole("button", { name: "Sign in", exact: true }).click();
+		await clickAndLoad(page.getByRole("button", { name: "Sign in", exact: true }));
+	}
+
+	function pathOf(): string {
+		const url = new URL(page.url());
+		return url.pathname + url.search;
 	}
 
 	it("sets up two-factor authentication and signs in with a code and with a recovery code", async () => {
-		// Sign up.
+		// Sign up (a refused password keeps the email in the field).
 		await page.goto("/dashboard");
-		await page.waitForURL("**/dashboard/sign-in");
-		await page.getByRole("link", { name: "Create an account" }).click();
-		await page.waitForURL("**/dashboard/sign-up");
-		await expect(page.locator("#email")).toHaveAttribute("autocomplete", "email");
-		await expect(page.locator("#password")).toHaveAttribute("autocomplete", "new-password");
+		expect(pathOf()).toBe("/dashboard/sign-in");
+		await clickAndLoad(page.getByRole("link", { name: "Create an account" }));
+		expect(pathOf()).toBe("/dashboard/sign-up");
+		expect(await page.locator("#email").getAttribute("autocomplete")).toBe("email");
+		expect(await page.locator("#password").getAttribute("autocomplete")).toBe("new-password");
 		await page.locator("#email").fill(EMAIL);
 		await page.locator("#password").fill("short");
-		await page.getByRole("button", { name: "Create account" }).click();
-		await expect(page.locator("#password-error")).toBeVisible();
-		await expect(page.locator("#email")).toHaveValue(EMAIL); // the email is kept
+		await clickAndLoad(page.getByRole("button", { name: "Create account" }));
+		await visible(page.locator("#password-error"));
+		expect(await page.locator("#email").inputValue()).toBe(EMAIL);
 		await page.locator("#password").fill(PASSWORD);
-		await page.getByRole("button", { name: "Create account" }).click();
-		await page.waitForURL(/\/dashboard$/);
-		await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
-		await expect(page.locator("#two-factor-status")).toContainText("Two-factor authentication is off");
+		await clickAndLoad(page.getByRole("button", { name: "Create account" }));
+		expect(pathOf()).toBe("/dashboard");
+		await visible(page.getByRole("heading", { name: "Your account" }));
+		expect(await textOf(page.locator("#two-factor-status"))).toContain("Two-factor authentication is off");
 		expect(await sessionStatus()).toBe(200);
 
 		// Sign out, then sign in with the password alone (no 2FA yet): straight to the account.
 		await signOut();
+		expect(await page.locator("#email").getAttribute("autocomplete")).toBe("email");
+		expect(await page.locator("#password").getAttribute("autocomplete")).toBe("current-password");
 		await page.locator("#email").fill(EMAIL);
 		await page.locator("#password").fill("not the password");
-		await page.getByRole("button", { name: "Sign in", exact: true }).click();
-		await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
-		await expect(page.locator("#email")).toHaveValue(EMAIL);
+		await clickAndLoad(page.getByRole("button", { name: "Sign in", exact: true }));
+		expect(await textOf(page.getByRole("alert"))).toBe("The email or password is incorrect.");
+		expect(await page.locator("#email").inputValue()).toBe(EMAIL);
 		await page.locator("#password").fill(PASSWORD);
-		await page.getByRole("button", { name: "Sign in", exact: true }).click();
-		await page.waitForURL(/\/dashboard$/);
-		await expect(page.locator("#two-factor-status")).toContainText("off");
+		await clickAndLoad(page.getByRole("button", { name: "Sign in", exact: true }));
+		expect(pathOf()).toBe("/dashboard");
+		expect(await textOf(page.locator("#two-factor-status"))).toContain("off");
 
 		// A form posted from another origin is refused even with a valid token, and changes nothing.
 		const token = await page.locator("form[action='/dashboard/sign-out'] input[name='csrf']").inputValue();
@@ -181,38 +188,38 @@ describe("dashboard, end to end in Chromium", () => {
 		expect(await sessionStatus()).toBe(200);
 
 		// Settings > Security > "Set up two-factor authentication".
-		await page.getByRole("link", { name: "Security", exact: true }).click();
-		await page.waitForURL("**/dashboard/settings/security");
-		await expect(page.locator("#two-factor-status")).toHaveText("Two-factor authentication is off");
-		await page.getByRole("link", { name: "Set up two-factor authentication" }).click();
+		await clickAndLoad(page.getByRole("link", { name: "Security", exact: true }));
+		expect(pathOf()).toBe("/dashboard/settings/security");
+		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is off");
+		await clickAndLoad(page.getByRole("link", { name: "Set up two-factor authentication" }));
 		const dialog = page.locator("dialog#two-factor-setup");
-		await expect(dialog).toBeVisible();
-		await expect(dialog.getByRole("heading", { name: "Confirm your password" })).toBeVisible();
+		await visible(dialog);
+		await visible(dialog.getByRole("heading", { name: "Confirm your password" }));
 
 		// Step 1 with a wrong password: an error, and 2FA is still off.
 		await dialog.locator("#password").fill("wrong password");
-		await dialog.getByRole("button", { name: "Continue" }).click();
-		await expect(dialog.locator("#password-error")).toHaveText("The email or password is incorrect.");
-		await expect(page.locator("#two-factor-status")).toHaveText("Two-factor authentication is off");
-		await expect(page.locator("#qr-code")).toHaveCount(0);
+		await clickAndLoad(dialog.getByRole("button", { name: "Continue" }));
+		expect(await textOf(dialog.locator("#password-error"))).toBe("The email or password is incorrect.");
+		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is off");
+		expect(await page.locator("#qr-code").count()).toBe(0);
 
 		// Step 1 with the right password: steps 2 and 3, the QR code and the secret key.
 		await dialog.locator("#password").fill(PASSWORD);
-		await dialog.getByRole("button", { name: "Continue" }).click();
-		await expect(dialog.getByRole("heading", { name: "Scan the QR code" })).toBeVisible();
-		await expect(page.locator("#qr-code svg")).toBeVisible();
-		await expect(dialog.getByText("Can't scan? Enter the key manually")).toBeVisible();
-		await expect(dialog.locator("#code")).toHaveAttribute("autocomplete", "one-time-code");
-		await expect(dialog.locator("#code")).toHaveAttribute("inputmode", "numeric");
-		await page.screenshot({ path: join(OUTPUT_DIR, "setup-qr-step.png") });
+		await clickAndLoad(dialog.getByRole("button", { name: "Continue" }));
+		await visible(dialog.getByRole("heading", { name: "Scan the QR code" }));
+		await visible(page.locator("#qr-code svg"));
+		await visible(dialog.getByText("Can't scan? Enter the key manually"));
+		expect(await dialog.locator("#code").getAttribute("autocomplete")).toBe("one-time-code");
+		expect(await dialog.locator("#code").getAttribute("inputmode")).toBe("numeric");
+		await page.screenshot({ path: join(OUTPUT_DIR, "setup-qr-step.png"), animations: "disabled" });
 
-		const secret = ((await page.locator("#secret-key").textContent()) ?? "").replace(/\s+/g, "");
+		const secret = (await textOf(page.locator("#secret-key"))).replace(/\s+/g, "");
 		expect(secret).toMatch(/^[A-Z2-7]{32}$/); // 20 bytes of base32
 
-		// The QR code, scanned from the screen, holds the same key for this account and issuer.
+		// The QR code, scanned off the screen, holds the same key for this account and issuer.
 		const qrImage = join(OUTPUT_DIR, "setup-qr-code.png");
-		await page.locator("#qr-code").screenshot({ path: qrImage });
-		const uri = new URL(execFileSync("zbarimg", ["--raw", "-q", qrImage], { encoding: "utf8" }).trim());
+		await page.locator("#qr-code").screenshot({ path: qrImage, animations: "disabled" });
+		const uri = new URL(execFileSync("zbarimg", ["--raw", "-q", qrImage], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
 		expect(uri.protocol).toBe("otpauth:");
 		expect(uri.host).toBe("totp");
 		expect(decodeURIComponent(uri.pathname)).toBe(`/deadbolt:${EMAIL}`);
@@ -220,92 +227,96 @@ describe("dashboard, end to end in Chromium", () => {
 		expect(uri.searchParams.get("issuer")).toBe("deadbolt");
 
 		// The Copy button copies the key (without the spaces) and says so.
-		await dialog.getByRole("button", { name: "Copy" }).click();
-		await expect(dialog.getByRole("button", { name: "Copied" })).toBeVisible();
-		expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+		await dialog.getByRole("button", { name: "Copy", exact: true }).click();
+		await visible(dialog.getByRole("button", { name: "Copied" }));
+		expect(await page.evaluate("navigator.clipboard.readText()")).toBe(secret);
 
-		// Step 3 with a wrong code: refused, the same key is shown again.
+		// Step 3 with a wrong code: refused, the same key is shown again, 2FA still off.
 		await dialog.locator("#code").fill(wrongCode(secret));
-		await dialog.getByRole("button", { name: "Verify and turn on" }).click();
-		await expect(dialog.locator("#code-error")).toContainText("That code is not valid");
-		expect(((await page.locator("#secret-key").textContent()) ?? "").replace(/\s+/g, "")).toBe(secret);
-		await expect(page.locator("#two-factor-status")).toHaveText("Two-factor authentication is off");
+		await clickAndLoad(dialog.getByRole("button", { name: "Verify and turn on" }));
+		expect(await textOf(dialog.locator("#code-error"))).toContain("That code is not valid");
+		expect((await textOf(page.locator("#secret-key"))).replace(/\s+/g, "")).toBe(secret);
+		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is off");
 
 		// Step 3 with the authenticator's code: step 4, two-factor authentication is on.
 		await dialog.locator("#code").fill(oathtool(secret));
-		await dialog.getByRole("button", { name: "Verify and turn on" }).click();
-		await expect(dialog.getByRole("heading", { name: "Two-factor authentication is on" })).toBeVisible();
+		await clickAndLoad(dialog.getByRole("button", { name: "Verify and turn on" }));
+		await visible(dialog.getByRole("heading", { name: "Two-factor authentication is on" }));
 		const codeItems = page.locator("#recovery-codes li");
-		await expect(codeItems).toHaveCount(10);
+		expect(await codeItems.count()).toBe(10);
 		const recoveryCodes = (await codeItems.allTextContents()).map((code) => code.trim());
 		expect(new Set(recoveryCodes).size).toBe(10);
 		for (const code of recoveryCodes) expect(code).toMatch(/^[0-9a-z]{6}(-[0-9a-z]{6}){3}$/);
-		await page.screenshot({ path: join(OUTPUT_DIR, "setup-recovery-codes-step.png") });
+		await page.screenshot({ path: join(OUTPUT_DIR, "setup-recovery-codes-step.png"), animations: "disabled" });
 
 		// The download holds the issuer, the email and every code; Copy copies them one a line.
-		const download = await page.locator("#download-recovery-codes").getAttribute("href");
-		expect(download).toMatch(/^data:text\/plain;charset=utf-8,/);
-		const text = decodeURIComponent((download ?? "").slice("data:text/plain;charset=utf-8,".length));
+		const downloadLink = page.locator("#download-recovery-codes");
+		expect(await downloadLink.getAttribute("download")).toBe("deadbolt-recovery-codes.txt");
+		const href = (await downloadLink.getAttribute("href")) ?? "";
+		const prefix = "data:text/plain;charset=utf-8,";
+		expect(href.startsWith(prefix)).toBe(true);
+		const text = decodeURIComponent(href.slice(prefix.length));
 		expect(text).toContain("deadbolt recovery codes");
 		expect(text).toContain(EMAIL);
 		for (const code of recoveryCodes) expect(text).toContain(code);
-		await expect(page.locator("#download-recovery-codes")).toHaveAttribute("download", "deadbolt-recovery-codes.txt");
 		await dialog.getByRole("button", { name: "Copy codes" }).click();
-		await expect(dialog.getByRole("button", { name: "Copied" })).toBeVisible();
-		expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(recoveryCodes.join("\n"));
+		await visible(dialog.getByRole("button", { name: "Copied" }));
+		expect(await page.evaluate("navigator.clipboard.readText()")).toBe(recoveryCodes.join("\n"));
 
-		await dialog.getByRole("link", { name: "Done" }).click();
-		await page.waitForURL("**/dashboard/settings/security");
-		await expect(page.locator("#two-factor-status")).toHaveText("Two-factor authentication is on");
-		await expect(page.locator("#recovery-codes-left")).toHaveText("10 of 10 left");
+		await clickAndLoad(dialog.getByRole("link", { name: "Done" }));
+		expect(pathOf()).toBe("/dashboard/settings/security");
+		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is on");
+		expect(await textOf(page.locator("#recovery-codes-left"))).toBe("10 of 10 left");
 
 		// Sign in again: the password alone now leads to the code step, and makes no session.
 		await signOut();
 		await submitPassword();
-		await page.waitForURL("**/dashboard/sign-in/code");
-		await expect(page.getByLabel("Enter the 6-digit code from your authenticator app")).toBeVisible();
+		expect(pathOf()).toBe("/dashboard/sign-in/code");
+		await visible(page.getByLabel("Enter the 6-digit code from your authenticator app"));
+		expect(await page.locator("#code").getAttribute("autocomplete")).toBe("one-time-code");
+		expect(await page.locator("#code").getAttribute("inputmode")).toBe("numeric");
 		expect(await sessionStatus()).toBe(401);
 		await page.goto("/dashboard");
-		await page.waitForURL("**/dashboard/sign-in"); // the home page is not reachable either
+		expect(pathOf()).toBe("/dashboard/sign-in"); // the account pages are not reachable either
 		await page.goto("/dashboard/sign-in/code");
 
 		// A wrong code is blocked.
 		await page.locator("#code").fill(wrongCode(secret));
-		await page.getByRole("button", { name: "Verify" }).click();
-		await expect(page.locator("#code-error")).toContainText("That code is not valid");
-		expect(page.url()).toMatch(/\/dashboard\/sign-in\/code$/);
+		await clickAndLoad(page.getByRole("button", { name: "Verify", exact: true }));
+		expect(await textOf(page.locator("#code-error"))).toContain("That code is not valid");
+		expect(pathOf()).toBe("/dashboard/sign-in/code");
 		expect(await sessionStatus()).toBe(401);
 
 		// The enrollment's time step cannot be used again (replay protection), so the
 		// authenticator code of the NEXT step is entered; the server accepts one step of drift.
 		await page.locator("#code").fill(oathtool(secret, new Date(Date.now() + PERIOD_SECONDS * 1000)));
-		await page.getByRole("button", { name: "Verify" }).click();
-		await page.waitForURL(/\/dashboard$/);
-		await expect(page.locator("#two-factor-status")).toContainText("Two-factor authentication is on");
+		await clickAndLoad(page.getByRole("button", { name: "Verify", exact: true }));
+		expect(pathOf()).toBe("/dashboard");
+		expect(await textOf(page.locator("#two-factor-status"))).toContain("Two-factor authentication is on");
 		expect(await sessionStatus()).toBe(200);
 
 		// Sign in with a recovery code instead: signed in, 9 left.
 		await signOut();
 		await submitPassword();
-		await page.waitForURL("**/dashboard/sign-in/code");
-		await page.getByRole("link", { name: "Use a recovery code instead" }).click();
-		await page.waitForURL("**/dashboard/sign-in/recovery-code");
+		expect(pathOf()).toBe("/dashboard/sign-in/code");
+		await clickAndLoad(page.getByRole("link", { name: "Use a recovery code instead" }));
+		expect(pathOf()).toBe("/dashboard/sign-in/recovery-code");
 		const usedCode = recoveryCodes[0] as string;
 		await page.locator("#recovery-code").fill(usedCode);
-		await page.getByRole("button", { name: "Sign in with recovery code" }).click();
-		await page.waitForURL(/\/dashboard\?signed-in-with=recovery-code$/);
-		await expect(page.locator("#recovery-notice")).toContainText("9 recovery codes left");
+		await clickAndLoad(page.getByRole("button", { name: "Sign in with recovery code" }));
+		expect(pathOf()).toBe("/dashboard?signed-in-with=recovery-code");
+		expect(await textOf(page.locator("#recovery-notice"))).toContain("9 recovery codes left");
 		expect(await sessionStatus()).toBe(200);
 
 		// The same recovery code a second time is refused.
 		await signOut();
 		await submitPassword();
-		await page.waitForURL("**/dashboard/sign-in/code");
-		await page.getByRole("link", { name: "Use a recovery code instead" }).click();
+		expect(pathOf()).toBe("/dashboard/sign-in/code");
+		await clickAndLoad(page.getByRole("link", { name: "Use a recovery code instead" }));
 		await page.locator("#recovery-code").fill(usedCode);
-		await page.getByRole("button", { name: "Sign in with recovery code" }).click();
-		await expect(page.locator("#recovery-code-error")).toContainText("not valid or has already been used");
-		expect(page.url()).toMatch(/\/dashboard\/sign-in\/recovery-code$/);
+		await clickAndLoad(page.getByRole("button", { name: "Sign in with recovery code" }));
+		expect(await textOf(page.locator("#recovery-code-error"))).toContain("not valid or has already been used");
+		expect(pathOf()).toBe("/dashboard/sign-in/recovery-code");
 		expect(await sessionStatus()).toBe(401);
 
 		// Nothing on any page broke the Content-Security-Policy or threw.

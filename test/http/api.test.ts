@@ -80,7 +80,7 @@ describe("API clients (Authorization: Bearer, challengeToken in the body)", () =
 			["POST", "/api/v1/two-factor/totp/enrollment"],
 			["POST", "/api/v1/two-factor/totp/enrollment/confirm"],
 		] as const) {
-			const res = await t.app.inject({ method, url, headers: bearer(challengeToken), payload: method === "POST" ? { code: "123456", password: PASSWORD } : undefined });
+			const res = await t.app.inject({ method, url, headers: bearer(challengeToken), ...(method === "POST" ? { payload: { code: "123456", password: PASSWORD } } : {}) });
 			expect(res.statusCode, `${method} ${url}`).toBe(401);
 			expect(res.json().code).toBe("ERR_UNAUTHENTICATED");
 		}

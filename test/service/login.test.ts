@@ -135,6 +135,17 @@ describe("TOTP step", () => {
 		await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: token, code: codeAt(t, user.key) })).rejects.toBeInstanceOf(ChallengeInvalid);
 	});
 
+	it("one challenge raced by parallel requests with valid codes of three different steps makes exactly one session", async () => {
+		const user = await signUpWith2FA(t);
+		t.clock.advance(5 * 30_000);
+		const token = await passwordStep(t, user.email);
+		// Ascending steps: each would pass the step compare-and-set; only the challenge's single use stops the rest.
+		const codes = [codeAt(t, user.key, -1), codeAt(t, user.key, 0), codeAt(t, user.key, 1)];
+		const results = await Promise.allSettled(codes.map((code) => t.deadbolt.completeLoginWithTOTP({ challengeToken: token, code })));
+		expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+		expect(await sessionCount(user.account.id)).toBe(2);
+	});
+
 	it("a challenge allows at most loginChallenge.maxAttempts code attempts", async () => {
 		const user = await signUpWith2FA(t);
 		t.clock.advance(30_000);

@@ -499,7 +499,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.authFailures.incrementAuthFailures(account.id, "second_factor", later + windowMs, later)).toBe(2);
 			});
 
-			test("locking sets lockedUntil and restarts the count at 0; the next failure counts 1 and keeps the lock", async () => {
+			test("locking sets lockedUntil and keeps the count; a failure before lockedUntil goes on counting, and the lock stays", async () => {
 				const account = await givenAccount();
 				const windowStartsAt = T0 - 15 * MINUTE_MS;
 				for (let i = 0; i < 4; i++) await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt);
@@ -507,11 +507,11 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.authFailures.findAuthFailure(account.id, "password")).toEqual({
 					accountId: account.id,
 					kind: "password",
-					failureCount: 0,
+					failureCount: 4,
 					lastFailureAt: T0,
 					lockedUntil: MAX_EPOCH_MS,
 				});
-				expect(await store.authFailures.incrementAuthFailures(account.id, "password", T0 + 1, windowStartsAt)).toBe(1);
+				expect(await store.authFailures.incrementAuthFailures(account.id, "password", T0 + 1, windowStartsAt)).toBe(5);
 				expect((await store.authFailures.findAuthFailure(account.id, "password"))?.lockedUntil).toBe(MAX_EPOCH_MS);
 			});
 

@@ -97,7 +97,7 @@ function setupDialog(step: SetupStep, title: string, content: SafeHtml, cancella
 	<div class="modal__header">
 		<div>
 			<p class="modal__eyebrow">Set up two-factor authentication · ${eyebrow}</p>
-			<h2 class="modal__title" id="setup-title">${title}</h2>
+			<h2 class="modal__title" id="setup-title"${step === 4 ? html` tabindex="-1" autofocus` : ""}>${title}</h2>
 		</div>
 		${cancellable && html`<a class="modal__close" href="${PATHS.security}" aria-label="Cancel setup" title="Cancel setup">×</a>`}
 	</div>
@@ -122,6 +122,7 @@ export function setupPasswordStep(context: SetupContext, state: { error?: string
 		context.csrf,
 		html`${state.notice !== undefined && state.notice !== null && notice("warning", state.notice)}
 		<p>To protect your account, confirm it's you before turning on two-factor authentication.</p>
+		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
 		${field({ id: "password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.error ?? null, autofocus: true })}
 		<div class="actions">
 			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
@@ -136,18 +137,22 @@ export function setupScanStep(context: SetupContext, pending: PendingEnrollment,
 	const content = html`<div class="setup-scan">
 	<div class="setup-scan__qr">
 		<div id="qr-code" class="qr" role="img" aria-label="QR code that adds ${context.issuer} (${context.email}) to your authenticator app">${raw(pending.qrSvg)}</div>
+		<p class="qr-caption">Scan with your phone</p>
 	</div>
 	<div class="setup-scan__text">
 		<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">2</span>Scan the QR code</h3>
-		<p>Open your authenticator app (Google Authenticator, Authy, Microsoft Authenticator, 1Password, FreeOTP, …), add an account, and scan this code with your phone's camera.</p>
+		<p>In your authenticator app (Google Authenticator, Authy, Microsoft Authenticator, 1Password, FreeOTP, …), add an account and scan this code with your phone's camera.</p>
 		<div class="manual-key">
 			<h4 class="manual-key__title">Can't scan? Enter the key manually</h4>
 			<dl class="facts facts--compact">
 				<div><dt>Account</dt><dd>${context.email}</dd></div>
 				<div><dt>Issuer</dt><dd>${context.issuer}</dd></div>
-				<div><dt>Secret key</dt><dd class="secret-row"><code id="secret-key" class="secret-key" data-copy-value="${pending.secret}">${pending.secretGroups}</code><button type="button" class="button button--secondary button--small copy-button" data-copy-target="secret-key" hidden>Copy</button></dd></div>
-				<div><dt>Type</dt><dd>Time-based, ${pending.digits} digits, every ${pending.periodSeconds} seconds</dd></div>
 			</dl>
+			<div class="secret-row">
+				<code id="secret-key" class="secret-key" data-copy-value="${pending.secret}" aria-label="Secret key">${pending.secretGroups}</code>
+				<button type="button" class="button button--secondary button--small copy-button" data-copy-target="secret-key" hidden>Copy</button>
+			</div>
+			<p class="manual-key__meta">Time-based · ${pending.digits} digits · new code every ${pending.periodSeconds} seconds</p>
 		</div>
 	</div>
 </div>
@@ -155,12 +160,8 @@ ${postForm(
 	PATHS.twoFactorConfirm,
 	context.csrf,
 	html`<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">3</span>Enter the 6-digit code</h3>
-	${codeField("Enter the 6-digit code from your authenticator app", state.error ?? null, "If a code is refused, wait for the next one and try again.")}
-	<div class="actions">
-		<span class="muted actions__note">This setup expires in ${plural(state.minutesLeft, "minute")}.</span>
-		<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
-		<button type="submit" class="button button--primary">Verify and turn on</button>
-	</div>`,
+	${codeField("Enter the 6-digit code from your authenticator app", state.error ?? null, "If a code is refused, wait for the next one and try again.", html`<button type="submit" class="button button--primary">Verify and turn on</button>`)}
+	<p class="muted setup-expiry">This setup expires in ${plural(state.minutesLeft, "minute")}. <a href="${PATHS.security}">Cancel setup</a></p>`,
 	"form form--separated",
 )}`;
 	return setupDialog(2, "Connect your authenticator app", content, true);

@@ -551,9 +551,7 @@ function createAuthFailureRepository(db: Executor, guard: Guard): AuthFailureRep
 				await db
 					.insertInto("auth_failure")
 					.values({ account_id: accountId, kind, failure_count: 0, last_failure_at: 0, locked_until: lockedUntil })
-					.onConflict((oc) =>
-						oc.columns(["account_id", "kind"]).doUpdateSet({ failure_count: 0, locked_until: lockedUntil }),
-					)
+					.onConflict((oc) => oc.columns(["account_id", "kind"]).doUpdateSet({ locked_until: lockedUntil }))
 					.execute();
 			});
 		},
