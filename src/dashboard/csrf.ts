@@ -9,12 +9,10 @@
  * - Every POST checks, before doing anything, that the field equals the cookie (constant time)
  *   and that the request's `Origin` (or `Sec-Fetch-Site`) is not foreign. A foreign origin is
  *   refused even with a matching token. A request without either header (old browsers, curl)
- *   passes on the token alone. The pages set `<meta name="referrer" content="same-origin">`
- *   so that browsers send the real Origin with form posts despite the app-wide
- *   `Referrer-Policy: no-referrer` (which would otherwise make it `null`).
+ *   passes on the token alone. `Origin: null` is decided by `Sec-Fetch-Site` (see `isSameOrigin`).
  *
  * The token is not bound to the session; it protects the sign-in and sign-up forms too (login
- * CSRF), where there is no session yet.
+ * CSRF), where there is no session yet. It is replaced whenever the signed-in identity changes.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -52,6 +50,17 @@ export function ensureCSRFToken(request: FastifyRequest, reply: FastifyReply, co
 	return token;
 }
 
+/**
+ * Replaces the form token with a new one (at sign-in, sign-up and sign-out), so a token
+ * planted or seen before the change of identity is worthless afterwards. Forms still open in
+ * other tabs then get the "form expired" page and a reload.
+ */
+export function rotateCSRFToken(request: FastifyRequest, reply: FastifyReply, cookies: CookieSettings): void {
+	const token = randomBytes(TOKEN_BYTES).toString("base64url");
+	void reply.setCookie(cookies.csrfName, token, cookies.options());
+	request.cookies[cookies.csrfName] = token;
+}
+
 /** The hidden input carrying the token, for every POST form. */
 export function csrfField(token: string): SafeHtml {
 	return html`<input type="hidden" name="${CSRF_FIELD}" value="${token}">`;
@@ -65,17 +74,8 @@ function constantTimeEqual(a: string, b: string): boolean {
 	return timingSafeEqual(left, right);
 }
 
-/**
- * Whether the request says it comes from another site. `Origin: null` (what browsers send for
- * a form POST from a page whose referrer policy is `no-referrer`, and from sandboxed frames)
- * is decided by `Sec-Fetch-Site`, which browsers set whatever the referrer policy; without
- * either signal the token alone decides.
- */
+/** Whether the request says it comes from another site; without any signal the token alone decides. */
 function isForeignOrigin(request: FastifyRequest, config: Deadbolt["config"]): boolean {
-	if (request.headers.origin === "null") {
-		const site = request.headers["sec-fetch-site"];
-		return typeof site === "string" && site !== "same-origin";
-	}
 	return isSameOrigin(request, config) === false;
 }
 

@@ -56,7 +56,7 @@ function navLink(href: string, label: string, current: boolean): SafeHtml {
 export function renderPage(options: PageOptions): SafeHtml {
 	const { title, issuer, email, csrf } = options;
 	const signedIn = email !== null;
-	const bodyClasses = [options.modal === true ? "has-modal" : null, options.narrow === true ? "is-narrow" : null].filter((c) => c !== null).join(" ");
+	const bodyClass = options.modal === true ? html` class="has-modal"` : null;
 	return html`<!doctype html>
 <html lang="en">
 <head>
@@ -64,12 +64,11 @@ export function renderPage(options: PageOptions): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="robots" content="noindex">
-<meta name="referrer" content="same-origin">
 <title>${title} · ${issuer}</title>
 <link rel="stylesheet" href="${PATHS.stylesheet}">
 <script src="${PATHS.script}" defer></script>
 </head>
-<body${bodyClasses === "" ? "" : html` class="${bodyClasses}"`}>
+<body${bodyClass}>
 <a class="skip-link" href="#main">Skip to content</a>
 <header class="site-header">
 	<div class="site-header__inner">
@@ -89,7 +88,7 @@ export function renderPage(options: PageOptions): SafeHtml {
 		</div>`}
 	</div>
 </header>
-<main style="color:red" id="main" class="main${options.narrow === true ? " main--narrow" : ""}" tabindex="-1">
+<main id="main" class="main${options.narrow === true ? " main--narrow" : ""}" tabindex="-1">
 ${options.body}
 </main>
 <footer class="site-footer">

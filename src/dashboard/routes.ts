@@ -26,7 +26,7 @@ import { ChallengeInvalid, EmailTaken, EnrollmentInvalid, InvalidCode, InvalidCr
 import { requestContext } from "../http/plugins/session.js";
 import type { RouteOptions } from "../http/routes/context.js";
 import type { NewSession, AuthenticatedSession } from "../service/sessions.js";
-import { ensureCSRFToken, isValidCSRFSubmission } from "./csrf.js";
+import { ensureCSRFToken, isValidCSRFSubmission, rotateCSRFToken } from "./csrf.js";
 import type { SafeHtml } from "./html.js";
 import { PATHS } from "./layout.js";
 import { signInCodePage, signInPage, signInRecoveryCodePage, signUpPage, type SignInFlash } from "./pages/auth.js";
@@ -117,6 +117,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		if (request.sessionToken !== null && request.sessionToken !== session.token) await deadbolt.logout(request.sessionToken);
 		void reply.setCookie(cookies.sessionName, session.token, cookies.options(config.session.absoluteTtlSeconds));
 		void reply.clearCookie(cookies.challengeName, cookies.options());
+		rotateCSRFToken(request, reply, cookies);
 	};
 
 	const tooMany = (reply: FastifyReply, error: TooManyAttempts): string => {
@@ -315,6 +316,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		if (request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
 		void reply.clearCookie(cookies.sessionName, cookies.options());
 		void reply.clearCookie(cookies.challengeName, cookies.options());
+		rotateCSRFToken(request, reply, cookies);
 		return seeOther(reply, `${PATHS.signIn}?notice=signed-out`);
 	});
 

@@ -12,8 +12,9 @@ export interface AuthPageContext {
 	readonly csrf: string;
 }
 
-function authCard(title: string, lead: SafeHtml | string, content: SafeHtml, footer?: SafeHtml): SafeHtml {
+function authCard(title: string, lead: SafeHtml | string, content: SafeHtml, footer?: SafeHtml, icon?: SafeHtml): SafeHtml {
 	return html`<section class="card card--auth" aria-labelledby="page-title">
+	${icon !== undefined && html`<div class="auth-icon" aria-hidden="true">${icon}</div>`}
 	<h1 class="card__title" id="page-title">${title}</h1>
 	<p class="card__lead">${lead}</p>
 	${content}
@@ -116,9 +117,10 @@ export function signInCodePage(context: AuthPageContext, state: { error?: string
 		body: authCard(
 			"Two-factor authentication",
 			"Your password was correct. One more step to prove it's you.",
-			html`<div class="auth-icon" aria-hidden="true">${PHONE_ICON}</div>${form}`,
+			form,
 			html`<p><a href="${PATHS.signInRecoveryCode}">Use a recovery code instead</a></p>
 			<p class="muted">Not you, or wrong account? <a href="${PATHS.signIn}">Start over</a></p>`,
+			PHONE_ICON,
 		),
 	});
 }
@@ -133,7 +135,7 @@ export function signInRecoveryCodePage(context: AuthPageContext, state: { error?
 			name: "code",
 			label: "Recovery code",
 			autocomplete: "one-time-code",
-			hint: "One of the codes you saved when you turned on two-factor authentication, like xxxxxx-xxxxxx-xxxxxx-xxxxxx. Each code works once.",
+			hint: "One of the codes you saved when you turned on two-factor authentication. Each code works once.",
 			error: state.error ?? null,
 			autofocus: true,
 			plain: true,
@@ -154,8 +156,11 @@ export function signInRecoveryCodePage(context: AuthPageContext, state: { error?
 			form,
 			html`<p><a href="${PATHS.signInCode}">Use your authenticator app instead</a></p>
 			<p class="muted">Not you, or wrong account? <a href="${PATHS.signIn}">Start over</a></p>`,
+			KEY_ICON,
 		),
 	});
 }
 
 const PHONE_ICON = html`<svg viewBox="0 0 24 24" width="40" height="40" focusable="false"><rect x="6" y="2" width="12" height="20" rx="2.5" fill="none" stroke="currentColor" stroke-width="1.8"/><path d="M10 18.5h4" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/><path d="M9 9.5l2 2 4-4" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
+
+const KEY_ICON = html`<svg viewBox="0 0 24 24" width="40" height="40" focusable="false"><circle cx="8" cy="15" r="4.2" fill="none" stroke="currentColor" stroke-width="1.8"/><path d="M11 12l8.5-8.5M16.5 6.5l2.5 2.5M14.5 8.5l2 2" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/></svg>`;

@@ -22,7 +22,9 @@ export function ownOrigins(request: FastifyRequest, config: Config): string[] {
 /** Whether the request's `Origin` (or fetch metadata, when there is no Origin) says it comes from this site. */
 export function isSameOrigin(request: FastifyRequest, config: Config): boolean | null {
 	const origin = request.headers.origin;
-	if (typeof origin === "string" && origin !== "") return ownOrigins(request, config).includes(origin);
+	// "null" is what browsers send under some referrer policies and from opaque origins: it proves
+	// nothing either way, so fetch metadata decides.
+	if (typeof origin === "string" && origin !== "" && origin !== "null") return ownOrigins(request, config).includes(origin);
 	const site = request.headers["sec-fetch-site"];
 	if (site === "same-origin") return true;
 	if (typeof site === "string") return false;

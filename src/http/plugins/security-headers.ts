@@ -25,7 +25,8 @@ async function securityHeaders(app: FastifyInstance, options: { hsts: boolean })
 		void reply.header("content-security-policy", CONTENT_SECURITY_POLICY);
 		void reply.header("x-content-type-options", "nosniff");
 		void reply.header("x-frame-options", "DENY");
-		void reply.header("referrer-policy", "no-referrer");
+		// same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on form posts.
+		void reply.header("referrer-policy", "same-origin");
 		void reply.header("cross-origin-opener-policy", "same-origin");
 		void reply.header("cross-origin-resource-policy", "same-origin");
 		void reply.header("permissions-policy", "camera=(), microphone=(), geolocation=()");
