@@ -43,13 +43,15 @@ export function recordingLogger(logs: Record<string, unknown>[]): Logger {
 	return make("info", {});
 }
 
-/** Builds a test deadbolt. */
+let instances = 0;
+
+/** Builds a test deadbolt. Each instance's random stream differs (ids stay unique in a shared database). */
 export async function createTestDeadbolt(options: { overrides?: unknown; seed?: string; sqlitePath?: string; store?: Store } = {}): Promise<TestDeadbolt> {
 	const config = loadConfig({ overrides: mergeOverrides({ dataDir: "/nonexistent-test-data-dir", log: { level: "silent" } }, options.overrides) });
 	const store = options.store ?? (await openSqliteStore({ path: options.sqlitePath ?? ":memory:" }));
 	const clock = fixedClock(T0);
 	const logs: Record<string, unknown>[] = [];
-	const deadbolt = await createDeadbolt(config, { store, clock, random: sequenceRandom(options.seed ?? "test"), keys: TEST_KEYS, logger: recordingLogger(logs) });
+	const deadbolt = await createDeadbolt(config, { store, clock, random: sequenceRandom(`${options.seed ?? "test"}:${process.pid}:${instances++}`), keys: TEST_KEYS, logger: recordingLogger(logs) });
 	return { deadbolt, store, clock, config, logs };
 }
 

@@ -1,12 +1,15 @@
 /** The sign-in flow: no session before the second factor, single use, replay, attempts, lockout. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts, Unauthenticated } from "../../src/errors.js";
+import { testBackends } from "../helpers/backends.js";
 import { createTestDeadbolt, type TestDeadbolt } from "../helpers/deadbolt.js";
 import { codeAt, PASSWORD, passwordStep, signUp, signUpWith2FA } from "../helpers/flows.js";
 
+for (const backend of await testBackends()) {
+describe(`sign-in on ${backend.name}`, () => {
 let t: TestDeadbolt;
 beforeEach(async () => {
-	t = await createTestDeadbolt();
+	t = await createTestDeadbolt({ store: await backend.open() });
 });
 afterEach(async () => {
 	await t.deadbolt.close();
@@ -268,3 +271,5 @@ describe("recovery-code step", () => {
 		await expect(t.deadbolt.completeLoginWithRecoveryCode({ challengeToken: token, code: user.recoveryCodes[3] as string })).resolves.toBeDefined();
 	});
 });
+});
+}
