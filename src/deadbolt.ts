@@ -70,6 +70,7 @@ export function resolveKeys(config: Config, random: RandomSource, logger: Logger
 		return { keys: { encryptionKey: decodeKey(encryptionKey) as Uint8Array, hmacKey: decodeKey(hmacKey) as Uint8Array }, development: false };
 	}
 	if (encryptionKey !== null || hmacKey !== null) {
+		// loadConfig refuses this already; a config built another way gets the same answer.
 		throw new ConfigInvalid(["keys: set both DEADBOLT_ENCRYPTION_KEY and DEADBOLT_HMAC_KEY, or neither (development keys)"]);
 	}
 	const file = join(config.dataDir, DEVELOPMENT_KEYS_FILE);

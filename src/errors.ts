@@ -83,7 +83,7 @@ export class InvalidCredentials extends DeadboltError {
 export class InvalidCode extends DeadboltError {
 	static override code = "ERR_INVALID_CODE" as const;
 	readonly code = "ERR_INVALID_CODE" as const;
-	constructor(message = "That code is not valid. Check your authenticator app and try again with the current code.", options?: DeadboltErrorOptions) {
+	constructor(message = "That code is not valid or was already used. Wait for the next code in your authenticator app and try again.", options?: DeadboltErrorOptions) {
 		super(message, options);
 	}
 }

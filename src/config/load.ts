@@ -60,6 +60,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 	}
 
 	const fromEnv: Record<string, unknown> = {};
+	const envIssuePaths: string[] = [];
 	for (const [name, raw] of Object.entries(env)) {
 		if (!name.startsWith("DEADBOLT_") || raw === undefined) continue;
 		const spec = ENV_VARIABLES[name];
@@ -70,7 +71,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 		let value: unknown = raw;
 		if (spec.parse === "integer") {
 			value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
-			if (typeof value !== "number") issues.push(`${name}: must be a whole number, got "${raw}"`);
+			if (typeof value !== "number") {
+				issues.push(`${name}: must be a whole number, got "${raw}"`);
+				envIssuePaths.push(spec.path.join("."));
+			}
 		} else if (spec.parse === "list") {
 			value = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
 		} else if (raw === "" && (name === "DEADBOLT_PUBLIC_URL" || name === "DEADBOLT_DATABASE_URL")) {
@@ -81,18 +85,23 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 	merged = mergeDeep(merged, fromEnv);
 	if (options.overrides !== undefined) merged = mergeDeep(merged, options.overrides);
 
+	const reported = new Set(envIssuePaths);
 	for (const error of Value.Errors(ConfigSchema, merged)) {
 		const where = error.path === "" ? "(root)" : error.path.slice(1).replaceAll("/", ".");
-		issues.push(`${where}: ${error.message}`);
+		// One message per mistake: an environment variable already reported is not reported again.
+		if (reported.has(where) || [...reported].some((path) => where.startsWith(`${path}.`))) continue;
+		reported.add(where);
+		issues.push(`${describePath(where)}: ${FRIENDLY_MESSAGES[where] ?? error.message}`);
 	}
-	if (issues.length === 0) {
-		const config = merged as Config;
-		for (const name of ["encryptionKey", "hmacKey"] as const) {
-			const value = config.keys[name];
-			if (value !== null && decodeKey(value) === null) {
-				issues.push(`keys.${name}: must be 32 bytes in base64 (generate one with: openssl rand -base64 32)`);
-			}
+	const keys = (merged as { keys?: Record<string, unknown> }).keys ?? {};
+	for (const name of ["encryptionKey", "hmacKey"] as const) {
+		const value = keys[name];
+		if (typeof value === "string" && decodeKey(value) === null) {
+			issues.push(`${describePath(`keys.${name}`)}: must be 32 bytes in base64 (generate one with: openssl rand -base64 32)`);
 		}
+	}
+	if ((keys["encryptionKey"] ?? null) === null !== ((keys["hmacKey"] ?? null) === null)) {
+		issues.push("keys: set both DEADBOLT_ENCRYPTION_KEY and DEADBOLT_HMAC_KEY, or neither (development keys in the data directory)");
 	}
 	if (issues.length > 0) throw new ConfigInvalid(dedupe(issues));
 	return deepFreeze(merged as Config);
@@ -107,6 +116,21 @@ export function decodeKey(text: string): Uint8Array | null {
 	if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return null;
 	const bytes = Buffer.from(trimmed, trimmed.includes("-") || trimmed.includes("_") ? "base64url" : "base64");
 	return bytes.length === 32 ? new Uint8Array(bytes) : null;
+}
+
+/** Messages for values whose schema error would say only "Expected union value". */
+const FRIENDLY_MESSAGES: Readonly<Record<string, string>> = Object.freeze({
+	"http.publicUrl": "must be an origin such as https://auth.example.com (scheme and host, optional port, no path)",
+	"storage.databaseUrl": "must be a postgres:// or postgresql:// URL",
+	"log.level": "must be one of fatal, error, warn, info, debug, trace, silent",
+	"totp.algorithm": "must be one of SHA1, SHA256, SHA512",
+	issuer: "must be 1 to 64 characters without a colon",
+});
+
+/** A config path, with the environment variable that sets it when there is one. */
+function describePath(path: string): string {
+	const variable = Object.entries(ENV_VARIABLES).find(([, spec]) => spec.path.join(".") === path)?.[0];
+	return variable === undefined ? path : `${path} (${variable})`;
 }
 
 function dedupe(list: string[]): string[] {

@@ -303,7 +303,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 			await startSession(request, reply, session);
 			return seeOther(reply, `${PATHS.home}?${RECOVERY_FLAG}=${RECOVERY_FLAG_VALUE}`);
 		} catch (error) {
-			if (error instanceof InvalidCode) return page(401, "That recovery code is not valid or has already been used. Check it and try again.");
+			if (error instanceof InvalidCode) return page(401, error.message);
 			if (error instanceof ChallengeInvalid) return restartSignIn(reply);
 			if (error instanceof TooManyAttempts) return page(429, tooMany(reply, error));
 			throw error;

@@ -6,6 +6,7 @@ import { hashPassword, needsRehash, verifyPassword } from "../domain/password/ha
 import { checkPassword } from "../domain/password/policy.js";
 import { generateId } from "../domain/crypto/token.js";
 import type { AccountRecord } from "../storage/store.js";
+import { commonPasswords } from "./password-blocklist.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
 import { assertNotLocked, clearAttempts, recordFailure } from "./throttle.js";
@@ -42,7 +43,7 @@ export function normalizeEmail(email: string): string | null {
  */
 export function assertAcceptablePassword(deps: ServiceDeps, password: string, email: string, field = "password"): void {
 	const local = email.split("@")[0] ?? "";
-	const violations = checkPassword(password, deps.config.password, [email, local, deps.config.issuer]);
+	const violations = checkPassword(password, deps.config.password, [email, local, deps.config.issuer], commonPasswords(deps.config.password.minLength));
 	if (violations.length > 0) {
 		const list: Violation[] = violations.map((v) => ({ field, rule: v.rule, message: v.message }));
 		throw new InvalidRequest(list.map((v) => v.message).join(" "), list);

@@ -124,6 +124,9 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 	return session;
 }
 
+/** The one answer to every refused recovery code: wrong, used and malformed alike. */
+const RECOVERY_CODE_REFUSED = "That recovery code is not valid or was already used. Check it, or use another of your recovery codes.";
+
 /** A session made with a recovery code, and how many unused codes remain. */
 export interface RecoveryCodeLogin {
 	readonly session: NewSession;
@@ -140,13 +143,13 @@ export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { 
 	const normalized = normalizeRecoveryCode(input.code);
 	if (normalized === null) {
 		logCodeFailure(deps, challenge, "recovery_code", "malformed", context);
-		throw new InvalidCode(undefined, { reason: "malformed" });
+		throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "malformed" });
 	}
 	const codeHash = hashRecoveryCode(deps.keys.hmacKey, normalized);
 	const result = await deps.store.transaction(async (tx) => {
 		if (!(await tx.recoveryCodes.consumeRecoveryCode(challenge.accountId, codeHash, deps.clock.now()))) {
 			logCodeFailure(deps, challenge, "recovery_code", "mismatch_or_used", context);
-			throw new InvalidCode(undefined, { reason: "mismatch_or_used" });
+			throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "mismatch_or_used" });
 		}
 		if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
 			throw new ChallengeInvalid(undefined, { reason: "consumed" });

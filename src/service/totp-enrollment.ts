@@ -6,7 +6,7 @@
  * (NIST SP 800-63B §5.1.4.1: never re-displayed afterwards).
  */
 import QRCode from "qrcode";
-import { EnrollmentInvalid, InvalidCode, ReauthenticationRequired, TOTPAlreadyEnabled } from "../errors.js";
+import { EnrollmentInvalid, InvalidCode, InvalidCredentials, ReauthenticationRequired, TOTPAlreadyEnabled } from "../errors.js";
 import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
 import { generateId } from "../domain/crypto/token.js";
 import { encodeBase32 } from "../domain/encoding/base32.js";
@@ -73,7 +73,13 @@ export async function requireReauthentication(deps: ServiceDeps, account: Accoun
 		if (!isRecentlyReauthenticated(deps, session)) throw new ReauthenticationRequired();
 		return;
 	}
-	await confirmPassword(deps, account, password);
+	try {
+		await confirmPassword(deps, account, password);
+	} catch (error) {
+		// The user is signed in and typed only a password: say so, not "email or password".
+		if (error instanceof InvalidCredentials) throw new InvalidCredentials("That password is not correct.", { reason: error.reason ?? "wrong_password" });
+		throw error;
+	}
 	await deps.store.sessions.markSessionReauthenticated(session.id, deps.clock.now());
 }
 

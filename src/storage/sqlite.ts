@@ -12,7 +12,7 @@
  * migrations run inside a transaction (SQLite has transactional DDL; Kysely's adapter
  * conservatively says it has not, and its SQLite migration lock is a no-op).
  */
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import SQLiteDatabase from "better-sqlite3";
 import { CompiledQuery, Kysely, SqliteAdapter, SqliteDialect, SqliteDriver } from "kysely";
@@ -46,8 +46,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 	const inMemory = options.path === ":memory:" || options.path === "";
 	let database: SQLiteDatabase.Database;
 	try {
-		if (!inMemory) await mkdir(dirname(options.path), { recursive: true });
+		// Owner-only: the file holds password hashes and sealed TOTP keys. SQLite gives its -wal and
+		// -shm files the database file's mode.
+		if (!inMemory) await mkdir(dirname(options.path), { recursive: true, mode: 0o700 });
 		database = new SQLiteDatabase(options.path);
+		if (!inMemory) await chmod(options.path, 0o600);
 	} catch (error) {
 		throw new StorageUnavailable(undefined, { cause: error, reason: "sqlite_open_failed" });
 	}

@@ -53,7 +53,7 @@ describe("deadbolt CLI", () => {
 		const result = run(["migrate", "--data-dir", dataDir]);
 		expect(result.status, result.stderr).toBe(0);
 		expect(result.stdout).toContain("up to date");
-		expect(existsSync(join(dataDir, "deadbolt.sqlite"))).toBe(true);
+		expect(statSync(join(dataDir, "deadbolt.sqlite")).mode & 0o777).toBe(0o600);
 	});
 
 	it("serve without keys creates development keys (mode 0600), warns once how to configure real ones, and serves", async () => {
@@ -66,7 +66,7 @@ describe("deadbolt CLI", () => {
 				const timer = setTimeout(() => reject(new Error(`no listening line in: ${output}`)), 20_000);
 				child.stdout.on("data", (chunk: Buffer) => {
 					output += chunk.toString();
-					const match = /"address":"(http:\/\/[^"]+)"/.exec(output);
+					const match = /deadbolt is listening at (http:\/\/[^ ]+) /.exec(output);
 					if (match) {
 						clearTimeout(timer);
 						resolvePromise(match[1]!);

@@ -199,7 +199,7 @@ describe("dashboard, end to end in Chromium", () => {
 		// Step 1 with a wrong password: an error, and 2FA is still off.
 		await dialog.locator("#password").fill("wrong password");
 		await clickAndLoad(dialog.getByRole("button", { name: "Continue" }));
-		expect(await textOf(dialog.locator("#password-error"))).toBe("The email or password is incorrect.");
+		expect(await textOf(dialog.locator("#password-error"))).toBe("That password is not correct.");
 		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is off");
 		expect(await page.locator("#qr-code").count()).toBe(0);
 
@@ -315,7 +315,7 @@ describe("dashboard, end to end in Chromium", () => {
 		await clickAndLoad(page.getByRole("link", { name: "Use a recovery code instead" }));
 		await page.locator("#recovery-code").fill(usedCode);
 		await clickAndLoad(page.getByRole("button", { name: "Sign in with recovery code" }));
-		expect(await textOf(page.locator("#recovery-code-error"))).toContain("not valid or has already been used");
+		expect(await textOf(page.locator("#recovery-code-error"))).toContain("not valid or was already used");
 		expect(pathOf()).toBe("/dashboard/sign-in/recovery-code");
 		expect(await sessionStatus()).toBe(401);
 

@@ -13,9 +13,12 @@ export async function serve(config: Config): Promise<void> {
 	const logger = createProcessLogger(config);
 	const deadbolt = await createDeadbolt(config, { logger: logger as unknown as Logger });
 	const app = await buildApp(deadbolt, { loggerInstance: logger });
-	const address = await app.listen({ host: config.http.host, port: config.http.port });
 	const storage = config.storage.databaseUrl === null ? `SQLite in ${config.dataDir}` : "PostgreSQL";
-	logger.info({ event: "server.listening", address, storage, publicUrl: config.http.publicUrl }, `deadbolt is listening at ${address} (dashboard: ${address}/dashboard, storage: ${storage})`);
+	await app.listen({
+		host: config.http.host,
+		port: config.http.port,
+		listenTextResolver: (address) => `deadbolt is listening at ${address} (dashboard: ${address}/dashboard, storage: ${storage})`,
+	});
 	let closing = false;
 	const stop = (signal: string): void => {
 		if (closing) return;

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { ConfigInvalid } from "../errors.js";
+import { DEFAULT_CONFIG } from "./defaults.js";
+import { loadConfig } from "./load.js";
+
+const KEY = Buffer.alloc(32, 3).toString("base64");
+
+function problems(env: Record<string, string>, overrides?: unknown): readonly string[] {
+	try {
+		loadConfig({ env, overrides });
+	} catch (error) {
+		expect(error).toBeInstanceOf(ConfigInvalid);
+		return (error as ConfigInvalid).issues;
+	}
+	return [];
+}
+
+describe("loadConfig", () => {
+	it("without input returns the frozen defaults", () => {
+		const config = loadConfig();
+		expect(config).toEqual(DEFAULT_CONFIG);
+		expect(Object.isFrozen(config.totp)).toBe(true);
+	});
+
+	it("reads DEADBOLT_* variables into their nested keys", () => {
+		const config = loadConfig({ env: { DEADBOLT_HTTP_PORT: "9000", DEADBOLT_ISSUER: "Acme", DEADBOLT_TRUSTED_PROXIES: "10.0.0.1, 10.0.0.2", DEADBOLT_ENCRYPTION_KEY: KEY, DEADBOLT_HMAC_KEY: KEY } });
+		expect(config.http.port).toBe(9000);
+		expect(config.issuer).toBe("Acme");
+		expect(config.http.trustedProxies).toEqual(["10.0.0.1", "10.0.0.2"]);
+		expect(config.keys.encryptionKey).toBe(KEY);
+	});
+
+	it("reports every problem at once, one line per mistake, naming the variable", () => {
+		const issues = problems({ DEADBOLT_HTTP_PORT: "abc", DEADBOLT_ENCRYPTION_KEY: "short", DEADBOLT_HMAC_KEY: KEY, DEADBOLT_LOG_LEVEL: "verbose", DEADBOLT_TYPO: "1" });
+		expect(issues.filter((i) => i.includes("DEADBOLT_HTTP_PORT") && !i.startsWith("DEADBOLT_TYPO"))).toHaveLength(1);
+		expect(issues.some((i) => i.includes("DEADBOLT_ENCRYPTION_KEY") && i.includes("32 bytes"))).toBe(true);
+		expect(issues.some((i) => i.includes("DEADBOLT_LOG_LEVEL") && i.includes("debug"))).toBe(true);
+		expect(issues.some((i) => i.startsWith("DEADBOLT_TYPO: unknown"))).toBe(true);
+	});
+
+	it("refuses unknown keys, out-of-range values and a colon in the issuer", () => {
+		expect(problems({}, { totp: { digits: 9 } }).join()).toContain("totp.digits");
+		expect(problems({}, { nope: 1 }).length).toBeGreaterThan(0);
+		expect(problems({ DEADBOLT_ISSUER: "a:b" }).join()).toContain("without a colon");
+		expect(problems({}, { password: { argon2: { memoryKiB: 1024 } } }).join()).toContain("password.argon2.memoryKiB");
+	});
+
+	it("refuses one key without the other", () => {
+		expect(problems({ DEADBOLT_HMAC_KEY: KEY }).join()).toContain("set both");
+	});
+
+	it("refuses a public URL with a path and a database URL that is not postgres", () => {
+		expect(problems({ DEADBOLT_PUBLIC_URL: "https://auth.example.com/x" }).join()).toContain("DEADBOLT_PUBLIC_URL");
+		expect(problems({ DEADBOLT_DATABASE_URL: "mysql://x" }).join()).toContain("postgres://");
+	});
+});
