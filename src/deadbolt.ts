@@ -13,6 +13,7 @@ import { silentLogger, type Logger } from "./platform/logger.js";
 import { nodeRandom, type RandomSource } from "./platform/random.js";
 import * as accounts from "./service/accounts.js";
 import type { ServerKeys, ServiceDeps } from "./service/deps.js";
+import * as housekeeping from "./service/housekeeping.js";
 import * as login from "./service/login.js";
 import * as recoveryCodes from "./service/recovery-codes.js";
 import * as sessions from "./service/sessions.js";
@@ -50,11 +51,14 @@ export interface Deadbolt {
 	getPendingTOTPEnrollment: Bound<typeof enrollment.getPendingTOTPEnrollment>;
 	isTwoFactorEnabled: Bound<typeof enrollment.isTwoFactorEnabled>;
 	countUnusedRecoveryCodes: Bound<typeof recoveryCodes.countUnusedRecoveryCodes>;
+	purgeExpired: Bound<typeof housekeeping.purgeExpired>;
 	/** Resolves when the database answers; throws StorageUnavailable when not (for `/readyz`). */
 	ready(): Promise<void>;
 	/** Closes the store. */
 	close(): Promise<void>;
 }
+
+export { HOUSEKEEPING_INTERVAL_MS } from "./service/housekeeping.js";
 
 /** The file of development keys inside the data directory. */
 export const DEVELOPMENT_KEYS_FILE = "development-keys.json";
@@ -138,6 +142,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		getPendingTOTPEnrollment: bind(enrollment.getPendingTOTPEnrollment),
 		isTwoFactorEnabled: bind(enrollment.isTwoFactorEnabled),
 		countUnusedRecoveryCodes: bind(recoveryCodes.countUnusedRecoveryCodes),
+		purgeExpired: bind(housekeeping.purgeExpired),
 		ready: () => store.ping(),
 		close: () => store.close(),
 	};

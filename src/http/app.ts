@@ -6,14 +6,14 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Deadbolt } from "../deadbolt.js";
 import { dashboardRoutes } from "../dashboard/routes.js";
-import { StorageUnavailable } from "../errors.js";
+import { InvalidRequest, StorageUnavailable } from "../errors.js";
 import { cookieSettings, isHttpsDeployment } from "./cookies.js";
 import { createAPICSRFCheck } from "./plugins/csrf.js";
 import { errorHandlerPlugin } from "./plugins/error-handler.js";
-import { securityHeadersPlugin } from "./plugins/security-headers.js";
+import { securityHeadersPlugin, securityHeaderValues } from "./plugins/security-headers.js";
 import { sessionPlugin } from "./plugins/session.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { loginRoutes } from "./routes/login.js";
@@ -32,6 +32,7 @@ export interface BuildAppOptions {
  */
 export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}): Promise<FastifyInstance> {
 	const { config } = deadbolt;
+	const headers = securityHeaderValues(isHttpsDeployment(config));
 	const app = Fastify({
 		...(options.loggerInstance === undefined ? { logger: false } : { loggerInstance: options.loggerInstance }),
 		trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
@@ -39,6 +40,21 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 		// Strict input: wrong types are errors, not coerced; unknown fields are errors, not dropped.
 		ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
 		return503OnClosing: true,
+		// Errors before routing (a malformed URL, ...): the same body shape and stable code.
+		frameworkErrors: (error, request, reply) => {
+			request.log.info({ fastifyCode: error.code }, "malformed request");
+			const body = { statusCode: 400, code: InvalidRequest.code, error: "Bad Request", message: "The request is malformed." };
+			void (reply as FastifyReply).status(400).headers(headers).send(body);
+		},
+		// Errors below HTTP (a body shorter than its Content-Length, ...): answered on the socket.
+		clientErrorHandler: (error, socket) => {
+			if (!socket.writable) return;
+			const body = JSON.stringify({ statusCode: 400, code: InvalidRequest.code, error: "Bad Request", message: "The request is malformed." });
+			const lines = ["HTTP/1.1 400 Bad Request", "content-type: application/json; charset=utf-8", `content-length: ${Buffer.byteLength(body)}`, "connection: close"];
+			for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+			socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+			void error;
+		},
 	}).withTypeProvider<TypeBoxTypeProvider>();
 
 	const cookies = cookieSettings(config);
@@ -59,6 +75,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 		}
 	});
 	app.get("/", async (_request, reply) => reply.redirect("/dashboard", 302));
+	app.get("/favicon.ico", async (_request, reply) => reply.redirect("/dashboard/assets/favicon.svg", 301));
 
 	await app.register(
 		async (api) => {

@@ -1,7 +1,7 @@
 /**
  * Accounts: registration, password checks shared by sign-in and re-authentication.
  */
-import { EmailTaken, InvalidCredentials, InvalidRequest, type Violation } from "../errors.js";
+import { EmailTaken, InvalidCredentials, InvalidRequest, TooManyAttempts, type Violation } from "../errors.js";
 import { hashPassword, needsRehash, verifyPassword } from "../domain/password/hash.js";
 import { checkPassword } from "../domain/password/policy.js";
 import { generateId } from "../domain/crypto/token.js";
@@ -9,7 +9,7 @@ import type { AccountRecord } from "../storage/store.js";
 import { commonPasswords } from "./password-blocklist.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
-import { assertNotLocked, clearAttempts, recordFailure } from "./throttle.js";
+import { clearAttempts, reserveAttempt } from "./throttle.js";
 
 /** Longest email accepted, in characters (RFC 5321 §4.5.3.1.3 path limit). */
 export const EMAIL_MAX_LENGTH = 254;
@@ -27,12 +27,17 @@ export interface RegisteredAccount {
 	readonly session: NewSession | null;
 }
 
+/** Control characters, the colon (it separates issuer and account in a key URI label) and lone UTF-16 surrogates. */
+const FORBIDDEN_IN_EMAIL = /[\u0000-\u001f\u007f:]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
- * Normalizes an email for storage and lookup: trimmed, lower case.
+ * Normalizes an email for storage and lookup: trimmed, NFC, lower case. A colon is refused:
+ * the email is the account name in the key URI label, where a colon cannot stand (Key Uri Format).
  * @returns null when it does not look like an email address
  */
 export function normalizeEmail(email: string): string | null {
-	const trimmed = email.trim().toLowerCase();
+	if (FORBIDDEN_IN_EMAIL.test(email)) return null;
+	const trimmed = email.trim().normalize("NFC").toLowerCase();
 	if (trimmed.length > EMAIL_MAX_LENGTH || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(trimmed)) return null;
 	return trimmed;
 }
@@ -94,8 +99,7 @@ function dummyHash(deps: ServiceDeps): Promise<string> {
  * Checks an email and password (the first factor), counting failures per account. Unknown
  * emails run a dummy verification and fail the same way. A hash with old parameters is upgraded.
  * @returns the account
- * @throws InvalidCredentials for an unknown email, a wrong password, or an account without a password
- * @throws TooManyAttempts when the account's password step is locked
+ * @throws InvalidCredentials for an unknown email, a wrong password, a locked account, or an account without a password
  */
 export async function verifyAccountPassword(deps: ServiceDeps, emailInput: string, password: string): Promise<AccountRecord> {
 	const email = normalizeEmail(emailInput);
@@ -108,16 +112,23 @@ export async function verifyAccountPassword(deps: ServiceDeps, emailInput: strin
 }
 
 /**
- * Checks the password of a known account (sign-in, re-authentication); a failure counts on the
- * account's password counter.
- * @throws InvalidCredentials when wrong or when the account has no password
- * @throws TooManyAttempts when the account's password step is locked
+ * Checks the password of a known account (sign-in, re-authentication). The attempt is counted
+ * on the account's password counter before the check, so parallel guesses cannot run more
+ * checks than `lockout.maxFailures`. A locked account answers exactly like a wrong password
+ * (after a dummy hash, so in the same time): a stranger cannot tell a locked account, and
+ * therefore an existing one, from an unknown email (OWASP Authentication Cheat Sheet).
+ * @throws InvalidCredentials when wrong, locked, or when the account has no password
  */
 export async function confirmPassword(deps: ServiceDeps, account: AccountRecord, password: string): Promise<AccountRecord> {
-	await assertNotLocked(deps, account.id, "password");
+	try {
+		await reserveAttempt(deps, account.id, "password");
+	} catch (error) {
+		if (!(error instanceof TooManyAttempts)) throw error;
+		await verifyPassword(await dummyHash(deps), password);
+		throw new InvalidCredentials(undefined, { reason: "locked" });
+	}
 	if (account.passwordHash === null || !(await verifyPassword(account.passwordHash, password))) {
 		deps.logger.info({ event: "password.failed", accountId: account.id }, "wrong password");
-		await recordFailure(deps, account.id, "password");
 		throw new InvalidCredentials(undefined, { reason: "wrong_password" });
 	}
 	await clearAttempts(deps, account.id, "password");

@@ -36,14 +36,18 @@ export type BeginLoginResult = { readonly kind: "session"; readonly session: New
 /**
  * The password step. An account without two-factor authentication is signed in (AAL1); one
  * with it gets a login challenge and no session.
- * @throws InvalidCredentials for an unknown email or a wrong password (indistinguishable)
- * @throws TooManyAttempts when the account's password step is locked
+ * @throws InvalidCredentials for an unknown email, a wrong password or a locked password step (indistinguishable)
  */
 export async function beginLogin(deps: ServiceDeps, input: { email: string; password: string }, context: RequestContext = NO_CONTEXT): Promise<BeginLoginResult> {
 	const account = await verifyAccountPassword(deps, input.email, input.password);
-	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id);
-	if (credential === null) {
-		const session = await createSession(deps, deps.store, account.id, 1, context);
+	// The check "no 2FA" and the password-only session are one step, under the account's lock:
+	// a concurrent confirmTOTPEnrollment either sees this session (and ends it) or is seen here.
+	const session = await deps.store.transaction(async (tx) => {
+		await tx.accounts.lockAccount(account.id);
+		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) return null;
+		return createSession(deps, tx, account.id, 1, context);
+	});
+	if (session !== null) {
 		deps.logger.info({ event: "login.success", accountId: account.id, factors: ["password"], ip: context.ipAddress }, "signed in");
 		return { kind: "session", session };
 	}

@@ -5,11 +5,9 @@
  * counters, so a stranger guessing passwords cannot lock the owner out of the code step
  * (STANDARDS.md §9.3).
  *
- * Second-factor attempts are counted BEFORE the code is checked ({@link reserveAttempt}), so a
- * burst of parallel guesses cannot run more checks than the limit: a 6-digit code is a small
- * space. Password attempts are counted on failure ({@link recordFailure}): the password is a
- * large space, each check costs an argon2id hash, and counting before would let the owner's own
- * parallel sign-ins lock them out.
+ * Attempts are counted BEFORE they are checked ({@link reserveAttempt}), so a burst of parallel
+ * guesses cannot run more checks than the limit; attempts still in flight count too, so a burst
+ * of more than `lockout.maxFailures` parallel sign-ins of one account is refused in part.
  */
 import { TooManyAttempts } from "../errors.js";
 import type { AuthFailureKind } from "../storage/store.js";
@@ -38,35 +36,6 @@ export async function reserveAttempt(deps: ServiceDeps, accountId: string, kind:
 		await store.authFailures.lockAuthFailures(accountId, kind, until);
 		logger.warn({ event: "account.locked", accountId, kind, failures: count - 1 }, "too many failed attempts: locked");
 		throw new TooManyAttempts(config.lockout.durationSeconds, undefined, { reason: "limit_reached" });
-	}
-}
-
-/**
- * Refuses when the account's `kind` attempts are locked.
- * @throws TooManyAttempts with the seconds until the lock ends
- */
-export async function assertNotLocked(deps: ServiceDeps, accountId: string, kind: AuthFailureKind): Promise<void> {
-	const now = deps.clock.now();
-	const lockedUntil = (await deps.store.authFailures.findAuthFailure(accountId, kind))?.lockedUntil ?? null;
-	if (lockedUntil !== null && lockedUntil > now) {
-		deps.logger.warn({ event: "attempt.locked", accountId, kind }, "attempt refused: account locked");
-		throw new TooManyAttempts((lockedUntil - now) / 1000, undefined, { reason: "locked" });
-	}
-}
-
-/**
- * Counts one failure of `kind` after the fact; the `lockout.maxFailures`-th failure within
- * `lockout.windowSeconds` locks for `lockout.durationSeconds`.
- */
-export async function recordFailure(deps: ServiceDeps, accountId: string, kind: AuthFailureKind): Promise<void> {
-	const { store, clock, config, logger } = deps;
-	const now = clock.now();
-	const lockedUntil = (await store.authFailures.findAuthFailure(accountId, kind))?.lockedUntil ?? null;
-	const windowStartsAt = Math.max(now - secondsToMillis(config.lockout.windowSeconds), lockedUntil ?? 0);
-	const count = await store.authFailures.incrementAuthFailures(accountId, kind, now, windowStartsAt);
-	if (count >= config.lockout.maxFailures) {
-		await store.authFailures.lockAuthFailures(accountId, kind, now + secondsToMillis(config.lockout.durationSeconds));
-		logger.warn({ event: "account.locked", accountId, kind, failures: count }, "too many failed attempts: locked");
 	}
 }
 

@@ -107,10 +107,13 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 		confirmedAt: null,
 		expiresAt,
 		lastUsedStep: -1,
+		enrollmentSessionId: session.id,
 	};
+	// Described before it is stored: nothing is written when the key URI cannot be made.
+	const described = await describeEnrollment(deps, account, record, key);
 	await deps.store.totpCredentials.replacePendingTOTPCredential(record);
-	deps.logger.info({ event: "totp.enrollment_started", accountId: account.id, credentialId: id }, "two-factor setup started");
-	return describeEnrollment(deps, account, record, key);
+	deps.logger.info({ event: "totp.enrollment_started", accountId: account.id, credentialId: id, sessionId: session.id }, "two-factor setup started");
+	return described;
 }
 
 async function describeEnrollment(deps: ServiceDeps, account: AccountRecord, credential: TOTPCredentialRecord, key: Uint8Array): Promise<PendingEnrollment> {
@@ -131,14 +134,28 @@ async function describeEnrollment(deps: ServiceDeps, account: AccountRecord, cre
 }
 
 /**
- * The enrollment in progress (not yet confirmed and not expired), shown again, for example after
- * a wrong code on the setup page. Confirmed keys are never shown again (NIST SP 800-63B §5.1.4.1).
- * @returns null when there is none
+ * The pending enrollment if it is live (not expired) and was started by `session`: only the
+ * session that proved the password may see or confirm it.
  */
-export async function getPendingTOTPEnrollment(deps: ServiceDeps, account: AccountRecord): Promise<PendingEnrollment | null> {
+async function findOwnPendingEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord): Promise<TOTPCredentialRecord | null> {
 	const pending = await deps.store.totpCredentials.findPendingTOTPCredential(account.id);
 	if (pending === null || pending.expiresAt === null || pending.expiresAt <= deps.clock.now()) return null;
-	return describeEnrollment(deps, account, pending, openTOTPKey(deps, pending));
+	if (pending.enrollmentSessionId !== session.id) {
+		deps.logger.warn({ event: "totp.enrollment_other_session", accountId: account.id, sessionId: session.id }, "setup belongs to another session");
+		return null;
+	}
+	return pending;
+}
+
+/**
+ * The enrollment in progress (not yet confirmed, not expired, started by this session), shown
+ * again, for example after a wrong code on the setup page. Confirmed keys are never shown again
+ * (NIST SP 800-63B §5.1.4.1).
+ * @returns null when there is none
+ */
+export async function getPendingTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord): Promise<PendingEnrollment | null> {
+	const pending = await findOwnPendingEnrollment(deps, account, session);
+	return pending === null ? null : describeEnrollment(deps, account, pending, openTOTPKey(deps, pending));
 }
 
 /** Two-factor authentication just turned on. */
@@ -150,18 +167,17 @@ export interface ConfirmedEnrollment {
 }
 
 /**
- * Step 3-4 of setup: a correct code confirms the pending credential. The matched step counts as
+ * Step 3-4 of setup: a correct code confirms the pending credential (only in the session that
+ * started it). The matched step counts as
  * used (the same code cannot then sign in), a fresh set of recovery codes is issued, and the
  * account's other sessions end. All in one transaction.
  * @throws EnrollmentInvalid (no pending setup, or expired), InvalidCode, TOTPAlreadyEnabled
  */
 export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string }): Promise<ConfirmedEnrollment> {
 	if ((await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
-	const pending = await deps.store.totpCredentials.findPendingTOTPCredential(account.id);
+	const pending = await findOwnPendingEnrollment(deps, account, session);
 	const now = deps.clock.now();
-	if (pending === null || pending.expiresAt === null || pending.expiresAt <= now) {
-		throw new EnrollmentInvalid(undefined, { reason: pending === null ? "none" : "expired" });
-	}
+	if (pending === null) throw new EnrollmentInvalid(undefined, { reason: "none_expired_or_other_session" });
 	const key = openTOTPKey(deps, pending);
 	const step = verifyTOTP(key, normalizeOTPInput(input.code), now, toTOTPOptions(deps, pending));
 	if (step === null) {
@@ -169,6 +185,9 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 		throw new InvalidCode(undefined, { reason: "mismatch" });
 	}
 	const result = await deps.store.transaction(async (tx) => {
+		// Serializes with password-only sign-ins of this account (beginLogin), so no session made
+		// with the password alone survives 2FA turning on.
+		await tx.accounts.lockAccount(account.id);
 		if (!(await tx.totpCredentials.confirmTOTPCredential(pending.id, step, deps.clock.now()))) {
 			throw new EnrollmentInvalid(undefined, { reason: "lost_race" });
 		}

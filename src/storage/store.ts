@@ -36,6 +36,8 @@ export interface TOTPCredentialRecord {
 	readonly expiresAt: UnixMillis | null;
 	/** The last accepted time step (RFC 6238 T); -1 when none. A step is accepted once (T-07). */
 	readonly lastUsedStep: number;
+	/** The session that started this enrollment (it alone may see and confirm it); null when unknown. */
+	readonly enrollmentSessionId: string | null;
 }
 
 /** One recovery code, stored only as a keyed hash. */
@@ -106,6 +108,14 @@ export interface AccountRepository {
 	findAccountByEmail(email: string): Promise<AccountRecord | null>;
 	/** Sets (or clears, with null) the password hash. @returns false when there is no such account. */
 	updatePasswordHash(id: string, passwordHash: string | null, now: UnixMillis): Promise<boolean>;
+	/**
+	 * Inside `Store.transaction`: holds the account's row lock until the transaction ends, so
+	 * that use cases that must not interleave for one account (a password-only sign-in and turning
+	 * 2FA on) run one after the other (PostgreSQL `SELECT ... FOR UPDATE`; SQLite transactions are
+	 * serialized already). Outside a transaction it only checks that the account exists.
+	 * @returns false when there is no such account
+	 */
+	lockAccount(id: string): Promise<boolean>;
 	/** Deletes the account and everything that belongs to it. @returns false when there was none. */
 	deleteAccount(id: string): Promise<boolean>;
 }

@@ -85,6 +85,20 @@ describe("enrollment", () => {
 		await expect(t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(decodeBase32(first.secret), t.clock.now()) })).rejects.toBeInstanceOf(InvalidCode);
 	});
 
+	it("only the session that started the setup can see or confirm it", async () => {
+		const user = await signUp(t);
+		const other = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
+		if (other.kind !== "session") throw new Error("expected a session");
+		const mine = await authOf(user.session.token);
+		const theirs = await authOf(other.session.token);
+		const pending = await t.deadbolt.beginTOTPEnrollment(mine.account, mine.session, { password: PASSWORD });
+		expect(await t.deadbolt.getPendingTOTPEnrollment(theirs.account, theirs.session)).toBeNull();
+		const code = generateTOTP(decodeBase32(pending.secret), t.clock.now());
+		await expect(t.deadbolt.confirmTOTPEnrollment(theirs.account, theirs.session, { code })).rejects.toBeInstanceOf(EnrollmentInvalid);
+		expect((await t.deadbolt.getPendingTOTPEnrollment(mine.account, mine.session))?.secret).toBe(pending.secret);
+		await expect(t.deadbolt.confirmTOTPEnrollment(mine.account, mine.session, { code })).resolves.toBeDefined();
+	});
+
 	it("enrollment is refused while 2FA is already on", async () => {
 		const user = await signUpWith2FA(t);
 		const auth = await authOf(user.session.token);
@@ -184,5 +198,21 @@ describe("sessions", () => {
 		const hashB = (await t.store.accounts.findAccountById(b.account.id))!.passwordHash!;
 		expect(hashA).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
 		expect(hashA).not.toBe(hashB);
+	});
+});
+
+describe("registration input", () => {
+	it("emails with a colon, control characters or lone surrogates are refused before anything is written", async () => {
+		const { InvalidRequest } = await import("../../src/errors.js");
+		for (const email of ["a:b@example.com", "a\u0000b@example.com", "\ud800x@example.com", "tab\t@example.com"]) {
+			await expect(t.deadbolt.registerAccount({ email, password: PASSWORD })).rejects.toBeInstanceOf(InvalidRequest);
+		}
+	});
+
+	it("common passwords are refused with a reason", async () => {
+		const { InvalidRequest } = await import("../../src/errors.js");
+		const error = await t.deadbolt.registerAccount({ email: "c@example.com", password: "password123" }).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(InvalidRequest);
+		expect((error as InstanceType<typeof InvalidRequest>).violations.map((v) => v.rule)).toEqual(["common"]);
 	});
 });

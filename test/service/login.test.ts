@@ -15,6 +15,13 @@ afterEach(async () => {
 	await t.deadbolt.close();
 });
 
+/** `count` login challenges, made one after another (parallel password steps would hit the lockout). */
+async function challenges(email: string, count: number): Promise<string[]> {
+	const tokens: string[] = [];
+	for (let i = 0; i < count; i++) tokens.push(await passwordStep(t, email));
+	return tokens;
+}
+
 async function sessionCount(accountId: string): Promise<number> {
 	return (await t.store.sessions.listActiveSessions(accountId, t.clock.now())).length;
 }
@@ -34,6 +41,24 @@ describe("password step", () => {
 		expect(wrong).toBeInstanceOf(InvalidCredentials);
 		expect(unknown).toBeInstanceOf(InvalidCredentials);
 		expect((wrong as Error).message).toBe((unknown as Error).message);
+	});
+
+	it("a parallel burst of wrong passwords runs at most lockout.maxFailures checks, and the right password is refused after it", async () => {
+		const user = await signUp(t);
+		const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => t.deadbolt.beginLogin({ email: user.email, password: `guess number ${i}` })));
+		const checked = results.filter((r) => r.status === "rejected" && (r.reason as InvalidCredentials).reason === "wrong_password").length;
+		expect(checked).toBeLessThanOrEqual(t.config.lockout.maxFailures);
+		await expect(t.deadbolt.beginLogin({ email: user.email, password: PASSWORD })).rejects.toBeInstanceOf(InvalidCredentials);
+	});
+
+	it("a locked account and an unknown email answer alike", async () => {
+		const user = await signUp(t);
+		for (let i = 0; i <= t.config.lockout.maxFailures; i++) await t.deadbolt.beginLogin({ email: user.email, password: "wrong password!" }).catch(() => {});
+		const locked = await t.deadbolt.beginLogin({ email: user.email, password: "wrong password!" }).catch((e: unknown) => e);
+		const unknown = await t.deadbolt.beginLogin({ email: "nobody@example.com", password: "wrong password!" }).catch((e: unknown) => e);
+		expect(locked).toBeInstanceOf(InvalidCredentials);
+		expect(unknown).toBeInstanceOf(InvalidCredentials);
+		expect((locked as Error).message).toBe((unknown as Error).message);
 	});
 
 	it("emails are matched case-insensitively and trimmed", async () => {
@@ -56,16 +81,38 @@ describe("password step", () => {
 		}
 	});
 
-	it("password failures lock the password step but not the code step of the owner", async () => {
+	it("password failures lock the password step (answered like a wrong password) but not the code step of the owner", async () => {
 		const user = await signUpWith2FA(t);
 		for (let i = 0; i < t.config.lockout.maxFailures; i++) {
 			await expect(t.deadbolt.beginLogin({ email: user.email, password: "wrong password!" })).rejects.toBeInstanceOf(InvalidCredentials);
 		}
-		await expect(t.deadbolt.beginLogin({ email: user.email, password: PASSWORD })).rejects.toBeInstanceOf(TooManyAttempts);
+		const locked = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }).catch((e: unknown) => e);
+		expect(locked).toBeInstanceOf(InvalidCredentials);
+		expect((locked as InvalidCredentials).reason).toBe("locked");
 		t.clock.advance(t.config.lockout.durationSeconds * 1000 + 1);
 		const token = await passwordStep(t, user.email);
 		t.clock.advance(30_000);
 		await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: token, code: codeAt(t, user.key) })).resolves.toBeDefined();
+	});
+});
+
+describe("turning 2FA on", () => {
+	it("password-only sign-ins racing the confirmation leave no password-only session behind", async () => {
+		const { decodeBase32 } = await import("../../src/domain/encoding/base32.js");
+		// A race: several rounds, each with sign-ins started just before and just after the confirmation.
+		for (let round = 0; round < 6; round++) {
+			const user = await signUp(t);
+			const auth = await t.deadbolt.validateSession(user.session.token);
+			const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+			const code = codeAt(t, decodeBase32(pending.secret));
+			const before = Array.from({ length: 4 }, () => t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }));
+			const confirm = t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code });
+			const after = Array.from({ length: 4 }, () => t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }));
+			await Promise.allSettled([...before, confirm, ...after]);
+			await expect(confirm).resolves.toBeDefined();
+			const active = await t.store.sessions.listActiveSessions(user.account.id, t.clock.now());
+			expect(active.map((s) => s.id)).toEqual([auth.session.id]);
+		}
 	});
 });
 
@@ -122,7 +169,7 @@ describe("TOTP step", () => {
 		const user = await signUpWith2FA(t);
 		t.clock.advance(30_000);
 		const code = codeAt(t, user.key);
-		const tokens = await Promise.all(Array.from({ length: 20 }, () => passwordStep(t, user.email)));
+		const tokens = await challenges(user.email, 20);
 		const results = await Promise.allSettled(tokens.map((challengeToken) => t.deadbolt.completeLoginWithTOTP({ challengeToken, code })));
 		expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
 		// The losers see the reuse (InvalidCode) or, past lockout.maxFailures in flight, the lock.
@@ -174,6 +221,18 @@ describe("TOTP step", () => {
 		await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: token, code: codeAt(t, user.key) })).rejects.toBeInstanceOf(ChallengeInvalid);
 	});
 
+	it("housekeeping deletes expired challenges and keeps live ones", async () => {
+		const user = await signUpWith2FA(t);
+		const expired = await passwordStep(t, user.email);
+		t.clock.advance(t.config.loginChallenge.ttlSeconds * 1000 + 1);
+		const live = await passwordStep(t, user.email);
+		expect((await t.deadbolt.purgeExpired()).expiredLoginChallenges).toBeGreaterThanOrEqual(1);
+		expect(await t.store.loginChallenges.findLoginChallenge(expired.split(".")[0]!)).toBeNull();
+		expect(await t.store.loginChallenges.findLoginChallenge(live.split(".")[0]!)).not.toBeNull();
+		t.clock.advance(30_000);
+		await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: live, code: codeAt(t, user.key) })).resolves.toBeDefined();
+	});
+
 	it("a tampered challenge token is refused", async () => {
 		const user = await signUpWith2FA(t);
 		const token = await passwordStep(t, user.email);
@@ -201,7 +260,7 @@ describe("TOTP step", () => {
 
 	it("a parallel burst of wrong codes across 20 challenges runs at most lockout.maxFailures checks", async () => {
 		const user = await signUpWith2FA(t);
-		const tokens = await Promise.all(Array.from({ length: 20 }, () => passwordStep(t, user.email)));
+		const tokens = await challenges(user.email, 20);
 		const results = await Promise.allSettled(tokens.map((challengeToken) => t.deadbolt.completeLoginWithTOTP({ challengeToken, code: "000000" })));
 		const checked = results.filter((r) => r.status === "rejected" && r.reason instanceof InvalidCode).length;
 		expect(checked).toBeLessThanOrEqual(t.config.lockout.maxFailures);
@@ -241,7 +300,7 @@ describe("recovery-code step", () => {
 	it("the same recovery code sent by 20 parallel requests signs in exactly once", async () => {
 		const user = await signUpWith2FA(t);
 		const code = user.recoveryCodes[2] as string;
-		const tokens = await Promise.all(Array.from({ length: 20 }, () => passwordStep(t, user.email)));
+		const tokens = await challenges(user.email, 20);
 		const results = await Promise.allSettled(tokens.map((challengeToken) => t.deadbolt.completeLoginWithRecoveryCode({ challengeToken, code })));
 		expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
 		expect(await t.store.recoveryCodes.countUnusedRecoveryCodes(user.account.id)).toBe(9);

@@ -741,6 +741,7 @@ function pendingCredentialFixture(accountId: string, overrides: Partial<TOTPCred
 		confirmedAt: null,
 		expiresAt: T0 + 10 * MINUTE_MS,
 		lastUsedStep: -1,
+		enrollmentSessionId: uid("session"),
 		...overrides,
 	};
 }

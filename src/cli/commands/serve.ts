@@ -3,7 +3,8 @@
  * in the data directory when none are configured, with a warning), and listens.
  */
 import type { Config } from "../../config/schema.js";
-import { createDeadbolt } from "../../deadbolt.js";
+import { createDeadbolt, HOUSEKEEPING_INTERVAL_MS } from "../../deadbolt.js";
+
 import { buildApp } from "../../http/app.js";
 import type { Logger } from "../../platform/logger.js";
 import { createProcessLogger } from "../logger.js";
@@ -19,10 +20,17 @@ export async function serve(config: Config): Promise<void> {
 		port: config.http.port,
 		listenTextResolver: (address) => `deadbolt is listening at ${address} (dashboard: ${address}/dashboard, storage: ${storage})`,
 	});
+	const purge = (): void => {
+		deadbolt.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, "housekeeping failed"));
+	};
+	purge();
+	const housekeeping = setInterval(purge, HOUSEKEEPING_INTERVAL_MS);
+	housekeeping.unref();
 	let closing = false;
 	const stop = (signal: string): void => {
 		if (closing) return;
 		closing = true;
+		clearInterval(housekeeping);
 		logger.info({ event: "server.stopping", signal }, "stopping");
 		void app
 			.close()

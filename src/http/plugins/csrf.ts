@@ -3,12 +3,21 @@
  * Sheet "Verifying Origin"): an unsafe request (POST, PUT, PATCH, DELETE) that carries a foreign
  * `Origin` is refused; one that would be authenticated by a cookie (session or login challenge)
  * must come with a same-origin `Origin` (or `Sec-Fetch-Site: same-origin`). API clients that
- * send `Authorization: Bearer` and no cookie are not browsers and are not affected.
+ * send `Authorization: Bearer` are not affected. A body must be JSON: HTML forms cannot send it
+ * cross-site without a CORS preflight (which deadbolt never grants).
  */
 import type { FastifyRequest } from "fastify";
 import type { Config } from "../../config/schema.js";
-import { CSRFRejected } from "../../errors.js";
+import { CSRFRejected, InvalidRequest } from "../../errors.js";
+
+/** A body that is not JSON, on the JSON API: HTTP 415 with code ERR_INVALID_REQUEST. */
+export class UnsupportedMediaType extends InvalidRequest {
+	constructor() {
+		super("This API accepts JSON bodies only: send Content-Type: application/json.", [], { reason: "unsupported_media_type" });
+	}
+}
 import type { CookieSettings } from "../cookies.js";
+import { bearerToken } from "./session.js";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -38,9 +47,14 @@ export function isSameOrigin(request: FastifyRequest, config: Config): boolean |
 export function createAPICSRFCheck(config: Config, cookies: CookieSettings): (request: FastifyRequest) => Promise<void> {
 	return async (request: FastifyRequest): Promise<void> => {
 		if (SAFE_METHODS.has(request.method)) return;
+		const type = request.headers["content-type"];
+		if (type !== undefined && !/^application\/json\s*(;|$)/i.test(type)) {
+			throw new UnsupportedMediaType();
+		}
 		const sameOrigin = isSameOrigin(request, config);
 		if (sameOrigin === false) throw new CSRFRejected(undefined, { reason: "foreign_origin" });
-		const usesCookie = request.headers.authorization === undefined && (request.cookies[cookies.sessionName] !== undefined || request.cookies[cookies.challengeName] !== undefined);
+		// Any Authorization header but a Bearer token leaves the cookie in charge (a browser may add Basic itself).
+		const usesCookie = bearerToken(request) === null && (request.cookies[cookies.sessionName] !== undefined || request.cookies[cookies.challengeName] !== undefined);
 		if (usesCookie && sameOrigin !== true) throw new CSRFRejected(undefined, { reason: "no_origin" });
 	};
 }

@@ -9,6 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from "fastify-plugin";
 import { STATUS_CODES } from "node:http";
 import { DeadboltError, InvalidRequest, NotFound, TooManyAttempts, type Violation } from "../../errors.js";
+import { UnsupportedMediaType } from "./csrf.js";
 import { STATUS_BY_CODE } from "./status-codes.js";
 
 /** The JSON error body. */
@@ -26,11 +27,12 @@ export interface ErrorBody {
  */
 export function toErrorResponse(error: unknown, request: FastifyRequest): { status: number; body: ErrorBody; retryAfterSeconds?: number } {
 	if (error instanceof DeadboltError) {
-		const status = STATUS_BY_CODE[error.code];
+		const status = error instanceof UnsupportedMediaType ? 415 : STATUS_BY_CODE[error.code];
 		const body: ErrorBody = { statusCode: status, code: error.code, error: STATUS_CODES[status] ?? "Error", message: error.message };
 		if (error instanceof InvalidRequest && error.violations.length > 0) body.violations = [...error.violations];
 		const level = status >= 500 ? "error" : "info";
-		request.log[level]({ code: error.code, reason: error.reason, cause: status >= 500 ? error.cause : undefined }, "request refused");
+		// `errorCode`, not `code`: the logger redacts any field named `code` (it may hold a TOTP code).
+		request.log[level]({ errorCode: error.code, reason: error.reason, cause: status >= 500 ? error.cause : undefined }, "request refused");
 		if (error instanceof TooManyAttempts) {
 			body.retryAfterSeconds = error.retryAfterSeconds;
 			return { status, body, retryAfterSeconds: error.retryAfterSeconds };

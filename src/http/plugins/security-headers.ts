@@ -18,19 +18,31 @@ export const CONTENT_SECURITY_POLICY = [
 	"base-uri 'none'",
 ].join("; ");
 
-async function securityHeaders(app: FastifyInstance, options: { hsts: boolean }): Promise<void> {
-	app.addHook("onSend", async (request, reply, payload) => {
-		const isAsset = request.url.startsWith("/dashboard/assets/");
-		void reply.header("cache-control", isAsset ? "public, max-age=300" : "no-store");
-		void reply.header("content-security-policy", CONTENT_SECURITY_POLICY);
-		void reply.header("x-content-type-options", "nosniff");
-		void reply.header("x-frame-options", "DENY");
+/**
+ * The headers every response carries (lower-case names). `Cache-Control` is `no-store` except
+ * on a found static asset.
+ */
+export function securityHeaderValues(hsts: boolean): Readonly<Record<string, string>> {
+	return Object.freeze({
+		"cache-control": "no-store",
+		"content-security-policy": CONTENT_SECURITY_POLICY,
+		"x-content-type-options": "nosniff",
+		"x-frame-options": "DENY",
 		// same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on form posts.
-		void reply.header("referrer-policy", "same-origin");
-		void reply.header("cross-origin-opener-policy", "same-origin");
-		void reply.header("cross-origin-resource-policy", "same-origin");
-		void reply.header("permissions-policy", "camera=(), microphone=(), geolocation=()");
-		if (options.hsts) void reply.header("strict-transport-security", "max-age=31536000; includeSubDomains");
+		"referrer-policy": "same-origin",
+		"cross-origin-opener-policy": "same-origin",
+		"cross-origin-resource-policy": "same-origin",
+		"permissions-policy": "camera=(), microphone=(), geolocation=()",
+		...(hsts ? { "strict-transport-security": "max-age=31536000; includeSubDomains" } : {}),
+	});
+}
+
+async function securityHeaders(app: FastifyInstance, options: { hsts: boolean }): Promise<void> {
+	const headers = securityHeaderValues(options.hsts);
+	app.addHook("onSend", async (request, reply, payload) => {
+		void reply.headers(headers);
+		// Only a found static asset may be cached; anything else (pages, errors, API answers) never.
+		if (request.routeOptions.url === "/dashboard/assets/:name" && reply.statusCode === 200) void reply.header("cache-control", "public, max-age=300");
 		return payload;
 	});
 }

@@ -75,7 +75,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/login/totp",
 		{
 			schema: {
-				body: Type.Object({ code: CodeSchema, challengeToken: Type.Optional(TokenSchema), rememberDevice: Type.Optional(Type.Boolean()) }, closed),
+				body: Type.Object({ code: CodeSchema, challengeToken: Type.Optional(TokenSchema) }, closed),
 				response: { 200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema }, closed), ...ERROR_RESPONSES },
 			},
 		},

@@ -43,6 +43,8 @@ export interface TOTPCredentialTable {
 	period_seconds: number;
 	created_at: EpochMsColumn;
 	confirmed_at: EpochMsColumn | null;
+	/** The session that started the enrollment (no foreign key: sessions are kept as revoked rows). */
+	enrollment_session_id: string | null;
 	/** When a pending enrollment lapses; null once confirmed. */
 	expires_at: EpochMsColumn | null;
 	/** Last accepted RFC 6238 time step T; -1 when none. */

@@ -57,12 +57,12 @@ type Executor = Kysely<Database>;
  * @param dialect - reported as `store.dialect`; queries do not depend on it.
  */
 export function createKyselyStore(db: Kysely<Database>, dialect: StoreDialect): Store {
-	const repositories = createRepositories(db, guardDriverErrors);
+	const repositories = createRepositories(db, guardDriverErrors, dialect);
 	return Object.freeze({
 		dialect,
 		...repositories,
 		transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
-			return runUserTransaction(db, fn);
+			return runUserTransaction(db, dialect, fn);
 		},
 		ping(): Promise<void> {
 			return guardDriverErrors(async () => {
@@ -84,7 +84,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: StoreDialect): 
  * PostgreSQL cannot commit such a transaction anyway (Kysely reports the aborted COMMIT);
  * SQLite would commit the statements that did succeed, half of what `fn` meant.
  */
-async function runUserTransaction<T>(db: Executor, fn: (tx: Repositories) => Promise<T>): Promise<T> {
+async function runUserTransaction<T>(db: Executor, dialect: StoreDialect, fn: (tx: Repositories) => Promise<T>): Promise<T> {
 	let failedInFn = false;
 	let errorOfFn: unknown;
 	try {
@@ -100,7 +100,7 @@ async function runUserTransaction<T>(db: Executor, fn: (tx: Repositories) => Pro
 			};
 			let result: T;
 			try {
-				result = await fn(createRepositories(trx, guardInTransaction));
+				result = await fn(createRepositories(trx, guardInTransaction, dialect));
 			} catch (error) {
 				failedInFn = true;
 				errorOfFn = error;
@@ -122,9 +122,9 @@ async function runUserTransaction<T>(db: Executor, fn: (tx: Repositories) => Pro
  * Every repository, bound to `db` (the store's Kysely instance or a transaction); `guard` runs
  * each database call and turns its failures into `StorageUnavailable`.
  */
-function createRepositories(db: Executor, guard: Guard): Repositories {
+function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect): Repositories {
 	return Object.freeze({
-		accounts: createAccountRepository(db, guard),
+		accounts: createAccountRepository(db, guard, dialect),
 		totpCredentials: createTOTPCredentialRepository(db, guard),
 		recoveryCodes: createRecoveryCodeRepository(db, guard),
 		sessions: createSessionRepository(db, guard),
@@ -134,7 +134,7 @@ function createRepositories(db: Executor, guard: Guard): Repositories {
 }
 
 /** Accounts; `insertAccount` relies on the unique constraint on `account.email`. */
-function createAccountRepository(db: Executor, guard: Guard): AccountRepository {
+function createAccountRepository(db: Executor, guard: Guard, dialect: StoreDialect): AccountRepository {
 	return Object.freeze({
 		insertAccount(record: AccountRecord): Promise<boolean> {
 			return guard(async () => {
@@ -172,6 +172,15 @@ function createAccountRepository(db: Executor, guard: Guard): AccountRepository 
 					.where("id", "=", id)
 					.executeTakeFirst();
 				return countOf(result.numUpdatedRows) > 0;
+			});
+		},
+		lockAccount(id: string): Promise<boolean> {
+			return guard(async () => {
+				const query = db.selectFrom("account").select("id").where("id", "=", id);
+				// The one dialect difference in the store: SQLite has no row locks (and needs none:
+				// its transactions are serialized by BEGIN IMMEDIATE).
+				const row = await (dialect === "postgres" ? query.forUpdate() : query).executeTakeFirst();
+				return row !== undefined;
 			});
 		},
 		deleteAccount(id: string): Promise<boolean> {
@@ -239,6 +248,7 @@ function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTPCredent
 							confirmed_at: null,
 							expires_at: record.expiresAt,
 							last_used_step: record.lastUsedStep,
+							enrollment_session_id: record.enrollmentSessionId,
 						})
 						.execute();
 				}),
@@ -629,6 +639,7 @@ function toTOTPCredentialRecord(row: Selectable<TOTPCredentialTable>): TOTPCrede
 		confirmedAt: row.confirmed_at,
 		expiresAt: row.expires_at,
 		lastUsedStep: row.last_used_step,
+		enrollmentSessionId: row.enrollment_session_id,
 	};
 }
 

@@ -56,6 +56,7 @@ async function up(db: Kysely<any>): Promise<void> {
 		.addColumn("confirmed_at", int64)
 		.addColumn("expires_at", int64)
 		.addColumn("last_used_step", int64, (col) => col.notNull().defaultTo(-1))
+		.addColumn("enrollment_session_id", "text")
 		.execute();
 	await db.schema.createIndex("totp_credential_account_id_idx").on("totp_credential").column("account_id").execute();
 
