@@ -20,6 +20,7 @@ export const PATHS = Object.freeze({
 	twoFactorConfirm: "/dashboard/settings/security/two-factor/confirm",
 	stylesheet: "/dashboard/assets/dashboard.css",
 	script: "/dashboard/assets/dashboard.js",
+	favicon: "/dashboard/assets/favicon.svg",
 });
 
 /** Which top-level section a page belongs to (highlighted in the navigation). */
@@ -45,7 +46,7 @@ export interface PageOptions {
 	readonly modal?: boolean;
 }
 
-/** The padlock mark of the header (inline SVG: no style attributes, colours from CSS). */
+/** The padlock mark of the header (inline SVG: no style attributes, colours from CSS; `assets/favicon.svg` is the same padlock). */
 const LOGO = html`<svg class="brand__mark" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><rect x="3" y="10" width="18" height="12" rx="3" fill="currentColor"/><path d="M7.5 10V7.5a4.5 4.5 0 0 1 9 0V10" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/><circle cx="12" cy="15.4" r="1.7" class="brand__keyhole"/><rect x="11.1" y="16" width="1.8" height="3.2" rx=".9" class="brand__keyhole"/></svg>`;
 
 function navLink(href: string, label: string, current: boolean): SafeHtml {
@@ -65,6 +66,7 @@ export function renderPage(options: PageOptions): SafeHtml {
 <meta name="color-scheme" content="light dark">
 <meta name="robots" content="noindex">
 <title>${title} · ${issuer}</title>
+<link rel="icon" href="${PATHS.favicon}" type="image/svg+xml">
 <link rel="stylesheet" href="${PATHS.stylesheet}">
 <script src="${PATHS.script}" defer></script>
 </head>
@@ -120,6 +122,8 @@ export interface FieldOptions {
 	readonly error?: string | null;
 	readonly inputmode?: "numeric" | "text" | "email";
 	readonly autofocus?: boolean;
+	/** Instead of `autofocus`: the script focuses the input only if that scrolls nothing (`data-focus-if-visible`). */
+	readonly focusIfVisible?: boolean;
 	readonly required?: boolean;
 	readonly minlength?: number;
 	readonly maxlength?: number;
@@ -149,6 +153,7 @@ export function field(options: FieldOptions): SafeHtml {
 		options.pattern !== undefined && html` pattern="${options.pattern}"`,
 		options.plain === true && html` spellcheck="false" autocapitalize="none" autocorrect="off"`,
 		options.autofocus === true && html` autofocus`,
+		options.focusIfVisible === true && html` data-focus-if-visible`,
 		describedBy !== "" && html` aria-describedby="${describedBy}"`,
 		hasError && html` aria-invalid="true"`,
 	];
@@ -170,8 +175,22 @@ export function postForm(action: string, csrf: string, content: SafeHtml, classN
 </form>`;
 }
 
+/** What the 6-digit code field shows besides its label. */
+export interface CodeFieldOptions {
+	readonly error?: string | null;
+	readonly hint?: HtmlValue;
+	/** Markup on the same row as the input (the submit button). */
+	readonly append?: SafeHtml;
+	/**
+	 * `"always"` (the default): the browser focuses the field on load. `"if-visible"` (the setup
+	 * dialog): no `autofocus`, because on a phone focusing the field would scroll the QR code out
+	 * of view; the script focuses it only when it is already in view without scrolling.
+	 */
+	readonly focus?: "always" | "if-visible";
+}
+
 /** The 6-digit code field used at sign-in and during setup (id `code`). */
-export function codeField(label: string, error: string | null, hint?: HtmlValue, append?: SafeHtml): SafeHtml {
+export function codeField(label: string, options: CodeFieldOptions = {}): SafeHtml {
 	return field({
 		id: "code",
 		name: "code",
@@ -179,13 +198,29 @@ export function codeField(label: string, error: string | null, hint?: HtmlValue,
 		autocomplete: "one-time-code",
 		inputmode: "numeric",
 		maxlength: 12,
-		error,
-		autofocus: true,
+		error: options.error ?? null,
+		autofocus: options.focus !== "if-visible",
+		focusIfVisible: options.focus === "if-visible",
 		plain: true,
 		inputClass: "input--code",
-		...(hint === undefined ? {} : { hint }),
-		...(append === undefined ? {} : { append }),
+		...(options.hint === undefined ? {} : { hint: options.hint }),
+		...(options.append === undefined ? {} : { append: options.append }),
 	});
+}
+
+/** The hint under every 6-digit code field: a refused code is usually one already used. */
+export const CODE_HINT = "If a code is refused, wait for the next one: each code works once.";
+
+/**
+ * An email address for display, so that a narrow column wraps it sensibly: "frank3" and
+ * "@example.com" each go to the next line whole (never "frank3@example.c / om"); a part longer
+ * than a whole line wraps before one of its dots (`<wbr>`), and only then anywhere (CSS).
+ */
+export function emailText(email: string): SafeHtml {
+	const at = email.lastIndexOf("@");
+	const parts = at <= 0 ? [email] : [email.slice(0, at), email.slice(at)];
+	const part = (text: string): SafeHtml => html`<span class="email__part">${text.split(/(?=\.)/).map((piece, index) => (index === 0 ? piece : html`<wbr>${piece}`))}</span>`;
+	return html`<span class="email">${parts.map((text, index) => (index === 0 ? part(text) : html`<wbr>${part(text)}`))}</span>`;
 }
 
 /** Plural helper: `plural(1, "code")` = "1 code", `plural(3, "code")` = "3 codes". */

@@ -12,7 +12,8 @@
  * - `GET /dashboard/settings/security`, and the two-factor setup as a dialog over it:
  *   `GET/POST .../two-factor/setup` (step 1, then 2-3 in the POST answer) and
  *   `POST .../two-factor/confirm` (step 3, then 4 with the recovery codes, shown only there);
- * - `GET /dashboard/assets/dashboard.css|dashboard.js`.
+ * - `GET /dashboard/assets/dashboard.css|dashboard.js|favicon.svg` (the favicon: the padlock of
+ *   the header; every page links it, so browsers never ask for `/favicon.ico`).
  *
  * Security: every POST passes the double-submit token check and a same-origin check first
  * (`csrf.ts`); the session and login-challenge cookies are HttpOnly and SameSite=Lax (set by
@@ -38,6 +39,7 @@ import { securityPage, setupDoneStep, setupPasswordStep, setupScanStep, type Sec
 const ASSET_TYPES: Readonly<Record<string, string>> = Object.freeze({
 	"dashboard.css": "text/css; charset=utf-8",
 	"dashboard.js": "text/javascript; charset=utf-8",
+	"favicon.svg": "image/svg+xml",
 });
 
 /** A static file, read once at startup. */
@@ -369,7 +371,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 
 		/** Shows steps 2-3 again with an error, or step 1 when the pending setup is gone. */
 		const retry = async (status: number, error: string): Promise<FastifyReply> => {
-			const pending = await deadbolt.getPendingTOTPEnrollment(auth.account);
+			const pending = await deadbolt.getPendingTOTPEnrollment(auth.account, auth.session);
 			if (pending === null) return sendPage(reply, 409, securityPage(state, setupPasswordStep(state, { notice: new EnrollmentInvalid().message })));
 			return sendPage(reply, status, securityPage(state, setupScanStep(state, pending, { error, minutesLeft: minutesLeft(pending.expiresAt) })));
 		};

@@ -10,8 +10,11 @@
  * key -> wrong code (refused) -> right code -> 10 recovery codes -> sign out -> sign in: the
  * code step, no session yet -> wrong code (blocked) -> next step's code (the enrollment step
  * cannot be replayed) -> signed in with 2FA on -> sign out -> recovery code -> signed in, 9 left
- * -> sign out -> the same recovery code again -> refused. Along the way: no CSP violation or
- * script error in the console, and a foreign-origin form post is refused even with the token.
+ * -> sign out -> the same recovery code again -> refused. Along the way: no error of any kind in
+ * the console (CSP violations, script errors, a missing favicon or any other failed request),
+ * no horizontal scrolling at a phone's width (390 px) on the sign-in pages, the Security page
+ * and each step of the setup dialog, and a foreign-origin form post is refused even with the
+ * token.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -30,6 +33,14 @@ const OUTPUT_DIR = fileURLToPath(new URL("../../test-output/e2e/", import.meta.u
 const EMAIL = "ada.lovelace@example.com";
 const PASSWORD = "correct horse battery staple 42";
 const PERIOD_SECONDS = 30;
+const DESKTOP = { width: 1280, height: 900 } as const;
+/** A common phone (iPhone 12 to 15): the width the overflow checks use. */
+const PHONE = { width: 390, height: 844 } as const;
+
+/** The service's messages, shown as they are by the dashboard. */
+const WRONG_PASSWORD = "That password is not correct.";
+const CODE_REFUSED = "That code is not valid or was already used. Wait for the next code in your authenticator app and try again.";
+const RECOVERY_CODE_REFUSED = "That recovery code is not valid or was already used. Check it, or use another of your recovery codes.";
 
 /** Fails (never skips) with the Debian package to install when a system tool is missing. */
 function requireSystemTools(): void {
@@ -71,8 +82,13 @@ describe("dashboard, end to end in Chromium", () => {
 	let context: BrowserContext;
 	let page: Page;
 	let baseURL: string;
-	const cspViolations: string[] = [];
+	/** Every console error, except a document's own deliberate error status (see below). */
+	const consoleErrors: string[] = [];
 	const pageErrors: string[] = [];
+	/** Requests for anything other than the page itself that failed or answered 4xx/5xx (e.g. /favicon.ico). */
+	const failedRequests: string[] = [];
+	/** The status of each page (main-frame document) loaded, by URL. */
+	const documentStatus = new Map<string, number>();
 
 	beforeAll(async () => {
 		requireSystemTools();
@@ -90,11 +106,28 @@ describe("dashboard, end to end in Chromium", () => {
 			headless: true,
 			args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 		});
-		context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 900 }, colorScheme: "light", locale: "en-US" });
+		context = await browser.newContext({ baseURL, viewport: DESKTOP, colorScheme: "light", locale: "en-US" });
 		await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
 		page = await context.newPage();
+		page.on("response", (response) => {
+			if (response.request().isNavigationRequest() && response.frame() === page.mainFrame()) {
+				documentStatus.set(response.url(), response.status());
+			} else if (response.status() >= 400) {
+				failedRequests.push(`${response.status()} ${response.url()}`);
+			}
+		});
+		page.on("requestfailed", (request) => {
+			const reason = request.failure()?.errorText ?? "failed";
+			// Cancelled because the test moved on to the next page: not a failure of the page.
+			if (reason !== "net::ERR_ABORTED") failedRequests.push(`${reason} ${request.url()}`);
+		});
 		page.on("console", (message) => {
-			if (message.type() === "error" && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+			if (message.type() !== "error") return;
+			// A refused form answers 400/401/429 with the form and its error, on purpose; Chromium
+			// logs that status of the page itself as "Failed to load resource". Only that is allowed.
+			const status = /^Failed to load resource: the server responded with a status of (\d+)/.exec(message.text());
+			if (status !== null && documentStatus.get(message.location().url) === Number(status[1])) return;
+			consoleErrors.push(`${message.location().url}: ${message.text()}`);
 		});
 		page.on("pageerror", (error) => pageErrors.push(error.message));
 		mkdirSync(OUTPUT_DIR, { recursive: true });
@@ -122,9 +155,12 @@ describe("dashboard, end to end in Chromium", () => {
 		return ((await target.textContent()) ?? "").replace(/\s+/g, " ").trim();
 	}
 
-	/** The status of `GET /api/v1/session` from inside the page (same cookies as the user). */
+	/**
+	 * The status of `GET /api/v1/session` with the browser's cookies. Sent beside the page (the
+	 * context's request client shares its cookie jar), so the expected 401 is no console error.
+	 */
 	async function sessionStatus(): Promise<number> {
-		return page.evaluate(async () => (await fetch("/api/v1/session", { credentials: "same-origin" })).status);
+		return (await page.request.get("/api/v1/session", { maxRedirects: 0 })).status();
 	}
 
 	async function signOut(): Promise<void> {
@@ -139,6 +175,29 @@ describe("dashboard, end to end in Chromium", () => {
 		await page.locator("#email").fill(EMAIL);
 		await page.locator("#password").fill(PASSWORD);
 		await clickAndLoad(page.getByRole("button", { name: "Sign in", exact: true }));
+	}
+
+	/**
+	 * At a phone's width the page, and the open dialog if any, need no horizontal scrolling.
+	 * With `keep`, the phone width stays (for a page about to be loaded at that width).
+	 */
+	async function expectFitsPhone(what: string, keep = false): Promise<void> {
+		// Also lets the page finish its own requests (the favicon comes after "load"), so a
+		// failed one shows up in the console checks instead of being cut off by the next page.
+		await page.waitForLoadState("networkidle");
+		// Headless Chromium never asks for /favicon.ico by itself, as a desktop browser does when
+		// a page names no icon: so check that each page names the dashboard's own.
+		expect(await page.locator("head link[rel='icon']").getAttribute("href"), `${what}: the favicon link`).toBe("/dashboard/assets/favicon.svg");
+		await page.setViewportSize(PHONE);
+		const widths = await page.evaluate<{ page: [number, number]; dialog: [number, number] | null }>(`(() => {
+			const root = document.documentElement;
+			const dialog = document.querySelector("dialog[open]");
+			return { page: [root.scrollWidth, root.clientWidth], dialog: dialog === null ? null : [dialog.scrollWidth, dialog.clientWidth] };
+		})()`);
+		expect(widths.page[0], `${what}: the page scrolls sideways at ${PHONE.width} px`).toBeLessThanOrEqual(widths.page[1]);
+		expect(widths.page[1]).toBe(PHONE.width);
+		if (widths.dialog !== null) expect(widths.dialog[0], `${what}: the dialog scrolls sideways at ${PHONE.width} px`).toBeLessThanOrEqual(widths.dialog[1]);
+		if (!keep) await page.setViewportSize(DESKTOP);
 	}
 
 	function pathOf(): string {
@@ -168,6 +227,7 @@ describe("dashboard, end to end in Chromium", () => {
 
 		// Sign out, then sign in with the password alone (no 2FA yet): straight to the account.
 		await signOut();
+		await expectFitsPhone("sign-in page");
 		expect(await page.locator("#email").getAttribute("autocomplete")).toBe("email");
 		expect(await page.locator("#password").getAttribute("autocomplete")).toBe("current-password");
 		await page.locator("#email").fill(EMAIL);
@@ -191,23 +251,37 @@ describe("dashboard, end to end in Chromium", () => {
 		await clickAndLoad(page.getByRole("link", { name: "Security", exact: true }));
 		expect(pathOf()).toBe("/dashboard/settings/security");
 		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is off");
+		await expectFitsPhone("Security page, 2FA off");
 		await clickAndLoad(page.getByRole("link", { name: "Set up two-factor authentication" }));
 		const dialog = page.locator("dialog#two-factor-setup");
 		await visible(dialog);
 		await visible(dialog.getByRole("heading", { name: "Confirm your password" }));
+		await expectFitsPhone("setup step 1");
 
 		// Step 1 with a wrong password: an error, and 2FA is still off.
 		await dialog.locator("#password").fill("wrong password");
 		await clickAndLoad(dialog.getByRole("button", { name: "Continue" }));
-		expect(await textOf(dialog.locator("#password-error"))).toBe("That password is not correct.");
+		expect(await textOf(dialog.locator("#password-error"))).toBe(WRONG_PASSWORD);
 		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is off");
 		expect(await page.locator("#qr-code").count()).toBe(0);
+		await expectFitsPhone("setup step 1 with an error");
 
-		// Step 1 with the right password: steps 2 and 3, the QR code and the secret key.
+		// Step 1 with the right password: steps 2 and 3, the QR code and the secret key. Loaded on
+		// a phone: the code field is not focused, so the dialog opens at its top with the QR code.
 		await dialog.locator("#password").fill(PASSWORD);
+		await page.setViewportSize(PHONE);
 		await clickAndLoad(dialog.getByRole("button", { name: "Continue" }));
 		await visible(dialog.getByRole("heading", { name: "Scan the QR code" }));
 		await visible(page.locator("#qr-code svg"));
+		expect(await page.evaluate("document.activeElement?.id ?? null")).not.toBe("code");
+		expect(await page.evaluate("document.querySelector('dialog[open]').scrollTop")).toBe(0);
+		const qrInView = await page.evaluate<boolean>(`(() => {
+			const qr = document.getElementById("qr-code").getBoundingClientRect();
+			const box = document.querySelector("dialog[open]").getBoundingClientRect();
+			return qr.top >= box.top && qr.bottom <= Math.min(box.bottom, window.innerHeight);
+		})()`);
+		expect(qrInView, "the QR code is in view when steps 2-3 open on a phone").toBe(true);
+		await expectFitsPhone("setup steps 2-3");
 		await visible(dialog.getByText("Can't scan? Enter the key manually"));
 		expect(await dialog.locator("#code").getAttribute("autocomplete")).toBe("one-time-code");
 		expect(await dialog.locator("#code").getAttribute("inputmode")).toBe("numeric");
@@ -234,8 +308,9 @@ describe("dashboard, end to end in Chromium", () => {
 		// Step 3 with a wrong code: refused, the same key is shown again, 2FA still off.
 		await dialog.locator("#code").fill(wrongCode(secret));
 		await clickAndLoad(dialog.getByRole("button", { name: "Verify and turn on" }));
-		expect(await textOf(dialog.locator("#code-error"))).toContain("That code is not valid");
+		expect(await textOf(dialog.locator("#code-error"))).toBe(CODE_REFUSED);
 		expect((await textOf(page.locator("#secret-key"))).replace(/\s+/g, "")).toBe(secret);
+		await expectFitsPhone("setup steps 2-3 with an error");
 		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is off");
 
 		// Step 3 with the authenticator's code: step 4, two-factor authentication is on.
@@ -248,6 +323,9 @@ describe("dashboard, end to end in Chromium", () => {
 		expect(new Set(recoveryCodes).size).toBe(10);
 		for (const code of recoveryCodes) expect(code).toMatch(/^[0-9a-z]{6}(-[0-9a-z]{6}){3}$/);
 		await page.screenshot({ path: join(OUTPUT_DIR, "setup-recovery-codes-step.png"), animations: "disabled" });
+		await expectFitsPhone("setup step 4", true);
+		await page.screenshot({ path: join(OUTPUT_DIR, "setup-recovery-codes-step-phone.png"), animations: "disabled" });
+		await page.setViewportSize(DESKTOP);
 
 		// The download holds the issuer, the email and every code; Copy copies them one a line.
 		const downloadLink = page.locator("#download-recovery-codes");
@@ -267,12 +345,21 @@ describe("dashboard, end to end in Chromium", () => {
 		expect(pathOf()).toBe("/dashboard/settings/security");
 		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is on");
 		expect(await textOf(page.locator("#recovery-codes-left"))).toBe("10 of 10 left");
+		// It promises only what this version does: no warning with 10 codes, and the advice.
+		expect(await page.locator("#recovery-codes-warning").count()).toBe(0);
+		const advice = await textOf(page.locator("#two-factor-advice"));
+		expect(advice).toContain("Keep your recovery codes safe");
+		expect(advice).toContain("Most authenticator apps can export or transfer accounts.");
+		expect(await textOf(page.locator("main"))).not.toMatch(/set up your authenticator again|Move or set up/i);
+		await expectFitsPhone("Security page, 2FA on");
 
 		// Sign in again: the password alone now leads to the code step, and makes no session.
 		await signOut();
 		await submitPassword();
 		expect(pathOf()).toBe("/dashboard/sign-in/code");
 		await visible(page.getByLabel("Enter the 6-digit code from your authenticator app"));
+		expect(await textOf(page.locator("#code-hint"))).toContain("If a code is refused, wait for the next one: each code works once.");
+		await expectFitsPhone("sign-in code page");
 		expect(await page.locator("#code").getAttribute("autocomplete")).toBe("one-time-code");
 		expect(await page.locator("#code").getAttribute("inputmode")).toBe("numeric");
 		expect(await sessionStatus()).toBe(401);
@@ -283,7 +370,7 @@ describe("dashboard, end to end in Chromium", () => {
 		// A wrong code is blocked.
 		await page.locator("#code").fill(wrongCode(secret));
 		await clickAndLoad(page.getByRole("button", { name: "Verify", exact: true }));
-		expect(await textOf(page.locator("#code-error"))).toContain("That code is not valid");
+		expect(await textOf(page.locator("#code-error"))).toBe(CODE_REFUSED);
 		expect(pathOf()).toBe("/dashboard/sign-in/code");
 		expect(await sessionStatus()).toBe(401);
 
@@ -315,12 +402,19 @@ describe("dashboard, end to end in Chromium", () => {
 		await clickAndLoad(page.getByRole("link", { name: "Use a recovery code instead" }));
 		await page.locator("#recovery-code").fill(usedCode);
 		await clickAndLoad(page.getByRole("button", { name: "Sign in with recovery code" }));
-		expect(await textOf(page.locator("#recovery-code-error"))).toContain("not valid or was already used");
+		expect(await textOf(page.locator("#recovery-code-error"))).toBe(RECOVERY_CODE_REFUSED);
 		expect(pathOf()).toBe("/dashboard/sign-in/recovery-code");
 		expect(await sessionStatus()).toBe(401);
 
-		// Nothing on any page broke the Content-Security-Policy or threw.
-		expect(cspViolations).toEqual([]);
+		// The favicon every page links is served (so no browser needs to ask for /favicon.ico).
+		const favicon = await page.request.get("/dashboard/assets/favicon.svg");
+		expect(favicon.status()).toBe(200);
+		expect(favicon.headers()["content-type"]).toBe("image/svg+xml");
+
+		// No page logged an error to the console (CSP violation, missing favicon, failed request)
+		// or threw, and every request a page made succeeded.
+		expect(consoleErrors).toEqual([]);
 		expect(pageErrors).toEqual([]);
+		expect(failedRequests).toEqual([]);
 	});
 });

@@ -4,6 +4,8 @@
 // - the setup <dialog> upgraded to a true modal (showModal: focus stays inside, the page
 //   behind is inert, Escape cancels the setup);
 // - focus on the first invalid field after a refused form;
+// - focus on a field marked data-focus-if-visible only when that scrolls nothing (the setup
+//   code field: on a phone, focusing it would scroll the QR code out of view);
 // - no double submission while a form is on its way (sign-in hashes take a moment).
 // Loaded with `defer` from 'self' (the CSP allows no inline script).
 (() => {
@@ -94,11 +96,29 @@
 		});
 	}
 
+	/** Focuses the first invalid field; false when there is none. */
 	function focusFirstInvalid() {
 		const invalid = document.querySelector('[aria-invalid="true"]');
-		if (invalid === null) return;
-		invalid.focus();
+		if (invalid === null) return false;
+		// The whole field in view, so its error (under the input, or under its button) shows too.
+		invalid.focus({ preventScroll: true });
+		(invalid.closest(".field") ?? invalid).scrollIntoView({ block: "nearest" });
 		if (typeof invalid.select === "function" && invalid.type !== "password") invalid.select();
+		return true;
+	}
+
+	/** Whether the element is wholly visible in its dialog (or the window) right now. */
+	function inView(element) {
+		const box = element.getBoundingClientRect();
+		const container = element.closest("dialog");
+		const view = container === null ? { top: 0, bottom: window.innerHeight } : container.getBoundingClientRect();
+		return box.height > 0 && box.top >= view.top && box.bottom <= Math.min(view.bottom, window.innerHeight);
+	}
+
+	function focusIfVisible() {
+		const target = document.querySelector("[data-focus-if-visible]");
+		if (target === null || !inView(target)) return;
+		target.focus({ preventScroll: true });
 	}
 
 	function preventDoubleSubmit() {
@@ -124,6 +144,6 @@
 
 	setUpCopyButtons();
 	upgradeDialog();
-	focusFirstInvalid();
+	if (!focusFirstInvalid()) focusIfVisible();
 	preventDoubleSubmit();
 })();

@@ -4,7 +4,7 @@
  * password, 2. Enter the 6-digit authenticator code").
  */
 import { html, type SafeHtml } from "../html.js";
-import { codeField, field, notice, PATHS, postForm, renderPage } from "../layout.js";
+import { CODE_HINT, codeField, field, notice, PATHS, postForm, renderPage } from "../layout.js";
 
 /** What every signed-out page needs. */
 export interface AuthPageContext {
@@ -105,7 +105,10 @@ export function signInCodePage(context: AuthPageContext, state: { error?: string
 	const form = postForm(
 		PATHS.signInCode,
 		context.csrf,
-		html`${codeField("Enter the 6-digit code from your authenticator app", state.error ?? null, html`Open your authenticator app and enter the current code for <strong>${context.issuer}</strong>. Codes change every 30 seconds.`)}
+		html`${codeField("Enter the 6-digit code from your authenticator app", {
+			error: state.error ?? null,
+			hint: html`Open your authenticator app and enter the current code for <strong>${context.issuer}</strong>. ${CODE_HINT}`,
+		})}
 		<button type="submit" class="button button--primary button--block">Verify</button>`,
 	);
 	return renderPage({

@@ -3,7 +3,7 @@
  * on, the way to Security settings, and after a sign-in with a recovery code, how many are left.
  */
 import { html, type SafeHtml } from "../html.js";
-import { notice, PATHS, plural, renderPage } from "../layout.js";
+import { emailText, notice, PATHS, plural, renderPage } from "../layout.js";
 import { FEW_RECOVERY_CODES, statusBadge } from "./security.js";
 
 /** What the home page shows. */
@@ -31,7 +31,7 @@ export function recoveryCodesLeftNotice(left: number): SafeHtml {
 	if (left <= FEW_RECOVERY_CODES) {
 		return notice(
 			"warning",
-			html`<strong>You signed in with a recovery code. Only ${plural(left, "recovery code")} left.</strong> Each code works once; keep the rest somewhere safe and make sure your authenticator app works.`,
+			html`<strong>You signed in with a recovery code. Only ${plural(left, "recovery code")} left.</strong> Each code works once: keep ${left === 1 ? "it" : "the rest"} somewhere safe, and make sure your authenticator app works.`,
 			"recovery-notice",
 		);
 	}
@@ -42,14 +42,14 @@ export function recoveryCodesLeftNotice(left: number): SafeHtml {
 export function homePage(state: HomeState): SafeHtml {
 	const body = html`<div class="page-header">
 	<h1 class="page-title">Your account</h1>
-	<p class="page-lead">Signed in as <strong>${state.email}</strong>.</p>
+	<p class="page-lead">Signed in as <strong>${emailText(state.email)}</strong>.</p>
 </div>
 ${state.signedInWithRecoveryCode && recoveryCodesLeftNotice(state.recoveryCodesLeft)}
 <div class="grid">
 	<section class="card" aria-labelledby="account-title">
 		<h2 class="card__title" id="account-title">Account</h2>
 		<dl class="facts">
-			<div><dt>Email</dt><dd>${state.email}</dd></div>
+			<div><dt>Email</dt><dd>${emailText(state.email)}</dd></div>
 			<div><dt>Member since</dt><dd>${state.memberSince}</dd></div>
 		</dl>
 	</section>

@@ -7,7 +7,7 @@
  */
 import type { PendingEnrollment } from "../../service/totp-enrollment.js";
 import { html, raw, type SafeHtml } from "../html.js";
-import { codeField, field, notice, PATHS, plural, postForm, renderPage } from "../layout.js";
+import { CODE_HINT, codeField, emailText, field, notice, PATHS, plural, postForm, renderPage } from "../layout.js";
 
 /** Recovery codes left at or below which the user is warned. */
 export const FEW_RECOVERY_CODES = 3;
@@ -29,6 +29,27 @@ export interface SecurityState {
 	readonly message?: SafeHtml | null;
 }
 
+/**
+ * The warning shown when few recovery codes are left (null when there are enough). It only asks
+ * for what the user can do in this version: keep the remaining codes and the authenticator safe.
+ */
+export function fewRecoveryCodesWarning(left: number): SafeHtml | null {
+	if (left > FEW_RECOVERY_CODES) return null;
+	if (left === 0) {
+		return notice(
+			"warning",
+			html`<strong>You have no recovery codes left.</strong> Your authenticator app is now the only way to sign in: keep your phone safe, and transfer the authenticator entry before you change phones.`,
+			"recovery-codes-warning",
+		);
+	}
+	const rest = left === 1 ? "it" : "the rest";
+	return notice(
+		"warning",
+		html`<strong>Only ${plural(left, "recovery code")} left.</strong> Each code works once: keep ${rest} somewhere safe, such as a password manager.`,
+		"recovery-codes-warning",
+	);
+}
+
 /** `GET /dashboard/settings/security`, optionally with the setup dialog over it. */
 export function securityPage(state: SecurityState, dialog: SafeHtml | null = null): SafeHtml {
 	const twoFactor = state.twoFactorEnabled
@@ -38,21 +59,18 @@ export function securityPage(state: SecurityState, dialog: SafeHtml | null = nul
 				<div><dt>Authenticator app</dt><dd>Connected</dd></div>
 				<div><dt>Recovery codes</dt><dd id="recovery-codes-left">${state.recoveryCodesLeft} of ${state.recoveryCodesTotal} left</dd></div>
 			</dl>
-			${
-				state.recoveryCodesLeft <= FEW_RECOVERY_CODES &&
-				notice(
-					"warning",
-					state.recoveryCodesLeft === 0
-						? "You have no recovery codes left. If you lose your phone, you will not be able to sign in."
-						: `Only ${plural(state.recoveryCodesLeft, "recovery code")} left. Each works once; keep them somewhere safe.`,
-				)
-			}`
+			${fewRecoveryCodesWarning(state.recoveryCodesLeft)}
+			<h3 class="card__subtitle">Keep access to your account</h3>
+			<ul class="advice" id="two-factor-advice">
+				<li><strong>Keep your recovery codes safe,</strong> for example in a password manager or on paper. Each code signs you in once if you can't use your authenticator app.</li>
+				<li><strong>Changing phones?</strong> Transfer the ${state.issuer} entry in your authenticator app to the new phone before you wipe the old one. Most authenticator apps can export or transfer accounts.</li>
+			</ul>`
 		: html`<p class="status-line" id="two-factor-status"><span class="status-dot status-dot--off" aria-hidden="true"></span>Two-factor authentication is off</p>
 			<p>Add a second lock to your account: besides your password, signing in will ask for a 6-digit code from an authenticator app on your phone. Even if someone learns your password, they can't sign in without it.</p>
-			<p><a class="button button--primary" id="setup-two-factor" href="${PATHS.twoFactorSetup}">Set up two-factor authentication</a></p>`;
+			<p><a class="button button--primary button--wrap" id="setup-two-factor" href="${PATHS.twoFactorSetup}">Set up two-factor authentication</a></p>`;
 	const body = html`<div class="page-header">
 	<h1 class="page-title">Security</h1>
-	<p class="page-lead">Manage how you sign in to ${state.issuer}.</p>
+	<p class="page-lead">How you sign in to ${state.issuer}.</p>
 </div>
 ${state.message ?? null}
 <div class="stack">
@@ -69,7 +87,7 @@ ${state.message ?? null}
 		<ul class="app-list">
 			<li>Google Authenticator</li><li>Authy</li><li>Microsoft Authenticator</li><li>1Password</li><li>FreeOTP</li>
 		</ul>
-		<p class="muted">Never share your codes with anyone, not even support. Changing phones? Move or set up your authenticator again before you wipe the old one.</p>
+		<p class="muted">Never share your codes with anyone, not even support.</p>
 	</section>
 </div>
 ${dialog}`;
@@ -91,13 +109,18 @@ function stepper(step: SetupStep): SafeHtml {
 	return html`<ol class="stepper" aria-label="Setup progress">${items}</ol>`;
 }
 
+/**
+ * The dialog around a step. Focus on opening: step 1 its password field; steps 2-3 and 4 the
+ * title, so a phone shows the top of the dialog (the QR code, the recovery codes) and a screen
+ * reader reads the title; on a large screen the script then moves focus to the code field.
+ */
 function setupDialog(step: SetupStep, title: string, content: SafeHtml, cancellable: boolean): SafeHtml {
 	const eyebrow = step === 2 ? "Steps 2 and 3 of 4" : `Step ${step} of 4`;
 	return html`<dialog open class="modal" id="two-factor-setup" aria-labelledby="setup-title" aria-modal="true"${cancellable ? html` data-cancel-href="${PATHS.security}"` : ""}>
 	<div class="modal__header">
 		<div>
-			<p class="modal__eyebrow">Set up two-factor authentication · ${eyebrow}</p>
-			<h2 class="modal__title" id="setup-title"${step === 4 ? html` tabindex="-1" autofocus` : ""}>${title}</h2>
+			<p class="modal__eyebrow"><span class="modal__flow">Set up two-factor authentication<span aria-hidden="true"> · </span></span>${eyebrow}</p>
+			<h2 class="modal__title" id="setup-title"${step === 1 ? "" : html` tabindex="-1" autofocus`}>${title}</h2>
 		</div>
 		${cancellable && html`<a class="modal__close" href="${PATHS.security}" aria-label="Cancel setup" title="Cancel setup">×</a>`}
 	</div>
@@ -145,7 +168,7 @@ export function setupScanStep(context: SetupContext, pending: PendingEnrollment,
 		<div class="manual-key">
 			<h4 class="manual-key__title">Can't scan? Enter the key manually</h4>
 			<dl class="facts facts--compact">
-				<div><dt>Account</dt><dd>${context.email}</dd></div>
+				<div><dt>Account</dt><dd>${emailText(context.email)}</dd></div>
 				<div><dt>Issuer</dt><dd>${context.issuer}</dd></div>
 			</dl>
 			<div class="secret-row">
@@ -160,7 +183,12 @@ ${postForm(
 	PATHS.twoFactorConfirm,
 	context.csrf,
 	html`<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">3</span>Enter the 6-digit code</h3>
-	${codeField("Enter the 6-digit code from your authenticator app", state.error ?? null, "If a code is refused, wait for the next one and try again.", html`<button type="submit" class="button button--primary">Verify and turn on</button>`)}
+	${codeField("Enter the 6-digit code from your authenticator app", {
+		error: state.error ?? null,
+		hint: CODE_HINT,
+		append: html`<button type="submit" class="button button--primary">Verify and turn on</button>`,
+		focus: "if-visible",
+	})}
 	<p class="muted setup-expiry">This setup expires in ${plural(state.minutesLeft, "minute")}. <a href="${PATHS.security}">Cancel setup</a></p>`,
 	"form form--separated",
 )}`;

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { PATHS } from "../layout.js";
+import { fewRecoveryCodesWarning, securityPage, type SecurityState } from "./security.js";
+
+const STATE: SecurityState = { issuer: "deadbolt", csrf: "token", email: "frank3@example.com", twoFactorEnabled: true, recoveryCodesLeft: 10, recoveryCodesTotal: 10 };
+
+/** The visible text, tags dropped and whitespace collapsed. */
+function textOf(markup: string): string {
+	return markup.replace(/<[^>]+>/g, "").replace(/\s+/g, " ").trim();
+}
+
+describe("Security page with two-factor authentication on", () => {
+	it("promises only what exists: no replacing the authenticator, no new codes, no turning it off", () => {
+		const text = textOf(securityPage(STATE).value);
+		expect(text).toContain("Two-factor authentication is on");
+		expect(text).toContain("10 of 10 left");
+		expect(text).toContain("Keep your recovery codes safe");
+		expect(text).toContain("Transfer the deadbolt entry in your authenticator app to the new phone before you wipe the old one. Most authenticator apps can export or transfer accounts.");
+		expect(text).not.toMatch(/set up your authenticator again|Move or set up|regenerate|new recovery codes|turn off|disable/i);
+	});
+
+	it("links only to pages that exist, and has no button but Sign out", () => {
+		for (const twoFactorEnabled of [true, false]) {
+			const markup = securityPage({ ...STATE, twoFactorEnabled }).value;
+			const paths = new Set<string>(Object.values(PATHS));
+			for (const [, href] of markup.matchAll(/href="([^"#][^"]*)"/g)) expect(paths.has(href ?? ""), href).toBe(true);
+			expect([...markup.matchAll(/<button[^>]*>([^<]*)</g)].map((match) => match[1])).toEqual(["Sign out"]);
+		}
+	});
+
+	it("warns at 3 or fewer codes left, telling to keep the rest safe", () => {
+		expect(fewRecoveryCodesWarning(4)).toBeNull();
+		expect(textOf(fewRecoveryCodesWarning(3)?.value ?? "")).toBe("Only 3 recovery codes left. Each code works once: keep the rest somewhere safe, such as a password manager.");
+		expect(textOf(fewRecoveryCodesWarning(1)?.value ?? "")).toBe("Only 1 recovery code left. Each code works once: keep it somewhere safe, such as a password manager.");
+		expect(textOf(fewRecoveryCodesWarning(0)?.value ?? "")).toContain("You have no recovery codes left.");
+		expect(securityPage({ ...STATE, recoveryCodesLeft: 2 }).value).toContain('id="recovery-codes-warning"');
+		expect(securityPage(STATE).value).not.toContain('id="recovery-codes-warning"');
+	});
+});
