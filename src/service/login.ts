@@ -7,7 +7,7 @@
  * transaction that creates the session (X-03).
  */
 import { ChallengeInvalid, InvalidCode } from "../errors.js";
-import { generateToken, parseToken, verifyTokenSecret } from "../domain/crypto/token.js";
+import { generateToken } from "../domain/crypto/token.js";
 import { normalizeOTPInput } from "../domain/otp/hotp.js";
 import { verifyTOTP } from "../domain/otp/totp.js";
 import { hashRecoveryCode, normalizeRecoveryCode } from "../domain/recovery-codes/recovery-codes.js";
@@ -17,6 +17,7 @@ import { verifyAccountPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
 import { clearAttempts, reserveAttempt } from "./throttle.js";
+import { findByToken } from "./token-lookup.js";
 import { openTOTPKey, toTOTPOptions } from "./totp-enrollment.js";
 
 /** Second-factor methods a challenge can be completed with. */
@@ -77,12 +78,8 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
  * @throws TooManyAttempts when the account's second factor is locked
  */
 async function takeChallengeAttempt(deps: ServiceDeps, challengeToken: string): Promise<LoginChallengeRecord> {
-	const parsed = parseToken(challengeToken);
-	if (parsed === null) throw new ChallengeInvalid(undefined, { reason: "malformed" });
-	const challenge = await deps.store.loginChallenges.findLoginChallenge(parsed.id);
-	if (challenge === null || !verifyTokenSecret(parsed.secret, challenge.secretHash)) {
-		throw new ChallengeInvalid(undefined, { reason: "unknown" });
-	}
+	const challenge = await findByToken(challengeToken, (id) => deps.store.loginChallenges.findLoginChallenge(id));
+	if (challenge === null) throw new ChallengeInvalid(undefined, { reason: "unknown" });
 	const now = deps.clock.now();
 	if (challenge.consumedAt !== null) throw new ChallengeInvalid(undefined, { reason: "consumed" });
 	if (challenge.expiresAt <= now) throw new ChallengeInvalid(undefined, { reason: "expired" });

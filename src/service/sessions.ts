@@ -3,10 +3,11 @@
  * §7.1, OWASP ASVS 5.0 7.2.3), with idle and absolute expiry enforced on the server (ASVS 7.3).
  */
 import { Unauthenticated } from "../errors.js";
-import { generateToken, parseToken, verifyTokenSecret } from "../domain/crypto/token.js";
+import { generateToken } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, Repositories, SessionRecord } from "../storage/store.js";
 import { secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { findByToken } from "./token-lookup.js";
 
 /** A session just made: the token goes to the client once, and never into storage. */
 export interface NewSession {
@@ -60,12 +61,8 @@ export function idleExpiresAt(deps: ServiceDeps, session: SessionRecord): UnixMi
  * @throws Unauthenticated for any failure (the reason is logged only)
  */
 export async function validateSession(deps: ServiceDeps, token: string): Promise<AuthenticatedSession> {
-	const parsed = parseToken(token);
-	if (parsed === null) throw new Unauthenticated(undefined, { reason: "malformed" });
-	const session = await deps.store.sessions.findSession(parsed.id);
-	if (session === null || !verifyTokenSecret(parsed.secret, session.secretHash)) {
-		throw new Unauthenticated(undefined, { reason: "unknown" });
-	}
+	const session = await findByToken(token, (id) => deps.store.sessions.findSession(id));
+	if (session === null) throw new Unauthenticated(undefined, { reason: "unknown" });
 	const now = deps.clock.now();
 	if (session.revokedAt !== null) throw new Unauthenticated(undefined, { reason: "revoked" });
 	if (session.expiresAt <= now) throw new Unauthenticated(undefined, { reason: "expired" });
@@ -83,10 +80,8 @@ export async function validateSession(deps: ServiceDeps, token: string): Promise
  * Ends a session (sign out). Unknown or already ended tokens are ignored: signing out always succeeds.
  */
 export async function logout(deps: ServiceDeps, token: string): Promise<void> {
-	const parsed = parseToken(token);
-	if (parsed === null) return;
-	const session = await deps.store.sessions.findSession(parsed.id);
-	if (session === null || !verifyTokenSecret(parsed.secret, session.secretHash)) return;
+	const session = await findByToken(token, (id) => deps.store.sessions.findSession(id));
+	if (session === null) return;
 	if (await deps.store.sessions.revokeSession(session.id, deps.clock.now())) {
 		deps.logger.info({ event: "session.logout", accountId: session.accountId, sessionId: session.id }, "signed out");
 	}
