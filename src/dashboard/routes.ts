@@ -141,7 +141,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	// A database outage gets a friendly page; anything else goes on to the app's error handler.
 	app.setErrorHandler(async (error, request, reply) => {
 		if (error instanceof StorageUnavailable) {
-			request.log.error({ code: error.code, reason: error.reason, cause: error.cause }, "dashboard: storage unavailable");
+			request.log.error({ errorCode: error.code, reason: error.reason, cause: error.cause }, "dashboard: storage unavailable");
 			void reply.header("retry-after", "5");
 			return sendPage(reply, 503, unavailablePage(errorContext(request, reply)));
 		}
