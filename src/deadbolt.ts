@@ -44,6 +44,7 @@ export interface Deadbolt {
 	beginLogin: Bound<typeof login.beginLogin>;
 	completeLoginWithTOTP: Bound<typeof login.completeLoginWithTOTP>;
 	completeLoginWithRecoveryCode: Bound<typeof login.completeLoginWithRecoveryCode>;
+	abandonLoginChallenge: Bound<typeof login.abandonLoginChallenge>;
 	logout: Bound<typeof sessions.logout>;
 	validateSession: Bound<typeof sessions.validateSession>;
 	beginTOTPEnrollment: Bound<typeof enrollment.beginTOTPEnrollment>;
@@ -135,6 +136,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		beginLogin: bind(login.beginLogin),
 		completeLoginWithTOTP: bind(login.completeLoginWithTOTP),
 		completeLoginWithRecoveryCode: bind(login.completeLoginWithRecoveryCode),
+		abandonLoginChallenge: bind(login.abandonLoginChallenge),
 		logout: bind(sessions.logout),
 		validateSession: bind(sessions.validateSession),
 		beginTOTPEnrollment: bind(enrollment.beginTOTPEnrollment),

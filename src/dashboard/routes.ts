@@ -141,7 +141,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	// A database outage gets a friendly page; anything else goes on to the app's error handler.
 	app.setErrorHandler(async (error, request, reply) => {
 		if (error instanceof StorageUnavailable) {
-			request.log.error({ errorCode: error.code, reason: error.reason, cause: error.cause }, "dashboard: storage unavailable");
+			request.log.error({ errorCode: error.code, reason: error.reason, err: error.cause }, "dashboard: storage unavailable");
 			void reply.header("retry-after", "5");
 			return sendPage(reply, 503, unavailablePage(errorContext(request, reply)));
 		}
@@ -155,7 +155,8 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		if (request.method !== "POST") return;
 		if (isValidCSRFSubmission(request, config, cookies)) return;
 		request.log.warn({ event: "dashboard.csrf_rejected", url: request.url.split("?")[0], origin: request.headers.origin ?? null }, "dashboard form refused");
-		const path = (request.url.split("?")[0] ?? PATHS.home).replace(/\/+$/, "");
+		// The matched route, never the raw request line (which may be an absolute URL to another host).
+		const path = (request.routeOptions.url ?? PATHS.home).replace(/\/+$/, "");
 		const backTo = path === PATHS.signOut ? PATHS.home : path === PATHS.twoFactorConfirm ? PATHS.twoFactorSetup : path;
 		await sendPage(reply, 403, csrfRejectedPage(errorContext(request, reply), backTo));
 		return reply;
@@ -316,6 +317,8 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 
 	app.post("/sign-out", async (request, reply) => {
 		if (request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
+		const challengeToken = challengeOf(request);
+		if (challengeToken !== null) await deadbolt.abandonLoginChallenge(challengeToken);
 		void reply.clearCookie(cookies.sessionName, cookies.options());
 		void reply.clearCookie(cookies.challengeName, cookies.options());
 		rotateCSRFToken(request, reply, cookies);

@@ -4,6 +4,7 @@
  * other client gets the token in the body and no cookie (design §6). Documented in docs/http-api.md.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Deadbolt } from "../deadbolt.js";
 import type { NewSession } from "../service/sessions.js";
 import { toISO } from "../service/deps.js";
 import type { CookieSettings } from "./cookies.js";
@@ -14,12 +15,18 @@ export function isBrowserRequest(request: FastifyRequest): boolean {
 	return typeof request.headers["sec-fetch-site"] === "string";
 }
 
-/** Sets the session cookie (browsers) and returns the session view (with the token for API clients). */
-export function deliverSession(request: FastifyRequest, reply: FastifyReply, cookies: CookieSettings, session: NewSession, absoluteTtlSeconds: number): NewSessionView {
+/**
+ * Delivers a new session: to a browser as the session cookie (ending the cookie session it
+ * replaces, and dropping the login-challenge and dashboard form-token cookies, so nothing of the
+ * previous identity carries over), to an API client in the returned view.
+ */
+export async function deliverSession(request: FastifyRequest, reply: FastifyReply, deadbolt: Deadbolt, cookies: CookieSettings, session: NewSession): Promise<NewSessionView> {
 	const view: NewSessionView = { id: session.record.id, aal: session.record.aal, expiresAt: toISO(session.record.expiresAt) };
 	if (isBrowserRequest(request)) {
-		void reply.setCookie(cookies.sessionName, session.token, cookies.options(absoluteTtlSeconds));
+		if (request.authVia === "cookie" && request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
+		void reply.setCookie(cookies.sessionName, session.token, cookies.options(deadbolt.config.session.absoluteTtlSeconds));
 		void reply.clearCookie(cookies.challengeName, cookies.options());
+		void reply.clearCookie(cookies.csrfName, cookies.options());
 		return view;
 	}
 	return { ...view, token: session.token };

@@ -21,6 +21,9 @@ export interface Logger {
 /**
  * pino `redact` paths: credentials, codes, tokens, secrets and cookies are replaced with
  * "[redacted]" wherever they appear at these places in a log record (OWASP ASVS 5.0 §16.2.5).
+ * deadbolt never logs a value of these on purpose; this is the net under that rule. `code` is
+ * redacted at the top level only: nested, it is a driver's or Node's error code (`err.code`,
+ * `ECONNREFUSED`, `40P01`), which operators need.
  */
 export const REDACT_PATHS: readonly string[] = Object.freeze([
 	"password",
@@ -33,7 +36,6 @@ export const REDACT_PATHS: readonly string[] = Object.freeze([
 	"*.password",
 	"*.currentPassword",
 	"*.newPassword",
-	"*.code",
 	"*.token",
 	"*.challengeToken",
 	"*.secret",

@@ -125,6 +125,17 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 	return session;
 }
 
+/**
+ * Ends a login challenge before it is used (sign-out between the password and the code step).
+ * Unknown or already ended tokens are ignored.
+ */
+export async function abandonLoginChallenge(deps: ServiceDeps, challengeToken: string): Promise<void> {
+	const challenge = await findByToken(challengeToken, (id) => deps.store.loginChallenges.findLoginChallenge(id));
+	if (challenge !== null && (await deps.store.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
+		deps.logger.info({ event: "login.challenge_abandoned", accountId: challenge.accountId, challengeId: challenge.id }, "sign-in abandoned");
+	}
+}
+
 /** The one answer to every refused recovery code: wrong, used and malformed alike. */
 const RECOVERY_CODE_REFUSED = "That recovery code is not valid or was already used. Check it, or use another of your recovery codes.";
 

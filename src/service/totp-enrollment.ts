@@ -111,7 +111,12 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 	};
 	// Described before it is stored: nothing is written when the key URI cannot be made.
 	const described = await describeEnrollment(deps, account, record, key);
-	await deps.store.totpCredentials.replacePendingTOTPCredential(record);
+	// Under the account's lock, like the confirmation: a setup cannot start once 2FA turned on.
+	await deps.store.transaction(async (tx) => {
+		await tx.accounts.lockAccount(account.id);
+		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
+		await tx.totpCredentials.replacePendingTOTPCredential(record);
+	});
 	deps.logger.info({ event: "totp.enrollment_started", accountId: account.id, credentialId: id, sessionId: session.id }, "two-factor setup started");
 	return described;
 }

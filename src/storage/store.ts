@@ -111,7 +111,7 @@ export interface AccountRepository {
 	/**
 	 * Inside `Store.transaction`: holds the account's row lock until the transaction ends, so
 	 * that use cases that must not interleave for one account (a password-only sign-in and turning
-	 * 2FA on) run one after the other (PostgreSQL `SELECT ... FOR UPDATE`; SQLite transactions are
+	 * 2FA on) run one after the other (PostgreSQL `SELECT ... FOR NO KEY UPDATE`; SQLite transactions are
 	 * serialized already). Outside a transaction it only checks that the account exists.
 	 * @returns false when there is no such account
 	 */

@@ -100,3 +100,54 @@ describe("hardening", () => {
 		expect(locked.headers["retry-after"]).toBeUndefined();
 	});
 });
+
+describe("second review", () => {
+	it("signing out between the password and the code step ends the login challenge", async () => {
+		const { decodeBase32 } = await import("../../src/domain/encoding/base32.js");
+		const { generateTOTP } = await import("../../src/domain/otp/totp.js");
+		const token = (await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email: "o@example.com", password: PASSWORD } })).json().session.token as string;
+		const begin = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: { authorization: `Bearer ${token}` }, payload: { password: PASSWORD } });
+		const key = decodeBase32(begin.json().secret);
+		await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: { authorization: `Bearer ${token}` }, payload: { code: generateTOTP(key, t.clock.now()) } });
+		const login = await t.app.inject({ method: "POST", url: "/api/v1/login", headers: BROWSER, payload: { email: "o@example.com", password: PASSWORD } });
+		const jar = cookieJar(login);
+		const challengeToken = jar["deadbolt_login_challenge"]!;
+		const out = await t.app.inject({ method: "POST", url: "/api/v1/logout", headers: BROWSER, cookies: jar });
+		expect(out.statusCode).toBe(204);
+		expect(out.cookies.find((c) => c.name === "deadbolt_login_challenge")?.value).toBe("");
+		t.clock.advance(30_000);
+		const late = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { challengeToken, code: generateTOTP(key, t.clock.now()) } });
+		expect(late.statusCode).toBe(401);
+		expect(late.json().code).toBe("ERR_CHALLENGE_INVALID");
+	});
+
+	it("a browser sign-in through the API ends the cookie session it replaces", async () => {
+		await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email: "a1@example.com", password: PASSWORD } });
+		const first = await t.app.inject({ method: "POST", url: "/api/v1/accounts", headers: BROWSER, payload: { email: "a2@example.com", password: PASSWORD } });
+		const oldJar = cookieJar(first);
+		const second = await t.app.inject({ method: "POST", url: "/api/v1/login", headers: BROWSER, cookies: oldJar, payload: { email: "a1@example.com", password: PASSWORD } });
+		expect(second.statusCode).toBe(200);
+		const old = await t.app.inject({ method: "GET", url: "/api/v1/session", cookies: oldJar });
+		expect(old.statusCode).toBe(401);
+	});
+
+	it("a challenge cookie needs a same-origin request even next to a Bearer header", async () => {
+		const res = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", headers: { authorization: "Bearer x" }, cookies: { deadbolt_login_challenge: "a.b" }, payload: { code: "123456" } });
+		expect(res.statusCode).toBe(403);
+		expect(res.json().code).toBe("ERR_CSRF_REJECTED");
+	});
+
+	it("a password with a lone surrogate is refused (it would collapse to U+FFFD)", async () => {
+		const res = await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email: "s@example.com", password: "Zq9!lonely\ud800pw-long" } });
+		expect(res.statusCode).toBe(400);
+		expect(res.json().violations.map((v: { rule: string }) => v.rule)).toContain("malformed");
+	});
+
+	it("a 503 carries Retry-After", async () => {
+		await t.deadbolt.close();
+		const res = await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "x@example.com", password: PASSWORD } });
+		expect(res.statusCode).toBe(503);
+		expect(res.json().code).toBe("ERR_STORAGE_UNAVAILABLE");
+		expect(res.headers["retry-after"]).toBe("5");
+	});
+});

@@ -114,6 +114,28 @@ describe("turning 2FA on", () => {
 			expect(active.map((s) => s.id)).toEqual([auth.session.id]);
 		}
 	});
+
+	it("restarting the setup while it is confirmed: one wins cleanly, never a storage error, never a new setup after 2FA is on", async () => {
+		const { decodeBase32 } = await import("../../src/domain/encoding/base32.js");
+		const { EnrollmentInvalid, TOTPAlreadyEnabled } = await import("../../src/errors.js");
+		for (let round = 0; round < 6; round++) {
+			const user = await signUp(t);
+			const auth = await t.deadbolt.validateSession(user.session.token);
+			const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+			const code = codeAt(t, decodeBase32(pending.secret));
+			const [confirm, restart] = await Promise.allSettled([
+				t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code }),
+				t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, {}),
+			]);
+			for (const result of [confirm, restart]) {
+				if (result.status === "rejected") expect([EnrollmentInvalid, InvalidCode, TOTPAlreadyEnabled].some((E) => result.reason instanceof E), String(result.reason)).toBe(true);
+			}
+			if (await t.deadbolt.isTwoFactorEnabled(user.account.id)) {
+				expect(restart.status).toBe("rejected");
+				expect(await t.store.totpCredentials.findPendingTOTPCredential(user.account.id)).toBeNull();
+			}
+		}
+	});
 });
 
 describe("TOTP step", () => {

@@ -14,7 +14,7 @@ export interface PasswordPolicy {
 
 /** One broken rule. `rule` is stable; `message` is for the user. */
 export interface PasswordViolation {
-	readonly rule: "too_short" | "too_long" | "common" | "context_word";
+	readonly rule: "too_short" | "too_long" | "common" | "context_word" | "malformed";
 	readonly message: string;
 }
 
@@ -26,6 +26,10 @@ export interface PasswordViolation {
  */
 export function checkPassword(candidate: string, policy: PasswordPolicy, contextWords: readonly string[] = [], blocklist: ReadonlySet<string> = new Set()): PasswordViolation[] {
 	const violations: PasswordViolation[] = [];
+	// A lone UTF-16 surrogate is no character: it would be stored as U+FFFD and match any other.
+	if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(candidate)) {
+		violations.push({ rule: "malformed", message: "The password contains an invalid character." });
+	}
 	const length = [...candidate.normalize("NFKC")].length;
 	if (length < policy.minLength) {
 		violations.push({ rule: "too_short", message: `Use at least ${policy.minLength} characters.` });

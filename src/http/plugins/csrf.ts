@@ -53,8 +53,9 @@ export function createAPICSRFCheck(config: Config, cookies: CookieSettings): (re
 		}
 		const sameOrigin = isSameOrigin(request, config);
 		if (sameOrigin === false) throw new CSRFRejected(undefined, { reason: "foreign_origin" });
-		// Any Authorization header but a Bearer token leaves the cookie in charge (a browser may add Basic itself).
-		const usesCookie = bearerToken(request) === null && (request.cookies[cookies.sessionName] !== undefined || request.cookies[cookies.challengeName] !== undefined);
+		// Any Authorization header but a Bearer token leaves the session cookie in charge (a browser
+		// may add Basic itself); the challenge cookie is read whatever the Authorization header.
+		const usesCookie = (bearerToken(request) === null && request.cookies[cookies.sessionName] !== undefined) || request.cookies[cookies.challengeName] !== undefined;
 		if (usesCookie && sameOrigin !== true) throw new CSRFRejected(undefined, { reason: "no_origin" });
 	};
 }

@@ -8,7 +8,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { STATUS_CODES } from "node:http";
-import { DeadboltError, InvalidRequest, NotFound, TooManyAttempts, type Violation } from "../../errors.js";
+import { DeadboltError, InvalidRequest, NotFound, StorageUnavailable, TooManyAttempts, type Violation } from "../../errors.js";
+
+/** `Retry-After` of a 503 while the database is unreachable, in seconds. */
+export const STORAGE_RETRY_AFTER_SECONDS = 5;
 import { UnsupportedMediaType } from "./csrf.js";
 import { STATUS_BY_CODE } from "./status-codes.js";
 
@@ -32,11 +35,12 @@ export function toErrorResponse(error: unknown, request: FastifyRequest): { stat
 		if (error instanceof InvalidRequest && error.violations.length > 0) body.violations = [...error.violations];
 		const level = status >= 500 ? "error" : "info";
 		// `errorCode`, not `code`: the logger redacts any field named `code` (it may hold a TOTP code).
-		request.log[level]({ errorCode: error.code, reason: error.reason, cause: status >= 500 ? error.cause : undefined }, "request refused");
+		request.log[level]({ errorCode: error.code, reason: error.reason, ...(status >= 500 && error.cause !== undefined ? { err: error.cause } : {}) }, "request refused");
 		if (error instanceof TooManyAttempts) {
 			body.retryAfterSeconds = error.retryAfterSeconds;
 			return { status, body, retryAfterSeconds: error.retryAfterSeconds };
 		}
+		if (error instanceof StorageUnavailable) return { status, body, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS };
 		return { status, body };
 	}
 	const fastifyError = error as Partial<FastifyError>;

@@ -16,8 +16,6 @@ const closed = { additionalProperties: false } as const;
 
 /** Login routes. */
 export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
-	const absoluteTtlSeconds = deadbolt.config.session.absoluteTtlSeconds;
-
 	/** The challenge token from the body (API clients) or the challenge cookie (browsers). */
 	function challengeTokenOf(request: FastifyRequest, fromBody: string | undefined): string {
 		const token = fromBody ?? request.cookies[cookies.challengeName];
@@ -59,7 +57,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		async (request, reply) => {
 			const result = await deadbolt.beginLogin({ email: request.body.email, password: request.body.password }, requestContext(request));
 			if (result.kind === "session") {
-				return { status: "authenticated" as const, session: deliverSession(request, reply, cookies, result.session, absoluteTtlSeconds) };
+				return { status: "authenticated" as const, session: await deliverSession(request, reply, deadbolt, cookies, result.session) };
 			}
 			const { challenge } = result;
 			const view = { methods: [...challenge.methods], expiresAt: toISO(challenge.expiresAt) };
@@ -82,7 +80,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		async (request, reply) => {
 			try {
 				const session = await deadbolt.completeLoginWithTOTP({ challengeToken: challengeTokenOf(request, request.body.challengeToken), code: request.body.code }, requestContext(request));
-				return { status: "authenticated" as const, session: deliverSession(request, reply, cookies, session, absoluteTtlSeconds) };
+				return { status: "authenticated" as const, session: await deliverSession(request, reply, deadbolt, cookies, session) };
 			} catch (error) {
 				clearChallengeOnFatal(reply, error);
 				throw error;
@@ -104,7 +102,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		async (request, reply) => {
 			try {
 				const result = await deadbolt.completeLoginWithRecoveryCode({ challengeToken: challengeTokenOf(request, request.body.challengeToken), code: request.body.code }, requestContext(request));
-				return { status: "authenticated" as const, session: deliverSession(request, reply, cookies, result.session, absoluteTtlSeconds), recoveryCodesLeft: result.recoveryCodesLeft };
+				return { status: "authenticated" as const, session: await deliverSession(request, reply, deadbolt, cookies, result.session), recoveryCodesLeft: result.recoveryCodesLeft };
 			} catch (error) {
 				clearChallengeOnFatal(reply, error);
 				throw error;
@@ -114,7 +112,10 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 
 	app.post("/logout", { schema: { response: { 204: Type.Null(), ...ERROR_RESPONSES } } }, async (request, reply) => {
 		if (request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
+		const challengeToken = request.cookies[cookies.challengeName];
+		if (challengeToken !== undefined) await deadbolt.abandonLoginChallenge(challengeToken);
 		void reply.clearCookie(cookies.sessionName, cookies.options());
+		void reply.clearCookie(cookies.challengeName, cookies.options());
 		return reply.status(204).send(null);
 	});
 };

@@ -179,7 +179,9 @@ function createAccountRepository(db: Executor, guard: Guard, dialect: StoreDiale
 				const query = db.selectFrom("account").select("id").where("id", "=", id);
 				// The one dialect difference in the store: SQLite has no row locks (and needs none:
 				// its transactions are serialized by BEGIN IMMEDIATE).
-				const row = await (dialect === "postgres" ? query.forUpdate() : query).executeTakeFirst();
+				// FOR NO KEY UPDATE: serializes with other lockers but not with foreign-key checks of
+				// inserts referencing the account (FOR UPDATE would deadlock with those).
+				const row = await (dialect === "postgres" ? query.forNoKeyUpdate() : query).executeTakeFirst();
 				return row !== undefined;
 			});
 		},
