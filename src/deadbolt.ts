@@ -15,7 +15,10 @@ import * as accounts from "./service/accounts.js";
 import type { ServerKeys, ServiceDeps } from "./service/deps.js";
 import * as housekeeping from "./service/housekeeping.js";
 import * as login from "./service/login.js";
+import * as passwordChange from "./service/password-change.js";
+import * as reauthentication from "./service/reauthentication.js";
 import * as recoveryCodes from "./service/recovery-codes.js";
+import * as securityEvents from "./service/security-events.js";
 import * as sessions from "./service/sessions.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import { openPostgresStore } from "./storage/postgres.js";
@@ -53,6 +56,15 @@ export interface Deadbolt {
 	isTwoFactorEnabled: Bound<typeof enrollment.isTwoFactorEnabled>;
 	countUnusedRecoveryCodes: Bound<typeof recoveryCodes.countUnusedRecoveryCodes>;
 	purgeExpired: Bound<typeof housekeeping.purgeExpired>;
+	reauthenticate: Bound<typeof reauthentication.reauthenticate>;
+	listSessions: Bound<typeof sessions.listSessions>;
+	revokeSession: Bound<typeof sessions.revokeSession>;
+	revokeOtherSessions: Bound<typeof sessions.revokeOtherSessions>;
+	signOutEverywhere: Bound<typeof sessions.signOutEverywhere>;
+	changePassword: Bound<typeof passwordChange.changePassword>;
+	disableTOTP: Bound<typeof enrollment.disableTOTP>;
+	regenerateRecoveryCodes: Bound<typeof recoveryCodes.regenerateRecoveryCodes>;
+	listSecurityEvents: Bound<typeof securityEvents.listSecurityEvents>;
 	/** Resolves when the database answers; throws StorageUnavailable when not (for `/readyz`). */
 	ready(): Promise<void>;
 	/** Closes the store. */
@@ -145,6 +157,15 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		isTwoFactorEnabled: bind(enrollment.isTwoFactorEnabled),
 		countUnusedRecoveryCodes: bind(recoveryCodes.countUnusedRecoveryCodes),
 		purgeExpired: bind(housekeeping.purgeExpired),
+		reauthenticate: bind(reauthentication.reauthenticate),
+		listSessions: bind(sessions.listSessions),
+		revokeSession: bind(sessions.revokeSession),
+		revokeOtherSessions: bind(sessions.revokeOtherSessions),
+		signOutEverywhere: bind(sessions.signOutEverywhere),
+		changePassword: bind(passwordChange.changePassword),
+		disableTOTP: bind(enrollment.disableTOTP),
+		regenerateRecoveryCodes: bind(recoveryCodes.regenerateRecoveryCodes),
+		listSecurityEvents: bind(securityEvents.listSecurityEvents),
 		ready: () => store.ping(),
 		close: () => store.close(),
 	};

@@ -16,6 +16,7 @@ import { errorHandlerPlugin } from "./plugins/error-handler.js";
 import { securityHeadersPlugin, securityHeaderValues } from "./plugins/security-headers.js";
 import { sessionPlugin } from "./plugins/session.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { accountSecurityRoutes } from "./routes/account-security.js";
 import { loginRoutes } from "./routes/login.js";
 import { sessionRoutes } from "./routes/session.js";
 import { totpRoutes } from "./routes/totp.js";
@@ -84,6 +85,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 			await api.register(loginRoutes, { deadbolt, cookies });
 			await api.register(sessionRoutes, { deadbolt, cookies });
 			await api.register(totpRoutes, { deadbolt, cookies });
+			await api.register(accountSecurityRoutes, { deadbolt, cookies });
 		},
 		{ prefix: "/api/v1" },
 	);

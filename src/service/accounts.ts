@@ -9,6 +9,7 @@ import type { AccountRecord } from "../storage/store.js";
 import { commonPasswords } from "./password-blocklist.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
+import { recordSecurityEvent } from "./security-events.js";
 import { clearAttempts, reserveAttempt } from "./throttle.js";
 
 /** Longest email accepted, in characters (RFC 5321 §4.5.3.1.3 path limit). */
@@ -71,6 +72,7 @@ export async function registerAccount(deps: ServiceDeps, input: RegisterAccountI
 	const account: AccountRecord = { id: generateId(deps.random), email, passwordHash, createdAt: now, updatedAt: now };
 	const result = await deps.store.transaction(async (tx) => {
 		if (!(await tx.accounts.insertAccount(account))) return null;
+		await recordSecurityEvent(deps, tx, account.id, "account.created", context);
 		return input.password === null ? { account, session: null } : { account, session: await createSession(deps, tx, account.id, 1, context) };
 	});
 	if (result === null) {
@@ -101,14 +103,14 @@ function dummyHash(deps: ServiceDeps): Promise<string> {
  * @returns the account
  * @throws InvalidCredentials for an unknown email, a wrong password, a locked account, or an account without a password
  */
-export async function verifyAccountPassword(deps: ServiceDeps, emailInput: string, password: string): Promise<AccountRecord> {
+export async function verifyAccountPassword(deps: ServiceDeps, emailInput: string, password: string, context: RequestContext = NO_CONTEXT): Promise<AccountRecord> {
 	const email = normalizeEmail(emailInput);
 	const account = email === null ? null : await deps.store.accounts.findAccountByEmail(email);
 	if (account === null || account.passwordHash === null) {
 		await verifyPassword(await dummyHash(deps), password);
 		throw new InvalidCredentials(undefined, { reason: account === null ? "unknown_email" : "no_password" });
 	}
-	return confirmPassword(deps, account, password);
+	return confirmPassword(deps, account, password, context);
 }
 
 /**
@@ -119,9 +121,9 @@ export async function verifyAccountPassword(deps: ServiceDeps, emailInput: strin
  * therefore an existing one, from an unknown email (OWASP Authentication Cheat Sheet).
  * @throws InvalidCredentials when wrong, locked, or when the account has no password
  */
-export async function confirmPassword(deps: ServiceDeps, account: AccountRecord, password: string): Promise<AccountRecord> {
+export async function confirmPassword(deps: ServiceDeps, account: AccountRecord, password: string, context: RequestContext = NO_CONTEXT): Promise<AccountRecord> {
 	try {
-		await reserveAttempt(deps, account.id, "password");
+		await reserveAttempt(deps, account.id, "password", context);
 	} catch (error) {
 		if (!(error instanceof TooManyAttempts)) throw error;
 		await verifyPassword(await dummyHash(deps), password);
@@ -129,6 +131,7 @@ export async function confirmPassword(deps: ServiceDeps, account: AccountRecord,
 	}
 	if (account.passwordHash === null || !(await verifyPassword(account.passwordHash, password))) {
 		deps.logger.info({ event: "password.failed", accountId: account.id }, "wrong password");
+		await recordSecurityEvent(deps, deps.store, account.id, "login.password_failed", context);
 		throw new InvalidCredentials(undefined, { reason: "wrong_password" });
 	}
 	await clearAttempts(deps, account.id, "password");
@@ -139,3 +142,4 @@ export async function confirmPassword(deps: ServiceDeps, account: AccountRecord,
 	}
 	return account;
 }
+

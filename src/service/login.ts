@@ -12,11 +12,12 @@ import { normalizeOTPInput } from "../domain/otp/hotp.js";
 import { verifyTOTP } from "../domain/otp/totp.js";
 import { hashRecoveryCode, normalizeRecoveryCode } from "../domain/recovery-codes/recovery-codes.js";
 import type { UnixMillis } from "../platform/clock.js";
-import type { LoginChallengeRecord } from "../storage/store.js";
+import type { LoginChallengeRecord, Repositories } from "../storage/store.js";
 import { verifyAccountPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
 import { clearAttempts, reserveAttempt } from "./throttle.js";
+import { recordSecurityEvent } from "./security-events.js";
 import { findByToken } from "./token-lookup.js";
 import { openTOTPKey, toTOTPOptions } from "./totp-enrollment.js";
 
@@ -40,12 +41,13 @@ export type BeginLoginResult = { readonly kind: "session"; readonly session: New
  * @throws InvalidCredentials for an unknown email, a wrong password or a locked password step (indistinguishable)
  */
 export async function beginLogin(deps: ServiceDeps, input: { email: string; password: string }, context: RequestContext = NO_CONTEXT): Promise<BeginLoginResult> {
-	const account = await verifyAccountPassword(deps, input.email, input.password);
+	const account = await verifyAccountPassword(deps, input.email, input.password, context);
 	// The check "no 2FA" and the password-only session are one step, under the account's lock:
 	// a concurrent confirmTOTPEnrollment either sees this session (and ends it) or is seen here.
 	const session = await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(account.id);
 		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) return null;
+		await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors: ["password"] });
 		return createSession(deps, tx, account.id, 1, context);
 	});
 	if (session !== null) {
@@ -77,21 +79,35 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
  * @throws ChallengeInvalid when unknown, wrong secret, consumed, expired or out of attempts
  * @throws TooManyAttempts when the account's second factor is locked
  */
-async function takeChallengeAttempt(deps: ServiceDeps, challengeToken: string): Promise<LoginChallengeRecord> {
+async function takeChallengeAttempt(deps: ServiceDeps, challengeToken: string, context: RequestContext): Promise<LoginChallengeRecord> {
 	const challenge = await findByToken(challengeToken, (id) => deps.store.loginChallenges.findLoginChallenge(id));
 	if (challenge === null) throw new ChallengeInvalid(undefined, { reason: "unknown" });
 	const now = deps.clock.now();
 	if (challenge.consumedAt !== null) throw new ChallengeInvalid(undefined, { reason: "consumed" });
 	if (challenge.expiresAt <= now) throw new ChallengeInvalid(undefined, { reason: "expired" });
-	await reserveAttempt(deps, challenge.accountId, "second_factor");
+	await reserveAttempt(deps, challenge.accountId, "second_factor", context);
 	if (!(await deps.store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, now))) {
 		throw new ChallengeInvalid(undefined, { reason: "attempts_exhausted" });
 	}
 	return challenge;
 }
 
-function logCodeFailure(deps: ServiceDeps, challenge: LoginChallengeRecord, method: SecondFactorMethod, reason: string, context: RequestContext): void {
+async function logCodeFailure(deps: ServiceDeps, challenge: LoginChallengeRecord, method: SecondFactorMethod, reason: string, context: RequestContext): Promise<void> {
 	deps.logger.warn({ event: "login.second_factor_failed", accountId: challenge.accountId, challengeId: challenge.id, method, reason, ip: context.ipAddress }, "second factor rejected");
+	await recordSecurityEvent(deps, deps.store, challenge.accountId, "login.second_factor_failed", context, { method });
+}
+
+/**
+ * Runs the deciding transaction of a code step; a code refused inside it (reused, already
+ * consumed) is logged and recorded after the rollback, outside the transaction.
+ */
+async function inCodeTransaction<T>(deps: ServiceDeps, challenge: LoginChallengeRecord, method: SecondFactorMethod, context: RequestContext, fn: (tx: Repositories) => Promise<T>): Promise<T> {
+	try {
+		return await deps.store.transaction(fn);
+	} catch (error) {
+		if (error instanceof InvalidCode) await logCodeFailure(deps, challenge, method, error.reason ?? "refused", context);
+		throw error;
+	}
 }
 
 /**
@@ -101,23 +117,23 @@ function logCodeFailure(deps: ServiceDeps, challenge: LoginChallengeRecord, meth
  * @throws ChallengeInvalid, InvalidCode (wrong, reused or malformed alike), TooManyAttempts
  */
 export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<NewSession> {
-	const challenge = await takeChallengeAttempt(deps, input.challengeToken);
+	const challenge = await takeChallengeAttempt(deps, input.challengeToken, context);
 	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
 	if (credential === null) throw new ChallengeInvalid(undefined, { reason: "totp_removed" });
 	const key = openTOTPKey(deps, credential);
 	const step = verifyTOTP(key, normalizeOTPInput(input.code), deps.clock.now(), toTOTPOptions(deps, credential));
 	if (step === null) {
-		logCodeFailure(deps, challenge, "totp", "mismatch", context);
+		await logCodeFailure(deps, challenge, "totp", "mismatch", context);
 		throw new InvalidCode(undefined, { reason: "mismatch" });
 	}
-	const session = await deps.store.transaction(async (tx) => {
+	const session = await inCodeTransaction(deps, challenge, "totp", context, async (tx) => {
 		if (!(await tx.totpCredentials.advanceTOTPStep(credential.id, step))) {
-			logCodeFailure(deps, challenge, "totp", "reused", context);
 			throw new InvalidCode(undefined, { reason: "reused" });
 		}
 		if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
 			throw new ChallengeInvalid(undefined, { reason: "consumed" });
 		}
+		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: ["password", "totp"] });
 		return createSession(deps, tx, challenge.accountId, 2, context);
 	});
 	await clearAttempts(deps, challenge.accountId, "second_factor");
@@ -151,23 +167,25 @@ export interface RecoveryCodeLogin {
  * @throws ChallengeInvalid, InvalidCode (wrong, used or malformed alike), TooManyAttempts
  */
 export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<RecoveryCodeLogin> {
-	const challenge = await takeChallengeAttempt(deps, input.challengeToken);
+	const challenge = await takeChallengeAttempt(deps, input.challengeToken, context);
 	const normalized = normalizeRecoveryCode(input.code);
 	if (normalized === null) {
-		logCodeFailure(deps, challenge, "recovery_code", "malformed", context);
+		await logCodeFailure(deps, challenge, "recovery_code", "malformed", context);
 		throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "malformed" });
 	}
 	const codeHash = hashRecoveryCode(deps.keys.hmacKey, normalized);
-	const result = await deps.store.transaction(async (tx) => {
+	const result = await inCodeTransaction(deps, challenge, "recovery_code", context, async (tx) => {
 		if (!(await tx.recoveryCodes.consumeRecoveryCode(challenge.accountId, codeHash, deps.clock.now()))) {
-			logCodeFailure(deps, challenge, "recovery_code", "mismatch_or_used", context);
 			throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "mismatch_or_used" });
 		}
 		if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
 			throw new ChallengeInvalid(undefined, { reason: "consumed" });
 		}
 		const session = await createSession(deps, tx, challenge.accountId, 2, context);
-		return { session, recoveryCodesLeft: await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId) };
+		const recoveryCodesLeft = await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId);
+		await recordSecurityEvent(deps, tx, challenge.accountId, "recovery_code.used", context, { recoveryCodesLeft });
+		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: ["password", "recovery_code"] });
+		return { session, recoveryCodesLeft };
 	});
 	await clearAttempts(deps, challenge.accountId, "second_factor");
 	deps.logger.info({ event: "login.success", accountId: challenge.accountId, factors: ["password", "recovery_code"], recoveryCodesLeft: result.recoveryCodesLeft, ip: context.ipAddress }, "signed in with a recovery code");

@@ -5,7 +5,10 @@
 import { generateId } from "../domain/crypto/token.js";
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from "../domain/recovery-codes/recovery-codes.js";
 import type { RecoveryCodeRecord, Repositories } from "../storage/store.js";
-import type { ServiceDeps } from "./deps.js";
+import { TOTPNotEnabled } from "../errors.js";
+import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
+import { recordSecurityEvent } from "./security-events.js";
+import { requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
 
 /**
  * Replaces the account's recovery codes with a fresh set of `recoveryCodes.count`.
@@ -29,4 +32,20 @@ export async function issueRecoveryCodes(deps: ServiceDeps, repositories: Reposi
 /** How many of the account's recovery codes are still unused. */
 export async function countUnusedRecoveryCodes(deps: ServiceDeps, accountId: string): Promise<number> {
 	return deps.store.recoveryCodes.countUnusedRecoveryCodes(accountId);
+}
+
+/**
+ * Replaces the account's recovery codes with a new set: the old set stops working at once
+ * (needs 2FA on and a recent re-authentication).
+ * @returns the new codes, shown once
+ * @throws TOTPNotEnabled, ReauthenticationRequired
+ */
+export async function regenerateRecoveryCodes(deps: ServiceDeps, auth: AuthenticatedSession, context: RequestContext = NO_CONTEXT): Promise<string[]> {
+	if ((await deps.store.totpCredentials.findConfirmedTOTPCredential(auth.account.id)) === null) throw new TOTPNotEnabled();
+	requireRecentReauthentication(deps, auth.session);
+	return deps.store.transaction(async (tx) => {
+		const codes = await issueRecoveryCodes(deps, tx, auth.account.id);
+		await recordSecurityEvent(deps, tx, auth.account.id, "recovery_codes.regenerated", context, { count: codes.length });
+		return codes;
+	});
 }

@@ -2,11 +2,13 @@
  * Sessions: opaque `<id>.<secret>` tokens, only a SHA-256 of the secret stored (NIST SP 800-63B
  * §7.1, OWASP ASVS 5.0 7.2.3), with idle and absolute expiry enforced on the server (ASVS 7.3).
  */
-import { Unauthenticated } from "../errors.js";
+import { NotFound, ReauthenticationRequired, Unauthenticated } from "../errors.js";
 import { generateToken } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, Repositories, SessionRecord } from "../storage/store.js";
-import { secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { describeDevice, type DeviceDescription } from "./devices.js";
+import { recordSecurityEvent } from "./security-events.js";
 import { findByToken } from "./token-lookup.js";
 
 /** A session just made: the token goes to the client once, and never into storage. */
@@ -92,4 +94,94 @@ export async function logout(deps: ServiceDeps, token: string): Promise<void> {
  */
 export function isRecentlyReauthenticated(deps: ServiceDeps, session: SessionRecord): boolean {
 	return deps.clock.now() - session.reauthenticatedAt < secondsToMillis(deps.config.session.reauthenticationTtlSeconds);
+}
+
+/**
+ * Refuses a sensitive action unless the session proved its factors within
+ * `session.reauthenticationTtlSeconds` (signing in counts; so does `reauthenticate`).
+ * @throws ReauthenticationRequired
+ */
+export function requireRecentReauthentication(deps: ServiceDeps, session: SessionRecord): void {
+	if (!isRecentlyReauthenticated(deps, session)) throw new ReauthenticationRequired();
+}
+
+/** A session as its owner sees it in the list of active sessions. */
+export interface SessionView {
+	readonly id: string;
+	/** Whether this is the session making the request. */
+	readonly current: boolean;
+	readonly aal: number;
+	readonly createdAt: UnixMillis;
+	readonly lastActiveAt: UnixMillis;
+	readonly expiresAt: UnixMillis;
+	readonly idleExpiresAt: UnixMillis;
+	readonly ipAddress: string | null;
+	readonly device: DeviceDescription;
+}
+
+/** The account's active sessions, newest first, the caller's marked `current`. */
+export async function listSessions(deps: ServiceDeps, auth: AuthenticatedSession): Promise<SessionView[]> {
+	const now = deps.clock.now();
+	const sessions = await deps.store.sessions.listActiveSessions(auth.account.id, now);
+	return sessions
+		.filter((session) => idleExpiresAt(deps, session) > now)
+		.map((session) => ({
+			id: session.id,
+			current: session.id === auth.session.id,
+			aal: session.aal,
+			createdAt: session.createdAt,
+			lastActiveAt: session.lastActiveAt,
+			expiresAt: session.expiresAt,
+			idleExpiresAt: idleExpiresAt(deps, session),
+			ipAddress: session.ipAddress,
+			device: describeDevice(session.userAgent),
+		}));
+}
+
+/**
+ * Ends one of the account's sessions (the current one too: that is signing out).
+ * @throws NotFound when no active session of this account has that id
+ */
+export async function revokeSession(deps: ServiceDeps, auth: AuthenticatedSession, sessionId: string, context: RequestContext = NO_CONTEXT): Promise<void> {
+	const session = await deps.store.sessions.findSession(sessionId);
+	if (session === null || session.accountId !== auth.account.id || !(await deps.store.sessions.revokeSession(session.id, deps.clock.now()))) {
+		throw new NotFound("No such active session.");
+	}
+	await recordSecurityEvent(deps, deps.store, auth.account.id, "session.revoked", context, { current: session.id === auth.session.id });
+}
+
+/**
+ * Ends every other session of the account (needs a recent re-authentication).
+ * @returns how many were ended
+ * @throws ReauthenticationRequired
+ */
+export async function revokeOtherSessions(deps: ServiceDeps, auth: AuthenticatedSession, context: RequestContext = NO_CONTEXT): Promise<number> {
+	requireRecentReauthentication(deps, auth.session);
+	return deps.store.transaction(async (tx) => {
+		const count = await tx.sessions.revokeAccountSessions(auth.account.id, deps.clock.now(), auth.session.id);
+		await recordSecurityEvent(deps, tx, auth.account.id, "sessions.revoked", context, { scope: "others", sessions: count });
+		return count;
+	});
+}
+
+/** What "sign out everywhere" ended. */
+export interface SignOutEverywhereResult {
+	readonly sessionsRevoked: number;
+	readonly trustedDevicesRevoked: number;
+}
+
+/**
+ * Ends every session of the account, this one included, and forgets every trusted device
+ * (needs a recent re-authentication). A new sign-in needs every factor again.
+ * @throws ReauthenticationRequired
+ */
+export async function signOutEverywhere(deps: ServiceDeps, auth: AuthenticatedSession, context: RequestContext = NO_CONTEXT): Promise<SignOutEverywhereResult> {
+	requireRecentReauthentication(deps, auth.session);
+	return deps.store.transaction(async (tx) => {
+		const now = deps.clock.now();
+		const sessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now);
+		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
+		await recordSecurityEvent(deps, tx, auth.account.id, "sessions.revoked", context, { scope: "everywhere", sessions: sessionsRevoked, trustedDevices: trustedDevicesRevoked });
+		return { sessionsRevoked, trustedDevicesRevoked };
+	});
 }

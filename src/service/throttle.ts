@@ -11,7 +11,8 @@
  */
 import { TooManyAttempts } from "../errors.js";
 import type { AuthFailureKind } from "../storage/store.js";
-import { secondsToMillis, type ServiceDeps } from "./deps.js";
+import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { recordSecurityEvent } from "./security-events.js";
 
 /**
  * Counts one attempt of `kind` for the account, and refuses it when the account is locked or
@@ -19,7 +20,7 @@ import { secondsToMillis, type ServiceDeps } from "./deps.js";
  * for `lockout.durationSeconds`).
  * @throws TooManyAttempts with the seconds until the lock ends
  */
-export async function reserveAttempt(deps: ServiceDeps, accountId: string, kind: AuthFailureKind): Promise<void> {
+export async function reserveAttempt(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext = NO_CONTEXT): Promise<void> {
 	const { store, clock, config, logger } = deps;
 	const now = clock.now();
 	const state = await store.authFailures.findAuthFailure(accountId, kind);
@@ -35,6 +36,7 @@ export async function reserveAttempt(deps: ServiceDeps, accountId: string, kind:
 		const until = now + secondsToMillis(config.lockout.durationSeconds);
 		await store.authFailures.lockAuthFailures(accountId, kind, until);
 		logger.warn({ event: "account.locked", accountId, kind, failures: count - 1 }, "too many failed attempts: locked");
+		await recordSecurityEvent(deps, store, accountId, "login.locked", context, { factor: kind, minutes: Math.round(config.lockout.durationSeconds / 60) });
 		throw new TooManyAttempts(config.lockout.durationSeconds, undefined, { reason: "limit_reached" });
 	}
 }

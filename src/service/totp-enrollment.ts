@@ -6,7 +6,7 @@
  * (NIST SP 800-63B §5.1.4.1: never re-displayed afterwards).
  */
 import QRCode from "qrcode";
-import { EnrollmentInvalid, InvalidCode, InvalidCredentials, ReauthenticationRequired, TOTPAlreadyEnabled } from "../errors.js";
+import { EnrollmentInvalid, InvalidCode, InvalidCredentials, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
 import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
 import { generateId } from "../domain/crypto/token.js";
 import { encodeBase32 } from "../domain/encoding/base32.js";
@@ -17,9 +17,12 @@ import { verifyTOTP } from "../domain/otp/totp.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, SessionRecord, TOTPCredentialRecord } from "../storage/store.js";
 import { confirmPassword } from "./accounts.js";
-import { secondsToMillis, type ServiceDeps } from "./deps.js";
+import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { recordSecurityEvent } from "./security-events.js";
 import { issueRecoveryCodes } from "./recovery-codes.js";
-import { isRecentlyReauthenticated } from "./sessions.js";
+import { confirmOwnPassword } from "./reauthentication.js";
+import { proveSecondFactor } from "./second-factor.js";
+import { isRecentlyReauthenticated, type AuthenticatedSession } from "./sessions.js";
 
 /** What the user needs to add deadbolt to an authenticator app. */
 export interface PendingEnrollment {
@@ -178,7 +181,7 @@ export interface ConfirmedEnrollment {
  * account's other sessions end. All in one transaction.
  * @throws EnrollmentInvalid (no pending setup, or expired), InvalidCode, TOTPAlreadyEnabled
  */
-export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string }): Promise<ConfirmedEnrollment> {
+export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string }, context: RequestContext = NO_CONTEXT): Promise<ConfirmedEnrollment> {
 	if ((await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
 	const pending = await findOwnPendingEnrollment(deps, account, session);
 	const now = deps.clock.now();
@@ -198,6 +201,7 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 		}
 		const recoveryCodes = await issueRecoveryCodes(deps, tx, account.id);
 		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(account.id, deps.clock.now(), session.id);
+		await recordSecurityEvent(deps, tx, account.id, "totp.enabled", context, { otherSessionsRevoked });
 		return { recoveryCodes, otherSessionsRevoked };
 	});
 	deps.logger.info({ event: "totp.enabled", accountId: account.id, credentialId: pending.id, otherSessionsRevoked: result.otherSessionsRevoked }, "two-factor authentication enabled");
@@ -207,4 +211,34 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 /** Whether the account has a confirmed TOTP credential. */
 export async function isTwoFactorEnabled(deps: ServiceDeps, accountId: string): Promise<boolean> {
 	return (await deps.store.totpCredentials.findConfirmedTOTPCredential(accountId)) !== null;
+}
+
+/** What turning 2FA off removed. */
+export interface DisabledTOTP {
+	readonly otherSessionsRevoked: number;
+	readonly trustedDevicesRevoked: number;
+}
+
+/**
+ * Turns 2FA off (NIST SP 800-63B §6.1.2.1: changing MFA needs MFA): the password and a current
+ * code (or a recovery code) are required. The key, the recovery codes and every trusted device
+ * are removed, and the account's other sessions end; this one stays.
+ * @throws TOTPNotEnabled, InvalidCredentials, InvalidCode, TooManyAttempts
+ */
+export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession, input: { password: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<DisabledTOTP> {
+	if ((await deps.store.totpCredentials.findConfirmedTOTPCredential(auth.account.id)) === null) throw new TOTPNotEnabled();
+	await confirmOwnPassword(deps, auth, input.password, context);
+	await proveSecondFactor(deps, auth.account, input.code, context);
+	const result = await deps.store.transaction(async (tx) => {
+		await tx.accounts.lockAccount(auth.account.id);
+		const now = deps.clock.now();
+		await tx.totpCredentials.deleteTOTPCredentials(auth.account.id);
+		await tx.recoveryCodes.deleteRecoveryCodes(auth.account.id);
+		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
+		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now, auth.session.id);
+		await recordSecurityEvent(deps, tx, auth.account.id, "totp.disabled", context, { otherSessionsRevoked, trustedDevicesRevoked });
+		return { otherSessionsRevoked, trustedDevicesRevoked };
+	});
+	deps.logger.info({ event: "totp.disabled", accountId: auth.account.id, ...result }, "two-factor authentication disabled");
+	return result;
 }

@@ -99,6 +99,33 @@ export interface AuthFailureRecord {
 	readonly lockedUntil: UnixMillis | null;
 }
 
+/** A "remember this device" token's row: only a hash of its secret is kept. */
+export interface TrustedDeviceRecord {
+	readonly id: string;
+	readonly accountId: string;
+	/** SHA-256 of the current token secret, lower-case hex; it changes at every use (rotation). */
+	readonly secretHash: string;
+	readonly createdAt: UnixMillis;
+	readonly lastUsedAt: UnixMillis;
+	readonly expiresAt: UnixMillis;
+	readonly revokedAt: UnixMillis | null;
+	readonly ipAddress: string | null;
+	readonly userAgent: string | null;
+}
+
+/** One entry of an account's security activity (audit trail). */
+export interface SecurityEventRecord {
+	readonly id: string;
+	readonly accountId: string;
+	/** A stable word such as `"login.succeeded"`, `"totp.enabled"`, `"password.changed"`. */
+	readonly type: string;
+	readonly createdAt: UnixMillis;
+	readonly ipAddress: string | null;
+	readonly userAgent: string | null;
+	/** Safe facts about the event, JSON-encoded (never a secret, code or token). */
+	readonly details: string;
+}
+
 /** Accounts. */
 export interface AccountRepository {
 	/** Inserts an account. @returns false when the email is already taken (nothing written). */
@@ -207,6 +234,36 @@ export interface AuthFailureRepository {
 	clearAuthFailures(accountId: string, kind: AuthFailureKind): Promise<void>;
 }
 
+/** Trusted devices ("remember this device"). */
+export interface TrustedDeviceRepository {
+	insertTrustedDevice(record: TrustedDeviceRecord): Promise<void>;
+	findTrustedDevice(id: string): Promise<TrustedDeviceRecord | null>;
+	/**
+	 * Single use of the current secret: `UPDATE ... SET secret_hash = :new, last_used_at = :now,
+	 * expires_at = :expiresAt WHERE id = ? AND secret_hash = :old AND revoked_at IS NULL AND
+	 * expires_at > :now`.
+	 * @returns true for the one caller that rotated it
+	 */
+	rotateTrustedDevice(id: string, oldSecretHash: string, newSecretHash: string, now: UnixMillis, expiresAt: UnixMillis): Promise<boolean>;
+	/** Unrevoked, unexpired devices of the account, most recently used first. */
+	listActiveTrustedDevices(accountId: string, now: UnixMillis): Promise<TrustedDeviceRecord[]>;
+	/** Revokes one device of this account. @returns false when it is not this account's, or already revoked */
+	revokeTrustedDevice(accountId: string, id: string, now: UnixMillis): Promise<boolean>;
+	/** Revokes every active device of the account. @returns how many */
+	revokeAccountTrustedDevices(accountId: string, now: UnixMillis): Promise<number>;
+}
+
+/** Security activity. */
+export interface SecurityEventRepository {
+	insertSecurityEvent(record: SecurityEventRecord): Promise<void>;
+	/**
+	 * The account's events, newest first (ties broken by id, descending).
+	 * @param limit - at most this many (1 to 500)
+	 * @param before - only events created strictly before this instant (paging); undefined for the newest
+	 */
+	listSecurityEvents(accountId: string, limit: number, before?: UnixMillis): Promise<SecurityEventRecord[]>;
+}
+
 /** Every repository, as one object. */
 export interface Repositories {
 	readonly accounts: AccountRepository;
@@ -215,6 +272,8 @@ export interface Repositories {
 	readonly sessions: SessionRepository;
 	readonly loginChallenges: LoginChallengeRepository;
 	readonly authFailures: AuthFailureRepository;
+	readonly trustedDevices: TrustedDeviceRepository;
+	readonly securityEvents: SecurityEventRepository;
 }
 
 /** The store: repositories plus transactions. */

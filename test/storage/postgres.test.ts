@@ -8,8 +8,11 @@
  * (`CI=true`), where it fails: a contract that did not run proves nothing.
  */
 import { randomBytes } from "node:crypto";
+import { Kysely, PostgresDialect } from "kysely";
+import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { afterAll, describe, expect, test } from "vitest";
+import { MIGRATIONS } from "../../src/storage/kysely/migrations/index.js";
 import { openPostgresStore } from "../../src/storage/postgres.js";
 import { describeStoreContract } from "./store-contract.js";
 
@@ -52,7 +55,49 @@ if (unreachable !== null) {
 				const applied = await withClient(connectionString, (client) =>
 					client.query<{ name: string }>(`select name from "${fresh}".kysely_migration order by name`),
 				);
-				expect(applied.rows.map((row) => row.name)).toEqual(["0001-initial"]);
+				expect(applied.rows.map((row) => row.name)).toEqual(["0001-initial", "0002-trusted-devices-and-security-events"]);
+			} finally {
+				await withClient(connectionString, (client) => client.query(`drop schema if exists "${fresh}" cascade`));
+			}
+		});
+
+		test("a schema left at 0001-initial is upgraded on opening: its data stays and the new tables work", async () => {
+			const fresh = `${schema}_upgrade`;
+			try {
+				await withClient(connectionString, (client) => client.query(`create schema "${fresh}"`));
+				const pool = new pg.Pool({ connectionString, max: 1, options: `-c search_path=${fresh}` });
+				const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+				try {
+					const initialOnly = new Migrator({
+						db,
+						provider: { getMigrations: () => Promise.resolve({ "0001-initial": MIGRATIONS["0001-initial"]! }) },
+						migrationTableSchema: fresh,
+					});
+					expect((await initialOnly.migrateToLatest()).error).toBeUndefined();
+					await db
+						.insertInto("account")
+						.values({ id: "acct-old", email: "old@example.com", password_hash: null, created_at: 1, updated_at: 2 })
+						.execute();
+				} finally {
+					await db.destroy();
+				}
+
+				const store = await openPostgresStore({ connectionString, schema: fresh });
+				try {
+					expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2 });
+					const device = { id: "dev-1", accountId: "acct-old", secretHash: "h", createdAt: 3, lastUsedAt: 3, expiresAt: 10, revokedAt: null, ipAddress: null, userAgent: null };
+					await store.trustedDevices.insertTrustedDevice(device);
+					expect(await store.trustedDevices.findTrustedDevice("dev-1")).toEqual(device);
+					const event = { id: "evt-1", accountId: "acct-old", type: "login.succeeded", createdAt: 4, ipAddress: null, userAgent: null, details: "{}" };
+					await store.securityEvents.insertSecurityEvent(event);
+					expect(await store.securityEvents.listSecurityEvents("acct-old", 10)).toEqual([event]);
+				} finally {
+					await store.close();
+				}
+				const applied = await withClient(connectionString, (client) =>
+					client.query<{ name: string }>(`select name from "${fresh}".kysely_migration order by name`),
+				);
+				expect(applied.rows.map((row) => row.name)).toEqual(Object.keys(MIGRATIONS));
 			} finally {
 				await withClient(connectionString, (client) => client.query(`drop schema if exists "${fresh}" cascade`));
 			}

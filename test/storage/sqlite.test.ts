@@ -3,13 +3,16 @@
  * plus what only the SQLite opener does (parent directory, pragmas, reopening a file).
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import SQLiteDatabase from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import { Migrator } from "kysely/migration";
 import { afterAll, describe, expect, test } from "vitest";
+import { MIGRATIONS } from "../../src/storage/kysely/migrations/index.js";
 import { openSqliteStore } from "../../src/storage/sqlite.js";
 import type { Store } from "../../src/storage/store.js";
 import { describeStoreContract } from "./store-contract.js";
@@ -73,11 +76,43 @@ describe("SQLite opener", () => {
 
 		const raw = new SQLiteDatabase(path, { readonly: true });
 		try {
-			expect(raw.prepare("select name from kysely_migration").all()).toEqual([{ name: "0001-initial" }]);
+			expect(raw.prepare("select name from kysely_migration order by name").all()).toEqual([
+				{ name: "0001-initial" },
+				{ name: "0002-trusted-devices-and-security-events" },
+			]);
 		} finally {
 			raw.close();
 		}
 	}, 60_000);
+
+	test("a database file left at 0001-initial is upgraded on opening: its data stays and the new tables work", async () => {
+		const path = freshFilePath();
+		await mkdir(dirname(path), { recursive: true });
+		const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLiteDatabase(path) }) });
+		try {
+			const initialOnly = new Migrator({
+				db,
+				provider: { getMigrations: () => Promise.resolve({ "0001-initial": MIGRATIONS["0001-initial"]! }) },
+			});
+			expect((await initialOnly.migrateToLatest()).error).toBeUndefined();
+			await db.insertInto("account").values({ id: "acct-old", email: "old@example.com", password_hash: null, created_at: 1, updated_at: 2 }).execute();
+		} finally {
+			await db.destroy();
+		}
+
+		const store = await openSqliteStore({ path });
+		try {
+			expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2 });
+			const device = { id: "dev-1", accountId: "acct-old", secretHash: "h", createdAt: 3, lastUsedAt: 3, expiresAt: 10, revokedAt: null, ipAddress: null, userAgent: null };
+			await store.trustedDevices.insertTrustedDevice(device);
+			expect(await store.trustedDevices.findTrustedDevice("dev-1")).toEqual(device);
+			const event = { id: "evt-1", accountId: "acct-old", type: "login.succeeded", createdAt: 4, ipAddress: null, userAgent: null, details: "{}" };
+			await store.securityEvents.insertSecurityEvent(event);
+			expect(await store.securityEvents.listSecurityEvents("acct-old", 10)).toEqual([event]);
+		} finally {
+			await store.close();
+		}
+	});
 
 	test("an unopenable path fails as StorageUnavailable", async () => {
 		// A directory cannot be opened as a database file.

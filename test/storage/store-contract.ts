@@ -9,13 +9,16 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { StorageUnavailable } from "../../src/errors.js";
+import type { UnixMillis } from "../../src/platform/clock.js";
 import type {
 	AccountRecord,
 	LoginChallengeRecord,
 	RecoveryCodeRecord,
+	SecurityEventRecord,
 	SessionRecord,
 	Store,
 	TOTPCredentialRecord,
+	TrustedDeviceRecord,
 } from "../../src/storage/store.js";
 
 /** A fixed "now" for the suite, in epoch milliseconds (2023-11-14T22:13:20Z). */
@@ -105,7 +108,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.sessions.findSession(orphan.id)).toBeNull();
 			});
 
-			test("deleting an account cascades to its credentials, codes, sessions, challenges and failure counters", async () => {
+			test("deleting an account cascades to its credentials, codes, sessions, challenges, failure counters, trusted devices and security events", async () => {
 				const account = await givenAccount();
 				const other = await givenAccount();
 				await givenConfirmedCredential(account.id);
@@ -117,6 +120,13 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				const challenge = challengeFixture(account.id);
 				await store.loginChallenges.insertLoginChallenge(challenge);
 				await store.authFailures.incrementAuthFailures(account.id, "password", T0, T0 - MINUTE_MS);
+				const device = trustedDeviceFixture(account.id);
+				await store.trustedDevices.insertTrustedDevice(device);
+				await store.securityEvents.insertSecurityEvent(securityEventFixture(account.id));
+				const otherDevice = trustedDeviceFixture(other.id);
+				await store.trustedDevices.insertTrustedDevice(otherDevice);
+				const otherEvent = securityEventFixture(other.id);
+				await store.securityEvents.insertSecurityEvent(otherEvent);
 
 				expect(await store.accounts.deleteAccount(account.id)).toBe(true);
 
@@ -127,8 +137,12 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.sessions.findSession(session.id)).toBeNull();
 				expect(await store.loginChallenges.findLoginChallenge(challenge.id)).toBeNull();
 				expect(await store.authFailures.findAuthFailure(account.id, "password")).toBeNull();
+				expect(await store.trustedDevices.findTrustedDevice(device.id)).toBeNull();
+				expect(await store.securityEvents.listSecurityEvents(account.id, 500)).toEqual([]);
 				// Another account is untouched.
 				expect(await store.recoveryCodes.countUnusedRecoveryCodes(other.id)).toBe(2);
+				expect(await store.trustedDevices.findTrustedDevice(otherDevice.id)).toEqual(otherDevice);
+				expect(await store.securityEvents.listSecurityEvents(other.id, 500)).toEqual([otherEvent]);
 				// Deleting again finds nothing.
 				expect(await store.accounts.deleteAccount(account.id)).toBe(false);
 			});
@@ -537,6 +551,231 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 			});
 		});
 
+		describe("trusted devices", () => {
+			test("a trusted device round-trips with every field, including large epoch values", async () => {
+				const account = await givenAccount();
+				const device = trustedDeviceFixture(account.id, {
+					createdAt: LARGE_EPOCH_MS,
+					lastUsedAt: LARGE_EPOCH_MS + 1,
+					expiresAt: MAX_EPOCH_MS,
+					revokedAt: LARGE_EPOCH_MS + 2,
+					ipAddress: "2001:db8::2",
+					userAgent: "Mozilla/5.0 (Macintosh) \u00e9\u4e2d",
+				});
+				await store.trustedDevices.insertTrustedDevice(device);
+				expect(await store.trustedDevices.findTrustedDevice(device.id)).toEqual(device);
+			});
+
+			test("a trusted device with null revokedAt, ipAddress and userAgent round-trips the nulls; an unknown id is null", async () => {
+				const account = await givenAccount();
+				const device = trustedDeviceFixture(account.id, { revokedAt: null, ipAddress: null, userAgent: null });
+				await store.trustedDevices.insertTrustedDevice(device);
+				expect(await store.trustedDevices.findTrustedDevice(device.id)).toEqual(device);
+				expect(await store.trustedDevices.findTrustedDevice(uid("missing"))).toBeNull();
+			});
+
+			test("a trusted device for an unknown account is refused", async () => {
+				const orphan = trustedDeviceFixture(uid("no-such-account"));
+				await expect(store.trustedDevices.insertTrustedDevice(orphan)).rejects.toBeInstanceOf(StorageUnavailable);
+				expect(await store.trustedDevices.findTrustedDevice(orphan.id)).toBeNull();
+			});
+
+			test("rotation replaces the secret hash, records the use and the new expiry; the old hash then no longer rotates", async () => {
+				const account = await givenAccount();
+				const device = trustedDeviceFixture(account.id);
+				await store.trustedDevices.insertTrustedDevice(device);
+				const second = hexHash();
+				const now = T0 + DAY_MS;
+				expect(await store.trustedDevices.rotateTrustedDevice(device.id, device.secretHash, second, now, LARGE_EPOCH_MS)).toBe(true);
+				expect(await store.trustedDevices.findTrustedDevice(device.id)).toEqual({
+					...device,
+					secretHash: second,
+					lastUsedAt: now,
+					expiresAt: LARGE_EPOCH_MS,
+				});
+				// Single use: the old secret is spent, the new one works once in turn.
+				expect(await store.trustedDevices.rotateTrustedDevice(device.id, device.secretHash, hexHash(), now + 1, LARGE_EPOCH_MS)).toBe(false);
+				const third = hexHash();
+				expect(await store.trustedDevices.rotateTrustedDevice(device.id, second, third, now + 2, MAX_EPOCH_MS)).toBe(true);
+				expect(await store.trustedDevices.rotateTrustedDevice(device.id, second, hexHash(), now + 3, MAX_EPOCH_MS)).toBe(false);
+				expect(await store.trustedDevices.findTrustedDevice(device.id)).toEqual({
+					...device,
+					secretHash: third,
+					lastUsedAt: now + 2,
+					expiresAt: MAX_EPOCH_MS,
+				});
+			});
+
+			test("rotation is refused for a wrong old hash, another device's hash, an unknown id, a revoked or an expired device, and changes nothing", async () => {
+				const account = await givenAccount();
+				const device = trustedDeviceFixture(account.id, { expiresAt: T0 + DAY_MS });
+				const sibling = trustedDeviceFixture(account.id);
+				const revoked = trustedDeviceFixture(account.id, { revokedAt: T0 });
+				for (const record of [device, sibling, revoked]) await store.trustedDevices.insertTrustedDevice(record);
+				const rotate = (id: string, oldHash: string, now: UnixMillis): Promise<boolean> =>
+					store.trustedDevices.rotateTrustedDevice(id, oldHash, hexHash(), now, MAX_EPOCH_MS);
+
+				expect(await rotate(device.id, hexHash(), T0 + 1)).toBe(false);
+				expect(await rotate(device.id, sibling.secretHash, T0 + 1)).toBe(false);
+				expect(await rotate(uid("missing"), device.secretHash, T0 + 1)).toBe(false);
+				expect(await rotate(revoked.id, revoked.secretHash, T0 + 1)).toBe(false);
+				// Expired: at its expiry instant and after it.
+				expect(await rotate(device.id, device.secretHash, T0 + DAY_MS)).toBe(false);
+				expect(await rotate(device.id, device.secretHash, T0 + 2 * DAY_MS)).toBe(false);
+				for (const record of [device, sibling, revoked]) {
+					expect(await store.trustedDevices.findTrustedDevice(record.id)).toEqual(record);
+				}
+				// Just before its expiry it still rotates.
+				expect(await rotate(device.id, device.secretHash, T0 + DAY_MS - 1)).toBe(true);
+			});
+
+			test("revokeTrustedDevice revokes the account's own unrevoked device once; another account's id or an unknown id revokes nothing", async () => {
+				const account = await givenAccount();
+				const intruder = await givenAccount();
+				const device = trustedDeviceFixture(account.id);
+				await store.trustedDevices.insertTrustedDevice(device);
+
+				expect(await store.trustedDevices.revokeTrustedDevice(intruder.id, device.id, T0 + 1)).toBe(false);
+				expect(await store.trustedDevices.findTrustedDevice(device.id)).toEqual(device);
+				expect(await store.trustedDevices.revokeTrustedDevice(account.id, uid("missing"), T0 + 1)).toBe(false);
+
+				expect(await store.trustedDevices.revokeTrustedDevice(account.id, device.id, T0 + 2)).toBe(true);
+				expect(await store.trustedDevices.revokeTrustedDevice(account.id, device.id, T0 + 3)).toBe(false);
+				expect(await store.trustedDevices.findTrustedDevice(device.id)).toEqual({ ...device, revokedAt: T0 + 2 });
+				// A revoked device's secret no longer rotates.
+				expect(await store.trustedDevices.rotateTrustedDevice(device.id, device.secretHash, hexHash(), T0 + 4, MAX_EPOCH_MS)).toBe(false);
+			});
+
+			test("revokeAccountTrustedDevices revokes and counts the account's active devices only", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const now = T0 + DAY_MS;
+				const first = trustedDeviceFixture(account.id);
+				const second = trustedDeviceFixture(account.id);
+				const alreadyRevoked = trustedDeviceFixture(account.id, { revokedAt: T0 });
+				const expired = trustedDeviceFixture(account.id, { expiresAt: now });
+				const bystander = trustedDeviceFixture(other.id);
+				for (const device of [first, second, alreadyRevoked, expired, bystander]) await store.trustedDevices.insertTrustedDevice(device);
+
+				expect(await store.trustedDevices.revokeAccountTrustedDevices(account.id, now)).toBe(2);
+				expect((await store.trustedDevices.findTrustedDevice(first.id))?.revokedAt).toBe(now);
+				expect((await store.trustedDevices.findTrustedDevice(second.id))?.revokedAt).toBe(now);
+				expect((await store.trustedDevices.findTrustedDevice(alreadyRevoked.id))?.revokedAt).toBe(T0);
+				expect((await store.trustedDevices.findTrustedDevice(expired.id))?.revokedAt).toBeNull();
+				expect(await store.trustedDevices.findTrustedDevice(bystander.id)).toEqual(bystander);
+				expect(await store.trustedDevices.listActiveTrustedDevices(account.id, now)).toEqual([]);
+				expect(await store.trustedDevices.rotateTrustedDevice(first.id, first.secretHash, hexHash(), now, MAX_EPOCH_MS)).toBe(false);
+
+				expect(await store.trustedDevices.revokeAccountTrustedDevices(account.id, now + 1)).toBe(0);
+				expect(await store.trustedDevices.revokeAccountTrustedDevices(uid("missing"), now)).toBe(0);
+			});
+
+			test("listActiveTrustedDevices lists most recently used first (ties by id, descending) and leaves out revoked, expired and other accounts' devices", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const now = T0 + DAY_MS;
+				// Ids that differ in their last letter only sort the same under every collation.
+				const base = uid("dev");
+				const oldest = trustedDeviceFixture(account.id, { id: `${base}-a`, lastUsedAt: T0 - 3 * DAY_MS });
+				const tieLow = trustedDeviceFixture(account.id, { id: `${base}-b`, lastUsedAt: T0 - DAY_MS });
+				const tieHigh = trustedDeviceFixture(account.id, { id: `${base}-c`, lastUsedAt: T0 - DAY_MS });
+				const newest = trustedDeviceFixture(account.id, { id: `${base}-d`, lastUsedAt: T0, expiresAt: MAX_EPOCH_MS });
+				const revoked = trustedDeviceFixture(account.id, { lastUsedAt: T0, revokedAt: T0 });
+				const expired = trustedDeviceFixture(account.id, { lastUsedAt: T0, expiresAt: now });
+				const foreign = trustedDeviceFixture(other.id, { lastUsedAt: T0 });
+				for (const device of [tieLow, revoked, oldest, foreign, newest, expired, tieHigh]) {
+					await store.trustedDevices.insertTrustedDevice(device);
+				}
+
+				const listed = await store.trustedDevices.listActiveTrustedDevices(account.id, now);
+				expect(listed.map((device) => device.id)).toEqual([newest.id, tieHigh.id, tieLow.id, oldest.id]);
+				expect(listed[0]).toEqual(newest);
+
+				// Using a device moves it to the front.
+				expect(await store.trustedDevices.rotateTrustedDevice(oldest.id, oldest.secretHash, hexHash(), now, T0 + 30 * DAY_MS)).toBe(true);
+				const relisted = await store.trustedDevices.listActiveTrustedDevices(account.id, now);
+				expect(relisted.map((device) => device.id)).toEqual([oldest.id, newest.id, tieHigh.id, tieLow.id]);
+				expect(await store.trustedDevices.listActiveTrustedDevices(uid("missing"), now)).toEqual([]);
+			});
+		});
+
+		describe("security events", () => {
+			test("a security event round-trips with every field, including large epoch values, JSON details and nulls", async () => {
+				const account = await givenAccount();
+				const full = securityEventFixture(account.id, {
+					type: "totp.enabled",
+					createdAt: MAX_EPOCH_MS,
+					ipAddress: "2001:db8::3",
+					userAgent: "Mozilla/5.0 \u00e9\u4e2d",
+					details: JSON.stringify({ method: "totp", note: "caf\u00e9 \u4e2d \"quoted\" \\ back" }),
+				});
+				const bare = securityEventFixture(account.id, { createdAt: LARGE_EPOCH_MS, ipAddress: null, userAgent: null, details: "{}" });
+				await store.securityEvents.insertSecurityEvent(bare);
+				await store.securityEvents.insertSecurityEvent(full);
+				expect(await store.securityEvents.listSecurityEvents(account.id, 10)).toEqual([full, bare]);
+			});
+
+			test("a security event for an unknown account is refused", async () => {
+				const missing = uid("no-such-account");
+				await expect(store.securityEvents.insertSecurityEvent(securityEventFixture(missing))).rejects.toBeInstanceOf(StorageUnavailable);
+				expect(await store.securityEvents.listSecurityEvents(missing, 10)).toEqual([]);
+			});
+
+			test("events are listed newest first (ties by id, descending), at most limit of them, and only the account's own", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const base = uid("evt");
+				const e1 = securityEventFixture(account.id, { id: `${base}-a`, createdAt: T0 + 1 });
+				const e2 = securityEventFixture(account.id, { id: `${base}-b`, createdAt: T0 + 2 });
+				const e3a = securityEventFixture(account.id, { id: `${base}-c`, createdAt: T0 + 3 });
+				const e3b = securityEventFixture(account.id, { id: `${base}-d`, createdAt: T0 + 3 });
+				const e4 = securityEventFixture(account.id, { id: `${base}-e`, createdAt: T0 + 4 });
+				const foreign = securityEventFixture(other.id, { createdAt: T0 + 3 });
+				for (const event of [e3a, e1, foreign, e4, e3b, e2]) await store.securityEvents.insertSecurityEvent(event);
+
+				expect(await store.securityEvents.listSecurityEvents(account.id, 500)).toEqual([e4, e3b, e3a, e2, e1]);
+				expect(await store.securityEvents.listSecurityEvents(account.id, 2)).toEqual([e4, e3b]);
+				expect(await store.securityEvents.listSecurityEvents(account.id, 1)).toEqual([e4]);
+				expect(await store.securityEvents.listSecurityEvents(other.id, 500)).toEqual([foreign]);
+				expect(await store.securityEvents.listSecurityEvents(uid("missing"), 500)).toEqual([]);
+			});
+
+			test("before pages backwards and is exclusive", async () => {
+				const account = await givenAccount();
+				const events = times(7, (i) => securityEventFixture(account.id, { createdAt: T0 + i * MINUTE_MS }));
+				for (const event of events) await store.securityEvents.insertSecurityEvent(event);
+				const newestFirst = [...events].reverse();
+
+				const pages: SecurityEventRecord[][] = [];
+				let before: UnixMillis | undefined;
+				// Bounded: a backend whose `before` were inclusive would return the same page forever.
+				for (let i = 0; i < events.length + 1; i++) {
+					const page = await store.securityEvents.listSecurityEvents(account.id, 3, before);
+					if (page.length === 0) break;
+					pages.push(page);
+					before = page[page.length - 1]!.createdAt;
+				}
+				expect(pages.map((page) => page.length)).toEqual([3, 3, 1]);
+				expect(pages.flat()).toEqual(newestFirst);
+
+				// An event created exactly at `before` is left out; one a millisecond earlier is in.
+				expect(await store.securityEvents.listSecurityEvents(account.id, 500, events[3]!.createdAt)).toEqual(newestFirst.slice(4));
+				expect(await store.securityEvents.listSecurityEvents(account.id, 500, events[3]!.createdAt + 1)).toEqual(newestFirst.slice(3));
+				expect(await store.securityEvents.listSecurityEvents(account.id, 500, events[0]!.createdAt)).toEqual([]);
+				expect(await store.securityEvents.listSecurityEvents(account.id, 500, MAX_EPOCH_MS)).toEqual(newestFirst);
+			});
+
+			test("a limit outside 1..500 or not an integer is refused with TypeError; 1 and 500 are accepted", async () => {
+				const account = await givenAccount();
+				await store.securityEvents.insertSecurityEvent(securityEventFixture(account.id));
+				for (const limit of [0, -1, 501, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+					await expect(store.securityEvents.listSecurityEvents(account.id, limit)).rejects.toBeInstanceOf(TypeError);
+				}
+				expect(await store.securityEvents.listSecurityEvents(account.id, 1)).toHaveLength(1);
+				expect(await store.securityEvents.listSecurityEvents(account.id, 500)).toHaveLength(1);
+			});
+		});
+
 		describe("transactions", () => {
 			test("a transaction commits every write when fn resolves, and returns fn's value", async () => {
 				const account = accountFixture();
@@ -610,6 +849,23 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				});
 				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.id).toBe(replacement.id);
 			});
+
+			test("a trusted-device rotation and a security event written in a rolled-back transaction leave no trace", async () => {
+				const account = await givenAccount();
+				const device = trustedDeviceFixture(account.id);
+				await store.trustedDevices.insertTrustedDevice(device);
+
+				await expect(
+					store.transaction(async (tx) => {
+						expect(await tx.trustedDevices.rotateTrustedDevice(device.id, device.secretHash, hexHash(), T0 + 1, MAX_EPOCH_MS)).toBe(true);
+						await tx.securityEvents.insertSecurityEvent(securityEventFixture(account.id));
+						throw new Error("roll back");
+					}),
+				).rejects.toThrow("roll back");
+
+				expect(await store.trustedDevices.findTrustedDevice(device.id)).toEqual(device);
+				expect(await store.securityEvents.listSecurityEvents(account.id, 500)).toEqual([]);
+			});
 		});
 
 		describe("races", () => {
@@ -665,6 +921,35 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(results.filter(Boolean)).toHaveLength(1);
 				const winner = accounts[results.indexOf(true)]!;
 				expect(await store.accounts.findAccountByEmail(email)).toEqual(winner);
+			});
+
+			test(`${RACERS} concurrent rotations of the same trusted-device secret: exactly one wins, and its new hash is stored`, async () => {
+				const account = await givenAccount();
+				const device = trustedDeviceFixture(account.id);
+				await store.trustedDevices.insertTrustedDevice(device);
+				const newHashes = times(RACERS, () => hexHash());
+				const results = await Promise.all(
+					newHashes.map((newHash, i) =>
+						store.trustedDevices.rotateTrustedDevice(device.id, device.secretHash, newHash, T0 + 1 + i, MAX_EPOCH_MS),
+					),
+				);
+				expect(results.filter(Boolean)).toHaveLength(1);
+				const winner = results.indexOf(true);
+				expect(await store.trustedDevices.findTrustedDevice(device.id)).toEqual({
+					...device,
+					secretHash: newHashes[winner],
+					lastUsedAt: T0 + 1 + winner,
+					expiresAt: MAX_EPOCH_MS,
+				});
+			});
+
+			test(`${RACERS} concurrent revocations of the same trusted device: exactly one wins`, async () => {
+				const account = await givenAccount();
+				const device = trustedDeviceFixture(account.id);
+				await store.trustedDevices.insertTrustedDevice(device);
+				const results = await Promise.all(times(RACERS, (i) => store.trustedDevices.revokeTrustedDevice(account.id, device.id, T0 + 1 + i)));
+				expect(results.filter(Boolean)).toHaveLength(1);
+				expect((await store.trustedDevices.findTrustedDevice(device.id))?.revokedAt).toBe(T0 + 1 + results.indexOf(true));
 			});
 
 			test(`${RACERS} concurrent confirmations of the same pending credential: exactly one wins`, async () => {
@@ -779,6 +1064,34 @@ function challengeFixture(accountId: string, overrides: Partial<LoginChallengeRe
 		consumedAt: null,
 		ipAddress: "127.0.0.1",
 		userAgent: "vitest",
+		...overrides,
+	};
+}
+
+function trustedDeviceFixture(accountId: string, overrides: Partial<TrustedDeviceRecord> = {}): TrustedDeviceRecord {
+	return {
+		id: uid("dev"),
+		accountId,
+		secretHash: hexHash(),
+		createdAt: T0,
+		lastUsedAt: T0,
+		expiresAt: T0 + 30 * DAY_MS,
+		revokedAt: null,
+		ipAddress: "192.0.2.7",
+		userAgent: "vitest",
+		...overrides,
+	};
+}
+
+function securityEventFixture(accountId: string, overrides: Partial<SecurityEventRecord> = {}): SecurityEventRecord {
+	return {
+		id: uid("evt"),
+		accountId,
+		type: "login.succeeded",
+		createdAt: T0,
+		ipAddress: "192.0.2.7",
+		userAgent: "vitest",
+		details: JSON.stringify({ aal: 2 }),
 		...overrides,
 	};
 }

@@ -6,7 +6,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { toISO } from "../../service/deps.js";
-import { authOf, requireSession } from "../plugins/session.js";
+import { authOf, requestContext, requireSession } from "../plugins/session.js";
 import { CodeSchema, ERROR_RESPONSES, PasswordSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 
@@ -64,7 +64,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		},
 		async (request) => {
 			const { account, session } = authOf(request);
-			const confirmed = await deadbolt.confirmTOTPEnrollment(account, session, { code: request.body.code });
+			const confirmed = await deadbolt.confirmTOTPEnrollment(account, session, { code: request.body.code }, requestContext(request));
 			return { recoveryCodes: [...confirmed.recoveryCodes] };
 		},
 	);

@@ -10,7 +10,8 @@
  *   never a boolean;
  * - bytes are `blob` (SQLite) / `bytea` (PostgreSQL); both drivers return a `Buffer`.
  *
- * The tables are created by `migrations/0001-initial.ts`; keep the two in step.
+ * The tables are created by the migrations of `migrations/` (`0001-initial.ts`, then
+ * `0002-trusted-devices-and-security-events.ts`); keep them in step.
  */
 
 /** An epoch-millisecond instant as stored (`integer` / `bigint`), always UTC. */
@@ -109,6 +110,36 @@ export interface AuthFailureTable {
 	locked_until: EpochMsColumn | null;
 }
 
+/** Table `trusted_device` (migration 0002): "remember this device" tokens; only a hash of the secret is kept. */
+export interface TrustedDeviceTable {
+	id: string;
+	/** References `account.id`, ON DELETE CASCADE; indexed. */
+	account_id: string;
+	/** SHA-256 of the current token secret, lower-case hex; replaced at every use (rotation). */
+	secret_hash: string;
+	created_at: EpochMsColumn;
+	last_used_at: EpochMsColumn;
+	/** Absolute end; moved forward at every rotation. */
+	expires_at: EpochMsColumn;
+	revoked_at: EpochMsColumn | null;
+	ip_address: string | null;
+	user_agent: string | null;
+}
+
+/** Table `security_event` (migration 0002): an account's security activity, append-only. */
+export interface SecurityEventTable {
+	id: string;
+	/** References `account.id`, ON DELETE CASCADE; indexed with `created_at`. */
+	account_id: string;
+	/** A stable word such as `"login.succeeded"`. */
+	type: string;
+	created_at: EpochMsColumn;
+	ip_address: string | null;
+	user_agent: string | null;
+	/** Safe facts about the event, JSON-encoded text (never parsed here). */
+	details: string;
+}
+
 /** Every table of deadbolt's schema, for `Kysely<Database>`. */
 export interface Database {
 	account: AccountTable;
@@ -117,4 +148,6 @@ export interface Database {
 	session: SessionTable;
 	login_challenge: LoginChallengeTable;
 	auth_failure: AuthFailureTable;
+	trusted_device: TrustedDeviceTable;
+	security_event: SecurityEventTable;
 }

@@ -29,20 +29,29 @@ import type {
 	RecoveryCodeRecord,
 	RecoveryCodeRepository,
 	Repositories,
+	SecurityEventRecord,
+	SecurityEventRepository,
 	SessionRecord,
 	SessionRepository,
 	Store,
 	TOTPCredentialRecord,
 	TOTPCredentialRepository,
+	TrustedDeviceRecord,
+	TrustedDeviceRepository,
 } from "../store.js";
 import type {
 	AccountTable,
 	AuthFailureTable,
 	Database,
 	LoginChallengeTable,
+	SecurityEventTable,
 	SessionTable,
 	TOTPCredentialTable,
+	TrustedDeviceTable,
 } from "./database.js";
+
+/** Most security events one {@link SecurityEventRepository.listSecurityEvents} call returns. */
+const SECURITY_EVENTS_LIST_MAX = 500;
 
 /** The SQL dialect behind a store, as reported by {@link Store.dialect}. */
 export type StoreDialect = Store["dialect"];
@@ -130,6 +139,8 @@ function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect): 
 		sessions: createSessionRepository(db, guard),
 		loginChallenges: createLoginChallengeRepository(db, guard),
 		authFailures: createAuthFailureRepository(db, guard),
+		trustedDevices: createTrustedDeviceRepository(db, guard),
+		securityEvents: createSecurityEventRepository(db, guard),
 	});
 }
 
@@ -576,6 +587,136 @@ function createAuthFailureRepository(db: Executor, guard: Guard): AuthFailureRep
 }
 
 /**
+ * Trusted devices: active means `revoked_at` null and `expires_at` after now. The token secret
+ * is single use: each use rotates it with one conditional update.
+ */
+function createTrustedDeviceRepository(db: Executor, guard: Guard): TrustedDeviceRepository {
+	return Object.freeze({
+		insertTrustedDevice(record: TrustedDeviceRecord): Promise<void> {
+			return guard(async () => {
+				await db
+					.insertInto("trusted_device")
+					.values({
+						id: record.id,
+						account_id: record.accountId,
+						secret_hash: record.secretHash,
+						created_at: record.createdAt,
+						last_used_at: record.lastUsedAt,
+						expires_at: record.expiresAt,
+						revoked_at: record.revokedAt,
+						ip_address: record.ipAddress,
+						user_agent: record.userAgent,
+					})
+					.execute();
+			});
+		},
+		findTrustedDevice(id: string): Promise<TrustedDeviceRecord | null> {
+			return guard(async () => {
+				const row = await db.selectFrom("trusted_device").selectAll().where("id", "=", id).executeTakeFirst();
+				return row === undefined ? null : toTrustedDeviceRecord(row);
+			});
+		},
+		rotateTrustedDevice(
+			id: string,
+			oldSecretHash: string,
+			newSecretHash: string,
+			now: UnixMillis,
+			expiresAt: UnixMillis,
+		): Promise<boolean> {
+			return guard(async () => {
+				// The deciding write: only the holder of the current secret of a live device wins;
+				// every later caller with the same old secret matches no row.
+				const result = await db
+					.updateTable("trusted_device")
+					.set({ secret_hash: newSecretHash, last_used_at: now, expires_at: expiresAt })
+					.where("id", "=", id)
+					.where("secret_hash", "=", oldSecretHash)
+					.where("revoked_at", "is", null)
+					.where("expires_at", ">", now)
+					.executeTakeFirst();
+				return countOf(result.numUpdatedRows) > 0;
+			});
+		},
+		listActiveTrustedDevices(accountId: string, now: UnixMillis): Promise<TrustedDeviceRecord[]> {
+			return guard(async () => {
+				const rows = await db
+					.selectFrom("trusted_device")
+					.selectAll()
+					.where("account_id", "=", accountId)
+					.where("revoked_at", "is", null)
+					.where("expires_at", ">", now)
+					.orderBy("last_used_at", "desc")
+					.orderBy("id", "desc")
+					.execute();
+				return rows.map(toTrustedDeviceRecord);
+			});
+		},
+		revokeTrustedDevice(accountId: string, id: string, now: UnixMillis): Promise<boolean> {
+			return guard(async () => {
+				// account_id in the condition: an id of another account's device revokes nothing.
+				const result = await db
+					.updateTable("trusted_device")
+					.set({ revoked_at: now })
+					.where("id", "=", id)
+					.where("account_id", "=", accountId)
+					.where("revoked_at", "is", null)
+					.executeTakeFirst();
+				return countOf(result.numUpdatedRows) > 0;
+			});
+		},
+		revokeAccountTrustedDevices(accountId: string, now: UnixMillis): Promise<number> {
+			return guard(async () => {
+				// Only active devices are revoked and counted; expired ones are left as they are.
+				const result = await db
+					.updateTable("trusted_device")
+					.set({ revoked_at: now })
+					.where("account_id", "=", accountId)
+					.where("revoked_at", "is", null)
+					.where("expires_at", ">", now)
+					.executeTakeFirst();
+				return countOf(result.numUpdatedRows);
+			});
+		},
+	});
+}
+
+/** Security events: appended, then read newest first, a page at a time. */
+function createSecurityEventRepository(db: Executor, guard: Guard): SecurityEventRepository {
+	return Object.freeze({
+		insertSecurityEvent(record: SecurityEventRecord): Promise<void> {
+			return guard(async () => {
+				await db
+					.insertInto("security_event")
+					.values({
+						id: record.id,
+						account_id: record.accountId,
+						type: record.type,
+						created_at: record.createdAt,
+						ip_address: record.ipAddress,
+						user_agent: record.userAgent,
+						details: record.details,
+					})
+					.execute();
+			});
+		},
+		async listSecurityEvents(accountId: string, limit: number, before?: UnixMillis): Promise<SecurityEventRecord[]> {
+			if (!Number.isInteger(limit) || limit < 1 || limit > SECURITY_EVENTS_LIST_MAX) {
+				throw new TypeError(`listSecurityEvents: limit must be an integer from 1 to ${SECURITY_EVENTS_LIST_MAX}, not ${String(limit)}`);
+			}
+			if (before !== undefined && !Number.isSafeInteger(before)) {
+				throw new TypeError(`listSecurityEvents: before must be an epoch-ms integer, not ${String(before)}`);
+			}
+			return guard(async () => {
+				let query = db.selectFrom("security_event").selectAll().where("account_id", "=", accountId);
+				if (before !== undefined) query = query.where("created_at", "<", before);
+				const rows = await query.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
+				return rows.map(toSecurityEventRecord);
+			});
+		},
+	});
+}
+
+/**
  * Runs `work` in a transaction, or directly when `db` already is one (a repository used inside
  * `store.transaction(fn)`): the outer transaction then provides the atomicity, and no nested
  * BEGIN or savepoint is issued.
@@ -683,5 +824,31 @@ function toAuthFailureRecord(row: Selectable<AuthFailureTable>): AuthFailureReco
 		failureCount: row.failure_count,
 		lastFailureAt: row.last_failure_at,
 		lockedUntil: row.locked_until,
+	};
+}
+
+function toTrustedDeviceRecord(row: Selectable<TrustedDeviceTable>): TrustedDeviceRecord {
+	return {
+		id: row.id,
+		accountId: row.account_id,
+		secretHash: row.secret_hash,
+		createdAt: row.created_at,
+		lastUsedAt: row.last_used_at,
+		expiresAt: row.expires_at,
+		revokedAt: row.revoked_at,
+		ipAddress: row.ip_address,
+		userAgent: row.user_agent,
+	};
+}
+
+function toSecurityEventRecord(row: Selectable<SecurityEventTable>): SecurityEventRecord {
+	return {
+		id: row.id,
+		accountId: row.account_id,
+		type: row.type,
+		createdAt: row.created_at,
+		ipAddress: row.ip_address,
+		userAgent: row.user_agent,
+		details: row.details,
 	};
 }

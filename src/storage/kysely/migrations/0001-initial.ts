@@ -3,32 +3,14 @@
  * never change (DESIGN.md rule 10): a schema change is a new `0002-...` file.
  *
  * Portable types only: `text`, `integer`, and the two types that differ by dialect, picked by
- * {@link portableColumnTypes}: epoch-ms instants (`integer` in SQLite, which stores 64-bit
- * integers anyway; `bigint` in PostgreSQL) and bytes (`blob` / `bytea`).
+ * {@link portableColumnTypes} (shared with later migrations, in `./column-types.ts`): epoch-ms
+ * instants (`integer` in SQLite, which stores 64-bit integers anyway; `bigint` in PostgreSQL)
+ * and bytes (`blob` / `bytea`).
  */
-import { PostgresAdapter, SqliteAdapter, sql } from "kysely";
+import { sql } from "kysely";
 import type { Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
-
-/** The column types that differ between SQLite and PostgreSQL. */
-export interface PortableColumnTypes {
-	/** 64-bit integer for epoch-ms instants and TOTP steps. */
-	readonly int64: "integer" | "bigint";
-	/** Opaque bytes. */
-	readonly bytes: "blob" | "bytea";
-}
-
-/**
- * Picks the dialect-specific column types from the adapter of `db` (the one helper every
- * migration uses, so one migration set serves both databases).
- * @throws TypeError when `db` is neither SQLite nor PostgreSQL.
- */
-export function portableColumnTypes(db: Kysely<any>): PortableColumnTypes {
-	const adapter = db.getExecutor().adapter;
-	if (adapter instanceof PostgresAdapter) return { int64: "bigint", bytes: "bytea" };
-	if (adapter instanceof SqliteAdapter) return { int64: "integer", bytes: "blob" };
-	throw new TypeError(`deadbolt migrations support SQLite and PostgreSQL only, not ${adapter.constructor.name}`);
-}
+import { portableColumnTypes } from "./column-types.js";
 
 /** Creates the six tables and their indexes. Foreign keys to `account` cascade on delete. */
 async function up(db: Kysely<any>): Promise<void> {

@@ -1,0 +1,167 @@
+/**
+ * The signed-in user's security settings (protected): re-authentication, sessions, password,
+ * recovery codes, turning 2FA off, security activity. Sensitive actions need a recent
+ * re-authentication (`POST /reauthenticate`) and answer `ERR_REAUTH_REQUIRED` otherwise.
+ */
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { toISO } from "../../service/deps.js";
+import { authOf, requestContext, requireSession } from "../plugins/session.js";
+import { CodeSchema, ERROR_RESPONSES, PasswordSchema } from "../schemas.js";
+import type { RouteOptions } from "./context.js";
+
+const closed = { additionalProperties: false } as const;
+
+const DeviceSchema = Type.Object({ browser: Type.Union([Type.String(), Type.Null()]), os: Type.Union([Type.String(), Type.Null()]), platform: Type.Union([Type.String(), Type.Null()]), label: Type.String() }, closed);
+
+const SessionListSchema = Type.Object(
+	{
+		sessions: Type.Array(
+			Type.Object(
+				{
+					id: Type.String(),
+					current: Type.Boolean(),
+					aal: Type.Integer(),
+					createdAt: Type.String({ format: "date-time" }),
+					lastActiveAt: Type.String({ format: "date-time" }),
+					expiresAt: Type.String({ format: "date-time" }),
+					idleExpiresAt: Type.String({ format: "date-time" }),
+					ipAddress: Type.Union([Type.String(), Type.Null()]),
+					device: DeviceSchema,
+				},
+				closed,
+			),
+		),
+	},
+	closed,
+);
+
+const SecurityEventListSchema = Type.Object(
+	{
+		events: Type.Array(
+			Type.Object(
+				{
+					id: Type.String(),
+					type: Type.String(),
+					createdAt: Type.String({ format: "date-time" }),
+					ipAddress: Type.Union([Type.String(), Type.Null()]),
+					device: DeviceSchema,
+					details: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Array(Type.String())])),
+				},
+				closed,
+			),
+		),
+	},
+	closed,
+);
+
+/** Security-settings routes. */
+export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
+	app.addHook("onRequest", requireSession);
+
+	app.post(
+		"/reauthenticate",
+		{
+			schema: {
+				body: Type.Object({ password: PasswordSchema, code: Type.Optional(CodeSchema) }, closed),
+				response: { 200: Type.Object({ reauthenticatedAt: Type.String({ format: "date-time" }), expiresAt: Type.String({ format: "date-time" }) }, closed), ...ERROR_RESPONSES },
+			},
+		},
+		async (request) => {
+			const { password, code } = request.body;
+			const result = await deadbolt.reauthenticate(authOf(request), code === undefined ? { password } : { password, code }, requestContext(request));
+			return { reauthenticatedAt: toISO(result.reauthenticatedAt), expiresAt: toISO(result.expiresAt) };
+		},
+	);
+
+	app.get("/sessions", { schema: { response: { 200: SessionListSchema, ...ERROR_RESPONSES } } }, async (request) => {
+		const sessions = await deadbolt.listSessions(authOf(request));
+		return {
+			sessions: sessions.map((s) => ({
+				id: s.id,
+				current: s.current,
+				aal: s.aal,
+				createdAt: toISO(s.createdAt),
+				lastActiveAt: toISO(s.lastActiveAt),
+				expiresAt: toISO(s.expiresAt),
+				idleExpiresAt: toISO(s.idleExpiresAt),
+				ipAddress: s.ipAddress,
+				device: s.device,
+			})),
+		};
+	});
+
+	app.delete(
+		"/sessions/:id",
+		{ schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 204: Type.Null(), ...ERROR_RESPONSES } } },
+		async (request, reply) => {
+			const auth = authOf(request);
+			await deadbolt.revokeSession(auth, request.params.id, requestContext(request));
+			if (request.params.id === auth.session.id && request.authVia === "cookie") void reply.clearCookie(cookies.sessionName, cookies.options());
+			return reply.status(204).send(null);
+		},
+	);
+
+	app.delete("/sessions", { schema: { response: { 200: Type.Object({ revoked: Type.Integer() }, closed), ...ERROR_RESPONSES } } }, async (request) => {
+		return { revoked: await deadbolt.revokeOtherSessions(authOf(request), requestContext(request)) };
+	});
+
+	app.post(
+		"/sign-out-everywhere",
+		{ schema: { response: { 200: Type.Object({ sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES } } },
+		async (request, reply) => {
+			const result = await deadbolt.signOutEverywhere(authOf(request), requestContext(request));
+			void reply.clearCookie(cookies.sessionName, cookies.options());
+			return result;
+		},
+	);
+
+	app.put(
+		"/password",
+		{
+			schema: {
+				body: Type.Object({ currentPassword: PasswordSchema, newPassword: PasswordSchema }, closed),
+				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
+			},
+		},
+		async (request) => deadbolt.changePassword(authOf(request), request.body, requestContext(request)),
+	);
+
+	app.get("/two-factor/recovery-codes", { schema: { response: { 200: Type.Object({ unused: Type.Integer() }, closed), ...ERROR_RESPONSES } } }, async (request) => {
+		return { unused: await deadbolt.countUnusedRecoveryCodes(authOf(request).account.id) };
+	});
+
+	app.post("/two-factor/recovery-codes", { schema: { response: { 201: Type.Object({ recoveryCodes: Type.Array(Type.String()) }, closed), ...ERROR_RESPONSES } } }, async (request, reply) => {
+		const recoveryCodes = await deadbolt.regenerateRecoveryCodes(authOf(request), requestContext(request));
+		return reply.status(201).send({ recoveryCodes });
+	});
+
+	app.delete(
+		"/two-factor/totp",
+		{
+			schema: {
+				body: Type.Object({ password: PasswordSchema, code: CodeSchema }, closed),
+				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
+			},
+		},
+		async (request) => deadbolt.disableTOTP(authOf(request), request.body, requestContext(request)),
+	);
+
+	app.get(
+		"/security-events",
+		{
+			schema: {
+				querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,3}$" })), before: Type.Optional(Type.String({ format: "date-time" })) }, closed),
+				response: { 200: SecurityEventListSchema, ...ERROR_RESPONSES },
+			},
+		},
+		async (request) => {
+			const { limit, before } = request.query;
+			const events = await deadbolt.listSecurityEvents(authOf(request).account.id, {
+				...(limit === undefined ? {} : { limit: Number(limit) }),
+				...(before === undefined ? {} : { before: Date.parse(before) }),
+			});
+			return { events: events.map((e) => ({ id: e.id, type: e.type, createdAt: toISO(e.createdAt), ipAddress: e.ipAddress, device: e.device, details: e.details as Record<string, string | number | boolean | string[]> })) };
+		},
+	);
+};

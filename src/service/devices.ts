@@ -1,0 +1,29 @@
+/**
+ * A device as people recognize it, from a User-Agent header ("Chrome on Linux"), parsed by the
+ * `bowser` library. Shown in session and trusted-device lists; never used for a security decision
+ * (a User-Agent is whatever the client says, OWASP MFA Cheat Sheet "Adaptive/Risk-Based").
+ */
+import Bowser from "bowser";
+
+/** What a User-Agent says about the device. */
+export interface DeviceDescription {
+	/** Browser name, e.g. `"Chrome"`; null when unknown. */
+	readonly browser: string | null;
+	/** Operating system name, e.g. `"macOS"`; null when unknown. */
+	readonly os: string | null;
+	/** `"desktop"`, `"mobile"`, `"tablet"`, ...; null when unknown. */
+	readonly platform: string | null;
+	/** One line for people, e.g. `"Chrome on Linux"`, or `"Unknown device"`. */
+	readonly label: string;
+}
+
+/** Describes the device behind a User-Agent header (null: unknown). */
+export function describeDevice(userAgent: string | null): DeviceDescription {
+	if (userAgent === null || userAgent.trim() === "") return { browser: null, os: null, platform: null, label: "Unknown device" };
+	const parsed = Bowser.parse(userAgent);
+	const browser = parsed.browser.name ?? null;
+	const os = parsed.os.name ?? null;
+	const platform = parsed.platform.type ?? null;
+	const label = browser !== null && os !== null ? `${browser} on ${os}` : (browser ?? os ?? "Unknown device");
+	return { browser, os, platform, label };
+}

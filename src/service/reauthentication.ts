@@ -1,0 +1,54 @@
+/**
+ * Re-authentication ("sudo mode", OWASP ASVS 5.0 7.5.1, NIST SP 800-63B §7.2): the signed-in user
+ * proves the password again, and the second factor when 2FA is on; sensitive actions are then
+ * allowed for `session.reauthenticationTtlSeconds`.
+ */
+import { InvalidCredentials, InvalidRequest } from "../errors.js";
+import type { UnixMillis } from "../platform/clock.js";
+import { confirmPassword } from "./accounts.js";
+import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { proveSecondFactor } from "./second-factor.js";
+import { recordSecurityEvent } from "./security-events.js";
+import type { AuthenticatedSession } from "./sessions.js";
+
+/** Until when sensitive actions are allowed. */
+export interface Reauthentication {
+	readonly reauthenticatedAt: UnixMillis;
+	readonly expiresAt: UnixMillis;
+}
+
+/** The message of a wrong password typed by a signed-in user (no email to blame). */
+export const WRONG_PASSWORD_MESSAGE = "That password is not correct.";
+
+/**
+ * Checks the password of a signed-in user, counting failures like sign-in.
+ * @throws InvalidCredentials ("That password is not correct.")
+ */
+export async function confirmOwnPassword(deps: ServiceDeps, auth: AuthenticatedSession, password: string, context: RequestContext): Promise<void> {
+	try {
+		await confirmPassword(deps, auth.account, password, context);
+	} catch (error) {
+		if (error instanceof InvalidCredentials) throw new InvalidCredentials(WRONG_PASSWORD_MESSAGE, { reason: error.reason ?? "wrong_password" });
+		throw error;
+	}
+}
+
+/**
+ * Re-authenticates the session: the password, plus a current TOTP code or a recovery code when
+ * 2FA is on.
+ * @throws InvalidCredentials, InvalidRequest (code missing), InvalidCode, TooManyAttempts
+ */
+export async function reauthenticate(deps: ServiceDeps, auth: AuthenticatedSession, input: { password: string; code?: string }, context: RequestContext = NO_CONTEXT): Promise<Reauthentication> {
+	const twoFactor = (await deps.store.totpCredentials.findConfirmedTOTPCredential(auth.account.id)) !== null;
+	if (twoFactor && (input.code === undefined || input.code.trim() === "")) {
+		const message = "Enter the code from your authenticator app (or a recovery code) too.";
+		throw new InvalidRequest(message, [{ field: "code", rule: "required", message }]);
+	}
+	await confirmOwnPassword(deps, auth, input.password, context);
+	const factors = ["password"];
+	if (twoFactor) factors.push(await proveSecondFactor(deps, auth.account, input.code as string, context));
+	const now = deps.clock.now();
+	await deps.store.sessions.markSessionReauthenticated(auth.session.id, now);
+	await recordSecurityEvent(deps, deps.store, auth.account.id, "reauthenticated", context, { factors });
+	return { reauthenticatedAt: now, expiresAt: now + secondsToMillis(deps.config.session.reauthenticationTtlSeconds) };
+}

@@ -1,0 +1,48 @@
+/**
+ * Proving the second factor again, for sensitive actions (re-authentication, turning 2FA off):
+ * a current TOTP code (its time step then counts as used) or an unused recovery code (then
+ * consumed). Attempts count on the account's second-factor counter before the check, exactly as
+ * at sign-in (NIST SP 800-63B §5.2.2).
+ */
+import { InvalidCode, TOTPNotEnabled } from "../errors.js";
+import { isWellFormedOTP, normalizeOTPInput } from "../domain/otp/hotp.js";
+import { verifyTOTP } from "../domain/otp/totp.js";
+import { hashRecoveryCode, normalizeRecoveryCode } from "../domain/recovery-codes/recovery-codes.js";
+import type { AccountRecord } from "../storage/store.js";
+import type { RequestContext, ServiceDeps } from "./deps.js";
+import { recordSecurityEvent } from "./security-events.js";
+import { clearAttempts, reserveAttempt } from "./throttle.js";
+import { openTOTPKey, toTOTPOptions } from "./totp-enrollment.js";
+
+/** Which factor a code proved. */
+export type ProvedFactor = "totp" | "recovery_code";
+
+/**
+ * Checks a TOTP code or a recovery code of the account, consuming what it uses.
+ * @returns which kind of code it was
+ * @throws TOTPNotEnabled when the account has no 2FA; InvalidCode (wrong, used, malformed alike); TooManyAttempts
+ */
+export async function proveSecondFactor(deps: ServiceDeps, account: AccountRecord, code: string, context: RequestContext): Promise<ProvedFactor> {
+	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id);
+	if (credential === null) throw new TOTPNotEnabled();
+	await reserveAttempt(deps, account.id, "second_factor", context);
+	const otp = normalizeOTPInput(code);
+	let proved: ProvedFactor | null = null;
+	if (isWellFormedOTP(otp, credential.digits)) {
+		const step = verifyTOTP(openTOTPKey(deps, credential), otp, deps.clock.now(), toTOTPOptions(deps, credential));
+		if (step !== null && (await deps.store.totpCredentials.advanceTOTPStep(credential.id, step))) proved = "totp";
+	} else {
+		const normalized = normalizeRecoveryCode(code);
+		if (normalized !== null && (await deps.store.recoveryCodes.consumeRecoveryCode(account.id, hashRecoveryCode(deps.keys.hmacKey, normalized), deps.clock.now()))) {
+			proved = "recovery_code";
+			await recordSecurityEvent(deps, deps.store, account.id, "recovery_code.used", context, { recoveryCodesLeft: await deps.store.recoveryCodes.countUnusedRecoveryCodes(account.id) });
+		}
+	}
+	if (proved === null) {
+		deps.logger.warn({ event: "second_factor.failed", accountId: account.id }, "second factor rejected (re-authentication)");
+		await recordSecurityEvent(deps, deps.store, account.id, "login.second_factor_failed", context, { during: "reauthentication" });
+		throw new InvalidCode();
+	}
+	await clearAttempts(deps, account.id, "second_factor");
+	return proved;
+}

@@ -1,0 +1,131 @@
+/** The security-settings API: re-authentication gate, sessions, password, recovery codes, 2FA off, activity. */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { decodeBase32 } from "../../src/domain/encoding/base32.js";
+import { generateTOTP } from "../../src/domain/otp/totp.js";
+import { PASSWORD } from "../helpers/flows.js";
+import { BROWSER, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+
+let t: TestApp;
+beforeEach(async () => {
+	t = await createTestApp();
+});
+afterEach(async () => {
+	await t.app.close();
+	await t.deadbolt.close();
+});
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function signUp(email: string): Promise<string> {
+	return (await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email, password: PASSWORD } })).json().session.token as string;
+}
+
+async function login(email: string, password = PASSWORD): Promise<string> {
+	return (await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email, password } })).json().session.token as string;
+}
+
+async function enable2FA(token: string): Promise<{ key: Uint8Array; recoveryCodes: string[] }> {
+	const begin = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(token), payload: { password: PASSWORD } });
+	const key = decodeBase32(begin.json().secret);
+	const confirm = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(token), payload: { code: generateTOTP(key, t.clock.now()) } });
+	return { key, recoveryCodes: confirm.json().recoveryCodes };
+}
+
+describe("security settings API", () => {
+	it("sensitive actions answer ERR_REAUTH_REQUIRED outside the window, and work after POST /reauthenticate", async () => {
+		const token = await signUp("r@example.com");
+		const { key } = await enable2FA(token);
+		t.clock.advance((t.config.session.reauthenticationTtlSeconds + 1) * 1000);
+		for (const [method, url] of [["DELETE", "/api/v1/sessions"], ["POST", "/api/v1/two-factor/recovery-codes"], ["POST", "/api/v1/sign-out-everywhere"]] as const) {
+			const res = await t.app.inject({ method, url, headers: bearer(token) });
+			expect(res.statusCode, url).toBe(403);
+			expect(res.json().code).toBe("ERR_REAUTH_REQUIRED");
+		}
+		const noCode = await t.app.inject({ method: "POST", url: "/api/v1/reauthenticate", headers: bearer(token), payload: { password: PASSWORD } });
+		expect(noCode.statusCode).toBe(400);
+		const ok = await t.app.inject({ method: "POST", url: "/api/v1/reauthenticate", headers: bearer(token), payload: { password: PASSWORD, code: generateTOTP(key, t.clock.now()) } });
+		expect(ok.statusCode).toBe(200);
+		const regenerated = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/recovery-codes", headers: bearer(token) });
+		expect(regenerated.statusCode).toBe(201);
+		expect(regenerated.json().recoveryCodes).toHaveLength(10);
+		const count = await t.app.inject({ method: "GET", url: "/api/v1/two-factor/recovery-codes", headers: bearer(token) });
+		expect(count.json()).toEqual({ unused: 10 });
+	});
+
+	it("lists sessions, revokes one and the others; revoked tokens are refused at once", async () => {
+		const token = await signUp("s@example.com");
+		const second = await login("s@example.com");
+		const third = await login("s@example.com");
+		const list = await t.app.inject({ method: "GET", url: "/api/v1/sessions", headers: bearer(token) });
+		expect(list.json().sessions).toHaveLength(3);
+		expect(list.json().sessions.filter((s: { current: boolean }) => s.current)).toHaveLength(1);
+		expect(list.body).not.toMatch(/secretHash|token/);
+		const one = await t.app.inject({ method: "DELETE", url: `/api/v1/sessions/${second.split(".")[0]}`, headers: bearer(token) });
+		expect(one.statusCode).toBe(204);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(second) })).statusCode).toBe(401);
+		const others = await t.app.inject({ method: "DELETE", url: "/api/v1/sessions", headers: bearer(token) });
+		expect(others.json()).toEqual({ revoked: 1 });
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(third) })).statusCode).toBe(401);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(token) })).statusCode).toBe(200);
+		const unknown = await t.app.inject({ method: "DELETE", url: "/api/v1/sessions/nope", headers: bearer(token) });
+		expect(unknown.statusCode).toBe(404);
+	});
+
+	it("sign out everywhere ends this session too and clears the browser cookie", async () => {
+		const signUpRes = await t.app.inject({ method: "POST", url: "/api/v1/accounts", headers: BROWSER, payload: { email: "e@example.com", password: PASSWORD } });
+		const jar = cookieJar(signUpRes);
+		const res = await t.app.inject({ method: "POST", url: "/api/v1/sign-out-everywhere", headers: BROWSER, cookies: jar });
+		expect(res.statusCode).toBe(200);
+		expect(res.cookies.find((c) => c.name === "deadbolt_session")?.value).toBe("");
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", cookies: jar })).statusCode).toBe(401);
+	});
+
+	it("PUT /password changes it: wrong current is refused, the policy applies, other sessions end", async () => {
+		const token = await signUp("p@example.com");
+		const other = await login("p@example.com");
+		const wrong = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(token), payload: { currentPassword: "wrong password!", newPassword: "another long passphrase" } });
+		expect(wrong.statusCode).toBe(401);
+		expect(wrong.json().message).toBe("That password is not correct.");
+		const weak = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(token), payload: { currentPassword: PASSWORD, newPassword: "short" } });
+		expect(weak.statusCode).toBe(400);
+		expect(weak.json().violations[0].field).toBe("newPassword");
+		const ok = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(token), payload: { currentPassword: PASSWORD, newPassword: "another long passphrase" } });
+		expect(ok.json()).toEqual({ otherSessionsRevoked: 1, trustedDevicesRevoked: 0 });
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(other) })).statusCode).toBe(401);
+	});
+
+	it("DELETE /two-factor/totp needs password and code, then sign-in is password-only", async () => {
+		const token = await signUp("d@example.com");
+		const { key } = await enable2FA(token);
+		t.clock.advance(30_000);
+		const noCode = await t.app.inject({ method: "DELETE", url: "/api/v1/two-factor/totp", headers: bearer(token), payload: { password: PASSWORD } });
+		expect(noCode.statusCode).toBe(400);
+		const ok = await t.app.inject({ method: "DELETE", url: "/api/v1/two-factor/totp", headers: bearer(token), payload: { password: PASSWORD, code: generateTOTP(key, t.clock.now()) } });
+		expect(ok.statusCode).toBe(200);
+		const again = await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "d@example.com", password: PASSWORD } });
+		expect(again.json().status).toBe("authenticated");
+	});
+
+	it("GET /security-events lists the activity newest first and pages with before", async () => {
+		const token = await signUp("a@example.com");
+		t.clock.advance(1000);
+		await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "a@example.com", password: "wrong password!" } });
+		const res = await t.app.inject({ method: "GET", url: "/api/v1/security-events", headers: { ...bearer(token), "user-agent": "x" } });
+		const events = res.json().events as { type: string; createdAt: string }[];
+		expect(events.map((e) => e.type)).toEqual(["login.password_failed", "account.created"]);
+		const older = await t.app.inject({ method: "GET", url: `/api/v1/security-events?limit=5&before=${encodeURIComponent(events[0]!.createdAt)}`, headers: bearer(token) });
+		expect(older.json().events.map((e: { type: string }) => e.type)).toEqual(["account.created"]);
+		const bad = await t.app.inject({ method: "GET", url: "/api/v1/security-events?limit=abc", headers: bearer(token) });
+		expect(bad.statusCode).toBe(400);
+	});
+
+	it("a login challenge reaches none of these endpoints", async () => {
+		const token = await signUp("c@example.com");
+		await enable2FA(token);
+		const challengeToken = (await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "c@example.com", password: PASSWORD } })).json().challenge.challengeToken as string;
+		for (const [method, url] of [["GET", "/api/v1/sessions"], ["DELETE", "/api/v1/sessions"], ["POST", "/api/v1/reauthenticate"], ["PUT", "/api/v1/password"], ["GET", "/api/v1/security-events"], ["POST", "/api/v1/two-factor/recovery-codes"], ["DELETE", "/api/v1/two-factor/totp"], ["POST", "/api/v1/sign-out-everywhere"]] as const) {
+			const res = await t.app.inject({ method, url, headers: bearer(challengeToken) });
+			expect(res.statusCode, `${method} ${url}`).toBe(401);
+		}
+	});
+});
