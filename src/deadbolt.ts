@@ -19,6 +19,7 @@ import * as passwordChange from "./service/password-change.js";
 import * as reauthentication from "./service/reauthentication.js";
 import * as recoveryCodes from "./service/recovery-codes.js";
 import * as securityEvents from "./service/security-events.js";
+import * as trustedDevices from "./service/trusted-devices.js";
 import * as sessions from "./service/sessions.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import { openPostgresStore } from "./storage/postgres.js";
@@ -65,6 +66,9 @@ export interface Deadbolt {
 	disableTOTP: Bound<typeof enrollment.disableTOTP>;
 	regenerateRecoveryCodes: Bound<typeof recoveryCodes.regenerateRecoveryCodes>;
 	listSecurityEvents: Bound<typeof securityEvents.listSecurityEvents>;
+	listTrustedDevices: Bound<typeof trustedDevices.listTrustedDevices>;
+	revokeTrustedDevice: Bound<typeof trustedDevices.revokeTrustedDevice>;
+	revokeAllTrustedDevices: Bound<typeof trustedDevices.revokeAllTrustedDevices>;
 	/** Resolves when the database answers; throws StorageUnavailable when not (for `/readyz`). */
 	ready(): Promise<void>;
 	/** Closes the store. */
@@ -166,6 +170,9 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		disableTOTP: bind(enrollment.disableTOTP),
 		regenerateRecoveryCodes: bind(recoveryCodes.regenerateRecoveryCodes),
 		listSecurityEvents: bind(securityEvents.listSecurityEvents),
+		listTrustedDevices: bind(trustedDevices.listTrustedDevices),
+		revokeTrustedDevice: bind(trustedDevices.revokeTrustedDevice),
+		revokeAllTrustedDevices: bind(trustedDevices.revokeAllTrustedDevices),
 		ready: () => store.ping(),
 		close: () => store.close(),
 	};

@@ -44,6 +44,9 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
 		absoluteTtlSeconds: 2_592_000, // seconds = 30 days whatever the activity (NIST SP 800-63B §4.1.3, AAL1)
 		reauthenticationTtlSeconds: 300, // seconds = 5 minutes of "sudo mode" after a password confirmation
 	},
+	trustedDevice: {
+		ttlSeconds: 2_592_000, // seconds = 30 days a remembered device skips the code step (OWASP MFA CS; Better Auth TRUST_DEVICE_COOKIE_MAX_AGE)
+	},
 	storage: {
 		databaseUrl: null, // null: embedded SQLite at <dataDir>/deadbolt.sqlite
 		postgresPoolSize: 10, // connections per process

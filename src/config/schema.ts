@@ -60,6 +60,7 @@ export const ConfigSchema = Type.Object(
 			},
 			closed,
 		),
+		trustedDevice: Type.Object({ ttlSeconds: PositiveInt(3_600, 31_536_000) }, closed),
 		storage: Type.Object(
 			{
 				/** `null`: SQLite at `<dataDir>/deadbolt.sqlite`; a postgres:// URL switches to PostgreSQL. */

@@ -15,6 +15,8 @@ export interface CookieSettings {
 	readonly challengeName: string;
 	/** The dashboard's CSRF form token (double-submit). */
 	readonly csrfName: string;
+	/** The "remember this device" token. */
+	readonly trustedDeviceName: string;
 	/** Attributes for a cookie that lives `maxAgeSeconds` (undefined: until the browser closes). */
 	options(maxAgeSeconds?: number): CookieSerializeOptions;
 }
@@ -33,6 +35,7 @@ export function cookieSettings(config: Config): CookieSettings {
 		sessionName: `${prefix}deadbolt_session`,
 		challengeName: `${prefix}deadbolt_login_challenge`,
 		csrfName: `${prefix}deadbolt_csrf`,
+		trustedDeviceName: `${prefix}deadbolt_trusted_device`,
 		options(maxAgeSeconds?: number): CookieSerializeOptions {
 			const base: CookieSerializeOptions = { path: "/", httpOnly: true, sameSite: "lax", secure };
 			return maxAgeSeconds === undefined ? base : { ...base, maxAge: maxAgeSeconds };

@@ -19,6 +19,7 @@ import { createSession, type NewSession } from "./sessions.js";
 import { clearAttempts, reserveAttempt } from "./throttle.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { findByToken } from "./token-lookup.js";
+import { trustDevice, useTrustedDevice, type IssuedTrustedDevice } from "./trusted-devices.js";
 import { openTOTPKey, toTOTPOptions } from "./totp-enrollment.js";
 
 /** Second-factor methods a challenge can be completed with. */
@@ -32,27 +33,38 @@ export interface IssuedChallenge {
 	readonly expiresAt: UnixMillis;
 }
 
-/** The outcome of the password step. */
-export type BeginLoginResult = { readonly kind: "session"; readonly session: NewSession } | { readonly kind: "challenge"; readonly challenge: IssuedChallenge };
+/**
+ * The outcome of the password step: a session (no 2FA, or a trusted device of this account, whose
+ * rotated token comes back in `trustedDevice`), or a login challenge.
+ */
+export type BeginLoginResult =
+	| { readonly kind: "session"; readonly session: NewSession; readonly trustedDevice: IssuedTrustedDevice | null }
+	| { readonly kind: "challenge"; readonly challenge: IssuedChallenge };
 
 /**
  * The password step. An account without two-factor authentication is signed in (AAL1); one
  * with it gets a login challenge and no session.
  * @throws InvalidCredentials for an unknown email, a wrong password or a locked password step (indistinguishable)
  */
-export async function beginLogin(deps: ServiceDeps, input: { email: string; password: string }, context: RequestContext = NO_CONTEXT): Promise<BeginLoginResult> {
+export async function beginLogin(deps: ServiceDeps, input: { email: string; password: string; trustedDeviceToken?: string }, context: RequestContext = NO_CONTEXT): Promise<BeginLoginResult> {
 	const account = await verifyAccountPassword(deps, input.email, input.password, context);
 	// The check "no 2FA" and the password-only session are one step, under the account's lock:
 	// a concurrent confirmTOTPEnrollment either sees this session (and ends it) or is seen here.
-	const session = await deps.store.transaction(async (tx) => {
+	const signedIn = await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(account.id);
-		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) return null;
-		await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors: ["password"] });
-		return createSession(deps, tx, account.id, 1, context);
+		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) === null) {
+			await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors: ["password"] });
+			return { session: await createSession(deps, tx, account.id, 1, context), trustedDevice: null, factors: ["password"] };
+		}
+		// A trusted device of THIS account stands in for the code step (never for the password).
+		const trustedDevice = input.trustedDeviceToken === undefined ? null : await useTrustedDevice(deps, tx, account.id, input.trustedDeviceToken);
+		if (trustedDevice === null) return null;
+		await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors: ["password", "trusted_device"] });
+		return { session: await createSession(deps, tx, account.id, 2, context), trustedDevice, factors: ["password", "trusted_device"] };
 	});
-	if (session !== null) {
-		deps.logger.info({ event: "login.success", accountId: account.id, factors: ["password"], ip: context.ipAddress }, "signed in");
-		return { kind: "session", session };
+	if (signedIn !== null) {
+		deps.logger.info({ event: "login.success", accountId: account.id, factors: signedIn.factors, ip: context.ipAddress }, "signed in");
+		return { kind: "session", session: signedIn.session, trustedDevice: signedIn.trustedDevice };
 	}
 	const now = deps.clock.now();
 	const generated = generateToken(deps.random);
@@ -116,7 +128,7 @@ async function inCodeTransaction<T>(deps: ServiceDeps, challenge: LoginChallenge
  * transaction.
  * @throws ChallengeInvalid, InvalidCode (wrong, reused or malformed alike), TooManyAttempts
  */
-export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<NewSession> {
+export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challengeToken: string; code: string; rememberDevice?: boolean }, context: RequestContext = NO_CONTEXT): Promise<NewSession & { readonly trustedDevice: IssuedTrustedDevice | null }> {
 	const challenge = await takeChallengeAttempt(deps, input.challengeToken, context);
 	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
 	if (credential === null) throw new ChallengeInvalid(undefined, { reason: "totp_removed" });
@@ -134,7 +146,9 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 			throw new ChallengeInvalid(undefined, { reason: "consumed" });
 		}
 		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: ["password", "totp"] });
-		return createSession(deps, tx, challenge.accountId, 2, context);
+		const created = await createSession(deps, tx, challenge.accountId, 2, context);
+		const trustedDevice = input.rememberDevice === true ? await trustDevice(deps, tx, challenge.accountId, context) : null;
+		return { ...created, trustedDevice };
 	});
 	await clearAttempts(deps, challenge.accountId, "second_factor");
 	deps.logger.info({ event: "login.success", accountId: challenge.accountId, factors: ["password", "totp"], ip: context.ipAddress }, "signed in");

@@ -24,7 +24,9 @@ export type SecurityEventType =
 	| "password.changed"
 	| "reauthenticated"
 	| "session.revoked"
-	| "sessions.revoked";
+	| "sessions.revoked"
+	| "device.trusted"
+	| "device.revoked";
 
 /** Safe facts attached to an event (numbers, short words). */
 export type SecurityEventDetails = Readonly<Record<string, string | number | boolean | readonly string[]>>;

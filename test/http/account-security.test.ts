@@ -129,3 +129,46 @@ describe("security settings API", () => {
 		}
 	});
 });
+
+describe("remember this device (API)", () => {
+	it("API client: rememberDevice returns a token that skips the code step once, rotated; list and revoke", async () => {
+		const token = await signUp("m@example.com");
+		const { key } = await enable2FA(token);
+		t.clock.advance(30_000);
+		const challenge = (await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "m@example.com", password: PASSWORD } })).json().challenge.challengeToken;
+		const done = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { challengeToken: challenge, code: generateTOTP(key, t.clock.now()), rememberDevice: true } });
+		const deviceToken = done.json().trustedDeviceToken as string;
+		expect(deviceToken).toMatch(/^[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{43}$/);
+		const skipped = await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "m@example.com", password: PASSWORD, trustedDeviceToken: deviceToken } });
+		expect(skipped.json().status).toBe("authenticated");
+		expect(skipped.json().trustedDeviceToken).not.toBe(deviceToken);
+		const replay = await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "m@example.com", password: PASSWORD, trustedDeviceToken: deviceToken } });
+		expect(replay.json().status).toBe("two_factor_required");
+		const list = await t.app.inject({ method: "GET", url: "/api/v1/trusted-devices", headers: bearer(token) });
+		expect(list.json().trustedDevices).toHaveLength(1);
+		expect(list.body).not.toContain("secretHash");
+		const id = list.json().trustedDevices[0].id as string;
+		expect((await t.app.inject({ method: "DELETE", url: `/api/v1/trusted-devices/${id}`, headers: bearer(token) })).statusCode).toBe(204);
+		const after = await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "m@example.com", password: PASSWORD, trustedDeviceToken: skipped.json().trustedDeviceToken } });
+		expect(after.json().status).toBe("two_factor_required");
+	});
+
+	it("browser: the device token travels in an HttpOnly SameSite=Lax cookie, rotated at each use", async () => {
+		const token = await signUp("bw@example.com");
+		const { key } = await enable2FA(token);
+		t.clock.advance(30_000);
+		const login = await t.app.inject({ method: "POST", url: "/api/v1/login", headers: BROWSER, payload: { email: "bw@example.com", password: PASSWORD } });
+		let jar = cookieJar(login);
+		const done = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", headers: BROWSER, cookies: jar, payload: { code: generateTOTP(key, t.clock.now()), rememberDevice: true } });
+		expect(done.json().trustedDeviceToken).toBeUndefined();
+		const cookie = done.cookies.find((c) => c.name === "deadbolt_trusted_device")!;
+		expect(cookie.httpOnly).toBe(true);
+		expect(cookie.sameSite).toBe("Lax");
+		expect(cookie.maxAge).toBe(t.config.trustedDevice.ttlSeconds);
+		jar = { deadbolt_trusted_device: cookie.value };
+		const again = await t.app.inject({ method: "POST", url: "/api/v1/login", headers: BROWSER, cookies: jar, payload: { email: "bw@example.com", password: PASSWORD } });
+		expect(again.json().status).toBe("authenticated");
+		const rotated = again.cookies.find((c) => c.name === "deadbolt_trusted_device")!;
+		expect(rotated.value).not.toBe(cookie.value);
+	});
+});

@@ -84,7 +84,7 @@ describe("hardening", () => {
 	});
 
 	it("an undocumented field is refused, not ignored", async () => {
-		const res = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { code: "123456", challengeToken: "x", rememberDevice: true } });
+		const res = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { code: "123456", challengeToken: "x", trustMe: true } });
 		expect(res.statusCode).toBe(400);
 	});
 

@@ -116,6 +116,52 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		},
 	);
 
+	app.get(
+		"/trusted-devices",
+		{
+			schema: {
+				response: {
+					200: Type.Object(
+						{
+							trustedDevices: Type.Array(
+								Type.Object(
+									{
+										id: Type.String(),
+										createdAt: Type.String({ format: "date-time" }),
+										lastUsedAt: Type.String({ format: "date-time" }),
+										expiresAt: Type.String({ format: "date-time" }),
+										ipAddress: Type.Union([Type.String(), Type.Null()]),
+										device: DeviceSchema,
+									},
+									closed,
+								),
+							),
+						},
+						closed,
+					),
+					...ERROR_RESPONSES,
+				},
+			},
+		},
+		async (request) => {
+			const devices = await deadbolt.listTrustedDevices(authOf(request));
+			return { trustedDevices: devices.map((d) => ({ id: d.id, createdAt: toISO(d.createdAt), lastUsedAt: toISO(d.lastUsedAt), expiresAt: toISO(d.expiresAt), ipAddress: d.ipAddress, device: d.device })) };
+		},
+	);
+
+	app.delete(
+		"/trusted-devices/:id",
+		{ schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 204: Type.Null(), ...ERROR_RESPONSES } } },
+		async (request, reply) => {
+			await deadbolt.revokeTrustedDevice(authOf(request), request.params.id, requestContext(request));
+			return reply.status(204).send(null);
+		},
+	);
+
+	app.delete("/trusted-devices", { schema: { response: { 200: Type.Object({ revoked: Type.Integer() }, closed), ...ERROR_RESPONSES } } }, async (request) => {
+		return { revoked: await deadbolt.revokeAllTrustedDevices(authOf(request), requestContext(request)) };
+	});
+
 	app.put(
 		"/password",
 		{

@@ -11,6 +11,7 @@ import { deliverSession, isBrowserRequest } from "../deliver.js";
 import { requestContext } from "../plugins/session.js";
 import { CodeSchema, EmailSchema, ERROR_RESPONSES, NewSessionSchema, PasswordSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import type { IssuedTrustedDevice } from "../../service/trusted-devices.js";
 
 const closed = { additionalProperties: false } as const;
 
@@ -23,6 +24,14 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		return token;
 	}
 
+	/** A trusted-device token: a browser gets it as a cookie, an API client in the body. */
+	function deliverTrustedDevice(request: FastifyRequest, reply: FastifyReply, device: IssuedTrustedDevice | null): { trustedDeviceToken?: string } {
+		if (device === null) return {};
+		if (!isBrowserRequest(request)) return { trustedDeviceToken: device.token };
+		void reply.setCookie(cookies.trustedDeviceName, device.token, cookies.options(deadbolt.config.trustedDevice.ttlSeconds));
+		return {};
+	}
+
 	function clearChallengeOnFatal(reply: FastifyReply, error: unknown): void {
 		if (error instanceof ChallengeInvalid) void reply.clearCookie(cookies.challengeName, cookies.options());
 	}
@@ -31,10 +40,10 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/login",
 		{
 			schema: {
-				body: Type.Object({ email: EmailSchema, password: PasswordSchema }, closed),
+				body: Type.Object({ email: EmailSchema, password: PasswordSchema, trustedDeviceToken: Type.Optional(TokenSchema) }, closed),
 				response: {
 					200: Type.Union([
-						Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema }, closed),
+						Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, trustedDeviceToken: Type.Optional(Type.String()) }, closed),
 						Type.Object(
 							{
 								status: Type.Literal("two_factor_required"),
@@ -55,10 +64,16 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 			},
 		},
 		async (request, reply) => {
-			const result = await deadbolt.beginLogin({ email: request.body.email, password: request.body.password }, requestContext(request));
+			const { email, password } = request.body;
+			const trustedDeviceToken = request.body.trustedDeviceToken ?? request.cookies[cookies.trustedDeviceName];
+			const result = await deadbolt.beginLogin(trustedDeviceToken === undefined ? { email, password } : { email, password, trustedDeviceToken }, requestContext(request));
 			if (result.kind === "session") {
-				return { status: "authenticated" as const, session: await deliverSession(request, reply, deadbolt, cookies, result.session) };
+				const session = await deliverSession(request, reply, deadbolt, cookies, result.session);
+				const device = deliverTrustedDevice(request, reply, result.trustedDevice);
+				return { status: "authenticated" as const, session, ...device };
 			}
+			// A presented device token that did not stand in for the code step is of no use any more.
+			if (isBrowserRequest(request) && request.cookies[cookies.trustedDeviceName] !== undefined) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
 			const { challenge } = result;
 			const view = { methods: [...challenge.methods], expiresAt: toISO(challenge.expiresAt) };
 			if (isBrowserRequest(request)) {
@@ -73,14 +88,16 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/login/totp",
 		{
 			schema: {
-				body: Type.Object({ code: CodeSchema, challengeToken: Type.Optional(TokenSchema) }, closed),
-				response: { 200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema }, closed), ...ERROR_RESPONSES },
+				body: Type.Object({ code: CodeSchema, challengeToken: Type.Optional(TokenSchema), rememberDevice: Type.Optional(Type.Boolean()) }, closed),
+				response: { 200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, trustedDeviceToken: Type.Optional(Type.String()) }, closed), ...ERROR_RESPONSES },
 			},
 		},
 		async (request, reply) => {
 			try {
-				const session = await deadbolt.completeLoginWithTOTP({ challengeToken: challengeTokenOf(request, request.body.challengeToken), code: request.body.code }, requestContext(request));
-				return { status: "authenticated" as const, session: await deliverSession(request, reply, deadbolt, cookies, session) };
+				const { code, rememberDevice } = request.body;
+				const session = await deadbolt.completeLoginWithTOTP({ challengeToken: challengeTokenOf(request, request.body.challengeToken), code, rememberDevice: rememberDevice === true }, requestContext(request));
+				const view = await deliverSession(request, reply, deadbolt, cookies, session);
+				return { status: "authenticated" as const, session: view, ...deliverTrustedDevice(request, reply, session.trustedDevice) };
 			} catch (error) {
 				clearChallengeOnFatal(reply, error);
 				throw error;
