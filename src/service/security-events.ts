@@ -20,6 +20,7 @@ export type SecurityEventType =
 	| "recovery_code.used"
 	| "totp.enabled"
 	| "totp.disabled"
+	| "totp.replaced"
 	| "recovery_codes.regenerated"
 	| "password.changed"
 	| "reauthenticated"

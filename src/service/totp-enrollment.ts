@@ -22,7 +22,7 @@ import { recordSecurityEvent } from "./security-events.js";
 import { issueRecoveryCodes } from "./recovery-codes.js";
 import { confirmOwnPassword } from "./reauthentication.js";
 import { proveSecondFactor } from "./second-factor.js";
-import { isRecentlyReauthenticated, type AuthenticatedSession } from "./sessions.js";
+import { isRecentlyReauthenticated, requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
 
 /** What the user needs to add deadbolt to an authenticator app. */
 export interface PendingEnrollment {
@@ -92,8 +92,11 @@ export async function requireReauthentication(deps: ServiceDeps, account: Accoun
  * @throws TOTPAlreadyEnabled, ReauthenticationRequired, InvalidCredentials, TooManyAttempts
  */
 export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { password?: string }): Promise<PendingEnrollment> {
-	if ((await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
-	await requireReauthentication(deps, account, session, input.password);
+	// With 2FA on this sets up a NEW authenticator (moving to a new phone): binding it needs both
+	// factors proved recently (NIST SP 800-63B §6.1.2.1), so an inline password is not enough.
+	const replacing = (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
+	if (replacing) requireRecentReauthentication(deps, session);
+	else await requireReauthentication(deps, account, session, input.password);
 	const { totp } = deps.config;
 	const now = deps.clock.now();
 	const key = generateOTPKey(deps.random, totp.keyBytes);
@@ -117,7 +120,7 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 	// Under the account's lock, like the confirmation: a setup cannot start once 2FA turned on.
 	await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(account.id);
-		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
+		if (!replacing && (await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
 		await tx.totpCredentials.replacePendingTOTPCredential(record);
 	});
 	deps.logger.info({ event: "totp.enrollment_started", accountId: account.id, credentialId: id, sessionId: session.id }, "two-factor setup started");
@@ -172,6 +175,8 @@ export interface ConfirmedEnrollment {
 	readonly recoveryCodes: readonly string[];
 	/** How many other sessions of the account were ended (they were made with the password alone). */
 	readonly otherSessionsRevoked: number;
+	/** True when this replaced the account's previous authenticator (no new codes, sessions kept). */
+	readonly replaced: boolean;
 }
 
 /**
@@ -182,7 +187,7 @@ export interface ConfirmedEnrollment {
  * @throws EnrollmentInvalid (no pending setup, or expired), InvalidCode, TOTPAlreadyEnabled
  */
 export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string }, context: RequestContext = NO_CONTEXT): Promise<ConfirmedEnrollment> {
-	if ((await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
+	const replacing = (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
 	const pending = await findOwnPendingEnrollment(deps, account, session);
 	const now = deps.clock.now();
 	if (pending === null) throw new EnrollmentInvalid(undefined, { reason: "none_expired_or_other_session" });
@@ -196,15 +201,21 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 		// Serializes with password-only sign-ins of this account (beginLogin), so no session made
 		// with the password alone survives 2FA turning on.
 		await tx.accounts.lockAccount(account.id);
+		// Confirming also deletes the account's previous authenticator (store contract).
 		if (!(await tx.totpCredentials.confirmTOTPCredential(pending.id, step, deps.clock.now()))) {
 			throw new EnrollmentInvalid(undefined, { reason: "lost_race" });
+		}
+		if (replacing) {
+			// A new phone: the old key stops working now; recovery codes and sessions (made with 2FA) stay.
+			await recordSecurityEvent(deps, tx, account.id, "totp.replaced", context);
+			return { recoveryCodes: [], otherSessionsRevoked: 0, replaced: true };
 		}
 		const recoveryCodes = await issueRecoveryCodes(deps, tx, account.id);
 		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(account.id, deps.clock.now(), session.id);
 		await recordSecurityEvent(deps, tx, account.id, "totp.enabled", context, { otherSessionsRevoked });
-		return { recoveryCodes, otherSessionsRevoked };
+		return { recoveryCodes, otherSessionsRevoked, replaced: false };
 	});
-	deps.logger.info({ event: "totp.enabled", accountId: account.id, credentialId: pending.id, otherSessionsRevoked: result.otherSessionsRevoked }, "two-factor authentication enabled");
+	deps.logger.info({ event: result.replaced ? "totp.replaced" : "totp.enabled", accountId: account.id, credentialId: pending.id, otherSessionsRevoked: result.otherSessionsRevoked }, result.replaced ? "authenticator replaced" : "two-factor authentication enabled");
 	return result;
 }
 

@@ -1,6 +1,6 @@
 /** TOTP enrollment: re-authentication, nothing enabled before a correct code, secrets at rest. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EnrollmentInvalid, InvalidCode, InvalidCredentials, ReauthenticationRequired, TOTPAlreadyEnabled, Unauthenticated } from "../../src/errors.js";
+import { EnrollmentInvalid, InvalidCode, InvalidCredentials, ReauthenticationRequired, Unauthenticated } from "../../src/errors.js";
 import { decodeBase32, encodeBase32 } from "../../src/domain/encoding/base32.js";
 import { parseKeyURI } from "../../src/domain/otp/key-uri.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
@@ -99,10 +99,33 @@ describe("enrollment", () => {
 		await expect(t.deadbolt.confirmTOTPEnrollment(mine.account, mine.session, { code })).resolves.toBeDefined();
 	});
 
-	it("enrollment is refused while 2FA is already on", async () => {
+	it("moving to a new phone: with 2FA on, a new authenticator needs a recent re-authentication with both factors", async () => {
 		const user = await signUpWith2FA(t);
-		const auth = await authOf(user.session.token);
-		await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD })).rejects.toBeInstanceOf(TOTPAlreadyEnabled);
+		t.clock.advance(t.config.session.reauthenticationTtlSeconds * 1000 + 1);
+		const stale = await authOf(user.session.token);
+		// An inline password is not enough once 2FA is on.
+		await expect(t.deadbolt.beginTOTPEnrollment(stale.account, stale.session, { password: PASSWORD })).rejects.toBeInstanceOf(ReauthenticationRequired);
+		await t.deadbolt.reauthenticate(stale, { password: PASSWORD, code: generateTOTP(user.key, t.clock.now()) });
+		const fresh = await authOf(user.session.token);
+		const pending = await t.deadbolt.beginTOTPEnrollment(fresh.account, fresh.session, {});
+		// Until confirmed, the old phone still works.
+		expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(true);
+		const newKey = decodeBase32(pending.secret);
+		t.clock.advance(30_000);
+		const confirmed = await t.deadbolt.confirmTOTPEnrollment(fresh.account, fresh.session, { code: generateTOTP(newKey, t.clock.now()) });
+		expect(confirmed).toMatchObject({ replaced: true, recoveryCodes: [] });
+		t.clock.advance(30_000);
+		const login = async () => {
+			const r = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
+			if (r.kind !== "challenge") throw new Error("expected a challenge");
+			return r.challenge.challengeToken;
+		};
+		await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await login(), code: generateTOTP(user.key, t.clock.now()) })).rejects.toBeInstanceOf(InvalidCode);
+		await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await login(), code: generateTOTP(newKey, t.clock.now()) })).resolves.toBeDefined();
+		// Recovery codes were kept.
+		expect(await t.store.recoveryCodes.countUnusedRecoveryCodes(user.account.id)).toBe(10);
+		// The session that set it up stays signed in.
+		await expect(t.deadbolt.validateSession(user.session.token)).resolves.toBeDefined();
 	});
 
 	it("enabling 2FA ends the account's other sessions (they were made with the password alone) and keeps this one", async () => {

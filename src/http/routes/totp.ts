@@ -59,13 +59,13 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		{
 			schema: {
 				body: Type.Object({ code: CodeSchema }, closed),
-				response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()) }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()), replaced: Type.Boolean() }, closed), ...ERROR_RESPONSES },
 			},
 		},
 		async (request) => {
 			const { account, session } = authOf(request);
 			const confirmed = await deadbolt.confirmTOTPEnrollment(account, session, { code: request.body.code }, requestContext(request));
-			return { recoveryCodes: [...confirmed.recoveryCodes] };
+			return { recoveryCodes: [...confirmed.recoveryCodes], replaced: confirmed.replaced };
 		},
 	);
 };
