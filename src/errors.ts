@@ -83,8 +83,14 @@ export class InvalidCredentials extends DeadboltError {
 export class InvalidCode extends DeadboltError {
 	static override code = "ERR_INVALID_CODE" as const;
 	readonly code = "ERR_INVALID_CODE" as const;
-	constructor(message = "That code is not valid or was already used. Wait for the next code in your authenticator app and try again.", options?: DeadboltErrorOptions) {
+	/**
+	 * When the refused code is the right code for a time a few minutes away: how far the device's
+	 * clock seems off, in seconds (negative: behind). Such a code is never accepted.
+	 */
+	readonly clockSkewSeconds: number | null;
+	constructor(message = "That code is not valid or was already used. Wait for the next code in your authenticator app and try again.", options?: DeadboltErrorOptions & { clockSkewSeconds?: number }) {
 		super(message, options);
+		this.clockSkewSeconds = options?.clockSkewSeconds ?? null;
 	}
 }
 

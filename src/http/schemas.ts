@@ -15,6 +15,7 @@ export const ErrorBodySchema = Type.Object({
 	message: Type.String(),
 	violations: Type.Optional(Type.Array(Type.Object({ field: Type.String(), rule: Type.String(), message: Type.String() }))),
 	retryAfterSeconds: Type.Optional(Type.Integer()),
+	clockSkewSeconds: Type.Optional(Type.Integer()),
 });
 
 /** Emails: bounded; the service checks the form. */

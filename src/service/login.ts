@@ -18,6 +18,7 @@ import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } fr
 import { createSession, type NewSession } from "./sessions.js";
 import { clearAttempts, reserveAttempt } from "./throttle.js";
 import { recordSecurityEvent } from "./security-events.js";
+import { acceptedSkew, refusedCode, type ClockSkew } from "./clock-skew.js";
 import { findByToken } from "./token-lookup.js";
 import { trustDevice, useTrustedDevice, type IssuedTrustedDevice } from "./trusted-devices.js";
 import { openTOTPKey, toTOTPOptions } from "./totp-enrollment.js";
@@ -128,15 +129,17 @@ async function inCodeTransaction<T>(deps: ServiceDeps, challenge: LoginChallenge
  * transaction.
  * @throws ChallengeInvalid, InvalidCode (wrong, reused or malformed alike), TooManyAttempts
  */
-export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challengeToken: string; code: string; rememberDevice?: boolean }, context: RequestContext = NO_CONTEXT): Promise<NewSession & { readonly trustedDevice: IssuedTrustedDevice | null }> {
+export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challengeToken: string; code: string; rememberDevice?: boolean }, context: RequestContext = NO_CONTEXT): Promise<NewSession & { readonly trustedDevice: IssuedTrustedDevice | null; readonly clockSkew: ClockSkew | null }> {
 	const challenge = await takeChallengeAttempt(deps, input.challengeToken, context);
 	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
 	if (credential === null) throw new ChallengeInvalid(undefined, { reason: "totp_removed" });
 	const key = openTOTPKey(deps, credential);
-	const step = verifyTOTP(key, normalizeOTPInput(input.code), deps.clock.now(), toTOTPOptions(deps, credential));
+	const code = normalizeOTPInput(input.code);
+	const step = verifyTOTP(key, code, deps.clock.now(), toTOTPOptions(deps, credential));
 	if (step === null) {
-		await logCodeFailure(deps, challenge, "totp", "mismatch", context);
-		throw new InvalidCode(undefined, { reason: "mismatch" });
+		const refused = refusedCode(deps, key, code, credential);
+		await logCodeFailure(deps, challenge, "totp", refused.reason ?? "mismatch", context);
+		throw refused;
 	}
 	const session = await inCodeTransaction(deps, challenge, "totp", context, async (tx) => {
 		if (!(await tx.totpCredentials.advanceTOTPStep(credential.id, step))) {
@@ -148,7 +151,7 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: ["password", "totp"] });
 		const created = await createSession(deps, tx, challenge.accountId, 2, context);
 		const trustedDevice = input.rememberDevice === true ? await trustDevice(deps, tx, challenge.accountId, context) : null;
-		return { ...created, trustedDevice };
+		return { ...created, trustedDevice, clockSkew: acceptedSkew(deps, step, credential) };
 	});
 	await clearAttempts(deps, challenge.accountId, "second_factor");
 	deps.logger.info({ event: "login.success", accountId: challenge.accountId, factors: ["password", "totp"], ip: context.ipAddress }, "signed in");

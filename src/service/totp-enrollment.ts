@@ -20,6 +20,7 @@ import { confirmPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { issueRecoveryCodes } from "./recovery-codes.js";
+import { refusedCode } from "./clock-skew.js";
 import { confirmOwnPassword } from "./reauthentication.js";
 import { proveSecondFactor } from "./second-factor.js";
 import { isRecentlyReauthenticated, requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
@@ -192,10 +193,12 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 	const now = deps.clock.now();
 	if (pending === null) throw new EnrollmentInvalid(undefined, { reason: "none_expired_or_other_session" });
 	const key = openTOTPKey(deps, pending);
-	const step = verifyTOTP(key, normalizeOTPInput(input.code), now, toTOTPOptions(deps, pending));
+	const code = normalizeOTPInput(input.code);
+	const step = verifyTOTP(key, code, now, toTOTPOptions(deps, pending));
 	if (step === null) {
-		deps.logger.info({ event: "totp.enrollment_code_failed", accountId: account.id, reason: "mismatch" }, "setup code rejected");
-		throw new InvalidCode(undefined, { reason: "mismatch" });
+		const refused = refusedCode(deps, key, code, pending);
+		deps.logger.info({ event: "totp.enrollment_code_failed", accountId: account.id, reason: refused.reason }, "setup code rejected");
+		throw refused;
 	}
 	const result = await deps.store.transaction(async (tx) => {
 		// Serializes with password-only sign-ins of this account (beginLogin), so no session made

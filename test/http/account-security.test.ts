@@ -172,3 +172,19 @@ describe("remember this device (API)", () => {
 		expect(rotated.value).not.toBe(cookie.value);
 	});
 });
+
+describe("clock-skew hint (API)", () => {
+	it("a refused code from minutes away carries clockSkewSeconds; an accepted next-step code carries the advice", async () => {
+		const token = await signUp("k@example.com");
+		const { key } = await enable2FA(token);
+		// Two steps on: the previous step's code was not the one that confirmed the setup.
+		t.clock.advance(60_000);
+		const challenge = async () => (await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "k@example.com", password: PASSWORD } })).json().challenge.challengeToken;
+		const refused = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { challengeToken: await challenge(), code: generateTOTP(key, t.clock.now() + 180_000) } });
+		expect(refused.statusCode).toBe(401);
+		expect(refused.json()).toMatchObject({ code: "ERR_INVALID_CODE", clockSkewSeconds: 180 });
+		const accepted = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { challengeToken: await challenge(), code: generateTOTP(key, t.clock.now() - 30_000) } });
+		expect(accepted.json()).toMatchObject({ status: "authenticated", clockSkewSeconds: -30 });
+		expect(accepted.json().clockSkewAdvice).toContain("behind");
+	});
+});

@@ -355,3 +355,24 @@ describe("recovery-code step", () => {
 });
 });
 }
+
+describe("clock-skew hint", () => {
+	it("a code from a few minutes away is refused with how far the clock looks off; one from the next step is accepted with a hint", async () => {
+		const t = await createTestDeadbolt();
+		try {
+			const user = await signUpWith2FA(t);
+			t.clock.advance(30_000);
+			const behind = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key, -4) }).catch((e: unknown) => e);
+			expect(behind).toBeInstanceOf(InvalidCode);
+			expect((behind as InvalidCode).clockSkewSeconds).toBe(-120);
+			expect((behind as Error).message).toContain("about 2 minutes behind");
+			const far = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key, 30) }).catch((e: unknown) => e);
+			expect((far as InvalidCode).clockSkewSeconds).toBeNull();
+			const ahead = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key, 1) });
+			expect(ahead.clockSkew?.seconds).toBe(30);
+			expect(ahead.clockSkew?.advice).toContain("ahead");
+		} finally {
+			await t.deadbolt.close();
+		}
+	});
+});

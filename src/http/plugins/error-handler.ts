@@ -8,7 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { STATUS_CODES } from "node:http";
-import { DeadboltError, InvalidRequest, NotFound, StorageUnavailable, TooManyAttempts, type Violation } from "../../errors.js";
+import { DeadboltError, InvalidCode, InvalidRequest, NotFound, StorageUnavailable, TooManyAttempts, type Violation } from "../../errors.js";
 
 /** `Retry-After` of a 503 while the database is unreachable, in seconds. */
 export const STORAGE_RETRY_AFTER_SECONDS = 5;
@@ -23,6 +23,7 @@ export interface ErrorBody {
 	message: string;
 	violations?: Violation[];
 	retryAfterSeconds?: number;
+	clockSkewSeconds?: number;
 }
 
 /**
@@ -41,6 +42,7 @@ export function toErrorResponse(error: unknown, request: FastifyRequest): { stat
 			return { status, body, retryAfterSeconds: error.retryAfterSeconds };
 		}
 		if (error instanceof StorageUnavailable) return { status, body, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS };
+		if (error instanceof InvalidCode && error.clockSkewSeconds !== null) body.clockSkewSeconds = error.clockSkewSeconds;
 		return { status, body };
 	}
 	const fastifyError = error as Partial<FastifyError>;

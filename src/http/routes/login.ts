@@ -89,7 +89,10 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		{
 			schema: {
 				body: Type.Object({ code: CodeSchema, challengeToken: Type.Optional(TokenSchema), rememberDevice: Type.Optional(Type.Boolean()) }, closed),
-				response: { 200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, trustedDeviceToken: Type.Optional(Type.String()) }, closed), ...ERROR_RESPONSES },
+				response: {
+					200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, trustedDeviceToken: Type.Optional(Type.String()), clockSkewSeconds: Type.Optional(Type.Integer()), clockSkewAdvice: Type.Optional(Type.String()) }, closed),
+					...ERROR_RESPONSES,
+				},
 			},
 		},
 		async (request, reply) => {
@@ -97,7 +100,8 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 				const { code, rememberDevice } = request.body;
 				const session = await deadbolt.completeLoginWithTOTP({ challengeToken: challengeTokenOf(request, request.body.challengeToken), code, rememberDevice: rememberDevice === true }, requestContext(request));
 				const view = await deliverSession(request, reply, deadbolt, cookies, session);
-				return { status: "authenticated" as const, session: view, ...deliverTrustedDevice(request, reply, session.trustedDevice) };
+				const skew = session.clockSkew === null ? {} : { clockSkewSeconds: session.clockSkew.seconds, clockSkewAdvice: session.clockSkew.advice };
+				return { status: "authenticated" as const, session: view, ...deliverTrustedDevice(request, reply, session.trustedDevice), ...skew };
 			} catch (error) {
 				clearChallengeOnFatal(reply, error);
 				throw error;

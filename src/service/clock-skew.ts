@@ -1,0 +1,48 @@
+/**
+ * The clock-skew hint (RFC 6238 §6): when a refused TOTP code is the right one for a time step a
+ * few minutes away, the user's device clock is off, and telling them so (never accepting the code)
+ * saves a support call. Also reported when an accepted code came from the previous or next step.
+ */
+import { InvalidCode } from "../errors.js";
+import { findTOTPStepOffset, timeStep } from "../domain/otp/totp.js";
+import type { TOTPCredentialRecord } from "../storage/store.js";
+import type { ServiceDeps } from "./deps.js";
+
+/** How far to look for the code: 10 steps each side (5 minutes at 30 s). */
+export const CLOCK_SKEW_SEARCH_STEPS = 10;
+
+/** A person's words for a number of seconds, rounded. */
+function aboutTime(seconds: number): string {
+	const abs = Math.abs(seconds);
+	if (abs < 90) return `${abs} seconds`;
+	return `${Math.round(abs / 60)} minutes`;
+}
+
+/** The sentence telling the user how far their clock is off, and how to fix it. */
+export function clockSkewAdvice(clockSkewSeconds: number): string {
+	const direction = clockSkewSeconds < 0 ? "behind" : "ahead";
+	return `Your device's clock seems to be about ${aboutTime(clockSkewSeconds)} ${direction}. Turn on automatic date and time in your phone's settings, then try the new code.`;
+}
+
+/**
+ * The error for a code that did not verify: with the skew hint when the code matches a step within
+ * {@link CLOCK_SKEW_SEARCH_STEPS} but outside the drift window.
+ */
+export function refusedCode(deps: ServiceDeps, key: Uint8Array, code: string, credential: TOTPCredentialRecord): InvalidCode {
+	const offset = findTOTPStepOffset(key, code, deps.clock.now(), { periodSeconds: credential.periodSeconds, digits: credential.digits, algorithm: credential.algorithm as "SHA1", searchSteps: CLOCK_SKEW_SEARCH_STEPS });
+	if (offset === null || Math.abs(offset) <= deps.config.totp.windowSteps) return new InvalidCode(undefined, { reason: "mismatch" });
+	const clockSkewSeconds = offset * credential.periodSeconds;
+	return new InvalidCode(`That code is not valid right now. ${clockSkewAdvice(clockSkewSeconds)}`, { reason: "clock_skew", clockSkewSeconds });
+}
+
+/** A device clock that looks off: by how much (seconds; negative: behind) and what to do. */
+export interface ClockSkew {
+	readonly seconds: number;
+	readonly advice: string;
+}
+
+/** For an accepted code: the skew when it came from a step other than the current one, else null. */
+export function acceptedSkew(deps: ServiceDeps, step: number, credential: TOTPCredentialRecord): ClockSkew | null {
+	const seconds = (step - timeStep(deps.clock.now(), credential.periodSeconds)) * credential.periodSeconds;
+	return seconds === 0 ? null : { seconds, advice: clockSkewAdvice(seconds) };
+}
