@@ -13,6 +13,7 @@ import { silentLogger, type Logger } from "./platform/logger.js";
 import { nodeRandom, type RandomSource } from "./platform/random.js";
 import * as accounts from "./service/accounts.js";
 import type { ServerKeys, ServiceDeps } from "./service/deps.js";
+import * as compromised from "./service/compromised.js";
 import * as housekeeping from "./service/housekeeping.js";
 import * as login from "./service/login.js";
 import * as passwordChange from "./service/password-change.js";
@@ -67,6 +68,7 @@ export interface Deadbolt {
 	regenerateRecoveryCodes: Bound<typeof recoveryCodes.regenerateRecoveryCodes>;
 	listSecurityEvents: Bound<typeof securityEvents.listSecurityEvents>;
 	listTrustedDevices: Bound<typeof trustedDevices.listTrustedDevices>;
+	secureCompromisedAccount: Bound<typeof compromised.secureCompromisedAccount>;
 	revokeTrustedDevice: Bound<typeof trustedDevices.revokeTrustedDevice>;
 	revokeAllTrustedDevices: Bound<typeof trustedDevices.revokeAllTrustedDevices>;
 	/** Resolves when the database answers; throws StorageUnavailable when not (for `/readyz`). */
@@ -171,6 +173,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		regenerateRecoveryCodes: bind(recoveryCodes.regenerateRecoveryCodes),
 		listSecurityEvents: bind(securityEvents.listSecurityEvents),
 		listTrustedDevices: bind(trustedDevices.listTrustedDevices),
+		secureCompromisedAccount: bind(compromised.secureCompromisedAccount),
 		revokeTrustedDevice: bind(trustedDevices.revokeTrustedDevice),
 		revokeAllTrustedDevices: bind(trustedDevices.revokeAllTrustedDevices),
 		ready: () => store.ping(),

@@ -12,6 +12,14 @@
  * - `GET /dashboard/settings/security`, and the two-factor setup as a dialog over it:
  *   `GET/POST .../two-factor/setup` (step 1, then 2-3 in the POST answer) and
  *   `POST .../two-factor/confirm` (step 3, then 4 with the recovery codes, shown only there);
+ * - on the Security page too: the sessions ("Where you're signed in": `POST .../sessions/revoke`,
+ *   `.../sessions/revoke-others`, `.../sessions/sign-out-everywhere`), `POST .../password`,
+ *   `POST .../recovery-codes` (the new set shown only in that answer), `GET/POST
+ *   .../two-factor/disable`, and the latest security events. Sign out others / everywhere and new
+ *   recovery codes need a recent confirmation ("sudo mode"): without one the answer is the
+ *   "Confirm it's you" dialog, which POSTs to `.../confirm` with the action as one word of a fixed
+ *   allow-list, re-authenticates, then performs the action. The password form asks for the code
+ *   itself when 2FA is on and the session has no recent confirmation;
  * - `GET /dashboard/assets/dashboard.css|dashboard.js|favicon.svg` (the favicon: the padlock of
  *   the header; every page links it, so browsers never ask for `/favicon.ico`).
  *
@@ -23,17 +31,19 @@
  */
 import { readFileSync } from "node:fs";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { ChallengeInvalid, EmailTaken, EnrollmentInvalid, InvalidCode, InvalidCredentials, InvalidRequest, ReauthenticationRequired, StorageUnavailable, TooManyAttempts, TOTPAlreadyEnabled } from "../errors.js";
+import { ChallengeInvalid, EmailTaken, EnrollmentInvalid, InvalidCode, InvalidCredentials, InvalidRequest, NotFound, ReauthenticationRequired, StorageUnavailable, TooManyAttempts, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
 import { requestContext } from "../http/plugins/session.js";
 import type { RouteOptions } from "../http/routes/context.js";
 import type { NewSession, AuthenticatedSession } from "../service/sessions.js";
 import { ensureCSRFToken, isValidCSRFSubmission, rotateCSRFToken } from "./csrf.js";
-import type { SafeHtml } from "./html.js";
-import { PATHS } from "./layout.js";
+import { html, type SafeHtml } from "./html.js";
+import { notice, PATHS, plural } from "./layout.js";
 import { signInCodePage, signInPage, signInRecoveryCodePage, signUpPage, type SignInFlash } from "./pages/auth.js";
 import { csrfRejectedPage, notFoundPage, unavailablePage } from "./pages/errors.js";
 import { homePage } from "./pages/home.js";
 import { securityPage, setupDoneStep, setupPasswordStep, setupScanStep, type SecurityState } from "./pages/security.js";
+import { disableTwoFactorDialog, isSudoAction, newRecoveryCodesDialog, reauthDialog, type ReauthState, type SudoAction } from "./pages/security-dialogs.js";
+import { SECURITY_EVENTS_SHOWN, type CardFlash, type PasswordFormState } from "./pages/security-sections.js";
 
 /** The static files served under `/dashboard/assets/`, with their content types. */
 const ASSET_TYPES: Readonly<Record<string, string>> = Object.freeze({
@@ -98,6 +108,54 @@ function seeOther(reply: FastifyReply, url: string): FastifyReply {
 
 const DATE_FORMAT = new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: "UTC" });
 
+/**
+ * Where the "form expired" page sends the user back to: the page that showed the form (a POST-only
+ * path of the Security page has no page of its own).
+ */
+function reloadPathFor(path: string): string {
+	if (path === PATHS.signOut) return PATHS.home;
+	if (path === PATHS.twoFactorConfirm) return PATHS.twoFactorSetup;
+	if (path === PATHS.twoFactorSetup || path === PATHS.twoFactorDisable) return path;
+	if (path.startsWith(`${PATHS.security}/`)) return PATHS.security;
+	return path;
+}
+
+/** The notice after an action on the Security page (`?done=<word>&n=<count>`), from a fixed list. */
+function flashOf(done: string | null, countParam: string | null): CardFlash | null {
+	const parsed = countParam !== null && /^\d{1,6}$/.test(countParam) ? Number(countParam) : 0;
+	switch (done) {
+		case "session-revoked":
+			return { card: "sessions", content: notice("success", "Signed out that session. That device has to sign in again.", "sessions-notice") };
+		case "session-gone":
+			return { card: "sessions", content: notice("info", "That session had already ended.", "sessions-notice") };
+		case "others-signed-out":
+			return {
+				card: "sessions",
+				content: notice("success", parsed === 0 ? "There were no other sessions to sign out." : `Signed out ${plural(parsed, "other session")}. Only this device is still signed in.`, "sessions-notice"),
+			};
+		case "password-changed":
+			return {
+				card: "password",
+				content: notice(
+					"success",
+					html`<strong>Your password has been changed.</strong>${parsed > 0 ? ` For your security, we signed you out on ${plural(parsed, "other session")}.` : ""}`,
+					"password-notice",
+				),
+			};
+		case "two-factor-off":
+			return {
+				card: "two-factor",
+				content: notice(
+					"success",
+					html`<strong>Two-factor authentication is off.</strong> Your authenticator app's codes and your recovery codes no longer work${parsed > 0 ? `, and we signed you out on ${plural(parsed, "other session")}` : ""}. You can delete its entry from your authenticator app.`,
+					"two-factor-notice",
+				),
+			};
+		default:
+			return null;
+	}
+}
+
 /** The dashboard plugin; registered by `buildApp` with `{ prefix: "/dashboard" }`. */
 export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deadbolt, cookies }) => {
 	const { config } = deadbolt;
@@ -127,14 +185,27 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		return error.message;
 	};
 
-	const securityState = async (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession): Promise<SecurityState> => ({
-		issuer,
-		csrf: csrfOf(request, reply),
-		email: auth.account.email,
-		twoFactorEnabled: await deadbolt.isTwoFactorEnabled(auth.account.id),
-		recoveryCodesLeft: await deadbolt.countUnusedRecoveryCodes(auth.account.id),
-		recoveryCodesTotal: config.recoveryCodes.count,
-	});
+	const sudoMillis = config.session.reauthenticationTtlSeconds * 1000;
+	const sudoMinutes = Math.max(1, Math.round(config.session.reauthenticationTtlSeconds / 60));
+
+	/** Whether the session confirmed it's the user recently enough for sensitive actions (as the services decide). */
+	const recentlyConfirmed = (auth: AuthenticatedSession): boolean => deadbolt.clock.now() - auth.session.reauthenticatedAt < sudoMillis;
+
+	const securityState = async (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession): Promise<SecurityState> => {
+		const twoFactorEnabled = await deadbolt.isTwoFactorEnabled(auth.account.id);
+		return {
+			issuer,
+			csrf: csrfOf(request, reply),
+			email: auth.account.email,
+			twoFactorEnabled,
+			recoveryCodesLeft: await deadbolt.countUnusedRecoveryCodes(auth.account.id),
+			recoveryCodesTotal: config.recoveryCodes.count,
+			sessions: await deadbolt.listSessions(auth),
+			events: await deadbolt.listSecurityEvents(auth.account.id, { limit: SECURITY_EVENTS_SHOWN }),
+			passwordMinLength: config.password.minLength,
+			passwordForm: { needsCode: twoFactorEnabled && !recentlyConfirmed(auth) },
+		};
+	};
 
 	const minutesLeft = (expiresAt: number): number => Math.max(1, Math.round((expiresAt - deadbolt.clock.now()) / 60_000));
 
@@ -157,7 +228,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		request.log.warn({ event: "dashboard.csrf_rejected", url: request.url.split("?")[0], origin: request.headers.origin ?? null }, "dashboard form refused");
 		// The matched route, never the raw request line (which may be an absolute URL to another host).
 		const path = (request.routeOptions.url ?? PATHS.home).replace(/\/+$/, "");
-		const backTo = path === PATHS.signOut ? PATHS.home : path === PATHS.twoFactorConfirm ? PATHS.twoFactorSetup : path;
+		const backTo = reloadPathFor(path);
 		await sendPage(reply, 403, csrfRejectedPage(errorContext(request, reply), backTo));
 		return reply;
 	});
@@ -228,7 +299,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	app.get("/sign-in", async (request, reply) => {
 		if (authOf(request) !== null) return reply.redirect(PATHS.home, 302);
 		const flashParam = queryParam(request, "notice");
-		const flash: SignInFlash = flashParam === "signed-out" || flashParam === "expired" ? flashParam : null;
+		const flash: SignInFlash = flashParam === "signed-out" || flashParam === "signed-out-everywhere" || flashParam === "expired" ? flashParam : null;
 		return sendPage(reply, 200, signInPage({ issuer, csrf: csrfOf(request, reply) }, { flash }));
 	});
 
@@ -330,7 +401,8 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	app.get("/settings/security", async (request, reply) => {
 		const auth = authOf(request);
 		if (auth === null) return reply.redirect(PATHS.signIn, 302);
-		return sendPage(reply, 200, securityPage(await securityState(request, reply, auth)));
+		const flash = flashOf(queryParam(request, "done"), queryParam(request, "n"));
+		return sendPage(reply, 200, securityPage({ ...(await securityState(request, reply, auth)), flash }));
 	});
 
 	app.get("/settings/security/two-factor/setup", async (request, reply) => {
@@ -381,7 +453,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 
 		if (code.trim() === "") return retry(400, "Enter the 6-digit code from your authenticator app.");
 		try {
-			const confirmed = await deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code });
+			const confirmed = await deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code }, requestContext(request));
 			const done = setupDoneStep(state, {
 				recoveryCodes: confirmed.recoveryCodes,
 				otherSessionsRevoked: confirmed.otherSessionsRevoked,
@@ -393,6 +465,192 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 			if (error instanceof EnrollmentInvalid) return sendPage(reply, 409, securityPage(state, setupPasswordStep(state, { notice: error.message })));
 			if (error instanceof TOTPAlreadyEnabled) return seeOther(reply, PATHS.security);
 			if (error instanceof TooManyAttempts) return retry(429, tooMany(reply, error));
+			throw error;
+		}
+	});
+	// ---- Settings > Security: sessions, password, recovery codes, turning 2FA off --------------
+
+	/** Ends this browser's session cookies after "sign out everywhere" (the session itself is already revoked). */
+	const endedEverywhere = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+		void reply.clearCookie(cookies.sessionName, cookies.options());
+		void reply.clearCookie(cookies.challengeName, cookies.options());
+		rotateCSRFToken(request, reply, cookies);
+		return seeOther(reply, `${PATHS.signIn}?notice=signed-out-everywhere`);
+	};
+
+	/**
+	 * Performs a sensitive action.
+	 * @throws ReauthenticationRequired without a recent confirmation
+	 */
+	const performSudoAction = async (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession, action: SudoAction): Promise<FastifyReply> => {
+		const context = requestContext(request);
+		switch (action) {
+			case "revoke-others": {
+				const count = await deadbolt.revokeOtherSessions(auth, context);
+				return seeOther(reply, `${PATHS.security}?done=others-signed-out&n=${count}#sessions`);
+			}
+			case "sign-out-everywhere":
+				await deadbolt.signOutEverywhere(auth, context);
+				return endedEverywhere(request, reply);
+			case "regenerate-recovery-codes": {
+				let recoveryCodes: string[];
+				try {
+					recoveryCodes = await deadbolt.regenerateRecoveryCodes(auth, context);
+				} catch (error) {
+					if (error instanceof TOTPNotEnabled) return seeOther(reply, PATHS.security);
+					throw error;
+				}
+				const state = await securityState(request, reply, auth);
+				const dialog = newRecoveryCodesDialog(state, { recoveryCodes, generatedOn: new Date(deadbolt.clock.now()).toISOString().slice(0, 10) });
+				return sendPage(reply, 200, securityPage(state, dialog));
+			}
+		}
+	};
+
+	/** The Security page with "Confirm it's you" over it. */
+	const confirmPrompt = async (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession, status: number, action: SudoAction, errors: Pick<ReauthState, "passwordError" | "codeError" | "error"> = {}): Promise<FastifyReply> => {
+		const state = await securityState(request, reply, auth);
+		return sendPage(reply, status, securityPage(state, reauthDialog(state, { action, twoFactorEnabled: state.twoFactorEnabled, minutes: sudoMinutes, ...errors })));
+	};
+
+	/** A sensitive action's own POST: performed at once in sudo mode, otherwise "Confirm it's you" first. */
+	const sudoRoute = (action: SudoAction) => async (request: FastifyRequest, reply: FastifyReply) => {
+		const auth = authOf(request);
+		if (auth === null) return seeOther(reply, PATHS.signIn);
+		try {
+			return await performSudoAction(request, reply, auth, action);
+		} catch (error) {
+			if (error instanceof ReauthenticationRequired) return confirmPrompt(request, reply, auth, 200, action);
+			throw error;
+		}
+	};
+
+	app.post("/settings/security/sessions/revoke-others", sudoRoute("revoke-others"));
+	app.post("/settings/security/sessions/sign-out-everywhere", sudoRoute("sign-out-everywhere"));
+	app.post("/settings/security/recovery-codes", sudoRoute("regenerate-recovery-codes"));
+
+	// "Confirm it's you": re-authenticate, then perform the action named by the form (allow-list only).
+	app.post("/settings/security/confirm", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return seeOther(reply, PATHS.signIn);
+		const action = formField(request, "action");
+		if (!isSudoAction(action)) return seeOther(reply, PATHS.security);
+		const password = formField(request, "password");
+		const code = formField(request, "code");
+		const twoFactorEnabled = await deadbolt.isTwoFactorEnabled(auth.account.id);
+		const prompt = (status: number, errors: Pick<ReauthState, "passwordError" | "codeError" | "error">) => confirmPrompt(request, reply, auth, status, action, errors);
+		const missingCode = twoFactorEnabled && code.trim() === "";
+		if (password === "" || missingCode) {
+			return prompt(400, { passwordError: password === "" ? "Enter your password." : null, codeError: missingCode ? "Enter the code from your authenticator app, or a recovery code." : null });
+		}
+		let confirmed: AuthenticatedSession;
+		try {
+			const result = await deadbolt.reauthenticate(auth, twoFactorEnabled ? { password, code } : { password }, requestContext(request));
+			confirmed = { ...auth, session: { ...auth.session, reauthenticatedAt: result.reauthenticatedAt } };
+		} catch (error) {
+			if (error instanceof InvalidCredentials) return prompt(401, { passwordError: error.message });
+			if (error instanceof InvalidCode) return prompt(401, { codeError: error.message });
+			if (error instanceof InvalidRequest) return prompt(400, { codeError: error.message });
+			if (error instanceof TooManyAttempts) return prompt(429, { error: tooMany(reply, error) });
+			throw error;
+		}
+		return performSudoAction(request, reply, confirmed, action);
+	});
+
+	// Sign out one session (any of the account's; this one is signing out).
+	app.post("/settings/security/sessions/revoke", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return seeOther(reply, PATHS.signIn);
+		const id = formField(request, "session");
+		if (id === "") return seeOther(reply, `${PATHS.security}#sessions`);
+		try {
+			await deadbolt.revokeSession(auth, id, requestContext(request));
+		} catch (error) {
+			if (error instanceof NotFound) return seeOther(reply, `${PATHS.security}?done=session-gone#sessions`);
+			throw error;
+		}
+		if (id === auth.session.id) {
+			void reply.clearCookie(cookies.sessionName, cookies.options());
+			rotateCSRFToken(request, reply, cookies);
+			return seeOther(reply, `${PATHS.signIn}?notice=signed-out`);
+		}
+		return seeOther(reply, `${PATHS.security}?done=session-revoked#sessions`);
+	});
+
+	// Change the password; with 2FA on and no recent confirmation, the same form carries the code.
+	app.post("/settings/security/password", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return seeOther(reply, PATHS.signIn);
+		const currentPassword = formField(request, "currentPassword");
+		const newPassword = formField(request, "newPassword");
+		const code = formField(request, "code").trim();
+		const state = await securityState(request, reply, auth);
+		let actor = auth;
+		const page = async (status: number, form: PasswordFormState) => {
+			const fresh = actor === auth ? state : await securityState(request, reply, actor);
+			const needsCode = state.twoFactorEnabled && !recentlyConfirmed(actor);
+			return sendPage(reply, status, securityPage({ ...fresh, passwordForm: { needsCode, ...form } }));
+		};
+		const needsCode = state.twoFactorEnabled && !recentlyConfirmed(auth);
+		if (currentPassword === "" || newPassword === "" || (needsCode && code === "")) {
+			return page(400, {
+				currentError: currentPassword === "" ? "Enter your current password." : null,
+				newErrors: newPassword === "" ? ["Choose a new password."] : [],
+				codeError: needsCode && code === "" ? "Enter the code from your authenticator app, or a recovery code." : null,
+			});
+		}
+		try {
+			if (state.twoFactorEnabled && code !== "") {
+				const result = await deadbolt.reauthenticate(auth, { password: currentPassword, code }, requestContext(request));
+				actor = { ...auth, session: { ...auth.session, reauthenticatedAt: result.reauthenticatedAt } };
+			}
+			const changed = await deadbolt.changePassword(actor, { currentPassword, newPassword }, requestContext(request));
+			return seeOther(reply, `${PATHS.security}?done=password-changed&n=${changed.otherSessionsRevoked}#password`);
+		} catch (error) {
+			if (error instanceof InvalidCredentials) return page(401, { currentError: error.message });
+			if (error instanceof InvalidCode) return page(401, { codeError: error.message });
+			if (error instanceof InvalidRequest) {
+				const newErrors = error.violations.filter((v) => v.field === "newPassword").map((v) => v.message);
+				const codeErrors = error.violations.filter((v) => v.field === "code").map((v) => v.message);
+				const other = newErrors.length === 0 && codeErrors.length === 0 ? error.message : null;
+				return page(400, { newErrors, codeError: codeErrors.length > 0 ? codeErrors.join(" ") : null, error: other });
+			}
+			if (error instanceof ReauthenticationRequired) return page(403, { error: "Confirm it's you: enter a code from your authenticator app (or a recovery code) with your passwords." });
+			if (error instanceof TooManyAttempts) return page(429, { error: tooMany(reply, error) });
+			throw error;
+		}
+	});
+
+	// Turn two-factor authentication off: a dialog asking for the password and a code.
+	app.get("/settings/security/two-factor/disable", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return reply.redirect(PATHS.signIn, 302);
+		const state = await securityState(request, reply, auth);
+		if (!state.twoFactorEnabled) return reply.redirect(PATHS.security, 302);
+		return sendPage(reply, 200, securityPage(state, disableTwoFactorDialog(state, {})));
+	});
+
+	app.post("/settings/security/two-factor/disable", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return seeOther(reply, PATHS.signIn);
+		const password = formField(request, "password");
+		const code = formField(request, "code");
+		const page = async (status: number, errors: { passwordError?: string | null; codeError?: string | null; error?: string | null }) => {
+			const state = await securityState(request, reply, auth);
+			if (!state.twoFactorEnabled) return seeOther(reply, PATHS.security);
+			return sendPage(reply, status, securityPage(state, disableTwoFactorDialog(state, errors)));
+		};
+		if (password === "" || code.trim() === "") {
+			return page(400, { passwordError: password === "" ? "Enter your password." : null, codeError: code.trim() === "" ? "Enter the code from your authenticator app, or a recovery code." : null });
+		}
+		try {
+			const result = await deadbolt.disableTOTP(auth, { password, code }, requestContext(request));
+			return seeOther(reply, `${PATHS.security}?done=two-factor-off&n=${result.otherSessionsRevoked}#two-factor`);
+		} catch (error) {
+			if (error instanceof InvalidCredentials) return page(401, { passwordError: error.message });
+			if (error instanceof InvalidCode) return page(401, { codeError: error.message });
+			if (error instanceof TooManyAttempts) return page(429, { error: tooMany(reply, error) });
+			if (error instanceof TOTPNotEnabled) return seeOther(reply, PATHS.security);
 			throw error;
 		}
 	});

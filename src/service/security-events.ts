@@ -13,6 +13,7 @@ import { describeDevice, type DeviceDescription } from "./devices.js";
 /** Every kind of security event. */
 export type SecurityEventType =
 	| "account.created"
+	| "account.secured"
 	| "login.succeeded"
 	| "login.password_failed"
 	| "login.second_factor_failed"

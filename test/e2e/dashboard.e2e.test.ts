@@ -10,10 +10,16 @@
  * key -> wrong code (refused) -> right code -> 10 recovery codes -> sign out -> sign in: the
  * code step, no session yet -> wrong code (blocked) -> next step's code (the enrollment step
  * cannot be replayed) -> signed in with 2FA on -> sign out -> recovery code -> signed in, 9 left
- * -> sign out -> the same recovery code again -> refused. Along the way: no error of any kind in
+ * -> sign out -> the same recovery code again -> refused. Then, account security (a second browser
+ * context is another device, a phone): both sessions listed -> sign out the phone (its next page
+ * is the sign-in page) -> "ten minutes later", outside the 5-minute sudo window (the server's
+ * clock is moved, not the test's): change the password with a code in the same form (the other
+ * sessions end) -> new recovery codes after "Confirm it's you" (an old code is refused at
+ * sign-in, a new one works) -> sign out all other sessions -> the security activity in sentences
+ * -> turn 2FA off with a code -> sign out everywhere (back to sign-in). Along the way: no error of any kind in
  * the console (CSP violations, script errors, a missing favicon or any other failed request),
  * no horizontal scrolling at a phone's width (390 px) on the sign-in pages, the Security page
- * and each step of the setup dialog, and a foreign-origin form post is refused even with the
+ * and each of its dialogs, and a foreign-origin form post is refused even with the
  * token.
  */
 import { execFileSync } from "node:child_process";
@@ -36,6 +42,19 @@ const PERIOD_SECONDS = 30;
 const DESKTOP = { width: 1280, height: 900 } as const;
 /** A common phone (iPhone 12 to 15): the width the overflow checks use. */
 const PHONE = { width: 390, height: 844 } as const;
+/** The second device's browser: Safari on an iPhone. */
+const PHONE_USER_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+const NEW_PASSWORD = "a brand new passphrase for ada 2024";
+const MINUTE_MS = 60_000;
+
+/**
+ * How far the server's clock runs ahead of the real one. Moving it forward is how the test lets
+ * five minutes pass (the sudo window closes) and gets each TOTP step fresh (each works once).
+ */
+let clockOffset = 0;
+function serverNow(): number {
+	return Date.now() + clockOffset;
+}
 
 /** The service's messages, shown as they are by the dashboard. */
 const WRONG_PASSWORD = "That password is not correct.";
@@ -60,13 +79,13 @@ function requireSystemTools(): void {
 }
 
 /** The TOTP code an authenticator app shows for `secret` at `at` (oathtool, RFC 6238, SHA-1, 6 digits, 30 s). */
-function oathtool(secret: string, at: Date = new Date()): string {
+function oathtool(secret: string, at: Date = new Date(serverNow())): string {
 	return execFileSync("oathtool", ["--totp", "-b", "--now", at.toISOString(), secret], { encoding: "utf8" }).trim();
 }
 
 /** A 6-digit code that is valid in none of the steps the server could accept right now. */
 function wrongCode(secret: string): string {
-	const now = Date.now();
+	const now = serverNow();
 	const valid = new Set([-2, -1, 0, 1, 2].map((offset) => oathtool(secret, new Date(now + offset * PERIOD_SECONDS * 1000))));
 	for (const candidate of ["000000", "123456", "999999", "424242"]) {
 		if (!valid.has(candidate)) return candidate;
@@ -94,7 +113,7 @@ describe("dashboard, end to end in Chromium", () => {
 		requireSystemTools();
 		dataDir = mkdtempSync(join(tmpdir(), "deadbolt-e2e-"));
 		const config = loadConfig({ overrides: { dataDir, http: { port: 0 }, log: { level: "silent" } } });
-		deadbolt = await createDeadbolt(config);
+		deadbolt = await createDeadbolt(config, { clock: { now: serverNow } });
 		app = await buildApp(deadbolt);
 		await app.listen({ host: "127.0.0.1", port: 0 });
 		const address = app.server.address();
@@ -126,7 +145,8 @@ describe("dashboard, end to end in Chromium", () => {
 			// A refused form answers 400/401/429 with the form and its error, on purpose; Chromium
 			// logs that status of the page itself as "Failed to load resource". Only that is allowed.
 			const status = /^Failed to load resource: the server responded with a status of (\d+)/.exec(message.text());
-			if (status !== null && documentStatus.get(message.location().url) === Number(status[1])) return;
+			// (A form posted to "path#card" logs its URL with the fragment; the response has none.)
+			if (status !== null && documentStatus.get(message.location().url.split("#")[0] ?? "") === Number(status[1])) return;
 			consoleErrors.push(`${message.location().url}: ${message.text()}`);
 		});
 		page.on("pageerror", (error) => pageErrors.push(error.message));
@@ -164,7 +184,7 @@ describe("dashboard, end to end in Chromium", () => {
 	}
 
 	async function signOut(): Promise<void> {
-		await clickAndLoad(page.getByRole("button", { name: "Sign out" }));
+		await clickAndLoad(page.locator(".account-menu").getByRole("button", { name: "Sign out" }));
 		expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe("/dashboard/sign-in?notice=signed-out");
 		await visible(page.getByText("You have signed out."));
 		expect(await sessionStatus()).toBe(401);
@@ -199,6 +219,10 @@ describe("dashboard, end to end in Chromium", () => {
 		if (widths.dialog !== null) expect(widths.dialog[0], `${what}: the dialog scrolls sideways at ${PHONE.width} px`).toBeLessThanOrEqual(widths.dialog[1]);
 		if (!keep) await page.setViewportSize(DESKTOP);
 	}
+
+	/** Shared by the two parts of the journey. */
+	let secret = "";
+	let recoveryCodes: string[] = [];
 
 	function pathOf(): string {
 		const url = new URL(page.url());
@@ -287,7 +311,7 @@ describe("dashboard, end to end in Chromium", () => {
 		expect(await dialog.locator("#code").getAttribute("inputmode")).toBe("numeric");
 		await page.screenshot({ path: join(OUTPUT_DIR, "setup-qr-step.png"), animations: "disabled" });
 
-		const secret = (await textOf(page.locator("#secret-key"))).replace(/\s+/g, "");
+		secret = (await textOf(page.locator("#secret-key"))).replace(/\s+/g, "");
 		expect(secret).toMatch(/^[A-Z2-7]{32}$/); // 20 bytes of base32
 
 		// The QR code, scanned off the screen, holds the same key for this account and issuer.
@@ -319,7 +343,7 @@ describe("dashboard, end to end in Chromium", () => {
 		await visible(dialog.getByRole("heading", { name: "Two-factor authentication is on" }));
 		const codeItems = page.locator("#recovery-codes li");
 		expect(await codeItems.count()).toBe(10);
-		const recoveryCodes = (await codeItems.allTextContents()).map((code) => code.trim());
+		recoveryCodes = (await codeItems.allTextContents()).map((code) => code.trim());
 		expect(new Set(recoveryCodes).size).toBe(10);
 		for (const code of recoveryCodes) expect(code).toMatch(/^[0-9a-z]{6}(-[0-9a-z]{6}){3}$/);
 		await page.screenshot({ path: join(OUTPUT_DIR, "setup-recovery-codes-step.png"), animations: "disabled" });
@@ -376,7 +400,7 @@ describe("dashboard, end to end in Chromium", () => {
 
 		// The enrollment's time step cannot be used again (replay protection), so the
 		// authenticator code of the NEXT step is entered; the server accepts one step of drift.
-		await page.locator("#code").fill(oathtool(secret, new Date(Date.now() + PERIOD_SECONDS * 1000)));
+		await page.locator("#code").fill(oathtool(secret, new Date(serverNow() + PERIOD_SECONDS * 1000)));
 		await clickAndLoad(page.getByRole("button", { name: "Verify", exact: true }));
 		expect(pathOf()).toBe("/dashboard");
 		expect(await textOf(page.locator("#two-factor-status"))).toContain("Two-factor authentication is on");
@@ -411,10 +435,218 @@ describe("dashboard, end to end in Chromium", () => {
 		expect(favicon.status()).toBe(200);
 		expect(favicon.headers()["content-type"]).toBe("image/svg+xml");
 
-		// No page logged an error to the console (CSP violation, missing favicon, failed request)
-		// or threw, and every request a page made succeeded.
+		expectNoConsoleErrors();
+	});
+
+	/** No page logged an error to the console (CSP violation, missing favicon, failed request) or threw, and every request a page made succeeded. */
+	function expectNoConsoleErrors(): void {
 		expect(consoleErrors).toEqual([]);
 		expect(pageErrors).toEqual([]);
 		expect(failedRequests).toEqual([]);
+	}
+
+	it("manages sessions, the password, recovery codes and two-factor authentication from the Security page", async () => {
+		expect(secret, "the first part of the journey ran").not.toBe("");
+		// Ten minutes later: every code below belongs to a time step not used yet.
+		clockOffset += 10 * MINUTE_MS;
+
+		// Another device, a phone, signs in with the password and a recovery code.
+		const phoneContext = await browser.newContext({ baseURL, viewport: PHONE, userAgent: PHONE_USER_AGENT, locale: "en-US", colorScheme: "light" });
+		const phone = await phoneContext.newPage();
+		const phoneErrors: string[] = [];
+		phone.on("pageerror", (error) => phoneErrors.push(error.message));
+		const phoneClick = async (target: Locator) => {
+			await Promise.all([phone.waitForNavigation({ waitUntil: "load" }), target.click()]);
+		};
+		const phonePath = (): string => new URL(phone.url()).pathname;
+		/** Password, then "Use a recovery code instead", then the code. */
+		const phoneSignIn = async (password: string, recoveryCode: string) => {
+			await phone.goto("/dashboard/sign-in");
+			await phone.locator("#email").fill(EMAIL);
+			await phone.locator("#password").fill(password);
+			await phoneClick(phone.getByRole("button", { name: "Sign in", exact: true }));
+			expect(phonePath()).toBe("/dashboard/sign-in/code");
+			await phoneClick(phone.getByRole("link", { name: "Use a recovery code instead" }));
+			await phone.locator("#recovery-code").fill(recoveryCode);
+			await phoneClick(phone.getByRole("button", { name: "Sign in with recovery code" }));
+		};
+		await phoneSignIn(PASSWORD, recoveryCodes[1] as string);
+		expect(phonePath()).toBe("/dashboard");
+
+		// This computer signs in with the password and the authenticator's code.
+		await submitPassword();
+		expect(pathOf()).toBe("/dashboard/sign-in/code");
+		await page.locator("#code").fill(oathtool(secret));
+		await clickAndLoad(page.getByRole("button", { name: "Verify", exact: true }));
+		expect(pathOf()).toBe("/dashboard");
+		await clickAndLoad(page.getByRole("link", { name: "Security", exact: true }));
+
+		// "Where you're signed in": both sessions, this one marked "This device".
+		const sessions = page.locator("#session-list > li");
+		expect(await sessions.count()).toBe(2);
+		const thisDevice = sessions.filter({ hasText: "This device" });
+		expect(await thisDevice.count()).toBe(1);
+		expect(await textOf(thisDevice)).toContain("127.0.0.1");
+		expect(await textOf(thisDevice)).toContain("Active now");
+		expect(await thisDevice.getByRole("button").count()).toBe(0);
+		const phoneSession = sessions.filter({ hasText: "Safari on iOS" });
+		expect(await phoneSession.count()).toBe(1);
+		expect(await textOf(phoneSession)).toMatch(/Signed in .+ UTC/);
+		expect(await textOf(phoneSession)).toMatch(/Last active .+ UTC/);
+		await page.screenshot({ path: join(OUTPUT_DIR, "security-page.png"), fullPage: true, animations: "disabled" });
+		await expectFitsPhone("Security page with two sessions", true);
+		await page.screenshot({ path: join(OUTPUT_DIR, "security-page-phone.png"), fullPage: true, animations: "disabled" });
+		for (const card of ["two-factor", "password", "sessions", "activity"]) {
+			await page.locator(`#${card}`).screenshot({ path: join(OUTPUT_DIR, `security-${card}-phone.png`), animations: "disabled" });
+		}
+		await page.setViewportSize(DESKTOP);
+
+		// Sign out the phone: gone from the list, and its next page load is the sign-in page.
+		await clickAndLoad(phoneSession.getByRole("button", { name: /^Sign out/ }));
+		expect(pathOf()).toBe("/dashboard/settings/security?done=session-revoked");
+		expect(await textOf(page.locator("#sessions-notice"))).toContain("Signed out that session.");
+		expect(await sessions.count()).toBe(1);
+		await phone.goto("/dashboard/settings/security");
+		expect(phonePath()).toBe("/dashboard/sign-in");
+		await phoneSignIn(PASSWORD, recoveryCodes[2] as string);
+		expect(phonePath()).toBe("/dashboard");
+
+		// Ten minutes later, outside the 5-minute sudo window: with 2FA on, the password form asks
+		// for a code too. A refused new password keeps the confirmation: no code asked again.
+		clockOffset += 10 * MINUTE_MS;
+		await page.goto("/dashboard/settings/security");
+		const passwordCard = page.locator("section#password");
+		expect(await passwordCard.locator("#current-password").getAttribute("autocomplete")).toBe("current-password");
+		expect(await passwordCard.locator("#new-password").getAttribute("autocomplete")).toBe("new-password");
+		await visible(passwordCard.getByText("Confirm it's you"));
+		await passwordCard.screenshot({ path: join(OUTPUT_DIR, "password-with-code.png"), animations: "disabled" });
+		await passwordCard.locator("#current-password").fill(PASSWORD);
+		await passwordCard.locator("#new-password").fill("short");
+		await passwordCard.locator("#password-code").fill(oathtool(secret));
+		await clickAndLoad(passwordCard.getByRole("button", { name: "Change password" }));
+		await visible(passwordCard.locator("#new-password-error"));
+		expect(await textOf(passwordCard.locator("#new-password-error"))).toMatch(/at least \d+ characters/i);
+		expect(await passwordCard.locator("#password-code").count()).toBe(0);
+		await expectFitsPhone("password form with an error");
+		await passwordCard.locator("#current-password").fill(PASSWORD);
+		await passwordCard.locator("#new-password").fill(NEW_PASSWORD);
+		await clickAndLoad(passwordCard.getByRole("button", { name: "Change password" }));
+		expect(pathOf()).toBe("/dashboard/settings/security?done=password-changed&n=1");
+		expect(await textOf(page.locator("#password-notice"))).toBe("Your password has been changed. For your security, we signed you out on 1 other session.");
+		await phone.goto("/dashboard");
+		expect(phonePath()).toBe("/dashboard/sign-in");
+
+		// Ten minutes later: new recovery codes need "Confirm it's you" (a wrong password first).
+		clockOffset += 10 * MINUTE_MS;
+		await page.goto("/dashboard/settings/security");
+		await clickAndLoad(page.getByRole("button", { name: "Generate new recovery codes" }));
+		const confirm = page.locator("dialog#reauthenticate");
+		await visible(confirm.getByRole("heading", { name: "Confirm it's you" }));
+		expect(await confirm.locator("input[name='action']").inputValue()).toBe("regenerate-recovery-codes");
+		expect(await confirm.locator("#reauth-password").getAttribute("autocomplete")).toBe("current-password");
+		await expectFitsPhone("Confirm it's you dialog");
+		await page.screenshot({ path: join(OUTPUT_DIR, "confirm-dialog.png"), animations: "disabled" });
+		await confirm.locator("#reauth-password").fill(PASSWORD);
+		await confirm.locator("#reauth-code").fill(oathtool(secret));
+		await clickAndLoad(confirm.getByRole("button", { name: "Confirm and generate codes" }));
+		expect(await textOf(confirm.locator("#reauth-password-error"))).toBe(WRONG_PASSWORD);
+		await expectFitsPhone("Confirm it's you dialog with an error");
+		await confirm.locator("#reauth-password").fill(NEW_PASSWORD);
+		await confirm.locator("#reauth-code").fill(oathtool(secret));
+		await clickAndLoad(confirm.getByRole("button", { name: "Confirm and generate codes" }));
+		const codesDialog = page.locator("dialog#new-recovery-codes");
+		await visible(codesDialog.getByRole("heading", { name: "Save your new recovery codes" }));
+		const newCodes = (await codesDialog.locator("#recovery-codes li").allTextContents()).map((code) => code.trim());
+		expect(newCodes).toHaveLength(10);
+		for (const code of newCodes) expect(recoveryCodes).not.toContain(code);
+		const download = decodeURIComponent(((await codesDialog.locator("#download-recovery-codes").getAttribute("href")) ?? "").replace(/^data:text\/plain;charset=utf-8,/, ""));
+		for (const code of newCodes) expect(download).toContain(code);
+		await codesDialog.getByRole("button", { name: "Copy codes" }).click();
+		await visible(codesDialog.getByRole("button", { name: "Copied" }));
+		expect(await page.evaluate("navigator.clipboard.readText()")).toBe(newCodes.join("\n"));
+		await page.screenshot({ path: join(OUTPUT_DIR, "new-recovery-codes.png"), animations: "disabled" });
+		await expectFitsPhone("new recovery codes dialog", true);
+		await page.screenshot({ path: join(OUTPUT_DIR, "new-recovery-codes-phone.png"), animations: "disabled" });
+		await page.setViewportSize(DESKTOP);
+		await clickAndLoad(codesDialog.getByRole("link", { name: "Done" }));
+		expect(await textOf(page.locator("#recovery-codes-left"))).toBe("10 of 10 left");
+
+		// On the phone: an old recovery code is refused at sign-in, a new one works.
+		await phoneSignIn(NEW_PASSWORD, recoveryCodes[3] as string);
+		expect(phonePath()).toBe("/dashboard/sign-in/recovery-code");
+		expect(await textOf(phone.locator("#recovery-code-error"))).toBe(RECOVERY_CODE_REFUSED);
+		await phone.locator("#recovery-code").fill(newCodes[0] as string);
+		await phoneClick(phone.getByRole("button", { name: "Sign in with recovery code" }));
+		expect(phonePath()).toBe("/dashboard");
+
+		// Still in the sudo window: "Sign out all other sessions" happens at once.
+		await page.goto("/dashboard/settings/security");
+		expect(await sessions.count()).toBe(2);
+		await clickAndLoad(page.getByRole("button", { name: "Sign out all other sessions" }));
+		expect(await textOf(page.locator("#sessions-notice"))).toBe("Signed out 1 other session. Only this device is still signed in.");
+		expect(await sessions.count()).toBe(1);
+		await phone.goto("/dashboard");
+		expect(phonePath()).toBe("/dashboard/sign-in");
+
+		// Security activity: newest first, one sentence each, with time (UTC), IP address and device.
+		const activity = page.locator("#activity-list > li");
+		expect(await activity.count()).toBe(20);
+		const sentences = (await activity.locator(".activity__what").allTextContents()).map((text) => text.trim());
+		expect(sentences[0]).toBe("Signed out all other sessions (1)");
+		expect(sentences).toEqual(
+			expect.arrayContaining([
+				"Signed in with password and recovery code",
+				"Wrong authenticator or recovery code entered",
+				"New recovery codes generated (the old ones stopped working)",
+				"Confirmed it's you with password and authenticator code",
+				"Wrong password entered",
+				"Password changed",
+				"Signed out a session on another device",
+				"Signed in with password and authenticator code",
+			]),
+		);
+		expect(await textOf(activity.first())).toMatch(/^Signed out all other sessions \(1\) \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC · 127\.0\.0\.1 · /);
+		await page.locator("#activity").screenshot({ path: join(OUTPUT_DIR, "security-activity.png"), animations: "disabled" });
+
+		// Turn two-factor authentication off: the password and a code (a wrong code is refused).
+		clockOffset += MINUTE_MS;
+		await clickAndLoad(page.getByRole("link", { name: "Turn off two-factor authentication" }));
+		const disable = page.locator("dialog#two-factor-disable");
+		await visible(disable.getByRole("heading", { name: "Turn off two-factor authentication?" }));
+		await expectFitsPhone("turn off 2FA dialog");
+		await disable.locator("#disable-password").fill(NEW_PASSWORD);
+		await disable.locator("#disable-code").fill(wrongCode(secret));
+		await clickAndLoad(disable.getByRole("button", { name: "Turn off" }));
+		expect(await textOf(disable.locator("#disable-code-error"))).toBe(CODE_REFUSED);
+		await disable.locator("#disable-password").fill(NEW_PASSWORD);
+		await disable.locator("#disable-code").fill(oathtool(secret));
+		await clickAndLoad(disable.getByRole("button", { name: "Turn off" }));
+		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is off");
+		expect(await textOf(page.locator("#two-factor-notice"))).toContain("Two-factor authentication is off.");
+		expect(await page.locator("#password-code").count()).toBe(0);
+
+		// Ten minutes later, "Sign out everywhere": confirmed with the password alone (2FA is off),
+		// it ends this session too and lands on the sign-in page.
+		clockOffset += 10 * MINUTE_MS;
+		await page.goto("/dashboard/settings/security");
+		await clickAndLoad(page.getByRole("button", { name: "Sign out everywhere" }));
+		const everywhere = page.locator("dialog#reauthenticate");
+		await visible(everywhere.getByRole("heading", { name: "Confirm it's you" }));
+		expect(await everywhere.locator("#reauth-code").count()).toBe(0);
+		await everywhere.locator("#reauth-password").fill(NEW_PASSWORD);
+		await clickAndLoad(everywhere.getByRole("button", { name: "Confirm and sign out everywhere" }));
+		expect(pathOf()).toBe("/dashboard/sign-in?notice=signed-out-everywhere");
+		await visible(page.getByText("You have signed out everywhere"));
+		expect(await sessionStatus()).toBe(401);
+
+		// The new password alone signs in now.
+		await page.locator("#email").fill(EMAIL);
+		await page.locator("#password").fill(NEW_PASSWORD);
+		await clickAndLoad(page.getByRole("button", { name: "Sign in", exact: true }));
+		expect(pathOf()).toBe("/dashboard");
+
+		await phoneContext.close();
+		expect(phoneErrors).toEqual([]);
+		expectNoConsoleErrors();
 	});
 });

@@ -189,3 +189,28 @@ for (const backend of await testBackends()) {
 		});
 	});
 }
+
+describe("I think my account is compromised", () => {
+	it("changes the password, ends every other session, forgets trusted devices, replaces recovery codes, and says so", async () => {
+		const t = await createTestDeadbolt();
+		try {
+			const user = await signUpWith2FA(t);
+			t.clock.advance(30_000);
+			const attacker = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key), rememberDevice: true });
+			const auth = await t.deadbolt.validateSession(user.session.token);
+			t.clock.advance(t.config.session.reauthenticationTtlSeconds * 1000 + 1);
+			await expect(t.deadbolt.secureCompromisedAccount(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: NEW_PASSWORD })).rejects.toBeInstanceOf(ReauthenticationRequired);
+			await t.deadbolt.reauthenticate(await t.deadbolt.validateSession(user.session.token), { password: PASSWORD, code: codeAt(t, user.key) });
+			const summary = await t.deadbolt.secureCompromisedAccount(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
+			expect(summary).toMatchObject({ passwordChanged: true, otherSessionsRevoked: 1, trustedDevicesRevoked: 1, twoFactorEnabled: true });
+			expect(summary.recoveryCodes).toHaveLength(10);
+			await expect(t.deadbolt.validateSession(attacker.token)).rejects.toBeInstanceOf(Unauthenticated);
+			expect((await t.deadbolt.beginLogin({ email: user.email, password: NEW_PASSWORD, trustedDeviceToken: attacker.trustedDevice!.token })).kind).toBe("challenge");
+			await expect(t.deadbolt.completeLoginWithRecoveryCode({ challengeToken: await (async () => { const r = await t.deadbolt.beginLogin({ email: user.email, password: NEW_PASSWORD }); if (r.kind !== "challenge") throw new Error("x"); return r.challenge.challengeToken; })(), code: user.recoveryCodes[0]! })).rejects.toBeInstanceOf(InvalidCode);
+			await expect(t.deadbolt.validateSession(user.session.token)).resolves.toBeDefined();
+			void auth;
+		} finally {
+			await t.deadbolt.close();
+		}
+	});
+});

@@ -63,7 +63,7 @@ export function signUpPage(context: AuthPageContext, state: SignUpState): SafeHt
 }
 
 /** Messages the sign-in page can show after a redirect. */
-export type SignInFlash = "signed-out" | "expired" | null;
+export type SignInFlash = "signed-out" | "signed-out-everywhere" | "expired" | null;
 
 /** Sign-in form state. */
 export interface SignInState {
@@ -78,7 +78,9 @@ export function signInPage(context: AuthPageContext, state: SignInState): SafeHt
 	const flash =
 		state.flash === "signed-out"
 			? notice("success", "You have signed out.")
-			: state.flash === "expired"
+			: state.flash === "signed-out-everywhere"
+				? notice("success", "You have signed out everywhere: every session on every device has ended. Sign in again to continue.")
+				: state.flash === "expired"
 				? notice("warning", "Your sign-in expired. For your security, enter your email and password again.")
 				: null;
 	const form = postForm(

@@ -5,9 +5,12 @@
  * share one page. Each step is a plain form; the script only upgrades the dialog to a true
  * modal (`showModal()`, focus kept inside, Escape cancels) and adds the Copy buttons.
  */
+import type { SecurityEventView } from "../../service/security-events.js";
+import type { SessionView } from "../../service/sessions.js";
 import type { PendingEnrollment } from "../../service/totp-enrollment.js";
 import { html, raw, type SafeHtml } from "../html.js";
 import { CODE_HINT, codeField, emailText, field, notice, PATHS, plural, postForm, renderPage } from "../layout.js";
+import { activityCard, passwordCard, sessionsCard, type CardFlash, type PasswordFormState } from "./security-sections.js";
 
 /** Recovery codes left at or below which the user is warned. */
 export const FEW_RECOVERY_CODES = 3;
@@ -27,6 +30,16 @@ export interface SecurityState {
 	readonly recoveryCodesTotal: number;
 	/** A notice above the cards (e.g. after setup was refused). */
 	readonly message?: SafeHtml | null;
+	/** The account's active sessions (the card is left out when not given). */
+	readonly sessions?: readonly SessionView[];
+	/** The latest security events, newest first (the card is left out when not given). */
+	readonly events?: readonly SecurityEventView[];
+	/** The password policy's minimum length (the password card is left out when not given). */
+	readonly passwordMinLength?: number;
+	/** The password form after a refused change. */
+	readonly passwordForm?: PasswordFormState;
+	/** A notice inside one card, after an action there. */
+	readonly flash?: CardFlash | null;
 }
 
 /**
@@ -60,6 +73,11 @@ export function securityPage(state: SecurityState, dialog: SafeHtml | null = nul
 				<div><dt>Recovery codes</dt><dd id="recovery-codes-left">${state.recoveryCodesLeft} of ${state.recoveryCodesTotal} left</dd></div>
 			</dl>
 			${fewRecoveryCodesWarning(state.recoveryCodesLeft)}
+			<div class="actions actions--start two-factor-actions">
+				${postForm(PATHS.recoveryCodes, state.csrf, html`<button type="submit" class="button button--secondary button--wrap">Generate new recovery codes</button>`, "inline-form")}
+				<a class="button button--ghost button--wrap button--danger-text" id="turn-off-two-factor" href="${PATHS.twoFactorDisable}">Turn off two-factor authentication</a>
+			</div>
+			<p class="muted small">New recovery codes replace all of your current ones: the old codes stop working at once.</p>
 			<h3 class="card__subtitle">Keep access to your account</h3>
 			<ul class="advice" id="two-factor-advice">
 				<li><strong>Keep your recovery codes safe,</strong> for example in a password manager or on paper. Each code signs you in once if you can't use your authenticator app.</li>
@@ -70,17 +88,21 @@ export function securityPage(state: SecurityState, dialog: SafeHtml | null = nul
 			<p><a class="button button--primary button--wrap" id="setup-two-factor" href="${PATHS.twoFactorSetup}">Set up two-factor authentication</a></p>`;
 	const body = html`<div class="page-header">
 	<h1 class="page-title">Security</h1>
-	<p class="page-lead">How you sign in to ${state.issuer}.</p>
+	<p class="page-lead">How you sign in to ${state.issuer}, where you're signed in, and what happened on your account.</p>
 </div>
 ${state.message ?? null}
 <div class="stack">
-	<section class="card" aria-labelledby="two-factor-title">
+	<section class="card" id="two-factor" aria-labelledby="two-factor-title">
 		<div class="card__heading">
 			<h2 class="card__title" id="two-factor-title">Two-factor authentication</h2>
 			${statusBadge(state.twoFactorEnabled)}
 		</div>
+		${state.flash?.card === "two-factor" && state.flash.content}
 		${twoFactor}
 	</section>
+	${state.passwordMinLength !== undefined && passwordCard(state.csrf, state.email, state.passwordMinLength, state.passwordForm ?? {}, state.flash)}
+	${state.sessions !== undefined && sessionsCard(state.csrf, state.sessions, state.flash)}
+	${state.events !== undefined && activityCard(state.events)}
 	<section class="card card--quiet" aria-labelledby="apps-title">
 		<h2 class="card__title" id="apps-title">Authenticator apps</h2>
 		<p>Any app that shows 6-digit time-based codes works, for example:</p>

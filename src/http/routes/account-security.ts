@@ -173,6 +173,32 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		async (request) => deadbolt.changePassword(authOf(request), request.body, requestContext(request)),
 	);
 
+	app.post(
+		"/secure-account",
+		{
+			schema: {
+				body: Type.Object({ currentPassword: PasswordSchema, newPassword: PasswordSchema }, closed),
+				response: {
+					200: Type.Object(
+						{
+							passwordChanged: Type.Boolean(),
+							otherSessionsRevoked: Type.Integer(),
+							trustedDevicesRevoked: Type.Integer(),
+							recoveryCodes: Type.Union([Type.Array(Type.String()), Type.Null()]),
+							twoFactorEnabled: Type.Boolean(),
+						},
+						closed,
+					),
+					...ERROR_RESPONSES,
+				},
+			},
+		},
+		async (request) => {
+			const summary = await deadbolt.secureCompromisedAccount(authOf(request), request.body, requestContext(request));
+			return { ...summary, recoveryCodes: summary.recoveryCodes === null ? null : [...summary.recoveryCodes] };
+		},
+	);
+
 	app.get("/two-factor/recovery-codes", { schema: { response: { 200: Type.Object({ unused: Type.Integer() }, closed), ...ERROR_RESPONSES } } }, async (request) => {
 		return { unused: await deadbolt.countUnusedRecoveryCodes(authOf(request).account.id) };
 	});

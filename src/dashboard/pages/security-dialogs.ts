@@ -1,0 +1,126 @@
+/**
+ * The dialogs of Settings > Security besides the two-factor setup: "Confirm it's you" (sudo
+ * mode, as GitHub does it: a sensitive action without a recent confirmation asks for the
+ * password, and the code when 2FA is on, then performs the action), the new recovery codes
+ * (shown once), and turning two-factor authentication off. Each is a `<dialog open>` drawn over
+ * the Security page, with plain forms; the script upgrades it to a true modal.
+ */
+import { html, type SafeHtml } from "../html.js";
+import { field, notice, PATHS, postForm } from "../layout.js";
+import { recoveryCodesText } from "./security.js";
+
+/**
+ * The actions "Confirm it's you" can lead to: the form carries one of these words in a hidden
+ * field (never a URL), and anything else is refused.
+ */
+export const SUDO_ACTIONS = Object.freeze({
+	"revoke-others": { purpose: "sign out your other sessions", button: "Confirm and sign out other sessions" },
+	"sign-out-everywhere": { purpose: "sign out everywhere", button: "Confirm and sign out everywhere" },
+	"regenerate-recovery-codes": { purpose: "generate new recovery codes", button: "Confirm and generate codes" },
+});
+
+/** One of {@link SUDO_ACTIONS}. */
+export type SudoAction = keyof typeof SUDO_ACTIONS;
+
+/** Whether a submitted value is one of the allowed actions. */
+export function isSudoAction(value: string): value is SudoAction {
+	return Object.hasOwn(SUDO_ACTIONS, value);
+}
+
+function actionDialog(options: { id: string; eyebrow: string; title: string; content: SafeHtml; cancellable: boolean; focusTitle: boolean }): SafeHtml {
+	const { id, eyebrow, title, content, cancellable, focusTitle } = options;
+	return html`<dialog open class="modal modal--narrow" id="${id}" aria-labelledby="${id}-title" aria-modal="true"${cancellable ? html` data-cancel-href="${PATHS.security}"` : ""}>
+	<div class="modal__header">
+		<div>
+			<p class="modal__eyebrow">${eyebrow}</p>
+			<h2 class="modal__title" id="${id}-title"${focusTitle ? html` tabindex="-1" autofocus` : ""}>${title}</h2>
+		</div>
+		${cancellable && html`<a class="modal__close" href="${PATHS.security}" aria-label="Cancel" title="Cancel">×</a>`}
+	</div>
+	<div class="modal__body">
+		${content}
+	</div>
+</dialog>`;
+}
+
+/** What the "Confirm it's you" form shows. */
+export interface ReauthState {
+	readonly action: SudoAction;
+	readonly twoFactorEnabled: boolean;
+	readonly minutes: number;
+	readonly passwordError?: string | null;
+	readonly codeError?: string | null;
+	readonly error?: string | null;
+}
+
+/** The code field of the confirmation forms: an authenticator code or a recovery code. */
+function secondFactorField(id: string, error: string | null | undefined, autofocus: boolean): SafeHtml {
+	return field({
+		id,
+		name: "code",
+		label: "Authenticator code or recovery code",
+		autocomplete: "one-time-code",
+		hint: "The 6-digit code from your authenticator app, or one of your recovery codes.",
+		error: error ?? null,
+		plain: true,
+		maxlength: 64,
+		inputClass: "input--mono",
+		autofocus,
+	});
+}
+
+/** "Confirm it's you", then the action. */
+export function reauthDialog(context: { csrf: string; email: string }, state: ReauthState): SafeHtml {
+	const action = SUDO_ACTIONS[state.action];
+	const codeFirst = state.twoFactorEnabled && (state.codeError ?? null) !== null && (state.passwordError ?? null) === null;
+	const form = postForm(
+		PATHS.reauthenticate,
+		context.csrf,
+		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
+		<p>To ${action.purpose}, enter your password${state.twoFactorEnabled ? " and a code from your authenticator app" : ""}. You won't be asked again for the next ${state.minutes} minutes.</p>
+		<input type="hidden" name="action" value="${state.action}">
+		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
+		${field({ id: "reauth-password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.passwordError ?? null, autofocus: !codeFirst })}
+		${state.twoFactorEnabled && secondFactorField("reauth-code", state.codeError, codeFirst)}
+		<div class="actions">
+			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
+			<button type="submit" class="button button--primary button--wrap">${action.button}</button>
+		</div>`,
+	);
+	return actionDialog({ id: "reauthenticate", eyebrow: "Security check", title: "Confirm it's you", content: form, cancellable: true, focusTitle: false });
+}
+
+/** The new recovery codes, shown only in the answer to the POST that made them. */
+export function newRecoveryCodesDialog(context: { issuer: string; email: string }, state: { recoveryCodes: readonly string[]; generatedOn: string }): SafeHtml {
+	const download = `data:text/plain;charset=utf-8,${encodeURIComponent(recoveryCodesText(context.issuer, context.email, state.generatedOn, state.recoveryCodes))}`;
+	const content = html`${notice("success", html`<strong>Your old recovery codes no longer work.</strong> These ${state.recoveryCodes.length} new codes replace them.`)}
+<p>Each code signs you in once if you can't use your authenticator app. <strong>This is the only time they are shown:</strong> store them in a password manager or print them, and keep them somewhere safe.</p>
+<ol id="recovery-codes" class="recovery-codes">${state.recoveryCodes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
+<div class="actions actions--split">
+	<div class="actions__group">
+		<button type="button" class="button button--secondary copy-button" data-copy-target="recovery-codes" hidden>Copy codes</button>
+		<a class="button button--secondary" id="download-recovery-codes" download="deadbolt-recovery-codes.txt" href="${download}">Download .txt</a>
+	</div>
+	<a class="button button--primary" id="recovery-codes-done" href="${PATHS.security}">Done</a>
+</div>`;
+	return actionDialog({ id: "new-recovery-codes", eyebrow: "Recovery codes", title: "Save your new recovery codes", content, cancellable: false, focusTitle: true });
+}
+
+/** "Turn off two-factor authentication": the password and a code (or a recovery code). */
+export function disableTwoFactorDialog(context: { csrf: string; email: string }, state: { passwordError?: string | null; codeError?: string | null; error?: string | null }): SafeHtml {
+	const codeFirst = (state.codeError ?? null) !== null && (state.passwordError ?? null) === null;
+	const form = postForm(
+		PATHS.twoFactorDisable,
+		context.csrf,
+		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
+		${notice("warning", html`Signing in will need only your password. Your authenticator app's code and your recovery codes stop working, and you'll be signed out on your other devices.`)}
+		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
+		${field({ id: "disable-password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.passwordError ?? null, autofocus: !codeFirst })}
+		${secondFactorField("disable-code", state.codeError, codeFirst)}
+		<div class="actions">
+			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
+			<button type="submit" class="button button--danger">Turn off</button>
+		</div>`,
+	);
+	return actionDialog({ id: "two-factor-disable", eyebrow: "Two-factor authentication", title: "Turn off two-factor authentication?", content: form, cancellable: true, focusTitle: false });
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import type { SecurityEventType } from "../../service/security-events.js";
+import { isSudoAction } from "./security-dialogs.js";
+import { describeEvent } from "./security-sections.js";
+
+describe("security activity sentences", () => {
+	const sentence = (type: SecurityEventType, details: Record<string, string | number | boolean | readonly string[]> = {}) => describeEvent({ type, details }).text;
+
+	it("says how a sign-in was proved", () => {
+		expect(sentence("login.succeeded", { factors: ["password", "totp"] })).toBe("Signed in with password and authenticator code");
+		expect(sentence("login.succeeded", { factors: ["password", "recovery_code"] })).toBe("Signed in with password and recovery code");
+		expect(sentence("login.succeeded", { factors: ["password"] })).toBe("Signed in with password");
+		expect(sentence("login.succeeded")).toBe("Signed in");
+	});
+
+	it("has a sentence for every type, and flags failures", () => {
+		expect(sentence("login.password_failed")).toBe("Wrong password entered");
+		expect(describeEvent({ type: "login.password_failed", details: {} }).alert).toBe(true);
+		expect(sentence("totp.enabled")).toBe("Two-factor authentication turned on");
+		expect(sentence("totp.disabled")).toBe("Two-factor authentication turned off");
+		expect(sentence("recovery_code.used", { recoveryCodesLeft: 9 })).toBe("Recovery code used (9 left)");
+		expect(sentence("sessions.revoked", { scope: "others", sessions: 2 })).toBe("Signed out all other sessions (2)");
+		expect(sentence("sessions.revoked", { scope: "everywhere", sessions: 2 })).toBe("Signed out everywhere");
+		expect(sentence("session.revoked", { current: false })).toBe("Signed out a session on another device");
+		expect(sentence("password.changed")).toBe("Password changed");
+	});
+});
+
+describe("Confirm it's you", () => {
+	it("accepts only the actions of its allow-list", () => {
+		expect(isSudoAction("revoke-others")).toBe(true);
+		expect(isSudoAction("sign-out-everywhere")).toBe(true);
+		expect(isSudoAction("regenerate-recovery-codes")).toBe(true);
+		for (const value of ["", "toString", "__proto__", "/dashboard", "https://evil.example", "change-password"]) expect(isSudoAction(value)).toBe(false);
+	});
+});

@@ -1,0 +1,211 @@
+/**
+ * The account-management cards of Settings > Security (besides two-factor authentication):
+ * "Where you're signed in" (sessions, sign out one / all others / everywhere), "Password"
+ * (change it) and "Security activity" (the latest events, one sentence each). Every action is a
+ * plain POST form; the sensitive ones may answer with the "Confirm it's you" dialog
+ * (`security-dialogs.ts`).
+ */
+import type { SecurityEventView } from "../../service/security-events.js";
+import type { SessionView } from "../../service/sessions.js";
+import { html, type SafeHtml } from "../html.js";
+import { field, notice, PATHS, plural, postForm } from "../layout.js";
+
+/** How many security events the page shows. */
+export const SECURITY_EVENTS_SHOWN = 20;
+
+const DATE_TIME = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" });
+
+/** An instant for people, in UTC: `<time datetime="…">3 Jun 2025, 14:03 UTC</time>`. */
+export function utcTime(at: number): SafeHtml {
+	return html`<time datetime="${new Date(at).toISOString()}">${DATE_TIME.format(new Date(at))} UTC</time>`;
+}
+
+const PHONE_ICON = html`<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false"><rect x="6.5" y="2.5" width="11" height="19" rx="2.2" fill="none" stroke="currentColor" stroke-width="1.7"/><path d="M10.5 18.3h3" stroke="currentColor" stroke-width="1.7" stroke-linecap="round"/></svg>`;
+const DESKTOP_ICON = html`<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false"><rect x="2.5" y="4" width="19" height="12.5" rx="1.8" fill="none" stroke="currentColor" stroke-width="1.7"/><path d="M8 20h8M12 16.5V20" stroke="currentColor" stroke-width="1.7" stroke-linecap="round"/></svg>`;
+
+function deviceIcon(platform: string | null): SafeHtml {
+	return platform === "mobile" || platform === "tablet" ? PHONE_ICON : DESKTOP_ICON;
+}
+
+/** A notice shown at the top of one card after an action there. */
+export interface CardFlash {
+	readonly card: "two-factor" | "sessions" | "password";
+	readonly content: SafeHtml;
+}
+
+function flashFor(flash: CardFlash | null | undefined, card: CardFlash["card"]): SafeHtml | null {
+	return flash !== null && flash !== undefined && flash.card === card ? flash.content : null;
+}
+
+/** "Where you're signed in". */
+export function sessionsCard(csrf: string, sessions: readonly SessionView[], flash: CardFlash | null | undefined): SafeHtml {
+	const others = sessions.filter((session) => !session.current).length;
+	const items = sessions.map((session) => {
+		const meta = [
+			html`<span>${session.ipAddress ?? "Unknown IP address"}</span>`,
+			html`<span>Signed in ${utcTime(session.createdAt)}</span>`,
+			session.current ? html`<span>Active now</span>` : html`<span>Last active ${utcTime(session.lastActiveAt)}</span>`,
+		];
+		return html`<li class="session${session.current ? " session--current" : ""}">
+		<span class="session__icon">${deviceIcon(session.device.platform)}</span>
+		<div class="session__main">
+			<p class="session__device">${session.device.label}${session.current && html` <span class="badge badge--current">This device</span>`}</p>
+			<p class="session__meta">${meta.map((part, index) => (index === 0 ? part : html`<span class="session__sep" aria-hidden="true"> · </span>${part}`))}</p>
+		</div>
+		${
+			!session.current &&
+			postForm(
+				PATHS.revokeSession,
+				csrf,
+				html`<input type="hidden" name="session" value="${session.id}">
+			<button type="submit" class="button button--secondary button--small">Sign out<span class="visually-hidden"> ${session.device.label}, ${session.ipAddress ?? "unknown IP address"}</span></button>`,
+				"session__action",
+			)
+		}
+	</li>`;
+	});
+	return html`<section class="card" id="sessions" aria-labelledby="sessions-title">
+	<h2 class="card__title" id="sessions-title">Where you're signed in</h2>
+	${flashFor(flash, "sessions")}
+	<p class="muted">${plural(sessions.length, "active session")}. If you don't recognize a device, sign it out and change your password.</p>
+	<ul class="session-list" id="session-list">${items}</ul>
+	<div class="actions actions--start session-actions">
+		${
+			others > 0 &&
+			postForm(PATHS.revokeOtherSessions, csrf, html`<button type="submit" class="button button--secondary button--wrap">Sign out all other sessions</button>`, "inline-form")
+		}
+		${postForm(PATHS.signOutEverywhere, csrf, html`<button type="submit" class="button button--ghost button--danger-text button--wrap">Sign out everywhere</button>`, "inline-form")}
+	</div>
+	<p class="muted small">Sign out everywhere ends every session, this one too, and forgets remembered devices.</p>
+</section>`;
+}
+
+/** The password form's state after a refused POST (passwords are never sent back). */
+export interface PasswordFormState {
+	readonly currentError?: string | null;
+	readonly newErrors?: readonly string[];
+	/** With 2FA on and no recent confirmation: ask for a code in the same form. */
+	readonly needsCode?: boolean;
+	readonly codeError?: string | null;
+	readonly error?: string | null;
+}
+
+/** "Password": change it. */
+export function passwordCard(csrf: string, email: string, minLength: number, state: PasswordFormState, flash: CardFlash | null | undefined): SafeHtml {
+	const newError = state.newErrors !== undefined && state.newErrors.length > 0 ? state.newErrors.join(" ") : null;
+	const codeField =
+		state.needsCode === true
+			? html`<div class="confirm-inline">
+			<p class="confirm-inline__title">Confirm it's you</p>
+			${field({
+				id: "password-code",
+				name: "code",
+				label: "Authenticator code or recovery code",
+				autocomplete: "one-time-code",
+				hint: "Changing your password with two-factor authentication on needs a code from your authenticator app (or one of your recovery codes).",
+				error: state.codeError ?? null,
+				plain: true,
+				maxlength: 64,
+				inputClass: "input--mono",
+			})}
+		</div>`
+			: null;
+	// The fragment: a refused form comes back scrolled to this card, even without the script.
+	const form = postForm(
+		`${PATHS.password}#password`,
+		csrf,
+		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
+		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
+		${field({ id: "current-password", name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password", error: state.currentError ?? null })}
+		${field({
+			id: "new-password",
+			name: "newPassword",
+			label: "New password",
+			type: "password",
+			autocomplete: "new-password",
+			hint: `At least ${minLength} characters. A long passphrase is easiest to remember; avoid common passwords.`,
+			error: newError,
+			minlength: minLength,
+		})}
+		${codeField}
+		<div class="actions actions--start">
+			<button type="submit" class="button button--primary">Change password</button>
+		</div>`,
+		"form form--narrow",
+	);
+	return html`<section class="card" id="password" aria-labelledby="password-title">
+	<h2 class="card__title" id="password-title">Password</h2>
+	${flashFor(flash, "password")}
+	<p class="muted">Changing your password signs you out on every other device.</p>
+	${form}
+</section>`;
+}
+
+const FACTOR_WORDS: Readonly<Record<string, string>> = { password: "password", totp: "authenticator code", recovery_code: "recovery code", trusted_device: "remembered device" };
+
+function factorsText(factors: unknown): string | null {
+	if (!Array.isArray(factors) || factors.length === 0) return null;
+	return factors.map((factor) => FACTOR_WORDS[String(factor)] ?? String(factor)).join(" and ");
+}
+
+/** One sentence for an event, and whether it deserves attention. */
+export function describeEvent(event: Pick<SecurityEventView, "type" | "details">): { text: string; alert: boolean } {
+	const details = event.details;
+	switch (event.type) {
+		case "account.created":
+			return { text: "Account created", alert: false };
+		case "login.succeeded": {
+			const factors = factorsText(details["factors"]);
+			return { text: factors === null ? "Signed in" : `Signed in with ${factors}`, alert: false };
+		}
+		case "login.password_failed":
+			return { text: "Wrong password entered", alert: true };
+		case "login.second_factor_failed":
+			return { text: "Wrong authenticator or recovery code entered", alert: true };
+		case "login.locked":
+			return { text: "Sign-in paused after too many failed attempts", alert: true };
+		case "recovery_code.used": {
+			const left = details["recoveryCodesLeft"];
+			return { text: typeof left === "number" ? `Recovery code used (${left} left)` : "Recovery code used", alert: false };
+		}
+		case "totp.enabled":
+			return { text: "Two-factor authentication turned on", alert: false };
+		case "totp.disabled":
+			return { text: "Two-factor authentication turned off", alert: true };
+		case "recovery_codes.regenerated":
+			return { text: "New recovery codes generated (the old ones stopped working)", alert: false };
+		case "password.changed":
+			return { text: "Password changed", alert: false };
+		case "reauthenticated": {
+			const factors = factorsText(details["factors"]);
+			return { text: factors === null ? "Confirmed it's you" : `Confirmed it's you with ${factors}`, alert: false };
+		}
+		case "session.revoked":
+			return { text: details["current"] === true ? "Signed out" : "Signed out a session on another device", alert: false };
+		case "sessions.revoked": {
+			if (details["scope"] === "everywhere") return { text: "Signed out everywhere", alert: false };
+			const count = details["sessions"];
+			return { text: typeof count === "number" ? `Signed out all other sessions (${count})` : "Signed out all other sessions", alert: false };
+		}
+		default:
+			return { text: String(event.type), alert: false };
+	}
+}
+
+/** "Security activity": the latest events, newest first. */
+export function activityCard(events: readonly SecurityEventView[]): SafeHtml {
+	const items = events.map((event) => {
+		const { text, alert } = describeEvent(event);
+		return html`<li class="activity__item${alert ? " activity__item--alert" : ""}">
+		<p class="activity__what">${text}</p>
+		<p class="activity__meta">${[utcTime(event.createdAt), event.ipAddress, event.ipAddress === null && event.device.browser === null && event.device.os === null ? null : event.device.label]
+			.filter((part) => part !== null)
+			.map((part, index) => (index === 0 ? part : html`<span aria-hidden="true"> · </span><span>${part}</span>`))}</p>
+	</li>`;
+	});
+	return html`<section class="card" id="activity" aria-labelledby="activity-title">
+	<h2 class="card__title" id="activity-title">Security activity</h2>
+	<p class="muted">The latest ${SECURITY_EVENTS_SHOWN} events on your account, newest first. Times are in UTC. Something you don't recognize? Change your password and sign out everywhere.</p>
+	${events.length === 0 ? html`<p>No activity yet.</p>` : html`<ol class="activity" id="activity-list">${items}</ol>`}
+</section>`;
+}
