@@ -44,6 +44,9 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
 		absoluteTtlSeconds: 2_592_000, // seconds = 30 days whatever the activity (NIST SP 800-63B §4.1.3, AAL1)
 		reauthenticationTtlSeconds: 300, // seconds = 5 minutes of "sudo mode" after a password confirmation
 	},
+	rateLimit: {
+		perMinute: 30, // requests per client IP per minute to the routes that check a password or code
+	},
 	trustedDevice: {
 		ttlSeconds: 2_592_000, // seconds = 30 days a remembered device skips the code step (OWASP MFA CS; Better Auth TRUST_DEVICE_COOKIE_MAX_AGE)
 	},

@@ -60,6 +60,7 @@ export const ConfigSchema = Type.Object(
 			},
 			closed,
 		),
+		rateLimit: Type.Object({ perMinute: PositiveInt(5, 100_000) }, closed),
 		trustedDevice: Type.Object({ ttlSeconds: PositiveInt(3_600, 31_536_000) }, closed),
 		storage: Type.Object(
 			{

@@ -39,7 +39,7 @@ import { ensureCSRFToken, isValidCSRFSubmission, rotateCSRFToken } from "./csrf.
 import { html, type SafeHtml } from "./html.js";
 import { notice, PATHS, plural } from "./layout.js";
 import { signInCodePage, signInPage, signInRecoveryCodePage, signUpPage, type SignInFlash } from "./pages/auth.js";
-import { csrfRejectedPage, notFoundPage, unavailablePage } from "./pages/errors.js";
+import { csrfRejectedPage, notFoundPage, tooManyRequestsPage, unavailablePage } from "./pages/errors.js";
 import { homePage } from "./pages/home.js";
 import { securityPage, setupDoneStep, setupPasswordStep, setupScanStep, type SecurityState } from "./pages/security.js";
 import { disableTwoFactorDialog, isSudoAction, newRecoveryCodesDialog, reauthDialog, type ReauthState, type SudoAction } from "./pages/security-dialogs.js";
@@ -215,6 +215,11 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 			request.log.error({ errorCode: error.code, reason: error.reason, err: error.cause }, "dashboard: storage unavailable");
 			void reply.header("retry-after", "5");
 			return sendPage(reply, 503, unavailablePage(errorContext(request, reply)));
+		}
+		if (error instanceof TooManyAttempts) {
+			request.log.info({ errorCode: error.code, reason: error.reason }, "dashboard: too many attempts");
+			void reply.header("retry-after", String(error.retryAfterSeconds));
+			return sendPage(reply, 429, tooManyRequestsPage(errorContext(request, reply), error.message));
 		}
 		throw error;
 	});
@@ -423,7 +428,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		const password = formField(request, "password");
 		if (password === "") return stepOne(400, "Enter your password.");
 		try {
-			const pending = await deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password });
+			const pending = await deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password }, requestContext(request));
 			return sendPage(reply, 200, securityPage(state, setupScanStep(state, pending, { minutesLeft: minutesLeft(pending.expiresAt) })));
 		} catch (error) {
 			if (error instanceof InvalidCredentials || error instanceof ReauthenticationRequired) return stepOne(401, error.message);

@@ -14,6 +14,7 @@ import { cookieSettings, isHttpsDeployment } from "./cookies.js";
 import { createAPICSRFCheck } from "./plugins/csrf.js";
 import { errorHandlerPlugin } from "./plugins/error-handler.js";
 import { securityHeadersPlugin, securityHeaderValues } from "./plugins/security-headers.js";
+import { credentialRateLimitPlugin } from "./plugins/rate-limit.js";
 import { sessionPlugin } from "./plugins/session.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { accountSecurityRoutes } from "./routes/account-security.js";
@@ -63,6 +64,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	await app.register(formbody, { bodyLimit: config.http.bodyLimitBytes });
 	await app.register(errorHandlerPlugin);
 	await app.register(securityHeadersPlugin, { hsts: isHttpsDeployment(config) });
+	// Before the session plugin: a request over the limit costs no database work.
+	await app.register(credentialRateLimitPlugin, { config });
 	await app.register(sessionPlugin, { deadbolt, cookies });
 
 	app.get("/healthz", async () => ({ status: "ok" }));

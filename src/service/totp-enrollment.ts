@@ -72,13 +72,13 @@ export function toTOTPOptions(deps: ServiceDeps, credential: TOTPCredentialRecor
  * session; without, the session must have proved a factor within the re-authentication window.
  * @throws ReauthenticationRequired, InvalidCredentials, TooManyAttempts
  */
-export async function requireReauthentication(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, password: string | undefined): Promise<void> {
+export async function requireReauthentication(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, password: string | undefined, context: RequestContext = NO_CONTEXT): Promise<void> {
 	if (password === undefined) {
 		if (!isRecentlyReauthenticated(deps, session)) throw new ReauthenticationRequired();
 		return;
 	}
 	try {
-		await confirmPassword(deps, account, password);
+		await confirmPassword(deps, account, password, context);
 	} catch (error) {
 		// The user is signed in and typed only a password: say so, not "email or password".
 		if (error instanceof InvalidCredentials) throw new InvalidCredentials("That password is not correct.", { reason: error.reason ?? "wrong_password" });
@@ -92,12 +92,12 @@ export async function requireReauthentication(deps: ServiceDeps, account: Accoun
  * random key; any earlier pending one is replaced) and returns what the authenticator needs.
  * @throws TOTPAlreadyEnabled, ReauthenticationRequired, InvalidCredentials, TooManyAttempts
  */
-export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { password?: string }): Promise<PendingEnrollment> {
+export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { password?: string }, context: RequestContext = NO_CONTEXT): Promise<PendingEnrollment> {
 	// With 2FA on this sets up a NEW authenticator (moving to a new phone): binding it needs both
 	// factors proved recently (NIST SP 800-63B §6.1.2.1), so an inline password is not enough.
 	const replacing = (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
 	if (replacing) requireRecentReauthentication(deps, session);
-	else await requireReauthentication(deps, account, session, input.password);
+	else await requireReauthentication(deps, account, session, input.password, context);
 	const { totp } = deps.config;
 	const now = deps.clock.now();
 	const key = generateOTPKey(deps.random, totp.keyBytes);

@@ -151,3 +151,39 @@ describe("second review", () => {
 		expect(res.headers["retry-after"]).toBe("5");
 	});
 });
+
+describe("per-IP rate limit", () => {
+	it("credential routes answer 429 with Retry-After past rateLimit.perMinute per client IP; a forged X-Forwarded-For changes nothing", async () => {
+		const limited = await createTestApp({ overrides: { rateLimit: { perMinute: 5 } } });
+		try {
+			const attempt = (headers: Record<string, string> = {}) => limited.app.inject({ method: "POST", url: "/api/v1/login", headers, payload: { email: "x@example.com", password: "wrong password!" } });
+			for (let i = 0; i < 5; i++) expect((await attempt({ "x-forwarded-for": `198.51.100.${i}` })).statusCode).toBe(401);
+			const over = await attempt({ "x-forwarded-for": "203.0.113.9" });
+			expect(over.statusCode).toBe(429);
+			expect(over.json().code).toBe("ERR_TOO_MANY_ATTEMPTS");
+			expect(Number(over.headers["retry-after"])).toBeGreaterThan(0);
+			// Routes that check no credential are not limited.
+			expect((await limited.app.inject({ method: "GET", url: "/healthz" })).statusCode).toBe(200);
+			// The dashboard answers with a page.
+			const page = await limited.app.inject({ method: "POST", url: "/dashboard/sign-in", headers: { "content-type": "application/x-www-form-urlencoded" }, payload: "email=x%40example.com&password=x" });
+			expect(page.statusCode).toBe(429);
+			expect(page.headers["content-type"]).toContain("text/html");
+		} finally {
+			await limited.app.close();
+			await limited.deadbolt.close();
+		}
+	});
+
+	it("behind a trusted proxy, X-Forwarded-For names the client and each client has its own budget", async () => {
+		const proxied = await createTestApp({ overrides: { rateLimit: { perMinute: 5 }, http: { trustedProxies: ["127.0.0.1"] } } });
+		try {
+			const attempt = (client: string) => proxied.app.inject({ method: "POST", url: "/api/v1/login", remoteAddress: "127.0.0.1", headers: { "x-forwarded-for": client }, payload: { email: "x@example.com", password: "wrong password!" } });
+			for (let i = 0; i < 5; i++) expect((await attempt("198.51.100.1")).statusCode).toBe(401);
+			expect((await attempt("198.51.100.1")).statusCode).toBe(429);
+			expect((await attempt("198.51.100.2")).statusCode).toBe(401);
+		} finally {
+			await proxied.app.close();
+			await proxied.deadbolt.close();
+		}
+	});
+});

@@ -51,3 +51,8 @@ export function unavailablePage(context: ErrorPageContext): SafeHtml {
 export function notFoundPage(context: ErrorPageContext): SafeHtml {
 	return errorPage(context, "Page not found", "There is no page at this address.", html`<a class="button button--primary" href="${PATHS.home}">Go to your account</a>`);
 }
+
+/** Too many attempts from this network (the per-IP limit), with when to try again. */
+export function tooManyRequestsPage(context: ErrorPageContext, message: string): SafeHtml {
+	return errorPage(context, "Please wait a moment", message, html`<a class="button button--primary" href="/dashboard/sign-in">Back to sign in</a>`);
+}

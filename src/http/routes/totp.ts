@@ -41,7 +41,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		async (request, reply) => {
 			const { account, session } = authOf(request);
 			const password = request.body?.password;
-			const pending = await deadbolt.beginTOTPEnrollment(account, session, password === undefined ? {} : { password });
+			const pending = await deadbolt.beginTOTPEnrollment(account, session, password === undefined ? {} : { password }, requestContext(request));
 			return reply.status(201).send({
 				secret: pending.secret,
 				keyUri: pending.keyURI,
