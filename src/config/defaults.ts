@@ -37,7 +37,8 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
 	lockout: {
 		maxFailures: 10, // consecutive second-factor failures per account; NIST SP 800-63B §5.2.2 caps at 100
 		windowSeconds: 900, // seconds = 15 minutes in which failures add up
-		durationSeconds: 900, // seconds = 15 minutes locked (Better Auth DEFAULT_ACCOUNT_LOCKOUT_*)
+		durationSeconds: 900, // seconds = 15 minutes for the first lock (Better Auth DEFAULT_ACCOUNT_LOCKOUT_*); doubles with each lock in a row
+		maxDurationSeconds: 86_400, // seconds = 24 hours: the longest lock (NIST SP 800-63B §5.2.2 growing delays)
 	},
 	session: {
 		idleTtlSeconds: 604_800, // seconds = 7 days without activity

@@ -49,6 +49,7 @@ export const ConfigSchema = Type.Object(
 				maxFailures: PositiveInt(3, 50),
 				windowSeconds: PositiveInt(60, 86_400),
 				durationSeconds: PositiveInt(60, 86_400),
+				maxDurationSeconds: PositiveInt(60, 604_800),
 			},
 			closed,
 		),

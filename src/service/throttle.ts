@@ -33,12 +33,25 @@ export async function reserveAttempt(deps: ServiceDeps, accountId: string, kind:
 	const windowStartsAt = Math.max(now - secondsToMillis(config.lockout.windowSeconds), lockedUntil ?? 0);
 	const count = await store.authFailures.incrementAuthFailures(accountId, kind, now, windowStartsAt);
 	if (count > config.lockout.maxFailures) {
-		const until = now + secondsToMillis(config.lockout.durationSeconds);
-		await store.authFailures.lockAuthFailures(accountId, kind, until);
-		logger.warn({ event: "account.locked", accountId, kind, failures: count - 1 }, "too many failed attempts: locked");
-		await recordSecurityEvent(deps, store, accountId, "login.locked", context, { factor: kind, minutes: Math.round(config.lockout.durationSeconds / 60) });
-		throw new TooManyAttempts(config.lockout.durationSeconds, undefined, { reason: "limit_reached" });
+		const durationSeconds = lockDurationSeconds(deps, kind, state?.lockoutCount ?? 0);
+		await store.authFailures.lockAuthFailures(accountId, kind, now + secondsToMillis(durationSeconds));
+		logger.warn({ event: "account.locked", accountId, kind, failures: count - 1, durationSeconds }, "too many failed attempts: locked");
+		await recordSecurityEvent(deps, store, accountId, "login.locked", context, { factor: kind, minutes: Math.round(durationSeconds / 60) });
+		throw new TooManyAttempts(durationSeconds, undefined, { reason: "limit_reached" });
 	}
+}
+
+/**
+ * How long the next lock lasts after `previousLockouts` locks in a row. The second factor (only
+ * reachable with the right password): `lockout.durationSeconds` doubled for each, at most
+ * `lockout.maxDurationSeconds` (growing delays, NIST SP 800-63B §5.2.2). The password step
+ * (reachable by anyone who knows the email): always `lockout.durationSeconds`, so a stranger
+ * cannot keep the owner out for long; per-IP limits slow them down.
+ */
+export function lockDurationSeconds(deps: ServiceDeps, kind: AuthFailureKind, previousLockouts: number): number {
+	const { durationSeconds, maxDurationSeconds } = deps.config.lockout;
+	if (kind === "password") return durationSeconds;
+	return Math.min(durationSeconds * 2 ** Math.min(previousLockouts, 30), maxDurationSeconds);
 }
 
 /** Forgets the account's failures of `kind` after a success. */

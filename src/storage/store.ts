@@ -97,6 +97,8 @@ export interface AuthFailureRecord {
 	readonly lastFailureAt: UnixMillis;
 	/** Until when attempts are refused; null when not locked. */
 	readonly lockedUntil: UnixMillis | null;
+	/** How many times in a row this counter has locked (each lock counts one; a success resets it). */
+	readonly lockoutCount: number;
 }
 
 /** A "remember this device" token's row: only a hash of its secret is kept. */
@@ -226,7 +228,7 @@ export interface AuthFailureRepository {
 	 */
 	incrementAuthFailures(accountId: string, kind: AuthFailureKind, now: UnixMillis, windowStartsAt: UnixMillis): Promise<number>;
 	/**
-	 * Locks until `lockedUntil`; the count is kept (failures before the lock's end stop counting
+	 * Locks until `lockedUntil` and adds one to `lockoutCount`; the count is kept (failures before the lock's end stop counting
 	 * because the caller passes `windowStartsAt >= lockedUntil` afterwards).
 	 */
 	lockAuthFailures(accountId: string, kind: AuthFailureKind, lockedUntil: UnixMillis): Promise<void>;

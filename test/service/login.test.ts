@@ -376,3 +376,31 @@ describe("clock-skew hint", () => {
 		}
 	});
 });
+
+describe("growing delays", () => {
+	it("each lock in a row lasts twice as long, up to lockout.maxDurationSeconds; a success starts over", async () => {
+		const t = await createTestDeadbolt();
+		try {
+			const user = await signUpWith2FA(t);
+			const failUntilLocked = async (): Promise<TooManyAttempts> => {
+				for (;;) {
+					const error = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: "000000" }).catch((e: unknown) => e);
+					if (error instanceof TooManyAttempts) return error;
+					expect(error).toBeInstanceOf(InvalidCode);
+				}
+			};
+			const durations: number[] = [];
+			for (let lock = 0; lock < 4; lock++) {
+				const locked = await failUntilLocked();
+				durations.push(locked.retryAfterSeconds);
+				t.clock.advance(locked.retryAfterSeconds * 1000);
+			}
+			expect(durations).toEqual([900, 1800, 3600, 7200]);
+			t.clock.advance(30_000);
+			await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key) });
+			expect((await failUntilLocked()).retryAfterSeconds).toBe(900);
+		} finally {
+			await t.deadbolt.close();
+		}
+	});
+});

@@ -79,6 +79,7 @@ describe("SQLite opener", () => {
 			expect(raw.prepare("select name from kysely_migration order by name").all()).toEqual([
 				{ name: "0001-initial" },
 				{ name: "0002-trusted-devices-and-security-events" },
+				{ name: "0003-lockout-count" },
 			]);
 		} finally {
 			raw.close();

@@ -498,6 +498,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 					failureCount: 3,
 					lastFailureAt: LARGE_EPOCH_MS,
 					lockedUntil: null,
+					lockoutCount: 0,
 				});
 			});
 
@@ -524,9 +525,19 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 					failureCount: 4,
 					lastFailureAt: T0,
 					lockedUntil: MAX_EPOCH_MS,
+					lockoutCount: 1,
 				});
 				expect(await store.authFailures.incrementAuthFailures(account.id, "password", T0 + 1, windowStartsAt)).toBe(5);
 				expect((await store.authFailures.findAuthFailure(account.id, "password"))?.lockedUntil).toBe(MAX_EPOCH_MS);
+			});
+
+			test("each lock adds one to lockoutCount; clearing forgets it", async () => {
+				const account = await givenAccount();
+				await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + MINUTE_MS);
+				await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + 2 * MINUTE_MS);
+				expect((await store.authFailures.findAuthFailure(account.id, "second_factor"))?.lockoutCount).toBe(2);
+				await store.authFailures.clearAuthFailures(account.id, "second_factor");
+				expect(await store.authFailures.findAuthFailure(account.id, "second_factor")).toBeNull();
 			});
 
 			test("an account can be locked without an earlier failure", async () => {

@@ -11,8 +11,9 @@
  * - bytes are `blob` (SQLite) / `bytea` (PostgreSQL); both drivers return a `Buffer`.
  *
  * The tables are created by the migrations of `migrations/` (`0001-initial.ts`, then
- * `0002-trusted-devices-and-security-events.ts`); keep them in step.
+ * `0002-trusted-devices-and-security-events.ts`, `0003-lockout-count.ts`); keep them in step.
  */
+import type { Generated } from "kysely";
 
 /** An epoch-millisecond instant as stored (`integer` / `bigint`), always UTC. */
 export type EpochMsColumn = number;
@@ -108,6 +109,8 @@ export interface AuthFailureTable {
 	failure_count: number;
 	last_failure_at: EpochMsColumn;
 	locked_until: EpochMsColumn | null;
+	/** Locks in a row (migration 0003); reset with the row when an attempt succeeds. */
+	lockout_count: Generated<number>;
 }
 
 /** Table `trusted_device` (migration 0002): "remember this device" tokens; only a hash of the secret is kept. */

@@ -573,8 +573,8 @@ function createAuthFailureRepository(db: Executor, guard: Guard): AuthFailureRep
 				// last_failure_at 0 (no failure recorded).
 				await db
 					.insertInto("auth_failure")
-					.values({ account_id: accountId, kind, failure_count: 0, last_failure_at: 0, locked_until: lockedUntil })
-					.onConflict((oc) => oc.columns(["account_id", "kind"]).doUpdateSet({ locked_until: lockedUntil }))
+					.values({ account_id: accountId, kind, failure_count: 0, last_failure_at: 0, locked_until: lockedUntil, lockout_count: 1 })
+					.onConflict((oc) => oc.columns(["account_id", "kind"]).doUpdateSet({ locked_until: lockedUntil, lockout_count: sql<number>`auth_failure.lockout_count + 1` }))
 					.execute();
 			});
 		},
@@ -824,6 +824,7 @@ function toAuthFailureRecord(row: Selectable<AuthFailureTable>): AuthFailureReco
 		failureCount: row.failure_count,
 		lastFailureAt: row.last_failure_at,
 		lockedUntil: row.locked_until,
+		lockoutCount: row.lockout_count,
 	};
 }
 

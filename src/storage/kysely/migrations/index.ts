@@ -6,9 +6,11 @@
 import type { Migration } from "kysely/migration";
 import { initialMigration } from "./0001-initial.js";
 import { trustedDevicesAndSecurityEventsMigration } from "./0002-trusted-devices-and-security-events.js";
+import { lockoutCountMigration } from "./0003-lockout-count.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0001-initial": initialMigration,
 	"0002-trusted-devices-and-security-events": trustedDevicesAndSecurityEventsMigration,
+	"0003-lockout-count": lockoutCountMigration,
 });
