@@ -8,14 +8,19 @@
  * - `GET /dashboard`: the account home (signed in) or a redirect to sign-in;
  * - `GET/POST /dashboard/sign-up`, `GET/POST /dashboard/sign-in` (password step),
  *   `GET/POST /dashboard/sign-in/code`, `GET/POST /dashboard/sign-in/recovery-code` (code step,
- *   needs the login-challenge cookie), `POST /dashboard/sign-out`;
+ *   needs the login-challenge cookie), `POST /dashboard/sign-out`. "Remember this device" on the
+ *   code step sets the HttpOnly trusted-device cookie; the password step sends its token, and a
+ *   remembered device skips the code step (the token is rotated each time; one that no longer
+ *   works is cleared). A code from a neighbouring time step lands on `/dashboard?clock=ahead|behind`;
  * - `GET /dashboard/settings/security`, and the two-factor setup as a dialog over it:
  *   `GET/POST .../two-factor/setup` (step 1, then 2-3 in the POST answer) and
  *   `POST .../two-factor/confirm` (step 3, then 4 with the recovery codes, shown only there);
  * - on the Security page too: the sessions ("Where you're signed in": `POST .../sessions/revoke`,
  *   `.../sessions/revoke-others`, `.../sessions/sign-out-everywhere`), `POST .../password`,
  *   `POST .../recovery-codes` (the new set shown only in that answer), `GET/POST
- *   .../two-factor/disable`, and the latest security events. Sign out others / everywhere and new
+ *   .../two-factor/disable`, the remembered devices (`POST .../devices/forget`, `.../devices/forget-all`),
+ *   "I think my account is compromised" (`POST .../compromised`: the summary, and the new recovery
+ *   codes, only in that answer), and the latest security events. Sign out others / everywhere and new
  *   recovery codes need a recent confirmation ("sudo mode"): without one the answer is the
  *   "Confirm it's you" dialog, which POSTs to `.../confirm` with the action as one word of a fixed
  *   allow-list, re-authenticates, then performs the action. The password form asks for the code
@@ -40,9 +45,9 @@ import { html, type SafeHtml } from "./html.js";
 import { notice, PATHS, plural } from "./layout.js";
 import { signInCodePage, signInPage, signInRecoveryCodePage, signUpPage, type SignInFlash } from "./pages/auth.js";
 import { csrfRejectedPage, notFoundPage, tooManyRequestsPage, unavailablePage } from "./pages/errors.js";
-import { homePage } from "./pages/home.js";
+import { homePage, type ClockDirection } from "./pages/home.js";
 import { securityPage, setupDoneStep, setupPasswordStep, setupScanStep, type SecurityState } from "./pages/security.js";
-import { disableTwoFactorDialog, isSudoAction, newRecoveryCodesDialog, reauthDialog, type ReauthState, type SudoAction } from "./pages/security-dialogs.js";
+import { accountSecuredDialog, disableTwoFactorDialog, isSudoAction, newRecoveryCodesDialog, reauthDialog, type ReauthState, type SudoAction } from "./pages/security-dialogs.js";
 import { SECURITY_EVENTS_SHOWN, type CardFlash, type PasswordFormState } from "./pages/security-sections.js";
 
 /** The static files served under `/dashboard/assets/`, with their content types. */
@@ -80,6 +85,17 @@ function loadAssets(): ReadonlyMap<string, Asset> {
 /** Query flag on the home page after a sign-in with a recovery code. */
 const RECOVERY_FLAG = "signed-in-with";
 const RECOVERY_FLAG_VALUE = "recovery-code";
+
+/**
+ * Query flag on the home page after a code sign-in whose code came from a neighbouring time step
+ * (`?clock=ahead|behind`): only the direction travels; the sentence is fixed text (home.ts).
+ */
+const CLOCK_FLAG = "clock";
+
+/** The clock direction of the home page's query (null for anything but the two words). */
+function clockFlagOf(value: string | null): ClockDirection | null {
+	return value === "ahead" || value === "behind" ? value : null;
+}
 
 /** One string field of a urlencoded form body ("" when missing or repeated). */
 function formField(request: FastifyRequest, name: string): string {
@@ -142,6 +158,15 @@ function flashOf(done: string | null, countParam: string | null): CardFlash | nu
 					"password-notice",
 				),
 			};
+		case "device-forgotten":
+			return { card: "devices", content: notice("success", "Forgot that device. Its next sign-in asks for a code again.", "devices-notice") };
+		case "device-gone":
+			return { card: "devices", content: notice("info", "That device had already been forgotten.", "devices-notice") };
+		case "devices-forgotten":
+			return {
+				card: "devices",
+				content: notice("success", parsed === 0 ? "There were no remembered devices to forget." : `Forgot ${plural(parsed, "remembered device")}. Each asks for a code at its next sign-in.`, "devices-notice"),
+			};
 		case "two-factor-off":
 			return {
 				card: "two-factor",
@@ -180,6 +205,17 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		rotateCSRFToken(request, reply, cookies);
 	};
 
+	/** This browser's trusted-device token (from "Remember this device"), or null. */
+	const trustedDeviceOf = (request: FastifyRequest): string | null => {
+		const token = request.cookies[cookies.trustedDeviceName];
+		return typeof token === "string" && token !== "" ? token : null;
+	};
+
+	/** Keeps the (new or rotated) trusted-device token in its HttpOnly cookie, as long as it is valid. */
+	const rememberDevice = (reply: FastifyReply, token: string): void => {
+		void reply.setCookie(cookies.trustedDeviceName, token, cookies.options(config.trustedDevice.ttlSeconds));
+	};
+
 	const tooMany = (reply: FastifyReply, error: TooManyAttempts): string => {
 		void reply.header("retry-after", String(error.retryAfterSeconds));
 		return error.message;
@@ -204,6 +240,9 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 			events: await deadbolt.listSecurityEvents(auth.account.id, { limit: SECURITY_EVENTS_SHOWN }),
 			passwordMinLength: config.password.minLength,
 			passwordForm: { needsCode: twoFactorEnabled && !recentlyConfirmed(auth) },
+			compromisedForm: { needsCode: twoFactorEnabled && !recentlyConfirmed(auth) },
+			trustedDevices: await deadbolt.listTrustedDevices(auth),
+			currentDeviceId: trustedDeviceOf(request)?.split(".")[0] ?? null,
 		};
 	};
 
@@ -261,6 +300,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 				twoFactorEnabled: await deadbolt.isTwoFactorEnabled(account.id),
 				recoveryCodesLeft: await deadbolt.countUnusedRecoveryCodes(account.id),
 				signedInWithRecoveryCode: queryParam(request, RECOVERY_FLAG) === RECOVERY_FLAG_VALUE,
+				clock: clockFlagOf(queryParam(request, CLOCK_FLAG)),
 			}),
 		);
 	});
@@ -313,12 +353,17 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		const password = formField(request, "password");
 		const page = (status: number, error: string) => sendPage(reply, status, signInPage({ issuer, csrf: csrfOf(request, reply) }, { email, error }));
 		if (email === "" || password === "") return page(400, "Enter your email and password.");
+		const trustedDeviceToken = trustedDeviceOf(request);
 		try {
-			const result = await deadbolt.beginLogin({ email, password }, requestContext(request));
+			const result = await deadbolt.beginLogin(trustedDeviceToken === null ? { email, password } : { email, password, trustedDeviceToken }, requestContext(request));
 			if (result.kind === "session") {
 				await startSession(request, reply, result.session);
+				// A remembered device skipped the code step: its token was rotated (a copy works once).
+				if (result.trustedDevice !== null) rememberDevice(reply, result.trustedDevice.token);
 				return seeOther(reply, PATHS.home);
 			}
+			// The device's token no longer skips the code step (forgotten, expired, another account's).
+			if (trustedDeviceToken !== null) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
 			void reply.setCookie(cookies.challengeName, result.challenge.challengeToken, cookies.options(config.loginChallenge.ttlSeconds));
 			return seeOther(reply, PATHS.signInCode);
 		} catch (error) {
@@ -335,6 +380,8 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		return typeof token === "string" && token !== "" ? token : null;
 	};
 
+	const rememberDays = Math.max(1, Math.round(config.trustedDevice.ttlSeconds / 86_400));
+
 	/** The challenge is gone (expired, used up, unknown): back to the password step. */
 	const restartSignIn = (reply: FastifyReply): FastifyReply => {
 		void reply.clearCookie(cookies.challengeName, cookies.options());
@@ -344,19 +391,23 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	app.get("/sign-in/code", async (request, reply) => {
 		if (authOf(request) !== null) return reply.redirect(PATHS.home, 302);
 		if (challengeOf(request) === null) return reply.redirect(PATHS.signIn, 302);
-		return sendPage(reply, 200, signInCodePage({ issuer, csrf: csrfOf(request, reply) }, {}));
+		return sendPage(reply, 200, signInCodePage({ issuer, csrf: csrfOf(request, reply) }, { rememberDays }));
 	});
 
 	app.post("/sign-in/code", async (request, reply) => {
 		const challengeToken = challengeOf(request);
 		if (challengeToken === null) return restartSignIn(reply);
 		const code = formField(request, "code");
-		const page = (status: number, error: string) => sendPage(reply, status, signInCodePage({ issuer, csrf: csrfOf(request, reply) }, { error }));
+		const remember = formField(request, "rememberDevice") === "on";
+		// A refused code shows the service's message as it is (with the clock hint when there is one).
+		const page = (status: number, error: string) => sendPage(reply, status, signInCodePage({ issuer, csrf: csrfOf(request, reply) }, { error, rememberDevice: remember, rememberDays }));
 		if (code.trim() === "") return page(400, "Enter the 6-digit code from your authenticator app.");
 		try {
-			const session = await deadbolt.completeLoginWithTOTP({ challengeToken, code }, requestContext(request));
+			const session = await deadbolt.completeLoginWithTOTP({ challengeToken, code, rememberDevice: remember }, requestContext(request));
 			await startSession(request, reply, session);
-			return seeOther(reply, PATHS.home);
+			if (session.trustedDevice !== null) rememberDevice(reply, session.trustedDevice.token);
+			const clock = session.clockSkew === null ? null : session.clockSkew.seconds < 0 ? "behind" : "ahead";
+			return seeOther(reply, clock === null ? PATHS.home : `${PATHS.home}?${CLOCK_FLAG}=${clock}`);
 		} catch (error) {
 			if (error instanceof InvalidCode) return page(401, error.message);
 			if (error instanceof ChallengeInvalid) return restartSignIn(reply);
@@ -509,6 +560,10 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 				const dialog = newRecoveryCodesDialog(state, { recoveryCodes, generatedOn: new Date(deadbolt.clock.now()).toISOString().slice(0, 10) });
 				return sendPage(reply, 200, securityPage(state, dialog));
 			}
+			case "forget-all-devices": {
+				const count = await deadbolt.revokeAllTrustedDevices(auth, context);
+				return seeOther(reply, `${PATHS.security}?done=devices-forgotten&n=${count}#devices`);
+			}
 		}
 	};
 
@@ -533,6 +588,75 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	app.post("/settings/security/sessions/revoke-others", sudoRoute("revoke-others"));
 	app.post("/settings/security/sessions/sign-out-everywhere", sudoRoute("sign-out-everywhere"));
 	app.post("/settings/security/recovery-codes", sudoRoute("regenerate-recovery-codes"));
+	app.post("/settings/security/devices/forget-all", sudoRoute("forget-all-devices"));
+
+	// Forget one remembered device (its cookie, if it is this browser's, stops working at the next sign-in, which clears it).
+	app.post("/settings/security/devices/forget", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return seeOther(reply, PATHS.signIn);
+		const id = formField(request, "device");
+		if (id === "") return seeOther(reply, `${PATHS.security}#devices`);
+		try {
+			await deadbolt.revokeTrustedDevice(auth, id, requestContext(request));
+		} catch (error) {
+			if (error instanceof NotFound) return seeOther(reply, `${PATHS.security}?done=device-gone#devices`);
+			throw error;
+		}
+		return seeOther(reply, `${PATHS.security}?done=device-forgotten#devices`);
+	});
+
+	// "I think my account is compromised": confirm it's you (in the same form), then secure the account and show the summary.
+	app.post("/settings/security/compromised", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return seeOther(reply, PATHS.signIn);
+		const currentPassword = formField(request, "currentPassword");
+		const newPassword = formField(request, "newPassword");
+		const code = formField(request, "code").trim();
+		const state = await securityState(request, reply, auth);
+		let actor = auth;
+		const page = async (status: number, form: PasswordFormState) => {
+			const fresh = actor === auth ? state : await securityState(request, reply, actor);
+			const needsCode = state.twoFactorEnabled && !recentlyConfirmed(actor);
+			return sendPage(reply, status, securityPage({ ...fresh, compromisedForm: { needsCode, ...form } }));
+		};
+		const needsCode = state.twoFactorEnabled && !recentlyConfirmed(auth);
+		if (currentPassword === "" || newPassword === "" || (needsCode && code === "")) {
+			return page(400, {
+				currentError: currentPassword === "" ? "Enter your current password." : null,
+				newErrors: newPassword === "" ? ["Choose a new password."] : [],
+				codeError: needsCode && code === "" ? "Enter the code from your authenticator app, or a recovery code." : null,
+			});
+		}
+		try {
+			if (!recentlyConfirmed(auth) && (!state.twoFactorEnabled || code !== "")) {
+				const result = await deadbolt.reauthenticate(auth, state.twoFactorEnabled ? { password: currentPassword, code } : { password: currentPassword }, requestContext(request));
+				actor = { ...auth, session: { ...auth.session, reauthenticatedAt: result.reauthenticatedAt } };
+			}
+			const summary = await deadbolt.secureCompromisedAccount(actor, { currentPassword, newPassword }, requestContext(request));
+			// Every remembered device is forgotten, this browser's too.
+			if (trustedDeviceOf(request) !== null) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
+			const after = await securityState(request, reply, actor);
+			const dialog = accountSecuredDialog(after, {
+				otherSessionsRevoked: summary.otherSessionsRevoked,
+				trustedDevicesRevoked: summary.trustedDevicesRevoked,
+				recoveryCodes: summary.recoveryCodes,
+				generatedOn: new Date(deadbolt.clock.now()).toISOString().slice(0, 10),
+			});
+			return sendPage(reply, 200, securityPage({ ...after, trustedDevices: [], currentDeviceId: null }, dialog));
+		} catch (error) {
+			if (error instanceof InvalidCredentials) return page(401, { currentError: error.message });
+			if (error instanceof InvalidCode) return page(401, { codeError: error.message });
+			if (error instanceof InvalidRequest) {
+				const newErrors = error.violations.filter((v) => v.field === "newPassword").map((v) => v.message);
+				const codeErrors = error.violations.filter((v) => v.field === "code").map((v) => v.message);
+				const other = newErrors.length === 0 && codeErrors.length === 0 ? error.message : null;
+				return page(400, { newErrors, codeError: codeErrors.length > 0 ? codeErrors.join(" ") : null, error: other });
+			}
+			if (error instanceof ReauthenticationRequired) return page(403, { error: "Confirm it's you: enter a code from your authenticator app (or a recovery code) with your passwords." });
+			if (error instanceof TooManyAttempts) return page(429, { error: tooMany(reply, error) });
+			throw error;
+		}
+	});
 
 	// "Confirm it's you": re-authenticate, then perform the action named by the form (allow-list only).
 	app.post("/settings/security/confirm", async (request, reply) => {

@@ -46,6 +46,13 @@ const PHONE = { width: 390, height: 844 } as const;
 const PHONE_USER_AGENT = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 const NEW_PASSWORD = "a brand new passphrase for ada 2024";
 const MINUTE_MS = 60_000;
+/** The password after "I think my account is compromised". */
+const THIRD_PASSWORD = "secured again: a third passphrase for ada";
+/**
+ * Home after a code sign-in: a code typed just as its 30-second step ends is accepted from the
+ * previous step, and the home page then says the clock looks behind (`?clock=behind`).
+ */
+const HOME_AFTER_CODE = /^\/dashboard(\?clock=(ahead|behind))?$/;
 
 /**
  * How far the server's clock runs ahead of the real one. Moving it forward is how the test lets
@@ -402,7 +409,7 @@ describe("dashboard, end to end in Chromium", () => {
 		// authenticator code of the NEXT step is entered; the server accepts one step of drift.
 		await page.locator("#code").fill(oathtool(secret, new Date(serverNow() + PERIOD_SECONDS * 1000)));
 		await clickAndLoad(page.getByRole("button", { name: "Verify", exact: true }));
-		expect(pathOf()).toBe("/dashboard");
+		expect(pathOf()).toMatch(HOME_AFTER_CODE);
 		expect(await textOf(page.locator("#two-factor-status"))).toContain("Two-factor authentication is on");
 		expect(await sessionStatus()).toBe(200);
 
@@ -478,7 +485,7 @@ describe("dashboard, end to end in Chromium", () => {
 		expect(pathOf()).toBe("/dashboard/sign-in/code");
 		await page.locator("#code").fill(oathtool(secret));
 		await clickAndLoad(page.getByRole("button", { name: "Verify", exact: true }));
-		expect(pathOf()).toBe("/dashboard");
+		expect(pathOf()).toMatch(HOME_AFTER_CODE);
 		await clickAndLoad(page.getByRole("link", { name: "Security", exact: true }));
 
 		// "Where you're signed in": both sessions, this one marked "This device".
@@ -608,17 +615,136 @@ describe("dashboard, end to end in Chromium", () => {
 		expect(await textOf(activity.first())).toMatch(/^Signed out all other sessions \(1\) \d{1,2} \w{3} \d{4}, \d{2}:\d{2} UTC · 127\.0\.0\.1 · /);
 		await page.locator("#activity").screenshot({ path: join(OUTPUT_DIR, "security-activity.png"), animations: "disabled" });
 
+		// "Remember this device": ticked at the code step, the next sign-in needs only the password.
+		clockOffset += MINUTE_MS;
+		const trustedCookie = async () => (await context.cookies()).find((cookie) => cookie.name === "deadbolt_trusted_device") ?? null;
+		const passwordStep = async (password: string) => {
+			await page.goto("/dashboard/sign-in");
+			await page.locator("#email").fill(EMAIL);
+			await page.locator("#password").fill(password);
+			await clickAndLoad(page.getByRole("button", { name: "Sign in", exact: true }));
+		};
+		await signOut();
+		await passwordStep(NEW_PASSWORD);
+		expect(pathOf()).toBe("/dashboard/sign-in/code");
+		const remember = page.getByLabel("Remember this device for 30 days");
+		expect(await remember.isChecked()).toBe(false);
+		expect(await textOf(page.locator("#remember-device-hint"))).toBe("You'll still need your password. Don't use this on a shared computer.");
+		await expectFitsPhone("sign-in code page with Remember this device", true);
+		await page.screenshot({ path: join(OUTPUT_DIR, "sign-in-code-remember-phone.png"), animations: "disabled" });
+		await page.setViewportSize(DESKTOP);
+		// A code from five steps ahead (a phone clock 2.5 minutes fast) is refused with the clock hint; the box stays ticked.
+		await remember.check();
+		await page.locator("#code").fill(oathtool(secret, new Date(serverNow() + 5 * PERIOD_SECONDS * 1000)));
+		await clickAndLoad(page.getByRole("button", { name: "Verify", exact: true }));
+		expect(await textOf(page.locator("#code-error"))).toMatch(/^That code is not valid right now\. Your device's clock seems to be about \d+ (seconds|minutes) ahead\. Turn on automatic date and time/);
+		expect(await page.getByLabel("Remember this device for 30 days").isChecked()).toBe(true);
+		await page.screenshot({ path: join(OUTPUT_DIR, "sign-in-code-clock-hint.png"), animations: "disabled" });
+		// The previous step's code (a phone clock a little behind) is accepted, and the home page says so.
+		await page.locator("#code").fill(oathtool(secret, new Date(serverNow() - PERIOD_SECONDS * 1000)));
+		await clickAndLoad(page.getByRole("button", { name: "Verify", exact: true }));
+		expect(pathOf()).toMatch(/^\/dashboard\?clock=(behind|ahead)$/);
+		expect(await textOf(page.locator("#clock-notice"))).toMatch(/^Your device's clock seems to be a little (behind|ahead)\. The code worked/);
+		const cookie = await trustedCookie();
+		expect(cookie?.httpOnly).toBe(true);
+		expect(cookie?.sameSite).toBe("Lax");
+		expect(cookie?.expires ?? 0).toBeGreaterThan(Date.now() / 1000 + 29 * 24 * 3600);
+		// Free text in the URL never reaches the page: only the two fixed words do anything.
+		await page.goto("/dashboard?clock=%3Cb%3Eyour%20clock%20is%20broken%3C%2Fb%3E");
+		expect(await page.locator("#clock-notice").count()).toBe(0);
+
+		// Signed out, the password alone now goes straight to the account (and the token is rotated).
+		await signOut();
+		await passwordStep(NEW_PASSWORD);
+		expect(pathOf()).toBe("/dashboard");
+		expect((await trustedCookie())?.value).not.toBe(cookie?.value);
+
+		// The Security page lists it as this device; "Forget" it.
+		await clickAndLoad(page.getByRole("link", { name: "Security", exact: true }));
+		const devices = page.locator("#device-list > li");
+		expect(await devices.count()).toBe(1);
+		expect(await textOf(devices.first())).toMatch(/This device .*127\.0\.0\.1 · Remembered .+ UTC · Last used .+ UTC · Until .+ UTC/);
+		await page.locator("#devices").screenshot({ path: join(OUTPUT_DIR, "security-devices.png"), animations: "disabled" });
+		await expectFitsPhone("Security page with a remembered device", true);
+		await page.locator("#devices").screenshot({ path: join(OUTPUT_DIR, "security-devices-phone.png"), animations: "disabled" });
+		await page.locator("#compromised").screenshot({ path: join(OUTPUT_DIR, "security-compromised-phone.png"), animations: "disabled" });
+		await page.setViewportSize(DESKTOP);
+		await page.locator("#compromised").screenshot({ path: join(OUTPUT_DIR, "security-compromised.png"), animations: "disabled" });
+		const activitySentences = (await page.locator("#activity-list .activity__what").allTextContents()).map((text) => text.trim());
+		expect(activitySentences).toContain("This device was remembered");
+		await clickAndLoad(devices.first().getByRole("button", { name: /^Forget/ }));
+		expect(pathOf()).toBe("/dashboard/settings/security?done=device-forgotten");
+		expect(await textOf(page.locator("#devices-notice"))).toContain("Forgot that device.");
+		expect(await devices.count()).toBe(0);
+		expect(await textOf(page.locator("#activity-list .activity__what").first())).toBe("A remembered device was forgotten");
+
+		// The next sign-in asks for the code again (and drops the dead token). Remember it once more.
+		clockOffset += MINUTE_MS;
+		await signOut();
+		await passwordStep(NEW_PASSWORD);
+		expect(pathOf()).toBe("/dashboard/sign-in/code");
+		expect(await trustedCookie()).toBeNull();
+		await page.getByLabel("Remember this device for 30 days").check();
+		await page.locator("#code").fill(oathtool(secret));
+		await clickAndLoad(page.getByRole("button", { name: "Verify", exact: true }));
+		expect(pathOf()).toMatch(HOME_AFTER_CODE);
+		expect(await trustedCookie()).not.toBeNull();
+
+		// "I think my account is compromised" (the phone signed in again first), ten minutes later:
+		// the code goes in the same form. The summary, then the new recovery codes, shown once.
+		await phoneSignIn(NEW_PASSWORD, newCodes[1] as string);
+		expect(phonePath()).toBe("/dashboard");
+		clockOffset += 10 * MINUTE_MS;
+		await page.goto("/dashboard/settings/security");
+		const compromised = page.locator("section#compromised");
+		expect(await textOf(compromised.locator("#compromised-steps"))).toContain("Your recovery codes are replaced.");
+		await compromised.locator("#compromised-current-password").fill(NEW_PASSWORD);
+		await compromised.locator("#compromised-new-password").fill(THIRD_PASSWORD);
+		await compromised.locator("#compromised-code").fill(wrongCode(secret));
+		await clickAndLoad(compromised.getByRole("button", { name: "Secure my account" }));
+		expect(await textOf(compromised.locator("#compromised-code-error"))).toBe(CODE_REFUSED);
+		await expectFitsPhone("compromised form with an error");
+		await compromised.locator("#compromised-current-password").fill(NEW_PASSWORD);
+		await compromised.locator("#compromised-new-password").fill(THIRD_PASSWORD);
+		await compromised.locator("#compromised-code").fill(oathtool(secret));
+		await clickAndLoad(compromised.getByRole("button", { name: "Secure my account" }));
+		const secured = page.locator("dialog#account-secured");
+		await visible(secured.getByRole("heading", { name: "Your account is secured" }));
+		expect((await secured.locator("#secured-summary li").allTextContents()).map((text) => text.replace(/\s+/g, " ").trim())).toEqual([
+			"Your password has been changed.",
+			"Signed out 1 other session.",
+			"Forgot 1 remembered device.",
+			"Replaced your recovery codes: the old ones no longer work.",
+		]);
+		const securedCodes = (await secured.locator("#recovery-codes li").allTextContents()).map((code) => code.trim());
+		expect(securedCodes).toHaveLength(10);
+		for (const code of securedCodes) expect(newCodes).not.toContain(code);
+		const securedDownload = decodeURIComponent(((await secured.locator("#download-recovery-codes").getAttribute("href")) ?? "").replace(/^data:text\/plain;charset=utf-8,/, ""));
+		for (const code of securedCodes) expect(securedDownload).toContain(code);
+		await secured.getByRole("button", { name: "Copy codes" }).click();
+		await visible(secured.getByRole("button", { name: "Copied" }));
+		expect(await page.evaluate("navigator.clipboard.readText()")).toBe(securedCodes.join("\n"));
+		expect(await trustedCookie()).toBeNull();
+		await page.screenshot({ path: join(OUTPUT_DIR, "account-secured.png"), animations: "disabled" });
+		await expectFitsPhone("account secured summary", true);
+		await page.screenshot({ path: join(OUTPUT_DIR, "account-secured-phone.png"), animations: "disabled" });
+		await page.setViewportSize(DESKTOP);
+		await clickAndLoad(secured.getByRole("link", { name: "Done" }));
+		expect(await textOf(page.locator("#activity-list .activity__what").first())).toBe("Account secured: password changed, other sessions signed out");
+		await phone.goto("/dashboard");
+		expect(phonePath()).toBe("/dashboard/sign-in");
+
 		// Turn two-factor authentication off: the password and a code (a wrong code is refused).
 		clockOffset += MINUTE_MS;
 		await clickAndLoad(page.getByRole("link", { name: "Turn off two-factor authentication" }));
 		const disable = page.locator("dialog#two-factor-disable");
 		await visible(disable.getByRole("heading", { name: "Turn off two-factor authentication?" }));
 		await expectFitsPhone("turn off 2FA dialog");
-		await disable.locator("#disable-password").fill(NEW_PASSWORD);
+		await disable.locator("#disable-password").fill(THIRD_PASSWORD);
 		await disable.locator("#disable-code").fill(wrongCode(secret));
 		await clickAndLoad(disable.getByRole("button", { name: "Turn off" }));
 		expect(await textOf(disable.locator("#disable-code-error"))).toBe(CODE_REFUSED);
-		await disable.locator("#disable-password").fill(NEW_PASSWORD);
+		await disable.locator("#disable-password").fill(THIRD_PASSWORD);
 		await disable.locator("#disable-code").fill(oathtool(secret));
 		await clickAndLoad(disable.getByRole("button", { name: "Turn off" }));
 		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is off");
@@ -633,7 +759,7 @@ describe("dashboard, end to end in Chromium", () => {
 		const everywhere = page.locator("dialog#reauthenticate");
 		await visible(everywhere.getByRole("heading", { name: "Confirm it's you" }));
 		expect(await everywhere.locator("#reauth-code").count()).toBe(0);
-		await everywhere.locator("#reauth-password").fill(NEW_PASSWORD);
+		await everywhere.locator("#reauth-password").fill(THIRD_PASSWORD);
 		await clickAndLoad(everywhere.getByRole("button", { name: "Confirm and sign out everywhere" }));
 		expect(pathOf()).toBe("/dashboard/sign-in?notice=signed-out-everywhere");
 		await visible(page.getByText("You have signed out everywhere"));
@@ -641,7 +767,7 @@ describe("dashboard, end to end in Chromium", () => {
 
 		// The new password alone signs in now.
 		await page.locator("#email").fill(EMAIL);
-		await page.locator("#password").fill(NEW_PASSWORD);
+		await page.locator("#password").fill(THIRD_PASSWORD);
 		await clickAndLoad(page.getByRole("button", { name: "Sign in", exact: true }));
 		expect(pathOf()).toBe("/dashboard");
 

@@ -102,8 +102,31 @@ export function signInPage(context: AuthPageContext, state: SignInState): SafeHt
 	});
 }
 
+/**
+ * The "Remember this device" checkbox of the code step (a native checkbox: keyboard, screen
+ * readers and the label click work without the script).
+ */
+function rememberDeviceField(checked: boolean, days: number): SafeHtml {
+	return html`<div class="check">
+	<input class="check__input" type="checkbox" id="remember-device" name="rememberDevice" value="on" aria-describedby="remember-device-hint"${checked ? html` checked` : ""}>
+	<div class="check__text">
+		<label class="check__label" for="remember-device">Remember this device for ${days} days</label>
+		<p class="check__hint" id="remember-device-hint">You'll still need your password. Don't use this on a shared computer.</p>
+	</div>
+</div>`;
+}
+
+/** What the code step shows. */
+export interface SignInCodeState {
+	readonly error?: string | null;
+	/** The checkbox as the user left it (after a refused code). */
+	readonly rememberDevice?: boolean;
+	/** How long a remembered device skips the code step, in days. */
+	readonly rememberDays: number;
+}
+
 /** `GET/POST /dashboard/sign-in/code` (the code step with an authenticator code). */
-export function signInCodePage(context: AuthPageContext, state: { error?: string | null }): SafeHtml {
+export function signInCodePage(context: AuthPageContext, state: SignInCodeState): SafeHtml {
 	const form = postForm(
 		PATHS.signInCode,
 		context.csrf,
@@ -111,6 +134,7 @@ export function signInCodePage(context: AuthPageContext, state: { error?: string
 			error: state.error ?? null,
 			hint: html`Open your authenticator app and enter the current code for <strong>${context.issuer}</strong>. ${CODE_HINT}`,
 		})}
+		${rememberDeviceField(state.rememberDevice === true, state.rememberDays)}
 		<button type="submit" class="button button--primary button--block">Verify</button>`,
 	);
 	return renderPage({

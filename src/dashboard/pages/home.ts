@@ -17,6 +17,23 @@ export interface HomeState {
 	readonly recoveryCodesLeft: number;
 	/** Set right after a sign-in with a recovery code. */
 	readonly signedInWithRecoveryCode: boolean;
+	/** Set right after a code sign-in whose code came from a neighbouring time step. */
+	readonly clock?: ClockDirection | null;
+}
+
+/** Which way the phone's clock seems to be off. */
+export type ClockDirection = "ahead" | "behind";
+
+/**
+ * The notice after a code that worked but came from the previous or next 30-second step. Fixed
+ * text: only the direction comes from the URL (one of two words), never any of its wording.
+ */
+export function clockNotice(direction: ClockDirection): SafeHtml {
+	return notice(
+		"info",
+		html`<strong>Your device's clock seems to be a little ${direction}.</strong> The code worked, but to keep codes working, turn on automatic date and time in your phone's settings.`,
+		"clock-notice",
+	);
 }
 
 /** A notice about recovery codes left after one was used. */
@@ -45,6 +62,7 @@ export function homePage(state: HomeState): SafeHtml {
 	<p class="page-lead">Signed in as <strong>${emailText(state.email)}</strong>.</p>
 </div>
 ${state.signedInWithRecoveryCode && recoveryCodesLeftNotice(state.recoveryCodesLeft)}
+${state.clock !== undefined && state.clock !== null && clockNotice(state.clock)}
 <div class="grid">
 	<section class="card" aria-labelledby="account-title">
 		<h2 class="card__title" id="account-title">Account</h2>

@@ -6,7 +6,7 @@
  * the Security page, with plain forms; the script upgrades it to a true modal.
  */
 import { html, type SafeHtml } from "../html.js";
-import { field, notice, PATHS, postForm } from "../layout.js";
+import { field, notice, PATHS, plural, postForm } from "../layout.js";
 import { recoveryCodesText } from "./security.js";
 
 /**
@@ -17,6 +17,7 @@ export const SUDO_ACTIONS = Object.freeze({
 	"revoke-others": { purpose: "sign out your other sessions", button: "Confirm and sign out other sessions" },
 	"sign-out-everywhere": { purpose: "sign out everywhere", button: "Confirm and sign out everywhere" },
 	"regenerate-recovery-codes": { purpose: "generate new recovery codes", button: "Confirm and generate codes" },
+	"forget-all-devices": { purpose: "forget all remembered devices", button: "Confirm and forget all devices" },
 });
 
 /** One of {@link SUDO_ACTIONS}. */
@@ -123,4 +124,49 @@ export function disableTwoFactorDialog(context: { csrf: string; email: string },
 		</div>`,
 	);
 	return actionDialog({ id: "two-factor-disable", eyebrow: "Two-factor authentication", title: "Turn off two-factor authentication?", content: form, cancellable: true, focusTitle: false });
+}
+
+/** What "I think my account is compromised" did (`SecureAccountSummary`). */
+export interface AccountSecuredState {
+	readonly otherSessionsRevoked: number;
+	readonly trustedDevicesRevoked: number;
+	/** The new recovery codes (2FA on), shown only here; null when 2FA is off. */
+	readonly recoveryCodes: readonly string[] | null;
+	/** The date the codes were made, `YYYY-MM-DD` (UTC), for the download. */
+	readonly generatedOn: string;
+}
+
+/** The summary after "I think my account is compromised": what was done, then the one next step. */
+export function accountSecuredDialog(context: { issuer: string; email: string }, state: AccountSecuredState): SafeHtml {
+	const codes = state.recoveryCodes;
+	const summary = html`<ul class="checklist" id="secured-summary">
+	<li>Your password has been changed.</li>
+	<li>${state.otherSessionsRevoked === 0 ? "There were no other sessions to sign out." : `Signed out ${plural(state.otherSessionsRevoked, "other session")}.`}</li>
+	<li>${state.trustedDevicesRevoked === 0 ? "There were no remembered devices to forget." : `Forgot ${plural(state.trustedDevicesRevoked, "remembered device")}.`}</li>
+	${codes !== null && html`<li>Replaced your recovery codes: the old ones no longer work.</li>`}
+</ul>`;
+	const next =
+		codes !== null
+			? html`<h3 class="setup-heading">Save your new recovery codes</h3>
+<p>Each code signs you in once if you can't use your authenticator app. <strong>This is the only time they are shown:</strong> store them in a password manager or print them, and keep them somewhere safe.</p>
+<ol id="recovery-codes" class="recovery-codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
+<div class="actions actions--split">
+	<div class="actions__group">
+		<button type="button" class="button button--secondary copy-button" data-copy-target="recovery-codes" hidden>Copy codes</button>
+		<a class="button button--secondary" id="download-recovery-codes" download="deadbolt-recovery-codes.txt" href="${`data:text/plain;charset=utf-8,${encodeURIComponent(recoveryCodesText(context.issuer, context.email, state.generatedOn, codes))}`}">Download .txt</a>
+	</div>
+	<a class="button button--primary" id="account-secured-done" href="${PATHS.security}">Done</a>
+</div>`
+			: html`${notice("warning", html`<strong>Two-factor authentication is off.</strong> Anyone who learns your new password can still sign in. Turn it on now: signing in will also ask for a code from your phone.`)}
+<div class="actions actions--split">
+	<a class="button button--secondary" id="account-secured-done" href="${PATHS.security}">Later</a>
+	<a class="button button--primary button--wrap" id="turn-on-two-factor-next" href="${PATHS.twoFactorSetup}">Turn on two-factor authentication next</a>
+</div>`;
+	const content = html`<div class="success-banner" role="status">
+	<svg class="success-banner__icon" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><circle cx="12" cy="12" r="11" fill="currentColor"/><path d="M7 12.5l3.2 3.2L17 9" fill="none" stroke="#fff" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round"/></svg>
+	<p>Only this session can use your account now, with your new password.</p>
+</div>
+${summary}
+${next}`;
+	return actionDialog({ id: "account-secured", eyebrow: "I think my account is compromised", title: "Your account is secured", content, cancellable: false, focusTitle: true });
 }

@@ -7,6 +7,7 @@
  */
 import type { SecurityEventView } from "../../service/security-events.js";
 import type { SessionView } from "../../service/sessions.js";
+import type { TrustedDeviceView } from "../../service/trusted-devices.js";
 import { html, type SafeHtml } from "../html.js";
 import { field, notice, PATHS, plural, postForm } from "../layout.js";
 
@@ -29,7 +30,7 @@ function deviceIcon(platform: string | null): SafeHtml {
 
 /** A notice shown at the top of one card after an action there. */
 export interface CardFlash {
-	readonly card: "two-factor" | "sessions" | "password";
+	readonly card: "two-factor" | "sessions" | "password" | "devices";
 	readonly content: SafeHtml;
 }
 
@@ -77,6 +78,46 @@ export function sessionsCard(csrf: string, sessions: readonly SessionView[], fla
 		${postForm(PATHS.signOutEverywhere, csrf, html`<button type="submit" class="button button--ghost button--danger-text button--wrap">Sign out everywhere</button>`, "inline-form")}
 	</div>
 	<p class="muted small">Sign out everywhere ends every session, this one too, and forgets remembered devices.</p>
+</section>`;
+}
+
+/** "Remembered devices": browsers that skip the code step (never the password), each can be forgotten. */
+export function trustedDevicesCard(csrf: string, devices: readonly TrustedDeviceView[], currentDeviceId: string | null, flash: CardFlash | null | undefined): SafeHtml {
+	const items = devices.map((device) => {
+		const current = device.id === currentDeviceId;
+		const meta = [
+			html`<span>${device.ipAddress ?? "Unknown IP address"}</span>`,
+			html`<span>Remembered ${utcTime(device.createdAt)}</span>`,
+			html`<span>Last used ${utcTime(device.lastUsedAt)}</span>`,
+			html`<span>Until ${utcTime(device.expiresAt)}</span>`,
+		];
+		return html`<li class="session${current ? " session--current" : ""}">
+		<span class="session__icon">${deviceIcon(device.device.platform)}</span>
+		<div class="session__main">
+			<p class="session__device">${device.device.label}${current && html` <span class="badge badge--current">This device</span>`}</p>
+			<p class="session__meta">${meta.map((part, index) => (index === 0 ? part : html`<span class="session__sep" aria-hidden="true"> · </span>${part}`))}</p>
+		</div>
+		${postForm(
+			PATHS.forgetDevice,
+			csrf,
+			html`<input type="hidden" name="device" value="${device.id}">
+			<button type="submit" class="button button--secondary button--small">Forget<span class="visually-hidden"> ${device.device.label}, ${device.ipAddress ?? "unknown IP address"}</span></button>`,
+			"session__action",
+		)}
+	</li>`;
+	});
+	return html`<section class="card" id="devices" aria-labelledby="devices-title">
+	<h2 class="card__title" id="devices-title">Remembered devices</h2>
+	${flashFor(flash, "devices")}
+	<p class="muted">These browsers skip the code step when you sign in with your password ("Remember this device"). Forget one and its next sign-in asks for a code again.</p>
+	${
+		devices.length === 0
+			? html`<p id="no-devices">No remembered devices. To remember one, tick "Remember this device" when you enter your code at sign-in.</p>`
+			: html`<ul class="session-list" id="device-list">${items}</ul>
+	<div class="actions actions--start session-actions">
+		${postForm(PATHS.forgetAllDevices, csrf, html`<button type="submit" class="button button--ghost button--danger-text button--wrap">Forget all devices</button>`, "inline-form")}
+	</div>`
+	}
 </section>`;
 }
 
@@ -182,6 +223,17 @@ export function describeEvent(event: Pick<SecurityEventView, "type" | "details">
 		}
 		case "session.revoked":
 			return { text: details["current"] === true ? "Signed out" : "Signed out a session on another device", alert: false };
+		case "device.trusted":
+			return { text: "This device was remembered", alert: false };
+		case "device.revoked": {
+			if (details["scope"] !== "all") return { text: "A remembered device was forgotten", alert: false };
+			const count = details["devices"];
+			return { text: typeof count === "number" ? `All remembered devices forgotten (${count})` : "All remembered devices forgotten", alert: false };
+		}
+		case "totp.replaced":
+			return { text: "Authenticator moved to a new phone", alert: false };
+		case "account.secured":
+			return { text: "Account secured: password changed, other sessions signed out", alert: true };
 		case "sessions.revoked": {
 			if (details["scope"] === "everywhere") return { text: "Signed out everywhere", alert: false };
 			const count = details["sessions"];

@@ -23,11 +23,13 @@ describe("Security page with two-factor authentication on", () => {
 
 	it("links and posts only to pages that exist", () => {
 		for (const twoFactorEnabled of [true, false]) {
-			const markup = securityPage({ ...STATE, twoFactorEnabled, sessions: [], events: [], passwordMinLength: 12 }).value;
+			const device = { id: "dev1", createdAt: 0, lastUsedAt: 0, expiresAt: 0, ipAddress: null, device: { label: "Firefox on Linux", browser: "Firefox", os: "Linux", platform: "desktop" } } as const;
+			const markup = securityPage({ ...STATE, twoFactorEnabled, sessions: [], events: [], passwordMinLength: 12, trustedDevices: [device] }).value;
 			const paths = new Set<string>(Object.values(PATHS));
 			for (const [, href] of markup.matchAll(/(?:href|action)="([^"#][^"#]*)[^"]*"/g)) expect(paths.has(href ?? ""), href).toBe(true);
 			const buttons = [...markup.matchAll(/<button[^>]*>([^<]*)</g)].map((match) => match[1]);
-			expect(buttons).toEqual(["Sign out", ...(twoFactorEnabled ? ["Generate new recovery codes"] : []), "Change password", "Sign out everywhere"]);
+			expect(buttons).toEqual(["Sign out", ...(twoFactorEnabled ? ["Generate new recovery codes"] : []), "Change password", "Sign out everywhere", "Forget", "Forget all devices", "Secure my account"]);
+			expect(markup.includes("Your recovery codes are replaced."), "the compromise card promises new recovery codes only with 2FA on").toBe(twoFactorEnabled);
 		}
 	});
 

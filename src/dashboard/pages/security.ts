@@ -10,7 +10,9 @@ import type { SessionView } from "../../service/sessions.js";
 import type { PendingEnrollment } from "../../service/totp-enrollment.js";
 import { html, raw, type SafeHtml } from "../html.js";
 import { CODE_HINT, codeField, emailText, field, notice, PATHS, plural, postForm, renderPage } from "../layout.js";
-import { activityCard, passwordCard, sessionsCard, type CardFlash, type PasswordFormState } from "./security-sections.js";
+import type { TrustedDeviceView } from "../../service/trusted-devices.js";
+import { compromisedCard } from "./compromised.js";
+import { activityCard, passwordCard, sessionsCard, trustedDevicesCard, type CardFlash, type PasswordFormState } from "./security-sections.js";
 
 /** Recovery codes left at or below which the user is warned. */
 export const FEW_RECOVERY_CODES = 3;
@@ -40,6 +42,12 @@ export interface SecurityState {
 	readonly passwordForm?: PasswordFormState;
 	/** A notice inside one card, after an action there. */
 	readonly flash?: CardFlash | null;
+	/** The remembered devices (the card is left out when not given). */
+	readonly trustedDevices?: readonly TrustedDeviceView[];
+	/** The id of this browser's remembered device, if it is one. */
+	readonly currentDeviceId?: string | null;
+	/** "I think my account is compromised" after a refused POST (the card needs `passwordMinLength`). */
+	readonly compromisedForm?: PasswordFormState;
 }
 
 /**
@@ -102,7 +110,9 @@ ${state.message ?? null}
 	</section>
 	${state.passwordMinLength !== undefined && passwordCard(state.csrf, state.email, state.passwordMinLength, state.passwordForm ?? {}, state.flash)}
 	${state.sessions !== undefined && sessionsCard(state.csrf, state.sessions, state.flash)}
+	${state.trustedDevices !== undefined && trustedDevicesCard(state.csrf, state.trustedDevices, state.currentDeviceId ?? null, state.flash)}
 	${state.events !== undefined && activityCard(state.events)}
+	${state.passwordMinLength !== undefined && compromisedCard(state.csrf, state.email, state.passwordMinLength, state.twoFactorEnabled, state.compromisedForm ?? {})}
 	<section class="card card--quiet" aria-labelledby="apps-title">
 		<h2 class="card__title" id="apps-title">Authenticator apps</h2>
 		<p>Any app that shows 6-digit time-based codes works, for example:</p>
