@@ -16,6 +16,7 @@ import type { ServerKeys, ServiceDeps } from "./service/deps.js";
 import * as compromised from "./service/compromised.js";
 import * as housekeeping from "./service/housekeeping.js";
 import * as login from "./service/login.js";
+import * as operator from "./service/operator.js";
 import * as passwordChange from "./service/password-change.js";
 import * as reauthentication from "./service/reauthentication.js";
 import * as recoveryCodes from "./service/recovery-codes.js";
@@ -69,6 +70,7 @@ export interface Deadbolt {
 	listSecurityEvents: Bound<typeof securityEvents.listSecurityEvents>;
 	listTrustedDevices: Bound<typeof trustedDevices.listTrustedDevices>;
 	secureCompromisedAccount: Bound<typeof compromised.secureCompromisedAccount>;
+	unlockAccount: Bound<typeof operator.unlockAccount>;
 	revokeTrustedDevice: Bound<typeof trustedDevices.revokeTrustedDevice>;
 	revokeAllTrustedDevices: Bound<typeof trustedDevices.revokeAllTrustedDevices>;
 	/** Resolves when the database answers; throws StorageUnavailable when not (for `/readyz`). */
@@ -174,6 +176,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		listSecurityEvents: bind(securityEvents.listSecurityEvents),
 		listTrustedDevices: bind(trustedDevices.listTrustedDevices),
 		secureCompromisedAccount: bind(compromised.secureCompromisedAccount),
+		unlockAccount: bind(operator.unlockAccount),
 		revokeTrustedDevice: bind(trustedDevices.revokeTrustedDevice),
 		revokeAllTrustedDevices: bind(trustedDevices.revokeAllTrustedDevices),
 		ready: () => store.ping(),

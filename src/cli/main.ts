@@ -5,7 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/load.js";
-import { ConfigInvalid } from "../errors.js";
+import { createDeadbolt } from "../deadbolt.js";
+import { ConfigInvalid, NotFound } from "../errors.js";
 import { redactConfig } from "./commands/config.js";
 import { migrate } from "./commands/migrate.js";
 import { serve } from "./commands/serve.js";
@@ -19,6 +20,9 @@ Commands:
   serve      Start the HTTP server (dashboard at /dashboard, JSON API at /api/v1)
   migrate    Apply database migrations and exit
   config     Print the effective configuration (secrets redacted)
+  account unlock <email>
+             End every lock of an account (after 100 consecutive failed codes,
+             two-factor sign-in stays locked until an operator runs this)
   help       Show this help
 
 Options:
@@ -53,7 +57,8 @@ async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`${USAGE}\n`);
 		return EXIT.OK;
 	}
-	if (rest.length > 0 || !["serve", "migrate", "config"].includes(command)) {
+	const isUnlock = command === "account" && rest[0] === "unlock" && rest.length === 2;
+	if (!isUnlock && (rest.length > 0 || !["serve", "migrate", "config"].includes(command))) {
 		process.stderr.write(`deadbolt: unknown command "${[command, ...rest].join(" ")}"\n\n${USAGE}\n`);
 		return EXIT.USAGE;
 	}
@@ -71,6 +76,22 @@ async function main(argv: string[]): Promise<number> {
 		const config = loadConfig({ env: process.env, ...(parsed.values.config === undefined ? {} : { file: parsed.values.config }), overrides });
 		if (command === "config") {
 			process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+			return EXIT.OK;
+		}
+		if (isUnlock) {
+			const deadbolt = await createDeadbolt(config);
+			try {
+				await deadbolt.unlockAccount(rest[1] as string);
+			} catch (error) {
+				if (error instanceof NotFound) {
+					process.stderr.write(`deadbolt: ${error.message}\n`);
+					return EXIT.FAILURE;
+				}
+				throw error;
+			} finally {
+				await deadbolt.close();
+			}
+			process.stdout.write(`unlocked: ${rest[1]}\n`);
 			return EXIT.OK;
 		}
 		if (command === "migrate") {

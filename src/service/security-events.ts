@@ -14,6 +14,7 @@ import { describeDevice, type DeviceDescription } from "./devices.js";
 export type SecurityEventType =
 	| "account.created"
 	| "account.secured"
+	| "account.unlocked"
 	| "login.succeeded"
 	| "login.password_failed"
 	| "login.second_factor_failed"

@@ -27,18 +27,50 @@ export async function reserveAttempt(deps: ServiceDeps, accountId: string, kind:
 	const lockedUntil = state?.lockedUntil ?? null;
 	if (lockedUntil !== null && lockedUntil > now) {
 		logger.warn({ event: "attempt.locked", accountId, kind }, "attempt refused: account locked");
+		if (lockedUntil >= LOCKED_UNTIL_RESET) throw new TooManyAttempts(MAX_RETRY_AFTER_SECONDS, LOCKED_UNTIL_RESET_MESSAGE, { reason: "locked_until_reset" });
 		throw new TooManyAttempts((lockedUntil - now) / 1000, undefined, { reason: "locked" });
 	}
-	// Failures before the end of an earlier lock never count again.
-	const windowStartsAt = Math.max(now - secondsToMillis(config.lockout.windowSeconds), lockedUntil ?? 0);
+	// Failures before the end of an earlier lock never count again (the locks themselves are
+	// counted in lockoutCount). Second-factor failures count until a success, however slow
+	// (NIST SP 800-63B §5.2.2 speaks of consecutive failures); password failures age out after
+	// lockout.windowSeconds, since anyone who knows the email can make them.
+	const windowStartsAt = kind === "second_factor" ? (lockedUntil ?? 0) : Math.max(now - secondsToMillis(config.lockout.windowSeconds), lockedUntil ?? 0);
 	const count = await store.authFailures.incrementAuthFailures(accountId, kind, now, windowStartsAt);
 	if (count > config.lockout.maxFailures) {
-		const durationSeconds = lockDurationSeconds(deps, kind, state?.lockoutCount ?? 0);
+		const previousLockouts = state?.lockoutCount ?? 0;
+		if (kind === "second_factor" && reachesHardCap(deps, previousLockouts)) {
+			await store.authFailures.lockAuthFailures(accountId, kind, LOCKED_UNTIL_RESET);
+			logger.error({ event: "account.locked_until_reset", accountId, kind, consecutiveFailures: (previousLockouts + 1) * config.lockout.maxFailures }, "second factor locked until an operator unlocks it");
+			await recordSecurityEvent(deps, store, accountId, "login.locked", context, { factor: kind, untilReset: true });
+			throw new TooManyAttempts(MAX_RETRY_AFTER_SECONDS, LOCKED_UNTIL_RESET_MESSAGE, { reason: "hard_cap" });
+		}
+		const durationSeconds = lockDurationSeconds(deps, kind, previousLockouts);
 		await store.authFailures.lockAuthFailures(accountId, kind, now + secondsToMillis(durationSeconds));
 		logger.warn({ event: "account.locked", accountId, kind, failures: count - 1, durationSeconds }, "too many failed attempts: locked");
 		await recordSecurityEvent(deps, store, accountId, "login.locked", context, { factor: kind, minutes: Math.round(durationSeconds / 60) });
 		throw new TooManyAttempts(durationSeconds, undefined, { reason: "limit_reached" });
 	}
+}
+
+/** NIST SP 800-63B §5.2.2: never more than this many consecutive failed attempts on one account. */
+export const MAX_CONSECUTIVE_FAILURES = 100;
+
+/** `lockedUntil` of a lock that only `deadbolt account unlock` (or a success elsewhere) ends: year 275760. */
+export const LOCKED_UNTIL_RESET = 8_640_000_000_000_000;
+
+/** `Retry-After` sent for a lock until reset: one day, in seconds (there is no real end). */
+const MAX_RETRY_AFTER_SECONDS = 86_400;
+
+const LOCKED_UNTIL_RESET_MESSAGE = "Too many failed attempts: two-factor sign-in is locked for this account. Contact support to unlock it.";
+
+/**
+ * Whether another round of `lockout.maxFailures` checks after `previousLockouts` locks would reach
+ * {@link MAX_CONSECUTIVE_FAILURES} consecutive failures: then the lock lasts until an operator
+ * unlocks the account.
+ */
+function reachesHardCap(deps: ServiceDeps, previousLockouts: number): boolean {
+	const { maxFailures } = deps.config.lockout;
+	return (previousLockouts + 1) * maxFailures + maxFailures >= MAX_CONSECUTIVE_FAILURES;
 }
 
 /**

@@ -56,6 +56,22 @@ describe("deadbolt CLI", () => {
 		expect(statSync(join(dataDir, "deadbolt.sqlite")).mode & 0o777).toBe(0o600);
 	});
 
+	it("account unlock ends the locks of an existing account (exit 0) and says so for an unknown one (exit 1)", async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-unlock-"));
+		const { loadConfig } = await import("../../src/config/load.js");
+		const { createDeadbolt } = await import("../../src/deadbolt.js");
+		const deadbolt = await createDeadbolt(loadConfig({ overrides: { dataDir } }));
+		await deadbolt.registerAccount({ email: "locked@example.com", password: "correct horse battery staple" });
+		await deadbolt.close();
+		const unknown = run(["account", "unlock", "nobody@example.com", "--data-dir", dataDir]);
+		expect(unknown.status).toBe(1);
+		expect(unknown.stderr).toContain("No account has that email");
+		const ok = run(["account", "unlock", "locked@example.com", "--data-dir", dataDir]);
+		expect(ok.status, ok.stderr).toBe(0);
+		expect(ok.stdout).toContain("unlocked: locked@example.com");
+		expect(run(["account", "frobnicate", "x"]).status).toBe(64);
+	});
+
 	it("serve without keys creates development keys (mode 0600), warns once how to configure real ones, and serves", async () => {
 		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-serve-"));
 		const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], { env: { ...ENV, DEADBOLT_DATA_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });

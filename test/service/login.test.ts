@@ -404,3 +404,49 @@ describe("growing delays", () => {
 		}
 	});
 });
+
+describe("hard cap (NIST SP 800-63B §5.2.2: never 100 consecutive failures)", () => {
+	it("after locks in a row the second factor stays locked until an operator unlocks it, with fewer than 100 codes ever checked", async () => {
+		const t = await createTestDeadbolt();
+		try {
+			const user = await signUpWith2FA(t);
+			let checked = 0;
+			let last: TooManyAttempts | null = null;
+			for (let attempt = 0; attempt < 200; attempt++) {
+				const error = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: "000000" }).catch((e: unknown) => e);
+				if (error instanceof InvalidCode) {
+					checked++;
+					continue;
+				}
+				expect(error).toBeInstanceOf(TooManyAttempts);
+				last = error as TooManyAttempts;
+				if (last.reason === "hard_cap" || last.reason === "locked_until_reset") break;
+				t.clock.advance(last.retryAfterSeconds * 1000);
+			}
+			expect(last?.reason).toBe("hard_cap");
+			expect(checked).toBeLessThan(100);
+			// Time does not end it, and a right code is refused.
+			t.clock.advance(30 * 24 * 3600 * 1000);
+			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key) })).rejects.toBeInstanceOf(TooManyAttempts);
+			await t.deadbolt.unlockAccount(user.email);
+			t.clock.advance(30_000);
+			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key) })).resolves.toBeDefined();
+		} finally {
+			await t.deadbolt.close();
+		}
+	});
+
+	it("slow second-factor failures do not age out: they count until a success", async () => {
+		const t = await createTestDeadbolt();
+		try {
+			const user = await signUpWith2FA(t);
+			for (let i = 0; i < t.config.lockout.maxFailures; i++) {
+				await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: "000000" })).rejects.toBeInstanceOf(InvalidCode);
+				t.clock.advance(t.config.lockout.windowSeconds * 1000);
+			}
+			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key) })).rejects.toBeInstanceOf(TooManyAttempts);
+		} finally {
+			await t.deadbolt.close();
+		}
+	});
+});
