@@ -19,6 +19,7 @@ export const PATHS = Object.freeze({
 	twoFactorSetup: "/dashboard/settings/security/two-factor/setup",
 	twoFactorConfirm: "/dashboard/settings/security/two-factor/confirm",
 	twoFactorDisable: "/dashboard/settings/security/two-factor/disable",
+	twoFactorSaved: "/dashboard/settings/security/two-factor/saved",
 	recoveryCodes: "/dashboard/settings/security/recovery-codes",
 	password: "/dashboard/settings/security/password",
 	revokeSession: "/dashboard/settings/security/sessions/revoke",

@@ -46,7 +46,8 @@ import { notice, PATHS, plural } from "./layout.js";
 import { signInCodePage, signInPage, signInRecoveryCodePage, signUpPage, type SignInFlash } from "./pages/auth.js";
 import { csrfRejectedPage, notFoundPage, tooManyRequestsPage, unavailablePage } from "./pages/errors.js";
 import { homePage, type ClockDirection } from "./pages/home.js";
-import { securityPage, setupDoneStep, setupPasswordStep, setupScanStep, type SecurityState } from "./pages/security.js";
+import { securityPage, setupDoneStep, setupPasswordStep, setupSavedCheckStep, setupScanStep, type SecurityState } from "./pages/security.js";
+import { matchesRecoveryCodeProof, parseRecoveryCodeProof, recoveryCodeProof } from "./recovery-code-check.js";
 import { accountSecuredDialog, disableTwoFactorDialog, isSudoAction, newRecoveryCodesDialog, reauthDialog, type ReauthState, type SudoAction } from "./pages/security-dialogs.js";
 import { SECURITY_EVENTS_SHOWN, type CardFlash, type PasswordFormState } from "./pages/security-sections.js";
 
@@ -167,6 +168,8 @@ function flashOf(done: string | null, countParam: string | null): CardFlash | nu
 				card: "devices",
 				content: notice("success", parsed === 0 ? "There were no remembered devices to forget." : `Forgot ${plural(parsed, "remembered device")}. Each asks for a code at its next sign-in.`, "devices-notice"),
 			};
+		case "two-factor-on":
+			return { card: "two-factor", content: notice("success", "Two-factor authentication is on. Keep your recovery codes safe.", "two-factor-notice") };
 		case "two-factor-off":
 			return {
 				card: "two-factor",
@@ -514,6 +517,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 				recoveryCodes: confirmed.recoveryCodes,
 				otherSessionsRevoked: confirmed.otherSessionsRevoked,
 				generatedOn: new Date(deadbolt.clock.now()).toISOString().slice(0, 10),
+				proof: recoveryCodeProof(confirmed.recoveryCodes),
 			});
 			return sendPage(reply, 200, securityPage({ ...state, twoFactorEnabled: true, recoveryCodesLeft: confirmed.recoveryCodes.length }, done));
 		} catch (error) {
@@ -524,6 +528,23 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 			throw error;
 		}
 	});
+	// Step 4's "type one of your recovery codes to finish". A usability check, not a security
+	// boundary (the form carries its own proof; see recovery-code-check.ts): nothing is stored,
+	// no code is used up, and the codes are never sent again.
+	app.get("/settings/security/two-factor/saved", async (_request, reply) => reply.redirect(PATHS.security, 302));
+	app.post("/settings/security/two-factor/saved", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return seeOther(reply, PATHS.signIn);
+		const proof = parseRecoveryCodeProof(formField(request, "nonce"), formField(request, "hashes"));
+		if (proof === null) return seeOther(reply, PATHS.security);
+		const state = await securityState(request, reply, auth);
+		if (!state.twoFactorEnabled) return seeOther(reply, PATHS.security);
+		const code = formField(request, "code");
+		if (matchesRecoveryCodeProof(code, proof)) return seeOther(reply, `${PATHS.security}?done=two-factor-on#two-factor`);
+		const error = code.trim() === "" ? "Type one of your recovery codes." : "That doesn't match any of your recovery codes. Check the copy you saved.";
+		return sendPage(reply, 400, securityPage(state, setupSavedCheckStep(state, { proof, error })));
+	});
+
 	// ---- Settings > Security: sessions, password, recovery codes, turning 2FA off --------------
 
 	/** Ends this browser's session cookies after "sign out everywhere" (the session itself is already revoked). */

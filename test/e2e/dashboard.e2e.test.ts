@@ -231,6 +231,12 @@ describe("dashboard, end to end in Chromium", () => {
 	let secret = "";
 	let recoveryCodes: string[] = [];
 
+	/** A well-formed recovery code that is none of `codes`. */
+	function wrongRecoveryCode(codes: readonly string[]): string {
+		const candidate = "zzzzzz-zzzzzz-zzzzzz-zzzzzz";
+		return codes.includes(candidate) ? "yyyyyy-yyyyyy-yyyyyy-yyyyyy" : candidate;
+	}
+
 	function pathOf(): string {
 		const url = new URL(page.url());
 		return url.pathname + url.search;
@@ -372,8 +378,36 @@ describe("dashboard, end to end in Chromium", () => {
 		await visible(dialog.getByRole("button", { name: "Copied" }));
 		expect(await page.evaluate("navigator.clipboard.readText()")).toBe(recoveryCodes.join("\n"));
 
-		await clickAndLoad(dialog.getByRole("link", { name: "Done" }));
-		expect(pathOf()).toBe("/dashboard/settings/security");
+		// No plain "Done": the user types back one of the codes they saved. The form carries only
+		// a nonce and hashes, never the codes.
+		expect(await dialog.getByRole("link", { name: "Done" }).count()).toBe(0);
+		const nonce = (await dialog.locator("input[name='nonce']").inputValue());
+		const hashes = (await dialog.locator("input[name='hashes']").inputValue());
+		expect(nonce).toMatch(/^[0-9a-f]{64}$/);
+		expect(hashes.split(".")).toHaveLength(10);
+		for (const code of recoveryCodes) expect(hashes).not.toContain(code.replace(/-/g, ""));
+
+		// A wrong code: refused with a way out; the codes are not sent again, the proof is.
+		const savedField = dialog.getByLabel("Type one of your recovery codes to finish");
+		await savedField.fill(wrongRecoveryCode(recoveryCodes));
+		await clickAndLoad(dialog.getByRole("button", { name: "Finish" }));
+		expect(pathOf()).toBe("/dashboard/settings/security/two-factor/saved");
+		expect(await textOf(dialog.locator("#saved-code-error"))).toBe("That doesn't match any of your recovery codes. Check the copy you saved.");
+		expect(await page.locator("#recovery-codes li").count()).toBe(0);
+		const pageHtml = await page.content();
+		for (const code of recoveryCodes) expect(pageHtml).not.toContain(code);
+		expect(await dialog.locator("input[name='nonce']").inputValue()).toBe(nonce);
+		expect(await dialog.locator("input[name='hashes']").inputValue()).toBe(hashes);
+		const lost = dialog.getByRole("button", { name: "I've lost them: generate new codes" });
+		await visible(lost);
+		expect(await dialog.locator("form[action='/dashboard/settings/security/recovery-codes'][method='post'] #regenerate-lost-codes").count()).toBe(1);
+		await expectFitsPhone("setup step 4, code not matched");
+
+		// One of the saved codes, typed loosely (upper case, spaces): 2FA on, the code still unused.
+		await dialog.getByLabel("Type one of your recovery codes to finish").fill(recoveryCodes[3]!.toUpperCase().replace(/-/g, " "));
+		await clickAndLoad(dialog.getByRole("button", { name: "Finish" }));
+		expect(pathOf()).toBe("/dashboard/settings/security?done=two-factor-on");
+		expect(await textOf(page.locator("#two-factor-notice"))).toBe("Two-factor authentication is on. Keep your recovery codes safe.");
 		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is on");
 		expect(await textOf(page.locator("#recovery-codes-left"))).toBe("10 of 10 left");
 		// It promises only what this version does: no warning with 10 codes, and the advice.

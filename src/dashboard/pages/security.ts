@@ -11,6 +11,7 @@ import type { PendingEnrollment } from "../../service/totp-enrollment.js";
 import { html, raw, type SafeHtml } from "../html.js";
 import { CODE_HINT, codeField, emailText, field, notice, PATHS, plural, postForm, renderPage } from "../layout.js";
 import type { TrustedDeviceView } from "../../service/trusted-devices.js";
+import { joinHashes, type RecoveryCodeProof } from "../recovery-code-check.js";
 import { compromisedCard } from "./compromised.js";
 import { activityCard, passwordCard, sessionsCard, trustedDevicesCard, type CardFlash, type PasswordFormState } from "./security-sections.js";
 
@@ -233,6 +234,8 @@ export interface SetupDoneState {
 	readonly otherSessionsRevoked: number;
 	/** The date the codes were made, `YYYY-MM-DD` (UTC), for the download. */
 	readonly generatedOn: string;
+	/** The nonce and per-code hashes the "type one back" form carries (see `recovery-code-check.ts`). */
+	readonly proof: RecoveryCodeProof;
 }
 
 /** The text of the recovery-code download. */
@@ -266,7 +269,52 @@ ${state.otherSessionsRevoked > 0 && notice("info", `For your security, we signed
 		<button type="button" class="button button--secondary copy-button" data-copy-target="recovery-codes" hidden>Copy codes</button>
 		<a class="button button--secondary" id="download-recovery-codes" download="deadbolt-recovery-codes.txt" href="${download}">Download .txt</a>
 	</div>
-	<a class="button button--primary" id="setup-done" href="${PATHS.security}">Done</a>
-</div>`;
+</div>
+${savedCodesForm(context, state.proof, null)}`;
 	return setupDialog(4, "Two-factor authentication is on", content, false);
+}
+
+/**
+ * "Type one of your recovery codes to finish": proves (to the user, not to us: it is a usability
+ * check, see `recovery-code-check.ts`) that the copy they saved works. The codes themselves are
+ * never in it; only the nonce and the hashes, in hidden fields.
+ */
+function savedCodesForm(context: SetupContext, proof: RecoveryCodeProof, error: string | null): SafeHtml {
+	return postForm(
+		PATHS.twoFactorSaved,
+		context.csrf,
+		html`<input type="hidden" name="nonce" value="${proof.nonce}">
+	<input type="hidden" name="hashes" value="${joinHashes(proof.hashes)}">
+	${field({
+		id: "saved-code",
+		name: "code",
+		label: "Type one of your recovery codes to finish",
+		autocomplete: "off",
+		hint: "From the copy you saved, not from this page. It stays valid: this only checks your copy.",
+		error,
+		maxlength: 40,
+		plain: true,
+	})}
+	<div class="actions">
+		<button type="submit" class="button button--primary" id="setup-finish">Finish</button>
+	</div>`,
+		"form form--separated",
+	);
+}
+
+/** What the "type one back" page shows after a code that matched none of them. */
+export interface SetupSavedCheckState {
+	readonly proof: RecoveryCodeProof;
+	readonly error: string;
+}
+
+/**
+ * Step 4 again after a typed code matched none: the same form with the same proof, but never the
+ * codes (they were shown once). The way out is new codes (the Security page's regenerate action).
+ */
+export function setupSavedCheckStep(context: SetupContext, state: SetupSavedCheckState): SafeHtml {
+	const content = html`<p>Two-factor authentication is on. Check that the recovery codes you saved work before you finish.</p>
+${savedCodesForm(context, state.proof, state.error)}
+${postForm(PATHS.recoveryCodes, context.csrf, html`<p class="muted small lost-codes">Lost them, or didn't save them? <button type="submit" class="button button--ghost button--small button--wrap" id="regenerate-lost-codes">I've lost them: generate new codes</button></p>`)}`;
+	return setupDialog(4, "Check your recovery codes", content, false);
 }
