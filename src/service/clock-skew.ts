@@ -27,10 +27,15 @@ export function clockSkewAdvice(clockSkewSeconds: number): string {
 /**
  * The error for a code that did not verify: with the skew hint when the code matches a step within
  * {@link CLOCK_SKEW_SEARCH_STEPS} but outside the drift window.
+ * @param options - `futureHints`: also report a clock that is ahead (setup, where the user already
+ *   holds the key); false at sign-in
  */
-export function refusedCode(deps: ServiceDeps, key: Uint8Array, code: string, credential: TOTPCredentialRecord): InvalidCode {
+export function refusedCode(deps: ServiceDeps, key: Uint8Array, code: string, credential: TOTPCredentialRecord, options: { futureHints: boolean }): InvalidCode {
 	const offset = findTOTPStepOffset(key, code, deps.clock.now(), { periodSeconds: credential.periodSeconds, digits: credential.digits, algorithm: credential.algorithm as "SHA1", searchSteps: CLOCK_SKEW_SEARCH_STEPS });
 	if (offset === null || Math.abs(offset) <= deps.config.totp.windowSteps) return new InvalidCode(undefined, { reason: "mismatch" });
+	// At sign-in, a hint for a FUTURE step would tell a guesser that they hold a code that will
+	// work later: only a behind clock is reported there (a past code can never be used again).
+	if (offset > 0 && !options.futureHints) return new InvalidCode(undefined, { reason: "mismatch_future_step" });
 	const clockSkewSeconds = offset * credential.periodSeconds;
 	return new InvalidCode(`That code is not valid right now. ${clockSkewAdvice(clockSkewSeconds)}`, { reason: "clock_skew", clockSkewSeconds });
 }

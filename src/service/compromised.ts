@@ -39,6 +39,7 @@ export async function secureCompromisedAccount(deps: ServiceDeps, auth: Authenti
 		await tx.accounts.updatePasswordHash(auth.account.id, passwordHash, now);
 		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now, auth.session.id);
 		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
+		await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
 		const recoveryCodes = twoFactorEnabled ? await issueRecoveryCodes(deps, tx, auth.account.id) : null;
 		await recordSecurityEvent(deps, tx, auth.account.id, "account.secured", context, { otherSessionsRevoked, trustedDevicesRevoked, recoveryCodesReplaced: recoveryCodes !== null });
 		return { passwordChanged: true as const, otherSessionsRevoked, trustedDevicesRevoked, recoveryCodes, twoFactorEnabled };

@@ -6,7 +6,7 @@
  * challenge and the recovery code are each consumed by one conditional write, inside the
  * transaction that creates the session (X-03).
  */
-import { ChallengeInvalid, InvalidCode } from "../errors.js";
+import { ChallengeInvalid, InvalidCode, InvalidCredentials } from "../errors.js";
 import { generateToken } from "../domain/crypto/token.js";
 import { normalizeOTPInput } from "../domain/otp/hotp.js";
 import { verifyTOTP } from "../domain/otp/totp.js";
@@ -53,6 +53,10 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 	// a concurrent confirmTOTPEnrollment either sees this session (and ends it) or is seen here.
 	const signedIn = await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(account.id);
+		// The password was checked before the lock: if it changed since (a password change or
+		// "secure account" racing this sign-in), the old password must not make a session.
+		const current = await tx.accounts.findAccountById(account.id);
+		if (current === null || current.passwordHash !== account.passwordHash) throw new InvalidCredentials(undefined, { reason: "password_changed" });
 		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) === null) {
 			await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors: ["password"] });
 			return { session: await createSession(deps, tx, account.id, 1, context), trustedDevice: null, factors: ["password"] };
@@ -61,7 +65,7 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 		const trustedDevice = input.trustedDeviceToken === undefined ? null : await useTrustedDevice(deps, tx, account.id, input.trustedDeviceToken);
 		if (trustedDevice === null) return null;
 		await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors: ["password", "trusted_device"] });
-		return { session: await createSession(deps, tx, account.id, 2, context), trustedDevice, factors: ["password", "trusted_device"] };
+		return { session: await createSession(deps, tx, account.id, 2, context, { factorsProved: false }), trustedDevice, factors: ["password", "trusted_device"] };
 	});
 	if (signedIn !== null) {
 		deps.logger.info({ event: "login.success", accountId: account.id, factors: signedIn.factors, ip: context.ipAddress }, "signed in");
@@ -137,7 +141,7 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 	const code = normalizeOTPInput(input.code);
 	const step = verifyTOTP(key, code, deps.clock.now(), toTOTPOptions(deps, credential));
 	if (step === null) {
-		const refused = refusedCode(deps, key, code, credential);
+		const refused = refusedCode(deps, key, code, credential, { futureHints: false });
 		await logCodeFailure(deps, challenge, "totp", refused.reason ?? "mismatch", context);
 		throw refused;
 	}

@@ -27,9 +27,13 @@ export async function changePassword(deps: ServiceDeps, auth: AuthenticatedSessi
 	const passwordHash = await hashPassword(input.newPassword, deps.config.password.argon2);
 	const result = await deps.store.transaction(async (tx) => {
 		const now = deps.clock.now();
+		// Serializes with sign-ins of this account, which re-check the password hash under this lock.
+		await tx.accounts.lockAccount(auth.account.id);
 		await tx.accounts.updatePasswordHash(auth.account.id, passwordHash, now);
 		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now, auth.session.id);
 		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
+		// Sign-ins half-way (password checked, code not yet) were made with the old password.
+		await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
 		await recordSecurityEvent(deps, tx, auth.account.id, "password.changed", context, { otherSessionsRevoked, trustedDevicesRevoked });
 		return { otherSessionsRevoked, trustedDevicesRevoked };
 	});

@@ -30,9 +30,10 @@ const TOUCH_INTERVAL_MS = 60_000;
 /**
  * Creates a session for an account that has passed every factor it has.
  * @param aal - 1 when only a password was proved, 2 with a second factor
+ * @param options - `factorsProved: false` when a trusted device stood in for the code (no sudo mode)
  * @param repositories - the store, or a transaction's repositories
  */
-export async function createSession(deps: ServiceDeps, repositories: Repositories, accountId: string, aal: 1 | 2, context: RequestContext): Promise<NewSession> {
+export async function createSession(deps: ServiceDeps, repositories: Repositories, accountId: string, aal: 1 | 2, context: RequestContext, options: { factorsProved?: boolean } = {}): Promise<NewSession> {
 	const now = deps.clock.now();
 	const generated = generateToken(deps.random);
 	const record: SessionRecord = {
@@ -43,7 +44,9 @@ export async function createSession(deps: ServiceDeps, repositories: Repositorie
 		createdAt: now,
 		lastActiveAt: now,
 		expiresAt: now + secondsToMillis(deps.config.session.absoluteTtlSeconds),
-		reauthenticatedAt: now,
+		// A sign-in where the user typed every factor counts as a fresh re-authentication; one where a
+		// remembered device stood in for the code does not (sensitive actions then ask again).
+		reauthenticatedAt: options.factorsProved === false ? 0 : now,
 		revokedAt: null,
 		ipAddress: context.ipAddress,
 		userAgent: context.userAgent,
@@ -181,6 +184,7 @@ export async function signOutEverywhere(deps: ServiceDeps, auth: AuthenticatedSe
 		const now = deps.clock.now();
 		const sessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now);
 		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
+		await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
 		await recordSecurityEvent(deps, tx, auth.account.id, "sessions.revoked", context, { scope: "everywhere", sessions: sessionsRevoked, trustedDevices: trustedDevicesRevoked });
 		return { sessionsRevoked, trustedDevicesRevoked };
 	});

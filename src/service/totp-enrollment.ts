@@ -196,7 +196,7 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 	const code = normalizeOTPInput(input.code);
 	const step = verifyTOTP(key, code, now, toTOTPOptions(deps, pending));
 	if (step === null) {
-		const refused = refusedCode(deps, key, code, pending);
+		const refused = refusedCode(deps, key, code, pending, { futureHints: true });
 		deps.logger.info({ event: "totp.enrollment_code_failed", accountId: account.id, reason: refused.reason }, "setup code rejected");
 		throw refused;
 	}
@@ -209,8 +209,10 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 			throw new EnrollmentInvalid(undefined, { reason: "lost_race" });
 		}
 		if (replacing) {
-			// A new phone: the old key stops working now; recovery codes and sessions (made with 2FA) stay.
-			await recordSecurityEvent(deps, tx, account.id, "totp.replaced", context);
+			// A new phone: the old key stops working now; recovery codes and sessions (made with 2FA)
+			// stay; remembered devices are forgotten (they were trusted under the old authenticator).
+			const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(account.id, deps.clock.now());
+			await recordSecurityEvent(deps, tx, account.id, "totp.replaced", context, { trustedDevicesRevoked });
 			return { recoveryCodes: [], otherSessionsRevoked: 0, replaced: true };
 		}
 		const recoveryCodes = await issueRecoveryCodes(deps, tx, account.id);
@@ -250,6 +252,7 @@ export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession,
 		await tx.recoveryCodes.deleteRecoveryCodes(auth.account.id);
 		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
 		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now, auth.session.id);
+		await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
 		await recordSecurityEvent(deps, tx, auth.account.id, "totp.disabled", context, { otherSessionsRevoked, trustedDevicesRevoked });
 		return { otherSessionsRevoked, trustedDevicesRevoked };
 	});

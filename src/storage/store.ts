@@ -214,6 +214,12 @@ export interface LoginChallengeRepository {
 	reserveLoginChallengeAttempt(id: string, now: UnixMillis): Promise<boolean>;
 	/** Single use: `UPDATE ... SET consumed_at WHERE consumed_at IS NULL AND expires_at > now`. @returns true for the winner. */
 	consumeLoginChallenge(id: string, now: UnixMillis): Promise<boolean>;
+	/**
+	 * Ends every open challenge of the account (`UPDATE ... SET consumed_at = now WHERE account_id
+	 * = ? AND consumed_at IS NULL`): after a password change, 2FA off, "sign out everywhere".
+	 * @returns how many were open
+	 */
+	consumeAccountLoginChallenges(accountId: string, now: UnixMillis): Promise<number>;
 	/** Housekeeping: deletes challenges that expired before `now`. @returns how many. */
 	deleteExpiredLoginChallenges(now: UnixMillis): Promise<number>;
 }

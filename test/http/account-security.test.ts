@@ -180,9 +180,13 @@ describe("clock-skew hint (API)", () => {
 		// Two steps on: the previous step's code was not the one that confirmed the setup.
 		t.clock.advance(60_000);
 		const challenge = async () => (await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "k@example.com", password: PASSWORD } })).json().challenge.challengeToken;
-		const refused = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { challengeToken: await challenge(), code: generateTOTP(key, t.clock.now() + 180_000) } });
+		const refused = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { challengeToken: await challenge(), code: generateTOTP(key, t.clock.now() - 180_000) } });
 		expect(refused.statusCode).toBe(401);
-		expect(refused.json()).toMatchObject({ code: "ERR_INVALID_CODE", clockSkewSeconds: 180 });
+		expect(refused.json()).toMatchObject({ code: "ERR_INVALID_CODE", clockSkewSeconds: -180 });
+		// A future step's code is refused WITHOUT a hint at sign-in (it would tell a guesser they hold a later code).
+		const future = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { challengeToken: await challenge(), code: generateTOTP(key, t.clock.now() + 180_000) } });
+		expect(future.json().clockSkewSeconds).toBeUndefined();
+		expect(future.json().message).toBe("That code is not valid or was already used. Wait for the next code in your authenticator app and try again.");
 		const accepted = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { challengeToken: await challenge(), code: generateTOTP(key, t.clock.now() - 30_000) } });
 		expect(accepted.json()).toMatchObject({ status: "authenticated", clockSkewSeconds: -30 });
 		expect(accepted.json().clockSkewAdvice).toContain("behind");

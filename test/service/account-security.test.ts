@@ -214,3 +214,47 @@ describe("I think my account is compromised", () => {
 		}
 	});
 });
+
+describe("second review of issue 3", () => {
+	it("a login challenge made with the old password dies with a password change, secure-account, sign-out-everywhere and 2FA off", async () => {
+		const t = await createTestDeadbolt();
+		try {
+			const user = await signUpWith2FA(t);
+			const challenge = await passwordStep(t, user.email);
+			await t.deadbolt.changePassword(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
+			t.clock.advance(30_000);
+			await expect(t.deadbolt.completeLoginWithRecoveryCode({ challengeToken: challenge, code: user.recoveryCodes[0]! })).rejects.toThrow();
+			expect(await t.store.recoveryCodes.countUnusedRecoveryCodes(user.account.id)).toBe(10);
+		} finally {
+			await t.deadbolt.close();
+		}
+	});
+
+	it("sign out everywhere ends open login challenges", async () => {
+		const t = await createTestDeadbolt();
+		try {
+			const user = await signUpWith2FA(t);
+			const challenge = await passwordStep(t, user.email);
+			await t.deadbolt.signOutEverywhere(await t.deadbolt.validateSession(user.session.token));
+			await expect(t.deadbolt.completeLoginWithRecoveryCode({ challengeToken: challenge, code: user.recoveryCodes[0]! })).rejects.toThrow(/expired/);
+		} finally {
+			await t.deadbolt.close();
+		}
+	});
+
+	it("a session made with a remembered device is not a fresh re-authentication: sensitive actions ask again", async () => {
+		const t = await createTestDeadbolt();
+		try {
+			const user = await signUpWith2FA(t);
+			t.clock.advance(30_000);
+			const remembered = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key), rememberDevice: true });
+			const login = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD, trustedDeviceToken: remembered.trustedDevice!.token });
+			if (login.kind !== "session") throw new Error("expected a session");
+			const auth = await t.deadbolt.validateSession(login.session.token);
+			await expect(t.deadbolt.regenerateRecoveryCodes(auth)).rejects.toBeInstanceOf(ReauthenticationRequired);
+			await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, {})).rejects.toBeInstanceOf(ReauthenticationRequired);
+		} finally {
+			await t.deadbolt.close();
+		}
+	});
+});

@@ -115,6 +115,19 @@ describe("turning 2FA on", () => {
 		}
 	});
 
+	it("sign-ins with the old password racing a password change leave no session behind", async () => {
+		for (let round = 0; round < 4; round++) {
+			const user = await signUp(t);
+			const auth = await t.deadbolt.validateSession(user.session.token);
+			const before = Array.from({ length: 4 }, () => t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }).catch(() => null));
+			const change = t.deadbolt.changePassword(auth, { currentPassword: PASSWORD, newPassword: "a completely new passphrase" });
+			const after = Array.from({ length: 4 }, () => t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }).catch(() => null));
+			await Promise.all([...before, change, ...after]);
+			const active = await t.store.sessions.listActiveSessions(user.account.id, t.clock.now());
+			expect(active.map((s) => s.id)).toEqual([auth.session.id]);
+		}
+	});
+
 	it("restarting the setup while it is confirmed: each ends cleanly, never a storage error, and 2FA on means a working key and 10 codes", async () => {
 		const { decodeBase32 } = await import("../../src/domain/encoding/base32.js");
 		const { EnrollmentInvalid, TOTPAlreadyEnabled } = await import("../../src/errors.js");

@@ -418,6 +418,18 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 		});
 
 		describe("login challenges", () => {
+			test("consuming the account's challenges ends every open one of that account only", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const mine = [challengeFixture(account.id), challengeFixture(account.id)];
+				const theirs = challengeFixture(other.id);
+				for (const c of [...mine, theirs]) await store.loginChallenges.insertLoginChallenge(c);
+				expect(await store.loginChallenges.consumeAccountLoginChallenges(account.id, T0)).toBe(2);
+				for (const c of mine) expect(await store.loginChallenges.consumeLoginChallenge(c.id, T0)).toBe(false);
+				expect(await store.loginChallenges.consumeLoginChallenge(theirs.id, T0)).toBe(true);
+				expect(await store.loginChallenges.consumeAccountLoginChallenges(account.id, T0)).toBe(0);
+			});
+
 			test("a login challenge round-trips with every field, including large epoch values", async () => {
 				const account = await givenAccount();
 				const challenge = challengeFixture(account.id, {

@@ -28,6 +28,12 @@ export const CREDENTIAL_ROUTES: ReadonlySet<string> = new Set([
 	"POST /dashboard/sign-in",
 	"POST /dashboard/sign-in/code",
 	"POST /dashboard/sign-in/recovery-code",
+	"POST /dashboard/settings/security/confirm",
+	"POST /dashboard/settings/security/password",
+	"POST /dashboard/settings/security/compromised",
+	"POST /dashboard/settings/security/two-factor/setup",
+	"POST /dashboard/settings/security/two-factor/confirm",
+	"POST /dashboard/settings/security/two-factor/disable",
 ]);
 
 async function credentialRateLimit(app: FastifyInstance, options: { config: Config }): Promise<void> {

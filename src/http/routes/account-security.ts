@@ -5,6 +5,7 @@
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { InvalidRequest } from "../../errors.js";
 import { toISO } from "../../service/deps.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
 import { CodeSchema, ERROR_RESPONSES, PasswordSchema } from "../schemas.js";
@@ -229,6 +230,8 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		},
 		async (request) => {
 			const { limit, before } = request.query;
+			// A date-time the format accepts but Date cannot hold (a leap second, 23:59:60) is a 400.
+			if (before !== undefined && !Number.isFinite(Date.parse(before))) throw new InvalidRequest("`before` must be a date and time, e.g. 2026-11-29T21:00:00Z.");
 			const events = await deadbolt.listSecurityEvents(authOf(request).account.id, {
 				...(limit === undefined ? {} : { limit: Number(limit) }),
 				...(before === undefined ? {} : { before: Date.parse(before) }),

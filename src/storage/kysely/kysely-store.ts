@@ -517,6 +517,17 @@ function createLoginChallengeRepository(db: Executor, guard: Guard): LoginChalle
 				return countOf(result.numUpdatedRows) > 0;
 			});
 		},
+		consumeAccountLoginChallenges(accountId: string, now: UnixMillis): Promise<number> {
+			return guard(async () => {
+				const result = await db
+					.updateTable("login_challenge")
+					.set({ consumed_at: now })
+					.where("account_id", "=", accountId)
+					.where("consumed_at", "is", null)
+					.executeTakeFirst();
+				return countOf(result.numUpdatedRows);
+			});
+		},
 		deleteExpiredLoginChallenges(now: UnixMillis): Promise<number> {
 			return guard(async () => {
 				const result = await db.deleteFrom("login_challenge").where("expires_at", "<", now).executeTakeFirst();
