@@ -4,10 +4,8 @@
  * recovery codes. Needs the current password and a recent re-authentication (both factors with 2FA
  * on). All in one transaction; the summary says what was done.
  */
-import { hashPassword } from "../domain/password/hash.js";
-import { assertAcceptablePassword } from "./accounts.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
-import { confirmOwnPassword } from "./reauthentication.js";
+import { checkPasswordChange, replacePassword } from "./password-change.js";
 import { issueRecoveryCodes } from "./recovery-codes.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
@@ -29,17 +27,10 @@ export interface SecureAccountSummary {
  */
 export async function secureCompromisedAccount(deps: ServiceDeps, auth: AuthenticatedSession, input: { currentPassword: string; newPassword: string }, context: RequestContext = NO_CONTEXT): Promise<SecureAccountSummary> {
 	requireRecentReauthentication(deps, auth.session);
-	await confirmOwnPassword(deps, auth, input.currentPassword, context);
-	assertAcceptablePassword(deps, input.newPassword, auth.account.email, "newPassword");
-	const passwordHash = await hashPassword(input.newPassword, deps.config.password.argon2);
+	const passwordHash = await checkPasswordChange(deps, auth, input, context);
 	const twoFactorEnabled = (await deps.store.totpCredentials.findConfirmedTOTPCredential(auth.account.id)) !== null;
 	const summary = await deps.store.transaction(async (tx) => {
-		const now = deps.clock.now();
-		await tx.accounts.lockAccount(auth.account.id);
-		await tx.accounts.updatePasswordHash(auth.account.id, passwordHash, now);
-		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now, auth.session.id);
-		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
-		await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
+		const { otherSessionsRevoked, trustedDevicesRevoked } = await replacePassword(deps, tx, auth, passwordHash);
 		const recoveryCodes = twoFactorEnabled ? await issueRecoveryCodes(deps, tx, auth.account.id) : null;
 		await recordSecurityEvent(deps, tx, auth.account.id, "account.secured", context, { otherSessionsRevoked, trustedDevicesRevoked, recoveryCodesReplaced: recoveryCodes !== null });
 		return { passwordChanged: true as const, otherSessionsRevoked, trustedDevicesRevoked, recoveryCodes, twoFactorEnabled };
