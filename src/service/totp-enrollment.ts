@@ -6,7 +6,7 @@
  * (NIST SP 800-63B §5.1.4.1: never re-displayed afterwards).
  */
 import QRCode from "qrcode";
-import { EnrollmentInvalid, InvalidCode, InvalidCredentials, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
+import { EnrollmentInvalid, InvalidCredentials, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
 import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
 import { generateId } from "../domain/crypto/token.js";
 import { encodeBase32 } from "../domain/encoding/base32.js";
