@@ -101,7 +101,7 @@ export function resolveKeys(config: Config, random: RandomSource, logger: Logger
 	const file = join(config.dataDir, DEVELOPMENT_KEYS_FILE);
 	let created = false;
 	if (!existsSync(file)) {
-		mkdirSync(config.dataDir, { recursive: true });
+		mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 		const make = (): string => {
 			const bytes = new Uint8Array(32);
 			random.fill(bytes);

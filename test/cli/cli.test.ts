@@ -94,6 +94,7 @@ describe("deadbolt CLI", () => {
 			const ready = await fetch(`${address}/readyz`);
 			expect(await ready.json()).toEqual({ status: "ready" });
 			const keysFile = join(dataDir, "development-keys.json");
+			expect(statSync(join(dataDir, "deadbolt.sqlite")).mode & 0o777).toBe(0o600);
 			expect(statSync(keysFile).mode & 0o777).toBe(0o600);
 			const warnings = output.split("\n").filter((line) => line.includes('"keys.development"'));
 			expect(warnings).toHaveLength(1);
