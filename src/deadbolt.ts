@@ -17,6 +17,7 @@ import * as compromised from "./service/compromised.js";
 import * as housekeeping from "./service/housekeeping.js";
 import * as login from "./service/login.js";
 import * as operator from "./service/operator.js";
+import { normalizeRecoveryCode } from "./domain/recovery-codes/recovery-codes.js";
 import * as passwordChange from "./service/password-change.js";
 import * as reauthentication from "./service/reauthentication.js";
 import * as recoveryCodes from "./service/recovery-codes.js";
@@ -71,6 +72,8 @@ export interface Deadbolt {
 	listTrustedDevices: Bound<typeof trustedDevices.listTrustedDevices>;
 	secureCompromisedAccount: Bound<typeof compromised.secureCompromisedAccount>;
 	unlockAccount: Bound<typeof operator.unlockAccount>;
+	/** A typed recovery code in its canonical form, or null when it cannot be one (for UIs that check a code the user typed back). */
+	normalizeRecoveryCode: typeof normalizeRecoveryCode;
 	revokeTrustedDevice: Bound<typeof trustedDevices.revokeTrustedDevice>;
 	revokeAllTrustedDevices: Bound<typeof trustedDevices.revokeAllTrustedDevices>;
 	/** Resolves when the database answers; throws StorageUnavailable when not (for `/readyz`). */
@@ -177,6 +180,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		listTrustedDevices: bind(trustedDevices.listTrustedDevices),
 		secureCompromisedAccount: bind(compromised.secureCompromisedAccount),
 		unlockAccount: bind(operator.unlockAccount),
+		normalizeRecoveryCode,
 		revokeTrustedDevice: bind(trustedDevices.revokeTrustedDevice),
 		revokeAllTrustedDevices: bind(trustedDevices.revokeAllTrustedDevices),
 		ready: () => store.ping(),

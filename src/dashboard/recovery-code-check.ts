@@ -12,9 +12,6 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
-/** Crockford base32, lower case (as in the domain's recovery codes): no i, l, o, u. */
-const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
-const CODE_LENGTH = 24;
 const HEX_64 = /^[0-9a-f]{64}$/;
 /** More hashes than any sane code count is a tampered form. */
 const MAX_HASHES = 50;
@@ -27,31 +24,17 @@ export interface RecoveryCodeProof {
 	readonly hashes: readonly string[];
 }
 
-/**
- * The dashboard's own copy of the domain's `normalizeRecoveryCode` (the dashboard may not import
- * the domain): lower case, spaces and hyphens removed, i/l -> 1, o -> 0.
- * @returns the 24-character code, or null when it cannot be a recovery code
- */
-export function normalizeTypedRecoveryCode(input: string): string | null {
-	const cleaned = input
-		.trim()
-		.toLowerCase()
-		.replace(/[\s-]/g, "")
-		.replace(/[il]/g, "1")
-		.replace(/o/g, "0");
-	if (cleaned.length !== CODE_LENGTH) return null;
-	for (const char of cleaned) if (!ALPHABET.includes(char)) return null;
-	return cleaned;
-}
+/** Normalizes a typed recovery code (the service's rules, `Deadbolt.normalizeRecoveryCode`); null when it cannot be one. */
+export type RecoveryCodeNormalizer = (input: string) => string | null;
 
 function hashOf(normalizedCode: string, nonce: string): string {
 	return createHash("sha256").update(`${normalizedCode}:${nonce}`, "utf8").digest("hex");
 }
 
 /** The proof of a freshly shown set of codes (a new nonce each time). */
-export function recoveryCodeProof(codes: readonly string[]): RecoveryCodeProof {
+export function recoveryCodeProof(codes: readonly string[], normalize: RecoveryCodeNormalizer): RecoveryCodeProof {
 	const nonce = randomBytes(32).toString("hex");
-	const hashes = codes.map((code) => hashOf(normalizeTypedRecoveryCode(code) ?? code, nonce));
+	const hashes = codes.map((code) => hashOf(normalize(code) ?? code, nonce));
 	return { nonce, hashes };
 }
 
@@ -69,8 +52,8 @@ export function parseRecoveryCodeProof(nonce: string, hashes: string): RecoveryC
 }
 
 /** Whether the typed code is one of the codes the proof was made from. */
-export function matchesRecoveryCodeProof(typed: string, proof: RecoveryCodeProof): boolean {
-	const normalized = normalizeTypedRecoveryCode(typed);
+export function matchesRecoveryCodeProof(typed: string, proof: RecoveryCodeProof, normalize: RecoveryCodeNormalizer): boolean {
+	const normalized = normalize(typed);
 	if (normalized === null) return false;
 	const candidate = Buffer.from(hashOf(normalized, proof.nonce), "hex");
 	let found = false;

@@ -517,7 +517,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 				recoveryCodes: confirmed.recoveryCodes,
 				otherSessionsRevoked: confirmed.otherSessionsRevoked,
 				generatedOn: new Date(deadbolt.clock.now()).toISOString().slice(0, 10),
-				proof: recoveryCodeProof(confirmed.recoveryCodes),
+				proof: recoveryCodeProof(confirmed.recoveryCodes, deadbolt.normalizeRecoveryCode),
 			});
 			return sendPage(reply, 200, securityPage({ ...state, twoFactorEnabled: true, recoveryCodesLeft: confirmed.recoveryCodes.length }, done));
 		} catch (error) {
@@ -540,7 +540,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		const state = await securityState(request, reply, auth);
 		if (!state.twoFactorEnabled) return seeOther(reply, PATHS.security);
 		const code = formField(request, "code");
-		if (matchesRecoveryCodeProof(code, proof)) return seeOther(reply, `${PATHS.security}?done=two-factor-on#two-factor`);
+		if (matchesRecoveryCodeProof(code, proof, deadbolt.normalizeRecoveryCode)) return seeOther(reply, `${PATHS.security}?done=two-factor-on#two-factor`);
 		const error = code.trim() === "" ? "Type one of your recovery codes." : "That doesn't match any of your recovery codes. Check the copy you saved.";
 		return sendPage(reply, 400, securityPage(state, setupSavedCheckStep(state, { proof, error })));
 	});
