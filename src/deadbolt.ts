@@ -24,6 +24,7 @@ import * as recoveryCodes from "./service/recovery-codes.js";
 import * as securityEvents from "./service/security-events.js";
 import * as trustedDevices from "./service/trusted-devices.js";
 import * as sessions from "./service/sessions.js";
+import * as signInLinks from "./service/sign-in-links.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import { openPostgresStore } from "./storage/postgres.js";
 import { openSqliteStore } from "./storage/sqlite.js";
@@ -72,6 +73,11 @@ export interface Deadbolt {
 	listTrustedDevices: Bound<typeof trustedDevices.listTrustedDevices>;
 	secureCompromisedAccount: Bound<typeof compromised.secureCompromisedAccount>;
 	unlockAccount: Bound<typeof operator.unlockAccount>;
+	verifyAdminAPIKey: Bound<typeof operator.verifyAdminAPIKey>;
+	createAccountWithoutPassword: Bound<typeof signInLinks.createAccountWithoutPassword>;
+	issueSignInLink: Bound<typeof signInLinks.issueSignInLink>;
+	describeSignInLink: Bound<typeof signInLinks.describeSignInLink>;
+	redeemSignInLink: Bound<typeof signInLinks.redeemSignInLink>;
 	/** A typed recovery code in its canonical form, or null when it cannot be one (for UIs that check a code the user typed back). */
 	normalizeRecoveryCode: typeof normalizeRecoveryCode;
 	revokeTrustedDevice: Bound<typeof trustedDevices.revokeTrustedDevice>;
@@ -180,6 +186,11 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		listTrustedDevices: bind(trustedDevices.listTrustedDevices),
 		secureCompromisedAccount: bind(compromised.secureCompromisedAccount),
 		unlockAccount: bind(operator.unlockAccount),
+		verifyAdminAPIKey: bind(operator.verifyAdminAPIKey),
+		createAccountWithoutPassword: bind(signInLinks.createAccountWithoutPassword),
+		issueSignInLink: bind(signInLinks.issueSignInLink),
+		describeSignInLink: bind(signInLinks.describeSignInLink),
+		redeemSignInLink: bind(signInLinks.redeemSignInLink),
 		normalizeRecoveryCode,
 		revokeTrustedDevice: bind(trustedDevices.revokeTrustedDevice),
 		revokeAllTrustedDevices: bind(trustedDevices.revokeAllTrustedDevices),

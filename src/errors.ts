@@ -12,6 +12,7 @@ export type DeadboltErrorCode =
 	| "ERR_INVALID_CREDENTIALS"
 	| "ERR_INVALID_CODE"
 	| "ERR_CHALLENGE_INVALID"
+	| "ERR_SIGN_IN_LINK_INVALID"
 	| "ERR_UNAUTHENTICATED"
 	| "ERR_REAUTH_REQUIRED"
 	| "ERR_CSRF_REJECTED"
@@ -99,6 +100,15 @@ export class ChallengeInvalid extends DeadboltError {
 	static override code = "ERR_CHALLENGE_INVALID" as const;
 	readonly code = "ERR_CHALLENGE_INVALID" as const;
 	constructor(message = "This sign-in attempt has expired. Please sign in again.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** The sign-in link is unknown, expired or already used. HTTP 401. */
+export class SignInLinkInvalid extends DeadboltError {
+	static override code = "ERR_SIGN_IN_LINK_INVALID" as const;
+	readonly code = "ERR_SIGN_IN_LINK_INVALID" as const;
+	constructor(message = "This sign-in link has expired or was already used. Ask for a new one.", options?: DeadboltErrorOptions) {
 		super(message, options);
 	}
 }
@@ -233,6 +243,7 @@ export const ERROR_CLASSES = Object.freeze([
 	InvalidCredentials,
 	InvalidCode,
 	ChallengeInvalid,
+	SignInLinkInvalid,
 	Unauthenticated,
 	ReauthenticationRequired,
 	CSRFRejected,

@@ -6,6 +6,24 @@ import { pino, type DestinationStream, type Logger as PinoLogger } from "pino";
 import type { Config } from "../config/schema.js";
 import { REDACT_PATHS } from "../platform/logger.js";
 
+/** What a request looks like in the log: never its query string, which may carry a sign-in link's token. */
+interface LoggedRequest {
+	readonly method?: string;
+	readonly url?: string;
+	readonly host?: string;
+	readonly ip?: string;
+	readonly socket?: { readonly remoteAddress?: string };
+}
+
+/**
+ * Fastify's request serializer without the query string: `/dashboard/sign-in-link?token=...`
+ * is logged as `/dashboard/sign-in-link?[redacted]` (OWASP ASVS 5.0 §16.2.5: no tokens in logs).
+ */
+export function serializeRequest(request: LoggedRequest): Record<string, unknown> {
+	const url = typeof request.url === "string" && request.url.includes("?") ? `${request.url.slice(0, request.url.indexOf("?"))}?[redacted]` : request.url;
+	return { method: request.method, url, host: request.host, remoteAddress: request.ip ?? request.socket?.remoteAddress };
+}
+
 /**
  * Creates the process logger at the configured level.
  * @param destination - where the JSON lines go; default stdout
@@ -14,6 +32,7 @@ export function createProcessLogger(config: Config, destination?: DestinationStr
 	const options = {
 		level: config.log.level,
 		redact: { paths: [...REDACT_PATHS], censor: "[redacted]" },
+		serializers: { req: serializeRequest },
 		base: { service: "deadbolt" },
 		timestamp: pino.stdTimeFunctions.isoTime,
 	};

@@ -5,8 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/load.js";
-import { createDeadbolt } from "../deadbolt.js";
-import { ConfigInvalid, NotFound } from "../errors.js";
+import { ConfigInvalid } from "../errors.js";
+import { isAccountAction, runAccountCommand } from "./commands/account.js";
 import { redactConfig } from "./commands/config.js";
 import { migrate } from "./commands/migrate.js";
 import { serve } from "./commands/serve.js";
@@ -23,6 +23,12 @@ Commands:
   account unlock <email>
              End every lock of an account (after 100 consecutive failed codes,
              two-factor sign-in stays locked until an operator runs this)
+  account create <email>
+             Create an account without a password and print a one-time
+             sign-in link for it (its owner sets a password in the dashboard)
+  account sign-in-link <email>
+             Print a new one-time sign-in link (it replaces the password
+             step once; with two-factor authentication the code is still asked)
   help       Show this help
 
 Options:
@@ -57,8 +63,8 @@ async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`${USAGE}\n`);
 		return EXIT.OK;
 	}
-	const isUnlock = command === "account" && rest[0] === "unlock" && rest.length === 2;
-	if (!isUnlock && (rest.length > 0 || !["serve", "migrate", "config"].includes(command))) {
+	const isAccount = command === "account" && isAccountAction(rest[0]) && rest.length === 2;
+	if (!isAccount && (rest.length > 0 || !["serve", "migrate", "config"].includes(command))) {
 		process.stderr.write(`deadbolt: unknown command "${[command, ...rest].join(" ")}"\n\n${USAGE}\n`);
 		return EXIT.USAGE;
 	}
@@ -78,21 +84,11 @@ async function main(argv: string[]): Promise<number> {
 			process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
 			return EXIT.OK;
 		}
-		if (isUnlock) {
-			const deadbolt = await createDeadbolt(config);
-			try {
-				await deadbolt.unlockAccount(rest[1] as string);
-			} catch (error) {
-				if (error instanceof NotFound) {
-					process.stderr.write(`deadbolt: ${error.message}\n`);
-					return EXIT.FAILURE;
-				}
-				throw error;
-			} finally {
-				await deadbolt.close();
-			}
-			process.stdout.write(`unlocked: ${rest[1]}\n`);
-			return EXIT.OK;
+		if (isAccount && isAccountAction(rest[0])) {
+			return await runAccountCommand(config, rest[0], rest[1] as string, {
+				out: (line) => process.stdout.write(`${line}\n`),
+				err: (line) => process.stderr.write(`${line}\n`),
+			});
 		}
 		if (command === "migrate") {
 			await migrate(config, (line) => process.stdout.write(`${line}\n`));

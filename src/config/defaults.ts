@@ -51,6 +51,9 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
 	trustedDevice: {
 		ttlSeconds: 2_592_000, // seconds = 30 days a remembered device skips the code step (OWASP MFA CS; Better Auth TRUST_DEVICE_COOKIE_MAX_AGE)
 	},
+	signInLink: {
+		ttlSeconds: 3_600, // seconds = 1 hour a one-time sign-in link stays usable (OWASP Forgot Password CS: short-lived, single use)
+	},
 	storage: {
 		databaseUrl: null, // null: embedded SQLite at <dataDir>/deadbolt.sqlite
 		postgresPoolSize: 10, // connections per process
@@ -65,6 +68,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
 	keys: {
 		encryptionKey: null, // secret: env DEADBOLT_ENCRYPTION_KEY
 		hmacKey: null, // secret: env DEADBOLT_HMAC_KEY
+		adminApiKey: null, // secret: env DEADBOLT_ADMIN_API_KEY; null turns the admin API off
 	},
 	log: {
 		level: "info",

@@ -34,6 +34,7 @@ export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; p
 	DEADBOLT_DATABASE_URL: { path: ["storage", "databaseUrl"], parse: "string" },
 	DEADBOLT_ENCRYPTION_KEY: { path: ["keys", "encryptionKey"], parse: "string" },
 	DEADBOLT_HMAC_KEY: { path: ["keys", "hmacKey"], parse: "string" },
+	DEADBOLT_ADMIN_API_KEY: { path: ["keys", "adminApiKey"], parse: "string" },
 	DEADBOLT_LOG_LEVEL: { path: ["log", "level"], parse: "string" },
 } as const);
 
@@ -125,6 +126,7 @@ const FRIENDLY_MESSAGES: Readonly<Record<string, string>> = Object.freeze({
 	"log.level": "must be one of fatal, error, warn, info, debug, trace, silent",
 	"totp.algorithm": "must be one of SHA1, SHA256, SHA512",
 	issuer: "must be 1 to 64 characters without a colon",
+	"keys.adminApiKey": "must be 32 to 256 printable characters without spaces (generate one with: openssl rand -base64 32)",
 });
 
 /** A config path, with the environment variable that sets it when there is one. */

@@ -63,6 +63,7 @@ export const ConfigSchema = Type.Object(
 		),
 		rateLimit: Type.Object({ perMinute: PositiveInt(5, 100_000) }, closed),
 		trustedDevice: Type.Object({ ttlSeconds: PositiveInt(3_600, 31_536_000) }, closed),
+		signInLink: Type.Object({ ttlSeconds: PositiveInt(60, 604_800) }, closed),
 		storage: Type.Object(
 			{
 				/** `null`: SQLite at `<dataDir>/deadbolt.sqlite`; a postgres:// URL switches to PostgreSQL. */
@@ -89,6 +90,8 @@ export const ConfigSchema = Type.Object(
 				encryptionKey: Type.Union([Type.Null(), Type.String({ minLength: 1 })]),
 				/** 32 bytes, base64: keys the recovery-code hashes (HMAC-SHA-256). null: development keys. */
 				hmacKey: Type.Union([Type.Null(), Type.String({ minLength: 1 })]),
+				/** At least 32 characters: the bearer key of the admin API (`/api/v1/admin`). null: no admin API. */
+				adminApiKey: Type.Union([Type.Null(), Type.String({ minLength: 32, maxLength: 256, pattern: "^[\\x21-\\x7e]+$" })]),
 			},
 			closed,
 		),

@@ -36,14 +36,14 @@
  */
 import { readFileSync } from "node:fs";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { ChallengeInvalid, EmailTaken, EnrollmentInvalid, InvalidCode, InvalidCredentials, InvalidRequest, NotFound, ReauthenticationRequired, StorageUnavailable, TooManyAttempts, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
+import { ChallengeInvalid, SignInLinkInvalid, EmailTaken, EnrollmentInvalid, InvalidCode, InvalidCredentials, InvalidRequest, NotFound, ReauthenticationRequired, StorageUnavailable, TooManyAttempts, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
 import { requestContext } from "../http/plugins/session.js";
 import type { RouteOptions } from "../http/routes/context.js";
 import type { NewSession, AuthenticatedSession } from "../service/sessions.js";
 import { ensureCSRFToken, isValidCSRFSubmission, rotateCSRFToken } from "./csrf.js";
 import { html, type SafeHtml } from "./html.js";
 import { notice, PATHS, plural } from "./layout.js";
-import { signInCodePage, signInPage, signInRecoveryCodePage, signUpPage, type SignInFlash } from "./pages/auth.js";
+import { signInCodePage, signInLinkPage, signInPage, signInRecoveryCodePage, signUpPage, type SignInFlash } from "./pages/auth.js";
 import { csrfRejectedPage, notFoundPage, tooManyRequestsPage, unavailablePage } from "./pages/errors.js";
 import { homePage, type ClockDirection } from "./pages/home.js";
 import { securityPage, setupDoneStep, setupPasswordStep, setupSavedCheckStep, setupScanStep, type SecurityState } from "./pages/security.js";
@@ -159,6 +159,17 @@ function flashOf(done: string | null, countParam: string | null): CardFlash | nu
 					"password-notice",
 				),
 			};
+		case "password-set":
+			return { card: "password", content: notice("success", html`<strong>Your password is set.</strong> You can now sign in with your email and password.`, "password-notice") };
+		case "signed-in-with-link":
+			return { card: "password", content: notice("info", "You're signed in. Set a password for your account here, or set up two-factor authentication, which sets one as its first step.", "password-notice") };
+		case "authenticator-replaced":
+			return {
+				card: "two-factor",
+				content: notice("success", html`<strong>Your new phone is set up.</strong> Codes from the old one no longer work. Your recovery codes are unchanged; remembered devices were forgotten.`, "two-factor-notice"),
+			};
+		case "replace-expired":
+			return { card: "two-factor", content: notice("warning", "Moving to a new phone timed out before you entered a code. Your old phone still works; start again when you're ready.", "two-factor-notice") };
 		case "device-forgotten":
 			return { card: "devices", content: notice("success", "Forgot that device. Its next sign-in asks for a code again.", "devices-notice") };
 		case "device-gone":
@@ -236,6 +247,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 			issuer,
 			csrf: csrfOf(request, reply),
 			email: auth.account.email,
+			hasPassword: auth.account.passwordHash !== null,
 			twoFactorEnabled,
 			recoveryCodesLeft: await deadbolt.countUnusedRecoveryCodes(auth.account.id),
 			recoveryCodesTotal: config.recoveryCodes.count,
@@ -443,6 +455,34 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		}
 	});
 
+	// ---- Sign in with a one-time link (operator or admin API) -----------------------------------
+
+	app.get("/sign-in-link", async (request, reply) => {
+		const token = queryParam(request, "token");
+		const email = token === null ? null : ((await deadbolt.describeSignInLink(token))?.email ?? null);
+		const status = email === null ? 401 : 200;
+		return sendPage(reply, status, signInLinkPage({ issuer, csrf: csrfOf(request, reply) }, { token: email === null ? null : token, email }));
+	});
+
+	app.post("/sign-in-link", async (request, reply) => {
+		const token = formField(request, "token");
+		const page = (status: number, error: string) => sendPage(reply, status, signInLinkPage({ issuer, csrf: csrfOf(request, reply) }, { token: null, email: null, error }));
+		try {
+			const result = await deadbolt.redeemSignInLink({ token }, requestContext(request));
+			if (result.kind === "challenge") {
+				if (request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
+				void reply.clearCookie(cookies.sessionName, cookies.options());
+				void reply.setCookie(cookies.challengeName, result.challenge.challengeToken, cookies.options(config.loginChallenge.ttlSeconds));
+				return seeOther(reply, PATHS.signInCode);
+			}
+			await startSession(request, reply, result.session);
+			return seeOther(reply, `${PATHS.security}?done=signed-in-with-link#password`);
+		} catch (error) {
+			if (error instanceof SignInLinkInvalid) return page(401, error.message);
+			throw error;
+		}
+	});
+
 	// ---- Sign out -----------------------------------------------------------------------
 
 	app.post("/sign-out", async (request, reply) => {
@@ -469,7 +509,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		if (auth === null) return reply.redirect(PATHS.signIn, 302);
 		const state = await securityState(request, reply, auth);
 		if (state.twoFactorEnabled) return reply.redirect(PATHS.security, 302);
-		return sendPage(reply, 200, securityPage(state, setupPasswordStep(state, {})));
+		return sendPage(reply, 200, securityPage(state, setupPasswordStep(state, { minLength })));
 	});
 
 	// Step 1 (password) -> steps 2 and 3 (QR code, key, code form), rendered in this response.
@@ -478,14 +518,17 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		if (auth === null) return seeOther(reply, PATHS.signIn);
 		const state = await securityState(request, reply, auth);
 		if (state.twoFactorEnabled) return seeOther(reply, PATHS.security);
-		const stepOne = (status: number, error: string) => sendPage(reply, status, securityPage(state, setupPasswordStep(state, { error })));
-		const password = formField(request, "password");
-		if (password === "") return stepOne(400, "Enter your password.");
+		const stepOne = (status: number, error: string) => sendPage(reply, status, securityPage(state, setupPasswordStep(state, { error, minLength })));
+		// An account without a password sets one here ("enter or set a password").
+		const fieldName = state.hasPassword === false ? "newPassword" : "password";
+		const password = formField(request, fieldName);
+		if (password === "") return stepOne(400, state.hasPassword === false ? "Choose a password." : "Enter your password.");
 		try {
-			const pending = await deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password }, requestContext(request));
-			return sendPage(reply, 200, securityPage(state, setupScanStep(state, pending, { minutesLeft: minutesLeft(pending.expiresAt) })));
+			const pending = await deadbolt.beginTOTPEnrollment(auth.account, auth.session, { [fieldName]: password }, requestContext(request));
+			return sendPage(reply, 200, securityPage({ ...state, hasPassword: true }, setupScanStep(state, pending, { minutesLeft: minutesLeft(pending.expiresAt) })));
 		} catch (error) {
 			if (error instanceof InvalidCredentials || error instanceof ReauthenticationRequired) return stepOne(401, error.message);
+			if (error instanceof InvalidRequest) return stepOne(400, error.violations.length > 0 ? error.violations.map((v) => v.message).join(" ") : error.message);
 			if (error instanceof TooManyAttempts) return stepOne(429, tooMany(reply, error));
 			if (error instanceof TOTPAlreadyEnabled) return seeOther(reply, PATHS.security);
 			throw error;
@@ -500,19 +543,28 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		const auth = authOf(request);
 		if (auth === null) return seeOther(reply, PATHS.signIn);
 		const state = await securityState(request, reply, auth);
-		if (state.twoFactorEnabled) return seeOther(reply, PATHS.security);
+		// With 2FA on, this confirms a move to a new phone, if this session started one.
+		const replacing = state.twoFactorEnabled;
+		if (replacing && (await deadbolt.getPendingTOTPEnrollment(auth.account, auth.session)) === null) return seeOther(reply, `${PATHS.security}?done=replace-expired#two-factor`);
+		const setup = { ...state, replacing };
 		const code = formField(request, "code");
 
 		/** Shows steps 2-3 again with an error, or step 1 when the pending setup is gone. */
 		const retry = async (status: number, error: string): Promise<FastifyReply> => {
 			const pending = await deadbolt.getPendingTOTPEnrollment(auth.account, auth.session);
-			if (pending === null) return sendPage(reply, 409, securityPage(state, setupPasswordStep(state, { notice: new EnrollmentInvalid().message })));
-			return sendPage(reply, status, securityPage(state, setupScanStep(state, pending, { error, minutesLeft: minutesLeft(pending.expiresAt) })));
+			if (pending === null && replacing) return seeOther(reply, `${PATHS.security}?done=replace-expired#two-factor`);
+			if (pending === null) return sendPage(reply, 409, securityPage(state, setupPasswordStep(state, { notice: new EnrollmentInvalid().message, minLength })));
+			return sendPage(reply, status, securityPage(state, setupScanStep(setup, pending, { error, minutesLeft: minutesLeft(pending.expiresAt) })));
 		};
 
 		if (code.trim() === "") return retry(400, "Enter the 6-digit code from your authenticator app.");
 		try {
 			const confirmed = await deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code }, requestContext(request));
+			if (confirmed.replaced) {
+				// The remembered devices were forgotten with the old authenticator, this browser's too.
+				if (trustedDeviceOf(request) !== null) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
+				return seeOther(reply, `${PATHS.security}?done=authenticator-replaced#two-factor`);
+			}
 			const done = setupDoneStep(state, {
 				recoveryCodes: confirmed.recoveryCodes,
 				otherSessionsRevoked: confirmed.otherSessionsRevoked,
@@ -522,7 +574,10 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 			return sendPage(reply, 200, securityPage({ ...state, twoFactorEnabled: true, recoveryCodesLeft: confirmed.recoveryCodes.length }, done));
 		} catch (error) {
 			if (error instanceof InvalidCode) return retry(401, error.message);
-			if (error instanceof EnrollmentInvalid) return sendPage(reply, 409, securityPage(state, setupPasswordStep(state, { notice: error.message })));
+			if (error instanceof EnrollmentInvalid) {
+				if (replacing) return seeOther(reply, `${PATHS.security}?done=replace-expired#two-factor`);
+				return sendPage(reply, 409, securityPage(state, setupPasswordStep(state, { notice: error.message, minLength })));
+			}
 			if (error instanceof TOTPAlreadyEnabled) return seeOther(reply, PATHS.security);
 			if (error instanceof TooManyAttempts) return retry(429, tooMany(reply, error));
 			throw error;
@@ -585,6 +640,13 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 				const count = await deadbolt.revokeAllTrustedDevices(auth, context);
 				return seeOther(reply, `${PATHS.security}?done=devices-forgotten&n=${count}#devices`);
 			}
+			case "replace-authenticator": {
+				// Moving to a new phone: both factors proved recently (the service checks), then steps 2-3.
+				const state = await securityState(request, reply, auth);
+				if (!state.twoFactorEnabled) return seeOther(reply, PATHS.twoFactorSetup);
+				const pending = await deadbolt.beginTOTPEnrollment(auth.account, auth.session, {}, context);
+				return sendPage(reply, 200, securityPage(state, setupScanStep({ ...state, replacing: true }, pending, { minutesLeft: minutesLeft(pending.expiresAt) })));
+			}
 		}
 	};
 
@@ -610,6 +672,8 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	app.post("/settings/security/sessions/sign-out-everywhere", sudoRoute("sign-out-everywhere"));
 	app.post("/settings/security/recovery-codes", sudoRoute("regenerate-recovery-codes"));
 	app.post("/settings/security/devices/forget-all", sudoRoute("forget-all-devices"));
+	app.post("/settings/security/two-factor/replace", sudoRoute("replace-authenticator"));
+	app.get("/settings/security/two-factor/replace", async (_request, reply) => reply.redirect(PATHS.security, 302));
 
 	// Forget one remembered device (its cookie, if it is this browser's, stops working at the next sign-in, which clears it).
 	app.post("/settings/security/devices/forget", async (request, reply) => {
@@ -700,7 +764,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		} catch (error) {
 			if (error instanceof InvalidCredentials) return prompt(401, { passwordError: error.message });
 			if (error instanceof InvalidCode) return prompt(401, { codeError: error.message });
-			if (error instanceof InvalidRequest) return prompt(400, { codeError: error.message });
+			if (error instanceof InvalidRequest) return prompt(400, error.violations.some((v) => v.field === "password") ? { passwordError: error.message } : { codeError: error.message });
 			if (error instanceof TooManyAttempts) return prompt(429, { error: tooMany(reply, error) });
 			throw error;
 		}
@@ -741,6 +805,18 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 			const needsCode = state.twoFactorEnabled && !recentlyConfirmed(actor);
 			return sendPage(reply, status, securityPage({ ...fresh, passwordForm: { needsCode, ...form } }));
 		};
+		if (state.hasPassword === false) {
+			// The first password of an account created without one (no current password to confirm).
+			if (newPassword === "") return page(400, { newErrors: ["Choose a password."] });
+			try {
+				const changed = await deadbolt.changePassword(auth, { newPassword }, requestContext(request));
+				return seeOther(reply, `${PATHS.security}?done=password-set&n=${changed.otherSessionsRevoked}#password`);
+			} catch (error) {
+				if (error instanceof InvalidRequest) return page(400, { newErrors: error.violations.length > 0 ? error.violations.map((v) => v.message) : [error.message] });
+				if (error instanceof ReauthenticationRequired) return page(403, { error: error.message });
+				throw error;
+			}
+		}
 		const needsCode = state.twoFactorEnabled && !recentlyConfirmed(auth);
 		if (currentPassword === "" || newPassword === "" || (needsCode && code === "")) {
 			return page(400, {

@@ -17,6 +17,7 @@ import { securityHeadersPlugin, securityHeaderValues } from "./plugins/security-
 import { credentialRateLimitPlugin } from "./plugins/rate-limit.js";
 import { sessionPlugin } from "./plugins/session.js";
 import { accountRoutes } from "./routes/accounts.js";
+import { adminRoutes } from "./routes/admin.js";
 import { accountSecurityRoutes } from "./routes/account-security.js";
 import { loginRoutes } from "./routes/login.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -89,6 +90,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 			await api.register(sessionRoutes, { deadbolt, cookies });
 			await api.register(totpRoutes, { deadbolt, cookies });
 			await api.register(accountSecurityRoutes, { deadbolt, cookies });
+			await api.register(adminRoutes, { deadbolt, cookies });
 		},
 		{ prefix: "/api/v1" },
 	);

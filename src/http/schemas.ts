@@ -40,7 +40,15 @@ export const NewSessionSchema = Type.Object(
 export type NewSessionView = Static<typeof NewSessionSchema>;
 
 /** An account as its owner sees it. */
-export const AccountSchema = Type.Object({ id: Type.String(), email: Type.String(), twoFactorEnabled: Type.Boolean() }, closed);
+export const AccountSchema = Type.Object(
+	{
+		id: Type.String(),
+		email: Type.String(),
+		twoFactorEnabled: Type.Boolean(),
+		hasPassword: Type.Boolean({ description: "false for an account created without a password (operator or admin API): step 1 of the setup sets one (`newPassword`)" }),
+	},
+	closed,
+);
 
 /** The current session's facts. */
 export const SessionSchema = Type.Object(

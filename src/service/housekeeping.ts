@@ -10,11 +10,14 @@ export const HOUSEKEEPING_INTERVAL_MS = 600_000;
 /** What one run removed. */
 export interface HousekeepingResult {
 	readonly expiredLoginChallenges: number;
+	readonly expiredSignInLinks: number;
 }
 
-/** Deletes expired login challenges (they are refused anyway). */
+/** Deletes expired login challenges and sign-in links (they are refused anyway). */
 export async function purgeExpired(deps: ServiceDeps): Promise<HousekeepingResult> {
-	const expiredLoginChallenges = await deps.store.loginChallenges.deleteExpiredLoginChallenges(deps.clock.now());
-	if (expiredLoginChallenges > 0) deps.logger.debug({ event: "housekeeping", expiredLoginChallenges }, "expired rows deleted");
-	return { expiredLoginChallenges };
+	const now = deps.clock.now();
+	const expiredLoginChallenges = await deps.store.loginChallenges.deleteExpiredLoginChallenges(now);
+	const expiredSignInLinks = await deps.store.signInLinks.deleteExpiredSignInLinks(now);
+	if (expiredLoginChallenges + expiredSignInLinks > 0) deps.logger.debug({ event: "housekeeping", expiredLoginChallenges, expiredSignInLinks }, "expired rows deleted");
+	return { expiredLoginChallenges, expiredSignInLinks };
 }

@@ -71,11 +71,22 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 		deps.logger.info({ event: "login.success", accountId: account.id, factors: signedIn.factors, ip: context.ipAddress }, "signed in");
 		return { kind: "session", session: signedIn.session, trustedDevice: signedIn.trustedDevice };
 	}
+	const challenge = await issueLoginChallenge(deps, deps.store, account.id, context);
+	deps.logger.info({ event: "login.challenge_issued", accountId: account.id, ip: context.ipAddress }, "password accepted; second factor required");
+	return { kind: "challenge", challenge };
+}
+
+/**
+ * Stores a new login challenge for an account whose first factor was just proved (a password,
+ * or a sign-in link) and returns its token, once.
+ * @param repositories - the store, or a transaction's repositories
+ */
+export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repositories, accountId: string, context: RequestContext): Promise<IssuedChallenge> {
 	const now = deps.clock.now();
 	const generated = generateToken(deps.random);
 	const record: LoginChallengeRecord = {
 		id: generated.id,
-		accountId: account.id,
+		accountId,
 		secretHash: generated.secretHash,
 		createdAt: now,
 		expiresAt: now + secondsToMillis(deps.config.loginChallenge.ttlSeconds),
@@ -85,9 +96,8 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 		ipAddress: context.ipAddress,
 		userAgent: context.userAgent,
 	};
-	await deps.store.loginChallenges.insertLoginChallenge(record);
-	deps.logger.info({ event: "login.challenge_issued", accountId: account.id, challengeId: record.id, ip: context.ipAddress }, "password accepted; second factor required");
-	return { kind: "challenge", challenge: { challengeToken: generated.token, methods: ["totp", "recovery_code"], expiresAt: record.expiresAt } };
+	await repositories.loginChallenges.insertLoginChallenge(record);
+	return { challengeToken: generated.token, methods: ["totp", "recovery_code"], expiresAt: record.expiresAt };
 }
 
 /**

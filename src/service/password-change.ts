@@ -1,13 +1,14 @@
 /**
  * Changing the password (OWASP ASVS 6.2.2/6.2.3, NIST SP 800-63B §5.1.1.2).
  */
+import { InvalidRequest, ReauthenticationRequired } from "../errors.js";
 import { hashPassword } from "../domain/password/hash.js";
 import { assertAcceptablePassword } from "./accounts.js";
-import type { Repositories } from "../storage/store.js";
+import type { AccountRecord, Repositories, SessionRecord } from "../storage/store.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { confirmOwnPassword } from "./reauthentication.js";
 import { recordSecurityEvent } from "./security-events.js";
-import { requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
+import { isRecentlyReauthenticated, requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
 
 /**
  * Checks the current password (counting failures) and the new one against the policy.
@@ -25,13 +26,22 @@ export async function checkPasswordChange(deps: ServiceDeps, auth: Authenticated
  * hash under it), ends the other sessions, forgets every trusted device and ends open login
  * challenges (half-way sign-ins made with the old password).
  */
-export async function replacePassword(deps: ServiceDeps, tx: Repositories, auth: AuthenticatedSession, passwordHash: string): Promise<PasswordChange> {
+export async function replacePassword(deps: ServiceDeps, tx: Repositories, auth: AuthenticatedSession, passwordHash: string, options: { firstPassword?: boolean } = {}): Promise<PasswordChange> {
 	const now = deps.clock.now();
 	await tx.accounts.lockAccount(auth.account.id);
+	if (options.firstPassword === true) {
+		// Set under the lock only if still unset: two first passwords racing cannot both win.
+		const current = await tx.accounts.findAccountById(auth.account.id);
+		if (current === null || current.passwordHash !== null) {
+			const message = "Your account has a password already: enter it as your current password.";
+			throw new InvalidRequest(message, [{ field: "currentPassword", rule: "required", message }]);
+		}
+	}
 	await tx.accounts.updatePasswordHash(auth.account.id, passwordHash, now);
 	const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now, auth.session.id);
 	const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
 	await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
+	await tx.signInLinks.consumeAccountSignInLinks(auth.account.id, now);
 	return { otherSessionsRevoked, trustedDevicesRevoked };
 }
 
@@ -44,12 +54,28 @@ export interface PasswordChange {
 /**
  * Changes the password (OWASP ASVS 6.2.2/6.2.3): the current one is required, and with 2FA on a
  * recent re-authentication too; the new one must pass the policy. The account's other sessions
- * and every trusted device end; this session stays.
- * @throws InvalidCredentials ("That password is not correct."), ReauthenticationRequired, InvalidRequest (policy), TooManyAttempts
+ * and every trusted device end; this session stays. An account without a password (created by
+ * an operator or integrator) sets its first one here with no `currentPassword`, in a session
+ * made within the re-authentication window.
+ * @throws InvalidCredentials ("That password is not correct."), ReauthenticationRequired, InvalidRequest (policy, or `currentPassword` missing), TooManyAttempts
  */
-export async function changePassword(deps: ServiceDeps, auth: AuthenticatedSession, input: { currentPassword: string; newPassword: string }, context: RequestContext = NO_CONTEXT): Promise<PasswordChange> {
+export async function changePassword(deps: ServiceDeps, auth: AuthenticatedSession, input: { currentPassword?: string; newPassword: string }, context: RequestContext = NO_CONTEXT): Promise<PasswordChange> {
+	if (auth.account.passwordHash === null) {
+		const passwordHash = await checkFirstPassword(deps, auth.account, auth.session, input.newPassword);
+		const result = await deps.store.transaction(async (tx) => {
+			const ended = await replacePassword(deps, tx, auth, passwordHash, { firstPassword: true });
+			await recordSecurityEvent(deps, tx, auth.account.id, "password.set", context);
+			return ended;
+		});
+		deps.logger.info({ event: "password.set", accountId: auth.account.id, ...result }, "first password set");
+		return result;
+	}
+	if (input.currentPassword === undefined) {
+		const message = "Enter your current password.";
+		throw new InvalidRequest(message, [{ field: "currentPassword", rule: "required", message }]);
+	}
 	if ((await deps.store.totpCredentials.findConfirmedTOTPCredential(auth.account.id)) !== null) requireRecentReauthentication(deps, auth.session);
-	const passwordHash = await checkPasswordChange(deps, auth, input, context);
+	const passwordHash = await checkPasswordChange(deps, auth, { currentPassword: input.currentPassword, newPassword: input.newPassword }, context);
 	const result = await deps.store.transaction(async (tx) => {
 		const ended = await replacePassword(deps, tx, auth, passwordHash);
 		await recordSecurityEvent(deps, tx, auth.account.id, "password.changed", context, { ...ended });
@@ -57,4 +83,39 @@ export async function changePassword(deps: ServiceDeps, auth: AuthenticatedSessi
 	});
 	deps.logger.info({ event: "password.changed", accountId: auth.account.id, ...result }, "password changed");
 	return result;
+}
+
+/**
+ * Checks the first password of an account that has none: the session must be fresh (made or
+ * re-proved within the re-authentication window, e.g. by a sign-in link just used) and the
+ * password must pass the policy.
+ * @returns its hash
+ * @throws InvalidRequest (missing, or the policy refuses it; field `newPassword`), ReauthenticationRequired
+ */
+export async function checkFirstPassword(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, newPassword: string | undefined): Promise<string> {
+	if (newPassword === undefined) {
+		const message = "Your account does not have a password yet: choose one.";
+		throw new InvalidRequest(message, [{ field: "newPassword", rule: "required", message }]);
+	}
+	if (!isRecentlyReauthenticated(deps, session)) {
+		throw new ReauthenticationRequired("To set your first password, sign in again with a new sign-in link (this session is too old).");
+	}
+	assertAcceptablePassword(deps, newPassword, account.email, "newPassword");
+	return hashPassword(newPassword, deps.config.password.argon2);
+}
+
+/**
+ * Inside a transaction, under the account's lock: stores the first password of an account that
+ * has none, and records it.
+ * @throws InvalidRequest when the account got a password meanwhile (nothing written)
+ */
+export async function setFirstPassword(deps: ServiceDeps, tx: Repositories, accountId: string, passwordHash: string, context: RequestContext): Promise<void> {
+	await tx.accounts.lockAccount(accountId);
+	const current = await tx.accounts.findAccountById(accountId);
+	if (current === null || current.passwordHash !== null) {
+		const message = "Your account has a password already: confirm it instead.";
+		throw new InvalidRequest(message, [{ field: "password", rule: "required", message }]);
+	}
+	await tx.accounts.updatePasswordHash(accountId, passwordHash, deps.clock.now());
+	await recordSecurityEvent(deps, tx, accountId, "password.set", context);
 }

@@ -22,9 +22,14 @@ export const WRONG_PASSWORD_MESSAGE = "That password is not correct.";
 
 /**
  * Checks the password of a signed-in user, counting failures like sign-in.
- * @throws InvalidCredentials ("That password is not correct.")
+ * @throws InvalidCredentials ("That password is not correct."), InvalidRequest (the account has no password)
  */
 export async function confirmOwnPassword(deps: ServiceDeps, auth: AuthenticatedSession, password: string, context: RequestContext): Promise<void> {
+	if (auth.account.passwordHash === null) {
+		// Nothing to compare with: say what to do instead of "not correct".
+		const message = "Your account does not have a password yet. Set one first (Security > Password), within a few minutes of signing in with your sign-in link.";
+		throw new InvalidRequest(message, [{ field: "password", rule: "no_password", message }]);
+	}
 	try {
 		await confirmPassword(deps, auth.account, password, context);
 	} catch (error) {

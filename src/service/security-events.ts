@@ -25,6 +25,8 @@ export type SecurityEventType =
 	| "totp.replaced"
 	| "recovery_codes.regenerated"
 	| "password.changed"
+	| "password.set"
+	| "sign_in_link.issued"
 	| "reauthenticated"
 	| "session.revoked"
 	| "sessions.revoked"

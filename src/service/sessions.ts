@@ -185,6 +185,7 @@ export async function signOutEverywhere(deps: ServiceDeps, auth: AuthenticatedSe
 		const sessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now);
 		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
 		await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
+		await tx.signInLinks.consumeAccountSignInLinks(auth.account.id, now);
 		await recordSecurityEvent(deps, tx, auth.account.id, "sessions.revoked", context, { scope: "everywhere", sessions: sessionsRevoked, trustedDevices: trustedDevicesRevoked });
 		return { sessionsRevoked, trustedDevicesRevoked };
 	});

@@ -6,7 +6,7 @@
  * (NIST SP 800-63B §5.1.4.1: never re-displayed afterwards).
  */
 import QRCode from "qrcode";
-import { EnrollmentInvalid, InvalidCredentials, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
+import { EnrollmentInvalid, InvalidCredentials, InvalidRequest, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
 import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
 import { generateId } from "../domain/crypto/token.js";
 import { encodeBase32 } from "../domain/encoding/base32.js";
@@ -22,6 +22,7 @@ import { recordSecurityEvent } from "./security-events.js";
 import { issueRecoveryCodes } from "./recovery-codes.js";
 import { refusedCode } from "./clock-skew.js";
 import { confirmOwnPassword } from "./reauthentication.js";
+import { checkFirstPassword, setFirstPassword } from "./password-change.js";
 import { proveSecondFactor } from "./second-factor.js";
 import { isRecentlyReauthenticated, requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
 
@@ -90,13 +91,22 @@ export async function requireReauthentication(deps: ServiceDeps, account: Accoun
 /**
  * Step 1-2 of setup: after the password is confirmed, creates a pending TOTP credential (a new
  * random key; any earlier pending one is replaced) and returns what the authenticator needs.
- * @throws TOTPAlreadyEnabled, ReauthenticationRequired, InvalidCredentials, TooManyAttempts
+ * An account without a password (created by an operator or integrator) sets one here instead
+ * (`newPassword`, the seed's "enter or set a password"): it needs a fresh session (a sign-in
+ * link used within the re-authentication window) and passes the password policy; the password is
+ * stored with the pending setup, in one transaction.
+ * @throws TOTPAlreadyEnabled, ReauthenticationRequired, InvalidCredentials, InvalidRequest (policy, or the wrong one of `password`/`newPassword`), TooManyAttempts
  */
-export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { password?: string }, context: RequestContext = NO_CONTEXT): Promise<PendingEnrollment> {
+export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { password?: string; newPassword?: string }, context: RequestContext = NO_CONTEXT): Promise<PendingEnrollment> {
 	// With 2FA on this sets up a NEW authenticator (moving to a new phone): binding it needs both
 	// factors proved recently (NIST SP 800-63B §6.1.2.1), so an inline password is not enough.
 	const replacing = (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
-	if (replacing) requireRecentReauthentication(deps, session);
+	let newPasswordHash: string | null = null;
+	if (account.passwordHash === null) newPasswordHash = await checkFirstPassword(deps, account, session, input.newPassword);
+	else if (input.newPassword !== undefined && input.password === undefined) {
+		const message = "Your account has a password already: confirm it instead.";
+		throw new InvalidRequest(message, [{ field: "password", rule: "required", message }]);
+	} else if (replacing) requireRecentReauthentication(deps, session);
 	else await requireReauthentication(deps, account, session, input.password, context);
 	const { totp } = deps.config;
 	const now = deps.clock.now();
@@ -122,9 +132,10 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 	await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(account.id);
 		if (!replacing && (await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
+		if (newPasswordHash !== null) await setFirstPassword(deps, tx, account.id, newPasswordHash, context);
 		await tx.totpCredentials.replacePendingTOTPCredential(record);
 	});
-	deps.logger.info({ event: "totp.enrollment_started", accountId: account.id, credentialId: id, sessionId: session.id }, "two-factor setup started");
+	deps.logger.info({ event: "totp.enrollment_started", accountId: account.id, credentialId: id, sessionId: session.id, passwordSet: newPasswordHash !== null }, "two-factor setup started");
 	return described;
 }
 
@@ -253,6 +264,7 @@ export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession,
 		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
 		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now, auth.session.id);
 		await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
+		await tx.signInLinks.consumeAccountSignInLinks(auth.account.id, now);
 		await recordSecurityEvent(deps, tx, auth.account.id, "totp.disabled", context, { otherSessionsRevoked, trustedDevicesRevoked });
 		return { otherSessionsRevoked, trustedDevicesRevoked };
 	});

@@ -85,6 +85,17 @@ export interface LoginChallengeRecord {
 	readonly userAgent: string | null;
 }
 
+/** A one-time sign-in link: stands in for the password step once. Only a hash of its secret is kept. */
+export interface SignInLinkRecord {
+	readonly id: string;
+	readonly accountId: string;
+	/** SHA-256 of the link token's secret, lower-case hex. */
+	readonly secretHash: string;
+	readonly createdAt: UnixMillis;
+	readonly expiresAt: UnixMillis;
+	readonly consumedAt: UnixMillis | null;
+}
+
 /** Which counter of failures: the password step's, or the second factor's. Kept apart (STANDARDS §9.3). */
 export type AuthFailureKind = "password" | "second_factor";
 
@@ -224,6 +235,18 @@ export interface LoginChallengeRepository {
 	deleteExpiredLoginChallenges(now: UnixMillis): Promise<number>;
 }
 
+/** One-time sign-in links. */
+export interface SignInLinkRepository {
+	insertSignInLink(record: SignInLinkRecord): Promise<void>;
+	findSignInLink(id: string): Promise<SignInLinkRecord | null>;
+	/** Single use: `UPDATE ... SET consumed_at WHERE consumed_at IS NULL AND expires_at > now`. @returns true for the winner. */
+	consumeSignInLink(id: string, now: UnixMillis): Promise<boolean>;
+	/** Ends every unused link of the account (a password change, "secure account"). @returns how many were open */
+	consumeAccountSignInLinks(accountId: string, now: UnixMillis): Promise<number>;
+	/** Housekeeping: deletes links that expired before `now`. @returns how many. */
+	deleteExpiredSignInLinks(now: UnixMillis): Promise<number>;
+}
+
 /** Per-account failure counters (STANDARDS H-06, N-20): server-side, atomic. */
 export interface AuthFailureRepository {
 	findAuthFailure(accountId: string, kind: AuthFailureKind): Promise<AuthFailureRecord | null>;
@@ -282,6 +305,7 @@ export interface Repositories {
 	readonly authFailures: AuthFailureRepository;
 	readonly trustedDevices: TrustedDeviceRepository;
 	readonly securityEvents: SecurityEventRepository;
+	readonly signInLinks: SignInLinkRepository;
 }
 
 /** The store: repositories plus transactions. */

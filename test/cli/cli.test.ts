@@ -44,8 +44,15 @@ describe("deadbolt CLI", () => {
 		expect(result.status).toBe(0);
 		const config = JSON.parse(result.stdout);
 		expect(config.issuer).toBe("Acme");
-		expect(config.keys).toEqual({ encryptionKey: "[set]", hmacKey: "[set]" });
+		expect(config.keys).toEqual({ encryptionKey: "[set]", hmacKey: "[set]", adminApiKey: null });
 		expect(result.stdout).not.toContain(key);
+		const adminKey = "an-admin-key-of-enough-length-0123456789";
+		const withAdmin = run(["config"], { DEADBOLT_ADMIN_API_KEY: adminKey });
+		expect(JSON.parse(withAdmin.stdout).keys.adminApiKey).toBe("[set]");
+		expect(withAdmin.stdout).not.toContain(adminKey);
+		const short = run(["config"], { DEADBOLT_ADMIN_API_KEY: "short" });
+		expect(short.status).toBe(78);
+		expect(short.stderr).toContain("DEADBOLT_ADMIN_API_KEY");
 	});
 
 	it("migrate creates the SQLite database in the data directory", () => {
@@ -70,6 +77,38 @@ describe("deadbolt CLI", () => {
 		expect(ok.status, ok.stderr).toBe(0);
 		expect(ok.stdout).toContain("unlocked: locked@example.com");
 		expect(run(["account", "frobnicate", "x"]).status).toBe(64);
+	});
+
+	it("account create makes an account without a password and prints a one-time sign-in link; account sign-in-link prints another", async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-create-"));
+		const env = { DEADBOLT_PUBLIC_URL: "https://auth.example.com" };
+		const created = run(["account", "create", "New.User@Example.com", "--data-dir", dataDir], env);
+		expect(created.status, created.stderr).toBe(0);
+		expect(created.stdout).toContain("created: new.user@example.com");
+		expect(created.stdout).toContain("without a password");
+		const url = /https:\/\/auth\.example\.com\/dashboard\/sign-in-link\?token=([A-Za-z0-9_.-]+)/.exec(created.stdout);
+		expect(url, created.stdout).not.toBeNull();
+		expect(created.stdout).toMatch(/works once, for 60 minutes/);
+		const again = run(["account", "create", "new.user@example.com", "--data-dir", dataDir], env);
+		expect(again.status).toBe(1);
+		expect(again.stderr).toContain("already exists");
+		expect(run(["account", "create", "not-an-email", "--data-dir", dataDir]).status).toBe(1);
+		const link = run(["account", "sign-in-link", "new.user@example.com", "--data-dir", dataDir], env);
+		expect(link.status, link.stderr).toBe(0);
+		const second = /token=([A-Za-z0-9_.-]+)/.exec(link.stdout)?.[1];
+		expect(second).toBeDefined();
+		expect(second).not.toBe(url?.[1]);
+		expect(run(["account", "sign-in-link", "nobody@example.com", "--data-dir", dataDir]).status).toBe(1);
+		// The link works once, through the API.
+		const { loadConfig } = await import("../../src/config/load.js");
+		const { createDeadbolt } = await import("../../src/deadbolt.js");
+		const deadbolt = await createDeadbolt(loadConfig({ overrides: { dataDir } }));
+		try {
+			expect(await deadbolt.describeSignInLink(url?.[1] as string)).toEqual({ email: "new.user@example.com" });
+			expect((await deadbolt.redeemSignInLink({ token: url?.[1] as string })).kind).toBe("session");
+		} finally {
+			await deadbolt.close();
+		}
 	});
 
 	it("serve without keys creates development keys (mode 0600), warns once how to configure real ones, and serves", async () => {

@@ -414,8 +414,8 @@ describe("dashboard, end to end in Chromium", () => {
 		expect(await page.locator("#recovery-codes-warning").count()).toBe(0);
 		const advice = await textOf(page.locator("#two-factor-advice"));
 		expect(advice).toContain("Keep your recovery codes safe");
-		expect(advice).toContain("Most authenticator apps can export or transfer accounts.");
-		expect(await textOf(page.locator("main"))).not.toMatch(/set up your authenticator again|Move or set up/i);
+		expect(advice).toContain("Move to a new phone");
+		expect(advice).toContain("Your recovery codes stay the same.");
 		await expectFitsPhone("Security page, 2FA on");
 
 		// Sign in again: the password alone now leads to the code step, and makes no session.
@@ -771,14 +771,46 @@ describe("dashboard, end to end in Chromium", () => {
 		await phone.goto("/dashboard");
 		expect(phonePath()).toBe("/dashboard/sign-in");
 
-		// Turn two-factor authentication off: the password and a code (a wrong code is refused).
+		// Move to a new phone, ten minutes later: "Confirm it's you" with the password and the old
+		// phone's code, then the new QR code and key; the new phone's code switches; the old
+		// phone's codes stop working (the refused code below), the recovery codes stay.
+		clockOffset += 10 * MINUTE_MS;
+		await page.goto("/dashboard/settings/security");
+		const codesLeftBefore = await textOf(page.locator("#recovery-codes-left"));
+		await clickAndLoad(page.getByRole("button", { name: "Move to a new phone" }));
+		const moveConfirm = page.locator("dialog#reauthenticate");
+		await visible(moveConfirm.getByRole("heading", { name: "Confirm it's you" }));
+		await moveConfirm.locator("#reauth-password").fill(THIRD_PASSWORD);
+		await moveConfirm.locator("#reauth-code").fill(oathtool(secret));
+		await clickAndLoad(moveConfirm.getByRole("button", { name: "Confirm and continue" }));
+		const move = page.locator("dialog#two-factor-setup");
+		await visible(move.getByRole("heading", { name: "Connect your new phone" }));
+		expect(await textOf(move.locator(".modal__eyebrow"))).toContain("Move to a new phone");
+		const newSecret = ((await page.locator("#secret-key").getAttribute("data-copy-value")) ?? "").trim();
+		expect(newSecret).toMatch(/^[A-Z2-7]{32}$/);
+		expect(newSecret).not.toBe(secret);
+		await expectFitsPhone("move to a new phone, steps 2-3");
+		await move.locator("#code").fill(wrongCode(newSecret));
+		await clickAndLoad(move.getByRole("button", { name: "Verify and switch" }));
+		expect(await textOf(move.locator("#code-error"))).toBe(CODE_REFUSED);
+		await move.locator("#code").fill(oathtool(newSecret));
+		await clickAndLoad(move.getByRole("button", { name: "Verify and switch" }));
+		expect(pathOf()).toBe("/dashboard/settings/security?done=authenticator-replaced");
+		expect(await textOf(page.locator("#two-factor-notice"))).toContain("Your new phone is set up. Codes from the old one no longer work.");
+		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is on");
+		expect(await textOf(page.locator("#recovery-codes-left"))).toBe(codesLeftBefore);
+		expect(await textOf(page.locator("#activity-list .activity__what").first())).toBe("Authenticator moved to a new phone");
+		const oldSecret = secret;
+		secret = newSecret;
+
+		// Turn two-factor authentication off: the password and a code (the old phone's code is refused).
 		clockOffset += MINUTE_MS;
 		await clickAndLoad(page.getByRole("link", { name: "Turn off two-factor authentication" }));
 		const disable = page.locator("dialog#two-factor-disable");
 		await visible(disable.getByRole("heading", { name: "Turn off two-factor authentication?" }));
 		await expectFitsPhone("turn off 2FA dialog");
 		await disable.locator("#disable-password").fill(THIRD_PASSWORD);
-		await disable.locator("#disable-code").fill(wrongCode(secret));
+		await disable.locator("#disable-code").fill(oathtool(oldSecret));
 		await clickAndLoad(disable.getByRole("button", { name: "Turn off" }));
 		expect(await textOf(disable.locator("#disable-code-error"))).toBe(CODE_REFUSED);
 		await disable.locator("#disable-password").fill(THIRD_PASSWORD);
@@ -811,5 +843,72 @@ describe("dashboard, end to end in Chromium", () => {
 		await phoneContext.close();
 		expect(phoneErrors).toEqual([]);
 		expectNoConsoleErrors();
+	});
+
+	it("an account made without a password: the sign-in link, then step 1 of the setup sets the password", async () => {
+		// The operator (or the integrator's backend) creates the account and a one-time link.
+		const email = "grace.hopper@example.com";
+		await deadbolt.createAccountWithoutPassword(email);
+		const link = await deadbolt.issueSignInLink(email);
+		const linkContext = await browser.newContext({ baseURL, viewport: DESKTOP, colorScheme: "light", locale: "en-US" });
+		const tab = await linkContext.newPage();
+		const tabErrors: string[] = [];
+		tab.on("pageerror", (error) => tabErrors.push(error.message));
+		const tabClick = async (target: Locator) => {
+			await Promise.all([tab.waitForNavigation({ waitUntil: "load" }), target.click()]);
+		};
+		const tabText = async (target: Locator) => ((await target.textContent()) ?? "").replace(/\s+/g, " ").trim();
+		const tabPath = () => new URL(tab.url()).pathname + new URL(tab.url()).search;
+
+		// Opening the link only asks; "Continue" signs in and lands on Security.
+		await tab.goto(`/dashboard/sign-in-link?token=${encodeURIComponent(link.token)}`);
+		await tab.getByRole("heading", { name: "Continue signing in" }).waitFor();
+		expect(await tabText(tab.locator("main"))).toContain(email);
+		await tabClick(tab.getByRole("button", { name: "Continue" }));
+		expect(tabPath()).toBe("/dashboard/settings/security?done=signed-in-with-link");
+		expect(await tab.locator("#no-password").count()).toBe(1);
+
+		// The same link a second time: refused, in words.
+		const reuse = await linkContext.newPage();
+		await reuse.goto(`/dashboard/sign-in-link?token=${encodeURIComponent(link.token)}`);
+		expect(await tabText(reuse.locator("#sign-in-link-error"))).toContain("expired or was already used");
+		await reuse.close();
+
+		// Step 1 sets the password: a common one is refused, a good one goes on to the QR code.
+		await tabClick(tab.getByRole("link", { name: "Set up two-factor authentication" }));
+		const dialog = tab.locator("dialog#two-factor-setup");
+		await dialog.getByRole("heading", { name: "Set a password" }).waitFor();
+		expect(await tabText(dialog.locator(".stepper"))).toContain("Set password");
+		expect(await dialog.locator("#new-password").getAttribute("autocomplete")).toBe("new-password");
+		await tab.screenshot({ path: join(OUTPUT_DIR, "setup-set-password-step.png"), animations: "disabled" });
+		await dialog.locator("#new-password").fill("password");
+		await tabClick(dialog.getByRole("button", { name: "Set password and continue" }));
+		expect(await tabText(dialog.locator("#new-password-error"))).not.toBe("");
+		await dialog.locator("#new-password").fill("grace's first good passphrase");
+		await tabClick(dialog.getByRole("button", { name: "Set password and continue" }));
+		await dialog.getByRole("heading", { name: "Connect your authenticator app" }).waitFor();
+		const graceSecret = ((await tab.locator("#secret-key").getAttribute("data-copy-value")) ?? "").trim();
+		await dialog.locator("#code").fill(oathtool(graceSecret));
+		await tabClick(dialog.getByRole("button", { name: "Verify and turn on" }));
+		await dialog.getByRole("heading", { name: "Two-factor authentication is on" }).waitFor();
+		const graceCodes = (await tab.locator("#recovery-codes li").allTextContents()).map((code) => code.trim());
+		expect(graceCodes).toHaveLength(10);
+		await dialog.getByLabel("Type one of your recovery codes to finish").fill(graceCodes[0] as string);
+		await tabClick(dialog.getByRole("button", { name: "Finish" }));
+		expect(tabPath()).toBe("/dashboard/settings/security?done=two-factor-on");
+		expect(await tab.locator("#no-password").count()).toBe(0);
+
+		// From now on: the new password, then the code.
+		await tabClick(tab.locator(".account-menu").getByRole("button", { name: "Sign out" }));
+		clockOffset += MINUTE_MS;
+		await tab.locator("#email").fill(email);
+		await tab.locator("#password").fill("grace's first good passphrase");
+		await tabClick(tab.getByRole("button", { name: "Sign in", exact: true }));
+		expect(tabPath()).toBe("/dashboard/sign-in/code");
+		await tab.locator("#code").fill(oathtool(graceSecret));
+		await tabClick(tab.getByRole("button", { name: "Verify", exact: true }));
+		expect(tabPath()).toMatch(HOME_AFTER_CODE);
+		await linkContext.close();
+		expect(tabErrors).toEqual([]);
 	});
 });

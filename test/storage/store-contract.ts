@@ -13,6 +13,7 @@ import type { UnixMillis } from "../../src/platform/clock.js";
 import type {
 	AccountRecord,
 	LoginChallengeRecord,
+	SignInLinkRecord,
 	RecoveryCodeRecord,
 	SecurityEventRecord,
 	SessionRecord,
@@ -496,6 +497,42 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 			});
 		});
 
+		describe("sign-in links", () => {
+			test("a sign-in link round-trips, is consumed once, and not after it expires", async () => {
+				const account = await givenAccount({ passwordHash: null });
+				const link = signInLinkFixture(account.id, { createdAt: LARGE_EPOCH_MS, expiresAt: MAX_EPOCH_MS });
+				await store.signInLinks.insertSignInLink(link);
+				expect(await store.signInLinks.findSignInLink(link.id)).toEqual(link);
+				expect(await store.signInLinks.findSignInLink(uid("missing"))).toBeNull();
+				expect(await store.signInLinks.consumeSignInLink(link.id, T0)).toBe(true);
+				expect(await store.signInLinks.consumeSignInLink(link.id, T0 + 1)).toBe(false);
+				expect((await store.signInLinks.findSignInLink(link.id))?.consumedAt).toBe(T0);
+				const expiring = signInLinkFixture(account.id, { expiresAt: T0 + MINUTE_MS });
+				await store.signInLinks.insertSignInLink(expiring);
+				expect(await store.signInLinks.consumeSignInLink(expiring.id, T0 + MINUTE_MS)).toBe(false);
+				expect(await store.signInLinks.consumeSignInLink(expiring.id, T0 + MINUTE_MS - 1)).toBe(true);
+				expect(await store.signInLinks.consumeSignInLink(uid("missing"), T0)).toBe(false);
+			});
+
+			test("consuming the account's links ends its open ones only; expired links are deleted by housekeeping", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const mine = [signInLinkFixture(account.id), signInLinkFixture(account.id)];
+				const theirs = signInLinkFixture(other.id);
+				for (const link of [...mine, theirs]) await store.signInLinks.insertSignInLink(link);
+				expect(await store.signInLinks.consumeAccountSignInLinks(account.id, T0)).toBe(2);
+				for (const link of mine) expect(await store.signInLinks.consumeSignInLink(link.id, T0)).toBe(false);
+				expect(await store.signInLinks.consumeSignInLink(theirs.id, T0)).toBe(true);
+				const expired = signInLinkFixture(account.id, { createdAt: 0, expiresAt: 1_000 });
+				const live = signInLinkFixture(account.id, { createdAt: 0, expiresAt: 2_000 });
+				await store.signInLinks.insertSignInLink(expired);
+				await store.signInLinks.insertSignInLink(live);
+				expect(await store.signInLinks.deleteExpiredSignInLinks(1_500)).toBe(1);
+				expect(await store.signInLinks.findSignInLink(expired.id)).toBeNull();
+				expect(await store.signInLinks.findSignInLink(live.id)).toEqual(live);
+			});
+		});
+
 		describe("auth failures", () => {
 			test("failures count up from 1 and the counter round-trips", async () => {
 				const account = await givenAccount();
@@ -919,6 +956,14 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(results.filter(Boolean)).toHaveLength(1);
 			});
 
+			test(`${RACERS} concurrent consumes of the same sign-in link: exactly one wins`, async () => {
+				const account = await givenAccount({ passwordHash: null });
+				const link = signInLinkFixture(account.id);
+				await store.signInLinks.insertSignInLink(link);
+				const results = await Promise.all(times(RACERS, (i) => store.signInLinks.consumeSignInLink(link.id, T0 + i)));
+				expect(results.filter(Boolean)).toHaveLength(1);
+			});
+
 			test(`a burst of ${RACERS} concurrent attempt reservations cannot exceed a budget of 5`, async () => {
 				const account = await givenAccount();
 				const challenge = challengeFixture(account.id, { maxAttempts: 5 });
@@ -1089,6 +1134,10 @@ function challengeFixture(accountId: string, overrides: Partial<LoginChallengeRe
 		userAgent: "vitest",
 		...overrides,
 	};
+}
+
+function signInLinkFixture(accountId: string, overrides: Partial<SignInLinkRecord> = {}): SignInLinkRecord {
+	return { id: uid("link"), accountId, secretHash: hexHash(), createdAt: T0, expiresAt: T0 + 60 * MINUTE_MS, consumedAt: null, ...overrides };
 }
 
 function trustedDeviceFixture(accountId: string, overrides: Partial<TrustedDeviceRecord> = {}): TrustedDeviceRecord {

@@ -28,6 +28,7 @@ export function redactConfig(config: Config): unknown {
 		keys: {
 			encryptionKey: config.keys.encryptionKey === null ? development : "[set]",
 			hmacKey: config.keys.hmacKey === null ? development : "[set]",
+			adminApiKey: config.keys.adminApiKey === null ? null : "[set]",
 		},
 	};
 }

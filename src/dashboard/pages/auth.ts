@@ -193,3 +193,42 @@ export function signInRecoveryCodePage(context: AuthPageContext, state: { error?
 const PHONE_ICON = html`<svg viewBox="0 0 24 24" width="40" height="40" focusable="false"><rect x="6" y="2" width="12" height="20" rx="2.5" fill="none" stroke="currentColor" stroke-width="1.8"/><path d="M10 18.5h4" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/><path d="M9 9.5l2 2 4-4" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
 
 const KEY_ICON = html`<svg viewBox="0 0 24 24" width="40" height="40" focusable="false"><circle cx="8" cy="15" r="4.2" fill="none" stroke="currentColor" stroke-width="1.8"/><path d="M11 12l8.5-8.5M16.5 6.5l2.5 2.5M14.5 8.5l2 2" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/></svg>`;
+
+/** What the sign-in link page shows. */
+export interface SignInLinkState {
+	/** The link's token, carried in a hidden field to the POST that uses it; null when not usable. */
+	readonly token: string | null;
+	/** Whom the link signs in; null when the link is unknown, expired or used. */
+	readonly email: string | null;
+	readonly error?: string | null;
+}
+
+/**
+ * `GET /dashboard/sign-in-link?token=...`: "Continue as ...?" A click (a POST) uses the link, so
+ * a mail scanner or a link preview that only fetches the page does not spend it.
+ */
+export function signInLinkPage(context: AuthPageContext, state: SignInLinkState): SafeHtml {
+	const usable = state.token !== null && state.email !== null;
+	const content = usable
+		? postForm(
+				PATHS.signInLink,
+				context.csrf,
+				html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
+		<input type="hidden" name="token" value="${state.token}">
+		<button type="submit" class="button button--primary button--block" id="continue-sign-in" autofocus>Continue</button>`,
+			)
+		: notice("warning", state.error ?? "This sign-in link has expired or was already used. Ask for a new one.", "sign-in-link-error");
+	return renderPage({
+		title: "Sign in",
+		issuer: context.issuer,
+		email: null,
+		csrf: null,
+		narrow: true,
+		body: authCard(
+			usable ? "Continue signing in" : "This link can't be used",
+			usable ? html`Sign in to ${context.issuer} as <strong>${state.email}</strong>. If two-factor authentication is on, you'll enter your code next.` : html`Sign-in links work once, for a limited time.`,
+			content,
+			html`Have a password? <a href="${PATHS.signIn}">Sign in with your password</a>`,
+		),
+	});
+}

@@ -18,6 +18,7 @@ export const SUDO_ACTIONS = Object.freeze({
 	"sign-out-everywhere": { purpose: "sign out everywhere", button: "Confirm and sign out everywhere" },
 	"regenerate-recovery-codes": { purpose: "generate new recovery codes", button: "Confirm and generate codes" },
 	"forget-all-devices": { purpose: "forget all remembered devices", button: "Confirm and forget all devices" },
+	"replace-authenticator": { purpose: "move two-factor authentication to a new phone", button: "Confirm and continue" },
 });
 
 /** One of {@link SUDO_ACTIONS}. */

@@ -131,9 +131,37 @@ export interface PasswordFormState {
 	readonly error?: string | null;
 }
 
-/** "Password": change it. */
-export function passwordCard(csrf: string, email: string, minLength: number, state: PasswordFormState, flash: CardFlash | null | undefined): SafeHtml {
+/** "Password": change it, or, for an account created without one, set the first. */
+export function passwordCard(csrf: string, email: string, minLength: number, state: PasswordFormState, flash: CardFlash | null | undefined, hasPassword = true): SafeHtml {
 	const newError = state.newErrors !== undefined && state.newErrors.length > 0 ? state.newErrors.join(" ") : null;
+	if (!hasPassword) {
+		const setForm = postForm(
+			`${PATHS.password}#password`,
+			csrf,
+			html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
+		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
+		${field({
+			id: "new-password",
+			name: "newPassword",
+			label: "New password",
+			type: "password",
+			autocomplete: "new-password",
+			hint: `At least ${minLength} characters. A long passphrase is easiest to remember; avoid common passwords.`,
+			error: newError,
+			minlength: minLength,
+		})}
+		<div class="actions actions--start">
+			<button type="submit" class="button button--primary">Set password</button>
+		</div>`,
+			"form form--narrow",
+		);
+		return html`<section class="card" id="password" aria-labelledby="password-title">
+	<h2 class="card__title" id="password-title">Password</h2>
+	${flashFor(flash, "password")}
+	<p id="no-password">Your account doesn't have a password yet: you signed in with a sign-in link. Set one to sign in with your email and password, and to turn on two-factor authentication.</p>
+	${setForm}
+</section>`;
+	}
 	const codeField =
 		state.needsCode === true
 			? html`<div class="confirm-inline">
@@ -182,7 +210,7 @@ export function passwordCard(csrf: string, email: string, minLength: number, sta
 </section>`;
 }
 
-const FACTOR_WORDS: Readonly<Record<string, string>> = { password: "password", totp: "authenticator code", recovery_code: "recovery code", trusted_device: "remembered device" };
+const FACTOR_WORDS: Readonly<Record<string, string>> = { password: "password", totp: "authenticator code", recovery_code: "recovery code", trusted_device: "remembered device", sign_in_link: "a sign-in link" };
 
 function factorsText(factors: unknown): string | null {
 	if (!Array.isArray(factors) || factors.length === 0) return null;
@@ -215,6 +243,10 @@ export function describeEvent(event: Pick<SecurityEventView, "type" | "details">
 			return { text: "Two-factor authentication turned off", alert: true };
 		case "recovery_codes.regenerated":
 			return { text: "New recovery codes generated (the old ones stopped working)", alert: false };
+		case "password.set":
+			return { text: "Password set", alert: false };
+		case "sign_in_link.issued":
+			return { text: "Sign-in link created", alert: false };
 		case "password.changed":
 			return { text: "Password changed", alert: false };
 		case "reauthenticated": {

@@ -17,8 +17,8 @@ describe("Security page with two-factor authentication on", () => {
 		expect(text).toContain("Keep your recovery codes safe");
 		expect(text).toContain("Generate new recovery codes");
 		expect(text).toContain("Turn off two-factor authentication");
-		expect(text).toContain("Transfer the deadbolt entry in your authenticator app to the new phone before you wipe the old one. Most authenticator apps can export or transfer accounts.");
-		expect(text).not.toMatch(/set up your authenticator again|Move or set up/i);
+		expect(text).toContain("Move to a new phone");
+		expect(text).toContain("Changing phones? Choose Move to a new phone while you still have the old one (or a recovery code): scan the new QR code with the new phone, and the old phone's codes stop working. Your recovery codes stay the same.");
 	});
 
 	it("links and posts only to pages that exist", () => {
@@ -28,9 +28,20 @@ describe("Security page with two-factor authentication on", () => {
 			const paths = new Set<string>(Object.values(PATHS));
 			for (const [, href] of markup.matchAll(/(?:href|action)="([^"#][^"#]*)[^"]*"/g)) expect(paths.has(href ?? ""), href).toBe(true);
 			const buttons = [...markup.matchAll(/<button[^>]*>([^<]*)</g)].map((match) => match[1]);
-			expect(buttons).toEqual(["Sign out", ...(twoFactorEnabled ? ["Generate new recovery codes"] : []), "Change password", "Sign out everywhere", "Forget", "Forget all devices", "Secure my account"]);
+			expect(buttons).toEqual(["Sign out", ...(twoFactorEnabled ? ["Generate new recovery codes", "Move to a new phone"] : []), "Change password", "Sign out everywhere", "Forget", "Forget all devices", "Secure my account"]);
 			expect(markup.includes("Your recovery codes are replaced."), "the compromise card promises new recovery codes only with 2FA on").toBe(twoFactorEnabled);
 		}
+	});
+
+	it("an account without a password gets a set-password form instead of the change form", () => {
+		const markup = securityPage({ ...STATE, twoFactorEnabled: false, hasPassword: false, sessions: [], events: [], passwordMinLength: 8 }).value;
+		expect(markup).toContain('id="no-password"');
+		expect(markup).not.toContain('name="currentPassword"');
+		// "Compromised" needs the current password: it appears once there is one.
+		expect(markup).not.toContain("Secure my account");
+		const buttons = [...markup.matchAll(/<button[^>]*>([^<]*)</g)].map((match) => match[1]);
+		expect(buttons).toContain("Set password");
+		expect(buttons).not.toContain("Change password");
 	});
 
 	it("warns at 3 or fewer codes left, telling to keep the rest safe", () => {

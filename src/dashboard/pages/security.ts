@@ -28,6 +28,8 @@ export interface SecurityState {
 	readonly issuer: string;
 	readonly csrf: string;
 	readonly email: string;
+	/** false for an account created without a password: step 1 of the setup sets one. Default true. */
+	readonly hasPassword?: boolean;
 	readonly twoFactorEnabled: boolean;
 	readonly recoveryCodesLeft: number;
 	readonly recoveryCodesTotal: number;
@@ -84,13 +86,14 @@ export function securityPage(state: SecurityState, dialog: SafeHtml | null = nul
 			${fewRecoveryCodesWarning(state.recoveryCodesLeft)}
 			<div class="actions actions--start two-factor-actions">
 				${postForm(PATHS.recoveryCodes, state.csrf, html`<button type="submit" class="button button--secondary button--wrap">Generate new recovery codes</button>`, "inline-form")}
+				${postForm(PATHS.twoFactorReplace, state.csrf, html`<button type="submit" class="button button--secondary button--wrap" id="move-to-new-phone">Move to a new phone</button>`, "inline-form")}
 				<a class="button button--ghost button--wrap button--danger-text" id="turn-off-two-factor" href="${PATHS.twoFactorDisable}">Turn off two-factor authentication</a>
 			</div>
 			<p class="muted small">New recovery codes replace all of your current ones: the old codes stop working at once.</p>
 			<h3 class="card__subtitle">Keep access to your account</h3>
 			<ul class="advice" id="two-factor-advice">
 				<li><strong>Keep your recovery codes safe,</strong> for example in a password manager or on paper. Each code signs you in once if you can't use your authenticator app.</li>
-				<li><strong>Changing phones?</strong> Transfer the ${state.issuer} entry in your authenticator app to the new phone before you wipe the old one. Most authenticator apps can export or transfer accounts.</li>
+				<li><strong>Changing phones?</strong> Choose <em>Move to a new phone</em> while you still have the old one (or a recovery code): scan the new QR code with the new phone, and the old phone's codes stop working. Your recovery codes stay the same.</li>
 			</ul>`
 		: html`<p class="status-line" id="two-factor-status"><span class="status-dot status-dot--off" aria-hidden="true"></span>Two-factor authentication is off</p>
 			<p>Add a second lock to your account: besides your password, signing in will ask for a 6-digit code from an authenticator app on your phone. Even if someone learns your password, they can't sign in without it.</p>
@@ -109,11 +112,11 @@ ${state.message ?? null}
 		${state.flash?.card === "two-factor" && state.flash.content}
 		${twoFactor}
 	</section>
-	${state.passwordMinLength !== undefined && passwordCard(state.csrf, state.email, state.passwordMinLength, state.passwordForm ?? {}, state.flash)}
+	${state.passwordMinLength !== undefined && passwordCard(state.csrf, state.email, state.passwordMinLength, state.passwordForm ?? {}, state.flash, state.hasPassword ?? true)}
 	${state.sessions !== undefined && sessionsCard(state.csrf, state.sessions, state.flash)}
 	${state.trustedDevices !== undefined && trustedDevicesCard(state.csrf, state.trustedDevices, state.currentDeviceId ?? null, state.flash)}
 	${state.events !== undefined && activityCard(state.events)}
-	${state.passwordMinLength !== undefined && compromisedCard(state.csrf, state.email, state.passwordMinLength, state.twoFactorEnabled, state.compromisedForm ?? {})}
+	${state.passwordMinLength !== undefined && state.hasPassword !== false && compromisedCard(state.csrf, state.email, state.passwordMinLength, state.twoFactorEnabled, state.compromisedForm ?? {})}
 	<section class="card card--quiet" aria-labelledby="apps-title">
 		<h2 class="card__title" id="apps-title">Authenticator apps</h2>
 		<p>Any app that shows 6-digit time-based codes works, for example:</p>
@@ -131,8 +134,8 @@ type SetupStep = 1 | 2 | 4;
 
 const STEP_LABELS = ["Confirm password", "Scan QR code", "Enter code", "Done"] as const;
 
-function stepper(step: SetupStep): SafeHtml {
-	const items = STEP_LABELS.map((label, index) => {
+function stepper(step: SetupStep, firstLabel: string): SafeHtml {
+	const items = [firstLabel, ...STEP_LABELS.slice(1)].map((label, index) => {
 		const number = index + 1;
 		const current = step === 2 ? number === 2 || number === 3 : number === step;
 		const done = number < step;
@@ -147,17 +150,19 @@ function stepper(step: SetupStep): SafeHtml {
  * title, so a phone shows the top of the dialog (the QR code, the recovery codes) and a screen
  * reader reads the title; on a large screen the script then moves focus to the code field.
  */
-function setupDialog(step: SetupStep, title: string, content: SafeHtml, cancellable: boolean): SafeHtml {
+function setupDialog(context: SetupContext, step: SetupStep, title: string, content: SafeHtml, cancellable: boolean): SafeHtml {
 	const eyebrow = step === 2 ? "Steps 2 and 3 of 4" : `Step ${step} of 4`;
+	const flow = context.replacing === true ? "Move to a new phone" : "Set up two-factor authentication";
+	const firstLabel = context.replacing === true ? "Confirm it's you" : context.hasPassword === false ? "Set password" : "Confirm password";
 	return html`<dialog open class="modal" id="two-factor-setup" aria-labelledby="setup-title" aria-modal="true"${cancellable ? html` data-cancel-href="${PATHS.security}"` : ""}>
 	<div class="modal__header">
 		<div>
-			<p class="modal__eyebrow"><span class="modal__flow">Set up two-factor authentication<span aria-hidden="true"> · </span></span>${eyebrow}</p>
+			<p class="modal__eyebrow"><span class="modal__flow">${flow}<span aria-hidden="true"> · </span></span>${eyebrow}</p>
 			<h2 class="modal__title" id="setup-title"${step === 1 ? "" : html` tabindex="-1" autofocus`}>${title}</h2>
 		</div>
 		${cancellable && html`<a class="modal__close" href="${PATHS.security}" aria-label="Cancel setup" title="Cancel setup">×</a>`}
 	</div>
-	${stepper(step)}
+	${stepper(step, firstLabel)}
 	<div class="modal__body">
 		${content}
 	</div>
@@ -169,10 +174,43 @@ export interface SetupContext {
 	readonly issuer: string;
 	readonly csrf: string;
 	readonly email: string;
+	/** false for an account without a password: step 1 sets one. Default true. */
+	readonly hasPassword?: boolean;
+	/** true when moving to a new phone (2FA stays on; the old authenticator stops at confirmation). */
+	readonly replacing?: boolean;
 }
 
-/** Step 1: "Confirm your password" (a wrong one shows the service's error; nothing changes). */
-export function setupPasswordStep(context: SetupContext, state: { error?: string | null; notice?: string | null }): SafeHtml {
+/**
+ * Step 1: "Confirm your password" (a wrong one shows the service's error; nothing changes), or,
+ * for an account without a password, "Set a password" (the seed's "enter or set a password").
+ */
+export function setupPasswordStep(context: SetupContext, state: { error?: string | null; notice?: string | null; minLength?: number }): SafeHtml {
+	if (context.hasPassword === false) {
+		const minLength = state.minLength ?? 8;
+		const setForm = postForm(
+			PATHS.twoFactorSetup,
+			context.csrf,
+			html`${state.notice !== undefined && state.notice !== null && notice("warning", state.notice)}
+		<p>Your account doesn't have a password yet. Choose one: from now on you'll sign in with it and a code from your authenticator app.</p>
+		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
+		${field({
+			id: "new-password",
+			name: "newPassword",
+			label: "New password",
+			type: "password",
+			autocomplete: "new-password",
+			hint: `At least ${minLength} characters. A long passphrase is easiest to remember; avoid common passwords.`,
+			error: state.error ?? null,
+			autofocus: true,
+			minlength: minLength,
+		})}
+		<div class="actions">
+			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
+			<button type="submit" class="button button--primary">Set password and continue</button>
+		</div>`,
+		);
+		return setupDialog(context, 1, "Set a password", setForm, true);
+	}
 	const form = postForm(
 		PATHS.twoFactorSetup,
 		context.csrf,
@@ -185,7 +223,7 @@ export function setupPasswordStep(context: SetupContext, state: { error?: string
 			<button type="submit" class="button button--primary">Continue</button>
 		</div>`,
 	);
-	return setupDialog(1, "Confirm your password", form, true);
+	return setupDialog(context, 1, "Confirm your password", form, true);
 }
 
 /** Steps 2 and 3: the QR code and the key, then the code that proves the app is set up. */
@@ -219,13 +257,13 @@ ${postForm(
 	${codeField("Enter the 6-digit code from your authenticator app", {
 		error: state.error ?? null,
 		hint: CODE_HINT,
-		append: html`<button type="submit" class="button button--primary">Verify and turn on</button>`,
+		append: html`<button type="submit" class="button button--primary">${context.replacing === true ? "Verify and switch" : "Verify and turn on"}</button>`,
 		focus: "if-visible",
 	})}
 	<p class="muted setup-expiry">This setup expires in ${plural(state.minutesLeft, "minute")}. <a href="${PATHS.security}">Cancel setup</a></p>`,
 	"form form--separated",
 )}`;
-	return setupDialog(2, "Connect your authenticator app", content, true);
+	return setupDialog(context, 2, context.replacing === true ? "Connect your new phone" : "Connect your authenticator app", content, true);
 }
 
 /** What step 4 shows. */
@@ -271,7 +309,7 @@ ${state.otherSessionsRevoked > 0 && notice("info", `For your security, we signed
 	</div>
 </div>
 ${savedCodesForm(context, state.proof, null)}`;
-	return setupDialog(4, "Two-factor authentication is on", content, false);
+	return setupDialog(context, 4, "Two-factor authentication is on", content, false);
 }
 
 /**
@@ -316,5 +354,5 @@ export function setupSavedCheckStep(context: SetupContext, state: SetupSavedChec
 	const content = html`<p>Two-factor authentication is on. Check that the recovery codes you saved work before you finish.</p>
 ${savedCodesForm(context, state.proof, state.error)}
 ${postForm(PATHS.recoveryCodes, context.csrf, html`<p class="muted small lost-codes">Lost them, or didn't save them? <button type="submit" class="button button--ghost button--small button--wrap" id="regenerate-lost-codes">I've lost them: generate new codes</button></p>`)}`;
-	return setupDialog(4, "Check your recovery codes", content, false);
+	return setupDialog(context, 4, "Check your recovery codes", content, false);
 }

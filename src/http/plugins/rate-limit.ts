@@ -16,6 +16,10 @@ import { TooManyAttempts } from "../../errors.js";
 export const CREDENTIAL_ROUTES: ReadonlySet<string> = new Set([
 	"POST /api/v1/accounts",
 	"POST /api/v1/login",
+	"POST /api/v1/login/link",
+	"POST /api/v1/admin/accounts",
+	"POST /api/v1/admin/sign-in-links",
+	"POST /dashboard/sign-in-link",
 	"POST /api/v1/login/totp",
 	"POST /api/v1/login/recovery-code",
 	"POST /api/v1/reauthenticate",

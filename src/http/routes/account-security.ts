@@ -167,7 +167,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		"/password",
 		{
 			schema: {
-				body: Type.Object({ currentPassword: PasswordSchema, newPassword: PasswordSchema }, closed),
+				body: Type.Object({ currentPassword: Type.Optional(PasswordSchema), newPassword: PasswordSchema }, closed),
 				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
 			},
 		},

@@ -19,7 +19,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
 		async (request, reply) => {
 			const { account, session } = await deadbolt.registerAccount({ email: request.body.email, password: request.body.password }, requestContext(request));
 			const view = await deliverSession(request, reply, deadbolt, cookies, session!);
-			return reply.status(201).send({ account: { id: account.id, email: account.email, twoFactorEnabled: false }, session: view });
+			return reply.status(201).send({ account: { id: account.id, email: account.email, twoFactorEnabled: false, hasPassword: true }, session: view });
 		},
 	);
 };

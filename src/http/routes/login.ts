@@ -1,8 +1,9 @@
 /**
- * Sign-in and sign-out: `POST /api/v1/login` (password step), `/login/totp` and
+ * Sign-in and sign-out: `POST /api/v1/login` (password step), `/login/link` (a one-time sign-in
+ * link in place of the password), `/login/totp` and
  * `/login/recovery-code` (code step, with the login challenge), `POST /api/v1/logout`.
  */
-import { Type } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ChallengeInvalid } from "../../errors.js";
@@ -12,8 +13,28 @@ import { requestContext } from "../plugins/session.js";
 import { CodeSchema, EmailSchema, ERROR_RESPONSES, NewSessionSchema, PasswordSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 import type { IssuedTrustedDevice } from "../../service/trusted-devices.js";
+import type { BeginLoginResult } from "../../service/login.js";
 
 const closed = { additionalProperties: false } as const;
+
+/** The answer of the first factor (password, or sign-in link): signed in, or the code step next. */
+const FirstFactorResponseSchema = Type.Union([
+	Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, trustedDeviceToken: Type.Optional(Type.String()) }, closed),
+	Type.Object(
+		{
+			status: Type.Literal("two_factor_required"),
+			challenge: Type.Object(
+				{
+					challengeToken: Type.Optional(Type.String()),
+					methods: Type.Array(Type.String()),
+					expiresAt: Type.String({ format: "date-time" }),
+				},
+				closed,
+			),
+		},
+		closed,
+	),
+]);
 
 /** Login routes. */
 export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
@@ -36,52 +57,49 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		if (error instanceof ChallengeInvalid) void reply.clearCookie(cookies.challengeName, cookies.options());
 	}
 
+	/** The answer to a proved first factor (password or sign-in link): a session, or the code step. */
+	async function answerFirstFactor(request: FastifyRequest, reply: FastifyReply, result: BeginLoginResult): Promise<Static<typeof FirstFactorResponseSchema>> {
+		if (result.kind === "session") {
+			const session = await deliverSession(request, reply, deadbolt, cookies, result.session);
+			const device = deliverTrustedDevice(request, reply, result.trustedDevice);
+			return { status: "authenticated" as const, session, ...device };
+		}
+		const { challenge } = result;
+		const view = { methods: [...challenge.methods], expiresAt: toISO(challenge.expiresAt) };
+		if (isBrowserRequest(request)) {
+			void reply.setCookie(cookies.challengeName, challenge.challengeToken, cookies.options(deadbolt.config.loginChallenge.ttlSeconds));
+			return { status: "two_factor_required" as const, challenge: view };
+		}
+		return { status: "two_factor_required" as const, challenge: { ...view, challengeToken: challenge.challengeToken } };
+	}
+
 	app.post(
 		"/login",
 		{
 			schema: {
 				body: Type.Object({ email: EmailSchema, password: PasswordSchema, trustedDeviceToken: Type.Optional(TokenSchema) }, closed),
-				response: {
-					200: Type.Union([
-						Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, trustedDeviceToken: Type.Optional(Type.String()) }, closed),
-						Type.Object(
-							{
-								status: Type.Literal("two_factor_required"),
-								challenge: Type.Object(
-									{
-										challengeToken: Type.Optional(Type.String()),
-										methods: Type.Array(Type.String()),
-										expiresAt: Type.String({ format: "date-time" }),
-									},
-									closed,
-								),
-							},
-							closed,
-						),
-					]),
-					...ERROR_RESPONSES,
-				},
+				response: { 200: FirstFactorResponseSchema, ...ERROR_RESPONSES },
 			},
 		},
 		async (request, reply) => {
 			const { email, password } = request.body;
 			const trustedDeviceToken = request.body.trustedDeviceToken ?? request.cookies[cookies.trustedDeviceName];
 			const result = await deadbolt.beginLogin(trustedDeviceToken === undefined ? { email, password } : { email, password, trustedDeviceToken }, requestContext(request));
-			if (result.kind === "session") {
-				const session = await deliverSession(request, reply, deadbolt, cookies, result.session);
-				const device = deliverTrustedDevice(request, reply, result.trustedDevice);
-				return { status: "authenticated" as const, session, ...device };
-			}
 			// A presented device token that did not stand in for the code step is of no use any more.
-			if (isBrowserRequest(request) && request.cookies[cookies.trustedDeviceName] !== undefined) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
-			const { challenge } = result;
-			const view = { methods: [...challenge.methods], expiresAt: toISO(challenge.expiresAt) };
-			if (isBrowserRequest(request)) {
-				void reply.setCookie(cookies.challengeName, challenge.challengeToken, cookies.options(deadbolt.config.loginChallenge.ttlSeconds));
-				return { status: "two_factor_required" as const, challenge: view };
-			}
-			return { status: "two_factor_required" as const, challenge: { ...view, challengeToken: challenge.challengeToken } };
+			if (result.kind === "challenge" && isBrowserRequest(request) && request.cookies[cookies.trustedDeviceName] !== undefined) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
+			return answerFirstFactor(request, reply, result);
 		},
+	);
+
+	app.post(
+		"/login/link",
+		{
+			schema: {
+				body: Type.Object({ token: TokenSchema }, closed),
+				response: { 200: FirstFactorResponseSchema, ...ERROR_RESPONSES },
+			},
+		},
+		async (request, reply) => answerFirstFactor(request, reply, await deadbolt.redeemSignInLink({ token: request.body.token }, requestContext(request))),
 	);
 
 	app.post(

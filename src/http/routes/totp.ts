@@ -20,7 +20,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		"/two-factor/totp/enrollment",
 		{
 			schema: {
-				body: Type.Union([Type.Object({ password: Type.Optional(PasswordSchema) }, closed), Type.Null()]),
+				body: Type.Union([Type.Object({ password: Type.Optional(PasswordSchema), newPassword: Type.Optional(PasswordSchema) }, closed), Type.Null()]),
 				response: {
 					201: Type.Object(
 						{
@@ -40,8 +40,9 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		},
 		async (request, reply) => {
 			const { account, session } = authOf(request);
-			const password = request.body?.password;
-			const pending = await deadbolt.beginTOTPEnrollment(account, session, password === undefined ? {} : { password }, requestContext(request));
+			const { password, newPassword } = request.body ?? {};
+			const input = { ...(password === undefined ? {} : { password }), ...(newPassword === undefined ? {} : { newPassword }) };
+			const pending = await deadbolt.beginTOTPEnrollment(account, session, input, requestContext(request));
 			return reply.status(201).send({
 				secret: pending.secret,
 				keyUri: pending.keyURI,

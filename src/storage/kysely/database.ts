@@ -100,6 +100,18 @@ export interface LoginChallengeTable {
 	user_agent: string | null;
 }
 
+/** Table `sign_in_link` (migration 0004): one-time links standing in for the password step. */
+export interface SignInLinkTable {
+	id: string;
+	/** References `account.id`, ON DELETE CASCADE. */
+	account_id: string;
+	/** SHA-256 of the link token's secret, lower-case hex. */
+	secret_hash: string;
+	created_at: EpochMsColumn;
+	expires_at: EpochMsColumn;
+	consumed_at: EpochMsColumn | null;
+}
+
 /** Table `auth_failure`: one failure counter per (account, kind); that pair is the primary key. */
 export interface AuthFailureTable {
 	/** References `account.id`, ON DELETE CASCADE. */
@@ -153,4 +165,5 @@ export interface Database {
 	auth_failure: AuthFailureTable;
 	trusted_device: TrustedDeviceTable;
 	security_event: SecurityEventTable;
+	sign_in_link: SignInLinkTable;
 }

@@ -26,6 +26,8 @@ import type {
 	AuthFailureRepository,
 	LoginChallengeRecord,
 	LoginChallengeRepository,
+	SignInLinkRecord,
+	SignInLinkRepository,
 	RecoveryCodeRecord,
 	RecoveryCodeRepository,
 	Repositories,
@@ -141,6 +143,7 @@ function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect): 
 		authFailures: createAuthFailureRepository(db, guard),
 		trustedDevices: createTrustedDeviceRepository(db, guard),
 		securityEvents: createSecurityEventRepository(db, guard),
+		signInLinks: createSignInLinkRepository(db, guard),
 	});
 }
 
@@ -531,6 +534,44 @@ function createLoginChallengeRepository(db: Executor, guard: Guard): LoginChalle
 		deleteExpiredLoginChallenges(now: UnixMillis): Promise<number> {
 			return guard(async () => {
 				const result = await db.deleteFrom("login_challenge").where("expires_at", "<", now).executeTakeFirst();
+				return countOf(result.numDeletedRows);
+			});
+		},
+	});
+}
+
+/** Sign-in links: single use as one conditional update. */
+function createSignInLinkRepository(db: Executor, guard: Guard): SignInLinkRepository {
+	return Object.freeze({
+		insertSignInLink(record: SignInLinkRecord): Promise<void> {
+			return guard(async () => {
+				await db
+					.insertInto("sign_in_link")
+					.values({ id: record.id, account_id: record.accountId, secret_hash: record.secretHash, created_at: record.createdAt, expires_at: record.expiresAt, consumed_at: record.consumedAt })
+					.execute();
+			});
+		},
+		findSignInLink(id: string): Promise<SignInLinkRecord | null> {
+			return guard(async () => {
+				const row = await db.selectFrom("sign_in_link").selectAll().where("id", "=", id).executeTakeFirst();
+				return row === undefined ? null : { id: row.id, accountId: row.account_id, secretHash: row.secret_hash, createdAt: row.created_at, expiresAt: row.expires_at, consumedAt: row.consumed_at };
+			});
+		},
+		consumeSignInLink(id: string, now: UnixMillis): Promise<boolean> {
+			return guard(async () => {
+				const result = await db.updateTable("sign_in_link").set({ consumed_at: now }).where("id", "=", id).where("consumed_at", "is", null).where("expires_at", ">", now).executeTakeFirst();
+				return countOf(result.numUpdatedRows) > 0;
+			});
+		},
+		consumeAccountSignInLinks(accountId: string, now: UnixMillis): Promise<number> {
+			return guard(async () => {
+				const result = await db.updateTable("sign_in_link").set({ consumed_at: now }).where("account_id", "=", accountId).where("consumed_at", "is", null).where("expires_at", ">", now).executeTakeFirst();
+				return countOf(result.numUpdatedRows);
+			});
+		},
+		deleteExpiredSignInLinks(now: UnixMillis): Promise<number> {
+			return guard(async () => {
+				const result = await db.deleteFrom("sign_in_link").where("expires_at", "<", now).executeTakeFirst();
 				return countOf(result.numDeletedRows);
 			});
 		},

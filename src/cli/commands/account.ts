@@ -1,0 +1,71 @@
+/**
+ * `deadbolt account <action> <email>`: support tasks on one account.
+ * - `unlock`: ends every lock (after 100 consecutive failed codes the second factor stays locked
+ *   until an operator runs this; NIST SP 800-63B §5.2.2);
+ * - `create`: creates an account without a password and prints a one-time sign-in link for it
+ *   (its owner sets a password in step 1 of the two-factor setup);
+ * - `sign-in-link`: prints a new one-time sign-in link for an existing account (it stands in for
+ *   the password only: with 2FA on, the code is still asked).
+ */
+import type { Config } from "../../config/schema.js";
+import { createDeadbolt } from "../../deadbolt.js";
+import { EmailTaken, InvalidRequest, NotFound } from "../../errors.js";
+import { signInLinkURL } from "../../http/public-url.js";
+
+/** The actions of `deadbolt account`. */
+export const ACCOUNT_ACTIONS = Object.freeze(["unlock", "create", "sign-in-link"] as const);
+
+/** One of {@link ACCOUNT_ACTIONS}. */
+export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
+
+/** Whether a word is one of {@link ACCOUNT_ACTIONS}. */
+export function isAccountAction(word: string | undefined): word is AccountAction {
+	return (ACCOUNT_ACTIONS as readonly string[]).includes(word ?? "");
+}
+
+/** Where the command writes: one line at a time. */
+export interface CommandOutput {
+	readonly out: (line: string) => void;
+	readonly err: (line: string) => void;
+}
+
+/**
+ * Runs one account action.
+ * @returns the exit code: 0 done, 1 refused (no such account, email taken or invalid)
+ * @throws StorageUnavailable and other failures (the caller reports them)
+ */
+export async function runAccountCommand(config: Config, action: AccountAction, email: string, output: CommandOutput): Promise<number> {
+	const deadbolt = await createDeadbolt(config);
+	try {
+		switch (action) {
+			case "unlock":
+				await deadbolt.unlockAccount(email);
+				output.out(`unlocked: ${email}`);
+				return 0;
+			case "create": {
+				const account = await deadbolt.createAccountWithoutPassword(email);
+				output.out(`created: ${account.email} (id ${account.id}), without a password`);
+				const link = await deadbolt.issueSignInLink(account.email);
+				printLink(config, link, output);
+				return 0;
+			}
+			case "sign-in-link":
+				printLink(config, await deadbolt.issueSignInLink(email), output);
+				return 0;
+		}
+	} catch (error) {
+		if (error instanceof NotFound || error instanceof EmailTaken || error instanceof InvalidRequest) {
+			output.err(`deadbolt: ${error.message}`);
+			return 1;
+		}
+		throw error;
+	} finally {
+		await deadbolt.close();
+	}
+}
+
+function printLink(config: Config, link: { token: string; expiresAt: number }, output: CommandOutput): void {
+	const minutes = Math.round(config.signInLink.ttlSeconds / 60);
+	output.out(`sign-in link (works once, for ${minutes} minutes, until ${new Date(link.expiresAt).toISOString()}):`);
+	output.out(signInLinkURL(config, link.token));
+}

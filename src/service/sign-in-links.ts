@@ -1,0 +1,110 @@
+/**
+ * Accounts without a password, and one-time sign-in links. An operator (the CLI) or an
+ * integrator's backend (the admin API) creates an account without a password, for example after
+ * a social sign-in on their own site, and hands the user a sign-in link. The link stands in for
+ * the password step once: it never skips the second factor, so with 2FA on it leads to the code
+ * step (a login challenge), exactly like a correct password. The user then sets a password in
+ * step 1 of the two-factor setup, as the seed article describes ("enter or set a password").
+ *
+ * Links are `<id>.<secret>` tokens (256-bit secret), stored only as a SHA-256 hash, short-lived
+ * (`signInLink.ttlSeconds`) and consumed by one conditional write (OWASP Forgot Password Cheat
+ * Sheet: random, single use, expiring; NIST SP 800-63B §5.1.1.2 never stores the secret).
+ */
+import { NotFound, SignInLinkInvalid } from "../errors.js";
+import { generateToken } from "../domain/crypto/token.js";
+import type { UnixMillis } from "../platform/clock.js";
+import type { AccountRecord, SignInLinkRecord } from "../storage/store.js";
+import { normalizeEmail, registerAccount } from "./accounts.js";
+import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { issueLoginChallenge, type BeginLoginResult } from "./login.js";
+import { recordSecurityEvent } from "./security-events.js";
+import { createSession } from "./sessions.js";
+import { findByToken } from "./token-lookup.js";
+
+/** A sign-in link just issued: the token is given out once and never stored. */
+export interface IssuedSignInLink {
+	readonly accountId: string;
+	readonly email: string;
+	/** `<id>.<secret>`; the dashboard link is `/dashboard/sign-in-link?token=<token>`. */
+	readonly token: string;
+	readonly expiresAt: UnixMillis;
+}
+
+/**
+ * Creates an account without a password (operators and integrators only; nobody is signed in).
+ * Its owner gets in with a sign-in link and sets a password in step 1 of the two-factor setup.
+ * @throws InvalidRequest for a malformed email; EmailTaken when the email has an account
+ */
+export async function createAccountWithoutPassword(deps: ServiceDeps, email: string, context: RequestContext = NO_CONTEXT): Promise<AccountRecord> {
+	const { account } = await registerAccount(deps, { email, password: null }, context);
+	return account;
+}
+
+/**
+ * Issues a one-time sign-in link for the account with this email (with or without a password).
+ * Recorded in the account's security activity.
+ * @throws NotFound when no account has that email
+ */
+export async function issueSignInLink(deps: ServiceDeps, email: string, context: RequestContext = NO_CONTEXT): Promise<IssuedSignInLink> {
+	const normalized = normalizeEmail(email);
+	const account = normalized === null ? null : await deps.store.accounts.findAccountByEmail(normalized);
+	if (account === null) throw new NotFound("No account has that email.");
+	const now = deps.clock.now();
+	const generated = generateToken(deps.random);
+	const record: SignInLinkRecord = {
+		id: generated.id,
+		accountId: account.id,
+		secretHash: generated.secretHash,
+		createdAt: now,
+		expiresAt: now + secondsToMillis(deps.config.signInLink.ttlSeconds),
+		consumedAt: null,
+	};
+	await deps.store.transaction(async (tx) => {
+		await tx.signInLinks.insertSignInLink(record);
+		await recordSecurityEvent(deps, tx, account.id, "sign_in_link.issued", context);
+	});
+	deps.logger.info({ event: "sign_in_link.issued", accountId: account.id, linkId: record.id }, "sign-in link issued");
+	return { accountId: account.id, email: account.email, token: generated.token, expiresAt: record.expiresAt };
+}
+
+/** The live link behind a token, or null (unknown, wrong secret, used or expired). */
+async function findLiveSignInLink(deps: ServiceDeps, token: string): Promise<SignInLinkRecord | null> {
+	const link = await findByToken(token, (id) => deps.store.signInLinks.findSignInLink(id));
+	if (link === null || link.consumedAt !== null || link.expiresAt <= deps.clock.now()) return null;
+	return link;
+}
+
+/**
+ * Who a link would sign in, without using it (the dashboard asks "Continue as ...?" before a
+ * click redeems it, so that link previews and prefetches do not spend it).
+ * @returns the account's email, or null when the link is not usable
+ */
+export async function describeSignInLink(deps: ServiceDeps, token: string): Promise<{ readonly email: string } | null> {
+	const link = await findLiveSignInLink(deps, token);
+	if (link === null) return null;
+	const account = await deps.store.accounts.findAccountById(link.accountId);
+	return account === null ? null : { email: account.email };
+}
+
+/**
+ * Uses a sign-in link in place of the password step. Without 2FA the account is signed in (AAL1,
+ * a fresh session: setting a password or starting the setup needs no other proof); with 2FA a
+ * login challenge is returned and the code step follows. The link is consumed, and the session
+ * or challenge made, in one transaction under the account's lock.
+ * @throws SignInLinkInvalid when unknown, expired or used (20 parallel uses: one wins)
+ */
+export async function redeemSignInLink(deps: ServiceDeps, input: { token: string }, context: RequestContext = NO_CONTEXT): Promise<BeginLoginResult> {
+	const link = await findLiveSignInLink(deps, input.token);
+	if (link === null) throw new SignInLinkInvalid(undefined, { reason: "unknown_used_or_expired" });
+	const result = await deps.store.transaction(async (tx): Promise<BeginLoginResult> => {
+		await tx.accounts.lockAccount(link.accountId);
+		if (!(await tx.signInLinks.consumeSignInLink(link.id, deps.clock.now()))) throw new SignInLinkInvalid(undefined, { reason: "lost_race" });
+		if ((await tx.totpCredentials.findConfirmedTOTPCredential(link.accountId)) === null) {
+			await recordSecurityEvent(deps, tx, link.accountId, "login.succeeded", context, { factors: ["sign_in_link"] });
+			return { kind: "session", session: await createSession(deps, tx, link.accountId, 1, context), trustedDevice: null };
+		}
+		return { kind: "challenge", challenge: await issueLoginChallenge(deps, tx, link.accountId, context) };
+	});
+	deps.logger.info({ event: result.kind === "session" ? "login.success" : "login.challenge_issued", accountId: link.accountId, factors: ["sign_in_link"], ip: context.ipAddress }, result.kind === "session" ? "signed in with a sign-in link" : "sign-in link accepted; second factor required");
+	return result;
+}

@@ -1,0 +1,158 @@
+/**
+ * The admin API (accounts without a password, sign-in links), `POST /api/v1/login/link`, the
+ * dashboard's sign-in-link page, and setting the first password over HTTP.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { decodeBase32 } from "../../src/domain/encoding/base32.js";
+import { generateTOTP } from "../../src/domain/otp/totp.js";
+import { serializeRequest } from "../../src/cli/logger.js";
+import { BROWSER, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+
+const ADMIN_KEY = "test-admin-key-0123456789-abcdefghijklmnop";
+const FIRST_PASSWORD = "my very first passphrase";
+
+let t: TestApp;
+afterEach(async () => {
+	await t.app.close();
+	await t.deadbolt.close();
+});
+
+const admin = (key = ADMIN_KEY) => ({ authorization: `Bearer ${key}` });
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function withAdmin(): Promise<void> {
+	t = await createTestApp({ overrides: { keys: { encryptionKey: null, hmacKey: null, adminApiKey: ADMIN_KEY } } });
+}
+
+/** Creates an account without a password through the admin API and returns a link token. */
+async function createWithLink(email: string): Promise<{ accountId: string; token: string; url: string }> {
+	const created = await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts", headers: admin(), payload: { email } });
+	expect(created.statusCode).toBe(201);
+	const link = await t.app.inject({ method: "POST", url: "/api/v1/admin/sign-in-links", headers: admin(), payload: { email } });
+	expect(link.statusCode).toBe(201);
+	return link.json();
+}
+
+describe("admin API", () => {
+	it("is off (404) without DEADBOLT_ADMIN_API_KEY", async () => {
+		t = await createTestApp();
+		const res = await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts", headers: admin(), payload: { email: "a@example.com" } });
+		expect(res.statusCode).toBe(404);
+		expect(res.json().code).toBe("ERR_NOT_FOUND");
+	});
+
+	it("refuses a missing or wrong key with 401 and creates nothing", async () => {
+		await withAdmin();
+		for (const headers of [{}, admin("wrong-key"), admin(`${ADMIN_KEY}x`), { authorization: ADMIN_KEY }]) {
+			const res = await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts", headers, payload: { email: "nokey@example.com" } });
+			expect(res.statusCode).toBe(401);
+			expect(res.json().code).toBe("ERR_UNAUTHENTICATED");
+		}
+		expect(await t.store.accounts.findAccountByEmail("nokey@example.com")).toBeNull();
+	});
+
+	it("creates an account without a password (409 when taken, 400 for a bad email) and issues links (404 unknown email)", async () => {
+		await withAdmin();
+		const created = await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts", headers: admin(), payload: { email: "Social@Example.com" } });
+		expect(created.statusCode).toBe(201);
+		expect(created.json().account).toEqual({ id: expect.any(String), email: "social@example.com", twoFactorEnabled: false, hasPassword: false });
+		expect((await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts", headers: admin(), payload: { email: "social@example.com" } })).statusCode).toBe(409);
+		expect((await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts", headers: admin(), payload: { email: "nope" } })).json().code).toBe("ERR_INVALID_REQUEST");
+		expect((await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts", headers: admin(), payload: { email: "x@example.com", password: "sneaky password" } })).statusCode).toBe(400);
+		const link = await t.app.inject({ method: "POST", url: "/api/v1/admin/sign-in-links", headers: admin(), payload: { email: "social@example.com" } });
+		expect(link.statusCode).toBe(201);
+		const body = link.json();
+		expect(Object.keys(body).sort()).toEqual(["accountId", "expiresAt", "token", "url"]);
+		expect(body.url).toBe(`http://127.0.0.1:8080/dashboard/sign-in-link?token=${body.token}`);
+		expect((await t.app.inject({ method: "POST", url: "/api/v1/admin/sign-in-links", headers: admin(), payload: { email: "ghost@example.com" } })).statusCode).toBe(404);
+	});
+});
+
+describe("POST /api/v1/login/link", () => {
+	it("an API client gets a session token once; the account has no password; the first password is set in setup step 1", async () => {
+		await withAdmin();
+		const { token } = await createWithLink("api@example.com");
+		const first = await t.app.inject({ method: "POST", url: "/api/v1/login/link", payload: { token } });
+		expect(first.statusCode).toBe(200);
+		expect(first.json().status).toBe("authenticated");
+		const session = first.json().session.token as string;
+		const again = await t.app.inject({ method: "POST", url: "/api/v1/login/link", payload: { token } });
+		expect(again.statusCode).toBe(401);
+		expect(again.json().code).toBe("ERR_SIGN_IN_LINK_INVALID");
+		const me = await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(session) });
+		expect(me.json().account).toMatchObject({ email: "api@example.com", hasPassword: false, twoFactorEnabled: false });
+		// Step 1 with the wrong field, then a weak password: clear 400s, nothing written.
+		const wrongField = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(session), payload: { password: "whatever password" } });
+		expect(wrongField.statusCode).toBe(400);
+		expect(wrongField.json().violations[0].field).toBe("newPassword");
+		const weak = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(session), payload: { newPassword: "password" } });
+		expect(weak.statusCode).toBe(400);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(session) })).json().account.hasPassword).toBe(false);
+		const begin = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(session), payload: { newPassword: FIRST_PASSWORD } });
+		expect(begin.statusCode).toBe(201);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(session) })).json().account.hasPassword).toBe(true);
+		const confirm = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(session), payload: { code: generateTOTP(decodeBase32(begin.json().secret), t.clock.now()) } });
+		expect(confirm.statusCode).toBe(200);
+		expect(confirm.json().recoveryCodes).toHaveLength(10);
+		const login = await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "api@example.com", password: FIRST_PASSWORD } });
+		expect(login.json().status).toBe("two_factor_required");
+	});
+
+	it("with 2FA on, the link leads to the code step: a challenge, and no session", async () => {
+		await withAdmin();
+		const { token } = await createWithLink("tfa@example.com");
+		const session = (await t.app.inject({ method: "POST", url: "/api/v1/login/link", payload: { token } })).json().session.token as string;
+		const begin = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(session), payload: { newPassword: FIRST_PASSWORD } });
+		await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(session), payload: { code: generateTOTP(decodeBase32(begin.json().secret), t.clock.now()) } });
+		const link = (await t.app.inject({ method: "POST", url: "/api/v1/admin/sign-in-links", headers: admin(), payload: { email: "tfa@example.com" } })).json().token as string;
+		const res = await t.app.inject({ method: "POST", url: "/api/v1/login/link", payload: { token: link } });
+		expect(res.statusCode).toBe(200);
+		expect(res.json()).toEqual({ status: "two_factor_required", challenge: { challengeToken: expect.any(String), methods: ["totp", "recovery_code"], expiresAt: expect.any(String) } });
+		expect(res.json().session).toBeUndefined();
+	});
+
+	it("PUT /api/v1/password sets the first password without currentPassword; afterwards currentPassword is required", async () => {
+		await withAdmin();
+		const { token } = await createWithLink("pw@example.com");
+		const session = (await t.app.inject({ method: "POST", url: "/api/v1/login/link", payload: { token } })).json().session.token as string;
+		const set = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(session), payload: { newPassword: FIRST_PASSWORD } });
+		expect(set.statusCode).toBe(200);
+		const again = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(session), payload: { newPassword: "another new passphrase" } });
+		expect(again.statusCode).toBe(400);
+		expect(again.json().violations[0].field).toBe("currentPassword");
+		expect((await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "pw@example.com", password: FIRST_PASSWORD } })).json().status).toBe("authenticated");
+	});
+});
+
+describe("dashboard sign-in link", () => {
+	it("the page asks before it uses the link (GET spends nothing); the POST signs in once and lands on Security", async () => {
+		await withAdmin();
+		const { token } = await createWithLink("dash@example.com");
+		const page = await t.app.inject({ method: "GET", url: `/dashboard/sign-in-link?token=${encodeURIComponent(token)}` });
+		expect(page.statusCode).toBe(200);
+		expect(page.body).toContain("dash@example.com");
+		expect(page.body).toContain('id="continue-sign-in"');
+		expect((await t.app.inject({ method: "GET", url: `/dashboard/sign-in-link?token=${encodeURIComponent(token)}` })).statusCode).toBe(200);
+		const jar = cookieJar(page);
+		const post = await t.app.inject({
+			method: "POST",
+			url: "/dashboard/sign-in-link",
+			headers: { origin: BROWSER.origin, cookie: Object.entries(jar).map(([k, v]) => `${k}=${v}`).join("; ") },
+			payload: { token, csrf: jar["deadbolt_csrf"] ?? "" },
+		});
+		expect(post.statusCode).toBe(303);
+		expect(post.headers.location).toBe("/dashboard/settings/security?done=signed-in-with-link#password");
+		cookieJar(post, jar);
+		const security = await t.app.inject({ method: "GET", url: "/dashboard/settings/security", headers: { cookie: Object.entries(jar).map(([k, v]) => `${k}=${v}`).join("; ") } });
+		expect(security.body).toContain('id="no-password"');
+		const used = await t.app.inject({ method: "GET", url: `/dashboard/sign-in-link?token=${encodeURIComponent(token)}` });
+		expect(used.statusCode).toBe(401);
+		expect(used.body).toContain("expired or was already used");
+		expect(used.body).not.toContain(token);
+	});
+
+	it("request logs never carry the query string (a link's token)", () => {
+		expect(serializeRequest({ method: "GET", url: "/dashboard/sign-in-link?token=abc.def", host: "h", ip: "1.2.3.4" })).toEqual({ method: "GET", url: "/dashboard/sign-in-link?[redacted]", host: "h", remoteAddress: "1.2.3.4" });
+		expect(serializeRequest({ method: "GET", url: "/dashboard" }).url).toBe("/dashboard");
+	});
+});
