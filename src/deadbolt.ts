@@ -5,7 +5,9 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { decodeKey } from "./config/load.js";
+import { redactConnectionUrl } from "./config/redact.js";
 import type { Config } from "./config/schema.js";
 import { ConfigInvalid } from "./errors.js";
 import { systemClock, type Clock } from "./platform/clock.js";
@@ -82,9 +84,15 @@ export interface Deadbolt {
 	normalizeRecoveryCode: typeof normalizeRecoveryCode;
 	revokeTrustedDevice: Bound<typeof trustedDevices.revokeTrustedDevice>;
 	revokeAllTrustedDevices: Bound<typeof trustedDevices.revokeAllTrustedDevices>;
-	/** Resolves when the database answers; throws StorageUnavailable when not (for `/readyz`). */
+	/**
+	 * The Redis client through which instances share the per-IP limits (`rateLimit.redisUrl`), not
+	 * yet connected (the HTTP app connects it when it starts); null when none is configured and each
+	 * process counts on its own. See {@link openRateLimitRedis}.
+	 */
+	readonly rateLimitRedis: Redis | null;
+	/** Resolves when the database answers; throws StorageUnavailable when not (for `/readyz`). Redis is not checked. */
 	ready(): Promise<void>;
-	/** Closes the store. */
+	/** Closes the store and disconnects the Redis client, if any. */
 	close(): Promise<void>;
 }
 
@@ -144,6 +152,64 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
 	return openSqliteStore({ path: join(config.dataDir, "deadbolt.sqlite") });
 }
 
+/** How long connecting to the per-IP-limit Redis may take before the attempt counts as failed, in milliseconds. */
+export const REDIS_CONNECT_TIMEOUT_MS = 1_000;
+/** How long one Redis command (one per-IP count) may take before it counts as failed, in milliseconds. */
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
+/** The longest pause between two reconnection attempts to Redis, in milliseconds (attempt n waits min(200 n, this)). */
+export const REDIS_MAX_RECONNECT_DELAY_MS = 5_000;
+
+/**
+ * Creates the ioredis client for the per-IP limits named by `rateLimit.redisUrl`, or returns
+ * null when that is null. The client connects lazily (`connect()`), so commands that never
+ * serve HTTP (`migrate`, `config`, `account unlock`) never reach Redis. It is set up to fail
+ * fast instead of queueing (docs/decisions.md, "Per-IP limits across instances"):
+ * no offline queue (a command while disconnected fails at once), a command fails after
+ * {@link REDIS_COMMAND_TIMEOUT_MS} and a connection attempt after {@link REDIS_CONNECT_TIMEOUT_MS},
+ * no command is retried, and reconnection goes on forever in the background with growing pauses
+ * (at most {@link REDIS_MAX_RECONNECT_DELAY_MS}). `rediss://` URLs use TLS.
+ *
+ * Logs once when Redis becomes reachable (info) and once when it stops being reachable (warn),
+ * with the URL's password redacted; never once per failed reconnection.
+ * @returns the client, not connected; null without a Redis URL
+ */
+export function openRateLimitRedis(config: Config, logger: Logger): Redis | null {
+	const url = config.rateLimit.redisUrl;
+	if (url === null) return null;
+	const shown = redactConnectionUrl(url);
+	const client = new Redis(url, {
+		lazyConnect: true,
+		enableOfflineQueue: false,
+		connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+		commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+		maxRetriesPerRequest: 0,
+		autoResendUnfulfilledCommands: false,
+		retryStrategy: (attempt: number) => Math.min(attempt * 200, REDIS_MAX_RECONNECT_DELAY_MS),
+		// Closing waits at most this long for the socket; also bounds ioredis's timer when it is
+		// closed between two reconnection attempts (redis/ioredis#1247).
+		disconnectTimeout: REDIS_COMMAND_TIMEOUT_MS,
+		connectionName: "deadbolt-rate-limit",
+	});
+	let state: "unknown" | "up" | "down" = "unknown";
+	client.on("ready", () => {
+		if (state !== "up") logger.info({ event: "rate_limit.redis.up", redis: shown }, `per-IP limits are shared through Redis at ${shown}`);
+		state = "up";
+	});
+	// ioredis emits "error" for every failed (re)connection; one line per outage is enough. Only the
+	// message and code are logged: ioredis attaches the failed command to some errors, and the
+	// arguments of AUTH are the password.
+	client.on("error", (error: Error & { code?: string }) => {
+		if (state !== "down") {
+			logger.warn(
+				{ event: "rate_limit.redis.down", redis: shown, err: { message: error.message, code: error.code } },
+				`Redis at ${shown} cannot be reached: per-IP limits are kept in this process until it answers again`,
+			);
+		}
+		state = "down";
+	});
+	return client;
+}
+
 /**
  * Builds deadbolt: opens the store (unless given), resolves the keys, binds the use cases.
  * @throws ConfigInvalid for key problems; StorageUnavailable when the database cannot be opened
@@ -154,6 +220,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	const logger = overrides.logger ?? silentLogger;
 	const resolved = overrides.keys === undefined ? resolveKeys(config, random, logger) : { keys: overrides.keys, development: false };
 	const store = overrides.store ?? (await openConfiguredStore(config));
+	const rateLimitRedis = openRateLimitRedis(config, logger);
 	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys });
 	const bind = <A extends unknown[], R>(fn: (d: ServiceDeps, ...args: A) => R) => (...args: A): R => fn(deps, ...args);
 	return {
@@ -194,7 +261,11 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		normalizeRecoveryCode,
 		revokeTrustedDevice: bind(trustedDevices.revokeTrustedDevice),
 		revokeAllTrustedDevices: bind(trustedDevices.revokeAllTrustedDevices),
+		rateLimitRedis,
 		ready: () => store.ping(),
-		close: () => store.close(),
+		close: async () => {
+			if (rateLimitRedis !== null && rateLimitRedis.status !== "end") rateLimitRedis.disconnect();
+			await store.close();
+		},
 	};
 }

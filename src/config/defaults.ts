@@ -47,6 +47,8 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
 	},
 	rateLimit: {
 		perMinute: 30, // requests per client IP per minute to the routes that check a password or code
+		redisUrl: null, // null: counted in each process; a redis:// URL shares the counts between instances
+		redisKeyPrefix: "deadbolt:rate-limit:", // keys in that Redis: <prefix><client IP>, expiring with the minute
 	},
 	trustedDevice: {
 		ttlSeconds: 2_592_000, // seconds = 30 days a remembered device skips the code step (OWASP MFA CS; Better Auth TRUST_DEVICE_COOKIE_MAX_AGE)

@@ -49,6 +49,25 @@ describe("loadConfig", () => {
 		expect(problems({ DEADBOLT_HMAC_KEY: KEY }).join()).toContain("set both");
 	});
 
+	it("reads DEADBOLT_REDIS_URL and DEADBOLT_REDIS_KEY_PREFIX; an empty URL means none", () => {
+		expect(loadConfig().rateLimit.redisUrl).toBeNull();
+		const config = loadConfig({ env: { DEADBOLT_REDIS_URL: "rediss://deadbolt:p%40ss@cache.example.com:6380/2", DEADBOLT_REDIS_KEY_PREFIX: "acme:limits:" } });
+		expect(config.rateLimit).toEqual({ perMinute: 30, redisUrl: "rediss://deadbolt:p%40ss@cache.example.com:6380/2", redisKeyPrefix: "acme:limits:" });
+		expect(loadConfig({ env: { DEADBOLT_REDIS_URL: "" } }).rateLimit.redisUrl).toBeNull();
+		expect(loadConfig({ env: { DEADBOLT_REDIS_URL: "redis://[::1]:6379" } }).rateLimit.redisUrl).toBe("redis://[::1]:6379");
+	});
+
+	it("refuses a Redis URL that is not redis:// or rediss://, has no host, a path that is not a database number, a query or a bad port", () => {
+		for (const url of ["http://cache:6379", "cache:6379", "redis://", "redis:///0", "redis://cache/x", "redis://cache:6379/0?family=6", "redis://cache#x", "redis://cache:99999", "REDIS://cache"]) {
+			const issues = problems({ DEADBOLT_REDIS_URL: url });
+			expect(issues, url).toHaveLength(1);
+			expect(issues[0], url).toContain("rateLimit.redisUrl (DEADBOLT_REDIS_URL): must be a URL redis://");
+		}
+		expect(problems({}, { rateLimit: { redisUrl: 6379 } }).join()).toContain("DEADBOLT_REDIS_URL");
+		expect(problems({ DEADBOLT_REDIS_KEY_PREFIX: "has space" }).join()).toContain("DEADBOLT_REDIS_KEY_PREFIX");
+		expect(problems({ DEADBOLT_REDIS_KEY_PREFIX: "" }).join()).toContain("DEADBOLT_REDIS_KEY_PREFIX");
+	});
+
 	it("refuses a public URL with a path and a database URL that is not postgres", () => {
 		expect(problems({ DEADBOLT_PUBLIC_URL: "https://auth.example.com/x" }).join()).toContain("DEADBOLT_PUBLIC_URL");
 		expect(problems({ DEADBOLT_DATABASE_URL: "mysql://x" }).join()).toContain("postgres://");

@@ -32,6 +32,8 @@ export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; p
 	DEADBOLT_PUBLIC_URL: { path: ["http", "publicUrl"], parse: "string" },
 	DEADBOLT_TRUSTED_PROXIES: { path: ["http", "trustedProxies"], parse: "list" },
 	DEADBOLT_DATABASE_URL: { path: ["storage", "databaseUrl"], parse: "string" },
+	DEADBOLT_REDIS_URL: { path: ["rateLimit", "redisUrl"], parse: "string" },
+	DEADBOLT_REDIS_KEY_PREFIX: { path: ["rateLimit", "redisKeyPrefix"], parse: "string" },
 	DEADBOLT_ENCRYPTION_KEY: { path: ["keys", "encryptionKey"], parse: "string" },
 	DEADBOLT_HMAC_KEY: { path: ["keys", "hmacKey"], parse: "string" },
 	DEADBOLT_ADMIN_API_KEY: { path: ["keys", "adminApiKey"], parse: "string" },
@@ -39,7 +41,10 @@ export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; p
 } as const);
 
 /** Environment variables deadbolt reads that are not config keys. */
-const OTHER_ENV_VARIABLES = new Set(["DEADBOLT_CONFIG_FILE", "DEADBOLT_TEST_DATABASE_URL"]);
+const OTHER_ENV_VARIABLES = new Set(["DEADBOLT_CONFIG_FILE", "DEADBOLT_TEST_DATABASE_URL", "DEADBOLT_TEST_REDIS_URL"]);
+
+/** Variables whose empty value means "not set" (null). */
+const NULL_WHEN_EMPTY = new Set(["DEADBOLT_PUBLIC_URL", "DEADBOLT_DATABASE_URL", "DEADBOLT_REDIS_URL"]);
 
 /**
  * Loads, merges, validates and freezes the configuration.
@@ -78,7 +83,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 			}
 		} else if (spec.parse === "list") {
 			value = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
-		} else if (raw === "" && (name === "DEADBOLT_PUBLIC_URL" || name === "DEADBOLT_DATABASE_URL")) {
+		} else if (raw === "" && NULL_WHEN_EMPTY.has(name)) {
 			value = null;
 		}
 		setPath(fromEnv, spec.path, value);
@@ -93,6 +98,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 		if (reported.has(where) || [...reported].some((path) => where.startsWith(`${path}.`))) continue;
 		reported.add(where);
 		issues.push(`${describePath(where)}: ${FRIENDLY_MESSAGES[where] ?? error.message}`);
+	}
+	const redisUrl = (merged as { rateLimit?: Record<string, unknown> }).rateLimit?.["redisUrl"];
+	// The schema checks the scheme; the rest of the URL is checked here, so a typo stops the start
+	// instead of becoming a Redis that is never reached.
+	if (typeof redisUrl === "string" && !reported.has("rateLimit.redisUrl") && !isRedisUrl(redisUrl)) {
+		issues.push(`${describePath("rateLimit.redisUrl")}: ${REDIS_URL_MESSAGE}`);
 	}
 	const keys = (merged as { keys?: Record<string, unknown> }).keys ?? {};
 	for (const name of ["encryptionKey", "hmacKey"] as const) {
@@ -119,10 +130,29 @@ export function decodeKey(text: string): Uint8Array | null {
 	return bytes.length === 32 ? new Uint8Array(bytes) : null;
 }
 
+const REDIS_URL_MESSAGE = "must be a URL redis://[[user]:password@]host[:port][/db] (rediss:// for TLS), without query or fragment";
+
+/**
+ * Whether `text` is a Redis URL deadbolt accepts: scheme `redis:` or `rediss:` (TLS), a host,
+ * an optional port, user and password (percent-encoded), an optional database number as the
+ * path, and no query or fragment (ioredis would read a query as client options).
+ */
+export function isRedisUrl(text: string): boolean {
+	let url: URL;
+	try {
+		url = new URL(text);
+	} catch {
+		return false;
+	}
+	return (url.protocol === "redis:" || url.protocol === "rediss:") && url.hostname !== "" && /^(\/\d{0,5})?$/.test(url.pathname) && url.search === "" && url.hash === "" && !text.includes("?") && !text.includes("#");
+}
+
 /** Messages for values whose schema error would say only "Expected union value". */
 const FRIENDLY_MESSAGES: Readonly<Record<string, string>> = Object.freeze({
 	"http.publicUrl": "must be an origin such as https://auth.example.com (scheme and host, optional port, no path)",
 	"storage.databaseUrl": "must be a postgres:// or postgresql:// URL",
+	"rateLimit.redisUrl": REDIS_URL_MESSAGE,
+	"rateLimit.redisKeyPrefix": "must be 1 to 64 characters of A-Z a-z 0-9 : . _ -",
 	"log.level": "must be one of fatal, error, warn, info, debug, trace, silent",
 	"totp.algorithm": "must be one of SHA1, SHA256, SHA512",
 	issuer: "must be 1 to 64 characters without a colon",

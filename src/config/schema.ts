@@ -61,7 +61,20 @@ export const ConfigSchema = Type.Object(
 			},
 			closed,
 		),
-		rateLimit: Type.Object({ perMinute: PositiveInt(5, 100_000) }, closed),
+		rateLimit: Type.Object(
+			{
+				/** Credential requests per client IP per minute. */
+				perMinute: PositiveInt(5, 100_000),
+				/**
+				 * `null`: each process keeps its own per-IP counts; a `redis://` or `rediss://` URL
+				 * (`redis://[[user]:password@]host[:port][/db]`) shares them through that Redis.
+				 */
+				redisUrl: Type.Union([Type.Null(), Type.String({ pattern: "^rediss?://" })]),
+				/** Prefix of deadbolt's keys in that Redis (several deployments may share one server). */
+				redisKeyPrefix: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9:._-]+$" }),
+			},
+			closed,
+		),
 		trustedDevice: Type.Object({ ttlSeconds: PositiveInt(3_600, 31_536_000) }, closed),
 		signInLink: Type.Object({ ttlSeconds: PositiveInt(60, 604_800) }, closed),
 		storage: Type.Object(

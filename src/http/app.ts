@@ -66,7 +66,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	await app.register(errorHandlerPlugin);
 	await app.register(securityHeadersPlugin, { hsts: isHttpsDeployment(config) });
 	// Before the session plugin: a request over the limit costs no database work.
-	await app.register(credentialRateLimitPlugin, { config });
+	await app.register(credentialRateLimitPlugin, { config, redis: deadbolt.rateLimitRedis, logger: deadbolt.logger });
 	await app.register(sessionPlugin, { deadbolt, cookies });
 
 	app.get("/healthz", async () => ({ status: "ok" }));

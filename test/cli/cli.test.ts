@@ -40,12 +40,14 @@ describe("deadbolt CLI", () => {
 
 	it("config prints the effective configuration with secrets redacted", () => {
 		const key = Buffer.alloc(32, 1).toString("base64");
-		const result = run(["config"], { DEADBOLT_ENCRYPTION_KEY: key, DEADBOLT_HMAC_KEY: key, DEADBOLT_ISSUER: "Acme" });
+		const result = run(["config"], { DEADBOLT_ENCRYPTION_KEY: key, DEADBOLT_HMAC_KEY: key, DEADBOLT_ISSUER: "Acme", DEADBOLT_REDIS_URL: "rediss://deadbolt:redis-secret@cache.example.com:6380/1" });
 		expect(result.status).toBe(0);
 		const config = JSON.parse(result.stdout);
 		expect(config.issuer).toBe("Acme");
 		expect(config.keys).toEqual({ encryptionKey: "[set]", hmacKey: "[set]", adminApiKey: null });
+		expect(config.rateLimit.redisUrl).toBe("rediss://deadbolt:[redacted]@cache.example.com:6380/1");
 		expect(result.stdout).not.toContain(key);
+		expect(result.stdout).not.toContain("redis-secret");
 		const adminKey = "an-admin-key-of-enough-length-0123456789";
 		const withAdmin = run(["config"], { DEADBOLT_ADMIN_API_KEY: adminKey });
 		expect(JSON.parse(withAdmin.stdout).keys.adminApiKey).toBe("[set]");
@@ -53,6 +55,12 @@ describe("deadbolt CLI", () => {
 		const short = run(["config"], { DEADBOLT_ADMIN_API_KEY: "short" });
 		expect(short.status).toBe(78);
 		expect(short.stderr).toContain("DEADBOLT_ADMIN_API_KEY");
+	});
+
+	it("an invalid Redis URL exits 78 naming DEADBOLT_REDIS_URL", () => {
+		const result = run(["config"], { DEADBOLT_REDIS_URL: "redis://cache.example.com:6379/0?family=6" });
+		expect(result.status).toBe(78);
+		expect(result.stderr).toContain("DEADBOLT_REDIS_URL");
 	});
 
 	it("migrate creates the SQLite database in the data directory", () => {
@@ -135,6 +143,10 @@ describe("deadbolt CLI", () => {
 			const keysFile = join(dataDir, "development-keys.json");
 			expect(statSync(join(dataDir, "deadbolt.sqlite")).mode & 0o777).toBe(0o600);
 			expect(statSync(keysFile).mode & 0o777).toBe(0o600);
+			// Without DEADBOLT_REDIS_URL: one line saying the per-IP limits are this process's own.
+			const inProcess = output.split("\n").filter((line) => line.includes('"rate_limit.in_process"'));
+			expect(inProcess).toHaveLength(1);
+			expect(inProcess[0]).toContain("DEADBOLT_REDIS_URL");
 			const warnings = output.split("\n").filter((line) => line.includes('"keys.development"'));
 			expect(warnings).toHaveLength(1);
 			expect(warnings[0]).toContain("DEADBOLT_ENCRYPTION_KEY");
@@ -145,6 +157,45 @@ describe("deadbolt CLI", () => {
 		} finally {
 			child.kill("SIGTERM");
 			await new Promise((r) => child.once("exit", r));
+		}
+	});
+
+	it("serve with Redis unreachable starts, warns once without the Redis password, answers, and stops at once on SIGTERM", async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-serve-redis-"));
+		// Port 1 on localhost: nothing listens there.
+		const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], { env: { ...ENV, DEADBOLT_DATA_DIR: dataDir, DEADBOLT_REDIS_URL: "redis://:hunter2@127.0.0.1:1" }, stdio: ["ignore", "pipe", "pipe"] });
+		let output = "";
+		child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+		const exited = new Promise<number | null>((resolvePromise) => child.once("exit", (code) => resolvePromise(code)));
+		try {
+			const address = await new Promise<string>((resolvePromise, reject) => {
+				const timer = setTimeout(() => reject(new Error(`no listening line in: ${output}`)), 20_000);
+				child.stdout.on("data", (chunk: Buffer) => {
+					output += chunk.toString();
+					const match = /deadbolt is listening at (http:\/\/[^ ]+) /.exec(output);
+					if (match) {
+						clearTimeout(timer);
+						resolvePromise(match[1]!);
+					}
+				});
+			});
+			const login = await fetch(`${address}/api/v1/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "x@example.com", password: "wrong password!" }) });
+			expect(login.status).toBe(401);
+			expect((await fetch(`${address}/readyz`)).status).toBe(200);
+			await new Promise((r) => setTimeout(r, 700)); // ioredis retries in the background meanwhile
+			const down = output.split("\n").filter((line) => line.includes('"rate_limit.redis.down"'));
+			expect(down).toHaveLength(1);
+			expect(down[0]).toContain('"level":40');
+			expect(down[0]).toContain("redis://:[redacted]@127.0.0.1:1");
+			expect(output).not.toContain("hunter2");
+			expect(output).not.toContain('"rate_limit.in_process"');
+			const stopping = Date.now();
+			child.kill("SIGTERM");
+			expect(await exited).toBe(0);
+			expect(Date.now() - stopping).toBeLessThan(3_000);
+		} finally {
+			child.kill("SIGKILL");
+			await exited;
 		}
 	});
 });

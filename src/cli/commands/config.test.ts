@@ -1,13 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { redactDatabaseUrl } from "./config.js";
+import { loadConfig } from "../../config/load.js";
+import { redactConfig } from "./config.js";
 
-describe("redactDatabaseUrl", () => {
-	it("hides every form of a database password", () => {
-		expect(redactDatabaseUrl("postgres://u:hunter2@h:5432/db")).toBe("postgres://u:[redacted]@h:5432/db");
-		expect(redactDatabaseUrl("postgresql://:hunter2@h/db")).not.toContain("hunter2");
-		expect(redactDatabaseUrl("postgres://u@h/db?password=hunter2&sslmode=require")).toBe("postgres://u@h/db?password=[redacted]&sslmode=require");
-		expect(redactDatabaseUrl("postgres://u@h/db?sslpassword=hunter2")).not.toContain("hunter2");
-		expect(redactDatabaseUrl("postgres://u:hun/ter2@h/db")).not.toContain("ter2");
-		expect(redactDatabaseUrl("postgres://u@h/db")).toBe("postgres://u@h/db");
+describe("redactConfig", () => {
+	it("hides the keys and the passwords of the database and Redis URLs, and keeps the rest", () => {
+		const key = Buffer.alloc(32, 5).toString("base64");
+		const config = loadConfig({
+			env: {
+				DEADBOLT_DATABASE_URL: "postgres://u:db-secret@db.example.com/deadbolt",
+				DEADBOLT_REDIS_URL: "rediss://deadbolt:redis-secret@cache.example.com:6380/1",
+				DEADBOLT_ENCRYPTION_KEY: key,
+				DEADBOLT_HMAC_KEY: key,
+			},
+		});
+		const shown = redactConfig(config) as typeof config;
+		const text = JSON.stringify(shown);
+		for (const secret of ["db-secret", "redis-secret", key]) expect(text).not.toContain(secret);
+		expect(shown.rateLimit).toEqual({ perMinute: 30, redisUrl: "rediss://deadbolt:[redacted]@cache.example.com:6380/1", redisKeyPrefix: "deadbolt:rate-limit:" });
+		expect(shown.storage.databaseUrl).toBe("postgres://u:[redacted]@db.example.com/deadbolt");
 	});
 });
