@@ -21,13 +21,15 @@ import type { Config } from "../../config/schema.js";
 import { TooManyAttempts } from "../../errors.js";
 import type { Logger } from "../../platform/logger.js";
 
-/** The routes (as registered, with their method) whose requests count toward the per-IP limit. */
+/**
+ * The routes (as registered, with their method) whose requests count toward the per-IP limit. The
+ * admin API is not among them: its callers are the site's own backend (one IP for every user),
+ * authenticated by a 32+ character key that cannot be guessed at any rate.
+ */
 export const CREDENTIAL_ROUTES: ReadonlySet<string> = new Set([
 	"POST /api/v1/accounts",
 	"POST /api/v1/login",
 	"POST /api/v1/login/link",
-	"POST /api/v1/admin/accounts",
-	"POST /api/v1/admin/sign-in-links",
 	"POST /dashboard/sign-in-link",
 	"POST /api/v1/login/totp",
 	"POST /api/v1/login/recovery-code",
