@@ -149,6 +149,26 @@ export interface FieldOptions {
 	readonly append?: SafeHtml;
 }
 
+/** The hint under every new-password field (NIST SP 800-63B §5.1.1.2: length, no composition rules). */
+export function newPasswordHint(minLength: number): string {
+	return `At least ${minLength} characters. A long passphrase is easiest to remember; avoid common passwords.`;
+}
+
+/** A "New password" field (`name="newPassword"`, `autocomplete="new-password"`) with the policy hint. */
+export function newPasswordField(options: { id?: string; minLength: number; error: string | null; autofocus?: boolean; hint?: string }): SafeHtml {
+	return field({
+		id: options.id ?? "new-password",
+		name: "newPassword",
+		label: "New password",
+		type: "password",
+		autocomplete: "new-password",
+		hint: options.hint ?? newPasswordHint(options.minLength),
+		error: options.error,
+		minlength: options.minLength,
+		...(options.autofocus === true ? { autofocus: true } : {}),
+	});
+}
+
 /** One form field: label, input, hint, error. */
 export function field(options: FieldOptions): SafeHtml {
 	const { id, name, label } = options;

@@ -4,7 +4,7 @@
  * password, 2. Enter the 6-digit authenticator code").
  */
 import { html, type SafeHtml } from "../html.js";
-import { CODE_HINT, codeField, field, notice, PATHS, postForm, renderPage } from "../layout.js";
+import { CODE_HINT, codeField, field, newPasswordHint, notice, PATHS, postForm, renderPage } from "../layout.js";
 
 /** What every signed-out page needs. */
 export interface AuthPageContext {
@@ -45,7 +45,7 @@ export function signUpPage(context: AuthPageContext, state: SignUpState): SafeHt
 			label: "Password",
 			type: "password",
 			autocomplete: "new-password",
-			hint: `At least ${state.minLength} characters. A long passphrase is easiest to remember; avoid common passwords.`,
+			hint: newPasswordHint(state.minLength),
 			error: passwordError,
 			autofocus: state.email !== undefined && state.email !== "" && (state.emailError ?? null) === null,
 			minlength: state.minLength,

@@ -6,7 +6,7 @@
  * password card does). The summary afterwards is a dialog (`security-dialogs.ts`).
  */
 import { html, type SafeHtml } from "../html.js";
-import { field, notice, PATHS, postForm } from "../layout.js";
+import { field, newPasswordField, notice, PATHS, postForm } from "../layout.js";
 import type { PasswordFormState } from "./security-sections.js";
 
 /** The compromise card: what it does, and its form (the state after a refused POST; passwords are never sent back). */
@@ -35,16 +35,7 @@ export function compromisedCard(csrf: string, email: string, minLength: number, 
 		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
 		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
 		${field({ id: "compromised-current-password", name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password", error: state.currentError ?? null })}
-		${field({
-			id: "compromised-new-password",
-			name: "newPassword",
-			label: "New password",
-			type: "password",
-			autocomplete: "new-password",
-			hint: `At least ${minLength} characters, and not one you use anywhere else.`,
-			error: newError,
-			minlength: minLength,
-		})}
+		${newPasswordField({ id: "compromised-new-password", minLength, error: newError, hint: `At least ${minLength} characters, and not one you use anywhere else.` })}
 		${codeField}
 		<div class="actions actions--start">
 			<button type="submit" class="button button--danger button--wrap">Secure my account</button>

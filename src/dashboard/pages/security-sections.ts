@@ -9,7 +9,7 @@ import type { SecurityEventView } from "../../service/security-events.js";
 import type { SessionView } from "../../service/sessions.js";
 import type { TrustedDeviceView } from "../../service/trusted-devices.js";
 import { html, type SafeHtml } from "../html.js";
-import { field, notice, PATHS, plural, postForm } from "../layout.js";
+import { field, newPasswordField, notice, PATHS, plural, postForm } from "../layout.js";
 
 /** How many security events the page shows. */
 export const SECURITY_EVENTS_SHOWN = 20;
@@ -140,16 +140,7 @@ export function passwordCard(csrf: string, email: string, minLength: number, sta
 			csrf,
 			html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
 		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
-		${field({
-			id: "new-password",
-			name: "newPassword",
-			label: "New password",
-			type: "password",
-			autocomplete: "new-password",
-			hint: `At least ${minLength} characters. A long passphrase is easiest to remember; avoid common passwords.`,
-			error: newError,
-			minlength: minLength,
-		})}
+		${newPasswordField({ minLength, error: newError })}
 		<div class="actions actions--start">
 			<button type="submit" class="button button--primary">Set password</button>
 		</div>`,
@@ -186,16 +177,7 @@ export function passwordCard(csrf: string, email: string, minLength: number, sta
 		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
 		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
 		${field({ id: "current-password", name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password", error: state.currentError ?? null })}
-		${field({
-			id: "new-password",
-			name: "newPassword",
-			label: "New password",
-			type: "password",
-			autocomplete: "new-password",
-			hint: `At least ${minLength} characters. A long passphrase is easiest to remember; avoid common passwords.`,
-			error: newError,
-			minlength: minLength,
-		})}
+		${newPasswordField({ minLength, error: newError })}
 		${codeField}
 		<div class="actions actions--start">
 			<button type="submit" class="button button--primary">Change password</button>

@@ -9,7 +9,7 @@ import type { SecurityEventView } from "../../service/security-events.js";
 import type { SessionView } from "../../service/sessions.js";
 import type { PendingEnrollment } from "../../service/totp-enrollment.js";
 import { html, raw, type SafeHtml } from "../html.js";
-import { CODE_HINT, codeField, emailText, field, notice, PATHS, plural, postForm, renderPage } from "../layout.js";
+import { CODE_HINT, codeField, emailText, field, newPasswordField, notice, PATHS, plural, postForm, renderPage } from "../layout.js";
 import type { TrustedDeviceView } from "../../service/trusted-devices.js";
 import { joinHashes, type RecoveryCodeProof } from "../recovery-code-check.js";
 import { compromisedCard } from "./compromised.js";
@@ -193,17 +193,7 @@ export function setupPasswordStep(context: SetupContext, state: { error?: string
 			html`${state.notice !== undefined && state.notice !== null && notice("warning", state.notice)}
 		<p>Your account doesn't have a password yet. Choose one: from now on you'll sign in with it and a code from your authenticator app.</p>
 		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
-		${field({
-			id: "new-password",
-			name: "newPassword",
-			label: "New password",
-			type: "password",
-			autocomplete: "new-password",
-			hint: `At least ${minLength} characters. A long passphrase is easiest to remember; avoid common passwords.`,
-			error: state.error ?? null,
-			autofocus: true,
-			minlength: minLength,
-		})}
+		${newPasswordField({ minLength, error: state.error ?? null, autofocus: true })}
 		<div class="actions">
 			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
 			<button type="submit" class="button button--primary">Set password and continue</button>
