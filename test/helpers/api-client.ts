@@ -26,6 +26,8 @@ export interface RequestOptions {
 	readonly body?: unknown;
 	/** A session token, sent as `Authorization: Bearer <token>`. */
 	readonly token?: string;
+	/** More request headers (e.g. a `cookie`). */
+	readonly headers?: Readonly<Record<string, string>>;
 	/** Default {@link REQUEST_TIMEOUT_MS}. */
 	readonly timeoutMs?: number;
 }
@@ -44,7 +46,7 @@ export interface APIClient {
 /** A client of the instance at `baseUrl`. */
 export function apiClient(baseUrl: string): APIClient {
 	const request = async (method: string, path: string, options: RequestOptions = {}): Promise<APIResponse> => {
-		const headers: Record<string, string> = {};
+		const headers: Record<string, string> = { ...options.headers };
 		if (options.body !== undefined) headers["content-type"] = "application/json";
 		if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`;
 		let response: Response;
