@@ -12,6 +12,8 @@ export default defineConfig({
 			{ test: { name: "http", include: ["test/http/**/*.test.ts"] } },
 			{ test: { name: "cli", include: ["test/cli/**/*.test.ts"], testTimeout: 60_000 } },
 			{ test: { name: "interop", include: ["test/interop/**/*.test.ts"], testTimeout: 60_000 } },
+			// Real `deadbolt serve` processes on PostgreSQL: several instances, database faults, SIGKILL.
+			{ test: { name: "instances", include: ["test/instances/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
 			{ test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
 			{ test: { name: "meta", include: ["test/*.test.ts"] } },
 		],

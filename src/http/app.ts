@@ -12,7 +12,7 @@ import { dashboardRoutes } from "../dashboard/routes.js";
 import { InvalidRequest, StorageUnavailable } from "../errors.js";
 import { cookieSettings, isHttpsDeployment } from "./cookies.js";
 import { createAPICSRFCheck } from "./plugins/csrf.js";
-import { errorHandlerPlugin } from "./plugins/error-handler.js";
+import { errorHandlerPlugin, STORAGE_RETRY_AFTER_SECONDS } from "./plugins/error-handler.js";
 import { securityHeadersPlugin, securityHeaderValues } from "./plugins/security-headers.js";
 import { credentialRateLimitPlugin } from "./plugins/rate-limit.js";
 import { sessionPlugin } from "./plugins/session.js";
@@ -76,7 +76,10 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 			return { status: "ready" };
 		} catch (error) {
 			request.log.warn({ err: error }, "not ready");
-			return reply.status(503).send({ statusCode: 503, code: StorageUnavailable.code, error: "Service Unavailable", message: "The database cannot be reached." });
+			return reply
+				.status(503)
+				.header("retry-after", String(STORAGE_RETRY_AFTER_SECONDS))
+				.send({ statusCode: 503, code: StorageUnavailable.code, error: "Service Unavailable", message: "The database cannot be reached." });
 		}
 	});
 	app.get("/", async (_request, reply) => reply.redirect("/dashboard", 302));

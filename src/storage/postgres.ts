@@ -3,6 +3,19 @@
  * load balancer. Everything PostgreSQL-specific lives here (DESIGN.md §3.6): the pool, its
  * size and timeouts, int8 parsing and the optional schema. The queries are the shared ones of
  * `kysely/kysely-store.ts`.
+ *
+ * When the database fails, requests fail fast as `StorageUnavailable` (503) and the process
+ * carries on, ready for the database to come back without a restart:
+ * - a server that is down refuses connections at once; one that does not answer fails the
+ *   connection attempt after {@link CONNECTION_TIMEOUT_MS} (also the longest wait for a free
+ *   pooled connection);
+ * - a query unanswered after {@link DEFAULT_QUERY_TIMEOUT_MS} fails, and its connection is
+ *   closed rather than returned to the pool with a reply still owed (the next request would queue
+ *   behind it);
+ * - a connection that breaks, idle in the pool or held between two statements of a
+ *   transaction, is dropped quietly; the statement that next uses it fails instead. (`pg`
+ *   reports such a break as an "error" event, which would crash the process without a listener.)
+ * The pool reconnects on demand, so nothing needs to notice that the server is back.
  */
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
@@ -20,6 +33,12 @@ export interface PostgresStoreOptions {
 	/** Most connections the pool opens. Default 10. */
 	readonly poolSize?: number;
 	/**
+	 * Longest wait for the answer to one query, in milliseconds; then the query fails
+	 * (`StorageUnavailable`) and its connection is closed. Default {@link DEFAULT_QUERY_TIMEOUT_MS}.
+	 * Migrations (at opening) have no such limit: some may take long on large tables.
+	 */
+	readonly queryTimeoutMs?: number;
+	/**
 	 * A schema to keep every deadbolt table in (created when missing, then set as the pool's
 	 * `search_path`): lets tests or several deployments share one database. An unquoted SQL
 	 * identifier: letters, digits and `_`, not starting with a digit, at most 63 bytes.
@@ -30,8 +49,19 @@ export interface PostgresStoreOptions {
 
 /** Default {@link PostgresStoreOptions.poolSize}. */
 const DEFAULT_POOL_SIZE = 10;
-/** How long to wait for a connection before failing, in milliseconds: a dead database fails fast. */
+/**
+ * How long to wait for a connection before failing, in milliseconds: a new connection to a server
+ * that does not answer, or a free one of a busy pool. A server that is down refuses at once.
+ */
 const CONNECTION_TIMEOUT_MS = 3000;
+/**
+ * Default {@link PostgresStoreOptions.queryTimeoutMs}: 5 seconds. Every query deadbolt makes while
+ * serving is a lookup or a write of a few rows by key (milliseconds); an answer this late means
+ * a server or network in trouble, and the client gets a 503 instead of a hanging request.
+ */
+const DEFAULT_QUERY_TIMEOUT_MS = 5000;
+/** The name deadbolt's connections show in `pg_stat_activity`, unless the URL sets `application_name`. */
+const APPLICATION_NAME = "deadbolt";
 /** PostgreSQL's type OID of `int8`/`bigint` (also what `count(*)` returns). */
 const INT8_OID = 20;
 /** What {@link PostgresStoreOptions.schema} accepts. */
@@ -39,35 +69,44 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /**
  * Opens a pool, creates the schema when one is asked for, and migrates the database to the
- * latest schema. Kysely's migration lock makes concurrent openers (several instances starting
- * at once) safe.
- * @throws TypeError when `schema` is not a plain identifier or `poolSize` is not a positive integer.
+ * latest schema (on a connection of its own, without the query timeout). Kysely's migration lock
+ * makes concurrent openers (several instances starting at once) safe.
+ * @throws TypeError when `schema` is not a plain identifier, or `poolSize` or `queryTimeoutMs`
+ *   is not a positive integer.
  * @throws StorageUnavailable when the server cannot be reached (within 3 s per connection) or
  *   a migration fails (`cause` holds the error).
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
 	const { connectionString, schema } = options;
 	const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+	const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
 	if (!Number.isInteger(poolSize) || poolSize < 1) throw new TypeError("poolSize must be a positive integer");
+	if (!Number.isInteger(queryTimeoutMs) || queryTimeoutMs < 1) throw new TypeError("queryTimeoutMs must be a positive integer");
 	if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
 		throw new TypeError("schema must be a plain SQL identifier (letters, digits, _; at most 63)");
 	}
 
 	if (schema !== undefined) await createSchemaIfMissing(connectionString, schema);
 
-	const pool = new pg.Pool({
-		connectionString,
-		max: poolSize,
-		connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
-		types: int8AsNumber,
-		...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
-	});
-	// An idle client that loses its connection emits "error" on the pool; without a listener
-	// that would crash the process. The next query gets a fresh client or fails as
-	// StorageUnavailable, so there is nothing to do here.
-	pool.on("error", ignoreIdleClientError);
+	await migrate(openPool({ connectionString, schema, poolSize: 1 }), schema);
+	const db = openPool({ connectionString, schema, poolSize, queryTimeoutMs });
+	try {
+		// One query now: it checks the serving pool's settings, and it starts Kysely's driver, whose
+		// destroy() (the store's close()) does nothing before a first query, so that a closed
+		// store's next query would silently open a new pool.
+		await sql`select 1`.execute(db);
+	} catch (error) {
+		await db.destroy().catch(ignoreConnectionError);
+		throw new StorageUnavailable(undefined, { cause: error, reason: "postgres_open_failed" });
+	}
+	return createKyselyStore(db, "postgres");
+}
 
-	const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+/**
+ * Migrates the database with `db`, then destroys it.
+ * @throws StorageUnavailable when the server cannot be reached or a migration fails
+ */
+async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
 	try {
 		const migrationTableSchema = schema ?? (await currentSchema(db));
 		const migration = await migrateToLatest(db, { migrationTableSchema });
@@ -78,12 +117,65 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 			});
 		}
 	} catch (error) {
-		await db.destroy().catch(ignoreIdleClientError);
 		if (error instanceof StorageUnavailable) throw error;
 		throw new StorageUnavailable(undefined, { cause: error, reason: "postgres_open_failed" });
+	} finally {
+		await db.destroy().catch(ignoreConnectionError);
 	}
-	return createKyselyStore(db, "postgres");
 }
+
+/**
+ * A Kysely instance over a new pool (connections open on demand). With `queryTimeoutMs`, a query
+ * unanswered that long fails and its connection is closed ({@link TimeoutClosingClient}).
+ */
+function openPool(options: { connectionString: string; schema: string | undefined; poolSize: number; queryTimeoutMs?: number }): Kysely<Database> {
+	const pool = new pg.Pool({
+		connectionString: options.connectionString,
+		max: options.poolSize,
+		connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+		fallback_application_name: APPLICATION_NAME,
+		types: int8AsNumber,
+		...(options.queryTimeoutMs === undefined ? {} : { query_timeout: options.queryTimeoutMs, Client: TimeoutClosingClient }),
+		...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+	});
+	// An idle client that loses its connection emits "error" on the pool; without a listener
+	// that would crash the process. The next query gets a fresh client or fails as
+	// StorageUnavailable, so there is nothing to do here.
+	pool.on("error", ignoreConnectionError);
+	// The same for a client that is checked out but between two queries (inside a transaction,
+	// say): it emits "error" on itself, where the pool's listener is not. Its next query fails
+	// ("not queryable") and the pool discards it when it is released.
+	pool.on("connect", (client) => client.on("error", ignoreConnectionError));
+	return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * A `pg` client that closes its connection when a query times out (`query_timeout`). `pg` only
+ * rejects the query and keeps the connection, which still owes that query's reply: the next
+ * query on it would wait behind the lost one. Ending it makes the pool discard the client when
+ * it is released (ending is marked at once), and the next request opens a new connection.
+ */
+class TimeoutClosingClient extends pg.Client {
+	constructor(config?: string | pg.ClientConfig) {
+		super(config);
+		const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+		// Wrapped per instance: `query` has many overloads that a subclass method would have to repeat.
+		(this as { query: unknown }).query = (...args: unknown[]): unknown => {
+			const result = query(...args);
+			if (result instanceof Promise) {
+				// Registered before the caller's own handlers, so the client is marked as ending
+				// before the caller (Kysely) releases it to the pool.
+				result.catch((error: unknown) => {
+					if (error instanceof Error && error.message === QUERY_READ_TIMEOUT_MESSAGE) void this.end().catch(ignoreConnectionError);
+				});
+			}
+			return result;
+		};
+	}
+}
+
+/** The message of `pg`'s error for a query that outlived `query_timeout` (pg 8). */
+const QUERY_READ_TIMEOUT_MESSAGE = "Query read timeout";
 
 /**
  * Per-pool type parsers (the global `pg.types` stays untouched): int8 becomes a `number`. Every
@@ -106,8 +198,8 @@ function parseInt8(text: string): number {
 
 /** Creates `schema` with a short-lived connection, tolerating a concurrent creator. */
 async function createSchemaIfMissing(connectionString: string, schema: string): Promise<void> {
-	const client = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS });
-	client.on("error", ignoreIdleClientError);
+	const client = new pg.Client({ connectionString, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS, fallback_application_name: APPLICATION_NAME });
+	client.on("error", ignoreConnectionError);
 	try {
 		await client.connect();
 		try {
@@ -121,7 +213,7 @@ async function createSchemaIfMissing(connectionString: string, schema: string): 
 	} catch (error) {
 		throw new StorageUnavailable(undefined, { cause: error, reason: "postgres_open_failed" });
 	} finally {
-		await client.end().catch(ignoreIdleClientError);
+		await client.end().catch(ignoreConnectionError);
 	}
 }
 
@@ -133,5 +225,5 @@ async function currentSchema(db: Kysely<Database>): Promise<string> {
 	return schema;
 }
 
-/** Swallows errors reported outside any query (see the pool's "error" listener). */
-function ignoreIdleClientError(): void {}
+/** Swallows errors reported outside any query (see the "error" listeners of {@link openPool}). */
+function ignoreConnectionError(): void {}

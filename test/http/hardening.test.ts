@@ -143,12 +143,16 @@ describe("second review", () => {
 		expect(res.json().violations.map((v: { rule: string }) => v.rule)).toContain("malformed");
 	});
 
-	it("a 503 carries Retry-After", async () => {
+	it("a 503 carries Retry-After, /readyz's too", async () => {
 		await t.deadbolt.close();
 		const res = await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "x@example.com", password: PASSWORD } });
 		expect(res.statusCode).toBe(503);
 		expect(res.json().code).toBe("ERR_STORAGE_UNAVAILABLE");
 		expect(res.headers["retry-after"]).toBe("5");
+		const ready = await t.app.inject({ method: "GET", url: "/readyz" });
+		expect(ready.statusCode).toBe(503);
+		expect(ready.json().code).toBe("ERR_STORAGE_UNAVAILABLE");
+		expect(ready.headers["retry-after"]).toBe("5");
 	});
 });
 

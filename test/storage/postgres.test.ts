@@ -117,6 +117,69 @@ if (unreachable !== null) {
 			await expect(openPostgresStore({ connectionString, schema: 'x"; drop table account; --' })).rejects.toBeInstanceOf(TypeError);
 		});
 
+		test("a connection lost while a transaction holds it between two statements fails that transaction as StorageUnavailable, with no uncaught error, and the store carries on", async () => {
+			// The store's own connections, and only those, are found by a unique application_name.
+			const applicationName = `deadbolt_test_${randomBytes(6).toString("hex")}`;
+			const store = await openPostgresStore({ connectionString: withApplicationName(connectionString, applicationName), schema, poolSize: 2 });
+			const uncaught: unknown[] = [];
+			const recordUncaught = (error: unknown): void => {
+				uncaught.push(error);
+			};
+			process.on("uncaughtException", recordUncaught);
+			try {
+				const transaction = store.transaction(async (tx) => {
+					await tx.accounts.findAccountById("nobody");
+					// The server ends the connection while the transaction holds it and no query runs:
+					// `pg` reports that as an "error" event on the checked-out client.
+					await withClient(connectionString, (admin) => admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1", [applicationName]));
+					await new Promise((resolvePromise) => setTimeout(resolvePromise, 500));
+					await tx.accounts.findAccountById("nobody");
+				});
+				await expect(transaction).rejects.toMatchObject({ code: "ERR_STORAGE_UNAVAILABLE" });
+				expect(uncaught).toEqual([]);
+				await store.ping();
+			} finally {
+				process.off("uncaughtException", recordUncaught);
+				await store.close();
+			}
+		});
+
+		test("a query left unanswered fails as StorageUnavailable after queryTimeoutMs, and its connection is not reused", async () => {
+			const applicationName = `deadbolt_test_${randomBytes(6).toString("hex")}`;
+			const store = await openPostgresStore({ connectionString: withApplicationName(connectionString, applicationName), schema, poolSize: 1, queryTimeoutMs: 500 });
+			const blocker = new pg.Client({ connectionString });
+			blocker.on("error", () => {});
+			await blocker.connect();
+			let released = false;
+			try {
+				await store.accounts.insertAccount({ id: `acct-${applicationName}`, email: `${applicationName}@example.com`, passwordHash: null, createdAt: 1, updatedAt: 1 });
+				// Another session holds the account's row lock: the store's lockAccount waits for it.
+				await blocker.query("begin");
+				await blocker.query(`select id from "${schema}".account where id = $1 for update`, [`acct-${applicationName}`]);
+				const release = setTimeout(() => {
+					released = true;
+					void blocker.query("rollback").catch(() => {});
+				}, 20_000);
+				try {
+					await expect(store.accounts.lockAccount(`acct-${applicationName}`)).rejects.toMatchObject({ code: "ERR_STORAGE_UNAVAILABLE", cause: { message: "Query read timeout" } });
+					expect(released).toBe(false);
+					// With one pooled connection: the next query gets a NEW connection at once, not
+					// the old one still waiting for the lock's answer.
+					await store.ping();
+					expect(released).toBe(false);
+				} finally {
+					clearTimeout(release);
+				}
+			} finally {
+				await blocker.end().catch(() => {});
+				await store.close();
+			}
+		});
+
+		test("queryTimeoutMs must be a positive integer", async () => {
+			await expect(openPostgresStore({ connectionString, schema, queryTimeoutMs: 0 })).rejects.toBeInstanceOf(TypeError);
+		});
+
 		test("an unreachable server fails fast as StorageUnavailable", async () => {
 			const started = Date.now();
 			// Port 1 on localhost: nothing listens there, the connection is refused at once.
@@ -159,4 +222,11 @@ function redact(url: string): string {
 	} catch {
 		return "(unparseable DEADBOLT_TEST_DATABASE_URL)";
 	}
+}
+
+/** `url` with `application_name` set (the name the server shows for its connections). */
+function withApplicationName(url: string, applicationName: string): string {
+	const parsed = new URL(url);
+	parsed.searchParams.set("application_name", applicationName);
+	return parsed.toString();
 }
