@@ -20,7 +20,9 @@ interface LoggedRequest {
  * is logged as `/dashboard/sign-in-link?[redacted]` (OWASP ASVS 5.0 §16.2.5: no tokens in logs).
  */
 export function serializeRequest(request: LoggedRequest): Record<string, unknown> {
-	const url = typeof request.url === "string" && request.url.includes("?") ? `${request.url.slice(0, request.url.indexOf("?"))}?[redacted]` : request.url;
+	// Also an encoded "?" (a mangled link, `/sign-in-link%3Ftoken=...`, is still a token).
+	const query = typeof request.url === "string" ? request.url.search(/\?|%3f/i) : -1;
+	const url = query === -1 ? request.url : `${(request.url as string).slice(0, query)}?[redacted]`;
 	return { method: request.method, url, host: request.host, remoteAddress: request.ip ?? request.socket?.remoteAddress };
 }
 

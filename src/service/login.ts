@@ -51,7 +51,8 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 	const account = await verifyAccountPassword(deps, input.email, input.password, context);
 	// The check "no 2FA" and the password-only session are one step, under the account's lock:
 	// a concurrent confirmTOTPEnrollment either sees this session (and ends it) or is seen here.
-	const signedIn = await deps.store.transaction(async (tx) => {
+	type PasswordStepOutcome = { session: NewSession; trustedDevice: IssuedTrustedDevice | null; factors: string[] } | { challenge: IssuedChallenge };
+	const signedIn = await deps.store.transaction(async (tx): Promise<PasswordStepOutcome> => {
 		await tx.accounts.lockAccount(account.id);
 		// The password was checked before the lock: if it changed since (a password change or
 		// "secure account" racing this sign-in), the old password must not make a session.
@@ -63,15 +64,17 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 		}
 		// A trusted device of THIS account stands in for the code step (never for the password).
 		const trustedDevice = input.trustedDeviceToken === undefined ? null : await useTrustedDevice(deps, tx, account.id, input.trustedDeviceToken);
-		if (trustedDevice === null) return null;
+		// The challenge is made under the lock too: a password change racing this sign-in either
+		// ends it or is seen above (the hash check).
+		if (trustedDevice === null) return { challenge: await issueLoginChallenge(deps, tx, account.id, context) };
 		await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors: ["password", "trusted_device"] });
 		return { session: await createSession(deps, tx, account.id, 2, context, { factorsProved: false }), trustedDevice, factors: ["password", "trusted_device"] };
 	});
-	if (signedIn !== null) {
+	if ("session" in signedIn) {
 		deps.logger.info({ event: "login.success", accountId: account.id, factors: signedIn.factors, ip: context.ipAddress }, "signed in");
 		return { kind: "session", session: signedIn.session, trustedDevice: signedIn.trustedDevice };
 	}
-	const challenge = await issueLoginChallenge(deps, deps.store, account.id, context);
+	const { challenge } = signedIn;
 	deps.logger.info({ event: "login.challenge_issued", accountId: account.id, ip: context.ipAddress }, "password accepted; second factor required");
 	return { kind: "challenge", challenge };
 }
@@ -126,7 +129,10 @@ async function logCodeFailure(deps: ServiceDeps, challenge: LoginChallengeRecord
 
 /**
  * Runs the deciding transaction of a code step; a code refused inside it (reused, already
- * consumed) is logged and recorded after the rollback, outside the transaction.
+ * consumed) is logged and recorded after the rollback, outside the transaction. `fn` takes the
+ * account's lock first: password changes, "secure account", 2FA off and sign-outs take it too, so a
+ * sign-in finishing at the same moment either ends before them (and its session and remembered
+ * device are ended by them) or after (and finds its challenge ended); one lock order, no deadlock.
  */
 async function inCodeTransaction<T>(deps: ServiceDeps, challenge: LoginChallengeRecord, method: SecondFactorMethod, context: RequestContext, fn: (tx: Repositories) => Promise<T>): Promise<T> {
 	try {
@@ -156,6 +162,7 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 		throw refused;
 	}
 	const session = await inCodeTransaction(deps, challenge, "totp", context, async (tx) => {
+		await tx.accounts.lockAccount(challenge.accountId);
 		if (!(await tx.totpCredentials.advanceTOTPStep(credential.id, step))) {
 			throw new InvalidCode(undefined, { reason: "reused" });
 		}
@@ -206,6 +213,7 @@ export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { 
 	}
 	const codeHash = hashRecoveryCode(deps.keys.hmacKey, normalized);
 	const result = await inCodeTransaction(deps, challenge, "recovery_code", context, async (tx) => {
+		await tx.accounts.lockAccount(challenge.accountId);
 		if (!(await tx.recoveryCodes.consumeRecoveryCode(challenge.accountId, codeHash, deps.clock.now()))) {
 			throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "mismatch_or_used" });
 		}

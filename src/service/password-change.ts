@@ -64,7 +64,7 @@ export async function changePassword(deps: ServiceDeps, auth: AuthenticatedSessi
 		const passwordHash = await checkFirstPassword(deps, auth.account, auth.session, input.newPassword);
 		const result = await deps.store.transaction(async (tx) => {
 			const ended = await replacePassword(deps, tx, auth, passwordHash, { firstPassword: true });
-			await recordSecurityEvent(deps, tx, auth.account.id, "password.set", context);
+			await recordSecurityEvent(deps, tx, auth.account.id, "password.set", context, { ...ended });
 			return ended;
 		});
 		deps.logger.info({ event: "password.set", accountId: auth.account.id, ...result }, "first password set");
@@ -106,16 +106,18 @@ export async function checkFirstPassword(deps: ServiceDeps, account: AccountReco
 
 /**
  * Inside a transaction, under the account's lock: stores the first password of an account that
- * has none, and records it.
+ * has none (setup step 1), and, as any password change does, ends the account's other sessions,
+ * remembered devices, open sign-ins and unused sign-in links (someone else holding one of those
+ * must not keep access, or set up their own authenticator next). `session` stays.
  * @throws InvalidRequest when the account got a password meanwhile (nothing written)
  */
-export async function setFirstPassword(deps: ServiceDeps, tx: Repositories, accountId: string, passwordHash: string, context: RequestContext): Promise<void> {
-	await tx.accounts.lockAccount(accountId);
-	const current = await tx.accounts.findAccountById(accountId);
+export async function setFirstPassword(deps: ServiceDeps, tx: Repositories, auth: AuthenticatedSession, passwordHash: string, context: RequestContext): Promise<PasswordChange> {
+	const current = await tx.accounts.findAccountById(auth.account.id);
 	if (current === null || current.passwordHash !== null) {
 		const message = "Your account has a password already: confirm it instead.";
 		throw new InvalidRequest(message, [{ field: "password", rule: "required", message }]);
 	}
-	await tx.accounts.updatePasswordHash(accountId, passwordHash, deps.clock.now());
-	await recordSecurityEvent(deps, tx, accountId, "password.set", context);
+	const ended = await replacePassword(deps, tx, auth, passwordHash);
+	await recordSecurityEvent(deps, tx, auth.account.id, "password.set", context, { ...ended });
+	return ended;
 }

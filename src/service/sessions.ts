@@ -3,7 +3,7 @@
  * §7.1, OWASP ASVS 5.0 7.2.3), with idle and absolute expiry enforced on the server (ASVS 7.3).
  */
 import { NotFound, ReauthenticationRequired, Unauthenticated } from "../errors.js";
-import { generateToken } from "../domain/crypto/token.js";
+import { generateToken, isWellFormedId } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, Repositories, SessionRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
@@ -146,6 +146,8 @@ export async function listSessions(deps: ServiceDeps, auth: AuthenticatedSession
  * @throws NotFound when no active session of this account has that id
  */
 export async function revokeSession(deps: ServiceDeps, auth: AuthenticatedSession, sessionId: string, context: RequestContext = NO_CONTEXT): Promise<void> {
+	// An id we never issue (a NUL byte, say, which PostgreSQL refuses outright) is simply not found.
+	if (!isWellFormedId(sessionId)) throw new NotFound("No such active session.");
 	const session = await deps.store.sessions.findSession(sessionId);
 	if (session === null || session.accountId !== auth.account.id || !(await deps.store.sessions.revokeSession(session.id, deps.clock.now()))) {
 		throw new NotFound("No such active session.");
@@ -161,6 +163,8 @@ export async function revokeSession(deps: ServiceDeps, auth: AuthenticatedSessio
 export async function revokeOtherSessions(deps: ServiceDeps, auth: AuthenticatedSession, context: RequestContext = NO_CONTEXT): Promise<number> {
 	requireRecentReauthentication(deps, auth.session);
 	return deps.store.transaction(async (tx) => {
+		// Under the account's lock, like the code step: a sign-in finishing meanwhile is seen and ended.
+		await tx.accounts.lockAccount(auth.account.id);
 		const count = await tx.sessions.revokeAccountSessions(auth.account.id, deps.clock.now(), auth.session.id);
 		await recordSecurityEvent(deps, tx, auth.account.id, "sessions.revoked", context, { scope: "others", sessions: count });
 		return count;
@@ -181,6 +185,9 @@ export interface SignOutEverywhereResult {
 export async function signOutEverywhere(deps: ServiceDeps, auth: AuthenticatedSession, context: RequestContext = NO_CONTEXT): Promise<SignOutEverywhereResult> {
 	requireRecentReauthentication(deps, auth.session);
 	return deps.store.transaction(async (tx) => {
+		// Under the account's lock, like the code step: a sign-in racing this either ends before (and
+		// its session and device are ended here) or after (and finds its challenge ended).
+		await tx.accounts.lockAccount(auth.account.id);
 		const now = deps.clock.now();
 		const sessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now);
 		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);

@@ -87,8 +87,9 @@ export async function describeSignInLink(deps: ServiceDeps, token: string): Prom
 }
 
 /**
- * Uses a sign-in link in place of the password step. Without 2FA the account is signed in (AAL1,
- * a fresh session: setting a password or starting the setup needs no other proof); with 2FA a
+ * Uses a sign-in link in place of the password step. Without 2FA the account is signed in (AAL1;
+ * for an account without a password a fresh session, so that it can set its first password; with
+ * a password, sensitive actions still ask for it); with 2FA a
  * login challenge is returned and the code step follows. The link is consumed, and the session
  * or challenge made, in one transaction under the account's lock.
  * @throws SignInLinkInvalid when unknown, expired or used (20 parallel uses: one wins)
@@ -101,7 +102,12 @@ export async function redeemSignInLink(deps: ServiceDeps, input: { token: string
 		if (!(await tx.signInLinks.consumeSignInLink(link.id, deps.clock.now()))) throw new SignInLinkInvalid(undefined, { reason: "lost_race" });
 		if ((await tx.totpCredentials.findConfirmedTOTPCredential(link.accountId)) === null) {
 			await recordSecurityEvent(deps, tx, link.accountId, "login.succeeded", context, { factors: ["sign_in_link"] });
-			return { kind: "session", session: await createSession(deps, tx, link.accountId, 1, context), trustedDevice: null };
+			// Fresh (sudo mode) only for an account without a password, which must be able to set its
+			// first one; with a password, sensitive actions still ask for it: a link holder is not the
+			// password holder.
+			const account = await tx.accounts.findAccountById(link.accountId);
+			const factorsProved = account !== null && account.passwordHash === null;
+			return { kind: "session", session: await createSession(deps, tx, link.accountId, 1, context, { factorsProved }), trustedDevice: null };
 		}
 		return { kind: "challenge", challenge: await issueLoginChallenge(deps, tx, link.accountId, context) };
 	});

@@ -39,13 +39,16 @@ export async function reserveAttempt(deps: ServiceDeps, accountId: string, kind:
 	if (count > config.lockout.maxFailures) {
 		const previousLockouts = state?.lockoutCount ?? 0;
 		if (kind === "second_factor" && reachesHardCap(deps, previousLockouts)) {
-			await store.authFailures.lockAuthFailures(accountId, kind, LOCKED_UNTIL_RESET);
+			// Parallel attempts over the limit all get here; one lock (and one event) per round.
+			if (!(await store.authFailures.lockAuthFailures(accountId, kind, LOCKED_UNTIL_RESET, now))) throw new TooManyAttempts(MAX_RETRY_AFTER_SECONDS, LOCKED_UNTIL_RESET_MESSAGE, { reason: "hard_cap" });
 			logger.error({ event: "account.locked_until_reset", accountId, kind, consecutiveFailures: (previousLockouts + 1) * config.lockout.maxFailures }, "second factor locked until an operator unlocks it");
 			await recordSecurityEvent(deps, store, accountId, "login.locked", context, { factor: kind, untilReset: true });
 			throw new TooManyAttempts(MAX_RETRY_AFTER_SECONDS, LOCKED_UNTIL_RESET_MESSAGE, { reason: "hard_cap" });
 		}
 		const durationSeconds = lockDurationSeconds(deps, kind, previousLockouts);
-		await store.authFailures.lockAuthFailures(accountId, kind, now + secondsToMillis(durationSeconds));
+		// Only the first of parallel attempts over the limit locks and counts the lock; the others
+		// are refused like it (otherwise one burst would count as many locks in a row).
+		if (!(await store.authFailures.lockAuthFailures(accountId, kind, now + secondsToMillis(durationSeconds), now))) throw new TooManyAttempts(durationSeconds, undefined, { reason: "locked" });
 		logger.warn({ event: "account.locked", accountId, kind, failures: count - 1, durationSeconds }, "too many failed attempts: locked");
 		await recordSecurityEvent(deps, store, accountId, "login.locked", context, { factor: kind, minutes: Math.round(durationSeconds / 60) });
 		throw new TooManyAttempts(durationSeconds, undefined, { reason: "limit_reached" });

@@ -132,7 +132,7 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 	await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(account.id);
 		if (!replacing && (await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
-		if (newPasswordHash !== null) await setFirstPassword(deps, tx, account.id, newPasswordHash, context);
+		if (newPasswordHash !== null) await setFirstPassword(deps, tx, { account, session }, newPasswordHash, context);
 		await tx.totpCredentials.replacePendingTOTPCredential(record);
 	});
 	deps.logger.info({ event: "totp.enrollment_started", accountId: account.id, credentialId: id, sessionId: session.id, passwordSet: newPasswordHash !== null }, "two-factor setup started");

@@ -6,7 +6,7 @@
  * works once). Password change, 2FA off and "sign out everywhere" revoke them all.
  */
 import { NotFound } from "../errors.js";
-import { generateToken } from "../domain/crypto/token.js";
+import { generateToken, isWellFormedId } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { Repositories, TrustedDeviceRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
@@ -82,7 +82,7 @@ export async function listTrustedDevices(deps: ServiceDeps, auth: AuthenticatedS
  * @throws NotFound when it is not one of this account's active devices
  */
 export async function revokeTrustedDevice(deps: ServiceDeps, auth: AuthenticatedSession, id: string, context: RequestContext = NO_CONTEXT): Promise<void> {
-	if (!(await deps.store.trustedDevices.revokeTrustedDevice(auth.account.id, id, deps.clock.now()))) throw new NotFound("No such trusted device.");
+	if (!isWellFormedId(id) || !(await deps.store.trustedDevices.revokeTrustedDevice(auth.account.id, id, deps.clock.now()))) throw new NotFound("No such trusted device.");
 	await recordSecurityEvent(deps, deps.store, auth.account.id, "device.revoked", context, { scope: "one" });
 }
 
@@ -93,7 +93,11 @@ export async function revokeTrustedDevice(deps: ServiceDeps, auth: Authenticated
  */
 export async function revokeAllTrustedDevices(deps: ServiceDeps, auth: AuthenticatedSession, context: RequestContext = NO_CONTEXT): Promise<number> {
 	requireRecentReauthentication(deps, auth.session);
-	const count = await deps.store.trustedDevices.revokeAccountTrustedDevices(auth.account.id, deps.clock.now());
-	await recordSecurityEvent(deps, deps.store, auth.account.id, "device.revoked", context, { scope: "all", devices: count });
-	return count;
+	return deps.store.transaction(async (tx) => {
+		// Under the account's lock: a device trusted by a sign-in finishing meanwhile is forgotten too.
+		await tx.accounts.lockAccount(auth.account.id);
+		const count = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, deps.clock.now());
+		await recordSecurityEvent(deps, tx, auth.account.id, "device.revoked", context, { scope: "all", devices: count });
+		return count;
+	});
 }

@@ -257,10 +257,13 @@ export interface AuthFailureRepository {
 	 */
 	incrementAuthFailures(accountId: string, kind: AuthFailureKind, now: UnixMillis, windowStartsAt: UnixMillis): Promise<number>;
 	/**
-	 * Locks until `lockedUntil` and adds one to `lockoutCount`; the count is kept (failures before the lock's end stop counting
-	 * because the caller passes `windowStartsAt >= lockedUntil` afterwards).
+	 * Locks until `lockedUntil` and adds one to `lockoutCount`, unless a lock is still running at
+	 * `now` (an upsert whose update is conditional: of parallel callers, one locks). The count is
+	 * kept (failures before the lock's end stop counting because the caller passes
+	 * `windowStartsAt >= lockedUntil` afterwards).
+	 * @returns true when this call locked; false when a lock was already running
 	 */
-	lockAuthFailures(accountId: string, kind: AuthFailureKind, lockedUntil: UnixMillis): Promise<void>;
+	lockAuthFailures(accountId: string, kind: AuthFailureKind, lockedUntil: UnixMillis, now: UnixMillis): Promise<boolean>;
 	/** Forgets the counter (after a success). */
 	clearAuthFailures(accountId: string, kind: AuthFailureKind): Promise<void>;
 }

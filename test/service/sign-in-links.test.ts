@@ -160,6 +160,29 @@ for (const backend of await testBackends()) {
 			expect(events.filter((e) => e.type === "password.set")).toHaveLength(1);
 		});
 
+		it("setting the first password in setup step 1 ends the account's other sessions and unused links (no takeover by a leftover link)", async () => {
+			const email = freshEmail();
+			await t.deadbolt.createAccountWithoutPassword(email);
+			const [first, second, leftover] = [await t.deadbolt.issueSignInLink(email), await t.deadbolt.issueSignInLink(email), await t.deadbolt.issueSignInLink(email)];
+			const other = sessionOf(await t.deadbolt.redeemSignInLink({ token: first.token }));
+			const mine = await t.deadbolt.validateSession(sessionOf(await t.deadbolt.redeemSignInLink({ token: second.token })).token);
+			await t.deadbolt.beginTOTPEnrollment(mine.account, mine.session, { newPassword: FIRST_PASSWORD });
+			await expect(t.deadbolt.validateSession(other.token)).rejects.toThrow();
+			await expect(t.deadbolt.redeemSignInLink({ token: leftover.token })).rejects.toBeInstanceOf(SignInLinkInvalid);
+			expect((await t.deadbolt.listSessions(mine)).map((s) => s.id)).toEqual([mine.session.id]);
+		});
+
+		it("a sign-in link session of an account WITH a password is not a fresh re-authentication", async () => {
+			const user = await signUp(t);
+			const link = await t.deadbolt.issueSignInLink(user.email);
+			const session = sessionOf(await t.deadbolt.redeemSignInLink({ token: link.token }));
+			const auth = await t.deadbolt.validateSession(session.token);
+			await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, {})).rejects.toBeInstanceOf(ReauthenticationRequired);
+			await expect(t.deadbolt.signOutEverywhere(auth)).rejects.toBeInstanceOf(ReauthenticationRequired);
+			// The password still works inline.
+			await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD })).resolves.toBeDefined();
+		});
+
 		it("re-authentication of an account without a password says to set one first", async () => {
 			const { auth } = await linkedIn();
 			const error = await t.deadbolt.reauthenticate(auth, { password: "whatever it is" }).catch((e: unknown) => e);

@@ -567,7 +567,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				const account = await givenAccount();
 				const windowStartsAt = T0 - 15 * MINUTE_MS;
 				for (let i = 0; i < 4; i++) await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt);
-				await store.authFailures.lockAuthFailures(account.id, "password", MAX_EPOCH_MS);
+				expect(await store.authFailures.lockAuthFailures(account.id, "password", MAX_EPOCH_MS, T0)).toBe(true);
 				expect(await store.authFailures.findAuthFailure(account.id, "password")).toEqual({
 					accountId: account.id,
 					kind: "password",
@@ -580,10 +580,14 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect((await store.authFailures.findAuthFailure(account.id, "password"))?.lockedUntil).toBe(MAX_EPOCH_MS);
 			});
 
-			test("each lock adds one to lockoutCount; clearing forgets it", async () => {
+			test("each lock adds one to lockoutCount, but not while a lock runs; clearing forgets it", async () => {
 				const account = await givenAccount();
-				await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + MINUTE_MS);
-				await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + 2 * MINUTE_MS);
+				expect(await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + MINUTE_MS, T0)).toBe(true);
+				// Still locked at T0 + 1: refused, nothing changes.
+				expect(await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + 5 * MINUTE_MS, T0 + 1)).toBe(false);
+				expect(await store.authFailures.findAuthFailure(account.id, "second_factor")).toMatchObject({ lockedUntil: T0 + MINUTE_MS, lockoutCount: 1 });
+				// The lock has ended at T0 + MINUTE_MS: the next one counts.
+				expect(await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + 2 * MINUTE_MS, T0 + MINUTE_MS)).toBe(true);
 				expect((await store.authFailures.findAuthFailure(account.id, "second_factor"))?.lockoutCount).toBe(2);
 				await store.authFailures.clearAuthFailures(account.id, "second_factor");
 				expect(await store.authFailures.findAuthFailure(account.id, "second_factor")).toBeNull();
@@ -591,7 +595,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 
 			test("an account can be locked without an earlier failure", async () => {
 				const account = await givenAccount();
-				await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + MINUTE_MS);
+				expect(await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + MINUTE_MS, T0)).toBe(true);
 				const record = await store.authFailures.findAuthFailure(account.id, "second_factor");
 				expect(record?.lockedUntil).toBe(T0 + MINUTE_MS);
 				expect(record?.failureCount).toBe(0);
@@ -954,6 +958,13 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				await store.loginChallenges.insertLoginChallenge(challenge);
 				const results = await Promise.all(times(RACERS, (i) => store.loginChallenges.consumeLoginChallenge(challenge.id, T0 + i)));
 				expect(results.filter(Boolean)).toHaveLength(1);
+			});
+
+			test(`${RACERS} concurrent locks of one counter: exactly one locks and counts`, async () => {
+				const account = await givenAccount();
+				const results = await Promise.all(times(RACERS, (i) => store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + MINUTE_MS + i, T0)));
+				expect(results.filter(Boolean)).toHaveLength(1);
+				expect((await store.authFailures.findAuthFailure(account.id, "second_factor"))?.lockoutCount).toBe(1);
 			});
 
 			test(`${RACERS} concurrent consumes of the same sign-in link: exactly one wins`, async () => {

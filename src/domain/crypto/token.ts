@@ -36,6 +36,11 @@ export function generateToken(random: RandomSource): GeneratedToken {
 	return { id, secret, token: `${id}.${secret}`, secretHash: hashTokenSecret(secret) };
 }
 
+/** Whether `text` has the form of an id made by {@link generateId} or {@link generateToken} (16 base64url characters). */
+export function isWellFormedId(text: string): boolean {
+	return /^[A-Za-z0-9_-]{16}$/.test(text);
+}
+
 /** Generates a random id (96 bits, base64url), for rows that are not tokens. */
 export function generateId(random: RandomSource): string {
 	return randomBase64url(random, TOKEN_ID_BYTES);

@@ -619,15 +619,21 @@ function createAuthFailureRepository(db: Executor, guard: Guard): AuthFailureRep
 				return countOf(row.failure_count);
 			});
 		},
-		lockAuthFailures(accountId: string, kind: AuthFailureKind, lockedUntil: UnixMillis): Promise<void> {
+		lockAuthFailures(accountId: string, kind: AuthFailureKind, lockedUntil: UnixMillis, now: UnixMillis): Promise<boolean> {
 			return guard(async () => {
 				// Upsert so that a lock holds even without an earlier failure row; such a row gets
-				// last_failure_at 0 (no failure recorded).
-				await db
+				// last_failure_at 0 (no failure recorded). A running lock is left as it is.
+				const result = await db
 					.insertInto("auth_failure")
 					.values({ account_id: accountId, kind, failure_count: 0, last_failure_at: 0, locked_until: lockedUntil, lockout_count: 1 })
-					.onConflict((oc) => oc.columns(["account_id", "kind"]).doUpdateSet({ locked_until: lockedUntil, lockout_count: sql<number>`auth_failure.lockout_count + 1` }))
-					.execute();
+					.onConflict((oc) =>
+						oc
+							.columns(["account_id", "kind"])
+							.doUpdateSet({ locked_until: lockedUntil, lockout_count: sql<number>`auth_failure.lockout_count + 1` })
+							.where((eb) => eb.or([eb("auth_failure.locked_until", "is", null), eb("auth_failure.locked_until", "<=", now)])),
+					)
+					.executeTakeFirst();
+				return countOf(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 			});
 		},
 		clearAuthFailures(accountId: string, kind: AuthFailureKind): Promise<void> {
