@@ -66,6 +66,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 	// that would crash the process. The next query gets a fresh client or fails as
 	// StorageUnavailable, so there is nothing to do here.
 	pool.on("error", ignoreIdleClientError);
+	// The pool listens for errors of idle clients only: a client checked out (by every Kysely
+	// query, and for a whole transaction) whose connection the server ends (a restart, a failover,
+	// pg_terminate_backend) would emit an unhandled 'error' and end the process. With this listener
+	// the client's queries fail instead (StorageUnavailable), and the pool drops it on release.
+	pool.on("connect", (client) => client.on("error", ignoreIdleClientError));
 
 	const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 	try {
@@ -133,5 +138,5 @@ async function currentSchema(db: Kysely<Database>): Promise<string> {
 	return schema;
 }
 
-/** Swallows errors reported outside any query (see the pool's "error" listener). */
+/** Swallows errors reported outside any query (see the pool's "error" and "connect" listeners). */
 function ignoreIdleClientError(): void {}
