@@ -71,11 +71,21 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 		deps.logger.info({ event: "login.success", accountId: account.id, factors: signedIn.factors, ip: context.ipAddress }, "signed in");
 		return { kind: "session", session: signedIn.session, trustedDevice: signedIn.trustedDevice };
 	}
+	return { kind: "challenge", challenge: await issueLoginChallenge(deps, account.id, context) };
+}
+
+/**
+ * Issues a login challenge to an account whose password has just been checked: the tail of
+ * {@link beginLogin}. Exported for the HTTP benchmark (`bench/http/server.ts`), which prepares many
+ * challenges without an argon2id verification each; it checks no password, so only a caller that
+ * has just checked one may use it.
+ */
+export async function issueLoginChallenge(deps: ServiceDeps, accountId: string, context: RequestContext = NO_CONTEXT): Promise<IssuedChallenge> {
 	const now = deps.clock.now();
 	const generated = generateToken(deps.random);
 	const record: LoginChallengeRecord = {
 		id: generated.id,
-		accountId: account.id,
+		accountId,
 		secretHash: generated.secretHash,
 		createdAt: now,
 		expiresAt: now + secondsToMillis(deps.config.loginChallenge.ttlSeconds),
@@ -86,8 +96,8 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 		userAgent: context.userAgent,
 	};
 	await deps.store.loginChallenges.insertLoginChallenge(record);
-	deps.logger.info({ event: "login.challenge_issued", accountId: account.id, challengeId: record.id, ip: context.ipAddress }, "password accepted; second factor required");
-	return { kind: "challenge", challenge: { challengeToken: generated.token, methods: ["totp", "recovery_code"], expiresAt: record.expiresAt } };
+	deps.logger.info({ event: "login.challenge_issued", accountId, challengeId: record.id, ip: context.ipAddress }, "password accepted; second factor required");
+	return { challengeToken: generated.token, methods: ["totp", "recovery_code"], expiresAt: record.expiresAt };
 }
 
 /**
