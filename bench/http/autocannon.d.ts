@@ -25,6 +25,8 @@ declare module "autocannon" {
 		duration?: number;
 		/** Requests in all, divided among the connections. */
 		amount?: number;
+		/** Milliseconds between samples (default 1000); an `amount` run ends at the next sample. */
+		sampleInt?: number;
 		/** Seconds before a request counts as timed out. */
 		timeout?: number;
 		method?: string;

@@ -10,7 +10,7 @@
  *     after the accounts are made, so the codes of the measured sign-ins are all for the current
  *     time step, and every account's step is fresh (the code that confirmed the setup cannot sign
  *     in again: replay protection);
- *   - an IPC channel to the driver: seeding, a raw argon2id rate, the event-loop delay;
+ *   - an IPC channel to the driver: seeding, a raw argon2id rate, observing rounds (observe.ts);
  *   - no housekeeping timer (it runs every 10 minutes; a benchmark is over before).
  *
  * Seeding goes through the service functions, as a user would, except for what would make it
@@ -21,7 +21,6 @@
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { hash, verify } from "@node-rs/argon2";
 import { loadConfig } from "../../src/config/load.js";
 import { createProcessLogger } from "../../src/cli/logger.js";
@@ -37,14 +36,13 @@ import type { RequestContext, ServiceDeps } from "../../src/service/deps.js";
 import { issueLoginChallenge } from "../../src/service/login.js";
 import { createSession } from "../../src/service/sessions.js";
 import { beginTOTPEnrollment, confirmTOTPEnrollment } from "../../src/service/totp-enrollment.js";
+import { Observation } from "./observe.js";
 import { BENCH_PASSWORD, type LoginItem, type ReadyMessage, type SecondStepItem, type ServerReply, type ServerRequest } from "./protocol.js";
 
 /** `Algorithm.Argon2id` of `@node-rs/argon2` (a const enum; see src/domain/password/hash.ts). */
 const ARGON2ID = 2;
 /** Accounts set up at once (PostgreSQL answers them over its pool in parallel). */
 const SEED_CONCURRENCY = 8;
-/** `monitorEventLoopDelay` resolution, ms (Node's default); taken off every sample. */
-const LOOP_RESOLUTION_MS = 10;
 /** What the password step records about the client, here for the prepared challenges. */
 const BENCH_CONTEXT: RequestContext = Object.freeze({ ipAddress: "127.0.0.1", userAgent: "deadbolt-bench" });
 
@@ -131,11 +129,7 @@ async function argon2Rate(concurrency: number, durationMs: number): Promise<{ ve
 	return { verifications, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
-/**
- * The event-loop delay of one measured round. A fresh monitor each time: one disabled and enabled
- * again counts the pause in between as a delay (Node 20).
- */
-let loop: ReturnType<typeof monitorEventLoopDelay> | null = null;
+let observation: Observation | null = null;
 let profiler: Session | null = null;
 
 async function handle(request: ServerRequest): Promise<ServerReply> {
@@ -149,18 +143,14 @@ async function handle(request: ServerRequest): Promise<ServerReply> {
 			const result = await argon2Rate(request.concurrency, request.durationMs);
 			return { id: request.id, type: "argon2", ...result, threadpoolSize: Number(process.env["UV_THREADPOOL_SIZE"] ?? 4) };
 		}
-		case "loop-start":
-			loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-			loop.enable();
-			return { id: request.id, type: "loop-started" };
-		case "loop-stop": {
-			if (loop === null) throw new Error("loop-stop before loop-start");
-			loop.disable();
-			// A sample is the time between two runs of the timer: the resolution itself is no delay.
-			const toMs = (nanoseconds: number): number => Math.max(0, nanoseconds / 1e6 - LOOP_RESOLUTION_MS);
-			const delay = { p50Ms: toMs(loop.percentile(50)), p99Ms: toMs(loop.percentile(99)), maxMs: toMs(loop.max), samples: loop.count };
-			loop = null;
-			return { id: request.id, type: "loop", delay };
+		case "observe-start":
+			observation = new Observation();
+			return { id: request.id, type: "observe-started" };
+		case "observe-stop": {
+			if (observation === null) throw new Error("observe-stop before observe-start");
+			const observed = observation.finish();
+			observation = null;
+			return { id: request.id, type: "observed", observation: observed };
 		}
 		case "profile-start":
 			profiler = new Session();
