@@ -24,7 +24,7 @@
  * the median over rounds of (rate ÷ the rate of its partner round), which cancels slow drift
  * (other work on the machine, CPU frequency). req/s counts 2xx answers; p99 is over every answer
  * of every round. Each server observes itself during every round (bench/http/observe.ts): the
- * event-loop delay (`monitorEventLoopDelay`, 10 ms resolution, the resolution taken off; "loop
+ * event-loop delay (`monitorEventLoopDelay`, 1 ms resolution, the resolution taken off; "loop
  * p99" is the worst round's p99), and on Linux the CPU time of its main thread and its other
  * threads per request and how long the main thread waited for a CPU, which say where the time
  * went whatever else the machine was doing.
@@ -59,7 +59,7 @@ const SECOND_STEP_PER_ROUND = 800;
 const LOGIN_ROUNDS = 3;
 /** Full sign-ins (two requests each); multiples of the connections. */
 const LOGIN_WARMUP = SETTINGS.connections * 2;
-const LOGIN_PER_ROUND = SETTINGS.connections * 12;
+const LOGIN_PER_ROUND = SETTINGS.connections * 24;
 const ARGON2_ROUND_MS = 1500;
 /** Per-IP limit on the credential routes: the largest the configuration accepts. */
 const RATE_LIMIT_PER_MINUTE = 100_000;
