@@ -113,6 +113,37 @@ if (unreachable !== null) {
 			}
 		});
 
+		test("a connection the server ends while a transaction holds it fails that transaction as StorageUnavailable; the process and the store carry on", async () => {
+			// Without an error listener on checked-out clients, pg emits the server's "terminating
+			// connection" as an unhandled 'error' event, which ends the whole process (found by
+			// `npm run bench:http`). A restart or failover of PostgreSQL under traffic does this.
+			const store = await openPostgresStore({ connectionString, schema });
+			try {
+				const account = { id: "acct-terminated", email: "terminated@example.com", passwordHash: null, createdAt: 1, updatedAt: 1 };
+				expect(await store.accounts.insertAccount(account)).toBe(true);
+				const outcome = store.transaction(async (tx) => {
+					await tx.accounts.lockAccount(account.id);
+					// The one backend holding a lock on this schema's account table is the transaction's.
+					const terminated = await withClient(connectionString, (client) =>
+						client.query(
+							`select pg_terminate_backend(l.pid) as ended from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
+							 where n.nspname = $1 and c.relname = 'account' and l.pid <> pg_backend_pid() group by l.pid`,
+							[schema],
+						),
+					);
+					expect(terminated.rows).toEqual([{ ended: true }]);
+					// Let the server's FATAL message arrive while the client is checked out and idle.
+					await new Promise((resolve) => setTimeout(resolve, 300));
+					return tx.accounts.findAccountById(account.id);
+				});
+				await expect(outcome).rejects.toMatchObject({ code: "ERR_STORAGE_UNAVAILABLE" });
+				await store.ping();
+				expect(await store.accounts.findAccountById(account.id)).toEqual(account);
+			} finally {
+				await store.close();
+			}
+		});
+
 		test("a schema name that is not a plain identifier is refused before connecting", async () => {
 			await expect(openPostgresStore({ connectionString, schema: 'x"; drop table account; --' })).rejects.toBeInstanceOf(TypeError);
 		});

@@ -13,7 +13,7 @@ import { Kysely, SqliteDialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import { afterAll, describe, expect, test } from "vitest";
 import { MIGRATIONS } from "../../src/storage/kysely/migrations/index.js";
-import { openSqliteStore } from "../../src/storage/sqlite.js";
+import { openSqliteStore, STATEMENT_CACHE_SIZE, withStatementCache } from "../../src/storage/sqlite.js";
 import type { Store } from "../../src/storage/store.js";
 import { describeStoreContract } from "./store-contract.js";
 
@@ -114,5 +114,37 @@ describe("SQLite opener", () => {
 	test("an unopenable path fails as StorageUnavailable", async () => {
 		// A directory cannot be opened as a database file.
 		await expect(openSqliteStore({ path: scratch })).rejects.toMatchObject({ code: "ERR_STORAGE_UNAVAILABLE" });
+	});
+});
+
+describe("SQLite prepared-statement cache", () => {
+	test("the same SQL gets the same statement, one busy iterating gets a fresh one, and the least recently used are dropped", () => {
+		const raw = new SQLiteDatabase(":memory:");
+		const database = withStatementCache(raw);
+		try {
+			raw.exec("create table t (n integer)");
+			const insert = database.prepare("insert into t (n) values (?)");
+			for (let n = 1; n <= 3; n++) expect(insert.run([n]).changes).toBe(1);
+			expect(database.prepare("insert into t (n) values (?)")).toBe(insert);
+
+			const select = database.prepare("select n from t order by n");
+			const rows = select.iterate([]);
+			expect(rows.next().value).toEqual({ n: 1 });
+			// While `select` is still iterating, the same SQL must not hand it out again.
+			const other = database.prepare("select n from t order by n");
+			expect(other).not.toBe(select);
+			expect(other.all([])).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+			expect([...rows]).toEqual([{ n: 2 }, { n: 3 }]);
+			expect(database.prepare("select n from t order by n")).toBe(select);
+
+			// `insert` was prepared first but used last: filling the cache drops `select` (used least recently).
+			expect(database.prepare("insert into t (n) values (?)")).toBe(insert);
+			for (let i = 0; i < STATEMENT_CACHE_SIZE - 1; i++) database.prepare(`select ${i} as n`);
+			expect(database.prepare("insert into t (n) values (?)")).toBe(insert);
+			expect(database.prepare("select n from t order by n")).not.toBe(select);
+		} finally {
+			database.close();
+		}
+		expect(raw.open).toBe(false);
 	});
 });
