@@ -126,7 +126,7 @@ export class Unauthenticated extends DeadboltError {
 export class ReauthenticationRequired extends DeadboltError {
 	static override code = "ERR_REAUTH_REQUIRED" as const;
 	readonly code = "ERR_REAUTH_REQUIRED" as const;
-	constructor(message = "Please confirm your password to continue.", options?: DeadboltErrorOptions) {
+	constructor(message = "Please confirm it's you to continue: your password, and a code from your authenticator app if two-factor authentication is on.", options?: DeadboltErrorOptions) {
 		super(message, options);
 	}
 }

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/load.js";
 import { ConfigInvalid } from "../errors.js";
-import { isAccountAction, runAccountCommand } from "./commands/account.js";
+import { ACCOUNT_ACTIONS, isAccountAction, runAccountCommand } from "./commands/account.js";
 import { redactConfig } from "./commands/config.js";
 import { migrate } from "./commands/migrate.js";
 import { serve } from "./commands/serve.js";
@@ -21,8 +21,9 @@ Commands:
   migrate    Apply database migrations and exit
   config     Print the effective configuration (secrets redacted)
   account unlock <email>
-             End every lock of an account (after 100 consecutive failed codes,
-             two-factor sign-in stays locked until an operator runs this)
+             End every lock of an account (before 100 consecutive failed codes,
+             after 90 with the default settings, two-factor sign-in stays
+             locked until an operator runs this)
   account create <email>
              Create an account without a password and print a one-time
              sign-in link for it (its owner sets a password in the dashboard)
@@ -64,6 +65,11 @@ async function main(argv: string[]): Promise<number> {
 		return EXIT.OK;
 	}
 	const isAccount = command === "account" && isAccountAction(rest[0]) && rest.length === 2;
+	if (command === "account" && !isAccount) {
+		const problem = isAccountAction(rest[0]) ? `"account ${rest[0]}" takes one email address` : `"account" needs an action: ${ACCOUNT_ACTIONS.join(", ")}`;
+		process.stderr.write(`deadbolt: ${problem}\n\n${USAGE}\n`);
+		return EXIT.USAGE;
+	}
 	if (!isAccount && (rest.length > 0 || !["serve", "migrate", "config"].includes(command))) {
 		process.stderr.write(`deadbolt: unknown command "${[command, ...rest].join(" ")}"\n\n${USAGE}\n`);
 		return EXIT.USAGE;

@@ -377,8 +377,9 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 				if (result.trustedDevice !== null) rememberDevice(reply, result.trustedDevice.token);
 				return seeOther(reply, PATHS.home);
 			}
-			// The device's token no longer skips the code step (forgotten, expired, another account's).
-			if (trustedDeviceToken !== null) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
+			// The device's token no longer skips the code step (forgotten, expired): drop it. One of
+			// another account is kept, for that account's next sign-in on this browser.
+			if (trustedDeviceToken !== null && !result.keepTrustedDevice) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
 			void reply.setCookie(cookies.challengeName, result.challenge.challengeToken, cookies.options(config.loginChallenge.ttlSeconds));
 			return seeOther(reply, PATHS.signInCode);
 		} catch (error) {
@@ -632,6 +633,9 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 					if (error instanceof TOTPNotEnabled) return seeOther(reply, PATHS.security);
 					throw error;
 				}
+				// A page shown once, as the answer to a POST: a new form token makes a reload (which
+				// re-sends the old one) a refused form instead of yet another set of codes.
+				rotateCSRFToken(request, reply, cookies);
 				const state = await securityState(request, reply, auth);
 				const dialog = newRecoveryCodesDialog(state, { recoveryCodes, generatedOn: new Date(deadbolt.clock.now()).toISOString().slice(0, 10) });
 				return sendPage(reply, 200, securityPage(state, dialog));
@@ -720,6 +724,8 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 			const summary = await deadbolt.secureCompromisedAccount(actor, { currentPassword, newPassword }, requestContext(request));
 			// Every remembered device is forgotten, this browser's too.
 			if (trustedDeviceOf(request) !== null) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
+			// Shown once: a reload must not secure the account (and replace the codes) again.
+			rotateCSRFToken(request, reply, cookies);
 			const after = await securityState(request, reply, actor);
 			const dialog = accountSecuredDialog(after, {
 				otherSessionsRevoked: summary.otherSessionsRevoked,

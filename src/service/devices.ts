@@ -13,7 +13,7 @@ export interface DeviceDescription {
 	readonly os: string | null;
 	/** `"desktop"`, `"mobile"`, `"tablet"`, ...; null when unknown. */
 	readonly platform: string | null;
-	/** One line for people, e.g. `"Chrome on Linux"`, or `"Unknown device"`. */
+	/** One line for people, e.g. `"Chrome on Linux"`, `"Other client (curl/8.5.0)"` or `"Unknown device"`. */
 	readonly label: string;
 }
 
@@ -21,9 +21,15 @@ export interface DeviceDescription {
 export function describeDevice(userAgent: string | null): DeviceDescription {
 	if (userAgent === null || userAgent.trim() === "") return { browser: null, os: null, platform: null, label: "Unknown device" };
 	const parsed = Bowser.parse(userAgent);
-	const browser = parsed.browser.name ?? null;
-	const os = parsed.os.name ?? null;
-	const platform = parsed.platform.type ?? null;
-	const label = browser !== null && os !== null ? `${browser} on ${os}` : (browser ?? os ?? "Unknown device");
+	const browser = nonEmpty(parsed.browser.name);
+	const os = nonEmpty(parsed.os.name);
+	const platform = nonEmpty(parsed.platform.type);
+	// A client bowser does not know (curl, an integrator's backend) shows the start of what it sent.
+	const label = browser !== null && os !== null ? `${browser} on ${os}` : (browser ?? os ?? `Other client (${userAgent.trim().slice(0, 40)})`);
 	return { browser, os, platform, label };
+}
+
+/** The text, or null when missing or blank (bowser says "" for some unknown fields). */
+function nonEmpty(text: string | undefined): string | null {
+	return text === undefined || text.trim() === "" ? null : text;
 }

@@ -40,7 +40,12 @@ export interface IssuedChallenge {
  */
 export type BeginLoginResult =
 	| { readonly kind: "session"; readonly session: NewSession; readonly trustedDevice: IssuedTrustedDevice | null }
-	| { readonly kind: "challenge"; readonly challenge: IssuedChallenge };
+	| {
+			readonly kind: "challenge";
+			readonly challenge: IssuedChallenge;
+			/** true when the presented trusted-device token is a live one of ANOTHER account: a browser should keep it (for that account). */
+			readonly keepTrustedDevice: boolean;
+	  };
 
 /**
  * The password step. An account without two-factor authentication is signed in (AAL1); one
@@ -51,7 +56,7 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 	const account = await verifyAccountPassword(deps, input.email, input.password, context);
 	// The check "no 2FA" and the password-only session are one step, under the account's lock:
 	// a concurrent confirmTOTPEnrollment either sees this session (and ends it) or is seen here.
-	type PasswordStepOutcome = { session: NewSession; trustedDevice: IssuedTrustedDevice | null; factors: string[] } | { challenge: IssuedChallenge };
+	type PasswordStepOutcome = { session: NewSession; trustedDevice: IssuedTrustedDevice | null; factors: string[] } | { challenge: IssuedChallenge; keepTrustedDevice: boolean };
 	const signedIn = await deps.store.transaction(async (tx): Promise<PasswordStepOutcome> => {
 		await tx.accounts.lockAccount(account.id);
 		// The password was checked before the lock: if it changed since (a password change or
@@ -63,10 +68,11 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 			return { session: await createSession(deps, tx, account.id, 1, context), trustedDevice: null, factors: ["password"] };
 		}
 		// A trusted device of THIS account stands in for the code step (never for the password).
-		const trustedDevice = input.trustedDeviceToken === undefined ? null : await useTrustedDevice(deps, tx, account.id, input.trustedDeviceToken);
+		const use = input.trustedDeviceToken === undefined ? null : await useTrustedDevice(deps, tx, account.id, input.trustedDeviceToken);
 		// The challenge is made under the lock too: a password change racing this sign-in either
 		// ends it or is seen above (the hash check).
-		if (trustedDevice === null) return { challenge: await issueLoginChallenge(deps, tx, account.id, context) };
+		if (use === null || use.kind !== "used") return { challenge: await issueLoginChallenge(deps, tx, account.id, context), keepTrustedDevice: use?.kind === "other_account" };
+		const trustedDevice = use.device;
 		await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors: ["password", "trusted_device"] });
 		return { session: await createSession(deps, tx, account.id, 2, context, { factorsProved: false }), trustedDevice, factors: ["password", "trusted_device"] };
 	});
@@ -74,9 +80,9 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 		deps.logger.info({ event: "login.success", accountId: account.id, factors: signedIn.factors, ip: context.ipAddress }, "signed in");
 		return { kind: "session", session: signedIn.session, trustedDevice: signedIn.trustedDevice };
 	}
-	const { challenge } = signedIn;
+	const { challenge, keepTrustedDevice } = signedIn;
 	deps.logger.info({ event: "login.challenge_issued", accountId: account.id, ip: context.ipAddress }, "password accepted; second factor required");
-	return { kind: "challenge", challenge };
+	return { kind: "challenge", challenge, keepTrustedDevice };
 }
 
 /**
@@ -84,7 +90,7 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
  * or a sign-in link) and returns its token, once.
  * @param repositories - the store, or a transaction's repositories
  */
-export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repositories, accountId: string, context: RequestContext): Promise<IssuedChallenge> {
+export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repositories, accountId: string, context: RequestContext, firstFactor: "password" | "sign_in_link" = "password"): Promise<IssuedChallenge> {
 	const now = deps.clock.now();
 	const generated = generateToken(deps.random);
 	const record: LoginChallengeRecord = {
@@ -98,6 +104,7 @@ export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repos
 		consumedAt: null,
 		ipAddress: context.ipAddress,
 		userAgent: context.userAgent,
+		firstFactor,
 	};
 	await repositories.loginChallenges.insertLoginChallenge(record);
 	return { challengeToken: generated.token, methods: ["totp", "recovery_code"], expiresAt: record.expiresAt };
@@ -169,13 +176,13 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 		if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
 			throw new ChallengeInvalid(undefined, { reason: "consumed" });
 		}
-		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: ["password", "totp"] });
+		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: [challenge.firstFactor, "totp"] });
 		const created = await createSession(deps, tx, challenge.accountId, 2, context);
 		const trustedDevice = input.rememberDevice === true ? await trustDevice(deps, tx, challenge.accountId, context) : null;
 		return { ...created, trustedDevice, clockSkew: acceptedSkew(deps, step, credential) };
 	});
 	await clearAttempts(deps, challenge.accountId, "second_factor");
-	deps.logger.info({ event: "login.success", accountId: challenge.accountId, factors: ["password", "totp"], ip: context.ipAddress }, "signed in");
+	deps.logger.info({ event: "login.success", accountId: challenge.accountId, factors: [challenge.firstFactor, "totp"], ip: context.ipAddress }, "signed in");
 	return session;
 }
 
@@ -223,10 +230,10 @@ export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { 
 		const session = await createSession(deps, tx, challenge.accountId, 2, context);
 		const recoveryCodesLeft = await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId);
 		await recordSecurityEvent(deps, tx, challenge.accountId, "recovery_code.used", context, { recoveryCodesLeft });
-		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: ["password", "recovery_code"] });
+		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: [challenge.firstFactor, "recovery_code"] });
 		return { session, recoveryCodesLeft };
 	});
 	await clearAttempts(deps, challenge.accountId, "second_factor");
-	deps.logger.info({ event: "login.success", accountId: challenge.accountId, factors: ["password", "recovery_code"], recoveryCodesLeft: result.recoveryCodesLeft, ip: context.ipAddress }, "signed in with a recovery code");
+	deps.logger.info({ event: "login.success", accountId: challenge.accountId, factors: [challenge.firstFactor, "recovery_code"], recoveryCodesLeft: result.recoveryCodesLeft, ip: context.ipAddress }, "signed in with a recovery code");
 	return result;
 }

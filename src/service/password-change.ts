@@ -61,6 +61,10 @@ export interface PasswordChange {
  */
 export async function changePassword(deps: ServiceDeps, auth: AuthenticatedSession, input: { currentPassword?: string; newPassword: string }, context: RequestContext = NO_CONTEXT): Promise<PasswordChange> {
 	if (auth.account.passwordHash === null) {
+		if (input.currentPassword !== undefined) {
+			const message = "Your account does not have a password yet: send only the new one.";
+			throw new InvalidRequest(message, [{ field: "currentPassword", rule: "not_allowed", message }]);
+		}
 		const passwordHash = await checkFirstPassword(deps, auth.account, auth.session, input.newPassword);
 		const result = await deps.store.transaction(async (tx) => {
 			const ended = await replacePassword(deps, tx, auth, passwordHash, { firstPassword: true });

@@ -53,7 +53,8 @@ export async function reauthenticate(deps: ServiceDeps, auth: AuthenticatedSessi
 	const factors = ["password"];
 	if (twoFactor) factors.push(await proveSecondFactor(deps, auth.account, input.code as string, context));
 	const now = deps.clock.now();
-	await deps.store.sessions.markSessionReauthenticated(auth.session.id, now);
+	// With a second factor proved now, the session is at AAL2 from here on (NIST SP 800-63B §4.2).
+	await deps.store.sessions.markSessionReauthenticated(auth.session.id, now, twoFactor ? 2 : undefined);
 	await recordSecurityEvent(deps, deps.store, auth.account.id, "reauthenticated", context, { factors });
 	return { reauthenticatedAt: now, expiresAt: now + secondsToMillis(deps.config.session.reauthenticationTtlSeconds) };
 }

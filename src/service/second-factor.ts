@@ -41,7 +41,7 @@ export async function proveSecondFactor(deps: ServiceDeps, account: AccountRecor
 	if (proved === null) {
 		deps.logger.warn({ event: "second_factor.failed", accountId: account.id }, "second factor rejected (re-authentication)");
 		await recordSecurityEvent(deps, deps.store, account.id, "login.second_factor_failed", context, { during: "reauthentication" });
-		throw new InvalidCode();
+		throw isWellFormedOTP(otp, credential.digits) ? new InvalidCode() : new InvalidCode("That recovery code is not valid or was already used. Check it, or enter the current code from your authenticator app.");
 	}
 	await clearAttempts(deps, account.id, "second_factor");
 	return proved;

@@ -109,7 +109,7 @@ export async function redeemSignInLink(deps: ServiceDeps, input: { token: string
 			const factorsProved = account !== null && account.passwordHash === null;
 			return { kind: "session", session: await createSession(deps, tx, link.accountId, 1, context, { factorsProved }), trustedDevice: null };
 		}
-		return { kind: "challenge", challenge: await issueLoginChallenge(deps, tx, link.accountId, context) };
+		return { kind: "challenge", challenge: await issueLoginChallenge(deps, tx, link.accountId, context, "sign_in_link"), keepTrustedDevice: true };
 	});
 	deps.logger.info({ event: result.kind === "session" ? "login.success" : "login.challenge_issued", accountId: link.accountId, factors: ["sign_in_link"], ip: context.ipAddress }, result.kind === "session" ? "signed in with a sign-in link" : "sign-in link accepted; second factor required");
 	return result;

@@ -106,7 +106,13 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 	else if (input.newPassword !== undefined && input.password === undefined) {
 		const message = "Your account has a password already: confirm it instead.";
 		throw new InvalidRequest(message, [{ field: "password", rule: "required", message }]);
-	} else if (replacing) requireRecentReauthentication(deps, session);
+	} else if (replacing) {
+		if (input.password !== undefined) {
+			const message = "Moving to a new phone needs your password and a code confirmed first (re-authentication), not a password here.";
+			throw new InvalidRequest(message, [{ field: "password", rule: "not_allowed", message }]);
+		}
+		requireRecentReauthentication(deps, session);
+	}
 	else await requireReauthentication(deps, account, session, input.password, context);
 	const { totp } = deps.config;
 	const now = deps.clock.now();
@@ -228,6 +234,8 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 		}
 		const recoveryCodes = await issueRecoveryCodes(deps, tx, account.id);
 		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(account.id, deps.clock.now(), session.id);
+		// This session proved the password (step 1) and, just now, the new authenticator: AAL2.
+		await tx.sessions.markSessionReauthenticated(session.id, deps.clock.now(), 2);
 		await recordSecurityEvent(deps, tx, account.id, "totp.enabled", context, { otherSessionsRevoked });
 		return { recoveryCodes, otherSessionsRevoked, replaced: false };
 	});

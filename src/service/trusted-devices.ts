@@ -43,19 +43,27 @@ export async function trustDevice(deps: ServiceDeps, repositories: Repositories,
 }
 
 /**
- * Uses a trusted-device token for the account's sign-in: valid only for THIS account, unrevoked,
- * unexpired; rotated by one conditional write (the one winner gets the new token).
- * @returns the rotated token, or null when the token does not let this account skip the code step
+ * What presenting a trusted-device token at sign-in did: `used` (it stood in for the code step;
+ * here is its rotated token), `other_account` (a live device of another account: of no use here,
+ * but the browser should keep it for that account), or `invalid` (unknown, revoked, expired or
+ * already rotated: the browser may drop it).
  */
-export async function useTrustedDevice(deps: ServiceDeps, repositories: Repositories, accountId: string, token: string): Promise<IssuedTrustedDevice | null> {
+export type TrustedDeviceUse = { readonly kind: "used"; readonly device: IssuedTrustedDevice } | { readonly kind: "other_account" } | { readonly kind: "invalid" };
+
+/**
+ * Uses a trusted-device token for the account's sign-in: valid only for THIS account, unrevoked,
+ * unexpired; rotated by one conditional write (the one winner gets the new token). The expiry
+ * stays the one set when the device was trusted (30 days by default): use does not extend it.
+ */
+export async function useTrustedDevice(deps: ServiceDeps, repositories: Repositories, accountId: string, token: string): Promise<TrustedDeviceUse> {
 	const device = await findByToken(token, (id) => repositories.trustedDevices.findTrustedDevice(id));
 	const now = deps.clock.now();
-	if (device === null || device.accountId !== accountId || device.revokedAt !== null || device.expiresAt <= now) return null;
+	if (device === null || device.revokedAt !== null || device.expiresAt <= now) return { kind: "invalid" };
+	if (device.accountId !== accountId) return { kind: "other_account" };
 	const next = generateToken(deps.random);
-	const expiresAt = now + secondsToMillis(deps.config.trustedDevice.ttlSeconds);
 	// The token keeps its id; only the secret changes.
-	const rotated = await repositories.trustedDevices.rotateTrustedDevice(device.id, device.secretHash, next.secretHash, now, expiresAt);
-	return rotated ? { token: `${device.id}.${next.secret}`, expiresAt } : null;
+	const rotated = await repositories.trustedDevices.rotateTrustedDevice(device.id, device.secretHash, next.secretHash, now, device.expiresAt);
+	return rotated ? { kind: "used", device: { token: `${device.id}.${next.secret}`, expiresAt: device.expiresAt } } : { kind: "invalid" };
 }
 
 /** A trusted device as its owner sees it. */

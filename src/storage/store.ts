@@ -83,6 +83,8 @@ export interface LoginChallengeRecord {
 	readonly consumedAt: UnixMillis | null;
 	readonly ipAddress: string | null;
 	readonly userAgent: string | null;
+	/** What the holder proved before the code step: `"password"` or `"sign_in_link"`. */
+	readonly firstFactor: string;
 }
 
 /** A one-time sign-in link: stands in for the password step once. Only a hash of its secret is kept. */
@@ -203,8 +205,12 @@ export interface SessionRepository {
 	findSession(id: string): Promise<SessionRecord | null>;
 	/** Records activity. @returns false when the session is revoked or gone. */
 	touchSession(id: string, now: UnixMillis): Promise<boolean>;
-	/** Records a fresh factor proof (re-authentication). @returns false when revoked or gone. */
-	markSessionReauthenticated(id: string, now: UnixMillis): Promise<boolean>;
+	/**
+	 * Records a fresh factor proof (re-authentication); with `aal`, raises the session's assurance
+	 * level to it (never lowers it), e.g. once the session proved a second factor.
+	 * @returns false when revoked or gone.
+	 */
+	markSessionReauthenticated(id: string, now: UnixMillis, aal?: number): Promise<boolean>;
 	/** @returns true when this call revoked it (it was active). */
 	revokeSession(id: string, now: UnixMillis): Promise<boolean>;
 	/** Revokes every active session of the account except `exceptId`. @returns how many. */

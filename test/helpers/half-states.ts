@@ -72,15 +72,19 @@ export function findHalfStates(snapshot: TableSnapshot, recoveryCodeCount = 10):
 		const activePasswordOnly = sessions.filter((session) => Number(session.aal) === 1 && session.revoked_at === null && session.id !== enrollingSession);
 		if (confirmed.length > 0 && activePasswordOnly.length > 0) problems.push(`${id}: 2FA on, yet ${activePasswordOnly.length} other password-only session(s) active`);
 
+		// AAL2 sessions: those a second-factor sign-in made, plus AAL1 sessions raised to AAL2 by
+		// proving a code later (the one that turned 2FA on, or a re-authentication with a code).
 		const secondFactorSessions = sessions.filter((session) => Number(session.aal) === 2).length;
 		const secondFactorSignIns = eventsOf("login.succeeded").filter((event) => factorsOf(event).some((factor) => SECOND_FACTORS.includes(factor))).length;
-		if (secondFactorSessions !== secondFactorSignIns) problems.push(`${id}: ${secondFactorSessions} AAL2 session(s) but ${secondFactorSignIns} recorded second-factor sign-in(s)`);
+		const raisedSessions = secondFactorSessions - secondFactorSignIns;
+		const raises = eventsOf("totp.enabled").length + eventsOf("reauthenticated").filter((event) => factorsOf(event).some((factor) => SECOND_FACTORS.includes(factor))).length;
+		if (raisedSessions < 0 || raisedSessions > raises) problems.push(`${id}: ${secondFactorSessions} AAL2 session(s) but ${secondFactorSignIns} recorded second-factor sign-in(s) and ${raises} later code proof(s)`);
 		const consumedChallenges = byAccount(snapshot.loginChallenges, id).filter((challenge) => challenge.consumed_at !== null).length;
-		if (secondFactorSessions > consumedChallenges) problems.push(`${id}: ${secondFactorSessions} AAL2 session(s) but only ${consumedChallenges} consumed login challenge(s)`);
+		if (secondFactorSignIns > consumedChallenges) problems.push(`${id}: ${secondFactorSignIns} second-factor sign-in(s) but only ${consumedChallenges} consumed login challenge(s)`);
 
 		const passwordOnlySessions = sessions.filter((session) => Number(session.aal) === 1).length;
 		const passwordOnlySignIns = eventsOf("account.created").length + eventsOf("login.succeeded").filter((event) => factorsOf(event).join() === "password").length;
-		if (passwordOnlySessions !== passwordOnlySignIns) problems.push(`${id}: ${passwordOnlySessions} AAL1 session(s) but ${passwordOnlySignIns} recorded password-only sign-up(s)/sign-in(s)`);
+		if (passwordOnlySessions + Math.max(0, raisedSessions) !== passwordOnlySignIns) problems.push(`${id}: ${passwordOnlySessions} AAL1 session(s) but ${passwordOnlySignIns} recorded password-only sign-up(s)/sign-in(s) (${Math.max(0, raisedSessions)} raised to AAL2 since)`);
 
 		const usedCodes = codes.filter((code) => code.used_at !== null).length;
 		if (usedCodes !== eventsOf("recovery_code.used").length) problems.push(`${id}: ${usedCodes} used recovery code(s) but ${eventsOf("recovery_code.used").length} recovery_code.used event(s)`);

@@ -115,6 +115,9 @@ describe("POST /api/v1/login/link", () => {
 		await withAdmin();
 		const { token } = await createWithLink("pw@example.com");
 		const session = (await t.app.inject({ method: "POST", url: "/api/v1/login/link", payload: { token } })).json().session.token as string;
+		const withCurrent = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(session), payload: { currentPassword: "made up", newPassword: FIRST_PASSWORD } });
+		expect(withCurrent.statusCode).toBe(400);
+		expect(withCurrent.json().violations[0]).toMatchObject({ field: "currentPassword", rule: "not_allowed" });
 		const set = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(session), payload: { newPassword: FIRST_PASSWORD } });
 		expect(set.statusCode).toBe(200);
 		const again = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(session), payload: { newPassword: "another new passphrase" } });

@@ -224,13 +224,13 @@ describeWhen("deadbolt serve when its PostgreSQL server stops, freezes and comes
 });
 
 describe("the half-state rules (test/helpers/half-states.ts)", () => {
-	/** One account with 2FA on, signed up, set up, then signed in with a recovery code: whole. */
+	/** One account with 2FA on, signed up, set up (its session s1 is then at AAL2), then signed in with a recovery code: whole. */
 	const whole: TableSnapshot = {
 		accounts: [{ id: "a" }],
 		totpCredentials: [{ account_id: "a", confirmed_at: "2", enrollment_session_id: "s1" }],
 		recoveryCodes: Array.from({ length: 10 }, (_, index) => ({ account_id: "a", used_at: index === 0 ? "3" : null })),
 		sessions: [
-			{ id: "s1", account_id: "a", aal: 1, revoked_at: null },
+			{ id: "s1", account_id: "a", aal: 2, revoked_at: null },
 			{ id: "s2", account_id: "a", aal: 2, revoked_at: null },
 		],
 		loginChallenges: [{ account_id: "a", consumed_at: "3" }],

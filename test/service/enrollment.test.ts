@@ -1,6 +1,6 @@
 /** TOTP enrollment: re-authentication, nothing enabled before a correct code, secrets at rest. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EnrollmentInvalid, InvalidCode, InvalidCredentials, ReauthenticationRequired, Unauthenticated } from "../../src/errors.js";
+import { EnrollmentInvalid, InvalidCode, InvalidCredentials, InvalidRequest, ReauthenticationRequired, Unauthenticated } from "../../src/errors.js";
 import { decodeBase32, encodeBase32 } from "../../src/domain/encoding/base32.js";
 import { parseKeyURI } from "../../src/domain/otp/key-uri.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
@@ -99,12 +99,18 @@ describe("enrollment", () => {
 		await expect(t.deadbolt.confirmTOTPEnrollment(mine.account, mine.session, { code })).resolves.toBeDefined();
 	});
 
+	it("the session that turns 2FA on is at AAL2 afterwards (it proved the password and the new authenticator)", async () => {
+		const user = await signUpWith2FA(t);
+		expect((await authOf(user.session.token)).session.aal).toBe(2);
+	});
+
 	it("moving to a new phone: with 2FA on, a new authenticator needs a recent re-authentication with both factors", async () => {
 		const user = await signUpWith2FA(t);
 		t.clock.advance(t.config.session.reauthenticationTtlSeconds * 1000 + 1);
 		const stale = await authOf(user.session.token);
-		// An inline password is not enough once 2FA is on.
-		await expect(t.deadbolt.beginTOTPEnrollment(stale.account, stale.session, { password: PASSWORD })).rejects.toBeInstanceOf(ReauthenticationRequired);
+		// An inline password is not enough once 2FA is on (a 400 that says so), and nothing without one.
+		await expect(t.deadbolt.beginTOTPEnrollment(stale.account, stale.session, { password: PASSWORD })).rejects.toBeInstanceOf(InvalidRequest);
+		await expect(t.deadbolt.beginTOTPEnrollment(stale.account, stale.session, {})).rejects.toBeInstanceOf(ReauthenticationRequired);
 		await t.deadbolt.reauthenticate(stale, { password: PASSWORD, code: generateTOTP(user.key, t.clock.now()) });
 		const fresh = await authOf(user.session.token);
 		const pending = await t.deadbolt.beginTOTPEnrollment(fresh.account, fresh.session, {});

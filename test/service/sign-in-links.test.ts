@@ -110,6 +110,8 @@ for (const backend of await testBackends()) {
 			t.clock.advance(30_000);
 			const session = await t.deadbolt.completeLoginWithTOTP({ challengeToken: result.challenge.challengeToken, code: codeAt(t, user.key) });
 			expect(session.record.aal).toBe(2);
+			const events = await t.deadbolt.listSecurityEvents(user.account.id);
+			expect(events[0]).toMatchObject({ type: "login.succeeded", details: { factors: ["sign_in_link", "totp"] } });
 		});
 
 		it("step 1 of the setup sets the first password in a fresh session; then password + code sign in", async () => {

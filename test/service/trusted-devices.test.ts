@@ -45,7 +45,10 @@ for (const backend of await testBackends()) {
 			const alice = await signUpWith2FA(t);
 			const bob = await signUpWith2FA(t);
 			const token = await rememberedSignIn(alice);
-			expect((await t.deadbolt.beginLogin({ email: bob.email, password: PASSWORD, trustedDeviceToken: token })).kind).toBe("challenge");
+			const forBob = await t.deadbolt.beginLogin({ email: bob.email, password: PASSWORD, trustedDeviceToken: token });
+			expect(forBob.kind).toBe("challenge");
+			// The browser is told to keep it (it is Alice's, and live), not to drop it.
+			expect(forBob.kind === "challenge" && forBob.keepTrustedDevice).toBe(true);
 			// And it still works for Alice: Bob's attempt did not spend it.
 			expect((await t.deadbolt.beginLogin({ email: alice.email, password: PASSWORD, trustedDeviceToken: token })).kind).toBe("session");
 		});
@@ -57,11 +60,21 @@ for (const backend of await testBackends()) {
 			expect(results.filter((r) => r.kind === "session")).toHaveLength(1);
 		});
 
-		it("expires after trustedDevice.ttlSeconds", async () => {
+		it("expires trustedDevice.ttlSeconds after it was remembered, however often it is used", async () => {
 			const user = await signUpWith2FA(t);
-			const token = await rememberedSignIn(user);
-			t.clock.advance(t.config.trustedDevice.ttlSeconds * 1000);
-			expect((await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD, trustedDeviceToken: token })).kind).toBe("challenge");
+			let token = await rememberedSignIn(user);
+			const rememberedAt = t.clock.now();
+			for (let day = 0; day < 3; day++) {
+				t.clock.advance(t.config.trustedDevice.ttlSeconds * 250);
+				const used = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD, trustedDeviceToken: token });
+				if (used.kind !== "session") throw new Error("expected the device to skip the code step");
+				expect(used.trustedDevice!.expiresAt).toBe(rememberedAt + t.config.trustedDevice.ttlSeconds * 1000);
+				token = used.trustedDevice!.token;
+			}
+			t.clock.advance(t.config.trustedDevice.ttlSeconds * 250);
+			const expired = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD, trustedDeviceToken: token });
+			expect(expired.kind).toBe("challenge");
+			expect(expired.kind === "challenge" && expired.keepTrustedDevice).toBe(false);
 		});
 
 		it("listing, revoking one, and password change / 2FA off / sign out everywhere end them", async () => {

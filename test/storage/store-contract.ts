@@ -367,6 +367,16 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.sessions.markSessionReauthenticated(uid("missing"), T0)).toBe(false);
 			});
 
+			test("re-authenticating with an aal raises the session's aal, never lowers it", async () => {
+				const account = await givenAccount();
+				const session = sessionFixture(account.id, { aal: 1 });
+				await store.sessions.insertSession(session);
+				expect(await store.sessions.markSessionReauthenticated(session.id, T0 + 1, 2)).toBe(true);
+				expect(await store.sessions.findSession(session.id)).toMatchObject({ aal: 2, reauthenticatedAt: T0 + 1 });
+				expect(await store.sessions.markSessionReauthenticated(session.id, T0 + 2, 1)).toBe(true);
+				expect(await store.sessions.findSession(session.id)).toMatchObject({ aal: 2, reauthenticatedAt: T0 + 2 });
+			});
+
 			test("a session is revoked once: the second revoke returns false and keeps the first revokedAt", async () => {
 				const account = await givenAccount();
 				const session = sessionFixture(account.id);
@@ -440,6 +450,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 					maxAttempts: 7,
 					ipAddress: "203.0.113.9",
 					userAgent: "curl/8",
+					firstFactor: "sign_in_link",
 				});
 				await store.loginChallenges.insertLoginChallenge(challenge);
 				expect(await store.loginChallenges.findLoginChallenge(challenge.id)).toEqual(challenge);
@@ -1143,6 +1154,7 @@ function challengeFixture(accountId: string, overrides: Partial<LoginChallengeRe
 		consumedAt: null,
 		ipAddress: "127.0.0.1",
 		userAgent: "vitest",
+		firstFactor: "password",
 		...overrides,
 	};
 }

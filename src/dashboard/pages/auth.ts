@@ -145,7 +145,7 @@ export function signInCodePage(context: AuthPageContext, state: SignInCodeState)
 		narrow: true,
 		body: authCard(
 			"Two-factor authentication",
-			"Your password was correct. One more step to prove it's you.",
+			"One more step to prove it's you.",
 			form,
 			html`<p><a href="${PATHS.signInRecoveryCode}">Use a recovery code instead</a></p>
 			<p class="muted">Not you, or wrong account? <a href="${PATHS.signIn}">Start over</a></p>`,

@@ -86,7 +86,8 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 			const trustedDeviceToken = request.body.trustedDeviceToken ?? request.cookies[cookies.trustedDeviceName];
 			const result = await deadbolt.beginLogin(trustedDeviceToken === undefined ? { email, password } : { email, password, trustedDeviceToken }, requestContext(request));
 			// A presented device token that did not stand in for the code step is of no use any more.
-			if (result.kind === "challenge" && isBrowserRequest(request) && request.cookies[cookies.trustedDeviceName] !== undefined) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
+			// (One of another account is kept: it still serves that account on this browser.)
+			if (result.kind === "challenge" && !result.keepTrustedDevice && isBrowserRequest(request) && request.cookies[cookies.trustedDeviceName] !== undefined) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
 			return answerFirstFactor(request, reply, result);
 		},
 	);

@@ -98,6 +98,8 @@ export interface LoginChallengeTable {
 	consumed_at: EpochMsColumn | null;
 	ip_address: string | null;
 	user_agent: string | null;
+	/** `password` or `sign_in_link` (migration 0004; `password` for older rows). */
+	first_factor: string;
 }
 
 /** Table `sign_in_link` (migration 0004): one-time links standing in for the password step. */

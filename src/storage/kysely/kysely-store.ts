@@ -414,11 +414,11 @@ function createSessionRepository(db: Executor, guard: Guard): SessionRepository 
 				return countOf(result.numUpdatedRows) > 0;
 			});
 		},
-		markSessionReauthenticated(id: string, now: UnixMillis): Promise<boolean> {
+		markSessionReauthenticated(id: string, now: UnixMillis, aal?: number): Promise<boolean> {
 			return guard(async () => {
 				const result = await db
 					.updateTable("session")
-					.set({ reauthenticated_at: now })
+					.set(aal === undefined ? { reauthenticated_at: now } : { reauthenticated_at: now, aal: sql<number>`case when aal < ${aal} then ${aal} else aal end` })
 					.where("id", "=", id)
 					.where("revoked_at", "is", null)
 					.executeTakeFirst();
@@ -485,6 +485,7 @@ function createLoginChallengeRepository(db: Executor, guard: Guard): LoginChalle
 						consumed_at: record.consumedAt,
 						ip_address: record.ipAddress,
 						user_agent: record.userAgent,
+						first_factor: record.firstFactor,
 					})
 					.execute();
 			});
@@ -872,6 +873,7 @@ function toLoginChallengeRecord(row: Selectable<LoginChallengeTable>): LoginChal
 		consumedAt: row.consumed_at,
 		ipAddress: row.ip_address,
 		userAgent: row.user_agent,
+		firstFactor: row.first_factor,
 	};
 }
 
