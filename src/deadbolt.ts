@@ -28,6 +28,7 @@ import * as trustedDevices from "./service/trusted-devices.js";
 import * as sessions from "./service/sessions.js";
 import * as signInLinks from "./service/sign-in-links.js";
 import * as enrollment from "./service/totp-enrollment.js";
+import { createPasswordHasher } from "./service/password-hasher.js";
 import { openPostgresStore } from "./storage/postgres.js";
 import { openSqliteStore } from "./storage/sqlite.js";
 import type { Store } from "./storage/store.js";
@@ -221,7 +222,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	const resolved = overrides.keys === undefined ? resolveKeys(config, random, logger) : { keys: overrides.keys, development: false };
 	const store = overrides.store ?? (await openConfiguredStore(config));
 	const rateLimitRedis = openRateLimitRedis(config, logger);
-	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys });
+	const passwords = createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
+	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords });
 	const bind = <A extends unknown[], R>(fn: (d: ServiceDeps, ...args: A) => R) => (...args: A): R => fn(deps, ...args);
 	return {
 		config,

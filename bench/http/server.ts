@@ -34,6 +34,7 @@ import { nodeRandom } from "../../src/platform/random.js";
 import { registerAccount } from "../../src/service/accounts.js";
 import type { RequestContext, ServiceDeps } from "../../src/service/deps.js";
 import { issueLoginChallenge } from "../../src/service/login.js";
+import { createPasswordHasher } from "../../src/service/password-hasher.js";
 import { createSession } from "../../src/service/sessions.js";
 import { beginTOTPEnrollment, confirmTOTPEnrollment } from "../../src/service/totp-enrollment.js";
 import { Observation } from "./observe.js";
@@ -59,7 +60,7 @@ const { keys } = resolveKeys(config, random, logger as unknown as Logger);
 const store = await openConfiguredStore(config);
 const deadbolt = await createDeadbolt(config, { store, clock, random, keys, logger: logger as unknown as Logger });
 // The same dependencies the use cases of `deadbolt` are bound to, for seeding.
-const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger: deadbolt.logger, keys });
+const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger: deadbolt.logger, keys, passwords: createPasswordHasher(config.password.argon2, config.password.hashConcurrency) });
 const app = await buildApp(deadbolt, { loggerInstance: logger });
 await app.listen({ host: config.http.host, port: config.http.port });
 const address = app.server.address();

@@ -21,6 +21,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
 	password: {
 		minLength: 8, // code points; NIST SP 800-63B §5.1.1.2
 		maxLength: 256, // code points; >= 64 (NIST SP 800-63B §5.1.1.2), bounded against hashing DoS (OWASP ASVS 6.2.9)
+		hashConcurrency: null, // null: the machine's cores minus one (at least 1): one core stays with the event loop (measured, docs/performance.md)
 		argon2: {
 			memoryKiB: 19_456, // KiB = 19 MiB; OWASP Password Storage Cheat Sheet, Argon2id
 			iterations: 2, // OWASP Password Storage Cheat Sheet, Argon2id

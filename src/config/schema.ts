@@ -31,6 +31,8 @@ export const ConfigSchema = Type.Object(
 			{
 				minLength: PositiveInt(8, 64),
 				maxLength: PositiveInt(64, 1024),
+				/** Most argon2id hashes/verifications at once per process; null: cores minus one (at least 1). */
+				hashConcurrency: Type.Union([Type.Null(), PositiveInt(1, 64)]),
 				argon2: Type.Object(
 					{
 						memoryKiB: PositiveInt(19_456, 4_194_304),

@@ -2,7 +2,7 @@
  * Accounts: registration, password checks shared by sign-in and re-authentication.
  */
 import { EmailTaken, InvalidCredentials, InvalidRequest, TooManyAttempts, type Violation } from "../errors.js";
-import { hashPassword, needsRehash, verifyPassword } from "../domain/password/hash.js";
+import { needsRehash } from "../domain/password/hash.js";
 import { checkPassword } from "../domain/password/policy.js";
 import { generateId } from "../domain/crypto/token.js";
 import type { AccountRecord } from "../storage/store.js";
@@ -67,7 +67,7 @@ export async function registerAccount(deps: ServiceDeps, input: RegisterAccountI
 		throw new InvalidRequest("Enter a valid email address.", [{ field: "email", rule: "invalid_email", message: "Enter a valid email address." }]);
 	}
 	if (input.password !== null) assertAcceptablePassword(deps, input.password, email);
-	const passwordHash = input.password === null ? null : await hashPassword(input.password, deps.config.password.argon2);
+	const passwordHash = input.password === null ? null : await deps.passwords.hash(input.password);
 	const now = deps.clock.now();
 	const account: AccountRecord = { id: generateId(deps.random), email, passwordHash, createdAt: now, updatedAt: now };
 	const result = await deps.store.transaction(async (tx) => {
@@ -91,7 +91,7 @@ function dummyHash(deps: ServiceDeps): Promise<string> {
 	const key = `${memoryKiB}:${iterations}:${parallelism}`;
 	let hash = dummyHashes.get(key);
 	if (hash === undefined) {
-		hash = hashPassword("deadbolt-dummy-password-for-timing", deps.config.password.argon2);
+		hash = deps.passwords.hash("deadbolt-dummy-password-for-timing");
 		dummyHashes.set(key, hash);
 	}
 	return hash;
@@ -107,7 +107,7 @@ export async function verifyAccountPassword(deps: ServiceDeps, emailInput: strin
 	const email = normalizeEmail(emailInput);
 	const account = email === null ? null : await deps.store.accounts.findAccountByEmail(email);
 	if (account === null || account.passwordHash === null) {
-		await verifyPassword(await dummyHash(deps), password);
+		await deps.passwords.verify(await dummyHash(deps), password);
 		throw new InvalidCredentials(undefined, { reason: account === null ? "unknown_email" : "no_password" });
 	}
 	return confirmPassword(deps, account, password, context);
@@ -126,17 +126,17 @@ export async function confirmPassword(deps: ServiceDeps, account: AccountRecord,
 		await reserveAttempt(deps, account.id, "password", context);
 	} catch (error) {
 		if (!(error instanceof TooManyAttempts)) throw error;
-		await verifyPassword(await dummyHash(deps), password);
+		await deps.passwords.verify(await dummyHash(deps), password);
 		throw new InvalidCredentials(undefined, { reason: "locked" });
 	}
-	if (account.passwordHash === null || !(await verifyPassword(account.passwordHash, password))) {
+	if (account.passwordHash === null || !(await deps.passwords.verify(account.passwordHash, password))) {
 		deps.logger.info({ event: "password.failed", accountId: account.id }, "wrong password");
 		await recordSecurityEvent(deps, deps.store, account.id, "login.password_failed", context);
 		throw new InvalidCredentials(undefined, { reason: "wrong_password" });
 	}
 	await clearAttempts(deps, account.id, "password");
 	if (needsRehash(account.passwordHash, deps.config.password.argon2)) {
-		const upgraded = await hashPassword(password, deps.config.password.argon2);
+		const upgraded = await deps.passwords.hash(password);
 		await deps.store.accounts.updatePasswordHash(account.id, upgraded, deps.clock.now());
 		return { ...account, passwordHash: upgraded };
 	}

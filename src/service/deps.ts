@@ -7,6 +7,7 @@ import type { Clock, UnixMillis } from "../platform/clock.js";
 import type { Logger } from "../platform/logger.js";
 import type { RandomSource } from "../platform/random.js";
 import type { Store } from "../storage/store.js";
+import type { PasswordHasher } from "./password-hasher.js";
 
 /** The server's secret keys, decoded. Kept outside the database. */
 export interface ServerKeys {
@@ -24,6 +25,8 @@ export interface ServiceDeps {
 	readonly config: Config;
 	readonly logger: Logger;
 	readonly keys: ServerKeys;
+	/** argon2id with the configured costs and concurrency cap (`password-hasher.ts`). */
+	readonly passwords: PasswordHasher;
 }
 
 /** Where a request came from; stored with sessions and challenges, shown to the user, logged. */

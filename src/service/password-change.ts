@@ -2,7 +2,6 @@
  * Changing the password (OWASP ASVS 6.2.2/6.2.3, NIST SP 800-63B §5.1.1.2).
  */
 import { InvalidRequest, ReauthenticationRequired } from "../errors.js";
-import { hashPassword } from "../domain/password/hash.js";
 import { assertAcceptablePassword } from "./accounts.js";
 import type { AccountRecord, Repositories, SessionRecord } from "../storage/store.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
@@ -18,7 +17,7 @@ import { isRecentlyReauthenticated, requireRecentReauthentication, type Authenti
 export async function checkPasswordChange(deps: ServiceDeps, auth: AuthenticatedSession, input: { currentPassword: string; newPassword: string }, context: RequestContext): Promise<string> {
 	await confirmOwnPassword(deps, auth, input.currentPassword, context);
 	assertAcceptablePassword(deps, input.newPassword, auth.account.email, "newPassword");
-	return hashPassword(input.newPassword, deps.config.password.argon2);
+	return deps.passwords.hash(input.newPassword);
 }
 
 /**
@@ -105,7 +104,7 @@ export async function checkFirstPassword(deps: ServiceDeps, account: AccountReco
 		throw new ReauthenticationRequired("To set your first password, sign in again with a new sign-in link (this session is too old).");
 	}
 	assertAcceptablePassword(deps, newPassword, account.email, "newPassword");
-	return hashPassword(newPassword, deps.config.password.argon2);
+	return deps.passwords.hash(newPassword);
 }
 
 /**

@@ -1,0 +1,36 @@
+/**
+ * argon2id hashing and verification as the services use it: with the configured costs, and at
+ * most `password.hashConcurrency` at once per process. argon2id is built to use memory and CPU
+ * (19 MiB and ~10 ms of a core each, OWASP Password Storage Cheat Sheet); libuv's pool would run
+ * four at once, which on a two-core machine leaves the event loop waiting for a CPU (every other
+ * request slows down) and evicts caches. Capping at the cores minus one keeps one core for the
+ * event loop; extra sign-ins wait their turn instead (measured by `npm run bench:http`).
+ */
+import { availableParallelism } from "node:os";
+import { hashPassword, verifyPassword, type Argon2Parameters } from "../domain/password/hash.js";
+import { createLimiter } from "../platform/limiter.js";
+
+/** Hashes and verifies passwords. */
+export interface PasswordHasher {
+	/** A PHC string of `password` with the configured costs. */
+	hash(password: string): Promise<string>;
+	/** Whether `password` matches `passwordHash` (false for a malformed hash). */
+	verify(passwordHash: string, password: string): Promise<boolean>;
+}
+
+/** `password.hashConcurrency` when null: the machine's cores minus one, at least one. */
+export function defaultHashConcurrency(): number {
+	return Math.max(1, availableParallelism() - 1);
+}
+
+/**
+ * Creates the process's password hasher.
+ * @param concurrency - most hashes or verifications running at once (default {@link defaultHashConcurrency})
+ */
+export function createPasswordHasher(parameters: Argon2Parameters, concurrency: number | null = null): PasswordHasher {
+	const limit = createLimiter(concurrency ?? defaultHashConcurrency());
+	return Object.freeze({
+		hash: (password: string) => limit(() => hashPassword(password, parameters)),
+		verify: (passwordHash: string, password: string) => limit(() => verifyPassword(passwordHash, password)),
+	});
+}
