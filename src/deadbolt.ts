@@ -29,6 +29,7 @@ import * as sessions from "./service/sessions.js";
 import * as signInLinks from "./service/sign-in-links.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import { createPasswordHasher } from "./service/password-hasher.js";
+import { verifyServerKeys } from "./service/server-keys.js";
 import { openPostgresStore } from "./storage/postgres.js";
 import { openSqliteStore } from "./storage/sqlite.js";
 import type { Store } from "./storage/store.js";
@@ -212,8 +213,9 @@ export function openRateLimitRedis(config: Config, logger: Logger): Redis | null
 }
 
 /**
- * Builds deadbolt: opens the store (unless given), resolves the keys, binds the use cases.
- * @throws ConfigInvalid for key problems; StorageUnavailable when the database cannot be opened
+ * Builds deadbolt: opens the store (unless given), resolves the keys and checks them against the
+ * database's key check (`service/server-keys.ts`), binds the use cases.
+ * @throws ConfigInvalid for key problems (also keys other than the ones the database was set up with); StorageUnavailable when the database cannot be opened
  */
 export async function createDeadbolt(config: Config, overrides: DeadboltOverrides = {}): Promise<Deadbolt> {
 	const clock = overrides.clock ?? systemClock;
@@ -221,9 +223,16 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	const logger = overrides.logger ?? silentLogger;
 	const resolved = overrides.keys === undefined ? resolveKeys(config, random, logger) : { keys: overrides.keys, development: false };
 	const store = overrides.store ?? (await openConfiguredStore(config));
-	const rateLimitRedis = openRateLimitRedis(config, logger);
 	const passwords = createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
 	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords });
+	try {
+		// Keys that differ from the ones this database was set up with stop the start here.
+		await verifyServerKeys(deps);
+	} catch (error) {
+		if (overrides.store === undefined) await store.close();
+		throw error;
+	}
+	const rateLimitRedis = openRateLimitRedis(config, logger);
 	const bind = <A extends unknown[], R>(fn: (d: ServiceDeps, ...args: A) => R) => (...args: A): R => fn(deps, ...args);
 	return {
 		config,

@@ -34,6 +34,8 @@ export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; p
 	DEADBOLT_DATABASE_URL: { path: ["storage", "databaseUrl"], parse: "string" },
 	DEADBOLT_REDIS_URL: { path: ["rateLimit", "redisUrl"], parse: "string" },
 	DEADBOLT_REDIS_KEY_PREFIX: { path: ["rateLimit", "redisKeyPrefix"], parse: "string" },
+	DEADBOLT_RATE_LIMIT_PER_MINUTE: { path: ["rateLimit", "perMinute"], parse: "integer" },
+	DEADBOLT_POSTGRES_POOL_SIZE: { path: ["storage", "postgresPoolSize"], parse: "integer" },
 	DEADBOLT_ENCRYPTION_KEY: { path: ["keys", "encryptionKey"], parse: "string" },
 	DEADBOLT_HMAC_KEY: { path: ["keys", "hmacKey"], parse: "string" },
 	DEADBOLT_ADMIN_API_KEY: { path: ["keys", "adminApiKey"], parse: "string" },

@@ -98,6 +98,15 @@ export interface SignInLinkRecord {
 	readonly consumedAt: UnixMillis | null;
 }
 
+/** Proof of the server keys the database was set up with (one per database). */
+export interface ServerKeyCheckRecord {
+	/** HMAC-SHA-256 of a fixed text under the HMAC key, lower-case hex. */
+	readonly hmacCheck: string;
+	/** A fixed text sealed under the encryption key. */
+	readonly sealedCheck: Uint8Array;
+	readonly createdAt: UnixMillis;
+}
+
 /** Which counter of failures: the password step's, or the second factor's. Kept apart (STANDARDS §9.3). */
 export type AuthFailureKind = "password" | "second_factor";
 
@@ -253,6 +262,13 @@ export interface SignInLinkRepository {
 	deleteExpiredSignInLinks(now: UnixMillis): Promise<number>;
 }
 
+/** The server-key check: written once, by the first instance that starts on the database. */
+export interface ServerKeyCheckRepository {
+	findServerKeyCheck(): Promise<ServerKeyCheckRecord | null>;
+	/** Inserts the check unless one exists. @returns false when one already existed (nothing written). */
+	insertServerKeyCheck(record: ServerKeyCheckRecord): Promise<boolean>;
+}
+
 /** Per-account failure counters (STANDARDS H-06, N-20): server-side, atomic. */
 export interface AuthFailureRepository {
 	findAuthFailure(accountId: string, kind: AuthFailureKind): Promise<AuthFailureRecord | null>;
@@ -315,6 +331,7 @@ export interface Repositories {
 	readonly trustedDevices: TrustedDeviceRepository;
 	readonly securityEvents: SecurityEventRepository;
 	readonly signInLinks: SignInLinkRepository;
+	readonly serverKeyCheck: ServerKeyCheckRepository;
 }
 
 /** The store: repositories plus transactions. */

@@ -119,6 +119,17 @@ describe("deadbolt CLI", () => {
 		}
 	});
 
+	it("keys other than the ones the database was set up with stop the start with exit 78, naming the key", () => {
+		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-keys-"));
+		// The first start (development keys of this data directory) records its keys.
+		expect(run(["account", "unlock", "nobody@example.com", "--data-dir", dataDir]).status).toBe(1);
+		const other = Buffer.alloc(32, 5).toString("base64");
+		const refused = run(["account", "unlock", "nobody@example.com", "--data-dir", dataDir], { DEADBOLT_ENCRYPTION_KEY: other, DEADBOLT_HMAC_KEY: other });
+		expect(refused.status).toBe(78);
+		expect(refused.stderr).toContain("DEADBOLT_ENCRYPTION_KEY");
+		expect(refused.stderr).toContain("not the key this database was set up with");
+	});
+
 	it("serve without keys creates development keys (mode 0600), warns once how to configure real ones, and serves", async () => {
 		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-serve-"));
 		const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], { env: { ...ENV, DEADBOLT_DATA_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });

@@ -544,6 +544,19 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 			});
 		});
 
+		describe("server key check", () => {
+			test("is written once: a second insert changes nothing and says so", async () => {
+				const first = { hmacCheck: hexHash(), sealedCheck: new Uint8Array([1, 2, 3, 250]), createdAt: LARGE_EPOCH_MS };
+				const existing = await store.serverKeyCheck.findServerKeyCheck();
+				// (Another test of this store may have written it; then that one stays.)
+				if (existing === null) expect(await store.serverKeyCheck.insertServerKeyCheck(first)).toBe(true);
+				const stored = await store.serverKeyCheck.findServerKeyCheck();
+				expect(await store.serverKeyCheck.insertServerKeyCheck({ hmacCheck: hexHash(), sealedCheck: new Uint8Array([9]), createdAt: T0 })).toBe(false);
+				expect(await store.serverKeyCheck.findServerKeyCheck()).toEqual(stored);
+				if (existing === null) expect({ ...stored, sealedCheck: Array.from(stored!.sealedCheck) }).toEqual({ ...first, sealedCheck: [1, 2, 3, 250] });
+			});
+		});
+
 		describe("auth failures", () => {
 			test("failures count up from 1 and the counter round-trips", async () => {
 				const account = await givenAccount();

@@ -114,6 +114,16 @@ export interface SignInLinkTable {
 	consumed_at: EpochMsColumn | null;
 }
 
+/** Table `server_key_check` (migration 0005): one row, `id = 'server'`, proving which server keys the data was written with. */
+export interface ServerKeyCheckTable {
+	id: string;
+	/** HMAC-SHA-256 of a fixed text under the HMAC key, lower-case hex. */
+	hmac_check: string;
+	/** A fixed text sealed under the encryption key (AES-256-GCM). */
+	sealed_check: Uint8Array;
+	created_at: EpochMsColumn;
+}
+
 /** Table `auth_failure`: one failure counter per (account, kind); that pair is the primary key. */
 export interface AuthFailureTable {
 	/** References `account.id`, ON DELETE CASCADE. */
@@ -168,4 +178,5 @@ export interface Database {
 	trusted_device: TrustedDeviceTable;
 	security_event: SecurityEventTable;
 	sign_in_link: SignInLinkTable;
+	server_key_check: ServerKeyCheckTable;
 }

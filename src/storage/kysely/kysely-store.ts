@@ -28,6 +28,8 @@ import type {
 	LoginChallengeRepository,
 	SignInLinkRecord,
 	SignInLinkRepository,
+	ServerKeyCheckRecord,
+	ServerKeyCheckRepository,
 	RecoveryCodeRecord,
 	RecoveryCodeRepository,
 	Repositories,
@@ -144,6 +146,7 @@ function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect): 
 		trustedDevices: createTrustedDeviceRepository(db, guard),
 		securityEvents: createSecurityEventRepository(db, guard),
 		signInLinks: createSignInLinkRepository(db, guard),
+		serverKeyCheck: createServerKeyCheckRepository(db, guard),
 	});
 }
 
@@ -574,6 +577,28 @@ function createSignInLinkRepository(db: Executor, guard: Guard): SignInLinkRepos
 			return guard(async () => {
 				const result = await db.deleteFrom("sign_in_link").where("expires_at", "<", now).executeTakeFirst();
 				return countOf(result.numDeletedRows);
+			});
+		},
+	});
+}
+
+/** The server-key check: one row with the fixed id `server`; the primary key decides the first writer. */
+function createServerKeyCheckRepository(db: Executor, guard: Guard): ServerKeyCheckRepository {
+	return Object.freeze({
+		findServerKeyCheck(): Promise<ServerKeyCheckRecord | null> {
+			return guard(async () => {
+				const row = await db.selectFrom("server_key_check").selectAll().where("id", "=", "server").executeTakeFirst();
+				return row === undefined ? null : { hmacCheck: row.hmac_check, sealedCheck: new Uint8Array(row.sealed_check), createdAt: row.created_at };
+			});
+		},
+		insertServerKeyCheck(record: ServerKeyCheckRecord): Promise<boolean> {
+			return guard(async () => {
+				const result = await db
+					.insertInto("server_key_check")
+					.values({ id: "server", hmac_check: record.hmacCheck, sealed_check: toDriverBytes(record.sealedCheck), created_at: record.createdAt })
+					.onConflict((oc) => oc.column("id").doNothing())
+					.executeTakeFirst();
+				return countOf(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 			});
 		},
 	});

@@ -1,13 +1,14 @@
 /**
  * Every migration of deadbolt's schema, as a static map (no filesystem provider, so a bundle
  * or a `dist/` copy carries them). Names sort lexically in the order they run; a released
- * entry never changes, new ones are appended (`0005-...` next).
+ * entry never changes, new ones are appended (`0006-...` next).
  */
 import type { Migration } from "kysely/migration";
 import { initialMigration } from "./0001-initial.js";
 import { trustedDevicesAndSecurityEventsMigration } from "./0002-trusted-devices-and-security-events.js";
 import { lockoutCountMigration } from "./0003-lockout-count.js";
 import { signInLinksMigration } from "./0004-sign-in-links.js";
+import { serverKeyCheckMigration } from "./0005-server-key-check.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -15,4 +16,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0002-trusted-devices-and-security-events": trustedDevicesAndSecurityEventsMigration,
 	"0003-lockout-count": lockoutCountMigration,
 	"0004-sign-in-links": signInLinksMigration,
+	"0005-server-key-check": serverKeyCheckMigration,
 });
