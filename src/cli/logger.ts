@@ -16,14 +16,26 @@ interface LoggedRequest {
 }
 
 /**
- * Fastify's request serializer without the query string: `/dashboard/sign-in-link?token=...`
- * is logged as `/dashboard/sign-in-link?[redacted]` (OWASP ASVS 5.0 §16.2.5: no tokens in logs).
+ * Fastify's request serializer without the query string or anything token-shaped:
+ * `/dashboard/sign-in-link?token=...` is logged as `/dashboard/sign-in-link?[redacted]` (OWASP
+ * ASVS 5.0 §16.2.5: no tokens in logs). See {@link redactURL}.
  */
 export function serializeRequest(request: LoggedRequest): Record<string, unknown> {
-	// Also an encoded "?" (a mangled link, `/sign-in-link%3Ftoken=...`, is still a token).
-	const query = typeof request.url === "string" ? request.url.search(/\?|%3f/i) : -1;
-	const url = query === -1 ? request.url : `${(request.url as string).slice(0, query)}?[redacted]`;
-	return { method: request.method, url, host: request.host, remoteAddress: request.ip ?? request.socket?.remoteAddress };
+	return { method: request.method, url: request.url === undefined ? undefined : redactURL(request.url), host: request.host, remoteAddress: request.ip ?? request.socket?.remoteAddress };
+}
+
+/** deadbolt's token shape, `<16 base64url>.<43 base64url>` (also with the dot percent-encoded). */
+const TOKEN_SHAPE = /[A-Za-z0-9_-]{16}(?:\.|%2e)[A-Za-z0-9_-]{43}/gi;
+
+/**
+ * A URL as it may be logged: no query string (also behind an encoded `?`), and no substring shaped
+ * like one of deadbolt's tokens anywhere (a sign-in link mangled by a mail client or typed into the
+ * path still carries its token).
+ */
+export function redactURL(url: string): string {
+	const query = url.search(/\?|%3f/i);
+	const withoutQuery = query === -1 ? url : `${url.slice(0, query)}?[redacted]`;
+	return withoutQuery.replace(TOKEN_SHAPE, "[redacted]");
 }
 
 /**

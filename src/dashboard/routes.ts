@@ -284,9 +284,10 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	app.addHook("preHandler", async (request, reply) => {
 		if (request.method !== "POST") return;
 		if (isValidCSRFSubmission(request, config, cookies)) return;
-		request.log.warn({ event: "dashboard.csrf_rejected", url: request.url.split("?")[0], origin: request.headers.origin ?? null }, "dashboard form refused");
-		// The matched route, never the raw request line (which may be an absolute URL to another host).
+		// The matched route, never the raw request line (which may be an absolute URL to another host,
+		// or carry a token): in the log and in the way back.
 		const path = (request.routeOptions.url ?? PATHS.home).replace(/\/+$/, "");
+		request.log.warn({ event: "dashboard.csrf_rejected", route: path, origin: request.headers.origin ?? null }, "dashboard form refused");
 		const backTo = reloadPathFor(path);
 		await sendPage(reply, 403, csrfRejectedPage(errorContext(request, reply), backTo));
 		return reply;

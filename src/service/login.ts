@@ -135,6 +135,17 @@ async function logCodeFailure(deps: ServiceDeps, challenge: LoginChallengeRecord
 }
 
 /**
+ * Whether the sign-in that completes `challenge` proved every factor the account has, and so counts
+ * as a fresh re-authentication: not when a sign-in link stood in for the password of an account
+ * that has one (sensitive actions then still ask for the password).
+ */
+async function provedEveryFactor(tx: Repositories, challenge: LoginChallengeRecord): Promise<boolean> {
+	if (challenge.firstFactor === "password") return true;
+	const account = await tx.accounts.findAccountById(challenge.accountId);
+	return account !== null && account.passwordHash === null;
+}
+
+/**
  * Runs the deciding transaction of a code step; a code refused inside it (reused, already
  * consumed) is logged and recorded after the rollback, outside the transaction. `fn` takes the
  * account's lock first: password changes, "secure account", 2FA off and sign-outs take it too, so a
@@ -177,7 +188,7 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 			throw new ChallengeInvalid(undefined, { reason: "consumed" });
 		}
 		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: [challenge.firstFactor, "totp"] });
-		const created = await createSession(deps, tx, challenge.accountId, 2, context);
+		const created = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
 		const trustedDevice = input.rememberDevice === true ? await trustDevice(deps, tx, challenge.accountId, context) : null;
 		return { ...created, trustedDevice, clockSkew: acceptedSkew(deps, step, credential) };
 	});
@@ -227,7 +238,7 @@ export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { 
 		if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
 			throw new ChallengeInvalid(undefined, { reason: "consumed" });
 		}
-		const session = await createSession(deps, tx, challenge.accountId, 2, context);
+		const session = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
 		const recoveryCodesLeft = await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId);
 		await recordSecurityEvent(deps, tx, challenge.accountId, "recovery_code.used", context, { recoveryCodesLeft });
 		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: [challenge.firstFactor, "recovery_code"] });

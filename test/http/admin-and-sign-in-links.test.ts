@@ -157,5 +157,10 @@ describe("dashboard sign-in link", () => {
 	it("request logs never carry the query string (a link's token)", () => {
 		expect(serializeRequest({ method: "GET", url: "/dashboard/sign-in-link?token=abc.def", host: "h", ip: "1.2.3.4" })).toEqual({ method: "GET", url: "/dashboard/sign-in-link?[redacted]", host: "h", remoteAddress: "1.2.3.4" });
 		expect(serializeRequest({ method: "GET", url: "/dashboard" }).url).toBe("/dashboard");
+		// Mangled links still carry a token: anything token-shaped goes, wherever it stands.
+		const token = "qB5CiRK76p2N5rg5.yD1UxYbknWJLzEGT8ey9qQxs3JZAoDWuA7Z78RNVs78";
+		for (const url of [`/dashboard/sign-in-link%3Ftoken=${token}`, `/dashboard/sign-in-link%253Ftoken=${token}`, `/dashboard/sign-in-link/${token}`, `/dashboard/sign-in-link;token=${token}`, `/x&token=${token.replace(".", "%2E")}`]) {
+			expect(serializeRequest({ method: "GET", url }).url, url).not.toContain(token.slice(17));
+		}
 	});
 });

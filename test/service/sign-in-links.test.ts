@@ -112,6 +112,16 @@ for (const backend of await testBackends()) {
 			expect(session.record.aal).toBe(2);
 			const events = await t.deadbolt.listSecurityEvents(user.account.id);
 			expect(events[0]).toMatchObject({ type: "login.succeeded", details: { factors: ["sign_in_link", "totp"] } });
+			// A link stood in for the password of an account that has one: this session is not fresh.
+			const auth = await t.deadbolt.validateSession(session.token);
+			await expect(t.deadbolt.regenerateRecoveryCodes(auth)).rejects.toBeInstanceOf(ReauthenticationRequired);
+			await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, {})).rejects.toBeInstanceOf(ReauthenticationRequired);
+			await expect(t.deadbolt.signOutEverywhere(auth)).rejects.toBeInstanceOf(ReauthenticationRequired);
+			// The same with a recovery code instead of the TOTP code.
+			const again = await t.deadbolt.redeemSignInLink({ token: (await t.deadbolt.issueSignInLink(user.email)).token });
+			if (again.kind !== "challenge") throw new Error("expected a challenge");
+			const viaCode = await t.deadbolt.completeLoginWithRecoveryCode({ challengeToken: again.challenge.challengeToken, code: user.recoveryCodes[0] as string });
+			await expect(t.deadbolt.signOutEverywhere(await t.deadbolt.validateSession(viaCode.session.token))).rejects.toBeInstanceOf(ReauthenticationRequired);
 		});
 
 		it("step 1 of the setup sets the first password in a fresh session; then password + code sign in", async () => {

@@ -111,6 +111,30 @@ describe("SQLite opener", () => {
 		}
 	});
 
+	test("a database left at any earlier migration is upgraded on opening, and a login challenge then round-trips", async () => {
+		const names = Object.keys(MIGRATIONS);
+		for (let upTo = 1; upTo < names.length; upTo++) {
+			const path = freshFilePath();
+			await mkdir(dirname(path), { recursive: true });
+			const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLiteDatabase(path) }) });
+			try {
+				const earlier = Object.fromEntries(names.slice(0, upTo).map((name) => [name, MIGRATIONS[name]!]));
+				expect((await new Migrator({ db, provider: { getMigrations: () => Promise.resolve(earlier) } }).migrateToLatest()).error).toBeUndefined();
+				await db.insertInto("account").values({ id: "acct", email: "a@example.com", password_hash: null, created_at: 1, updated_at: 1 }).execute();
+			} finally {
+				await db.destroy();
+			}
+			const store = await openSqliteStore({ path });
+			try {
+				const challenge = { id: `chal-${upTo}`, accountId: "acct", secretHash: "h", createdAt: 1, expiresAt: 10, attempts: 0, maxAttempts: 5, consumedAt: null, ipAddress: null, userAgent: null, firstFactor: "sign_in_link" };
+				await store.loginChallenges.insertLoginChallenge(challenge);
+				expect(await store.loginChallenges.findLoginChallenge(challenge.id), `upgraded from ${names[upTo - 1]}`).toEqual(challenge);
+			} finally {
+				await store.close();
+			}
+		}
+	});
+
 	test("an unopenable path fails as StorageUnavailable", async () => {
 		// A directory cannot be opened as a database file.
 		await expect(openSqliteStore({ path: scratch })).rejects.toMatchObject({ code: "ERR_STORAGE_UNAVAILABLE" });

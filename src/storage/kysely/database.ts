@@ -98,7 +98,7 @@ export interface LoginChallengeTable {
 	consumed_at: EpochMsColumn | null;
 	ip_address: string | null;
 	user_agent: string | null;
-	/** `password` or `sign_in_link` (migration 0004; `password` for older rows). */
+	/** `password` or `sign_in_link` (migration 0006; `password` for older rows). */
 	first_factor: string;
 }
 

@@ -2,17 +2,14 @@
  * Migration `0004-sign-in-links`: `sign_in_link`, one-time links that stand in for the password
  * step, issued by an operator (`deadbolt account sign-in-link`) or an integrator's backend (the
  * admin API), e.g. for an account created without a password after a social sign-in elsewhere.
- * Only a hash of the link's secret is kept. Also `login_challenge.first_factor`: what the
- * challenge's holder proved before the code step (`password` or `sign_in_link`), for the security
- * activity. Released migrations never change (DESIGN.md rule 10).
+ * Only a hash of the link's secret is kept. Released migrations never change (DESIGN.md rule 10).
  */
 import type { Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
 import { portableColumnTypes } from "./column-types.js";
 
-/** Creates `sign_in_link` and its account index; adds `login_challenge.first_factor` (`password` for existing rows). */
+/** Creates `sign_in_link` and its account index. */
 async function up(db: Kysely<any>): Promise<void> {
-	await db.schema.alterTable("login_challenge").addColumn("first_factor", "text", (col) => col.notNull().defaultTo("password")).execute();
 	const { int64 } = portableColumnTypes(db);
 	await db.schema
 		.createTable("sign_in_link")
@@ -26,10 +23,9 @@ async function up(db: Kysely<any>): Promise<void> {
 	await db.schema.createIndex("sign_in_link_account_id_idx").on("sign_in_link").column("account_id").execute();
 }
 
-/** Drops `sign_in_link` (its index goes with it) and `login_challenge.first_factor`. */
+/** Drops `sign_in_link` (its index goes with it). */
 async function down(db: Kysely<any>): Promise<void> {
 	await db.schema.dropTable("sign_in_link").execute();
-	await db.schema.alterTable("login_challenge").dropColumn("first_factor").execute();
 }
 
 /** The migration, for `migrations/index.ts`. */
