@@ -88,6 +88,16 @@ describe("hardening", () => {
 		expect(res.statusCode).toBe(400);
 	});
 
+	it("schema errors name the field in violations: missing (required), unknown (not_allowed), wrong type", async () => {
+		const missing = await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "a@example.com" } });
+		expect(missing.statusCode).toBe(400);
+		expect(missing.json().violations).toEqual([{ field: "password", rule: "required", message: "password is required." }]);
+		const unknown = await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "a@example.com", password: "x", extra: 1 } });
+		expect(unknown.json().violations).toEqual([{ field: "extra", rule: "not_allowed", message: "extra is not a field of this request." }]);
+		const wrongType = await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "a@example.com", password: 42 } });
+		expect(wrongType.json().violations[0]).toMatchObject({ field: "password", rule: "type" });
+	});
+
 	it("a locked password step answers exactly like a wrong password", async () => {
 		await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email: "l@example.com", password: PASSWORD } });
 		for (let i = 0; i < t.config.lockout.maxFailures; i++) {

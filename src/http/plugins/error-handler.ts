@@ -51,10 +51,43 @@ export function toErrorResponse(error: unknown, request: FastifyRequest): { stat
 		const message = fastifyError.validation !== undefined ? `Invalid request: ${fastifyError.message ?? "bad input"}` : (fastifyError.message ?? "Bad request");
 		request.log.info({ fastifyCode: fastifyError.code }, "invalid request");
 		const code = status === 404 ? NotFound.code : InvalidRequest.code;
-		return { status, body: { statusCode: status, code, error: STATUS_CODES[status] ?? "Error", message } };
+		const body: ErrorBody = { statusCode: status, code, error: STATUS_CODES[status] ?? "Error", message };
+		const violations = schemaViolations(fastifyError.validation);
+		if (violations.length > 0) body.violations = violations;
+		return { status, body };
 	}
 	request.log.error({ err: error }, "unexpected error");
 	return { status: 500, body: { statusCode: 500, code: "ERR_INTERNAL", error: "Internal Server Error", message: "Something went wrong on our side. Try again later." } };
+}
+
+/** One schema-validation error as Fastify reports it (Ajv's shape, the parts used here). */
+interface SchemaError {
+	readonly keyword?: string;
+	readonly instancePath?: string;
+	readonly params?: Record<string, unknown>;
+	readonly message?: string;
+}
+
+/**
+ * Schema-validation errors as `violations` naming the field, like the service's own (a missing
+ * field is `required`, an unknown one `not_allowed`; anything else keeps Ajv's keyword), so a
+ * client can show each next to its field.
+ */
+export function schemaViolations(validation: unknown): Violation[] {
+	if (!Array.isArray(validation)) return [];
+	return (validation as SchemaError[]).flatMap((error): Violation[] => {
+		const path = (error.instancePath ?? "").replace(/^\//, "").replaceAll("/", ".");
+		if (error.keyword === "required" && typeof error.params?.["missingProperty"] === "string") {
+			const field = [path, error.params["missingProperty"]].filter((part) => part !== "").join(".");
+			return [{ field, rule: "required", message: `${field} is required.` }];
+		}
+		if (error.keyword === "additionalProperties" && typeof error.params?.["additionalProperty"] === "string") {
+			const field = [path, error.params["additionalProperty"]].filter((part) => part !== "").join(".");
+			return [{ field, rule: "not_allowed", message: `${field} is not a field of this request.` }];
+		}
+		if (path === "") return [];
+		return [{ field: path, rule: error.keyword ?? "invalid", message: `${path} ${error.message ?? "is not valid"}.` }];
+	});
 }
 
 async function errorHandler(app: FastifyInstance): Promise<void> {
