@@ -11,7 +11,7 @@ import { redactConnectionUrl } from "./config/redact.js";
 import type { Config } from "./config/schema.js";
 import { ConfigInvalid } from "./errors.js";
 import { systemClock, type Clock } from "./platform/clock.js";
-import { silentLogger, type Logger } from "./platform/logger.js";
+import { loggableError, silentLogger, urlPasswords, type Logger } from "./platform/logger.js";
 import { nodeRandom, type RandomSource } from "./platform/random.js";
 import * as accounts from "./service/accounts.js";
 import type { ServerKeys, ServiceDeps } from "./service/deps.js";
@@ -197,13 +197,12 @@ export function openRateLimitRedis(config: Config, logger: Logger): Redis | null
 		if (state !== "up") logger.info({ event: "rate_limit.redis.up", redis: shown }, `per-IP limits are shared through Redis at ${shown}`);
 		state = "up";
 	});
-	// ioredis emits "error" for every failed (re)connection; one line per outage is enough. Only the
-	// message and code are logged: ioredis attaches the failed command to some errors, and the
-	// arguments of AUTH are the password.
-	client.on("error", (error: Error & { code?: string }) => {
+	// ioredis emits "error" for every failed (re)connection; one line per outage is enough.
+	const secrets = urlPasswords(url);
+	client.on("error", (error: Error) => {
 		if (state !== "down") {
 			logger.warn(
-				{ event: "rate_limit.redis.down", redis: shown, err: { message: error.message, code: error.code } },
+				{ event: "rate_limit.redis.down", redis: shown, err: loggableError(error, secrets) },
 				`Redis at ${shown} cannot be reached: per-IP limits are kept in this process until it answers again`,
 			);
 		}

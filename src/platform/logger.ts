@@ -52,3 +52,35 @@ export const silentLogger: Logger = {
 	error: () => {},
 	child: () => silentLogger,
 };
+
+/** The password of a connection URL (`redis://:secret@host`), as written and decoded; none when absent or not a URL. */
+export function urlPasswords(url: string | null): string[] {
+	if (url === null) return [];
+	try {
+		const raw = new URL(url).password;
+		if (raw === "") return [];
+		let decoded = raw;
+		try {
+			decoded = decodeURIComponent(raw);
+		} catch {
+			// A malformed escape: only the raw form can appear.
+		}
+		return [...new Set([raw, decoded])];
+	} catch {
+		return [];
+	}
+}
+
+/**
+ * A driver error as it may be logged: its message and code only (drivers attach the failed command
+ * to some errors, and AUTH's argument is the password), with every known secret removed from the
+ * message (Redis 6 answers a needless `AUTH` with `AUTH <password> called without any password
+ * configured...`).
+ * @param secrets - values that must never reach the log, e.g. {@link urlPasswords} of the URL
+ */
+export function loggableError(error: unknown, secrets: readonly string[]): { message: string; code: string | undefined } {
+	const { message, code } = (error ?? {}) as { message?: unknown; code?: unknown };
+	let text = typeof message === "string" ? message : String(error);
+	for (const secret of secrets) if (secret !== "") text = text.replaceAll(secret, "[redacted]");
+	return { message: text, code: typeof code === "string" ? code : undefined };
+}

@@ -19,7 +19,7 @@ import fp from "fastify-plugin";
 import type { Redis } from "ioredis";
 import type { Config } from "../../config/schema.js";
 import { TooManyAttempts } from "../../errors.js";
-import type { Logger } from "../../platform/logger.js";
+import { loggableError, urlPasswords, type Logger } from "../../platform/logger.js";
 
 /**
  * The routes (as registered, with their method) whose requests count toward the per-IP limit. The
@@ -179,6 +179,7 @@ async function credentialRateLimit(app: FastifyInstance, options: CredentialRate
 	});
 	await connectWithin(redis, REDIS_START_WAIT_MS);
 	let askRedisAgainAtMs = 0;
+	const redisSecrets = urlPasswords(options.config.rateLimit.redisUrl);
 	app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
 		if (!isCredentialRoute(request)) return;
 		if (redis.status === "ready" && performance.now() >= askRedisAgainAtMs) {
@@ -188,9 +189,7 @@ async function credentialRateLimit(app: FastifyInstance, options: CredentialRate
 			} catch (error) {
 				if (error instanceof TooManyAttempts) throw error;
 				askRedisAgainAtMs = performance.now() + REDIS_RETRY_AFTER_FAILURE_MS;
-				// Message and code only: ioredis may attach the failed command to its errors.
-				const { message, code } = error as Error & { code?: string };
-				options.logger.warn({ event: "rate_limit.redis.failed", err: { message, code } }, "Redis did not count a request; it was counted in this process");
+				options.logger.warn({ event: "rate_limit.redis.failed", err: loggableError(error, redisSecrets) }, "Redis did not count a request; it was counted in this process");
 			}
 		}
 		await inProcess(request, reply);
