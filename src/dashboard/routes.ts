@@ -695,10 +695,27 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		return seeOther(reply, `${PATHS.security}?done=device-forgotten#devices`);
 	});
 
-	// "I think my account is compromised": confirm it's you (in the same form), then secure the account and show the summary.
-	app.post("/settings/security/compromised", async (request, reply) => {
-		const auth = authOf(request);
-		if (auth === null) return seeOther(reply, PATHS.signIn);
+	/** The fields of a password form (the Password card, "I think my account is compromised"). */
+	interface PasswordFormInput {
+		readonly currentPassword: string;
+		readonly newPassword: string;
+	}
+
+	/**
+	 * A form that changes the password: current and new password, and, with 2FA on and no recent
+	 * confirmation, a code in the same form ("Confirm it's you" inline). Re-authenticates first when
+	 * `confirmFirst` says so, then runs `act`; a refusal re-renders the card (`form`) with the error.
+	 */
+	const passwordFormRoute = async (
+		request: FastifyRequest,
+		reply: FastifyReply,
+		auth: AuthenticatedSession,
+		options: {
+			readonly form: "passwordForm" | "compromisedForm";
+			readonly confirmFirst: (twoFactorEnabled: boolean, code: string) => boolean;
+			readonly act: (actor: AuthenticatedSession, input: PasswordFormInput) => Promise<FastifyReply>;
+		},
+	): Promise<FastifyReply> => {
 		const currentPassword = formField(request, "currentPassword");
 		const newPassword = formField(request, "newPassword");
 		const code = formField(request, "code").trim();
@@ -707,7 +724,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		const page = async (status: number, form: PasswordFormState) => {
 			const fresh = actor === auth ? state : await securityState(request, reply, actor);
 			const needsCode = state.twoFactorEnabled && !recentlyConfirmed(actor);
-			return sendPage(reply, status, securityPage({ ...fresh, compromisedForm: { needsCode, ...form } }));
+			return sendPage(reply, status, securityPage({ ...fresh, [options.form]: { needsCode, ...form } }));
 		};
 		const needsCode = state.twoFactorEnabled && !recentlyConfirmed(auth);
 		if (currentPassword === "" || newPassword === "" || (needsCode && code === "")) {
@@ -718,23 +735,11 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 			});
 		}
 		try {
-			if (!recentlyConfirmed(auth) && (!state.twoFactorEnabled || code !== "")) {
+			if (options.confirmFirst(state.twoFactorEnabled, code)) {
 				const result = await deadbolt.reauthenticate(auth, state.twoFactorEnabled ? { password: currentPassword, code } : { password: currentPassword }, requestContext(request));
 				actor = { ...auth, session: { ...auth.session, reauthenticatedAt: result.reauthenticatedAt } };
 			}
-			const summary = await deadbolt.secureCompromisedAccount(actor, { currentPassword, newPassword }, requestContext(request));
-			// Every remembered device is forgotten, this browser's too.
-			if (trustedDeviceOf(request) !== null) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
-			// Shown once: a reload must not secure the account (and replace the codes) again.
-			rotateCSRFToken(request, reply, cookies);
-			const after = await securityState(request, reply, actor);
-			const dialog = accountSecuredDialog(after, {
-				otherSessionsRevoked: summary.otherSessionsRevoked,
-				trustedDevicesRevoked: summary.trustedDevicesRevoked,
-				recoveryCodes: summary.recoveryCodes,
-				generatedOn: new Date(deadbolt.clock.now()).toISOString().slice(0, 10),
-			});
-			return sendPage(reply, 200, securityPage({ ...after, trustedDevices: [], currentDeviceId: null }, dialog));
+			return await options.act(actor, { currentPassword, newPassword });
 		} catch (error) {
 			if (error instanceof InvalidCredentials) return page(401, { currentError: error.message });
 			if (error instanceof InvalidCode) return page(401, { codeError: error.message });
@@ -748,6 +753,32 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 			if (error instanceof TooManyAttempts) return page(429, { error: tooMany(reply, error) });
 			throw error;
 		}
+	};
+
+	// "I think my account is compromised": confirm it's you (in the same form), then secure the account and show the summary.
+	app.post("/settings/security/compromised", async (request, reply) => {
+		const auth = authOf(request);
+		if (auth === null) return seeOther(reply, PATHS.signIn);
+		return passwordFormRoute(request, reply, auth, {
+			form: "compromisedForm",
+			// Securing the account always needs a recent confirmation (both factors with 2FA on).
+			confirmFirst: (twoFactorEnabled, code) => !recentlyConfirmed(auth) && (!twoFactorEnabled || code !== ""),
+			act: async (actor, input) => {
+				const summary = await deadbolt.secureCompromisedAccount(actor, input, requestContext(request));
+				// Every remembered device is forgotten, this browser's too.
+				if (trustedDeviceOf(request) !== null) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
+				// Shown once: a reload must not secure the account (and replace the codes) again.
+				rotateCSRFToken(request, reply, cookies);
+				const after = await securityState(request, reply, actor);
+				const dialog = accountSecuredDialog(after, {
+					otherSessionsRevoked: summary.otherSessionsRevoked,
+					trustedDevicesRevoked: summary.trustedDevicesRevoked,
+					recoveryCodes: summary.recoveryCodes,
+					generatedOn: new Date(deadbolt.clock.now()).toISOString().slice(0, 10),
+				});
+				return sendPage(reply, 200, securityPage({ ...after, trustedDevices: [], currentDeviceId: null }, dialog));
+			},
+		});
 	});
 
 	// "Confirm it's you": re-authenticate, then perform the action named by the form (allow-list only).
@@ -802,18 +833,10 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	app.post("/settings/security/password", async (request, reply) => {
 		const auth = authOf(request);
 		if (auth === null) return seeOther(reply, PATHS.signIn);
-		const currentPassword = formField(request, "currentPassword");
-		const newPassword = formField(request, "newPassword");
-		const code = formField(request, "code").trim();
-		const state = await securityState(request, reply, auth);
-		let actor = auth;
-		const page = async (status: number, form: PasswordFormState) => {
-			const fresh = actor === auth ? state : await securityState(request, reply, actor);
-			const needsCode = state.twoFactorEnabled && !recentlyConfirmed(actor);
-			return sendPage(reply, status, securityPage({ ...fresh, passwordForm: { needsCode, ...form } }));
-		};
-		if (state.hasPassword === false) {
+		if (auth.account.passwordHash === null) {
 			// The first password of an account created without one (no current password to confirm).
+			const newPassword = formField(request, "newPassword");
+			const page = async (status: number, form: PasswordFormState) => sendPage(reply, status, securityPage({ ...(await securityState(request, reply, auth)), passwordForm: form }));
 			if (newPassword === "") return page(400, { newErrors: ["Choose a password."] });
 			try {
 				const changed = await deadbolt.changePassword(auth, { newPassword }, requestContext(request));
@@ -824,34 +847,15 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 				throw error;
 			}
 		}
-		const needsCode = state.twoFactorEnabled && !recentlyConfirmed(auth);
-		if (currentPassword === "" || newPassword === "" || (needsCode && code === "")) {
-			return page(400, {
-				currentError: currentPassword === "" ? "Enter your current password." : null,
-				newErrors: newPassword === "" ? ["Choose a new password."] : [],
-				codeError: needsCode && code === "" ? "Enter the code from your authenticator app, or a recovery code." : null,
-			});
-		}
-		try {
-			if (state.twoFactorEnabled && code !== "") {
-				const result = await deadbolt.reauthenticate(auth, { password: currentPassword, code }, requestContext(request));
-				actor = { ...auth, session: { ...auth.session, reauthenticatedAt: result.reauthenticatedAt } };
-			}
-			const changed = await deadbolt.changePassword(actor, { currentPassword, newPassword }, requestContext(request));
-			return seeOther(reply, `${PATHS.security}?done=password-changed&n=${changed.otherSessionsRevoked}#password`);
-		} catch (error) {
-			if (error instanceof InvalidCredentials) return page(401, { currentError: error.message });
-			if (error instanceof InvalidCode) return page(401, { codeError: error.message });
-			if (error instanceof InvalidRequest) {
-				const newErrors = error.violations.filter((v) => v.field === "newPassword").map((v) => v.message);
-				const codeErrors = error.violations.filter((v) => v.field === "code").map((v) => v.message);
-				const other = newErrors.length === 0 && codeErrors.length === 0 ? error.message : null;
-				return page(400, { newErrors, codeError: codeErrors.length > 0 ? codeErrors.join(" ") : null, error: other });
-			}
-			if (error instanceof ReauthenticationRequired) return page(403, { error: "Confirm it's you: enter a code from your authenticator app (or a recovery code) with your passwords." });
-			if (error instanceof TooManyAttempts) return page(429, { error: tooMany(reply, error) });
-			throw error;
-		}
+		return passwordFormRoute(request, reply, auth, {
+			form: "passwordForm",
+			// A password change needs a recent confirmation only with 2FA on; the code comes in the form.
+			confirmFirst: (twoFactorEnabled, code) => twoFactorEnabled && code !== "",
+			act: async (actor, input) => {
+				const changed = await deadbolt.changePassword(actor, input, requestContext(request));
+				return seeOther(reply, `${PATHS.security}?done=password-changed&n=${changed.otherSessionsRevoked}#password`);
+			},
+		});
 	});
 
 	// Turn two-factor authentication off: a dialog asking for the password and a code.
