@@ -169,6 +169,33 @@ export function newPasswordField(options: { id?: string; minLength: number; erro
 	});
 }
 
+/**
+ * The field for a second factor in a confirmation: a TOTP code or a recovery code (`name="code"`).
+ * @param options.hint - default: "The 6-digit code from your authenticator app, or one of your recovery codes."
+ */
+export function secondFactorField(options: { id: string; error: string | null | undefined; autofocus?: boolean; hint?: string }): SafeHtml {
+	return field({
+		id: options.id,
+		name: "code",
+		label: "Authenticator code or recovery code",
+		autocomplete: "one-time-code",
+		hint: options.hint ?? "The 6-digit code from your authenticator app, or one of your recovery codes.",
+		error: options.error ?? null,
+		plain: true,
+		maxlength: 64,
+		inputClass: "input--mono",
+		...(options.autofocus === undefined ? {} : { autofocus: options.autofocus }),
+	});
+}
+
+/** "Confirm it's you" inside a form (a code asked with the form's own fields). */
+export function inlineConfirmation(codeField: SafeHtml): SafeHtml {
+	return html`<div class="confirm-inline">
+			<p class="confirm-inline__title">Confirm it's you</p>
+			${codeField}
+		</div>`;
+}
+
 /** One form field: label, input, hint, error. */
 export function field(options: FieldOptions): SafeHtml {
 	const { id, name, label } = options;

@@ -6,7 +6,7 @@
  * password card does). The summary afterwards is a dialog (`security-dialogs.ts`).
  */
 import { html, type SafeHtml } from "../html.js";
-import { field, newPasswordField, notice, PATHS, postForm } from "../layout.js";
+import { field, inlineConfirmation, newPasswordField, notice, PATHS, postForm, secondFactorField } from "../layout.js";
 import type { PasswordFormState } from "./security-sections.js";
 
 /** The compromise card: what it does, and its form (the state after a refused POST; passwords are never sent back). */
@@ -14,20 +14,7 @@ export function compromisedCard(csrf: string, email: string, minLength: number, 
 	const newError = state.newErrors !== undefined && state.newErrors.length > 0 ? state.newErrors.join(" ") : null;
 	const codeField =
 		state.needsCode === true
-			? html`<div class="confirm-inline">
-			<p class="confirm-inline__title">Confirm it's you</p>
-			${field({
-				id: "compromised-code",
-				name: "code",
-				label: "Authenticator code or recovery code",
-				autocomplete: "one-time-code",
-				hint: "A code from your authenticator app, or one of your recovery codes.",
-				error: state.codeError ?? null,
-				plain: true,
-				maxlength: 64,
-				inputClass: "input--mono",
-			})}
-		</div>`
+			? inlineConfirmation(secondFactorField({ id: "compromised-code", error: state.codeError, hint: "A code from your authenticator app, or one of your recovery codes." }))
 			: null;
 	const form = postForm(
 		`${PATHS.secureAccount}#compromised`,

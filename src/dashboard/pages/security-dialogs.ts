@@ -6,7 +6,7 @@
  * the Security page, with plain forms; the script upgrades it to a true modal.
  */
 import { html, type SafeHtml } from "../html.js";
-import { field, notice, PATHS, plural, postForm } from "../layout.js";
+import { field, notice, PATHS, plural, postForm, secondFactorField } from "../layout.js";
 import { recoveryCodesText } from "./security.js";
 
 /**
@@ -55,22 +55,6 @@ export interface ReauthState {
 	readonly error?: string | null;
 }
 
-/** The code field of the confirmation forms: an authenticator code or a recovery code. */
-function secondFactorField(id: string, error: string | null | undefined, autofocus: boolean): SafeHtml {
-	return field({
-		id,
-		name: "code",
-		label: "Authenticator code or recovery code",
-		autocomplete: "one-time-code",
-		hint: "The 6-digit code from your authenticator app, or one of your recovery codes.",
-		error: error ?? null,
-		plain: true,
-		maxlength: 64,
-		inputClass: "input--mono",
-		autofocus,
-	});
-}
-
 /** "Confirm it's you", then the action. */
 export function reauthDialog(context: { csrf: string; email: string }, state: ReauthState): SafeHtml {
 	const action = SUDO_ACTIONS[state.action];
@@ -83,7 +67,7 @@ export function reauthDialog(context: { csrf: string; email: string }, state: Re
 		<input type="hidden" name="action" value="${state.action}">
 		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
 		${field({ id: "reauth-password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.passwordError ?? null, autofocus: !codeFirst })}
-		${state.twoFactorEnabled && secondFactorField("reauth-code", state.codeError, codeFirst)}
+		${state.twoFactorEnabled && secondFactorField({ id: "reauth-code", error: state.codeError, autofocus: codeFirst })}
 		<div class="actions">
 			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
 			<button type="submit" class="button button--primary button--wrap">${action.button}</button>
@@ -118,7 +102,7 @@ export function disableTwoFactorDialog(context: { csrf: string; email: string },
 		${notice("warning", html`Signing in will need only your password. Your authenticator app's code and your recovery codes stop working, and you'll be signed out on your other devices.`)}
 		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
 		${field({ id: "disable-password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.passwordError ?? null, autofocus: !codeFirst })}
-		${secondFactorField("disable-code", state.codeError, codeFirst)}
+		${secondFactorField({ id: "disable-code", error: state.codeError, autofocus: codeFirst })}
 		<div class="actions">
 			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
 			<button type="submit" class="button button--danger">Turn off</button>

@@ -9,7 +9,7 @@ import type { SecurityEventView } from "../../service/security-events.js";
 import type { SessionView } from "../../service/sessions.js";
 import type { TrustedDeviceView } from "../../service/trusted-devices.js";
 import { html, type SafeHtml } from "../html.js";
-import { field, newPasswordField, notice, PATHS, plural, postForm } from "../layout.js";
+import { field, inlineConfirmation, newPasswordField, notice, PATHS, plural, postForm, secondFactorField } from "../layout.js";
 
 /** How many security events the page shows. */
 export const SECURITY_EVENTS_SHOWN = 20;
@@ -155,20 +155,13 @@ export function passwordCard(csrf: string, email: string, minLength: number, sta
 	}
 	const codeField =
 		state.needsCode === true
-			? html`<div class="confirm-inline">
-			<p class="confirm-inline__title">Confirm it's you</p>
-			${field({
-				id: "password-code",
-				name: "code",
-				label: "Authenticator code or recovery code",
-				autocomplete: "one-time-code",
-				hint: "Changing your password with two-factor authentication on needs a code from your authenticator app (or one of your recovery codes).",
-				error: state.codeError ?? null,
-				plain: true,
-				maxlength: 64,
-				inputClass: "input--mono",
-			})}
-		</div>`
+			? inlineConfirmation(
+					secondFactorField({
+						id: "password-code",
+						error: state.codeError,
+						hint: "Changing your password with two-factor authentication on needs a code from your authenticator app (or one of your recovery codes).",
+					}),
+				)
 			: null;
 	// The fragment: a refused form comes back scrolled to this card, even without the script.
 	const form = postForm(
