@@ -188,6 +188,48 @@ describe("per-IP rate limit", () => {
 		}
 	});
 
+	it("every route that checks a credential is limited (its own list here, not the plugin's)", async () => {
+		const limited = await createTestApp({ overrides: { rateLimit: { perMinute: 5 } } });
+		const routes: [string, string][] = [
+			["POST", "/api/v1/accounts"],
+			["POST", "/api/v1/login"],
+			["POST", "/api/v1/login/link"],
+			["POST", "/api/v1/login/totp"],
+			["POST", "/api/v1/login/recovery-code"],
+			["POST", "/api/v1/reauthenticate"],
+			["POST", "/api/v1/secure-account"],
+			["PUT", "/api/v1/password"],
+			["DELETE", "/api/v1/two-factor/totp"],
+			["POST", "/api/v1/two-factor/totp/enrollment"],
+			["POST", "/api/v1/two-factor/totp/enrollment/confirm"],
+			["POST", "/dashboard/sign-up"],
+			["POST", "/dashboard/sign-in"],
+			["POST", "/dashboard/sign-in-link"],
+			["POST", "/dashboard/sign-in/code"],
+			["POST", "/dashboard/sign-in/recovery-code"],
+			["POST", "/dashboard/settings/security/confirm"],
+			["POST", "/dashboard/settings/security/password"],
+			["POST", "/dashboard/settings/security/compromised"],
+			["POST", "/dashboard/settings/security/two-factor/setup"],
+			["POST", "/dashboard/settings/security/two-factor/confirm"],
+			["POST", "/dashboard/settings/security/two-factor/disable"],
+		];
+		try {
+			for (const [index, [method, url]] of routes.entries()) {
+				// Each route from its own address, so each has its own budget.
+				const remoteAddress = `192.0.2.${index + 1}`;
+				const send = () => limited.app.inject({ method: method as "POST", url, remoteAddress, payload: {} });
+				for (let i = 0; i < 5; i++) expect((await send()).statusCode, `${method} ${url} #${i + 1}`).not.toBe(429);
+				const over = await send();
+				expect(over.statusCode, `${method} ${url} over the limit`).toBe(429);
+				expect(Number(over.headers["retry-after"])).toBeGreaterThan(0);
+			}
+		} finally {
+			await limited.app.close();
+			await limited.deadbolt.close();
+		}
+	});
+
 	it("behind a trusted proxy, X-Forwarded-For names the client and each client has its own budget", async () => {
 		const proxied = await createTestApp({ overrides: { rateLimit: { perMinute: 5 }, http: { trustedProxies: ["127.0.0.1"] } } });
 		try {

@@ -1,6 +1,6 @@
 /** "Remember this device": skips the code step for that account only, rotates, never skips the password, ends with the account's security changes. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InvalidCredentials } from "../../src/errors.js";
+import { InvalidCredentials, ReauthenticationRequired } from "../../src/errors.js";
 import { testBackends } from "../helpers/backends.js";
 import { createTestDeadbolt, type TestDeadbolt } from "../helpers/deadbolt.js";
 import { codeAt, PASSWORD, passwordStep, signUpWith2FA, type Enrolled } from "../helpers/flows.js";
@@ -89,6 +89,18 @@ for (const backend of await testBackends()) {
 			const second = await rememberedSignIn(user);
 			await t.deadbolt.changePassword(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: "a completely new passphrase" });
 			expect((await t.deadbolt.beginLogin({ email: user.email, password: "a completely new passphrase", trustedDeviceToken: second })).kind).toBe("challenge");
+		});
+
+		it("forgetting all devices needs a recent re-authentication, and forgets nothing without one", async () => {
+			const user = await signUpWith2FA(t);
+			const token = await rememberedSignIn(user);
+			t.clock.advance(t.config.session.reauthenticationTtlSeconds * 1000 + 1);
+			const stale = await t.deadbolt.validateSession(user.session.token);
+			await expect(t.deadbolt.revokeAllTrustedDevices(stale)).rejects.toBeInstanceOf(ReauthenticationRequired);
+			expect(await t.deadbolt.listTrustedDevices(stale)).toHaveLength(1);
+			await t.deadbolt.reauthenticate(stale, { password: PASSWORD, code: codeAt(t, user.key, 1) });
+			expect(await t.deadbolt.revokeAllTrustedDevices(await t.deadbolt.validateSession(user.session.token))).toBe(1);
+			expect((await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD, trustedDeviceToken: token })).kind).toBe("challenge");
 		});
 
 		it("2FA off forgets every trusted device", async () => {
