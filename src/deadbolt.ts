@@ -59,6 +59,8 @@ export interface Deadbolt {
 	abandonLoginChallenge: Bound<typeof login.abandonLoginChallenge>;
 	logout: Bound<typeof sessions.logout>;
 	validateSession: Bound<typeof sessions.validateSession>;
+	/** Whether the session proved its factors within the re-authentication window (sudo mode), as every sensitive action decides it. */
+	isRecentlyReauthenticated: Bound<typeof sessions.isRecentlyReauthenticated>;
 	beginTOTPEnrollment: Bound<typeof enrollment.beginTOTPEnrollment>;
 	confirmTOTPEnrollment: Bound<typeof enrollment.confirmTOTPEnrollment>;
 	getPendingTOTPEnrollment: Bound<typeof enrollment.getPendingTOTPEnrollment>;
@@ -245,6 +247,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		abandonLoginChallenge: bind(login.abandonLoginChallenge),
 		logout: bind(sessions.logout),
 		validateSession: bind(sessions.validateSession),
+		isRecentlyReauthenticated: bind(sessions.isRecentlyReauthenticated),
 		beginTOTPEnrollment: bind(enrollment.beginTOTPEnrollment),
 		confirmTOTPEnrollment: bind(enrollment.confirmTOTPEnrollment),
 		getPendingTOTPEnrollment: bind(enrollment.getPendingTOTPEnrollment),

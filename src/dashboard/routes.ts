@@ -235,11 +235,10 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 		return error.message;
 	};
 
-	const sudoMillis = config.session.reauthenticationTtlSeconds * 1000;
 	const sudoMinutes = Math.max(1, Math.round(config.session.reauthenticationTtlSeconds / 60));
 
 	/** Whether the session confirmed it's the user recently enough for sensitive actions (as the services decide). */
-	const recentlyConfirmed = (auth: AuthenticatedSession): boolean => deadbolt.clock.now() - auth.session.reauthenticatedAt < sudoMillis;
+	const recentlyConfirmed = (auth: AuthenticatedSession): boolean => deadbolt.isRecentlyReauthenticated(auth.session);
 
 	const securityState = async (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession): Promise<SecurityState> => {
 		const twoFactorEnabled = await deadbolt.isTwoFactorEnabled(auth.account.id);

@@ -27,3 +27,13 @@ export function cookieJar(response: LightMyRequestResponse, jar: Record<string, 
 	}
 	return jar;
 }
+
+/** `Authorization: Bearer <token>`, as an API client sends its session token. */
+export function bearer(token: string): { authorization: string } {
+	return { authorization: `Bearer ${token}` };
+}
+
+/** A `Cookie` header value from a jar (see {@link cookieJar}). */
+export function cookieHeader(jar: Record<string, string>): string {
+	return Object.entries(jar).map(([name, value]) => `${name}=${value}`).join("; ");
+}

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { PASSWORD } from "../helpers/flows.js";
-import { BROWSER, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+import { bearer, BROWSER, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
 
 let t: TestApp;
 beforeEach(async () => {
@@ -14,7 +14,6 @@ afterEach(async () => {
 	await t.deadbolt.close();
 });
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function signUp(email: string): Promise<string> {
 	return (await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email, password: PASSWORD } })).json().session.token as string;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { serializeRequest } from "../../src/cli/logger.js";
-import { BROWSER, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+import { bearer, BROWSER, cookieHeader, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
 
 const ADMIN_KEY = "test-admin-key-0123456789-abcdefghijklmnop";
 const FIRST_PASSWORD = "my very first passphrase";
@@ -18,7 +18,6 @@ afterEach(async () => {
 });
 
 const admin = (key = ADMIN_KEY) => ({ authorization: `Bearer ${key}` });
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function withAdmin(): Promise<void> {
 	t = await createTestApp({ overrides: { keys: { encryptionKey: null, hmacKey: null, adminApiKey: ADMIN_KEY } } });
@@ -140,13 +139,13 @@ describe("dashboard sign-in link", () => {
 		const post = await t.app.inject({
 			method: "POST",
 			url: "/dashboard/sign-in-link",
-			headers: { origin: BROWSER.origin, cookie: Object.entries(jar).map(([k, v]) => `${k}=${v}`).join("; ") },
+			headers: { origin: BROWSER.origin, cookie: cookieHeader(jar) },
 			payload: { token, csrf: jar["deadbolt_csrf"] ?? "" },
 		});
 		expect(post.statusCode).toBe(303);
 		expect(post.headers.location).toBe("/dashboard/settings/security?done=signed-in-with-link#password");
 		cookieJar(post, jar);
-		const security = await t.app.inject({ method: "GET", url: "/dashboard/settings/security", headers: { cookie: Object.entries(jar).map(([k, v]) => `${k}=${v}`).join("; ") } });
+		const security = await t.app.inject({ method: "GET", url: "/dashboard/settings/security", headers: { cookie: cookieHeader(jar) } });
 		expect(security.body).toContain('id="no-password"');
 		const used = await t.app.inject({ method: "GET", url: `/dashboard/sign-in-link?token=${encodeURIComponent(token)}` });
 		expect(used.statusCode).toBe(401);

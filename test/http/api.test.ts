@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
-import { BROWSER, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+import { bearer, BROWSER, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
 import { PASSWORD } from "../helpers/flows.js";
 
 let t: TestApp;
@@ -14,7 +14,6 @@ afterEach(async () => {
 	await t.deadbolt.close();
 });
 
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function apiSignUp(email = "api@example.com"): Promise<string> {
 	const res = await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email, password: PASSWORD } });

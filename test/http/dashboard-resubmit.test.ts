@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { PASSWORD } from "../helpers/flows.js";
-import { BROWSER, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+import { BROWSER, cookieHeader, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
 
 let t: TestApp;
 beforeEach(async () => {
@@ -19,7 +19,6 @@ afterEach(async () => {
 	await t.deadbolt.close();
 });
 
-const cookieHeader = (jar: Record<string, string>) => Object.entries(jar).map(([k, v]) => `${k}=${v}`).join("; ");
 
 describe("dashboard pages shown once", () => {
 	it("reloading the new recovery codes is refused and generates nothing", async () => {
