@@ -1,6 +1,7 @@
 /** Security settings: re-authentication, sessions, password change, recovery codes, 2FA off, activity. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InvalidCode, InvalidCredentials, InvalidRequest, NotFound, ReauthenticationRequired, TOTPNotEnabled, Unauthenticated } from "../../src/errors.js";
+import { ChallengeInvalid, InvalidCode, InvalidCredentials, InvalidRequest, NotFound, ReauthenticationRequired, SignInLinkInvalid, TooManyAttempts, TOTPNotEnabled, Unauthenticated } from "../../src/errors.js";
+import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { testBackends } from "../helpers/backends.js";
 import { createTestDeadbolt, type TestDeadbolt } from "../helpers/deadbolt.js";
 import { codeAt, PASSWORD, passwordStep, signUp, signUpWith2FA } from "../helpers/flows.js";
@@ -49,6 +50,33 @@ for (const backend of await testBackends()) {
 				const code = codeAt(t, user.key);
 				await t.deadbolt.reauthenticate(await auth(user.session.token), { password: PASSWORD, code });
 				await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code })).rejects.toBeInstanceOf(InvalidCode);
+			});
+		});
+
+		describe("second factor in sensitive actions", () => {
+			it("wrong codes in re-authentication and 2FA off count toward the account's lockout: then even the right code is refused", async () => {
+				const user = await signUpWith2FA(t);
+				const session = await auth(user.session.token);
+				for (let i = 0; i < t.config.lockout.maxFailures; i++) {
+					const wrong = i % 2 === 0 ? t.deadbolt.reauthenticate(session, { password: PASSWORD, code: "000000" }) : t.deadbolt.disableTOTP(session, { password: PASSWORD, code: "000000" });
+					await expect(wrong).rejects.toBeInstanceOf(InvalidCode);
+				}
+				t.clock.advance(30_000);
+				await expect(t.deadbolt.reauthenticate(session, { password: PASSWORD, code: codeAt(t, user.key) })).rejects.toBeInstanceOf(TooManyAttempts);
+				await expect(t.deadbolt.disableTOTP(session, { password: PASSWORD, code: user.recoveryCodes[0]! })).rejects.toBeInstanceOf(TooManyAttempts);
+				expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(true);
+			});
+
+			it("moving to a new phone forgets the remembered devices (they were trusted under the old authenticator)", async () => {
+				const user = await signUpWith2FA(t);
+				t.clock.advance(30_000);
+				const remembered = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key), rememberDevice: true });
+				const session = await auth(remembered.token);
+				const pending = await t.deadbolt.beginTOTPEnrollment(session.account, session.session, {});
+				t.clock.advance(30_000);
+				await t.deadbolt.confirmTOTPEnrollment(session.account, session.session, { code: codeAt(t, decodeBase32(pending.secret)) });
+				expect(await t.deadbolt.listTrustedDevices(session)).toEqual([]);
+				expect((await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD, trustedDeviceToken: remembered.trustedDevice!.token })).kind).toBe("challenge");
 			});
 		});
 
@@ -152,6 +180,16 @@ for (const backend of await testBackends()) {
 				expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(false);
 				expect(await t.store.recoveryCodes.countUnusedRecoveryCodes(user.account.id)).toBe(0);
 				await expect(t.deadbolt.beginLogin({ email: user.email, password: PASSWORD })).resolves.toMatchObject({ kind: "session" });
+			});
+
+			it("ends the account's open sign-ins and unused sign-in links (a link issued while 2FA was on must not become a full sign-in)", async () => {
+				const user = await signUpWith2FA(t);
+				const challengeToken = await passwordStep(t, user.email);
+				const link = await t.deadbolt.issueSignInLink(user.email);
+				t.clock.advance(30_000);
+				await t.deadbolt.disableTOTP(await auth(user.session.token), { password: PASSWORD, code: codeAt(t, user.key) });
+				await expect(t.deadbolt.redeemSignInLink({ token: link.token })).rejects.toBeInstanceOf(SignInLinkInvalid);
+				await expect(t.deadbolt.completeLoginWithRecoveryCode({ challengeToken, code: user.recoveryCodes[1]! })).rejects.toBeInstanceOf(ChallengeInvalid);
 			});
 
 			it("a recovery code works instead of the TOTP code (lost phone), once", async () => {
