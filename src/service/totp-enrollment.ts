@@ -6,7 +6,7 @@
  * (NIST SP 800-63B §5.1.4.1: never re-displayed afterwards).
  */
 import QRCode from "qrcode";
-import { EnrollmentInvalid, InvalidCredentials, InvalidRequest, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
+import { EnrollmentInvalid, InvalidRequest, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
 import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
 import { generateId } from "../domain/crypto/token.js";
 import { encodeBase32 } from "../domain/encoding/base32.js";
@@ -16,7 +16,6 @@ import { generateOTPKey } from "../domain/otp/key.js";
 import { verifyTOTP } from "../domain/otp/totp.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, SessionRecord, TOTPCredentialRecord } from "../storage/store.js";
-import { confirmPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { issueRecoveryCodes } from "./recovery-codes.js";
@@ -69,22 +68,17 @@ export function toTOTPOptions(deps: ServiceDeps, credential: TOTPCredentialRecor
 }
 
 /**
- * Proves a recent re-authentication: with `password`, checks it now and records it on the
- * session; without, the session must have proved a factor within the re-authentication window.
+ * Proves a recent re-authentication: with `password`, checks it now (as {@link confirmOwnPassword})
+ * and records it on the session; without, the session must have proved a factor within the
+ * re-authentication window.
  * @throws ReauthenticationRequired, InvalidCredentials, TooManyAttempts
  */
-export async function requireReauthentication(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, password: string | undefined, context: RequestContext = NO_CONTEXT): Promise<void> {
+async function requireReauthentication(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, password: string | undefined, context: RequestContext = NO_CONTEXT): Promise<void> {
 	if (password === undefined) {
 		if (!isRecentlyReauthenticated(deps, session)) throw new ReauthenticationRequired();
 		return;
 	}
-	try {
-		await confirmPassword(deps, account, password, context);
-	} catch (error) {
-		// The user is signed in and typed only a password: say so, not "email or password".
-		if (error instanceof InvalidCredentials) throw new InvalidCredentials("That password is not correct.", { reason: error.reason ?? "wrong_password" });
-		throw error;
-	}
+	await confirmOwnPassword(deps, { account, session }, password, context);
 	await deps.store.sessions.markSessionReauthenticated(session.id, deps.clock.now());
 }
 
