@@ -3,7 +3,7 @@
  * process. Everything else is internal.
  */
 export { createDeadbolt, type Deadbolt, type DeadboltOverrides } from "./deadbolt.js";
-export { buildApp, type BuildAppOptions } from "./http/app.js";
+export { buildApp, type BuildAppOptions } from "./app.js";
 export { loadConfig, type LoadConfigOptions } from "./config/load.js";
 export type { Config } from "./config/schema.js";
 export { DEFAULT_CONFIG } from "./config/defaults.js";

@@ -38,6 +38,49 @@ function importsOf(file: string): Import[] {
 	return found;
 }
 
+/**
+ * The cycles of the import graph of src/: its strongly connected components of more than one file
+ * (Tarjan's algorithm), each as a sorted list of paths relative to src/.
+ */
+function importCycles(): string[][] {
+	const graph = new Map<string, string[]>();
+	for (const file of files(SRC)) {
+		const targets = importsOf(file).flatMap((imp) => (imp.target === null ? [] : [imp.target]));
+		graph.set(relative(SRC, file), [...new Set(targets)]);
+	}
+	const index = new Map<string, number>();
+	const lowLink = new Map<string, number>();
+	const stack: string[] = [];
+	const onStack = new Set<string>();
+	const cycles: string[][] = [];
+	const visit = (node: string): void => {
+		index.set(node, index.size);
+		lowLink.set(node, index.get(node)!);
+		stack.push(node);
+		onStack.add(node);
+		for (const next of graph.get(node) ?? []) {
+			if (!graph.has(next)) continue;
+			if (!index.has(next)) {
+				visit(next);
+				lowLink.set(node, Math.min(lowLink.get(node)!, lowLink.get(next)!));
+			} else if (onStack.has(next)) {
+				lowLink.set(node, Math.min(lowLink.get(node)!, index.get(next)!));
+			}
+		}
+		if (lowLink.get(node) !== index.get(node)) return;
+		const component: string[] = [];
+		let member: string;
+		do {
+			member = stack.pop()!;
+			onStack.delete(member);
+			component.push(member);
+		} while (member !== node);
+		if (component.length > 1) cycles.push(component.sort());
+	};
+	for (const node of graph.keys()) if (!index.has(node)) visit(node);
+	return cycles;
+}
+
 const layerOf = (path: string): string => (path.includes("/") ? path.split("/")[0]! : path.replace(/\.ts$/, ""));
 
 /** What each layer may import (relative targets, by layer or file). */
@@ -47,9 +90,11 @@ const ALLOWED: Record<string, (target: string, typeOnly: boolean) => boolean> = 
 	storage: (t) => layerOf(t) === "storage" || layerOf(t) === "platform" || t === "errors.ts",
 	config: (t) => layerOf(t) === "config" || t === "errors.ts",
 	service: (t, typeOnly) => ["service", "domain", "platform", "errors"].includes(layerOf(t)) || t === "storage/store.ts" || (typeOnly && t === "config/schema.ts"),
-	http: (t, typeOnly) => ["http", "errors", "dashboard"].includes(layerOf(t)) || (typeOnly && ["deadbolt", "config", "service"].includes(layerOf(t))) || t === "service/deps.ts",
+	http: (t, typeOnly) => ["http", "errors"].includes(layerOf(t)) || (typeOnly && ["deadbolt", "config", "service"].includes(layerOf(t))) || t === "service/deps.ts",
 	dashboard: (t, typeOnly) => ["dashboard", "errors", "http"].includes(layerOf(t)) || (typeOnly && ["deadbolt", "config", "service"].includes(layerOf(t))),
-	cli: (t) => ["cli", "errors", "config", "deadbolt", "http"].includes(layerOf(t)),
+	// app.ts assembles the two ways in over HTTP (the API and the dashboard), which never import it.
+	app: (t, typeOnly) => ["http", "dashboard", "errors"].includes(layerOf(t)) || (typeOnly && layerOf(t) === "deadbolt"),
+	cli: (t) => ["cli", "errors", "config", "deadbolt", "http", "app"].includes(layerOf(t)),
 	errors: () => false,
 	deadbolt: () => true,
 	index: () => true,
@@ -64,6 +109,7 @@ const PACKAGES: Record<string, RegExp> = {
 	service: /^(qrcode|bowser|@zxcvbn-ts\/language-common)$/,
 	http: /^(fastify|fastify-plugin|@fastify\/.*|@sinclair\/typebox)$/,
 	dashboard: /^(fastify|fastify-plugin|@fastify\/.*)$/,
+	app: /^(fastify|@fastify\/.*)$/,
 	cli: /^pino$/,
 	errors: /^$/,
 	deadbolt: /.*/,
@@ -85,6 +131,10 @@ describe("layers (DESIGN.md §3.1)", () => {
 			expect(bad.map((b) => b.specifier)).toEqual([]);
 		});
 	}
+
+	it("no import cycle anywhere in src/, inside a layer or across layers (type-only imports count)", () => {
+		expect(importCycles()).toEqual([]);
+	});
 
 	it("domain/ never sees storage, config, HTTP or errors", () => {
 		for (const file of files(join(SRC, "domain"))) {

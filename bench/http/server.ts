@@ -27,7 +27,7 @@ import { createProcessLogger } from "../../src/cli/logger.js";
 import { createDeadbolt, openConfiguredStore, resolveKeys } from "../../src/deadbolt.js";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
-import { buildApp } from "../../src/http/app.js";
+import { buildApp } from "../../src/app.js";
 import { fixedClock } from "../../src/platform/clock.js";
 import type { Logger } from "../../src/platform/logger.js";
 import { nodeRandom } from "../../src/platform/random.js";

@@ -21,7 +21,7 @@ import { recordSecurityEvent } from "./security-events.js";
 import { acceptedSkew, refusedCode, type ClockSkew } from "./clock-skew.js";
 import { findByToken } from "./token-lookup.js";
 import { trustDevice, useTrustedDevice, type IssuedTrustedDevice } from "./trusted-devices.js";
-import { openTOTPKey, toTOTPOptions } from "./totp-enrollment.js";
+import { openTOTPKey, toTOTPOptions } from "./totp-key.js";
 
 /** Second-factor methods a challenge can be completed with. */
 export type SecondFactorMethod = "totp" | "recovery_code";

@@ -12,7 +12,7 @@ import type { AccountRecord } from "../storage/store.js";
 import type { RequestContext, ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { clearAttempts, reserveAttempt } from "./throttle.js";
-import { openTOTPKey, toTOTPOptions } from "./totp-enrollment.js";
+import { openTOTPKey, toTOTPOptions } from "./totp-key.js";
 
 /** Which factor a code proved. */
 export type ProvedFactor = "totp" | "recovery_code";

@@ -7,7 +7,6 @@
  */
 import QRCode from "qrcode";
 import { EnrollmentInvalid, InvalidRequest, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
-import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
 import { generateId } from "../domain/crypto/token.js";
 import { encodeBase32 } from "../domain/encoding/base32.js";
 import { normalizeOTPInput, type OTPAlgorithm } from "../domain/otp/hotp.js";
@@ -23,6 +22,7 @@ import { refusedCode } from "./clock-skew.js";
 import { confirmOwnPassword } from "./reauthentication.js";
 import { checkFirstPassword, setFirstPassword } from "./password-change.js";
 import { proveSecondFactor } from "./second-factor.js";
+import { openTOTPKey, sealTOTPKey, toTOTPOptions } from "./totp-key.js";
 import { isRecentlyReauthenticated, requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
 
 /** What the user needs to add deadbolt to an authenticator app. */
@@ -40,31 +40,6 @@ export interface PendingEnrollment {
 	readonly periodSeconds: number;
 	/** After this, confirmation is refused and setup starts again. */
 	readonly expiresAt: UnixMillis;
-}
-
-/** The row-binding of a sealed TOTP key (the AAD). */
-function keyAAD(credential: Pick<TOTPCredentialRecord, "id" | "accountId">): string {
-	return `deadbolt:totp_credential:${credential.id}:${credential.accountId}`;
-}
-
-/**
- * Opens a credential's sealed key.
- * @throws Error when it does not open (wrong server key, or the row was tampered with): a 500, logged
- */
-export function openTOTPKey(deps: ServiceDeps, credential: TOTPCredentialRecord): Uint8Array {
-	const key = openSecret(deps.keys.encryptionKey, credential.secretCiphertext, keyAAD(credential));
-	if (key === null) throw new Error(`TOTP key of credential ${credential.id} does not open: wrong DEADBOLT_ENCRYPTION_KEY or tampered row`);
-	return key;
-}
-
-/** The verification options of a credential, with the configured drift window. */
-export function toTOTPOptions(deps: ServiceDeps, credential: TOTPCredentialRecord): { periodSeconds: number; digits: number; algorithm: OTPAlgorithm; windowSteps: number } {
-	return {
-		periodSeconds: credential.periodSeconds,
-		digits: credential.digits,
-		algorithm: credential.algorithm as OTPAlgorithm,
-		windowSteps: deps.config.totp.windowSteps,
-	};
 }
 
 /**
@@ -116,7 +91,7 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 	const record: TOTPCredentialRecord = {
 		id,
 		accountId: account.id,
-		secretCiphertext: sealSecret(deps.keys.encryptionKey, key, keyAAD({ id, accountId: account.id }), deps.random),
+		secretCiphertext: sealTOTPKey(deps, { id, accountId: account.id }, key),
 		algorithm: totp.algorithm,
 		digits: totp.digits,
 		periodSeconds: totp.periodSeconds,

@@ -32,7 +32,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { createDeadbolt, type Deadbolt } from "../../src/deadbolt.js";
-import { buildApp } from "../../src/http/app.js";
+import { buildApp } from "../../src/app.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const OUTPUT_DIR = fileURLToPath(new URL("../../test-output/e2e/", import.meta.url));

@@ -1,6 +1,6 @@
 /** HTTP test helpers: an app over a test deadbolt, and cookie handling for `app.inject`. */
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { buildApp } from "../../src/http/app.js";
+import { buildApp } from "../../src/app.js";
 import { createTestDeadbolt, type TestDeadbolt } from "./deadbolt.js";
 
 /** A test deadbolt with its HTTP app. */

@@ -10,7 +10,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { createDeadbolt } from "../../src/deadbolt.js";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
-import { buildApp } from "../../src/http/app.js";
+import { buildApp } from "../../src/app.js";
 import { fixedClock } from "../../src/platform/clock.js";
 import type { Logger } from "../../src/platform/logger.js";
 import { openSqliteStore } from "../../src/storage/sqlite.js";

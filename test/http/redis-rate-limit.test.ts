@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it, test } from "vitest";
 import { redactConnectionUrl } from "../../src/config/redact.js";
 import { REDIS_COMMAND_TIMEOUT_MS } from "../../src/deadbolt.js";
 import { REDIS_RETRY_AFTER_FAILURE_MS, REDIS_START_WAIT_MS } from "../../src/http/plugins/rate-limit.js";
-import { buildApp } from "../../src/http/app.js";
+import { buildApp } from "../../src/app.js";
 import { createTestDeadbolt } from "../helpers/deadbolt.js";
 import type { TestApp } from "../helpers/http.js";
 

@@ -155,7 +155,7 @@ describe("enrollment", () => {
 		expect(stored.toString("latin1")).not.toContain(alice.secret);
 		// Copy Alice's ciphertext onto Bob's row: deadbolt refuses to use it (a 500, never a sign-in).
 		const bobCredential = (await t.store.totpCredentials.findConfirmedTOTPCredential(bob.account.id))!;
-		const { openTOTPKey } = await import("../../src/service/totp-enrollment.js");
+		const { openTOTPKey } = await import("../../src/service/totp-key.js");
 		const deps = { keys: { encryptionKey: new Uint8Array(32).fill(7), hmacKey: new Uint8Array(32).fill(9) } } as never;
 		expect(() => openTOTPKey(deps, { ...bobCredential, secretCiphertext: aliceCredential.secretCiphertext })).toThrow(/does not open/);
 		expect(openTOTPKey(deps, aliceCredential)).toEqual(alice.key);

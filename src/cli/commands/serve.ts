@@ -5,7 +5,7 @@
 import type { Config } from "../../config/schema.js";
 import { createDeadbolt, HOUSEKEEPING_INTERVAL_MS } from "../../deadbolt.js";
 
-import { buildApp } from "../../http/app.js";
+import { buildApp } from "../../app.js";
 import type { Logger } from "../../platform/logger.js";
 import { createProcessLogger } from "../logger.js";
 

@@ -1,27 +1,29 @@
 /**
- * Builds deadbolt's HTTP application: the JSON API under `/api/v1`, the dashboard under
- * `/dashboard`, health checks. It never listens (`cli/commands/serve.ts` does), so every test
+ * Builds deadbolt's HTTP application from its two ways in: the JSON API (`http/`) under
+ * `/api/v1` and the dashboard (`dashboard/`, built on the same HTTP plumbing) under `/dashboard`,
+ * plus health checks. It stands above both, so neither imports the other's assembly. It never
+ * listens (`cli/commands/serve.ts` does), so every test
  * uses `app.inject` (DESIGN.md §3.7).
  */
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
-import type { Deadbolt } from "../deadbolt.js";
-import { dashboardRoutes } from "../dashboard/routes.js";
-import { InvalidRequest, StorageUnavailable } from "../errors.js";
-import { cookieSettings, isHttpsDeployment } from "./cookies.js";
-import { createAPICSRFCheck } from "./plugins/csrf.js";
-import { errorHandlerPlugin, STORAGE_RETRY_AFTER_SECONDS } from "./plugins/error-handler.js";
-import { securityHeadersPlugin, securityHeaderValues } from "./plugins/security-headers.js";
-import { credentialRateLimitPlugin } from "./plugins/rate-limit.js";
-import { sessionPlugin } from "./plugins/session.js";
-import { accountRoutes } from "./routes/accounts.js";
-import { adminRoutes } from "./routes/admin.js";
-import { accountSecurityRoutes } from "./routes/account-security.js";
-import { loginRoutes } from "./routes/login.js";
-import { sessionRoutes } from "./routes/session.js";
-import { totpRoutes } from "./routes/totp.js";
+import type { Deadbolt } from "./deadbolt.js";
+import { dashboardRoutes } from "./dashboard/routes.js";
+import { InvalidRequest, StorageUnavailable } from "./errors.js";
+import { cookieSettings, isHttpsDeployment } from "./http/cookies.js";
+import { createAPICSRFCheck } from "./http/plugins/csrf.js";
+import { errorHandlerPlugin, STORAGE_RETRY_AFTER_SECONDS } from "./http/plugins/error-handler.js";
+import { securityHeadersPlugin, securityHeaderValues } from "./http/plugins/security-headers.js";
+import { credentialRateLimitPlugin } from "./http/plugins/rate-limit.js";
+import { sessionPlugin } from "./http/plugins/session.js";
+import { accountRoutes } from "./http/routes/accounts.js";
+import { adminRoutes } from "./http/routes/admin.js";
+import { accountSecurityRoutes } from "./http/routes/account-security.js";
+import { loginRoutes } from "./http/routes/login.js";
+import { sessionRoutes } from "./http/routes/session.js";
+import { totpRoutes } from "./http/routes/totp.js";
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {

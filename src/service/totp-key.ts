@@ -1,0 +1,42 @@
+/**
+ * The TOTP key of a credential at rest: sealed with AES-256-GCM under the server's encryption key
+ * and bound to its row (DESIGN §2, STANDARDS S-03), and the options it is verified with
+ * (RFC 6238 §4: algorithm, digits, period; §5.2: the drift window from the config).
+ */
+import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
+import type { OTPAlgorithm } from "../domain/otp/hotp.js";
+import type { TOTPCredentialRecord } from "../storage/store.js";
+import type { ServiceDeps } from "./deps.js";
+
+/** The row-binding of a sealed TOTP key (the AAD). */
+function keyAAD(credential: Pick<TOTPCredentialRecord, "id" | "accountId">): string {
+	return `deadbolt:totp_credential:${credential.id}:${credential.accountId}`;
+}
+
+/**
+ * Seals a new credential's key for its row.
+ * @returns the sealed bytes for `TOTPCredentialRecord.secretCiphertext`
+ */
+export function sealTOTPKey(deps: ServiceDeps, credential: Pick<TOTPCredentialRecord, "id" | "accountId">, key: Uint8Array): Uint8Array {
+	return sealSecret(deps.keys.encryptionKey, key, keyAAD(credential), deps.random);
+}
+
+/**
+ * Opens a credential's sealed key.
+ * @throws Error when it does not open (wrong server key, or the row was tampered with): a 500, logged
+ */
+export function openTOTPKey(deps: ServiceDeps, credential: TOTPCredentialRecord): Uint8Array {
+	const key = openSecret(deps.keys.encryptionKey, credential.secretCiphertext, keyAAD(credential));
+	if (key === null) throw new Error(`TOTP key of credential ${credential.id} does not open: wrong DEADBOLT_ENCRYPTION_KEY or tampered row`);
+	return key;
+}
+
+/** The verification options of a credential, with the configured drift window. */
+export function toTOTPOptions(deps: ServiceDeps, credential: TOTPCredentialRecord): { periodSeconds: number; digits: number; algorithm: OTPAlgorithm; windowSteps: number } {
+	return {
+		periodSeconds: credential.periodSeconds,
+		digits: credential.digits,
+		algorithm: credential.algorithm as OTPAlgorithm,
+		windowSteps: deps.config.totp.windowSteps,
+	};
+}
