@@ -8,8 +8,9 @@ export default defineConfig({
 			{ test: { name: "unit", include: ["src/**/*.test.ts"] } },
 			{ test: { name: "vectors", include: ["test/vectors/**/*.test.ts", "test/properties/**/*.test.ts"] } },
 			{ test: { name: "storage", include: ["test/storage/**/*.test.ts"] } },
-			{ test: { name: "service", include: ["test/service/**/*.test.ts"] } },
-			{ test: { name: "http", include: ["test/http/**/*.test.ts"] } },
+			// Sign-in flows run argon2id many times; on a loaded 2-core machine a loop of them takes seconds.
+			{ test: { name: "service", include: ["test/service/**/*.test.ts"], testTimeout: 60_000 } },
+			{ test: { name: "http", include: ["test/http/**/*.test.ts"], testTimeout: 60_000 } },
 			{ test: { name: "cli", include: ["test/cli/**/*.test.ts"], testTimeout: 60_000 } },
 			{ test: { name: "interop", include: ["test/interop/**/*.test.ts"], testTimeout: 60_000 } },
 			// Real `deadbolt serve` processes on PostgreSQL: several instances, database faults, SIGKILL.

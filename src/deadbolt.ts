@@ -11,6 +11,7 @@ import { redactConnectionUrl } from "./config/redact.js";
 import type { Config } from "./config/schema.js";
 import { ConfigInvalid } from "./errors.js";
 import { systemClock, type Clock } from "./platform/clock.js";
+import { createKeyedLimiter } from "./platform/limiter.js";
 import { loggableError, silentLogger, urlPasswords, type Logger } from "./platform/logger.js";
 import { nodeRandom, type RandomSource } from "./platform/random.js";
 import * as accounts from "./service/accounts.js";
@@ -225,7 +226,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	const resolved = overrides.keys === undefined ? resolveKeys(config, random, logger) : { keys: overrides.keys, development: false };
 	const store = overrides.store ?? (await openConfiguredStore(config));
 	const passwords = createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
-	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords });
+	const attemptQueue = createKeyedLimiter(config.lockout.maxFailures);
+	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue });
 	try {
 		// Keys that differ from the ones this database was set up with stop the start here.
 		await verifyServerKeys(deps);

@@ -198,6 +198,18 @@ export class TooManyAttempts extends DeadboltError {
 	}
 }
 
+/**
+ * Too many checks of this account's password or code are running at this moment (a burst of
+ * parallel sign-ins), and this attempt waited for them in vain; nothing was checked or counted.
+ * The same code and status as {@link TooManyAttempts} (429 with `Retry-After`), with a message
+ * that says what happened; never answered as a wrong password.
+ */
+export class AttemptsInFlight extends TooManyAttempts {
+	constructor(retryAfterSeconds: number, options?: DeadboltErrorOptions) {
+		super(retryAfterSeconds, `Many sign-in attempts for this account are being checked at this moment, so yours was not checked. Try again in ${describeSeconds(Math.max(1, Math.ceil(retryAfterSeconds)))}.`, { reason: "attempts_in_flight", ...options });
+	}
+}
+
 /** The database cannot be reached; nothing was changed. HTTP 503. */
 export class StorageUnavailable extends DeadboltError {
 	static override code = "ERR_STORAGE_UNAVAILABLE" as const;

@@ -29,6 +29,7 @@ import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { buildApp } from "../../src/app.js";
 import { fixedClock } from "../../src/platform/clock.js";
+import { createKeyedLimiter } from "../../src/platform/limiter.js";
 import type { Logger } from "../../src/platform/logger.js";
 import { nodeRandom } from "../../src/platform/random.js";
 import { registerAccount } from "../../src/service/accounts.js";
@@ -60,7 +61,7 @@ const { keys } = resolveKeys(config, random, logger as unknown as Logger);
 const store = await openConfiguredStore(config);
 const deadbolt = await createDeadbolt(config, { store, clock, random, keys, logger: logger as unknown as Logger });
 // The same dependencies the use cases of `deadbolt` are bound to, for seeding.
-const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger: deadbolt.logger, keys, passwords: createPasswordHasher(config.password.argon2, config.password.hashConcurrency) });
+const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger: deadbolt.logger, keys, passwords: createPasswordHasher(config.password.argon2, config.password.hashConcurrency), attemptQueue: createKeyedLimiter(config.lockout.maxFailures) });
 const app = await buildApp(deadbolt, { loggerInstance: logger });
 await app.listen({ host: config.http.host, port: config.http.port });
 const address = app.server.address();

@@ -31,3 +31,30 @@ export function createLimiter(limit: number): Limiter {
 		}
 	};
 }
+
+/** Runs `task` when a slot of `key` is free; each key has its own slots. */
+export type KeyedLimiter = <T>(key: string, task: () => Promise<T>) => Promise<T>;
+
+/**
+ * Creates a limiter per key (an account, say), made when a key is first used and dropped when
+ * its last task ends, so idle keys hold no memory.
+ * @param limit - how many tasks of one key may run at once (a positive integer)
+ * @throws RangeError when `limit` is not a positive integer
+ */
+export function createKeyedLimiter(limit: number): KeyedLimiter {
+	if (!Number.isInteger(limit) || limit < 1) throw new RangeError("limit must be a positive integer");
+	const limiters = new Map<string, { limiter: Limiter; tasks: number }>();
+	return async <T>(key: string, task: () => Promise<T>): Promise<T> => {
+		let entry = limiters.get(key);
+		if (entry === undefined) {
+			entry = { limiter: createLimiter(limit), tasks: 0 };
+			limiters.set(key, entry);
+		}
+		entry.tasks++;
+		try {
+			return await entry.limiter(task);
+		} finally {
+			if (--entry.tasks === 0) limiters.delete(key);
+		}
+	};
+}

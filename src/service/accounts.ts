@@ -1,7 +1,7 @@
 /**
  * Accounts: registration, password checks shared by sign-in and re-authentication.
  */
-import { EmailTaken, InvalidCredentials, InvalidRequest, TooManyAttempts, type Violation } from "../errors.js";
+import { AttemptsInFlight, EmailTaken, InvalidCredentials, InvalidRequest, TooManyAttempts, type Violation } from "../errors.js";
 import { needsRehash } from "../domain/password/hash.js";
 import { checkPassword } from "../domain/password/policy.js";
 import { generateId } from "../domain/crypto/token.js";
@@ -10,7 +10,7 @@ import { commonPasswords } from "./password-blocklist.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
 import { recordSecurityEvent } from "./security-events.js";
-import { clearAttempts, reserveAttempt } from "./throttle.js";
+import { withAttempt } from "./throttle.js";
 
 /** Longest email accepted, in characters (RFC 5321 §4.5.3.1.3 path limit). */
 export const EMAIL_MAX_LENGTH = 254;
@@ -116,26 +116,28 @@ export async function verifyAccountPassword(deps: ServiceDeps, emailInput: strin
 /**
  * Checks the password of a known account (sign-in, re-authentication). The attempt is counted
  * on the account's password counter before the check, so parallel guesses cannot run more
- * checks than `lockout.maxFailures`. A locked account answers exactly like a wrong password
+ * checks than `lockout.maxFailures`; parallel checks of the right password wait for each other
+ * and never lock (see `throttle.ts`). A locked account answers exactly like a wrong password
  * (after a dummy hash, so in the same time): a stranger cannot tell a locked account, and
  * therefore an existing one, from an unknown email (OWASP Authentication Cheat Sheet).
- * @throws InvalidCredentials when wrong, locked, or when the account has no password
+ * @throws InvalidCredentials when wrong, locked, or when the account has no password;
+ *   AttemptsInFlight when other checks of this account kept it waiting too long (not checked)
  */
 export async function confirmPassword(deps: ServiceDeps, account: AccountRecord, password: string, context: RequestContext = NO_CONTEXT): Promise<AccountRecord> {
 	try {
-		await reserveAttempt(deps, account.id, "password", context);
+		await withAttempt(deps, account.id, "password", context, async () => {
+			if (account.passwordHash !== null && (await deps.passwords.verify(account.passwordHash, password))) return;
+			deps.logger.info({ event: "password.failed", accountId: account.id }, "wrong password");
+			await recordSecurityEvent(deps, deps.store, account.id, "login.password_failed", context);
+			throw new InvalidCredentials(undefined, { reason: "wrong_password" });
+		});
 	} catch (error) {
-		if (!(error instanceof TooManyAttempts)) throw error;
+		// A busy account says so (the attempt was not checked); a locked one answers like a wrong password.
+		if (!(error instanceof TooManyAttempts) || error instanceof AttemptsInFlight) throw error;
 		await deps.passwords.verify(await dummyHash(deps), password);
 		throw new InvalidCredentials(undefined, { reason: "locked" });
 	}
-	if (account.passwordHash === null || !(await deps.passwords.verify(account.passwordHash, password))) {
-		deps.logger.info({ event: "password.failed", accountId: account.id }, "wrong password");
-		await recordSecurityEvent(deps, deps.store, account.id, "login.password_failed", context);
-		throw new InvalidCredentials(undefined, { reason: "wrong_password" });
-	}
-	await clearAttempts(deps, account.id, "password");
-	if (needsRehash(account.passwordHash, deps.config.password.argon2)) {
+	if (account.passwordHash !== null && needsRehash(account.passwordHash, deps.config.password.argon2)) {
 		const upgraded = await deps.passwords.hash(password);
 		await deps.store.accounts.updatePasswordHash(account.id, upgraded, deps.clock.now());
 		return { ...account, passwordHash: upgraded };

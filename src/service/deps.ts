@@ -4,6 +4,7 @@
  */
 import type { Config } from "../config/schema.js";
 import type { Clock, UnixMillis } from "../platform/clock.js";
+import type { KeyedLimiter } from "../platform/limiter.js";
 import type { Logger } from "../platform/logger.js";
 import type { RandomSource } from "../platform/random.js";
 import type { Store } from "../storage/store.js";
@@ -27,6 +28,11 @@ export interface ServiceDeps {
 	readonly keys: ServerKeys;
 	/** argon2id with the configured costs and concurrency cap (`password-hasher.ts`). */
 	readonly passwords: PasswordHasher;
+	/**
+	 * Checks of one account's password or code in this process, keyed `<accountId>:<kind>`: at
+	 * most `lockout.maxFailures` at once, the others wait in arrival order (`throttle.ts`).
+	 */
+	readonly attemptQueue: KeyedLimiter;
 }
 
 /** Where a request came from; stored with sessions and challenges, shown to the user, logged. */

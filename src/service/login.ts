@@ -6,7 +6,7 @@
  * challenge and the recovery code are each consumed by one conditional write, inside the
  * transaction that creates the session (X-03).
  */
-import { ChallengeInvalid, InvalidCode, InvalidCredentials } from "../errors.js";
+import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts } from "../errors.js";
 import { generateToken } from "../domain/crypto/token.js";
 import { normalizeOTPInput } from "../domain/otp/hotp.js";
 import { verifyTOTP } from "../domain/otp/totp.js";
@@ -16,7 +16,7 @@ import type { LoginChallengeRecord, Repositories } from "../storage/store.js";
 import { verifyAccountPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
-import { clearAttempts, reserveAttempt } from "./throttle.js";
+import { withAttempt } from "./throttle.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { acceptedSkew, refusedCode, type ClockSkew } from "./clock-skew.js";
 import { findByToken } from "./token-lookup.js";
@@ -111,22 +111,51 @@ export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repos
 }
 
 /**
- * Finds a live challenge by its token and takes one attempt from its budget and one from the
- * account's second-factor counter (both before the code is checked).
- * @throws ChallengeInvalid when unknown, wrong secret, consumed, expired or out of attempts
- * @throws TooManyAttempts when the account's second factor is locked
+ * Finds a live challenge by its token.
+ * @throws ChallengeInvalid when unknown, wrong secret, consumed or expired
  */
-async function takeChallengeAttempt(deps: ServiceDeps, challengeToken: string, context: RequestContext): Promise<LoginChallengeRecord> {
+async function findLiveChallenge(deps: ServiceDeps, challengeToken: string): Promise<LoginChallengeRecord> {
 	const challenge = await findByToken(challengeToken, (id) => deps.store.loginChallenges.findLoginChallenge(id));
 	if (challenge === null) throw new ChallengeInvalid(undefined, { reason: "unknown" });
-	const now = deps.clock.now();
 	if (challenge.consumedAt !== null) throw new ChallengeInvalid(undefined, { reason: "consumed" });
-	if (challenge.expiresAt <= now) throw new ChallengeInvalid(undefined, { reason: "expired" });
-	await reserveAttempt(deps, challenge.accountId, "second_factor", context);
-	if (!(await deps.store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, now))) {
-		throw new ChallengeInvalid(undefined, { reason: "attempts_exhausted" });
-	}
+	if (challenge.expiresAt <= deps.clock.now()) throw new ChallengeInvalid(undefined, { reason: "expired" });
 	return challenge;
+}
+
+/**
+ * Runs one code attempt on a challenge: takes one attempt from the account's second-factor
+ * budget and one from the challenge's (both before the code is checked), then runs `check`.
+ * @throws ChallengeInvalid when unknown, consumed, expired or out of attempts; TooManyAttempts
+ *   when the account's second factor is locked; whatever `check` throws
+ */
+async function codeAttempt<T>(deps: ServiceDeps, challengeToken: string, context: RequestContext, check: (challenge: LoginChallengeRecord) => Promise<T>): Promise<T> {
+	const challenge = await findLiveChallenge(deps, challengeToken);
+	return withAttempt(deps, challenge.accountId, "second_factor", context, async () => {
+		if (!(await deps.store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, deps.clock.now()))) {
+			throw new ChallengeInvalid(undefined, { reason: "attempts_exhausted" });
+		}
+		return check(challenge);
+	});
+}
+
+/**
+ * Inside the deciding transaction, under the account's lock: makes again every check that gated
+ * the sign-in when the challenge was opened, so that a challenge opened before any of these never
+ * ends in a session: a running second-factor lock; the password changed (a change, "secure
+ * account"); 2FA turned off or moved to a new authenticator. ("Sign out everywhere" and the
+ * others also end the challenge itself, which `consumeLoginChallenge` re-checks.)
+ * @throws TooManyAttempts when the second factor is locked; ChallengeInvalid otherwise
+ */
+async function recheckSignInGates(deps: ServiceDeps, tx: Repositories, challenge: LoginChallengeRecord): Promise<void> {
+	const now = deps.clock.now();
+	const lock = await tx.authFailures.findAuthFailure(challenge.accountId, "second_factor");
+	if (lock !== null && lock.lockedUntil !== null && lock.lockedUntil > now) throw new TooManyAttempts((lock.lockedUntil - now) / 1000, undefined, { reason: "locked_during_sign_in" });
+	const account = await tx.accounts.findAccountById(challenge.accountId);
+	if (account === null) throw new ChallengeInvalid(undefined, { reason: "account_gone" });
+	if (challenge.firstFactor === "password" && account.updatedAt > challenge.createdAt) throw new ChallengeInvalid(undefined, { reason: "password_changed" });
+	const credential = await tx.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
+	if (credential === null) throw new ChallengeInvalid(undefined, { reason: "totp_removed" });
+	if (credential.confirmedAt !== null && credential.confirmedAt > challenge.createdAt) throw new ChallengeInvalid(undefined, { reason: "totp_replaced" });
 }
 
 async function logCodeFailure(deps: ServiceDeps, challenge: LoginChallengeRecord, method: SecondFactorMethod, reason: string, context: RequestContext): Promise<void> {
@@ -168,31 +197,33 @@ async function inCodeTransaction<T>(deps: ServiceDeps, challenge: LoginChallenge
  * @throws ChallengeInvalid, InvalidCode (wrong, reused or malformed alike), TooManyAttempts
  */
 export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challengeToken: string; code: string; rememberDevice?: boolean }, context: RequestContext = NO_CONTEXT): Promise<NewSession & { readonly trustedDevice: IssuedTrustedDevice | null; readonly clockSkew: ClockSkew | null }> {
-	const challenge = await takeChallengeAttempt(deps, input.challengeToken, context);
-	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
-	if (credential === null) throw new ChallengeInvalid(undefined, { reason: "totp_removed" });
-	const key = openTOTPKey(deps, credential);
-	const code = normalizeOTPInput(input.code);
-	const step = verifyTOTP(key, code, deps.clock.now(), toTOTPOptions(deps, credential));
-	if (step === null) {
-		const refused = refusedCode(deps, key, code, credential, { futureHints: false });
-		await logCodeFailure(deps, challenge, "totp", refused.reason ?? "mismatch", context);
-		throw refused;
-	}
-	const session = await inCodeTransaction(deps, challenge, "totp", context, async (tx) => {
-		await tx.accounts.lockAccount(challenge.accountId);
-		if (!(await tx.totpCredentials.advanceTOTPStep(credential.id, step))) {
-			throw new InvalidCode(undefined, { reason: "reused" });
+	const { session, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge) => {
+		const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
+		if (credential === null) throw new ChallengeInvalid(undefined, { reason: "totp_removed" });
+		const key = openTOTPKey(deps, credential);
+		const code = normalizeOTPInput(input.code);
+		const step = verifyTOTP(key, code, deps.clock.now(), toTOTPOptions(deps, credential));
+		if (step === null) {
+			const refused = refusedCode(deps, key, code, credential, { futureHints: false });
+			await logCodeFailure(deps, challenge, "totp", refused.reason ?? "mismatch", context);
+			throw refused;
 		}
-		if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
-			throw new ChallengeInvalid(undefined, { reason: "consumed" });
-		}
-		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: [challenge.firstFactor, "totp"] });
-		const created = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
-		const trustedDevice = input.rememberDevice === true ? await trustDevice(deps, tx, challenge.accountId, context) : null;
-		return { ...created, trustedDevice, clockSkew: acceptedSkew(deps, step, credential) };
+		const session = await inCodeTransaction(deps, challenge, "totp", context, async (tx) => {
+			await tx.accounts.lockAccount(challenge.accountId);
+			await recheckSignInGates(deps, tx, challenge);
+			if (!(await tx.totpCredentials.advanceTOTPStep(credential.id, step))) {
+				throw new InvalidCode(undefined, { reason: "reused" });
+			}
+			if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
+				throw new ChallengeInvalid(undefined, { reason: "consumed" });
+			}
+			await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: [challenge.firstFactor, "totp"] });
+			const created = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
+			const trustedDevice = input.rememberDevice === true ? await trustDevice(deps, tx, challenge.accountId, context) : null;
+			return { ...created, trustedDevice, clockSkew: acceptedSkew(deps, step, credential) };
+		});
+		return { session, challenge };
 	});
-	await clearAttempts(deps, challenge.accountId, "second_factor");
 	deps.logger.info({ event: "login.success", accountId: challenge.accountId, factors: [challenge.firstFactor, "totp"], ip: context.ipAddress }, "signed in");
 	return session;
 }
@@ -223,28 +254,30 @@ export interface RecoveryCodeLogin {
  * @throws ChallengeInvalid, InvalidCode (wrong, used or malformed alike), TooManyAttempts
  */
 export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<RecoveryCodeLogin> {
-	const challenge = await takeChallengeAttempt(deps, input.challengeToken, context);
-	const normalized = normalizeRecoveryCode(input.code);
-	if (normalized === null) {
-		await logCodeFailure(deps, challenge, "recovery_code", "malformed", context);
-		throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "malformed" });
-	}
-	const codeHash = hashRecoveryCode(deps.keys.hmacKey, normalized);
-	const result = await inCodeTransaction(deps, challenge, "recovery_code", context, async (tx) => {
-		await tx.accounts.lockAccount(challenge.accountId);
-		if (!(await tx.recoveryCodes.consumeRecoveryCode(challenge.accountId, codeHash, deps.clock.now()))) {
-			throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "mismatch_or_used" });
+	const { result, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge) => {
+		const normalized = normalizeRecoveryCode(input.code);
+		if (normalized === null) {
+			await logCodeFailure(deps, challenge, "recovery_code", "malformed", context);
+			throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "malformed" });
 		}
-		if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
-			throw new ChallengeInvalid(undefined, { reason: "consumed" });
-		}
-		const session = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
-		const recoveryCodesLeft = await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId);
-		await recordSecurityEvent(deps, tx, challenge.accountId, "recovery_code.used", context, { recoveryCodesLeft });
-		await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: [challenge.firstFactor, "recovery_code"] });
-		return { session, recoveryCodesLeft };
+		const codeHash = hashRecoveryCode(deps.keys.hmacKey, normalized);
+		const result = await inCodeTransaction(deps, challenge, "recovery_code", context, async (tx) => {
+			await tx.accounts.lockAccount(challenge.accountId);
+			await recheckSignInGates(deps, tx, challenge);
+			if (!(await tx.recoveryCodes.consumeRecoveryCode(challenge.accountId, codeHash, deps.clock.now()))) {
+				throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "mismatch_or_used" });
+			}
+			if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
+				throw new ChallengeInvalid(undefined, { reason: "consumed" });
+			}
+			const session = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
+			const recoveryCodesLeft = await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId);
+			await recordSecurityEvent(deps, tx, challenge.accountId, "recovery_code.used", context, { recoveryCodesLeft });
+			await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: [challenge.firstFactor, "recovery_code"] });
+			return { session, recoveryCodesLeft };
+		});
+		return { result, challenge };
 	});
-	await clearAttempts(deps, challenge.accountId, "second_factor");
 	deps.logger.info({ event: "login.success", accountId: challenge.accountId, factors: [challenge.firstFactor, "recovery_code"], recoveryCodesLeft: result.recoveryCodesLeft, ip: context.ipAddress }, "signed in with a recovery code");
 	return result;
 }

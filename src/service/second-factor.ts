@@ -11,7 +11,7 @@ import { hashRecoveryCode, normalizeRecoveryCode } from "../domain/recovery-code
 import type { AccountRecord } from "../storage/store.js";
 import type { RequestContext, ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
-import { clearAttempts, reserveAttempt } from "./throttle.js";
+import { withAttempt } from "./throttle.js";
 import { openTOTPKey, toTOTPOptions } from "./totp-key.js";
 
 /** Which factor a code proved. */
@@ -25,24 +25,24 @@ export type ProvedFactor = "totp" | "recovery_code";
 export async function proveSecondFactor(deps: ServiceDeps, account: AccountRecord, code: string, context: RequestContext): Promise<ProvedFactor> {
 	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id);
 	if (credential === null) throw new TOTPNotEnabled();
-	await reserveAttempt(deps, account.id, "second_factor", context);
-	const otp = normalizeOTPInput(code);
-	let proved: ProvedFactor | null = null;
-	if (isWellFormedOTP(otp, credential.digits)) {
-		const step = verifyTOTP(openTOTPKey(deps, credential), otp, deps.clock.now(), toTOTPOptions(deps, credential));
-		if (step !== null && (await deps.store.totpCredentials.advanceTOTPStep(credential.id, step))) proved = "totp";
-	} else {
-		const normalized = normalizeRecoveryCode(code);
-		if (normalized !== null && (await deps.store.recoveryCodes.consumeRecoveryCode(account.id, hashRecoveryCode(deps.keys.hmacKey, normalized), deps.clock.now()))) {
-			proved = "recovery_code";
-			await recordSecurityEvent(deps, deps.store, account.id, "recovery_code.used", context, { recoveryCodesLeft: await deps.store.recoveryCodes.countUnusedRecoveryCodes(account.id) });
+	return withAttempt(deps, account.id, "second_factor", context, async () => {
+		const otp = normalizeOTPInput(code);
+		let proved: ProvedFactor | null = null;
+		if (isWellFormedOTP(otp, credential.digits)) {
+			const step = verifyTOTP(openTOTPKey(deps, credential), otp, deps.clock.now(), toTOTPOptions(deps, credential));
+			if (step !== null && (await deps.store.totpCredentials.advanceTOTPStep(credential.id, step))) proved = "totp";
+		} else {
+			const normalized = normalizeRecoveryCode(code);
+			if (normalized !== null && (await deps.store.recoveryCodes.consumeRecoveryCode(account.id, hashRecoveryCode(deps.keys.hmacKey, normalized), deps.clock.now()))) {
+				proved = "recovery_code";
+				await recordSecurityEvent(deps, deps.store, account.id, "recovery_code.used", context, { recoveryCodesLeft: await deps.store.recoveryCodes.countUnusedRecoveryCodes(account.id) });
+			}
 		}
-	}
-	if (proved === null) {
-		deps.logger.warn({ event: "second_factor.failed", accountId: account.id }, "second factor rejected (re-authentication)");
-		await recordSecurityEvent(deps, deps.store, account.id, "login.second_factor_failed", context, { during: "reauthentication" });
-		throw isWellFormedOTP(otp, credential.digits) ? new InvalidCode() : new InvalidCode("That recovery code is not valid or was already used. Check it, or enter the current code from your authenticator app.");
-	}
-	await clearAttempts(deps, account.id, "second_factor");
-	return proved;
+		if (proved === null) {
+			deps.logger.warn({ event: "second_factor.failed", accountId: account.id }, "second factor rejected (re-authentication)");
+			await recordSecurityEvent(deps, deps.store, account.id, "login.second_factor_failed", context, { during: "reauthentication" });
+			throw isWellFormedOTP(otp, credential.digits) ? new InvalidCode() : new InvalidCode("That recovery code is not valid or was already used. Check it, or enter the current code from your authenticator app.");
+		}
+		return proved;
+	});
 }

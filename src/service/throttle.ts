@@ -5,54 +5,153 @@
  * counters, so a stranger guessing passwords cannot lock the owner out of the code step
  * (STANDARDS.md §9.3).
  *
- * Attempts are counted BEFORE they are checked ({@link reserveAttempt}), so a burst of parallel
- * guesses cannot run more checks than the limit; attempts still in flight count too, so a burst
- * of more than `lockout.maxFailures` parallel sign-ins of one account is refused in part.
+ * Attempts are counted BEFORE they are checked: each check holds a reservation
+ * ({@link withAttempt}) and the failures plus the reservations in flight never exceed
+ * `lockout.maxFailures`, so a burst of parallel guesses cannot run more checks than the limit. A
+ * check that succeeds gives its reservation back instead of counting as a failure, so a burst of
+ * parallel sign-ins with the RIGHT password waits for the checks in flight (in arrival order in
+ * one process; across processes at most {@link ATTEMPT_WAIT_MAX_MS}) instead of locking the account: a correct password is never
+ * called incorrect (issue 9). Only when the wait runs out is an attempt refused, as
+ * {@link AttemptsInFlight} (429 with `Retry-After`, saying what happened).
  */
-import { TooManyAttempts } from "../errors.js";
-import type { AuthFailureKind } from "../storage/store.js";
+import { AttemptsInFlight, TooManyAttempts } from "../errors.js";
+import type { AuthFailureKind, AuthFailureRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 
 /**
- * Counts one attempt of `kind` for the account, and refuses it when the account is locked or
- * the attempt goes over `lockout.maxFailures` within `lockout.windowSeconds` (which locks it
- * for `lockout.durationSeconds`).
- * @throws TooManyAttempts with the seconds until the lock ends
+ * How long a reservation is held at most, in seconds: longer than any check takes (an argon2id
+ * verify waiting its turn under load). What a process killed mid-check left reserved frees
+ * itself after this.
  */
-export async function reserveAttempt(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext = NO_CONTEXT): Promise<void> {
-	const { store, clock, config, logger } = deps;
-	const now = clock.now();
-	const state = await store.authFailures.findAuthFailure(accountId, kind);
-	const lockedUntil = state?.lockedUntil ?? null;
-	if (lockedUntil !== null && lockedUntil > now) {
-		logger.warn({ event: "attempt.locked", accountId, kind }, "attempt refused: account locked");
-		if (lockedUntil >= LOCKED_UNTIL_RESET) throw new TooManyAttempts(MAX_RETRY_AFTER_SECONDS, LOCKED_UNTIL_RESET_MESSAGE, { reason: "locked_until_reset" });
-		throw new TooManyAttempts((lockedUntil - now) / 1000, undefined, { reason: "locked" });
-	}
-	// Failures before the end of an earlier lock never count again (the locks themselves are
-	// counted in lockoutCount). Second-factor failures count until a success, however slow
-	// (NIST SP 800-63B §5.2.2 speaks of consecutive failures); password failures age out after
-	// lockout.windowSeconds, since anyone who knows the email can make them.
-	const windowStartsAt = kind === "second_factor" ? (lockedUntil ?? 0) : Math.max(now - secondsToMillis(config.lockout.windowSeconds), lockedUntil ?? 0);
-	const count = await store.authFailures.incrementAuthFailures(accountId, kind, now, windowStartsAt);
-	if (count > config.lockout.maxFailures) {
-		const previousLockouts = state?.lockoutCount ?? 0;
-		if (kind === "second_factor" && reachesHardCap(deps, previousLockouts)) {
-			// Parallel attempts over the limit all get here; one lock (and one event) per round.
-			if (!(await store.authFailures.lockAuthFailures(accountId, kind, LOCKED_UNTIL_RESET, now))) throw new TooManyAttempts(MAX_RETRY_AFTER_SECONDS, LOCKED_UNTIL_RESET_MESSAGE, { reason: "hard_cap" });
-			logger.error({ event: "account.locked_until_reset", accountId, kind, consecutiveFailures: (previousLockouts + 1) * config.lockout.maxFailures }, "second factor locked until an operator unlocks it");
-			await recordSecurityEvent(deps, store, accountId, "login.locked", context, { factor: kind, untilReset: true });
-			throw new TooManyAttempts(MAX_RETRY_AFTER_SECONDS, LOCKED_UNTIL_RESET_MESSAGE, { reason: "hard_cap" });
+export const ATTEMPT_LEASE_SECONDS = 60;
+
+/**
+ * How long, in real milliseconds, an attempt waits for the checks in flight of the same account
+ * before it is refused as {@link AttemptsInFlight}.
+ */
+export const ATTEMPT_WAIT_MAX_MS = 15_000;
+
+/** The `Retry-After` of {@link AttemptsInFlight}, in seconds. */
+const ATTEMPTS_IN_FLIGHT_RETRY_SECONDS = 5;
+
+/**
+ * Runs one checked attempt of `kind` on the account: reserves it first (refused when the
+ * account is locked, or when `lockout.maxFailures` failures are counted, which locks it for
+ * `lockout.durationSeconds`), then runs `check`. When `check` resolves the reservation is given
+ * back and the failures are forgotten; when it throws, the attempt counts as a failure (a wrong
+ * password or code, a reused code, a spent challenge alike) and the error is rethrown.
+ * @returns what `check` returned
+ * @throws TooManyAttempts with the seconds until the lock ends; AttemptsInFlight when the checks in
+ *   flight of this account kept it waiting for {@link ATTEMPT_WAIT_MAX_MS}; whatever `check` throws
+ */
+export function withAttempt<T>(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext, check: () => Promise<T>): Promise<T> {
+	// In this process, the checks of one account take turns in arrival order (no polling, no
+	// starving); the reservation in the store bounds them across processes.
+	return deps.attemptQueue(`${accountId}:${kind}`, async () => {
+		await reserveAttempt(deps, accountId, kind, context);
+		let result: T;
+		try {
+			result = await check();
+		} catch (error) {
+			await settleQuietly(deps, accountId, kind, "failed");
+			throw error;
 		}
-		const durationSeconds = lockDurationSeconds(deps, kind, previousLockouts);
-		// Only the first of parallel attempts over the limit locks and counts the lock; the others
-		// are refused like it (otherwise one burst would count as many locks in a row).
-		if (!(await store.authFailures.lockAuthFailures(accountId, kind, now + secondsToMillis(durationSeconds), now))) throw new TooManyAttempts(durationSeconds, undefined, { reason: "locked" });
-		logger.warn({ event: "account.locked", accountId, kind, failures: count - 1, durationSeconds }, "too many failed attempts: locked");
-		await recordSecurityEvent(deps, store, accountId, "login.locked", context, { factor: kind, minutes: Math.round(durationSeconds / 60) });
-		throw new TooManyAttempts(durationSeconds, undefined, { reason: "limit_reached" });
+		await settleQuietly(deps, accountId, kind, "succeeded");
+		return result;
+	});
+}
+
+/** Settles a reservation; a storage failure here must not turn a checked answer into a 503. */
+async function settleQuietly(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, outcome: "failed" | "succeeded"): Promise<void> {
+	const now = deps.clock.now();
+	try {
+		const state = await deps.store.authFailures.findAuthFailure(accountId, kind);
+		await deps.store.authFailures.settleAuthAttempt(accountId, kind, outcome, now, windowStart(deps, kind, state, now));
+	} catch (error) {
+		// The reservation then ends with its lease, and counts as a failure until then.
+		deps.logger.error({ event: "attempt.settle_failed", accountId, kind, outcome, err: error }, "could not settle an attempt");
 	}
+}
+
+/**
+ * Failures last counted before this instant no longer count. Failures before the end of an
+ * earlier lock never count again (the locks themselves are counted in lockoutCount).
+ * Second-factor failures count until a success, however slow (NIST SP 800-63B §5.2.2 speaks of
+ * consecutive failures); password failures age out after lockout.windowSeconds, since anyone who
+ * knows the email can make them.
+ */
+function windowStart(deps: ServiceDeps, kind: AuthFailureKind, state: AuthFailureRecord | null, now: number): number {
+	const lockedUntil = state?.lockedUntil ?? null;
+	return kind === "second_factor" ? (lockedUntil ?? 0) : Math.max(now - secondsToMillis(deps.config.lockout.windowSeconds), lockedUntil ?? 0);
+}
+
+/**
+ * Reserves one attempt of `kind`, waiting while the checks in flight fill the budget.
+ * @throws TooManyAttempts (locked, or the limit reached now), AttemptsInFlight
+ */
+async function reserveAttempt(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext = NO_CONTEXT): Promise<void> {
+	const { store, clock, config, logger } = deps;
+	const waitUntil = performance.now() + ATTEMPT_WAIT_MAX_MS;
+	for (let round = 0; ; round++) {
+		const now = clock.now();
+		const state = await store.authFailures.findAuthFailure(accountId, kind);
+		throwIfLocked(deps, accountId, kind, state, now);
+		const windowStartsAt = windowStart(deps, kind, state, now);
+		const reservation = { now, windowStartsAt, maxAttempts: config.lockout.maxFailures, leaseExpiresAt: now + secondsToMillis(ATTEMPT_LEASE_SECONDS) };
+		if (await store.authFailures.reserveAuthAttempt(accountId, kind, reservation)) return;
+		const current = await store.authFailures.findAuthFailure(accountId, kind);
+		throwIfLocked(deps, accountId, kind, current, now);
+		const failures = current === null || current.lastFailureAt < windowStartsAt ? 0 : current.failureCount;
+		if (failures >= config.lockout.maxFailures) await lock(deps, accountId, kind, current?.lockoutCount ?? 0, failures, context);
+		// Not locked and under the failure limit: the checks in flight fill the budget. Wait for them.
+		if (performance.now() >= waitUntil) {
+			logger.warn({ event: "attempt.busy", accountId, kind, attemptsInFlight: current?.attemptsInFlight }, "attempt refused: too many checks in flight");
+			throw new AttemptsInFlight(ATTEMPTS_IN_FLIGHT_RETRY_SECONDS);
+		}
+		await sleep(Math.min(5 * 2 ** Math.min(round, 4), 50) * (0.5 + Math.random()));
+	}
+}
+
+/** @throws TooManyAttempts when a lock of `kind` runs at `now` */
+function throwIfLocked(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, state: AuthFailureRecord | null, now: number): void {
+	const lockedUntil = state?.lockedUntil ?? null;
+	if (lockedUntil === null || lockedUntil <= now) return;
+	deps.logger.warn({ event: "attempt.locked", accountId, kind }, "attempt refused: account locked");
+	if (lockedUntil >= LOCKED_UNTIL_RESET) throw new TooManyAttempts(MAX_RETRY_AFTER_SECONDS, LOCKED_UNTIL_RESET_MESSAGE, { reason: "locked_until_reset" });
+	throw new TooManyAttempts((lockedUntil - now) / 1000, undefined, { reason: "locked" });
+}
+
+/**
+ * Locks `kind` after `lockout.maxFailures` failures: for a growing duration, or until an operator
+ * unlocks it when the next round would reach {@link MAX_CONSECUTIVE_FAILURES}. Of parallel
+ * attempts that get here, one locks (and records one event); the others are refused like it. A
+ * second-factor lock also ends the account's open login challenges: a sign-in begun before the
+ * lock must start again from the password, whatever the lock's duration against a challenge's
+ * lifetime.
+ * @throws TooManyAttempts always
+ */
+async function lock(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, previousLockouts: number, failures: number, context: RequestContext): Promise<never> {
+	const { store, clock, logger } = deps;
+	const now = clock.now();
+	const untilReset = kind === "second_factor" && reachesHardCap(deps, previousLockouts);
+	const durationSeconds = untilReset ? MAX_RETRY_AFTER_SECONDS : lockDurationSeconds(deps, kind, previousLockouts);
+	const message = untilReset ? LOCKED_UNTIL_RESET_MESSAGE : undefined;
+	const locked = await store.transaction(async (tx) => {
+		if (!(await tx.authFailures.lockAuthFailures(accountId, kind, untilReset ? LOCKED_UNTIL_RESET : now + secondsToMillis(durationSeconds), now))) return false;
+		if (kind === "second_factor") await tx.loginChallenges.consumeAccountLoginChallenges(accountId, now);
+		await recordSecurityEvent(deps, tx, accountId, "login.locked", context, untilReset ? { factor: kind, untilReset: true } : { factor: kind, minutes: Math.round(durationSeconds / 60) });
+		return true;
+	});
+	if (!locked) throw new TooManyAttempts(durationSeconds, message, { reason: untilReset ? "hard_cap" : "locked" });
+	if (untilReset) logger.error({ event: "account.locked_until_reset", accountId, kind, consecutiveFailures: (previousLockouts + 1) * deps.config.lockout.maxFailures }, "second factor locked until an operator unlocks it");
+	else logger.warn({ event: "account.locked", accountId, kind, failures, durationSeconds }, "too many failed attempts: locked");
+	throw new TooManyAttempts(durationSeconds, message, { reason: untilReset ? "hard_cap" : "limit_reached" });
+}
+
+/** Resolves after `ms` real milliseconds. */
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** NIST SP 800-63B §5.2.2: never more than this many consecutive failed attempts on one account. */
@@ -87,9 +186,4 @@ export function lockDurationSeconds(deps: ServiceDeps, kind: AuthFailureKind, pr
 	const { durationSeconds, maxDurationSeconds } = deps.config.lockout;
 	if (kind === "password") return durationSeconds;
 	return Math.min(durationSeconds * 2 ** Math.min(previousLockouts, 30), maxDurationSeconds);
-}
-
-/** Forgets the account's failures of `kind` after a success. */
-export async function clearAttempts(deps: ServiceDeps, accountId: string, kind: AuthFailureKind): Promise<void> {
-	await deps.store.authFailures.clearAuthFailures(accountId, kind);
 }

@@ -114,13 +114,32 @@ export type AuthFailureKind = "password" | "second_factor";
 export interface AuthFailureRecord {
 	readonly accountId: string;
 	readonly kind: AuthFailureKind;
-	/** Consecutive failures (attempts are counted before they are checked). */
+	/** Consecutive failures: attempts whose check failed (or that never settled: see `attemptsInFlight`). */
 	readonly failureCount: number;
 	readonly lastFailureAt: UnixMillis;
 	/** Until when attempts are refused; null when not locked. */
 	readonly lockedUntil: UnixMillis | null;
 	/** How many times in a row this counter has locked (each lock counts one; a success resets it). */
 	readonly lockoutCount: number;
+	/**
+	 * Attempts reserved before their check and not yet settled (checks in flight). They count
+	 * against the limit like failures until they settle; 0 once `inFlightExpiresAt` has passed
+	 * (what a process killed mid-check left reserved).
+	 */
+	readonly attemptsInFlight: number;
+	/** The lease of `attemptsInFlight`, extended by each reservation; 0 when none was made. */
+	readonly inFlightExpiresAt: UnixMillis;
+}
+
+/** The arguments of {@link AuthFailureRepository.reserveAuthAttempt}. */
+export interface AttemptReservationRequest {
+	readonly now: UnixMillis;
+	/** Failures last counted before this instant no longer count (the window, or the end of the last lock). */
+	readonly windowStartsAt: UnixMillis;
+	/** At most this many failures plus attempts in flight at once (`lockout.maxFailures`). */
+	readonly maxAttempts: number;
+	/** Until when the attempts in flight are held (the lease, renewed by this reservation). */
+	readonly leaseExpiresAt: UnixMillis;
 }
 
 /** A "remember this device" token's row: only a hash of its secret is kept. */
@@ -273,11 +292,20 @@ export interface ServerKeyCheckRepository {
 export interface AuthFailureRepository {
 	findAuthFailure(accountId: string, kind: AuthFailureKind): Promise<AuthFailureRecord | null>;
 	/**
-	 * Atomically adds one failure (an upsert), restarting the count at 1 when the last
-	 * failure is older than `windowStartsAt`.
-	 * @returns the count after this call.
+	 * Reserves one attempt before its check, with one conditional upsert: only while no lock runs
+	 * at `now` and the failures since `windowStartsAt` plus the live attempts in flight stay under
+	 * `maxAttempts`. Of parallel callers, at most that many hold a reservation at once.
+	 * @returns true when reserved; false when locked or full (the caller reads the row to tell which)
 	 */
-	incrementAuthFailures(accountId: string, kind: AuthFailureKind, now: UnixMillis, windowStartsAt: UnixMillis): Promise<number>;
+	reserveAuthAttempt(accountId: string, kind: AuthFailureKind, request: AttemptReservationRequest): Promise<boolean>;
+	/**
+	 * Settles a reserved attempt (an upsert), giving its reservation back. `"failed"` adds one
+	 * failure, restarting the count at 1 when the last failure is older than `windowStartsAt`;
+	 * `"succeeded"` forgets the failures, the lock and the locks in a row (the row goes when
+	 * nothing else is in flight). Settling with nothing reserved just counts (or forgets).
+	 * @returns the failures counted after this call
+	 */
+	settleAuthAttempt(accountId: string, kind: AuthFailureKind, outcome: "failed" | "succeeded", now: UnixMillis, windowStartsAt: UnixMillis): Promise<number>;
 	/**
 	 * Locks until `lockedUntil` and adds one to `lockoutCount`, unless a lock is still running at
 	 * `now` (an upsert whose update is conditional: of parallel callers, one locks). The count is

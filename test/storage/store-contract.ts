@@ -120,7 +120,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				await store.sessions.insertSession(session);
 				const challenge = challengeFixture(account.id);
 				await store.loginChallenges.insertLoginChallenge(challenge);
-				await store.authFailures.incrementAuthFailures(account.id, "password", T0, T0 - MINUTE_MS);
+				await store.authFailures.settleAuthAttempt(account.id, "password", "failed", T0, T0 - MINUTE_MS);
 				const device = trustedDeviceFixture(account.id);
 				await store.trustedDevices.insertTrustedDevice(device);
 				await store.securityEvents.insertSecurityEvent(securityEventFixture(account.id));
@@ -562,9 +562,9 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				const account = await givenAccount();
 				const windowStartsAt = T0 - 15 * MINUTE_MS;
 				expect(await store.authFailures.findAuthFailure(account.id, "password")).toBeNull();
-				expect(await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt)).toBe(1);
-				expect(await store.authFailures.incrementAuthFailures(account.id, "password", T0 + 1, windowStartsAt)).toBe(2);
-				expect(await store.authFailures.incrementAuthFailures(account.id, "password", LARGE_EPOCH_MS, windowStartsAt)).toBe(3);
+				expect(await store.authFailures.settleAuthAttempt(account.id, "password", "failed", T0, windowStartsAt)).toBe(1);
+				expect(await store.authFailures.settleAuthAttempt(account.id, "password", "failed", T0 + 1, windowStartsAt)).toBe(2);
+				expect(await store.authFailures.settleAuthAttempt(account.id, "password", "failed", LARGE_EPOCH_MS, windowStartsAt)).toBe(3);
 				expect(await store.authFailures.findAuthFailure(account.id, "password")).toEqual({
 					accountId: account.id,
 					kind: "password",
@@ -572,25 +572,27 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 					lastFailureAt: LARGE_EPOCH_MS,
 					lockedUntil: null,
 					lockoutCount: 0,
+					attemptsInFlight: 0,
+					inFlightExpiresAt: 0,
 				});
 			});
 
 			test("a failure after the window restarts the count at 1", async () => {
 				const account = await givenAccount();
 				const windowMs = 15 * MINUTE_MS;
-				await store.authFailures.incrementAuthFailures(account.id, "second_factor", T0, T0 - windowMs);
-				await store.authFailures.incrementAuthFailures(account.id, "second_factor", T0 + 1, T0 + 1 - windowMs);
+				await store.authFailures.settleAuthAttempt(account.id, "second_factor", "failed", T0, T0 - windowMs);
+				await store.authFailures.settleAuthAttempt(account.id, "second_factor", "failed", T0 + 1, T0 + 1 - windowMs);
 				const later = T0 + 1 + windowMs + 1;
-				expect(await store.authFailures.incrementAuthFailures(account.id, "second_factor", later, later - windowMs)).toBe(1);
+				expect(await store.authFailures.settleAuthAttempt(account.id, "second_factor", "failed", later, later - windowMs)).toBe(1);
 				expect((await store.authFailures.findAuthFailure(account.id, "second_factor"))?.lastFailureAt).toBe(later);
 				// A failure exactly at the window's start still counts within it.
-				expect(await store.authFailures.incrementAuthFailures(account.id, "second_factor", later + windowMs, later)).toBe(2);
+				expect(await store.authFailures.settleAuthAttempt(account.id, "second_factor", "failed", later + windowMs, later)).toBe(2);
 			});
 
 			test("locking sets lockedUntil and keeps the count; a failure before lockedUntil goes on counting, and the lock stays", async () => {
 				const account = await givenAccount();
 				const windowStartsAt = T0 - 15 * MINUTE_MS;
-				for (let i = 0; i < 4; i++) await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt);
+				for (let i = 0; i < 4; i++) await store.authFailures.settleAuthAttempt(account.id, "password", "failed", T0, windowStartsAt);
 				expect(await store.authFailures.lockAuthFailures(account.id, "password", MAX_EPOCH_MS, T0)).toBe(true);
 				expect(await store.authFailures.findAuthFailure(account.id, "password")).toEqual({
 					accountId: account.id,
@@ -599,8 +601,10 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 					lastFailureAt: T0,
 					lockedUntil: MAX_EPOCH_MS,
 					lockoutCount: 1,
+					attemptsInFlight: 0,
+					inFlightExpiresAt: 0,
 				});
-				expect(await store.authFailures.incrementAuthFailures(account.id, "password", T0 + 1, windowStartsAt)).toBe(5);
+				expect(await store.authFailures.settleAuthAttempt(account.id, "password", "failed", T0 + 1, windowStartsAt)).toBe(5);
 				expect((await store.authFailures.findAuthFailure(account.id, "password"))?.lockedUntil).toBe(MAX_EPOCH_MS);
 			});
 
@@ -617,6 +621,54 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.authFailures.findAuthFailure(account.id, "second_factor")).toBeNull();
 			});
 
+			test("reservations: failures plus attempts in flight stay under maxAttempts; a success gives its reservation back", async () => {
+				const account = await givenAccount();
+				const reserve = (now: number) => store.authFailures.reserveAuthAttempt(account.id, "password", { now, windowStartsAt: now - MINUTE_MS, maxAttempts: 3, leaseExpiresAt: now + MINUTE_MS });
+				expect(await reserve(T0)).toBe(true);
+				expect(await reserve(T0)).toBe(true);
+				expect(await reserve(T0)).toBe(true);
+				expect(await reserve(T0)).toBe(false); // three in flight: full
+				expect(await store.authFailures.findAuthFailure(account.id, "password")).toMatchObject({ failureCount: 0, attemptsInFlight: 3, inFlightExpiresAt: T0 + MINUTE_MS });
+				// One fails: still full (one failure + two in flight).
+				expect(await store.authFailures.settleAuthAttempt(account.id, "password", "failed", T0, T0 - MINUTE_MS)).toBe(1);
+				expect(await reserve(T0)).toBe(false);
+				// One succeeds: the failures are forgotten, one is still in flight, the row stays.
+				expect(await store.authFailures.settleAuthAttempt(account.id, "password", "succeeded", T0, T0 - MINUTE_MS)).toBe(0);
+				expect(await store.authFailures.findAuthFailure(account.id, "password")).toMatchObject({ failureCount: 0, attemptsInFlight: 1, lockedUntil: null, lockoutCount: 0 });
+				expect(await reserve(T0)).toBe(true);
+				expect(await reserve(T0)).toBe(true);
+				expect(await reserve(T0)).toBe(false);
+				// The last successes remove the row.
+				for (let i = 0; i < 3; i++) await store.authFailures.settleAuthAttempt(account.id, "password", "succeeded", T0, T0 - MINUTE_MS);
+				expect(await store.authFailures.findAuthFailure(account.id, "password")).toBeNull();
+			});
+
+			test("reservations: none while a lock runs; failures out of the window and attempts whose lease passed count 0", async () => {
+				const account = await givenAccount();
+				const request = (now: number, windowStartsAt = now - MINUTE_MS) => ({ now, windowStartsAt, maxAttempts: 2, leaseExpiresAt: now + MINUTE_MS });
+				expect(await store.authFailures.reserveAuthAttempt(account.id, "second_factor", request(T0))).toBe(true);
+				expect(await store.authFailures.reserveAuthAttempt(account.id, "second_factor", request(T0))).toBe(true);
+				expect(await store.authFailures.reserveAuthAttempt(account.id, "second_factor", request(T0 + MINUTE_MS - 1))).toBe(false);
+				// Both leases passed (a process killed mid-check): the budget is free again.
+				expect(await store.authFailures.reserveAuthAttempt(account.id, "second_factor", request(T0 + MINUTE_MS))).toBe(true);
+				expect((await store.authFailures.findAuthFailure(account.id, "second_factor"))?.attemptsInFlight).toBe(1);
+				await store.authFailures.settleAuthAttempt(account.id, "second_factor", "failed", T0 + MINUTE_MS, 0);
+				expect(await store.authFailures.settleAuthAttempt(account.id, "second_factor", "failed", T0 + MINUTE_MS, 0)).toBe(2);
+				expect(await store.authFailures.reserveAuthAttempt(account.id, "second_factor", request(T0 + MINUTE_MS, 0))).toBe(false);
+				// The same failures out of the window do not count.
+				expect(await store.authFailures.reserveAuthAttempt(account.id, "second_factor", request(T0 + MINUTE_MS, T0 + MINUTE_MS + 1))).toBe(true);
+				expect(await store.authFailures.lockAuthFailures(account.id, "password", T0 + 2 * MINUTE_MS, T0)).toBe(true);
+				expect(await store.authFailures.reserveAuthAttempt(account.id, "password", request(T0 + 2 * MINUTE_MS - 1))).toBe(false);
+				expect(await store.authFailures.reserveAuthAttempt(account.id, "password", request(T0 + 2 * MINUTE_MS))).toBe(true);
+			});
+
+			test("20 parallel reservations: exactly maxAttempts succeed", async () => {
+				const account = await givenAccount();
+				const results = await Promise.all(Array.from({ length: 20 }, () => store.authFailures.reserveAuthAttempt(account.id, "password", { now: T0, windowStartsAt: 0, maxAttempts: 7, leaseExpiresAt: T0 + MINUTE_MS })));
+				expect(results.filter(Boolean)).toHaveLength(7);
+				expect((await store.authFailures.findAuthFailure(account.id, "password"))?.attemptsInFlight).toBe(7);
+			});
+
 			test("an account can be locked without an earlier failure", async () => {
 				const account = await givenAccount();
 				expect(await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + MINUTE_MS, T0)).toBe(true);
@@ -628,13 +680,13 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 			test("the two kinds are counted apart, and clearing one forgets only that counter", async () => {
 				const account = await givenAccount();
 				const windowStartsAt = T0 - MINUTE_MS;
-				await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt);
-				await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt);
-				expect(await store.authFailures.incrementAuthFailures(account.id, "second_factor", T0, windowStartsAt)).toBe(1);
+				await store.authFailures.settleAuthAttempt(account.id, "password", "failed", T0, windowStartsAt);
+				await store.authFailures.settleAuthAttempt(account.id, "password", "failed", T0, windowStartsAt);
+				expect(await store.authFailures.settleAuthAttempt(account.id, "second_factor", "failed", T0, windowStartsAt)).toBe(1);
 				await store.authFailures.clearAuthFailures(account.id, "password");
 				expect(await store.authFailures.findAuthFailure(account.id, "password")).toBeNull();
 				expect((await store.authFailures.findAuthFailure(account.id, "second_factor"))?.failureCount).toBe(1);
-				expect(await store.authFailures.incrementAuthFailures(account.id, "password", T0, windowStartsAt)).toBe(1);
+				expect(await store.authFailures.settleAuthAttempt(account.id, "password", "failed", T0, windowStartsAt)).toBe(1);
 				await store.authFailures.clearAuthFailures(uid("missing"), "password"); // no-op, no error
 			});
 		});
@@ -1011,7 +1063,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 			test(`${RACERS} concurrent failures are all counted: the counts returned are exactly 1..${RACERS}`, async () => {
 				const account = await givenAccount();
 				const counts = await Promise.all(
-					times(RACERS, () => store.authFailures.incrementAuthFailures(account.id, "password", T0, T0 - MINUTE_MS)),
+					times(RACERS, () => store.authFailures.settleAuthAttempt(account.id, "password", "failed", T0, T0 - MINUTE_MS)),
 				);
 				expect([...counts].sort((a, b) => a - b)).toEqual(times(RACERS, (i) => i + 1));
 				expect((await store.authFailures.findAuthFailure(account.id, "password"))?.failureCount).toBe(RACERS);

@@ -135,6 +135,10 @@ export interface AuthFailureTable {
 	locked_until: EpochMsColumn | null;
 	/** Locks in a row (migration 0003); reset with the row when an attempt succeeds. */
 	lockout_count: Generated<number>;
+	/** Attempts reserved and not yet settled (migration 0007); 0 once `in_flight_expires_at` passed. */
+	attempts_in_flight: Generated<number>;
+	/** The lease of the attempts in flight, extended by each reservation (migration 0007). */
+	in_flight_expires_at: Generated<EpochMsColumn>;
 }
 
 /** Table `trusted_device` (migration 0002): "remember this device" tokens; only a hash of the secret is kept. */

@@ -21,6 +21,7 @@ import type { UnixMillis } from "../../platform/clock.js";
 import type {
 	AccountRecord,
 	AccountRepository,
+	AttemptReservationRequest,
 	AuthFailureKind,
 	AuthFailureRecord,
 	AuthFailureRepository,
@@ -618,14 +619,45 @@ function createAuthFailureRepository(db: Executor, guard: Guard): AuthFailureRep
 				return row === undefined ? null : toAuthFailureRecord(row);
 			});
 		},
-		incrementAuthFailures(
-			accountId: string,
-			kind: AuthFailureKind,
-			now: UnixMillis,
-			windowStartsAt: UnixMillis,
-		): Promise<number> {
+		reserveAuthAttempt(accountId: string, kind: AuthFailureKind, request: AttemptReservationRequest): Promise<boolean> {
 			return guard(async () => {
-				// One upsert: both SQLite (>= 3.35) and PostgreSQL apply it atomically per row.
+				const { now, windowStartsAt, maxAttempts, leaseExpiresAt } = request;
+				// One conditional upsert (atomic per row in SQLite >= 3.35 and PostgreSQL): failures
+				// out of the window count 0, attempts in flight whose lease passed count 0.
+				const failures = sql<number>`(case when auth_failure.last_failure_at < ${windowStartsAt} then 0 else auth_failure.failure_count end)`;
+				const inFlight = sql<number>`(case when auth_failure.in_flight_expires_at <= ${now} then 0 else auth_failure.attempts_in_flight end)`;
+				const result = await db
+					.insertInto("auth_failure")
+					.values({ account_id: accountId, kind, failure_count: 0, last_failure_at: 0, locked_until: null, attempts_in_flight: 1, in_flight_expires_at: leaseExpiresAt })
+					.onConflict((oc) =>
+						oc
+							.columns(["account_id", "kind"])
+							.doUpdateSet({ failure_count: failures, attempts_in_flight: sql<number>`${inFlight} + 1`, in_flight_expires_at: leaseExpiresAt })
+							.where((eb) => eb.and([eb.or([eb("auth_failure.locked_until", "is", null), eb("auth_failure.locked_until", "<=", now)]), eb(sql<number>`${failures} + ${inFlight}`, "<", maxAttempts)])),
+					)
+					.executeTakeFirst();
+				return countOf(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+			});
+		},
+		settleAuthAttempt(accountId: string, kind: AuthFailureKind, outcome: "failed" | "succeeded", now: UnixMillis, windowStartsAt: UnixMillis): Promise<number> {
+			return guard(async () => {
+				const released = sql<number>`(case when auth_failure.attempts_in_flight > 0 and auth_failure.in_flight_expires_at > ${now} then auth_failure.attempts_in_flight - 1 else 0 end)`;
+				if (outcome === "succeeded") {
+					// Nothing else in flight: the row goes (as before attempts were reserved).
+					await db
+						.deleteFrom("auth_failure")
+						.where("account_id", "=", accountId)
+						.where("kind", "=", kind)
+						.where((eb) => eb.or([eb("attempts_in_flight", "<=", 1), eb("in_flight_expires_at", "<=", now)]))
+						.execute();
+					await db
+						.updateTable("auth_failure")
+						.set({ failure_count: 0, last_failure_at: 0, locked_until: null, lockout_count: 0, attempts_in_flight: released })
+						.where("account_id", "=", accountId)
+						.where("kind", "=", kind)
+						.execute();
+					return 0;
+				}
 				const row = await db
 					.insertInto("auth_failure")
 					.values({ account_id: accountId, kind, failure_count: 1, last_failure_at: now, locked_until: null })
@@ -638,6 +670,7 @@ function createAuthFailureRepository(db: Executor, guard: Guard): AuthFailureRep
 								.else(eb("auth_failure.failure_count", "+", 1))
 								.end(),
 							last_failure_at: now,
+							attempts_in_flight: released,
 						})),
 					)
 					.returning("failure_count")
@@ -910,6 +943,8 @@ function toAuthFailureRecord(row: Selectable<AuthFailureTable>): AuthFailureReco
 		lastFailureAt: row.last_failure_at,
 		lockedUntil: row.locked_until,
 		lockoutCount: row.lockout_count,
+		attemptsInFlight: row.attempts_in_flight,
+		inFlightExpiresAt: row.in_flight_expires_at,
 	};
 }
 

@@ -1,7 +1,7 @@
 /**
  * Every migration of deadbolt's schema, as a static map (no filesystem provider, so a bundle
  * or a `dist/` copy carries them). Names sort lexically in the order they run; a released
- * entry never changes, new ones are appended (`0007-...` next).
+ * entry never changes, new ones are appended (`0008-...` next).
  */
 import type { Migration } from "kysely/migration";
 import { initialMigration } from "./0001-initial.js";
@@ -10,6 +10,7 @@ import { lockoutCountMigration } from "./0003-lockout-count.js";
 import { signInLinksMigration } from "./0004-sign-in-links.js";
 import { serverKeyCheckMigration } from "./0005-server-key-check.js";
 import { loginChallengeFirstFactorMigration } from "./0006-login-challenge-first-factor.js";
+import { attemptsInFlightMigration } from "./0007-attempts-in-flight.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -19,4 +20,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0004-sign-in-links": signInLinksMigration,
 	"0005-server-key-check": serverKeyCheckMigration,
 	"0006-login-challenge-first-factor": loginChallengeFirstFactorMigration,
+	"0007-attempts-in-flight": attemptsInFlightMigration,
 });
