@@ -1,0 +1,62 @@
+/**
+ * "Where you're signed in" on the Security page: `POST .../sessions/revoke` (one session, this one
+ * too), and the sensitive `.../sessions/revoke-others` and `.../sessions/sign-out-everywhere`
+ * (behind "Confirm it's you", `confirm.ts`).
+ */
+import type { FastifyInstance } from "fastify";
+import { NotFound } from "../../errors.js";
+import { requestContext } from "../../http/plugins/session.js";
+import { rotateCSRFToken } from "../csrf.js";
+import { PATHS } from "../layout.js";
+import type { SudoRoutes } from "./confirm.js";
+import type { DashboardContext } from "./context.js";
+import { formField, seeOther, signedInForm } from "./forms.js";
+
+/** Registers `POST /settings/security/sessions/revoke` (sign out one session of the account). */
+export function registerSessionRoutes(app: FastifyInstance, d: DashboardContext): void {
+	const { cookies } = d;
+	app.post(
+		"/settings/security/sessions/revoke",
+		signedInForm(async (request, reply, auth) => {
+			const id = formField(request, "session");
+			if (id === "") return seeOther(reply, `${PATHS.security}#sessions`);
+			try {
+				await d.deadbolt.revokeSession(auth, id, requestContext(request));
+			} catch (error) {
+				if (error instanceof NotFound) return seeOther(reply, `${PATHS.security}?done=session-gone#sessions`);
+				throw error;
+			}
+			if (id === auth.session.id) {
+				void reply.clearCookie(cookies.sessionName, cookies.options());
+				rotateCSRFToken(request, reply, cookies);
+				return seeOther(reply, `${PATHS.signIn}?notice=signed-out`);
+			}
+			return seeOther(reply, `${PATHS.security}?done=session-revoked#sessions`);
+		}),
+	);
+}
+
+/** Sign out the other sessions, and sign out everywhere (then this browser's cookies end too). */
+export function sessionSudoRoutes(d: DashboardContext): Pick<SudoRoutes, "revoke-others" | "sign-out-everywhere"> {
+	const { cookies } = d;
+	return {
+		"revoke-others": {
+			path: "/settings/security/sessions/revoke-others",
+			perform: async (request, reply, auth) => {
+				const count = await d.deadbolt.revokeOtherSessions(auth, requestContext(request));
+				return seeOther(reply, `${PATHS.security}?done=others-signed-out&n=${count}#sessions`);
+			},
+		},
+		"sign-out-everywhere": {
+			path: "/settings/security/sessions/sign-out-everywhere",
+			perform: async (request, reply, auth) => {
+				await d.deadbolt.signOutEverywhere(auth, requestContext(request));
+				// The session itself is already revoked: end this browser's cookies.
+				void reply.clearCookie(cookies.sessionName, cookies.options());
+				void reply.clearCookie(cookies.challengeName, cookies.options());
+				rotateCSRFToken(request, reply, cookies);
+				return seeOther(reply, `${PATHS.signIn}?notice=signed-out-everywhere`);
+			},
+		},
+	};
+}
