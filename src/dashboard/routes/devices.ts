@@ -4,29 +4,19 @@
  * device's cookie, if it is this browser's, stops working at the next sign-in, which clears it.
  */
 import type { FastifyInstance } from "fastify";
-import { NotFound } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import { PATHS } from "../layout.js";
 import type { SudoRoutes } from "./confirm.js";
 import type { DashboardContext } from "./context.js";
-import { formField, seeOther, signedInForm } from "./forms.js";
+import { seeOther } from "./forms.js";
+import { registerRemoveOne } from "./security.js";
 
 /** Registers `POST /settings/security/devices/forget`. */
 export function registerDeviceRoutes(app: FastifyInstance, d: DashboardContext): void {
-	app.post(
-		"/settings/security/devices/forget",
-		signedInForm(async (request, reply, auth) => {
-			const id = formField(request, "device");
-			if (id === "") return seeOther(reply, `${PATHS.security}#devices`);
-			try {
-				await d.deadbolt.revokeTrustedDevice(auth, id, requestContext(request));
-			} catch (error) {
-				if (error instanceof NotFound) return seeOther(reply, `${PATHS.security}?done=device-gone#devices`);
-				throw error;
-			}
-			return seeOther(reply, `${PATHS.security}?done=device-forgotten#devices`);
-		}),
-	);
+	registerRemoveOne(app, "/settings/security/devices/forget", { field: "device", card: "devices", gone: "device-gone" }, async (request, reply, auth, id) => {
+		await d.deadbolt.revokeTrustedDevice(auth, id, requestContext(request));
+		return seeOther(reply, `${PATHS.security}?done=device-forgotten#devices`);
+	});
 }
 
 /** Forget every remembered device. */

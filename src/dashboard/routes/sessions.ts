@@ -4,36 +4,25 @@
  * (behind "Confirm it's you", `confirm.ts`).
  */
 import type { FastifyInstance } from "fastify";
-import { NotFound } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import { rotateCSRFToken } from "../csrf.js";
 import { PATHS } from "../layout.js";
 import type { SudoRoutes } from "./confirm.js";
 import type { DashboardContext } from "./context.js";
-import { formField, seeOther, signedInForm } from "./forms.js";
+import { seeOther } from "./forms.js";
+import { registerRemoveOne } from "./security.js";
 
 /** Registers `POST /settings/security/sessions/revoke` (sign out one session of the account). */
 export function registerSessionRoutes(app: FastifyInstance, d: DashboardContext): void {
 	const { cookies } = d;
-	app.post(
-		"/settings/security/sessions/revoke",
-		signedInForm(async (request, reply, auth) => {
-			const id = formField(request, "session");
-			if (id === "") return seeOther(reply, `${PATHS.security}#sessions`);
-			try {
-				await d.deadbolt.revokeSession(auth, id, requestContext(request));
-			} catch (error) {
-				if (error instanceof NotFound) return seeOther(reply, `${PATHS.security}?done=session-gone#sessions`);
-				throw error;
-			}
-			if (id === auth.session.id) {
-				void reply.clearCookie(cookies.sessionName, cookies.options());
-				rotateCSRFToken(request, reply, cookies);
-				return seeOther(reply, `${PATHS.signIn}?notice=signed-out`);
-			}
-			return seeOther(reply, `${PATHS.security}?done=session-revoked#sessions`);
-		}),
-	);
+	registerRemoveOne(app, "/settings/security/sessions/revoke", { field: "session", card: "sessions", gone: "session-gone" }, async (request, reply, auth, id) => {
+		await d.deadbolt.revokeSession(auth, id, requestContext(request));
+		if (id !== auth.session.id) return seeOther(reply, `${PATHS.security}?done=session-revoked#sessions`);
+		// This session signed out.
+		void reply.clearCookie(cookies.sessionName, cookies.options());
+		rotateCSRFToken(request, reply, cookies);
+		return seeOther(reply, `${PATHS.signIn}?notice=signed-out`);
+	});
 }
 
 /** Sign out the other sessions, and sign out everywhere (then this browser's cookies end too). */
