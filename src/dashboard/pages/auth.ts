@@ -107,6 +107,22 @@ function rememberDeviceField(checked: boolean, days: number): SafeHtml {
 </div>`;
 }
 
+/** A code step's page (titled as its card): its form, the way to the other kind of code, and "Start over". */
+function codeStepPage(context: AuthPageContext, title: string, lead: string, form: SafeHtml, otherKind: SafeHtml, icon: SafeHtml): SafeHtml {
+	return authPage(
+		context,
+		title,
+		authCard(
+			title,
+			lead,
+			form,
+			html`<p>${otherKind}</p>
+			<p class="muted">Not you, or wrong account? <a href="${PATHS.signIn}">Start over</a></p>`,
+			icon,
+		),
+	);
+}
+
 /** What the code step shows. */
 export interface SignInCodeState {
 	readonly error?: string | null;
@@ -128,18 +144,7 @@ export function signInCodePage(context: AuthPageContext, state: SignInCodeState)
 		${rememberDeviceField(state.rememberDevice === true, state.rememberDays)}
 		<button type="submit" class="button button--primary button--block">Verify</button>`,
 	);
-	return authPage(
-		context,
-		"Two-factor authentication",
-		authCard(
-			"Two-factor authentication",
-			"One more step to prove it's you.",
-			form,
-			html`<p><a href="${PATHS.signInRecoveryCode}">Use a recovery code instead</a></p>
-			<p class="muted">Not you, or wrong account? <a href="${PATHS.signIn}">Start over</a></p>`,
-			PHONE_ICON,
-		),
-	);
+	return codeStepPage(context, "Two-factor authentication", "One more step to prove it's you.", form, html`<a href="${PATHS.signInRecoveryCode}">Use a recovery code instead</a>`, PHONE_ICON);
 }
 
 /** `GET/POST /dashboard/sign-in/recovery-code`. */
@@ -161,18 +166,7 @@ export function signInRecoveryCodePage(context: AuthPageContext, state: { error?
 		})}
 		<button type="submit" class="button button--primary button--block">Sign in with recovery code</button>`,
 	);
-	return authPage(
-		context,
-		"Use a recovery code",
-		authCard(
-			"Use a recovery code",
-			"Lost access to your authenticator app? Enter one of your recovery codes.",
-			form,
-			html`<p><a href="${PATHS.signInCode}">Use your authenticator app instead</a></p>
-			<p class="muted">Not you, or wrong account? <a href="${PATHS.signIn}">Start over</a></p>`,
-			KEY_ICON,
-		),
-	);
+	return codeStepPage(context, "Use a recovery code", "Lost access to your authenticator app? Enter one of your recovery codes.", form, html`<a href="${PATHS.signInCode}">Use your authenticator app instead</a>`, KEY_ICON);
 }
 
 const PHONE_ICON = html`<svg viewBox="0 0 24 24" width="40" height="40" focusable="false"><rect x="6" y="2" width="12" height="20" rx="2.5" fill="none" stroke="currentColor" stroke-width="1.8"/><path d="M10 18.5h4" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/><path d="M9 9.5l2 2 4-4" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/></svg>`;

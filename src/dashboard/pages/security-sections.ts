@@ -131,27 +131,40 @@ export interface PasswordFormState {
 	readonly error?: string | null;
 }
 
+/**
+ * A narrow form of a Security card that carries a password: the error, the username (hidden,
+ * for password managers), the fields, and the submit button.
+ */
+export function passwordCardForm(action: string, csrf: string, email: string, error: string | null | undefined, fields: SafeHtml, button: SafeHtml): SafeHtml {
+	return postForm(
+		action,
+		csrf,
+		html`${error !== undefined && error !== null && notice("error", error)}
+		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
+		${fields}
+		<div class="actions actions--start">
+			${button}
+		</div>`,
+		"form form--narrow",
+	);
+}
+
 /** "Password": change it, or, for an account created without one, set the first. */
 export function passwordCard(csrf: string, email: string, minLength: number, state: PasswordFormState, flash: CardFlash | null | undefined, hasPassword = true): SafeHtml {
 	const newError = state.newErrors !== undefined && state.newErrors.length > 0 ? state.newErrors.join(" ") : null;
-	if (!hasPassword) {
-		const setForm = postForm(
-			`${PATHS.password}#password`,
-			csrf,
-			html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
-		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
-		${newPasswordField({ minLength, error: newError })}
-		<div class="actions actions--start">
-			<button type="submit" class="button button--primary">Set password</button>
-		</div>`,
-			"form form--narrow",
-		);
-		return html`<section class="card" id="password" aria-labelledby="password-title">
+	// The fragment: a refused form comes back scrolled to this card, even without the script.
+	const action = `${PATHS.password}#password`;
+	const section = (intro: SafeHtml, form: SafeHtml) => html`<section class="card" id="password" aria-labelledby="password-title">
 	<h2 class="card__title" id="password-title">Password</h2>
 	${flashFor(flash, "password")}
-	<p id="no-password">Your account doesn't have a password yet: you signed in with a sign-in link. Set one to sign in with your email and password, and to turn on two-factor authentication.</p>
-	${setForm}
+	${intro}
+	${form}
 </section>`;
+	if (!hasPassword) {
+		return section(
+			html`<p id="no-password">Your account doesn't have a password yet: you signed in with a sign-in link. Set one to sign in with your email and password, and to turn on two-factor authentication.</p>`,
+			passwordCardForm(action, csrf, email, state.error, newPasswordField({ minLength, error: newError }), html`<button type="submit" class="button button--primary">Set password</button>`),
+		);
 	}
 	const codeField =
 		state.needsCode === true
@@ -163,26 +176,10 @@ export function passwordCard(csrf: string, email: string, minLength: number, sta
 					}),
 				)
 			: null;
-	// The fragment: a refused form comes back scrolled to this card, even without the script.
-	const form = postForm(
-		`${PATHS.password}#password`,
-		csrf,
-		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
-		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
-		${field({ id: "current-password", name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password", error: state.currentError ?? null })}
+	const fields = html`${field({ id: "current-password", name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password", error: state.currentError ?? null })}
 		${newPasswordField({ minLength, error: newError })}
-		${codeField}
-		<div class="actions actions--start">
-			<button type="submit" class="button button--primary">Change password</button>
-		</div>`,
-		"form form--narrow",
-	);
-	return html`<section class="card" id="password" aria-labelledby="password-title">
-	<h2 class="card__title" id="password-title">Password</h2>
-	${flashFor(flash, "password")}
-	<p class="muted">Changing your password signs you out on every other device.</p>
-	${form}
-</section>`;
+		${codeField}`;
+	return section(html`<p class="muted">Changing your password signs you out on every other device.</p>`, passwordCardForm(action, csrf, email, state.error, fields, html`<button type="submit" class="button button--primary">Change password</button>`));
 }
 
 const FACTOR_WORDS: Readonly<Record<string, string>> = { password: "password", totp: "authenticator code", recovery_code: "recovery code", trusted_device: "remembered device", sign_in_link: "a sign-in link" };
