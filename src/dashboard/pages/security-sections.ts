@@ -189,62 +189,55 @@ function factorsText(factors: unknown): string | null {
 	return factors.map((factor) => FACTOR_WORDS[String(factor)] ?? String(factor)).join(" and ");
 }
 
+/** The events told by a fixed sentence (the others, with details, are in {@link describeEvent}). */
+const EVENT_SENTENCES: Readonly<Record<string, { readonly text: string; readonly alert: boolean }>> = Object.freeze({
+	"account.created": { text: "Account created", alert: false },
+	"login.password_failed": { text: "Wrong password entered", alert: true },
+	"login.second_factor_failed": { text: "Wrong authenticator or recovery code entered", alert: true },
+	"login.locked": { text: "Sign-in paused after too many failed attempts", alert: true },
+	"totp.enabled": { text: "Two-factor authentication turned on", alert: false },
+	"totp.disabled": { text: "Two-factor authentication turned off", alert: true },
+	"recovery_codes.regenerated": { text: "New recovery codes generated (the old ones stopped working)", alert: false },
+	"password.set": { text: "Password set", alert: false },
+	"sign_in_link.issued": { text: "Sign-in link created", alert: false },
+	"password.changed": { text: "Password changed", alert: false },
+	"device.trusted": { text: "This device was remembered", alert: false },
+	"totp.replaced": { text: "Authenticator moved to a new phone", alert: false },
+	"account.secured": { text: "Account secured: password changed, other sessions signed out", alert: true },
+});
+
 /** One sentence for an event, and whether it deserves attention. */
 export function describeEvent(event: Pick<SecurityEventView, "type" | "details">): { text: string; alert: boolean } {
 	const details = event.details;
 	switch (event.type) {
-		case "account.created":
-			return { text: "Account created", alert: false };
 		case "login.succeeded": {
 			const factors = factorsText(details["factors"]);
 			return { text: factors === null ? "Signed in" : `Signed in with ${factors}`, alert: false };
 		}
-		case "login.password_failed":
-			return { text: "Wrong password entered", alert: true };
-		case "login.second_factor_failed":
-			return { text: "Wrong authenticator or recovery code entered", alert: true };
-		case "login.locked":
-			return { text: "Sign-in paused after too many failed attempts", alert: true };
 		case "recovery_code.used": {
 			const left = details["recoveryCodesLeft"];
 			return { text: typeof left === "number" ? `Recovery code used (${left} left)` : "Recovery code used", alert: false };
 		}
-		case "totp.enabled":
-			return { text: "Two-factor authentication turned on", alert: false };
-		case "totp.disabled":
-			return { text: "Two-factor authentication turned off", alert: true };
-		case "recovery_codes.regenerated":
-			return { text: "New recovery codes generated (the old ones stopped working)", alert: false };
-		case "password.set":
-			return { text: "Password set", alert: false };
-		case "sign_in_link.issued":
-			return { text: "Sign-in link created", alert: false };
-		case "password.changed":
-			return { text: "Password changed", alert: false };
 		case "reauthenticated": {
 			const factors = factorsText(details["factors"]);
 			return { text: factors === null ? "Confirmed it's you" : `Confirmed it's you with ${factors}`, alert: false };
 		}
 		case "session.revoked":
 			return { text: details["current"] === true ? "Signed out" : "Signed out a session on another device", alert: false };
-		case "device.trusted":
-			return { text: "This device was remembered", alert: false };
 		case "device.revoked": {
 			if (details["scope"] !== "all") return { text: "A remembered device was forgotten", alert: false };
 			const count = details["devices"];
 			return { text: typeof count === "number" ? `All remembered devices forgotten (${count})` : "All remembered devices forgotten", alert: false };
 		}
-		case "totp.replaced":
-			return { text: "Authenticator moved to a new phone", alert: false };
-		case "account.secured":
-			return { text: "Account secured: password changed, other sessions signed out", alert: true };
 		case "sessions.revoked": {
 			if (details["scope"] === "everywhere") return { text: "Signed out everywhere", alert: false };
 			const count = details["sessions"];
 			return { text: typeof count === "number" ? `Signed out all other sessions (${count})` : "Signed out all other sessions", alert: false };
 		}
-		default:
-			return { text: String(event.type), alert: false };
+		default: {
+			const sentence = Object.hasOwn(EVENT_SENTENCES, event.type) ? EVENT_SENTENCES[event.type] : undefined;
+			return sentence === undefined ? { text: String(event.type), alert: false } : { text: sentence.text, alert: sentence.alert };
+		}
 	}
 }
 
