@@ -17,6 +17,12 @@ import type { DashboardContext } from "./context.js";
 import { EMPTY_FIELD, formField, queryParam, seeOther, sendPage, tooManyMessage } from "./forms.js";
 import { homeAfterSignIn } from "./home.js";
 
+/** A code step's form again, with its error and status. */
+type CodeStepPage = (request: FastifyRequest, reply: FastifyReply, status: number, error: string) => FastifyReply;
+
+/** Turns the challenge and a code into a session, and answers. */
+type CodeStepCompletion = (request: FastifyRequest, reply: FastifyReply, challengeToken: string, code: string) => Promise<FastifyReply>;
+
 /** Keeps a new login challenge in its cookie and sends the browser to the code step. */
 export function toCodeStep(reply: FastifyReply, d: DashboardContext, challengeToken: string): FastifyReply {
 	void reply.setCookie(d.cookies.challengeName, challengeToken, d.cookies.options(d.config.loginChallenge.ttlSeconds));
@@ -89,7 +95,7 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 	 * clock hint when there is one), and a challenge that is gone restarts the sign-in.
 	 */
 	const codeStepForm =
-		(emptyMessage: string, page: (request: FastifyRequest, reply: FastifyReply, status: number, error: string) => FastifyReply, complete: (request: FastifyRequest, reply: FastifyReply, challengeToken: string, code: string) => Promise<FastifyReply>) =>
+		(emptyMessage: string, page: CodeStepPage, complete: CodeStepCompletion) =>
 		async (request: FastifyRequest, reply: FastifyReply) => {
 			const challengeToken = challengeOf(request);
 			if (challengeToken === null) return restartSignIn(reply);
