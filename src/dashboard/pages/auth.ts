@@ -22,6 +22,11 @@ function authCard(title: string, lead: SafeHtml | string, content: SafeHtml, foo
 </section>`;
 }
 
+/** A signed-out page: narrow, no account menu, one card. */
+function authPage(context: AuthPageContext, title: string, card: SafeHtml): SafeHtml {
+	return renderPage({ title, issuer: context.issuer, email: null, csrf: null, narrow: true, body: card });
+}
+
 /** Sign-up form state. */
 export interface SignUpState {
 	readonly email?: string;
@@ -52,14 +57,7 @@ export function signUpPage(context: AuthPageContext, state: SignUpState): SafeHt
 		})}
 		<button type="submit" class="button button--primary button--block">Create account</button>`,
 	);
-	return renderPage({
-		title: "Create your account",
-		issuer: context.issuer,
-		email: null,
-		csrf: null,
-		narrow: true,
-		body: authCard("Create your account", html`Get started with ${context.issuer}. You can turn on two-factor authentication right after.`, form, html`Already have an account? <a href="${PATHS.signIn}">Sign in</a>`),
-	});
+	return authPage(context, "Create your account", authCard("Create your account", html`Get started with ${context.issuer}. You can turn on two-factor authentication right after.`, form, html`Already have an account? <a href="${PATHS.signIn}">Sign in</a>`));
 }
 
 /** Messages the sign-in page can show after a redirect. */
@@ -92,14 +90,7 @@ export function signInPage(context: AuthPageContext, state: SignInState): SafeHt
 		${field({ id: "password", name: "password", label: "Password", type: "password", autocomplete: "current-password", autofocus: hasEmail })}
 		<button type="submit" class="button button--primary button--block">Sign in</button>`,
 	);
-	return renderPage({
-		title: "Sign in",
-		issuer: context.issuer,
-		email: null,
-		csrf: null,
-		narrow: true,
-		body: authCard(`Sign in to ${context.issuer}`, "Enter your email and password.", form, html`New here? <a href="${PATHS.signUp}">Create an account</a>`),
-	});
+	return authPage(context, "Sign in", authCard(`Sign in to ${context.issuer}`, "Enter your email and password.", form, html`New here? <a href="${PATHS.signUp}">Create an account</a>`));
 }
 
 /**
@@ -114,6 +105,22 @@ function rememberDeviceField(checked: boolean, days: number): SafeHtml {
 		<p class="check__hint" id="remember-device-hint">You'll still need your password. Don't use this on a shared computer.</p>
 	</div>
 </div>`;
+}
+
+/** A code step's page (titled as its card): its form, the way to the other kind of code, and "Start over". */
+function codeStepPage(context: AuthPageContext, title: string, lead: string, form: SafeHtml, otherKind: SafeHtml, icon: SafeHtml): SafeHtml {
+	return authPage(
+		context,
+		title,
+		authCard(
+			title,
+			lead,
+			form,
+			html`<p>${otherKind}</p>
+			<p class="muted">Not you, or wrong account? <a href="${PATHS.signIn}">Start over</a></p>`,
+			icon,
+		),
+	);
 }
 
 /** What the code step shows. */
@@ -137,21 +144,7 @@ export function signInCodePage(context: AuthPageContext, state: SignInCodeState)
 		${rememberDeviceField(state.rememberDevice === true, state.rememberDays)}
 		<button type="submit" class="button button--primary button--block">Verify</button>`,
 	);
-	return renderPage({
-		title: "Two-factor authentication",
-		issuer: context.issuer,
-		email: null,
-		csrf: null,
-		narrow: true,
-		body: authCard(
-			"Two-factor authentication",
-			"One more step to prove it's you.",
-			form,
-			html`<p><a href="${PATHS.signInRecoveryCode}">Use a recovery code instead</a></p>
-			<p class="muted">Not you, or wrong account? <a href="${PATHS.signIn}">Start over</a></p>`,
-			PHONE_ICON,
-		),
-	});
+	return codeStepPage(context, "Two-factor authentication", "One more step to prove it's you.", form, html`<a href="${PATHS.signInRecoveryCode}">Use a recovery code instead</a>`, PHONE_ICON);
 }
 
 /** `GET/POST /dashboard/sign-in/recovery-code`. */
@@ -173,21 +166,7 @@ export function signInRecoveryCodePage(context: AuthPageContext, state: { error?
 		})}
 		<button type="submit" class="button button--primary button--block">Sign in with recovery code</button>`,
 	);
-	return renderPage({
-		title: "Use a recovery code",
-		issuer: context.issuer,
-		email: null,
-		csrf: null,
-		narrow: true,
-		body: authCard(
-			"Use a recovery code",
-			"Lost access to your authenticator app? Enter one of your recovery codes.",
-			form,
-			html`<p><a href="${PATHS.signInCode}">Use your authenticator app instead</a></p>
-			<p class="muted">Not you, or wrong account? <a href="${PATHS.signIn}">Start over</a></p>`,
-			KEY_ICON,
-		),
-	});
+	return codeStepPage(context, "Use a recovery code", "Lost access to your authenticator app? Enter one of your recovery codes.", form, html`<a href="${PATHS.signInCode}">Use your authenticator app instead</a>`, KEY_ICON);
 }
 
 const PHONE_ICON = html`<svg viewBox="0 0 24 24" width="40" height="40" focusable="false"><rect x="6" y="2" width="12" height="20" rx="2.5" fill="none" stroke="currentColor" stroke-width="1.8"/><path d="M10 18.5h4" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/><path d="M9 9.5l2 2 4-4" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
@@ -218,17 +197,14 @@ export function signInLinkPage(context: AuthPageContext, state: SignInLinkState)
 		<button type="submit" class="button button--primary button--block" id="continue-sign-in" autofocus>Continue</button>`,
 			)
 		: notice("warning", state.error ?? "This sign-in link has expired or was already used. Ask for a new one.", "sign-in-link-error");
-	return renderPage({
-		title: "Sign in",
-		issuer: context.issuer,
-		email: null,
-		csrf: null,
-		narrow: true,
-		body: authCard(
+	return authPage(
+		context,
+		"Sign in",
+		authCard(
 			usable ? "Continue signing in" : "This link can't be used",
 			usable ? html`Sign in to ${context.issuer} as <strong>${state.email}</strong>. If two-factor authentication is on, you'll enter your code next.` : html`Sign-in links work once, for a limited time.`,
 			content,
 			html`Have a password? <a href="${PATHS.signIn}">Sign in with your password</a>`,
 		),
-	});
+	);
 }

@@ -6,8 +6,8 @@
  * password card does). The summary afterwards is a dialog (`security-dialogs.ts`).
  */
 import { html, type SafeHtml } from "../html.js";
-import { field, inlineConfirmation, newPasswordField, notice, PATHS, postForm, secondFactorField } from "../layout.js";
-import type { PasswordFormState } from "./security-sections.js";
+import { field, inlineConfirmation, newPasswordField, PATHS, secondFactorField } from "../layout.js";
+import { passwordCardForm, type PasswordFormState } from "./security-sections.js";
 
 /** The compromise card: what it does, and its form (the state after a refused POST; passwords are never sent back). */
 export function compromisedCard(csrf: string, email: string, minLength: number, twoFactorEnabled: boolean, state: PasswordFormState): SafeHtml {
@@ -16,19 +16,10 @@ export function compromisedCard(csrf: string, email: string, minLength: number, 
 		state.needsCode === true
 			? inlineConfirmation(secondFactorField({ id: "compromised-code", error: state.codeError, hint: "A code from your authenticator app, or one of your recovery codes." }))
 			: null;
-	const form = postForm(
-		`${PATHS.secureAccount}#compromised`,
-		csrf,
-		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
-		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
-		${field({ id: "compromised-current-password", name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password", error: state.currentError ?? null })}
+	const fields = html`${field({ id: "compromised-current-password", name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password", error: state.currentError ?? null })}
 		${newPasswordField({ id: "compromised-new-password", minLength, error: newError, hint: `At least ${minLength} characters, and not one you use anywhere else.` })}
-		${codeField}
-		<div class="actions actions--start">
-			<button type="submit" class="button button--danger button--wrap">Secure my account</button>
-		</div>`,
-		"form form--narrow",
-	);
+		${codeField}`;
+	const form = passwordCardForm(`${PATHS.secureAccount}#compromised`, csrf, email, state.error, fields, html`<button type="submit" class="button button--danger button--wrap">Secure my account</button>`);
 	return html`<section class="card card--danger-zone" id="compromised" aria-labelledby="compromised-title">
 	<h2 class="card__title" id="compromised-title">I think my account is compromised</h2>
 	<p>Activity you don't recognize, or someone may know your password? Secure your account in one step:</p>

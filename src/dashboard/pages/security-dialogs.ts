@@ -7,7 +7,7 @@
  */
 import { html, type SafeHtml } from "../html.js";
 import { field, notice, PATHS, plural, postForm, secondFactorField } from "../layout.js";
-import { recoveryCodesText } from "./security.js";
+import { recoveryCodesList } from "./security.js";
 
 /**
  * The actions "Confirm it's you" can lead to: the form carries one of these words in a hidden
@@ -78,17 +78,9 @@ export function reauthDialog(context: { csrf: string; email: string }, state: Re
 
 /** The new recovery codes, shown only in the answer to the POST that made them. */
 export function newRecoveryCodesDialog(context: { issuer: string; email: string }, state: { recoveryCodes: readonly string[]; generatedOn: string }): SafeHtml {
-	const download = `data:text/plain;charset=utf-8,${encodeURIComponent(recoveryCodesText(context.issuer, context.email, state.generatedOn, state.recoveryCodes))}`;
 	const content = html`${notice("success", html`<strong>Your old recovery codes no longer work.</strong> These ${state.recoveryCodes.length} new codes replace them.`)}
 <p>Each code signs you in once if you can't use your authenticator app. <strong>This is the only time they are shown:</strong> store them in a password manager or print them, and keep them somewhere safe.</p>
-<ol id="recovery-codes" class="recovery-codes">${state.recoveryCodes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
-<div class="actions actions--split">
-	<div class="actions__group">
-		<button type="button" class="button button--secondary copy-button" data-copy-target="recovery-codes" hidden>Copy codes</button>
-		<a class="button button--secondary" id="download-recovery-codes" download="deadbolt-recovery-codes.txt" href="${download}">Download .txt</a>
-	</div>
-	<a class="button button--primary" id="recovery-codes-done" href="${PATHS.security}">Done</a>
-</div>`;
+${recoveryCodesList(context, state.generatedOn, state.recoveryCodes, html`<a class="button button--primary" id="recovery-codes-done" href="${PATHS.security}">Done</a>`)}`;
 	return actionDialog({ id: "new-recovery-codes", eyebrow: "Recovery codes", title: "Save your new recovery codes", content, cancellable: false, focusTitle: true });
 }
 
@@ -134,14 +126,7 @@ export function accountSecuredDialog(context: { issuer: string; email: string },
 		codes !== null
 			? html`<h3 class="setup-heading">Save your new recovery codes</h3>
 <p>Each code signs you in once if you can't use your authenticator app. <strong>This is the only time they are shown:</strong> store them in a password manager or print them, and keep them somewhere safe.</p>
-<ol id="recovery-codes" class="recovery-codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
-<div class="actions actions--split">
-	<div class="actions__group">
-		<button type="button" class="button button--secondary copy-button" data-copy-target="recovery-codes" hidden>Copy codes</button>
-		<a class="button button--secondary" id="download-recovery-codes" download="deadbolt-recovery-codes.txt" href="${`data:text/plain;charset=utf-8,${encodeURIComponent(recoveryCodesText(context.issuer, context.email, state.generatedOn, codes))}`}">Download .txt</a>
-	</div>
-	<a class="button button--primary" id="account-secured-done" href="${PATHS.security}">Done</a>
-</div>`
+${recoveryCodesList(context, state.generatedOn, codes, html`<a class="button button--primary" id="account-secured-done" href="${PATHS.security}">Done</a>`)}`
 			: html`${notice("warning", html`<strong>Two-factor authentication is off.</strong> Anyone who learns your new password can still sign in. Turn it on now: signing in will also ask for a code from your phone.`)}
 <div class="actions actions--split">
 	<a class="button button--secondary" id="account-secured-done" href="${PATHS.security}">Later</a>

@@ -131,27 +131,40 @@ export interface PasswordFormState {
 	readonly error?: string | null;
 }
 
+/**
+ * A narrow form of a Security card that carries a password: the error, the username (hidden,
+ * for password managers), the fields, and the submit button.
+ */
+export function passwordCardForm(action: string, csrf: string, email: string, error: string | null | undefined, fields: SafeHtml, button: SafeHtml): SafeHtml {
+	return postForm(
+		action,
+		csrf,
+		html`${error !== undefined && error !== null && notice("error", error)}
+		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
+		${fields}
+		<div class="actions actions--start">
+			${button}
+		</div>`,
+		"form form--narrow",
+	);
+}
+
 /** "Password": change it, or, for an account created without one, set the first. */
 export function passwordCard(csrf: string, email: string, minLength: number, state: PasswordFormState, flash: CardFlash | null | undefined, hasPassword = true): SafeHtml {
 	const newError = state.newErrors !== undefined && state.newErrors.length > 0 ? state.newErrors.join(" ") : null;
-	if (!hasPassword) {
-		const setForm = postForm(
-			`${PATHS.password}#password`,
-			csrf,
-			html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
-		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
-		${newPasswordField({ minLength, error: newError })}
-		<div class="actions actions--start">
-			<button type="submit" class="button button--primary">Set password</button>
-		</div>`,
-			"form form--narrow",
-		);
-		return html`<section class="card" id="password" aria-labelledby="password-title">
+	// The fragment: a refused form comes back scrolled to this card, even without the script.
+	const action = `${PATHS.password}#password`;
+	const section = (intro: SafeHtml, form: SafeHtml) => html`<section class="card" id="password" aria-labelledby="password-title">
 	<h2 class="card__title" id="password-title">Password</h2>
 	${flashFor(flash, "password")}
-	<p id="no-password">Your account doesn't have a password yet: you signed in with a sign-in link. Set one to sign in with your email and password, and to turn on two-factor authentication.</p>
-	${setForm}
+	${intro}
+	${form}
 </section>`;
+	if (!hasPassword) {
+		return section(
+			html`<p id="no-password">Your account doesn't have a password yet: you signed in with a sign-in link. Set one to sign in with your email and password, and to turn on two-factor authentication.</p>`,
+			passwordCardForm(action, csrf, email, state.error, newPasswordField({ minLength, error: newError }), html`<button type="submit" class="button button--primary">Set password</button>`),
+		);
 	}
 	const codeField =
 		state.needsCode === true
@@ -163,26 +176,10 @@ export function passwordCard(csrf: string, email: string, minLength: number, sta
 					}),
 				)
 			: null;
-	// The fragment: a refused form comes back scrolled to this card, even without the script.
-	const form = postForm(
-		`${PATHS.password}#password`,
-		csrf,
-		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
-		<input type="email" name="username" autocomplete="username" value="${email}" hidden readonly>
-		${field({ id: "current-password", name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password", error: state.currentError ?? null })}
+	const fields = html`${field({ id: "current-password", name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password", error: state.currentError ?? null })}
 		${newPasswordField({ minLength, error: newError })}
-		${codeField}
-		<div class="actions actions--start">
-			<button type="submit" class="button button--primary">Change password</button>
-		</div>`,
-		"form form--narrow",
-	);
-	return html`<section class="card" id="password" aria-labelledby="password-title">
-	<h2 class="card__title" id="password-title">Password</h2>
-	${flashFor(flash, "password")}
-	<p class="muted">Changing your password signs you out on every other device.</p>
-	${form}
-</section>`;
+		${codeField}`;
+	return section(html`<p class="muted">Changing your password signs you out on every other device.</p>`, passwordCardForm(action, csrf, email, state.error, fields, html`<button type="submit" class="button button--primary">Change password</button>`));
 }
 
 const FACTOR_WORDS: Readonly<Record<string, string>> = { password: "password", totp: "authenticator code", recovery_code: "recovery code", trusted_device: "remembered device", sign_in_link: "a sign-in link" };
@@ -192,62 +189,55 @@ function factorsText(factors: unknown): string | null {
 	return factors.map((factor) => FACTOR_WORDS[String(factor)] ?? String(factor)).join(" and ");
 }
 
+/** The events told by a fixed sentence (the others, with details, are in {@link describeEvent}). */
+const EVENT_SENTENCES: Readonly<Record<string, { readonly text: string; readonly alert: boolean }>> = Object.freeze({
+	"account.created": { text: "Account created", alert: false },
+	"login.password_failed": { text: "Wrong password entered", alert: true },
+	"login.second_factor_failed": { text: "Wrong authenticator or recovery code entered", alert: true },
+	"login.locked": { text: "Sign-in paused after too many failed attempts", alert: true },
+	"totp.enabled": { text: "Two-factor authentication turned on", alert: false },
+	"totp.disabled": { text: "Two-factor authentication turned off", alert: true },
+	"recovery_codes.regenerated": { text: "New recovery codes generated (the old ones stopped working)", alert: false },
+	"password.set": { text: "Password set", alert: false },
+	"sign_in_link.issued": { text: "Sign-in link created", alert: false },
+	"password.changed": { text: "Password changed", alert: false },
+	"device.trusted": { text: "This device was remembered", alert: false },
+	"totp.replaced": { text: "Authenticator moved to a new phone", alert: false },
+	"account.secured": { text: "Account secured: password changed, other sessions signed out", alert: true },
+});
+
 /** One sentence for an event, and whether it deserves attention. */
 export function describeEvent(event: Pick<SecurityEventView, "type" | "details">): { text: string; alert: boolean } {
 	const details = event.details;
 	switch (event.type) {
-		case "account.created":
-			return { text: "Account created", alert: false };
 		case "login.succeeded": {
 			const factors = factorsText(details["factors"]);
 			return { text: factors === null ? "Signed in" : `Signed in with ${factors}`, alert: false };
 		}
-		case "login.password_failed":
-			return { text: "Wrong password entered", alert: true };
-		case "login.second_factor_failed":
-			return { text: "Wrong authenticator or recovery code entered", alert: true };
-		case "login.locked":
-			return { text: "Sign-in paused after too many failed attempts", alert: true };
 		case "recovery_code.used": {
 			const left = details["recoveryCodesLeft"];
 			return { text: typeof left === "number" ? `Recovery code used (${left} left)` : "Recovery code used", alert: false };
 		}
-		case "totp.enabled":
-			return { text: "Two-factor authentication turned on", alert: false };
-		case "totp.disabled":
-			return { text: "Two-factor authentication turned off", alert: true };
-		case "recovery_codes.regenerated":
-			return { text: "New recovery codes generated (the old ones stopped working)", alert: false };
-		case "password.set":
-			return { text: "Password set", alert: false };
-		case "sign_in_link.issued":
-			return { text: "Sign-in link created", alert: false };
-		case "password.changed":
-			return { text: "Password changed", alert: false };
 		case "reauthenticated": {
 			const factors = factorsText(details["factors"]);
 			return { text: factors === null ? "Confirmed it's you" : `Confirmed it's you with ${factors}`, alert: false };
 		}
 		case "session.revoked":
 			return { text: details["current"] === true ? "Signed out" : "Signed out a session on another device", alert: false };
-		case "device.trusted":
-			return { text: "This device was remembered", alert: false };
 		case "device.revoked": {
 			if (details["scope"] !== "all") return { text: "A remembered device was forgotten", alert: false };
 			const count = details["devices"];
 			return { text: typeof count === "number" ? `All remembered devices forgotten (${count})` : "All remembered devices forgotten", alert: false };
 		}
-		case "totp.replaced":
-			return { text: "Authenticator moved to a new phone", alert: false };
-		case "account.secured":
-			return { text: "Account secured: password changed, other sessions signed out", alert: true };
 		case "sessions.revoked": {
 			if (details["scope"] === "everywhere") return { text: "Signed out everywhere", alert: false };
 			const count = details["sessions"];
 			return { text: typeof count === "number" ? `Signed out all other sessions (${count})` : "Signed out all other sessions", alert: false };
 		}
-		default:
-			return { text: String(event.type), alert: false };
+		default: {
+			const sentence = Object.hasOwn(EVENT_SENTENCES, event.type) ? EVENT_SENTENCES[event.type] : undefined;
+			return sentence === undefined ? { text: String(event.type), alert: false } : { text: sentence.text, alert: sentence.alert };
+		}
 	}
 }
 

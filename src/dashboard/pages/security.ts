@@ -281,9 +281,24 @@ export function recoveryCodesText(issuer: string, email: string, generatedOn: st
 	].join("\n");
 }
 
+/**
+ * The recovery codes as a list, with "Copy codes" (shown by the script), "Download .txt" (the
+ * codes as {@link recoveryCodesText}) and, when given, the dialog's last button at the right.
+ */
+export function recoveryCodesList(context: { issuer: string; email: string }, generatedOn: string, codes: readonly string[], last: SafeHtml | null): SafeHtml {
+	const download = `data:text/plain;charset=utf-8,${encodeURIComponent(recoveryCodesText(context.issuer, context.email, generatedOn, codes))}`;
+	return html`<ol id="recovery-codes" class="recovery-codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
+<div class="actions actions--split">
+	<div class="actions__group">
+		<button type="button" class="button button--secondary copy-button" data-copy-target="recovery-codes" hidden>Copy codes</button>
+		<a class="button button--secondary" id="download-recovery-codes" download="deadbolt-recovery-codes.txt" href="${download}">Download .txt</a>
+	</div>${last === null ? "" : html`
+	${last}`}
+</div>`;
+}
+
 /** Step 4: two-factor authentication is on; the recovery codes, shown only in this response. */
 export function setupDoneStep(context: SetupContext, state: SetupDoneState): SafeHtml {
-	const download = `data:text/plain;charset=utf-8,${encodeURIComponent(recoveryCodesText(context.issuer, context.email, state.generatedOn, state.recoveryCodes))}`;
 	const content = html`<div class="success-banner" role="status">
 	<svg class="success-banner__icon" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><circle cx="12" cy="12" r="11" fill="currentColor"/><path d="M7 12.5l3.2 3.2L17 9" fill="none" stroke="#fff" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round"/></svg>
 	<p>From now on, signing in asks for your password and a 6-digit code from your authenticator app.</p>
@@ -291,13 +306,7 @@ export function setupDoneStep(context: SetupContext, state: SetupDoneState): Saf
 ${state.otherSessionsRevoked > 0 && notice("info", `For your security, we signed you out everywhere else (${plural(state.otherSessionsRevoked, "other session")}).`)}
 <h3 class="setup-heading">Save your recovery codes</h3>
 <p>If you lose your phone, each of these codes lets you sign in once. <strong>This is the only time they are shown:</strong> store them in a password manager or print them, and keep them somewhere safe.</p>
-<ol id="recovery-codes" class="recovery-codes">${state.recoveryCodes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
-<div class="actions actions--split">
-	<div class="actions__group">
-		<button type="button" class="button button--secondary copy-button" data-copy-target="recovery-codes" hidden>Copy codes</button>
-		<a class="button button--secondary" id="download-recovery-codes" download="deadbolt-recovery-codes.txt" href="${download}">Download .txt</a>
-	</div>
-</div>
+${recoveryCodesList(context, state.generatedOn, state.recoveryCodes, null)}
 ${savedCodesForm(context, state.proof, null)}`;
 	return setupDialog(context, 4, "Two-factor authentication is on", content, false);
 }

@@ -1,0 +1,94 @@
+/**
+ * "Confirm it's you" (sudo mode): the sensitive actions of the Security page (sign out others or
+ * everywhere, new recovery codes, forget all devices, move to a new phone) are performed at once
+ * after a recent confirmation; without one, their POST answers with the "Confirm it's you"
+ * dialog, which POSTs to `/dashboard/settings/security/confirm` with the action as one word of a
+ * fixed allow-list (`SUDO_ACTIONS`), re-authenticates (password, and a code with 2FA on), then
+ * performs the action. {@link reauthenticated} is the one way a dashboard form confirms it's the
+ * user (this dialog, and the code asked for inline by the password forms).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { InvalidRequest, ReauthenticationRequired } from "../../errors.js";
+import { requestContext } from "../../http/plugins/session.js";
+import type { AuthenticatedSession } from "../../service/sessions.js";
+import { PATHS } from "../layout.js";
+import { securityPage } from "../pages/security.js";
+import { isSudoAction, reauthDialog, SUDO_ACTIONS, type SudoAction } from "../pages/security-dialogs.js";
+import type { DashboardContext } from "./context.js";
+import { credentialRefusal, emptyCredentials, formField, seeOther, sendPage, signedInForm, type CredentialErrors } from "./forms.js";
+
+/**
+ * Performs a sensitive action and answers.
+ * @throws ReauthenticationRequired without a recent confirmation (the services decide)
+ */
+export type SudoPerform = (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession) => Promise<FastifyReply>;
+
+/** A sensitive action: its own POST path (under the dashboard's prefix) and what it does. */
+export interface SudoRoute {
+	readonly path: string;
+	readonly perform: SudoPerform;
+}
+
+/** Every action of the allow-list, each with its route (checked by the compiler: none is missing). */
+export type SudoRoutes = Readonly<Record<SudoAction, SudoRoute>>;
+
+/**
+ * Confirms it's the user (`deadbolt.reauthenticate`: the password, and the code when
+ * `twoFactorEnabled`), and returns the session as it now is: recently confirmed.
+ * @throws InvalidCredentials, InvalidCode, InvalidRequest, TooManyAttempts as the service does
+ */
+export async function reauthenticated(d: DashboardContext, request: FastifyRequest, auth: AuthenticatedSession, credentials: { readonly password: string; readonly code: string; readonly twoFactorEnabled: boolean }): Promise<AuthenticatedSession> {
+	const { password, code, twoFactorEnabled } = credentials;
+	const result = await d.deadbolt.reauthenticate(auth, twoFactorEnabled ? { password, code } : { password }, requestContext(request));
+	return { ...auth, session: { ...auth.session, reauthenticatedAt: result.reauthenticatedAt } };
+}
+
+/** Registers each sensitive action's POST and `POST /settings/security/confirm`. */
+export function registerConfirmRoutes(app: FastifyInstance, d: DashboardContext, actions: SudoRoutes): void {
+	/** The Security page with "Confirm it's you" over it. */
+	const confirmPrompt = async (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession, status: number, action: SudoAction, errors: CredentialErrors = {}): Promise<FastifyReply> => {
+		const state = await d.securityState(request, reply, auth);
+		return sendPage(reply, status, securityPage(state, reauthDialog(state, { action, twoFactorEnabled: state.twoFactorEnabled, minutes: d.sudoMinutes, ...errors })));
+	};
+
+	// A sensitive action's own POST: performed at once in sudo mode, otherwise "Confirm it's you" first.
+	for (const action of Object.keys(SUDO_ACTIONS) as SudoAction[]) {
+		const { path, perform } = actions[action];
+		app.post(
+			path,
+			signedInForm(async (request, reply, auth) => {
+				try {
+					return await perform(request, reply, auth);
+				} catch (error) {
+					if (error instanceof ReauthenticationRequired) return confirmPrompt(request, reply, auth, 200, action);
+					throw error;
+				}
+			}),
+		);
+	}
+
+	// "Confirm it's you": re-authenticate, then perform the action named by the form (allow-list only).
+	app.post(
+		"/settings/security/confirm",
+		signedInForm(async (request, reply, auth) => {
+			const action = formField(request, "action");
+			if (!isSudoAction(action)) return seeOther(reply, PATHS.security);
+			const password = formField(request, "password");
+			const code = formField(request, "code");
+			const twoFactorEnabled = await d.deadbolt.isTwoFactorEnabled(auth.account.id);
+			const prompt = (status: number, errors: CredentialErrors) => confirmPrompt(request, reply, auth, status, action, errors);
+			const empty = emptyCredentials(password, code, twoFactorEnabled);
+			if (empty !== null) return prompt(400, empty);
+			let confirmed: AuthenticatedSession;
+			try {
+				confirmed = await reauthenticated(d, request, auth, { password, code, twoFactorEnabled });
+			} catch (error) {
+				const refusal = credentialRefusal(reply, error);
+				if (refusal !== null) return prompt(refusal.status, refusal.errors);
+				if (error instanceof InvalidRequest) return prompt(400, error.violations.some((v) => v.field === "password") ? { passwordError: error.message } : { codeError: error.message });
+				throw error;
+			}
+			return actions[action].perform(request, reply, confirmed);
+		}),
+	);
+}

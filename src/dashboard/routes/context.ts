@@ -1,0 +1,100 @@
+/**
+ * What every dashboard route file shares, made once per app by {@link createDashboardContext}:
+ * the services and cookie settings, the form token, the session and remembered-device cookies,
+ * and the state the Security page is drawn from.
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Deadbolt } from "../../deadbolt.js";
+import type { CookieSettings } from "../../http/cookies.js";
+import type { NewSession, AuthenticatedSession } from "../../service/sessions.js";
+import { ensureCSRFToken, rotateCSRFToken } from "../csrf.js";
+import type { AuthPageContext } from "../pages/auth.js";
+import type { SecurityState } from "../pages/security.js";
+import { SECURITY_EVENTS_SHOWN } from "../pages/security-sections.js";
+
+/** The dashboard's shared parts (see the file comment). */
+export interface DashboardContext {
+	readonly deadbolt: Deadbolt;
+	readonly config: Deadbolt["config"];
+	readonly cookies: CookieSettings;
+	/** The site name shown on every page. */
+	readonly issuer: string;
+	/** How long "Confirm it's you" lasts, in whole minutes (at least 1), for the dialog's sentence. */
+	readonly sudoMinutes: number;
+	/** This browser's form token (set in its cookie when it has none). */
+	csrfOf(request: FastifyRequest, reply: FastifyReply): string;
+	/** What a signed-out page needs: the site name and the form token. */
+	authPageContext(request: FastifyRequest, reply: FastifyReply): AuthPageContext;
+	/** Puts the new session in its cookie, ends the one it replaces, drops the login challenge, and rotates the form token. */
+	startSession(request: FastifyRequest, reply: FastifyReply, session: NewSession): Promise<void>;
+	/** This browser's trusted-device token (from "Remember this device"), or null. */
+	trustedDeviceOf(request: FastifyRequest): string | null;
+	/** Keeps the (new or rotated) trusted-device token in its HttpOnly cookie, as long as it is valid. */
+	rememberDevice(reply: FastifyReply, token: string): void;
+	/** Clears this browser's trusted-device cookie, if it has one (its device was forgotten). */
+	forgetThisDevice(request: FastifyRequest, reply: FastifyReply): void;
+	/** Whether the session confirmed it's the user recently enough for sensitive actions (as the services decide). */
+	recentlyConfirmed(auth: AuthenticatedSession): boolean;
+	/** Everything the Security page shows for this session. */
+	securityState(request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession): Promise<SecurityState>;
+	/** Whole minutes (at least 1) from now until `expiresAt` (Unix milliseconds). */
+	minutesLeft(expiresAt: number): number;
+	/** Today's date, `YYYY-MM-DD` (UTC), for the recovery codes' download. */
+	today(): string;
+}
+
+/** Builds the context of one dashboard plugin. */
+export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettings): DashboardContext {
+	const { config } = deadbolt;
+	const issuer = config.issuer;
+	const csrfOf = (request: FastifyRequest, reply: FastifyReply): string => ensureCSRFToken(request, reply, cookies);
+	const trustedDeviceOf = (request: FastifyRequest): string | null => {
+		const token = request.cookies[cookies.trustedDeviceName];
+		return typeof token === "string" && token !== "" ? token : null;
+	};
+	const recentlyConfirmed = (auth: AuthenticatedSession): boolean => deadbolt.isRecentlyReauthenticated(auth.session);
+	return {
+		deadbolt,
+		config,
+		cookies,
+		issuer,
+		sudoMinutes: Math.max(1, Math.round(config.session.reauthenticationTtlSeconds / 60)),
+		csrfOf,
+		authPageContext: (request, reply) => ({ issuer, csrf: csrfOf(request, reply) }),
+		async startSession(request, reply, session) {
+			if (request.sessionToken !== null && request.sessionToken !== session.token) await deadbolt.logout(request.sessionToken);
+			void reply.setCookie(cookies.sessionName, session.token, cookies.options(config.session.absoluteTtlSeconds));
+			void reply.clearCookie(cookies.challengeName, cookies.options());
+			rotateCSRFToken(request, reply, cookies);
+		},
+		trustedDeviceOf,
+		rememberDevice(reply, token) {
+			void reply.setCookie(cookies.trustedDeviceName, token, cookies.options(config.trustedDevice.ttlSeconds));
+		},
+		forgetThisDevice(request, reply) {
+			if (trustedDeviceOf(request) !== null) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
+		},
+		recentlyConfirmed,
+		async securityState(request, reply, auth) {
+			const twoFactorEnabled = await deadbolt.isTwoFactorEnabled(auth.account.id);
+			return {
+				issuer,
+				csrf: csrfOf(request, reply),
+				email: auth.account.email,
+				hasPassword: auth.account.passwordHash !== null,
+				twoFactorEnabled,
+				recoveryCodesLeft: await deadbolt.countUnusedRecoveryCodes(auth.account.id),
+				recoveryCodesTotal: config.recoveryCodes.count,
+				sessions: await deadbolt.listSessions(auth),
+				events: await deadbolt.listSecurityEvents(auth.account.id, { limit: SECURITY_EVENTS_SHOWN }),
+				passwordMinLength: config.password.minLength,
+				passwordForm: { needsCode: twoFactorEnabled && !recentlyConfirmed(auth) },
+				compromisedForm: { needsCode: twoFactorEnabled && !recentlyConfirmed(auth) },
+				trustedDevices: await deadbolt.listTrustedDevices(auth),
+				currentDeviceId: trustedDeviceOf(request)?.split(".")[0] ?? null,
+			};
+		},
+		minutesLeft: (expiresAt) => Math.max(1, Math.round((expiresAt - deadbolt.clock.now()) / 60_000)),
+		today: () => new Date(deadbolt.clock.now()).toISOString().slice(0, 10),
+	};
+}

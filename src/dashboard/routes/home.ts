@@ -1,0 +1,56 @@
+/**
+ * `GET /dashboard`: the account home (signed in) or a redirect to sign-in. The sign-in steps land
+ * here with a flag in the query ({@link homeAfterSignIn}): only a fixed word travels, the
+ * sentence is fixed text (`pages/home.ts`).
+ */
+import type { FastifyInstance } from "fastify";
+import { PATHS } from "../layout.js";
+import { homePage, type ClockDirection } from "../pages/home.js";
+import type { DashboardContext } from "./context.js";
+import { queryParam, sendPage, signedInPage } from "./forms.js";
+
+/** Query flag on the home page after a sign-in with a recovery code. */
+const RECOVERY_FLAG = "signed-in-with";
+const RECOVERY_FLAG_VALUE = "recovery-code";
+
+/**
+ * Query flag on the home page after a code sign-in whose code came from a neighbouring time step
+ * (`?clock=ahead|behind`).
+ */
+const CLOCK_FLAG = "clock";
+
+/** The clock direction of the home page's query (null for anything but the two words). */
+function clockFlagOf(value: string | null): ClockDirection | null {
+	return value === "ahead" || value === "behind" ? value : null;
+}
+
+/** Where a sign-in lands: the home page, flagged for a recovery code or a clock out of step. */
+export function homeAfterSignIn(how: { readonly recoveryCode?: boolean; readonly clock?: ClockDirection | null }): string {
+	if (how.recoveryCode === true) return `${PATHS.home}?${RECOVERY_FLAG}=${RECOVERY_FLAG_VALUE}`;
+	return how.clock === undefined || how.clock === null ? PATHS.home : `${PATHS.home}?${CLOCK_FLAG}=${how.clock}`;
+}
+
+const DATE_FORMAT = new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: "UTC" });
+
+/** Registers `GET /`. */
+export function registerHomeRoutes(app: FastifyInstance, d: DashboardContext): void {
+	app.get(
+		"/",
+		signedInPage(async (request, reply, { account }) =>
+			sendPage(
+				reply,
+				200,
+				homePage({
+					issuer: d.issuer,
+					csrf: d.csrfOf(request, reply),
+					email: account.email,
+					memberSince: DATE_FORMAT.format(new Date(account.createdAt)),
+					twoFactorEnabled: await d.deadbolt.isTwoFactorEnabled(account.id),
+					recoveryCodesLeft: await d.deadbolt.countUnusedRecoveryCodes(account.id),
+					signedInWithRecoveryCode: queryParam(request, RECOVERY_FLAG) === RECOVERY_FLAG_VALUE,
+					clock: clockFlagOf(queryParam(request, CLOCK_FLAG)),
+				}),
+			),
+		),
+	);
+}

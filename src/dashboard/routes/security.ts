@@ -1,0 +1,105 @@
+/**
+ * `GET /dashboard/settings/security`: the Security page, with the notice of the action that led
+ * back to it (`?done=<word>&n=<count>`: only a word of a fixed list and a number travel; the
+ * sentences are here), and the way its lists end one item ({@link registerRemoveOne}).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { NotFound } from "../../errors.js";
+import type { AuthenticatedSession } from "../../service/sessions.js";
+import { html, type SafeHtml } from "../html.js";
+import { notice, PATHS, plural } from "../layout.js";
+import { securityPage } from "../pages/security.js";
+import type { CardFlash } from "../pages/security-sections.js";
+import type { DashboardContext } from "./context.js";
+import { formField, queryParam, seeOther, sendPage, signedInForm, signedInPage } from "./forms.js";
+
+/** A card's notice: its id is the card's name with `-notice`. */
+function cardNotice(card: CardFlash["card"], kind: "success" | "info" | "warning", content: SafeHtml | string): CardFlash {
+	return { card, content: notice(kind, content, `${card}-notice`) };
+}
+
+/** " and we signed you out on N other sessions"-style tails: empty for none. */
+function otherSessions(count: number, sentence: (sessions: string) => string): string {
+	return count > 0 ? sentence(plural(count, "other session")) : "";
+}
+
+/** The notice after an action on the Security page (`?done=<word>&n=<count>`), from a fixed list. */
+function flashOf(done: string | null, countParam: string | null): CardFlash | null {
+	const n = countParam !== null && /^\d{1,6}$/.test(countParam) ? Number(countParam) : 0;
+	switch (done) {
+		case "session-revoked":
+			return cardNotice("sessions", "success", "Signed out that session. That device has to sign in again.");
+		case "session-gone":
+			return cardNotice("sessions", "info", "That session had already ended.");
+		case "others-signed-out":
+			return cardNotice("sessions", "success", n === 0 ? "There were no other sessions to sign out." : `Signed out ${plural(n, "other session")}. Only this device is still signed in.`);
+		case "password-changed":
+			return cardNotice("password", "success", html`<strong>Your password has been changed.</strong>${otherSessions(n, (s) => ` For your security, we signed you out on ${s}.`)}`);
+		case "password-set":
+			return cardNotice("password", "success", html`<strong>Your password is set.</strong> You can now sign in with your email and password.`);
+		case "signed-in-with-link":
+			return cardNotice("password", "info", "You're signed in. Set a password for your account here, or set up two-factor authentication, which sets one as its first step.");
+		case "authenticator-replaced":
+			return cardNotice("two-factor", "success", html`<strong>Your new phone is set up.</strong> Codes from the old one no longer work. Your recovery codes are unchanged; remembered devices were forgotten.`);
+		case "replace-expired":
+			return cardNotice("two-factor", "warning", "Moving to a new phone timed out before you entered a code. Your old phone still works; start again when you're ready.");
+		case "device-forgotten":
+			return cardNotice("devices", "success", "Forgot that device. Its next sign-in asks for a code again.");
+		case "device-gone":
+			return cardNotice("devices", "info", "That device had already been forgotten.");
+		case "devices-forgotten":
+			return cardNotice("devices", "success", n === 0 ? "There were no remembered devices to forget." : `Forgot ${plural(n, "remembered device")}. Each asks for a code at its next sign-in.`);
+		case "two-factor-on":
+			return cardNotice("two-factor", "success", "Two-factor authentication is on. Keep your recovery codes safe.");
+		case "two-factor-off":
+			return cardNotice(
+				"two-factor",
+				"success",
+				html`<strong>Two-factor authentication is off.</strong> Your authenticator app's codes and your recovery codes no longer work${otherSessions(n, (s) => `, and we signed you out on ${s}`)}. You can delete its entry from your authenticator app.`,
+			);
+		default:
+			return null;
+	}
+}
+
+/** Which list a {@link registerRemoveOne} form is about. */
+export interface RemoveOneList {
+	/** The form field with the item's id. */
+	readonly field: string;
+	/** The card of the list (its fragment on the Security page). */
+	readonly card: CardFlash["card"];
+	/** The `?done=` word for an item that was already gone. */
+	readonly gone: string;
+}
+
+/**
+ * Registers a Security page form that ends one item of a list by its id (a session, a remembered
+ * device): no id goes back to the card; an item already gone (`NotFound`) says so; otherwise
+ * `remove` ends it and answers.
+ */
+export function registerRemoveOne(app: FastifyInstance, path: string, list: RemoveOneList, remove: (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession, id: string) => Promise<FastifyReply>): void {
+	app.post(
+		path,
+		signedInForm(async (request, reply, auth) => {
+			const id = formField(request, list.field);
+			if (id === "") return seeOther(reply, `${PATHS.security}#${list.card}`);
+			try {
+				return await remove(request, reply, auth, id);
+			} catch (error) {
+				if (error instanceof NotFound) return seeOther(reply, `${PATHS.security}?done=${list.gone}#${list.card}`);
+				throw error;
+			}
+		}),
+	);
+}
+
+/** Registers `GET /settings/security`. */
+export function registerSecurityPageRoutes(app: FastifyInstance, d: DashboardContext): void {
+	app.get(
+		"/settings/security",
+		signedInPage(async (request, reply, auth) => {
+			const flash = flashOf(queryParam(request, "done"), queryParam(request, "n"));
+			return sendPage(reply, 200, securityPage({ ...(await d.securityState(request, reply, auth)), flash }));
+		}),
+	);
+}

@@ -1,0 +1,43 @@
+/**
+ * Sign-in with a one-time link (issued by an operator or the admin API):
+ * `GET /dashboard/sign-in-link?token=...` asks "Continue as ...?", and its `POST` uses the link,
+ * so a mail scanner or a link preview that only fetches the page does not spend it. With 2FA on,
+ * the link leads to the code step; without, to the Security page's password card.
+ */
+import type { FastifyInstance } from "fastify";
+import { SignInLinkInvalid } from "../../errors.js";
+import { requestContext } from "../../http/plugins/session.js";
+import { PATHS } from "../layout.js";
+import { signInLinkPage } from "../pages/auth.js";
+import type { DashboardContext } from "./context.js";
+import { formField, queryParam, seeOther, sendPage } from "./forms.js";
+import { toCodeStep } from "./sign-in.js";
+
+/** Registers `GET/POST /sign-in-link`. */
+export function registerSignInLinkRoutes(app: FastifyInstance, d: DashboardContext): void {
+	const { cookies, deadbolt } = d;
+
+	app.get("/sign-in-link", async (request, reply) => {
+		const token = queryParam(request, "token");
+		const email = token === null ? null : ((await deadbolt.describeSignInLink(token))?.email ?? null);
+		const status = email === null ? 401 : 200;
+		return sendPage(reply, status, signInLinkPage(d.authPageContext(request, reply), { token: email === null ? null : token, email }));
+	});
+
+	app.post("/sign-in-link", async (request, reply) => {
+		const token = formField(request, "token");
+		try {
+			const result = await deadbolt.redeemSignInLink({ token }, requestContext(request));
+			if (result.kind === "challenge") {
+				if (request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
+				void reply.clearCookie(cookies.sessionName, cookies.options());
+				return toCodeStep(reply, d, result.challenge.challengeToken);
+			}
+			await d.startSession(request, reply, result.session);
+			return seeOther(reply, `${PATHS.security}?done=signed-in-with-link#password`);
+		} catch (error) {
+			if (error instanceof SignInLinkInvalid) return sendPage(reply, 401, signInLinkPage(d.authPageContext(request, reply), { token: null, email: null, error: error.message }));
+			throw error;
+		}
+	});
+}

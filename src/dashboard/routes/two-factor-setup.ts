@@ -1,0 +1,125 @@
+/**
+ * Setting up two-factor authentication, as a dialog over the Security page:
+ * `GET/POST /dashboard/settings/security/two-factor/setup` (step 1, the password, then steps 2-3
+ * in the POST's answer: QR code, key, code form), `POST .../two-factor/confirm` (step 3, then
+ * step 4 with the recovery codes, shown only there; with 2FA on, it confirms the move to a new
+ * phone instead) and `POST .../two-factor/saved` (step 4's "type one of your recovery codes").
+ */
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { EnrollmentInvalid, InvalidCode, InvalidCredentials, InvalidRequest, ReauthenticationRequired, TooManyAttempts, TOTPAlreadyEnabled } from "../../errors.js";
+import { requestContext } from "../../http/plugins/session.js";
+import { PATHS } from "../layout.js";
+import { securityPage, setupDoneStep, setupPasswordStep, setupSavedCheckStep, setupScanStep } from "../pages/security.js";
+import { matchesRecoveryCodeProof, parseRecoveryCodeProof, recoveryCodeProof } from "../recovery-code-check.js";
+import type { DashboardContext } from "./context.js";
+import { EMPTY_FIELD, formField, seeOther, sendPage, signedInForm, signedInPage, tooManyMessage } from "./forms.js";
+
+/** Where a move to a new phone that timed out (or was never started here) lands. */
+const REPLACE_EXPIRED = `${PATHS.security}?done=replace-expired#two-factor`;
+
+/** Registers the setup steps. */
+export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardContext): void {
+	const { deadbolt } = d;
+	const minLength = d.config.password.minLength;
+
+	app.get(
+		"/settings/security/two-factor/setup",
+		signedInPage(async (request, reply, auth) => {
+			const state = await d.securityState(request, reply, auth);
+			if (state.twoFactorEnabled) return reply.redirect(PATHS.security, 302);
+			return sendPage(reply, 200, securityPage(state, setupPasswordStep(state, { minLength })));
+		}),
+	);
+
+	// Step 1 (password) -> steps 2 and 3 (QR code, key, code form), rendered in this response.
+	app.post(
+		"/settings/security/two-factor/setup",
+		signedInForm(async (request, reply, auth) => {
+			const state = await d.securityState(request, reply, auth);
+			if (state.twoFactorEnabled) return seeOther(reply, PATHS.security);
+			const stepOne = (status: number, error: string) => sendPage(reply, status, securityPage(state, setupPasswordStep(state, { error, minLength })));
+			// An account without a password sets one here ("enter or set a password").
+			const fieldName = state.hasPassword === false ? "newPassword" : "password";
+			const password = formField(request, fieldName);
+			if (password === "") return stepOne(400, state.hasPassword === false ? EMPTY_FIELD.newPassword : EMPTY_FIELD.password);
+			try {
+				const pending = await deadbolt.beginTOTPEnrollment(auth.account, auth.session, { [fieldName]: password }, requestContext(request));
+				return sendPage(reply, 200, securityPage({ ...state, hasPassword: true }, setupScanStep(state, pending, { minutesLeft: d.minutesLeft(pending.expiresAt) })));
+			} catch (error) {
+				if (error instanceof InvalidCredentials || error instanceof ReauthenticationRequired) return stepOne(401, error.message);
+				if (error instanceof InvalidRequest) return stepOne(400, error.violations.length > 0 ? error.violations.map((v) => v.message).join(" ") : error.message);
+				if (error instanceof TooManyAttempts) return stepOne(429, tooManyMessage(reply, error));
+				if (error instanceof TOTPAlreadyEnabled) return seeOther(reply, PATHS.security);
+				throw error;
+			}
+		}),
+	);
+
+	// Reloading the confirm URL (or arriving without a form) starts the setup from step 1.
+	app.get("/settings/security/two-factor/confirm", async (_request, reply) => reply.redirect(PATHS.twoFactorSetup, 302));
+
+	// Step 3 (code) -> step 4 (done, recovery codes shown only here).
+	app.post(
+		"/settings/security/two-factor/confirm",
+		signedInForm(async (request, reply, auth) => {
+			const state = await d.securityState(request, reply, auth);
+			// With 2FA on, this confirms a move to a new phone, if this session started one.
+			const replacing = state.twoFactorEnabled;
+			if (replacing && (await deadbolt.getPendingTOTPEnrollment(auth.account, auth.session)) === null) return seeOther(reply, REPLACE_EXPIRED);
+			const setup = { ...state, replacing };
+			const code = formField(request, "code");
+
+			/** Step 1 again, with why: the pending setup is gone (a move to a new phone goes back to the Security page). */
+			const restart = (message: string): FastifyReply =>
+				replacing ? seeOther(reply, REPLACE_EXPIRED) : sendPage(reply, 409, securityPage(state, setupPasswordStep(state, { notice: message, minLength })));
+
+			/** Shows steps 2-3 again with an error, or step 1 when the pending setup is gone. */
+			const retry = async (status: number, error: string): Promise<FastifyReply> => {
+				const pending = await deadbolt.getPendingTOTPEnrollment(auth.account, auth.session);
+				if (pending === null) return restart(new EnrollmentInvalid().message);
+				return sendPage(reply, status, securityPage(state, setupScanStep(setup, pending, { error, minutesLeft: d.minutesLeft(pending.expiresAt) })));
+			};
+
+			if (code.trim() === "") return retry(400, EMPTY_FIELD.authenticatorCode);
+			try {
+				const confirmed = await deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code }, requestContext(request));
+				if (confirmed.replaced) {
+					// The remembered devices were forgotten with the old authenticator, this browser's too.
+					d.forgetThisDevice(request, reply);
+					return seeOther(reply, `${PATHS.security}?done=authenticator-replaced#two-factor`);
+				}
+				const done = setupDoneStep(state, {
+					recoveryCodes: confirmed.recoveryCodes,
+					otherSessionsRevoked: confirmed.otherSessionsRevoked,
+					generatedOn: d.today(),
+					proof: recoveryCodeProof(confirmed.recoveryCodes, deadbolt.normalizeRecoveryCode),
+				});
+				return sendPage(reply, 200, securityPage({ ...state, twoFactorEnabled: true, recoveryCodesLeft: confirmed.recoveryCodes.length }, done));
+			} catch (error) {
+				if (error instanceof InvalidCode) return retry(401, error.message);
+				if (error instanceof EnrollmentInvalid) return restart(error.message);
+				if (error instanceof TOTPAlreadyEnabled) return seeOther(reply, PATHS.security);
+				if (error instanceof TooManyAttempts) return retry(429, tooManyMessage(reply, error));
+				throw error;
+			}
+		}),
+	);
+
+	// Step 4's "type one of your recovery codes to finish". A usability check, not a security
+	// boundary (the form carries its own proof; see recovery-code-check.ts): nothing is stored,
+	// no code is used up, and the codes are never sent again.
+	app.get("/settings/security/two-factor/saved", async (_request, reply) => reply.redirect(PATHS.security, 302));
+	app.post(
+		"/settings/security/two-factor/saved",
+		signedInForm(async (request, reply, auth) => {
+			const proof = parseRecoveryCodeProof(formField(request, "nonce"), formField(request, "hashes"));
+			if (proof === null) return seeOther(reply, PATHS.security);
+			const state = await d.securityState(request, reply, auth);
+			if (!state.twoFactorEnabled) return seeOther(reply, PATHS.security);
+			const code = formField(request, "code");
+			if (matchesRecoveryCodeProof(code, proof, deadbolt.normalizeRecoveryCode)) return seeOther(reply, `${PATHS.security}?done=two-factor-on#two-factor`);
+			const error = code.trim() === "" ? "Type one of your recovery codes." : "That doesn't match any of your recovery codes. Check the copy you saved.";
+			return sendPage(reply, 400, securityPage(state, setupSavedCheckStep(state, { proof, error })));
+		}),
+	);
+}
