@@ -8,7 +8,7 @@ import type { Deadbolt } from "../deadbolt.js";
 import type { NewSession } from "../service/sessions.js";
 import { toISO } from "../service/deps.js";
 import type { CookieSettings } from "./cookies.js";
-import type { NewSessionView } from "./schemas.js";
+import type { NewSessionView, RotatedSessionView } from "./schemas.js";
 
 /** Whether the request comes from a browser page (fetch metadata present). */
 export function isBrowserRequest(request: FastifyRequest): boolean {
@@ -30,4 +30,17 @@ export async function deliverSession(request: FastifyRequest, reply: FastifyRepl
 		return view;
 	}
 	return { ...view, token: session.token };
+}
+
+/**
+ * Delivers the new token of the request's session after a rotation: a client that sent the
+ * session as a cookie gets the cookie replaced (a browser notices nothing), one that sent it as a
+ * Bearer token gets it in the answer.
+ */
+export function deliverRotatedSession(request: FastifyRequest, reply: FastifyReply, deadbolt: Deadbolt, cookies: CookieSettings, sessionId: string, token: string): RotatedSessionView {
+	if (request.authVia === "cookie") {
+		void reply.setCookie(cookies.sessionName, token, cookies.options(deadbolt.config.session.absoluteTtlSeconds));
+		return { id: sessionId };
+	}
+	return { id: sessionId, token };
 }

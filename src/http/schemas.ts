@@ -39,6 +39,20 @@ export const NewSessionSchema = Type.Object(
 );
 export type NewSessionView = Static<typeof NewSessionSchema>;
 
+/**
+ * The session a request went on under a new token (rotation when it gained privilege: 2FA on,
+ * re-authentication, a new password). `token` only for clients that sent it as a Bearer token;
+ * a cookie client gets the cookie replaced.
+ */
+export const RotatedSessionSchema = Type.Object(
+	{
+		id: Type.String(),
+		token: Type.Optional(Type.String({ description: "`<id>.<secret>`: the session's new token; the one sent with this request no longer works. Absent when the session came in a cookie (the cookie is replaced)." })),
+	},
+	closed,
+);
+export type RotatedSessionView = Static<typeof RotatedSessionSchema>;
+
 /** An account as its owner sees it. */
 export const AccountSchema = Type.Object(
 	{

@@ -16,7 +16,7 @@ import type { LoginChallengeRecord, Repositories } from "../storage/store.js";
 import { verifyAccountPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
-import { withAttempt } from "./throttle.js";
+import { assertNotLocked, withAttempt } from "./throttle.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { acceptedSkew, refusedCode, type ClockSkew } from "./clock-skew.js";
 import { findByToken } from "./token-lookup.js";
@@ -111,12 +111,14 @@ export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repos
 }
 
 /**
- * Finds a live challenge by its token.
- * @throws ChallengeInvalid when unknown, wrong secret, consumed or expired
+ * Finds a live challenge by its token. A lock of the account's code step is told before the
+ * challenge's state (a lock ends the challenges open at the time).
+ * @throws ChallengeInvalid when unknown, wrong secret, consumed or expired; TooManyAttempts when locked
  */
 async function findLiveChallenge(deps: ServiceDeps, challengeToken: string): Promise<LoginChallengeRecord> {
 	const challenge = await findByToken(challengeToken, (id) => deps.store.loginChallenges.findLoginChallenge(id));
 	if (challenge === null) throw new ChallengeInvalid(undefined, { reason: "unknown" });
+	await assertNotLocked(deps, challenge.accountId, "second_factor");
 	if (challenge.consumedAt !== null) throw new ChallengeInvalid(undefined, { reason: "consumed" });
 	if (challenge.expiresAt <= deps.clock.now()) throw new ChallengeInvalid(undefined, { reason: "expired" });
 	return challenge;

@@ -9,12 +9,14 @@ import { confirmPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { proveSecondFactor } from "./second-factor.js";
 import { recordSecurityEvent } from "./security-events.js";
-import type { AuthenticatedSession } from "./sessions.js";
+import { rotateSessionToken, type AuthenticatedSession } from "./sessions.js";
 
 /** Until when sensitive actions are allowed. */
 export interface Reauthentication {
 	readonly reauthenticatedAt: UnixMillis;
 	readonly expiresAt: UnixMillis;
+	/** The session's new token (`<id>.<secret>`): the one it had stopped working (session rotation). */
+	readonly sessionToken: string;
 }
 
 /** The message of a wrong password typed by a signed-in user (no email to blame). */
@@ -53,8 +55,13 @@ export async function reauthenticate(deps: ServiceDeps, auth: AuthenticatedSessi
 	const factors = ["password"];
 	if (twoFactor) factors.push(await proveSecondFactor(deps, auth.account, input.code as string, context));
 	const now = deps.clock.now();
-	// With a second factor proved now, the session is at AAL2 from here on (NIST SP 800-63B §4.2).
-	await deps.store.sessions.markSessionReauthenticated(auth.session.id, now, twoFactor ? 2 : undefined);
-	await recordSecurityEvent(deps, deps.store, auth.account.id, "reauthenticated", context, { factors });
-	return { reauthenticatedAt: now, expiresAt: now + secondsToMillis(deps.config.session.reauthenticationTtlSeconds) };
+	const sessionToken = await deps.store.transaction(async (tx) => {
+		// With a second factor proved now, the session is at AAL2 from here on (NIST SP 800-63B §4.2),
+		// and it goes on under a new token (the old one dies now).
+		await tx.sessions.markSessionReauthenticated(auth.session.id, now, twoFactor ? 2 : undefined);
+		const token = await rotateSessionToken(deps, tx, auth.session);
+		await recordSecurityEvent(deps, tx, auth.account.id, "reauthenticated", context, { factors });
+		return token;
+	});
+	return { reauthenticatedAt: now, expiresAt: now + secondsToMillis(deps.config.session.reauthenticationTtlSeconds), sessionToken };
 }

@@ -3,7 +3,7 @@
  * §7.1, OWASP ASVS 5.0 7.2.3), with idle and absolute expiry enforced on the server (ASVS 7.3).
  */
 import { NotFound, ReauthenticationRequired, Unauthenticated } from "../errors.js";
-import { generateToken, isWellFormedId } from "../domain/crypto/token.js";
+import { generateToken, generateTokenSecret, isWellFormedId } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, Repositories, SessionRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
@@ -53,6 +53,22 @@ export async function createSession(deps: ServiceDeps, repositories: Repositorie
 	};
 	await repositories.sessions.insertSession(record);
 	return { token: generated.token, record };
+}
+
+/**
+ * Gives a live session a new secret when it gains privilege (2FA turned on, a re-authentication,
+ * a password change or set): the session goes on under the same id (lists and revocation still
+ * name it), and the token it had stops working at once, so a token planted or captured before
+ * never carries the new privilege (session fixation, OWASP ASVS 5.0 7.2.4, 7.5.x).
+ * @param repositories - the store, or the transaction that grants the privilege
+ * @returns the new token `<id>.<secret>`, for the client (cookie or answer body)
+ * @throws Unauthenticated when the session was revoked meanwhile
+ */
+export async function rotateSessionToken(deps: ServiceDeps, repositories: Repositories, session: SessionRecord): Promise<string> {
+	const generated = generateTokenSecret(deps.random, session.id);
+	if (!(await repositories.sessions.replaceSessionSecret(session.id, generated.secretHash))) throw new Unauthenticated(undefined, { reason: "revoked_during_rotation" });
+	deps.logger.info({ event: "session.rotated", sessionId: session.id, accountId: session.accountId }, "session token rotated");
+	return generated.token;
 }
 
 /** When a session ends by idleness if there is no more activity. */

@@ -113,6 +113,15 @@ async function reserveAttempt(deps: ServiceDeps, accountId: string, kind: AuthFa
 	}
 }
 
+/**
+ * Refuses early, without reserving anything, when a lock of `kind` runs (so that a sign-in
+ * ended by the lock says so, rather than that it expired).
+ * @throws TooManyAttempts with the seconds until the lock ends
+ */
+export async function assertNotLocked(deps: ServiceDeps, accountId: string, kind: AuthFailureKind): Promise<void> {
+	throwIfLocked(deps, accountId, kind, await deps.store.authFailures.findAuthFailure(accountId, kind), deps.clock.now());
+}
+
 /** @throws TooManyAttempts when a lock of `kind` runs at `now` */
 function throwIfLocked(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, state: AuthFailureRecord | null, now: number): void {
 	const lockedUntil = state?.lockedUntil ?? null;

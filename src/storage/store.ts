@@ -239,6 +239,12 @@ export interface SessionRepository {
 	 * @returns false when revoked or gone.
 	 */
 	markSessionReauthenticated(id: string, now: UnixMillis, aal?: number): Promise<boolean>;
+	/**
+	 * Replaces the secret of a live session (`UPDATE ... SET secret_hash = ? WHERE id = ? AND
+	 * revoked_at IS NULL`): the old token stops working at once, the id stays.
+	 * @returns false when the session is unknown or revoked
+	 */
+	replaceSessionSecret(id: string, secretHash: string): Promise<boolean>;
 	/** @returns true when this call revoked it (it was active). */
 	revokeSession(id: string, now: UnixMillis): Promise<boolean>;
 	/** Revokes every active session of the account except `exceptId`. @returns how many. */

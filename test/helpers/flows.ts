@@ -10,7 +10,8 @@ export const PASSWORD = "correct horse battery staple";
 /** An account with a session, 2FA off. */
 export interface SignedUp {
 	readonly account: AccountRecord;
-	readonly session: NewSession;
+	/** Replaced when the session's token rotates (re-authentication, password change, 2FA on). */
+	session: NewSession;
 	readonly email: string;
 }
 

@@ -44,10 +44,15 @@ describe("security settings API", () => {
 		expect(noCode.statusCode).toBe(400);
 		const ok = await t.app.inject({ method: "POST", url: "/api/v1/reauthenticate", headers: bearer(token), payload: { password: PASSWORD, code: generateTOTP(key, t.clock.now()) } });
 		expect(ok.statusCode).toBe(200);
-		const regenerated = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/recovery-codes", headers: bearer(token) });
+		// The session goes on under a new token (the answer carries it); the old one is dead at once.
+		const rotated = ok.json().session as { id: string; token: string };
+		expect(rotated.id).toBe(token.split(".")[0]);
+		expect(rotated.token).not.toBe(token);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(token) })).statusCode).toBe(401);
+		const regenerated = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/recovery-codes", headers: bearer(rotated.token) });
 		expect(regenerated.statusCode).toBe(201);
 		expect(regenerated.json().recoveryCodes).toHaveLength(10);
-		const count = await t.app.inject({ method: "GET", url: "/api/v1/two-factor/recovery-codes", headers: bearer(token) });
+		const count = await t.app.inject({ method: "GET", url: "/api/v1/two-factor/recovery-codes", headers: bearer(rotated.token) });
 		expect(count.json()).toEqual({ unused: 10 });
 	});
 

@@ -108,6 +108,20 @@ describeWhen("several instances on one PostgreSQL database", missing, () => {
 		}
 	});
 
+	test("50 parallel sign-ins with the right password over A and B all get through (plain and 2FA accounts); mixed with 9 wrong ones, only those are refused", async () => {
+		const plain = await signUp(a);
+		const twoFactor = await signUpWith2FA(a, b);
+		for (const account of [plain, twoFactor]) {
+			const passwords = Array.from({ length: 59 }, (_, i) => (account === twoFactor && i < 9 ? `wrong guess ${i}` : PASSWORD));
+			const answers = await Promise.all(passwords.map((password, i) => (i % 2 === 0 ? a : b).post("/api/v1/login", { body: { email: account.email, password } })));
+			answers.forEach((answer, i) => {
+				if (passwords[i] !== PASSWORD) return expectAnswer(answer, 401, "ERR_INVALID_CREDENTIALS");
+				expectAnswer(answer, 200);
+				expect(answer.body.status).toBe(account === twoFactor ? "two_factor_required" : "authenticated");
+			});
+		}
+	});
+
 	test("the two instances listen on different ports and are both ready", async () => {
 		expect(instanceA.url).not.toBe(instanceB.url);
 		for (const api of [a, b]) expect((await api.get("/readyz")).body).toEqual({ status: "ready" });

@@ -48,7 +48,7 @@ for (const backend of await testBackends()) {
 				const user = await signUpWith2FA(t);
 				t.clock.advance(30_000);
 				const code = codeAt(t, user.key);
-				await t.deadbolt.reauthenticate(await auth(user.session.token), { password: PASSWORD, code });
+				user.session = { ...user.session, token: (await t.deadbolt.reauthenticate(await auth(user.session.token), { password: PASSWORD, code })).sessionToken };
 				await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code })).rejects.toBeInstanceOf(InvalidCode);
 			});
 		});
@@ -109,7 +109,7 @@ for (const backend of await testBackends()) {
 				const others = [await passwordSession(user.email), await passwordSession(user.email)];
 				expireReauthentication();
 				await expect(t.deadbolt.revokeOtherSessions(await auth(user.session.token))).rejects.toBeInstanceOf(ReauthenticationRequired);
-				await t.deadbolt.reauthenticate(await auth(user.session.token), { password: PASSWORD });
+				user.session = { ...user.session, token: (await t.deadbolt.reauthenticate(await auth(user.session.token), { password: PASSWORD })).sessionToken };
 				expect(await t.deadbolt.revokeOtherSessions(await auth(user.session.token))).toBe(2);
 				for (const token of others) await expect(t.deadbolt.validateSession(token)).rejects.toBeInstanceOf(Unauthenticated);
 				await expect(t.deadbolt.validateSession(user.session.token)).resolves.toBeDefined();
@@ -152,7 +152,7 @@ for (const backend of await testBackends()) {
 				expireReauthentication();
 				await expect(t.deadbolt.regenerateRecoveryCodes(await auth(user.session.token))).rejects.toBeInstanceOf(ReauthenticationRequired);
 				t.clock.advance(30_000);
-				await t.deadbolt.reauthenticate(await auth(user.session.token), { password: PASSWORD, code: codeAt(t, user.key) });
+				user.session = { ...user.session, token: (await t.deadbolt.reauthenticate(await auth(user.session.token), { password: PASSWORD, code: codeAt(t, user.key) })).sessionToken };
 				const fresh = await t.deadbolt.regenerateRecoveryCodes(await auth(user.session.token));
 				expect(fresh).toHaveLength(10);
 				await expect(t.deadbolt.completeLoginWithRecoveryCode({ challengeToken: await passwordStep(t, user.email), code: user.recoveryCodes[0]! })).rejects.toBeInstanceOf(InvalidCode);
@@ -238,7 +238,7 @@ describe("I think my account is compromised", () => {
 			const auth = await t.deadbolt.validateSession(user.session.token);
 			t.clock.advance(t.config.session.reauthenticationTtlSeconds * 1000 + 1);
 			await expect(t.deadbolt.secureCompromisedAccount(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: NEW_PASSWORD })).rejects.toBeInstanceOf(ReauthenticationRequired);
-			await t.deadbolt.reauthenticate(await t.deadbolt.validateSession(user.session.token), { password: PASSWORD, code: codeAt(t, user.key) });
+			user.session = { ...user.session, token: (await t.deadbolt.reauthenticate(await t.deadbolt.validateSession(user.session.token), { password: PASSWORD, code: codeAt(t, user.key) })).sessionToken };
 			const summary = await t.deadbolt.secureCompromisedAccount(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
 			expect(summary).toMatchObject({ passwordChanged: true, otherSessionsRevoked: 1, trustedDevicesRevoked: 1, twoFactorEnabled: true });
 			expect(summary.recoveryCodes).toHaveLength(10);

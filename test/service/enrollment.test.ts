@@ -111,7 +111,7 @@ describe("enrollment", () => {
 		// An inline password is not enough once 2FA is on (a 400 that says so), and nothing without one.
 		await expect(t.deadbolt.beginTOTPEnrollment(stale.account, stale.session, { password: PASSWORD })).rejects.toBeInstanceOf(InvalidRequest);
 		await expect(t.deadbolt.beginTOTPEnrollment(stale.account, stale.session, {})).rejects.toBeInstanceOf(ReauthenticationRequired);
-		await t.deadbolt.reauthenticate(stale, { password: PASSWORD, code: generateTOTP(user.key, t.clock.now()) });
+		user.session = { ...user.session, token: (await t.deadbolt.reauthenticate(stale, { password: PASSWORD, code: generateTOTP(user.key, t.clock.now()) })).sessionToken };
 		const fresh = await authOf(user.session.token);
 		const pending = await t.deadbolt.beginTOTPEnrollment(fresh.account, fresh.session, {});
 		// Until confirmed, the old phone still works.

@@ -127,7 +127,7 @@ for (const backend of await testBackends()) {
 
 			it("2FA off, sign out everywhere, 'my account is compromised' (each ends the challenge)", async () => {
 				const user = await signUpWith2FA(t);
-				const auth = async () => t.deadbolt.reauthenticate(await t.deadbolt.validateSession(user.session.token), { password: PASSWORD, code: codeAt(t, user.key) }).then(() => t.deadbolt.validateSession(user.session.token));
+				const auth = async () => t.deadbolt.reauthenticate(await t.deadbolt.validateSession(user.session.token), { password: PASSWORD, code: codeAt(t, user.key) }).then((result) => t.deadbolt.validateSession(result.sessionToken));
 				const pending = [await passwordStep(t, user.email), await passwordStep(t, user.email)];
 				t.clock.advance(30_000);
 				await t.deadbolt.secureCompromisedAccount(await auth(), { currentPassword: PASSWORD, newPassword: "a brand new passphrase" });

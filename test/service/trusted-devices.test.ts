@@ -98,7 +98,7 @@ for (const backend of await testBackends()) {
 			const stale = await t.deadbolt.validateSession(user.session.token);
 			await expect(t.deadbolt.revokeAllTrustedDevices(stale)).rejects.toBeInstanceOf(ReauthenticationRequired);
 			expect(await t.deadbolt.listTrustedDevices(stale)).toHaveLength(1);
-			await t.deadbolt.reauthenticate(stale, { password: PASSWORD, code: codeAt(t, user.key, 1) });
+			user.session = { ...user.session, token: (await t.deadbolt.reauthenticate(stale, { password: PASSWORD, code: codeAt(t, user.key, 1) })).sessionToken };
 			expect(await t.deadbolt.revokeAllTrustedDevices(await t.deadbolt.validateSession(user.session.token))).toBe(1);
 			expect((await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD, trustedDeviceToken: token })).kind).toBe("challenge");
 		});

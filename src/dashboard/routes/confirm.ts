@@ -34,12 +34,14 @@ export type SudoRoutes = Readonly<Record<SudoAction, SudoRoute>>;
 
 /**
  * Confirms it's the user (`deadbolt.reauthenticate`: the password, and the code when
- * `twoFactorEnabled`), and returns the session as it now is: recently confirmed.
+ * `twoFactorEnabled`), keeps the session's new token in its cookie (the session is rotated), and
+ * returns the session as it now is: recently confirmed.
  * @throws InvalidCredentials, InvalidCode, InvalidRequest, TooManyAttempts as the service does
  */
-export async function reauthenticated(d: DashboardContext, request: FastifyRequest, auth: AuthenticatedSession, credentials: { readonly password: string; readonly code: string; readonly twoFactorEnabled: boolean }): Promise<AuthenticatedSession> {
+export async function reauthenticated(d: DashboardContext, request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession, credentials: { readonly password: string; readonly code: string; readonly twoFactorEnabled: boolean }): Promise<AuthenticatedSession> {
 	const { password, code, twoFactorEnabled } = credentials;
 	const result = await d.deadbolt.reauthenticate(auth, twoFactorEnabled ? { password, code } : { password }, requestContext(request));
+	d.keepRotatedSession(reply, result.sessionToken);
 	return { ...auth, session: { ...auth.session, reauthenticatedAt: result.reauthenticatedAt } };
 }
 
@@ -81,7 +83,7 @@ export function registerConfirmRoutes(app: FastifyInstance, d: DashboardContext,
 			if (empty !== null) return prompt(400, empty);
 			let confirmed: AuthenticatedSession;
 			try {
-				confirmed = await reauthenticated(d, request, auth, { password, code, twoFactorEnabled });
+				confirmed = await reauthenticated(d, request, reply, auth, { password, code, twoFactorEnabled });
 			} catch (error) {
 				const refusal = credentialRefusal(reply, error);
 				if (refusal !== null) return prompt(refusal.status, refusal.errors);

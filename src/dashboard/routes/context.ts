@@ -27,6 +27,8 @@ export interface DashboardContext {
 	authPageContext(request: FastifyRequest, reply: FastifyReply): AuthPageContext;
 	/** Puts the new session in its cookie, ends the one it replaces, drops the login challenge, and rotates the form token. */
 	startSession(request: FastifyRequest, reply: FastifyReply, session: NewSession): Promise<void>;
+	/** Puts the session's new token (after a rotation: 2FA on, confirmed it's you, a new password) in its cookie; the old one no longer works. */
+	keepRotatedSession(reply: FastifyReply, token: string): void;
 	/** This browser's trusted-device token (from "Remember this device"), or null. */
 	trustedDeviceOf(request: FastifyRequest): string | null;
 	/** Keeps the (new or rotated) trusted-device token in its HttpOnly cookie, as long as it is valid. */
@@ -66,6 +68,9 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 			void reply.setCookie(cookies.sessionName, session.token, cookies.options(config.session.absoluteTtlSeconds));
 			void reply.clearCookie(cookies.challengeName, cookies.options());
 			rotateCSRFToken(request, reply, cookies);
+		},
+		keepRotatedSession(reply, token) {
+			void reply.setCookie(cookies.sessionName, token, cookies.options(config.session.absoluteTtlSeconds));
 		},
 		trustedDeviceOf,
 		rememberDevice(reply, token) {

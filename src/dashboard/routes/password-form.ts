@@ -55,7 +55,7 @@ export async function passwordFormRoute(d: DashboardContext, request: FastifyReq
 		});
 	}
 	try {
-		if (options.confirmFirst(state.twoFactorEnabled, code)) actor = await reauthenticated(d, request, auth, { password: currentPassword, code, twoFactorEnabled: state.twoFactorEnabled });
+		if (options.confirmFirst(state.twoFactorEnabled, code)) actor = await reauthenticated(d, request, reply, auth, { password: currentPassword, code, twoFactorEnabled: state.twoFactorEnabled });
 		return await options.act(actor, { currentPassword, newPassword });
 	} catch (error) {
 		const refusal = credentialRefusal(reply, error);

@@ -36,6 +36,15 @@ export function generateToken(random: RandomSource): GeneratedToken {
 	return { id, secret, token: `${id}.${secret}`, secretHash: hashTokenSecret(secret) };
 }
 
+/**
+ * Generates a fresh secret for an existing token id: the token changes, the row it names stays
+ * (session rotation when a session gains privilege, OWASP ASVS 5.0 7.2.4).
+ */
+export function generateTokenSecret(random: RandomSource, id: string): GeneratedToken {
+	const secret = randomBase64url(random, TOKEN_SECRET_BYTES);
+	return { id, secret, token: `${id}.${secret}`, secretHash: hashTokenSecret(secret) };
+}
+
 /** Whether `text` has the form of an id made by {@link generateId} or {@link generateToken} (16 base64url characters). */
 export function isWellFormedId(text: string): boolean {
 	return /^[A-Za-z0-9_-]{16}$/.test(text);

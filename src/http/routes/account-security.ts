@@ -8,7 +8,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { InvalidRequest } from "../../errors.js";
 import { toISO } from "../../service/deps.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
-import { CodeSchema, ERROR_RESPONSES, PasswordSchema } from "../schemas.js";
+import { deliverRotatedSession } from "../deliver.js";
+import { CodeSchema, ERROR_RESPONSES, PasswordSchema, RotatedSessionSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 
 const closed = { additionalProperties: false } as const;
@@ -65,13 +66,15 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		{
 			schema: {
 				body: Type.Object({ password: PasswordSchema, code: Type.Optional(CodeSchema) }, closed),
-				response: { 200: Type.Object({ reauthenticatedAt: Type.String({ format: "date-time" }), expiresAt: Type.String({ format: "date-time" }) }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ reauthenticatedAt: Type.String({ format: "date-time" }), expiresAt: Type.String({ format: "date-time" }), session: RotatedSessionSchema }, closed), ...ERROR_RESPONSES },
 			},
 		},
-		async (request) => {
+		async (request, reply) => {
 			const { password, code } = request.body;
-			const result = await deadbolt.reauthenticate(authOf(request), code === undefined ? { password } : { password, code }, requestContext(request));
-			return { reauthenticatedAt: toISO(result.reauthenticatedAt), expiresAt: toISO(result.expiresAt) };
+			const auth = authOf(request);
+			const result = await deadbolt.reauthenticate(auth, code === undefined ? { password } : { password, code }, requestContext(request));
+			const session = deliverRotatedSession(request, reply, deadbolt, cookies, auth.session.id, result.sessionToken);
+			return { reauthenticatedAt: toISO(result.reauthenticatedAt), expiresAt: toISO(result.expiresAt), session };
 		},
 	);
 

@@ -429,6 +429,12 @@ function createSessionRepository(db: Executor, guard: Guard): SessionRepository 
 				return countOf(result.numUpdatedRows) > 0;
 			});
 		},
+		replaceSessionSecret(id: string, secretHash: string): Promise<boolean> {
+			return guard(async () => {
+				const result = await db.updateTable("session").set({ secret_hash: secretHash }).where("id", "=", id).where("revoked_at", "is", null).executeTakeFirst();
+				return countOf(result.numUpdatedRows) > 0;
+			});
+		},
 		revokeSession(id: string, now: UnixMillis): Promise<boolean> {
 			return guard(async () => {
 				const result = await db
