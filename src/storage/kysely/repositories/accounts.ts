@@ -1,7 +1,8 @@
 /** Accounts; `insertAccount` relies on the unique constraint on `account.email`. */
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { AccountRecord, AccountRepository, Store } from "../../store.js";
-import { countOf, type Executor, type Guard } from "../executor.js";
+import { findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
+import { recordTable } from "../record-table.js";
 import { rowMapping } from "../rows.js";
 
 const accountRows = rowMapping<AccountRecord>({ id: true, email: true, passwordHash: true, createdAt: true, updatedAt: true });
@@ -11,38 +12,22 @@ const accountRows = rowMapping<AccountRecord>({ id: true, email: true, passwordH
  * @param dialect - decides the one dialect difference of the store: the row lock of `lockAccount`.
  */
 export function createAccountRepository(db: Executor, guard: Guard, dialect: Store["dialect"]): AccountRepository {
+	const accounts = recordTable(db, guard, "account", accountRows);
 	return Object.freeze({
 		insertAccount(record: AccountRecord): Promise<boolean> {
-			return guard(async () => {
-				const result = await db
+			return wroteAny(guard, () =>
+				db
 					.insertInto("account")
 					.values(accountRows.toRow(record))
-					.onConflict((oc) => oc.column("email").doNothing())
-					.executeTakeFirst();
-				return countOf(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-			});
+					.onConflict((oc) => oc.column("email").doNothing()),
+			);
 		},
-		findAccountById(id: string): Promise<AccountRecord | null> {
-			return guard(async () => {
-				const row = await db.selectFrom("account").selectAll().where("id", "=", id).executeTakeFirst();
-				return row === undefined ? null : accountRows.toRecord(row);
-			});
-		},
+		findAccountById: accounts.findById,
 		findAccountByEmail(email: string): Promise<AccountRecord | null> {
-			return guard(async () => {
-				const row = await db.selectFrom("account").selectAll().where("email", "=", email).executeTakeFirst();
-				return row === undefined ? null : accountRows.toRecord(row);
-			});
+			return findFirst(guard, () => db.selectFrom("account").selectAll().where("email", "=", email), accountRows.toRecord);
 		},
 		updatePasswordHash(id: string, passwordHash: string | null, now: UnixMillis): Promise<boolean> {
-			return guard(async () => {
-				const result = await db
-					.updateTable("account")
-					.set({ password_hash: passwordHash, updated_at: now })
-					.where("id", "=", id)
-					.executeTakeFirst();
-				return countOf(result.numUpdatedRows) > 0;
-			});
+			return wroteAny(guard, () => db.updateTable("account").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", id));
 		},
 		lockAccount(id: string): Promise<boolean> {
 			return guard(async () => {
@@ -56,11 +41,8 @@ export function createAccountRepository(db: Executor, guard: Guard, dialect: Sto
 			});
 		},
 		deleteAccount(id: string): Promise<boolean> {
-			return guard(async () => {
-				// Children go with it: every foreign key to account is ON DELETE CASCADE.
-				const result = await db.deleteFrom("account").where("id", "=", id).executeTakeFirst();
-				return countOf(result.numDeletedRows) > 0;
-			});
+			// Children go with it: every foreign key to account is ON DELETE CASCADE.
+			return wroteAny(guard, () => db.deleteFrom("account").where("id", "=", id));
 		},
 	});
 }

@@ -2,7 +2,7 @@
 import { sql } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { AuthFailureKind, AuthFailureRecord, AuthFailureRepository } from "../../store.js";
-import { countOf, type Executor, type Guard } from "../executor.js";
+import { countOf, findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
 import { rowMapping } from "../rows.js";
 
 /** Every field but `kind`, which is narrowed from the stored text by {@link toAuthFailureKind}. */
@@ -12,22 +12,13 @@ const authFailureRows = rowMapping<Omit<AuthFailureRecord, "kind">>({ accountId:
 export function createAuthFailureRepository(db: Executor, guard: Guard): AuthFailureRepository {
 	return Object.freeze({
 		findAuthFailure(accountId: string, kind: AuthFailureKind): Promise<AuthFailureRecord | null> {
-			return guard(async () => {
-				const row = await db
-					.selectFrom("auth_failure")
-					.selectAll()
-					.where("account_id", "=", accountId)
-					.where("kind", "=", kind)
-					.executeTakeFirst();
-				return row === undefined ? null : { ...authFailureRows.toRecord(row), kind: toAuthFailureKind(row.kind) };
-			});
+			return findFirst(
+				guard,
+				() => db.selectFrom("auth_failure").selectAll().where("account_id", "=", accountId).where("kind", "=", kind),
+				(row) => ({ ...authFailureRows.toRecord(row), kind: toAuthFailureKind(row.kind) }),
+			);
 		},
-		incrementAuthFailures(
-			accountId: string,
-			kind: AuthFailureKind,
-			now: UnixMillis,
-			windowStartsAt: UnixMillis,
-		): Promise<number> {
+		incrementAuthFailures(accountId: string, kind: AuthFailureKind, now: UnixMillis, windowStartsAt: UnixMillis): Promise<number> {
 			return guard(async () => {
 				// One upsert: both SQLite (>= 3.35) and PostgreSQL apply it atomically per row.
 				const row = await db
@@ -50,10 +41,10 @@ export function createAuthFailureRepository(db: Executor, guard: Guard): AuthFai
 			});
 		},
 		lockAuthFailures(accountId: string, kind: AuthFailureKind, lockedUntil: UnixMillis, now: UnixMillis): Promise<boolean> {
-			return guard(async () => {
-				// Upsert so that a lock holds even without an earlier failure row; such a row gets
-				// last_failure_at 0 (no failure recorded). A running lock is left as it is.
-				const result = await db
+			// Upsert so that a lock holds even without an earlier failure row; such a row gets
+			// last_failure_at 0 (no failure recorded). A running lock is left as it is.
+			return wroteAny(guard, () =>
+				db
 					.insertInto("auth_failure")
 					.values({ account_id: accountId, kind, failure_count: 0, last_failure_at: 0, locked_until: lockedUntil, lockout_count: 1 })
 					.onConflict((oc) =>
@@ -61,10 +52,8 @@ export function createAuthFailureRepository(db: Executor, guard: Guard): AuthFai
 							.columns(["account_id", "kind"])
 							.doUpdateSet({ locked_until: lockedUntil, lockout_count: sql<number>`auth_failure.lockout_count + 1` })
 							.where((eb) => eb.or([eb("auth_failure.locked_until", "is", null), eb("auth_failure.locked_until", "<=", now)])),
-					)
-					.executeTakeFirst();
-				return countOf(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-			});
+					),
+			);
 		},
 		clearAuthFailures(accountId: string, kind: AuthFailureKind): Promise<void> {
 			return guard(async () => {

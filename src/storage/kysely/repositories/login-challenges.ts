@@ -1,7 +1,8 @@
 /** Login challenges: an attempt budget and single use, both as conditional updates. */
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { LoginChallengeRecord, LoginChallengeRepository } from "../../store.js";
-import { countOf, type Executor, type Guard } from "../executor.js";
+import { countWritten, wroteAny, type Executor, type Guard } from "../executor.js";
+import { recordTable } from "../record-table.js";
 import { rowMapping } from "../rows.js";
 
 const loginChallengeRows = rowMapping<LoginChallengeRecord>({
@@ -11,59 +12,29 @@ const loginChallengeRows = rowMapping<LoginChallengeRecord>({
 
 /** The login challenge repository over `db`. */
 export function createLoginChallengeRepository(db: Executor, guard: Guard): LoginChallengeRepository {
+	/** An UPDATE of the challenge `id` while it is open at `now`: not consumed, not expired. */
+	function updateOpen(id: string, now: UnixMillis) {
+		return db.updateTable("login_challenge").where("id", "=", id).where("consumed_at", "is", null).where("expires_at", ">", now);
+	}
+	const challenges = recordTable(db, guard, "login_challenge", loginChallengeRows);
 	return Object.freeze({
-		insertLoginChallenge(record: LoginChallengeRecord): Promise<void> {
-			return guard(async () => {
-				await db.insertInto("login_challenge").values(loginChallengeRows.toRow(record)).execute();
-			});
-		},
-		findLoginChallenge(id: string): Promise<LoginChallengeRecord | null> {
-			return guard(async () => {
-				const row = await db.selectFrom("login_challenge").selectAll().where("id", "=", id).executeTakeFirst();
-				return row === undefined ? null : loginChallengeRows.toRecord(row);
-			});
-		},
+		insertLoginChallenge: challenges.insert,
+		findLoginChallenge: challenges.findById,
 		reserveLoginChallengeAttempt(id: string, now: UnixMillis): Promise<boolean> {
-			return guard(async () => {
-				const result = await db
-					.updateTable("login_challenge")
+			return wroteAny(guard, () =>
+				updateOpen(id, now)
 					.set((eb) => ({ attempts: eb("attempts", "+", 1) }))
-					.where("id", "=", id)
-					.where("consumed_at", "is", null)
-					.where("expires_at", ">", now)
-					.where((eb) => eb("attempts", "<", eb.ref("max_attempts")))
-					.executeTakeFirst();
-				return countOf(result.numUpdatedRows) > 0;
-			});
+					.where((eb) => eb("attempts", "<", eb.ref("max_attempts"))),
+			);
 		},
 		consumeLoginChallenge(id: string, now: UnixMillis): Promise<boolean> {
-			return guard(async () => {
-				const result = await db
-					.updateTable("login_challenge")
-					.set({ consumed_at: now })
-					.where("id", "=", id)
-					.where("consumed_at", "is", null)
-					.where("expires_at", ">", now)
-					.executeTakeFirst();
-				return countOf(result.numUpdatedRows) > 0;
-			});
+			return wroteAny(guard, () => updateOpen(id, now).set({ consumed_at: now }));
 		},
 		consumeAccountLoginChallenges(accountId: string, now: UnixMillis): Promise<number> {
-			return guard(async () => {
-				const result = await db
-					.updateTable("login_challenge")
-					.set({ consumed_at: now })
-					.where("account_id", "=", accountId)
-					.where("consumed_at", "is", null)
-					.executeTakeFirst();
-				return countOf(result.numUpdatedRows);
-			});
+			return countWritten(guard, () => db.updateTable("login_challenge").set({ consumed_at: now }).where("account_id", "=", accountId).where("consumed_at", "is", null));
 		},
 		deleteExpiredLoginChallenges(now: UnixMillis): Promise<number> {
-			return guard(async () => {
-				const result = await db.deleteFrom("login_challenge").where("expires_at", "<", now).executeTakeFirst();
-				return countOf(result.numDeletedRows);
-			});
+			return countWritten(guard, () => db.deleteFrom("login_challenge").where("expires_at", "<", now));
 		},
 	});
 }

@@ -1,7 +1,7 @@
 /** Recovery codes: one row per code, looked up by (account_id, code_hash). */
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { RecoveryCodeRecord, RecoveryCodeRepository } from "../../store.js";
-import { countOf, inTransaction, type Executor, type Guard } from "../executor.js";
+import { countOf, countWritten, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
 import { rowMapping } from "../rows.js";
 
 const recoveryCodeRows = rowMapping<RecoveryCodeRecord>({ id: true, accountId: true, codeHash: true, createdAt: true, usedAt: true });
@@ -19,21 +19,14 @@ export function createRecoveryCodeRepository(db: Executor, guard: Guard): Recove
 				inTransaction(db, async (trx) => {
 					await trx.deleteFrom("recovery_code").where("account_id", "=", accountId).execute();
 					if (records.length === 0) return;
-					await trx.insertInto("recovery_code").values(records.map(recoveryCodeRows.toRow)).execute();
+					await trx.insertInto("recovery_code").values(records.map((record) => recoveryCodeRows.toRow(record))).execute();
 				}),
 			);
 		},
 		consumeRecoveryCode(accountId: string, codeHash: string, now: UnixMillis): Promise<boolean> {
-			return guard(async () => {
-				const result = await db
-					.updateTable("recovery_code")
-					.set({ used_at: now })
-					.where("account_id", "=", accountId)
-					.where("code_hash", "=", codeHash)
-					.where("used_at", "is", null)
-					.executeTakeFirst();
-				return countOf(result.numUpdatedRows) > 0;
-			});
+			return wroteAny(guard, () =>
+				db.updateTable("recovery_code").set({ used_at: now }).where("account_id", "=", accountId).where("code_hash", "=", codeHash).where("used_at", "is", null),
+			);
 		},
 		countUnusedRecoveryCodes(accountId: string): Promise<number> {
 			return guard(async () => {
@@ -47,10 +40,7 @@ export function createRecoveryCodeRepository(db: Executor, guard: Guard): Recove
 			});
 		},
 		deleteRecoveryCodes(accountId: string): Promise<number> {
-			return guard(async () => {
-				const result = await db.deleteFrom("recovery_code").where("account_id", "=", accountId).executeTakeFirst();
-				return countOf(result.numDeletedRows);
-			});
+			return countWritten(guard, () => db.deleteFrom("recovery_code").where("account_id", "=", accountId));
 		},
 	});
 }

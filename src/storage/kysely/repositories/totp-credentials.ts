@@ -1,7 +1,7 @@
 /** TOTP credentials: pending rows have `confirmed_at` null and an `expires_at`. */
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { TOTPCredentialRecord, TOTPCredentialRepository } from "../../store.js";
-import { countOf, inTransaction, type Executor, type Guard } from "../executor.js";
+import { countWritten, findFirst, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
 import { rowMapping } from "../rows.js";
 
 const totpCredentialRows = rowMapping<TOTPCredentialRecord>({
@@ -11,20 +11,21 @@ const totpCredentialRows = rowMapping<TOTPCredentialRecord>({
 
 /** The TOTP credential repository over `db`. */
 export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTPCredentialRepository {
-	/** The account's newest credential in one state: confirmed (newest confirmation) or pending (newest creation). */
+	/** The account's newest credential in one state: confirmed (latest confirmation) or pending (latest creation). */
 	function findNewest(accountId: string, state: "confirmed" | "pending"): Promise<TOTPCredentialRecord | null> {
-		return guard(async () => {
-			const row = await db
-				.selectFrom("totp_credential")
-				.selectAll()
-				.where("account_id", "=", accountId)
-				.where("confirmed_at", state === "confirmed" ? "is not" : "is", null)
-				.orderBy(state === "confirmed" ? "confirmed_at" : "created_at", "desc")
-				.orderBy("id", "desc")
-				.limit(1)
-				.executeTakeFirst();
-			return row === undefined ? null : totpCredentialRows.toRecord(row);
-		});
+		return findFirst(
+			guard,
+			() =>
+				db
+					.selectFrom("totp_credential")
+					.selectAll()
+					.where("account_id", "=", accountId)
+					.where("confirmed_at", state === "confirmed" ? "is not" : "is", null)
+					.orderBy(state === "confirmed" ? "confirmed_at" : "created_at", "desc")
+					.orderBy("id", "desc")
+					.limit(1),
+			totpCredentialRows.toRecord,
+		);
 	}
 	return Object.freeze({
 		findConfirmedTOTPCredential(accountId: string): Promise<TOTPCredentialRecord | null> {
@@ -39,11 +40,7 @@ export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTP
 			}
 			await guard(() =>
 				inTransaction(db, async (trx) => {
-					await trx
-						.deleteFrom("totp_credential")
-						.where("account_id", "=", record.accountId)
-						.where("confirmed_at", "is", null)
-						.execute();
+					await trx.deleteFrom("totp_credential").where("account_id", "=", record.accountId).where("confirmed_at", "is", null).execute();
 					await trx.insertInto("totp_credential").values(totpCredentialRows.toRow(record)).execute();
 				}),
 			);
@@ -73,21 +70,10 @@ export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTP
 			);
 		},
 		advanceTOTPStep(id: string, step: number): Promise<boolean> {
-			return guard(async () => {
-				const result = await db
-					.updateTable("totp_credential")
-					.set({ last_used_step: step })
-					.where("id", "=", id)
-					.where("last_used_step", "<", step)
-					.executeTakeFirst();
-				return countOf(result.numUpdatedRows) > 0;
-			});
+			return wroteAny(guard, () => db.updateTable("totp_credential").set({ last_used_step: step }).where("id", "=", id).where("last_used_step", "<", step));
 		},
 		deleteTOTPCredentials(accountId: string): Promise<number> {
-			return guard(async () => {
-				const result = await db.deleteFrom("totp_credential").where("account_id", "=", accountId).executeTakeFirst();
-				return countOf(result.numDeletedRows);
-			});
+			return countWritten(guard, () => db.deleteFrom("totp_credential").where("account_id", "=", accountId));
 		},
 	});
 }
