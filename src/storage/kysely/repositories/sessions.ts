@@ -1,7 +1,8 @@
 /** Sessions: active means `revoked_at` null and `expires_at` after now. */
-import { sql } from "kysely";
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { SessionRecord, SessionRepository } from "../../store.js";
+import type { Database } from "../database.js";
 import { countWritten, findEvery, wroteAny, type Executor, type Guard } from "../executor.js";
 import { recordTable } from "../record-table.js";
 import { rowMapping } from "../rows.js";
@@ -35,24 +36,21 @@ export function createSessionRepository(db: Executor, guard: Guard): SessionRepo
 		revokeAccountSessions(accountId: string, now: UnixMillis, exceptId?: string): Promise<number> {
 			// Only active sessions are revoked and counted; expired ones are left as they are.
 			return countWritten(guard, () => {
-				const query = db.updateTable("session").set({ revoked_at: now }).where("account_id", "=", accountId).where("revoked_at", "is", null).where("expires_at", ">", now);
+				const query = db.updateTable("session").set({ revoked_at: now }).where((eb) => activeOfAccount(eb, accountId, now));
 				return exceptId === undefined ? query : query.where("id", "<>", exceptId);
 			});
 		},
 		listActiveSessions(accountId: string, now: UnixMillis): Promise<SessionRecord[]> {
 			return findEvery(
 				guard,
-				() =>
-					db
-						.selectFrom("session")
-						.selectAll()
-						.where("account_id", "=", accountId)
-						.where("revoked_at", "is", null)
-						.where("expires_at", ">", now)
-						.orderBy("created_at", "desc")
-						.orderBy("id", "desc"),
+				() => db.selectFrom("session").selectAll().where((eb) => activeOfAccount(eb, accountId, now)).orderBy("created_at", "desc").orderBy("id", "desc"),
 				sessionRows.toRecord,
 			);
 		},
 	});
+}
+
+/** The account's sessions active at `now`: `account_id = :accountId AND revoked_at IS NULL AND expires_at > :now`. */
+function activeOfAccount(eb: ExpressionBuilder<Database, "session">, accountId: string, now: UnixMillis): Expression<SqlBool> {
+	return eb.and([eb("account_id", "=", accountId), eb("revoked_at", "is", null), eb("expires_at", ">", now)]);
 }

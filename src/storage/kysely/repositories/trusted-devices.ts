@@ -2,8 +2,10 @@
  * Trusted devices: active means `revoked_at` null and `expires_at` after now. The token secret
  * is single use: each use rotates it with one conditional update.
  */
+import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { TrustedDeviceRecord, TrustedDeviceRepository } from "../../store.js";
+import type { Database } from "../database.js";
 import { countWritten, findEvery, wroteAny, type Executor, type Guard } from "../executor.js";
 import { recordTable } from "../record-table.js";
 import { rowMapping } from "../rows.js";
@@ -35,15 +37,7 @@ export function createTrustedDeviceRepository(db: Executor, guard: Guard): Trust
 		listActiveTrustedDevices(accountId: string, now: UnixMillis): Promise<TrustedDeviceRecord[]> {
 			return findEvery(
 				guard,
-				() =>
-					db
-						.selectFrom("trusted_device")
-						.selectAll()
-						.where("account_id", "=", accountId)
-						.where("revoked_at", "is", null)
-						.where("expires_at", ">", now)
-						.orderBy("last_used_at", "desc")
-						.orderBy("id", "desc"),
+				() => db.selectFrom("trusted_device").selectAll().where((eb) => activeOfAccount(eb, accountId, now)).orderBy("last_used_at", "desc").orderBy("id", "desc"),
 				trustedDeviceRows.toRecord,
 			);
 		},
@@ -55,9 +49,12 @@ export function createTrustedDeviceRepository(db: Executor, guard: Guard): Trust
 		},
 		revokeAccountTrustedDevices(accountId: string, now: UnixMillis): Promise<number> {
 			// Only active devices are revoked and counted; expired ones are left as they are.
-			return countWritten(guard, () =>
-				db.updateTable("trusted_device").set({ revoked_at: now }).where("account_id", "=", accountId).where("revoked_at", "is", null).where("expires_at", ">", now),
-			);
+			return countWritten(guard, () => db.updateTable("trusted_device").set({ revoked_at: now }).where((eb) => activeOfAccount(eb, accountId, now)));
 		},
 	});
+}
+
+/** The account's devices active at `now`: `account_id = :accountId AND revoked_at IS NULL AND expires_at > :now`. */
+function activeOfAccount(eb: ExpressionBuilder<Database, "trusted_device">, accountId: string, now: UnixMillis): Expression<SqlBool> {
+	return eb.and([eb("account_id", "=", accountId), eb("revoked_at", "is", null), eb("expires_at", ">", now)]);
 }
