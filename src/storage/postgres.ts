@@ -2,7 +2,7 @@
  * The server backend: PostgreSQL through a `pg` pool, for several deadbolt instances behind a
  * load balancer. Everything PostgreSQL-specific lives here (DESIGN.md §3.6): the pool, its
  * size and timeouts, int8 parsing and the optional schema. The queries are the shared ones of
- * `kysely/kysely-store.ts`.
+ * `kysely/kysely-store.ts` (one file per aggregate in `kysely/repositories/`).
  *
  * When the database fails, requests fail fast as `StorageUnavailable` (503) and the process
  * carries on, ready for the database to come back without a restart:

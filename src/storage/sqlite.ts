@@ -1,7 +1,7 @@
 /**
  * The embedded backend: SQLite through better-sqlite3 (pinned to 12.x; 13.x crashes on Node 20).
  * Everything SQLite-specific lives here (DESIGN.md §3.6): the driver and its pragmas. The
- * queries are the shared ones of `kysely/kysely-store.ts`.
+ * queries are the shared ones of `kysely/kysely-store.ts` (one file per aggregate in `kysely/repositories/`).
  *
  * better-sqlite3 is synchronous and Kysely's SQLite dialect serializes every query on its one
  * connection, so within one process conditional writes never interleave; `busy_timeout`

@@ -1,0 +1,46 @@
+/** Recovery codes: one row per code, looked up by (account_id, code_hash). */
+import type { UnixMillis } from "../../../platform/clock.js";
+import type { RecoveryCodeRecord, RecoveryCodeRepository } from "../../store.js";
+import { countOf, countWritten, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
+import { rowMapping } from "../rows.js";
+
+const recoveryCodeRows = rowMapping<RecoveryCodeRecord>({ id: true, accountId: true, codeHash: true, createdAt: true, usedAt: true });
+
+/** The recovery code repository over `db`. */
+export function createRecoveryCodeRepository(db: Executor, guard: Guard): RecoveryCodeRepository {
+	return Object.freeze({
+		async replaceRecoveryCodes(accountId: string, records: readonly RecoveryCodeRecord[]): Promise<void> {
+			for (const record of records) {
+				if (record.accountId !== accountId) {
+					throw new TypeError("replaceRecoveryCodes: every record must belong to accountId");
+				}
+			}
+			await guard(() =>
+				inTransaction(db, async (trx) => {
+					await trx.deleteFrom("recovery_code").where("account_id", "=", accountId).execute();
+					if (records.length === 0) return;
+					await trx.insertInto("recovery_code").values(records.map((record) => recoveryCodeRows.toRow(record))).execute();
+				}),
+			);
+		},
+		consumeRecoveryCode(accountId: string, codeHash: string, now: UnixMillis): Promise<boolean> {
+			return wroteAny(guard, () =>
+				db.updateTable("recovery_code").set({ used_at: now }).where("account_id", "=", accountId).where("code_hash", "=", codeHash).where("used_at", "is", null),
+			);
+		},
+		countUnusedRecoveryCodes(accountId: string): Promise<number> {
+			return guard(async () => {
+				const row = await db
+					.selectFrom("recovery_code")
+					.select((eb) => eb.fn.countAll().as("unused"))
+					.where("account_id", "=", accountId)
+					.where("used_at", "is", null)
+					.executeTakeFirstOrThrow();
+				return countOf(row.unused);
+			});
+		},
+		deleteRecoveryCodes(accountId: string): Promise<number> {
+			return countWritten(guard, () => db.deleteFrom("recovery_code").where("account_id", "=", accountId));
+		},
+	});
+}

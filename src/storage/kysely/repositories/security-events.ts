@@ -1,0 +1,35 @@
+/** Security events: appended, then read newest first, a page at a time. */
+import type { UnixMillis } from "../../../platform/clock.js";
+import type { SecurityEventRecord, SecurityEventRepository } from "../../store.js";
+import { findEvery, type Executor, type Guard } from "../executor.js";
+import { recordTable } from "../record-table.js";
+import { rowMapping } from "../rows.js";
+
+/** Most security events one {@link SecurityEventRepository.listSecurityEvents} call returns. */
+const SECURITY_EVENTS_LIST_MAX = 500;
+
+const securityEventRows = rowMapping<SecurityEventRecord>({ id: true, accountId: true, type: true, createdAt: true, ipAddress: true, userAgent: true, details: true });
+
+/** The security event repository over `db`. */
+export function createSecurityEventRepository(db: Executor, guard: Guard): SecurityEventRepository {
+	const events = recordTable(db, guard, "security_event", securityEventRows);
+	return Object.freeze({
+		insertSecurityEvent: events.insert,
+		async listSecurityEvents(accountId: string, limit: number, before?: UnixMillis): Promise<SecurityEventRecord[]> {
+			if (!Number.isInteger(limit) || limit < 1 || limit > SECURITY_EVENTS_LIST_MAX) {
+				throw new TypeError(`listSecurityEvents: limit must be an integer from 1 to ${SECURITY_EVENTS_LIST_MAX}, not ${String(limit)}`);
+			}
+			if (before !== undefined && !Number.isSafeInteger(before)) {
+				throw new TypeError(`listSecurityEvents: before must be an epoch-ms integer, not ${String(before)}`);
+			}
+			return findEvery(
+				guard,
+				() => {
+					const query = db.selectFrom("security_event").selectAll().where("account_id", "=", accountId);
+					return (before === undefined ? query : query.where("created_at", "<", before)).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit);
+				},
+				securityEventRows.toRecord,
+			);
+		},
+	});
+}

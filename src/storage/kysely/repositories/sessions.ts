@@ -1,0 +1,59 @@
+/** Sessions: active means `revoked_at` null and `expires_at` after now. */
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
+import type { UnixMillis } from "../../../platform/clock.js";
+import type { SessionRecord, SessionRepository } from "../../store.js";
+import type { Database } from "../database.js";
+import { countWritten, findEvery, wroteAny, type Executor, type Guard } from "../executor.js";
+import { recordTable } from "../record-table.js";
+import { rowMapping } from "../rows.js";
+
+const sessionRows = rowMapping<SessionRecord>({
+	id: true, accountId: true, secretHash: true, aal: true, createdAt: true, lastActiveAt: true,
+	expiresAt: true, reauthenticatedAt: true, revokedAt: true, ipAddress: true, userAgent: true,
+});
+
+/** The session repository over `db`. */
+export function createSessionRepository(db: Executor, guard: Guard): SessionRepository {
+	/** An UPDATE of the session `id` while it is not revoked (expiry is the caller's business). */
+	function updateUnrevoked(id: string) {
+		return db.updateTable("session").where("id", "=", id).where("revoked_at", "is", null);
+	}
+	const sessions = recordTable(db, guard, "session", sessionRows);
+	return Object.freeze({
+		insertSession: sessions.insert,
+		findSession: sessions.findById,
+		touchSession(id: string, now: UnixMillis): Promise<boolean> {
+			return wroteAny(guard, () => updateUnrevoked(id).set({ last_active_at: now }));
+		},
+		markSessionReauthenticated(id: string, now: UnixMillis, aal?: number): Promise<boolean> {
+			// With `aal`, the level only rises: `case when aal < :aal then :aal else aal end`.
+			const raised = aal === undefined ? {} : { aal: sql<number>`case when aal < ${aal} then ${aal} else aal end` };
+			return wroteAny(guard, () => updateUnrevoked(id).set({ reauthenticated_at: now, ...raised }));
+		},
+		replaceSessionSecret(id: string, secretHash: string): Promise<boolean> {
+			return wroteAny(guard, () => updateUnrevoked(id).set({ secret_hash: secretHash }));
+		},
+		revokeSession(id: string, now: UnixMillis): Promise<boolean> {
+			return wroteAny(guard, () => updateUnrevoked(id).set({ revoked_at: now }));
+		},
+		revokeAccountSessions(accountId: string, now: UnixMillis, exceptId?: string): Promise<number> {
+			// Only active sessions are revoked and counted; expired ones are left as they are.
+			return countWritten(guard, () => {
+				const query = db.updateTable("session").set({ revoked_at: now }).where((eb) => activeOfAccount(eb, accountId, now));
+				return exceptId === undefined ? query : query.where("id", "<>", exceptId);
+			});
+		},
+		listActiveSessions(accountId: string, now: UnixMillis): Promise<SessionRecord[]> {
+			return findEvery(
+				guard,
+				() => db.selectFrom("session").selectAll().where((eb) => activeOfAccount(eb, accountId, now)).orderBy("created_at", "desc").orderBy("id", "desc"),
+				sessionRows.toRecord,
+			);
+		},
+	});
+}
+
+/** The account's sessions active at `now`: `account_id = :accountId AND revoked_at IS NULL AND expires_at > :now`. */
+function activeOfAccount(eb: ExpressionBuilder<Database, "session">, accountId: string, now: UnixMillis): Expression<SqlBool> {
+	return eb.and([eb("account_id", "=", accountId), eb("revoked_at", "is", null), eb("expires_at", ">", now)]);
+}
