@@ -32,9 +32,10 @@ describe("deadbolt CLI", () => {
 	});
 
 	it("invalid configuration exits 78 and lists every problem", () => {
-		const result = run(["config"], { DEADBOLT_HTTP_PORT: "eighty", DEADBOLT_ENCRYPTION_KEY: "too-short", DEADBOLT_TYPO: "1" });
+		const result = run(["config"], { DEADBOLT_HTTP_PORT: "eighty", DEADBOLT_ENCRYPTION_KEY: "too-short", DEADBOLT_TYPO: "1", DEADBOLT_LOG_FORMAT: "colour" });
 		expect(result.status).toBe(78);
 		expect(result.stderr).toContain("DEADBOLT_HTTP_PORT");
+		expect(result.stderr).toContain("log.format (DEADBOLT_LOG_FORMAT): must be json");
 		expect(result.stderr).toContain("DEADBOLT_TYPO");
 	});
 
@@ -204,6 +205,42 @@ describe("deadbolt CLI", () => {
 			child.kill("SIGTERM");
 			expect(await exited).toBe(0);
 			expect(Date.now() - stopping).toBeLessThan(3_000);
+		} finally {
+			child.kill("SIGKILL");
+			await exited;
+		}
+	});
+
+	it("serve with DEADBOLT_LOG_FORMAT=pretty and DEADBOLT_LOG_LEVEL=debug writes readable lines, one detail line a request, and stops on SIGTERM", async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-serve-pretty-"));
+		const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], { env: { ...ENV, DEADBOLT_DATA_DIR: dataDir, DEADBOLT_LOG_FORMAT: "pretty", DEADBOLT_LOG_LEVEL: "debug" }, stdio: ["ignore", "pipe", "pipe"] });
+		let output = "";
+		child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+		const exited = new Promise<number | null>((resolvePromise) => child.once("exit", (code) => resolvePromise(code)));
+		try {
+			const address = await new Promise<string>((resolvePromise, reject) => {
+				const timer = setTimeout(() => reject(new Error(`no listening line in: ${output}`)), 20_000);
+				child.stdout.on("data", (chunk: Buffer) => {
+					output += chunk.toString();
+					const match = /deadbolt is listening at (http:\/\/[^ ]+) /.exec(output);
+					if (match) {
+						clearTimeout(timer);
+						resolvePromise(match[1]!);
+					}
+				});
+			});
+			const login = await fetch(`${address}/api/v1/login?token=in-the-query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "x@example.com", password: "wrong password!" }) });
+			expect(login.status).toBe(401);
+			child.kill("SIGTERM");
+			expect(await exited).toBe(0);
+			// Colours only on a terminal (this is a pipe); stripped anyway, in case the environment forces them.
+			const lines = output.replace(/\u001b\[[0-9;]*m/g, "").split("\n").filter((line) => line !== "");
+			expect(lines.length).toBeGreaterThan(3);
+			for (const line of lines) expect(line, line).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): /);
+			expect(lines.filter((line) => / DEBUG: POST \/api\/v1\/login 401 ERR_INVALID_CREDENTIALS in [\d.]+ ms /.test(line))).toHaveLength(1);
+			expect(lines.some((line) => line.includes("INFO: stopping"))).toBe(true);
+			expect(output).not.toContain("wrong password!");
+			expect(output).not.toContain("in-the-query");
 		} finally {
 			child.kill("SIGKILL");
 			await exited;
