@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { startServe } from "../helpers/cli-process.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("DEADBOLT_")));
@@ -213,27 +214,13 @@ describe("deadbolt CLI", () => {
 
 	it("serve with DEADBOLT_LOG_FORMAT=pretty and DEADBOLT_LOG_LEVEL=debug writes readable lines, one detail line a request, and stops on SIGTERM", async () => {
 		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-serve-pretty-"));
-		const child = spawn(process.execPath, [CLI, "serve", "--port", "0"], { env: { ...ENV, DEADBOLT_DATA_DIR: dataDir, DEADBOLT_LOG_FORMAT: "pretty", DEADBOLT_LOG_LEVEL: "debug" }, stdio: ["ignore", "pipe", "pipe"] });
-		let output = "";
-		child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-		const exited = new Promise<number | null>((resolvePromise) => child.once("exit", (code) => resolvePromise(code)));
+		const server = await startServe({ DEADBOLT_DATA_DIR: dataDir, DEADBOLT_HTTP_PORT: "0", DEADBOLT_LOG_FORMAT: "pretty", DEADBOLT_LOG_LEVEL: "debug" });
 		try {
-			const address = await new Promise<string>((resolvePromise, reject) => {
-				const timer = setTimeout(() => reject(new Error(`no listening line in: ${output}`)), 20_000);
-				child.stdout.on("data", (chunk: Buffer) => {
-					output += chunk.toString();
-					const match = /deadbolt is listening at (http:\/\/[^ ]+) /.exec(output);
-					if (match) {
-						clearTimeout(timer);
-						resolvePromise(match[1]!);
-					}
-				});
-			});
-			const login = await fetch(`${address}/api/v1/login?token=in-the-query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "x@example.com", password: "wrong password!" }) });
+			const login = await fetch(`${server.url}/api/v1/login?token=in-the-query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "x@example.com", password: "wrong password!" }) });
 			expect(login.status).toBe(401);
-			child.kill("SIGTERM");
-			expect(await exited).toBe(0);
+			expect((await server.stop()).code).toBe(0);
 			// Colours only on a terminal (this is a pipe); stripped anyway, in case the environment forces them.
+			const output = server.output();
 			const lines = output.replace(/\u001b\[[0-9;]*m/g, "").split("\n").filter((line) => line !== "");
 			expect(lines.length).toBeGreaterThan(3);
 			for (const line of lines) expect(line, line).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): /);
@@ -242,8 +229,7 @@ describe("deadbolt CLI", () => {
 			expect(output).not.toContain("wrong password!");
 			expect(output).not.toContain("in-the-query");
 		} finally {
-			child.kill("SIGKILL");
-			await exited;
+			await server.kill();
 		}
 	});
 });
