@@ -17,6 +17,7 @@ import { createAPICSRFCheck } from "./http/plugins/csrf.js";
 import { errorHandlerPlugin, STORAGE_RETRY_AFTER_SECONDS } from "./http/plugins/error-handler.js";
 import { securityHeadersPlugin, securityHeaderValues } from "./http/plugins/security-headers.js";
 import { credentialRateLimitPlugin } from "./http/plugins/rate-limit.js";
+import { requestLogPlugin } from "./http/plugins/request-log.js";
 import { sessionPlugin } from "./http/plugins/session.js";
 import { accountRoutes } from "./http/routes/accounts.js";
 import { adminRoutes } from "./http/routes/admin.js";
@@ -65,6 +66,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	const cookies = cookieSettings(config);
 	await app.register(cookie);
 	await app.register(formbody, { bodyLimit: config.http.bodyLimitBytes });
+	// First: its trace line marks the request's arrival, before any other hook runs.
+	await app.register(requestLogPlugin);
 	await app.register(errorHandlerPlugin);
 	await app.register(securityHeadersPlugin, { hsts: isHttpsDeployment(config) });
 	// Before the session plugin: a request over the limit costs no database work.

@@ -110,7 +110,7 @@ const PACKAGES: Record<string, RegExp> = {
 	http: /^(fastify|fastify-plugin|@fastify\/.*|@sinclair\/typebox)$/,
 	dashboard: /^(fastify|fastify-plugin|@fastify\/.*)$/,
 	app: /^(fastify|@fastify\/.*)$/,
-	cli: /^pino$/,
+	cli: /^(pino|pino-pretty)$/,
 	errors: /^$/,
 	deadbolt: /.*/,
 	index: /.*/,

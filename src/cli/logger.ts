@@ -1,8 +1,10 @@
 /**
- * The process logger: pino (Fastify's own), JSON lines on stdout, with deadbolt's redaction of
- * passwords, codes, tokens, secrets and cookies (OWASP ASVS 5.0 §16.2.5).
+ * The process logger: pino (Fastify's own) on stdout, JSON lines (`log.format: json`) or lines a
+ * person reads in a terminal (`pretty`, pino-pretty), with deadbolt's redaction of passwords,
+ * codes, tokens, secrets and cookies (OWASP ASVS 5.0 §16.2.5) in both.
  */
 import { pino, type DestinationStream, type Logger as PinoLogger } from "pino";
+import { PinoPretty } from "pino-pretty";
 import type { Config } from "../config/schema.js";
 import { REDACT_PATHS } from "../platform/logger.js";
 
@@ -39,8 +41,9 @@ export function redactURL(url: string): string {
 }
 
 /**
- * Creates the process logger at the configured level.
- * @param destination - where the JSON lines go; default stdout
+ * Creates the process logger at the configured level and format (`log.level`, `log.format`).
+ * Redaction runs in pino, before either format, so `pretty` shows no more than `json`.
+ * @param destination - where the lines go; default stdout (in colour when it is a terminal)
  */
 export function createProcessLogger(config: Config, destination?: DestinationStream): PinoLogger {
 	const options = {
@@ -50,5 +53,20 @@ export function createProcessLogger(config: Config, destination?: DestinationStr
 		base: { service: "deadbolt" },
 		timestamp: pino.stdTimeFunctions.isoTime,
 	};
+	if (config.log.format === "pretty") return pino(options, prettyStream(destination));
 	return destination === undefined ? pino(options) : pino(options, destination);
+}
+
+/**
+ * pino-pretty in this process (no worker thread): one line a record, local time, the fields after
+ * the message, synchronous so nothing is lost when the process exits after "stopping".
+ */
+function prettyStream(destination: DestinationStream | undefined): DestinationStream {
+	return PinoPretty({
+		sync: true,
+		singleLine: true,
+		translateTime: "SYS:yyyy-mm-dd HH:MM:ss.l",
+		ignore: "service",
+		...(destination === undefined ? {} : { destination, colorize: false }),
+	});
 }

@@ -75,5 +75,6 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
 	},
 	log: {
 		level: "info",
+		format: "json",
 	},
 });

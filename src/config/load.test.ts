@@ -45,6 +45,13 @@ describe("loadConfig", () => {
 		expect(problems({}, { password: { argon2: { memoryKiB: 1024 } } }).join()).toContain("password.argon2.memoryKiB");
 	});
 
+	it("reads DEADBOLT_LOG_FORMAT (json by default, or pretty) and refuses any other format, naming the variable", () => {
+		expect(loadConfig().log.format).toBe("json");
+		expect(loadConfig({ env: { DEADBOLT_LOG_FORMAT: "pretty" } }).log.format).toBe("pretty");
+		expect(problems({ DEADBOLT_LOG_FORMAT: "text" })).toEqual(["log.format (DEADBOLT_LOG_FORMAT): must be json (one JSON object a line, for machines) or pretty (for a terminal)"]);
+		expect(problems({}, { log: { format: "PRETTY" } }).join()).toContain("log.format (DEADBOLT_LOG_FORMAT)");
+	});
+
 	it("refuses one key without the other", () => {
 		expect(problems({ DEADBOLT_HMAC_KEY: KEY }).join()).toContain("set both");
 	});

@@ -40,6 +40,7 @@ export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; p
 	DEADBOLT_HMAC_KEY: { path: ["keys", "hmacKey"], parse: "string" },
 	DEADBOLT_ADMIN_API_KEY: { path: ["keys", "adminApiKey"], parse: "string" },
 	DEADBOLT_LOG_LEVEL: { path: ["log", "level"], parse: "string" },
+	DEADBOLT_LOG_FORMAT: { path: ["log", "format"], parse: "string" },
 } as const);
 
 /** Environment variables deadbolt reads that are not config keys. */
@@ -156,6 +157,7 @@ const FRIENDLY_MESSAGES: Readonly<Record<string, string>> = Object.freeze({
 	"rateLimit.redisUrl": REDIS_URL_MESSAGE,
 	"rateLimit.redisKeyPrefix": "must be 1 to 64 characters of A-Z a-z 0-9 : . _ -",
 	"log.level": "must be one of fatal, error, warn, info, debug, trace, silent",
+	"log.format": "must be json (one JSON object a line, for machines) or pretty (for a terminal)",
 	"totp.algorithm": "must be one of SHA1, SHA256, SHA512",
 	issuer: "must be 1 to 64 characters without a colon",
 	"keys.adminApiKey": "must be 32 to 256 printable characters without spaces (generate one with: openssl rand -base64 32)",

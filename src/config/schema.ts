@@ -113,6 +113,8 @@ export const ConfigSchema = Type.Object(
 		log: Type.Object(
 			{
 				level: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l))),
+				/** `json`: one JSON object a line, for machines. `pretty`: coloured lines for a terminal (pino-pretty). */
+				format: Type.Union([Type.Literal("json"), Type.Literal("pretty")]),
 			},
 			closed,
 		),

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { startServe } from "../helpers/cli-process.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith("DEADBOLT_")));
@@ -32,9 +33,10 @@ describe("deadbolt CLI", () => {
 	});
 
 	it("invalid configuration exits 78 and lists every problem", () => {
-		const result = run(["config"], { DEADBOLT_HTTP_PORT: "eighty", DEADBOLT_ENCRYPTION_KEY: "too-short", DEADBOLT_TYPO: "1" });
+		const result = run(["config"], { DEADBOLT_HTTP_PORT: "eighty", DEADBOLT_ENCRYPTION_KEY: "too-short", DEADBOLT_TYPO: "1", DEADBOLT_LOG_FORMAT: "colour" });
 		expect(result.status).toBe(78);
 		expect(result.stderr).toContain("DEADBOLT_HTTP_PORT");
+		expect(result.stderr).toContain("log.format (DEADBOLT_LOG_FORMAT): must be json");
 		expect(result.stderr).toContain("DEADBOLT_TYPO");
 	});
 
@@ -207,6 +209,27 @@ describe("deadbolt CLI", () => {
 		} finally {
 			child.kill("SIGKILL");
 			await exited;
+		}
+	});
+
+	it("serve with DEADBOLT_LOG_FORMAT=pretty and DEADBOLT_LOG_LEVEL=debug writes readable lines, one detail line a request, and stops on SIGTERM", async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-serve-pretty-"));
+		const server = await startServe({ DEADBOLT_DATA_DIR: dataDir, DEADBOLT_HTTP_PORT: "0", DEADBOLT_LOG_FORMAT: "pretty", DEADBOLT_LOG_LEVEL: "debug" });
+		try {
+			const login = await fetch(`${server.url}/api/v1/login?token=in-the-query`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "x@example.com", password: "wrong password!" }) });
+			expect(login.status).toBe(401);
+			expect((await server.stop()).code).toBe(0);
+			// Colours only on a terminal (this is a pipe); stripped anyway, in case the environment forces them.
+			const output = server.output();
+			const lines = output.replace(/\u001b\[[0-9;]*m/g, "").split("\n").filter((line) => line !== "");
+			expect(lines.length).toBeGreaterThan(3);
+			for (const line of lines) expect(line, line).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): /);
+			expect(lines.filter((line) => / DEBUG: POST \/api\/v1\/login 401 ERR_INVALID_CREDENTIALS in [\d.]+ ms /.test(line))).toHaveLength(1);
+			expect(lines.some((line) => line.includes("INFO: stopping"))).toBe(true);
+			expect(output).not.toContain("wrong password!");
+			expect(output).not.toContain("in-the-query");
+		} finally {
+			await server.kill();
 		}
 	});
 });

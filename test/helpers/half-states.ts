@@ -39,10 +39,16 @@ export const SNAPSHOT_QUERIES: Readonly<Record<keyof TableSnapshot, string>> = O
 	securityEvents: "select account_id, type, details from security_event",
 });
 
-/** Reads a snapshot with `query` (runs one SELECT, returns its rows). */
+/**
+ * Reads a snapshot with `query` (runs one SELECT, returns its rows), one SELECT after another:
+ * `query` may run on a single `pg` client, which must not be handed a query while it still
+ * executes one (pg 8 warns "Calling client.query() when the client is already executing a query
+ * is deprecated"; pg 9 refuses).
+ */
 export async function readSnapshot(query: (sql: string) => Promise<readonly unknown[]>): Promise<TableSnapshot> {
-	const entries = await Promise.all(Object.entries(SNAPSHOT_QUERIES).map(async ([name, sql]) => [name, await query(sql)] as const));
-	return Object.fromEntries(entries) as unknown as TableSnapshot;
+	const snapshot: Record<string, readonly unknown[]> = {};
+	for (const [name, sql] of Object.entries(SNAPSHOT_QUERIES)) snapshot[name] = await query(sql);
+	return snapshot as unknown as TableSnapshot;
 }
 
 /** The second factors a `login.succeeded` event can name. */

@@ -1,74 +1,193 @@
 /**
- * The real process logger (pino with deadbolt's redaction) over a whole flow: the log records
- * what happened and why, and never a password, code, token, secret or cookie (OWASP ASVS 5.0
- * §16.2.5, STANDARDS A-53).
+ * The real process logger (pino with deadbolt's redaction) over whole flows, on SQLite and on
+ * PostgreSQL: the log records what happened and why, and never a password, code, token, secret or
+ * cookie (OWASP ASVS 5.0 §16.2.5, STANDARDS A-53), in both formats (`log.format` json and
+ * pretty) and at every level. At `debug` and `trace` each request adds its detail (route pattern,
+ * method, status, time, outcome, request id); at `info` it does not.
  */
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createProcessLogger } from "../../src/cli/logger.js";
 import { loadConfig } from "../../src/config/load.js";
-import { createDeadbolt } from "../../src/deadbolt.js";
+import type { Config } from "../../src/config/schema.js";
+import { createDeadbolt, type Deadbolt } from "../../src/deadbolt.js";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { buildApp } from "../../src/app.js";
-import { fixedClock } from "../../src/platform/clock.js";
+import { fixedClock, type FixedClock } from "../../src/platform/clock.js";
 import type { Logger } from "../../src/platform/logger.js";
-import { openSqliteStore } from "../../src/storage/sqlite.js";
+import { testBackends } from "../helpers/backends.js";
 import { T0, TEST_KEYS } from "../helpers/deadbolt.js";
 import { PASSWORD } from "../helpers/flows.js";
-import { BROWSER, cookieJar } from "../helpers/http.js";
+import { bearer, BROWSER, cookieJar } from "../helpers/http.js";
 
-describe("logging", () => {
-	it("a full flow logs events and reasons, and no secret of any kind", async () => {
-		const lines: string[] = [];
-		const sink = new Writable({
-			write(chunk: Buffer, _encoding, done) {
-				lines.push(...chunk.toString().split("\n").filter((l) => l !== ""));
-				done();
-			},
-		});
-		const config = loadConfig({ overrides: { dataDir: "/nonexistent", log: { level: "debug" } } });
-		const logger = createProcessLogger(config, sink);
-		const clock = fixedClock(T0);
-		const deadbolt = await createDeadbolt(config, { store: await openSqliteStore({ path: ":memory:" }), clock, keys: TEST_KEYS, logger: logger as unknown as Logger });
-		const app = await buildApp(deadbolt, { loggerInstance: logger });
-		const secrets: string[] = [PASSWORD];
+const backends = await testBackends();
+const ADMIN_API_KEY = "logging-test-admin-key-0123456789abcdef";
+let emails = 0;
 
-		const signUp = await app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email: "log@example.com", password: PASSWORD } });
-		const token = signUp.json().session.token as string;
-		secrets.push(token, token.split(".")[1]!);
-		const begin = await app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: { authorization: `Bearer ${token}` }, payload: { password: PASSWORD } });
-		const secret = begin.json().secret as string;
-		secrets.push(secret);
-		const key = decodeBase32(secret);
-		const enrollCode = generateTOTP(key, clock.now());
-		const confirm = await app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: { authorization: `Bearer ${token}` }, payload: { code: enrollCode } });
-		const recoveryCodes = confirm.json().recoveryCodes as string[];
-		secrets.push(...recoveryCodes);
+/** An app whose process logger writes into `lines` (one entry a log line). */
+async function loggedApp(open: () => ReturnType<(typeof backends)[number]["open"]>, log: Partial<Config["log"]>): Promise<{ app: Awaited<ReturnType<typeof buildApp>>; deadbolt: Deadbolt; clock: FixedClock; lines: string[]; close(): Promise<void> }> {
+	const lines: string[] = [];
+	const sink = new Writable({
+		write(chunk: Buffer, _encoding, done) {
+			lines.push(...chunk.toString().split("\n").filter((l) => l !== ""));
+			done();
+		},
+	});
+	const config = loadConfig({ overrides: { dataDir: "/nonexistent", keys: { adminApiKey: ADMIN_API_KEY }, log } });
+	const logger = createProcessLogger(config, sink);
+	const clock = fixedClock(T0);
+	const deadbolt = await createDeadbolt(config, { store: await open(), clock, keys: TEST_KEYS, logger: logger as unknown as Logger });
+	const app = await buildApp(deadbolt, { loggerInstance: logger });
+	return {
+		app,
+		deadbolt,
+		clock,
+		lines,
+		close: async () => {
+			await app.close();
+			await deadbolt.close();
+		},
+	};
+}
 
-		// Browser sign-in: wrong code, right code, recovery code; cookies travel in headers.
-		const login = await app.inject({ method: "POST", url: "/api/v1/login", headers: BROWSER, payload: { email: "log@example.com", password: PASSWORD } });
-		const jar = cookieJar(login);
-		secrets.push(jar["deadbolt_login_challenge"]!);
-		await app.inject({ method: "POST", url: "/api/v1/login/totp", headers: BROWSER, cookies: jar, payload: { code: "987654" } });
-		clock.advance(30_000);
-		const code = generateTOTP(key, clock.now());
-		const done = await app.inject({ method: "POST", url: "/api/v1/login/totp", headers: BROWSER, cookies: jar, payload: { code } });
-		secrets.push(cookieJar(done)["deadbolt_session"]!);
-		const apiLogin = await app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "log@example.com", password: PASSWORD } });
-		const challengeToken = apiLogin.json().challenge.challengeToken as string;
-		secrets.push(challengeToken);
-		await app.inject({ method: "POST", url: "/api/v1/login/recovery-code", payload: { challengeToken, code: recoveryCodes[0] } });
-		await app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "log@example.com", password: "wrong password 123" } });
-		await app.close();
-		await deadbolt.close();
+/** The JSON log records that are request detail lines. */
+function detailLines(lines: readonly string[], event = "http.request_detail"): Record<string, unknown>[] {
+	return lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => record["event"] === event);
+}
+
+describe.each(backends)("logging on $name", ({ open }) => {
+	it.each(["json", "pretty"] as const)("a full flow at trace level, format %s, logs events, reasons and request detail, and no secret of any kind", async (format) => {
+		const { app, clock, lines, close } = await loggedApp(open, { level: "trace", format });
+		const email = `log${++emails}-${format}@example.com`;
+		const secrets: string[] = [PASSWORD, ADMIN_API_KEY];
+		try {
+			const signUp = await app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email, password: PASSWORD } });
+			const token = signUp.json().session.token as string;
+			secrets.push(token, token.split(".")[1]!);
+			const begin = await app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(token), payload: { password: PASSWORD } });
+			const secret = begin.json().secret as string;
+			secrets.push(secret);
+			const key = decodeBase32(secret);
+			const enrollCode = generateTOTP(key, clock.now());
+			const confirm = await app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(token), payload: { code: enrollCode } });
+			const recoveryCodes = confirm.json().recoveryCodes as string[];
+			secrets.push(...recoveryCodes, enrollCode);
+
+			// Browser sign-in: wrong code, right code, recovery code; cookies travel in headers.
+			const login = await app.inject({ method: "POST", url: "/api/v1/login", headers: BROWSER, payload: { email, password: PASSWORD } });
+			const jar = cookieJar(login);
+			secrets.push(jar["deadbolt_login_challenge"]!);
+			await app.inject({ method: "POST", url: "/api/v1/login/totp", headers: BROWSER, cookies: jar, payload: { code: "987654" } });
+			clock.advance(30_000);
+			const code = generateTOTP(key, clock.now());
+			secrets.push(code);
+			const done = await app.inject({ method: "POST", url: "/api/v1/login/totp", headers: BROWSER, cookies: jar, payload: { code } });
+			const browserSession = cookieJar(done)["deadbolt_session"]!;
+			secrets.push(browserSession);
+			const apiLogin = await app.inject({ method: "POST", url: "/api/v1/login", payload: { email, password: PASSWORD } });
+			const challengeToken = apiLogin.json().challenge.challengeToken as string;
+			secrets.push(challengeToken);
+			await app.inject({ method: "POST", url: "/api/v1/login/recovery-code", payload: { challengeToken, code: recoveryCodes[0] } });
+			await app.inject({ method: "POST", url: "/api/v1/login", payload: { email, password: "wrong password 123" } });
+			secrets.push("wrong password 123", "987654");
+
+			// A sign-in link in a query string and a session id in the path: routes are logged as patterns.
+			const link = await app.inject({ method: "POST", url: "/api/v1/admin/sign-in-links", headers: bearer(ADMIN_API_KEY), payload: { email } });
+			const linkToken = link.json().token as string;
+			secrets.push(linkToken);
+			expect((await app.inject({ method: "GET", url: `/dashboard/sign-in-link?token=${linkToken}` })).statusCode).toBe(200);
+			const sessions = await app.inject({ method: "GET", url: "/api/v1/sessions", headers: { cookie: `deadbolt_session=${browserSession}` } });
+			const other = (sessions.json().sessions as { id: string; current: boolean }[]).find((s) => !s.current)!;
+			await app.inject({ method: "DELETE", url: `/api/v1/sessions/${other.id}`, headers: { ...BROWSER, cookie: `deadbolt_session=${browserSession}` } });
+		} finally {
+			await close();
+		}
 
 		const text = lines.join("\n");
+		for (const value of secrets) expect(text, `log contains ${value.slice(0, 8)}…`).not.toContain(value);
+		if (format === "pretty") {
+			expect(() => JSON.parse(lines[0]!)).toThrow();
+			expect(text).toMatch(/TRACE: request received/);
+			expect(text).toMatch(/DEBUG: POST \/api\/v1\/login 401 ERR_INVALID_CREDENTIALS in [\d.]+ ms/);
+			expect(text).toContain('"event":"totp.enabled"');
+			return;
+		}
 		expect(text).toContain('"event":"totp.enabled"');
 		expect(text).toContain('"reason":"mismatch"');
 		expect(text).toContain('"event":"password.failed"');
-		for (const value of [...secrets, "987654", code, enrollCode, "wrong password 123"]) {
-			expect(text, `log contains ${value.slice(0, 8)}…`).not.toContain(value);
+		const details = detailLines(lines);
+		expect(details.find((d) => d["route"] === "/dashboard/sign-in-link")).toMatchObject({ method: "GET", statusCode: 200, outcome: "ok" });
+		expect(details.find((d) => d["route"] === "/api/v1/sessions/:id")).toMatchObject({ method: "DELETE", statusCode: 204, outcome: "ok" });
+		expect(details.find((d) => d["statusCode"] === 401 && d["route"] === "/api/v1/login/totp")).toMatchObject({ method: "POST", outcome: "ERR_INVALID_CODE" });
+		expect(detailLines(lines, "http.request_received").length).toBe(details.length);
+		expect(detailLines(lines, "http.handler_started").length).toBeGreaterThan(0);
+	});
+});
+
+describe("request detail by level (log.level)", () => {
+	const open = backends[0]!.open;
+
+	async function oneOfEach(level: Config["log"]["level"]): Promise<string[]> {
+		const { app, lines, close } = await loggedApp(open, { level });
+		try {
+			const signUp = await app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email: `level${++emails}@example.com`, password: PASSWORD } });
+			expect(signUp.statusCode).toBe(201);
+			await app.inject({ method: "GET", url: "/api/v1/session", headers: bearer("not-a-token") });
+			await app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "x@example.com" } });
+			await app.inject({ method: "GET", url: "/api/v1/nowhere?token=abc" });
+			await app.inject({ method: "GET", url: "/readyz" });
+		} finally {
+			await close();
 		}
+		return lines;
+	}
+
+	it("debug: one detail line a request, with the route pattern, method, status, time in ms, outcome and request id", async () => {
+		const lines = await oneOfEach("debug");
+		const details = detailLines(lines);
+		expect(details.map((d) => [d["method"], d["route"], d["statusCode"], d["outcome"]])).toEqual([
+			["POST", "/api/v1/accounts", 201, "ok"],
+			["GET", "/api/v1/session", 401, "ERR_UNAUTHENTICATED"],
+			["POST", "/api/v1/login", 400, "ERR_INVALID_REQUEST"],
+			["GET", "(no route)", 404, "ERR_NOT_FOUND"],
+			["GET", "/readyz", 200, "ok"],
+		]);
+		for (const detail of details) {
+			expect(detail["level"]).toBe(20);
+			expect(typeof detail["reqId"]).toBe("string");
+			expect(detail["responseTimeMs"]).toEqual(expect.any(Number));
+			expect(detail["responseTimeMs"] as number).toBeGreaterThanOrEqual(0);
+			expect(detail["msg"]).toBe(`${String(detail["method"])} ${String(detail["route"])} ${String(detail["statusCode"])} ${String(detail["outcome"])} in ${String(detail["responseTimeMs"])} ms`);
+		}
+		expect(new Set(details.map((d) => d["reqId"])).size).toBe(details.length);
+		expect(detailLines(lines, "http.request_received")).toEqual([]);
+		expect(lines.join("\n")).not.toContain("abc");
+	});
+
+	it("trace: also a line when each request arrives and when its handler starts", async () => {
+		const lines = await oneOfEach("trace");
+		const received = detailLines(lines, "http.request_received");
+		expect(received.map((r) => [r["method"], r["route"]])).toEqual([
+			["POST", "/api/v1/accounts"],
+			["GET", "/api/v1/session"],
+			["POST", "/api/v1/login"],
+			["GET", "(no route)"],
+			["GET", "/readyz"],
+		]);
+		expect(received.every((r) => r["level"] === 10)).toBe(true);
+		const started = detailLines(lines, "http.handler_started");
+		expect(started.map((r) => r["route"])).toContain("/api/v1/accounts");
+		for (const line of started) expect(line["elapsedMs"]).toEqual(expect.any(Number));
+		expect(detailLines(lines).length).toBe(5);
+	});
+
+	it("info: no detail lines; Fastify's request lines as before (the URL without its query)", async () => {
+		const lines = await oneOfEach("info");
+		expect(lines.filter((line) => line.includes('"event":"http.'))).toEqual([]);
+		const records = lines.map((line) => JSON.parse(line) as { msg?: string; req?: { url?: string } });
+		expect(records.filter((r) => r.msg === "incoming request").length).toBe(5);
+		expect(records.filter((r) => r.msg === "request completed").length).toBe(5);
+		expect(records.find((r) => r.req?.url?.startsWith("/api/v1/nowhere"))?.req?.url).toBe("/api/v1/nowhere?[redacted]");
 	});
 });

@@ -13,6 +13,7 @@ import { DeadboltError, InvalidCode, InvalidRequest, NotFound, StorageUnavailabl
 /** `Retry-After` of a 503 while the database is unreachable, in seconds. */
 export const STORAGE_RETRY_AFTER_SECONDS = 5;
 import { UnsupportedMediaType } from "./csrf.js";
+import { recordOutcome } from "./request-log.js";
 import { STATUS_BY_CODE } from "./status-codes.js";
 
 /** The JSON error body. */
@@ -30,6 +31,12 @@ export interface ErrorBody {
  * Maps any thrown value to a status and body, and logs it at the right level.
  */
 export function toErrorResponse(error: unknown, request: FastifyRequest): { status: number; body: ErrorBody; retryAfterSeconds?: number } {
+	const answer = errorAnswer(error, request);
+	recordOutcome(request, answer.body.code);
+	return answer;
+}
+
+function errorAnswer(error: unknown, request: FastifyRequest): { status: number; body: ErrorBody; retryAfterSeconds?: number } {
 	if (error instanceof DeadboltError) {
 		const status = error instanceof UnsupportedMediaType ? 415 : STATUS_BY_CODE[error.code];
 		const body: ErrorBody = { statusCode: status, code: error.code, error: STATUS_CODES[status] ?? "Error", message: error.message };
@@ -97,7 +104,8 @@ async function errorHandler(app: FastifyInstance): Promise<void> {
 		return reply.status(status).type("application/json; charset=utf-8").send(body);
 	});
 	app.setNotFoundHandler((request, reply) => {
-		return reply.status(404).send({ statusCode: 404, code: "ERR_NOT_FOUND", error: "Not Found", message: `No route ${request.method} ${request.url.split("?")[0]}.` });
+		recordOutcome(request, NotFound.code);
+		return reply.status(404).send({ statusCode: 404, code: NotFound.code, error: "Not Found", message: `No route ${request.method} ${request.url.split("?")[0]}.` });
 	});
 }
 

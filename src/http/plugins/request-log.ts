@@ -1,0 +1,68 @@
+/**
+ * Request detail for `log.level` `debug` and `trace` (at `info` and above these lines are not
+ * written, and Fastify's own "incoming request" / "request completed" stay as they are).
+ *
+ * - `debug`: one line a request when it is answered: the matched route pattern (never the raw URL,
+ *   which may carry a token in its path or query), method, status, response time in ms, outcome
+ *   (`ok`, or the error code on failures), under the request's `reqId`.
+ * - `trace`: also a line when the request arrives and one when its handler starts, with the time
+ *   spent before it (body parsing, rate limits, session lookup, validation).
+ *
+ * No header, body, query or parameter value is logged here (OWASP ASVS 5.0 §16.2.5).
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+
+/** The error code a failed request was answered with, once known (see {@link recordOutcome}). */
+const outcomes = new WeakMap<FastifyRequest, string>();
+
+/**
+ * Records the error code a request is answered with (`ERR_INVALID_CREDENTIALS`, ...), for the
+ * request detail line; the last one recorded wins. Thrown errors are recorded on their own (their
+ * `code`); the error handler records the code it actually answers with.
+ */
+export function recordOutcome(request: FastifyRequest, errorCode: string): void {
+	outcomes.set(request, errorCode);
+}
+
+/**
+ * The outcome of an answered request: `ok` below 400; else the recorded error code, or
+ * `HTTP_<status>` when none was recorded (a page that answered a failure without throwing).
+ */
+export function outcomeOf(request: FastifyRequest, statusCode: number): string {
+	if (statusCode < 400) return "ok";
+	return outcomes.get(request) ?? `HTTP_${statusCode}`;
+}
+
+/** The matched route pattern (`/api/v1/sessions/:id`), or `(no route)` for a request no route matched. */
+function routeOf(request: FastifyRequest): string {
+	return request.routeOptions.url ?? "(no route)";
+}
+
+/** Milliseconds, to a tenth. */
+function roundMs(milliseconds: number): number {
+	return Math.round(milliseconds * 10) / 10;
+}
+
+async function requestLog(app: FastifyInstance): Promise<void> {
+	app.addHook("onRequest", async (request: FastifyRequest) => {
+		request.log.trace({ event: "http.request_received", method: request.method, route: routeOf(request) }, "request received");
+	});
+	app.addHook("preHandler", async (request: FastifyRequest, reply: FastifyReply) => {
+		request.log.trace({ event: "http.handler_started", method: request.method, route: routeOf(request), elapsedMs: roundMs(reply.elapsedTime) }, "handler started");
+	});
+	app.addHook("onError", async (request: FastifyRequest, _reply: FastifyReply, error: FastifyError) => {
+		const code = (error as { code?: unknown }).code;
+		recordOutcome(request, typeof code === "string" && code !== "" ? code : (error.name ?? "Error"));
+	});
+	app.addHook("onResponse", async (request: FastifyRequest, reply: FastifyReply) => {
+		const route = routeOf(request);
+		const statusCode = reply.statusCode;
+		const responseTimeMs = roundMs(reply.elapsedTime);
+		const outcome = outcomeOf(request, statusCode);
+		request.log.debug({ event: "http.request_detail", method: request.method, route, statusCode, responseTimeMs, outcome }, `${request.method} ${route} ${statusCode} ${outcome} in ${responseTimeMs} ms`);
+	});
+}
+
+/** The request-detail plugin (not encapsulated: it applies to the whole app). */
+export const requestLogPlugin = fp(requestLog, { name: "deadbolt-request-log" });
