@@ -80,6 +80,9 @@ export class InvalidCredentials extends DeadboltError {
 	}
 }
 
+/** A TOTP setting of the key URI (`totp.algorithm`, `totp.digits`, `totp.periodSeconds`). */
+export type TOTPSettingName = "algorithm" | "digits" | "periodSeconds";
+
 /** A wrong, reused or malformed TOTP or recovery code; `reason` says which, in the log only. HTTP 401. */
 export class InvalidCode extends DeadboltError {
 	static override code = "ERR_INVALID_CODE" as const;
@@ -89,9 +92,15 @@ export class InvalidCode extends DeadboltError {
 	 * clock seems off, in seconds (negative: behind). Such a code is never accepted.
 	 */
 	readonly clockSkewSeconds: number | null;
-	constructor(message = "That code is not valid or was already used. Wait for the next code in your authenticator app and try again.", options?: DeadboltErrorOptions & { clockSkewSeconds?: number }) {
+	/**
+	 * At setup, when the refused code is what an authenticator app shows if it ignores these
+	 * settings (shows them at SHA1, 6 digits, 30 s): which ones. Such a code is never accepted.
+	 */
+	readonly ignoredSettings: readonly TOTPSettingName[] | null;
+	constructor(message = "That code is not valid or was already used. Wait for the next code in your authenticator app and try again.", options?: DeadboltErrorOptions & { clockSkewSeconds?: number; ignoredSettings?: readonly TOTPSettingName[] }) {
 		super(message, options);
 		this.clockSkewSeconds = options?.clockSkewSeconds ?? null;
+		this.ignoredSettings = options?.ignoredSettings === undefined ? null : Object.freeze([...options.ignoredSettings]);
 	}
 }
 

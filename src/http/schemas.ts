@@ -16,6 +16,7 @@ export const ErrorBodySchema = Type.Object({
 	violations: Type.Optional(Type.Array(Type.Object({ field: Type.String(), rule: Type.String(), message: Type.String() }))),
 	retryAfterSeconds: Type.Optional(Type.Integer()),
 	clockSkewSeconds: Type.Optional(Type.Integer()),
+	ignoredSettings: Type.Optional(Type.Array(Type.Union([Type.Literal("algorithm"), Type.Literal("digits"), Type.Literal("periodSeconds")]))),
 });
 
 /** Emails: bounded; the service checks the form. */

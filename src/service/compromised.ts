@@ -23,7 +23,9 @@ export interface SecureAccountSummary {
 
 /**
  * Secures an account the user believes compromised.
- * @throws ReauthenticationRequired, InvalidCredentials, InvalidRequest (new password policy), TooManyAttempts
+ * A new password that is the current one is refused (400, rule `same_as_current`) and nothing is
+ * done: "secured" must mean the password changed.
+ * @throws ReauthenticationRequired, InvalidCredentials, InvalidRequest (new password policy, or the current one again), TooManyAttempts
  */
 export async function secureCompromisedAccount(deps: ServiceDeps, auth: AuthenticatedSession, input: { currentPassword: string; newPassword: string }, context: RequestContext = NO_CONTEXT): Promise<SecureAccountSummary> {
 	requireRecentReauthentication(deps, auth.session);

@@ -9,14 +9,30 @@ import { confirmOwnPassword } from "./reauthentication.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { isRecentlyReauthenticated, requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
 
+/** The message of a new password that is the current one (rule `same_as_current`). */
+export const SAME_PASSWORD_MESSAGE = "Your new password must be different from your current one. Nothing was changed.";
+
 /**
- * Checks the current password (counting failures) and the new one against the policy.
+ * Refuses a new password that is the current one: verified against the current argon2id hash (the
+ * only way with salted hashes; it also catches a string that differs but verifies the same).
+ * Called only after the current password was confirmed, so it is no oracle for guessing it.
+ * @throws InvalidRequest (field `newPassword`, rule `same_as_current`)
+ */
+async function assertNewPasswordDiffers(deps: ServiceDeps, account: AccountRecord, newPassword: string): Promise<void> {
+	if (account.passwordHash === null || !(await deps.passwords.verify(account.passwordHash, newPassword))) return;
+	throw new InvalidRequest(SAME_PASSWORD_MESSAGE, [{ field: "newPassword", rule: "same_as_current", message: SAME_PASSWORD_MESSAGE }]);
+}
+
+/**
+ * Checks the current password (counting failures), the new one against the policy, and that the
+ * new one differs from the current one.
  * @returns the new password's hash
- * @throws InvalidCredentials, InvalidRequest (policy, field `newPassword`), TooManyAttempts
+ * @throws InvalidCredentials, InvalidRequest (policy or `same_as_current`, field `newPassword`), TooManyAttempts
  */
 export async function checkPasswordChange(deps: ServiceDeps, auth: AuthenticatedSession, input: { currentPassword: string; newPassword: string }, context: RequestContext): Promise<string> {
 	await confirmOwnPassword(deps, auth, input.currentPassword, context);
 	assertAcceptablePassword(deps, input.newPassword, auth.account.email, "newPassword");
+	await assertNewPasswordDiffers(deps, auth.account, input.newPassword);
 	return deps.passwords.hash(input.newPassword);
 }
 
@@ -56,7 +72,7 @@ export interface PasswordChange {
  * and every trusted device end; this session stays. An account without a password (created by
  * an operator or integrator) sets its first one here with no `currentPassword`, in a session
  * made within the re-authentication window.
- * @throws InvalidCredentials ("That password is not correct."), ReauthenticationRequired, InvalidRequest (policy, or `currentPassword` missing), TooManyAttempts
+ * @throws InvalidCredentials ("That password is not correct."), ReauthenticationRequired, InvalidRequest (policy, the current password again, or `currentPassword` missing), TooManyAttempts
  */
 export async function changePassword(deps: ServiceDeps, auth: AuthenticatedSession, input: { currentPassword?: string; newPassword: string }, context: RequestContext = NO_CONTEXT): Promise<PasswordChange> {
 	if (auth.account.passwordHash === null) {

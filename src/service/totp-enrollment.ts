@@ -19,6 +19,7 @@ import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } fr
 import { recordSecurityEvent } from "./security-events.js";
 import { issueRecoveryCodes } from "./recovery-codes.js";
 import { refusedCode } from "./clock-skew.js";
+import { compatibilityWarning, ignoredSettingsRefusal } from "./authenticator-compatibility.js";
 import { confirmOwnPassword } from "./reauthentication.js";
 import { checkFirstPassword, setFirstPassword } from "./password-change.js";
 import { proveSecondFactor } from "./second-factor.js";
@@ -38,6 +39,11 @@ export interface PendingEnrollment {
 	readonly algorithm: OTPAlgorithm;
 	readonly digits: number;
 	readonly periodSeconds: number;
+	/**
+	 * With settings other than SHA1, 6 digits, 30 s: a sentence warning that several apps (Google
+	 * Authenticator, Microsoft Authenticator) ignore them, and which apps to use. Null otherwise.
+	 */
+	readonly compatibilityWarning: string | null;
 	/** After this, confirmation is refused and setup starts again. */
 	readonly expiresAt: UnixMillis;
 }
@@ -127,6 +133,7 @@ async function describeEnrollment(deps: ServiceDeps, account: AccountRecord, cre
 		algorithm,
 		digits: credential.digits,
 		periodSeconds: credential.periodSeconds,
+		compatibilityWarning: compatibilityWarning({ algorithm, digits: credential.digits, periodSeconds: credential.periodSeconds }),
 		expiresAt: credential.expiresAt ?? 0,
 	};
 }
@@ -170,7 +177,8 @@ export interface ConfirmedEnrollment {
  * Step 3-4 of setup: a correct code confirms the pending credential (only in the session that
  * started it). The matched step counts as
  * used (the same code cannot then sign in), a fresh set of recovery codes is issued, and the
- * account's other sessions end. All in one transaction.
+ * account's other sessions end. All in one transaction. A refused code that an app ignoring the
+ * settings would show, or one from a clock that is off, says so (`ignoredSettings`, `clockSkewSeconds`).
  * @throws EnrollmentInvalid (no pending setup, or expired), InvalidCode, TOTPAlreadyEnabled
  */
 export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string }, context: RequestContext = NO_CONTEXT): Promise<ConfirmedEnrollment> {
@@ -182,7 +190,8 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 	const code = normalizeOTPInput(input.code);
 	const step = verifyTOTP(key, code, now, toTOTPOptions(deps, pending));
 	if (step === null) {
-		const refused = refusedCode(deps, key, code, pending, { futureHints: true });
+		// Never accepted: an app that ignores the settings, or a clock that is off, only explains the refusal.
+		const refused = ignoredSettingsRefusal(deps, key, code, pending) ?? refusedCode(deps, key, code, pending, { futureHints: true });
 		deps.logger.info({ event: "totp.enrollment_code_failed", accountId: account.id, reason: refused.reason }, "setup code rejected");
 		throw refused;
 	}

@@ -225,7 +225,10 @@ export function setupScanStep(context: SetupContext, pending: PendingEnrollment,
 	</div>
 	<div class="setup-scan__text">
 		<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">2</span>Scan the QR code</h3>
-		<p>In your authenticator app (Google Authenticator, Authy, Microsoft Authenticator, 1Password, FreeOTP, …), add an account and scan this code with your phone's camera.</p>
+		${pending.compatibilityWarning === null
+			? html`<p>In your authenticator app (Google Authenticator, Authy, Microsoft Authenticator, 1Password, FreeOTP, …), add an account and scan this code with your phone's camera.</p>`
+			: html`${notice("warning", pending.compatibilityWarning, "app-compatibility-warning")}
+		<p>In an authenticator app that supports these settings, add an account and scan this code with your phone's camera.</p>`}
 		<div class="manual-key">
 			<h4 class="manual-key__title">Can't scan? Enter the key manually</h4>
 			<dl class="facts facts--compact">
@@ -243,8 +246,8 @@ export function setupScanStep(context: SetupContext, pending: PendingEnrollment,
 ${postForm(
 	PATHS.twoFactorConfirm,
 	context.csrf,
-	html`<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">3</span>Enter the 6-digit code</h3>
-	${codeField("Enter the 6-digit code from your authenticator app", {
+	html`<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">3</span>Enter the ${pending.digits}-digit code</h3>
+	${codeField(`Enter the ${pending.digits}-digit code from your authenticator app`, {
 		error: state.error ?? null,
 		hint: CODE_HINT,
 		append: html`<button type="submit" class="button button--primary">${context.replacing === true ? "Verify and switch" : "Verify and turn on"}</button>`,

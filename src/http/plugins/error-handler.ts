@@ -25,6 +25,7 @@ export interface ErrorBody {
 	violations?: Violation[];
 	retryAfterSeconds?: number;
 	clockSkewSeconds?: number;
+	ignoredSettings?: string[];
 }
 
 /**
@@ -50,6 +51,7 @@ function errorAnswer(error: unknown, request: FastifyRequest): { status: number;
 		}
 		if (error instanceof StorageUnavailable) return { status, body, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS };
 		if (error instanceof InvalidCode && error.clockSkewSeconds !== null) body.clockSkewSeconds = error.clockSkewSeconds;
+		if (error instanceof InvalidCode && error.ignoredSettings !== null) body.ignoredSettings = [...error.ignoredSettings];
 		return { status, body };
 	}
 	const fastifyError = error as Partial<FastifyError>;

@@ -30,6 +30,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 							algorithm: Type.String(),
 							digits: Type.Integer(),
 							periodSeconds: Type.Integer(),
+							compatibilityWarning: Type.Union([Type.String(), Type.Null()], { description: "With settings other than SHA1, 6 digits, 30 s: show it; several apps ignore them. null otherwise." }),
 							expiresAt: Type.String({ format: "date-time" }),
 						},
 						closed,
@@ -50,6 +51,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 				algorithm: pending.algorithm,
 				digits: pending.digits,
 				periodSeconds: pending.periodSeconds,
+				compatibilityWarning: pending.compatibilityWarning,
 				expiresAt: toISO(pending.expiresAt),
 			});
 		},
