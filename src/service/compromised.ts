@@ -19,6 +19,8 @@ export interface SecureAccountSummary {
 	readonly recoveryCodes: readonly string[] | null;
 	/** Whether 2FA is on (if not, the user should turn it on next). */
 	readonly twoFactorEnabled: boolean;
+	/** This session's new token (session rotation): the old one stopped working. */
+	readonly sessionToken: string;
 }
 
 /**
@@ -32,10 +34,10 @@ export async function secureCompromisedAccount(deps: ServiceDeps, auth: Authenti
 	const passwordHash = await checkPasswordChange(deps, auth, input, context);
 	const twoFactorEnabled = (await deps.store.totpCredentials.findConfirmedTOTPCredential(auth.account.id)) !== null;
 	const summary = await deps.store.transaction(async (tx) => {
-		const { otherSessionsRevoked, trustedDevicesRevoked } = await replacePassword(deps, tx, auth, passwordHash);
+		const { otherSessionsRevoked, trustedDevicesRevoked, sessionToken } = await replacePassword(deps, tx, auth, passwordHash);
 		const recoveryCodes = twoFactorEnabled ? await issueRecoveryCodes(deps, tx, auth.account.id) : null;
 		await recordSecurityEvent(deps, tx, auth.account.id, "account.secured", context, { otherSessionsRevoked, trustedDevicesRevoked, recoveryCodesReplaced: recoveryCodes !== null });
-		return { passwordChanged: true as const, otherSessionsRevoked, trustedDevicesRevoked, recoveryCodes, twoFactorEnabled };
+		return { passwordChanged: true as const, otherSessionsRevoked, trustedDevicesRevoked, recoveryCodes, twoFactorEnabled, sessionToken };
 	});
 	deps.logger.warn({ event: "account.secured", accountId: auth.account.id, otherSessionsRevoked: summary.otherSessionsRevoked, trustedDevicesRevoked: summary.trustedDevicesRevoked }, "account secured after suspected compromise");
 	return summary;

@@ -7,7 +7,7 @@ import type { AccountRecord, Repositories, SessionRecord } from "../storage/stor
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { confirmOwnPassword } from "./reauthentication.js";
 import { recordSecurityEvent } from "./security-events.js";
-import { isRecentlyReauthenticated, requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
+import { isRecentlyReauthenticated, requireRecentReauthentication, rotateSessionToken, type AuthenticatedSession } from "./sessions.js";
 
 /** The message of a new password that is the current one (rule `same_as_current`). */
 export const SAME_PASSWORD_MESSAGE = "Your new password must be different from your current one. Nothing was changed.";
@@ -39,7 +39,8 @@ export async function checkPasswordChange(deps: ServiceDeps, auth: Authenticated
 /**
  * Inside a transaction: sets the new password hash under the account's lock (sign-ins re-check the
  * hash under it), ends the other sessions, forgets every trusted device and ends open login
- * challenges (half-way sign-ins made with the old password).
+ * challenges (half-way sign-ins made with the old password). This session goes on under a new
+ * token (session rotation).
  */
 export async function replacePassword(deps: ServiceDeps, tx: Repositories, auth: AuthenticatedSession, passwordHash: string, options: { firstPassword?: boolean } = {}): Promise<PasswordChange> {
 	const now = deps.clock.now();
@@ -57,13 +58,21 @@ export async function replacePassword(deps: ServiceDeps, tx: Repositories, auth:
 	const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
 	await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
 	await tx.signInLinks.consumeAccountSignInLinks(auth.account.id, now);
-	return { otherSessionsRevoked, trustedDevicesRevoked };
+	const sessionToken = await rotateSessionToken(deps, tx, auth.session);
+	return { otherSessionsRevoked, trustedDevicesRevoked, sessionToken };
 }
 
-/** What a password change ended. */
+/** What a password change ended, and this session's new token. */
 export interface PasswordChange {
 	readonly otherSessionsRevoked: number;
 	readonly trustedDevicesRevoked: number;
+	/** This session's new token (`<id>.<secret>`): it goes on under it, the old one stopped working. */
+	readonly sessionToken: string;
+}
+
+/** What a change ended, for the security activity and the log (never the token). */
+function endedCounts(change: PasswordChange): { otherSessionsRevoked: number; trustedDevicesRevoked: number } {
+	return { otherSessionsRevoked: change.otherSessionsRevoked, trustedDevicesRevoked: change.trustedDevicesRevoked };
 }
 
 /**
@@ -83,10 +92,10 @@ export async function changePassword(deps: ServiceDeps, auth: AuthenticatedSessi
 		const passwordHash = await checkFirstPassword(deps, auth.account, auth.session, input.newPassword);
 		const result = await deps.store.transaction(async (tx) => {
 			const ended = await replacePassword(deps, tx, auth, passwordHash, { firstPassword: true });
-			await recordSecurityEvent(deps, tx, auth.account.id, "password.set", context, { ...ended });
+			await recordSecurityEvent(deps, tx, auth.account.id, "password.set", context, endedCounts(ended));
 			return ended;
 		});
-		deps.logger.info({ event: "password.set", accountId: auth.account.id, ...result }, "first password set");
+		deps.logger.info({ event: "password.set", accountId: auth.account.id, ...endedCounts(result) }, "first password set");
 		return result;
 	}
 	if (input.currentPassword === undefined) {
@@ -97,10 +106,10 @@ export async function changePassword(deps: ServiceDeps, auth: AuthenticatedSessi
 	const passwordHash = await checkPasswordChange(deps, auth, { currentPassword: input.currentPassword, newPassword: input.newPassword }, context);
 	const result = await deps.store.transaction(async (tx) => {
 		const ended = await replacePassword(deps, tx, auth, passwordHash);
-		await recordSecurityEvent(deps, tx, auth.account.id, "password.changed", context, { ...ended });
+		await recordSecurityEvent(deps, tx, auth.account.id, "password.changed", context, endedCounts(ended));
 		return ended;
 	});
-	deps.logger.info({ event: "password.changed", accountId: auth.account.id, ...result }, "password changed");
+	deps.logger.info({ event: "password.changed", accountId: auth.account.id, ...endedCounts(result) }, "password changed");
 	return result;
 }
 
@@ -137,6 +146,6 @@ export async function setFirstPassword(deps: ServiceDeps, tx: Repositories, auth
 		throw new InvalidRequest(message, [{ field: "password", rule: "required", message }]);
 	}
 	const ended = await replacePassword(deps, tx, auth, passwordHash);
-	await recordSecurityEvent(deps, tx, auth.account.id, "password.set", context, { ...ended });
+	await recordSecurityEvent(deps, tx, auth.account.id, "password.set", context, endedCounts(ended));
 	return ended;
 }

@@ -24,7 +24,7 @@ import { confirmOwnPassword } from "./reauthentication.js";
 import { checkFirstPassword, setFirstPassword } from "./password-change.js";
 import { proveSecondFactor } from "./second-factor.js";
 import { openTOTPKey, sealTOTPKey, toTOTPOptions } from "./totp-key.js";
-import { isRecentlyReauthenticated, requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
+import { isRecentlyReauthenticated, requireRecentReauthentication, rotateSessionToken, type AuthenticatedSession } from "./sessions.js";
 
 /** What the user needs to add deadbolt to an authenticator app. */
 export interface PendingEnrollment {
@@ -46,21 +46,27 @@ export interface PendingEnrollment {
 	readonly compatibilityWarning: string | null;
 	/** After this, confirmation is refused and setup starts again. */
 	readonly expiresAt: UnixMillis;
+	/**
+	 * The session's new token when step 1 proved or set the password (the session was rotated and
+	 * its old token stopped working); null when nothing was proved now.
+	 */
+	readonly sessionToken: string | null;
 }
 
 /**
  * Proves a recent re-authentication: with `password`, checks it now (as {@link confirmOwnPassword})
- * and records it on the session; without, the session must have proved a factor within the
- * re-authentication window.
+ * (the caller records it on the session); without, the session must have proved a factor within
+ * the re-authentication window.
+ * @returns whether the password was proved now
  * @throws ReauthenticationRequired, InvalidCredentials, TooManyAttempts
  */
-async function requireReauthentication(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, password: string | undefined, context: RequestContext = NO_CONTEXT): Promise<void> {
+async function requireReauthentication(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, password: string | undefined, context: RequestContext = NO_CONTEXT): Promise<boolean> {
 	if (password === undefined) {
 		if (!isRecentlyReauthenticated(deps, session)) throw new ReauthenticationRequired();
-		return;
+		return false;
 	}
 	await confirmOwnPassword(deps, { account, session }, password, context);
-	await deps.store.sessions.markSessionReauthenticated(session.id, deps.clock.now());
+	return true;
 }
 
 /**
@@ -77,6 +83,7 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 	// factors proved recently (NIST SP 800-63B §6.1.2.1), so an inline password is not enough.
 	const replacing = (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
 	let newPasswordHash: string | null = null;
+	let passwordProvedNow = false;
 	if (account.passwordHash === null) newPasswordHash = await checkFirstPassword(deps, account, session, input.newPassword);
 	else if (input.newPassword !== undefined && input.password === undefined) {
 		const message = "Your account has a password already: confirm it instead.";
@@ -87,8 +94,7 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 			throw new InvalidRequest(message, [{ field: "password", rule: "not_allowed", message }]);
 		}
 		requireRecentReauthentication(deps, session);
-	}
-	else await requireReauthentication(deps, account, session, input.password, context);
+	} else passwordProvedNow = await requireReauthentication(deps, account, session, input.password, context);
 	const { totp } = deps.config;
 	const now = deps.clock.now();
 	const key = generateOTPKey(deps.random, totp.keyBytes);
@@ -110,17 +116,22 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 	// Described before it is stored: nothing is written when the key URI cannot be made.
 	const described = await describeEnrollment(deps, account, record, key);
 	// Under the account's lock, like the confirmation: a setup cannot start once 2FA turned on.
-	await deps.store.transaction(async (tx) => {
+	const sessionToken = await deps.store.transaction(async (tx): Promise<string | null> => {
 		await tx.accounts.lockAccount(account.id);
 		if (!replacing && (await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
-		if (newPasswordHash !== null) await setFirstPassword(deps, tx, { account, session }, newPasswordHash, context);
 		await tx.totpCredentials.replacePendingTOTPCredential(record);
+		// A password set or proved now raises the session (a fresh re-authentication): it goes on
+		// under a new token.
+		if (newPasswordHash !== null) return (await setFirstPassword(deps, tx, { account, session }, newPasswordHash, context)).sessionToken;
+		if (!passwordProvedNow) return null;
+		await tx.sessions.markSessionReauthenticated(session.id, deps.clock.now());
+		return rotateSessionToken(deps, tx, session);
 	});
 	deps.logger.info({ event: "totp.enrollment_started", accountId: account.id, credentialId: id, sessionId: session.id, passwordSet: newPasswordHash !== null }, "two-factor setup started");
-	return described;
+	return { ...described, sessionToken };
 }
 
-async function describeEnrollment(deps: ServiceDeps, account: AccountRecord, credential: TOTPCredentialRecord, key: Uint8Array): Promise<PendingEnrollment> {
+async function describeEnrollment(deps: ServiceDeps, account: AccountRecord, credential: TOTPCredentialRecord, key: Uint8Array): Promise<Omit<PendingEnrollment, "sessionToken">> {
 	const algorithm = credential.algorithm as OTPAlgorithm;
 	const secret = encodeBase32(key);
 	const keyURI = createKeyURI({ type: "totp", issuer: deps.config.issuer, accountName: account.email, secret: key, algorithm, digits: credential.digits, periodSeconds: credential.periodSeconds });
@@ -160,7 +171,7 @@ async function findOwnPendingEnrollment(deps: ServiceDeps, account: AccountRecor
  */
 export async function getPendingTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord): Promise<PendingEnrollment | null> {
 	const pending = await findOwnPendingEnrollment(deps, account, session);
-	return pending === null ? null : describeEnrollment(deps, account, pending, openTOTPKey(deps, pending));
+	return pending === null ? null : { ...(await describeEnrollment(deps, account, pending, openTOTPKey(deps, pending))), sessionToken: null };
 }
 
 /** Two-factor authentication just turned on. */
@@ -171,6 +182,8 @@ export interface ConfirmedEnrollment {
 	readonly otherSessionsRevoked: number;
 	/** True when this replaced the account's previous authenticator (no new codes, sessions kept). */
 	readonly replaced: boolean;
+	/** This session's new token: it gained a second factor and goes on under it (the old one stopped working). */
+	readonly sessionToken: string;
 }
 
 /**
@@ -208,14 +221,14 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 			// stay; remembered devices are forgotten (they were trusted under the old authenticator).
 			const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(account.id, deps.clock.now());
 			await recordSecurityEvent(deps, tx, account.id, "totp.replaced", context, { trustedDevicesRevoked });
-			return { recoveryCodes: [], otherSessionsRevoked: 0, replaced: true };
+			return { recoveryCodes: [], otherSessionsRevoked: 0, replaced: true, sessionToken: await rotateSessionToken(deps, tx, session) };
 		}
 		const recoveryCodes = await issueRecoveryCodes(deps, tx, account.id);
 		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(account.id, deps.clock.now(), session.id);
 		// This session proved the password (step 1) and, just now, the new authenticator: AAL2.
 		await tx.sessions.markSessionReauthenticated(session.id, deps.clock.now(), 2);
 		await recordSecurityEvent(deps, tx, account.id, "totp.enabled", context, { otherSessionsRevoked });
-		return { recoveryCodes, otherSessionsRevoked, replaced: false };
+		return { recoveryCodes, otherSessionsRevoked, replaced: false, sessionToken: await rotateSessionToken(deps, tx, session) };
 	});
 	deps.logger.info({ event: result.replaced ? "totp.replaced" : "totp.enabled", accountId: account.id, credentialId: pending.id, otherSessionsRevoked: result.otherSessionsRevoked }, result.replaced ? "authenticator replaced" : "two-factor authentication enabled");
 	return result;

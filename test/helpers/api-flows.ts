@@ -41,20 +41,22 @@ export async function signUp(api: APIClient, email = uniqueEmail()): Promise<Sig
 export interface PendingSetup {
 	readonly keyUri: string;
 	readonly authenticator: Authenticator;
+	/** The session's token from here on: step 1 proved the password, so the session was rotated. */
+	readonly token: string;
 }
 
 /** `POST /api/v1/two-factor/totp/enrollment` with the password. */
 export async function beginSetup(api: APIClient, token: string): Promise<PendingSetup> {
 	const response = await api.post("/api/v1/two-factor/totp/enrollment", { token, body: { password: PASSWORD } });
 	expectAnswer(response, 201);
-	return { keyUri: response.body.keyUri, authenticator: authenticatorOf(response.body.keyUri) };
+	return { keyUri: response.body.keyUri, authenticator: authenticatorOf(response.body.keyUri), token: response.body.session.token };
 }
 
-/** `POST /api/v1/two-factor/totp/enrollment/confirm` with the current code. @returns the recovery codes */
-export async function confirmSetup(api: APIClient, token: string, authenticator: Authenticator): Promise<string[]> {
+/** `POST /api/v1/two-factor/totp/enrollment/confirm` with the current code. @returns the recovery codes and the session's new token */
+export async function confirmSetup(api: APIClient, token: string, authenticator: Authenticator): Promise<{ recoveryCodes: string[]; token: string }> {
 	const response = await api.post("/api/v1/two-factor/totp/enrollment/confirm", { token, body: { code: authenticator.codeAt() } });
 	expectAnswer(response, 200);
-	return response.body.recoveryCodes;
+	return { recoveryCodes: response.body.recoveryCodes, token: response.body.session.token };
 }
 
 /** An account with two-factor authentication on. */
@@ -66,9 +68,9 @@ export interface SignedUpWith2FA extends SignedUp {
 /** Signs up on `start` and sets up 2FA there, confirming it on `confirm` (default the same instance). */
 export async function signUpWith2FA(start: APIClient, confirm: APIClient = start, email = uniqueEmail("2fa")): Promise<SignedUpWith2FA> {
 	const account = await signUp(start, email);
-	const { authenticator } = await beginSetup(start, account.token);
-	const recoveryCodes = await confirmSetup(confirm, account.token, authenticator);
-	return { ...account, authenticator, recoveryCodes };
+	const setup = await beginSetup(start, account.token);
+	const { recoveryCodes, token } = await confirmSetup(confirm, setup.token, setup.authenticator);
+	return { ...account, token, authenticator: setup.authenticator, recoveryCodes };
 }
 
 /**

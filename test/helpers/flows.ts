@@ -37,7 +37,8 @@ export async function signUpWith2FA(t: TestDeadbolt, email?: string): Promise<En
 	const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
 	const key = decodeBase32(pending.secret);
 	const confirmed = await t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(key, t.clock.now()) });
-	return { ...signedUp, key, secret: pending.secret, recoveryCodes: confirmed.recoveryCodes };
+	// Turning 2FA on rotates the session's token (the one from sign-up stopped working).
+	return { ...signedUp, session: { ...signedUp.session, token: confirmed.sessionToken }, key, secret: pending.secret, recoveryCodes: confirmed.recoveryCodes };
 }
 
 /** A TOTP code for the clock's time plus `offsetSteps` steps (30 s each). */

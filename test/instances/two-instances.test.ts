@@ -143,13 +143,15 @@ describeWhen("several instances on one PostgreSQL database", missing, () => {
 
 	test("an enrollment begun on A is confirmed on B; then both instances ask for the code at sign-in", async () => {
 		const account = await signUp(a);
-		const { authenticator } = await beginSetup(a, account.token);
-		const code = authenticator.codeAt();
-		const confirmed = await b.post("/api/v1/two-factor/totp/enrollment/confirm", { token: account.token, body: { code } });
+		const setup = await beginSetup(a, account.token);
+		const code = setup.authenticator.codeAt();
+		const confirmed = await b.post("/api/v1/two-factor/totp/enrollment/confirm", { token: setup.token, body: { code } });
 		expectAnswer(confirmed, 200);
 		expect(confirmed.body.recoveryCodes).toHaveLength(10);
+		// The session went on under a new token on B; A refuses the old one at once.
+		expectAnswer(await a.get("/api/v1/session", { token: setup.token }), 401);
 		for (const api of [a, b]) {
-			const session = await api.get("/api/v1/session", { token: account.token });
+			const session = await api.get("/api/v1/session", { token: confirmed.body.session.token });
 			expect(session.body.account.twoFactorEnabled).toBe(true);
 			const signIn = await api.post("/api/v1/login", { body: { email: account.email, password: PASSWORD } });
 			expect(signIn.body.status).toBe("two_factor_required");

@@ -24,6 +24,7 @@ export function registerCompromisedRoutes(app: FastifyInstance, d: DashboardCont
 				confirmFirst: (twoFactorEnabled, code) => !d.recentlyConfirmed(auth) && (!twoFactorEnabled || code !== ""),
 				act: async (actor, input) => {
 					const summary = await d.deadbolt.secureCompromisedAccount(actor, input, requestContext(request));
+					d.keepRotatedSession(reply, summary.sessionToken);
 					// Every remembered device is forgotten, this browser's too.
 					d.forgetThisDevice(request, reply);
 					// Shown once: a reload must not secure the account (and replace the codes) again.

@@ -25,6 +25,7 @@ export function registerPasswordRoutes(app: FastifyInstance, d: DashboardContext
 				if (newPassword === "") return page(400, { newErrors: [EMPTY_FIELD.newPassword] });
 				try {
 					const changed = await d.deadbolt.changePassword(auth, { newPassword }, requestContext(request));
+					d.keepRotatedSession(reply, changed.sessionToken);
 					return seeOther(reply, `${PATHS.security}?done=password-set&n=${changed.otherSessionsRevoked}#password`);
 				} catch (error) {
 					if (error instanceof InvalidRequest) return page(400, { newErrors: error.violations.length > 0 ? error.violations.map((v) => v.message) : [error.message] });
@@ -38,6 +39,7 @@ export function registerPasswordRoutes(app: FastifyInstance, d: DashboardContext
 				confirmFirst: (twoFactorEnabled, code) => twoFactorEnabled && code !== "",
 				act: async (actor, input) => {
 					const changed = await d.deadbolt.changePassword(actor, input, requestContext(request));
+					d.keepRotatedSession(reply, changed.sessionToken);
 					return seeOther(reply, `${PATHS.security}?done=password-changed&n=${changed.otherSessionsRevoked}#password`);
 				},
 			});

@@ -44,6 +44,7 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 			if (password === "") return stepOne(400, state.hasPassword === false ? EMPTY_FIELD.newPassword : EMPTY_FIELD.password);
 			try {
 				const pending = await deadbolt.beginTOTPEnrollment(auth.account, auth.session, { [fieldName]: password }, requestContext(request));
+				if (pending.sessionToken !== null) d.keepRotatedSession(reply, pending.sessionToken);
 				return sendPage(reply, 200, securityPage({ ...state, hasPassword: true }, setupScanStep(state, pending, { minutesLeft: d.minutesLeft(pending.expiresAt) })));
 			} catch (error) {
 				if (error instanceof InvalidCredentials || error instanceof ReauthenticationRequired) return stepOne(401, error.message);
@@ -83,6 +84,7 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 			if (code.trim() === "") return retry(400, EMPTY_FIELD.authenticatorCode);
 			try {
 				const confirmed = await deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code }, requestContext(request));
+				d.keepRotatedSession(reply, confirmed.sessionToken);
 				if (confirmed.replaced) {
 					// The remembered devices were forgotten with the old authenticator, this browser's too.
 					d.forgetThisDevice(request, reply);

@@ -171,10 +171,15 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		{
 			schema: {
 				body: Type.Object({ currentPassword: Type.Optional(PasswordSchema), newPassword: PasswordSchema }, closed),
-				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), session: RotatedSessionSchema }, closed), ...ERROR_RESPONSES },
 			},
 		},
-		async (request) => deadbolt.changePassword(authOf(request), request.body, requestContext(request)),
+		async (request, reply) => {
+			const auth = authOf(request);
+			const change = await deadbolt.changePassword(auth, request.body, requestContext(request));
+			const session = deliverRotatedSession(request, reply, deadbolt, cookies, auth.session.id, change.sessionToken);
+			return { otherSessionsRevoked: change.otherSessionsRevoked, trustedDevicesRevoked: change.trustedDevicesRevoked, session };
+		},
 	);
 
 	app.post(
@@ -190,6 +195,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 							trustedDevicesRevoked: Type.Integer(),
 							recoveryCodes: Type.Union([Type.Array(Type.String()), Type.Null()]),
 							twoFactorEnabled: Type.Boolean(),
+							session: RotatedSessionSchema,
 						},
 						closed,
 					),
@@ -197,9 +203,11 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 				},
 			},
 		},
-		async (request) => {
-			const summary = await deadbolt.secureCompromisedAccount(authOf(request), request.body, requestContext(request));
-			return { ...summary, recoveryCodes: summary.recoveryCodes === null ? null : [...summary.recoveryCodes] };
+		async (request, reply) => {
+			const auth = authOf(request);
+			const { sessionToken, ...summary } = await deadbolt.secureCompromisedAccount(auth, request.body, requestContext(request));
+			const session = deliverRotatedSession(request, reply, deadbolt, cookies, auth.session.id, sessionToken);
+			return { ...summary, recoveryCodes: summary.recoveryCodes === null ? null : [...summary.recoveryCodes], session };
 		},
 	);
 

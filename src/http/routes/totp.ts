@@ -7,13 +7,14 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { toISO } from "../../service/deps.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
-import { CodeSchema, ERROR_RESPONSES, PasswordSchema } from "../schemas.js";
+import { deliverRotatedSession } from "../deliver.js";
+import { CodeSchema, ERROR_RESPONSES, PasswordSchema, RotatedSessionSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 
 const closed = { additionalProperties: false } as const;
 
 /** TOTP routes (protected). */
-export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt }) => {
+export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
 	app.addHook("onRequest", requireSession);
 
 	app.post(
@@ -32,6 +33,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 							periodSeconds: Type.Integer(),
 							compatibilityWarning: Type.Union([Type.String(), Type.Null()], { description: "With settings other than SHA1, 6 digits, 30 s: show it; several apps ignore them. null otherwise." }),
 							expiresAt: Type.String({ format: "date-time" }),
+							session: Type.Optional(RotatedSessionSchema),
 						},
 						closed,
 					),
@@ -52,6 +54,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 				digits: pending.digits,
 				periodSeconds: pending.periodSeconds,
 				compatibilityWarning: pending.compatibilityWarning,
+				...(pending.sessionToken === null ? {} : { session: deliverRotatedSession(request, reply, deadbolt, cookies, session.id, pending.sessionToken) }),
 				expiresAt: toISO(pending.expiresAt),
 			});
 		},
@@ -62,13 +65,13 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		{
 			schema: {
 				body: Type.Object({ code: CodeSchema }, closed),
-				response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()), replaced: Type.Boolean() }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()), replaced: Type.Boolean(), session: RotatedSessionSchema }, closed), ...ERROR_RESPONSES },
 			},
 		},
-		async (request) => {
+		async (request, reply) => {
 			const { account, session } = authOf(request);
 			const confirmed = await deadbolt.confirmTOTPEnrollment(account, session, { code: request.body.code }, requestContext(request));
-			return { recoveryCodes: [...confirmed.recoveryCodes], replaced: confirmed.replaced };
+			return { recoveryCodes: [...confirmed.recoveryCodes], replaced: confirmed.replaced, session: deliverRotatedSession(request, reply, deadbolt, cookies, session.id, confirmed.sessionToken) };
 		},
 	);
 };
