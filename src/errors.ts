@@ -108,10 +108,31 @@ export class InvalidCode extends DeadboltError {
 export class ChallengeInvalid extends DeadboltError {
 	static override code = "ERR_CHALLENGE_INVALID" as const;
 	readonly code = "ERR_CHALLENGE_INVALID" as const;
-	constructor(message = "This sign-in attempt has expired. Please sign in again.", options?: DeadboltErrorOptions) {
-		super(message, options);
+	/** Why the sign-in attempt cannot go on (each with its own message, {@link CHALLENGE_END_MESSAGES}). */
+	readonly ended: ChallengeEnd;
+	constructor(ended: ChallengeEnd = "expired", options?: DeadboltErrorOptions) {
+		super(CHALLENGE_END_MESSAGES[ended], options);
+		this.ended = ended;
 	}
 }
+
+/**
+ * Why a login challenge cannot go on: `expired` (its 10 minutes passed), `too_many_codes` (its
+ * code attempts are spent), `ended` (it already signed in, or was ended by a sign-out or a
+ * security change),
+ * `security_changed` (the password, the authenticator or 2FA changed, or every session was ended,
+ * after the password was entered), `unknown` (no such sign-in attempt).
+ */
+export type ChallengeEnd = "expired" | "too_many_codes" | "ended" | "security_changed" | "unknown";
+
+/** The message of each {@link ChallengeEnd}: what happened, and what to do next (docs/errors.md). */
+export const CHALLENGE_END_MESSAGES: Readonly<Record<ChallengeEnd, string>> = Object.freeze({
+	expired: "This sign-in attempt expired before a code was entered. Sign in again.",
+	too_many_codes: "Too many wrong codes for this sign-in attempt. For your security, sign in again with your password to get new tries.",
+	ended: "This sign-in attempt has ended: it was already used, or cancelled by a sign-out or a change to the account's security. Sign in again.",
+	security_changed: "This account's security settings changed after the password was entered (a new password, a new authenticator, two-factor authentication turned off, or a sign-out everywhere). Sign in again.",
+	unknown: "This sign-in attempt is not valid (it may have ended). Sign in again.",
+});
 
 /** The sign-in link is unknown, expired or already used. HTTP 401. */
 export class SignInLinkInvalid extends DeadboltError {

@@ -53,7 +53,7 @@ export function ensureCSRFToken(request: FastifyRequest, reply: FastifyReply, co
 /**
  * Replaces the form token with a new one (at sign-in, sign-up and sign-out), so a token
  * planted or seen before the change of identity is worthless afterwards. Forms still open in
- * other tabs then get the "form expired" page and a reload.
+ * other tabs then get the "form already sent or out of date" page and a way back.
  */
 export function rotateCSRFToken(request: FastifyRequest, reply: FastifyReply, cookies: CookieSettings): void {
 	const token = randomBytes(TOKEN_BYTES).toString("base64url");
@@ -80,14 +80,24 @@ function isForeignOrigin(request: FastifyRequest, config: Deadbolt["config"]): b
 }
 
 /**
- * Whether a POST passes the CSRF check: the `csrf` field equals the cookie (both well-formed),
- * and the Origin is not a foreign one.
+ * Why a POST fails the CSRF check, each told apart so the page can say what happened:
+ * `foreign_origin` (the Origin is another site's), `no_cookie` (the browser sent no form-token
+ * cookie: cookies blocked, or none yet), `stale_form` (the form's token is not the current one: a
+ * reload re-sent a form already used, or another tab's sign-in renewed the token).
  */
-export function isValidCSRFSubmission(request: FastifyRequest, config: Deadbolt["config"], cookies: CookieSettings): boolean {
-	if (isForeignOrigin(request, config)) return false;
+export type CSRFRejection = "foreign_origin" | "no_cookie" | "stale_form";
+
+/**
+ * Checks a POST: the `csrf` field equals the cookie (both well-formed), and the Origin is not a
+ * foreign one.
+ * @returns null when it passes, else why not
+ */
+export function csrfRejection(request: FastifyRequest, config: Deadbolt["config"], cookies: CookieSettings): CSRFRejection | null {
+	if (isForeignOrigin(request, config)) return "foreign_origin";
 	const cookie = request.cookies[cookies.csrfName];
+	if (!isWellFormedCSRFToken(cookie)) return "no_cookie";
 	const body = request.body;
 	const field = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[CSRF_FIELD] : undefined;
-	if (!isWellFormedCSRFToken(cookie) || typeof field !== "string") return false;
-	return constantTimeEqual(field, cookie);
+	if (typeof field !== "string" || !constantTimeEqual(field, cookie)) return "stale_form";
+	return null;
 }

@@ -117,10 +117,10 @@ export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repos
  */
 async function findLiveChallenge(deps: ServiceDeps, challengeToken: string): Promise<LoginChallengeRecord> {
 	const challenge = await findByToken(challengeToken, (id) => deps.store.loginChallenges.findLoginChallenge(id));
-	if (challenge === null) throw new ChallengeInvalid(undefined, { reason: "unknown" });
+	if (challenge === null) throw new ChallengeInvalid("unknown", { reason: "unknown" });
 	await assertNotLocked(deps, challenge.accountId, "second_factor");
-	if (challenge.consumedAt !== null) throw new ChallengeInvalid(undefined, { reason: "consumed" });
-	if (challenge.expiresAt <= deps.clock.now()) throw new ChallengeInvalid(undefined, { reason: "expired" });
+	if (challenge.consumedAt !== null) throw new ChallengeInvalid("ended", { reason: "consumed" });
+	if (challenge.expiresAt <= deps.clock.now()) throw new ChallengeInvalid("expired", { reason: "expired" });
 	return challenge;
 }
 
@@ -134,7 +134,7 @@ async function codeAttempt<T>(deps: ServiceDeps, challengeToken: string, context
 	const challenge = await findLiveChallenge(deps, challengeToken);
 	return withAttempt(deps, challenge.accountId, "second_factor", context, async () => {
 		if (!(await deps.store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, deps.clock.now()))) {
-			throw new ChallengeInvalid(undefined, { reason: "attempts_exhausted" });
+			throw new ChallengeInvalid("too_many_codes", { reason: "attempts_exhausted" });
 		}
 		return check(challenge);
 	});
@@ -153,11 +153,11 @@ async function recheckSignInGates(deps: ServiceDeps, tx: Repositories, challenge
 	const lock = await tx.authFailures.findAuthFailure(challenge.accountId, "second_factor");
 	if (lock !== null && lock.lockedUntil !== null && lock.lockedUntil > now) throw new TooManyAttempts((lock.lockedUntil - now) / 1000, undefined, { reason: "locked_during_sign_in" });
 	const account = await tx.accounts.findAccountById(challenge.accountId);
-	if (account === null) throw new ChallengeInvalid(undefined, { reason: "account_gone" });
-	if (challenge.firstFactor === "password" && account.updatedAt > challenge.createdAt) throw new ChallengeInvalid(undefined, { reason: "password_changed" });
+	if (account === null) throw new ChallengeInvalid("unknown", { reason: "account_gone" });
+	if (challenge.firstFactor === "password" && account.updatedAt > challenge.createdAt) throw new ChallengeInvalid("security_changed", { reason: "password_changed" });
 	const credential = await tx.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
-	if (credential === null) throw new ChallengeInvalid(undefined, { reason: "totp_removed" });
-	if (credential.confirmedAt !== null && credential.confirmedAt > challenge.createdAt) throw new ChallengeInvalid(undefined, { reason: "totp_replaced" });
+	if (credential === null) throw new ChallengeInvalid("security_changed", { reason: "totp_removed" });
+	if (credential.confirmedAt !== null && credential.confirmedAt > challenge.createdAt) throw new ChallengeInvalid("security_changed", { reason: "totp_replaced" });
 }
 
 async function logCodeFailure(deps: ServiceDeps, challenge: LoginChallengeRecord, method: SecondFactorMethod, reason: string, context: RequestContext): Promise<void> {
@@ -201,7 +201,7 @@ async function inCodeTransaction<T>(deps: ServiceDeps, challenge: LoginChallenge
 export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challengeToken: string; code: string; rememberDevice?: boolean }, context: RequestContext = NO_CONTEXT): Promise<NewSession & { readonly trustedDevice: IssuedTrustedDevice | null; readonly clockSkew: ClockSkew | null }> {
 	const { session, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge) => {
 		const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
-		if (credential === null) throw new ChallengeInvalid(undefined, { reason: "totp_removed" });
+		if (credential === null) throw new ChallengeInvalid("security_changed", { reason: "totp_removed" });
 		const key = openTOTPKey(deps, credential);
 		const code = normalizeOTPInput(input.code);
 		const step = verifyTOTP(key, code, deps.clock.now(), toTOTPOptions(deps, credential));
@@ -217,7 +217,7 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 				throw new InvalidCode(undefined, { reason: "reused" });
 			}
 			if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
-				throw new ChallengeInvalid(undefined, { reason: "consumed" });
+				throw new ChallengeInvalid("ended", { reason: "consumed" });
 			}
 			await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: [challenge.firstFactor, "totp"] });
 			const created = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
@@ -270,7 +270,7 @@ export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { 
 				throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "mismatch_or_used" });
 			}
 			if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
-				throw new ChallengeInvalid(undefined, { reason: "consumed" });
+				throw new ChallengeInvalid("ended", { reason: "consumed" });
 			}
 			const session = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
 			const recoveryCodesLeft = await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId);

@@ -281,7 +281,7 @@ describe("dashboard, end to end in Chromium", () => {
 		const token = await page.locator("form[action='/dashboard/sign-out'] input[name='csrf']").inputValue();
 		const forged = await page.request.post("/dashboard/sign-out", { form: { csrf: token }, headers: { origin: "https://evil.example" }, maxRedirects: 0 });
 		expect(forged.status()).toBe(403);
-		expect(await forged.text()).toContain("This form expired or did not come from this site. Reload and try again.");
+		expect(await forged.text()).toContain("This form came from another site");
 		expect(await sessionStatus()).toBe(200);
 
 		// Settings > Security > "Set up two-factor authentication".

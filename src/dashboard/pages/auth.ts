@@ -3,6 +3,7 @@
  * authenticator code or a recovery code (the seed article's login: "1. Enter email and
  * password, 2. Enter the 6-digit authenticator code").
  */
+import { CHALLENGE_END_MESSAGES, type ChallengeEnd } from "../../errors.js";
 import { html, type SafeHtml } from "../html.js";
 import { CODE_HINT, codeField, field, newPasswordHint, notice, PATHS, postForm, renderPage } from "../layout.js";
 
@@ -61,7 +62,8 @@ export function signUpPage(context: AuthPageContext, state: SignUpState): SafeHt
 }
 
 /** Messages the sign-in page can show after a redirect. */
-export type SignInFlash = "signed-out" | "signed-out-everywhere" | "expired" | null;
+/** What the sign-in page says first: a sign-out, or why the last sign-in attempt ended. */
+export type SignInFlash = "signed-out" | "signed-out-everywhere" | ChallengeEnd | null;
 
 /** Sign-in form state. */
 export interface SignInState {
@@ -78,9 +80,9 @@ export function signInPage(context: AuthPageContext, state: SignInState): SafeHt
 			? notice("success", "You have signed out.")
 			: state.flash === "signed-out-everywhere"
 				? notice("success", "You have signed out everywhere: every session on every device has ended. Sign in again to continue.")
-				: state.flash === "expired"
-				? notice("warning", "Your sign-in expired. For your security, enter your email and password again.")
-				: null;
+				: state.flash === null || state.flash === undefined
+					? null
+					: notice("warning", CHALLENGE_END_MESSAGES[state.flash], "sign-in-ended");
 	const form = postForm(
 		PATHS.signIn,
 		context.csrf,

@@ -2,6 +2,7 @@
  * Error pages: a refused form (CSRF), the database being unavailable, an unknown page. Each
  * keeps the header (and its sign-out button) when the user is signed in.
  */
+import type { CSRFRejection } from "../csrf.js";
 import { html, type SafeHtml } from "../html.js";
 import { PATHS, renderPage } from "../layout.js";
 
@@ -29,12 +30,29 @@ function errorPage(context: ErrorPageContext, title: string, message: string, ac
 	});
 }
 
-/** The message of a refused form. */
-export const CSRF_REJECTED_MESSAGE = "This form expired or did not come from this site. Reload and try again.";
+/** The title, message and next step of a refused form, for each reason (docs/errors.md). */
+export const CSRF_REJECTIONS: Readonly<Record<CSRFRejection, { title: string; message: string; action: string }>> = Object.freeze({
+	stale_form: {
+		title: "This form was already sent or is out of date",
+		message: "Nothing was changed this time. A reload sends a form again, and signing in (or seeing new recovery codes) in another tab renews every open form. Go back to the page and continue from there.",
+		action: "Go back to the page",
+	},
+	no_cookie: {
+		title: "Your browser did not send this site's cookie",
+		message: "Nothing was changed. deadbolt needs cookies for this site to accept forms: allow them, then open the page again and retry.",
+		action: "Open the page again",
+	},
+	foreign_origin: {
+		title: "This form came from another site",
+		message: "It was refused and nothing was changed: another website tried to send it in your name. If you meant to do this, open the page here and do it again.",
+		action: "Open the page here",
+	},
+});
 
-/** 403: the form's token did not match, or it came from another site. Nothing was changed. */
-export function csrfRejectedPage(context: ErrorPageContext, backTo: string): SafeHtml {
-	return errorPage(context, "Please try again", CSRF_REJECTED_MESSAGE, html`<a class="button button--primary" href="${backTo}">Reload the page</a>`);
+/** 403: a refused form, saying why (see {@link CSRF_REJECTIONS}), with the way back. Nothing was changed. */
+export function csrfRejectedPage(context: ErrorPageContext, rejection: CSRFRejection, backTo: string): SafeHtml {
+	const { title, message, action } = CSRF_REJECTIONS[rejection];
+	return errorPage(context, title, message, html`<a class="button button--primary" href="${backTo}">${action}</a>`);
 }
 
 /** 503: the database cannot be reached. */

@@ -246,7 +246,8 @@ export function setupScanStep(context: SetupContext, pending: PendingEnrollment,
 ${postForm(
 	PATHS.twoFactorConfirm,
 	context.csrf,
-	html`<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">3</span>Enter the ${pending.digits}-digit code</h3>
+	html`<input type="hidden" name="flow" value="${context.replacing === true ? "new-phone" : "setup"}">
+	<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">3</span>Enter the ${pending.digits}-digit code</h3>
 	${codeField(`Enter the ${pending.digits}-digit code from your authenticator app`, {
 		error: state.error ?? null,
 		hint: CODE_HINT,

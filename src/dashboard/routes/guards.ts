@@ -6,14 +6,14 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { StorageUnavailable, TooManyAttempts } from "../../errors.js";
-import { isValidCSRFSubmission } from "../csrf.js";
+import { csrfRejection } from "../csrf.js";
 import { PATHS } from "../layout.js";
 import { csrfRejectedPage, notFoundPage, tooManyRequestsPage, unavailablePage } from "../pages/errors.js";
 import type { DashboardContext } from "./context.js";
 import { sendPage } from "./forms.js";
 
 /**
- * Where the "form expired" page sends the user back to: the page that showed the form (a POST-only
+ * Where the "form refused" page sends the user back to: the page that showed the form (a POST-only
  * path of the Security page has no page of its own).
  */
 function reloadPathFor(path: string): string {
@@ -51,13 +51,14 @@ export function installGuards(app: FastifyInstance, d: DashboardContext): void {
 	// Every POST: the form token must match its cookie, and the Origin must not be foreign.
 	app.addHook("preHandler", async (request, reply) => {
 		if (request.method !== "POST") return;
-		if (isValidCSRFSubmission(request, d.config, d.cookies)) return;
+		const rejection = csrfRejection(request, d.config, d.cookies);
+		if (rejection === null) return;
 		// The matched route, never the raw request line (which may be an absolute URL to another host,
 		// or carry a token): in the log and in the way back.
 		const path = (request.routeOptions.url ?? PATHS.home).replace(/\/+$/, "");
-		request.log.warn({ event: "dashboard.csrf_rejected", route: path, origin: request.headers.origin ?? null }, "dashboard form refused");
+		request.log.warn({ event: "dashboard.csrf_rejected", rejection, route: path, origin: request.headers.origin ?? null }, "dashboard form refused");
 		const backTo = reloadPathFor(path);
-		await sendPage(reply, 403, csrfRejectedPage(errorContext(request, reply), backTo));
+		await sendPage(reply, 403, csrfRejectedPage(errorContext(request, reply), rejection, backTo));
 		return reply;
 	});
 }

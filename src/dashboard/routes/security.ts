@@ -41,6 +41,8 @@ function flashOf(done: string | null, countParam: string | null): CardFlash | nu
 			return cardNotice("password", "info", "You're signed in. Set a password for your account here, or set up two-factor authentication, which sets one as its first step.");
 		case "authenticator-replaced":
 			return cardNotice("two-factor", "success", html`<strong>Your new phone is set up.</strong> Codes from the old one no longer work. Your recovery codes are unchanged; remembered devices were forgotten.`);
+		case "already-on":
+			return cardNotice("two-factor", "info", html`<strong>Two-factor authentication is already on.</strong> This setup was finished before (a reload sends its form again). Your recovery codes were shown only once: if you did not save them, <a href="${PATHS.security}#two-factor">create a new set</a>.`);
 		case "replace-expired":
 			return cardNotice("two-factor", "warning", "Moving to a new phone timed out before you entered a code. Your old phone still works; start again when you're ready.");
 		case "device-forgotten":

@@ -8,7 +8,7 @@
  * `/dashboard?clock=ahead|behind`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts } from "../../errors.js";
+import { CHALLENGE_END_MESSAGES, ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts, type ChallengeEnd } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import { rotateCSRFToken } from "../csrf.js";
 import { PATHS } from "../layout.js";
@@ -38,7 +38,7 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 	app.get("/sign-in", async (request, reply) => {
 		if (request.auth !== null) return reply.redirect(PATHS.home, 302);
 		const flashParam = queryParam(request, "notice");
-		const flash: SignInFlash = flashParam === "signed-out" || flashParam === "signed-out-everywhere" || flashParam === "expired" ? flashParam : null;
+		const flash: SignInFlash = flashParam === "signed-out" || flashParam === "signed-out-everywhere" || (flashParam !== null && Object.hasOwn(CHALLENGE_END_MESSAGES, flashParam)) ? (flashParam as SignInFlash) : null;
 		return sendPage(reply, 200, signInPage(d.authPageContext(request, reply), { flash }));
 	});
 
@@ -77,9 +77,10 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 	const rememberDays = Math.max(1, Math.round(d.config.trustedDevice.ttlSeconds / 86_400));
 
 	/** The challenge is gone (expired, used up, unknown): back to the password step. */
-	const restartSignIn = (reply: FastifyReply): FastifyReply => {
+	/** Back to the password step, saying why the sign-in attempt ended. */
+	const restartSignIn = (reply: FastifyReply, ended: ChallengeEnd): FastifyReply => {
 		void reply.clearCookie(cookies.challengeName, cookies.options());
-		return seeOther(reply, `${PATHS.signIn}?notice=expired`);
+		return seeOther(reply, `${PATHS.signIn}?notice=${ended}`);
 	};
 
 	/** A code step's page: only with a login challenge, and only when signed out. */
@@ -98,14 +99,14 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 		(emptyMessage: string, page: CodeStepPage, complete: CodeStepCompletion) =>
 		async (request: FastifyRequest, reply: FastifyReply) => {
 			const challengeToken = challengeOf(request);
-			if (challengeToken === null) return restartSignIn(reply);
+			if (challengeToken === null) return restartSignIn(reply, "expired");
 			const code = formField(request, "code");
 			if (code.trim() === "") return page(request, reply, 400, emptyMessage);
 			try {
 				return await complete(request, reply, challengeToken, code);
 			} catch (error) {
 				if (error instanceof InvalidCode) return page(request, reply, 401, error.message);
-				if (error instanceof ChallengeInvalid) return restartSignIn(reply);
+				if (error instanceof ChallengeInvalid) return restartSignIn(reply, error.ended);
 				if (error instanceof TooManyAttempts) return page(request, reply, 429, tooManyMessage(reply, error));
 				throw error;
 			}

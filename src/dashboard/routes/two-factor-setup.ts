@@ -16,6 +16,8 @@ import { EMPTY_FIELD, formField, seeOther, sendPage, signedInForm, signedInPage,
 
 /** Where a move to a new phone that timed out (or was never started here) lands. */
 const REPLACE_EXPIRED = `${PATHS.security}?done=replace-expired#two-factor`;
+/** Where the first setup's confirmation sent again (a reload of step 4) lands: 2FA is on already. */
+const ALREADY_ON = `${PATHS.security}?done=already-on#two-factor`;
 
 /** Registers the setup steps. */
 export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardContext): void {
@@ -66,7 +68,10 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 			const state = await d.securityState(request, reply, auth);
 			// With 2FA on, this confirms a move to a new phone, if this session started one.
 			const replacing = state.twoFactorEnabled;
-			if (replacing && (await deadbolt.getPendingTOTPEnrollment(auth.account, auth.session)) === null) return seeOther(reply, REPLACE_EXPIRED);
+			if (replacing && (await deadbolt.getPendingTOTPEnrollment(auth.account, auth.session)) === null) {
+				// The first setup's form sent again (a reload of step 4) is not a move to a new phone.
+				return seeOther(reply, formField(request, "flow") === "setup" ? ALREADY_ON : REPLACE_EXPIRED);
+			}
 			const setup = { ...state, replacing };
 			const code = formField(request, "code");
 

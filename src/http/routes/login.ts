@@ -41,7 +41,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 	/** The challenge token from the body (API clients) or the challenge cookie (browsers). */
 	function challengeTokenOf(request: FastifyRequest, fromBody: string | undefined): string {
 		const token = fromBody ?? request.cookies[cookies.challengeName];
-		if (token === undefined) throw new ChallengeInvalid(undefined, { reason: "missing" });
+		if (token === undefined) throw new ChallengeInvalid("unknown", { reason: "missing" });
 		return token;
 	}
 
