@@ -8,9 +8,6 @@
  */
 import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts } from "../errors.js";
 import { generateToken } from "../domain/crypto/token.js";
-import { normalizeOTPInput } from "../domain/otp/hotp.js";
-import { verifyTOTP } from "../domain/otp/totp.js";
-import { hashRecoveryCode, normalizeRecoveryCode } from "../domain/recovery-codes/recovery-codes.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { LoginChallengeRecord, Repositories } from "../storage/store.js";
 import { verifyAccountPassword } from "./accounts.js";
@@ -21,7 +18,8 @@ import { recordSecurityEvent } from "./security-events.js";
 import { acceptedSkew, refusedCode, type ClockSkew } from "./clock-skew.js";
 import { findByToken } from "./token-lookup.js";
 import { trustDevice, useTrustedDevice, type IssuedTrustedDevice } from "./trusted-devices.js";
-import { openTOTPKey, toTOTPOptions } from "./totp-key.js";
+import { checkTOTPCode } from "./totp-key.js";
+import { recoveryCodeHashOf } from "./recovery-codes.js";
 
 /** Second-factor methods a challenge can be completed with. */
 export type SecondFactorMethod = "totp" | "recovery_code";
@@ -202,9 +200,7 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 	const { session, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge) => {
 		const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
 		if (credential === null) throw new ChallengeInvalid("security_changed", { reason: "totp_removed" });
-		const key = openTOTPKey(deps, credential);
-		const code = normalizeOTPInput(input.code);
-		const step = verifyTOTP(key, code, deps.clock.now(), toTOTPOptions(deps, credential));
+		const { key, code, step } = checkTOTPCode(deps, credential, input.code);
 		if (step === null) {
 			const refused = refusedCode(deps, key, code, credential, { futureHints: false });
 			await logCodeFailure(deps, challenge, "totp", refused.reason ?? "mismatch", context);
@@ -257,12 +253,11 @@ export interface RecoveryCodeLogin {
  */
 export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<RecoveryCodeLogin> {
 	const { result, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge) => {
-		const normalized = normalizeRecoveryCode(input.code);
-		if (normalized === null) {
+		const codeHash = recoveryCodeHashOf(deps, input.code);
+		if (codeHash === null) {
 			await logCodeFailure(deps, challenge, "recovery_code", "malformed", context);
 			throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "malformed" });
 		}
-		const codeHash = hashRecoveryCode(deps.keys.hmacKey, normalized);
 		const result = await inCodeTransaction(deps, challenge, "recovery_code", context, async (tx) => {
 			await tx.accounts.lockAccount(challenge.accountId);
 			await recheckSignInGates(deps, tx, challenge);

@@ -5,6 +5,7 @@ import { InvalidRequest, ReauthenticationRequired } from "../errors.js";
 import { assertAcceptablePassword } from "./accounts.js";
 import type { AccountRecord, Repositories, SessionRecord } from "../storage/store.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
+import { endAccountAccess, everythingBut } from "./account-access.js";
 import { confirmOwnPassword } from "./reauthentication.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { isRecentlyReauthenticated, requireRecentReauthentication, rotateSessionToken, type AuthenticatedSession } from "./sessions.js";
@@ -54,12 +55,9 @@ export async function replacePassword(deps: ServiceDeps, tx: Repositories, auth:
 		}
 	}
 	await tx.accounts.updatePasswordHash(auth.account.id, passwordHash, now);
-	const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now, auth.session.id);
-	const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
-	await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
-	await tx.signInLinks.consumeAccountSignInLinks(auth.account.id, now);
+	const ended = await endAccountAccess(deps, tx, auth.account.id, everythingBut(auth.session.id));
 	const sessionToken = await rotateSessionToken(deps, tx, auth.session);
-	return { otherSessionsRevoked, trustedDevicesRevoked, sessionToken };
+	return { otherSessionsRevoked: ended.sessionsRevoked, trustedDevicesRevoked: ended.trustedDevicesRevoked, sessionToken };
 }
 
 /** What a password change ended, and this session's new token. */

@@ -11,6 +11,16 @@ import { recordSecurityEvent } from "./security-events.js";
 import { requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
 
 /**
+ * The stored form of a recovery code as typed: normalized (case, spaces and hyphens ignored), then
+ * keyed with the server's HMAC key (HMAC-SHA-256).
+ * @returns the hash to look up, or null when the input cannot be a recovery code
+ */
+export function recoveryCodeHashOf(deps: ServiceDeps, input: string): string | null {
+	const normalized = normalizeRecoveryCode(input);
+	return normalized === null ? null : hashRecoveryCode(deps.keys.hmacKey, normalized);
+}
+
+/**
  * Replaces the account's recovery codes with a fresh set of `recoveryCodes.count`.
  * @param repositories - the store or a transaction's repositories
  * @returns the plain codes, formatted for display; they exist nowhere else afterwards
@@ -21,7 +31,7 @@ export async function issueRecoveryCodes(deps: ServiceDeps, repositories: Reposi
 	const records: RecoveryCodeRecord[] = codes.map((code) => ({
 		id: generateId(deps.random),
 		accountId,
-		codeHash: hashRecoveryCode(deps.keys.hmacKey, normalizeRecoveryCode(code) as string),
+		codeHash: recoveryCodeHashOf(deps, code) as string,
 		createdAt: now,
 		usedAt: null,
 	}));

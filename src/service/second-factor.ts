@@ -6,13 +6,12 @@
  */
 import { InvalidCode, TOTPNotEnabled } from "../errors.js";
 import { isWellFormedOTP, normalizeOTPInput } from "../domain/otp/hotp.js";
-import { verifyTOTP } from "../domain/otp/totp.js";
-import { hashRecoveryCode, normalizeRecoveryCode } from "../domain/recovery-codes/recovery-codes.js";
 import type { AccountRecord } from "../storage/store.js";
 import type { RequestContext, ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { withAttempt } from "./throttle.js";
-import { openTOTPKey, toTOTPOptions } from "./totp-key.js";
+import { checkTOTPCode } from "./totp-key.js";
+import { recoveryCodeHashOf } from "./recovery-codes.js";
 
 /** Which factor a code proved. */
 export type ProvedFactor = "totp" | "recovery_code";
@@ -29,11 +28,11 @@ export async function proveSecondFactor(deps: ServiceDeps, account: AccountRecor
 		const otp = normalizeOTPInput(code);
 		let proved: ProvedFactor | null = null;
 		if (isWellFormedOTP(otp, credential.digits)) {
-			const step = verifyTOTP(openTOTPKey(deps, credential), otp, deps.clock.now(), toTOTPOptions(deps, credential));
+			const { step } = checkTOTPCode(deps, credential, otp);
 			if (step !== null && (await deps.store.totpCredentials.advanceTOTPStep(credential.id, step))) proved = "totp";
 		} else {
-			const normalized = normalizeRecoveryCode(code);
-			if (normalized !== null && (await deps.store.recoveryCodes.consumeRecoveryCode(account.id, hashRecoveryCode(deps.keys.hmacKey, normalized), deps.clock.now()))) {
+			const codeHash = recoveryCodeHashOf(deps, code);
+			if (codeHash !== null && (await deps.store.recoveryCodes.consumeRecoveryCode(account.id, codeHash, deps.clock.now()))) {
 				proved = "recovery_code";
 				await recordSecurityEvent(deps, deps.store, account.id, "recovery_code.used", context, { recoveryCodesLeft: await deps.store.recoveryCodes.countUnusedRecoveryCodes(account.id) });
 			}

@@ -7,6 +7,7 @@ import { generateToken, generateTokenSecret, isWellFormedId } from "../domain/cr
 import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, Repositories, SessionRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { endAccountAccess } from "./account-access.js";
 import { describeDevice, type DeviceDescription } from "./devices.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { findByToken } from "./token-lookup.js";
@@ -181,7 +182,7 @@ export async function revokeOtherSessions(deps: ServiceDeps, auth: Authenticated
 	return deps.store.transaction(async (tx) => {
 		// Under the account's lock, like the code step: a sign-in finishing meanwhile is seen and ended.
 		await tx.accounts.lockAccount(auth.account.id);
-		const count = await tx.sessions.revokeAccountSessions(auth.account.id, deps.clock.now(), auth.session.id);
+		const count = (await endAccountAccess(deps, tx, auth.account.id, { sessions: { except: auth.session.id } })).sessionsRevoked;
 		await recordSecurityEvent(deps, tx, auth.account.id, "sessions.revoked", context, { scope: "others", sessions: count });
 		return count;
 	});
@@ -204,11 +205,7 @@ export async function signOutEverywhere(deps: ServiceDeps, auth: AuthenticatedSe
 		// Under the account's lock, like the code step: a sign-in racing this either ends before (and
 		// its session and device are ended here) or after (and finds its challenge ended).
 		await tx.accounts.lockAccount(auth.account.id);
-		const now = deps.clock.now();
-		const sessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now);
-		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
-		await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
-		await tx.signInLinks.consumeAccountSignInLinks(auth.account.id, now);
+		const { sessionsRevoked, trustedDevicesRevoked } = await endAccountAccess(deps, tx, auth.account.id, { sessions: "all", trustedDevices: true, loginChallenges: true, signInLinks: true });
 		await recordSecurityEvent(deps, tx, auth.account.id, "sessions.revoked", context, { scope: "everywhere", sessions: sessionsRevoked, trustedDevices: trustedDevicesRevoked });
 		return { sessionsRevoked, trustedDevicesRevoked };
 	});

@@ -17,6 +17,7 @@
 import { AttemptsInFlight, TooManyAttempts } from "../errors.js";
 import type { AuthFailureKind, AuthFailureRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { endAccountAccess } from "./account-access.js";
 import { recordSecurityEvent } from "./security-events.js";
 
 /**
@@ -148,7 +149,7 @@ async function lock(deps: ServiceDeps, accountId: string, kind: AuthFailureKind,
 	const message = untilReset ? LOCKED_UNTIL_RESET_MESSAGE : undefined;
 	const locked = await store.transaction(async (tx) => {
 		if (!(await tx.authFailures.lockAuthFailures(accountId, kind, untilReset ? LOCKED_UNTIL_RESET : now + secondsToMillis(durationSeconds), now))) return false;
-		if (kind === "second_factor") await tx.loginChallenges.consumeAccountLoginChallenges(accountId, now);
+		if (kind === "second_factor") await endAccountAccess(deps, tx, accountId, { loginChallenges: true });
 		await recordSecurityEvent(deps, tx, accountId, "login.locked", context, untilReset ? { factor: kind, untilReset: true } : { factor: kind, minutes: Math.round(durationSeconds / 60) });
 		return true;
 	});

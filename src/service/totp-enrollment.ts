@@ -17,6 +17,7 @@ import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, SessionRecord, TOTPCredentialRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
+import { endAccountAccess, everythingBut } from "./account-access.js";
 import { issueRecoveryCodes } from "./recovery-codes.js";
 import { refusedCode } from "./clock-skew.js";
 import { compatibilityWarning, ignoredSettingsRefusal } from "./authenticator-compatibility.js";
@@ -219,12 +220,12 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 		if (replacing) {
 			// A new phone: the old key stops working now; recovery codes and sessions (made with 2FA)
 			// stay; remembered devices are forgotten (they were trusted under the old authenticator).
-			const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(account.id, deps.clock.now());
+			const { trustedDevicesRevoked } = await endAccountAccess(deps, tx, account.id, { trustedDevices: true, loginChallenges: true });
 			await recordSecurityEvent(deps, tx, account.id, "totp.replaced", context, { trustedDevicesRevoked });
 			return { recoveryCodes: [], otherSessionsRevoked: 0, replaced: true, sessionToken: await rotateSessionToken(deps, tx, session) };
 		}
 		const recoveryCodes = await issueRecoveryCodes(deps, tx, account.id);
-		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(account.id, deps.clock.now(), session.id);
+		const otherSessionsRevoked = (await endAccountAccess(deps, tx, account.id, { sessions: { except: session.id } })).sessionsRevoked;
 		// This session proved the password (step 1) and, just now, the new authenticator: AAL2.
 		await tx.sessions.markSessionReauthenticated(session.id, deps.clock.now(), 2);
 		await recordSecurityEvent(deps, tx, account.id, "totp.enabled", context, { otherSessionsRevoked });
@@ -257,13 +258,11 @@ export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession,
 	await proveSecondFactor(deps, auth.account, input.code, context);
 	const result = await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(auth.account.id);
-		const now = deps.clock.now();
 		await tx.totpCredentials.deleteTOTPCredentials(auth.account.id);
 		await tx.recoveryCodes.deleteRecoveryCodes(auth.account.id);
-		const trustedDevicesRevoked = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, now);
-		const otherSessionsRevoked = await tx.sessions.revokeAccountSessions(auth.account.id, now, auth.session.id);
-		await tx.loginChallenges.consumeAccountLoginChallenges(auth.account.id, now);
-		await tx.signInLinks.consumeAccountSignInLinks(auth.account.id, now);
+		const ended = await endAccountAccess(deps, tx, auth.account.id, everythingBut(auth.session.id));
+		const otherSessionsRevoked = ended.sessionsRevoked;
+		const trustedDevicesRevoked = ended.trustedDevicesRevoked;
 		await recordSecurityEvent(deps, tx, auth.account.id, "totp.disabled", context, { otherSessionsRevoked, trustedDevicesRevoked });
 		return { otherSessionsRevoked, trustedDevicesRevoked };
 	});

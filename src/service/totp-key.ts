@@ -4,7 +4,8 @@
  * (RFC 6238 §4: algorithm, digits, period; §5.2: the drift window from the config).
  */
 import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
-import type { OTPAlgorithm } from "../domain/otp/hotp.js";
+import { normalizeOTPInput, type OTPAlgorithm } from "../domain/otp/hotp.js";
+import { verifyTOTP } from "../domain/otp/totp.js";
 import type { TOTPCredentialRecord } from "../storage/store.js";
 import type { ServiceDeps } from "./deps.js";
 
@@ -39,4 +40,25 @@ export function toTOTPOptions(deps: ServiceDeps, credential: TOTPCredentialRecor
 		algorithm: credential.algorithm as OTPAlgorithm,
 		windowSteps: deps.config.totp.windowSteps,
 	};
+}
+
+/** A typed code checked against a credential (RFC 6238 §4, drift window §5.2). */
+export interface TOTPCodeCheck {
+	/** The credential's key, opened (for the clock-skew hints of a refusal). */
+	readonly key: Uint8Array;
+	/** The code as typed, without spaces. */
+	readonly code: string;
+	/** The matched time step, or null when no step in the window matches. */
+	readonly step: number | null;
+}
+
+/**
+ * Checks a typed code against a credential at the clock's now. Nothing is consumed: the caller
+ * records the step (compare-and-set) where the code is accepted.
+ * @throws Error when the key does not open (see {@link openTOTPKey})
+ */
+export function checkTOTPCode(deps: ServiceDeps, credential: TOTPCredentialRecord, input: string): TOTPCodeCheck {
+	const key = openTOTPKey(deps, credential);
+	const code = normalizeOTPInput(input);
+	return { key, code, step: verifyTOTP(key, code, deps.clock.now(), toTOTPOptions(deps, credential)) };
 }

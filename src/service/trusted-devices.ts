@@ -10,6 +10,7 @@ import { generateToken, isWellFormedId } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { Repositories, TrustedDeviceRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { endAccountAccess } from "./account-access.js";
 import { describeDevice, type DeviceDescription } from "./devices.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
@@ -104,7 +105,7 @@ export async function revokeAllTrustedDevices(deps: ServiceDeps, auth: Authentic
 	return deps.store.transaction(async (tx) => {
 		// Under the account's lock: a device trusted by a sign-in finishing meanwhile is forgotten too.
 		await tx.accounts.lockAccount(auth.account.id);
-		const count = await tx.trustedDevices.revokeAccountTrustedDevices(auth.account.id, deps.clock.now());
+		const count = (await endAccountAccess(deps, tx, auth.account.id, { trustedDevices: true })).trustedDevicesRevoked;
 		await recordSecurityEvent(deps, tx, auth.account.id, "device.revoked", context, { scope: "all", devices: count });
 		return count;
 	});
