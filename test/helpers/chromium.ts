@@ -76,6 +76,8 @@ async function inflateBundledChromium(): Promise<ChromiumExecutable> {
 			if (previousTmpdir === undefined) delete process.env["TMPDIR"];
 			else process.env["TMPDIR"] = previousTmpdir;
 		}
+		// The package's fonts.conf names the folders of AWS Lambda (/tmp/fonts, /var/task/fonts): name ours.
+		writeFileSync(join(staging, "fonts.conf"), fontconfig(join(target, "fonts", "fonts"), join(target, "fonts-cache")));
 		writeFileSync(join(staging, READY_FILE), `${version}\n`);
 		try {
 			renameSync(staging, target);
@@ -87,5 +89,11 @@ async function inflateBundledChromium(): Promise<ChromiumExecutable> {
 	}
 	const source = `@sparticuz/chromium ${version}`;
 	console.info(`[chromium] Debian's chromium is not on PATH: using the Chromium of ${source} (npm)`);
-	return { path: join(target, "chromium"), source, env: { LD_LIBRARY_PATH: join(target, "al2023", "lib"), FONTCONFIG_PATH: join(target, "fonts") } };
+	return { path: join(target, "chromium"), source, env: { LD_LIBRARY_PATH: join(target, "al2023", "lib"), FONTCONFIG_PATH: target } };
+}
+
+/** A fontconfig file (`fonts.conf`) with the fonts of `fontsDir` only, cached in `cacheDir`. */
+function fontconfig(fontsDir: string, cacheDir: string): string {
+	const escape = (path: string): string => path.replaceAll("&", "&amp;").replaceAll("<", "&lt;");
+	return `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n\t<dir>${escape(fontsDir)}</dir>\n\t<cachedir>${escape(cacheDir)}</cachedir>\n</fontconfig>\n`;
 }
