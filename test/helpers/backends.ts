@@ -5,8 +5,9 @@
  * skipped and how to enable it; when `CI=true` it fails instead (test/helpers/requirements.ts).
  */
 import { randomBytes } from "node:crypto";
+import { basename } from "node:path";
 import pg from "pg";
-import { afterAll, test } from "vitest";
+import { afterAll, expect, test } from "vitest";
 import { openPostgresStore } from "../../src/storage/postgres.js";
 import { openSqliteStore } from "../../src/storage/sqlite.js";
 import type { Store } from "../../src/storage/store.js";
@@ -35,7 +36,8 @@ export async function testBackends(): Promise<Backend[]> {
 		});
 		backends.push({ name: "PostgreSQL", open: () => openPostgresStore({ connectionString, schema, poolSize: 10 }) });
 	} else {
-		describeWhen("the same tests on PostgreSQL", unreachablePostgres(connectionString, unreachable), () => {
+		const testFile = expect.getState().testPath;
+		describeWhen(`${testFile === undefined ? "these tests" : basename(testFile)} on PostgreSQL`, unreachablePostgres(connectionString, unreachable), () => {
 			test("run on PostgreSQL as on SQLite", () => {});
 		});
 	}
