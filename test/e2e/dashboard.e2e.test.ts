@@ -1,9 +1,10 @@
 /**
  * End to end, in a real browser: the seed article's user journey through the dashboard.
- * deadbolt runs in-process on a random port with SQLite in a temporary directory; Debian's
- * Chromium (driven by playwright-core) is the user; OATH Toolkit's `oathtool` is the
- * authenticator app, computing codes from the secret key read off the page; `zbarimg` (ZBar)
- * scans the QR code from a screenshot, like a phone camera would.
+ * deadbolt runs in-process on a random port with SQLite in a temporary directory; Chromium
+ * (Debian's when installed, else the npm package `@sparticuz/chromium`'s, driven by
+ * playwright-core) is the user; OATH Toolkit's `oathtool` (or, where it is not installed, the
+ * npm package `otpauth`) is the authenticator app, computing codes from the secret key read off
+ * the page; ZXing (`zxing-wasm`) scans the QR code from a screenshot, like a phone camera would.
  *
  * Journey: sign up -> sign out -> sign in (no 2FA: straight in) -> Security -> "Set up
  * two-factor authentication" -> wrong password (refused, still off) -> password -> QR code and
@@ -22,19 +23,20 @@
  * and each of its dialogs, and a foreign-origin form post is refused even with the
  * token.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { createDeadbolt, type Deadbolt } from "../../src/deadbolt.js";
 import { buildApp } from "../../src/app.js";
+import { authenticatorCode, AUTHENTICATOR_CODES_FROM } from "../helpers/authenticator-codes.js";
+import { launchChromium } from "../helpers/chromium.js";
+import { decodeQRCodes } from "../helpers/qr-decoder.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const OUTPUT_DIR = fileURLToPath(new URL("../../test-output/e2e/", import.meta.url));
 const EMAIL = "ada.lovelace@example.com";
 const PASSWORD = "correct horse battery staple 42";
@@ -68,26 +70,14 @@ const WRONG_PASSWORD = "That password is not correct.";
 const CODE_REFUSED = "That code is not valid or was already used. Wait for the next code in your authenticator app and try again.";
 const RECOVERY_CODE_REFUSED = "That recovery code is not valid or was already used. Check it, or use another of your recovery codes.";
 
-/** Fails (never skips) with the Debian package to install when a system tool is missing. */
-function requireSystemTools(): void {
-	if (!existsSync(CHROMIUM)) {
-		throw new Error(`${CHROMIUM} is missing: install the Debian package "chromium" (apt-get install -y chromium).`);
-	}
-	for (const [tool, pkg] of [
-		["oathtool", "oathtool"],
-		["zbarimg", "zbar-tools"],
-	] as const) {
-		try {
-			execFileSync(tool, ["--version"], { stdio: "ignore" });
-		} catch {
-			throw new Error(`${tool} is missing: install the Debian package "${pkg}" (apt-get install -y ${pkg}).`);
-		}
-	}
-}
+if (AUTHENTICATOR_CODES_FROM === "otpauth") console.info("[e2e] oathtool is not installed: the authenticator codes come from the npm package otpauth (sudo apt-get install -y oathtool uses OATH Toolkit)");
 
-/** The TOTP code an authenticator app shows for `secret` at `at` (oathtool, RFC 6238, SHA-1, 6 digits, 30 s). */
+/**
+ * The TOTP code an authenticator app shows for `secret` at `at` (RFC 6238, SHA-1, 6 digits, 30 s):
+ * computed by `oathtool` when installed, else by `otpauth` (test/helpers/authenticator-codes.ts).
+ */
 function oathtool(secret: string, at: Date = new Date(serverNow())): string {
-	return execFileSync("oathtool", ["--totp", "-b", "--now", at.toISOString(), secret], { encoding: "utf8" }).trim();
+	return authenticatorCode(secret, at.getTime());
 }
 
 /** A 6-digit code that is valid in none of the steps the server could accept right now. */
@@ -117,7 +107,6 @@ describe("dashboard, end to end in Chromium", () => {
 	const documentStatus = new Map<string, number>();
 
 	beforeAll(async () => {
-		requireSystemTools();
 		dataDir = mkdtempSync(join(tmpdir(), "deadbolt-e2e-"));
 		const config = loadConfig({ overrides: { dataDir, http: { port: 0 }, log: { level: "silent" }, rateLimit: { perMinute: 10_000 } } }); // the per-IP limit has its own HTTP test; one test browser makes many requests a minute
 		deadbolt = await createDeadbolt(config, { clock: { now: serverNow } });
@@ -127,11 +116,7 @@ describe("dashboard, end to end in Chromium", () => {
 		if (address === null || typeof address === "string") throw new Error("server has no TCP address");
 		baseURL = `http://127.0.0.1:${address.port}`;
 
-		browser = await chromium.launch({
-			executablePath: CHROMIUM,
-			headless: true,
-			args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-		});
+		browser = await launchChromium();
 		context = await browser.newContext({ baseURL, viewport: DESKTOP, colorScheme: "light", locale: "en-US" });
 		await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
 		page = await context.newPage();
@@ -330,7 +315,9 @@ describe("dashboard, end to end in Chromium", () => {
 		// The QR code, scanned off the screen, holds the same key for this account and issuer.
 		const qrImage = join(OUTPUT_DIR, "setup-qr-code.png");
 		await page.locator("#qr-code").screenshot({ path: qrImage, animations: "disabled" });
-		const uri = new URL(execFileSync("zbarimg", ["--raw", "-q", qrImage], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim());
+		const decoded = await decodeQRCodes(readFileSync(qrImage));
+		expect(decoded).toHaveLength(1);
+		const uri = new URL(decoded[0]!);
 		expect(uri.protocol).toBe("otpauth:");
 		expect(uri.host).toBe("totp");
 		expect(decodeURIComponent(uri.pathname)).toBe(`/deadbolt:${EMAIL}`);

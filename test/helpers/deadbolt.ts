@@ -2,7 +2,6 @@
  * Test fixtures: a deadbolt on a real SQLite database (in memory unless a path is given), a
  * fixed clock, a deterministic random source and fixed keys. No mocks.
  */
-import { execFileSync } from "node:child_process";
 import { loadConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/schema.js";
 import { createDeadbolt, type Deadbolt } from "../../src/deadbolt.js";
@@ -57,10 +56,4 @@ export async function createTestDeadbolt(options: { overrides?: unknown; seed?: 
 
 function mergeOverrides(base: Record<string, unknown>, extra: unknown): unknown {
 	return extra === undefined ? base : { ...base, ...(extra as object) };
-}
-
-/** A TOTP code from the real `oathtool` (OATH Toolkit) for `secretBase32` at `atUnixMillis`. */
-export function oathtoolTOTP(secretBase32: string, atUnixMillis: number, options: { digits?: number; periodSeconds?: number } = {}): string {
-	const args = ["--totp", "-b", `--digits=${options.digits ?? 6}`, `--time-step-size=${options.periodSeconds ?? 30}s`, `--now=${new Date(atUnixMillis).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}`, secretBase32];
-	return execFileSync("oathtool", args, { encoding: "utf8" }).trim();
 }

@@ -4,12 +4,12 @@
  * start real `deadbolt` processes give them a plain URL, as an operator would, so each run
  * creates a database `deadbolt_it_<random>` (needs the CREATEDB privilege) and drops it after.
  *
- * {@link describeWhen} keeps the rule of the storage suite: a suite whose server is missing is
- * skipped with a message, except on CI (`CI=true`), where it fails.
+ * A suite whose server is missing follows test/helpers/requirements.ts ({@link unreachablePostgres}):
+ * skipped with one line, except on CI (`CI=true`), where it fails.
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { describe, test } from "vitest";
+import type { Unmet } from "./requirements.js";
 
 /** The shared server's URL (a database on it that exists; others are created beside it). */
 export const TEST_DATABASE_URL = process.env["DEADBOLT_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -69,21 +69,14 @@ export async function createTestDatabase(prefix = "deadbolt_it", serverUrl = TES
 }
 
 /**
- * Declares a suite that needs something the machine may lack: with `missing` null it is an
- * ordinary `describe`; otherwise it is skipped with the reason, or, when `CI=true`, replaced by
- * one failing test (a suite that did not run proves nothing).
+ * What is unmet when the PostgreSQL server at `url` cannot be used, and how to point the tests at one.
+ * @param reason - why the connection failed ({@link probePostgres})
  */
-export function describeWhen(title: string, missing: string | null, body: () => void): void {
-	if (missing === null) {
-		describe(title, body);
-	} else if (process.env["CI"] === "true") {
-		test(`${title}: what it needs is available (required when CI=true)`, () => {
-			throw new Error(missing);
-		});
-	} else {
-		console.warn(`[${title}] skipped: ${missing}`);
-		describe.skip(`${title} (skipped: ${missing})`, body);
-	}
+export function unreachablePostgres(url: string, reason: string): Unmet {
+	return {
+		missing: `no PostgreSQL answers at ${redactURL(url)} (${reason})`,
+		enable: "DEADBOLT_TEST_DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DATABASE npm test (USER may create databases)",
+	};
 }
 
 /** A URL without its password, for messages. */

@@ -17,6 +17,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./cli-process.js";
+import type { Unmet } from "./requirements.js";
 
 /** A private PostgreSQL server. */
 export interface PrivatePostgres {
@@ -38,7 +39,7 @@ export interface PrivatePostgres {
 }
 
 /** Where `initdb` and `pg_ctl` are, or why they cannot be used. */
-export type PostgresBinaries = { readonly binDir: string; readonly missing: null } | { readonly binDir: null; readonly missing: string };
+export type PostgresBinaries = { readonly binDir: string; readonly missing: null } | { readonly binDir: null; readonly missing: Unmet };
 
 /** Finds the server binaries (newest Debian version first, then `PATH`), checking the `postgres` user when running as root. */
 export function findPostgresBinaries(): PostgresBinaries {
@@ -50,8 +51,9 @@ export function findPostgresBinaries(): PostgresBinaries {
 	}
 	for (const dir of (process.env["PATH"] ?? "").split(":")) if (dir !== "") candidates.push(dir);
 	const binDir = candidates.find((dir) => existsSync(join(dir, "initdb")) && existsSync(join(dir, "pg_ctl")));
-	if (binDir === undefined) return { binDir: null, missing: "PostgreSQL server binaries (initdb, pg_ctl) not found in /usr/lib/postgresql/<version>/bin or PATH" };
-	if (isRoot() && postgresUser() === null) return { binDir: null, missing: "running as root, but there is no `postgres` user to run the private PostgreSQL server as" };
+	const install = "sudo apt-get install -y postgresql";
+	if (binDir === undefined) return { binDir: null, missing: { missing: "the PostgreSQL server programs (initdb, pg_ctl) are not in /usr/lib/postgresql/<version>/bin or on PATH", enable: install } };
+	if (isRoot() && postgresUser() === null) return { binDir: null, missing: { missing: "running as root, but there is no `postgres` user to run the private PostgreSQL server as", enable: install } };
 	return { binDir, missing: null };
 }
 

@@ -6,8 +6,9 @@
  *
  * The shared-budget tests use the real Redis of this machine (`DEADBOLT_TEST_REDIS_URL`, default
  * `redis://127.0.0.1:6379`), under a key prefix of their own per run and test. When it cannot be
- * reached they are skipped with a message, except on CI (`CI=true`), where they fail: a shared
- * limit that was not tested against Redis proves nothing. The outage tests need no Redis.
+ * reached they are skipped with one line saying how to enable them, except on CI (`CI=true`),
+ * where they fail: a shared limit that was not tested against Redis proves nothing. The outage
+ * tests need no Redis.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, connect, type Server, type Socket } from "node:net";
@@ -19,6 +20,7 @@ import { REDIS_RETRY_AFTER_FAILURE_MS, REDIS_START_WAIT_MS } from "../../src/htt
 import { buildApp } from "../../src/app.js";
 import { createTestDeadbolt } from "../helpers/deadbolt.js";
 import type { TestApp } from "../helpers/http.js";
+import { describeWhen } from "../helpers/requirements.js";
 
 const redisUrl = process.env["DEADBOLT_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 /** Every key this run writes starts with this (the runs of other worktrees and CI do not collide). */
@@ -69,17 +71,10 @@ async function expectNoReconnection(t: TestApp): Promise<void> {
 const unreachable = await probe(redisUrl);
 
 if (unreachable !== null) {
-	const message = `Redis at ${redactConnectionUrl(redisUrl)} is unreachable (${unreachable}); set DEADBOLT_TEST_REDIS_URL or start it (.ci/run does).`;
-	if (process.env["CI"] === "true") {
-		test("Redis is reachable for the shared per-IP limit tests (required when CI=true)", () => {
-			throw new Error(message);
-		});
-	} else {
-		console.warn(`[http] skipping the shared per-IP limit tests: ${message}`);
-		describe.skip(`per-IP limits shared through Redis (skipped: ${message})`, () => {
-			test("two instances share one budget", () => {});
-		});
-	}
+	const unmet = { missing: `no Redis answers at ${redactConnectionUrl(redisUrl)} (${unreachable})`, enable: "DEADBOLT_TEST_REDIS_URL=redis://HOST:6379 npm test" };
+	describeWhen("per-IP limits shared through Redis", unmet, () => {
+		test("two instances share one budget", () => {});
+	});
 } else {
 	const inspector = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
 	afterAll(async () => {

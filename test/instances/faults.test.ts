@@ -28,7 +28,8 @@ import { apiClient, authenticatorOf, type APIClient, type APIResponse } from "..
 import { beginSetup, confirmSetup, expectAnswer, nextStepCode, PASSWORD, passwordStep, signUp, signUpWith2FA, uniqueEmail } from "../helpers/api-flows.js";
 import { startServe, stopAllCLIProcesses, type ServeProcess } from "../helpers/cli-process.js";
 import { findHalfStates, readSnapshot, type TableSnapshot } from "../helpers/half-states.js";
-import { describeWhen, withClient } from "../helpers/postgres-databases.js";
+import { withClient } from "../helpers/postgres-databases.js";
+import { describeWhen } from "../helpers/requirements.js";
 import { findPostgresBinaries, startPrivatePostgres, type PrivatePostgres } from "../helpers/private-postgres.js";
 
 const binaries = findPostgresBinaries();

@@ -19,10 +19,11 @@ import { MIGRATIONS } from "../../src/storage/kysely/migrations/index.js";
 import { apiClient, type APIClient, type APIResponse } from "../helpers/api-client.js";
 import { beginSetup, expectAnswer, nextStepCode, PASSWORD, passwordStep, signUp, signUpWith2FA } from "../helpers/api-flows.js";
 import { freePort, runCLI, startServe, stopAllCLIProcesses, type CLIResult, type ServeProcess } from "../helpers/cli-process.js";
-import { createTestDatabase, describeWhen, probePostgres, redactURL, TEST_DATABASE_URL, withClient, type TestDatabase } from "../helpers/postgres-databases.js";
+import { createTestDatabase, probePostgres, TEST_DATABASE_URL, unreachablePostgres, withClient, type TestDatabase } from "../helpers/postgres-databases.js";
+import { describeWhen } from "../helpers/requirements.js";
 
 const unreachable = await probePostgres(TEST_DATABASE_URL);
-const missing = unreachable === null ? null : `PostgreSQL at ${redactURL(TEST_DATABASE_URL)} is unreachable (${unreachable}); set DEADBOLT_TEST_DATABASE_URL or start the server (.ci/run does)`;
+const missing = unreachable === null ? null : unreachablePostgres(TEST_DATABASE_URL, unreachable);
 
 /** The environment both instances share (what the README's "Running several instances" sets). */
 function sharedEnvironment(databaseUrl: string, configFile: string, dataDir: string): Record<string, string> {

@@ -1,21 +1,27 @@
 /**
  * Interoperability with independent implementations nobody here wrote: `oathtool` (OATH Toolkit)
- * computes the codes from the secret we show, and `zbarimg` (ZBar) reads our QR code back, as an
- * authenticator app's camera would.
+ * computes the codes from the secret we show, and our QR code, rendered by Chromium, is read back
+ * as an authenticator app's camera would by ZXing (the npm package `zxing-wasm`, always) and by
+ * `zbarimg` (ZBar). `oathtool` and `zbarimg` come from Debian packages: without them their suite
+ * is skipped with one line saying how to install them, except when `CI=true`, where it fails.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDeadbolt, oathtoolTOTP } from "../helpers/deadbolt.js";
+import type { Browser } from "playwright-core";
+import { afterAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../helpers/chromium.js";
+import { createTestDeadbolt } from "../helpers/deadbolt.js";
 import { PASSWORD, signUp } from "../helpers/flows.js";
+import { decodeQRCodes } from "../helpers/qr-decoder.js";
+import { describeWhen } from "../helpers/requirements.js";
+import { debianProgram, oathtoolTOTP } from "../helpers/system-tools.js";
 
 const OUTPUT = join(import.meta.dirname, "../../test-output/interop");
 
-describe("oathtool as the authenticator", () => {
+describeWhen("oathtool as the authenticator", debianProgram("oathtool", "oathtool"), () => {
 	const variants = [
-		{ name: "defaults (SHA1, 6 digits, 30 s)", totp: {}, oathAlgorithm: "" },
+		{ name: "defaults (SHA1, 6 digits, 30 s)", totp: {}, oathAlgorithm: "sha1" },
 		{ name: "SHA256, 8 digits, 60 s", totp: { algorithm: "SHA256", digits: 8, periodSeconds: 60 }, oathAlgorithm: "sha256" },
 		{ name: "SHA512, 7 digits, 30 s", totp: { algorithm: "SHA512", digits: 7, periodSeconds: 30 }, oathAlgorithm: "sha512" },
 	] as const;
@@ -25,10 +31,7 @@ describe("oathtool as the authenticator", () => {
 			const user = await signUp(t);
 			const auth = await t.deadbolt.validateSession(user.session.token);
 			const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
-			const oath = (at: number): string => {
-				const args = [`--totp${variant.oathAlgorithm === "" ? "" : `=${variant.oathAlgorithm}`}`, "-b", `--digits=${pending.digits}`, `--time-step-size=${pending.periodSeconds}s`, `--now=${new Date(at).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}`, pending.secret];
-				return execFileSync("oathtool", args, { encoding: "utf8" }).trim();
-			};
+			const oath = (at: number): string => oathtoolTOTP(pending.secret, at, { algorithm: variant.oathAlgorithm, digits: pending.digits, periodSeconds: pending.periodSeconds });
 			await t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: oath(t.clock.now()) });
 			t.clock.advance(pending.periodSeconds * 1000);
 			const login = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
@@ -44,36 +47,55 @@ describe("oathtool as the authenticator", () => {
 	});
 });
 
-describe("zbarimg reads our QR code", () => {
-	let browser: Browser;
-	beforeAll(async () => {
-		browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
-		mkdirSync(OUTPUT, { recursive: true });
-	});
-	afterAll(async () => {
-		await browser?.close();
-	});
+let browser: Promise<Browser> | undefined;
+afterAll(async () => {
+	await (await browser)?.close();
+});
 
-	const cases = [
-		{ issuer: "deadbolt", email: "ada@example.com" },
-		{ issuer: "Zürich Bank & Co", email: "o'brien+2fa@example.com" },
-	];
-	for (const [index, c] of cases.entries()) {
+/** Our QR code for a fresh enrollment of `email` under `issuer`, as Chromium draws it (PNG, also saved to test-output/interop/), and the key URI it must hold. */
+async function renderedQRCode(issuer: string, email: string, file: string): Promise<{ png: Uint8Array; file: string; keyURI: string }> {
+	const t = await createTestDeadbolt({ overrides: { issuer } });
+	try {
+		const user = await signUp(t, email);
+		const auth = await t.deadbolt.validateSession(user.session.token);
+		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		browser ??= launchChromium();
+		const page = await (await browser).newPage();
+		await page.setContent(`<!doctype html><html><body style="margin:0;background:#fff"><div id="qr" style="width:320px;height:320px">${pending.qrSvg}</div></body></html>`);
+		const png = new Uint8Array(await page.locator("#qr").screenshot());
+		await page.close();
+		mkdirSync(OUTPUT, { recursive: true });
+		const path = join(OUTPUT, file);
+		writeFileSync(path, png);
+		return { png, file: path, keyURI: pending.keyURI };
+	} finally {
+		await t.deadbolt.close();
+	}
+}
+
+const QR_CASES = [
+	{ issuer: "deadbolt", email: "ada@example.com" },
+	{ issuer: "Zürich Bank & Co", email: "o'brien+2fa@example.com" },
+];
+
+describe("ZXing (zxing-wasm) reads our QR code", () => {
+	for (const [index, c] of QR_CASES.entries()) {
 		it(`decodes exactly to the key URI we issued (issuer ${JSON.stringify(c.issuer)})`, async () => {
-			const t = await createTestDeadbolt({ overrides: { issuer: c.issuer } });
-			const user = await signUp(t, c.email);
-			const auth = await t.deadbolt.validateSession(user.session.token);
-			const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
-			const page = await browser.newPage();
-			await page.setContent(`<!doctype html><html><body style="margin:0;background:#fff"><div id="qr" style="width:320px;height:320px">${pending.qrSvg}</div></body></html>`);
-			const png = await page.locator("#qr").screenshot();
-			await page.close();
-			const file = join(OUTPUT, `qr-${index}.png`);
-			writeFileSync(file, png);
-			const decoded = execFileSync("zbarimg", ["--raw", "-q", file], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).replace(/\n$/, "");
-			expect(decoded).toBe(pending.keyURI);
+			const qr = await renderedQRCode(c.issuer, c.email, `qr-zxing-${index}.png`);
+			const decoded = await decodeQRCodes(qr.png);
+			expect(decoded).toEqual([qr.keyURI]);
+			expect(decoded[0]).toMatch(/^otpauth:\/\/totp\//);
+		});
+	}
+});
+
+describeWhen("zbarimg (ZBar) reads our QR code", debianProgram("zbarimg", "zbar-tools"), () => {
+	for (const [index, c] of QR_CASES.entries()) {
+		it(`decodes exactly to the key URI we issued (issuer ${JSON.stringify(c.issuer)})`, async () => {
+			const qr = await renderedQRCode(c.issuer, c.email, `qr-zbar-${index}.png`);
+			const decoded = execFileSync("zbarimg", ["--raw", "-q", qr.file], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).replace(/\n$/, "");
+			expect(decoded).toBe(qr.keyURI);
 			expect(decoded).toMatch(/^otpauth:\/\/totp\//);
-			await t.deadbolt.close();
 		});
 	}
 });

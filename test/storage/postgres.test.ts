@@ -4,8 +4,8 @@
  * schema `deadbolt_test_<random>` dropped (CASCADE) after the run, plus what only the
  * PostgreSQL opener does (schema, per-pool int8 parsing, concurrent migration).
  *
- * When the server cannot be reached the suite is skipped with a message, except on CI
- * (`CI=true`), where it fails: a contract that did not run proves nothing.
+ * When the server cannot be reached the suite is skipped with one line saying how to enable it,
+ * except on CI (`CI=true`), where it fails: a contract that did not run proves nothing.
  */
 import { randomBytes } from "node:crypto";
 import { Kysely, PostgresDialect } from "kysely";
@@ -14,6 +14,8 @@ import pg from "pg";
 import { afterAll, describe, expect, test } from "vitest";
 import { MIGRATIONS } from "../../src/storage/kysely/migrations/index.js";
 import { openPostgresStore } from "../../src/storage/postgres.js";
+import { unreachablePostgres } from "../helpers/postgres-databases.js";
+import { describeWhen } from "../helpers/requirements.js";
 import { describeStoreContract } from "./store-contract.js";
 
 const connectionString = process.env["DEADBOLT_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -21,17 +23,9 @@ const schema = `deadbolt_test_${randomBytes(6).toString("hex")}`;
 const unreachable = await probe(connectionString);
 
 if (unreachable !== null) {
-	const message = `PostgreSQL at ${redact(connectionString)} is unreachable (${unreachable}); set DEADBOLT_TEST_DATABASE_URL or start the server (.ci/run does).`;
-	if (process.env["CI"] === "true") {
-		test("PostgreSQL is reachable for the store contract (required when CI=true)", () => {
-			throw new Error(message);
-		});
-	} else {
-		console.warn(`[storage] skipping the PostgreSQL store contract: ${message}`);
-		describe.skip(`PostgreSQL store contract (skipped: ${message})`, () => {
-			test("runs the store contract", () => {});
-		});
-	}
+	describeWhen("PostgreSQL store contract", unreachablePostgres(connectionString, unreachable), () => {
+		test("runs the store contract", () => {});
+	});
 } else {
 	afterAll(async () => {
 		await withClient(connectionString, (client) => client.query(`drop schema if exists "${schema}" cascade`));
@@ -241,17 +235,6 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 		return await work(client);
 	} finally {
 		await client.end();
-	}
-}
-
-/** The URL without its password, for messages. */
-function redact(url: string): string {
-	try {
-		const parsed = new URL(url);
-		if (parsed.password !== "") parsed.password = "***";
-		return parsed.toString();
-	} catch {
-		return "(unparseable DEADBOLT_TEST_DATABASE_URL)";
 	}
 }
 
