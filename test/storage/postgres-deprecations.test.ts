@@ -23,7 +23,8 @@ import { T0, TEST_KEYS } from "../helpers/deadbolt.js";
 import { PASSWORD } from "../helpers/flows.js";
 import { findHalfStates, readSnapshot } from "../helpers/half-states.js";
 import { bearer } from "../helpers/http.js";
-import { describeWhen, probePostgres, TEST_DATABASE_URL, withClient } from "../helpers/postgres-databases.js";
+import { probePostgres, TEST_DATABASE_URL, unreachablePostgres, withClient } from "../helpers/postgres-databases.js";
+import { describeWhen } from "../helpers/requirements.js";
 
 const unreachable = await probePostgres(TEST_DATABASE_URL);
 const schema = `deadbolt_warn_${randomBytes(6).toString("hex")}`;
@@ -44,7 +45,7 @@ function warningsDelivered(): Promise<void> {
 	return new Promise((resolvePromise) => setImmediate(resolvePromise));
 }
 
-describeWhen("PostgreSQL clients get one query at a time (no pg DeprecationWarning)", unreachable, () => {
+describeWhen("PostgreSQL clients get one query at a time (no pg DeprecationWarning)", unreachable === null ? null : unreachablePostgres(TEST_DATABASE_URL, unreachable), () => {
 	beforeAll(() => {
 		process.on("warning", collect);
 	});
