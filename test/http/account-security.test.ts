@@ -23,17 +23,21 @@ async function login(email: string, password = PASSWORD): Promise<string> {
 	return (await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email, password } })).json().session.token as string;
 }
 
-async function enable2FA(token: string): Promise<{ key: Uint8Array; recoveryCodes: string[] }> {
+/** Turns 2FA on over the API. @returns the key, the recovery codes and the session's token from here on (step 1 and the confirmation each rotate it) */
+async function enable2FA(token: string): Promise<{ key: Uint8Array; recoveryCodes: string[]; token: string }> {
 	const begin = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(token), payload: { password: PASSWORD } });
 	const key = decodeBase32(begin.json().secret);
-	const confirm = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(token), payload: { code: generateTOTP(key, t.clock.now()) } });
-	return { key, recoveryCodes: confirm.json().recoveryCodes };
+	const stepOneToken = begin.json().session.token as string;
+	const confirm = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(stepOneToken), payload: { code: generateTOTP(key, t.clock.now()) } });
+	expect(confirm.statusCode).toBe(200);
+	const newToken = confirm.json().session.token as string;
+	for (const old of [token, stepOneToken]) expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(old) })).statusCode).toBe(401);
+	return { key, recoveryCodes: confirm.json().recoveryCodes, token: newToken };
 }
 
 describe("security settings API", () => {
 	it("sensitive actions answer ERR_REAUTH_REQUIRED outside the window, and work after POST /reauthenticate", async () => {
-		const token = await signUp("r@example.com");
-		const { key } = await enable2FA(token);
+		const { key, token } = await enable2FA(await signUp("r@example.com"));
 		t.clock.advance((t.config.session.reauthenticationTtlSeconds + 1) * 1000);
 		for (const [method, url] of [["DELETE", "/api/v1/sessions"], ["POST", "/api/v1/two-factor/recovery-codes"], ["POST", "/api/v1/sign-out-everywhere"]] as const) {
 			const res = await t.app.inject({ method, url, headers: bearer(token) });
@@ -94,13 +98,16 @@ describe("security settings API", () => {
 		expect(weak.statusCode).toBe(400);
 		expect(weak.json().violations[0].field).toBe("newPassword");
 		const ok = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(token), payload: { currentPassword: PASSWORD, newPassword: "another long passphrase" } });
-		expect(ok.json()).toEqual({ otherSessionsRevoked: 1, trustedDevicesRevoked: 0 });
+		const rotated = ok.json().session as { id: string; token: string };
+		expect(ok.json()).toEqual({ otherSessionsRevoked: 1, trustedDevicesRevoked: 0, session: { id: token.split(".")[0], token: rotated.token } });
 		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(other) })).statusCode).toBe(401);
+		// This session goes on under the new token only.
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(token) })).statusCode).toBe(401);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(rotated.token) })).statusCode).toBe(200);
 	});
 
 	it("DELETE /two-factor/totp needs password and code, then sign-in is password-only", async () => {
-		const token = await signUp("d@example.com");
-		const { key } = await enable2FA(token);
+		const { key, token } = await enable2FA(await signUp("d@example.com"));
 		t.clock.advance(30_000);
 		const noCode = await t.app.inject({ method: "DELETE", url: "/api/v1/two-factor/totp", headers: bearer(token), payload: { password: PASSWORD } });
 		expect(noCode.statusCode).toBe(400);
@@ -124,8 +131,7 @@ describe("security settings API", () => {
 	});
 
 	it("a login challenge reaches none of these endpoints", async () => {
-		const token = await signUp("c@example.com");
-		await enable2FA(token);
+		const { token } = await enable2FA(await signUp("c@example.com"));
 		const challengeToken = (await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "c@example.com", password: PASSWORD } })).json().challenge.challengeToken as string;
 		for (const [method, url] of [["GET", "/api/v1/sessions"], ["DELETE", "/api/v1/sessions"], ["POST", "/api/v1/reauthenticate"], ["PUT", "/api/v1/password"], ["GET", "/api/v1/security-events"], ["POST", "/api/v1/two-factor/recovery-codes"], ["DELETE", "/api/v1/two-factor/totp"], ["POST", "/api/v1/sign-out-everywhere"]] as const) {
 			const res = await t.app.inject({ method, url, headers: bearer(challengeToken) });
@@ -136,8 +142,7 @@ describe("security settings API", () => {
 
 describe("remember this device (API)", () => {
 	it("API client: rememberDevice returns a token that skips the code step once, rotated; list and revoke", async () => {
-		const token = await signUp("m@example.com");
-		const { key } = await enable2FA(token);
+		const { key, token } = await enable2FA(await signUp("m@example.com"));
 		t.clock.advance(30_000);
 		const challenge = (await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "m@example.com", password: PASSWORD } })).json().challenge.challengeToken;
 		const done = await t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { challengeToken: challenge, code: generateTOTP(key, t.clock.now()), rememberDevice: true } });
@@ -158,8 +163,7 @@ describe("remember this device (API)", () => {
 	});
 
 	it("browser: the device token travels in an HttpOnly SameSite=Lax cookie, rotated at each use", async () => {
-		const token = await signUp("bw@example.com");
-		const { key } = await enable2FA(token);
+		const { key } = await enable2FA(await signUp("bw@example.com"));
 		t.clock.advance(30_000);
 		const login = await t.app.inject({ method: "POST", url: "/api/v1/login", headers: BROWSER, payload: { email: "bw@example.com", password: PASSWORD } });
 		let jar = cookieJar(login);
@@ -179,8 +183,7 @@ describe("remember this device (API)", () => {
 
 describe("clock-skew hint (API)", () => {
 	it("a refused code from minutes away carries clockSkewSeconds; an accepted next-step code carries the advice", async () => {
-		const token = await signUp("k@example.com");
-		const { key } = await enable2FA(token);
+		const { key } = await enable2FA(await signUp("k@example.com"));
 		// Two steps on: the previous step's code was not the one that confirmed the setup.
 		t.clock.advance(60_000);
 		const challenge = async () => (await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "k@example.com", password: PASSWORD } })).json().challenge.challengeToken;

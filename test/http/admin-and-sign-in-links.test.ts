@@ -89,8 +89,12 @@ describe("POST /api/v1/login/link", () => {
 		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(session) })).json().account.hasPassword).toBe(false);
 		const begin = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(session), payload: { newPassword: FIRST_PASSWORD } });
 		expect(begin.statusCode).toBe(201);
-		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(session) })).json().account.hasPassword).toBe(true);
-		const confirm = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(session), payload: { code: generateTOTP(decodeBase32(begin.json().secret), t.clock.now()) } });
+		// Setting the first password rotated the session: same id, new token, the link's token is dead.
+		const afterStepOne = begin.json().session as { id: string; token: string };
+		expect(afterStepOne.id).toBe(session.split(".")[0]);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(session) })).statusCode).toBe(401);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(afterStepOne.token) })).json().account.hasPassword).toBe(true);
+		const confirm = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(afterStepOne.token), payload: { code: generateTOTP(decodeBase32(begin.json().secret), t.clock.now()) } });
 		expect(confirm.statusCode).toBe(200);
 		expect(confirm.json().recoveryCodes).toHaveLength(10);
 		const login = await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "api@example.com", password: FIRST_PASSWORD } });
@@ -102,7 +106,8 @@ describe("POST /api/v1/login/link", () => {
 		const { token } = await createWithLink("tfa@example.com");
 		const session = (await t.app.inject({ method: "POST", url: "/api/v1/login/link", payload: { token } })).json().session.token as string;
 		const begin = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(session), payload: { newPassword: FIRST_PASSWORD } });
-		await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(session), payload: { code: generateTOTP(decodeBase32(begin.json().secret), t.clock.now()) } });
+		const confirmed = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(begin.json().session.token), payload: { code: generateTOTP(decodeBase32(begin.json().secret), t.clock.now()) } });
+		expect(confirmed.statusCode).toBe(200);
 		const link = (await t.app.inject({ method: "POST", url: "/api/v1/admin/sign-in-links", headers: admin(), payload: { email: "tfa@example.com" } })).json().token as string;
 		const res = await t.app.inject({ method: "POST", url: "/api/v1/login/link", payload: { token: link } });
 		expect(res.statusCode).toBe(200);
@@ -119,7 +124,11 @@ describe("POST /api/v1/login/link", () => {
 		expect(withCurrent.json().violations[0]).toMatchObject({ field: "currentPassword", rule: "not_allowed" });
 		const set = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(session), payload: { newPassword: FIRST_PASSWORD } });
 		expect(set.statusCode).toBe(200);
-		const again = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(session), payload: { newPassword: "another new passphrase" } });
+		// The first password rotated the session's token.
+		const rotated = set.json().session.token as string;
+		expect(set.json().session.id).toBe(session.split(".")[0]);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(session) })).statusCode).toBe(401);
+		const again = await t.app.inject({ method: "PUT", url: "/api/v1/password", headers: bearer(rotated), payload: { newPassword: "another new passphrase" } });
 		expect(again.statusCode).toBe(400);
 		expect(again.json().violations[0].field).toBe("currentPassword");
 		expect((await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: "pw@example.com", password: FIRST_PASSWORD } })).json().status).toBe("authenticated");

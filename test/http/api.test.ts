@@ -21,13 +21,14 @@ async function apiSignUp(email = "api@example.com"): Promise<string> {
 	return res.json().session.token as string;
 }
 
-async function apiEnable2FA(token: string): Promise<{ key: Uint8Array; recoveryCodes: string[] }> {
+/** Turns 2FA on over the API. @returns the key, the recovery codes and the session's token from here on (step 1 and the confirmation each rotate it) */
+async function apiEnable2FA(token: string): Promise<{ key: Uint8Array; recoveryCodes: string[]; token: string }> {
 	const begin = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(token), payload: { password: PASSWORD } });
 	expect(begin.statusCode).toBe(201);
 	const key = decodeBase32(begin.json().secret);
-	const confirm = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(token), payload: { code: generateTOTP(key, t.clock.now()) } });
+	const confirm = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(begin.json().session.token), payload: { code: generateTOTP(key, t.clock.now()) } });
 	expect(confirm.statusCode).toBe(200);
-	return { key, recoveryCodes: confirm.json().recoveryCodes };
+	return { key, recoveryCodes: confirm.json().recoveryCodes, token: confirm.json().session.token };
 }
 
 describe("API clients (Authorization: Bearer, challengeToken in the body)", () => {
@@ -197,7 +198,19 @@ describe("browsers (cookies, CSRF, headers)", () => {
 		let jar = cookieJar(signUp);
 		const begin = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: BROWSER, cookies: jar, payload: { password: PASSWORD } });
 		const key = decodeBase32(begin.json().secret);
-		await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: BROWSER, cookies: jar, payload: { code: generateTOTP(key, t.clock.now()) } });
+		// Step 1 proved the password: the browser's session cookie is replaced, no token in the body.
+		expect(begin.json().session).toEqual({ id: signUp.json().session.id });
+		const signUpCookie = jar["deadbolt_session"]!;
+		jar = cookieJar(begin, jar);
+		expect(jar["deadbolt_session"]).not.toBe(signUpCookie);
+		const confirm = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: BROWSER, cookies: jar, payload: { code: generateTOTP(key, t.clock.now()) } });
+		expect(confirm.statusCode).toBe(200);
+		expect(confirm.json().session).toEqual({ id: signUp.json().session.id });
+		const stepOneCookie = jar["deadbolt_session"]!;
+		jar = cookieJar(confirm, jar);
+		expect(jar["deadbolt_session"]).not.toBe(stepOneCookie);
+		for (const old of [signUpCookie, stepOneCookie]) expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: BROWSER, cookies: { deadbolt_session: old } })).statusCode).toBe(401);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: BROWSER, cookies: jar })).json().account.twoFactorEnabled).toBe(true);
 		await t.app.inject({ method: "POST", url: "/api/v1/logout", headers: BROWSER, cookies: jar });
 
 		const login = await t.app.inject({ method: "POST", url: "/api/v1/login", headers: BROWSER, payload: { email: "b@example.com", password: PASSWORD } });
@@ -247,11 +260,11 @@ describe("browsers (cookies, CSRF, headers)", () => {
 
 describe("responses are allow-lists", () => {
 	it("no response carries a hash, ciphertext or another token", async () => {
-		const token = await apiSignUp();
-		const { key } = await apiEnable2FA(token);
+		const signUpToken = await apiSignUp();
+		const { key, token } = await apiEnable2FA(signUpToken);
 		const me = await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(token) });
 		const text = me.body;
-		for (const forbidden of ["secretHash", "passwordHash", "secretCiphertext", "argon2", token.split(".")[1] as string, Buffer.from(key).toString("hex")]) {
+		for (const forbidden of ["secretHash", "passwordHash", "secretCiphertext", "argon2", token.split(".")[1] as string, signUpToken.split(".")[1] as string, Buffer.from(key).toString("hex")]) {
 			expect(text).not.toContain(forbidden);
 		}
 		expect(Object.keys(me.json().session).sort()).toEqual(["aal", "createdAt", "expiresAt", "id", "idleExpiresAt", "reauthenticatedAt"]);

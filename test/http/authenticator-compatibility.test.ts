@@ -23,7 +23,8 @@ async function beginEnrollment(totp: object): Promise<{ token: string; body: Rec
 	const token = (await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email: "app@example.com", password: PASSWORD } })).json().session.token as string;
 	const begin = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(token), payload: { password: PASSWORD } });
 	expect(begin.statusCode).toBe(201);
-	return { token, body: begin.json() };
+	// Step 1 proved the password: the session goes on under the token in the answer.
+	return { token: begin.json().session.token as string, body: begin.json() };
 }
 
 describe("the API", () => {
@@ -56,6 +57,10 @@ describe("the dashboard's setup", () => {
 		const post = (url: string, form: Record<string, string>) => t.app.inject({ method: "POST", url, headers: { origin: BROWSER.origin, cookie: cookieHeader(jar) }, payload: { csrf: jar["deadbolt_csrf"] ?? "", ...form } });
 		const scan = await post("/dashboard/settings/security/two-factor/setup", { password: PASSWORD });
 		expect(scan.statusCode).toBe(200);
+		// Step 1 proved the password: the session cookie is replaced.
+		const before = jar["deadbolt_session"];
+		cookieJar(scan, jar);
+		expect(jar["deadbolt_session"]).not.toBe(before);
 		const secret = /data-copy-value="([A-Z2-7]+)"/.exec(scan.body)![1]!;
 		return { scan, key: decodeBase32(secret), confirm: (code: string) => post("/dashboard/settings/security/two-factor/confirm", { code }) };
 	}

@@ -25,7 +25,11 @@ describe("dashboard pages shown once", () => {
 		const signUp = await t.app.inject({ method: "POST", url: "/api/v1/accounts", headers: BROWSER, payload: { email: "reload@example.com", password: PASSWORD } });
 		const jar = cookieJar(signUp);
 		const begin = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: { ...BROWSER, cookie: cookieHeader(jar) }, payload: {} });
-		await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: { ...BROWSER, cookie: cookieHeader(jar) }, payload: { code: generateTOTP(decodeBase32(begin.json().secret), t.clock.now()) } });
+		const confirm = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: { ...BROWSER, cookie: cookieHeader(jar) }, payload: { code: generateTOTP(decodeBase32(begin.json().secret), t.clock.now()) } });
+		expect(confirm.statusCode).toBe(200);
+		// Turning 2FA on replaced the session cookie.
+		cookieJar(confirm, jar);
+		expect(jar["deadbolt_session"]).not.toBe(cookieJar(signUp)["deadbolt_session"]);
 		cookieJar(await t.app.inject({ method: "GET", url: "/dashboard/settings/security", headers: { cookie: cookieHeader(jar) } }), jar);
 		const form = { csrf: jar["deadbolt_csrf"] ?? "" };
 		const first = await t.app.inject({ method: "POST", url: "/dashboard/settings/security/recovery-codes", headers: { origin: BROWSER.origin, cookie: cookieHeader(jar) }, payload: form });
@@ -50,8 +54,13 @@ describe("dashboard pages shown once", () => {
 		const first = await t.app.inject({ method: "POST", url: "/dashboard/settings/security/compromised", headers: { origin: BROWSER.origin, cookie: cookieHeader(jar) }, payload: form });
 		expect(first.statusCode).toBe(200);
 		expect(first.body).toContain('id="account-secured"');
+		const before = jar["deadbolt_session"];
 		cookieJar(first, jar);
 		expect(jar["deadbolt_csrf"]).not.toBe(form.csrf);
+		// Securing the account rotated the session: the cookie is replaced and the old one is refused.
+		expect(jar["deadbolt_session"]).not.toBe(before);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: BROWSER, cookies: { deadbolt_session: before! } })).statusCode).toBe(401);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: { cookie: cookieHeader(jar) } })).statusCode).toBe(200);
 		const reload = await t.app.inject({ method: "POST", url: "/dashboard/settings/security/compromised", headers: { origin: BROWSER.origin, cookie: cookieHeader(jar) }, payload: form });
 		expect(reload.statusCode).toBe(403);
 		const account = await t.store.accounts.findAccountByEmail("secured@example.com");

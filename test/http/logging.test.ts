@@ -67,12 +67,16 @@ describe.each(backends)("logging on $name", ({ open }) => {
 			secrets.push(token, token.split(".")[1]!);
 			const begin = await app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(token), payload: { password: PASSWORD } });
 			const secret = begin.json().secret as string;
-			secrets.push(secret);
+			// Step 1 and the confirmation rotate the session: the new tokens are secrets too.
+			const stepOneToken = begin.json().session.token as string;
+			secrets.push(secret, stepOneToken, stepOneToken.split(".")[1]!);
 			const key = decodeBase32(secret);
 			const enrollCode = generateTOTP(key, clock.now());
-			const confirm = await app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(token), payload: { code: enrollCode } });
+			const confirm = await app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(stepOneToken), payload: { code: enrollCode } });
+			expect(confirm.statusCode).toBe(200);
 			const recoveryCodes = confirm.json().recoveryCodes as string[];
-			secrets.push(...recoveryCodes, enrollCode);
+			const confirmedToken = confirm.json().session.token as string;
+			secrets.push(...recoveryCodes, enrollCode, confirmedToken, confirmedToken.split(".")[1]!);
 
 			// Browser sign-in: wrong code, right code, recovery code; cookies travel in headers.
 			const login = await app.inject({ method: "POST", url: "/api/v1/login", headers: BROWSER, payload: { email, password: PASSWORD } });
@@ -114,6 +118,7 @@ describe.each(backends)("logging on $name", ({ open }) => {
 			return;
 		}
 		expect(text).toContain('"event":"totp.enabled"');
+		expect(text).toContain('"event":"session.rotated"');
 		expect(text).toContain('"reason":"mismatch"');
 		expect(text).toContain('"event":"password.failed"');
 		const details = detailLines(lines);

@@ -134,7 +134,9 @@ for (const backend of await testBackends()) {
 				const result = await t.deadbolt.changePassword(await auth(user.session.token), { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
 				expect(result.otherSessionsRevoked).toBe(1);
 				await expect(t.deadbolt.validateSession(other)).rejects.toBeInstanceOf(Unauthenticated);
-				await expect(t.deadbolt.validateSession(user.session.token)).resolves.toBeDefined();
+				// This session goes on under a new token (same id); the old one is dead.
+				await expect(t.deadbolt.validateSession(user.session.token)).rejects.toBeInstanceOf(Unauthenticated);
+				expect((await t.deadbolt.validateSession(result.sessionToken)).session.id).toBe(user.session.record.id);
 				await expect(t.deadbolt.beginLogin({ email: user.email, password: PASSWORD })).rejects.toBeInstanceOf(InvalidCredentials);
 				await expect(t.deadbolt.beginLogin({ email: user.email, password: NEW_PASSWORD })).resolves.toMatchObject({ kind: "session" });
 			});
@@ -240,6 +242,8 @@ describe("I think my account is compromised", () => {
 			await expect(t.deadbolt.secureCompromisedAccount(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: NEW_PASSWORD })).rejects.toBeInstanceOf(ReauthenticationRequired);
 			user.session = { ...user.session, token: (await t.deadbolt.reauthenticate(await t.deadbolt.validateSession(user.session.token), { password: PASSWORD, code: codeAt(t, user.key) })).sessionToken };
 			const summary = await t.deadbolt.secureCompromisedAccount(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
+			await expect(t.deadbolt.validateSession(user.session.token)).rejects.toBeInstanceOf(Unauthenticated);
+			user.session = { ...user.session, token: summary.sessionToken };
 			expect(summary).toMatchObject({ passwordChanged: true, otherSessionsRevoked: 1, trustedDevicesRevoked: 1, twoFactorEnabled: true });
 			expect(summary.recoveryCodes).toHaveLength(10);
 			await expect(t.deadbolt.validateSession(attacker.token)).rejects.toBeInstanceOf(Unauthenticated);

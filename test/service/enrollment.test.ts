@@ -71,7 +71,10 @@ describe("enrollment", () => {
 		const auth = await authOf(user.session.token);
 		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
 		t.clock.advance(t.config.totp.enrollmentTtlSeconds * 1000);
-		const fresh = await authOf(user.session.token);
+		// Step 1 proved the password: the session went on under a new token.
+		expect(pending.sessionToken).not.toBeNull();
+		await expect(authOf(user.session.token)).rejects.toBeInstanceOf(Unauthenticated);
+		const fresh = await authOf(pending.sessionToken!);
 		await expect(t.deadbolt.confirmTOTPEnrollment(fresh.account, fresh.session, { code: generateTOTP(decodeBase32(pending.secret), t.clock.now()) })).rejects.toBeInstanceOf(EnrollmentInvalid);
 		expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(false);
 	});
@@ -120,6 +123,10 @@ describe("enrollment", () => {
 		t.clock.advance(30_000);
 		const confirmed = await t.deadbolt.confirmTOTPEnrollment(fresh.account, fresh.session, { code: generateTOTP(newKey, t.clock.now()) });
 		expect(confirmed).toMatchObject({ replaced: true, recoveryCodes: [] });
+		// Without an inline password, step 1 did not rotate; the confirmation did.
+		expect(pending.sessionToken).toBeNull();
+		await expect(t.deadbolt.validateSession(user.session.token)).rejects.toBeInstanceOf(Unauthenticated);
+		user.session = { ...user.session, token: confirmed.sessionToken };
 		t.clock.advance(30_000);
 		const login = async () => {
 			const r = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
@@ -143,7 +150,10 @@ describe("enrollment", () => {
 		const confirmed = await t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(decodeBase32(pending.secret), t.clock.now()) });
 		expect(confirmed.otherSessionsRevoked).toBe(1);
 		await expect(t.deadbolt.validateSession(other.session.token)).rejects.toBeInstanceOf(Unauthenticated);
-		await expect(t.deadbolt.validateSession(user.session.token)).resolves.toBeDefined();
+		// This session stays, under a new token: the sign-up token and the one from step 1 are dead.
+		await expect(t.deadbolt.validateSession(user.session.token)).rejects.toBeInstanceOf(Unauthenticated);
+		await expect(t.deadbolt.validateSession(pending.sessionToken!)).rejects.toBeInstanceOf(Unauthenticated);
+		expect((await t.deadbolt.validateSession(confirmed.sessionToken)).session.id).toBe(user.session.record.id);
 	});
 
 	it("the TOTP key is stored encrypted and bound to its row: moved to another row it does not open", async () => {

@@ -205,10 +205,10 @@ for (const backend of await testBackends()) {
 		it("a password change and sign out everywhere end the account's open sign-in links", async () => {
 			const user = await signUp(t);
 			const first = await t.deadbolt.issueSignInLink(user.email);
-			await t.deadbolt.changePassword(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: "a brand new passphrase" });
+			const changed = await t.deadbolt.changePassword(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: "a brand new passphrase" });
 			await expect(t.deadbolt.redeemSignInLink({ token: first.token })).rejects.toBeInstanceOf(SignInLinkInvalid);
 			const second = await t.deadbolt.issueSignInLink(user.email);
-			await t.deadbolt.signOutEverywhere(await t.deadbolt.validateSession(user.session.token));
+			await t.deadbolt.signOutEverywhere(await t.deadbolt.validateSession(changed.sessionToken));
 			await expect(t.deadbolt.redeemSignInLink({ token: second.token })).rejects.toBeInstanceOf(SignInLinkInvalid);
 		});
 	});
