@@ -44,18 +44,26 @@ export function createAuthFailureRepository(db: Executor, guard: Guard): AuthFai
 			return guard(async () => {
 				const released = sql<number>`(case when auth_failure.attempts_in_flight > 0 and auth_failure.in_flight_expires_at > ${now} then auth_failure.attempts_in_flight - 1 else 0 end)`;
 				if (outcome === "succeeded") {
-					// Nothing else in flight: the row goes (as before attempts were reserved).
-					await db
-						.deleteFrom("auth_failure")
-						.where("account_id", "=", accountId)
-						.where("kind", "=", kind)
-						.where((eb) => eb.or([eb("attempts_in_flight", "<=", 1), eb("in_flight_expires_at", "<=", now)]))
-						.execute();
 					await db
 						.updateTable("auth_failure")
 						.set({ failure_count: 0, last_failure_at: 0, locked_until: null, lockout_count: 0, attempts_in_flight: released })
 						.where("account_id", "=", accountId)
 						.where("kind", "=", kind)
+						.execute();
+					// Then the row goes if it holds nothing any more (as before attempts were reserved). A
+					// reservation, a failure or a lock that lands in between keeps it: the delete is conditional.
+					await db
+						.deleteFrom("auth_failure")
+						.where("account_id", "=", accountId)
+						.where("kind", "=", kind)
+						.where((eb) =>
+							eb.and([
+								eb.or([eb("attempts_in_flight", "=", 0), eb("in_flight_expires_at", "<=", now)]),
+								eb("failure_count", "=", 0),
+								eb("locked_until", "is", null),
+								eb("lockout_count", "=", 0),
+							]),
+						)
 						.execute();
 					return 0;
 				}
