@@ -662,6 +662,16 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.authFailures.reserveAuthAttempt(account.id, "password", request(T0 + 2 * MINUTE_MS))).toBe(true);
 			});
 
+			test("parallel successes settling the last reservations leave no counter row behind", async () => {
+				for (let round = 0; round < 10; round++) {
+					const account = await givenAccount();
+					const request = { now: T0, windowStartsAt: 0, maxAttempts: 10, leaseExpiresAt: T0 + MINUTE_MS };
+					for (let i = 0; i < 4; i++) await store.authFailures.reserveAuthAttempt(account.id, "password", request);
+					await Promise.all(Array.from({ length: 4 }, () => store.authFailures.settleAuthAttempt(account.id, "password", "succeeded", T0, 0)));
+					expect(await store.authFailures.findAuthFailure(account.id, "password")).toBeNull();
+				}
+			});
+
 			test("20 parallel reservations: exactly maxAttempts succeed", async () => {
 				const account = await givenAccount();
 				const results = await Promise.all(Array.from({ length: 20 }, () => store.authFailures.reserveAuthAttempt(account.id, "password", { now: T0, windowStartsAt: 0, maxAttempts: 7, leaseExpiresAt: T0 + MINUTE_MS })));
