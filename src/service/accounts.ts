@@ -125,8 +125,8 @@ export async function verifyAccountPassword(deps: ServiceDeps, emailInput: strin
  */
 export async function confirmPassword(deps: ServiceDeps, account: AccountRecord, password: string, context: RequestContext = NO_CONTEXT): Promise<AccountRecord> {
 	try {
-		await withAttempt(deps, account.id, "password", context, async () => {
-			if (account.passwordHash !== null && (await deps.passwords.verify(account.passwordHash, password))) return;
+		await withAttempt(deps, account.id, "password", context, async (startBy) => {
+			if (account.passwordHash !== null && (await deps.passwords.verify(account.passwordHash, password, startBy))) return;
 			deps.logger.info({ event: "password.failed", accountId: account.id }, "wrong password");
 			await recordSecurityEvent(deps, deps.store, account.id, "login.password_failed", context);
 			throw new InvalidCredentials(undefined, { reason: "wrong_password" });
@@ -138,9 +138,9 @@ export async function confirmPassword(deps: ServiceDeps, account: AccountRecord,
 		throw new InvalidCredentials(undefined, { reason: "locked" });
 	}
 	if (account.passwordHash !== null && needsRehash(account.passwordHash, deps.config.password.argon2)) {
+		// The same password at the configured cost; only if nothing replaced the hash meanwhile.
 		const upgraded = await deps.passwords.hash(password);
-		await deps.store.accounts.updatePasswordHash(account.id, upgraded, deps.clock.now());
-		return { ...account, passwordHash: upgraded };
+		if (await deps.store.accounts.rehashPassword(account.id, account.passwordHash, upgraded)) return { ...account, passwordHash: upgraded };
 	}
 	return account;
 }

@@ -51,6 +51,24 @@ export type BeginLoginResult =
  * @throws InvalidCredentials for an unknown email, a wrong password or a locked password step (indistinguishable)
  */
 export async function beginLogin(deps: ServiceDeps, input: { email: string; password: string; trustedDeviceToken?: string }, context: RequestContext = NO_CONTEXT): Promise<BeginLoginResult> {
+	// A stored hash that changed between the check and the lock is a password change, or the same
+	// password rehashed by a parallel sign-in (a higher configured cost): checking once more against
+	// what is stored now tells them apart, so a right password is never refused for a rehash.
+	for (let round = 0; ; round++) {
+		try {
+			return await passwordStep(deps, input, context);
+		} catch (error) {
+			if (!(error instanceof StoredHashChanged)) throw error;
+			if (round > 0) throw new InvalidCredentials(undefined, { reason: "password_changed" });
+		}
+	}
+}
+
+/** The stored password hash changed between the password check and the account's lock. */
+class StoredHashChanged extends Error {}
+
+/** One password step: {@link beginLogin}. @throws StoredHashChanged, InvalidCredentials */
+async function passwordStep(deps: ServiceDeps, input: { email: string; password: string; trustedDeviceToken?: string }, context: RequestContext): Promise<BeginLoginResult> {
 	const account = await verifyAccountPassword(deps, input.email, input.password, context);
 	// The check "no 2FA" and the password-only session are one step, under the account's lock:
 	// a concurrent confirmTOTPEnrollment either sees this session (and ends it) or is seen here.
@@ -60,7 +78,8 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 		// The password was checked before the lock: if it changed since (a password change or
 		// "secure account" racing this sign-in), the old password must not make a session.
 		const current = await tx.accounts.findAccountById(account.id);
-		if (current === null || current.passwordHash !== account.passwordHash) throw new InvalidCredentials(undefined, { reason: "password_changed" });
+		if (current === null) throw new InvalidCredentials(undefined, { reason: "account_gone" });
+		if (current.passwordHash !== account.passwordHash) throw new StoredHashChanged();
 		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) === null) {
 			await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors: ["password"] });
 			return { session: await createSession(deps, tx, account.id, 1, context), trustedDevice: null, factors: ["password"] };

@@ -56,7 +56,7 @@ export async function replacePassword(deps: ServiceDeps, tx: Repositories, auth:
 	}
 	await tx.accounts.updatePasswordHash(auth.account.id, passwordHash, now);
 	const ended = await endAccountAccess(deps, tx, auth.account.id, everythingBut(auth.session.id));
-	const sessionToken = await rotateSessionToken(deps, tx, auth.session);
+	const sessionToken = (await rotateSessionToken(deps, tx, auth.session)).token;
 	return { otherSessionsRevoked: ended.sessionsRevoked, trustedDevicesRevoked: ended.trustedDevicesRevoked, sessionToken };
 }
 

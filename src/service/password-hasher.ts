@@ -8,14 +8,23 @@
  */
 import { availableParallelism } from "node:os";
 import { hashPassword, verifyPassword, type Argon2Parameters } from "../domain/password/hash.js";
+import { AttemptsInFlight } from "../errors.js";
 import { createLimiter } from "../platform/limiter.js";
+
+/** The `Retry-After` of an attempt refused because the checks before it kept it waiting, in seconds. */
+export const ATTEMPTS_IN_FLIGHT_RETRY_SECONDS = 5;
 
 /** Hashes and verifies passwords. */
 export interface PasswordHasher {
 	/** A PHC string of `password` with the configured costs. */
 	hash(password: string): Promise<string>;
-	/** Whether `password` matches `passwordHash` (false for a malformed hash). */
-	verify(passwordHash: string, password: string): Promise<boolean>;
+	/**
+	 * Whether `password` matches `passwordHash` (false for a malformed hash).
+	 * @param startBy - a `performance.now()` instant: when the verification has not started by
+	 *   then (waiting its turn under load), it is not run at all
+	 * @throws AttemptsInFlight when `startBy` passed before its turn came (nothing was checked)
+	 */
+	verify(passwordHash: string, password: string, startBy?: number): Promise<boolean>;
 }
 
 /** `password.hashConcurrency` when null: the machine's cores minus one, at least one. */
@@ -31,6 +40,10 @@ export function createPasswordHasher(parameters: Argon2Parameters, concurrency: 
 	const limit = createLimiter(concurrency ?? defaultHashConcurrency());
 	return Object.freeze({
 		hash: (password: string) => limit(() => hashPassword(password, parameters)),
-		verify: (passwordHash: string, password: string) => limit(() => verifyPassword(passwordHash, password)),
+		verify: (passwordHash: string, password: string, startBy?: number) =>
+			limit(() => {
+				if (startBy !== undefined && performance.now() > startBy) throw new AttemptsInFlight(ATTEMPTS_IN_FLIGHT_RETRY_SECONDS, { reason: "check_not_started_in_time" });
+				return verifyPassword(passwordHash, password);
+			}),
 	});
 }

@@ -5,6 +5,7 @@
  */
 import { InvalidCredentials, InvalidRequest } from "../errors.js";
 import type { UnixMillis } from "../platform/clock.js";
+import type { SessionRecord } from "../storage/store.js";
 import { confirmPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { proveSecondFactor } from "./second-factor.js";
@@ -17,6 +18,8 @@ export interface Reauthentication {
 	readonly expiresAt: UnixMillis;
 	/** The session's new token (`<id>.<secret>`): the one it had stopped working (session rotation). */
 	readonly sessionToken: string;
+	/** The session's record as it now is (new secret hash, re-authenticated now), for a next step in the same request. */
+	readonly session: SessionRecord;
 }
 
 /** The message of a wrong password typed by a signed-in user (no email to blame). */
@@ -55,13 +58,14 @@ export async function reauthenticate(deps: ServiceDeps, auth: AuthenticatedSessi
 	const factors = ["password"];
 	if (twoFactor) factors.push(await proveSecondFactor(deps, auth.account, input.code as string, context));
 	const now = deps.clock.now();
-	const sessionToken = await deps.store.transaction(async (tx) => {
+	const rotated = await deps.store.transaction(async (tx) => {
 		// With a second factor proved now, the session is at AAL2 from here on (NIST SP 800-63B §4.2),
 		// and it goes on under a new token (the old one dies now).
 		await tx.sessions.markSessionReauthenticated(auth.session.id, now, twoFactor ? 2 : undefined);
-		const token = await rotateSessionToken(deps, tx, auth.session);
+		const result = await rotateSessionToken(deps, tx, auth.session);
 		await recordSecurityEvent(deps, tx, auth.account.id, "reauthenticated", context, { factors });
-		return token;
+		return result;
 	});
-	return { reauthenticatedAt: now, expiresAt: now + secondsToMillis(deps.config.session.reauthenticationTtlSeconds), sessionToken };
+	const session: SessionRecord = { ...rotated.session, reauthenticatedAt: now, aal: twoFactor ? Math.max(2, rotated.session.aal) : rotated.session.aal };
+	return { reauthenticatedAt: now, expiresAt: now + secondsToMillis(deps.config.session.reauthenticationTtlSeconds), sessionToken: rotated.token, session };
 }

@@ -62,14 +62,26 @@ export async function createSession(deps: ServiceDeps, repositories: Repositorie
  * name it), and the token it had stops working at once, so a token planted or captured before
  * never carries the new privilege (session fixation, OWASP ASVS 5.0 7.2.4, 7.5.x).
  * @param repositories - the store, or the transaction that grants the privilege
- * @returns the new token `<id>.<secret>`, for the client (cookie or answer body)
- * @throws Unauthenticated when the session was revoked meanwhile
+ * @returns the new token and the session's record as it now is
+ * @throws Unauthenticated when the session was revoked, or rotated by another request, meanwhile
+ *   (the caller's transaction then rolls back: nothing of the change is kept)
  */
-export async function rotateSessionToken(deps: ServiceDeps, repositories: Repositories, session: SessionRecord): Promise<string> {
+export async function rotateSessionToken(deps: ServiceDeps, repositories: Repositories, session: SessionRecord): Promise<RotatedSession> {
 	const generated = generateTokenSecret(deps.random, session.id);
-	if (!(await repositories.sessions.replaceSessionSecret(session.id, generated.secretHash))) throw new Unauthenticated(undefined, { reason: "revoked_during_rotation" });
+	// Only from the secret this request came with: of two rotations of one token, one wins.
+	if (!(await repositories.sessions.replaceSessionSecret(session.id, session.secretHash, generated.secretHash))) {
+		throw new Unauthenticated(undefined, { reason: "rotated_or_revoked_meanwhile" });
+	}
 	deps.logger.info({ event: "session.rotated", sessionId: session.id, accountId: session.accountId }, "session token rotated");
-	return generated.token;
+	return { token: generated.token, session: { ...session, secretHash: generated.secretHash } };
+}
+
+/** A session after {@link rotateSessionToken}. */
+export interface RotatedSession {
+	/** The new token `<id>.<secret>`, for the client (cookie or answer body). */
+	readonly token: string;
+	/** The session's record with its new secret hash (for a second step in the same request). */
+	readonly session: SessionRecord;
 }
 
 /** When a session ends by idleness if there is no more activity. */

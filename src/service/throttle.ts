@@ -15,7 +15,8 @@
  * {@link AttemptsInFlight} (429 with `Retry-After`, saying what happened).
  */
 import { AttemptsInFlight, TooManyAttempts } from "../errors.js";
-import type { AuthFailureKind, AuthFailureRecord } from "../storage/store.js";
+import { ATTEMPTS_IN_FLIGHT_RETRY_SECONDS } from "./password-hasher.js";
+import type { AttemptOutcome, AuthFailureKind, AuthFailureRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { endAccountAccess } from "./account-access.js";
 import { recordSecurityEvent } from "./security-events.js";
@@ -33,29 +34,38 @@ export const ATTEMPT_LEASE_SECONDS = 60;
  */
 export const ATTEMPT_WAIT_MAX_MS = 15_000;
 
-/** The `Retry-After` of {@link AttemptsInFlight}, in seconds. */
-const ATTEMPTS_IN_FLIGHT_RETRY_SECONDS = 5;
+/**
+ * How long after its reservation a check may still start, in real milliseconds: well inside
+ * {@link ATTEMPT_LEASE_SECONDS}, so that every check has ended before the store can count its
+ * place as free (a password check waiting for argon2id under heavy load is refused instead).
+ */
+export const ATTEMPT_START_MAX_MS = 45_000;
 
 /**
  * Runs one checked attempt of `kind` on the account: reserves it first (refused when the
  * account is locked, or when `lockout.maxFailures` failures are counted, which locks it for
- * `lockout.durationSeconds`), then runs `check`. When `check` resolves the reservation is given
+ * `lockout.durationSeconds`), then runs `check` (which must not start a password verification
+ * after `startBy`, a `performance.now()` instant). When `check` resolves the reservation is given
  * back and the failures are forgotten; when it throws, the attempt counts as a failure (a wrong
- * password or code, a reused code, a spent challenge alike) and the error is rethrown.
+ * password or code, a reused code, a spent challenge alike) and the error is rethrown, except
+ * AttemptsInFlight (nothing was checked: the place is only given back).
  * @returns what `check` returned
  * @throws TooManyAttempts with the seconds until the lock ends; AttemptsInFlight when the checks in
  *   flight of this account kept it waiting for {@link ATTEMPT_WAIT_MAX_MS}; whatever `check` throws
  */
-export function withAttempt<T>(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext, check: () => Promise<T>): Promise<T> {
+export function withAttempt<T>(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext, check: (startBy: number) => Promise<T>): Promise<T> {
 	// In this process, the checks of one account take turns in arrival order (no polling, no
 	// starving); the reservation in the store bounds them across processes.
 	return deps.attemptQueue(`${accountId}:${kind}`, async () => {
 		await reserveAttempt(deps, accountId, kind, context);
+		// A check that could not start before its place's lease nears its end is not run at all:
+		// no check ever runs on a place the store may already count as free (ATTEMPT_LEASE_SECONDS).
+		const startBy = performance.now() + ATTEMPT_START_MAX_MS;
 		let result: T;
 		try {
-			result = await check();
+			result = await check(startBy);
 		} catch (error) {
-			await settleQuietly(deps, accountId, kind, "failed");
+			await settleQuietly(deps, accountId, kind, error instanceof AttemptsInFlight ? "released" : "failed");
 			throw error;
 		}
 		await settleQuietly(deps, accountId, kind, "succeeded");
@@ -64,7 +74,7 @@ export function withAttempt<T>(deps: ServiceDeps, accountId: string, kind: AuthF
 }
 
 /** Settles a reservation; a storage failure here must not turn a checked answer into a 503. */
-async function settleQuietly(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, outcome: "failed" | "succeeded"): Promise<void> {
+async function settleQuietly(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, outcome: AttemptOutcome): Promise<void> {
 	const now = deps.clock.now();
 	try {
 		const state = await deps.store.authFailures.findAuthFailure(accountId, kind);

@@ -126,7 +126,7 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 		if (newPasswordHash !== null) return (await setFirstPassword(deps, tx, { account, session }, newPasswordHash, context)).sessionToken;
 		if (!passwordProvedNow) return null;
 		await tx.sessions.markSessionReauthenticated(session.id, deps.clock.now());
-		return rotateSessionToken(deps, tx, session);
+		return (await rotateSessionToken(deps, tx, session)).token;
 	});
 	deps.logger.info({ event: "totp.enrollment_started", accountId: account.id, credentialId: id, sessionId: session.id, passwordSet: newPasswordHash !== null }, "two-factor setup started");
 	return { ...described, sessionToken };
@@ -222,14 +222,14 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 			// stay; remembered devices are forgotten (they were trusted under the old authenticator).
 			const { trustedDevicesRevoked } = await endAccountAccess(deps, tx, account.id, { trustedDevices: true, loginChallenges: true });
 			await recordSecurityEvent(deps, tx, account.id, "totp.replaced", context, { trustedDevicesRevoked });
-			return { recoveryCodes: [], otherSessionsRevoked: 0, replaced: true, sessionToken: await rotateSessionToken(deps, tx, session) };
+			return { recoveryCodes: [], otherSessionsRevoked: 0, replaced: true, sessionToken: (await rotateSessionToken(deps, tx, session)).token };
 		}
 		const recoveryCodes = await issueRecoveryCodes(deps, tx, account.id);
 		const otherSessionsRevoked = (await endAccountAccess(deps, tx, account.id, { sessions: { except: session.id } })).sessionsRevoked;
 		// This session proved the password (step 1) and, just now, the new authenticator: AAL2.
 		await tx.sessions.markSessionReauthenticated(session.id, deps.clock.now(), 2);
 		await recordSecurityEvent(deps, tx, account.id, "totp.enabled", context, { otherSessionsRevoked });
-		return { recoveryCodes, otherSessionsRevoked, replaced: false, sessionToken: await rotateSessionToken(deps, tx, session) };
+		return { recoveryCodes, otherSessionsRevoked, replaced: false, sessionToken: (await rotateSessionToken(deps, tx, session)).token };
 	});
 	deps.logger.info({ event: result.replaced ? "totp.replaced" : "totp.enabled", accountId: account.id, credentialId: pending.id, otherSessionsRevoked: result.otherSessionsRevoked }, result.replaced ? "authenticator replaced" : "two-factor authentication enabled");
 	return result;

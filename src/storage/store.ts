@@ -131,6 +131,9 @@ export interface AuthFailureRecord {
 	readonly inFlightExpiresAt: UnixMillis;
 }
 
+/** How a reserved attempt ended: its check failed, succeeded, or never ran (`released`). */
+export type AttemptOutcome = "failed" | "succeeded" | "released";
+
 /** The arguments of {@link AuthFailureRepository.reserveAuthAttempt}. */
 export interface AttemptReservationRequest {
 	readonly now: UnixMillis;
@@ -178,6 +181,14 @@ export interface AccountRepository {
 	findAccountByEmail(email: string): Promise<AccountRecord | null>;
 	/** Sets (or clears, with null) the password hash. @returns false when there is no such account. */
 	updatePasswordHash(id: string, passwordHash: string | null, now: UnixMillis): Promise<boolean>;
+	/**
+	 * Replaces the hash of the same password with one of higher cost (a rehash at sign-in), only
+	 * while the stored hash is still `oldHash` (`UPDATE ... WHERE id = ? AND password_hash = :old`),
+	 * and without touching `updated_at`: a rehash is not a password change, and a late one never
+	 * undoes a change that landed first.
+	 * @returns true when this call replaced it
+	 */
+	rehashPassword(id: string, oldHash: string, newHash: string): Promise<boolean>;
 	/**
 	 * Inside `Store.transaction`: holds the account's row lock until the transaction ends, so
 	 * that use cases that must not interleave for one account (a password-only sign-in and turning
@@ -240,11 +251,12 @@ export interface SessionRepository {
 	 */
 	markSessionReauthenticated(id: string, now: UnixMillis, aal?: number): Promise<boolean>;
 	/**
-	 * Replaces the secret of a live session (`UPDATE ... SET secret_hash = ? WHERE id = ? AND
-	 * revoked_at IS NULL`): the old token stops working at once, the id stays.
-	 * @returns false when the session is unknown or revoked
+	 * Replaces the secret of a live session, once (`UPDATE ... SET secret_hash = :new WHERE id = ?
+	 * AND secret_hash = :old AND revoked_at IS NULL`): the old token stops working at once, the id
+	 * stays. Of two rotations of the same token, one wins.
+	 * @returns false when the session is unknown, revoked, or no longer has `oldSecretHash`
 	 */
-	replaceSessionSecret(id: string, secretHash: string): Promise<boolean>;
+	replaceSessionSecret(id: string, oldSecretHash: string, newSecretHash: string): Promise<boolean>;
 	/** @returns true when this call revoked it (it was active). */
 	revokeSession(id: string, now: UnixMillis): Promise<boolean>;
 	/** Revokes every active session of the account except `exceptId`. @returns how many. */
@@ -308,10 +320,11 @@ export interface AuthFailureRepository {
 	 * Settles a reserved attempt (an upsert), giving its reservation back. `"failed"` adds one
 	 * failure, restarting the count at 1 when the last failure is older than `windowStartsAt`;
 	 * `"succeeded"` forgets the failures, the lock and the locks in a row (the row goes when
-	 * nothing else is in flight). Settling with nothing reserved just counts (or forgets).
-	 * @returns the failures counted after this call
+	 * nothing else is in flight); `"released"` only gives the place back (the attempt was never
+	 * checked). Settling with nothing reserved just counts (or forgets).
+	 * @returns the failures counted after this call (0 after a success; unchanged after a release)
 	 */
-	settleAuthAttempt(accountId: string, kind: AuthFailureKind, outcome: "failed" | "succeeded", now: UnixMillis, windowStartsAt: UnixMillis): Promise<number>;
+	settleAuthAttempt(accountId: string, kind: AuthFailureKind, outcome: AttemptOutcome, now: UnixMillis, windowStartsAt: UnixMillis): Promise<number>;
 	/**
 	 * Locks until `lockedUntil` and adds one to `lockoutCount`, unless a lock is still running at
 	 * `now` (an upsert whose update is conditional: of parallel callers, one locks). The count is

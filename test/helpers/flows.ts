@@ -36,7 +36,9 @@ export async function signUpWith2FA(t: TestDeadbolt, email?: string): Promise<En
 	const auth = await t.deadbolt.validateSession(signedUp.session.token);
 	const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
 	const key = decodeBase32(pending.secret);
-	const confirmed = await t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(key, t.clock.now()) });
+	// Step 1 proved the password: the session went on under a new token (rotation), as a client would see it.
+	const rotated = await t.deadbolt.validateSession(pending.sessionToken ?? signedUp.session.token);
+	const confirmed = await t.deadbolt.confirmTOTPEnrollment(rotated.account, rotated.session, { code: generateTOTP(key, t.clock.now()) });
 	// Turning 2FA on rotates the session's token (the one from sign-up stopped working).
 	return { ...signedUp, session: { ...signedUp.session, token: confirmed.sessionToken }, key, secret: pending.secret, recoveryCodes: confirmed.recoveryCodes };
 }

@@ -29,8 +29,10 @@ describeWhen("oathtool as the authenticator", debianProgram("oathtool", "oathtoo
 		it(`enrolls and signs in with codes computed by oathtool: ${variant.name}`, async () => {
 			const t = await createTestDeadbolt({ overrides: { totp: { ...{ algorithm: "SHA1", digits: 6, periodSeconds: 30, windowSteps: 1, keyBytes: 20, enrollmentTtlSeconds: 600 }, ...variant.totp } } });
 			const user = await signUp(t);
-			const auth = await t.deadbolt.validateSession(user.session.token);
+			let auth = await t.deadbolt.validateSession(user.session.token);
 			const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+			// Step 1 proved the password: the session went on under a new token.
+			auth = await t.deadbolt.validateSession(pending.sessionToken as string);
 			const oath = (at: number): string => oathtoolTOTP(pending.secret, at, { algorithm: variant.oathAlgorithm, digits: pending.digits, periodSeconds: pending.periodSeconds });
 			await t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: oath(t.clock.now()) });
 			t.clock.advance(pending.periodSeconds * 1000);
@@ -57,8 +59,10 @@ async function renderedQRCode(issuer: string, email: string, file: string): Prom
 	const t = await createTestDeadbolt({ overrides: { issuer } });
 	try {
 		const user = await signUp(t, email);
-		const auth = await t.deadbolt.validateSession(user.session.token);
+		let auth = await t.deadbolt.validateSession(user.session.token);
 		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		// Step 1 proved the password: the session went on under a new token.
+		auth = await t.deadbolt.validateSession(pending.sessionToken as string);
 		browser ??= launchChromium();
 		const page = await (await browser).newPage();
 		await page.setContent(`<!doctype html><html><body style="margin:0;background:#fff"><div id="qr" style="width:320px;height:320px">${pending.qrSvg}</div></body></html>`);

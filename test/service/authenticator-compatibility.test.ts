@@ -37,8 +37,10 @@ for (const backend of await testBackends()) {
 		async function pendingSetup(totp: { algorithm?: OTPAlgorithm; digits?: number; periodSeconds?: number }) {
 			t = await createTestDeadbolt({ store: await backend.open(), overrides: { totp } });
 			const user = await signUp(t);
-			const auth = await t.deadbolt.validateSession(user.session.token);
+			let auth = await t.deadbolt.validateSession(user.session.token);
 			const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+			// Step 1 proved the password: the session went on under a new token.
+			auth = await t.deadbolt.validateSession(pending.sessionToken as string);
 			const confirm = (code: string) => t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code });
 			return { user, pending, key: decodeBase32(pending.secret), confirm };
 		}

@@ -22,7 +22,7 @@ async function authOf(token: string) {
 describe("enrollment", () => {
 	it("a wrong password is refused and nothing changes", async () => {
 		const user = await signUp(t);
-		const auth = await authOf(user.session.token);
+		let auth = await authOf(user.session.token);
 		await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: "wrong password" })).rejects.toBeInstanceOf(InvalidCredentials);
 		expect(await t.store.totpCredentials.findPendingTOTPCredential(user.account.id)).toBeNull();
 		expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(false);
@@ -31,15 +31,17 @@ describe("enrollment", () => {
 	it("without a password, enrollment needs a re-authentication within the window", async () => {
 		const user = await signUp(t);
 		t.clock.advance(t.config.session.reauthenticationTtlSeconds * 1000 + 1);
-		const auth = await authOf(user.session.token);
+		let auth = await authOf(user.session.token);
 		await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, {})).rejects.toBeInstanceOf(ReauthenticationRequired);
 		await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD })).resolves.toBeDefined();
 	});
 
 	it("returns a 160-bit key, a key URI with issuer and account, and an SVG QR code", async () => {
 		const user = await signUp(t);
-		const auth = await authOf(user.session.token);
+		let auth = await authOf(user.session.token);
 		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		// Step 1 proved the password: the session went on under a new token.
+		auth = await t.deadbolt.validateSession(pending.sessionToken as string);
 		expect(decodeBase32(pending.secret)).toHaveLength(20);
 		expect(pending.secret).toMatch(/^[A-Z2-7]{32}$/);
 		expect(pending.secretGroups).toBe(pending.secret.match(/.{4}/g)!.join(" "));
@@ -53,8 +55,10 @@ describe("enrollment", () => {
 
 	it("nothing is enabled until a correct code arrives; a wrong code changes nothing", async () => {
 		const user = await signUp(t);
-		const auth = await authOf(user.session.token);
+		let auth = await authOf(user.session.token);
 		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		// Step 1 proved the password: the session went on under a new token.
+		auth = await t.deadbolt.validateSession(pending.sessionToken as string);
 		expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(false);
 		const login = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
 		expect(login.kind).toBe("session");
@@ -68,8 +72,10 @@ describe("enrollment", () => {
 
 	it("an expired enrollment cannot be confirmed, even with a correct code", async () => {
 		const user = await signUp(t);
-		const auth = await authOf(user.session.token);
+		let auth = await authOf(user.session.token);
 		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		// Step 1 proved the password: the session went on under a new token.
+		auth = await t.deadbolt.validateSession(pending.sessionToken as string);
 		t.clock.advance(t.config.totp.enrollmentTtlSeconds * 1000);
 		// Step 1 proved the password: the session went on under a new token.
 		expect(pending.sessionToken).not.toBeNull();
@@ -81,9 +87,13 @@ describe("enrollment", () => {
 
 	it("starting again replaces the pending key: the old key no longer confirms", async () => {
 		const user = await signUp(t);
-		const auth = await authOf(user.session.token);
+		let auth = await authOf(user.session.token);
 		const first = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		// Step 1 proved the password: the session went on under a new token.
+		auth = await t.deadbolt.validateSession(first.sessionToken as string);
 		const second = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		// Step 1 proved the password: the session went on under a new token.
+		auth = await t.deadbolt.validateSession(second.sessionToken as string);
 		expect(second.secret).not.toBe(first.secret);
 		await expect(t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(decodeBase32(first.secret), t.clock.now()) })).rejects.toBeInstanceOf(InvalidCode);
 	});
@@ -92,9 +102,11 @@ describe("enrollment", () => {
 		const user = await signUp(t);
 		const other = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
 		if (other.kind !== "session") throw new Error("expected a session");
-		const mine = await authOf(user.session.token);
+		let mine = await authOf(user.session.token);
 		const theirs = await authOf(other.session.token);
 		const pending = await t.deadbolt.beginTOTPEnrollment(mine.account, mine.session, { password: PASSWORD });
+		// Step 1 proved the password: the session went on under a new token.
+		mine = await t.deadbolt.validateSession(pending.sessionToken as string);
 		expect(await t.deadbolt.getPendingTOTPEnrollment(theirs.account, theirs.session)).toBeNull();
 		const code = generateTOTP(decodeBase32(pending.secret), t.clock.now());
 		await expect(t.deadbolt.confirmTOTPEnrollment(theirs.account, theirs.session, { code })).rejects.toBeInstanceOf(EnrollmentInvalid);
@@ -145,8 +157,10 @@ describe("enrollment", () => {
 		const user = await signUp(t);
 		const other = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
 		if (other.kind !== "session") throw new Error("expected a session");
-		const auth = await authOf(user.session.token);
+		let auth = await authOf(user.session.token);
 		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+		// Step 1 proved the password: the session went on under a new token.
+		auth = await t.deadbolt.validateSession(pending.sessionToken as string);
 		const confirmed = await t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(decodeBase32(pending.secret), t.clock.now()) });
 		expect(confirmed.otherSessionsRevoked).toBe(1);
 		await expect(t.deadbolt.validateSession(other.session.token)).rejects.toBeInstanceOf(Unauthenticated);

@@ -102,8 +102,10 @@ describe("turning 2FA on", () => {
 		// A race: several rounds, each with sign-ins started just before and just after the confirmation.
 		for (let round = 0; round < 6; round++) {
 			const user = await signUp(t);
-			const auth = await t.deadbolt.validateSession(user.session.token);
+			let auth = await t.deadbolt.validateSession(user.session.token);
 			const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+			// Step 1 proved the password: the session went on under a new token.
+			auth = await t.deadbolt.validateSession(pending.sessionToken as string);
 			const code = codeAt(t, decodeBase32(pending.secret));
 			const before = Array.from({ length: 4 }, () => t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }));
 			const confirm = t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code });
@@ -118,7 +120,7 @@ describe("turning 2FA on", () => {
 	it("sign-ins with the old password racing a password change leave no session behind", async () => {
 		for (let round = 0; round < 4; round++) {
 			const user = await signUp(t);
-			const auth = await t.deadbolt.validateSession(user.session.token);
+			let auth = await t.deadbolt.validateSession(user.session.token);
 			const before = Array.from({ length: 4 }, () => t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }).catch(() => null));
 			const change = t.deadbolt.changePassword(auth, { currentPassword: PASSWORD, newPassword: "a completely new passphrase" });
 			const after = Array.from({ length: 4 }, () => t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }).catch(() => null));
@@ -133,8 +135,10 @@ describe("turning 2FA on", () => {
 		const { EnrollmentInvalid, TOTPAlreadyEnabled } = await import("../../src/errors.js");
 		for (let round = 0; round < 6; round++) {
 			const user = await signUp(t);
-			const auth = await t.deadbolt.validateSession(user.session.token);
+			let auth = await t.deadbolt.validateSession(user.session.token);
 			const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { password: PASSWORD });
+			// Step 1 proved the password: the session went on under a new token.
+			auth = await t.deadbolt.validateSession(pending.sessionToken as string);
 			const code = codeAt(t, decodeBase32(pending.secret));
 			const [confirm, restart] = await Promise.allSettled([
 				t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code }),
@@ -159,7 +163,7 @@ describe("TOTP step", () => {
 		t.clock.advance(30_000);
 		const session = await t.deadbolt.completeLoginWithTOTP({ challengeToken: token, code: codeAt(t, user.key) });
 		expect(session.record.aal).toBe(2);
-		const auth = await t.deadbolt.validateSession(session.token);
+		let auth = await t.deadbolt.validateSession(session.token);
 		expect(auth.account.id).toBe(user.account.id);
 	});
 

@@ -113,7 +113,7 @@ for (const backend of await testBackends()) {
 			const events = await t.deadbolt.listSecurityEvents(user.account.id);
 			expect(events[0]).toMatchObject({ type: "login.succeeded", details: { factors: ["sign_in_link", "totp"] } });
 			// A link stood in for the password of an account that has one: this session is not fresh.
-			const auth = await t.deadbolt.validateSession(session.token);
+			let auth = await t.deadbolt.validateSession(session.token);
 			await expect(t.deadbolt.regenerateRecoveryCodes(auth)).rejects.toBeInstanceOf(ReauthenticationRequired);
 			await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, {})).rejects.toBeInstanceOf(ReauthenticationRequired);
 			await expect(t.deadbolt.signOutEverywhere(auth)).rejects.toBeInstanceOf(ReauthenticationRequired);
@@ -125,8 +125,12 @@ for (const backend of await testBackends()) {
 		});
 
 		it("step 1 of the setup sets the first password in a fresh session; then password + code sign in", async () => {
-			const { email, account, auth } = await linkedIn();
+			const linked = await linkedIn();
+			const { email, account } = linked;
+			let { auth } = linked;
 			const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { newPassword: FIRST_PASSWORD });
+			// Step 1 set the password: the session went on under a new token.
+			auth = await t.deadbolt.validateSession(pending.sessionToken as string);
 			expect((await t.store.accounts.findAccountById(account.id))?.passwordHash).toMatch(/^\$argon2id\$/);
 			await t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: codeAt(t, decodeBase32(pending.secret)) });
 			t.clock.advance(30_000);
@@ -188,7 +192,7 @@ for (const backend of await testBackends()) {
 			const user = await signUp(t);
 			const link = await t.deadbolt.issueSignInLink(user.email);
 			const session = sessionOf(await t.deadbolt.redeemSignInLink({ token: link.token }));
-			const auth = await t.deadbolt.validateSession(session.token);
+			let auth = await t.deadbolt.validateSession(session.token);
 			await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, {})).rejects.toBeInstanceOf(ReauthenticationRequired);
 			await expect(t.deadbolt.signOutEverywhere(auth)).rejects.toBeInstanceOf(ReauthenticationRequired);
 			// The password still works inline.

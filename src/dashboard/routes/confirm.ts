@@ -42,7 +42,7 @@ export async function reauthenticated(d: DashboardContext, request: FastifyReque
 	const { password, code, twoFactorEnabled } = credentials;
 	const result = await d.deadbolt.reauthenticate(auth, twoFactorEnabled ? { password, code } : { password }, requestContext(request));
 	d.keepRotatedSession(reply, result.sessionToken);
-	return { ...auth, session: { ...auth.session, reauthenticatedAt: result.reauthenticatedAt } };
+	return { ...auth, session: result.session };
 }
 
 /** Registers each sensitive action's POST and `POST /settings/security/confirm`. */

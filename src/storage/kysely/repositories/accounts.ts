@@ -29,6 +29,9 @@ export function createAccountRepository(db: Executor, guard: Guard, dialect: Sto
 		updatePasswordHash(id: string, passwordHash: string | null, now: UnixMillis): Promise<boolean> {
 			return wroteAny(guard, () => db.updateTable("account").set({ password_hash: passwordHash, updated_at: now }).where("id", "=", id));
 		},
+		rehashPassword(id: string, oldHash: string, newHash: string): Promise<boolean> {
+			return wroteAny(guard, () => db.updateTable("account").set({ password_hash: newHash }).where("id", "=", id).where("password_hash", "=", oldHash));
+		},
 		lockAccount(id: string): Promise<boolean> {
 			return guard(async () => {
 				const query = db.selectFrom("account").select("id").where("id", "=", id);

@@ -5,7 +5,7 @@
  */
 import { sql } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
-import type { AttemptReservationRequest, AuthFailureKind, AuthFailureRecord, AuthFailureRepository } from "../../store.js";
+import type { AttemptOutcome, AttemptReservationRequest, AuthFailureKind, AuthFailureRecord, AuthFailureRepository } from "../../store.js";
 import { countOf, findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
 import { rowMapping } from "../rows.js";
 
@@ -40,9 +40,13 @@ export function createAuthFailureRepository(db: Executor, guard: Guard): AuthFai
 					),
 			);
 		},
-		settleAuthAttempt(accountId: string, kind: AuthFailureKind, outcome: "failed" | "succeeded", now: UnixMillis, windowStartsAt: UnixMillis): Promise<number> {
+		settleAuthAttempt(accountId: string, kind: AuthFailureKind, outcome: AttemptOutcome, now: UnixMillis, windowStartsAt: UnixMillis): Promise<number> {
 			return guard(async () => {
 				const released = sql<number>`(case when auth_failure.attempts_in_flight > 0 and auth_failure.in_flight_expires_at > ${now} then auth_failure.attempts_in_flight - 1 else 0 end)`;
+				if (outcome === "released") {
+					const row = await db.updateTable("auth_failure").set({ attempts_in_flight: released }).where("account_id", "=", accountId).where("kind", "=", kind).returning("failure_count").executeTakeFirst();
+					return row === undefined ? 0 : countOf(row.failure_count);
+				}
 				if (outcome === "succeeded") {
 					await db
 						.updateTable("auth_failure")

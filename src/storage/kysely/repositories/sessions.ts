@@ -30,8 +30,8 @@ export function createSessionRepository(db: Executor, guard: Guard): SessionRepo
 			const raised = aal === undefined ? {} : { aal: sql<number>`case when aal < ${aal} then ${aal} else aal end` };
 			return wroteAny(guard, () => updateUnrevoked(id).set({ reauthenticated_at: now, ...raised }));
 		},
-		replaceSessionSecret(id: string, secretHash: string): Promise<boolean> {
-			return wroteAny(guard, () => updateUnrevoked(id).set({ secret_hash: secretHash }));
+		replaceSessionSecret(id: string, oldSecretHash: string, newSecretHash: string): Promise<boolean> {
+			return wroteAny(guard, () => updateUnrevoked(id).set({ secret_hash: newSecretHash }).where("secret_hash", "=", oldSecretHash));
 		},
 		revokeSession(id: string, now: UnixMillis): Promise<boolean> {
 			return wroteAny(guard, () => updateUnrevoked(id).set({ revoked_at: now }));
