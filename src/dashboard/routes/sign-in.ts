@@ -8,7 +8,7 @@
  * `/dashboard?clock=ahead|behind`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { CHALLENGE_END_MESSAGES, ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts, type ChallengeEnd } from "../../errors.js";
+import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts, type ChallengeEnd } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import { rotateCSRFToken } from "../csrf.js";
 import { PATHS } from "../layout.js";
@@ -38,7 +38,7 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 	app.get("/sign-in", async (request, reply) => {
 		if (request.auth !== null) return reply.redirect(PATHS.home, 302);
 		const flashParam = queryParam(request, "notice");
-		const flash: SignInFlash = flashParam === "signed-out" || flashParam === "signed-out-everywhere" || (flashParam !== null && Object.hasOwn(CHALLENGE_END_MESSAGES, flashParam)) ? (flashParam as SignInFlash) : null;
+		const flash: SignInFlash = flashParam === "signed-out" || flashParam === "signed-out-everywhere" ? flashParam : null;
 		return sendPage(reply, 200, signInPage(d.authPageContext(request, reply), { flash }));
 	});
 
@@ -76,11 +76,13 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 
 	const rememberDays = Math.max(1, Math.round(d.config.trustedDevice.ttlSeconds / 86_400));
 
-	/** The challenge is gone (expired, used up, unknown): back to the password step. */
-	/** Back to the password step, saying why the sign-in attempt ended. */
-	const restartSignIn = (reply: FastifyReply, ended: ChallengeEnd): FastifyReply => {
+	/**
+	 * The challenge is gone: the password step again, in this answer, saying why the sign-in attempt
+	 * ended (never from the URL, so a link cannot show a false security message).
+	 */
+	const restartSignIn = (request: FastifyRequest, reply: FastifyReply, ended: ChallengeEnd): FastifyReply => {
 		void reply.clearCookie(cookies.challengeName, cookies.options());
-		return seeOther(reply, `${PATHS.signIn}?notice=${ended}`);
+		return sendPage(reply, 401, signInPage(d.authPageContext(request, reply), { flash: ended }));
 	};
 
 	/** A code step's page: only with a login challenge, and only when signed out. */
@@ -99,14 +101,14 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 		(emptyMessage: string, page: CodeStepPage, complete: CodeStepCompletion) =>
 		async (request: FastifyRequest, reply: FastifyReply) => {
 			const challengeToken = challengeOf(request);
-			if (challengeToken === null) return restartSignIn(reply, "expired");
+			if (challengeToken === null) return restartSignIn(request, reply, "expired");
 			const code = formField(request, "code");
 			if (code.trim() === "") return page(request, reply, 400, emptyMessage);
 			try {
 				return await complete(request, reply, challengeToken, code);
 			} catch (error) {
 				if (error instanceof InvalidCode) return page(request, reply, 401, error.message);
-				if (error instanceof ChallengeInvalid) return restartSignIn(reply, error.ended);
+				if (error instanceof ChallengeInvalid) return restartSignIn(request, reply, error.ended);
 				if (error instanceof TooManyAttempts) return page(request, reply, 429, tooManyMessage(reply, error));
 				throw error;
 			}
