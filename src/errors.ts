@@ -118,8 +118,8 @@ export class ChallengeInvalid extends DeadboltError {
 
 /**
  * Why a login challenge cannot go on: `expired` (its 10 minutes passed), `too_many_codes` (its
- * code attempts are spent), `ended` (it already signed in, or was ended by a sign-out or a
- * security change),
+ * code attempts are spent), `ended` (it already signed in, or was ended by a sign-out, a lock
+ * or a security change),
  * `security_changed` (the password, the authenticator or 2FA changed, or every session was ended,
  * after the password was entered), `unknown` (no such sign-in attempt).
  */
@@ -129,8 +129,8 @@ export type ChallengeEnd = "expired" | "too_many_codes" | "ended" | "security_ch
 export const CHALLENGE_END_MESSAGES: Readonly<Record<ChallengeEnd, string>> = Object.freeze({
 	expired: "This sign-in attempt expired before a code was entered. Sign in again.",
 	too_many_codes: "Too many wrong codes for this sign-in attempt. For your security, sign in again with your password to get new tries.",
-	ended: "This sign-in attempt has ended: it was already used, or cancelled by a sign-out or a change to the account's security. Sign in again.",
-	security_changed: "This account's security settings changed after the password was entered (a new password, a new authenticator, two-factor authentication turned off, or a sign-out everywhere). Sign in again.",
+	ended: "This sign-in attempt has ended: it was already used, or cancelled by a sign-out, a lock after too many wrong codes, or a change to the account's security. Sign in again.",
+	security_changed: "This account's security settings changed after the password was entered (a new password, a new authenticator, or two-factor authentication turned off). Sign in again.",
 	unknown: "This sign-in attempt is not valid (it may have ended). Sign in again.",
 });
 

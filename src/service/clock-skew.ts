@@ -18,10 +18,15 @@ function aboutTime(seconds: number): string {
 	return `${Math.round(abs / 60)} minutes`;
 }
 
-/** The sentence telling the user how far their clock is off, and how to fix it. */
-export function clockSkewAdvice(clockSkewSeconds: number): string {
+/**
+ * The sentence telling the user how far their clock is off, and how to fix it.
+ * @param afterwards - what to do once fixed: try the next code (a refused code), or nothing (an accepted one)
+ */
+export function clockSkewAdvice(clockSkewSeconds: number, afterwards: "retry" | "accepted" = "retry"): string {
 	const direction = clockSkewSeconds < 0 ? "behind" : "ahead";
-	return `Your device's clock seems to be about ${aboutTime(clockSkewSeconds)} ${direction}. Turn on automatic date and time in your phone's settings, then try the new code.`;
+	const fix = `Turn on automatic date and time in your phone's settings`;
+	const tail = afterwards === "retry" ? `${fix}, then try the new code.` : `The code worked, but to keep codes working: ${fix.charAt(0).toLowerCase()}${fix.slice(1)}.`;
+	return `Your device's clock seems to be about ${aboutTime(clockSkewSeconds)} ${direction}. ${tail}`;
 }
 
 /**
@@ -49,5 +54,5 @@ export interface ClockSkew {
 /** For an accepted code: the skew when it came from a step other than the current one, else null. */
 export function acceptedSkew(deps: ServiceDeps, step: number, credential: TOTPCredentialRecord): ClockSkew | null {
 	const seconds = (step - timeStep(deps.clock.now(), credential.periodSeconds)) * credential.periodSeconds;
-	return seconds === 0 ? null : { seconds, advice: clockSkewAdvice(seconds) };
+	return seconds === 0 ? null : { seconds, advice: clockSkewAdvice(seconds, "accepted") };
 }

@@ -138,6 +138,8 @@ async function findLiveChallenge(deps: ServiceDeps, challengeToken: string): Pro
 	await assertNotLocked(deps, challenge.accountId, "second_factor");
 	if (challenge.consumedAt !== null) throw new ChallengeInvalid("ended", { reason: "consumed" });
 	if (challenge.expiresAt <= deps.clock.now()) throw new ChallengeInvalid("expired", { reason: "expired" });
+	// Spent: told as such, and not counted against the account again.
+	if (challenge.attempts >= challenge.maxAttempts) throw new ChallengeInvalid("too_many_codes", { reason: "attempts_exhausted" });
 	return challenge;
 }
 
@@ -153,7 +155,13 @@ async function codeAttempt<T>(deps: ServiceDeps, challengeToken: string, context
 		if (!(await deps.store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, deps.clock.now()))) {
 			throw new ChallengeInvalid("too_many_codes", { reason: "attempts_exhausted" });
 		}
-		return check(challenge);
+		try {
+			return await check(challenge);
+		} catch (error) {
+			// The challenge's last try failed: say that another code here cannot work.
+			if (error instanceof InvalidCode && challenge.attempts + 1 >= challenge.maxAttempts) throw new ChallengeInvalid("too_many_codes", { reason: "last_attempt_failed" });
+			throw error;
+		}
 	});
 }
 

@@ -42,10 +42,16 @@ describe("a sign-in attempt that cannot go on says why", () => {
 		const code = (challengeToken: string, value: string) => t.app.inject({ method: "POST", url: "/api/v1/login/totp", payload: { challengeToken, code: value } });
 
 		const spent = await challenge();
-		for (let i = 0; i < t.config.loginChallenge.maxAttempts; i++) expect((await code(spent, "000000")).json().code).toBe("ERR_INVALID_CODE");
+		for (let i = 0; i < t.config.loginChallenge.maxAttempts - 1; i++) expect((await code(spent, "000000")).json().code).toBe("ERR_INVALID_CODE");
+		// The last try's wrong code says that no other code can work here.
+		expect((await code(spent, "000000")).json()).toMatchObject({ code: "ERR_CHALLENGE_INVALID", message: CHALLENGE_END_MESSAGES.too_many_codes });
 		t.clock.advance(30_000);
+		const account = (await t.store.accounts.findAccountByEmail("why@example.com"))!;
+		const failuresBefore = (await t.store.authFailures.findAuthFailure(account.id, "second_factor"))?.failureCount;
 		const tooMany = await code(spent, generateTOTP(key, t.clock.now()));
 		expect(tooMany.json()).toMatchObject({ code: "ERR_CHALLENGE_INVALID", message: CHALLENGE_END_MESSAGES.too_many_codes });
+		// A spent challenge's attempt is not counted against the account again.
+		expect((await t.store.authFailures.findAuthFailure(account.id, "second_factor"))?.failureCount).toBe(failuresBefore);
 
 		const late = await challenge();
 		t.clock.advance(t.config.loginChallenge.ttlSeconds * 1000 + 1);
@@ -70,7 +76,7 @@ describe("a sign-in attempt that cannot go on says why", () => {
 		cookieJar(await t.app.inject({ method: "GET", url: "/dashboard/sign-in" }), browser);
 		cookieJar(await post(browser, "/dashboard/sign-in", { csrf: browser["deadbolt_csrf"]!, email: "dash-why@example.com", password: PASSWORD }), browser);
 		let last;
-		for (let i = 0; i <= t.config.loginChallenge.maxAttempts; i++) last = await post(browser, "/dashboard/sign-in/code", { csrf: browser["deadbolt_csrf"]!, code: "000000" });
+		for (let i = 0; i < t.config.loginChallenge.maxAttempts; i++) last = await post(browser, "/dashboard/sign-in/code", { csrf: browser["deadbolt_csrf"]!, code: "000000" });
 		expect(last!.statusCode).toBe(401);
 		expect(last!.body).toContain('id="sign-in-ended"');
 		expect(last!.body).toContain("Too many wrong codes for this sign-in attempt.");

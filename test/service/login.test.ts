@@ -240,9 +240,11 @@ describe("TOTP step", () => {
 		const user = await signUpWith2FA(t);
 		t.clock.advance(30_000);
 		const token = await passwordStep(t, user.email);
-		for (let i = 0; i < t.config.loginChallenge.maxAttempts; i++) {
+		for (let i = 0; i < t.config.loginChallenge.maxAttempts - 1; i++) {
 			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: token, code: "000000" })).rejects.toBeInstanceOf(InvalidCode);
 		}
+		// The last try's wrong code ends the challenge, and says so.
+		await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: token, code: "000000" })).rejects.toMatchObject({ ended: "too_many_codes" });
 		await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: token, code: codeAt(t, user.key) })).rejects.toBeInstanceOf(ChallengeInvalid);
 	});
 

@@ -34,7 +34,7 @@ function errorPage(context: ErrorPageContext, title: string, message: string, ac
 export const CSRF_REJECTIONS: Readonly<Record<CSRFRejection, { title: string; message: string; action: string }>> = Object.freeze({
 	stale_form: {
 		title: "This form was already sent or is out of date",
-		message: "Nothing was changed this time. A reload sends a form again, and signing in (or seeing new recovery codes) in another tab renews every open form. Go back to the page and continue from there.",
+		message: "Nothing was changed this time. A reload sends a form again, and signing in or out (or seeing new recovery codes) in another tab renews every open form. Go back to the page and continue from there.",
 		action: "Go back to the page",
 	},
 	no_cookie: {
