@@ -1,5 +1,6 @@
 /** HTTP test helpers: an app over a test deadbolt, and cookie handling for `app.inject`. */
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { afterEach, beforeEach } from "vitest";
 import { buildApp } from "../../src/app.js";
 import { createTestDeadbolt, type TestDeadbolt } from "./deadbolt.js";
 
@@ -14,6 +15,23 @@ export async function createTestApp(options: Parameters<typeof createTestDeadbol
 	const app = await buildApp(t.deadbolt);
 	await app.ready();
 	return { ...t, app };
+}
+
+/**
+ * Gives each test of the calling file a fresh app, handed to `use` before the test and closed
+ * after it: `let t: TestApp; appPerTest((app) => (t = app));`.
+ */
+export function appPerTest(use: (app: TestApp) => void, options: Parameters<typeof createTestDeadbolt>[0] = {}): void {
+	let current: TestApp | null = null;
+	beforeEach(async () => {
+		current = await createTestApp(options);
+		use(current);
+	});
+	afterEach(async () => {
+		await current?.app.close();
+		await current?.deadbolt.close();
+		current = null;
+	});
 }
 
 /** Headers a same-origin browser page sends with fetch (inject's Host is `localhost:80`). */

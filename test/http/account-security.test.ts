@@ -1,18 +1,12 @@
 /** The security-settings API: re-authentication gate, sessions, password, recovery codes, 2FA off, activity. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { PASSWORD } from "../helpers/flows.js";
-import { bearer, BROWSER, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+import { bearer, BROWSER, cookieJar, appPerTest, type TestApp } from "../helpers/http.js";
 
 let t: TestApp;
-beforeEach(async () => {
-	t = await createTestApp();
-});
-afterEach(async () => {
-	await t.app.close();
-	await t.deadbolt.close();
-});
+appPerTest((app) => (t = app));
 
 
 async function signUp(email: string): Promise<string> {

@@ -1,18 +1,12 @@
 /** The JSON API through `app.inject`: the whole flow for API clients and browsers, and its guarantees. */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
-import { bearer, BROWSER, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+import { bearer, BROWSER, cookieJar, appPerTest, createTestApp, type TestApp } from "../helpers/http.js";
 import { PASSWORD } from "../helpers/flows.js";
 
 let t: TestApp;
-beforeEach(async () => {
-	t = await createTestApp();
-});
-afterEach(async () => {
-	await t.app.close();
-	await t.deadbolt.close();
-});
+appPerTest((app) => (t = app));
 
 
 async function apiSignUp(email = "api@example.com"): Promise<string> {

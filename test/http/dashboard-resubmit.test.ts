@@ -4,20 +4,14 @@
  * a refused form, not a second set of codes that silently voids the first; a sign-in replaces it
  * (and the session it replaces ends); "Confirm it's you" runs only allow-listed actions.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { PASSWORD } from "../helpers/flows.js";
-import { BROWSER, cookieHeader, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+import { BROWSER, cookieHeader, cookieJar, appPerTest, type TestApp } from "../helpers/http.js";
 
 let t: TestApp;
-beforeEach(async () => {
-	t = await createTestApp();
-});
-afterEach(async () => {
-	await t.app.close();
-	await t.deadbolt.close();
-});
+appPerTest((app) => (t = app));
 
 
 describe("dashboard pages shown once", () => {

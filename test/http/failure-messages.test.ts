@@ -4,21 +4,15 @@
  * "This form expired or did not come from this site"; reloading the first setup's last step said
  * "Moving to a new phone timed out".
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CHALLENGE_END_MESSAGES } from "../../src/errors.js";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { PASSWORD } from "../helpers/flows.js";
-import { BROWSER, cookieHeader, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+import { BROWSER, cookieHeader, cookieJar, appPerTest, type TestApp } from "../helpers/http.js";
 
 let t: TestApp;
-beforeEach(async () => {
-	t = await createTestApp();
-});
-afterEach(async () => {
-	await t.app.close();
-	await t.deadbolt.close();
-});
+appPerTest((app) => (t = app));
 
 /** A browser's cookies after signing up through the API and opening the Security page (form token set). */
 async function browserSignedUp(email: string): Promise<Record<string, string>> {

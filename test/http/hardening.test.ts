@@ -1,17 +1,11 @@
 /** Findings of the adversarial review, each kept fixed by a test. */
 import { connect } from "node:net";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BROWSER, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+import { describe, expect, it } from "vitest";
+import { BROWSER, cookieJar, appPerTest, createTestApp, type TestApp } from "../helpers/http.js";
 import { PASSWORD } from "../helpers/flows.js";
 
 let t: TestApp;
-beforeEach(async () => {
-	t = await createTestApp();
-});
-afterEach(async () => {
-	await t.app.close();
-	await t.deadbolt.close();
-});
+appPerTest((app) => (t = app));
 
 describe("hardening", () => {
 	it("a malformed URL gets the standard error body and the security headers", async () => {

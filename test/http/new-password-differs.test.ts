@@ -3,20 +3,14 @@
  * and `POST /secure-account` answer 400 `ERR_INVALID_REQUEST` with a `same_as_current` violation
  * on `newPassword`; the dashboard's two forms show the message under the new-password field.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PASSWORD } from "../helpers/flows.js";
-import { bearer, BROWSER, cookieHeader, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+import { bearer, BROWSER, cookieHeader, cookieJar, appPerTest, type TestApp } from "../helpers/http.js";
 
 const MESSAGE = "Your new password must be different from your current one. Nothing was changed.";
 
 let t: TestApp;
-beforeEach(async () => {
-	t = await createTestApp();
-});
-afterEach(async () => {
-	await t.app.close();
-	await t.deadbolt.close();
-});
+appPerTest((app) => (t = app));
 
 describe("the API", () => {
 	for (const [method, url] of [["PUT", "/api/v1/password"], ["POST", "/api/v1/secure-account"]] as const) {

@@ -8,23 +8,17 @@
  * replace the cookie too.
  */
 import type { LightMyRequestResponse } from "fastify";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { PASSWORD } from "../helpers/flows.js";
-import { bearer, BROWSER, cookieHeader, cookieJar, createTestApp, type TestApp } from "../helpers/http.js";
+import { bearer, BROWSER, cookieHeader, cookieJar, appPerTest, type TestApp } from "../helpers/http.js";
 
 const SESSION_COOKIE = "deadbolt_session";
 const NEW_PASSWORD = "a brand new passphrase 9";
 
 let t: TestApp;
-beforeEach(async () => {
-	t = await createTestApp();
-});
-afterEach(async () => {
-	await t.app.close();
-	await t.deadbolt.close();
-});
+appPerTest((app) => (t = app));
 
 /** How a client sends its session: `Authorization: Bearer`, or the session cookie as a browser page does. */
 type Mode = "bearer" | "cookie";
