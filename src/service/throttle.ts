@@ -77,8 +77,9 @@ export function withAttempt<T>(deps: ServiceDeps, accountId: string, kind: AuthF
 async function settleQuietly(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, outcome: AttemptOutcome): Promise<void> {
 	const now = deps.clock.now();
 	try {
-		const state = await deps.store.authFailures.findAuthFailure(accountId, kind);
-		await deps.store.authFailures.settleAuthAttempt(accountId, kind, outcome, now, windowStart(deps, kind, state, now));
+		// Only a failure needs the window (from the counter's last lock); a success or a release does not read it.
+		const windowStartsAt = outcome === "failed" ? windowStart(deps, kind, await deps.store.authFailures.findAuthFailure(accountId, kind), now) : 0;
+		await deps.store.authFailures.settleAuthAttempt(accountId, kind, outcome, now, windowStartsAt);
 	} catch (error) {
 		// The reservation then ends with its lease, and counts as a failure until then.
 		deps.logger.error({ event: "attempt.settle_failed", accountId, kind, outcome, err: error }, "could not settle an attempt");

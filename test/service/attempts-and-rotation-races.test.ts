@@ -14,7 +14,7 @@ import { withAttempt } from "../../src/service/throttle.js";
 import type { ServiceDeps } from "../../src/service/deps.js";
 import { testBackends } from "../helpers/backends.js";
 import { createTestDeadbolt, type TestDeadbolt } from "../helpers/deadbolt.js";
-import { codeAt, PASSWORD, signUp, signUpWith2FA } from "../helpers/flows.js";
+import { PASSWORD, signUp, signUpWith2FA } from "../helpers/flows.js";
 
 for (const backend of await testBackends()) {
 	describe(`adversarial round of issue 9 on ${backend.name}`, () => {
@@ -53,7 +53,6 @@ for (const backend of await testBackends()) {
 				const done = await t.deadbolt.completeLoginWithRecoveryCode({ challengeToken: result.value.challenge.challengeToken, code: user.recoveryCodes[i]! });
 				expect(done.session.token).toBeTypeOf("string");
 			}
-			void codeAt;
 		});
 
 		it("a late rehash never undoes a password change that landed first", async () => {
@@ -67,8 +66,6 @@ for (const backend of await testBackends()) {
 
 		it("a check that cannot start in time is not run: its place is given back and no failure is counted", async () => {
 			const user = await signUp(t);
-			const deps = (t.deadbolt as unknown as { deps?: ServiceDeps }).deps;
-			void deps;
 			const hasher = createPasswordHasher(t.config.password.argon2, 1);
 			const hash = (await t.store.accounts.findAccountById(user.account.id))!.passwordHash!;
 			await expect(hasher.verify(hash, PASSWORD, performance.now() - 1)).rejects.toBeInstanceOf(AttemptsInFlight);
