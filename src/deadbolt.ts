@@ -29,7 +29,7 @@ import * as trustedDevices from "./service/trusted-devices.js";
 import * as sessions from "./service/sessions.js";
 import * as signInLinks from "./service/sign-in-links.js";
 import * as enrollment from "./service/totp-enrollment.js";
-import { createPasswordHasher } from "./service/password-hasher.js";
+import { createPasswordHasher, type PasswordHasher } from "./service/password-hasher.js";
 import { verifyServerKeys } from "./service/server-keys.js";
 import { openPostgresStore } from "./storage/postgres.js";
 import { openSqliteStore } from "./storage/sqlite.js";
@@ -42,6 +42,8 @@ export interface DeadboltOverrides {
 	random?: RandomSource;
 	logger?: Logger;
 	keys?: ServerKeys;
+	/** The argon2id hasher (passwords and recovery codes); tests wrap the real one to count its runs. */
+	passwords?: PasswordHasher;
 }
 
 type Bound<F> = F extends (deps: ServiceDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
@@ -85,8 +87,14 @@ export interface Deadbolt {
 	issueSignInLink: Bound<typeof signInLinks.issueSignInLink>;
 	describeSignInLink: Bound<typeof signInLinks.describeSignInLink>;
 	redeemSignInLink: Bound<typeof signInLinks.redeemSignInLink>;
-	/** A typed recovery code in its canonical form, or null when it cannot be one (for UIs that check a code the user typed back). */
+	/** A typed recovery code in its canonical form (either format), or null when it cannot be one. */
 	normalizeRecoveryCode: typeof normalizeRecoveryCode;
+	/**
+	 * A keyed fingerprint (HMAC-SHA-256 under the server key) of a typed recovery code, or null when
+	 * it cannot be one: for UIs that check a code the user typed back against codes they showed,
+	 * without putting a fast hash of a code in a page (see `dashboard/recovery-code-check.ts`).
+	 */
+	recoveryCodeFingerprint: Bound<typeof recoveryCodes.recoveryCodeFingerprint>;
 	revokeTrustedDevice: Bound<typeof trustedDevices.revokeTrustedDevice>;
 	revokeAllTrustedDevices: Bound<typeof trustedDevices.revokeAllTrustedDevices>;
 	/**
@@ -225,7 +233,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	const logger = overrides.logger ?? silentLogger;
 	const resolved = overrides.keys === undefined ? resolveKeys(config, random, logger) : { keys: overrides.keys, development: false };
 	const store = overrides.store ?? (await openConfiguredStore(config));
-	const passwords = createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
+	const passwords = overrides.passwords ?? createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
 	const attemptQueue = createKeyedLimiter(config.lockout.maxFailures);
 	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue });
 	try {
@@ -274,6 +282,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		describeSignInLink: bind(signInLinks.describeSignInLink),
 		redeemSignInLink: bind(signInLinks.redeemSignInLink),
 		normalizeRecoveryCode,
+		recoveryCodeFingerprint: bind(recoveryCodes.recoveryCodeFingerprint),
 		revokeTrustedDevice: bind(trustedDevices.revokeTrustedDevice),
 		revokeAllTrustedDevices: bind(trustedDevices.revokeAllTrustedDevices),
 		rateLimitRedis,

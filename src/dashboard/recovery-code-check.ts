@@ -1,14 +1,16 @@
 /**
  * "Type one of your recovery codes to finish" at the end of the two-factor setup. The codes are
  * shown only once and the dashboard keeps no copy of them, so the step-4 page carries their proof
- * in the form itself: a random per-render nonce and, for each code, `sha256(normalized + ":" +
- * nonce)`. The POST hashes what the user typed the same way and looks for it among the submitted
- * hashes; nothing is stored and no code is consumed.
+ * in the form itself: a random per-render nonce and, for each code, `sha256(fingerprint + ":" +
+ * nonce)`, where the fingerprint is keyed with the server's key (`Deadbolt.recoveryCodeFingerprint`,
+ * the same on every instance). The POST hashes what the user typed the same way and looks for it
+ * among the submitted hashes; nothing is stored and no code is consumed.
  *
  * This is a usability check, NOT a security boundary: the browser sends both the nonce and the
  * hashes, so a client can make any code "match". It only helps an honest user notice that the
- * copy they saved is missing or wrong, before they need it. (Each code has 120 bits, so the
- * hashes reveal nothing usable about the codes, and the page held the codes anyway.)
+ * copy they saved is missing or wrong, before they need it. The hashes reveal nothing usable about
+ * the codes: without the server's key nobody can test a guess against them (a code has 58.9 bits,
+ * too few to put a fast unkeyed hash of it in a page that is sent again on a wrong answer).
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
@@ -24,17 +26,24 @@ export interface RecoveryCodeProof {
 	readonly hashes: readonly string[];
 }
 
-/** Normalizes a typed recovery code (the service's rules, `Deadbolt.normalizeRecoveryCode`); null when it cannot be one. */
-export type RecoveryCodeNormalizer = (input: string) => string | null;
+/**
+ * The keyed fingerprint of a typed recovery code (`Deadbolt.recoveryCodeFingerprint`: normalized,
+ * then HMAC-SHA-256 under the server key); null when it cannot be a code.
+ */
+export type RecoveryCodeFingerprinter = (input: string) => string | null;
 
-function hashOf(normalizedCode: string, nonce: string): string {
-	return createHash("sha256").update(`${normalizedCode}:${nonce}`, "utf8").digest("hex");
+function hashOf(fingerprint: string, nonce: string): string {
+	return createHash("sha256").update(`${fingerprint}:${nonce}`, "utf8").digest("hex");
 }
 
 /** The proof of a freshly shown set of codes (a new nonce each time). */
-export function recoveryCodeProof(codes: readonly string[], normalize: RecoveryCodeNormalizer): RecoveryCodeProof {
+export function recoveryCodeProof(codes: readonly string[], fingerprint: RecoveryCodeFingerprinter): RecoveryCodeProof {
 	const nonce = randomBytes(32).toString("hex");
-	const hashes = codes.map((code) => hashOf(normalize(code) ?? code, nonce));
+	const hashes = codes.map((code) => {
+		const print = fingerprint(code);
+		// Every code shown is well formed; a malformed one could never be typed back: a hash nothing matches.
+		return print === null ? randomBytes(32).toString("hex") : hashOf(print, nonce);
+	});
 	return { nonce, hashes };
 }
 
@@ -52,10 +61,10 @@ export function parseRecoveryCodeProof(nonce: string, hashes: string): RecoveryC
 }
 
 /** Whether the typed code is one of the codes the proof was made from. */
-export function matchesRecoveryCodeProof(typed: string, proof: RecoveryCodeProof, normalize: RecoveryCodeNormalizer): boolean {
-	const normalized = normalize(typed);
-	if (normalized === null) return false;
-	const candidate = Buffer.from(hashOf(normalized, proof.nonce), "hex");
+export function matchesRecoveryCodeProof(typed: string, proof: RecoveryCodeProof, fingerprint: RecoveryCodeFingerprinter): boolean {
+	const print = fingerprint(typed);
+	if (print === null) return false;
+	const candidate = Buffer.from(hashOf(print, proof.nonce), "hex");
 	let found = false;
 	for (const hash of proof.hashes) {
 		if (timingSafeEqual(candidate, Buffer.from(hash, "hex"))) found = true;

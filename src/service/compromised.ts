@@ -6,7 +6,7 @@
  */
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { checkPasswordChange, replacePassword } from "./password-change.js";
-import { issueRecoveryCodes } from "./recovery-codes.js";
+import { prepareRecoveryCodes, storeRecoveryCodes } from "./recovery-codes.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
 
@@ -33,9 +33,11 @@ export async function secureCompromisedAccount(deps: ServiceDeps, auth: Authenti
 	requireRecentReauthentication(deps, auth.session);
 	const passwordHash = await checkPasswordChange(deps, auth, input, context);
 	const twoFactorEnabled = (await deps.store.totpCredentials.findConfirmedTOTPCredential(auth.account.id)) !== null;
+	// Hashed before the transaction: argon2id must not hold the database's lock.
+	const prepared = twoFactorEnabled ? await prepareRecoveryCodes(deps, auth.account.id) : null;
 	const summary = await deps.store.transaction(async (tx) => {
 		const { otherSessionsRevoked, trustedDevicesRevoked, sessionToken } = await replacePassword(deps, tx, auth, passwordHash);
-		const recoveryCodes = twoFactorEnabled ? await issueRecoveryCodes(deps, tx, auth.account.id) : null;
+		const recoveryCodes = prepared === null ? null : await storeRecoveryCodes(tx, auth.account.id, prepared);
 		await recordSecurityEvent(deps, tx, auth.account.id, "account.secured", context, { otherSessionsRevoked, trustedDevicesRevoked, recoveryCodesReplaced: recoveryCodes !== null });
 		return { passwordChanged: true as const, otherSessionsRevoked, trustedDevicesRevoked, recoveryCodes, twoFactorEnabled, sessionToken };
 	});

@@ -19,7 +19,7 @@ import { acceptedSkew, refusedCode, type ClockSkew } from "./clock-skew.js";
 import { findByToken } from "./token-lookup.js";
 import { trustDevice, useTrustedDevice, type IssuedTrustedDevice } from "./trusted-devices.js";
 import { checkTOTPCode } from "./totp-key.js";
-import { recoveryCodeHashOf } from "./recovery-codes.js";
+import { checkRecoveryCode, consumeRecoveryCode } from "./recovery-codes.js";
 
 /** Second-factor methods a challenge can be completed with. */
 export type SecondFactorMethod = "totp" | "recovery_code";
@@ -149,14 +149,14 @@ async function findLiveChallenge(deps: ServiceDeps, challengeToken: string): Pro
  * @throws ChallengeInvalid when unknown, consumed, expired or out of attempts; TooManyAttempts
  *   when the account's second factor is locked; whatever `check` throws
  */
-async function codeAttempt<T>(deps: ServiceDeps, challengeToken: string, context: RequestContext, check: (challenge: LoginChallengeRecord) => Promise<T>): Promise<T> {
+async function codeAttempt<T>(deps: ServiceDeps, challengeToken: string, context: RequestContext, check: (challenge: LoginChallengeRecord, startBy: number) => Promise<T>): Promise<T> {
 	const challenge = await findLiveChallenge(deps, challengeToken);
-	return withAttempt(deps, challenge.accountId, "second_factor", context, async () => {
+	return withAttempt(deps, challenge.accountId, "second_factor", context, async (startBy) => {
 		if (!(await deps.store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, deps.clock.now()))) {
 			throw new ChallengeInvalid("too_many_codes", { reason: "attempts_exhausted" });
 		}
 		try {
-			return await check(challenge);
+			return await check(challenge, startBy);
 		} catch (error) {
 			// The challenge's last try failed: say that another code here cannot work.
 			if (error instanceof InvalidCode && challenge.attempts + 1 >= challenge.maxAttempts) throw new ChallengeInvalid("too_many_codes", { reason: "last_attempt_failed" });
@@ -274,21 +274,23 @@ export interface RecoveryCodeLogin {
 }
 
 /**
- * The code step with a recovery code instead of a TOTP code. The code is consumed once, the
- * challenge once, and the session created, in one transaction.
+ * The code step with a recovery code instead of a TOTP code. The code is checked first (one
+ * argon2id verification, `checkRecoveryCode`), then consumed once, the challenge once, and the
+ * session created, in one transaction.
  * @throws ChallengeInvalid, InvalidCode (wrong, used or malformed alike), TooManyAttempts
  */
 export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<RecoveryCodeLogin> {
-	const { result, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge) => {
-		const codeHash = recoveryCodeHashOf(deps, input.code);
-		if (codeHash === null) {
-			await logCodeFailure(deps, challenge, "recovery_code", "malformed", context);
-			throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "malformed" });
+	const { result, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge, startBy) => {
+		// Outside the transaction: an argon2id verification must not hold the database's lock.
+		const checked = await checkRecoveryCode(deps, challenge.accountId, input.code, startBy);
+		if (checked.refused !== undefined) {
+			await logCodeFailure(deps, challenge, "recovery_code", checked.refused, context);
+			throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: checked.refused });
 		}
 		const result = await inCodeTransaction(deps, challenge, "recovery_code", context, async (tx) => {
 			await tx.accounts.lockAccount(challenge.accountId);
 			await recheckSignInGates(deps, tx, challenge);
-			if (!(await tx.recoveryCodes.consumeRecoveryCode(challenge.accountId, codeHash, deps.clock.now()))) {
+			if (!(await consumeRecoveryCode(tx, challenge.accountId, checked.candidate, deps.clock.now()))) {
 				throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "mismatch_or_used" });
 			}
 			if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {

@@ -16,8 +16,11 @@ export const ATTEMPTS_IN_FLIGHT_RETRY_SECONDS = 5;
 
 /** Hashes and verifies passwords. */
 export interface PasswordHasher {
-	/** A PHC string of `password` with the configured costs. */
-	hash(password: string): Promise<string>;
+	/**
+	 * A PHC string of `password` with the configured costs, or with `parameters` (recovery codes
+	 * use their own, `RECOVERY_CODE_ARGON2`).
+	 */
+	hash(password: string, parameters?: Argon2Parameters): Promise<string>;
 	/**
 	 * Whether `password` matches `passwordHash` (false for a malformed hash).
 	 * @param startBy - a `performance.now()` instant: when the verification has not started by
@@ -33,13 +36,13 @@ export function defaultHashConcurrency(): number {
 }
 
 /**
- * Creates the process's password hasher.
+ * Creates the process's password hasher (also used for recovery codes, under the same cap).
  * @param concurrency - most hashes or verifications running at once (default {@link defaultHashConcurrency})
  */
 export function createPasswordHasher(parameters: Argon2Parameters, concurrency: number | null = null): PasswordHasher {
 	const limit = createLimiter(concurrency ?? defaultHashConcurrency());
 	return Object.freeze({
-		hash: (password: string) => limit(() => hashPassword(password, parameters)),
+		hash: (password: string, costs: Argon2Parameters = parameters) => limit(() => hashPassword(password, costs)),
 		verify: (passwordHash: string, password: string, startBy?: number) =>
 			limit(() => {
 				if (startBy !== undefined && performance.now() > startBy) throw new AttemptsInFlight(ATTEMPTS_IN_FLIGHT_RETRY_SECONDS, { reason: "check_not_started_in_time" });

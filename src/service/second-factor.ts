@@ -1,7 +1,7 @@
 /**
  * Proving the second factor again, for sensitive actions (re-authentication, turning 2FA off):
- * a current TOTP code (its time step then counts as used) or an unused recovery code (then
- * consumed). Attempts count on the account's second-factor counter before the check, exactly as
+ * a current TOTP code (its time step then counts as used) or an unused recovery code (checked
+ * with one argon2id verification, then consumed). Attempts count on the account's second-factor counter before the check, exactly as
  * at sign-in (NIST SP 800-63B §5.2.2).
  */
 import { InvalidCode, TOTPNotEnabled } from "../errors.js";
@@ -11,7 +11,7 @@ import type { RequestContext, ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { withAttempt } from "./throttle.js";
 import { checkTOTPCode } from "./totp-key.js";
-import { recoveryCodeHashOf } from "./recovery-codes.js";
+import { checkRecoveryCode, consumeRecoveryCode } from "./recovery-codes.js";
 
 /** Which factor a code proved. */
 export type ProvedFactor = "totp" | "recovery_code";
@@ -24,15 +24,15 @@ export type ProvedFactor = "totp" | "recovery_code";
 export async function proveSecondFactor(deps: ServiceDeps, account: AccountRecord, code: string, context: RequestContext): Promise<ProvedFactor> {
 	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id);
 	if (credential === null) throw new TOTPNotEnabled();
-	return withAttempt(deps, account.id, "second_factor", context, async () => {
+	return withAttempt(deps, account.id, "second_factor", context, async (startBy) => {
 		const otp = normalizeOTPInput(code);
 		let proved: ProvedFactor | null = null;
 		if (isWellFormedOTP(otp, credential.digits)) {
 			const { step } = checkTOTPCode(deps, credential, otp);
 			if (step !== null && (await deps.store.totpCredentials.advanceTOTPStep(credential.id, step))) proved = "totp";
 		} else {
-			const codeHash = recoveryCodeHashOf(deps, code);
-			if (codeHash !== null && (await deps.store.recoveryCodes.consumeRecoveryCode(account.id, codeHash, deps.clock.now()))) {
+			const checked = await checkRecoveryCode(deps, account.id, code, startBy);
+			if (checked.candidate !== undefined && (await consumeRecoveryCode(deps.store, account.id, checked.candidate, deps.clock.now()))) {
 				proved = "recovery_code";
 				await recordSecurityEvent(deps, deps.store, account.id, "recovery_code.used", context, { recoveryCodesLeft: await deps.store.recoveryCodes.countUnusedRecoveryCodes(account.id) });
 			}

@@ -18,7 +18,7 @@ import type { AccountRecord, SessionRecord, TOTPCredentialRecord } from "../stor
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { endAccountAccess, everythingBut } from "./account-access.js";
-import { issueRecoveryCodes } from "./recovery-codes.js";
+import { prepareRecoveryCodes, storeRecoveryCodes } from "./recovery-codes.js";
 import { refusedCode } from "./clock-skew.js";
 import { compatibilityWarning, ignoredSettingsRefusal } from "./authenticator-compatibility.js";
 import { confirmOwnPassword } from "./reauthentication.js";
@@ -177,7 +177,7 @@ export async function getPendingTOTPEnrollment(deps: ServiceDeps, account: Accou
 
 /** Two-factor authentication just turned on. */
 export interface ConfirmedEnrollment {
-	/** Shown once; only their keyed hashes are stored. */
+	/** Shown once; only their hashes are stored. */
 	readonly recoveryCodes: readonly string[];
 	/** How many other sessions of the account were ended (they were made with the password alone). */
 	readonly otherSessionsRevoked: number;
@@ -209,6 +209,8 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 		deps.logger.info({ event: "totp.enrollment_code_failed", accountId: account.id, reason: refused.reason }, "setup code rejected");
 		throw refused;
 	}
+	// Hashed before the transaction (argon2id must not hold the database's lock); unused when replacing.
+	const prepared = replacing ? null : await prepareRecoveryCodes(deps, account.id);
 	const result = await deps.store.transaction(async (tx) => {
 		// Serializes with password-only sign-ins of this account (beginLogin), so no session made
 		// with the password alone survives 2FA turning on.
@@ -217,14 +219,14 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 		if (!(await tx.totpCredentials.confirmTOTPCredential(pending.id, step, deps.clock.now()))) {
 			throw new EnrollmentInvalid(undefined, { reason: "lost_race" });
 		}
-		if (replacing) {
-			// A new phone: the old key stops working now; recovery codes and sessions (made with 2FA)
-			// stay; remembered devices are forgotten (they were trusted under the old authenticator).
+		if (prepared === null) {
+			// Replacing, a new phone: the old key stops working now; recovery codes and sessions (made
+			// with 2FA) stay; remembered devices are forgotten (they were trusted under the old authenticator).
 			const { trustedDevicesRevoked } = await endAccountAccess(deps, tx, account.id, { trustedDevices: true, loginChallenges: true });
 			await recordSecurityEvent(deps, tx, account.id, "totp.replaced", context, { trustedDevicesRevoked });
 			return { recoveryCodes: [], otherSessionsRevoked: 0, replaced: true, sessionToken: (await rotateSessionToken(deps, tx, session)).token };
 		}
-		const recoveryCodes = await issueRecoveryCodes(deps, tx, account.id);
+		const recoveryCodes = await storeRecoveryCodes(tx, account.id, prepared);
 		const otherSessionsRevoked = (await endAccountAccess(deps, tx, account.id, { sessions: { except: session.id } })).sessionsRevoked;
 		// This session proved the password (step 1) and, just now, the new authenticator: AAL2.
 		await tx.sessions.markSessionReauthenticated(session.id, deps.clock.now(), 2);

@@ -40,12 +40,21 @@ export interface TOTPCredentialRecord {
 	readonly enrollmentSessionId: string | null;
 }
 
-/** One recovery code, stored only as a keyed hash. */
+/** One recovery code, stored only as a hash. */
 export interface RecoveryCodeRecord {
 	readonly id: string;
 	readonly accountId: string;
-	/** HMAC-SHA-256 of the normalized code under the server key, lower-case hex. */
+	/**
+	 * A code with a `lookupPrefix`: an argon2id PHC string (salted, with its costs). A code issued
+	 * before migration 0008 (no prefix): HMAC-SHA-256 of the normalized code under the server key,
+	 * lower-case hex. The service computes both; the store compares nothing but strings.
+	 */
 	readonly codeHash: string;
+	/**
+	 * The code's first characters, in clear, unique among the account's codes: what finds the one
+	 * row to verify. null for codes issued before migration 0008 (found by `codeHash`).
+	 */
+	readonly lookupPrefix: string | null;
 	readonly createdAt: UnixMillis;
 	readonly usedAt: UnixMillis | null;
 }
@@ -226,10 +235,25 @@ export interface TOTPCredentialRepository {
 
 /** Recovery codes: one row per code. */
 export interface RecoveryCodeRepository {
-	/** Deletes the account's codes and inserts `records` (the old set stops working). */
+	/**
+	 * Deletes the account's codes and inserts `records` (the old set stops working). Lookup
+	 * prefixes must be distinct within `records` (a unique index refuses a repeat).
+	 */
 	replaceRecoveryCodes(accountId: string, records: readonly RecoveryCodeRecord[]): Promise<void>;
 	/**
-	 * Marks the unused code with this hash as used: `UPDATE ... WHERE used_at IS NULL`.
+	 * The account's unused code with this lookup prefix, or null (none, or used). Never a code of
+	 * another account.
+	 */
+	findUnusedRecoveryCode(accountId: string, lookupPrefix: string): Promise<RecoveryCodeRecord | null>;
+	/**
+	 * Marks the account's code `id` as used: `UPDATE ... WHERE id AND account_id AND used_at IS
+	 * NULL` (a set replaced meanwhile has other ids).
+	 * @returns true for the one caller that consumed it.
+	 */
+	consumeRecoveryCodeById(accountId: string, id: string, now: UnixMillis): Promise<boolean>;
+	/**
+	 * Marks the unused code without a lookup prefix (issued before migration 0008) with this
+	 * keyed hash as used: `UPDATE ... WHERE code_hash AND lookup_prefix IS NULL AND used_at IS NULL`.
 	 * @returns true for the one caller that consumed it.
 	 */
 	consumeRecoveryCode(accountId: string, codeHash: string, now: UnixMillis): Promise<boolean>;

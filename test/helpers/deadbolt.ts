@@ -9,6 +9,7 @@ import { fixedClock, type FixedClock } from "../../src/platform/clock.js";
 import type { Logger } from "../../src/platform/logger.js";
 import { sequenceRandom } from "../../src/platform/random.js";
 import type { ServerKeys } from "../../src/service/deps.js";
+import type { PasswordHasher } from "../../src/service/password-hasher.js";
 import { openSqliteStore } from "../../src/storage/sqlite.js";
 import type { Store } from "../../src/storage/store.js";
 
@@ -45,12 +46,19 @@ export function recordingLogger(logs: Record<string, unknown>[]): Logger {
 let instances = 0;
 
 /** Builds a test deadbolt. Each instance's random stream differs (ids stay unique in a shared database). */
-export async function createTestDeadbolt(options: { overrides?: unknown; seed?: string; sqlitePath?: string; store?: Store } = {}): Promise<TestDeadbolt> {
+export async function createTestDeadbolt(options: { overrides?: unknown; seed?: string; sqlitePath?: string; store?: Store; passwords?: PasswordHasher } = {}): Promise<TestDeadbolt> {
 	const config = loadConfig({ overrides: mergeOverrides({ dataDir: "/nonexistent-test-data-dir", log: { level: "silent" } }, options.overrides) });
 	const store = options.store ?? (await openSqliteStore({ path: options.sqlitePath ?? ":memory:" }));
 	const clock = fixedClock(T0);
 	const logs: Record<string, unknown>[] = [];
-	const deadbolt = await createDeadbolt(config, { store, clock, random: sequenceRandom(`${options.seed ?? "test"}:${process.pid}:${instances++}`), keys: TEST_KEYS, logger: recordingLogger(logs) });
+	const deadbolt = await createDeadbolt(config, {
+		store,
+		clock,
+		random: sequenceRandom(`${options.seed ?? "test"}:${process.pid}:${instances++}`),
+		keys: TEST_KEYS,
+		logger: recordingLogger(logs),
+		...(options.passwords === undefined ? {} : { passwords: options.passwords }),
+	});
 	return { deadbolt, store, clock, config, logs };
 }
 

@@ -185,19 +185,33 @@ describe("enrollment", () => {
 		expect(openTOTPKey(deps, aliceCredential)).toEqual(alice.key);
 	});
 
-	it("recovery codes are stored only as keyed hashes", async () => {
+	it("recovery codes are stored only as argon2id hashes of the peppered code, each with its lookup prefix in clear", async () => {
 		const user = await signUpWith2FA(t);
-		const { hashRecoveryCode, normalizeRecoveryCode } = await import("../../src/domain/recovery-codes/recovery-codes.js");
+		const { parseRecoveryCode, pepperRecoveryCode, RECOVERY_CODE_ARGON2 } = await import("../../src/domain/recovery-codes/recovery-codes.js");
+		const { verifyPassword } = await import("../../src/domain/password/hash.js");
 		const code = user.recoveryCodes[0] as string;
-		const normalized = normalizeRecoveryCode(code)!;
-		// Consuming by the keyed hash works; the plain code is no key to anything stored.
-		expect(await t.store.recoveryCodes.consumeRecoveryCode(user.account.id, normalized, t.clock.now())).toBe(false);
-		expect(await t.store.recoveryCodes.consumeRecoveryCode(user.account.id, hashRecoveryCode(new Uint8Array(32).fill(9), normalized), t.clock.now())).toBe(true);
+		const parsed = parseRecoveryCode(code);
+		if (parsed?.format !== "current") throw new Error("not a current-format code");
+		const row = (await t.store.recoveryCodes.findUnusedRecoveryCode(user.account.id, parsed.lookupPrefix))!;
+		const { memoryKiB, iterations, parallelism } = RECOVERY_CODE_ARGON2;
+		expect(row.codeHash.startsWith(`$argon2id$v=19$m=${memoryKiB},t=${iterations},p=${parallelism}$`)).toBe(true);
+		expect(row.lookupPrefix).toBe(code.slice(0, 2));
+		expect(row.codeHash).not.toContain(parsed.code.slice(2));
+		// The hash is of the code peppered with the server key: the plain code does not verify.
+		expect(await verifyPassword(row.codeHash, parsed.code)).toBe(false);
+		expect(await verifyPassword(row.codeHash, pepperRecoveryCode(new Uint8Array(32).fill(9), parsed.code))).toBe(true);
+		// Salted: two codes never share a salt.
+		const other = parseRecoveryCode(user.recoveryCodes[1] as string);
+		if (other?.format !== "current") throw new Error("not a current-format code");
+		const otherRow = (await t.store.recoveryCodes.findUnusedRecoveryCode(user.account.id, other.lookupPrefix))!;
+		expect(otherRow.codeHash.split("$")[4]).not.toBe(row.codeHash.split("$")[4]);
 	});
 
-	it("recovery codes have 120 bits: 24 characters of a 32-letter alphabet", async () => {
+	it("recovery codes are 12 characters of the 30-letter alphabet (58.9 bits), grouped XXXX-XXXX-XXXX, with distinct prefixes", async () => {
 		const user = await signUpWith2FA(t);
-		for (const code of user.recoveryCodes) expect(code).toMatch(/^[0-9a-hjkmnp-tv-z]{6}(-[0-9a-hjkmnp-tv-z]{6}){3}$/);
+		expect(user.recoveryCodes).toHaveLength(10);
+		for (const code of user.recoveryCodes) expect(code).toMatch(/^[2-9A-HJKMNP-TV-Z]{4}(-[2-9A-HJKMNP-TV-Z]{4}){2}$/);
+		expect(new Set(user.recoveryCodes.map((code) => code.slice(0, 2))).size).toBe(10);
 	});
 });
 

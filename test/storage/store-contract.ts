@@ -326,6 +326,63 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 					store.recoveryCodes.replaceRecoveryCodes(account.id, recoveryCodeFixtures(other.id, 1)),
 				).rejects.toBeInstanceOf(TypeError);
 			});
+
+			test("a code with a lookup prefix round-trips, and is found by (account, prefix) while unused only", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const codes = prefixedRecoveryCodeFixtures(account.id, ["AB", "CD", "EF"]);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, codes);
+				await store.recoveryCodes.replaceRecoveryCodes(other.id, prefixedRecoveryCodeFixtures(other.id, ["GH"]));
+				expect(await store.recoveryCodes.findUnusedRecoveryCode(account.id, "CD")).toEqual(codes[1]);
+				// Another account's prefix, an unknown prefix, and a prefix in another case find nothing.
+				expect(await store.recoveryCodes.findUnusedRecoveryCode(account.id, "GH")).toBeNull();
+				expect(await store.recoveryCodes.findUnusedRecoveryCode(other.id, "CD")).toBeNull();
+				expect(await store.recoveryCodes.findUnusedRecoveryCode(account.id, "ZZ")).toBeNull();
+				expect(await store.recoveryCodes.findUnusedRecoveryCode(account.id, "cd")).toBeNull();
+				expect(await store.recoveryCodes.consumeRecoveryCodeById(account.id, codes[1]!.id, T0)).toBe(true);
+				expect(await store.recoveryCodes.findUnusedRecoveryCode(account.id, "CD")).toBeNull();
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(2);
+			});
+
+			test("consumeRecoveryCodeById consumes once, only for its own account, and not after the set is replaced", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const codes = prefixedRecoveryCodeFixtures(account.id, ["AB", "CD"]);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, codes);
+				expect(await store.recoveryCodes.consumeRecoveryCodeById(other.id, codes[0]!.id, T0)).toBe(false);
+				expect(await store.recoveryCodes.consumeRecoveryCodeById(account.id, uid("rc"), T0)).toBe(false);
+				expect(await store.recoveryCodes.consumeRecoveryCodeById(account.id, codes[0]!.id, T0)).toBe(true);
+				expect(await store.recoveryCodes.consumeRecoveryCodeById(account.id, codes[0]!.id, T0 + 1)).toBe(false);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, prefixedRecoveryCodeFixtures(account.id, ["AB", "CD"]));
+				expect(await store.recoveryCodes.consumeRecoveryCodeById(account.id, codes[1]!.id, T0)).toBe(false);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(2);
+			});
+
+			test("lookup prefixes are unique per account: a set repeating one is refused whole and the old set stays; another account may use the same prefix", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const kept = prefixedRecoveryCodeFixtures(account.id, ["AB", "CD"]);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, kept);
+				await expect(store.recoveryCodes.replaceRecoveryCodes(account.id, prefixedRecoveryCodeFixtures(account.id, ["XY", "XY"]))).rejects.toThrow();
+				expect(await store.recoveryCodes.findUnusedRecoveryCode(account.id, "AB")).toEqual(kept[0]);
+				expect(await store.recoveryCodes.findUnusedRecoveryCode(account.id, "XY")).toBeNull();
+				await store.recoveryCodes.replaceRecoveryCodes(other.id, prefixedRecoveryCodeFixtures(other.id, ["AB"]));
+				expect((await store.recoveryCodes.findUnusedRecoveryCode(other.id, "AB"))?.accountId).toBe(other.id);
+				expect((await store.recoveryCodes.findUnusedRecoveryCode(account.id, "AB"))?.id).toBe(kept[0]!.id);
+			});
+
+			test("codes without a prefix (issued before 0008) sit beside prefixed ones: consumeRecoveryCode finds only those, by hash", async () => {
+				const account = await givenAccount();
+				const legacy = recoveryCodeFixtures(account.id, 2);
+				const prefixed = prefixedRecoveryCodeFixtures(account.id, ["AB"]);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, [...legacy, ...prefixed]);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(3);
+				// The hash of a prefixed code is never looked up as a legacy hash.
+				expect(await store.recoveryCodes.consumeRecoveryCode(account.id, prefixed[0]!.codeHash, T0)).toBe(false);
+				expect(await store.recoveryCodes.consumeRecoveryCode(account.id, legacy[1]!.codeHash, T0)).toBe(true);
+				expect(await store.recoveryCodes.consumeRecoveryCodeById(account.id, legacy[0]!.id, T0)).toBe(true);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(1);
+			});
 		});
 
 		describe("sessions", () => {
@@ -1030,6 +1087,15 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(1);
 			});
 
+			test(`${RACERS} concurrent consumes of the same prefixed recovery code by id: exactly one wins`, async () => {
+				const account = await givenAccount();
+				const codes = prefixedRecoveryCodeFixtures(account.id, ["AB", "CD"]);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, codes);
+				const results = await Promise.all(times(RACERS, (i) => store.recoveryCodes.consumeRecoveryCodeById(account.id, codes[1]!.id, T0 + i)));
+				expect(results.filter(Boolean)).toHaveLength(1);
+				expect(await store.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(1);
+			});
+
 			test(`${RACERS} concurrent advances to the same TOTP step: exactly one wins`, async () => {
 				const account = await givenAccount();
 				const credential = await givenConfirmedCredential(account.id, 100);
@@ -1197,7 +1263,12 @@ function pendingCredentialFixture(accountId: string, overrides: Partial<TOTPCred
 }
 
 function recoveryCodeFixtures(accountId: string, count: number, overrides: Partial<RecoveryCodeRecord> = {}): RecoveryCodeRecord[] {
-	return times(count, () => ({ id: uid("rc"), accountId, codeHash: hexHash(), createdAt: T0, usedAt: null, ...overrides }));
+	return times(count, () => ({ id: uid("rc"), accountId, codeHash: hexHash(), lookupPrefix: null, createdAt: T0, usedAt: null, ...overrides }));
+}
+
+/** Codes of the current format: one per prefix, with a (fake) argon2id PHC string as hash. */
+function prefixedRecoveryCodeFixtures(accountId: string, prefixes: readonly string[]): RecoveryCodeRecord[] {
+	return prefixes.map((lookupPrefix) => ({ id: uid("rc"), accountId, codeHash: `$argon2id$v=19$m=8192,t=1,p=1$${uid("salt")}$${hexHash()}`, lookupPrefix, createdAt: T0, usedAt: null }));
 }
 
 function sessionFixture(accountId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {

@@ -99,7 +99,7 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 					recoveryCodes: confirmed.recoveryCodes,
 					otherSessionsRevoked: confirmed.otherSessionsRevoked,
 					generatedOn: d.today(),
-					proof: recoveryCodeProof(confirmed.recoveryCodes, deadbolt.normalizeRecoveryCode),
+					proof: recoveryCodeProof(confirmed.recoveryCodes, deadbolt.recoveryCodeFingerprint),
 				});
 				return sendPage(reply, 200, securityPage({ ...state, twoFactorEnabled: true, recoveryCodesLeft: confirmed.recoveryCodes.length }, done));
 			} catch (error) {
@@ -124,7 +124,7 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 			const state = await d.securityState(request, reply, auth);
 			if (!state.twoFactorEnabled) return seeOther(reply, PATHS.security);
 			const code = formField(request, "code");
-			if (matchesRecoveryCodeProof(code, proof, deadbolt.normalizeRecoveryCode)) return seeOther(reply, `${PATHS.security}?done=two-factor-on#two-factor`);
+			if (matchesRecoveryCodeProof(code, proof, deadbolt.recoveryCodeFingerprint)) return seeOther(reply, `${PATHS.security}?done=two-factor-on#two-factor`);
 			const error = code.trim() === "" ? "Type one of your recovery codes." : "That doesn't match any of your recovery codes. Check the copy you saved.";
 			return sendPage(reply, 400, securityPage(state, setupSavedCheckStep(state, { proof, error })));
 		}),

@@ -12,9 +12,9 @@ const ARGON2ID = 2;
 
 /** argon2id cost parameters. */
 export interface Argon2Parameters {
-	/** Memory in KiB (m); >= 19456. */
+	/** Memory in KiB (m); >= 19456 for passwords (the config enforces it; recovery codes use 8192). */
 	readonly memoryKiB: number;
-	/** Passes over memory (t); >= 2 at 19 MiB. */
+	/** Passes over memory (t); >= 2 at 19 MiB for passwords. */
 	readonly iterations: number;
 	/** Lanes (p). */
 	readonly parallelism: number;

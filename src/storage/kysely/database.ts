@@ -53,13 +53,15 @@ export interface TOTPCredentialTable {
 	last_used_step: number;
 }
 
-/** Table `recovery_code`: one row per code, stored as a keyed hash. */
+/** Table `recovery_code`: one row per code, stored as a hash. */
 export interface RecoveryCodeTable {
 	id: string;
 	/** References `account.id`, ON DELETE CASCADE. */
 	account_id: string;
-	/** HMAC-SHA-256 of the normalized code, lower-case hex. */
+	/** argon2id PHC string when `lookup_prefix` is set; HMAC-SHA-256 of the normalized code, lower-case hex, when it is null (codes issued before 0008). */
 	code_hash: string;
+	/** The code's first characters in clear, unique per account (index `recovery_code_account_id_lookup_prefix_idx`); null before 0008. */
+	lookup_prefix: string | null;
 	created_at: EpochMsColumn;
 	used_at: EpochMsColumn | null;
 }

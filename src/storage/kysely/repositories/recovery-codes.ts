@@ -1,10 +1,13 @@
-/** Recovery codes: one row per code, looked up by (account_id, code_hash). */
+/**
+ * Recovery codes: one row per code, looked up by (account_id, lookup_prefix), or for codes
+ * issued before migration 0008 by (account_id, code_hash).
+ */
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { RecoveryCodeRecord, RecoveryCodeRepository } from "../../store.js";
-import { countOf, countWritten, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
+import { countOf, countWritten, findFirst, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
 import { rowMapping } from "../rows.js";
 
-const recoveryCodeRows = rowMapping<RecoveryCodeRecord>({ id: true, accountId: true, codeHash: true, createdAt: true, usedAt: true });
+const recoveryCodeRows = rowMapping<RecoveryCodeRecord>({ id: true, accountId: true, codeHash: true, lookupPrefix: true, createdAt: true, usedAt: true });
 
 /** The recovery code repository over `db`. */
 export function createRecoveryCodeRepository(db: Executor, guard: Guard): RecoveryCodeRepository {
@@ -23,9 +26,25 @@ export function createRecoveryCodeRepository(db: Executor, guard: Guard): Recove
 				}),
 			);
 		},
+		findUnusedRecoveryCode(accountId: string, lookupPrefix: string): Promise<RecoveryCodeRecord | null> {
+			return findFirst(
+				guard,
+				() => db.selectFrom("recovery_code").selectAll().where("account_id", "=", accountId).where("lookup_prefix", "=", lookupPrefix).where("used_at", "is", null),
+				recoveryCodeRows.toRecord,
+			);
+		},
+		consumeRecoveryCodeById(accountId: string, id: string, now: UnixMillis): Promise<boolean> {
+			return wroteAny(guard, () => db.updateTable("recovery_code").set({ used_at: now }).where("id", "=", id).where("account_id", "=", accountId).where("used_at", "is", null));
+		},
 		consumeRecoveryCode(accountId: string, codeHash: string, now: UnixMillis): Promise<boolean> {
 			return wroteAny(guard, () =>
-				db.updateTable("recovery_code").set({ used_at: now }).where("account_id", "=", accountId).where("code_hash", "=", codeHash).where("used_at", "is", null),
+				db
+					.updateTable("recovery_code")
+					.set({ used_at: now })
+					.where("account_id", "=", accountId)
+					.where("code_hash", "=", codeHash)
+					.where("lookup_prefix", "is", null)
+					.where("used_at", "is", null),
 			);
 		},
 		countUnusedRecoveryCodes(accountId: string): Promise<number> {
