@@ -218,8 +218,8 @@ describe("dashboard, end to end in Chromium", () => {
 
 	/** A well-formed recovery code that is none of `codes`. */
 	function wrongRecoveryCode(codes: readonly string[]): string {
-		const candidate = "zzzzzz-zzzzzz-zzzzzz-zzzzzz";
-		return codes.includes(candidate) ? "yyyyyy-yyyyyy-yyyyyy-yyyyyy" : candidate;
+		const candidate = "ZZZZ-ZZZZ-ZZZZ";
+		return codes.includes(candidate) ? "YYYY-YYYY-YYYY" : candidate;
 	}
 
 	function pathOf(): string {
@@ -345,7 +345,7 @@ describe("dashboard, end to end in Chromium", () => {
 		expect(await codeItems.count()).toBe(10);
 		recoveryCodes = (await codeItems.allTextContents()).map((code) => code.trim());
 		expect(new Set(recoveryCodes).size).toBe(10);
-		for (const code of recoveryCodes) expect(code).toMatch(/^[0-9a-z]{6}(-[0-9a-z]{6}){3}$/);
+		for (const code of recoveryCodes) expect(code).toMatch(/^[2-9A-HJKMNP-TV-Z]{4}(-[2-9A-HJKMNP-TV-Z]{4}){2}$/);
 		await page.screenshot({ path: join(OUTPUT_DIR, "setup-recovery-codes-step.png"), animations: "disabled" });
 		await expectFitsPhone("setup step 4", true);
 		await page.screenshot({ path: join(OUTPUT_DIR, "setup-recovery-codes-step-phone.png"), animations: "disabled" });
