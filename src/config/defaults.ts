@@ -29,7 +29,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
 		},
 	},
 	recoveryCodes: {
-		count: 10, // codes per set (GitHub, Better Auth); each 120 bits, see docs/config.md
+		count: 10, // codes per set (GitHub, Better Auth); each 12 characters (58.9 bits), see docs/decisions.md
 	},
 	loginChallenge: {
 		ttlSeconds: 600, // seconds = 10 minutes (Better Auth twoFactorCookieMaxAge, Auth0 mfa_token)

@@ -14,7 +14,7 @@ import type { PasswordHasher } from "./password-hasher.js";
 export interface ServerKeys {
 	/** 32 bytes: seals TOTP secrets (AES-256-GCM). */
 	readonly encryptionKey: Uint8Array;
-	/** 32 bytes: keys the recovery-code hashes (HMAC-SHA-256). */
+	/** 32 bytes: keys the recovery codes (HMAC-SHA-256): the pepper of their argon2id hashes, the hashes of codes from before migration 0008, the dashboard's fingerprints. */
 	readonly hmacKey: Uint8Array;
 }
 
