@@ -1,8 +1,8 @@
 /**
  * Proving the second factor again, for sensitive actions (re-authentication, turning 2FA off):
  * a current TOTP code (its time step then counts as used) or an unused recovery code (checked
- * with one argon2id verification, then consumed). Attempts count on the account's second-factor counter before the check, exactly as
- * at sign-in (NIST SP 800-63B §5.2.2).
+ * with one argon2id verification, then consumed). Attempts count on the account's second-factor
+ * counter before the check, exactly as at sign-in (NIST SP 800-63B §5.2.2).
  */
 import { InvalidCode, TOTPNotEnabled } from "../errors.js";
 import { isWellFormedOTP, normalizeOTPInput } from "../domain/otp/hotp.js";
