@@ -7,7 +7,7 @@
  */
 import { html, type SafeHtml } from "../html.js";
 import { field, notice, PATHS, plural, postForm, secondFactorField } from "../layout.js";
-import { recoveryCodesList } from "./security.js";
+import { recoveryCodesList } from "./recovery-codes.js";
 
 /**
  * The actions "Confirm it's you" can lead to: the form carries one of these words in a hidden

@@ -7,7 +7,8 @@
 import type { FastifyInstance } from "fastify";
 import { requestContext } from "../../http/plugins/session.js";
 import { PATHS } from "../layout.js";
-import { securityPage, setupScanStep } from "../pages/security.js";
+import { securityPage } from "../pages/security.js";
+import { setupScanStep } from "../pages/two-factor-setup.js";
 import type { SudoRoutes } from "./confirm.js";
 import type { DashboardContext } from "./context.js";
 import { seeOther, sendPage } from "./forms.js";
