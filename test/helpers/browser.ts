@@ -110,7 +110,7 @@ export async function startBrowserHarness(overrides: Record<string, unknown> = {
 async function watchedPage(browser: Browser, baseURL: string, options: PageOptions): Promise<WatchedPage> {
 	const viewport = options.viewport ?? DESKTOP;
 	const colorScheme = options.colorScheme ?? "light";
-	const context = await browser.newContext({ baseURL, viewport, colorScheme, locale: "en-US", ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }) });
+	const context = await browser.newContext({ baseURL, viewport, colorScheme, reducedMotion: "reduce", locale: "en-US", ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }) });
 	await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
 	const page = await context.newPage();
 	const problems: string[] = [];
