@@ -4,7 +4,7 @@
  */
 import { html, type SafeHtml } from "../html.js";
 import { emailText, notice, PATHS, plural, renderPage } from "../layout.js";
-import { FEW_RECOVERY_CODES, statusBadge } from "./security.js";
+import { FEW_RECOVERY_CODES, statusBadge } from "./security-state.js";
 
 /** What the home page shows. */
 export interface HomeState {
