@@ -127,7 +127,7 @@ describe("reloading the first setup's last step", () => {
 		// The reload: the browser sends the same form again.
 		const reload = await post(jar, "/dashboard/settings/security/two-factor/confirm", form);
 		expect(reload.statusCode).toBe(303);
-		expect(reload.headers.location).toBe("/dashboard/settings/security?done=already-on#two-factor");
+		expect(reload.headers.location).toBe("/dashboard/settings/security/two-factor?done=already-on");
 		const page = await t.app.inject({ method: "GET", url: reload.headers.location as string, headers: { cookie: cookieHeader(jar) } });
 		expect(page.body).toContain("Two-factor authentication is already on.");
 		expect(page.body).not.toContain("Moving to a new phone timed out");
