@@ -3,7 +3,8 @@
 //   "Copied" state announced to screen readers;
 // - the setup <dialog> upgraded to a true modal (showModal: focus stays inside, the page
 //   behind is inert, Escape cancels the setup);
-// - focus on the first invalid field after a refused form;
+// - focus on the first invalid field after a refused form, else on the control named by the
+//   URL's fragment (a dialog's Cancel leads back to its opener);
 // - focus on a field marked data-focus-if-visible only when that scrolls nothing (the setup
 //   code field: on a phone, focusing it would scroll the QR code out of view);
 // - no double submission while a form is on its way (sign-in hashes take a moment);
@@ -119,6 +120,19 @@
 		return box.height > 0 && box.top >= view.top && box.bottom <= Math.min(view.bottom, window.innerHeight);
 	}
 
+	/**
+	 * A Cancel that led back to the page names the control that opened the dialog in the URL's
+	 * fragment (`#sign-out-everywhere`): the focus goes back to it.
+	 */
+	function focusFragmentControl() {
+		const id = decodeURIComponent(window.location.hash.slice(1));
+		if (id === "") return false;
+		const target = document.getElementById(id);
+		if (target === null || !target.matches("button, a[href], input, select, textarea")) return false;
+		target.focus();
+		return true;
+	}
+
 	function focusIfVisible() {
 		const target = document.querySelector("[data-focus-if-visible]");
 		if (target === null || !inView(target)) return;
@@ -179,6 +193,6 @@
 	setUpCopyButtons();
 	setUpConfirmations();
 	upgradeDialog();
-	if (!focusFirstInvalid()) focusIfVisible();
+	if (!focusFirstInvalid() && !focusFragmentControl()) focusIfVisible();
 	preventDoubleSubmit();
 })();

@@ -14,11 +14,11 @@ import { recoveryCodesList } from "./recovery-codes.js";
  * field (never a URL), and anything else is refused.
  */
 export const SUDO_ACTIONS = Object.freeze({
-	"revoke-others": { purpose: "sign out your other sessions", button: "Confirm and sign out other sessions", back: PATHS.securitySessions },
-	"sign-out-everywhere": { purpose: "sign out everywhere", button: "Confirm and sign out everywhere", back: PATHS.securitySessions },
-	"regenerate-recovery-codes": { purpose: "generate new recovery codes", button: "Confirm and generate codes", back: PATHS.securityTwoFactor },
-	"forget-all-devices": { purpose: "forget all remembered devices", button: "Confirm and forget all devices", back: `${PATHS.securitySessions}#devices` },
-	"replace-authenticator": { purpose: "move two-factor authentication to a new phone", button: "Confirm and continue", back: PATHS.securityTwoFactor },
+	"revoke-others": { purpose: "sign out your other sessions", button: "Confirm and sign out other sessions", back: `${PATHS.securitySessions}#sign-out-others` },
+	"sign-out-everywhere": { purpose: "sign out everywhere", button: "Confirm and sign out everywhere", back: `${PATHS.securitySessions}#sign-out-everywhere` },
+	"regenerate-recovery-codes": { purpose: "generate new recovery codes", button: "Confirm and generate codes", back: `${PATHS.securityTwoFactor}#regenerate-recovery-codes` },
+	"forget-all-devices": { purpose: "forget all remembered devices", button: "Confirm and forget all devices", back: `${PATHS.securitySessions}#forget-all-devices` },
+	"replace-authenticator": { purpose: "move two-factor authentication to a new phone", button: "Confirm and continue", back: `${PATHS.securityTwoFactor}#move-to-new-phone` },
 });
 
 /** One of {@link SUDO_ACTIONS}. */
@@ -96,11 +96,11 @@ export function disableTwoFactorDialog(context: { csrf: string; email: string },
 		${field({ id: "disable-password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.passwordError ?? null, autofocus: !codeFirst })}
 		${secondFactorField({ id: "disable-code", error: state.codeError, autofocus: codeFirst })}
 		<div class="actions">
-			<a class="button button--secondary" href="${PATHS.securityTwoFactor}">Keep it on</a>
+			<a class="button button--secondary" href="${PATHS.securityTwoFactor}#turn-off-two-factor">Keep it on</a>
 			<button type="submit" class="button button--danger">Turn off</button>
 		</div>`,
 	);
-	return actionDialog({ id: "two-factor-disable", eyebrow: "Two-factor authentication", title: "Turn off two-factor authentication?", content: form, cancellable: true, focusTitle: false, back: PATHS.securityTwoFactor });
+	return actionDialog({ id: "two-factor-disable", eyebrow: "Two-factor authentication", title: "Turn off two-factor authentication?", content: form, cancellable: true, focusTitle: false, back: `${PATHS.securityTwoFactor}#turn-off-two-factor` });
 }
 
 /** What "I think my account is compromised" did (`SecureAccountSummary`). */

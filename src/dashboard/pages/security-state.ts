@@ -61,7 +61,7 @@ export function confirmationFacts(state: SecurityState): ConfirmationFacts {
 export function fewRecoveryCodesWarning(state: Pick<SecurityState, "csrf" | "recoveryCodesLeft"> & Partial<SecurityState>): SafeHtml | null {
 	const left = state.recoveryCodesLeft;
 	if (left > FEW_RECOVERY_CODES) return null;
-	const action = html`<div class="notice__actions">${confirmableButton(state.csrf, "regenerate-recovery-codes", confirmationFacts(state as SecurityState), "Generate new recovery codes", "button button--secondary button--small button--wrap", "few-codes-regenerate")}</div>`;
+	const action = html`<div class="notice__actions">${confirmableButton(state.csrf, "regenerate-recovery-codes", confirmationFacts(state as SecurityState), "Generate new recovery codes", "button button--secondary button--small button--wrap", "regenerate-recovery-codes")}</div>`;
 	if (left === 0) {
 		return notice(
 			"warning",
