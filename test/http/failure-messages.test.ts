@@ -91,7 +91,7 @@ describe("a refused dashboard form says which case it was", () => {
 		const refused = await post(jar, "/dashboard/settings/security/recovery-codes", { csrf: staleToken });
 		expect(refused.statusCode).toBe(403);
 		expect(refused.body).toContain("This form was already sent or is out of date");
-		expect(refused.body).toContain('href="/dashboard/settings/security"');
+		expect(refused.body).toContain('href="/dashboard/settings/security/two-factor"');
 	});
 
 	it("a form with no form-token cookie", async () => {
