@@ -68,7 +68,7 @@ describe("the dashboard's setup, last step", () => {
 		expect(wrong.body).toContain("match any of your recovery codes. Check the copy you saved.");
 		const right = await post("/dashboard/settings/security/two-factor/saved", { nonce, hashes, code: codes[3]!.toLowerCase().replaceAll("-", "") });
 		expect(right.statusCode).toBe(303);
-		expect(right.headers.location).toBe("/dashboard/settings/security?done=two-factor-on#two-factor");
+		expect(right.headers.location).toContain("done=two-factor-on");
 		// The check used nothing up.
 		expect((await t.app.inject({ method: "GET", url: "/api/v1/two-factor/recovery-codes", headers: { cookie: cookieHeader(jar) } })).json()).toEqual({ unused: 10 });
 	});

@@ -1,361 +1,90 @@
 /**
- * Settings > Security, and the two-factor setup drawn over it as a modal `<dialog open>` (the seed
- * article's four steps): 1. confirm your password; 2. scan the QR code (or type the key);
- * 3. enter the 6-digit code; 4. done, with the recovery codes shown this once. Steps 2 and 3
- * share one page. Each step is a plain form; the script only upgrades the dialog to a true
- * modal (`showModal()`, focus kept inside, Escape cancels) and adds the Copy buttons.
+ * Settings > Security: a summary (`security-overview.ts`) and one page per job, each at its own
+ * URL so that reload and Back work: two-factor authentication (`two-factor-section.ts`), password,
+ * sessions and remembered devices, activity (`security-sections.ts`), and "I think my account is
+ * compromised" (`compromised.ts`). A dialog may be drawn over any of them (the two-factor setup
+ * of `two-factor-setup.ts`, "Confirm it's you" and the others of `security-dialogs.ts`, the
+ * confirmations of `confirmations.ts`).
  */
-import type { SecurityEventView } from "../../service/security-events.js";
-import type { SessionView } from "../../service/sessions.js";
-import type { PendingEnrollment } from "../../service/totp-enrollment.js";
-import { html, raw, type SafeHtml } from "../html.js";
-import { CODE_HINT, codeField, emailText, field, newPasswordField, notice, PATHS, plural, postForm, renderPage } from "../layout.js";
-import type { TrustedDeviceView } from "../../service/trusted-devices.js";
-import { joinHashes, type RecoveryCodeProof } from "../recovery-code-check.js";
+import { html, type SafeHtml } from "../html.js";
+import { PATHS, renderPage } from "../layout.js";
 import { compromisedCard } from "./compromised.js";
-import { activityCard, passwordCard, sessionsCard, trustedDevicesCard, type CardFlash, type PasswordFormState } from "./security-sections.js";
+import { securityOverview } from "./security-overview.js";
+import { activityCard, passwordCard, sessionsCard, trustedDevicesCard, type CardFlash } from "./security-sections.js";
+import { confirmationFacts, type SecurityState } from "./security-state.js";
+import { twoFactorSection } from "./two-factor-section.js";
 
-/** Recovery codes left at or below which the user is warned. */
-export const FEW_RECOVERY_CODES = 3;
 
-/** The On/Off pill. */
-export function statusBadge(on: boolean): SafeHtml {
-	return on ? html`<span class="badge badge--on">On</span>` : html`<span class="badge badge--off">Off</span>`;
+/** The pages of Settings > Security. */
+export type SecuritySection = "overview" | "two-factor" | "password" | "sessions" | "activity" | "compromised";
+
+/** Each page's URL and its name in the navigation and the title. */
+export const SECURITY_SECTIONS: Readonly<Record<SecuritySection, { readonly path: string; readonly label: string; readonly title: string }>> = Object.freeze({
+	overview: { path: PATHS.security, label: "Overview", title: "Security" },
+	"two-factor": { path: PATHS.securityTwoFactor, label: "Two-factor", title: "Two-factor authentication" },
+	password: { path: PATHS.password, label: "Password", title: "Password" },
+	sessions: { path: PATHS.securitySessions, label: "Sessions & devices", title: "Sessions and devices" },
+	activity: { path: PATHS.securityActivity, label: "Activity", title: "Security activity" },
+	compromised: { path: PATHS.secureAccount, label: "Compromised?", title: "I think my account is compromised" },
+});
+
+/** The page that shows a card's notices. */
+export function sectionOfCard(card: CardFlash["card"]): SecuritySection {
+	return card === "devices" ? "sessions" : card;
 }
 
-/** What the security page shows behind (or without) the dialog. */
-export interface SecurityState {
-	readonly issuer: string;
-	readonly csrf: string;
-	readonly email: string;
-	/** false for an account created without a password: step 1 of the setup sets one. Default true. */
-	readonly hasPassword?: boolean;
-	readonly twoFactorEnabled: boolean;
-	readonly recoveryCodesLeft: number;
-	readonly recoveryCodesTotal: number;
-	/** A notice above the cards (e.g. after setup was refused). */
-	readonly message?: SafeHtml | null;
-	/** The account's active sessions (the card is left out when not given). */
-	readonly sessions?: readonly SessionView[];
-	/** The latest security events, newest first (the card is left out when not given). */
-	readonly events?: readonly SecurityEventView[];
-	/** The password policy's minimum length (the password card is left out when not given). */
-	readonly passwordMinLength?: number;
-	/** The password form after a refused change. */
-	readonly passwordForm?: PasswordFormState;
-	/** A notice inside one card, after an action there. */
-	readonly flash?: CardFlash | null;
-	/** The remembered devices (the card is left out when not given). */
-	readonly trustedDevices?: readonly TrustedDeviceView[];
-	/** The id of this browser's remembered device, if it is one. */
-	readonly currentDeviceId?: string | null;
-	/** "I think my account is compromised" after a refused POST (the card needs `passwordMinLength`). */
-	readonly compromisedForm?: PasswordFormState;
-}
-
-/**
- * The warning shown when few recovery codes are left (null when there are enough). It only asks
- * for what the user can do in this version: keep the remaining codes and the authenticator safe.
- */
-export function fewRecoveryCodesWarning(left: number): SafeHtml | null {
-	if (left > FEW_RECOVERY_CODES) return null;
-	if (left === 0) {
-		return notice(
-			"warning",
-			html`<strong>You have no recovery codes left.</strong> Your authenticator app is now the only way to sign in: keep your phone safe, and transfer the authenticator entry before you change phones.`,
-			"recovery-codes-warning",
-		);
-	}
-	const rest = left === 1 ? "it" : "the rest";
-	return notice(
-		"warning",
-		html`<strong>Only ${plural(left, "recovery code")} left.</strong> Each code works once: keep ${rest} somewhere safe, such as a password manager.`,
-		"recovery-codes-warning",
-	);
-}
-
-/** `GET /dashboard/settings/security`, optionally with the setup dialog over it. */
-export function securityPage(state: SecurityState, dialog: SafeHtml | null = null): SafeHtml {
-	const twoFactor = state.twoFactorEnabled
-		? html`<p class="status-line" id="two-factor-status"><span class="status-dot status-dot--on" aria-hidden="true"></span>Two-factor authentication is on</p>
-			<p>Signing in asks for your password and a 6-digit code from your authenticator app.</p>
-			<dl class="facts">
-				<div><dt>Authenticator app</dt><dd>Connected</dd></div>
-				<div><dt>Recovery codes</dt><dd id="recovery-codes-left">${state.recoveryCodesLeft} of ${state.recoveryCodesTotal} left</dd></div>
-			</dl>
-			${fewRecoveryCodesWarning(state.recoveryCodesLeft)}
-			<div class="actions actions--start two-factor-actions">
-				${postForm(PATHS.recoveryCodes, state.csrf, html`<button type="submit" class="button button--secondary button--wrap">Generate new recovery codes</button>`, "inline-form")}
-				${postForm(PATHS.twoFactorReplace, state.csrf, html`<button type="submit" class="button button--secondary button--wrap" id="move-to-new-phone">Move to a new phone</button>`, "inline-form")}
-				<a class="button button--ghost button--wrap button--danger-text" id="turn-off-two-factor" href="${PATHS.twoFactorDisable}">Turn off two-factor authentication</a>
-			</div>
-			<p class="muted small">New recovery codes replace all of your current ones: the old codes stop working at once.</p>
-			<h3 class="card__subtitle">Keep access to your account</h3>
-			<ul class="advice" id="two-factor-advice">
-				<li><strong>Keep your recovery codes safe,</strong> for example in a password manager or on paper. Each code signs you in once if you can't use your authenticator app.</li>
-				<li><strong>Changing phones?</strong> Choose <em>Move to a new phone</em> while you still have the old one (or a recovery code): scan the new QR code with the new phone, and the old phone's codes stop working. Your recovery codes stay the same.</li>
-			</ul>`
-		: html`<p class="status-line" id="two-factor-status"><span class="status-dot status-dot--off" aria-hidden="true"></span>Two-factor authentication is off</p>
-			<p>Add a second lock to your account: besides your password, signing in will ask for a 6-digit code from an authenticator app on your phone. Even if someone learns your password, they can't sign in without it.</p>
-			<p><a class="button button--primary button--wrap" id="setup-two-factor" href="${PATHS.twoFactorSetup}">Set up two-factor authentication</a></p>`;
-	const body = html`<div class="page-header">
-	<h1 class="page-title">Security</h1>
-	<p class="page-lead">How you sign in to ${state.issuer}, where you're signed in, and what happened on your account.</p>
-</div>
-${state.message ?? null}
-<div class="stack">
-	<section class="card" id="two-factor" aria-labelledby="two-factor-title">
-		<div class="card__heading">
-			<h2 class="card__title" id="two-factor-title">Two-factor authentication</h2>
-			${statusBadge(state.twoFactorEnabled)}
-		</div>
-		${state.flash?.card === "two-factor" && state.flash.content}
-		${twoFactor}
-	</section>
-	${state.passwordMinLength !== undefined && passwordCard(state.csrf, state.email, state.passwordMinLength, state.passwordForm ?? {}, state.flash, state.hasPassword ?? true)}
-	${state.sessions !== undefined && sessionsCard(state.csrf, state.sessions, state.flash)}
-	${state.trustedDevices !== undefined && trustedDevicesCard(state.csrf, state.trustedDevices, state.currentDeviceId ?? null, state.flash)}
-	${state.events !== undefined && activityCard(state.events)}
-	${state.passwordMinLength !== undefined && state.hasPassword !== false && compromisedCard(state.csrf, state.email, state.passwordMinLength, state.twoFactorEnabled, state.compromisedForm ?? {})}
-	<section class="card card--quiet" aria-labelledby="apps-title">
-		<h2 class="card__title" id="apps-title">Authenticator apps</h2>
-		<p>Any app that shows 6-digit time-based codes works, for example:</p>
-		<ul class="app-list">
-			<li>Google Authenticator</li><li>Authy</li><li>Microsoft Authenticator</li><li>1Password</li><li>FreeOTP</li>
-		</ul>
-		<p class="muted">Never share your codes with anyone, not even support.</p>
-	</section>
-</div>
-${dialog}`;
-	return renderPage({ title: "Security", issuer: state.issuer, email: state.email, csrf: state.csrf, section: "security", modal: dialog !== null, body });
-}
-
-type SetupStep = 1 | 2 | 4;
-
-const STEP_LABELS = ["Confirm password", "Scan QR code", "Enter code", "Done"] as const;
-
-function stepper(step: SetupStep, firstLabel: string): SafeHtml {
-	const items = [firstLabel, ...STEP_LABELS.slice(1)].map((label, index) => {
-		const number = index + 1;
-		const current = step === 2 ? number === 2 || number === 3 : number === step;
-		const done = number < step;
-		const state = current ? "current" : done ? "done" : "upcoming";
-		return html`<li class="stepper__item stepper__item--${state}"${current ? html` aria-current="step"` : ""}><span class="stepper__dot" aria-hidden="true">${done ? "✓" : number}</span><span class="stepper__label">${label}${done ? html`<span class="visually-hidden"> (done)</span>` : ""}</span></li>`;
+/** The navigation between the Security pages (the current one marked for screen readers). */
+function securityNav(current: SecuritySection): SafeHtml {
+	const items = (Object.keys(SECURITY_SECTIONS) as SecuritySection[]).map((section) => {
+		const { path, label } = SECURITY_SECTIONS[section];
+		return html`<li><a class="subnav__link${section === "compromised" ? " subnav__link--danger" : ""}" href="${path}"${section === current ? html` aria-current="page"` : ""}>${label}</a></li>`;
 	});
-	return html`<ol class="stepper" aria-label="Setup progress">${items}</ol>`;
+	return html`<nav class="subnav" aria-label="Security settings"><ul class="subnav__list">${items}</ul></nav>`;
 }
 
-/**
- * The dialog around a step. Focus on opening: step 1 its password field; steps 2-3 and 4 the
- * title, so a phone shows the top of the dialog (the QR code, the recovery codes) and a screen
- * reader reads the title; on a large screen the script then moves focus to the code field.
- */
-function setupDialog(context: SetupContext, step: SetupStep, title: string, content: SafeHtml, cancellable: boolean): SafeHtml {
-	const eyebrow = step === 2 ? "Steps 2 and 3 of 4" : `Step ${step} of 4`;
-	const flow = context.replacing === true ? "Move to a new phone" : "Set up two-factor authentication";
-	const firstLabel = context.replacing === true ? "Confirm it's you" : context.hasPassword === false ? "Set password" : "Confirm password";
-	return html`<dialog open class="modal" id="two-factor-setup" aria-labelledby="setup-title" aria-modal="true"${cancellable ? html` data-cancel-href="${PATHS.security}"` : ""}>
-	<div class="modal__header">
-		<div>
-			<p class="modal__eyebrow"><span class="modal__flow">${flow}<span aria-hidden="true"> · </span></span>${eyebrow}</p>
-			<h2 class="modal__title" id="setup-title"${step === 1 ? "" : html` tabindex="-1" autofocus`}>${title}</h2>
-		</div>
-		${cancellable && html`<a class="modal__close" href="${PATHS.security}" aria-label="Cancel setup" title="Cancel setup">×</a>`}
-	</div>
-	${stepper(step, firstLabel)}
-	<div class="modal__body">
-		${content}
-	</div>
-</dialog>`;
-}
-
-/** What every setup step needs. */
-export interface SetupContext {
-	readonly issuer: string;
-	readonly csrf: string;
-	readonly email: string;
-	/** false for an account without a password: step 1 sets one. Default true. */
-	readonly hasPassword?: boolean;
-	/** true when moving to a new phone (2FA stays on; the old authenticator stops at confirmation). */
-	readonly replacing?: boolean;
-}
-
-/**
- * Step 1: "Confirm your password" (a wrong one shows the service's error; nothing changes), or,
- * for an account without a password, "Set a password" (the seed's "enter or set a password").
- */
-export function setupPasswordStep(context: SetupContext, state: { error?: string | null; notice?: string | null; minLength?: number }): SafeHtml {
-	if (context.hasPassword === false) {
-		const minLength = state.minLength ?? 8;
-		const setForm = postForm(
-			PATHS.twoFactorSetup,
-			context.csrf,
-			html`${state.notice !== undefined && state.notice !== null && notice("warning", state.notice)}
-		<p>Your account doesn't have a password yet. Choose one: from now on you'll sign in with it and a code from your authenticator app.</p>
-		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
-		${newPasswordField({ minLength, error: state.error ?? null, autofocus: true })}
-		<div class="actions">
-			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
-			<button type="submit" class="button button--primary">Set password and continue</button>
-		</div>`,
-		);
-		return setupDialog(context, 1, "Set a password", setForm, true);
-	}
-	const form = postForm(
-		PATHS.twoFactorSetup,
-		context.csrf,
-		html`${state.notice !== undefined && state.notice !== null && notice("warning", state.notice)}
-		<p>To protect your account, confirm it's you before turning on two-factor authentication.</p>
-		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
-		${field({ id: "password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.error ?? null, autofocus: true })}
-		<div class="actions">
-			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
-			<button type="submit" class="button button--primary">Continue</button>
-		</div>`,
-	);
-	return setupDialog(context, 1, "Confirm your password", form, true);
-}
-
-/** Steps 2 and 3: the QR code and the key, then the code that proves the app is set up. */
-export function setupScanStep(context: SetupContext, pending: PendingEnrollment, state: { error?: string | null; minutesLeft: number }): SafeHtml {
-	const content = html`<div class="setup-scan">
-	<div class="setup-scan__qr">
-		<div id="qr-code" class="qr" role="img" aria-label="QR code that adds ${context.issuer} (${context.email}) to your authenticator app">${raw(pending.qrSvg)}</div>
-		<p class="qr-caption">Scan with your phone</p>
-	</div>
-	<div class="setup-scan__text">
-		<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">2</span>Scan the QR code</h3>
-		${pending.compatibilityWarning === null
-			? html`<p>In your authenticator app (Google Authenticator, Authy, Microsoft Authenticator, 1Password, FreeOTP, …), add an account and scan this code with your phone's camera.</p>`
-			: html`${notice("warning", pending.compatibilityWarning, "app-compatibility-warning")}
-		<p>In an authenticator app that supports these settings, add an account and scan this code with your phone's camera.</p>`}
-		<div class="manual-key">
-			<h4 class="manual-key__title">Can't scan? Enter the key manually</h4>
-			<dl class="facts facts--compact">
-				<div><dt>Account</dt><dd>${emailText(context.email)}</dd></div>
-				<div><dt>Issuer</dt><dd>${context.issuer}</dd></div>
-			</dl>
-			<div class="secret-row">
-				<code id="secret-key" class="secret-key" data-copy-value="${pending.secret}" aria-label="Secret key">${pending.secretGroups}</code>
-				<button type="button" class="button button--secondary button--small copy-button" data-copy-target="secret-key" hidden>Copy</button>
-			</div>
-			<p class="manual-key__meta">Time-based · ${pending.digits} digits · new code every ${pending.periodSeconds} seconds</p>
-		</div>
-	</div>
-</div>
-${postForm(
-	PATHS.twoFactorConfirm,
-	context.csrf,
-	html`<input type="hidden" name="flow" value="${context.replacing === true ? "new-phone" : "setup"}">
-	<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">3</span>Enter the ${pending.digits}-digit code</h3>
-	${codeField(`Enter the ${pending.digits}-digit code from your authenticator app`, {
-		error: state.error ?? null,
-		hint: CODE_HINT,
-		append: html`<button type="submit" class="button button--primary">${context.replacing === true ? "Verify and switch" : "Verify and turn on"}</button>`,
-		focus: "if-visible",
-	})}
-	<p class="muted setup-expiry">This setup expires in ${plural(state.minutesLeft, "minute")}. <a href="${PATHS.security}">Cancel setup</a></p>`,
-	"form form--separated",
-)}`;
-	return setupDialog(context, 2, context.replacing === true ? "Connect your new phone" : "Connect your authenticator app", content, true);
-}
-
-/** What step 4 shows. */
-export interface SetupDoneState {
-	readonly recoveryCodes: readonly string[];
-	readonly otherSessionsRevoked: number;
-	/** The date the codes were made, `YYYY-MM-DD` (UTC), for the download. */
-	readonly generatedOn: string;
-	/** The nonce and per-code hashes the "type one back" form carries (see `recovery-code-check.ts`). */
-	readonly proof: RecoveryCodeProof;
-}
-
-/** The text of the recovery-code download. */
-export function recoveryCodesText(issuer: string, email: string, generatedOn: string, codes: readonly string[]): string {
-	return [
-		`${issuer} recovery codes`,
-		`Account: ${email}`,
-		`Generated: ${generatedOn}`,
-		"",
-		"Each code signs you in once if you cannot use your authenticator app.",
-		"Keep this file somewhere safe, such as a password manager.",
-		"",
-		...codes,
-		"",
-	].join("\n");
-}
-
-/**
- * The recovery codes as a list, with "Copy codes" (shown by the script), "Download .txt" (the
- * codes as {@link recoveryCodesText}) and, when given, the dialog's last button at the right.
- */
-export function recoveryCodesList(context: { issuer: string; email: string }, generatedOn: string, codes: readonly string[], last: SafeHtml | null): SafeHtml {
-	const download = `data:text/plain;charset=utf-8,${encodeURIComponent(recoveryCodesText(context.issuer, context.email, generatedOn, codes))}`;
-	return html`<ol id="recovery-codes" class="recovery-codes">${codes.map((code) => html`<li><code>${code}</code></li>`)}</ol>
-<div class="actions actions--split">
-	<div class="actions__group">
-		<button type="button" class="button button--secondary copy-button" data-copy-target="recovery-codes" hidden>Copy codes</button>
-		<a class="button button--secondary" id="download-recovery-codes" download="deadbolt-recovery-codes.txt" href="${download}">Download .txt</a>
-	</div>${last === null ? "" : html`
-	${last}`}
+/** The content of one Security page (without the header and the navigation). */
+function sectionContent(state: SecurityState, section: SecuritySection): SafeHtml {
+	const minLength = state.passwordMinLength ?? 8;
+	switch (section) {
+		case "overview":
+			return securityOverview(state);
+		case "two-factor":
+			return twoFactorSection(state);
+		case "password":
+			return passwordCard(state.csrf, state.email, minLength, state.passwordForm ?? {}, state.flash, state.hasPassword ?? true);
+		case "sessions":
+			return html`<div class="stack">
+	${sessionsCard(state.csrf, state.sessions ?? [], state.flash, confirmationFacts(state))}
+	${trustedDevicesCard(state.csrf, state.trustedDevices ?? [], state.currentDeviceId ?? null, state.flash, confirmationFacts(state))}
 </div>`;
+		case "activity":
+			return activityCard(state.events ?? []);
+		case "compromised":
+			return state.hasPassword === false
+				? html`<section class="card" id="compromised"><h2 class="card__title">I think my account is compromised</h2><p>Your account has no password yet. <a href="${PATHS.password}">Set a password</a> first; then this page can change it and sign out everyone else in one step.</p></section>`
+				: compromisedCard(state.csrf, state.email, minLength, state.twoFactorEnabled, state.compromisedForm ?? {});
+	}
 }
 
-/** Step 4: two-factor authentication is on; the recovery codes, shown only in this response. */
-export function setupDoneStep(context: SetupContext, state: SetupDoneState): SafeHtml {
-	const content = html`<div class="success-banner" role="status">
-	<svg class="success-banner__icon" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><circle cx="12" cy="12" r="11" fill="currentColor"/><path d="M7 12.5l3.2 3.2L17 9" fill="none" stroke="#fff" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round"/></svg>
-	<p>From now on, signing in asks for your password and a 6-digit code from your authenticator app.</p>
+/**
+ * One page of Settings > Security (`section`, default the overview), optionally with a dialog
+ * over it.
+ */
+export function securityPage(state: SecurityState, dialog: SafeHtml | null = null, section: SecuritySection = "overview"): SafeHtml {
+	const { title } = SECURITY_SECTIONS[section];
+	const lead =
+		section === "overview"
+			? html`<p class="page-lead">How you sign in to ${state.issuer}, where you're signed in, and what happened on your account.</p>`
+			: null;
+	const body = html`<div class="page-header">
+	${section !== "overview" && html`<p class="page-eyebrow"><a href="${PATHS.security}">Security</a></p>`}
+	<h1 class="page-title">${title}</h1>
+	${lead}
 </div>
-${state.otherSessionsRevoked > 0 && notice("info", `For your security, we signed you out everywhere else (${plural(state.otherSessionsRevoked, "other session")}).`)}
-<h3 class="setup-heading">Save your recovery codes</h3>
-<p>If you lose your phone, each of these codes lets you sign in once. <strong>This is the only time they are shown:</strong> store them in a password manager or print them, and keep them somewhere safe.</p>
-${recoveryCodesList(context, state.generatedOn, state.recoveryCodes, null)}
-${savedCodesForm(context, state.proof, null)}`;
-	return setupDialog(context, 4, "Two-factor authentication is on", content, false);
+${securityNav(section)}
+${state.message ?? null}
+${sectionContent(state, section)}
+${dialog}`;
+	return renderPage({ title: section === "overview" ? "Security" : `${title} · Security`, issuer: state.issuer, email: state.email, csrf: state.csrf, section: "security", modal: dialog !== null, body });
 }
 
-/**
- * "Type one of your recovery codes to finish": proves (to the user, not to us: it is a usability
- * check, see `recovery-code-check.ts`) that the copy they saved works. The codes themselves are
- * never in it; only the nonce and the hashes, in hidden fields.
- */
-function savedCodesForm(context: SetupContext, proof: RecoveryCodeProof, error: string | null): SafeHtml {
-	return postForm(
-		PATHS.twoFactorSaved,
-		context.csrf,
-		html`<input type="hidden" name="nonce" value="${proof.nonce}">
-	<input type="hidden" name="hashes" value="${joinHashes(proof.hashes)}">
-	${field({
-		id: "saved-code",
-		name: "code",
-		label: "Type one of your recovery codes to finish",
-		autocomplete: "off",
-		hint: "From the copy you saved, not from this page. It stays valid: this only checks your copy.",
-		error,
-		maxlength: 40,
-		plain: true,
-	})}
-	<div class="actions">
-		<button type="submit" class="button button--primary" id="setup-finish">Finish</button>
-	</div>`,
-		"form form--separated",
-	);
-}
-
-/** What the "type one back" page shows after a code that matched none of them. */
-export interface SetupSavedCheckState {
-	readonly proof: RecoveryCodeProof;
-	readonly error: string;
-}
-
-/**
- * Step 4 again after a typed code matched none: the same form with the same proof, but never the
- * codes (they were shown once). The way out is new codes (the Security page's regenerate action).
- */
-export function setupSavedCheckStep(context: SetupContext, state: SetupSavedCheckState): SafeHtml {
-	const content = html`<p>Two-factor authentication is on. Check that the recovery codes you saved work before you finish.</p>
-${savedCodesForm(context, state.proof, state.error)}
-${postForm(PATHS.recoveryCodes, context.csrf, html`<p class="muted small lost-codes">Lost them, or didn't save them? <button type="submit" class="button button--ghost button--small button--wrap" id="regenerate-lost-codes">I've lost them: generate new codes</button></p>`)}`;
-	return setupDialog(context, 4, "Check your recovery codes", content, false);
-}
