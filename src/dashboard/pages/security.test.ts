@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { PATHS } from "../layout.js";
+import { DEFAULT_BRAND, PATHS } from "../layout.js";
 import { fewRecoveryCodesWarning, securityPage, type SecurityState } from "./security.js";
 
-const STATE: SecurityState = { issuer: "deadbolt", csrf: "token", email: "frank3@example.com", twoFactorEnabled: true, recoveryCodesLeft: 10, recoveryCodesTotal: 10 };
+const STATE: SecurityState = { brand: DEFAULT_BRAND, issuer: "deadbolt", csrf: "token", email: "frank3@example.com", twoFactorEnabled: true, recoveryCodesLeft: 10, recoveryCodesTotal: 10 };
 
 /** The visible text, tags dropped and whitespace collapsed. */
 function textOf(markup: string): string {

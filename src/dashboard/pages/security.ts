@@ -5,7 +5,7 @@
 import type { SecurityEventView } from "../../service/security-events.js";
 import type { SessionView } from "../../service/sessions.js";
 import { html, type SafeHtml } from "../html.js";
-import { notice, PATHS, plural, postForm, renderPage } from "../layout.js";
+import { type Brand, notice, PATHS, plural, postForm, renderPage } from "../layout.js";
 import type { TrustedDeviceView } from "../../service/trusted-devices.js";
 import { compromisedCard } from "./compromised.js";
 import { activityCard, passwordCard, sessionsCard, trustedDevicesCard, type CardFlash, type PasswordFormState } from "./security-sections.js";
@@ -20,6 +20,9 @@ export function statusBadge(on: boolean): SafeHtml {
 
 /** What the security page shows behind (or without) the dialog. */
 export interface SecurityState {
+	/** The product name and look (`branding.*`). */
+	readonly brand: Brand;
+	/** The name the authenticator app shows (`issuer`). */
 	readonly issuer: string;
 	readonly csrf: string;
 	readonly email: string;
@@ -122,5 +125,5 @@ ${state.message ?? null}
 	</section>
 </div>
 ${dialog}`;
-	return renderPage({ title: "Security", issuer: state.issuer, email: state.email, csrf: state.csrf, section: "security", modal: dialog !== null, body });
+	return renderPage({ title: "Security", brand: state.brand, email: state.email, csrf: state.csrf, section: "security", modal: dialog !== null, body });
 }
