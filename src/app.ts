@@ -95,7 +95,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	app.get("/", async (_request, reply) => reply.redirect("/dashboard", 302));
 	app.get("/favicon.ico", async (_request, reply) => reply.redirect("/dashboard/assets/favicon.svg", 301));
 	// Where password managers send people to change a password (W3C "A Well-Known URL for Changing Passwords").
-	app.get("/.well-known/change-password", async (_request, reply) => reply.redirect(PATHS.security, 302));
+	app.get("/.well-known/change-password", async (_request, reply) => reply.redirect(PATHS.password, 302));
 
 	await app.register(
 		async (api) => {

@@ -16,6 +16,10 @@ const TARGETS = Object.freeze({
 	// page has the button.
 	home: PATHS.home,
 	security: PATHS.security,
+	twoFactor: PATHS.securityTwoFactor,
+	password: PATHS.password,
+	sessions: PATHS.securitySessions,
+	activity: PATHS.securityActivity,
 });
 
 /** Typed names (lower case, no slashes around) and their target, at the root and under `/dashboard/`. */
@@ -43,14 +47,17 @@ const NAMES: Readonly<Record<string, keyof typeof TARGETS>> = Object.freeze({
 	settings: "security",
 	"settings/security": "security",
 	"account/security": "security",
-	password: "security",
-	"change-password": "security",
-	"2fa": "security",
-	mfa: "security",
-	"two-factor": "security",
-	totp: "security",
-	"recovery-codes": "security",
-	sessions: "security",
+	password: "password",
+	"change-password": "password",
+	"2fa": "twoFactor",
+	mfa: "twoFactor",
+	"two-factor": "twoFactor",
+	totp: "twoFactor",
+	authenticator: "twoFactor",
+	"recovery-codes": "twoFactor",
+	sessions: "sessions",
+	devices: "sessions",
+	activity: "activity",
 });
 
 /** Every typed path (lower case, without a trailing slash) and its target. */

@@ -21,7 +21,7 @@ const CHROMIUM = "text/html,application/xhtml+xml,application/xml;q=0.9,image/av
 /** Firefox's. */
 const FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 /** The dashboard's own paths, the only places a redirect may lead. */
-const FIXED_TARGETS = new Set<string>([PATHS.home, PATHS.signIn, PATHS.signUp, PATHS.security]);
+const FIXED_TARGETS = new Set<string>([PATHS.home, PATHS.signIn, PATHS.signUp, PATHS.security, PATHS.securityTwoFactor, PATHS.password, PATHS.securitySessions, PATHS.securityActivity]);
 
 function get(url: string, accept?: string, method: "GET" | "HEAD" | "POST" = "GET") {
 	return t.app.inject({ method, url, headers: accept === undefined ? {} : { accept } });
@@ -57,7 +57,9 @@ describe("typed paths", () => {
 			"/account": PATHS.home,
 			"/security": PATHS.security,
 			"/settings": PATHS.security,
-			"/2fa": PATHS.security,
+			"/2fa": PATHS.securityTwoFactor,
+			"/password": PATHS.password,
+			"/sessions": PATHS.securitySessions,
 			"/dashboard/login": PATHS.signIn,
 			"/dashboard/signup": PATHS.signUp,
 			"/dashboard/register": PATHS.signUp,
@@ -77,7 +79,7 @@ describe("typed paths", () => {
 			}
 		}
 		expect((await get("/")).headers["location"]).toBe(PATHS.home);
-		expect((await get("/.well-known/change-password")).headers["location"]).toBe(PATHS.security);
+		expect((await get("/.well-known/change-password")).headers["location"]).toBe(PATHS.password);
 	});
 
 	it("every entry of the table leads to one of the dashboard's fixed pages, and that page exists", async () => {

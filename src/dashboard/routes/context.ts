@@ -11,7 +11,7 @@ import { brandOf } from "../brand.js";
 import { ensureCSRFToken, rotateCSRFToken } from "../csrf.js";
 import type { Brand } from "../layout.js";
 import type { AuthPageContext } from "../pages/auth.js";
-import type { SecurityState } from "../pages/security.js";
+import type { SecurityState } from "../pages/security-state.js";
 import { SECURITY_EVENTS_SHOWN } from "../pages/security-sections.js";
 
 /** The dashboard's shared parts (see the file comment). */

@@ -13,12 +13,13 @@ import { securityPage } from "../pages/security.js";
 import { setupDoneStep, setupPasswordStep, setupSavedCheckStep, setupScanStep } from "../pages/two-factor-setup.js";
 import { matchesRecoveryCodeProof, parseRecoveryCodeProof, recoveryCodeProof } from "../recovery-code-check.js";
 import type { DashboardContext } from "./context.js";
+import { doneURL } from "./security.js";
 import { EMPTY_FIELD, formField, seeOther, sendPage, signedInForm, signedInPage, tooManyMessage } from "./forms.js";
 
 /** Where a move to a new phone that timed out (or was never started here) lands. */
-const REPLACE_EXPIRED = `${PATHS.security}?done=replace-expired#two-factor`;
+const REPLACE_EXPIRED = doneURL("two-factor", "replace-expired");
 /** Where the first setup's confirmation sent again (a reload of step 4) lands: 2FA is on already. */
-const ALREADY_ON = `${PATHS.security}?done=already-on#two-factor`;
+const ALREADY_ON = doneURL("two-factor", "already-on");
 
 /** Registers the setup steps. */
 export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardContext): void {
@@ -94,7 +95,7 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 				if (confirmed.replaced) {
 					// The remembered devices were forgotten with the old authenticator, this browser's too.
 					d.forgetThisDevice(request, reply);
-					return seeOther(reply, `${PATHS.security}?done=authenticator-replaced#two-factor`);
+					return seeOther(reply, doneURL("two-factor", "authenticator-replaced"));
 				}
 				const done = setupDoneStep(state, {
 					recoveryCodes: confirmed.recoveryCodes,
@@ -125,7 +126,7 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 			const state = await d.securityState(request, reply, auth);
 			if (!state.twoFactorEnabled) return seeOther(reply, PATHS.security);
 			const code = formField(request, "code");
-			if (matchesRecoveryCodeProof(code, proof, deadbolt.normalizeRecoveryCode)) return seeOther(reply, `${PATHS.security}?done=two-factor-on#two-factor`);
+			if (matchesRecoveryCodeProof(code, proof, deadbolt.normalizeRecoveryCode)) return seeOther(reply, doneURL("two-factor", "two-factor-on"));
 			const error = code.trim() === "" ? "Type one of your recovery codes." : "That doesn't match any of your recovery codes. Check the copy you saved.";
 			return sendPage(reply, 400, securityPage(state, setupSavedCheckStep(state, { proof, error })));
 		}),
