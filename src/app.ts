@@ -1,7 +1,8 @@
 /**
  * Builds deadbolt's HTTP application from its two ways in: the JSON API (`http/`) under
  * `/api/v1` and the dashboard (`dashboard/`, built on the same HTTP plumbing) under `/dashboard`,
- * plus health checks. It stands above both, so neither imports the other's assembly. It never
+ * plus health checks and the answer to paths that match nothing (`http/plugins/not-found.ts`:
+ * JSON for machines; for people a redirect from a typed path such as `/login`, or a page). It stands above both, so neither imports the other's assembly. It never
  * listens (`cli/commands/serve.ts` does), so every test
  * uses `app.inject` (DESIGN.md §3.7).
  */
@@ -10,12 +11,14 @@ import formbody from "@fastify/formbody";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Deadbolt } from "./deadbolt.js";
-import { dashboardRoutes } from "./dashboard/routes.js";
+import { PATHS } from "./dashboard/layout.js";
+import { dashboardBrowserNotFound, dashboardRoutes } from "./dashboard/routes.js";
 import { InvalidRequest, StorageUnavailable } from "./errors.js";
 import { cookieSettings, isHttpsDeployment } from "./http/cookies.js";
 import { createAPICSRFCheck } from "./http/plugins/csrf.js";
 import { errorHandlerPlugin, STORAGE_RETRY_AFTER_SECONDS } from "./http/plugins/error-handler.js";
 import { securityHeadersPlugin, securityHeaderValues } from "./http/plugins/security-headers.js";
+import { notFoundPlugin } from "./http/plugins/not-found.js";
 import { credentialRateLimitPlugin } from "./http/plugins/rate-limit.js";
 import { requestLogPlugin } from "./http/plugins/request-log.js";
 import { sessionPlugin } from "./http/plugins/session.js";
@@ -69,6 +72,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	// First: its trace line marks the request's arrival, before any other hook runs.
 	await app.register(requestLogPlugin);
 	await app.register(errorHandlerPlugin);
+	// A path no route matches: JSON for machines, a redirect or an HTML page for people.
+	await app.register(notFoundPlugin, { browser: dashboardBrowserNotFound(deadbolt, cookies) });
 	await app.register(securityHeadersPlugin, { hsts: isHttpsDeployment(config) });
 	// Before the session plugin: a request over the limit costs no database work.
 	await app.register(credentialRateLimitPlugin, { config, redis: deadbolt.rateLimitRedis, logger: deadbolt.logger });
@@ -89,6 +94,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	});
 	app.get("/", async (_request, reply) => reply.redirect("/dashboard", 302));
 	app.get("/favicon.ico", async (_request, reply) => reply.redirect("/dashboard/assets/favicon.svg", 301));
+	// Where password managers send people to change a password (W3C "A Well-Known URL for Changing Passwords").
+	app.get("/.well-known/change-password", async (_request, reply) => reply.redirect(PATHS.password, 302));
 
 	await app.register(
 		async (api) => {

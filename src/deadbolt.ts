@@ -6,6 +6,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { loadBrandingAssets, type BrandingAssets } from "./config/branding.js";
 import { decodeKey } from "./config/load.js";
 import { redactConnectionUrl } from "./config/redact.js";
 import type { Config } from "./config/schema.js";
@@ -55,6 +56,8 @@ export interface Deadbolt {
 	readonly clock: Clock;
 	/** Whether development keys (generated in the data directory) are in use. */
 	readonly usingDevelopmentKeys: boolean;
+	/** What the dashboard serves from `branding.*`: the accent palette and the logo, read and checked once at start. */
+	readonly branding: BrandingAssets;
 	registerAccount: Bound<typeof accounts.registerAccount>;
 	beginLogin: Bound<typeof login.beginLogin>;
 	completeLoginWithTOTP: Bound<typeof login.completeLoginWithTOTP>;
@@ -225,9 +228,11 @@ export function openRateLimitRedis(config: Config, logger: Logger): Redis | null
 /**
  * Builds deadbolt: opens the store (unless given), resolves the keys and checks them against the
  * database's key check (`service/server-keys.ts`), binds the use cases.
- * @throws ConfigInvalid for key problems (also keys other than the ones the database was set up with); StorageUnavailable when the database cannot be opened
+ * Reads the branding's logo file (`config/branding.ts`).
+ * @throws ConfigInvalid for key problems (also keys other than the ones the database was set up with) and a branding that does not pass (e.g. the logo file is gone); StorageUnavailable when the database cannot be opened
  */
 export async function createDeadbolt(config: Config, overrides: DeadboltOverrides = {}): Promise<Deadbolt> {
+	const branding = loadBrandingAssets(config);
 	const clock = overrides.clock ?? systemClock;
 	const random = overrides.random ?? nodeRandom;
 	const logger = overrides.logger ?? silentLogger;
@@ -250,6 +255,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		logger,
 		clock,
 		usingDevelopmentKeys: resolved.development,
+		branding,
 		registerAccount: bind(accounts.registerAccount),
 		beginLogin: bind(login.beginLogin),
 		completeLoginWithTOTP: bind(login.completeLoginWithTOTP),

@@ -3,12 +3,12 @@
  * source (DESIGN.md §3.5, rule 8). Secrets have no default: `keys.*` are null here and come from
  * the environment, or from development keys generated in the data directory.
  */
-import type { Config } from "./schema.js";
+import type { ConfigInput } from "./schema.js";
 import { deepFreeze } from "./freeze.js";
 
 /** The defaults. */
-export const DEFAULT_CONFIG: Config = deepFreeze({
-	issuer: "deadbolt", // shown in authenticator apps; Key Uri Format "issuer"
+export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
+	issuer: null, // shown in authenticator apps (Key Uri Format "issuer"); null: branding.productName
 	dataDir: "./data", // SQLite file and development keys
 	totp: {
 		algorithm: "SHA1", // RFC 6238 §1.2 default; the only one every authenticator app honours (KUF "algorithm")
@@ -72,6 +72,14 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
 		encryptionKey: null, // secret: env DEADBOLT_ENCRYPTION_KEY
 		hmacKey: null, // secret: env DEADBOLT_HMAC_KEY
 		adminApiKey: null, // secret: env DEADBOLT_ADMIN_API_KEY; null turns the admin API off
+	},
+	branding: {
+		productName: "deadbolt", // page titles, the header, the sign-in page, the issuer's default
+		logoFile: null, // null: the padlock mark
+		accentColor: null, // null: deadbolt's indigo (#4338ca light, #818cf8 dark)
+		accentColorDark: null, // null: accentColor lightened until it passes WCAG AA on the dark backgrounds
+		supportUrl: null, // null: no "Get help" link
+		footerText: null, // null: "Secured by deadbolt · two-factor authentication with any authenticator app"
 	},
 	log: {
 		level: "info",

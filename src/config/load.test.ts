@@ -16,9 +16,9 @@ function problems(env: Record<string, string>, overrides?: unknown): readonly st
 }
 
 describe("loadConfig", () => {
-	it("without input returns the frozen defaults", () => {
+	it("without input returns the frozen defaults, the issuer being the product name", () => {
 		const config = loadConfig();
-		expect(config).toEqual(DEFAULT_CONFIG);
+		expect(config).toEqual({ ...DEFAULT_CONFIG, issuer: "deadbolt" });
 		expect(Object.isFrozen(config.totp)).toBe(true);
 	});
 

@@ -6,12 +6,13 @@
 import { readFileSync } from "node:fs";
 import { Value } from "@sinclair/typebox/value";
 import { ConfigInvalid } from "../errors.js";
+import { brandingIssues } from "./branding.js";
 import { DEFAULT_CONFIG } from "./defaults.js";
 import { deepFreeze } from "./freeze.js";
-import { ConfigSchema, type Config } from "./schema.js";
+import { ConfigSchema, type Config, type ConfigInput } from "./schema.js";
 
 /** A partial configuration: any subset of {@link Config}, nested. */
-export type ConfigOverrides = { [K in keyof Config]?: Config[K] extends readonly unknown[] ? Config[K] : Config[K] extends object ? Partial<Config[K]> | undefined : Config[K] };
+export type ConfigOverrides = { [K in keyof ConfigInput]?: ConfigInput[K] extends readonly unknown[] ? ConfigInput[K] : ConfigInput[K] extends object ? Partial<ConfigInput[K]> | undefined : ConfigInput[K] };
 
 /** What {@link loadConfig} reads. */
 export interface LoadConfigOptions {
@@ -39,6 +40,12 @@ export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; p
 	DEADBOLT_ENCRYPTION_KEY: { path: ["keys", "encryptionKey"], parse: "string" },
 	DEADBOLT_HMAC_KEY: { path: ["keys", "hmacKey"], parse: "string" },
 	DEADBOLT_ADMIN_API_KEY: { path: ["keys", "adminApiKey"], parse: "string" },
+	DEADBOLT_BRANDING_PRODUCT_NAME: { path: ["branding", "productName"], parse: "string" },
+	DEADBOLT_BRANDING_LOGO_FILE: { path: ["branding", "logoFile"], parse: "string" },
+	DEADBOLT_BRANDING_ACCENT_COLOR: { path: ["branding", "accentColor"], parse: "string" },
+	DEADBOLT_BRANDING_ACCENT_COLOR_DARK: { path: ["branding", "accentColorDark"], parse: "string" },
+	DEADBOLT_BRANDING_SUPPORT_URL: { path: ["branding", "supportUrl"], parse: "string" },
+	DEADBOLT_BRANDING_FOOTER_TEXT: { path: ["branding", "footerText"], parse: "string" },
 	DEADBOLT_LOG_LEVEL: { path: ["log", "level"], parse: "string" },
 	DEADBOLT_LOG_FORMAT: { path: ["log", "format"], parse: "string" },
 } as const);
@@ -47,7 +54,17 @@ export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; p
 const OTHER_ENV_VARIABLES = new Set(["DEADBOLT_CONFIG_FILE", "DEADBOLT_TEST_DATABASE_URL", "DEADBOLT_TEST_REDIS_URL"]);
 
 /** Variables whose empty value means "not set" (null). */
-const NULL_WHEN_EMPTY = new Set(["DEADBOLT_PUBLIC_URL", "DEADBOLT_DATABASE_URL", "DEADBOLT_REDIS_URL"]);
+const NULL_WHEN_EMPTY = new Set([
+	"DEADBOLT_ISSUER",
+	"DEADBOLT_PUBLIC_URL",
+	"DEADBOLT_DATABASE_URL",
+	"DEADBOLT_REDIS_URL",
+	"DEADBOLT_BRANDING_LOGO_FILE",
+	"DEADBOLT_BRANDING_ACCENT_COLOR",
+	"DEADBOLT_BRANDING_ACCENT_COLOR_DARK",
+	"DEADBOLT_BRANDING_SUPPORT_URL",
+	"DEADBOLT_BRANDING_FOOTER_TEXT",
+]);
 
 /**
  * Loads, merges, validates and freezes the configuration.
@@ -118,8 +135,18 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 	if ((keys["encryptionKey"] ?? null) === null !== ((keys["hmacKey"] ?? null) === null)) {
 		issues.push("keys: set both DEADBOLT_ENCRYPTION_KEY and DEADBOLT_HMAC_KEY, or neither (development keys in the data directory)");
 	}
+	const input = merged as ConfigInput;
+	// The branding's own checks (contrast, URL, logo file), on the keys whose type is right.
+	if (isPlainObject(input.branding) && !reported.has("branding") && !reported.has("dataDir")) {
+		const typed = Object.fromEntries(Object.entries(input.branding).map(([key, value]) => [key, reported.has(`branding.${key}`) || (key === "accentColorDark" && reported.has("branding.accentColor")) ? null : value]));
+		issues.push(...brandingIssues(typed as ConfigInput["branding"], input.dataDir, describePath));
+	}
+	// An unset issuer is the product name, which must then be a valid issuer too.
+	if (input.issuer === null && !reported.has("issuer") && typeof input.branding?.productName === "string" && input.branding.productName.includes(":")) {
+		issues.push(`${describePath("issuer")}: not set, so it would be branding.productName "${input.branding.productName}", which has a colon (it separates issuer and account in authenticator apps); set issuer without one`);
+	}
 	if (issues.length > 0) throw new ConfigInvalid(dedupe(issues));
-	return deepFreeze(merged as Config);
+	return deepFreeze({ ...input, issuer: input.issuer ?? input.branding.productName });
 }
 
 /**
@@ -159,7 +186,13 @@ const FRIENDLY_MESSAGES: Readonly<Record<string, string>> = Object.freeze({
 	"log.level": "must be one of fatal, error, warn, info, debug, trace, silent",
 	"log.format": "must be json (one JSON object a line, for machines) or pretty (for a terminal)",
 	"totp.algorithm": "must be one of SHA1, SHA256, SHA512",
-	issuer: "must be 1 to 64 characters without a colon",
+	issuer: "must be 1 to 64 characters without a colon (or null: branding.productName)",
+	"branding.productName": "must be 1 to 64 characters without control characters",
+	"branding.footerText": "must be 1 to 200 characters of plain text without control characters (or null)",
+	"branding.logoFile": "must be the path of a PNG, SVG, WebP or JPEG file, relative to dataDir or absolute (or null)",
+	"branding.accentColor": "must be a hex colour such as #0b5fff (or null: deadbolt's indigo)",
+	"branding.accentColorDark": "must be a hex colour such as #8ab4ff (or null: derived from branding.accentColor)",
+	"branding.supportUrl": "must be an http:// or https:// URL such as https://help.example.com (or null)",
 	"keys.adminApiKey": "must be 32 to 256 printable characters without spaces (generate one with: openssl rand -base64 32)",
 });
 

@@ -5,15 +5,18 @@
  * documented in `docs/config.md` (test-enforced).
  */
 import { Type, type Static } from "@sinclair/typebox";
+import { HEX_COLOR_PATTERN } from "./colors.js";
 
 const closed = { additionalProperties: false } as const;
+/** Text without control characters (C0, DEL, C1). */
+const PLAIN_TEXT = "^[^\\x00-\\x1f\\x7f-\\x9f]+$";
 const PositiveInt = (min = 1, max = Number.MAX_SAFE_INTEGER) => Type.Integer({ minimum: min, maximum: max });
 
 /** The schema; `Config` is its static type. */
 export const ConfigSchema = Type.Object(
 	{
-		/** Name shown in authenticator apps (the key URI issuer); no colon. */
-		issuer: Type.String({ minLength: 1, maxLength: 64, pattern: "^[^:]+$" }),
+		/** Name shown in authenticator apps (the key URI issuer); no colon. null: `branding.productName`. */
+		issuer: Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 64, pattern: "^[^:]+$" })]),
 		/** Directory of the SQLite file and the development keys. */
 		dataDir: Type.String({ minLength: 1 }),
 		totp: Type.Object(
@@ -110,6 +113,24 @@ export const ConfigSchema = Type.Object(
 			},
 			closed,
 		),
+		/** How the dashboard presents itself (docs/config.md, "Branding"); checked further by `branding.ts`. */
+		branding: Type.Object(
+			{
+				/** The product's name: page titles, the header, the sign-in page; the issuer's default. */
+				productName: Type.String({ minLength: 1, maxLength: 64, pattern: PLAIN_TEXT }),
+				/** A PNG, SVG, WebP or JPEG file (relative to `dataDir`, or absolute), served at `/dashboard/assets/logo`. null: the padlock. */
+				logoFile: Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 4_096 })]),
+				/** The light-scheme accent, `#rgb`/`#rrggbb`, checked for contrast at start. null: deadbolt's indigo. */
+				accentColor: Type.Union([Type.Null(), Type.String({ pattern: HEX_COLOR_PATTERN })]),
+				/** The dark-scheme accent. null: `accentColor` lightened until it passes on the dark backgrounds. */
+				accentColorDark: Type.Union([Type.Null(), Type.String({ pattern: HEX_COLOR_PATTERN })]),
+				/** An http(s) URL shown as "Get help" in the footer and on the sign-in and error pages. */
+				supportUrl: Type.Union([Type.Null(), Type.String({ minLength: 1 })]),
+				/** Plain text for the footer, instead of "Secured by deadbolt ...". */
+				footerText: Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 200, pattern: PLAIN_TEXT })]),
+			},
+			closed,
+		),
 		log: Type.Object(
 			{
 				level: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l))),
@@ -122,5 +143,8 @@ export const ConfigSchema = Type.Object(
 	closed,
 );
 
-/** deadbolt's configuration, deep-frozen after `loadConfig`. */
-export type Config = Static<typeof ConfigSchema>;
+/** The configuration as written (defaults, file, environment, overrides): `issuer` may be null. */
+export type ConfigInput = Static<typeof ConfigSchema>;
+
+/** deadbolt's configuration, deep-frozen after `loadConfig`: `issuer` resolved (null became `branding.productName`). */
+export type Config = Omit<ConfigInput, "issuer"> & { issuer: string };

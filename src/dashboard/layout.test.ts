@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { codeField, emailText, PATHS, renderPage } from "./layout.js";
+import { codeField, DEFAULT_BRAND, emailText, PATHS, renderPage } from "./layout.js";
 import { html } from "./html.js";
 
 describe("emailText", () => {
@@ -32,7 +32,7 @@ describe("codeField", () => {
 
 describe("renderPage", () => {
 	it("links the SVG favicon on every page", () => {
-		const page = renderPage({ title: "T", issuer: "deadbolt", email: null, csrf: null, body: html`<p>x</p>` }).value;
+		const page = renderPage({ title: "T", brand: DEFAULT_BRAND, email: null, csrf: null, body: html`<p>x</p>` }).value;
 		expect(page).toContain(`<link rel="icon" href="${PATHS.favicon}" type="image/svg+xml">`);
 		expect(PATHS.favicon).toBe("/dashboard/assets/favicon.svg");
 	});

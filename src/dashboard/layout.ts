@@ -37,17 +37,41 @@ export const PATHS = Object.freeze({
 	stylesheet: "/dashboard/assets/dashboard.css",
 	script: "/dashboard/assets/dashboard.js",
 	favicon: "/dashboard/assets/favicon.svg",
+	/** The accent colours of `branding.accentColor` (served only when set). */
+	brandStylesheet: "/dashboard/assets/brand.css",
+	/** The operator's logo, `branding.logoFile` (served only when set). */
+	logo: "/dashboard/assets/logo",
 });
+
+/**
+ * How the operator presents the dashboard (`branding.*` in the config, docs/config.md), as the
+ * page shell shows it. {@link DEFAULT_BRAND} is deadbolt's own.
+ */
+export interface Brand {
+	/** The product's name: in the header, after every page title, on the sign-in pages. */
+	readonly productName: string;
+	/** Whether the logo is served at `PATHS.logo` (shown instead of the padlock). */
+	readonly hasLogo: boolean;
+	/** Whether the accent stylesheet is served at `PATHS.brandStylesheet` (linked after the dashboard's). */
+	readonly hasAccent: boolean;
+	/** The "Get help" link (an http(s) URL, checked at start), or null for none. */
+	readonly supportUrl: string | null;
+	/** The footer's plain text, or null for deadbolt's sentence. */
+	readonly footerText: string | null;
+}
+
+/** deadbolt's own look: no logo, the default colours, no help link, the default footer. */
+export const DEFAULT_BRAND: Brand = Object.freeze({ productName: "deadbolt", hasLogo: false, hasAccent: false, supportUrl: null, footerText: null });
 
 /** Which top-level section a page belongs to (highlighted in the navigation). */
 export type Section = "home" | "security";
 
 /** What the shell needs to know about the page. */
 export interface PageOptions {
-	/** The page title (before " · issuer"). */
+	/** The page title (before " · " and the product name). */
 	readonly title: string;
-	/** The product name shown in the header and the title (`config.issuer`). */
-	readonly issuer: string;
+	/** The product name, logo, colours, help link and footer (`branding.*`). */
+	readonly brand: Brand;
 	/** The signed-in account's email, or null on the sign-in pages. */
 	readonly email: string | null;
 	/** The CSRF form token; required when signed in (the sign-out button is a form). */
@@ -63,15 +87,37 @@ export interface PageOptions {
 }
 
 /** The padlock mark of the header (inline SVG: no style attributes, colours from CSS; `assets/favicon.svg` is the same padlock). */
-const LOGO = html`<svg class="brand__mark" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><rect x="3" y="10" width="18" height="12" rx="3" fill="currentColor"/><path d="M7.5 10V7.5a4.5 4.5 0 0 1 9 0V10" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/><circle cx="12" cy="15.4" r="1.7" class="brand__keyhole"/><rect x="11.1" y="16" width="1.8" height="3.2" rx=".9" class="brand__keyhole"/></svg>`;
+const PADLOCK = html`<svg class="brand__mark" viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><rect x="3" y="10" width="18" height="12" rx="3" fill="currentColor"/><path d="M7.5 10V7.5a4.5 4.5 0 0 1 9 0V10" fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/><circle cx="12" cy="15.4" r="1.7" class="brand__keyhole"/><rect x="11.1" y="16" width="1.8" height="3.2" rx=".9" class="brand__keyhole"/></svg>`;
 
 function navLink(href: string, label: string, current: boolean): SafeHtml {
 	return html`<a class="nav__link" href="${href}"${current ? html` aria-current="page"` : ""}>${label}</a>`;
 }
 
+/** The header's mark: the operator's logo (decorative: the product name follows it), or the padlock. */
+function brandMark(brand: Brand): SafeHtml {
+	return brand.hasLogo ? html`<img class="brand__logo" src="${PATHS.logo}" alt="" height="28">` : PADLOCK;
+}
+
+/**
+ * The "Get help" link of `branding.supportUrl`, or nothing when none is set. The URL was checked
+ * at start to be http(s), and is escaped here like every value.
+ */
+export function supportLink(brand: Brand, className = "support-link"): SafeHtml | null {
+	return brand.supportUrl === null ? null : html`<a class="${className}" href="${brand.supportUrl}">Get help</a>`;
+}
+
+/** The footer: the operator's text (escaped) or deadbolt's sentence, and the help link. */
+function footer(brand: Brand): SafeHtml {
+	const text = brand.footerText ?? html`Secured by <strong>deadbolt</strong> · two-factor authentication with any authenticator app`;
+	const help = supportLink(brand, "site-footer__help");
+	return html`<footer class="site-footer">
+	<p>${text}${help !== null && html` · ${help}`}</p>
+</footer>`;
+}
+
 /** A full HTML document around `options.body`. */
 export function renderPage(options: PageOptions): SafeHtml {
-	const { title, issuer, email, csrf } = options;
+	const { title, brand, email, csrf } = options;
 	const signedIn = email !== null;
 	const bodyClass = options.modal === true ? html` class="has-modal"` : null;
 	return html`<!doctype html>
@@ -81,16 +127,17 @@ export function renderPage(options: PageOptions): SafeHtml {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="robots" content="noindex">
-<title>${title} · ${issuer}</title>
+<title>${title} · ${brand.productName}</title>
 <link rel="icon" href="${PATHS.favicon}" type="image/svg+xml">
 <link rel="stylesheet" href="${PATHS.stylesheet}">
+${brand.hasAccent && html`<link rel="stylesheet" href="${PATHS.brandStylesheet}">`}
 <script src="${PATHS.script}" defer></script>
 </head>
 <body${bodyClass}>
 <a class="skip-link" href="#main">Skip to content</a>
 <header class="site-header">
 	<div class="site-header__inner">
-		<a class="brand" href="${PATHS.home}">${LOGO}<span class="brand__name">${issuer}</span></a>
+		<a class="brand" href="${PATHS.home}">${brandMark(brand)}<span class="brand__name">${brand.productName}</span></a>
 		${signedIn &&
 		html`<nav class="nav" aria-label="Main">
 			${navLink(PATHS.home, "Account", options.section === "home")}
@@ -109,9 +156,7 @@ export function renderPage(options: PageOptions): SafeHtml {
 <main id="main" class="main${options.narrow === true ? " main--narrow" : ""}" tabindex="-1">
 ${options.body}
 </main>
-<footer class="site-footer">
-	<p>Secured by <strong>deadbolt</strong> · two-factor authentication with any authenticator app</p>
-</footer>
+${footer(brand)}
 </body>
 </html>
 `;

@@ -14,7 +14,8 @@
  * - the Security page's actions: `sessions.ts`, `password.ts`, `recovery-codes.ts`, `devices.ts`,
  *   `new-phone.ts`, `two-factor-off.ts`, `compromised.ts` ("I think my account is compromised");
  *   the sensitive ones go through `confirm.ts` ("Confirm it's you", sudo mode);
- * - `assets.ts`: `GET /dashboard/assets/dashboard.css|dashboard.js|favicon.svg`.
+ * - `assets.ts`: `GET /dashboard/assets/dashboard.css|dashboard.js|favicon.svg`;
+ * - `brand-assets.ts`: `GET /dashboard/assets/logo|brand.css` (the operator's branding).
  * What they share is in one place each: `routes/context.ts` (services, cookies, the Security
  * page's state), `routes/forms.ts` (form fields, pages, redirects, refusals), `routes/guards.ts`.
  *
@@ -26,13 +27,17 @@
  * generic 500).
  */
 import type { FastifyPluginAsync } from "fastify";
+import type { CookieSettings } from "../http/cookies.js";
+import type { BrowserNotFound } from "../http/plugins/not-found.js";
 import type { RouteOptions } from "../http/routes/context.js";
+import type { Deadbolt } from "../deadbolt.js";
 import { registerAssetRoutes } from "./routes/assets.js";
+import { registerBrandAssetRoutes } from "./routes/brand-assets.js";
 import { registerCompromisedRoutes } from "./routes/compromised.js";
 import { registerConfirmRoutes } from "./routes/confirm.js";
 import { createDashboardContext } from "./routes/context.js";
 import { deviceSudoRoutes, registerDeviceRoutes } from "./routes/devices.js";
-import { installGuards } from "./routes/guards.js";
+import { installGuards, sendNotFoundPage } from "./routes/guards.js";
 import { registerHomeRoutes } from "./routes/home.js";
 import { newPhoneSudoRoutes, registerNewPhoneRoutes } from "./routes/new-phone.js";
 import { registerPasswordRoutes } from "./routes/password.js";
@@ -44,12 +49,14 @@ import { registerSignInRoutes } from "./routes/sign-in.js";
 import { registerSignUpRoutes } from "./routes/sign-up.js";
 import { registerTwoFactorOffRoutes } from "./routes/two-factor-off.js";
 import { registerTwoFactorSetupRoutes } from "./routes/two-factor-setup.js";
+import { typedPathTarget } from "./typed-paths.js";
 
 /** The dashboard plugin; registered by `buildApp` with `{ prefix: "/dashboard" }`. */
 export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { deadbolt, cookies }) => {
 	const d = createDashboardContext(deadbolt, cookies);
 	installGuards(app, d);
 	registerAssetRoutes(app);
+	registerBrandAssetRoutes(app, deadbolt);
 	registerHomeRoutes(app, d);
 	registerSignUpRoutes(app, d);
 	registerSignInRoutes(app, d);
@@ -64,3 +71,13 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	registerCompromisedRoutes(app, d);
 	registerConfirmRoutes(app, d, { ...sessionSudoRoutes(d), ...recoveryCodeSudoRoutes(d), ...deviceSudoRoutes(d), ...newPhoneSudoRoutes(d) });
 };
+
+/**
+ * What browsers get for a path outside `/dashboard` that matches no route (the app's not-found
+ * handler, `http/plugins/not-found.ts`): the page a typed path leads to, or the dashboard's
+ * "Page not found" page, in the operator's branding.
+ */
+export function dashboardBrowserNotFound(deadbolt: Deadbolt, cookies: CookieSettings): BrowserNotFound {
+	const d = createDashboardContext(deadbolt, cookies);
+	return { redirectFor: typedPathTarget, sendPage: (request, reply) => sendNotFoundPage(d, request, reply) };
+}

@@ -5,10 +5,13 @@
  */
 import { CHALLENGE_END_MESSAGES, type ChallengeEnd } from "../../errors.js";
 import { html, type SafeHtml } from "../html.js";
-import { CODE_HINT, codeField, field, newPasswordHint, notice, PATHS, postForm, renderPage } from "../layout.js";
+import { type Brand, CODE_HINT, codeField, field, newPasswordHint, notice, PATHS, postForm, renderPage, supportLink } from "../layout.js";
 
 /** What every signed-out page needs. */
 export interface AuthPageContext {
+	/** The product name and look (`branding.*`). */
+	readonly brand: Brand;
+	/** The name the authenticator app shows (`issuer`). */
 	readonly issuer: string;
 	readonly csrf: string;
 }
@@ -23,9 +26,12 @@ function authCard(title: string, lead: SafeHtml | string, content: SafeHtml, foo
 </section>`;
 }
 
-/** A signed-out page: narrow, no account menu, one card. */
+/** A signed-out page: narrow, no account menu, one card (and the help link under it, when the operator gave one). */
 function authPage(context: AuthPageContext, title: string, card: SafeHtml): SafeHtml {
-	return renderPage({ title, issuer: context.issuer, email: null, csrf: null, narrow: true, body: card });
+	const help = supportLink(context.brand);
+	const body = help === null ? card : html`${card}
+<p class="auth-help">Trouble signing in? ${help}</p>`;
+	return renderPage({ title, brand: context.brand, email: null, csrf: null, narrow: true, body });
 }
 
 /** Sign-up form state. */
@@ -58,7 +64,7 @@ export function signUpPage(context: AuthPageContext, state: SignUpState): SafeHt
 		})}
 		<button type="submit" class="button button--primary button--block">Create account</button>`,
 	);
-	return authPage(context, "Create your account", authCard("Create your account", html`Get started with ${context.issuer}. You can turn on two-factor authentication right after.`, form, html`Already have an account? <a href="${PATHS.signIn}">Sign in</a>`));
+	return authPage(context, "Create your account", authCard("Create your account", html`Get started with ${context.brand.productName}. You can turn on two-factor authentication right after.`, form, html`Already have an account? <a href="${PATHS.signIn}">Sign in</a>`));
 }
 
 /** Messages the sign-in page can show after a redirect. */
@@ -92,7 +98,7 @@ export function signInPage(context: AuthPageContext, state: SignInState): SafeHt
 		${field({ id: "password", name: "password", label: "Password", type: "password", autocomplete: "current-password", autofocus: hasEmail })}
 		<button type="submit" class="button button--primary button--block">Sign in</button>`,
 	);
-	return authPage(context, "Sign in", authCard(`Sign in to ${context.issuer}`, "Enter your email and password.", form, html`New here? <a href="${PATHS.signUp}">Create an account</a>`));
+	return authPage(context, "Sign in", authCard(`Sign in to ${context.brand.productName}`, "Enter your email and password.", form, html`New here? <a href="${PATHS.signUp}">Create an account</a>`));
 }
 
 /**
@@ -204,7 +210,7 @@ export function signInLinkPage(context: AuthPageContext, state: SignInLinkState)
 		"Sign in",
 		authCard(
 			usable ? "Continue signing in" : "This link can't be used",
-			usable ? html`Sign in to ${context.issuer} as <strong>${state.email}</strong>. If two-factor authentication is on, you'll enter your code next.` : html`Sign-in links work once, for a limited time.`,
+			usable ? html`Sign in to ${context.brand.productName} as <strong>${state.email}</strong>. If two-factor authentication is on, you'll enter your code next.` : html`Sign-in links work once, for a limited time.`,
 			content,
 			html`Have a password? <a href="${PATHS.signIn}">Sign in with your password</a>`,
 		),

@@ -4,11 +4,12 @@
  */
 import type { CSRFRejection } from "../csrf.js";
 import { html, type SafeHtml } from "../html.js";
-import { PATHS, renderPage } from "../layout.js";
+import { type Brand, PATHS, renderPage, supportLink } from "../layout.js";
 
 /** Who is looking at the error page. */
 export interface ErrorPageContext {
-	readonly issuer: string;
+	/** The product name and look (`branding.*`). */
+	readonly brand: Brand;
 	/** The signed-in email, or null. */
 	readonly email: string | null;
 	/** The CSRF token for the header's sign-out form (when signed in). */
@@ -18,14 +19,14 @@ export interface ErrorPageContext {
 function errorPage(context: ErrorPageContext, title: string, message: string, actions: SafeHtml): SafeHtml {
 	return renderPage({
 		title,
-		issuer: context.issuer,
+		brand: context.brand,
 		email: context.email,
 		csrf: context.csrf,
 		narrow: true,
 		body: html`<section class="card card--auth card--error" aria-labelledby="page-title">
 	<h1 class="card__title" id="page-title">${title}</h1>
 	<p class="card__lead" id="error-message">${message}</p>
-	<div class="actions actions--start">${actions}</div>
+	<div class="actions actions--start">${actions}${supportLink(context.brand, "button button--secondary")}</div>
 </section>`,
 	});
 }

@@ -3,12 +3,13 @@
  * on, the way to Security settings, and after a sign-in with a recovery code, how many are left.
  */
 import { html, type SafeHtml } from "../html.js";
-import { emailText, notice, PATHS, plural, renderPage } from "../layout.js";
+import { type Brand, emailText, notice, PATHS, plural, renderPage } from "../layout.js";
 import { FEW_RECOVERY_CODES, statusBadge } from "./security-state.js";
 
 /** What the home page shows. */
 export interface HomeState {
-	readonly issuer: string;
+	/** The product name and look (`branding.*`). */
+	readonly brand: Brand;
 	readonly csrf: string;
 	readonly email: string;
 	/** The account's creation date, formatted for display. */
@@ -86,5 +87,5 @@ ${state.clock !== undefined && state.clock !== null && clockNotice(state.clock)}
 		<p><a class="button ${state.twoFactorEnabled ? "button--secondary" : "button--primary"}" href="${PATHS.security}">Security settings</a></p>
 	</section>
 </div>`;
-	return renderPage({ title: "Your account", issuer: state.issuer, email: state.email, csrf: state.csrf, section: "home", body });
+	return renderPage({ title: "Your account", brand: state.brand, email: state.email, csrf: state.csrf, section: "home", body });
 }

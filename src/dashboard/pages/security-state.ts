@@ -7,7 +7,7 @@ import type { SecurityEventView } from "../../service/security-events.js";
 import type { SessionView } from "../../service/sessions.js";
 import type { TrustedDeviceView } from "../../service/trusted-devices.js";
 import { html, type SafeHtml } from "../html.js";
-import { notice, plural } from "../layout.js";
+import { type Brand, notice, plural } from "../layout.js";
 import { confirmableButton, type ConfirmationFacts } from "./confirmations.js";
 import type { CardFlash, PasswordFormState } from "./security-sections.js";
 
@@ -21,6 +21,9 @@ export function statusBadge(on: boolean): SafeHtml {
 
 /** What the security page shows behind (or without) the dialog. */
 export interface SecurityState {
+	/** The product name and look (`branding.*`). */
+	readonly brand: Brand;
+	/** The name the authenticator app shows (`issuer`). */
 	readonly issuer: string;
 	readonly csrf: string;
 	readonly email: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { PATHS } from "../layout.js";
+import { DEFAULT_BRAND, PATHS } from "../layout.js";
 import { SECURITY_SECTIONS, securityPage, type SecuritySection } from "./security.js";
 import { fewRecoveryCodesWarning, type SecurityState } from "./security-state.js";
 
-const STATE: SecurityState = { issuer: "deadbolt", csrf: "token", email: "frank3@example.com", twoFactorEnabled: true, recoveryCodesLeft: 10, recoveryCodesTotal: 10 };
+const STATE: SecurityState = { brand: DEFAULT_BRAND, issuer: "deadbolt", csrf: "token", email: "frank3@example.com", twoFactorEnabled: true, recoveryCodesLeft: 10, recoveryCodesTotal: 10 };
 const SECTIONS = Object.keys(SECURITY_SECTIONS) as SecuritySection[];
 const DEVICE = { id: "dev1", createdAt: 0, lastUsedAt: 0, expiresAt: 0, ipAddress: null, device: { label: "Firefox on Linux", browser: "Firefox", os: "Linux", platform: "desktop" } } as const;
 

@@ -74,7 +74,7 @@ export function securityPage(state: SecurityState, dialog: SafeHtml | null = nul
 	const { title } = SECURITY_SECTIONS[section];
 	const lead =
 		section === "overview"
-			? html`<p class="page-lead">How you sign in to ${state.issuer}, where you're signed in, and what happened on your account.</p>`
+			? html`<p class="page-lead">How you sign in to ${state.brand.productName}, where you're signed in, and what happened on your account.</p>`
 			: null;
 	const body = html`<div class="page-header">
 	${section !== "overview" && html`<p class="page-eyebrow"><a href="${PATHS.security}">Security</a></p>`}
@@ -85,6 +85,6 @@ ${securityNav(section)}
 ${state.message ?? null}
 ${sectionContent(state, section)}
 ${dialog}`;
-	return renderPage({ title: section === "overview" ? "Security" : `${title} · Security`, issuer: state.issuer, email: state.email, csrf: state.csrf, section: "security", modal: dialog !== null, body });
+	return renderPage({ title: section === "overview" ? "Security" : `${title} · Security`, brand: state.brand, email: state.email, csrf: state.csrf, section: "security", modal: dialog !== null, body });
 }
 

@@ -7,7 +7,9 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Deadbolt } from "../../deadbolt.js";
 import type { CookieSettings } from "../../http/cookies.js";
 import type { NewSession, AuthenticatedSession } from "../../service/sessions.js";
+import { brandOf } from "../brand.js";
 import { ensureCSRFToken, rotateCSRFToken } from "../csrf.js";
+import type { Brand } from "../layout.js";
 import type { AuthPageContext } from "../pages/auth.js";
 import type { SecurityState } from "../pages/security-state.js";
 import { SECURITY_EVENTS_SHOWN } from "../pages/security-sections.js";
@@ -17,13 +19,15 @@ export interface DashboardContext {
 	readonly deadbolt: Deadbolt;
 	readonly config: Deadbolt["config"];
 	readonly cookies: CookieSettings;
-	/** The site name shown on every page. */
+	/** The product name and look of every page (`branding.*`). */
+	readonly brand: Brand;
+	/** The name authenticator apps show (`issuer`; by default the product name). */
 	readonly issuer: string;
 	/** How long "Confirm it's you" lasts, in whole minutes (at least 1), for the dialog's sentence. */
 	readonly sudoMinutes: number;
 	/** This browser's form token (set in its cookie when it has none). */
 	csrfOf(request: FastifyRequest, reply: FastifyReply): string;
-	/** What a signed-out page needs: the site name and the form token. */
+	/** What a signed-out page needs: the brand, the issuer and the form token. */
 	authPageContext(request: FastifyRequest, reply: FastifyReply): AuthPageContext;
 	/** Puts the new session in its cookie, ends the one it replaces, drops the login challenge, and rotates the form token. */
 	startSession(request: FastifyRequest, reply: FastifyReply, session: NewSession): Promise<void>;
@@ -49,6 +53,7 @@ export interface DashboardContext {
 export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettings): DashboardContext {
 	const { config } = deadbolt;
 	const issuer = config.issuer;
+	const brand = brandOf(deadbolt);
 	const csrfOf = (request: FastifyRequest, reply: FastifyReply): string => ensureCSRFToken(request, reply, cookies);
 	const trustedDeviceOf = (request: FastifyRequest): string | null => {
 		const token = request.cookies[cookies.trustedDeviceName];
@@ -59,10 +64,11 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 		deadbolt,
 		config,
 		cookies,
+		brand,
 		issuer,
 		sudoMinutes: Math.max(1, Math.round(config.session.reauthenticationTtlSeconds / 60)),
 		csrfOf,
-		authPageContext: (request, reply) => ({ issuer, csrf: csrfOf(request, reply) }),
+		authPageContext: (request, reply) => ({ brand, issuer, csrf: csrfOf(request, reply) }),
 		async startSession(request, reply, session) {
 			if (request.sessionToken !== null && request.sessionToken !== session.token) await deadbolt.logout(request.sessionToken);
 			void reply.setCookie(cookies.sessionName, session.token, cookies.options(config.session.absoluteTtlSeconds));
@@ -83,6 +89,7 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 		async securityState(request, reply, auth) {
 			const twoFactorEnabled = await deadbolt.isTwoFactorEnabled(auth.account.id);
 			return {
+				brand,
 				issuer,
 				csrf: csrfOf(request, reply),
 				email: auth.account.email,

@@ -1,6 +1,7 @@
 /**
  * What stands before and after every dashboard route: the form-token and same-origin check of
- * every POST (`csrf.ts`), the page for a path that does not exist, and the pages for a database
+ * every POST (`csrf.ts`), the page for a path that does not exist (or the page a typed path such
+ * as `/dashboard/login` leads to, `typed-paths.ts`), and the pages for a database
  * outage (503) and too many attempts (429). Any other error goes on to the app's error handler
  * (a generic 500).
  */
@@ -8,7 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { StorageUnavailable, TooManyAttempts } from "../../errors.js";
 import { csrfRejection } from "../csrf.js";
 import { PATHS } from "../layout.js";
-import { csrfRejectedPage, notFoundPage, tooManyRequestsPage, unavailablePage } from "../pages/errors.js";
+import { csrfRejectedPage, notFoundPage, tooManyRequestsPage, unavailablePage, type ErrorPageContext } from "../pages/errors.js";
+import { typedPathTarget } from "../typed-paths.js";
 import type { DashboardContext } from "./context.js";
 import { sendPage } from "./forms.js";
 
@@ -27,12 +29,20 @@ function reloadPathFor(path: string): string {
 	return path;
 }
 
+/** Who is looking at an error page: the header keeps the account menu when signed in. */
+function errorPageContext(d: DashboardContext, request: FastifyRequest, reply: FastifyReply): ErrorPageContext {
+	const auth = request.auth;
+	return { brand: d.brand, email: auth?.account.email ?? null, csrf: auth === null ? null : d.csrfOf(request, reply) };
+}
+
+/** Answers 404 with the "Page not found" page (nothing of the requested path is shown). */
+export function sendNotFoundPage(d: DashboardContext, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+	return sendPage(reply, 404, notFoundPage(errorPageContext(d, request, reply)));
+}
+
 /** Installs the CSRF check, the not-found page and the error pages on the dashboard's instance. */
 export function installGuards(app: FastifyInstance, d: DashboardContext): void {
-	const errorContext = (request: FastifyRequest, reply: FastifyReply) => {
-		const auth = request.auth;
-		return { issuer: d.issuer, email: auth?.account.email ?? null, csrf: auth === null ? null : d.csrfOf(request, reply) };
-	};
+	const errorContext = (request: FastifyRequest, reply: FastifyReply): ErrorPageContext => errorPageContext(d, request, reply);
 
 	// A database outage gets a friendly page; anything else goes on to the app's error handler.
 	app.setErrorHandler(async (error, request, reply) => {
@@ -49,7 +59,10 @@ export function installGuards(app: FastifyInstance, d: DashboardContext): void {
 		throw error;
 	});
 
-	app.setNotFoundHandler(async (request, reply) => sendPage(reply, 404, notFoundPage(errorContext(request, reply))));
+	app.setNotFoundHandler(async (request, reply) => {
+		const target = typedPathTarget(request.method, request.url);
+		return target === null ? sendNotFoundPage(d, request, reply) : reply.redirect(target, 302);
+	});
 
 	// Every POST: the form token must match its cookie, and the Origin must not be foreign.
 	app.addHook("preHandler", async (request, reply) => {

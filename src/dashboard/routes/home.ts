@@ -41,7 +41,7 @@ export function registerHomeRoutes(app: FastifyInstance, d: DashboardContext): v
 				reply,
 				200,
 				homePage({
-					issuer: d.issuer,
+					brand: d.brand,
 					csrf: d.csrfOf(request, reply),
 					email: account.email,
 					memberSince: DATE_FORMAT.format(new Date(account.createdAt)),

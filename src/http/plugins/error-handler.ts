@@ -3,7 +3,8 @@
  * stable `code` (DESIGN.md §3.4). deadbolt errors keep their safe message; schema-validation and
  * other client errors of Fastify become `ERR_INVALID_REQUEST` (413 and 415 keep their status);
  * anything else is logged in full and answered with a generic 500 (fastify Errors.md, Security
- * note). The reason of a deadbolt error is logged, never sent.
+ * note). The reason of a deadbolt error is logged, never sent. A request that matches no route
+ * is `not-found.ts`'s.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
@@ -104,10 +105,6 @@ async function errorHandler(app: FastifyInstance): Promise<void> {
 		const { status, body, retryAfterSeconds } = toErrorResponse(error, request);
 		if (retryAfterSeconds !== undefined) void reply.header("retry-after", String(retryAfterSeconds));
 		return reply.status(status).type("application/json; charset=utf-8").send(body);
-	});
-	app.setNotFoundHandler((request, reply) => {
-		recordOutcome(request, NotFound.code);
-		return reply.status(404).send({ statusCode: 404, code: NotFound.code, error: "Not Found", message: `No route ${request.method} ${request.url.split("?")[0]}.` });
 	});
 }
 
