@@ -19,7 +19,7 @@ import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } fr
 import { recordSecurityEvent } from "./security-events.js";
 import { endAccountAccess, everythingBut } from "./account-access.js";
 import { issueRecoveryCodes } from "./recovery-codes.js";
-import { refusedCode } from "./clock-skew.js";
+import { refusedTOTPCode } from "./code-refusal.js";
 import { compatibilityWarning, ignoredSettingsRefusal } from "./authenticator-compatibility.js";
 import { confirmOwnPassword } from "./reauthentication.js";
 import { checkFirstPassword, setFirstPassword } from "./password-change.js";
@@ -193,6 +193,8 @@ export interface ConfirmedEnrollment {
  * used (the same code cannot then sign in), a fresh set of recovery codes is issued, and the
  * account's other sessions end. All in one transaction. A refused code that an app ignoring the
  * settings would show, or one from a clock that is off, says so (`ignoredSettings`, `clockSkewSeconds`).
+ * The user holds the key here, so every refusal says its cause (`InvalidCode.refusal`: expired,
+ * wrong, clock_skew, app_ignores_settings or malformed).
  * @throws EnrollmentInvalid (no pending setup, or expired), InvalidCode, TOTPAlreadyEnabled
  */
 export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string }, context: RequestContext = NO_CONTEXT): Promise<ConfirmedEnrollment> {
@@ -205,7 +207,7 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 	const step = verifyTOTP(key, code, now, toTOTPOptions(deps, pending));
 	if (step === null) {
 		// Never accepted: an app that ignores the settings, or a clock that is off, only explains the refusal.
-		const refused = ignoredSettingsRefusal(deps, key, code, pending) ?? refusedCode(deps, key, code, pending, { futureHints: true });
+		const refused = ignoredSettingsRefusal(deps, key, code, pending) ?? refusedTOTPCode(deps, key, code, pending, "setup", { issuer: deps.config.issuer, email: account.email });
 		deps.logger.info({ event: "totp.enrollment_code_failed", accountId: account.id, reason: refused.reason }, "setup code rejected");
 		throw refused;
 	}

@@ -1,7 +1,7 @@
 /** Recovery codes: one row per code, looked up by (account_id, code_hash). */
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { RecoveryCodeRecord, RecoveryCodeRepository } from "../../store.js";
-import { countOf, countWritten, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
+import { countOf, countWritten, findFirst, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
 import { rowMapping } from "../rows.js";
 
 const recoveryCodeRows = rowMapping<RecoveryCodeRecord>({ id: true, accountId: true, codeHash: true, createdAt: true, usedAt: true });
@@ -27,6 +27,9 @@ export function createRecoveryCodeRepository(db: Executor, guard: Guard): Recove
 			return wroteAny(guard, () =>
 				db.updateTable("recovery_code").set({ used_at: now }).where("account_id", "=", accountId).where("code_hash", "=", codeHash).where("used_at", "is", null),
 			);
+		},
+		findRecoveryCodeByHash(accountId: string, codeHash: string): Promise<RecoveryCodeRecord | null> {
+			return findFirst(guard, () => db.selectFrom("recovery_code").selectAll().where("account_id", "=", accountId).where("code_hash", "=", codeHash).limit(1), recoveryCodeRows.toRecord);
 		},
 		countUnusedRecoveryCodes(accountId: string): Promise<number> {
 			return guard(async () => {
