@@ -78,7 +78,7 @@ export function setupPasswordStep(context: SetupContext, state: { error?: string
 			html`${state.notice !== undefined && state.notice !== null && notice("warning", state.notice)}
 		<p>Your account doesn't have a password yet. Choose one: from now on you'll sign in with it and a code from your authenticator app.</p>
 		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
-		${newPasswordField({ minLength, error: state.error ?? null, autofocus: true })}
+		${newPasswordField({ id: "setup-new-password", minLength, error: state.error ?? null, autofocus: true })}
 		<div class="actions">
 			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
 			<button type="submit" class="button button--primary">Set password and continue</button>
@@ -92,7 +92,7 @@ export function setupPasswordStep(context: SetupContext, state: { error?: string
 		html`${state.notice !== undefined && state.notice !== null && notice("warning", state.notice)}
 		<p>To protect your account, confirm it's you before turning on two-factor authentication.</p>
 		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
-		${field({ id: "password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.error ?? null, autofocus: true })}
+		${field({ id: "setup-password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.error ?? null, autofocus: true })}
 		<div class="actions">
 			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
 			<button type="submit" class="button button--primary">Continue</button>
