@@ -152,9 +152,9 @@ describe("dashboard sign-in link", () => {
 			payload: { token, csrf: jar["deadbolt_csrf"] ?? "" },
 		});
 		expect(post.statusCode).toBe(303);
-		expect(post.headers.location).toBe("/dashboard/settings/security?done=signed-in-with-link#password");
+		expect(post.headers.location).toBe("/dashboard/settings/security/password?done=signed-in-with-link");
 		cookieJar(post, jar);
-		const security = await t.app.inject({ method: "GET", url: "/dashboard/settings/security", headers: { cookie: cookieHeader(jar) } });
+		const security = await t.app.inject({ method: "GET", url: "/dashboard/settings/security/password", headers: { cookie: cookieHeader(jar) } });
 		expect(security.body).toContain('id="no-password"');
 		const used = await t.app.inject({ method: "GET", url: `/dashboard/sign-in-link?token=${encodeURIComponent(token)}` });
 		expect(used.statusCode).toBe(401);

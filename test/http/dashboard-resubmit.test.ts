@@ -25,7 +25,7 @@ describe("dashboard pages shown once", () => {
 		cookieJar(confirm, jar);
 		expect(jar["deadbolt_session"]).not.toBe(cookieJar(signUp)["deadbolt_session"]);
 		cookieJar(await t.app.inject({ method: "GET", url: "/dashboard/settings/security", headers: { cookie: cookieHeader(jar) } }), jar);
-		const form = { csrf: jar["deadbolt_csrf"] ?? "" };
+		const form = { csrf: jar["deadbolt_csrf"] ?? "", confirmed: "yes" };
 		const first = await t.app.inject({ method: "POST", url: "/dashboard/settings/security/recovery-codes", headers: { origin: BROWSER.origin, cookie: cookieHeader(jar) }, payload: form });
 		expect(first.statusCode).toBe(200);
 		expect(first.body).toContain('id="recovery-codes"');

@@ -6,10 +6,15 @@
 //   is ticked and a code typed; leaving the page before the codes are saved asks first;
 // - the setup <dialog> upgraded to a true modal (showModal: focus stays inside, the page
 //   behind is inert, Escape cancels the setup; the last step, closedby="none", never closes);
-// - focus on the first invalid field after a refused form;
+// - focus on the first invalid field after a refused form, else on the control named by the
+//   URL's fragment (a dialog's Cancel leads back to its opener);
 // - focus on a field marked data-focus-if-visible only when that scrolls nothing (the setup
 //   code field: on a phone, focusing it would scroll the QR code out of view);
-// - no double submission while a form is on its way (sign-in hashes take a moment).
+// - no double submission while a form is on its way (sign-in hashes take a moment);
+// - "Are you sure?" before a destructive action: a form or link marked data-confirm="<id>"
+//   opens the closed <dialog id> embedded next to it as a modal (focus on Cancel); Cancel or
+//   Escape closes it and the focus goes back to the opener. Without the script the server asks
+//   with the same dialog, drawn open (the confirm page).
 // Loaded with `defer` from 'self' (the CSP allows no inline script).
 (() => {
 	"use strict";
@@ -210,6 +215,19 @@
 		return box.height > 0 && box.top >= view.top && box.bottom <= Math.min(view.bottom, window.innerHeight);
 	}
 
+	/**
+	 * A Cancel that led back to the page names the control that opened the dialog in the URL's
+	 * fragment (`#sign-out-everywhere`): the focus goes back to it.
+	 */
+	function focusFragmentControl() {
+		const id = decodeURIComponent(window.location.hash.slice(1));
+		if (id === "") return false;
+		const target = document.getElementById(id);
+		if (target === null || !target.matches("button, a[href], input, select, textarea")) return false;
+		target.focus();
+		return true;
+	}
+
 	function focusIfVisible() {
 		const target = document.querySelector("[data-focus-if-visible]");
 		if (target === null || !inView(target)) return;
@@ -239,9 +257,40 @@
 		});
 	}
 
+	/** Opens `dialog` as a modal for `opener`; closing it puts the focus back on the opener. */
+	function openConfirmation(dialog, opener) {
+		if (dialog.open) return;
+		dialog.showModal();
+		dialog.addEventListener("close", () => opener?.focus(), { once: true });
+	}
+
+	function setUpConfirmations() {
+		for (const opener of document.querySelectorAll("[data-confirm]")) {
+			const dialog = document.getElementById(opener.dataset.confirm);
+			if (dialog === null || dialog.open || typeof dialog.showModal !== "function") continue;
+			if (opener instanceof HTMLFormElement) {
+				// Registered before the double-submit guard, so an intercepted submit never disables the button.
+				opener.addEventListener("submit", (event) => {
+					event.preventDefault();
+					event.stopImmediatePropagation();
+					openConfirmation(dialog, event.submitter ?? opener.querySelector("button"));
+				});
+			} else {
+				opener.addEventListener("click", (event) => {
+					event.preventDefault();
+					openConfirmation(dialog, opener);
+				});
+			}
+		}
+		for (const button of document.querySelectorAll("[data-close-dialog]")) {
+			button.addEventListener("click", () => button.closest("dialog")?.close());
+		}
+	}
+
 	setUpCopyButtons();
 	setUpSavingCodes();
+	setUpConfirmations();
 	upgradeDialog();
-	if (!focusFirstInvalid()) focusIfVisible();
+	if (!focusFirstInvalid() && !focusFragmentControl()) focusIfVisible();
 	preventDoubleSubmit();
 })();

@@ -19,7 +19,7 @@ export function compromisedCard(csrf: string, email: string, minLength: number, 
 	const fields = html`${field({ id: "compromised-current-password", name: "currentPassword", label: "Current password", type: "password", autocomplete: "current-password", error: state.currentError ?? null })}
 		${newPasswordField({ id: "compromised-new-password", minLength, error: newError, hint: `At least ${minLength} characters, and not one you use anywhere else.` })}
 		${codeField}`;
-	const form = passwordCardForm(`${PATHS.secureAccount}#compromised`, csrf, email, state.error, fields, html`<button type="submit" class="button button--danger button--wrap">Secure my account</button>`);
+	const form = passwordCardForm(PATHS.secureAccount, csrf, email, state.error, fields, html`<button type="submit" class="button button--danger button--wrap">Secure my account</button>`);
 	return html`<section class="card card--danger-zone" id="compromised" aria-labelledby="compromised-title">
 	<h2 class="card__title" id="compromised-title">I think my account is compromised</h2>
 	<p>Activity you don't recognize, or someone may know your password? Secure your account in one step:</p>

@@ -4,7 +4,7 @@
  */
 import { html, type SafeHtml } from "../html.js";
 import { emailText, notice, PATHS, plural, renderPage } from "../layout.js";
-import { FEW_RECOVERY_CODES, statusBadge } from "./security.js";
+import { FEW_RECOVERY_CODES, statusBadge } from "./security-state.js";
 
 /** What the home page shows. */
 export interface HomeState {
@@ -36,23 +36,24 @@ export function clockNotice(direction: ClockDirection): SafeHtml {
 	);
 }
 
-/** A notice about recovery codes left after one was used. */
+/**
+ * A notice after a sign-in with a recovery code: how many are left, and what to do next (the
+ * phone may be lost: move to a new one; the codes run out: make new ones), each a link to its
+ * place on the Two-factor page.
+ */
 export function recoveryCodesLeftNotice(left: number): SafeHtml {
+	const next = html`<p>If you no longer have your phone, move two-factor authentication to a new one now, while you're signed in.</p>
+<div class="notice__actions">
+	<a class="button button--secondary button--small button--wrap" href="${PATHS.securityTwoFactor}#authenticator-title" id="recovery-next-new-phone">Move to a new phone</a>
+	<a class="button button--secondary button--small button--wrap" href="${PATHS.securityTwoFactor}#recovery-codes-title" id="recovery-next-codes">Generate new recovery codes</a>
+</div>`;
 	if (left === 0) {
-		return notice(
-			"warning",
-			html`<strong>You signed in with your last recovery code.</strong> You have no recovery codes left: from now on only your authenticator app can get you into your account.`,
-			"recovery-notice",
-		);
+		return notice("warning", html`<p><strong>You signed in with your last recovery code.</strong> You have no recovery codes left: generate a new set now.</p>${next}`, "recovery-notice");
 	}
 	if (left <= FEW_RECOVERY_CODES) {
-		return notice(
-			"warning",
-			html`<strong>You signed in with a recovery code. Only ${plural(left, "recovery code")} left.</strong> Each code works once: keep ${left === 1 ? "it" : "the rest"} somewhere safe, and make sure your authenticator app works.`,
-			"recovery-notice",
-		);
+		return notice("warning", html`<p><strong>You signed in with a recovery code. Only ${plural(left, "recovery code")} left.</strong> Each code works once.</p>${next}`, "recovery-notice");
 	}
-	return notice("info", html`You signed in with a recovery code. That code can't be used again; you have <strong>${plural(left, "recovery code")} left</strong>.`, "recovery-notice");
+	return notice("info", html`<p>You signed in with a recovery code. That code can't be used again; you have <strong>${plural(left, "recovery code")} left</strong>.</p>${next}`, "recovery-notice");
 }
 
 /** `GET /dashboard` when signed in. */

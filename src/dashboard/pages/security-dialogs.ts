@@ -14,11 +14,11 @@ import { recoveryCodesList } from "./recovery-codes.js";
  * field (never a URL), and anything else is refused.
  */
 export const SUDO_ACTIONS = Object.freeze({
-	"revoke-others": { purpose: "sign out your other sessions", button: "Confirm and sign out other sessions" },
-	"sign-out-everywhere": { purpose: "sign out everywhere", button: "Confirm and sign out everywhere" },
-	"regenerate-recovery-codes": { purpose: "generate new recovery codes", button: "Confirm and generate codes" },
-	"forget-all-devices": { purpose: "forget all remembered devices", button: "Confirm and forget all devices" },
-	"replace-authenticator": { purpose: "move two-factor authentication to a new phone", button: "Confirm and continue" },
+	"revoke-others": { purpose: "sign out your other sessions", button: "Confirm and sign out other sessions", back: `${PATHS.securitySessions}#sign-out-others` },
+	"sign-out-everywhere": { purpose: "sign out everywhere", button: "Confirm and sign out everywhere", back: `${PATHS.securitySessions}#sign-out-everywhere` },
+	"regenerate-recovery-codes": { purpose: "generate new recovery codes", button: "Confirm and generate codes", back: `${PATHS.securityTwoFactor}#regenerate-recovery-codes` },
+	"forget-all-devices": { purpose: "forget all remembered devices", button: "Confirm and forget all devices", back: `${PATHS.securitySessions}#forget-all-devices` },
+	"replace-authenticator": { purpose: "move two-factor authentication to a new phone", button: "Confirm and continue", back: `${PATHS.securityTwoFactor}#move-to-new-phone` },
 });
 
 /** One of {@link SUDO_ACTIONS}. */
@@ -29,15 +29,15 @@ export function isSudoAction(value: string): value is SudoAction {
 	return Object.hasOwn(SUDO_ACTIONS, value);
 }
 
-function actionDialog(options: { id: string; eyebrow: string; title: string; content: SafeHtml; cancellable: boolean; focusTitle: boolean }): SafeHtml {
-	const { id, eyebrow, title, content, cancellable, focusTitle } = options;
-	return html`<dialog open class="modal modal--narrow" id="${id}" aria-labelledby="${id}-title" aria-modal="true"${cancellable ? html` data-cancel-href="${PATHS.security}"` : ""}>
+function actionDialog(options: { id: string; eyebrow: string; title: string; content: SafeHtml; cancellable: boolean; focusTitle: boolean; back: string }): SafeHtml {
+	const { id, eyebrow, title, content, cancellable, focusTitle, back } = options;
+	return html`<dialog open class="modal modal--narrow" id="${id}" aria-labelledby="${id}-title" aria-modal="true"${cancellable ? html` data-cancel-href="${back}"` : ""}>
 	<div class="modal__header">
 		<div>
 			<p class="modal__eyebrow">${eyebrow}</p>
 			<h2 class="modal__title" id="${id}-title"${focusTitle ? html` tabindex="-1" autofocus` : ""}>${title}</h2>
 		</div>
-		${cancellable && html`<a class="modal__close" href="${PATHS.security}" aria-label="Cancel" title="Cancel">×</a>`}
+		${cancellable && html`<a class="modal__close" href="${back}" aria-label="Cancel" title="Cancel">×</a>`}
 	</div>
 	<div class="modal__body">
 		${content}
@@ -69,19 +69,19 @@ export function reauthDialog(context: { csrf: string; email: string }, state: Re
 		${field({ id: "reauth-password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.passwordError ?? null, autofocus: !codeFirst })}
 		${state.twoFactorEnabled && secondFactorField({ id: "reauth-code", error: state.codeError, autofocus: codeFirst })}
 		<div class="actions">
-			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
+			<a class="button button--secondary" href="${action.back}">Cancel</a>
 			<button type="submit" class="button button--primary button--wrap">${action.button}</button>
 		</div>`,
 	);
-	return actionDialog({ id: "reauthenticate", eyebrow: "Security check", title: "Confirm it's you", content: form, cancellable: true, focusTitle: false });
+	return actionDialog({ id: "reauthenticate", eyebrow: "Security check", title: "Confirm it's you", content: form, cancellable: true, focusTitle: false, back: action.back });
 }
 
 /** The new recovery codes, shown only in the answer to the POST that made them. */
 export function newRecoveryCodesDialog(context: { issuer: string; email: string }, state: { recoveryCodes: readonly string[]; generatedOn: string }): SafeHtml {
 	const content = html`${notice("success", html`<strong>Your old recovery codes no longer work.</strong> These ${state.recoveryCodes.length} new codes replace them.`)}
 <p>Each code signs you in once if you can't use your authenticator app. <strong>This is the only time they are shown:</strong> store them in a password manager or print them, and keep them somewhere safe.</p>
-${recoveryCodesList(context, state.generatedOn, state.recoveryCodes, html`<a class="button button--primary" id="recovery-codes-done" href="${PATHS.security}">Done</a>`)}`;
-	return actionDialog({ id: "new-recovery-codes", eyebrow: "Recovery codes", title: "Save your new recovery codes", content, cancellable: false, focusTitle: true });
+${recoveryCodesList(context, state.generatedOn, state.recoveryCodes, html`<a class="button button--primary" id="recovery-codes-done" href="${PATHS.securityTwoFactor}">Done</a>`)}`;
+	return actionDialog({ id: "new-recovery-codes", eyebrow: "Recovery codes", title: "Save your new recovery codes", content, cancellable: false, focusTitle: true, back: PATHS.securityTwoFactor });
 }
 
 /** "Turn off two-factor authentication": the password and a code (or a recovery code). */
@@ -96,11 +96,11 @@ export function disableTwoFactorDialog(context: { csrf: string; email: string },
 		${field({ id: "disable-password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.passwordError ?? null, autofocus: !codeFirst })}
 		${secondFactorField({ id: "disable-code", error: state.codeError, autofocus: codeFirst })}
 		<div class="actions">
-			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
+			<a class="button button--secondary" href="${PATHS.securityTwoFactor}#turn-off-two-factor">Keep it on</a>
 			<button type="submit" class="button button--danger">Turn off</button>
 		</div>`,
 	);
-	return actionDialog({ id: "two-factor-disable", eyebrow: "Two-factor authentication", title: "Turn off two-factor authentication?", content: form, cancellable: true, focusTitle: false });
+	return actionDialog({ id: "two-factor-disable", eyebrow: "Two-factor authentication", title: "Turn off two-factor authentication?", content: form, cancellable: true, focusTitle: false, back: `${PATHS.securityTwoFactor}#turn-off-two-factor` });
 }
 
 /** What "I think my account is compromised" did (`SecureAccountSummary`). */
@@ -138,5 +138,5 @@ ${recoveryCodesList(context, state.generatedOn, codes, html`<a class="button but
 </div>
 ${summary}
 ${next}`;
-	return actionDialog({ id: "account-secured", eyebrow: "I think my account is compromised", title: "Your account is secured", content, cancellable: false, focusTitle: true });
+	return actionDialog({ id: "account-secured", eyebrow: "I think my account is compromised", title: "Your account is secured", content, cancellable: false, focusTitle: true, back: PATHS.security });
 }

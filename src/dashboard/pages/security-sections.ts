@@ -10,6 +10,7 @@ import type { SessionView } from "../../service/sessions.js";
 import type { TrustedDeviceView } from "../../service/trusted-devices.js";
 import { html, type SafeHtml } from "../html.js";
 import { field, inlineConfirmation, newPasswordField, notice, PATHS, plural, postForm, secondFactorField } from "../layout.js";
+import { confirmableButton, type ConfirmationFacts } from "./confirmations.js";
 
 /** How many security events the page shows. */
 export const SECURITY_EVENTS_SHOWN = 20;
@@ -39,7 +40,7 @@ function flashFor(flash: CardFlash | null | undefined, card: CardFlash["card"]):
 }
 
 /** "Where you're signed in". */
-export function sessionsCard(csrf: string, sessions: readonly SessionView[], flash: CardFlash | null | undefined): SafeHtml {
+export function sessionsCard(csrf: string, sessions: readonly SessionView[], flash: CardFlash | null | undefined, facts: ConfirmationFacts): SafeHtml {
 	const others = sessions.filter((session) => !session.current).length;
 	const items = sessions.map((session) => {
 		const meta = [
@@ -73,16 +74,16 @@ export function sessionsCard(csrf: string, sessions: readonly SessionView[], fla
 	<div class="actions actions--start session-actions">
 		${
 			others > 0 &&
-			postForm(PATHS.revokeOtherSessions, csrf, html`<button type="submit" class="button button--secondary button--wrap">Sign out all other sessions</button>`, "inline-form")
+			confirmableButton(csrf, "revoke-others", facts, "Sign out all other sessions", "button button--secondary button--wrap", "sign-out-others")
 		}
-		${postForm(PATHS.signOutEverywhere, csrf, html`<button type="submit" class="button button--ghost button--danger-text button--wrap">Sign out everywhere</button>`, "inline-form")}
+		${confirmableButton(csrf, "sign-out-everywhere", facts, "Sign out everywhere", "button button--ghost button--danger-text button--wrap", "sign-out-everywhere")}
 	</div>
 	<p class="muted small">Sign out everywhere ends every session, this one too, and forgets remembered devices.</p>
 </section>`;
 }
 
 /** "Remembered devices": browsers that skip the code step (never the password), each can be forgotten. */
-export function trustedDevicesCard(csrf: string, devices: readonly TrustedDeviceView[], currentDeviceId: string | null, flash: CardFlash | null | undefined): SafeHtml {
+export function trustedDevicesCard(csrf: string, devices: readonly TrustedDeviceView[], currentDeviceId: string | null, flash: CardFlash | null | undefined, facts: ConfirmationFacts): SafeHtml {
 	const items = devices.map((device) => {
 		const current = device.id === currentDeviceId;
 		const meta = [
@@ -115,7 +116,7 @@ export function trustedDevicesCard(csrf: string, devices: readonly TrustedDevice
 			? html`<p id="no-devices">No remembered devices. To remember one, tick "Remember this device" when you enter your code at sign-in.</p>`
 			: html`<ul class="session-list" id="device-list">${items}</ul>
 	<div class="actions actions--start session-actions">
-		${postForm(PATHS.forgetAllDevices, csrf, html`<button type="submit" class="button button--ghost button--danger-text button--wrap">Forget all devices</button>`, "inline-form")}
+		${confirmableButton(csrf, "forget-all-devices", facts, "Forget all devices", "button button--ghost button--danger-text button--wrap", "forget-all-devices")}
 	</div>`
 	}
 </section>`;
@@ -152,8 +153,7 @@ export function passwordCardForm(action: string, csrf: string, email: string, er
 /** "Password": change it, or, for an account created without one, set the first. */
 export function passwordCard(csrf: string, email: string, minLength: number, state: PasswordFormState, flash: CardFlash | null | undefined, hasPassword = true): SafeHtml {
 	const newError = state.newErrors !== undefined && state.newErrors.length > 0 ? state.newErrors.join(" ") : null;
-	// The fragment: a refused form comes back scrolled to this card, even without the script.
-	const action = `${PATHS.password}#password`;
+	const action = PATHS.password;
 	const section = (intro: SafeHtml, form: SafeHtml) => html`<section class="card" id="password" aria-labelledby="password-title">
 	<h2 class="card__title" id="password-title">Password</h2>
 	${flashFor(flash, "password")}

@@ -36,7 +36,7 @@ export function registerCompromisedRoutes(app: FastifyInstance, d: DashboardCont
 						recoveryCodes: summary.recoveryCodes,
 						generatedOn: d.today(),
 					});
-					return sendPage(reply, 200, securityPage({ ...after, trustedDevices: [], currentDeviceId: null }, dialog));
+					return sendPage(reply, 200, securityPage({ ...after, trustedDevices: [], currentDeviceId: null }, dialog, "compromised"));
 				},
 			}),
 		),

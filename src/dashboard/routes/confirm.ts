@@ -1,8 +1,10 @@
 /**
- * "Confirm it's you" (sudo mode): the sensitive actions of the Security page (sign out others or
- * everywhere, new recovery codes, forget all devices, move to a new phone) are performed at once
- * after a recent confirmation; without one, their POST answers with the "Confirm it's you"
- * dialog, which POSTs to `/dashboard/settings/security/confirm` with the action as one word of a
+ * "Are you sure?" and "Confirm it's you" (sudo mode) before the sensitive actions of the Security
+ * pages (sign out others or everywhere, new recovery codes, forget all devices, move to a new
+ * phone). Their POST first needs `confirmed=yes`, the answer to the dialog that names what will
+ * happen (`pages/confirmations.ts`; without it, the answer is that dialog, open: the confirm page
+ * that works without the script). Then the action is performed at once after a recent
+ * confirmation; without one, the POST answers with the "Confirm it's you" dialog, which POSTs to `/dashboard/settings/security/confirm` with the action as one word of a
  * fixed allow-list (`SUDO_ACTIONS`), re-authenticates (password, and a code with 2FA on), then
  * performs the action. {@link reauthenticated} is the one way a dashboard form confirms it's the
  * user (this dialog, and the code asked for inline by the password forms).
@@ -12,7 +14,9 @@ import { InvalidRequest, ReauthenticationRequired } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import type { AuthenticatedSession } from "../../service/sessions.js";
 import { PATHS } from "../layout.js";
-import { securityPage } from "../pages/security.js";
+import { CONFIRMED_FIELD, CONFIRMED_VALUE, confirmationDialog } from "../pages/confirmations.js";
+import { securityPage, type SecuritySection } from "../pages/security.js";
+import { confirmationFacts } from "../pages/security-state.js";
 import { isSudoAction, reauthDialog, SUDO_ACTIONS, type SudoAction } from "../pages/security-dialogs.js";
 import type { DashboardContext } from "./context.js";
 import { credentialRefusal, emptyCredentials, formField, seeOther, sendPage, signedInForm, type CredentialErrors } from "./forms.js";
@@ -45,12 +49,27 @@ export async function reauthenticated(d: DashboardContext, request: FastifyReque
 	return { ...auth, session: result.session };
 }
 
+/** The Security page each action is on (its dialogs are drawn over it). */
+const ACTION_SECTIONS: Readonly<Record<SudoAction, SecuritySection>> = Object.freeze({
+	"revoke-others": "sessions",
+	"sign-out-everywhere": "sessions",
+	"forget-all-devices": "sessions",
+	"regenerate-recovery-codes": "two-factor",
+	"replace-authenticator": "two-factor",
+});
+
 /** Registers each sensitive action's POST and `POST /settings/security/confirm`. */
 export function registerConfirmRoutes(app: FastifyInstance, d: DashboardContext, actions: SudoRoutes): void {
-	/** The Security page with "Confirm it's you" over it. */
+	/** The action's page with "Confirm it's you" over it. */
 	const confirmPrompt = async (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession, status: number, action: SudoAction, errors: CredentialErrors = {}): Promise<FastifyReply> => {
 		const state = await d.securityState(request, reply, auth);
-		return sendPage(reply, status, securityPage(state, reauthDialog(state, { action, twoFactorEnabled: state.twoFactorEnabled, minutes: d.sudoMinutes, ...errors })));
+		return sendPage(reply, status, securityPage(state, reauthDialog(state, { action, twoFactorEnabled: state.twoFactorEnabled, minutes: d.sudoMinutes, ...errors }), ACTION_SECTIONS[action]));
+	};
+	/** The action's page with "Are you sure?" over it (the POST came without the answer). */
+	const askFirst = async (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession, action: SudoAction): Promise<FastifyReply> => {
+		const state = await d.securityState(request, reply, auth);
+		const dialog = confirmationDialog(state.csrf, action, confirmationFacts(state), "open", SUDO_ACTIONS[action].back);
+		return sendPage(reply, 200, securityPage(state, dialog, ACTION_SECTIONS[action]));
 	};
 
 	// A sensitive action's own POST: performed at once in sudo mode, otherwise "Confirm it's you" first.
@@ -59,6 +78,7 @@ export function registerConfirmRoutes(app: FastifyInstance, d: DashboardContext,
 		app.post(
 			path,
 			signedInForm(async (request, reply, auth) => {
+				if (formField(request, CONFIRMED_FIELD) !== CONFIRMED_VALUE) return askFirst(request, reply, auth, action);
 				try {
 					return await perform(request, reply, auth);
 				} catch (error) {

@@ -9,7 +9,7 @@ import type { CookieSettings } from "../../http/cookies.js";
 import type { NewSession, AuthenticatedSession } from "../../service/sessions.js";
 import { ensureCSRFToken, rotateCSRFToken } from "../csrf.js";
 import type { AuthPageContext } from "../pages/auth.js";
-import type { SecurityState } from "../pages/security.js";
+import type { SecurityState } from "../pages/security-state.js";
 import { SECURITY_EVENTS_SHOWN } from "../pages/security-sections.js";
 
 /** The dashboard's shared parts (see the file comment). */

@@ -5,17 +5,16 @@
  */
 import type { FastifyInstance } from "fastify";
 import { requestContext } from "../../http/plugins/session.js";
-import { PATHS } from "../layout.js";
 import type { SudoRoutes } from "./confirm.js";
 import type { DashboardContext } from "./context.js";
 import { seeOther } from "./forms.js";
-import { registerRemoveOne } from "./security.js";
+import { doneURL, registerRemoveOne } from "./security.js";
 
 /** Registers `POST /settings/security/devices/forget`. */
 export function registerDeviceRoutes(app: FastifyInstance, d: DashboardContext): void {
 	registerRemoveOne(app, "/settings/security/devices/forget", { field: "device", card: "devices", gone: "device-gone" }, async (request, reply, auth, id) => {
 		await d.deadbolt.revokeTrustedDevice(auth, id, requestContext(request));
-		return seeOther(reply, `${PATHS.security}?done=device-forgotten#devices`);
+		return seeOther(reply, doneURL("devices", "device-forgotten"));
 	});
 }
 
@@ -26,7 +25,7 @@ export function deviceSudoRoutes(d: DashboardContext): Pick<SudoRoutes, "forget-
 			path: "/settings/security/devices/forget-all",
 			perform: async (request, reply, auth) => {
 				const count = await d.deadbolt.revokeAllTrustedDevices(auth, requestContext(request));
-				return seeOther(reply, `${PATHS.security}?done=devices-forgotten&n=${count}#devices`);
+				return seeOther(reply, doneURL("devices", "devices-forgotten", count));
 			},
 		},
 	};

@@ -20,6 +20,9 @@ function reloadPathFor(path: string): string {
 	if (path === PATHS.signOut) return PATHS.home;
 	if (path === PATHS.twoFactorConfirm) return PATHS.twoFactorSetup;
 	if (path === PATHS.twoFactorSetup || path === PATHS.twoFactorDisable) return path;
+	if (path === PATHS.password || path === PATHS.secureAccount) return path;
+	if (path.startsWith(`${PATHS.securitySessions}/`) || path.startsWith(`${PATHS.security}/devices/`)) return PATHS.securitySessions;
+	if (path === PATHS.recoveryCodes || path.startsWith(`${PATHS.securityTwoFactor}/`)) return PATHS.securityTwoFactor;
 	if (path.startsWith(`${PATHS.security}/`)) return PATHS.security;
 	return path;
 }

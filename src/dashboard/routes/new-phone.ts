@@ -15,7 +15,7 @@ import { seeOther, sendPage } from "./forms.js";
 
 /** Registers `GET /settings/security/two-factor/replace` (a reload: back to the Security page). */
 export function registerNewPhoneRoutes(app: FastifyInstance): void {
-	app.get("/settings/security/two-factor/replace", async (_request, reply) => reply.redirect(PATHS.security, 302));
+	app.get("/settings/security/two-factor/replace", async (_request, reply) => reply.redirect(PATHS.securityTwoFactor, 302));
 }
 
 /** Start the move to a new phone (2FA off: the setup instead). */
@@ -27,7 +27,7 @@ export function newPhoneSudoRoutes(d: DashboardContext): Pick<SudoRoutes, "repla
 				const state = await d.securityState(request, reply, auth);
 				if (!state.twoFactorEnabled) return seeOther(reply, PATHS.twoFactorSetup);
 				const pending = await d.deadbolt.beginTOTPEnrollment(auth.account, auth.session, {}, requestContext(request));
-				return sendPage(reply, 200, securityPage(state, setupScanStep({ ...state, replacing: true }, pending, { minutesLeft: d.minutesLeft(pending.expiresAt) })));
+				return sendPage(reply, 200, securityPage(state, setupScanStep({ ...state, replacing: true }, pending, { minutesLeft: d.minutesLeft(pending.expiresAt) }), "two-factor"));
 			},
 		},
 	};

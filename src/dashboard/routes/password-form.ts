@@ -44,7 +44,7 @@ export async function passwordFormRoute(d: DashboardContext, request: FastifyReq
 	const page = async (status: number, form: PasswordFormState) => {
 		const fresh = actor === auth ? state : await d.securityState(request, reply, actor);
 		const needsCode = state.twoFactorEnabled && !d.recentlyConfirmed(actor);
-		return sendPage(reply, status, securityPage({ ...fresh, [options.form]: { needsCode, ...form } }));
+		return sendPage(reply, status, securityPage({ ...fresh, [options.form]: { needsCode, ...form } }, null, options.form === "passwordForm" ? "password" : "compromised"));
 	};
 	const needsCode = state.twoFactorEnabled && !d.recentlyConfirmed(auth);
 	if (currentPassword === "" || newPassword === "" || (needsCode && code === "")) {

@@ -12,6 +12,7 @@ import type { PasswordFormState } from "../pages/security-sections.js";
 import type { DashboardContext } from "./context.js";
 import { EMPTY_FIELD, formField, seeOther, sendPage, signedInForm } from "./forms.js";
 import { passwordFormRoute } from "./password-form.js";
+import { doneURL } from "./security.js";
 
 /** Registers `POST /settings/security/password`. */
 export function registerPasswordRoutes(app: FastifyInstance, d: DashboardContext): void {
@@ -26,7 +27,7 @@ export function registerPasswordRoutes(app: FastifyInstance, d: DashboardContext
 				try {
 					const changed = await d.deadbolt.changePassword(auth, { newPassword }, requestContext(request));
 					d.keepRotatedSession(reply, changed.sessionToken);
-					return seeOther(reply, `${PATHS.security}?done=password-set&n=${changed.otherSessionsRevoked}#password`);
+					return seeOther(reply, doneURL("password", "password-set", changed.otherSessionsRevoked));
 				} catch (error) {
 					if (error instanceof InvalidRequest) return page(400, { newErrors: error.violations.length > 0 ? error.violations.map((v) => v.message) : [error.message] });
 					if (error instanceof ReauthenticationRequired) return page(403, { error: error.message });
@@ -40,7 +41,7 @@ export function registerPasswordRoutes(app: FastifyInstance, d: DashboardContext
 				act: async (actor, input) => {
 					const changed = await d.deadbolt.changePassword(actor, input, requestContext(request));
 					d.keepRotatedSession(reply, changed.sessionToken);
-					return seeOther(reply, `${PATHS.security}?done=password-changed&n=${changed.otherSessionsRevoked}#password`);
+					return seeOther(reply, doneURL("password", "password-changed", changed.otherSessionsRevoked));
 				},
 			});
 		}),

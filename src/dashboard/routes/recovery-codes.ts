@@ -30,7 +30,7 @@ export function recoveryCodeSudoRoutes(d: DashboardContext): Pick<SudoRoutes, "r
 				rotateCSRFToken(request, reply, d.cookies);
 				const state = await d.securityState(request, reply, auth);
 				const dialog = newRecoveryCodesDialog(state, { recoveryCodes, generatedOn: d.today() });
-				return sendPage(reply, 200, securityPage(state, dialog));
+				return sendPage(reply, 200, securityPage(state, dialog, "two-factor"));
 			},
 		},
 	};

@@ -1,14 +1,16 @@
 /**
- * `GET /dashboard/settings/security`: the Security page, with the notice of the action that led
- * back to it (`?done=<word>&n=<count>`: only a word of a fixed list and a number travel; the
- * sentences are here), and the way its lists end one item ({@link registerRemoveOne}).
+ * The pages of Settings > Security: `GET /dashboard/settings/security` (the summary) and its
+ * pages `.../two-factor`, `.../password`, `.../sessions`, `.../activity`, `.../compromised`,
+ * each with the notice of the action that led back to it (`?done=<word>&n=<count>`: only a word
+ * of a fixed list and a number travel; the sentences are here), and the way its lists end one
+ * item ({@link registerRemoveOne}).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { NotFound } from "../../errors.js";
 import type { AuthenticatedSession } from "../../service/sessions.js";
 import { html, type SafeHtml } from "../html.js";
 import { notice, PATHS, plural } from "../layout.js";
-import { securityPage } from "../pages/security.js";
+import { SECURITY_SECTIONS, sectionOfCard, securityPage, type SecuritySection } from "../pages/security.js";
 import type { CardFlash } from "../pages/security-sections.js";
 import type { DashboardContext } from "./context.js";
 import { formField, queryParam, seeOther, sendPage, signedInForm, signedInPage } from "./forms.js";
@@ -42,7 +44,7 @@ function flashOf(done: string | null, countParam: string | null): CardFlash | nu
 		case "authenticator-replaced":
 			return cardNotice("two-factor", "success", html`<strong>Your new phone is set up.</strong> Codes from the old one no longer work. Your recovery codes are unchanged; remembered devices were forgotten.`);
 		case "already-on":
-			return cardNotice("two-factor", "info", html`<strong>Two-factor authentication is already on.</strong> This setup was finished before (a reload sends its form again). Your recovery codes were shown only once: if you did not save them, <a href="${PATHS.security}#two-factor">create a new set</a>.`);
+			return cardNotice("two-factor", "info", html`<strong>Two-factor authentication is already on.</strong> This setup was finished before (a reload sends its form again). Your recovery codes were shown only once: if you did not save them, <a href="${PATHS.securityTwoFactor}#recovery-codes-title">create a new set</a>.`);
 		case "replace-expired":
 			return cardNotice("two-factor", "warning", "Moving to a new phone timed out before you entered a code. Your old phone still works; start again when you're ready.");
 		case "device-forgotten":
@@ -62,6 +64,19 @@ function flashOf(done: string | null, countParam: string | null): CardFlash | nu
 		default:
 			return null;
 	}
+}
+
+/**
+ * The page after an action, with its notice: `done` is a word of {@link flashOf}'s list, shown on
+ * the page of `card`.
+ */
+export function doneURL(card: CardFlash["card"], done: string, count?: number): string {
+	return `${SECURITY_SECTIONS[sectionOfCard(card)].path}?done=${done}${count === undefined ? "" : `&n=${count}`}`;
+}
+
+/** The URL of a card (its page, and the card's fragment when the page has several). */
+export function cardURL(card: CardFlash["card"]): string {
+	return card === "devices" ? `${PATHS.securitySessions}#devices` : SECURITY_SECTIONS[sectionOfCard(card)].path;
 }
 
 /** Which list a {@link registerRemoveOne} form is about. */
@@ -84,24 +99,35 @@ export function registerRemoveOne(app: FastifyInstance, path: string, list: Remo
 		path,
 		signedInForm(async (request, reply, auth) => {
 			const id = formField(request, list.field);
-			if (id === "") return seeOther(reply, `${PATHS.security}#${list.card}`);
+			if (id === "") return seeOther(reply, cardURL(list.card));
 			try {
 				return await remove(request, reply, auth, id);
 			} catch (error) {
-				if (error instanceof NotFound) return seeOther(reply, `${PATHS.security}?done=${list.gone}#${list.card}`);
+				if (error instanceof NotFound) return seeOther(reply, doneURL(list.card, list.gone));
 				throw error;
 			}
 		}),
 	);
 }
 
-/** Registers `GET /settings/security`. */
+/**
+ * Registers `GET /settings/security` and its pages. A notice meant for another page (an older
+ * link) is sent on to that page, so every notice shows where its action is.
+ */
 export function registerSecurityPageRoutes(app: FastifyInstance, d: DashboardContext): void {
-	app.get(
-		"/settings/security",
-		signedInPage(async (request, reply, auth) => {
-			const flash = flashOf(queryParam(request, "done"), queryParam(request, "n"));
-			return sendPage(reply, 200, securityPage({ ...(await d.securityState(request, reply, auth)), flash }));
-		}),
-	);
+	for (const section of Object.keys(SECURITY_SECTIONS) as SecuritySection[]) {
+		const path = SECURITY_SECTIONS[section].path.slice(PATHS.home.length);
+		app.get(
+			path,
+			signedInPage(async (request, reply, auth) => {
+				const done = queryParam(request, "done");
+				const count = queryParam(request, "n");
+				const flash = flashOf(done, count);
+				if (flash !== null && sectionOfCard(flash.card) !== section) {
+					return reply.redirect(doneURL(flash.card, done ?? "", count !== null && /^\d{1,6}$/.test(count) ? Number(count) : undefined), 302);
+				}
+				return sendPage(reply, 200, securityPage({ ...(await d.securityState(request, reply, auth)), flash }, null, section));
+			}),
+		);
+	}
 }

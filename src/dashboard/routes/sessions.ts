@@ -10,14 +10,14 @@ import { PATHS } from "../layout.js";
 import type { SudoRoutes } from "./confirm.js";
 import type { DashboardContext } from "./context.js";
 import { seeOther } from "./forms.js";
-import { registerRemoveOne } from "./security.js";
+import { doneURL, registerRemoveOne } from "./security.js";
 
 /** Registers `POST /settings/security/sessions/revoke` (sign out one session of the account). */
 export function registerSessionRoutes(app: FastifyInstance, d: DashboardContext): void {
 	const { cookies } = d;
 	registerRemoveOne(app, "/settings/security/sessions/revoke", { field: "session", card: "sessions", gone: "session-gone" }, async (request, reply, auth, id) => {
 		await d.deadbolt.revokeSession(auth, id, requestContext(request));
-		if (id !== auth.session.id) return seeOther(reply, `${PATHS.security}?done=session-revoked#sessions`);
+		if (id !== auth.session.id) return seeOther(reply, doneURL("sessions", "session-revoked"));
 		// This session signed out.
 		void reply.clearCookie(cookies.sessionName, cookies.options());
 		rotateCSRFToken(request, reply, cookies);
@@ -33,7 +33,7 @@ export function sessionSudoRoutes(d: DashboardContext): Pick<SudoRoutes, "revoke
 			path: "/settings/security/sessions/revoke-others",
 			perform: async (request, reply, auth) => {
 				const count = await d.deadbolt.revokeOtherSessions(auth, requestContext(request));
-				return seeOther(reply, `${PATHS.security}?done=others-signed-out&n=${count}#sessions`);
+				return seeOther(reply, doneURL("sessions", "others-signed-out", count));
 			},
 		},
 		"sign-out-everywhere": {

@@ -11,6 +11,7 @@ import { PATHS } from "../layout.js";
 import { signInLinkPage } from "../pages/auth.js";
 import type { DashboardContext } from "./context.js";
 import { formField, queryParam, seeOther, sendPage } from "./forms.js";
+import { doneURL } from "./security.js";
 import { toCodeStep } from "./sign-in.js";
 
 /** Registers `GET/POST /sign-in-link`. */
@@ -34,7 +35,7 @@ export function registerSignInLinkRoutes(app: FastifyInstance, d: DashboardConte
 				return toCodeStep(reply, d, result.challenge.challengeToken);
 			}
 			await d.startSession(request, reply, result.session);
-			return seeOther(reply, `${PATHS.security}?done=signed-in-with-link#password`);
+			return seeOther(reply, doneURL("password", "signed-in-with-link"));
 		} catch (error) {
 			if (error instanceof SignInLinkInvalid) return sendPage(reply, 401, signInLinkPage(d.authPageContext(request, reply), { token: null, email: null, error: error.message }));
 			throw error;

@@ -10,6 +10,7 @@ import { PATHS } from "../layout.js";
 import { securityPage } from "../pages/security.js";
 import { disableTwoFactorDialog } from "../pages/security-dialogs.js";
 import type { DashboardContext } from "./context.js";
+import { doneURL } from "./security.js";
 import { credentialRefusal, emptyCredentials, formField, seeOther, sendPage, signedInForm, signedInPage, type CredentialErrors } from "./forms.js";
 
 /** Registers `GET/POST /settings/security/two-factor/disable`. */
@@ -18,8 +19,8 @@ export function registerTwoFactorOffRoutes(app: FastifyInstance, d: DashboardCon
 		"/settings/security/two-factor/disable",
 		signedInPage(async (request, reply, auth) => {
 			const state = await d.securityState(request, reply, auth);
-			if (!state.twoFactorEnabled) return reply.redirect(PATHS.security, 302);
-			return sendPage(reply, 200, securityPage(state, disableTwoFactorDialog(state, {})));
+			if (!state.twoFactorEnabled) return reply.redirect(PATHS.securityTwoFactor, 302);
+			return sendPage(reply, 200, securityPage(state, disableTwoFactorDialog(state, {}), "two-factor"));
 		}),
 	);
 
@@ -31,13 +32,13 @@ export function registerTwoFactorOffRoutes(app: FastifyInstance, d: DashboardCon
 			const page = async (status: number, errors: CredentialErrors) => {
 				const state = await d.securityState(request, reply, auth);
 				if (!state.twoFactorEnabled) return seeOther(reply, PATHS.security);
-				return sendPage(reply, status, securityPage(state, disableTwoFactorDialog(state, errors)));
+				return sendPage(reply, status, securityPage(state, disableTwoFactorDialog(state, errors), "two-factor"));
 			};
 			const empty = emptyCredentials(password, code, true);
 			if (empty !== null) return page(400, empty);
 			try {
 				const result = await d.deadbolt.disableTOTP(auth, { password, code }, requestContext(request));
-				return seeOther(reply, `${PATHS.security}?done=two-factor-off&n=${result.otherSessionsRevoked}#two-factor`);
+				return seeOther(reply, doneURL("two-factor", "two-factor-off", result.otherSessionsRevoked));
 			} catch (error) {
 				const refusal = credentialRefusal(reply, error);
 				if (refusal !== null) return page(refusal.status, refusal.errors);

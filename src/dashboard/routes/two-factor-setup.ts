@@ -14,12 +14,13 @@ import { securityPage } from "../pages/security.js";
 import { CODES_NOT_SAVED, NO_CODE_TYPED, setupDoneStep, setupPasswordStep, setupSavedCheckStep, setupScanStep } from "../pages/two-factor-setup.js";
 import { matchesRecoveryCodeProof, parseRecoveryCodeProof, recoveryCodeProof } from "../recovery-code-check.js";
 import type { DashboardContext } from "./context.js";
+import { doneURL } from "./security.js";
 import { EMPTY_FIELD, formField, seeOther, sendPage, signedInForm, signedInPage, tooManyMessage } from "./forms.js";
 
 /** Where a move to a new phone that timed out (or was never started here) lands. */
-const REPLACE_EXPIRED = `${PATHS.security}?done=replace-expired#two-factor`;
+const REPLACE_EXPIRED = doneURL("two-factor", "replace-expired");
 /** Where the first setup's confirmation sent again (a reload of step 4) lands: 2FA is on already. */
-const ALREADY_ON = `${PATHS.security}?done=already-on#two-factor`;
+const ALREADY_ON = doneURL("two-factor", "already-on");
 
 /** Registers the setup steps. */
 export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardContext): void {
@@ -95,7 +96,7 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 				if (confirmed.replaced) {
 					// The remembered devices were forgotten with the old authenticator, this browser's too.
 					d.forgetThisDevice(request, reply);
-					return seeOther(reply, `${PATHS.security}?done=authenticator-replaced#two-factor`);
+					return seeOther(reply, doneURL("two-factor", "authenticator-replaced"));
 				}
 				const done = setupDoneStep(state, {
 					recoveryCodes: confirmed.recoveryCodes,
@@ -130,7 +131,7 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 			// and one of them typed back from the copy.
 			const saved = formField(request, "saved") === "yes";
 			const matches = matchesRecoveryCodeProof(code, proof, deadbolt.normalizeRecoveryCode);
-			if (saved && matches) return seeOther(reply, `${PATHS.security}?done=two-factor-on#two-factor`);
+			if (saved && matches) return seeOther(reply, doneURL("two-factor", "two-factor-on"));
 			const codeError = matches ? null : code.trim() === "" ? NO_CODE_TYPED : "That doesn't match any of your recovery codes. Check the copy you saved.";
 			return sendPage(reply, 400, securityPage(state, setupSavedCheckStep(state, { proof, codeError, savedError: saved ? null : CODES_NOT_SAVED, saved })));
 		}),

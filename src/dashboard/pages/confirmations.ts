@@ -1,0 +1,159 @@
+/**
+ * "Are you sure?" before the destructive actions of Settings > Security (sign out other sessions,
+ * sign out everywhere, forget all remembered devices, new recovery codes, move to a new phone,
+ * turn two-factor authentication off): a `<dialog>` that names what will happen, with the focus
+ * on the safe choice (Cancel). Asked every time, even inside the "Confirm it's you" window:
+ * re-authentication proves who you are, this asks whether you mean it.
+ *
+ * Two forms of the same dialog:
+ * - **embedded** (closed) in the page, next to its opener: the script opens it as a modal when
+ *   the opener's form is submitted (or its link followed), Cancel closes it, and the focus goes
+ *   back to the opener;
+ * - **open**, drawn by the server over the page: the answer to the action's POST when it came
+ *   without `confirmed=yes` (no script: the confirm page), Cancel a link back.
+ * Either way the confirming form POSTs the action with `confirmed=yes`.
+ */
+import { csrfField } from "../csrf.js";
+import { html, type SafeHtml } from "../html.js";
+import { PATHS, plural, postForm } from "../layout.js";
+import type { SudoAction } from "./security-dialogs.js";
+
+/** The actions that ask first: the sensitive ones, and turning two-factor authentication off (its own page asks for the credentials). */
+export type ConfirmableAction = SudoAction | "turn-off-two-factor";
+
+/** The form field, and its value, that says the user answered the dialog. */
+export const CONFIRMED_FIELD = "confirmed";
+export const CONFIRMED_VALUE = "yes";
+
+/** What the consequences depend on (counts of the account as the page shows them). */
+export interface ConfirmationFacts {
+	readonly sessions: number;
+	readonly trustedDevices: number;
+	readonly recoveryCodesLeft: number;
+}
+
+interface Wording {
+	readonly title: string;
+	readonly consequence: string;
+	readonly button: string;
+	readonly danger: boolean;
+}
+
+function wordingOf(action: ConfirmableAction, facts: ConfirmationFacts): Wording {
+	const others = Math.max(0, facts.sessions - 1);
+	switch (action) {
+		case "revoke-others":
+			return {
+				title: others === 1 ? "Sign out your other session?" : `Sign out ${plural(others, "other session")}?`,
+				consequence: "Every other browser and app signed in to your account is signed out at its next request and has to sign in again. This device stays signed in.",
+				button: "Sign out other sessions",
+				danger: false,
+			};
+		case "sign-out-everywhere":
+			return {
+				title: "Sign out everywhere?",
+				consequence: `Every session ends${facts.sessions > 1 ? ` (${plural(facts.sessions, "session")})` : ""}, this one too, and remembered devices are forgotten: you, and anyone else using your account, will have to sign in again with the password and a code.`,
+				button: "Sign out everywhere",
+				danger: true,
+			};
+		case "forget-all-devices":
+			return {
+				title: facts.trustedDevices === 1 ? "Forget your remembered device?" : `Forget all ${plural(facts.trustedDevices, "remembered device")}?`,
+				consequence: "Each of them asks for a code from your authenticator app at its next sign-in. Nobody is signed out.",
+				button: "Forget all devices",
+				danger: false,
+			};
+		case "regenerate-recovery-codes":
+			return {
+				title: "Generate new recovery codes?",
+				consequence: `Your ${facts.recoveryCodesLeft === 0 ? "old recovery codes" : plural(facts.recoveryCodesLeft, "current recovery code")} stop working at once, including any you have printed or saved. Only the new codes, shown once, will work.`,
+				button: "Generate new codes",
+				danger: true,
+			};
+		case "replace-authenticator":
+			return {
+				title: "Move to a new phone?",
+				consequence: "You'll scan a new QR code with the new phone. Your old phone keeps working until you enter a code from the new one; then its codes stop working and remembered devices are forgotten. Your recovery codes stay the same.",
+				button: "Continue",
+				danger: false,
+			};
+		case "turn-off-two-factor":
+			return {
+				title: "Turn off two-factor authentication?",
+				consequence: "Signing in will need only your password. Your authenticator app's codes and your recovery codes stop working, and you'll be signed out on your other devices.",
+				button: "Continue",
+				danger: true,
+			};
+	}
+}
+
+/** Where each action's form POSTs (turning 2FA off goes to its own page instead). */
+const ACTION_PATHS: Readonly<Record<SudoAction, string>> = Object.freeze({
+	"revoke-others": PATHS.revokeOtherSessions,
+	"sign-out-everywhere": PATHS.signOutEverywhere,
+	"forget-all-devices": PATHS.forgetAllDevices,
+	"regenerate-recovery-codes": PATHS.recoveryCodes,
+	"replace-authenticator": PATHS.twoFactorReplace,
+});
+
+/** The id of an action's dialog (the opener's `data-confirm`). */
+export function confirmationId(action: ConfirmableAction): string {
+	return `confirm-${action}`;
+}
+
+/**
+ * The dialog that asks before `action`.
+ * @param mode - `"embedded"`: closed, opened by the script; `"open"`: drawn open by the server
+ * @param cancelHref - where Cancel goes in the open form (the page behind it)
+ */
+export function confirmationDialog(csrf: string, action: ConfirmableAction, facts: ConfirmationFacts, mode: "embedded" | "open", cancelHref: string): SafeHtml {
+	const words = wordingOf(action, facts);
+	const id = confirmationId(action);
+	const open = mode === "open";
+	const cancel = open
+		? html`<a class="button button--secondary" href="${cancelHref}" autofocus>Cancel</a>`
+		: html`<button type="button" class="button button--secondary" data-close-dialog autofocus>Cancel</button>`;
+	const confirmClass = `button ${words.danger ? "button--danger" : "button--primary"} button--wrap`;
+	const actions =
+		action === "turn-off-two-factor"
+			? html`<div class="actions">
+		${cancel}
+		<a class="${confirmClass}" href="${PATHS.twoFactorDisable}" id="${id}-continue">${words.button}</a>
+	</div>`
+			: postForm(
+					ACTION_PATHS[action],
+					csrf,
+					html`<input type="hidden" name="${CONFIRMED_FIELD}" value="${CONFIRMED_VALUE}">
+		<div class="actions">
+			${cancel}
+			<button type="submit" class="${confirmClass}" id="${id}-continue">${words.button}</button>
+		</div>`,
+				);
+	return html`<dialog class="modal modal--narrow modal--confirm" id="${id}" aria-labelledby="${id}-title" aria-describedby="${id}-consequence"${open ? html` open aria-modal="true" data-cancel-href="${cancelHref}"` : ""}>
+	<div class="modal__header">
+		<h2 class="modal__title" id="${id}-title">${words.title}</h2>
+	</div>
+	<div class="modal__body">
+		<p id="${id}-consequence">${words.consequence}</p>
+		${actions}
+	</div>
+</dialog>`;
+}
+
+/**
+ * The opener of a confirmable action: a POST form with one button (the script opens the
+ * embedded dialog instead of submitting; without the script the server answers with the open
+ * dialog), followed by the embedded dialog.
+ */
+export function confirmableButton(csrf: string, action: SudoAction, facts: ConfirmationFacts, label: string, buttonClass: string, buttonId?: string): SafeHtml {
+	const form = html`<form method="post" action="${ACTION_PATHS[action]}" class="inline-form" data-confirm="${confirmationId(action)}" novalidate>
+	${csrfField(csrf)}
+	<button type="submit" class="${buttonClass}"${buttonId === undefined ? "" : html` id="${buttonId}"`}>${label}</button>
+</form>`;
+	return html`${form}${confirmationDialog(csrf, action, facts, "embedded", "")}`;
+}
+
+/** The opener of "Turn off two-factor authentication": a link to its page, asked first by the script. */
+export function turnOffTwoFactorLink(csrf: string, facts: ConfirmationFacts): SafeHtml {
+	return html`<a class="button button--ghost button--wrap button--danger-text" id="turn-off-two-factor" href="${PATHS.twoFactorDisable}" data-confirm="${confirmationId("turn-off-two-factor")}">Turn off two-factor authentication</a>${confirmationDialog(csrf, "turn-off-two-factor", facts, "embedded", "")}`;
+}

@@ -1,0 +1,78 @@
+/**
+ * What every page of Settings > Security is drawn from ({@link SecurityState}), and the small
+ * parts several of them show: the On/Off pill, the few-recovery-codes warning, the counts the
+ * confirmations name.
+ */
+import type { SecurityEventView } from "../../service/security-events.js";
+import type { SessionView } from "../../service/sessions.js";
+import type { TrustedDeviceView } from "../../service/trusted-devices.js";
+import { html, type SafeHtml } from "../html.js";
+import { notice, plural } from "../layout.js";
+import { confirmableButton, type ConfirmationFacts } from "./confirmations.js";
+import type { CardFlash, PasswordFormState } from "./security-sections.js";
+
+/** Recovery codes left at or below which the user is warned. */
+export const FEW_RECOVERY_CODES = 3;
+
+/** The On/Off pill. */
+export function statusBadge(on: boolean): SafeHtml {
+	return on ? html`<span class="badge badge--on">On</span>` : html`<span class="badge badge--off">Off</span>`;
+}
+
+/** What the security page shows behind (or without) the dialog. */
+export interface SecurityState {
+	readonly issuer: string;
+	readonly csrf: string;
+	readonly email: string;
+	/** false for an account created without a password: step 1 of the setup sets one. Default true. */
+	readonly hasPassword?: boolean;
+	readonly twoFactorEnabled: boolean;
+	readonly recoveryCodesLeft: number;
+	readonly recoveryCodesTotal: number;
+	/** A notice above the cards (e.g. after setup was refused). */
+	readonly message?: SafeHtml | null;
+	/** The account's active sessions (the card is left out when not given). */
+	readonly sessions?: readonly SessionView[];
+	/** The latest security events, newest first (the card is left out when not given). */
+	readonly events?: readonly SecurityEventView[];
+	/** The password policy's minimum length (the password card is left out when not given). */
+	readonly passwordMinLength?: number;
+	/** The password form after a refused change. */
+	readonly passwordForm?: PasswordFormState;
+	/** A notice inside one card, after an action there. */
+	readonly flash?: CardFlash | null;
+	/** The remembered devices (the card is left out when not given). */
+	readonly trustedDevices?: readonly TrustedDeviceView[];
+	/** The id of this browser's remembered device, if it is one. */
+	readonly currentDeviceId?: string | null;
+	/** "I think my account is compromised" after a refused POST (the card needs `passwordMinLength`). */
+	readonly compromisedForm?: PasswordFormState;
+}
+
+/** The counts the confirmations name. */
+export function confirmationFacts(state: SecurityState): ConfirmationFacts {
+	return { sessions: state.sessions?.length ?? 1, trustedDevices: state.trustedDevices?.length ?? 0, recoveryCodesLeft: state.recoveryCodesLeft };
+}
+
+/**
+ * The warning shown when few recovery codes are left (null when there are enough), with its
+ * action: generate new codes (asked first, then "Confirm it's you").
+ */
+export function fewRecoveryCodesWarning(state: Pick<SecurityState, "csrf" | "recoveryCodesLeft"> & Partial<SecurityState>): SafeHtml | null {
+	const left = state.recoveryCodesLeft;
+	if (left > FEW_RECOVERY_CODES) return null;
+	const action = html`<div class="notice__actions">${confirmableButton(state.csrf, "regenerate-recovery-codes", confirmationFacts(state as SecurityState), "Generate new recovery codes", "button button--secondary button--small button--wrap", "regenerate-recovery-codes")}</div>`;
+	if (left === 0) {
+		return notice(
+			"warning",
+			html`<p><strong>You have no recovery codes left.</strong> If you lose your phone, nothing else gets you into your account. Generate a new set and keep it somewhere safe.</p>${action}`,
+			"recovery-codes-warning",
+		);
+	}
+	const rest = left === 1 ? "it" : "them";
+	return notice(
+		"warning",
+		html`<p><strong>Only ${plural(left, "recovery code")} left.</strong> Each code works once. Generate a new set before you run out (the ${left === 1 ? "last one stops" : "remaining ones stop"} working), or keep ${rest} somewhere safe.</p>${action}`,
+		"recovery-codes-warning",
+	);
+}

@@ -1,0 +1,66 @@
+/**
+ * Settings > Security > Two-factor authentication: whether it is on, the authenticator app, the
+ * recovery codes left (and new ones), moving to a new phone, turning it off; or, when it is off,
+ * the way to set it up. The destructive actions ask first (`confirmations.ts`).
+ */
+import { html, type SafeHtml } from "../html.js";
+import { PATHS } from "../layout.js";
+import { confirmableButton, turnOffTwoFactorLink } from "./confirmations.js";
+import { confirmationFacts, fewRecoveryCodesWarning, statusBadge, type SecurityState } from "./security-state.js";
+
+function onContent(state: SecurityState): SafeHtml {
+	const facts = confirmationFacts(state);
+	return html`<p class="status-line" id="two-factor-status"><span class="status-dot status-dot--on" aria-hidden="true"></span>Two-factor authentication is on</p>
+	<p>Signing in asks for your password and a 6-digit code from your authenticator app.</p>
+	<h3 class="card__subtitle" id="authenticator-title">Authenticator app</h3>
+	<p>Connected. Changing phones? Move to the new one while you still have the old one (or a recovery code): the old phone's codes stop working once the new one is confirmed.</p>
+	<div class="actions actions--start">
+		${confirmableButton(state.csrf, "replace-authenticator", facts, "Move to a new phone", "button button--secondary button--wrap", "move-to-new-phone")}
+	</div>
+	<h3 class="card__subtitle" id="recovery-codes-title">Recovery codes</h3>
+	<dl class="facts">
+		<div><dt>Left</dt><dd id="recovery-codes-left">${state.recoveryCodesLeft} of ${state.recoveryCodesTotal}</dd></div>
+	</dl>
+	<p>Each code signs you in once if you can't use your authenticator app. Keep them somewhere safe, such as a password manager or on paper.</p>
+	${fewRecoveryCodesWarning(state)}
+	${
+		state.recoveryCodesLeft > 3 &&
+		html`<div class="actions actions--start">
+		${confirmableButton(state.csrf, "regenerate-recovery-codes", facts, "Generate new recovery codes", "button button--secondary button--wrap", "regenerate-recovery-codes")}
+	</div>`
+	}
+	<p class="muted small">New recovery codes replace all of your current ones: the old codes stop working at once.</p>
+	<h3 class="card__subtitle" id="turn-off-title">Turn off</h3>
+	<p>Without two-factor authentication, your password alone signs you in.</p>
+	<div class="actions actions--start">
+		${turnOffTwoFactorLink(state.csrf, facts)}
+	</div>`;
+}
+
+function offContent(): SafeHtml {
+	return html`<p class="status-line" id="two-factor-status"><span class="status-dot status-dot--off" aria-hidden="true"></span>Two-factor authentication is off</p>
+	<p>Add a second lock to your account: besides your password, signing in will ask for a 6-digit code from an authenticator app on your phone. Even if someone learns your password, they can't sign in without it.</p>
+	<p><a class="button button--primary button--wrap" id="setup-two-factor" href="${PATHS.twoFactorSetup}">Set up two-factor authentication</a></p>`;
+}
+
+/** The Two-factor page's content. */
+export function twoFactorSection(state: SecurityState): SafeHtml {
+	return html`<div class="stack">
+	<section class="card" id="two-factor" aria-labelledby="two-factor-title">
+		<div class="card__heading">
+			<h2 class="card__title" id="two-factor-title">Two-factor authentication</h2>
+			${statusBadge(state.twoFactorEnabled)}
+		</div>
+		${state.flash?.card === "two-factor" && state.flash.content}
+		${state.twoFactorEnabled ? onContent(state) : offContent()}
+	</section>
+	<section class="card card--quiet" aria-labelledby="apps-title">
+		<h2 class="card__title" id="apps-title">Authenticator apps</h2>
+		<p>Any app that shows 6-digit time-based codes works, for example:</p>
+		<ul class="app-list">
+			<li>Google Authenticator</li><li>Authy</li><li>Microsoft Authenticator</li><li>1Password</li><li>FreeOTP</li>
+		</ul>
+		<p class="muted">Never share your codes with anyone, not even support.</p>
+	</section>
+</div>`;
+}
