@@ -66,7 +66,7 @@ export function refusedTOTPCode(deps: ServiceDeps, key: Uint8Array, code: string
 	const offset = findTOTPStepOffset(key, code, deps.clock.now(), { periodSeconds, digits, algorithm: credential.algorithm as "SHA1", searchSteps: CLOCK_SKEW_SEARCH_STEPS });
 	const windowSteps = deps.config.totp.windowSteps;
 	if (offset !== null && offset < -windowSteps && offset >= -(windowSteps + EXPIRED_CODE_STEPS)) {
-		return refusal("expired", `That code has expired: codes change every ${periodSeconds} seconds. Enter the code your app shows now. (If every code you enter has expired, your phone's clock may be behind: turn on automatic date and time.)`);
+		return refusal("expired", `That code has expired: codes change every ${periodSeconds} seconds. Enter the code your app shows now. If this keeps happening, turn on automatic date and time on your phone.`);
 	}
 	if (offset !== null && (offset < 0 || holder === "setup") && Math.abs(offset) > windowSteps) {
 		const clockSkewSeconds = offset * periodSeconds;
@@ -76,6 +76,15 @@ export function refusedTOTPCode(deps: ServiceDeps, key: Uint8Array, code: string
 	return holder === "setup"
 		? refusal("wrong", `That code doesn't match this setup's key. In your app, use the entry for ${account} you just added (if there are several, the newest), or delete it and scan the QR code again.`, { logReason: offset === null ? "mismatch" : "mismatch_future_step" })
 		: refusal("wrong", `That code doesn't match your authenticator. Use the code your app shows for ${account}, or one of your recovery codes.`, { logReason: offset === null ? "mismatch" : "mismatch_future_step" });
+}
+
+/**
+ * Moving to a new phone: the refusal of a code that the authenticator being replaced shows (the
+ * old phone's entry), which is wrong for the new key. Checked with the old key's usual window;
+ * nothing is accepted or used.
+ */
+export function oldAuthenticatorCode(label: KeyLabel): InvalidCode {
+	return refusal("wrong", `That code comes from the authenticator you're replacing. Enter the code your new phone shows for ${label.issuer} (${label.email}).`, { logReason: "old_authenticator" });
 }
 
 /** The refusal of a recovery code of the account that was already used. */

@@ -19,7 +19,7 @@ import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } fr
 import { recordSecurityEvent } from "./security-events.js";
 import { endAccountAccess, everythingBut } from "./account-access.js";
 import { issueRecoveryCodes } from "./recovery-codes.js";
-import { refusedTOTPCode } from "./code-refusal.js";
+import { oldAuthenticatorCode, refusedTOTPCode } from "./code-refusal.js";
 import { compatibilityWarning, ignoredSettingsRefusal } from "./authenticator-compatibility.js";
 import { confirmOwnPassword } from "./reauthentication.js";
 import { checkFirstPassword, setFirstPassword } from "./password-change.js";
@@ -198,7 +198,8 @@ export interface ConfirmedEnrollment {
  * @throws EnrollmentInvalid (no pending setup, or expired), InvalidCode, TOTPAlreadyEnabled
  */
 export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string }, context: RequestContext = NO_CONTEXT): Promise<ConfirmedEnrollment> {
-	const replacing = (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
+	const current = await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id);
+	const replacing = current !== null;
 	const pending = await findOwnPendingEnrollment(deps, account, session);
 	const now = deps.clock.now();
 	if (pending === null) throw new EnrollmentInvalid(undefined, { reason: "none_expired_or_other_session" });
@@ -207,7 +208,10 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 	const step = verifyTOTP(key, code, now, toTOTPOptions(deps, pending));
 	if (step === null) {
 		// Never accepted: an app that ignores the settings, or a clock that is off, only explains the refusal.
-		const refused = ignoredSettingsRefusal(deps, key, code, pending) ?? refusedTOTPCode(deps, key, code, pending, "setup", { issuer: deps.config.issuer, email: account.email });
+		const label = { issuer: deps.config.issuer, email: account.email };
+		// Moving to a new phone: a code of the authenticator being replaced is said to be one (never accepted, nothing used).
+		const fromOldPhone = current !== null && verifyTOTP(openTOTPKey(deps, current), code, now, toTOTPOptions(deps, current)) !== null;
+		const refused = ignoredSettingsRefusal(deps, key, code, pending) ?? (fromOldPhone ? oldAuthenticatorCode(label) : refusedTOTPCode(deps, key, code, pending, "setup", label));
 		deps.logger.info({ event: "totp.enrollment_code_failed", accountId: account.id, reason: refused.reason }, "setup code rejected");
 		throw refused;
 	}

@@ -59,6 +59,18 @@ describe("steps 2-3: Open in authenticator app", () => {
 	});
 });
 
+describe("moving to a new phone uses the same step", () => {
+	it("offers 'Open in authenticator app' with the new key's URI, first", async () => {
+		const { jar } = await setUp("new-phone-link@example.com");
+		const scan = await post(jar, "/dashboard/settings/security/two-factor/replace", { csrf: jar["deadbolt_csrf"]!, confirmed: "yes" });
+		expect(scan.statusCode).toBe(200);
+		expect(scan.body).toContain("Connect your new phone");
+		const uri = parseKeyURI(unescape(/<a [^>]*id="open-in-app" href="([^"]+)"/.exec(scan.body)![1]!));
+		expect(decodeBase32(/data-copy-value="([A-Z2-7]+)"/.exec(scan.body)![1]!)).toEqual(uri.secret);
+		expect(scan.body.indexOf('id="open-in-app"')).toBeLessThan(scan.body.indexOf('id="qr-code"'));
+	});
+});
+
 describe("step 4: saving the recovery codes", () => {
 	it("offers Download, and Copy and Print for the script to show; the box is required, the form validated by the browser", async () => {
 		const { done } = await setUp("step4-markup@example.com");
@@ -106,6 +118,6 @@ describe("step 4: saving the recovery codes", () => {
 		// Both: done.
 		const finished = await finish({ saved: "yes", code: codes[2]! });
 		expect(finished.statusCode).toBe(303);
-		expect(finished.headers.location).toBe("/dashboard/settings/security?done=two-factor-on#two-factor");
+		expect(finished.headers.location).toBe("/dashboard/settings/security/two-factor?done=two-factor-on");
 	});
 });

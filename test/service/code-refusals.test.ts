@@ -78,6 +78,23 @@ describe("setup: the refused code's cause", () => {
 	});
 });
 
+describe("moving to a new phone: the refused code's cause", () => {
+	it("a code of the old phone is said to be one (and used nothing); a code from two steps ago is expired", async () => {
+		const user = await signUpWith2FA(t);
+		const auth = await t.deadbolt.validateSession(user.session.token);
+		const pending = await t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, {});
+		t.clock.advance(30_000);
+		const oldCode = codeAt(t, user.key);
+		const refused = await refusalOf(t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: oldCode }));
+		expect(refused.refusal).toBe("wrong");
+		expect(refused.message).toBe(`That code comes from the authenticator you're replacing. Enter the code your new phone shows for deadbolt (${user.email}).`);
+		// The old phone's step was not used: its code still proves the second factor.
+		await expect(t.deadbolt.reauthenticate(auth, { password: PASSWORD, code: oldCode })).resolves.toBeDefined();
+		const newKey = decodeBase32(pending.secret);
+		expect((await refusalOf(t.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: codeAt(t, newKey, -2) }))).refusal).toBe("expired");
+	});
+});
+
 describe("re-authentication: the refused code's cause", () => {
 	let user: Enrolled;
 	beforeEach(async () => {

@@ -111,7 +111,7 @@ export function setupPasswordStep(context: SetupContext, state: { error?: string
 export function setupScanStep(context: SetupContext, pending: PendingEnrollment, state: { error?: string | null; minutesLeft: number }): SafeHtml {
 	const content = html`<div class="setup-scan">
 	<div class="setup-scan__text">
-		<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">2</span>Add the account to your authenticator app</h3>
+		<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">2</span>Add the account to your app</h3>
 		${pending.compatibilityWarning === null
 			? html`<p>Use an authenticator app such as Google Authenticator, Microsoft Authenticator, 1Password, Authy or FreeOTP, in one of these ways.</p>`
 			: html`${notice("warning", pending.compatibilityWarning, "app-compatibility-warning")}
