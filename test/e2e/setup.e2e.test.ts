@@ -291,7 +291,7 @@ describe("setup's last step: the recovery codes are saved before Finish", () => 
 		await tabTo(page, "#open-in-app");
 		await tabTo(page, "button[data-copy-target='secret-key']");
 		await page.keyboard.press("Space");
-		expect(await page.evaluate("navigator.clipboard.readText()")).toBe(secret);
+		await expect.poll(() => page.evaluate("navigator.clipboard.readText()")).toBe(secret);
 		await tabTo(page, "#code");
 		await page.keyboard.type(codeNow(secret));
 		await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
@@ -300,7 +300,8 @@ describe("setup's last step: the recovery codes are saved before Finish", () => 
 		expect(codes).toHaveLength(10);
 		await tabTo(page, "#copy-recovery-codes");
 		await page.keyboard.press("Space");
-		expect(await page.locator("#codes-saved").isChecked()).toBe(true);
+		// (Copying is asynchronous: the box is ticked once the clipboard has the codes.)
+		await expect.poll(() => page.locator("#codes-saved").isChecked()).toBe(true);
 		await tabTo(page, "#codes-saved");
 		await page.keyboard.press("Space");
 		expect(await page.locator("#codes-saved").isChecked()).toBe(false);
