@@ -83,6 +83,24 @@ export class InvalidCredentials extends DeadboltError {
 /** A TOTP setting of the key URI (`totp.algorithm`, `totp.digits`, `totp.periodSeconds`). */
 export type TOTPSettingName = "algorithm" | "digits" | "periodSeconds";
 
+/**
+ * Why a code was refused, told to a user who holds the key: at setup (the key was just shown) and
+ * at re-authentication (the password was just proved). Never at sign-in, where wrong and reused
+ * codes answer alike (DESIGN §4 rule 6). Sent as the JSON error's `reason`.
+ * - `expired`: the code of a time step that just ended (a step or two beyond the drift window)
+ * - `already_used`: the code of a time step already used (the replay guard, RFC 6238 §5.2)
+ * - `wrong`: right for no nearby time step of this key (another account's entry, a stale scan)
+ * - `clock_skew`: right for a time minutes away: the device's clock is off (`clockSkewSeconds`)
+ * - `app_ignores_settings`: what an app ignoring the setup's settings shows (`ignoredSettings`)
+ * - `malformed`: neither a code of the right number of digits nor (at re-authentication) a recovery code
+ * - `recovery_code_used`: one of the account's recovery codes, already used
+ * - `recovery_code_wrong`: not one of the account's recovery codes (an older set, a typo)
+ */
+export type CodeRefusalReason = "expired" | "already_used" | "wrong" | "clock_skew" | "app_ignores_settings" | "malformed" | "recovery_code_used" | "recovery_code_wrong";
+
+/** Every {@link CodeRefusalReason}, in the order documented. */
+export const CODE_REFUSAL_REASONS: readonly CodeRefusalReason[] = Object.freeze(["expired", "already_used", "wrong", "clock_skew", "app_ignores_settings", "malformed", "recovery_code_used", "recovery_code_wrong"]);
+
 /** A wrong, reused or malformed TOTP or recovery code; `reason` says which, in the log only. HTTP 401. */
 export class InvalidCode extends DeadboltError {
 	static override code = "ERR_INVALID_CODE" as const;
@@ -97,10 +115,16 @@ export class InvalidCode extends DeadboltError {
 	 * settings (shows them at SHA1, 6 digits, 30 s): which ones. Such a code is never accepted.
 	 */
 	readonly ignoredSettings: readonly TOTPSettingName[] | null;
-	constructor(message = "That code is not valid or was already used. Wait for the next code in your authenticator app and try again.", options?: DeadboltErrorOptions & { clockSkewSeconds?: number; ignoredSettings?: readonly TOTPSettingName[] }) {
+	/**
+	 * Where the user holds the key (setup, re-authentication): why the code was refused, also said
+	 * by the message. Null at sign-in, where every refusal answers alike.
+	 */
+	readonly refusal: CodeRefusalReason | null;
+	constructor(message = "That code is not valid or was already used. Wait for the next code in your authenticator app and try again.", options?: DeadboltErrorOptions & { clockSkewSeconds?: number; ignoredSettings?: readonly TOTPSettingName[]; refusal?: CodeRefusalReason }) {
 		super(message, options);
 		this.clockSkewSeconds = options?.clockSkewSeconds ?? null;
 		this.ignoredSettings = options?.ignoredSettings === undefined ? null : Object.freeze([...options.ignoredSettings]);
+		this.refusal = options?.refusal ?? null;
 	}
 }
 

@@ -4,6 +4,7 @@
  * server by accident (DESIGN.md §3.7).
  */
 import { Type, type Static } from "@sinclair/typebox";
+import { CODE_REFUSAL_REASONS } from "../errors.js";
 
 const closed = { additionalProperties: false } as const;
 
@@ -17,6 +18,7 @@ export const ErrorBodySchema = Type.Object({
 	retryAfterSeconds: Type.Optional(Type.Integer()),
 	clockSkewSeconds: Type.Optional(Type.Integer()),
 	ignoredSettings: Type.Optional(Type.Array(Type.Union([Type.Literal("algorithm"), Type.Literal("digits"), Type.Literal("periodSeconds")]))),
+	reason: Type.Optional(Type.Union(CODE_REFUSAL_REASONS.map((reason) => Type.Literal(reason)), { description: "Why a code was refused: only at setup and re-authentication (never at sign-in)." })),
 });
 
 /** Emails: bounded; the service checks the form. */

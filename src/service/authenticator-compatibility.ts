@@ -105,7 +105,7 @@ export function ignoredSettingsRefusal(deps: ServiceDeps, key: Uint8Array, code:
 		if (verifyTOTP(key, code, now, { ...shown, windowSteps: deps.config.totp.windowSteps }) === null) continue;
 		const instead = listOf(ignored.map((name) => describeInsteadOf(name, shown, settings)));
 		const message = `That code is what an app shows when it ignores this setup's settings: yours seems to use ${instead}. Its codes will not work, and two-factor authentication is not on yet. ${ADVICE}`;
-		return new InvalidCode(message, { reason: "app_ignores_settings", ignoredSettings: ignored });
+		return new InvalidCode(message, { reason: "app_ignores_settings", refusal: "app_ignores_settings", ignoredSettings: ignored });
 	}
 	return null;
 }

@@ -104,6 +104,24 @@ export async function checkRecoveryCode(deps: ServiceDeps, accountId: string, in
 }
 
 /**
+ * Whether a refused recovery code is one of the account's that was already used (so
+ * re-authentication can say so; sign-in never tells). Legacy codes by their keyed hash; codes
+ * with a lookup prefix by one more verification against the used code of that prefix (only after
+ * a refusal, only at re-authentication).
+ */
+export async function recoveryCodeUsedUp(deps: ServiceDeps, accountId: string, input: string): Promise<boolean> {
+	const parsed = parseRecoveryCode(input);
+	if (parsed === null) return false;
+	if (parsed.format === "legacy") {
+		const row = await deps.store.recoveryCodes.findRecoveryCodeByHash(accountId, hashLegacyRecoveryCode(deps.keys.hmacKey, parsed.code));
+		return row !== null && row.usedAt !== null;
+	}
+	const row = await deps.store.recoveryCodes.findRecoveryCodeByPrefix(accountId, parsed.lookupPrefix);
+	if (row === null || row.usedAt === null) return false;
+	return deps.passwords.verify(row.codeHash, pepperRecoveryCode(deps.keys.hmacKey, parsed.code));
+}
+
+/**
  * Uses a checked code: one conditional write, so of parallel uses exactly one wins.
  * @param repositories - the store or a transaction's repositories
  * @returns true for the one caller that consumed it; false when it was used (or replaced) meanwhile, or a legacy hash matches nothing

@@ -11,37 +11,42 @@ import type { RequestContext, ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { withAttempt } from "./throttle.js";
 import { checkTOTPCode } from "./totp-key.js";
-import { checkRecoveryCode, consumeRecoveryCode } from "./recovery-codes.js";
+import { checkRecoveryCode, consumeRecoveryCode, recoveryCodeUsedUp } from "./recovery-codes.js";
+import { alreadyUsedCode, malformedCode, refusedTOTPCode, unknownRecoveryCode, usedRecoveryCode } from "./code-refusal.js";
 
 /** Which factor a code proved. */
 export type ProvedFactor = "totp" | "recovery_code";
 
 /**
- * Checks a TOTP code or a recovery code of the account, consuming what it uses.
+ * Checks a TOTP code or a recovery code of the account, consuming what it uses. The user has just
+ * proved the password (they hold the key), so a refusal says its cause (`InvalidCode.refusal`):
+ * an expired code, one already used, one wrong for this authenticator, a clock that is behind, a
+ * recovery code used up or not the account's, or input that is neither kind of code.
  * @returns which kind of code it was
- * @throws TOTPNotEnabled when the account has no 2FA; InvalidCode (wrong, used, malformed alike); TooManyAttempts
+ * @throws TOTPNotEnabled when the account has no 2FA; InvalidCode (with its cause); TooManyAttempts
  */
 export async function proveSecondFactor(deps: ServiceDeps, account: AccountRecord, code: string, context: RequestContext): Promise<ProvedFactor> {
 	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id);
 	if (credential === null) throw new TOTPNotEnabled();
 	return withAttempt(deps, account.id, "second_factor", context, async (startBy) => {
 		const otp = normalizeOTPInput(code);
-		let proved: ProvedFactor | null = null;
+		let refused: InvalidCode;
 		if (isWellFormedOTP(otp, credential.digits)) {
-			const { step } = checkTOTPCode(deps, credential, otp);
-			if (step !== null && (await deps.store.totpCredentials.advanceTOTPStep(credential.id, step))) proved = "totp";
+			const checked = checkTOTPCode(deps, credential, otp);
+			if (checked.step !== null) {
+				if (await deps.store.totpCredentials.advanceTOTPStep(credential.id, checked.step)) return "totp";
+				refused = alreadyUsedCode();
+			} else refused = refusedTOTPCode(deps, checked.key, checked.code, credential, "reauthentication", { issuer: deps.config.issuer, email: account.email });
 		} else {
 			const checked = await checkRecoveryCode(deps, account.id, code, startBy);
-			if (checked.candidate !== undefined && (await consumeRecoveryCode(deps.store, account.id, checked.candidate, deps.clock.now()))) {
-				proved = "recovery_code";
+			if (checked.refused === "malformed") refused = malformedCode("reauthentication", credential.digits);
+			else if (checked.candidate !== undefined && (await consumeRecoveryCode(deps.store, account.id, checked.candidate, deps.clock.now()))) {
 				await recordSecurityEvent(deps, deps.store, account.id, "recovery_code.used", context, { recoveryCodesLeft: await deps.store.recoveryCodes.countUnusedRecoveryCodes(account.id) });
-			}
+				return "recovery_code";
+			} else refused = (await recoveryCodeUsedUp(deps, account.id, code)) ? usedRecoveryCode() : unknownRecoveryCode();
 		}
-		if (proved === null) {
-			deps.logger.warn({ event: "second_factor.failed", accountId: account.id }, "second factor rejected (re-authentication)");
-			await recordSecurityEvent(deps, deps.store, account.id, "login.second_factor_failed", context, { during: "reauthentication" });
-			throw isWellFormedOTP(otp, credential.digits) ? new InvalidCode() : new InvalidCode("That recovery code is not valid or was already used. Check it, or enter the current code from your authenticator app.");
-		}
-		return proved;
+		deps.logger.warn({ event: "second_factor.failed", accountId: account.id, reason: refused.reason }, "second factor rejected (re-authentication)");
+		await recordSecurityEvent(deps, deps.store, account.id, "login.second_factor_failed", context, { during: "reauthentication" });
+		throw refused;
 	});
 }

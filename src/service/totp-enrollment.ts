@@ -19,7 +19,7 @@ import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } fr
 import { recordSecurityEvent } from "./security-events.js";
 import { endAccountAccess, everythingBut } from "./account-access.js";
 import { prepareRecoveryCodes, storeRecoveryCodes } from "./recovery-codes.js";
-import { refusedCode } from "./clock-skew.js";
+import { oldAuthenticatorCode, refusedTOTPCode } from "./code-refusal.js";
 import { compatibilityWarning, ignoredSettingsRefusal } from "./authenticator-compatibility.js";
 import { confirmOwnPassword } from "./reauthentication.js";
 import { checkFirstPassword, setFirstPassword } from "./password-change.js";
@@ -193,10 +193,13 @@ export interface ConfirmedEnrollment {
  * used (the same code cannot then sign in), a fresh set of recovery codes is issued, and the
  * account's other sessions end. All in one transaction. A refused code that an app ignoring the
  * settings would show, or one from a clock that is off, says so (`ignoredSettings`, `clockSkewSeconds`).
+ * The user holds the key here, so every refusal says its cause (`InvalidCode.refusal`: expired,
+ * wrong, clock_skew, app_ignores_settings or malformed).
  * @throws EnrollmentInvalid (no pending setup, or expired), InvalidCode, TOTPAlreadyEnabled
  */
 export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string }, context: RequestContext = NO_CONTEXT): Promise<ConfirmedEnrollment> {
-	const replacing = (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
+	const current = await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id);
+	const replacing = current !== null;
 	const pending = await findOwnPendingEnrollment(deps, account, session);
 	const now = deps.clock.now();
 	if (pending === null) throw new EnrollmentInvalid(undefined, { reason: "none_expired_or_other_session" });
@@ -205,7 +208,10 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 	const step = verifyTOTP(key, code, now, toTOTPOptions(deps, pending));
 	if (step === null) {
 		// Never accepted: an app that ignores the settings, or a clock that is off, only explains the refusal.
-		const refused = ignoredSettingsRefusal(deps, key, code, pending) ?? refusedCode(deps, key, code, pending, { futureHints: true });
+		const label = { issuer: deps.config.issuer, email: account.email };
+		// Moving to a new phone: a code of the authenticator being replaced is said to be one (never accepted, nothing used).
+		const fromOldPhone = current !== null && verifyTOTP(openTOTPKey(deps, current), code, now, toTOTPOptions(deps, current)) !== null;
+		const refused = ignoredSettingsRefusal(deps, key, code, pending) ?? (fromOldPhone ? oldAuthenticatorCode(label) : refusedTOTPCode(deps, key, code, pending, "setup", label));
 		deps.logger.info({ event: "totp.enrollment_code_failed", accountId: account.id, reason: refused.reason }, "setup code rejected");
 		throw refused;
 	}

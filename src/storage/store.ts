@@ -257,6 +257,18 @@ export interface RecoveryCodeRepository {
 	 * @returns true for the one caller that consumed it.
 	 */
 	consumeRecoveryCode(accountId: string, codeHash: string, now: UnixMillis): Promise<boolean>;
+	/**
+	 * The account's code with this hash, used or not: tells a code used up from one that is not
+	 * the account's (re-authentication says which; sign-in never does).
+	 * @returns null when the account has no code with this hash
+	 */
+	findRecoveryCodeByHash(accountId: string, codeHash: string): Promise<RecoveryCodeRecord | null>;
+	/**
+	 * The account's code with this lookup prefix, used or not (prefixes are unique within a set):
+	 * tells a code used up from one that is not the account's, at re-authentication only.
+	 * @returns null when the account has no code with this prefix
+	 */
+	findRecoveryCodeByPrefix(accountId: string, lookupPrefix: string): Promise<RecoveryCodeRecord | null>;
 	countUnusedRecoveryCodes(accountId: string): Promise<number>;
 	/** @returns how many were deleted */
 	deleteRecoveryCodes(accountId: string): Promise<number>;

@@ -281,16 +281,16 @@ describe("dashboard, end to end in Chromium", () => {
 		await expectFitsPhone("setup step 1");
 
 		// Step 1 with a wrong password: an error, and 2FA is still off.
-		await dialog.locator("#password").fill("wrong password");
+		await dialog.locator("#setup-password").fill("wrong password");
 		await clickAndLoad(dialog.getByRole("button", { name: "Continue" }));
-		expect(await textOf(dialog.locator("#password-error"))).toBe(WRONG_PASSWORD);
+		expect(await textOf(dialog.locator("#setup-password-error"))).toBe(WRONG_PASSWORD);
 		expect(await textOf(page.locator("#two-factor-status"))).toBe("Two-factor authentication is off");
 		expect(await page.locator("#qr-code").count()).toBe(0);
 		await expectFitsPhone("setup step 1 with an error");
 
 		// Step 1 with the right password: steps 2 and 3, the QR code and the secret key. Loaded on
 		// a phone: the code field is not focused, so the dialog opens at its top with the QR code.
-		await dialog.locator("#password").fill(PASSWORD);
+		await dialog.locator("#setup-password").fill(PASSWORD);
 		await page.setViewportSize(PHONE);
 		await clickAndLoad(dialog.getByRole("button", { name: "Continue" }));
 		await visible(dialog.getByRole("heading", { name: "Scan the QR code" }));
@@ -866,12 +866,12 @@ describe("dashboard, end to end in Chromium", () => {
 		const dialog = tab.locator("dialog#two-factor-setup");
 		await dialog.getByRole("heading", { name: "Set a password" }).waitFor();
 		expect(await tabText(dialog.locator(".stepper"))).toContain("Set password");
-		expect(await dialog.locator("#new-password").getAttribute("autocomplete")).toBe("new-password");
+		expect(await dialog.locator("#setup-new-password").getAttribute("autocomplete")).toBe("new-password");
 		await tab.screenshot({ path: join(OUTPUT_DIR, "setup-set-password-step.png"), animations: "disabled" });
-		await dialog.locator("#new-password").fill("password");
+		await dialog.locator("#setup-new-password").fill("password");
 		await tabClick(dialog.getByRole("button", { name: "Set password and continue" }));
-		expect(await tabText(dialog.locator("#new-password-error"))).not.toBe("");
-		await dialog.locator("#new-password").fill("grace's first good passphrase");
+		expect(await tabText(dialog.locator("#setup-new-password-error"))).not.toBe("");
+		await dialog.locator("#setup-new-password").fill("grace's first good passphrase");
 		await tabClick(dialog.getByRole("button", { name: "Set password and continue" }));
 		await dialog.getByRole("heading", { name: "Connect your authenticator app" }).waitFor();
 		const graceSecret = ((await tab.locator("#secret-key").getAttribute("data-copy-value")) ?? "").trim();

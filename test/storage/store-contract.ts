@@ -287,6 +287,18 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.recoveryCodes.consumeRecoveryCode(account.id, code.codeHash, T0 + 1)).toBe(false);
 			});
 
+			test("findRecoveryCodeByHash finds the account's code, used or not, and no other account's", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const codes = recoveryCodeFixtures(account.id, 3);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, codes);
+				expect(await store.recoveryCodes.findRecoveryCodeByHash(account.id, codes[1]!.codeHash)).toEqual(codes[1]);
+				expect(await store.recoveryCodes.findRecoveryCodeByHash(other.id, codes[1]!.codeHash)).toBeNull();
+				expect(await store.recoveryCodes.findRecoveryCodeByHash(account.id, hexHash())).toBeNull();
+				expect(await store.recoveryCodes.consumeRecoveryCode(account.id, codes[1]!.codeHash, T0 + 5)).toBe(true);
+				expect(await store.recoveryCodes.findRecoveryCodeByHash(account.id, codes[1]!.codeHash)).toEqual({ ...codes[1], usedAt: T0 + 5 });
+			});
+
 			test("countUnusedRecoveryCodes counts the account's unused codes only", async () => {
 				const account = await givenAccount();
 				const other = await givenAccount();

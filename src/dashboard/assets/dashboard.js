@@ -1,8 +1,11 @@
 // deadbolt dashboard enhancements. Every page works without this file; it only adds:
 // - "Copy" buttons (secret key, recovery codes) via navigator.clipboard, with a visible
-//   "Copied" state announced to screen readers;
+//   "Copied" state announced to screen readers, and "Print" buttons (recovery codes);
+// - in setup's last step: downloading, copying or printing the recovery codes ticks "I have
+//   saved my recovery codes"; Finish is stopped (with the error beside the field) until the box
+//   is ticked and a code typed; leaving the page before the codes are saved asks first;
 // - the setup <dialog> upgraded to a true modal (showModal: focus stays inside, the page
-//   behind is inert, Escape cancels the setup);
+//   behind is inert, Escape cancels the setup; the last step, closedby="none", never closes);
 // - focus on the first invalid field after a refused form, else on the control named by the
 //   URL's fragment (a dialog's Cancel leads back to its opener);
 // - focus on a field marked data-focus-if-visible only when that scrolls nothing (the setup
@@ -57,6 +60,90 @@
 		if (!ok) throw new Error("copy failed");
 	}
 
+	/**
+	 * Setup's last step: marks the recovery codes saved (ticks "I have saved my recovery codes" and
+	 * clears its error). `how` is "downloaded", "copied" or "printed".
+	 * @returns the sentence to announce, or "" when there is no such box or it was ticked already
+	 */
+	function markCodesSaved(how) {
+		const box = document.getElementById("codes-saved");
+		if (box === null || box.checked) return "";
+		box.checked = true;
+		clearSavedError(box);
+		return `You ${how} your recovery codes: "I have saved my recovery codes" is now ticked.`;
+	}
+
+	function clearSavedError(box) {
+		box.removeAttribute("aria-invalid");
+		box.setAttribute("aria-describedby", "codes-saved-hint");
+		document.getElementById("codes-saved-error")?.remove();
+		document.getElementById("codes-saved-field")?.classList.remove("check--invalid");
+	}
+
+	/** Shows a field's error under it, as the server renders it (aria-invalid, aria-describedby), and focuses the field. */
+	function showFieldError(input, errorId, message, container) {
+		let error = document.getElementById(errorId);
+		if (error === null) {
+			error = document.createElement("p");
+			error.className = "field__error";
+			error.id = errorId;
+			container.appendChild(error);
+		}
+		error.textContent = message;
+		input.setAttribute("aria-invalid", "true");
+		const describedBy = (input.getAttribute("aria-describedby") ?? "").split(" ").filter((id) => id !== "" && id !== errorId);
+		input.setAttribute("aria-describedby", [...describedBy, errorId].join(" "));
+		input.focus({ preventScroll: true });
+		(input.closest(".field, .check") ?? input).scrollIntoView({ block: "nearest" });
+	}
+
+	function setUpSavingCodes() {
+		for (const button of document.querySelectorAll("button[data-print]")) {
+			button.hidden = false;
+			button.addEventListener("click", () => {
+				const said = markCodesSaved(button.dataset.savesCodes ?? "printed");
+				if (said !== "") liveRegion().textContent = said;
+				window.print();
+			});
+		}
+		for (const link of document.querySelectorAll("a[data-saves-codes]")) {
+			link.addEventListener("click", () => {
+				const said = markCodesSaved(link.dataset.savesCodes);
+				if (said !== "") liveRegion().textContent = said;
+			});
+		}
+		const form = document.getElementById("codes-saved-form");
+		const box = document.getElementById("codes-saved");
+		if (form === null || box === null) return;
+		// The script shows its own errors beside the fields instead of the browser's bubbles.
+		form.noValidate = true;
+		box.addEventListener("change", () => {
+			if (box.checked) clearSavedError(box);
+		});
+		form.addEventListener("submit", (event) => {
+			const code = form.querySelector("input[name='code']");
+			if (!box.checked) {
+				event.preventDefault();
+				const field = document.getElementById("codes-saved-field");
+				field.classList.add("check--invalid");
+				showFieldError(box, "codes-saved-error", form.dataset.unsavedMessage, field.querySelector(".check__text"));
+			} else if (code !== null && code.value.trim() === "") {
+				event.preventDefault();
+				const field = code.closest(".field");
+				field.classList.add("field--invalid");
+				showFieldError(code, `${code.id}-error`, form.dataset.emptyCodeMessage, field);
+			}
+		});
+		// Leaving the page that shows the codes before they are saved asks first (the codes are shown only once).
+		if (document.getElementById("recovery-codes") !== null) {
+			window.addEventListener("beforeunload", (event) => {
+				if (box.checked) return;
+				event.preventDefault();
+				event.returnValue = "";
+			});
+		}
+	}
+
 	function setUpCopyButtons() {
 		for (const button of document.querySelectorAll("button[data-copy-target]")) {
 			const target = document.getElementById(button.dataset.copyTarget);
@@ -70,7 +157,8 @@
 					await copyText(textOf(target));
 					button.textContent = "Copied";
 					button.classList.add("is-copied");
-					liveRegion().textContent = "Copied to the clipboard.";
+					const saved = button.dataset.savesCodes === undefined ? "" : markCodesSaved(button.dataset.savesCodes);
+					liveRegion().textContent = `Copied to the clipboard. ${saved}`.trim();
 				} catch {
 					button.textContent = "Press Ctrl+C to copy";
 					const selection = window.getSelection();
@@ -99,6 +187,13 @@
 			const href = dialog.dataset.cancelHref;
 			if (href) window.location.assign(href);
 		});
+		// A step that must not close (closedby="none": the recovery codes): should a browser close
+		// it anyway (a repeated Escape may skip the cancel event), it opens again.
+		if (dialog.getAttribute("closedby") === "none") {
+			dialog.addEventListener("close", () => {
+				if (!dialog.open) dialog.showModal();
+			});
+		}
 	}
 
 	/** Focuses the first invalid field; false when there is none. */
@@ -141,7 +236,9 @@
 
 	function preventDoubleSubmit() {
 		for (const form of document.querySelectorAll("form[method='post']")) {
-			form.addEventListener("submit", () => {
+			form.addEventListener("submit", (event) => {
+				// Stopped by a check of this script (its error is shown): not on its way.
+				if (event.defaultPrevented) return;
 				if (form.dataset.submitting === "true") return;
 				form.dataset.submitting = "true";
 				// After this event, so the submission itself is never cancelled.
@@ -191,6 +288,7 @@
 	}
 
 	setUpCopyButtons();
+	setUpSavingCodes();
 	setUpConfirmations();
 	upgradeDialog();
 	if (!focusFirstInvalid() && !focusFragmentControl()) focusIfVisible();

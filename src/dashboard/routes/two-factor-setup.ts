@@ -3,14 +3,15 @@
  * `GET/POST /dashboard/settings/security/two-factor/setup` (step 1, the password, then steps 2-3
  * in the POST's answer: QR code, key, code form), `POST .../two-factor/confirm` (step 3, then
  * step 4 with the recovery codes, shown only there; with 2FA on, it confirms the move to a new
- * phone instead) and `POST .../two-factor/saved` (step 4's "type one of your recovery codes").
+ * phone instead) and `POST .../two-factor/saved` (step 4's Finish: the codes marked saved, and
+ * one of them typed back).
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { EnrollmentInvalid, InvalidCode, InvalidCredentials, InvalidRequest, ReauthenticationRequired, TooManyAttempts, TOTPAlreadyEnabled } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import { PATHS } from "../layout.js";
 import { securityPage } from "../pages/security.js";
-import { setupDoneStep, setupPasswordStep, setupSavedCheckStep, setupScanStep } from "../pages/two-factor-setup.js";
+import { CODES_NOT_SAVED, NO_CODE_TYPED, setupDoneStep, setupPasswordStep, setupSavedCheckStep, setupScanStep } from "../pages/two-factor-setup.js";
 import { matchesRecoveryCodeProof, parseRecoveryCodeProof, recoveryCodeProof } from "../recovery-code-check.js";
 import type { DashboardContext } from "./context.js";
 import { doneURL } from "./security.js";
@@ -126,9 +127,13 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 			const state = await d.securityState(request, reply, auth);
 			if (!state.twoFactorEnabled) return seeOther(reply, PATHS.security);
 			const code = formField(request, "code");
-			if (matchesRecoveryCodeProof(code, proof, deadbolt.recoveryCodeFingerprint)) return seeOther(reply, doneURL("two-factor", "two-factor-on"));
-			const error = code.trim() === "" ? "Type one of your recovery codes." : "That doesn't match any of your recovery codes. Check the copy you saved.";
-			return sendPage(reply, 400, securityPage(state, setupSavedCheckStep(state, { proof, error })));
+			// Both are needed: the codes marked saved (downloaded, copied, printed or the box ticked)
+			// and one of them typed back from the copy.
+			const saved = formField(request, "saved") === "yes";
+			const matches = matchesRecoveryCodeProof(code, proof, deadbolt.recoveryCodeFingerprint);
+			if (saved && matches) return seeOther(reply, doneURL("two-factor", "two-factor-on"));
+			const codeError = matches ? null : code.trim() === "" ? NO_CODE_TYPED : "That doesn't match any of your recovery codes. Check the copy you saved.";
+			return sendPage(reply, 400, securityPage(state, setupSavedCheckStep(state, { proof, codeError, savedError: saved ? null : CODES_NOT_SAVED, saved })));
 		}),
 	);
 }

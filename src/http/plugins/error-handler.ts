@@ -27,6 +27,8 @@ export interface ErrorBody {
 	retryAfterSeconds?: number;
 	clockSkewSeconds?: number;
 	ignoredSettings?: string[];
+	/** Why a code was refused, where the user holds the key (setup, re-authentication): `InvalidCode.refusal`. */
+	reason?: string;
 }
 
 /**
@@ -53,6 +55,7 @@ function errorAnswer(error: unknown, request: FastifyRequest): { status: number;
 		if (error instanceof StorageUnavailable) return { status, body, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS };
 		if (error instanceof InvalidCode && error.clockSkewSeconds !== null) body.clockSkewSeconds = error.clockSkewSeconds;
 		if (error instanceof InvalidCode && error.ignoredSettings !== null) body.ignoredSettings = [...error.ignoredSettings];
+		if (error instanceof InvalidCode && error.refusal !== null) body.reason = error.refusal;
 		return { status, body };
 	}
 	const fastifyError = error as Partial<FastifyError>;

@@ -47,6 +47,12 @@ export function createRecoveryCodeRepository(db: Executor, guard: Guard): Recove
 					.where("used_at", "is", null),
 			);
 		},
+		findRecoveryCodeByHash(accountId: string, codeHash: string): Promise<RecoveryCodeRecord | null> {
+			return findFirst(guard, () => db.selectFrom("recovery_code").selectAll().where("account_id", "=", accountId).where("code_hash", "=", codeHash).limit(1), recoveryCodeRows.toRecord);
+		},
+		findRecoveryCodeByPrefix(accountId: string, lookupPrefix: string): Promise<RecoveryCodeRecord | null> {
+			return findFirst(guard, () => db.selectFrom("recovery_code").selectAll().where("account_id", "=", accountId).where("lookup_prefix", "=", lookupPrefix).limit(1), recoveryCodeRows.toRecord);
+		},
 		countUnusedRecoveryCodes(accountId: string): Promise<number> {
 			return guard(async () => {
 				const row = await db
