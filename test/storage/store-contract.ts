@@ -287,6 +287,19 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.recoveryCodes.consumeRecoveryCode(account.id, code.codeHash, T0 + 1)).toBe(false);
 			});
 
+			test("findRecoveryCodeByPrefix finds the account's code by its lookup prefix, used or not, and no other account's", async () => {
+				const account = await givenAccount();
+				const other = await givenAccount();
+				const codes = prefixedRecoveryCodeFixtures(account.id, ["AB", "CD"]);
+				await store.recoveryCodes.replaceRecoveryCodes(account.id, codes);
+				expect(await store.recoveryCodes.findRecoveryCodeByPrefix(account.id, "CD")).toEqual(codes[1]);
+				expect(await store.recoveryCodes.findRecoveryCodeByPrefix(other.id, "CD")).toBeNull();
+				expect(await store.recoveryCodes.findRecoveryCodeByPrefix(account.id, "ZZ")).toBeNull();
+				expect(await store.recoveryCodes.consumeRecoveryCodeById(account.id, codes[1]!.id, T0 + 5)).toBe(true);
+				expect(await store.recoveryCodes.findRecoveryCodeByPrefix(account.id, "CD")).toEqual({ ...codes[1], usedAt: T0 + 5 });
+				expect(await store.recoveryCodes.findUnusedRecoveryCode(account.id, "CD")).toBeNull();
+			});
+
 			test("findRecoveryCodeByHash finds the account's code, used or not, and no other account's", async () => {
 				const account = await givenAccount();
 				const other = await givenAccount();
