@@ -63,10 +63,10 @@ describe("the dashboard's setup, last step", () => {
 		// An unkeyed hash of a code (what anyone could compute from a guess) is not in the page.
 		for (const code of codes) expect(hashes).not.toContain(createHash("sha256").update(`${normalizeRecoveryCode(code)}:${nonce}`).digest("hex"));
 
-		const wrong = await post("/dashboard/settings/security/two-factor/saved", { nonce, hashes, code: "ZZZZ-ZZZZ-ZZZY" });
+		const wrong = await post("/dashboard/settings/security/two-factor/saved", { nonce, hashes, saved: "yes", code: "ZZZZ-ZZZZ-ZZZY" });
 		expect(wrong.statusCode).toBe(400);
 		expect(wrong.body).toContain("match any of your recovery codes. Check the copy you saved.");
-		const right = await post("/dashboard/settings/security/two-factor/saved", { nonce, hashes, code: codes[3]!.toLowerCase().replaceAll("-", "") });
+		const right = await post("/dashboard/settings/security/two-factor/saved", { nonce, hashes, saved: "yes", code: codes[3]!.toLowerCase().replaceAll("-", "") });
 		expect(right.statusCode).toBe(303);
 		expect(right.headers.location).toContain("done=two-factor-on");
 		// The check used nothing up.
