@@ -21,9 +21,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PHONE, PHONE_USER_AGENT, startBrowserHarness, type BrowserHarness, type WatchedPage } from "../helpers/browser.js";
 import {
-	CODE_REFUSED,
 	codeAt,
 	enrolledAccount,
+	fieldError,
 	finishSetup,
 	focusedElement,
 	freshCode,
@@ -263,7 +263,7 @@ describe("dashboard: sessions, devices, password and activity, end to end in Chr
 			await w.clickAndLoad(compromised.getByRole("button", { name: "Secure my account" }));
 		};
 		await secure(wrongCode(h, secret));
-		expect(await textOf(compromised.locator("#compromised-code-error"))).toBe(CODE_REFUSED);
+		await fieldError(compromised, "compromised-code");
 		await w.expectGood("compromised form with an error");
 		await secure(freshCode(h, secret));
 		const secured = page.locator("dialog#account-secured");

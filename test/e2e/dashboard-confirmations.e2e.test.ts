@@ -17,7 +17,7 @@
 import type { Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NARROW, startBrowserHarness, type BrowserHarness, type WatchedPage } from "../helpers/browser.js";
-import { enrolledAccount, focusedElement, freshCode, isFocused, MINUTE_MS, sessionStatus, signInWithCode, textOf, type EnrolledAccount } from "../helpers/dashboard-steps.js";
+import { enrolledAccount, fieldError, focusedElement, freshCode, isFocused, MINUTE_MS, sessionStatus, signInWithCode, textOf, wrongCode, type EnrolledAccount } from "../helpers/dashboard-steps.js";
 
 /** 83 characters: longer than a 320 px line in any font the page uses. */
 const LONG_EMAIL = "maximilian.alexander.bartholomew-fitzgerald.the-third@engineering.example-company.com";
@@ -153,6 +153,16 @@ describe("dashboard: destructive actions ask first; Security pages keep their UR
 		await w.clickAndLoad(disable.getByRole("link", { name: "Keep it on" }));
 		expect(page.url()).toMatch(/\/two-factor#turn-off-two-factor$/);
 		expect(await isFocused(page.locator("#turn-off-two-factor")), await focusedElement(page)).toBe(true);
+
+		// A refused code there (its message may name the account: the long email wraps).
+		await page.locator("#turn-off-two-factor").click();
+		await w.clickAndLoad(page.locator("#confirm-turn-off-two-factor-continue"));
+		await disable.locator("#disable-password").fill(PASSWORD);
+		await disable.locator("#disable-code").fill(wrongCode(h, account.secret));
+		await w.clickAndLoad(disable.getByRole("button", { name: "Turn off" }));
+		await fieldError(disable, "disable-code");
+		await w.expectGood("turn-off dialog with a refused code");
+		await w.clickAndLoad(disable.getByRole("link", { name: "Keep it on" }));
 	}, 180_000);
 
 	it("without JavaScript the server asks first: the confirm page's Cancel leads back, its button performs the action", async () => {

@@ -25,6 +25,7 @@ import { startBrowserHarness, type BrowserHarness, type WatchedPage } from "../h
 import {
 	CODE_REFUSED,
 	codeAt,
+	fieldError,
 	focusedElement,
 	freshCode,
 	HOME_AFTER_CODE,
@@ -291,7 +292,7 @@ describe("dashboard: two-factor authentication, end to end in Chromium", () => {
 		await w.expectGood("move to a new phone, steps 2-3");
 		await move.locator("#code").fill(wrongCode(h, newSecret));
 		await w.clickAndLoad(move.getByRole("button", { name: "Verify and switch" }));
-		expect(await textOf(move.locator("#code-error"))).not.toBe("");
+		await fieldError(move, "code");
 		await w.expectGood("move to a new phone with an error");
 		await move.locator("#code").fill(freshCode(h, newSecret));
 		await w.clickAndLoad(move.getByRole("button", { name: "Verify and switch" }));
@@ -316,7 +317,7 @@ describe("dashboard: two-factor authentication, end to end in Chromium", () => {
 		await disable.locator("#disable-password").fill(PASSWORD);
 		await disable.locator("#disable-code").fill(freshCode(h, oldSecret));
 		await w.clickAndLoad(disable.getByRole("button", { name: "Turn off" }));
-		expect(await textOf(disable.locator("#disable-code-error"))).not.toBe("");
+		await fieldError(disable, "disable-code");
 		await w.expectGood("turn off 2FA with an error");
 		await disable.locator("#disable-password").fill(PASSWORD);
 		await disable.locator("#disable-code").fill(freshCode(h, secret));

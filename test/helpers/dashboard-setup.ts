@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import type { BrowserHarness, WatchedPage } from "./browser.js";
-import { codeAt, finishSetup, recoveryCodesIn, textOf, WRONG_PASSWORD, wrongCode, wrongRecoveryCode } from "./dashboard-steps.js";
+import { codeAt, fieldError, finishSetup, recoveryCodesIn, textOf, WRONG_PASSWORD, wrongCode, wrongRecoveryCode } from "./dashboard-steps.js";
 import { decodeQRCodes } from "./qr-decoder.js";
 
 /** Who sets up, and where the QR code's screenshot goes. */
@@ -72,7 +72,7 @@ export async function setUpTwoFactor(h: BrowserHarness, w: WatchedPage, user: Se
 	// Step 3 with a wrong code: refused, the same key shown again, 2FA still off.
 	await dialog.locator("#code").fill(wrongCode(h, key));
 	await w.clickAndLoad(dialog.getByRole("button", { name: "Verify and turn on" }));
-	expect(await textOf(dialog.locator("#code-error"))).toContain("not valid");
+	await fieldError(dialog, "code");
 	expect(await page.locator("#secret-key").getAttribute("data-copy-value")).toBe(key);
 	expect(await textOf(page.locator("#summary-two-factor"))).toContain("Off");
 	await w.expectGood("setup steps 2-3 with an error");

@@ -23,7 +23,11 @@ export const PERIOD_MS = 30_000;
  */
 export const HOME_AFTER_CODE = /^\/dashboard(\?clock=(ahead|behind))?$/;
 
-/** The service's messages, shown as they are by the dashboard. */
+/**
+ * The service's messages, shown as they are by the dashboard. (A refused code's message where
+ * the user holds the key, in the setup and in "Confirm it's you", names its cause and is checked
+ * with {@link fieldError} only; at sign-in, wrong and used codes answer alike.)
+ */
 export const WRONG_PASSWORD = "That password is not correct.";
 export const CODE_REFUSED = "That code is not valid or was already used. Wait for the next code in your authenticator app and try again.";
 export const RECOVERY_CODE_REFUSED = "That recovery code is not valid or was already used. Check it, or use another of your recovery codes.";
@@ -31,6 +35,19 @@ export const RECOVERY_CODE_REFUSED = "That recovery code is not valid or was alr
 /** The element's text with whitespace collapsed. */
 export async function textOf(target: Locator): Promise<string> {
 	return ((await target.textContent()) ?? "").replace(/\s+/g, " ").trim();
+}
+
+/**
+ * The error of the field `#id` after a refused form: the input is marked invalid, its error is
+ * tied to it for screen readers (`aria-describedby`), and says something. Returns the text.
+ */
+export async function fieldError(scope: Page | Locator, id: string): Promise<string> {
+	const input = scope.locator(`#${id}`);
+	expect(await input.getAttribute("aria-invalid"), `#${id} marked invalid`).toBe("true");
+	expect(((await input.getAttribute("aria-describedby")) ?? "").split(" "), `#${id} described by its error`).toContain(`${id}-error`);
+	const text = await textOf(scope.locator(`#${id}-error`));
+	expect(text, `#${id}'s error`).not.toBe("");
+	return text;
 }
 
 /** The code the authenticator app shows for `secret` at the server's time plus `offsetMillis`. */
