@@ -51,6 +51,8 @@ export interface PageOptions {
 	readonly viewport?: { readonly width: number; readonly height: number };
 	readonly userAgent?: string;
 	readonly colorScheme?: "light" | "dark";
+	/** false: a browser with JavaScript turned off (the page's own script does not run; the checks still do). Default true. */
+	readonly javaScriptEnabled?: boolean;
 }
 
 /** A page whose problems are recorded, with the checks every page must pass. */
@@ -110,7 +112,7 @@ export async function startBrowserHarness(overrides: Record<string, unknown> = {
 async function watchedPage(browser: Browser, baseURL: string, options: PageOptions): Promise<WatchedPage> {
 	const viewport = options.viewport ?? DESKTOP;
 	const colorScheme = options.colorScheme ?? "light";
-	const context = await browser.newContext({ baseURL, viewport, colorScheme, reducedMotion: "reduce", locale: "en-US", ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }) });
+	const context = await browser.newContext({ baseURL, viewport, colorScheme, reducedMotion: "reduce", locale: "en-US", javaScriptEnabled: options.javaScriptEnabled ?? true, ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }) });
 	await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
 	const page = await context.newPage();
 	const problems: string[] = [];
@@ -150,7 +152,7 @@ async function watchedPage(browser: Browser, baseURL: string, options: PageOptio
 			expect(await page.locator("head link[rel='icon']").getAttribute("href"), `${what}: the favicon link`).toBe("/dashboard/assets/favicon.svg");
 			for (const scheme of ["light", "dark"] as const) {
 				await page.emulateMedia({ colorScheme: scheme });
-				expect(await axeViolations(page), `${what}: axe-core in ${scheme} mode`).toEqual([]);
+				expect(await axeViolations(page, { scriptsDisabled: options.javaScriptEnabled === false }), `${what}: axe-core in ${scheme} mode`).toEqual([]);
 			}
 			await page.emulateMedia({ colorScheme });
 			for (const size of [PHONE, NARROW]) {
@@ -170,14 +172,31 @@ async function watchedPage(browser: Browser, baseURL: string, options: PageOptio
 }
 
 /**
+ * In a page whose scripts are disabled (`javaScriptEnabled: false`), the DevTools protocol still
+ * evaluates code, but no timer callback ever runs, and axe-core waits on timers: they run as
+ * microtasks instead, without the delay (the page's own script never ran, so only axe uses them).
+ */
+const IMMEDIATE_TIMERS = `(() => {
+	window.setTimeout = (callback, _delay, ...args) => { Promise.resolve().then(() => callback(...args)); return 0; };
+	window.clearTimeout = () => {};
+})()`;
+
+/**
  * axe-core's violations on the page as it is (every rule but the experimental ones: WCAG 2.x A
  * and AA, and axe's best practices), one line each: rule, impact, and the first elements.
+ * @param options.scriptsDisabled - the page's JavaScript is off: timers made immediate (see
+ *   {@link IMMEDIATE_TIMERS}) and no preloading of the stylesheets' CSSOM (its requests would never
+ *   call back; only the rules on CSS orientation lock and autoplaying media use it)
  */
-export async function axeViolations(page: Page): Promise<string[]> {
+export async function axeViolations(page: Page, options: { readonly scriptsDisabled?: boolean } = {}): Promise<string[]> {
+	const scriptsDisabled = options.scriptsDisabled === true;
 	const hasAxe = await page.evaluate<boolean>("typeof window.axe === 'object'");
-	if (!hasAxe) await page.evaluate(AXE_SOURCE);
+	if (!hasAxe) {
+		if (scriptsDisabled) await page.evaluate(IMMEDIATE_TIMERS);
+		await page.evaluate(AXE_SOURCE);
+	}
 	return page.evaluate<string[]>(`(async () => {
-		const result = await window.axe.run(document, { resultTypes: ["violations"] });
+		const result = await window.axe.run(document, { resultTypes: ["violations"]${scriptsDisabled ? ", preload: false" : ""} });
 		return result.violations.map((v) => v.id + " (" + v.impact + "): " + v.help + " @ " + v.nodes.slice(0, 3).map((n) => n.target.join(" ") + (n.failureSummary ? " [" + n.failureSummary.replace(/\\s+/g, " ").slice(0, 200) + "]" : "")).join(" | "));
 	})()`);
 }

@@ -54,6 +54,8 @@ function expectAskedFirst(res: LightMyRequestResponse, action: string, consequen
 	expect(inside.replace(/\s+/g, " ")).toMatch(consequence);
 	expect(inside).toMatch(/<a class="button button--secondary" href="[^"]+" autofocus>Cancel<\/a>/);
 	expect(inside).toContain('<input type="hidden" name="confirmed" value="yes">');
+	// The page behind embeds no second, closed copy of it: each id once.
+	for (const id of [`confirm-${action}`, `confirm-${action}-title`, `confirm-${action}-continue`]) expect(res.body.split(`id="${id}"`).length - 1, id).toBe(1);
 }
 
 describe("Security pages", () => {

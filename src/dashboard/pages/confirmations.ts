@@ -30,6 +30,11 @@ export interface ConfirmationFacts {
 	readonly sessions: number;
 	readonly trustedDevices: number;
 	readonly recoveryCodesLeft: number;
+	/**
+	 * The action whose dialog the server draws open over this page (the confirm page), if any:
+	 * its opener then embeds no copy of it, so that each id is on the page once.
+	 */
+	readonly shownOpen?: ConfirmableAction | null;
 }
 
 interface Wording {
@@ -150,10 +155,10 @@ export function confirmableButton(csrf: string, action: SudoAction, facts: Confi
 	${csrfField(csrf)}
 	<button type="submit" class="${buttonClass}"${buttonId === undefined ? "" : html` id="${buttonId}"`}>${label}</button>
 </form>`;
-	return html`${form}${confirmationDialog(csrf, action, facts, "embedded", "")}`;
+	return html`${form}${facts.shownOpen === action ? null : confirmationDialog(csrf, action, facts, "embedded", "")}`;
 }
 
 /** The opener of "Turn off two-factor authentication": a link to its page, asked first by the script. */
 export function turnOffTwoFactorLink(csrf: string, facts: ConfirmationFacts): SafeHtml {
-	return html`<a class="button button--ghost button--wrap button--danger-text" id="turn-off-two-factor" href="${PATHS.twoFactorDisable}" data-confirm="${confirmationId("turn-off-two-factor")}">Turn off two-factor authentication</a>${confirmationDialog(csrf, "turn-off-two-factor", facts, "embedded", "")}`;
+	return html`<a class="button button--ghost button--wrap button--danger-text" id="turn-off-two-factor" href="${PATHS.twoFactorDisable}" data-confirm="${confirmationId("turn-off-two-factor")}">Turn off two-factor authentication</a>${facts.shownOpen === "turn-off-two-factor" ? null : confirmationDialog(csrf, "turn-off-two-factor", facts, "embedded", "")}`;
 }

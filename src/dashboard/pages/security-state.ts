@@ -8,7 +8,7 @@ import type { SessionView } from "../../service/sessions.js";
 import type { TrustedDeviceView } from "../../service/trusted-devices.js";
 import { html, type SafeHtml } from "../html.js";
 import { type Brand, notice, plural } from "../layout.js";
-import { confirmableButton, type ConfirmationFacts } from "./confirmations.js";
+import { confirmableButton, type ConfirmableAction, type ConfirmationFacts } from "./confirmations.js";
 import type { CardFlash, PasswordFormState } from "./security-sections.js";
 
 /** Recovery codes left at or below which the user is warned. */
@@ -50,11 +50,13 @@ export interface SecurityState {
 	readonly currentDeviceId?: string | null;
 	/** "I think my account is compromised" after a refused POST (the card needs `passwordMinLength`). */
 	readonly compromisedForm?: PasswordFormState;
+	/** The action whose "Are you sure?" the server draws open over the page (the confirm page), if any. */
+	readonly askingFirst?: ConfirmableAction | null;
 }
 
 /** The counts the confirmations name. */
 export function confirmationFacts(state: SecurityState): ConfirmationFacts {
-	return { sessions: state.sessions?.length ?? 1, trustedDevices: state.trustedDevices?.length ?? 0, recoveryCodesLeft: state.recoveryCodesLeft };
+	return { sessions: state.sessions?.length ?? 1, trustedDevices: state.trustedDevices?.length ?? 0, recoveryCodesLeft: state.recoveryCodesLeft, shownOpen: state.askingFirst ?? null };
 }
 
 /**

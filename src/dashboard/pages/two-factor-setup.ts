@@ -81,7 +81,7 @@ export function setupPasswordStep(context: SetupContext, state: { error?: string
 		${newPasswordField({ id: "setup-new-password", minLength, error: state.error ?? null, autofocus: true })}
 		<div class="actions">
 			<a class="button button--secondary" href="${PATHS.security}">Cancel</a>
-			<button type="submit" class="button button--primary">Set password and continue</button>
+			<button type="submit" class="button button--primary button--wrap">Set password and continue</button>
 		</div>`,
 		);
 		return setupDialog(context, 1, "Set a password", setForm, true);

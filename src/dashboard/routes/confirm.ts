@@ -67,7 +67,8 @@ export function registerConfirmRoutes(app: FastifyInstance, d: DashboardContext,
 	};
 	/** The action's page with "Are you sure?" over it (the POST came without the answer). */
 	const askFirst = async (request: FastifyRequest, reply: FastifyReply, auth: AuthenticatedSession, action: SudoAction): Promise<FastifyReply> => {
-		const state = await d.securityState(request, reply, auth);
+		// The page behind leaves out its closed copy of the same dialog (one id per page).
+		const state = { ...(await d.securityState(request, reply, auth)), askingFirst: action };
 		const dialog = confirmationDialog(state.csrf, action, confirmationFacts(state), "open", SUDO_ACTIONS[action].back);
 		return sendPage(reply, 200, securityPage(state, dialog, ACTION_SECTIONS[action]));
 	};
