@@ -168,6 +168,12 @@ describe("destructive actions ask first, even right after 'Confirm it's you'", (
 		expect(reauth.statusCode).toBe(200);
 		expect(reauth.body).toContain('id="reauthenticate"');
 		expect(reauth.body).toContain('<input type="hidden" name="action" value="revoke-others">');
+		expect(reauth.body).toContain('<input type="hidden" name="confirmed" value="yes">');
+		// "Confirm it's you" posted without the answer (not from the dialog): asked first, nothing checked or done.
+		const skipped = await post(jar, "/dashboard/settings/security/confirm", { action: "revoke-others", password: PASSWORD, code: codeAt(t, enrolled.key, 1) });
+		expectAskedFirst(skipped, "revoke-others", /This device stays signed in/);
+		const events = await t.deadbolt.listSecurityEvents(enrolled.account.id);
+		expect(events.some((e) => e.type === "reauthenticated")).toBe(false);
 	});
 
 	it("the pages embed each confirmation closed, next to its opener, for the script", async () => {

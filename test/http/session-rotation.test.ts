@@ -250,7 +250,7 @@ describe("the dashboard replaces the session cookie", () => {
 		expect(prompt.statusCode).toBe(200);
 		expect(prompt.cookies.find((c) => c.name === SESSION_COOKIE)).toBeUndefined();
 		cookieJar(prompt, jar);
-		const confirmed = await postForm(jar, "/dashboard/settings/security/confirm", { action: "revoke-others", password: PASSWORD });
+		const confirmed = await postForm(jar, "/dashboard/settings/security/confirm", { action: "revoke-others", confirmed: "yes", password: PASSWORD });
 		expect(confirmed.statusCode).toBe(303);
 		await expectReplaced(jar, confirmed);
 	});

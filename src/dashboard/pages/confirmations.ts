@@ -153,12 +153,12 @@ export function confirmationDialog(csrf: string, action: ConfirmableAction, fact
 export function confirmableButton(csrf: string, action: SudoAction, facts: ConfirmationFacts, label: string, buttonClass: string, buttonId?: string): SafeHtml {
 	const form = html`<form method="post" action="${ACTION_PATHS[action]}" class="inline-form" data-confirm="${confirmationId(action)}" novalidate>
 	${csrfField(csrf)}
-	<button type="submit" class="${buttonClass}"${buttonId === undefined ? "" : html` id="${buttonId}"`}>${label}</button>
+	<button type="submit" class="${buttonClass}"${buttonId === undefined ? "" : html` id="${buttonId}"`} aria-haspopup="dialog">${label}</button>
 </form>`;
 	return html`${form}${facts.shownOpen === action ? null : confirmationDialog(csrf, action, facts, "embedded", "")}`;
 }
 
 /** The opener of "Turn off two-factor authentication": a link to its page, asked first by the script. */
 export function turnOffTwoFactorLink(csrf: string, facts: ConfirmationFacts): SafeHtml {
-	return html`<a class="button button--ghost button--wrap button--danger-text" id="turn-off-two-factor" href="${PATHS.twoFactorDisable}" data-confirm="${confirmationId("turn-off-two-factor")}">Turn off two-factor authentication</a>${facts.shownOpen === "turn-off-two-factor" ? null : confirmationDialog(csrf, "turn-off-two-factor", facts, "embedded", "")}`;
+	return html`<a class="button button--ghost button--wrap button--danger-text" id="turn-off-two-factor" href="${PATHS.twoFactorDisable}" data-confirm="${confirmationId("turn-off-two-factor")}" aria-haspopup="dialog">Turn off two-factor authentication</a>${facts.shownOpen === "turn-off-two-factor" ? null : confirmationDialog(csrf, "turn-off-two-factor", facts, "embedded", "")}`;
 }

@@ -65,6 +65,7 @@ export function reauthDialog(context: { csrf: string; email: string }, state: Re
 		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
 		<p>To ${action.purpose}, enter your password${state.twoFactorEnabled ? " and a code from your authenticator app" : ""}. You won't be asked again for the next ${state.minutes} minutes.</p>
 		<input type="hidden" name="action" value="${state.action}">
+		<input type="hidden" name="confirmed" value="yes">
 		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
 		${field({ id: "reauth-password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.passwordError ?? null, autofocus: !codeFirst })}
 		${state.twoFactorEnabled && secondFactorField({ id: "reauth-code", error: state.codeError, autofocus: codeFirst })}

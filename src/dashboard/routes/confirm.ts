@@ -96,6 +96,8 @@ export function registerConfirmRoutes(app: FastifyInstance, d: DashboardContext,
 		signedInForm(async (request, reply, auth) => {
 			const action = formField(request, "action");
 			if (!isSudoAction(action)) return seeOther(reply, PATHS.security);
+			// The question comes first, on the server too: without its answer, ask it (nothing is checked or done).
+			if (formField(request, CONFIRMED_FIELD) !== CONFIRMED_VALUE) return askFirst(request, reply, auth, action);
 			const password = formField(request, "password");
 			const code = formField(request, "code");
 			const twoFactorEnabled = await d.deadbolt.isTwoFactorEnabled(auth.account.id);
