@@ -63,10 +63,10 @@ export function confirmationFacts(state: SecurityState): ConfirmationFacts {
  * The warning shown when few recovery codes are left (null when there are enough), with its
  * action: generate new codes (asked first, then "Confirm it's you").
  */
-export function fewRecoveryCodesWarning(state: Pick<SecurityState, "csrf" | "recoveryCodesLeft"> & Partial<SecurityState>): SafeHtml | null {
+export function fewRecoveryCodesWarning(state: SecurityState): SafeHtml | null {
 	const left = state.recoveryCodesLeft;
 	if (left > FEW_RECOVERY_CODES) return null;
-	const action = html`<div class="notice__actions">${confirmableButton(state.csrf, "regenerate-recovery-codes", confirmationFacts(state as SecurityState), "Generate new recovery codes", "button button--secondary button--small button--wrap", "regenerate-recovery-codes")}</div>`;
+	const action = html`<div class="notice__actions">${confirmableButton(state.csrf, "regenerate-recovery-codes", confirmationFacts(state), "Generate new recovery codes", "button button--secondary button--small button--wrap", "regenerate-recovery-codes")}</div>`;
 	if (left === 0) {
 		return notice(
 			"warning",

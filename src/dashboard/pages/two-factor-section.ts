@@ -6,7 +6,7 @@
 import { html, type SafeHtml } from "../html.js";
 import { PATHS } from "../layout.js";
 import { confirmableButton, turnOffTwoFactorLink } from "./confirmations.js";
-import { confirmationFacts, fewRecoveryCodesWarning, statusBadge, type SecurityState } from "./security-state.js";
+import { confirmationFacts, FEW_RECOVERY_CODES, fewRecoveryCodesWarning, statusBadge, type SecurityState } from "./security-state.js";
 
 function onContent(state: SecurityState): SafeHtml {
 	const facts = confirmationFacts(state);
@@ -24,7 +24,7 @@ function onContent(state: SecurityState): SafeHtml {
 	<p>Each code signs you in once if you can't use your authenticator app. Keep them somewhere safe, such as a password manager or on paper.</p>
 	${fewRecoveryCodesWarning(state)}
 	${
-		state.recoveryCodesLeft > 3 &&
+		state.recoveryCodesLeft > FEW_RECOVERY_CODES &&
 		html`<div class="actions actions--start">
 		${confirmableButton(state.csrf, "regenerate-recovery-codes", facts, "Generate new recovery codes", "button button--secondary button--wrap", "regenerate-recovery-codes")}
 	</div>`

@@ -25,9 +25,14 @@ function otherSessions(count: number, sentence: (sessions: string) => string): s
 	return count > 0 ? sentence(plural(count, "other session")) : "";
 }
 
+/** The `n=` of a notice: up to 6 digits, else none (undefined). */
+function countOf(param: string | null): number | undefined {
+	return param !== null && /^\d{1,6}$/.test(param) ? Number(param) : undefined;
+}
+
 /** The notice after an action on the Security page (`?done=<word>&n=<count>`), from a fixed list. */
 function flashOf(done: string | null, countParam: string | null): CardFlash | null {
-	const n = countParam !== null && /^\d{1,6}$/.test(countParam) ? Number(countParam) : 0;
+	const n = countOf(countParam) ?? 0;
 	switch (done) {
 		case "session-revoked":
 			return cardNotice("sessions", "success", "Signed out that session. That device has to sign in again.");
@@ -124,7 +129,7 @@ export function registerSecurityPageRoutes(app: FastifyInstance, d: DashboardCon
 				const count = queryParam(request, "n");
 				const flash = flashOf(done, count);
 				if (flash !== null && sectionOfCard(flash.card) !== section) {
-					return reply.redirect(doneURL(flash.card, done ?? "", count !== null && /^\d{1,6}$/.test(count) ? Number(count) : undefined), 302);
+					return reply.redirect(doneURL(flash.card, done ?? "", countOf(count)), 302);
 				}
 				return sendPage(reply, 200, securityPage({ ...(await d.securityState(request, reply, auth)), flash }, null, section));
 			}),
