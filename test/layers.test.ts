@@ -94,6 +94,8 @@ const ALLOWED: Record<string, (target: string, typeOnly: boolean) => boolean> = 
 	dashboard: (t, typeOnly) => ["dashboard", "errors", "http"].includes(layerOf(t)) || (typeOnly && ["deadbolt", "config", "service"].includes(layerOf(t))),
 	// app.ts assembles the two ways in over HTTP (the API and the dashboard), which never import it.
 	app: (t, typeOnly) => ["http", "dashboard", "errors"].includes(layerOf(t)) || (typeOnly && layerOf(t) === "deadbolt"),
+	// delivery/ is the outbox's way out (DESIGN.md §3.10): it sends what service/outbox.ts queued.
+	delivery: (t, typeOnly) => ["delivery", "service", "domain", "errors"].includes(layerOf(t)) || t === "storage/store.ts" || (typeOnly && t === "config/schema.ts"),
 	cli: (t) => ["cli", "errors", "config", "deadbolt", "http", "app"].includes(layerOf(t)),
 	errors: () => false,
 	deadbolt: () => true,
@@ -110,6 +112,7 @@ const PACKAGES: Record<string, RegExp> = {
 	http: /^(fastify|fastify-plugin|@fastify\/.*|@sinclair\/typebox)$/,
 	dashboard: /^(fastify|fastify-plugin|@fastify\/.*)$/,
 	app: /^(fastify|@fastify\/.*)$/,
+	delivery: /^(nodemailer(\/.*)?|standardwebhooks|ipaddr\.js)$/,
 	cli: /^(pino|pino-pretty)$/,
 	errors: /^$/,
 	deadbolt: /.*/,

@@ -81,6 +81,38 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 		supportUrl: null, // null: no "Get help" link
 		footerText: null, // null: "Secured by deadbolt · two-factor authentication with any authenticator app"
 	},
+	signUp: {
+		mode: "open", // anyone may sign up; the address starts unverified (a banner asks to verify it)
+	},
+	email: {
+		smtpUrl: null, // null: no mail server; with transport "auto" mails are written as .eml files
+		from: "deadbolt <no-reply@localhost>", // set this with your domain
+		transport: "auto", // smtp when smtpUrl is set, else .eml files (refused with an https publicUrl)
+		fileDir: null, // null: <dataDir>/mail
+		requireTLS: false, // true: refuse a server without STARTTLS
+		tlsRejectUnauthorized: true, // check the server's certificate
+		alertsPerKindPerHour: 3, // alert mails of one kind per account per hour; the activity log keeps every event
+	},
+	emailVerification: {
+		ttlSeconds: 86_400, // seconds = 24 hours a verification link stays usable
+		resendsPerHour: 3, // verification mails per account (or address) per hour
+	},
+	passwordReset: {
+		ttlSeconds: 1_800, // seconds = 30 minutes (OWASP Forgot Password Cheat Sheet: short-lived, single use)
+		perAccountPerHour: 3, // reset links per account per hour
+		perIpPerHour: 20, // reset requests per client IP per hour
+	},
+	webhooks: {
+		endpoints: [], // none; see docs/webhooks.md
+		allowedNetworks: [], // endpoints from the admin API may target public addresses only
+		timeoutSeconds: 10, // seconds one POST may take (Standard Webhooks recommends a short timeout)
+	},
+	outbox: {
+		maxAttempts: 12, // attempts before dead letter: backoff 5 s doubling to 1 h covers about 6 hours
+		leaseSeconds: 60, // seconds a claimed delivery is held (a process killed mid-delivery frees it after this)
+		pollIntervalMillis: 1_000, // milliseconds between looks for due deliveries (new ones are sent at once in the process that made them)
+		retentionSeconds: 2_592_000, // seconds = 30 days delivered and dead deliveries are kept for the delivery log
+	},
 	log: {
 		level: "info",
 		format: "json",

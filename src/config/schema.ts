@@ -131,6 +131,69 @@ export const ConfigSchema = Type.Object(
 			},
 			closed,
 		),
+		/** Who may create an account: `open` (anyone; the address starts unverified), `verified` (no account until the mailed link is opened), `closed` (operators only). */
+		signUp: Type.Object({ mode: Type.Union([Type.Literal("open"), Type.Literal("verified"), Type.Literal("closed")]) }, closed),
+		/** Mail to users (docs/email.md). */
+		email: Type.Object(
+			{
+				/** `smtp://` or `smtps://` URL of the mail server (`smtp://user:pass@host:port`); null: no server (see `transport`). */
+				smtpUrl: Type.Union([Type.Null(), Type.String({ pattern: "^smtps?://" })]),
+				/** The From header: `Name <address>` or an address. */
+				from: Type.String({ minLength: 3, maxLength: 320, pattern: PLAIN_TEXT }),
+				/** `auto`: SMTP when `smtpUrl` is set, else `.eml` files (refused when `http.publicUrl` is https); `smtp`; `file`: `.eml` files under `fileDir`, chosen explicitly. */
+				transport: Type.Union([Type.Literal("auto"), Type.Literal("smtp"), Type.Literal("file")]),
+				/** Where `.eml` files go; null: `<dataDir>/mail`. */
+				fileDir: Type.Union([Type.Null(), Type.String({ minLength: 1 })]),
+				/** Refuse to send unless the server offers STARTTLS (ignored for `smtps://`). */
+				requireTLS: Type.Boolean(),
+				/** Check the server's certificate (turn off only for a test server with a self-signed certificate). */
+				tlsRejectUnauthorized: Type.Boolean(),
+				/** Most alert mails of one kind to one account per hour; more are recorded in the activity, not mailed. */
+				alertsPerKindPerHour: PositiveInt(1, 100),
+			},
+			closed,
+		),
+		/** Links that verify an address (sign-up, a new address). */
+		emailVerification: Type.Object({ ttlSeconds: PositiveInt(600, 604_800), resendsPerHour: PositiveInt(1, 20) }, closed),
+		/** "Forgot password" links. */
+		passwordReset: Type.Object({ ttlSeconds: PositiveInt(300, 3_600), perAccountPerHour: PositiveInt(1, 20), perIpPerHour: PositiveInt(1, 1_000) }, closed),
+		/** Signed events to other systems (docs/webhooks.md). */
+		webhooks: Type.Object(
+			{
+				/** Endpoints of the config file; more can be added through the admin API. */
+				endpoints: Type.Array(
+					Type.Object(
+						{
+							url: Type.String({ pattern: "^https?://" }),
+							/** Event types, or `["*"]` for all. */
+							events: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1 }),
+							/** Standard Webhooks secret: `whsec_` + base64 of 24 to 64 random bytes. */
+							secret: Type.String({ pattern: "^whsec_[A-Za-z0-9+/=]{32,}$" }),
+						},
+						closed,
+					),
+				),
+				/** Private or loopback networks (CIDRs) that endpoints added through the admin API may target; empty: public addresses only. */
+				allowedNetworks: Type.Array(Type.String({ minLength: 1 })),
+				/** How long one POST may take, in seconds. */
+				timeoutSeconds: PositiveInt(1, 60),
+			},
+			closed,
+		),
+		/** The transactional outbox's dispatcher (one in each process). */
+		outbox: Type.Object(
+			{
+				/** Attempts before a delivery is dead (dead letter). */
+				maxAttempts: PositiveInt(1, 50),
+				/** How long a claimed delivery is held before another dispatcher may take it over, in seconds. */
+				leaseSeconds: PositiveInt(10, 3_600),
+				/** How often the dispatcher looks for due deliveries, in milliseconds. */
+				pollIntervalMillis: PositiveInt(50, 60_000),
+				/** Delivered and dead deliveries are deleted after this many seconds. */
+				retentionSeconds: PositiveInt(3_600, 31_536_000),
+			},
+			closed,
+		),
 		log: Type.Object(
 			{
 				level: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l))),

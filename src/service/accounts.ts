@@ -69,7 +69,7 @@ export async function registerAccount(deps: ServiceDeps, input: RegisterAccountI
 	if (input.password !== null) assertAcceptablePassword(deps, input.password, email);
 	const passwordHash = input.password === null ? null : await deps.passwords.hash(input.password);
 	const now = deps.clock.now();
-	const account: AccountRecord = { id: generateId(deps.random), email, passwordHash, createdAt: now, updatedAt: now };
+	const account: AccountRecord = { id: generateId(deps.random), email, passwordHash, createdAt: now, updatedAt: now, emailVerifiedAt: null };
 	const result = await deps.store.transaction(async (tx) => {
 		if (!(await tx.accounts.insertAccount(account))) return null;
 		await recordSecurityEvent(deps, tx, account.id, "account.created", context);

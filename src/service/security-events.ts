@@ -5,36 +5,14 @@
  * or secret.
  */
 import { generateId } from "../domain/crypto/token.js";
+import type { SecurityEventDetails, SecurityEventType } from "../domain/events/event-types.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { Repositories, SecurityEventRecord } from "../storage/store.js";
 import type { RequestContext, ServiceDeps } from "./deps.js";
 import { describeDevice, type DeviceDescription } from "./devices.js";
+import { enqueueEventDeliveries } from "./outbox.js";
 
-/** Every kind of security event. */
-export type SecurityEventType =
-	| "account.created"
-	| "account.secured"
-	| "account.unlocked"
-	| "login.succeeded"
-	| "login.password_failed"
-	| "login.second_factor_failed"
-	| "login.locked"
-	| "recovery_code.used"
-	| "totp.enabled"
-	| "totp.disabled"
-	| "totp.replaced"
-	| "recovery_codes.regenerated"
-	| "password.changed"
-	| "password.set"
-	| "sign_in_link.issued"
-	| "reauthenticated"
-	| "session.revoked"
-	| "sessions.revoked"
-	| "device.trusted"
-	| "device.revoked";
-
-/** Safe facts attached to an event (numbers, short words). */
-export type SecurityEventDetails = Readonly<Record<string, string | number | boolean | readonly string[]>>;
+export type { SecurityEventDetails, SecurityEventType } from "../domain/events/event-types.js";
 
 let sequence = 0;
 
@@ -49,7 +27,9 @@ function eventId(createdAt: number, random: string): string {
 }
 
 /**
- * Records an event. Pass a transaction's repositories to make the event part of the change.
+ * Records an event, and queues in the same place what it calls for (alert mail, webhook
+ * messages: `outbox.ts`). Pass a transaction's repositories so that the event and its messages
+ * are part of the change they report (DESIGN.md §3.10).
  */
 export async function recordSecurityEvent(deps: ServiceDeps, repositories: Repositories, accountId: string, type: SecurityEventType, context: RequestContext, details: SecurityEventDetails = {}): Promise<void> {
 	const createdAt = deps.clock.now();
@@ -63,6 +43,7 @@ export async function recordSecurityEvent(deps: ServiceDeps, repositories: Repos
 		details: JSON.stringify(details),
 	};
 	await repositories.securityEvents.insertSecurityEvent(record);
+	await enqueueEventDeliveries(deps, repositories, record, details);
 }
 
 /** An event as its owner sees it. */

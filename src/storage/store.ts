@@ -18,6 +18,8 @@ export interface AccountRecord {
 	readonly passwordHash: string | null;
 	readonly createdAt: UnixMillis;
 	readonly updatedAt: UnixMillis;
+	/** When the owner proved they receive mail at `email` (a verification link); null while unverified. */
+	readonly emailVerifiedAt: UnixMillis | null;
 }
 
 /** A TOTP credential: pending (confirmedAt null, expiresAt set) or confirmed (confirmedAt set). */
@@ -181,6 +183,101 @@ export interface SecurityEventRecord {
 	readonly details: string;
 }
 
+/** Where an outbox delivery goes: a mail to a person, or a signed POST to a webhook endpoint. */
+export type DeliveryChannel = "email" | "webhook";
+
+/** A delivery's state: waiting (or retrying), done, or given up on after the last attempt (dead letter). */
+export type DeliveryStatus = "pending" | "delivered" | "dead";
+
+/**
+ * One message of the transactional outbox, for one recipient. Written in the transaction of the
+ * change it reports; delivered at least once by a dispatcher that holds its lease. Its `id` is the
+ * stable message id (the Standard Webhooks `webhook-id`, the mail's Message-ID): a redelivery keeps it.
+ */
+export interface DeliveryRecord {
+	readonly id: string;
+	/** The security event this reports; null for a message that reports none (a sign-up link before any account exists). */
+	readonly eventId: string | null;
+	/** The account concerned, or null (a sign-up before the account exists). */
+	readonly accountId: string | null;
+	readonly channel: DeliveryChannel;
+	/** What is said: an event type (`"login.locked"`) or a mail kind (`"email.verify"`). */
+	readonly kind: string;
+	/** `"email"`: the address; `"webhook"`: the endpoint id (`config:<n>` for the config file's n-th endpoint, else a stored endpoint's id). */
+	readonly target: string;
+	/** Safe facts as JSON (never a secret, code or token): what the message is built from. */
+	readonly payload: string;
+	/** A secret the message must carry (a link's token), sealed by `service/` with the server key; cleared once delivered or dead. */
+	readonly sealedSecret: Uint8Array | null;
+	readonly status: DeliveryStatus;
+	/** Attempts made so far. */
+	readonly attempts: number;
+	/** Not before this instant (backoff); a pending delivery is due when this has passed. */
+	readonly nextAttemptAt: UnixMillis;
+	/** Until when a dispatcher holds it (claimed, being sent); 0 when nobody does. */
+	readonly leaseExpiresAt: UnixMillis;
+	/** The dispatcher holding the lease (a random id per process), or null. */
+	readonly leaseOwner: string | null;
+	/** The last attempt's failure in a few words (`"HTTP 500"`, `"ECONNREFUSED"`), never a secret; null when none failed. */
+	readonly lastError: string | null;
+	readonly createdAt: UnixMillis;
+	readonly deliveredAt: UnixMillis | null;
+}
+
+/** One attempt at a delivery, for the delivery log. */
+export interface DeliveryAttemptRecord {
+	readonly id: string;
+	readonly deliveryId: string;
+	readonly attemptedAt: UnixMillis;
+	/** `"delivered"` or `"failed"`. */
+	readonly outcome: "delivered" | "failed";
+	/** The answer in a few words: `"HTTP 204"`, `"250 OK"`, `"ECONNREFUSED"`, `"timeout"`. Never a secret. */
+	readonly detail: string;
+	/** How long the attempt took, in milliseconds. */
+	readonly durationMillis: number;
+}
+
+/** A webhook endpoint added through the admin API (the config file's endpoints are not stored). */
+export interface WebhookEndpointRecord {
+	readonly id: string;
+	readonly url: string;
+	/** JSON array of event types, or `["*"]` for every one. */
+	readonly events: string;
+	/** The Standard Webhooks signing secret (`whsec_...`), sealed by `service/` with the server key. */
+	readonly sealedSecret: Uint8Array;
+	readonly createdAt: UnixMillis;
+	/** A short text the operator gave, or null. */
+	readonly description: string | null;
+}
+
+/** What an email token proves when its link is opened. */
+export type EmailTokenPurpose = "verify_email" | "reset_password" | "change_email" | "sign_up";
+
+/**
+ * A single-use link sent by mail (verify the address, reset the password, confirm a new address,
+ * finish a sign-up). Only a SHA-256 hash of its secret is kept.
+ */
+export interface EmailTokenRecord {
+	readonly id: string;
+	readonly purpose: EmailTokenPurpose;
+	/** The account; null for `"sign_up"` in `signUp.mode` `verified` (no account until the link is opened). */
+	readonly accountId: string | null;
+	/** The address the link was sent to (normalized): the new address for `"change_email"`. */
+	readonly email: string;
+	/** SHA-256 of the token secret, lower-case hex. */
+	readonly secretHash: string;
+	/** `"sign_up"` only: the argon2id hash of the password chosen at sign-up; otherwise null. */
+	readonly passwordHash: string | null;
+	readonly createdAt: UnixMillis;
+	readonly expiresAt: UnixMillis;
+	readonly consumedAt: UnixMillis | null;
+	/** `"reset_password"` for an account with 2FA: when the holder proved the second factor (before anything changes); null until then. */
+	readonly secondFactorVerifiedAt: UnixMillis | null;
+	/** Code attempts made with this link (reserved before each check). */
+	readonly attempts: number;
+	readonly ipAddress: string | null;
+}
+
 /** Accounts. */
 export interface AccountRepository {
 	/** Inserts an account. @returns false when the email is already taken (nothing written). */
@@ -208,6 +305,13 @@ export interface AccountRepository {
 	lockAccount(id: string): Promise<boolean>;
 	/** Deletes the account and everything that belongs to it. @returns false when there was none. */
 	deleteAccount(id: string): Promise<boolean>;
+	/** Sets `email_verified_at` unless already set. @returns true when this call verified it */
+	markEmailVerified(id: string, now: UnixMillis): Promise<boolean>;
+	/**
+	 * Replaces the address (normalized) and marks it verified at `now` (it was confirmed by a link).
+	 * @returns false when the address belongs to another account, or there is no such account (nothing written)
+	 */
+	changeEmail(id: string, email: string, now: UnixMillis): Promise<boolean>;
 }
 
 /** TOTP credentials. At most one confirmed and one pending per account. */
@@ -403,6 +507,75 @@ export interface SecurityEventRepository {
 	listSecurityEvents(accountId: string, limit: number, before?: UnixMillis): Promise<SecurityEventRecord[]>;
 }
 
+/** The transactional outbox (DESIGN.md §3.10): deliveries and their attempt log. */
+export interface OutboxRepository {
+	/** Inserts deliveries (inside the transaction of the change they report). */
+	insertDeliveries(records: readonly DeliveryRecord[]): Promise<void>;
+	/**
+	 * Claims up to `limit` due deliveries for `owner` until `leaseExpiresAt`: pending ones whose
+	 * `nextAttemptAt` has passed and whose lease is free or expired (a process killed mid-delivery
+	 * leaves an expired lease). One conditional write per row decides (PostgreSQL `FOR UPDATE SKIP
+	 * LOCKED`): of several dispatchers, each row goes to one. Oldest first.
+	 * @returns the claimed deliveries, with the new lease
+	 */
+	claimDueDeliveries(owner: string, now: UnixMillis, leaseExpiresAt: UnixMillis, limit: number): Promise<DeliveryRecord[]>;
+	/**
+	 * Records an attempt and the delivery's new state, only while `owner` still holds the lease
+	 * (`UPDATE ... WHERE id = ? AND lease_owner = :owner`), freeing the lease. Delivered or dead
+	 * clears `sealedSecret`. The attempt is logged either way.
+	 * @returns false when the lease was lost (another dispatcher took over; nothing changed but the log)
+	 */
+	settleDelivery(id: string, owner: string, outcome: { readonly status: DeliveryStatus; readonly nextAttemptAt: UnixMillis; readonly lastError: string | null; readonly deliveredAt: UnixMillis | null }, attempt: DeliveryAttemptRecord): Promise<boolean>;
+	findDelivery(id: string): Promise<DeliveryRecord | null>;
+	/** Deliveries newest first, optionally of one status, channel or account. @param limit - 1 to 500 */
+	listDeliveries(filter: { readonly status?: DeliveryStatus; readonly channel?: DeliveryChannel; readonly accountId?: string; readonly limit: number }): Promise<DeliveryRecord[]>;
+	/** A delivery's attempts, oldest first. */
+	listDeliveryAttempts(deliveryId: string): Promise<DeliveryAttemptRecord[]>;
+	/**
+	 * Manual redelivery: a dead (or delivered) delivery becomes pending again, due at `now`, with its
+	 * attempts set to 0; its id stays. A delivered one has lost its sealed secret: the caller refuses those that need it.
+	 * @returns false when there is no such delivery or it is pending already
+	 */
+	retryDelivery(id: string, now: UnixMillis): Promise<boolean>;
+	/** How many deliveries of this account and kind were created at or after `since` (alert rate limits). */
+	countRecentDeliveries(accountId: string, kind: string, since: UnixMillis): Promise<number>;
+	/** Housekeeping: deletes delivered and dead deliveries (and their attempts) created before `before`. @returns how many */
+	deleteSettledDeliveries(before: UnixMillis): Promise<number>;
+	/** Deliveries by status, for the backlog: `{ pending, delivered, dead }`. */
+	countDeliveriesByStatus(): Promise<Readonly<Record<DeliveryStatus, number>>>;
+}
+
+/** Webhook endpoints added through the admin API. */
+export interface WebhookEndpointRepository {
+	insertWebhookEndpoint(record: WebhookEndpointRecord): Promise<void>;
+	findWebhookEndpoint(id: string): Promise<WebhookEndpointRecord | null>;
+	/** Every stored endpoint, oldest first. */
+	listWebhookEndpoints(): Promise<WebhookEndpointRecord[]>;
+	/** @returns false when there was none */
+	deleteWebhookEndpoint(id: string): Promise<boolean>;
+}
+
+/** Single-use mailed links (verification, password reset, address change, sign-up). */
+export interface EmailTokenRepository {
+	insertEmailToken(record: EmailTokenRecord): Promise<void>;
+	findEmailToken(id: string): Promise<EmailTokenRecord | null>;
+	/** Single use: `UPDATE ... SET consumed_at WHERE id = ? AND consumed_at IS NULL AND expires_at > now`. @returns true for the winner */
+	consumeEmailToken(id: string, now: UnixMillis): Promise<boolean>;
+	/**
+	 * Takes one code attempt from the link's budget: `UPDATE ... SET attempts = attempts + 1 WHERE id = ?
+	 * AND consumed_at IS NULL AND expires_at > now AND attempts < :maxAttempts`. @returns false when used, expired or out of attempts
+	 */
+	reserveEmailTokenAttempt(id: string, now: UnixMillis, maxAttempts: number): Promise<boolean>;
+	/** Records that the holder proved the second factor (once). @returns true when this call set it */
+	markEmailTokenSecondFactorVerified(id: string, now: UnixMillis): Promise<boolean>;
+	/** Ends every open token of the account with this purpose (all purposes when omitted). @returns how many were open */
+	consumeAccountEmailTokens(accountId: string, now: UnixMillis, purpose?: EmailTokenPurpose): Promise<number>;
+	/** How many tokens of this purpose were created at or after `since` for this account, this address, or this client IP (per-account and per-IP limits). */
+	countRecentEmailTokens(purpose: EmailTokenPurpose, key: { readonly accountId: string } | { readonly email: string } | { readonly ipAddress: string }, since: UnixMillis): Promise<number>;
+	/** Housekeeping: deletes tokens that expired before `now`. @returns how many */
+	deleteExpiredEmailTokens(now: UnixMillis): Promise<number>;
+}
+
 /** Every repository, as one object. */
 export interface Repositories {
 	readonly accounts: AccountRepository;
@@ -415,6 +588,9 @@ export interface Repositories {
 	readonly securityEvents: SecurityEventRepository;
 	readonly signInLinks: SignInLinkRepository;
 	readonly serverKeyCheck: ServerKeyCheckRepository;
+	readonly outbox: OutboxRepository;
+	readonly webhookEndpoints: WebhookEndpointRepository;
+	readonly emailTokens: EmailTokenRepository;
 }
 
 /** The store: repositories plus transactions. */

@@ -1,0 +1,123 @@
+/**
+ * The transactional outbox, writing side (DESIGN.md §3.10): every message to the outside (alert
+ * and link mails, webhook events) is a delivery row inserted in the transaction of the change it
+ * reports, so a change and its messages commit or vanish together, and a process killed at any
+ * moment loses none. The dispatcher (`delivery/dispatcher.ts`) sends them after the commit, at
+ * least once, under a lease; nothing here waits for a mail server or a receiver.
+ *
+ * Secrets a message must carry (a link's token) are sealed with the server's encryption key
+ * (AES-256-GCM bound to the delivery id) and cleared once delivered; payloads hold safe facts only.
+ */
+import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
+import { generateId } from "../domain/crypto/token.js";
+import { alertKindOf, webhookWants, type AlertKind, type SecurityEventDetails, type SecurityEventType, type WebhookEventPayload } from "../domain/events/event-types.js";
+import type { DeliveryRecord, Repositories, SecurityEventRecord } from "../storage/store.js";
+import { toISO, type ServiceDeps } from "./deps.js";
+
+/** Mails that carry a link: verify an address, finish a sign-up, reset a password, confirm a new address. */
+export type LinkMailKind = "email.verify" | "sign_up.verify" | "sign_up.exists" | "password.reset" | "password.reset_unknown" | "email.change_confirm";
+
+/** Every kind of mail: a link mail or an alert. */
+export type MailKind = LinkMailKind | AlertKind;
+
+/** The facts an alert mail is built from (the event, as its owner sees it in the activity). */
+export interface AlertMailFacts {
+	readonly eventId: string;
+	readonly type: SecurityEventType;
+	/** When it happened, epoch milliseconds. */
+	readonly createdAt: number;
+	readonly ipAddress: string | null;
+	readonly userAgent: string | null;
+	readonly details: SecurityEventDetails;
+}
+
+/** The webhook id of an endpoint from the config file: `config:<index>`. */
+export function configWebhookTarget(index: number): string {
+	return `config:${index}`;
+}
+
+/** The associated data that binds a sealed delivery secret to its row. */
+function secretAAD(deliveryId: string): string {
+	return `deadbolt/delivery-secret/v1:${deliveryId}`;
+}
+
+/** A new pending delivery, due at once. */
+function newDelivery(deps: ServiceDeps, fields: Pick<DeliveryRecord, "eventId" | "accountId" | "channel" | "kind" | "target" | "payload">, secret: string | null = null): DeliveryRecord {
+	const id = generateId(deps.random);
+	const now = deps.clock.now();
+	return {
+		id,
+		...fields,
+		sealedSecret: secret === null ? null : sealSecret(deps.keys.encryptionKey, new TextEncoder().encode(secret), secretAAD(id), deps.random),
+		status: "pending",
+		attempts: 0,
+		nextAttemptAt: now,
+		leaseExpiresAt: 0,
+		leaseOwner: null,
+		lastError: null,
+		createdAt: now,
+		deliveredAt: null,
+	};
+}
+
+/**
+ * Queues a link mail (inside the caller's transaction). The link's token travels sealed.
+ * @param request.to - the normalized address
+ * @param request.facts - safe facts for the template (never the token)
+ * @param request.token - the token the link carries; null for a mail without a link
+ */
+export async function enqueueLinkMail(
+	deps: ServiceDeps,
+	tx: Repositories,
+	request: { readonly accountId: string | null; readonly eventId?: string | null; readonly to: string; readonly kind: LinkMailKind; readonly facts?: Readonly<Record<string, string | number | boolean | null>>; readonly token: string | null },
+): Promise<void> {
+	const delivery = newDelivery(deps, { eventId: request.eventId ?? null, accountId: request.accountId, channel: "email", kind: request.kind, target: request.to, payload: JSON.stringify(request.facts ?? {}) }, request.token);
+	await tx.outbox.insertDeliveries([delivery]);
+}
+
+/**
+ * Queues what a security event calls for, inside the transaction that records it: an alert mail
+ * to the account's verified address (at most `email.alertsPerKindPerHour` of a kind per account;
+ * the activity keeps every event), and one message per webhook endpoint subscribed to its type.
+ * Reads the account only when something is queued.
+ */
+export async function enqueueEventDeliveries(deps: ServiceDeps, tx: Repositories, event: SecurityEventRecord, details: SecurityEventDetails): Promise<void> {
+	const type = event.type as SecurityEventType;
+	const alert = alertKindOf(type, details);
+	const configTargets = deps.config.webhooks.endpoints.flatMap((endpoint, index) => (webhookWants(endpoint.events, type) ? [configWebhookTarget(index)] : []));
+	const storedTargets = (await tx.webhookEndpoints.listWebhookEndpoints()).filter((endpoint) => webhookWants(JSON.parse(endpoint.events) as string[], type)).map((endpoint) => endpoint.id);
+	const webhookTargets = [...configTargets, ...storedTargets];
+	if (alert === null && webhookTargets.length === 0) return;
+	const account = await tx.accounts.findAccountById(event.accountId);
+	if (account === null) return;
+	const deliveries: DeliveryRecord[] = [];
+	if (alert !== null && account.emailVerifiedAt !== null) {
+		const since = deps.clock.now() - 3_600_000;
+		if ((await tx.outbox.countRecentDeliveries(account.id, alert, since)) < deps.config.email.alertsPerKindPerHour) {
+			const facts: AlertMailFacts = { eventId: event.id, type, createdAt: event.createdAt, ipAddress: event.ipAddress, userAgent: event.userAgent, details };
+			deliveries.push(newDelivery(deps, { eventId: event.id, accountId: account.id, channel: "email", kind: alert, target: account.email, payload: JSON.stringify(facts) }));
+		}
+	}
+	if (webhookTargets.length > 0) {
+		const payload: WebhookEventPayload = {
+			type,
+			timestamp: toISO(event.createdAt),
+			data: { eventId: event.id, accountId: account.id, email: account.email, ipAddress: event.ipAddress, userAgent: event.userAgent, details },
+		};
+		const body = JSON.stringify(payload);
+		for (const target of webhookTargets) deliveries.push(newDelivery(deps, { eventId: event.id, accountId: account.id, channel: "webhook", kind: type, target, payload: body }));
+	}
+	if (deliveries.length > 0) await tx.outbox.insertDeliveries(deliveries);
+}
+
+/**
+ * Opens a delivery's sealed secret (the link token), for the dispatcher.
+ * @returns the token, or null when the delivery carries none (or it was cleared after delivery)
+ * @throws Error when it does not open (wrong server key or a tampered row)
+ */
+export function openDeliverySecret(deps: ServiceDeps, delivery: DeliveryRecord): string | null {
+	if (delivery.sealedSecret === null) return null;
+	const plain = openSecret(deps.keys.encryptionKey, delivery.sealedSecret, secretAAD(delivery.id));
+	if (plain === null) throw new Error(`secret of delivery ${delivery.id} does not open: wrong DEADBOLT_ENCRYPTION_KEY or tampered row`);
+	return new TextDecoder().decode(plain);
+}
