@@ -213,7 +213,7 @@ for (const backend of await testBackends()) {
 				await t.deadbolt.completeLoginWithTOTP({ challengeToken: token, code: codeAt(t, user.key) });
 				const events = await t.deadbolt.listSecurityEvents(user.account.id);
 				expect(events.map((e) => e.type)).toEqual(["login.succeeded", "login.second_factor_failed", "login.password_failed", "totp.enabled", "account.created"]);
-				expect(events[0]!.details).toEqual({ factors: ["password", "totp"] });
+				expect(events[0]!.details).toEqual({ factors: ["password", "totp"], newDevice: false });
 				const text = JSON.stringify(events);
 				for (const secret of [PASSWORD, "wrong password!", "000000", user.secret, token, ...user.recoveryCodes]) expect(text).not.toContain(secret);
 			});

@@ -71,7 +71,7 @@ for (const backend of await testBackends()) {
 			expect(await t.deadbolt.describeSignInLink(link.token)).toBeNull();
 			const events = await t.deadbolt.listSecurityEvents(session.record.accountId);
 			expect(events.map((e) => e.type)).toEqual(["login.succeeded", "sign_in_link.issued", "account.created"]);
-			expect(events[0]?.details).toEqual({ factors: ["sign_in_link"] });
+			expect(events[0]?.details).toEqual({ factors: ["sign_in_link"], newDevice: false });
 		});
 
 		it("an expired link, a tampered secret and an unknown link are refused; issuing for an unknown email is NotFound", async () => {
