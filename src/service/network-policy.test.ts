@@ -141,3 +141,20 @@ describe("allowedNetworksProblems", () => {
 		]);
 	});
 });
+
+describe("webhooks.allowedNetworks at start", () => {
+	it("the loader refuses entries that are not CIDRs, naming each, with the same rule as here", async () => {
+		const { loadConfig } = await import("../config/load.js");
+		expect(() => loadConfig({ overrides: { webhooks: { endpoints: [], allowedNetworks: ["10.0.0.0/8", "fd00::/8", "127.0.0.1"], timeoutSeconds: 10 } } })).not.toThrow();
+		const bad = ["10.0.0.0/33", "intranet", "fe80::1%eth0/64"];
+		let error: unknown;
+		try {
+			loadConfig({ overrides: { webhooks: { endpoints: [], allowedNetworks: ["10.0.0.0/8", ...bad], timeoutSeconds: 10 } } });
+		} catch (caught) {
+			error = caught;
+		}
+		expect(error).toBeInstanceOf(ConfigInvalid);
+		expect((error as ConfigInvalid).issues).toEqual(expect.arrayContaining(allowedNetworksProblems(["10.0.0.0/8", ...bad])));
+		expect((error as ConfigInvalid).issues).toHaveLength(3);
+	});
+});
