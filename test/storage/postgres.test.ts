@@ -97,6 +97,38 @@ if (unreachable !== null) {
 			}
 		});
 
+		test("migration 0009 goes down (its tables and account.email_verified_at go, the accounts stay) and up again", async () => {
+			const fresh = `${schema}_down`;
+			try {
+				const store = await openPostgresStore({ connectionString, schema: fresh });
+				await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5 });
+				await store.close();
+				const pool = new pg.Pool({ connectionString, max: 1, options: `-c search_path=${fresh}` });
+				const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+				try {
+					const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) }, migrationTableSchema: fresh });
+					const down = await migrator.migrateTo("0008-recovery-code-lookup-prefix");
+					expect(down.error).toBeUndefined();
+					expect(down.results?.map((result) => result.migrationName)).toEqual(["0009-outbox-and-email-tokens"]);
+					const tables = await withClient(connectionString, (client) => client.query<{ name: string }>("select table_name as name from information_schema.tables where table_schema = $1", [fresh]));
+					for (const table of ["delivery", "delivery_attempt", "webhook_endpoint", "email_token"]) expect(tables.rows.map((row) => row.name)).not.toContain(table);
+					expect(await db.selectFrom("account").selectAll().execute()).toEqual([{ id: "acct", email: "a@example.com", password_hash: null, created_at: "1", updated_at: "1" }]);
+					expect((await migrator.migrateToLatest()).error).toBeUndefined();
+				} finally {
+					await db.destroy();
+				}
+				const reopened = await openPostgresStore({ connectionString, schema: fresh });
+				try {
+					expect(await reopened.accounts.findAccountById("acct")).toEqual({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null });
+					expect(await reopened.outbox.countDeliveriesByStatus()).toEqual({ pending: 0, delivered: 0, dead: 0 });
+				} finally {
+					await reopened.close();
+				}
+			} finally {
+				await withClient(connectionString, (client) => client.query(`drop schema if exists "${fresh}" cascade`));
+			}
+		});
+
 		test("int8 is parsed to number for the store's pool only: the global pg parser is untouched", async () => {
 			const store = await openPostgresStore({ connectionString, schema });
 			try {

@@ -129,9 +129,37 @@ describe("SQLite opener", () => {
 				const challenge = { id: `chal-${upTo}`, accountId: "acct", secretHash: "h", createdAt: 1, expiresAt: 10, attempts: 0, maxAttempts: 5, consumedAt: null, ipAddress: null, userAgent: null, firstFactor: "sign_in_link" };
 				await store.loginChallenges.insertLoginChallenge(challenge);
 				expect(await store.loginChallenges.findLoginChallenge(challenge.id), `upgraded from ${names[upTo - 1]}`).toEqual(challenge);
+				expect((await store.accounts.findAccountById("acct"))?.emailVerifiedAt, `upgraded from ${names[upTo - 1]}`).toBeNull();
 			} finally {
 				await store.close();
 			}
+		}
+	});
+
+	test("migration 0009 goes down (its tables and account.email_verified_at go, the accounts stay) and up again", async () => {
+		const path = freshFilePath();
+		const store = await openSqliteStore({ path });
+		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5 });
+		await store.close();
+		const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLiteDatabase(path) }) });
+		try {
+			const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) } });
+			const down = await migrator.migrateTo("0008-recovery-code-lookup-prefix");
+			expect(down.error).toBeUndefined();
+			expect(down.results?.map((result) => result.migrationName)).toEqual(["0009-outbox-and-email-tokens"]);
+			const tables = (await db.introspection.getTables()).map((table) => table.name);
+			for (const table of ["delivery", "delivery_attempt", "webhook_endpoint", "email_token"]) expect(tables).not.toContain(table);
+			expect(await db.selectFrom("account").selectAll().execute()).toEqual([{ id: "acct", email: "a@example.com", password_hash: null, created_at: 1, updated_at: 1 }]);
+			expect((await migrator.migrateToLatest()).error).toBeUndefined();
+		} finally {
+			await db.destroy();
+		}
+		const reopened = await openSqliteStore({ path });
+		try {
+			expect(await reopened.accounts.findAccountById("acct")).toEqual({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null });
+			expect(await reopened.outbox.countDeliveriesByStatus()).toEqual({ pending: 0, delivered: 0, dead: 0 });
+		} finally {
+			await reopened.close();
 		}
 	});
 

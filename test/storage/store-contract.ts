@@ -4,7 +4,8 @@
  *
  * The suite opens ONE store for all its tests (a fresh database or schema per backend run),
  * so every test works on its own accounts with random ids and emails and never assumes an
- * empty table. Instants are fixed numbers, never the wall clock.
+ * empty table. The outbox, webhook endpoint, email token and account address cases (issue 11)
+ * live in `outbox-contract.ts` and `email-token-contract.ts`, registered here. Instants are fixed numbers, never the wall clock.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -21,6 +22,8 @@ import type {
 	TOTPCredentialRecord,
 	TrustedDeviceRecord,
 } from "../../src/storage/store.js";
+import { describeEmailTokenContract } from "./email-token-contract.js";
+import { describeOutboxContract } from "./outbox-contract.js";
 
 /** A fixed "now" for the suite, in epoch milliseconds (2023-11-14T22:13:20Z). */
 const T0 = 1_700_000_000_000;
@@ -1218,6 +1221,9 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(confirmed?.lastUsedStep).toBe(100 + results.indexOf(true));
 			});
 		});
+
+		describeOutboxContract(() => store, () => givenAccount());
+		describeEmailTokenContract(() => store, givenAccount);
 
 		describe("availability", () => {
 			test("ping resolves while the database answers", async () => {

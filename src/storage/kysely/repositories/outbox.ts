@@ -1,10 +1,11 @@
 /**
  * The transactional outbox: deliveries and their attempt log.
  *
- * Claiming is one UPDATE of the due rows chosen by a subquery, `RETURNING` what it claimed. On
- * PostgreSQL the subquery locks its rows `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers (in
- * one process or several) each take rows the others did not; the UPDATE repeats the due
- * conditions, so a row re-checked after another claim committed is left out. On SQLite one
+ * Claiming is one statement: a materialized CTE picks the due rows (oldest first, at most
+ * `limit`), the UPDATE leases them and returns them. On PostgreSQL the CTE locks its rows
+ * `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers (in one process or several) each take rows
+ * the others did not; the UPDATE repeats the due conditions, so a row re-checked after another
+ * claim committed is left out. On SQLite one
  * writer runs at a time (BEGIN IMMEDIATE for other processes): the single statement is atomic.
  * Settling is decided by `lease_owner = :owner`; the attempt is logged in the same transaction.
  */
@@ -47,25 +48,33 @@ export function createOutboxRepository(db: Executor, guard: Guard, dialect: Stor
 			if (!(leaseExpiresAt > now)) throw new TypeError("claimDueDeliveries: leaseExpiresAt must be after now");
 			const claimed = await findEvery(
 				guard,
-				() => {
-					const due = db
-						.selectFrom("delivery")
-						.select("id")
-						.where("status", "=", "pending")
-						.where("next_attempt_at", "<=", now)
-						.where("lease_expires_at", "<=", now)
-						.orderBy("created_at", "asc")
-						.orderBy("id", "asc")
-						.limit(limit);
-					return db
+				() =>
+					db
+						// MATERIALIZED: the locking subquery runs once. Inlined into `id IN (...)`, PostgreSQL
+						// may run it again for the outer rows, and with SKIP LOCKED each run picks other rows
+						// (a claim returned more than `limit`).
+						.with(
+							(cte) => cte("due").materialized(),
+							(qb) => {
+								const due = qb
+									.selectFrom("delivery")
+									.select("id")
+									.where("status", "=", "pending")
+									.where("next_attempt_at", "<=", now)
+									.where("lease_expires_at", "<=", now)
+									.orderBy("created_at", "asc")
+									.orderBy("id", "asc")
+									.limit(limit);
+								return dialect === "postgres" ? due.forUpdate().skipLocked() : due;
+							},
+						)
 						.updateTable("delivery")
 						.set({ lease_owner: owner, lease_expires_at: leaseExpiresAt })
-						.where("id", "in", dialect === "postgres" ? due.forUpdate().skipLocked() : due)
+						.where("id", "in", (eb) => eb.selectFrom("due").select("due.id"))
 						.where("status", "=", "pending")
 						.where("next_attempt_at", "<=", now)
 						.where("lease_expires_at", "<=", now)
-						.returningAll();
-				},
+						.returningAll(),
 				deliveryRows.toRecord,
 			);
 			return claimed.sort(byAge);
