@@ -9,7 +9,9 @@ import { ConfigInvalid } from "../errors.js";
 import { ACCOUNT_ACTIONS, isAccountAction, runAccountCommand } from "./commands/account.js";
 import { redactConfig } from "./commands/config.js";
 import { migrate } from "./commands/migrate.js";
+import { outboxUsageProblem, runOutboxCommand } from "./commands/outbox.js";
 import { serve } from "./commands/serve.js";
+import { runWebhooksCommand, webhooksUsageProblem } from "./commands/webhooks.js";
 
 /** Exit codes of the CLI. */
 export const EXIT = Object.freeze({ OK: 0, FAILURE: 1, USAGE: 64, CONFIG: 78 });
@@ -30,6 +32,19 @@ Commands:
   account sign-in-link <email>
              Print a new one-time sign-in link (it replaces the password
              step once; with two-factor authentication the code is still asked)
+  outbox list [--status pending|delivered|dead] [--channel email|webhook]
+              [--limit N] [--json]
+             Deliveries of mails and webhook messages, newest first
+  outbox show <id> [--json]
+             One delivery with its attempts (and a webhook's payload)
+  outbox retry <id> | outbox retry --all-dead [--channel email|webhook]
+             Send a dead (or delivered) delivery again, with the same id
+  webhooks list [--json]
+             Webhook endpoints: the config file's (config:<n>) and added ones
+  webhooks add <url> --events <type,type,...|'*'> [--description <text>]
+             Add an endpoint; prints its signing secret once (docs/webhooks.md)
+  webhooks remove <id>
+             Remove an added endpoint
   help       Show this help
 
 Options:
@@ -39,6 +54,11 @@ Options:
   --data-dir <dir>  SQLite file and development keys (also DEADBOLT_DATA_DIR; default ./data)
 
 Configuration: see docs/config.md. Exit codes: 0 ok, 1 failure, 64 usage, 78 configuration.`;
+
+/** Options of the outbox and webhooks commands only. */
+const OPERATOR_OPTIONS = ["status", "channel", "limit", "json", "all-dead", "events", "description"] as const;
+const OUTBOX_OPTIONS: readonly string[] = ["status", "channel", "limit", "json", "all-dead"];
+const WEBHOOKS_OPTIONS: readonly string[] = ["json", "events", "description"];
 
 async function main(argv: string[]): Promise<number> {
 	let parsed;
@@ -53,6 +73,13 @@ async function main(argv: string[]): Promise<number> {
 				host: { type: "string" },
 				"data-dir": { type: "string" },
 				help: { type: "boolean", short: "h" },
+				status: { type: "string" },
+				channel: { type: "string" },
+				limit: { type: "string" },
+				json: { type: "boolean" },
+				"all-dead": { type: "boolean" },
+				events: { type: "string" },
+				description: { type: "string" },
 			},
 		});
 	} catch (error) {
@@ -70,7 +97,20 @@ async function main(argv: string[]): Promise<number> {
 		process.stderr.write(`deadbolt: ${problem}\n\n${USAGE}\n`);
 		return EXIT.USAGE;
 	}
-	if (!isAccount && (rest.length > 0 || !["serve", "migrate", "config"].includes(command))) {
+	const operatorOptions = OPERATOR_OPTIONS.filter((name) => parsed.values[name] !== undefined);
+	if (command === "outbox" || command === "webhooks") {
+		const problem = command === "outbox" ? outboxUsageProblem(rest, parsed.values) : webhooksUsageProblem(rest, parsed.values);
+		const foreign = operatorOptions.filter((name) => !(command === "outbox" ? OUTBOX_OPTIONS : WEBHOOKS_OPTIONS).includes(name));
+		if (problem !== null || foreign.length > 0) {
+			process.stderr.write(`deadbolt: ${problem ?? `"${command}" does not take --${foreign.join(", --")}`}\n\n${USAGE}\n`);
+			return EXIT.USAGE;
+		}
+	} else if (operatorOptions.length > 0) {
+		process.stderr.write(`deadbolt: --${operatorOptions[0]} belongs to the outbox and webhooks commands\n\n${USAGE}\n`);
+		return EXIT.USAGE;
+	}
+	const isOperatorCommand = command === "outbox" || command === "webhooks";
+	if (!isAccount && !isOperatorCommand && (rest.length > 0 || !["serve", "migrate", "config"].includes(command))) {
 		process.stderr.write(`deadbolt: unknown command "${[command, ...rest].join(" ")}"\n\n${USAGE}\n`);
 		return EXIT.USAGE;
 	}
@@ -96,6 +136,9 @@ async function main(argv: string[]): Promise<number> {
 				err: (line) => process.stderr.write(`${line}\n`),
 			});
 		}
+		const output = { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
+		if (command === "outbox") return await runOutboxCommand(config, rest, parsed.values, output);
+		if (command === "webhooks") return await runWebhooksCommand(config, rest, parsed.values, output);
 		if (command === "migrate") {
 			await migrate(config, (line) => process.stdout.write(`${line}\n`));
 			return EXIT.OK;
