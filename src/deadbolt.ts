@@ -23,6 +23,7 @@ import { nodeRandom, type RandomSource } from "./platform/random.js";
 import * as accounts from "./service/accounts.js";
 import type { ServerKeys, ServiceDeps } from "./service/deps.js";
 import * as compromised from "./service/compromised.js";
+import * as deliveries from "./service/deliveries.js";
 import * as housekeeping from "./service/housekeeping.js";
 import * as login from "./service/login.js";
 import * as operator from "./service/operator.js";
@@ -35,6 +36,7 @@ import * as trustedDevices from "./service/trusted-devices.js";
 import * as sessions from "./service/sessions.js";
 import * as signInLinks from "./service/sign-in-links.js";
 import * as enrollment from "./service/totp-enrollment.js";
+import * as webhookEndpoints from "./service/webhook-endpoints.js";
 import { createPasswordHasher, type PasswordHasher } from "./service/password-hasher.js";
 import { verifyServerKeys } from "./service/server-keys.js";
 import { openPostgresStore } from "./storage/postgres.js";
@@ -91,6 +93,13 @@ export interface Deadbolt {
 	secureCompromisedAccount: Bound<typeof compromised.secureCompromisedAccount>;
 	unlockAccount: Bound<typeof operator.unlockAccount>;
 	verifyAdminAPIKey: Bound<typeof operator.verifyAdminAPIKey>;
+	addWebhookEndpoint: Bound<typeof webhookEndpoints.addWebhookEndpoint>;
+	listWebhookEndpoints: Bound<typeof webhookEndpoints.listWebhookEndpoints>;
+	removeWebhookEndpoint: Bound<typeof webhookEndpoints.removeWebhookEndpoint>;
+	listDeliveries: Bound<typeof deliveries.listDeliveries>;
+	showDelivery: Bound<typeof deliveries.showDelivery>;
+	retryDelivery: Bound<typeof deliveries.retryDelivery>;
+	retryDeadDeliveries: Bound<typeof deliveries.retryDeadDeliveries>;
 	createAccountWithoutPassword: Bound<typeof signInLinks.createAccountWithoutPassword>;
 	issueSignInLink: Bound<typeof signInLinks.issueSignInLink>;
 	describeSignInLink: Bound<typeof signInLinks.describeSignInLink>;
@@ -300,6 +309,13 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		secureCompromisedAccount: bind(compromised.secureCompromisedAccount),
 		unlockAccount: bind(operator.unlockAccount),
 		verifyAdminAPIKey: bind(operator.verifyAdminAPIKey),
+		addWebhookEndpoint: bind(webhookEndpoints.addWebhookEndpoint),
+		listWebhookEndpoints: bind(webhookEndpoints.listWebhookEndpoints),
+		removeWebhookEndpoint: bind(webhookEndpoints.removeWebhookEndpoint),
+		listDeliveries: bind(deliveries.listDeliveries),
+		showDelivery: bind(deliveries.showDelivery),
+		retryDelivery: bind(deliveries.retryDelivery),
+		retryDeadDeliveries: bind(deliveries.retryDeadDeliveries),
 		createAccountWithoutPassword: bind(signInLinks.createAccountWithoutPassword),
 		issueSignInLink: bind(signInLinks.issueSignInLink),
 		describeSignInLink: bind(signInLinks.describeSignInLink),

@@ -22,6 +22,8 @@ export type DeadboltErrorCode =
 	| "ERR_TOTP_NOT_ENABLED"
 	| "ERR_ENROLLMENT_INVALID"
 	| "ERR_TOO_MANY_ATTEMPTS"
+	| "ERR_WEBHOOK_TARGET_REFUSED"
+	| "ERR_DELIVERY_NOT_RETRYABLE"
 	| "ERR_STORAGE_UNAVAILABLE"
 	| "ERR_CONFIG_INVALID";
 
@@ -264,6 +266,31 @@ export class AttemptsInFlight extends TooManyAttempts {
 	}
 }
 
+/**
+ * A webhook endpoint whose host is (or resolves to) a private, loopback, link-local or other
+ * non-public address that `webhooks.allowedNetworks` does not list (docs/webhooks.md, "Private
+ * networks"). `reason` names the range in the log. HTTP 400.
+ */
+export class WebhookTargetRefused extends DeadboltError {
+	static override code = "ERR_WEBHOOK_TARGET_REFUSED" as const;
+	readonly code = "ERR_WEBHOOK_TARGET_REFUSED" as const;
+	constructor(message = "Webhook endpoints may not target private, loopback or link-local networks unless webhooks.allowedNetworks lists them.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/**
+ * A manual redelivery that cannot be done: the delivery is pending already, its link's single-use
+ * secret is gone (erased once sent or given up on), or its webhook endpoint was removed. HTTP 409.
+ */
+export class DeliveryNotRetryable extends DeadboltError {
+	static override code = "ERR_DELIVERY_NOT_RETRYABLE" as const;
+	readonly code = "ERR_DELIVERY_NOT_RETRYABLE" as const;
+	constructor(message = "This delivery cannot be sent again.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
 /** The database cannot be reached; nothing was changed. HTTP 503. */
 export class StorageUnavailable extends DeadboltError {
 	static override code = "ERR_STORAGE_UNAVAILABLE" as const;
@@ -300,6 +327,8 @@ export type AnyDeadboltError =
 	| TOTPNotEnabled
 	| EnrollmentInvalid
 	| TooManyAttempts
+	| WebhookTargetRefused
+	| DeliveryNotRetryable
 	| StorageUnavailable
 	| ConfigInvalid;
 
@@ -319,6 +348,8 @@ export const ERROR_CLASSES = Object.freeze([
 	TOTPNotEnabled,
 	EnrollmentInvalid,
 	TooManyAttempts,
+	WebhookTargetRefused,
+	DeliveryNotRetryable,
 	StorageUnavailable,
 	ConfigInvalid,
 ]);

@@ -4,6 +4,7 @@
  * validated against one closed schema and deep-frozen (DESIGN.md §3.5, rule 8).
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { Value } from "@sinclair/typebox/value";
 import { ConfigInvalid } from "../errors.js";
 import { brandingIssues } from "./branding.js";
@@ -145,6 +146,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 	if (input.issuer === null && !reported.has("issuer") && typeof input.branding?.productName === "string" && input.branding.productName.includes(":")) {
 		issues.push(`${describePath("issuer")}: not set, so it would be branding.productName "${input.branding.productName}", which has a colon (it separates issuer and account in authenticator apps); set issuer without one`);
 	}
+	// Checked again where they are used (service/network-policy.ts), with the same rule.
+	const allowedNetworks = (merged as { webhooks?: { allowedNetworks?: unknown } }).webhooks?.allowedNetworks;
+	if (Array.isArray(allowedNetworks) && !reported.has("webhooks.allowedNetworks")) {
+		allowedNetworks.forEach((network, index) => {
+			if (typeof network === "string" && !isCIDR(network)) issues.push(`webhooks.allowedNetworks[${index}]: "${network}" is not a CIDR such as 10.0.0.0/8 or fd00::/8 (or one address)`);
+		});
+	}
 	if (issues.length > 0) throw new ConfigInvalid(dedupe(issues));
 	return deepFreeze({ ...input, issuer: input.issuer ?? input.branding.productName });
 }
@@ -158,6 +166,14 @@ export function decodeKey(text: string): Uint8Array | null {
 	if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return null;
 	const bytes = Buffer.from(trimmed, trimmed.includes("-") || trimmed.includes("_") ? "base64url" : "base64");
 	return bytes.length === 32 ? new Uint8Array(bytes) : null;
+}
+
+/** Whether `text` is an IPv4 or IPv6 CIDR (`10.0.0.0/8`, `fd00::/8`) or a single address, as `webhooks.allowedNetworks` takes them. */
+export function isCIDR(text: string): boolean {
+	const [address = "", prefix, extra] = text.trim().split("/");
+	const version = isIP(address);
+	if (version === 0 || extra !== undefined || address.includes("%")) return false;
+	return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
 }
 
 const REDIS_URL_MESSAGE = "must be a URL redis://[[user]:password@]host[:port][/db] (rediss:// for TLS), without query or fragment";

@@ -2,7 +2,8 @@
  * The admin API, for an integrator's backend (never for browsers): create an account without a
  * password and issue one-time sign-in links, e.g. after a social sign-in on the integrator's own
  * site. Every request carries `Authorization: Bearer <DEADBOLT_ADMIN_API_KEY>`; without a key
- * configured these routes answer 404, as if absent (the check: `service/operator.ts`).
+ * configured these routes answer 404, as if absent (the check: `service/operator.ts`). Webhook
+ * endpoints and the delivery log are in `admin-webhooks.ts`, behind the same check.
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -12,12 +13,13 @@ import { toISO } from "../../service/deps.js";
 import { bearerToken, requestContext } from "../plugins/session.js";
 import { signInLinkURL } from "../public-url.js";
 import { AccountSchema, EmailSchema, ERROR_RESPONSES } from "../schemas.js";
+import { adminWebhookRoutes } from "./admin-webhooks.js";
 import type { RouteOptions } from "./context.js";
 
 const closed = { additionalProperties: false } as const;
 
 /** Admin routes under `/api/v1/admin`. */
-export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt }) => {
+export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
 	app.addHook("onRequest", async (request: FastifyRequest) => {
 		try {
 			deadbolt.verifyAdminAPIKey(bearerToken(request));
@@ -65,4 +67,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 			return reply.status(201).send({ accountId: link.accountId, url: signInLinkURL(deadbolt.config, link.token), token: link.token, expiresAt: toISO(link.expiresAt) });
 		},
 	);
+
+	// A child context: it inherits the key check above.
+	await app.register(adminWebhookRoutes, { deadbolt, cookies });
 };
