@@ -106,6 +106,8 @@ export interface ReceivedWebhook {
 	readonly verified: boolean;
 	readonly error: string | null;
 	readonly body: string;
+	/** Whether the connection has ended (answered, or given up by the sender). */
+	readonly closed: boolean;
 }
 
 /** A running webhook receiver. */

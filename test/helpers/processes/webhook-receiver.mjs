@@ -7,7 +7,8 @@
 //   /gone        410
 //   /hang        never answers (held until /__release)
 //   /hang-once   holds the first attempt of each webhook-id, answers 200 to the others
-// GET /__received: every request as JSON, in arrival order (recorded on arrival, before any answer).
+// GET /__received: every request as JSON, in arrival order (recorded on arrival, before any answer),
+// with `closed`: whether its connection has ended (a held request stays open until the sender gives up).
 // POST /__release: ends every held request (for a clean stop).
 // Prints "LISTENING <port>" once it listens on 127.0.0.1:<RECEIVER_PORT> (0: any free port).
 import { createServer } from "node:http";
@@ -47,7 +48,7 @@ const server = createServer((request, response) => {
 		const key = `${path} ${id}`;
 		const attempt = (attemptsById.get(key) ?? 0) + 1;
 		attemptsById.set(key, attempt);
-		received.push({
+		const entry = {
 			path,
 			id,
 			attempt,
@@ -59,7 +60,11 @@ const server = createServer((request, response) => {
 			error,
 			body,
 			receivedAt: Date.now(),
-		});
+			// For held requests: whether the sender has closed the connection since.
+			closed: false,
+		};
+		received.push(entry);
+		response.on("close", () => (entry.closed = true));
 		const answer = (status, headers = {}) => {
 			response.writeHead(status, headers);
 			response.end();
