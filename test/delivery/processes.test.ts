@@ -78,7 +78,7 @@ async function deliveryState(env: Record<string, string>, id: string): Promise<{
 describe("deadbolt serve refuses mail settings that cannot work", () => {
 	test('an https publicUrl with no email.smtpUrl (transport auto) stops the start: set email.smtpUrl, or email.transport "file" explicitly', async () => {
 		const result = await runCLI(["serve"], { ...environment({}), DEADBOLT_PUBLIC_URL: "https://auth.example.test" });
-		expect(result.code).not.toBe(0);
+		expect(result.code).toBe(78);
 		expect(result.stdout + result.stderr).toContain('email.transport "file" explicitly');
 		expect(result.stdout + result.stderr).not.toContain("deadbolt is listening");
 	});
