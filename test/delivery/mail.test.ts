@@ -36,9 +36,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	for (const t of opened) await t.deadbolt.close();
-	await stopDeliveryProcesses();
-	rmSync(work, { recursive: true, force: true });
+	try {
+		for (const t of opened) await t.deadbolt.close().catch(() => {});
+	} finally {
+		await stopDeliveryProcesses();
+		rmSync(work, { recursive: true, force: true });
+	}
 });
 
 /** A test deadbolt on `backend` whose clock starts now (receivers check signature times against theirs). */

@@ -26,9 +26,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-	for (const t of opened) await t.deadbolt.close();
-	await receiver.release();
-	await stopDeliveryProcesses();
+	try {
+		for (const t of opened) await t.deadbolt.close().catch(() => {});
+		await receiver.release().catch(() => {});
+	} finally {
+		await stopDeliveryProcesses();
+	}
 });
 
 /** A test deadbolt whose clock starts now (the receiver checks signature times against its own). */
