@@ -15,6 +15,8 @@ export default defineConfig({
 			{ test: { name: "interop", include: ["test/interop/**/*.test.ts"], testTimeout: 60_000 } },
 			// Real `deadbolt serve` processes on PostgreSQL: several instances, database faults, SIGKILL.
 			{ test: { name: "instances", include: ["test/instances/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
+			// Mail and webhooks with real parts: an SMTP server process, a webhook receiver process, real `deadbolt serve` children.
+			{ test: { name: "delivery", include: ["test/delivery/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
 			{ test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
 			{ test: { name: "meta", include: ["test/*.test.ts"] } },
 		],

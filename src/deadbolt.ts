@@ -10,7 +10,12 @@ import { loadBrandingAssets, type BrandingAssets } from "./config/branding.js";
 import { decodeKey } from "./config/load.js";
 import { redactConnectionUrl } from "./config/redact.js";
 import type { Config } from "./config/schema.js";
+import { createDispatcher, type Dispatcher } from "./delivery/dispatcher.js";
+import { createMailer, planMailTransport } from "./delivery/mail.js";
+import { DEFAULT_ACCENT } from "./delivery/templates/layout.js";
+import { wakeOnCommit } from "./delivery/wake-on-commit.js";
 import { ConfigInvalid } from "./errors.js";
+import { publicOrigin } from "./http/public-url.js";
 import { systemClock, type Clock } from "./platform/clock.js";
 import { createKeyedLimiter } from "./platform/limiter.js";
 import { loggableError, silentLogger, urlPasswords, type Logger } from "./platform/logger.js";
@@ -115,9 +120,16 @@ export interface Deadbolt {
 	 * process counts on its own. See {@link openRateLimitRedis}.
 	 */
 	readonly rateLimitRedis: Redis | null;
+	/**
+	 * Creates this process's outbox dispatcher (`delivery/dispatcher.ts`), not started: `serve`
+	 * starts it; tests call its `runOnce`. Decides where mails go and logs it once.
+	 * Deliveries queued by a committed transaction wake it at once; {@link Deadbolt.close} stops it.
+	 * @throws ConfigInvalid for mail settings that are refused at start (`delivery/mail.ts`, `planMailTransport`)
+	 */
+	createDispatcher(): Dispatcher;
 	/** Resolves when the database answers; throws StorageUnavailable when not (for `/readyz`). Redis is not checked. */
 	ready(): Promise<void>;
-	/** Closes the store and disconnects the Redis client, if any. */
+	/** Stops the dispatchers (waiting for the sends under way), closes the store and disconnects the Redis client, if any. */
 	close(): Promise<void>;
 }
 
@@ -246,7 +258,12 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	const random = overrides.random ?? nodeRandom;
 	const logger = overrides.logger ?? silentLogger;
 	const resolved = overrides.keys === undefined ? resolveKeys(config, random, logger) : { keys: overrides.keys, development: false };
-	const store = overrides.store ?? (await openConfiguredStore(config));
+	const openedStore = overrides.store ?? (await openConfiguredStore(config));
+	const dispatchers: Dispatcher[] = [];
+	// A transaction that queued deliveries wakes this process's dispatchers once it commits.
+	const store = wakeOnCommit(openedStore, () => {
+		for (const dispatcher of dispatchers) dispatcher.wake();
+	});
 	const passwords = overrides.passwords ?? createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
 	const attemptQueue = createKeyedLimiter(config.lockout.maxFailures);
 	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue });
@@ -254,7 +271,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		// Keys that differ from the ones this database was set up with stop the start here.
 		await verifyServerKeys(deps);
 	} catch (error) {
-		if (overrides.store === undefined) await store.close();
+		if (overrides.store === undefined) await openedStore.close();
 		throw error;
 	}
 	const rateLimitRedis = openRateLimitRedis(config, logger);
@@ -308,8 +325,25 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		revokeTrustedDevice: bind(trustedDevices.revokeTrustedDevice),
 		revokeAllTrustedDevices: bind(trustedDevices.revokeAllTrustedDevices),
 		rateLimitRedis,
+		createDispatcher: () => {
+			const plan = planMailTransport(config);
+			const origin = publicOrigin(config);
+			const mailer = createMailer(config, plan, { origin, timeoutMillis: Math.min(10_000, config.outbox.leaseSeconds * 500) });
+			if (plan.kind === "smtp") logger.info({ event: "email.transport", transport: "smtp", server: mailer.description }, `mail is sent through ${mailer.description}`);
+			else logger.info({ event: "email.transport", transport: "file", dir: plan.dir }, `no mail server configured: mails are written as .eml files in ${plan.dir} (set email.smtpUrl to send them)`);
+			const dispatcher = createDispatcher(deps, {
+				mailer,
+				mail: {
+					origin,
+					branding: { productName: config.branding.productName, accentColor: branding.palette?.light.primary ?? DEFAULT_ACCENT, footerText: config.branding.footerText, supportUrl: config.branding.supportUrl },
+				},
+			});
+			dispatchers.push(dispatcher);
+			return dispatcher;
+		},
 		ready: () => store.ping(),
 		close: async () => {
+			await Promise.all(dispatchers.map((dispatcher) => dispatcher.stop()));
 			if (rateLimitRedis !== null && rateLimitRedis.status !== "end") rateLimitRedis.disconnect();
 			await store.close();
 		},

@@ -111,6 +111,7 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 		maxAttempts: 12, // attempts before dead letter: backoff 5 s doubling to 1 h covers about 6 hours
 		leaseSeconds: 60, // seconds a claimed delivery is held (a process killed mid-delivery frees it after this)
 		pollIntervalMillis: 1_000, // milliseconds between looks for due deliveries (new ones are sent at once in the process that made them)
+		retryMinMillis: 5_000, // milliseconds before the first retry; doubles per failure up to 1 hour, ± 20 % jitter
 		retentionSeconds: 2_592_000, // seconds = 30 days delivered and dead deliveries are kept for the delivery log
 	},
 	log: {

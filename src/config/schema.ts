@@ -189,6 +189,8 @@ export const ConfigSchema = Type.Object(
 				leaseSeconds: PositiveInt(10, 3_600),
 				/** How often the dispatcher looks for due deliveries, in milliseconds. */
 				pollIntervalMillis: PositiveInt(50, 60_000),
+				/** The pause after a delivery's first failed attempt, in milliseconds; each further failure doubles it (at most 1 hour), ± 20 %. */
+				retryMinMillis: PositiveInt(10, 600_000),
 				/** Delivered and dead deliveries are deleted after this many seconds. */
 				retentionSeconds: PositiveInt(3_600, 31_536_000),
 			},

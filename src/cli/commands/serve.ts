@@ -1,6 +1,8 @@
 /**
  * `deadbolt serve`: opens the store (running migrations), resolves the keys (development keys
- * in the data directory when none are configured, with a warning), and listens.
+ * in the data directory when none are configured, with a warning), decides where mails go
+ * (refusing mail settings that cannot work), listens, and starts the outbox dispatcher, which
+ * the stop awaits.
  */
 import type { Config } from "../../config/schema.js";
 import { createDeadbolt, HOUSEKEEPING_INTERVAL_MS } from "../../deadbolt.js";
@@ -13,6 +15,14 @@ import { createProcessLogger } from "../logger.js";
 export async function serve(config: Config): Promise<void> {
 	const logger = createProcessLogger(config);
 	const deadbolt = await createDeadbolt(config, { logger: logger as unknown as Logger });
+	let dispatcher: ReturnType<typeof deadbolt.createDispatcher>;
+	try {
+		// Mail settings that are refused stop the start before anything listens.
+		dispatcher = deadbolt.createDispatcher();
+	} catch (error) {
+		await deadbolt.close();
+		throw error;
+	}
 	const app = await buildApp(deadbolt, { loggerInstance: logger });
 	const storage = config.storage.databaseUrl === null ? `SQLite in ${config.dataDir}` : "PostgreSQL";
 	await app.listen({
@@ -23,6 +33,7 @@ export async function serve(config: Config): Promise<void> {
 	const purge = (): void => {
 		deadbolt.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, "housekeeping failed"));
 	};
+	dispatcher.start();
 	purge();
 	const housekeeping = setInterval(purge, HOUSEKEEPING_INTERVAL_MS);
 	housekeeping.unref();
@@ -32,6 +43,7 @@ export async function serve(config: Config): Promise<void> {
 		closing = true;
 		clearInterval(housekeeping);
 		logger.info({ event: "server.stopping", signal }, "stopping");
+		// The HTTP server first (no new requests), then the dispatcher's sends under way, then the store.
 		void app
 			.close()
 			.then(() => deadbolt.close())

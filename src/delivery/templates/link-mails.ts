@@ -1,0 +1,97 @@
+/**
+ * The mails that carry a single-use link (docs/email.md, "Link mails"): verify an address, finish a
+ * sign-up, reset a password, confirm a new address; and the two that answer a request without a
+ * link (someone signed up with an address that has an account; a reset was asked for an address
+ * without one). The token is opened by the dispatcher and appears only in the link.
+ */
+import type { LinkMailKind } from "../../service/outbox.js";
+import { mailLink } from "../mail-links.js";
+import type { MailContent } from "./layout.js";
+
+/** What a link mail is built from. */
+export interface LinkMailInput {
+	readonly kind: LinkMailKind;
+	/** The link's token; null for the kinds without a link. */
+	readonly token: string | null;
+	readonly origin: string;
+	readonly productName: string;
+	/** How long the link stays usable, in seconds (from `emailVerification.ttlSeconds` or `passwordReset.ttlSeconds`). */
+	readonly ttlSeconds: number;
+}
+
+/** The kinds whose mail cannot be sent without a token. */
+export const LINK_KINDS_NEEDING_TOKEN: ReadonlySet<LinkMailKind> = new Set(["email.verify", "sign_up.verify", "password.reset", "email.change_confirm"]);
+
+/** "30 minutes", "24 hours", "7 days". */
+export function describeDuration(seconds: number): string {
+	const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? "" : "s"}`;
+	if (seconds % 86_400 === 0) return plural(seconds / 86_400, "day");
+	if (seconds % 3_600 === 0) return plural(seconds / 3_600, "hour");
+	return plural(Math.max(1, Math.round(seconds / 60)), "minute");
+}
+
+/**
+ * The content of a link mail.
+ * @throws Error when the kind needs a token and none is given (see {@link LINK_KINDS_NEEDING_TOKEN})
+ */
+export function linkMailContent(input: LinkMailInput): MailContent {
+	const { origin, productName } = input;
+	const valid = `The link works once and for ${describeDuration(input.ttlSeconds)}.`;
+	const token = (): string => {
+		if (input.token === null) throw new Error(`a ${input.kind} mail needs its link token, and the delivery has none`);
+		return input.token;
+	};
+	switch (input.kind) {
+		case "email.verify":
+			return {
+				subject: `Confirm your email address for ${productName}`,
+				heading: "Confirm your email address",
+				intro: [`Confirm that this address belongs to your ${productName} account, so that we can tell you about sign-ins and changes to its security.`],
+				action: { label: "Confirm my address", url: mailLink(origin, "verifyEmail", token()) },
+				outro: [valid, "If you did not create an account, you can ignore this mail."],
+			};
+		case "sign_up.verify":
+			return {
+				subject: `Finish signing up for ${productName}`,
+				heading: "Finish signing up",
+				intro: [`Someone, probably you, asked to create a ${productName} account with this address. Open the link to create it.`],
+				action: { label: "Create my account", url: mailLink(origin, "finishSignUp", token()) },
+				outro: [valid, "If it was not you, ignore this mail: no account is created without it."],
+			};
+		case "sign_up.exists":
+			return {
+				subject: `Someone tried to sign up for ${productName} with your address`,
+				heading: "You already have an account",
+				intro: [`Someone, probably you, tried to create a ${productName} account with this address, but it already has one. No new account was created.`],
+				action: { label: "Sign in", url: mailLink(origin, "signIn") },
+				outro: [`Forgot your password? Reset it here: ${mailLink(origin, "forgotPassword")}`, "If it was not you, you can ignore this mail: nothing changed."],
+			};
+		case "password.reset":
+			return {
+				subject: `Reset your ${productName} password`,
+				heading: "Reset your password",
+				intro: [`Someone, probably you, asked to reset the password of your ${productName} account.`],
+				action: { label: "Choose a new password", url: mailLink(origin, "resetPassword", token()) },
+				outro: [
+					valid,
+					"If your account has two-factor authentication, you will be asked for a code from your authenticator app (or a recovery code) before anything changes. Setting a new password signs you out everywhere.",
+					"If you did not ask for this, ignore this mail: your password stays as it is.",
+				],
+			};
+		case "password.reset_unknown":
+			return {
+				subject: `Password reset for ${productName}`,
+				heading: "No account with this address",
+				intro: [`Someone asked to reset the password of a ${productName} account with this address, but there is no account with it. Nothing was changed.`],
+				outro: [`If it was you, you may have signed up with another address; try that one at ${mailLink(origin, "forgotPassword")}.`, "If it was not you, you can ignore this mail."],
+			};
+		case "email.change_confirm":
+			return {
+				subject: `Confirm your new email address for ${productName}`,
+				heading: "Confirm your new email address",
+				intro: [`Someone, probably you, asked to use this address for a ${productName} account. The change happens when you open the link.`],
+				action: { label: "Use this address", url: mailLink(origin, "confirmEmail", token()) },
+				outro: [valid, "If it was not you, ignore this mail: the account keeps its address."],
+			};
+	}
+}
