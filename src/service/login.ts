@@ -15,6 +15,7 @@ import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } fr
 import { createSession, type NewSession } from "./sessions.js";
 import { assertNotLocked, withAttempt } from "./throttle.js";
 import { recordSecurityEvent } from "./security-events.js";
+import { recordSignIn } from "./new-device.js";
 import { acceptedSkew, refusedCode, type ClockSkew } from "./clock-skew.js";
 import { findByToken } from "./token-lookup.js";
 import { trustDevice, useTrustedDevice, type IssuedTrustedDevice } from "./trusted-devices.js";
@@ -81,7 +82,7 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		if (current === null) throw new InvalidCredentials(undefined, { reason: "account_gone" });
 		if (current.passwordHash !== account.passwordHash) throw new StoredHashChanged();
 		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) === null) {
-			await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors: ["password"] });
+			await recordSignIn(deps, tx, account.id, context, ["password"]);
 			return { session: await createSession(deps, tx, account.id, 1, context), trustedDevice: null, factors: ["password"] };
 		}
 		// A trusted device of THIS account stands in for the code step (never for the password).
@@ -90,7 +91,7 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		// ends it or is seen above (the hash check).
 		if (use === null || use.kind !== "used") return { challenge: await issueLoginChallenge(deps, tx, account.id, context), keepTrustedDevice: use?.kind === "other_account" };
 		const trustedDevice = use.device;
-		await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors: ["password", "trusted_device"] });
+		await recordSignIn(deps, tx, account.id, context, ["password", "trusted_device"]);
 		return { session: await createSession(deps, tx, account.id, 2, context, { factorsProved: false }), trustedDevice, factors: ["password", "trusted_device"] };
 	});
 	if ("session" in signedIn) {
@@ -242,7 +243,7 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 			if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
 				throw new ChallengeInvalid("ended", { reason: "consumed" });
 			}
-			await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: [challenge.firstFactor, "totp"] });
+			await recordSignIn(deps, tx, challenge.accountId, context, [challenge.firstFactor, "totp"]);
 			const created = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
 			const trustedDevice = input.rememberDevice === true ? await trustDevice(deps, tx, challenge.accountId, context) : null;
 			return { ...created, trustedDevice, clockSkew: acceptedSkew(deps, step, credential) };
@@ -299,7 +300,7 @@ export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { 
 			const session = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
 			const recoveryCodesLeft = await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId);
 			await recordSecurityEvent(deps, tx, challenge.accountId, "recovery_code.used", context, { recoveryCodesLeft });
-			await recordSecurityEvent(deps, tx, challenge.accountId, "login.succeeded", context, { factors: [challenge.firstFactor, "recovery_code"] });
+			await recordSignIn(deps, tx, challenge.accountId, context, [challenge.firstFactor, "recovery_code"]);
 			return { session, recoveryCodesLeft };
 		});
 		return { result, challenge };

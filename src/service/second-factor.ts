@@ -40,13 +40,23 @@ export async function proveSecondFactor(deps: ServiceDeps, account: AccountRecor
 		} else {
 			const checked = await checkRecoveryCode(deps, account.id, code, startBy);
 			if (checked.refused === "malformed") refused = malformedCode("reauthentication", credential.digits);
-			else if (checked.candidate !== undefined && (await consumeRecoveryCode(deps.store, account.id, checked.candidate, deps.clock.now()))) {
-				await recordSecurityEvent(deps, deps.store, account.id, "recovery_code.used", context, { recoveryCodesLeft: await deps.store.recoveryCodes.countUnusedRecoveryCodes(account.id) });
-				return "recovery_code";
-			} else refused = (await recoveryCodeUsedUp(deps, account.id, code)) ? usedRecoveryCode() : unknownRecoveryCode();
+			else if (checked.candidate !== undefined && (await consumeRecoveryCodeRecorded(deps, account.id, checked.candidate, context))) return "recovery_code";
+			else refused = (await recoveryCodeUsedUp(deps, account.id, code)) ? usedRecoveryCode() : unknownRecoveryCode();
 		}
 		deps.logger.warn({ event: "second_factor.failed", accountId: account.id, reason: refused.reason }, "second factor rejected (re-authentication)");
 		await recordSecurityEvent(deps, deps.store, account.id, "login.second_factor_failed", context, { during: "reauthentication" });
 		throw refused;
+	});
+}
+
+/**
+ * Consumes a recovery code and records its use (with how many are left) in one transaction.
+ * @returns false when another request used it first (nothing recorded)
+ */
+async function consumeRecoveryCodeRecorded(deps: ServiceDeps, accountId: string, candidate: Parameters<typeof consumeRecoveryCode>[2], context: RequestContext): Promise<boolean> {
+	return deps.store.transaction(async (tx) => {
+		if (!(await consumeRecoveryCode(tx, accountId, candidate, deps.clock.now()))) return false;
+		await recordSecurityEvent(deps, tx, accountId, "recovery_code.used", context, { recoveryCodesLeft: await tx.recoveryCodes.countUnusedRecoveryCodes(accountId) });
+		return true;
 	});
 }

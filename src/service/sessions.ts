@@ -178,10 +178,11 @@ export async function revokeSession(deps: ServiceDeps, auth: AuthenticatedSessio
 	// An id we never issue (a NUL byte, say, which PostgreSQL refuses outright) is simply not found.
 	if (!isWellFormedId(sessionId)) throw new NotFound("No such active session.");
 	const session = await deps.store.sessions.findSession(sessionId);
-	if (session === null || session.accountId !== auth.account.id || !(await deps.store.sessions.revokeSession(session.id, deps.clock.now()))) {
-		throw new NotFound("No such active session.");
-	}
-	await recordSecurityEvent(deps, deps.store, auth.account.id, "session.revoked", context, { current: session.id === auth.session.id });
+	if (session === null || session.accountId !== auth.account.id) throw new NotFound("No such active session.");
+	await deps.store.transaction(async (tx) => {
+		if (!(await tx.sessions.revokeSession(session.id, deps.clock.now()))) throw new NotFound("No such active session.");
+		await recordSecurityEvent(deps, tx, auth.account.id, "session.revoked", context, { current: session.id === auth.session.id });
+	});
 }
 
 /**

@@ -18,6 +18,7 @@ import { normalizeEmail, registerAccount } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { issueLoginChallenge, type BeginLoginResult } from "./login.js";
 import { recordSecurityEvent } from "./security-events.js";
+import { recordSignIn } from "./new-device.js";
 import { createSession } from "./sessions.js";
 import { findByToken } from "./token-lookup.js";
 
@@ -102,7 +103,7 @@ export async function redeemSignInLink(deps: ServiceDeps, input: { token: string
 		await tx.accounts.lockAccount(link.accountId);
 		if (!(await tx.signInLinks.consumeSignInLink(link.id, deps.clock.now()))) throw new SignInLinkInvalid(undefined, { reason: "lost_race" });
 		if ((await tx.totpCredentials.findConfirmedTOTPCredential(link.accountId)) === null) {
-			await recordSecurityEvent(deps, tx, link.accountId, "login.succeeded", context, { factors: ["sign_in_link"] });
+			await recordSignIn(deps, tx, link.accountId, context, ["sign_in_link"]);
 			// Fresh (sudo mode) only for an account without a password, which must be able to set its
 			// first one; with a password, sensitive actions still ask for it: a link holder is not the
 			// password holder.

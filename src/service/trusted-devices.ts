@@ -91,8 +91,11 @@ export async function listTrustedDevices(deps: ServiceDeps, auth: AuthenticatedS
  * @throws NotFound when it is not one of this account's active devices
  */
 export async function revokeTrustedDevice(deps: ServiceDeps, auth: AuthenticatedSession, id: string, context: RequestContext = NO_CONTEXT): Promise<void> {
-	if (!isWellFormedId(id) || !(await deps.store.trustedDevices.revokeTrustedDevice(auth.account.id, id, deps.clock.now()))) throw new NotFound("No such trusted device.");
-	await recordSecurityEvent(deps, deps.store, auth.account.id, "device.revoked", context, { scope: "one" });
+	if (!isWellFormedId(id)) throw new NotFound("No such trusted device.");
+	await deps.store.transaction(async (tx) => {
+		if (!(await tx.trustedDevices.revokeTrustedDevice(auth.account.id, id, deps.clock.now()))) throw new NotFound("No such trusted device.");
+		await recordSecurityEvent(deps, tx, auth.account.id, "device.revoked", context, { scope: "one" });
+	});
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SECURITY_EVENT_TYPES } from "../../domain/events/event-types.js";
 import type { SecurityEventType } from "../../service/security-events.js";
 import { isSudoAction } from "./security-dialogs.js";
 import { describeEvent } from "./security-sections.js";
@@ -23,6 +24,8 @@ describe("security activity sentences", () => {
 		expect(sentence("sessions.revoked", { scope: "everywhere", sessions: 2 })).toBe("Signed out everywhere");
 		expect(sentence("session.revoked", { current: false })).toBe("Signed out a session on another device");
 		expect(sentence("password.changed")).toBe("Password changed");
+		expect(sentence("login.succeeded", { factors: ["password", "totp"], newDevice: true })).toBe("Signed in with password and authenticator code (new device)");
+		for (const type of SECURITY_EVENT_TYPES) expect(sentence(type), type).not.toBe(type);
 	});
 });
 

@@ -204,6 +204,14 @@ const EVENT_SENTENCES: Readonly<Record<string, { readonly text: string; readonly
 	"device.trusted": { text: "This device was remembered", alert: false },
 	"totp.replaced": { text: "Authenticator moved to a new phone", alert: false },
 	"account.secured": { text: "Account secured: password changed, other sessions signed out", alert: true },
+	"account.unlocked": { text: "Sign-in unlocked by an administrator", alert: false },
+	"email.verified": { text: "Email address verified", alert: false },
+	"email.change_requested": { text: "Change of email address asked (waiting for the new address to confirm)", alert: false },
+	"email.changed": { text: "Email address changed", alert: true },
+	"password.reset_requested": { text: "Password reset link sent by email", alert: false },
+	"password.reset": { text: "Password reset with an emailed link: every session signed out", alert: true },
+	"access_token.created": { text: "Personal access token created", alert: false },
+	"access_token.revoked": { text: "Personal access token revoked", alert: false },
 });
 
 /** One sentence for an event, and whether it deserves attention. */
@@ -212,7 +220,8 @@ export function describeEvent(event: Pick<SecurityEventView, "type" | "details">
 	switch (event.type) {
 		case "login.succeeded": {
 			const factors = factorsText(details["factors"]);
-			return { text: factors === null ? "Signed in" : `Signed in with ${factors}`, alert: false };
+			const where = details["newDevice"] === true ? " (new device)" : "";
+			return { text: `${factors === null ? "Signed in" : `Signed in with ${factors}`}${where}`, alert: false };
 		}
 		case "recovery_code.used": {
 			const left = details["recoveryCodesLeft"];

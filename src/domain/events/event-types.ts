@@ -79,10 +79,13 @@ const ALERTS: Partial<Record<SecurityEventType, AlertKind>> = {
 
 /**
  * The alert mail an event calls for, or null for none.
- * @param details - the event's details; `login.succeeded` alerts only when `newDevice` is true
+ * @param details - the event's details; `login.succeeded` alerts only when `newDevice` is true,
+ *   `login.second_factor_failed` not when `during` is `"reauthentication"`
  */
 export function alertKindOf(type: SecurityEventType, details: SecurityEventDetails): AlertKind | null {
 	if (type === "login.succeeded") return details["newDevice"] === true ? "new_device_sign_in" : null;
+	// A wrong code while re-authenticating comes from someone already signed in: no alert.
+	if (type === "login.second_factor_failed" && details["during"] === "reauthentication") return null;
 	return ALERTS[type] ?? null;
 }
 
