@@ -78,7 +78,7 @@ if (unreachable !== null) {
 
 				const store = await openPostgresStore({ connectionString, schema: fresh });
 				try {
-					expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2 });
+					expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null });
 					const device = { id: "dev-1", accountId: "acct-old", secretHash: "h", createdAt: 3, lastUsedAt: 3, expiresAt: 10, revokedAt: null, ipAddress: null, userAgent: null };
 					await store.trustedDevices.insertTrustedDevice(device);
 					expect(await store.trustedDevices.findTrustedDevice("dev-1")).toEqual(device);
@@ -113,7 +113,7 @@ if (unreachable !== null) {
 			// `npm run bench:http`). A restart or failover of PostgreSQL under traffic does this.
 			const store = await openPostgresStore({ connectionString, schema });
 			try {
-				const account = { id: "acct-terminated", email: "terminated@example.com", passwordHash: null, createdAt: 1, updatedAt: 1 };
+				const account = { id: "acct-terminated", email: "terminated@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null };
 				expect(await store.accounts.insertAccount(account)).toBe(true);
 				const outcome = store.transaction(async (tx) => {
 					await tx.accounts.lockAccount(account.id);
@@ -177,7 +177,7 @@ if (unreachable !== null) {
 			await blocker.connect();
 			let released = false;
 			try {
-				await store.accounts.insertAccount({ id: `acct-${applicationName}`, email: `${applicationName}@example.com`, passwordHash: null, createdAt: 1, updatedAt: 1 });
+				await store.accounts.insertAccount({ id: `acct-${applicationName}`, email: `${applicationName}@example.com`, passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null });
 				// Another session holds the account's row lock: the store's lockAccount waits for it.
 				await blocker.query("begin");
 				await blocker.query(`select id from "${schema}".account where id = $1 for update`, [`acct-${applicationName}`]);

@@ -37,7 +37,7 @@ describe("SQLite opener", () => {
 	test("a file store creates its parent directory, uses WAL and foreign keys, and keeps data across reopening", async () => {
 		const path = freshFilePath();
 		let store: Store = await openSqliteStore({ path });
-		const account = { id: "acct-1", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 2 };
+		const account = { id: "acct-1", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null };
 		expect(store.dialect).toBe("sqlite");
 		expect(await store.accounts.insertAccount(account)).toBe(true);
 		await store.close();
@@ -99,7 +99,7 @@ describe("SQLite opener", () => {
 
 		const store = await openSqliteStore({ path });
 		try {
-			expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2 });
+			expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null });
 			const device = { id: "dev-1", accountId: "acct-old", secretHash: "h", createdAt: 3, lastUsedAt: 3, expiresAt: 10, revokedAt: null, ipAddress: null, userAgent: null };
 			await store.trustedDevices.insertTrustedDevice(device);
 			expect(await store.trustedDevices.findTrustedDevice("dev-1")).toEqual(device);

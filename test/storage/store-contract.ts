@@ -1266,6 +1266,7 @@ function accountFixture(overrides: Partial<AccountRecord> = {}): AccountRecord {
 		passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$placeholder",
 		createdAt: T0,
 		updatedAt: T0,
+		emailVerifiedAt: null,
 		...overrides,
 	};
 }

@@ -11,9 +11,11 @@
  * - bytes are `blob` (SQLite) / `bytea` (PostgreSQL); both drivers return a `Buffer`.
  *
  * The tables are created by the migrations of `migrations/` (`0001-initial.ts`, then
- * `0002-trusted-devices-and-security-events.ts`, `0003-lockout-count.ts`); keep them in step.
+ * `0002-trusted-devices-and-security-events.ts`, `0003-lockout-count.ts`, ..., `0009-outbox-and-email-tokens.ts`);
+ * keep them in step.
  */
 import type { Generated } from "kysely";
+import type { DeliveryAttemptRecord, DeliveryChannel, DeliveryStatus, EmailTokenPurpose } from "../store.js";
 
 /** An epoch-millisecond instant as stored (`integer` / `bigint`), always UTC. */
 export type EpochMsColumn = number;
@@ -28,6 +30,8 @@ export interface AccountTable {
 	password_hash: string | null;
 	created_at: EpochMsColumn;
 	updated_at: EpochMsColumn;
+	/** When the address was proved by a link (migration 0009); null while unverified. */
+	email_verified_at: EpochMsColumn | null;
 }
 
 /** Table `totp_credential`: pending (`confirmed_at` null) or confirmed TOTP credentials. */
@@ -173,6 +177,79 @@ export interface SecurityEventTable {
 	details: string;
 }
 
+/** Table `delivery` (migration 0009): the transactional outbox, one message per recipient. */
+export interface DeliveryTable {
+	/** The stable message id (`webhook-id`, Message-ID). */
+	id: string;
+	/** The security event reported, or null (no foreign key: a message may report none). */
+	event_id: string | null;
+	/** References `account.id`, ON DELETE CASCADE; null for a message before any account exists. */
+	account_id: string | null;
+	/** `"email"` or `"webhook"` (checked by the schema). */
+	channel: DeliveryChannel;
+	kind: string;
+	/** The address, or the webhook endpoint id. */
+	target: string;
+	/** Safe facts, JSON-encoded text. */
+	payload: string;
+	/** A link token sealed by `service/`; null when none, or once delivered or dead. */
+	sealed_secret: Uint8Array | null;
+	/** `"pending"`, `"delivered"` or `"dead"` (checked by the schema). */
+	status: DeliveryStatus;
+	attempts: number;
+	next_attempt_at: EpochMsColumn;
+	/** 0 when no dispatcher holds the lease. */
+	lease_expires_at: EpochMsColumn;
+	lease_owner: string | null;
+	last_error: string | null;
+	created_at: EpochMsColumn;
+	delivered_at: EpochMsColumn | null;
+}
+
+/** Table `delivery_attempt` (migration 0009): the delivery log. */
+export interface DeliveryAttemptTable {
+	id: string;
+	/** References `delivery.id`, ON DELETE CASCADE; indexed. */
+	delivery_id: string;
+	attempted_at: EpochMsColumn;
+	/** `"delivered"` or `"failed"` (checked by the schema). */
+	outcome: DeliveryAttemptRecord["outcome"];
+	detail: string;
+	duration_millis: number;
+}
+
+/** Table `webhook_endpoint` (migration 0009): endpoints added through the admin API. */
+export interface WebhookEndpointTable {
+	id: string;
+	url: string;
+	/** JSON array of event types. */
+	events: string;
+	/** The signing secret sealed by `service/`. */
+	sealed_secret: Uint8Array;
+	created_at: EpochMsColumn;
+	description: string | null;
+}
+
+/** Table `email_token` (migration 0009): single-use mailed links; only a hash of the secret is kept. */
+export interface EmailTokenTable {
+	id: string;
+	/** `"verify_email"`, `"reset_password"`, `"change_email"` or `"sign_up"` (checked by the schema). */
+	purpose: EmailTokenPurpose;
+	/** References `account.id`, ON DELETE CASCADE; null for a sign-up before the account exists. */
+	account_id: string | null;
+	email: string;
+	/** SHA-256 of the token secret, lower-case hex. */
+	secret_hash: string;
+	password_hash: string | null;
+	created_at: EpochMsColumn;
+	expires_at: EpochMsColumn;
+	consumed_at: EpochMsColumn | null;
+	second_factor_verified_at: EpochMsColumn | null;
+	/** Code attempts reserved so far. */
+	attempts: number;
+	ip_address: string | null;
+}
+
 /** Every table of deadbolt's schema, for `Kysely<Database>`. */
 export interface Database {
 	account: AccountTable;
@@ -185,4 +262,8 @@ export interface Database {
 	security_event: SecurityEventTable;
 	sign_in_link: SignInLinkTable;
 	server_key_check: ServerKeyCheckTable;
+	delivery: DeliveryTable;
+	delivery_attempt: DeliveryAttemptTable;
+	webhook_endpoint: WebhookEndpointTable;
+	email_token: EmailTokenTable;
 }

@@ -24,7 +24,9 @@ import type { Database } from "./database.js";
 import { guardDriverErrors, toStorageUnavailable, type Executor, type Guard } from "./executor.js";
 import { createAccountRepository } from "./repositories/accounts.js";
 import { createAuthFailureRepository } from "./repositories/auth-failures.js";
+import { createEmailTokenRepository } from "./repositories/email-tokens.js";
 import { createLoginChallengeRepository } from "./repositories/login-challenges.js";
+import { createOutboxRepository } from "./repositories/outbox.js";
 import { createRecoveryCodeRepository } from "./repositories/recovery-codes.js";
 import { createSecurityEventRepository } from "./repositories/security-events.js";
 import { createServerKeyCheckRepository } from "./repositories/server-key-check.js";
@@ -32,6 +34,7 @@ import { createSessionRepository } from "./repositories/sessions.js";
 import { createSignInLinkRepository } from "./repositories/sign-in-links.js";
 import { createTOTPCredentialRepository } from "./repositories/totp-credentials.js";
 import { createTrustedDeviceRepository } from "./repositories/trusted-devices.js";
+import { createWebhookEndpointRepository } from "./repositories/webhook-endpoints.js";
 
 /** The SQL dialect behind a store, as reported by {@link Store.dialect}. */
 export type StoreDialect = Store["dialect"];
@@ -40,7 +43,7 @@ export type StoreDialect = Store["dialect"];
  * Builds the store over an opened Kysely instance. The store owns `db`: `close()` destroys it.
  * @param db - a Kysely instance whose schema is migrated to the latest version; on PostgreSQL
  *   its pool must parse int8 (OID 20) to `number` (see `../postgres.ts`).
- * @param dialect - reported as `store.dialect`; of the queries only the row lock of `lockAccount` depends on it.
+ * @param dialect - reported as `store.dialect`; of the queries only the row locks of `lockAccount` and of the outbox claim depend on it.
  */
 export function createKyselyStore(db: Kysely<Database>, dialect: StoreDialect): Store {
 	const repositories = createRepositories(db, guardDriverErrors, dialect);
@@ -120,5 +123,8 @@ function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect): 
 		securityEvents: createSecurityEventRepository(db, guard),
 		signInLinks: createSignInLinkRepository(db, guard),
 		serverKeyCheck: createServerKeyCheckRepository(db, guard),
+		outbox: createOutboxRepository(db, guard, dialect),
+		webhookEndpoints: createWebhookEndpointRepository(db, guard),
+		emailTokens: createEmailTokenRepository(db, guard),
 	});
 }

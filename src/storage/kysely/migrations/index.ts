@@ -1,7 +1,7 @@
 /**
  * Every migration of deadbolt's schema, as a static map (no filesystem provider, so a bundle
  * or a `dist/` copy carries them). Names sort lexically in the order they run; a released
- * entry never changes, new ones are appended (`0009-...` next).
+ * entry never changes, new ones are appended (`0010-...` next).
  */
 import type { Migration } from "kysely/migration";
 import { initialMigration } from "./0001-initial.js";
@@ -12,6 +12,7 @@ import { serverKeyCheckMigration } from "./0005-server-key-check.js";
 import { loginChallengeFirstFactorMigration } from "./0006-login-challenge-first-factor.js";
 import { attemptsInFlightMigration } from "./0007-attempts-in-flight.js";
 import { recoveryCodeLookupPrefixMigration } from "./0008-recovery-code-lookup-prefix.js";
+import { outboxAndEmailTokensMigration } from "./0009-outbox-and-email-tokens.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -23,4 +24,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0006-login-challenge-first-factor": loginChallengeFirstFactorMigration,
 	"0007-attempts-in-flight": attemptsInFlightMigration,
 	"0008-recovery-code-lookup-prefix": recoveryCodeLookupPrefixMigration,
+	"0009-outbox-and-email-tokens": outboxAndEmailTokensMigration,
 });

@@ -1,11 +1,21 @@
-/** Accounts; `insertAccount` relies on the unique constraint on `account.email`. */
+/** Accounts; `insertAccount` and `changeEmail` rely on the unique constraint on `account.email`. */
+import { sql } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { AccountRecord, AccountRepository, Store } from "../../store.js";
-import { findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
+import { countOf, findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
 import { recordTable } from "../record-table.js";
 import { rowMapping } from "../rows.js";
 
-const accountRows = rowMapping<AccountRecord>({ id: true, email: true, passwordHash: true, createdAt: true, updatedAt: true });
+const accountRows = rowMapping<AccountRecord>({ id: true, email: true, passwordHash: true, createdAt: true, updatedAt: true, emailVerifiedAt: true });
+
+/** The savepoint around `changeEmail`'s UPDATE inside a transaction (a fixed identifier). */
+const CHANGE_EMAIL_SAVEPOINT = sql.raw("deadbolt_change_email");
+
+/** Whether `error` is a unique-constraint violation (PostgreSQL SQLSTATE 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
+function isUniqueViolation(error: unknown): boolean {
+	const code = (error as { code?: unknown } | null)?.code;
+	return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE";
+}
 
 /**
  * The account repository over `db`.
@@ -41,6 +51,38 @@ export function createAccountRepository(db: Executor, guard: Guard, dialect: Sto
 				// inserts referencing the account (FOR UPDATE would deadlock with those).
 				const row = await (dialect === "postgres" ? query.forNoKeyUpdate() : query).executeTakeFirst();
 				return row !== undefined;
+			});
+		},
+		markEmailVerified(id: string, now: UnixMillis): Promise<boolean> {
+			return wroteAny(guard, () => db.updateTable("account").set({ email_verified_at: now, updated_at: now }).where("id", "=", id).where("email_verified_at", "is", null));
+		},
+		changeEmail(id: string, email: string, now: UnixMillis): Promise<boolean> {
+			// One conditional UPDATE: refused when another account has the address. Two changes to
+			// the same new address racing past that check meet the unique index: the loser's
+			// violation is caught and answered false (inside a transaction behind a savepoint, so
+			// that on PostgreSQL the transaction goes on).
+			const update = (executor: Executor) =>
+				executor
+					.updateTable("account")
+					.set({ email, email_verified_at: now, updated_at: now })
+					.where("id", "=", id)
+					.where(({ not, exists, selectFrom }) => not(exists(selectFrom("account as other").select("other.id").where("other.email", "=", email).where("other.id", "<>", id))))
+					.executeTakeFirst();
+			return guard(async () => {
+				const inside = db.isTransaction;
+				if (inside) await sql`savepoint ${CHANGE_EMAIL_SAVEPOINT}`.execute(db);
+				try {
+					const result = await update(db);
+					if (inside) await sql`release savepoint ${CHANGE_EMAIL_SAVEPOINT}`.execute(db);
+					return countOf(result.numUpdatedRows) > 0;
+				} catch (error) {
+					if (!isUniqueViolation(error)) throw error;
+					if (inside) {
+						await sql`rollback to savepoint ${CHANGE_EMAIL_SAVEPOINT}`.execute(db);
+						await sql`release savepoint ${CHANGE_EMAIL_SAVEPOINT}`.execute(db);
+					}
+					return false;
+				}
 			});
 		},
 		deleteAccount(id: string): Promise<boolean> {

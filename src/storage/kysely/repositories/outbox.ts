@@ -1,0 +1,170 @@
+/**
+ * The transactional outbox: deliveries and their attempt log.
+ *
+ * Claiming is one UPDATE of the due rows chosen by a subquery, `RETURNING` what it claimed. On
+ * PostgreSQL the subquery locks its rows `FOR UPDATE SKIP LOCKED`, so concurrent dispatchers (in
+ * one process or several) each take rows the others did not; the UPDATE repeats the due
+ * conditions, so a row re-checked after another claim committed is left out. On SQLite one
+ * writer runs at a time (BEGIN IMMEDIATE for other processes): the single statement is atomic.
+ * Settling is decided by `lease_owner = :owner`; the attempt is logged in the same transaction.
+ */
+import type { UnixMillis } from "../../../platform/clock.js";
+import type { DeliveryAttemptRecord, DeliveryChannel, DeliveryRecord, DeliveryStatus, OutboxRepository, Store } from "../../store.js";
+import { countOf, countWritten, findEvery, findFirst, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
+import { rowMapping } from "../rows.js";
+
+/** Most deliveries one {@link OutboxRepository.listDeliveries} call returns. */
+const DELIVERIES_LIST_MAX = 500;
+
+const deliveryRows = rowMapping<DeliveryRecord>({
+	id: true, eventId: true, accountId: true, channel: true, kind: true, target: true, payload: true, sealedSecret: true, status: true,
+	attempts: true, nextAttemptAt: true, leaseExpiresAt: true, leaseOwner: true, lastError: true, createdAt: true, deliveredAt: true,
+});
+
+const attemptRows = rowMapping<DeliveryAttemptRecord>({ id: true, deliveryId: true, attemptedAt: true, outcome: true, detail: true, durationMillis: true });
+
+/** Oldest first, ties by id: the order claims return. */
+function byAge(a: DeliveryRecord, b: DeliveryRecord): number {
+	return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * The outbox repository over `db`.
+ * @param dialect - decides the one dialect difference: the row locks (`FOR UPDATE SKIP LOCKED`) of the claim on PostgreSQL.
+ */
+export function createOutboxRepository(db: Executor, guard: Guard, dialect: Store["dialect"]): OutboxRepository {
+	return Object.freeze({
+		async insertDeliveries(records: readonly DeliveryRecord[]): Promise<void> {
+			if (records.length === 0) return;
+			await guard(async () => {
+				await db.insertInto("delivery").values(records.map((record) => deliveryRows.toRow(record))).execute();
+			});
+		},
+		async claimDueDeliveries(owner: string, now: UnixMillis, leaseExpiresAt: UnixMillis, limit: number): Promise<DeliveryRecord[]> {
+			if (!Number.isInteger(limit) || limit < 1 || limit > DELIVERIES_LIST_MAX) {
+				throw new TypeError(`claimDueDeliveries: limit must be an integer from 1 to ${DELIVERIES_LIST_MAX}, not ${String(limit)}`);
+			}
+			if (!(leaseExpiresAt > now)) throw new TypeError("claimDueDeliveries: leaseExpiresAt must be after now");
+			const claimed = await findEvery(
+				guard,
+				() => {
+					const due = db
+						.selectFrom("delivery")
+						.select("id")
+						.where("status", "=", "pending")
+						.where("next_attempt_at", "<=", now)
+						.where("lease_expires_at", "<=", now)
+						.orderBy("created_at", "asc")
+						.orderBy("id", "asc")
+						.limit(limit);
+					return db
+						.updateTable("delivery")
+						.set({ lease_owner: owner, lease_expires_at: leaseExpiresAt })
+						.where("id", "in", dialect === "postgres" ? due.forUpdate().skipLocked() : due)
+						.where("status", "=", "pending")
+						.where("next_attempt_at", "<=", now)
+						.where("lease_expires_at", "<=", now)
+						.returningAll();
+				},
+				deliveryRows.toRecord,
+			);
+			return claimed.sort(byAge);
+		},
+		settleDelivery(
+			id: string,
+			owner: string,
+			outcome: { readonly status: DeliveryStatus; readonly nextAttemptAt: UnixMillis; readonly lastError: string | null; readonly deliveredAt: UnixMillis | null },
+			attempt: DeliveryAttemptRecord,
+		): Promise<boolean> {
+			if (attempt.deliveryId !== id) throw new TypeError("settleDelivery: the attempt must belong to the delivery");
+			return guard(() =>
+				inTransaction(db, async (trx) => {
+					// The deciding write: only the lease holder settles, and the lease is freed.
+					const settled = await trx
+						.updateTable("delivery")
+						.set((eb) => ({
+							status: outcome.status,
+							attempts: eb("attempts", "+", 1),
+							next_attempt_at: outcome.nextAttemptAt,
+							last_error: outcome.lastError,
+							delivered_at: outcome.deliveredAt,
+							lease_owner: null,
+							lease_expires_at: 0,
+							// A settled message's secret (a link token) is no longer needed.
+							...(outcome.status === "pending" ? {} : { sealed_secret: null }),
+						}))
+						.where("id", "=", id)
+						.where("lease_owner", "=", owner)
+						.where("status", "=", "pending")
+						.executeTakeFirst();
+					await trx.insertInto("delivery_attempt").values(attemptRows.toRow(attempt)).execute();
+					return countOf(settled.numUpdatedRows) > 0;
+				}),
+			);
+		},
+		findDelivery(id: string): Promise<DeliveryRecord | null> {
+			return findFirst(guard, () => db.selectFrom("delivery").selectAll().where("id", "=", id), deliveryRows.toRecord);
+		},
+		async listDeliveries(filter: { readonly status?: DeliveryStatus; readonly channel?: DeliveryChannel; readonly accountId?: string; readonly limit: number }): Promise<DeliveryRecord[]> {
+			const { status, channel, accountId, limit } = filter;
+			if (!Number.isInteger(limit) || limit < 1 || limit > DELIVERIES_LIST_MAX) {
+				throw new TypeError(`listDeliveries: limit must be an integer from 1 to ${DELIVERIES_LIST_MAX}, not ${String(limit)}`);
+			}
+			return findEvery(
+				guard,
+				() => {
+					let query = db.selectFrom("delivery").selectAll();
+					if (status !== undefined) query = query.where("status", "=", status);
+					if (channel !== undefined) query = query.where("channel", "=", channel);
+					if (accountId !== undefined) query = query.where("account_id", "=", accountId);
+					return query.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit);
+				},
+				deliveryRows.toRecord,
+			);
+		},
+		listDeliveryAttempts(deliveryId: string): Promise<DeliveryAttemptRecord[]> {
+			return findEvery(
+				guard,
+				() => db.selectFrom("delivery_attempt").selectAll().where("delivery_id", "=", deliveryId).orderBy("attempted_at", "asc").orderBy("id", "asc"),
+				attemptRows.toRecord,
+			);
+		},
+		retryDelivery(id: string, now: UnixMillis): Promise<boolean> {
+			return wroteAny(guard, () =>
+				db
+					.updateTable("delivery")
+					.set({ status: "pending", attempts: 0, next_attempt_at: now, delivered_at: null, lease_owner: null, lease_expires_at: 0 })
+					.where("id", "=", id)
+					.where("status", "<>", "pending"),
+			);
+		},
+		countRecentDeliveries(accountId: string, kind: string, since: UnixMillis): Promise<number> {
+			return guard(async () => {
+				const row = await db
+					.selectFrom("delivery")
+					.select((eb) => eb.fn.countAll().as("recent"))
+					.where("account_id", "=", accountId)
+					.where("kind", "=", kind)
+					.where("created_at", ">=", since)
+					.executeTakeFirstOrThrow();
+				return countOf(row.recent);
+			});
+		},
+		deleteSettledDeliveries(before: UnixMillis): Promise<number> {
+			// Their attempts go with them: `delivery_attempt.delivery_id` is ON DELETE CASCADE.
+			return countWritten(guard, () => db.deleteFrom("delivery").where("status", "in", ["delivered", "dead"]).where("created_at", "<", before));
+		},
+		countDeliveriesByStatus(): Promise<Readonly<Record<DeliveryStatus, number>>> {
+			return guard(async () => {
+				const rows = await db
+					.selectFrom("delivery")
+					.select((eb) => ["status", eb.fn.countAll().as("count")])
+					.groupBy("status")
+					.execute();
+				const counts: Record<DeliveryStatus, number> = { pending: 0, delivered: 0, dead: 0 };
+				for (const row of rows) counts[row.status] = countOf(row.count);
+				return Object.freeze(counts);
+			});
+		},
+	});
+}
