@@ -26,9 +26,6 @@ import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken, ttlMinutes } fro
 import { enqueueLinkMail } from "./outbox.js";
 import { recordSecurityEvent } from "./security-events.js";
 
-/** The one message every reset request gets (the dashboard and the API say it alike). */
-export const RESET_REQUESTED_MESSAGE = "If an account exists for that address, we sent a link to reset its password. Check your inbox (and spam folder).";
-
 /**
  * Mails a reset link for the account with this address, or a note to an unknown address. Resolves
  * the same way in both cases.

@@ -4,7 +4,7 @@
  * sentence is fixed text (`pages/home.ts`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { AccountRecord } from "../../storage/store.js";
+import type { AuthenticatedSession } from "../../service/sessions.js";
 import { PATHS } from "../layout.js";
 import { homePage, type ClockDirection, type HomeNotice } from "../pages/home.js";
 import type { DashboardContext } from "./context.js";
@@ -47,7 +47,7 @@ function homeNoticeOf(value: string | null): HomeNotice | null {
  * Answers with the account page.
  * @param extras.verificationError - the banner's refusal (too many resends), shown in the banner
  */
-export async function sendHomePage(d: DashboardContext, request: FastifyRequest, reply: FastifyReply, account: AccountRecord, status: number, extras: { readonly verificationError?: string | null } = {}): Promise<FastifyReply> {
+export async function sendHomePage(d: DashboardContext, request: FastifyRequest, reply: FastifyReply, account: AuthenticatedSession["account"], status: number, extras: { readonly verificationError?: string | null } = {}): Promise<FastifyReply> {
 	return sendPage(
 		reply,
 		status,

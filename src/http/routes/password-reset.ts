@@ -11,12 +11,14 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { EmailLinkInvalid } from "../../errors.js";
-import { RESET_REQUESTED_MESSAGE } from "../../service/password-reset.js";
 import { requestContext } from "../plugins/session.js";
 import { CodeSchema, EmailSchema, ERROR_RESPONSES, PasswordSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 
 const closed = { additionalProperties: false } as const;
+
+/** The one message every reset request gets, whether or not the address has an account. */
+const RESET_REQUESTED_MESSAGE = "If an account exists for that address, we sent a link to reset its password. Check your inbox (and spam folder).";
 
 /** Password-reset routes. */
 export const passwordResetRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt }) => {
