@@ -25,6 +25,8 @@ import { sessionPlugin } from "./http/plugins/session.js";
 import { accountRoutes } from "./http/routes/accounts.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { accountSecurityRoutes } from "./http/routes/account-security.js";
+import { emailRoutes } from "./http/routes/email.js";
+import { passwordResetRoutes } from "./http/routes/password-reset.js";
 import { loginRoutes } from "./http/routes/login.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { totpRoutes } from "./http/routes/totp.js";
@@ -106,6 +108,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 			await api.register(totpRoutes, { deadbolt, cookies });
 			await api.register(accountSecurityRoutes, { deadbolt, cookies });
 			await api.register(adminRoutes, { deadbolt, cookies });
+			await api.register(emailRoutes, { deadbolt, cookies });
+			await api.register(passwordResetRoutes, { deadbolt, cookies });
 		},
 		{ prefix: "/api/v1" },
 	);

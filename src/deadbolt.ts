@@ -37,6 +37,11 @@ import * as sessions from "./service/sessions.js";
 import * as signInLinks from "./service/sign-in-links.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import * as webhookEndpoints from "./service/webhook-endpoints.js";
+import * as emailChange from "./service/email-change.js";
+import * as emailVerification from "./service/email-verification.js";
+import * as passwordReset from "./service/password-reset.js";
+import * as passwordResetCode from "./service/password-reset-code.js";
+import * as signUp from "./service/sign-up.js";
 import { createPasswordHasher, type PasswordHasher } from "./service/password-hasher.js";
 import { verifyServerKeys } from "./service/server-keys.js";
 import { openPostgresStore } from "./storage/postgres.js";
@@ -114,6 +119,20 @@ export interface Deadbolt {
 	recoveryCodeFingerprint: Bound<typeof recoveryCodes.recoveryCodeFingerprint>;
 	revokeTrustedDevice: Bound<typeof trustedDevices.revokeTrustedDevice>;
 	revokeAllTrustedDevices: Bound<typeof trustedDevices.revokeAllTrustedDevices>;
+	/** Sign-up as `signUp.mode` says (open: signed in, unverified; verified: a link mailed; closed: refused). */
+	signUp: Bound<typeof signUp.signUp>;
+	describeSignUp: Bound<typeof signUp.describeSignUp>;
+	finishSignUp: Bound<typeof signUp.finishSignUp>;
+	resendVerificationMail: Bound<typeof emailVerification.resendVerificationMail>;
+	describeEmailVerification: Bound<typeof emailVerification.describeEmailVerification>;
+	verifyEmail: Bound<typeof emailVerification.verifyEmail>;
+	requestEmailChange: Bound<typeof emailChange.requestEmailChange>;
+	describeEmailChange: Bound<typeof emailChange.describeEmailChange>;
+	confirmEmailChange: Bound<typeof emailChange.confirmEmailChange>;
+	requestPasswordReset: Bound<typeof passwordReset.requestPasswordReset>;
+	describePasswordReset: Bound<typeof passwordReset.describePasswordReset>;
+	provePasswordResetSecondFactor: Bound<typeof passwordResetCode.provePasswordResetSecondFactor>;
+	resetPassword: Bound<typeof passwordReset.resetPassword>;
 	/**
 	 * The Redis client through which instances share the per-IP limits (`rateLimit.redisUrl`), not
 	 * yet connected (the HTTP app connects it when it starts); null when none is configured and each
@@ -324,6 +343,19 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		recoveryCodeFingerprint: bind(recoveryCodes.recoveryCodeFingerprint),
 		revokeTrustedDevice: bind(trustedDevices.revokeTrustedDevice),
 		revokeAllTrustedDevices: bind(trustedDevices.revokeAllTrustedDevices),
+		signUp: bind(signUp.signUp),
+		describeSignUp: bind(signUp.describeSignUp),
+		finishSignUp: bind(signUp.finishSignUp),
+		resendVerificationMail: bind(emailVerification.resendVerificationMail),
+		describeEmailVerification: bind(emailVerification.describeEmailVerification),
+		verifyEmail: bind(emailVerification.verifyEmail),
+		requestEmailChange: bind(emailChange.requestEmailChange),
+		describeEmailChange: bind(emailChange.describeEmailChange),
+		confirmEmailChange: bind(emailChange.confirmEmailChange),
+		requestPasswordReset: bind(passwordReset.requestPasswordReset),
+		describePasswordReset: bind(passwordReset.describePasswordReset),
+		provePasswordResetSecondFactor: bind(passwordResetCode.provePasswordResetSecondFactor),
+		resetPassword: bind(passwordReset.resetPassword),
 		rateLimitRedis,
 		createDispatcher: () => {
 			const plan = planMailTransport(config);

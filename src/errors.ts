@@ -13,17 +13,20 @@ export type DeadboltErrorCode =
 	| "ERR_INVALID_CODE"
 	| "ERR_CHALLENGE_INVALID"
 	| "ERR_SIGN_IN_LINK_INVALID"
+	| "ERR_EMAIL_LINK_INVALID"
 	| "ERR_UNAUTHENTICATED"
 	| "ERR_REAUTH_REQUIRED"
 	| "ERR_CSRF_REJECTED"
 	| "ERR_NOT_FOUND"
 	| "ERR_EMAIL_TAKEN"
+	| "ERR_SIGN_UP_CLOSED"
 	| "ERR_TOTP_ALREADY_ENABLED"
 	| "ERR_TOTP_NOT_ENABLED"
 	| "ERR_ENROLLMENT_INVALID"
 	| "ERR_TOO_MANY_ATTEMPTS"
 	| "ERR_WEBHOOK_TARGET_REFUSED"
 	| "ERR_DELIVERY_NOT_RETRYABLE"
+	| "ERR_MAIL_LIMIT"
 	| "ERR_STORAGE_UNAVAILABLE"
 	| "ERR_CONFIG_INVALID";
 
@@ -169,6 +172,18 @@ export class SignInLinkInvalid extends DeadboltError {
 	}
 }
 
+/**
+ * A mailed link (verify an address, finish a sign-up, reset a password, confirm a new address) is
+ * unknown, expired, already used, or out of code attempts. HTTP 401.
+ */
+export class EmailLinkInvalid extends DeadboltError {
+	static override code = "ERR_EMAIL_LINK_INVALID" as const;
+	readonly code = "ERR_EMAIL_LINK_INVALID" as const;
+	constructor(message = "This link has expired or was already used. Ask for a new one.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
 /** No session, or an expired or revoked one. HTTP 401. */
 export class Unauthenticated extends DeadboltError {
 	static override code = "ERR_UNAUTHENTICATED" as const;
@@ -210,6 +225,15 @@ export class EmailTaken extends DeadboltError {
 	static override code = "ERR_EMAIL_TAKEN" as const;
 	readonly code = "ERR_EMAIL_TAKEN" as const;
 	constructor(message = "An account with this email already exists. Sign in instead.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** Sign-up while `signUp.mode` is `closed`: accounts are created by operators. HTTP 403. */
+export class SignUpClosed extends DeadboltError {
+	static override code = "ERR_SIGN_UP_CLOSED" as const;
+	readonly code = "ERR_SIGN_UP_CLOSED" as const;
+	constructor(message = "Sign-up is closed: accounts are created by the operators of this service. Ask them for an account.", options?: DeadboltErrorOptions) {
 		super(message, options);
 	}
 }
@@ -291,6 +315,23 @@ export class DeliveryNotRetryable extends DeadboltError {
 	}
 }
 
+/**
+ * Too many mails of one kind were asked for (verification resends for this account, reset links
+ * from this network); nothing was sent. HTTP 429 with `Retry-After`. Never depends on whether an
+ * address has an account.
+ */
+export class MailLimitReached extends DeadboltError {
+	static override code = "ERR_MAIL_LIMIT" as const;
+	readonly code = "ERR_MAIL_LIMIT" as const;
+	/** Whole seconds until another mail may be asked for, >= 1. */
+	readonly retryAfterSeconds: number;
+	constructor(retryAfterSeconds = 3_600, message?: string, options?: DeadboltErrorOptions) {
+		const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+		super(message ?? `Too many emails were asked for. Try again in ${describeSeconds(seconds)}.`, options);
+		this.retryAfterSeconds = seconds;
+	}
+}
+
 /** The database cannot be reached; nothing was changed. HTTP 503. */
 export class StorageUnavailable extends DeadboltError {
 	static override code = "ERR_STORAGE_UNAVAILABLE" as const;
@@ -318,17 +359,21 @@ export type AnyDeadboltError =
 	| InvalidCredentials
 	| InvalidCode
 	| ChallengeInvalid
+	| SignInLinkInvalid
+	| EmailLinkInvalid
 	| Unauthenticated
 	| ReauthenticationRequired
 	| CSRFRejected
 	| NotFound
 	| EmailTaken
+	| SignUpClosed
 	| TOTPAlreadyEnabled
 	| TOTPNotEnabled
 	| EnrollmentInvalid
 	| TooManyAttempts
 	| WebhookTargetRefused
 	| DeliveryNotRetryable
+	| MailLimitReached
 	| StorageUnavailable
 	| ConfigInvalid;
 
@@ -339,17 +384,20 @@ export const ERROR_CLASSES = Object.freeze([
 	InvalidCode,
 	ChallengeInvalid,
 	SignInLinkInvalid,
+	EmailLinkInvalid,
 	Unauthenticated,
 	ReauthenticationRequired,
 	CSRFRejected,
 	NotFound,
 	EmailTaken,
+	SignUpClosed,
 	TOTPAlreadyEnabled,
 	TOTPNotEnabled,
 	EnrollmentInvalid,
 	TooManyAttempts,
 	WebhookTargetRefused,
 	DeliveryNotRetryable,
+	MailLimitReached,
 	StorageUnavailable,
 	ConfigInvalid,
 ]);

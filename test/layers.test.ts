@@ -112,7 +112,7 @@ const PACKAGES: Record<string, RegExp> = {
 	http: /^(fastify|fastify-plugin|@fastify\/.*|@sinclair\/typebox)$/,
 	dashboard: /^(fastify|fastify-plugin|@fastify\/.*)$/,
 	app: /^(fastify|@fastify\/.*)$/,
-	delivery: /^(nodemailer(\/.*)?|standardwebhooks|ipaddr\.js)$/,
+	delivery: /^(nodemailer(\/.*)?|standardwebhooks)$/,
 	cli: /^(pino|pino-pretty)$/,
 	errors: /^$/,
 	deadbolt: /.*/,

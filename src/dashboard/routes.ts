@@ -7,6 +7,8 @@
  * This plugin only puts the parts together; each page or flow registers its own routes from
  * `routes/`:
  * - `home.ts`: `GET /dashboard`, the account home (signed in) or a redirect to sign-in;
+ * - `email-links.ts` (verify the address, confirm a new one, finish a sign-up, change the address),
+ *   `password-reset.ts` ("Forgot password?": the request, the code step, the new password);
  * - `sign-up.ts`, `sign-in.ts` (password step, code step with an authenticator or a recovery
  *   code, "Remember this device", sign-out), `sign-in-link.ts` (one-time links);
  * - `security.ts`: `GET /dashboard/settings/security` and the notice of the last action;
@@ -47,6 +49,8 @@ import { registerSessionRoutes, sessionSudoRoutes } from "./routes/sessions.js";
 import { registerSignInLinkRoutes } from "./routes/sign-in-link.js";
 import { registerSignInRoutes } from "./routes/sign-in.js";
 import { registerSignUpRoutes } from "./routes/sign-up.js";
+import { registerEmailLinkRoutes } from "./routes/email-links.js";
+import { registerPasswordResetRoutes } from "./routes/password-reset.js";
 import { registerTwoFactorOffRoutes } from "./routes/two-factor-off.js";
 import { registerTwoFactorSetupRoutes } from "./routes/two-factor-setup.js";
 import { typedPathTarget } from "./typed-paths.js";
@@ -61,6 +65,8 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	registerSignUpRoutes(app, d);
 	registerSignInRoutes(app, d);
 	registerSignInLinkRoutes(app, d);
+	registerEmailLinkRoutes(app, d);
+	registerPasswordResetRoutes(app, d);
 	registerSecurityPageRoutes(app, d);
 	registerTwoFactorSetupRoutes(app, d);
 	registerSessionRoutes(app, d);

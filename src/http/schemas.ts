@@ -63,6 +63,7 @@ export const AccountSchema = Type.Object(
 		email: Type.String(),
 		twoFactorEnabled: Type.Boolean(),
 		hasPassword: Type.Boolean({ description: "false for an account created without a password (operator or admin API): step 1 of the setup sets one (`newPassword`)" }),
+		emailVerified: Type.Optional(Type.Boolean({ description: "whether the owner proved the address (a mailed link); false until then. Integrations treat an unverified address as unknown." })),
 	},
 	closed,
 );

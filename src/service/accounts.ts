@@ -5,7 +5,7 @@ import { AttemptsInFlight, EmailTaken, InvalidCredentials, InvalidRequest, TooMa
 import { needsRehash } from "../domain/password/hash.js";
 import { checkPassword } from "../domain/password/policy.js";
 import { generateId } from "../domain/crypto/token.js";
-import type { AccountRecord } from "../storage/store.js";
+import type { AccountRecord, Repositories } from "../storage/store.js";
 import { commonPasswords } from "./password-blocklist.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
@@ -56,12 +56,21 @@ export function assertAcceptablePassword(deps: ServiceDeps, password: string, em
 	}
 }
 
+/** How {@link registerAccount} makes the account. */
+export interface RegisterAccountOptions {
+	/** The address is verified from the start (an operator vouches for it, or a mailed link proved it). Default false. */
+	readonly emailVerified?: boolean;
+	/** Runs inside the transaction that inserts the account, after `account.created` (queues the verification mail). */
+	readonly inTransaction?: (tx: Repositories, account: AccountRecord) => Promise<void>;
+}
+
 /**
- * Creates an account and, when a password is given, signs it in (a session at AAL1).
+ * Creates an account and, when a password is given, signs it in (a session at AAL1). Whatever
+ * `signUp.mode` says: sign-up goes through `sign-up.ts`, which decides.
  * @throws InvalidRequest for a malformed email or a password the policy refuses
  * @throws EmailTaken when the email already has an account
  */
-export async function registerAccount(deps: ServiceDeps, input: RegisterAccountInput, context: RequestContext = NO_CONTEXT): Promise<RegisteredAccount> {
+export async function registerAccount(deps: ServiceDeps, input: RegisterAccountInput, context: RequestContext = NO_CONTEXT, options: RegisterAccountOptions = {}): Promise<RegisteredAccount> {
 	const email = normalizeEmail(input.email);
 	if (email === null) {
 		throw new InvalidRequest("Enter a valid email address.", [{ field: "email", rule: "invalid_email", message: "Enter a valid email address." }]);
@@ -69,10 +78,11 @@ export async function registerAccount(deps: ServiceDeps, input: RegisterAccountI
 	if (input.password !== null) assertAcceptablePassword(deps, input.password, email);
 	const passwordHash = input.password === null ? null : await deps.passwords.hash(input.password);
 	const now = deps.clock.now();
-	const account: AccountRecord = { id: generateId(deps.random), email, passwordHash, createdAt: now, updatedAt: now, emailVerifiedAt: null };
+	const account: AccountRecord = { id: generateId(deps.random), email, passwordHash, createdAt: now, updatedAt: now, emailVerifiedAt: options.emailVerified === true ? now : null };
 	const result = await deps.store.transaction(async (tx) => {
 		if (!(await tx.accounts.insertAccount(account))) return null;
-		await recordSecurityEvent(deps, tx, account.id, "account.created", context);
+		await recordSecurityEvent(deps, tx, account.id, "account.created", context, { emailVerified: account.emailVerifiedAt !== null });
+		if (options.inTransaction !== undefined) await options.inTransaction(tx, account);
 		return input.password === null ? { account, session: null } : { account, session: await createSession(deps, tx, account.id, 1, context) };
 	});
 	if (result === null) {
@@ -86,7 +96,7 @@ export async function registerAccount(deps: ServiceDeps, input: RegisterAccountI
 const dummyHashes = new Map<string, Promise<string>>();
 
 /** A hash to verify against when the email is unknown, so both cases take the same time (OWASP ASVS 6.3.8). */
-function dummyHash(deps: ServiceDeps): Promise<string> {
+export function dummyHash(deps: ServiceDeps): Promise<string> {
 	const { memoryKiB, iterations, parallelism } = deps.config.password.argon2;
 	const key = `${memoryKiB}:${iterations}:${parallelism}`;
 	let hash = dummyHashes.get(key);

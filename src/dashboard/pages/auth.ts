@@ -16,7 +16,8 @@ export interface AuthPageContext {
 	readonly csrf: string;
 }
 
-function authCard(title: string, lead: SafeHtml | string, content: SafeHtml, footer?: SafeHtml, icon?: SafeHtml): SafeHtml {
+/** A signed-out page's one card: an optional icon, the title (the page's `h1`), a lead, the content and a footer. */
+export function authCard(title: string, lead: SafeHtml | string, content: SafeHtml, footer?: SafeHtml, icon?: SafeHtml): SafeHtml {
 	return html`<section class="card card--auth" aria-labelledby="page-title">
 	${icon !== undefined && html`<div class="auth-icon" aria-hidden="true">${icon}</div>`}
 	<h1 class="card__title" id="page-title">${title}</h1>
@@ -27,7 +28,7 @@ function authCard(title: string, lead: SafeHtml | string, content: SafeHtml, foo
 }
 
 /** A signed-out page: narrow, no account menu, one card (and the help link under it, when the operator gave one). */
-function authPage(context: AuthPageContext, title: string, card: SafeHtml): SafeHtml {
+export function authPage(context: AuthPageContext, title: string, card: SafeHtml): SafeHtml {
 	const help = supportLink(context.brand);
 	const body = help === null ? card : html`${card}
 <p class="auth-help">Trouble signing in? ${help}</p>`;
@@ -36,6 +37,10 @@ function authPage(context: AuthPageContext, title: string, card: SafeHtml): Safe
 
 /** Sign-up form state. */
 export interface SignUpState {
+	/** `signUp.mode`: `closed` shows no form; `verified` says a link will be mailed. Default `open`. */
+	readonly mode?: "open" | "verified" | "closed";
+	/** Mode `verified`, after the form was sent: "Check your email" (the same for every address). */
+	readonly sent?: boolean;
 	readonly email?: string;
 	readonly emailError?: string | null;
 	readonly passwordErrors?: readonly string[];
@@ -45,6 +50,30 @@ export interface SignUpState {
 
 /** `GET/POST /dashboard/sign-up`. */
 export function signUpPage(context: AuthPageContext, state: SignUpState): SafeHtml {
+	if (state.mode === "closed") {
+		return authPage(
+			context,
+			"Create your account",
+			authCard(
+				"Accounts are created by invitation",
+				html`New accounts for ${context.brand.productName} are created by its operators, not by sign-up. Ask them for an account; you'll get a link to sign in.`,
+				notice("info", "Sign-up is closed on this service.", "sign-up-closed"),
+				html`Already have an account? <a href="${PATHS.signIn}">Sign in</a>`,
+			),
+		);
+	}
+	if (state.sent === true) {
+		return authPage(
+			context,
+			"Check your email",
+			authCard(
+				"Check your email",
+				"We sent a link to finish creating your account. Open it within 24 hours. If this address already has an account, we sent its owner a note instead.",
+				notice("success", "Didn't get it? Check your spam folder, or try again in a few minutes.", "sign-up-sent"),
+				html`Already have an account? <a href="${PATHS.signIn}">Sign in</a>`,
+			),
+		);
+	}
 	const passwordError = state.passwordErrors !== undefined && state.passwordErrors.length > 0 ? state.passwordErrors.join(" ") : null;
 	const form = postForm(
 		PATHS.signUp,
@@ -69,7 +98,19 @@ export function signUpPage(context: AuthPageContext, state: SignUpState): SafeHt
 
 /** Messages the sign-in page can show after a redirect. */
 /** What the sign-in page says first: a sign-out, or why the last sign-in attempt ended. */
-export type SignInFlash = "signed-out" | "signed-out-everywhere" | ChallengeEnd | null;
+export type SignInFlash = "signed-out" | "signed-out-everywhere" | "email-verified" | "email-changed" | "password-reset" | ChallengeEnd | null;
+
+/** The notices of a finished mailed-link flow, shown on the sign-in page after it (fixed text; only the word travels). */
+const LINK_FLASHES: Readonly<Record<"email-verified" | "email-changed" | "password-reset", string>> = Object.freeze({
+	"email-verified": "Your email address is verified. Sign in to continue.",
+	"email-changed": "Your email address was changed. Sign in with your new address.",
+	"password-reset": "Your password was reset, and every session and remembered device was signed out. Sign in with your new password.",
+});
+
+/** Whether a `notice` word is one the sign-in page shows. */
+export function isSignInFlash(value: string | null): value is Exclude<SignInFlash, ChallengeEnd | null> {
+	return value === "signed-out" || value === "signed-out-everywhere" || value === "email-verified" || value === "email-changed" || value === "password-reset";
+}
 
 /** Sign-in form state. */
 export interface SignInState {
@@ -88,7 +129,9 @@ export function signInPage(context: AuthPageContext, state: SignInState): SafeHt
 				? notice("success", "You have signed out everywhere: every session on every device has ended. Sign in again to continue.")
 				: state.flash === null || state.flash === undefined
 					? null
-					: notice("warning", CHALLENGE_END_MESSAGES[state.flash], "sign-in-ended");
+					: state.flash === "email-verified" || state.flash === "email-changed" || state.flash === "password-reset"
+						? notice("success", LINK_FLASHES[state.flash], "sign-in-notice")
+						: notice("warning", CHALLENGE_END_MESSAGES[state.flash], "sign-in-ended");
 	const form = postForm(
 		PATHS.signIn,
 		context.csrf,
@@ -96,6 +139,7 @@ export function signInPage(context: AuthPageContext, state: SignInState): SafeHt
 		${state.error !== undefined && state.error !== null && notice("error", state.error)}
 		${field({ id: "email", name: "email", label: "Email", type: "email", autocomplete: "email", inputmode: "email", value: state.email ?? "", autofocus: !hasEmail, plain: true })}
 		${field({ id: "password", name: "password", label: "Password", type: "password", autocomplete: "current-password", autofocus: hasEmail })}
+		<p class="form__aside"><a href="${PATHS.forgotPassword}" id="forgot-password-link">Forgot password?</a></p>
 		<button type="submit" class="button button--primary button--block">Sign in</button>`,
 	);
 	return authPage(context, "Sign in", authCard(`Sign in to ${context.brand.productName}`, "Enter your email and password.", form, html`New here? <a href="${PATHS.signUp}">Create an account</a>`));

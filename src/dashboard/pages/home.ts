@@ -5,6 +5,8 @@
 import { html, type SafeHtml } from "../html.js";
 import { type Brand, emailText, notice, PATHS, plural, renderPage } from "../layout.js";
 import { FEW_RECOVERY_CODES, statusBadge } from "./security-state.js";
+import { verificationBanner } from "./email-links.js";
+
 
 /** What the home page shows. */
 export interface HomeState {
@@ -12,6 +14,12 @@ export interface HomeState {
 	readonly brand: Brand;
 	readonly csrf: string;
 	readonly email: string;
+	/** Whether the address is verified; until it is, a banner asks for it (with "Resend email"). */
+	readonly emailVerified: boolean;
+	/** A fixed notice after a mailed-link flow or "Resend email". */
+	readonly notice?: HomeNotice | null;
+	/** The banner's refusal (too many resends). */
+	readonly verificationError?: string | null;
 	/** The account's creation date, formatted for display. */
 	readonly memberSince: string;
 	readonly twoFactorEnabled: boolean;
@@ -21,6 +29,9 @@ export interface HomeState {
 	/** Set right after a code sign-in whose code came from a neighbouring time step. */
 	readonly clock?: ClockDirection | null;
 }
+
+/** The notices the account page shows after a mailed-link flow or the banner's "Resend email". */
+export type HomeNotice = "verification-sent" | "email-verified" | "email-changed";
 
 /** Which way the phone's clock seems to be off. */
 export type ClockDirection = "ahead" | "behind";
@@ -63,13 +74,16 @@ export function homePage(state: HomeState): SafeHtml {
 	<h1 class="page-title">Your account</h1>
 	<p class="page-lead">Signed in as <strong>${emailText(state.email)}</strong>.</p>
 </div>
+${state.notice === "email-verified" && notice("success", "Your email address is verified.", "home-notice")}
+${state.notice === "email-changed" && notice("success", "Your email address was changed. Your previous address was told.", "home-notice")}
+${!state.emailVerified && verificationBanner(state.csrf, state.email, { sent: state.notice === "verification-sent", error: state.verificationError ?? null })}
 ${state.signedInWithRecoveryCode && recoveryCodesLeftNotice(state.recoveryCodesLeft)}
 ${state.clock !== undefined && state.clock !== null && clockNotice(state.clock)}
 <div class="grid">
 	<section class="card" aria-labelledby="account-title">
 		<h2 class="card__title" id="account-title">Account</h2>
 		<dl class="facts">
-			<div><dt>Email</dt><dd>${emailText(state.email)}</dd></div>
+			<div><dt>Email</dt><dd>${emailText(state.email)} <a href="${PATHS.changeEmail}" id="change-email-link">Change<span class="visually-hidden"> email address</span></a></dd></div>
 			<div><dt>Member since</dt><dd>${state.memberSince}</dd></div>
 		</dl>
 	</section>

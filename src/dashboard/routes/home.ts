@@ -3,9 +3,10 @@
  * here with a flag in the query ({@link homeAfterSignIn}): only a fixed word travels, the
  * sentence is fixed text (`pages/home.ts`).
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { AuthenticatedSession } from "../../service/sessions.js";
 import { PATHS } from "../layout.js";
-import { homePage, type ClockDirection } from "../pages/home.js";
+import { homePage, type ClockDirection, type HomeNotice } from "../pages/home.js";
 import type { DashboardContext } from "./context.js";
 import { queryParam, sendPage, signedInPage } from "./forms.js";
 
@@ -32,25 +33,44 @@ export function homeAfterSignIn(how: { readonly recoveryCode?: boolean; readonly
 
 const DATE_FORMAT = new Intl.DateTimeFormat("en", { dateStyle: "long", timeZone: "UTC" });
 
+/** The account page with a fixed notice word in the query (the sentence is fixed text). */
+export function homeWithNotice(notice: HomeNotice): string {
+	return `${PATHS.home}?notice=${notice}`;
+}
+
+/** The notice word of the account page's query, or null for anything else. */
+function homeNoticeOf(value: string | null): HomeNotice | null {
+	return value === "verification-sent" || value === "email-verified" || value === "email-changed" ? value : null;
+}
+
+/**
+ * Answers with the account page.
+ * @param extras.verificationError - the banner's refusal (too many resends), shown in the banner
+ */
+export async function sendHomePage(d: DashboardContext, request: FastifyRequest, reply: FastifyReply, account: AuthenticatedSession["account"], status: number, extras: { readonly verificationError?: string | null } = {}): Promise<FastifyReply> {
+	return sendPage(
+		reply,
+		status,
+		homePage({
+			brand: d.brand,
+			csrf: d.csrfOf(request, reply),
+			email: account.email,
+			emailVerified: account.emailVerifiedAt !== null,
+			memberSince: DATE_FORMAT.format(new Date(account.createdAt)),
+			twoFactorEnabled: await d.deadbolt.isTwoFactorEnabled(account.id),
+			recoveryCodesLeft: await d.deadbolt.countUnusedRecoveryCodes(account.id),
+			signedInWithRecoveryCode: queryParam(request, RECOVERY_FLAG) === RECOVERY_FLAG_VALUE,
+			clock: clockFlagOf(queryParam(request, CLOCK_FLAG)),
+			notice: homeNoticeOf(queryParam(request, "notice")),
+			verificationError: extras.verificationError ?? null,
+		}),
+	);
+}
+
 /** Registers `GET /`. */
 export function registerHomeRoutes(app: FastifyInstance, d: DashboardContext): void {
 	app.get(
 		"/",
-		signedInPage(async (request, reply, { account }) =>
-			sendPage(
-				reply,
-				200,
-				homePage({
-					brand: d.brand,
-					csrf: d.csrfOf(request, reply),
-					email: account.email,
-					memberSince: DATE_FORMAT.format(new Date(account.createdAt)),
-					twoFactorEnabled: await d.deadbolt.isTwoFactorEnabled(account.id),
-					recoveryCodesLeft: await d.deadbolt.countUnusedRecoveryCodes(account.id),
-					signedInWithRecoveryCode: queryParam(request, RECOVERY_FLAG) === RECOVERY_FLAG_VALUE,
-					clock: clockFlagOf(queryParam(request, CLOCK_FLAG)),
-				}),
-			),
-		),
+		signedInPage(async (request, reply, { account }) => sendHomePage(d, request, reply, account, 200)),
 	);
 }

@@ -12,7 +12,7 @@ import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts, typ
 import { requestContext } from "../../http/plugins/session.js";
 import { rotateCSRFToken } from "../csrf.js";
 import { PATHS } from "../layout.js";
-import { signInCodePage, signInPage, signInRecoveryCodePage, type SignInFlash } from "../pages/auth.js";
+import { isSignInFlash, signInCodePage, signInPage, signInRecoveryCodePage, type SignInFlash } from "../pages/auth.js";
 import type { DashboardContext } from "./context.js";
 import { EMPTY_FIELD, formField, queryParam, seeOther, sendPage, tooManyMessage } from "./forms.js";
 import { homeAfterSignIn } from "./home.js";
@@ -38,7 +38,7 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 	app.get("/sign-in", async (request, reply) => {
 		if (request.auth !== null) return reply.redirect(PATHS.home, 302);
 		const flashParam = queryParam(request, "notice");
-		const flash: SignInFlash = flashParam === "signed-out" || flashParam === "signed-out-everywhere" ? flashParam : null;
+		const flash: SignInFlash = isSignInFlash(flashParam) ? flashParam : null;
 		return sendPage(reply, 200, signInPage(d.authPageContext(request, reply), { flash }));
 	});
 

@@ -9,7 +9,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { STATUS_CODES } from "node:http";
-import { DeadboltError, InvalidCode, InvalidRequest, NotFound, StorageUnavailable, TooManyAttempts, type Violation } from "../../errors.js";
+import { DeadboltError, InvalidCode, InvalidRequest, MailLimitReached, NotFound, StorageUnavailable, TooManyAttempts, type Violation } from "../../errors.js";
 
 /** `Retry-After` of a 503 while the database is unreachable, in seconds. */
 export const STORAGE_RETRY_AFTER_SECONDS = 5;
@@ -48,7 +48,7 @@ function errorAnswer(error: unknown, request: FastifyRequest): { status: number;
 		const level = status >= 500 ? "error" : "info";
 		// `errorCode`, not `code`: the logger redacts any field named `code` (it may hold a TOTP code).
 		request.log[level]({ errorCode: error.code, reason: error.reason, ...(status >= 500 && error.cause !== undefined ? { err: error.cause } : {}) }, "request refused");
-		if (error instanceof TooManyAttempts) {
+		if (error instanceof TooManyAttempts || error instanceof MailLimitReached) {
 			body.retryAfterSeconds = error.retryAfterSeconds;
 			return { status, body, retryAfterSeconds: error.retryAfterSeconds };
 		}

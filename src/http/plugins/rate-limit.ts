@@ -49,6 +49,16 @@ export const CREDENTIAL_ROUTES: ReadonlySet<string> = new Set([
 	"POST /dashboard/settings/security/two-factor/setup",
 	"POST /dashboard/settings/security/two-factor/confirm",
 	"POST /dashboard/settings/security/two-factor/disable",
+	"POST /api/v1/password/forgot",
+	"POST /api/v1/password/reset/code",
+	"POST /api/v1/password/reset",
+	"POST /api/v1/sign-up/finish",
+	"POST /api/v1/account/email",
+	"POST /dashboard/forgot-password",
+	"POST /dashboard/reset-password/code",
+	"POST /dashboard/reset-password",
+	"POST /dashboard/sign-up/finish",
+	"POST /dashboard/settings/email",
 ]);
 
 /** The length of one counting window, in milliseconds (the limit is `rateLimit.perMinute`). */

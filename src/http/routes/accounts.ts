@@ -1,10 +1,21 @@
-/** `POST /api/v1/accounts`: sign up (and be signed in). */
+/**
+ * `POST /api/v1/accounts`: sign up, as `signUp.mode` says. `open`: 201 with the account (its address
+ * unverified, a verification link mailed) and a session. `verified`: 202 `{status:
+ * "verification_sent"}` whether or not the address has an account (no enumeration); the mailed link
+ * finishes it (`POST /api/v1/sign-up/finish`). `closed`: 403 `ERR_SIGN_UP_CLOSED`.
+ */
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { deliverSession } from "../deliver.js";
 import { requestContext } from "../plugins/session.js";
 import { AccountSchema, EmailSchema, ERROR_RESPONSES, NewSessionSchema, PasswordSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+
+/** The answer of a sign-up that mailed a link (mode `verified`), the same for every address. */
+export const VERIFICATION_SENT_BODY = Object.freeze({
+	status: "verification_sent" as const,
+	message: "Check your email: we sent a link to finish creating your account. If this address already has an account, we sent its owner a note instead.",
+});
 
 /** Account routes. */
 export const accountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
@@ -13,13 +24,18 @@ export const accountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
 		{
 			schema: {
 				body: Type.Object({ email: EmailSchema, password: PasswordSchema }, { additionalProperties: false }),
-				response: { 201: Type.Object({ account: AccountSchema, session: NewSessionSchema }), ...ERROR_RESPONSES },
+				response: {
+					201: Type.Object({ account: AccountSchema, session: NewSessionSchema }),
+					202: Type.Object({ status: Type.Literal("verification_sent"), message: Type.String() }, { additionalProperties: false }),
+					...ERROR_RESPONSES,
+				},
 			},
 		},
 		async (request, reply) => {
-			const { account, session } = await deadbolt.registerAccount({ email: request.body.email, password: request.body.password }, requestContext(request));
-			const view = await deliverSession(request, reply, deadbolt, cookies, session!);
-			return reply.status(201).send({ account: { id: account.id, email: account.email, twoFactorEnabled: false, hasPassword: true }, session: view });
+			const result = await deadbolt.signUp({ email: request.body.email, password: request.body.password }, requestContext(request));
+			if (result.kind === "verification_sent") return reply.status(202).send({ ...VERIFICATION_SENT_BODY });
+			const view = await deliverSession(request, reply, deadbolt, cookies, result.session);
+			return reply.status(201).send({ account: { id: result.account.id, email: result.account.email, twoFactorEnabled: false, hasPassword: true, emailVerified: result.account.emailVerifiedAt !== null }, session: view });
 		},
 	);
 };

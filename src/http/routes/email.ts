@@ -1,0 +1,68 @@
+/**
+ * The address of an account, in the JSON API (issue 11 item 4):
+ * - `POST /api/v1/account/email/verification` (signed in): mail a new verification link ("Resend");
+ * - `POST /api/v1/email/verify` `{token}`: use a verification link (signed in or not);
+ * - `POST /api/v1/account/email` `{newEmail}` (signed in, recently re-authenticated): mail a
+ *   confirmation link to the new address;
+ * - `POST /api/v1/email/confirm` `{token}`: use that link; the address changes;
+ * - `POST /api/v1/sign-up/finish` `{token}`: use a sign-up link (mode `verified`): the account is
+ *   made and signed in.
+ */
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { deliverSession } from "../deliver.js";
+import { authOf, requestContext, requireSession } from "../plugins/session.js";
+import { AccountSchema, EmailSchema, ERROR_RESPONSES, NewSessionSchema, TokenSchema } from "../schemas.js";
+import type { RouteOptions } from "./context.js";
+
+const closed = { additionalProperties: false } as const;
+const TokenBody = Type.Object({ token: TokenSchema }, closed);
+
+/** Address routes. */
+export const emailRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
+	app.post(
+		"/account/email/verification",
+		{ onRequest: requireSession, schema: { response: { 200: Type.Object({ status: Type.Union([Type.Literal("sent"), Type.Literal("already_verified")]) }, closed), ...ERROR_RESPONSES } } },
+		async (request) => ({ status: await deadbolt.resendVerificationMail(authOf(request), requestContext(request)) }),
+	);
+
+	app.post(
+		"/email/verify",
+		{ schema: { body: TokenBody, response: { 200: Type.Object({ email: Type.String(), emailVerified: Type.Literal(true) }, closed), ...ERROR_RESPONSES } } },
+		async (request) => {
+			const verified = await deadbolt.verifyEmail({ token: request.body.token }, requestContext(request));
+			return { email: verified.email, emailVerified: true as const };
+		},
+	);
+
+	app.post(
+		"/account/email",
+		{
+			onRequest: requireSession,
+			schema: { body: Type.Object({ newEmail: EmailSchema }, closed), response: { 202: Type.Object({ status: Type.Literal("confirmation_sent"), message: Type.String() }, closed), ...ERROR_RESPONSES } },
+		},
+		async (request, reply) => {
+			await deadbolt.requestEmailChange(authOf(request), { newEmail: request.body.newEmail }, requestContext(request));
+			return reply.status(202).send({ status: "confirmation_sent", message: "We sent a link to the new address. Your address changes when you open it." });
+		},
+	);
+
+	app.post(
+		"/email/confirm",
+		{ schema: { body: TokenBody, response: { 200: Type.Object({ email: Type.String(), emailVerified: Type.Literal(true) }, closed), ...ERROR_RESPONSES } } },
+		async (request) => {
+			const changed = await deadbolt.confirmEmailChange({ token: request.body.token }, requestContext(request));
+			return { email: changed.email, emailVerified: true as const };
+		},
+	);
+
+	app.post(
+		"/sign-up/finish",
+		{ schema: { body: TokenBody, response: { 201: Type.Object({ account: AccountSchema, session: NewSessionSchema }, closed), ...ERROR_RESPONSES } } },
+		async (request, reply) => {
+			const { account, session } = await deadbolt.finishSignUp({ token: request.body.token }, requestContext(request));
+			const view = await deliverSession(request, reply, deadbolt, cookies, session);
+			return reply.status(201).send({ account: { id: account.id, email: account.email, twoFactorEnabled: false, hasPassword: true, emailVerified: true }, session: view });
+		},
+	);
+};

@@ -1,0 +1,96 @@
+/**
+ * Changing the account's address (issue 11 item 4; OWASP ASVS 5.0 6.4.x, 7.5.1): a sensitive action,
+ * so the session must have confirmed it's the user recently (sudo mode, `reauthentication.ts`). The
+ * new address is confirmed by a single-use `change_email` link mailed to it
+ * (`email.change_confirm`, `emailVerification.ttlSeconds`); until then nothing changes. When it is
+ * opened (its POST, signed in or not), `email.changed` is recorded BEFORE the address changes, in
+ * the same transaction, so its alert (`email_changed`) goes to the old address
+ * (`enqueueEventDeliveries` reads the account inside the transaction). A new address that belongs
+ * to another account gets the same answer as any other (no enumeration) and no mail; if it is taken
+ * between the request and the confirmation, the confirmation is refused (EmailTaken) and nothing changes.
+ */
+import { EmailLinkInvalid, EmailTaken, InvalidRequest, MailLimitReached } from "../errors.js";
+import { normalizeEmail } from "./accounts.js";
+import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
+import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken, ttlMinutes } from "./email-tokens.js";
+import { enqueueLinkMail } from "./outbox.js";
+import { recordSecurityEvent } from "./security-events.js";
+import { requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
+
+/** The message of a new address that is the current one. */
+export const SAME_EMAIL_MESSAGE = "That is already your email address.";
+
+/**
+ * Asks to change the address: mails a confirmation link to the new address (unless it belongs to
+ * another account: then nothing is sent, and the answer is the same). Earlier change links end.
+ * @throws ReauthenticationRequired (no recent confirmation); InvalidRequest (malformed, or the
+ *   current address); MailLimitReached (`emailVerification.resendsPerHour` change links this hour)
+ */
+export async function requestEmailChange(deps: ServiceDeps, auth: AuthenticatedSession, input: { newEmail: string }, context: RequestContext = NO_CONTEXT): Promise<void> {
+	requireRecentReauthentication(deps, auth.session);
+	const newEmail = normalizeEmail(input.newEmail);
+	if (newEmail === null) throw new InvalidRequest("Enter a valid email address.", [{ field: "newEmail", rule: "invalid_email", message: "Enter a valid email address." }]);
+	if (newEmail === auth.account.email) throw new InvalidRequest(SAME_EMAIL_MESSAGE, [{ field: "newEmail", rule: "same_as_current", message: SAME_EMAIL_MESSAGE }]);
+	const { ttlSeconds, resendsPerHour } = deps.config.emailVerification;
+	const accountId = auth.account.id;
+	const outcome = await deps.store.transaction(async (tx) => {
+		await tx.accounts.lockAccount(accountId);
+		if ((await tx.emailTokens.countRecentEmailTokens("change_email", { accountId }, hourAgo(deps))) >= resendsPerHour) return "limited" as const;
+		await tx.emailTokens.consumeAccountEmailTokens(accountId, deps.clock.now(), "change_email");
+		const taken = (await tx.accounts.findAccountByEmail(newEmail)) !== null;
+		// A token either way (the hourly count and the work stay the same); a taken address gets no mail.
+		const issued = await issueEmailToken(deps, tx, { purpose: "change_email", accountId, email: newEmail, ttlSeconds, ipAddress: context.ipAddress });
+		if (!taken) await enqueueLinkMail(deps, tx, { accountId, to: newEmail, kind: "email.change_confirm", facts: { expiresInMinutes: ttlMinutes(ttlSeconds) }, token: issued.token });
+		await recordSecurityEvent(deps, tx, accountId, "email.change_requested", context);
+		return taken ? ("taken" as const) : ("sent" as const);
+	});
+	if (outcome === "limited") {
+		throw new MailLimitReached(HOUR_MS / 1000, `You asked to change your email address ${resendsPerHour} times in the last hour. Use the link in the last email, or try again in an hour.`, { reason: "email_change_limit" });
+	}
+	deps.logger.info({ event: "email.change_requested", accountId, outcome }, "email change requested");
+}
+
+/**
+ * The new address a confirmation link would set, without using it.
+ * @returns null when the link is not usable
+ */
+export async function describeEmailChange(deps: ServiceDeps, token: string): Promise<{ readonly newEmail: string } | null> {
+	const record = await findLiveEmailToken(deps, token, "change_email");
+	return record === null || record.accountId === null ? null : { newEmail: record.email };
+}
+
+/** The outcome of a confirmed change. */
+export interface ChangedEmail {
+	readonly accountId: string;
+	readonly previousEmail: string;
+	readonly email: string;
+}
+
+/**
+ * Uses a confirmation link: consumes it, records `email.changed` (alerting the old address), sets
+ * the new address (verified: the link proved it), and ends the account's other mailed links (they
+ * went to the old address), in one transaction under the account's lock.
+ * @throws EmailLinkInvalid (unknown, expired, used: of 20 parallel uses one wins); EmailTaken (the
+ *   address got another account since the request: nothing changes)
+ */
+export async function confirmEmailChange(deps: ServiceDeps, input: { token: string }, context: RequestContext = NO_CONTEXT): Promise<ChangedEmail> {
+	const record = await findLiveEmailToken(deps, input.token, "change_email");
+	if (record === null || record.accountId === null) throw new EmailLinkInvalid(undefined, { reason: "unknown_used_or_expired" });
+	const accountId = record.accountId;
+	const changed = await deps.store.transaction(async (tx) => {
+		await tx.accounts.lockAccount(accountId);
+		const now = deps.clock.now();
+		if (!(await tx.emailTokens.consumeEmailToken(record.id, now))) throw new EmailLinkInvalid(undefined, { reason: "lost_race" });
+		const account = await tx.accounts.findAccountById(accountId);
+		if (account === null) throw new EmailLinkInvalid(undefined, { reason: "account_gone" });
+		// Recorded while the account still has its old address: the alert goes there.
+		await recordSecurityEvent(deps, tx, accountId, "email.changed", context);
+		if (!(await tx.accounts.changeEmail(accountId, record.email, now))) {
+			throw new EmailTaken("That email address now belongs to another account, so your address was not changed. Choose another address.", { reason: "taken_since_request" });
+		}
+		await tx.emailTokens.consumeAccountEmailTokens(accountId, now);
+		return { accountId, previousEmail: account.email, email: record.email };
+	});
+	deps.logger.info({ event: "email.changed", accountId }, "email address changed");
+	return changed;
+}

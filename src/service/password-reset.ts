@@ -1,0 +1,138 @@
+/**
+ * "Forgot password" (issue 11 item 5; OWASP Forgot Password Cheat Sheet; NIST SP 800-63B §6.1.2.3).
+ *
+ * Asking: the same answer and the same work whether the address has an account or not. An
+ * existing account gets a `reset_password` link (random, stored hashed, single use,
+ * `passwordReset.ttlSeconds`) and `password.reset_requested` is recorded; an unknown address gets
+ * `password.reset_unknown` ("this address has no account here"), with a token row that no link
+ * carries and nothing accepts (so both branches write the same rows, and the per-IP count sees
+ * every request). Limits: `passwordReset.perAccountPerHour` links per account (per address when
+ * unknown): beyond it nothing is sent and nothing is said; `passwordReset.perIpPerHour` requests
+ * per client IP: beyond it {@link MailLimitReached} (429), which depends on the IP only.
+ *
+ * Using the link never bypasses 2FA: an account with 2FA proves its code or a recovery code first
+ * (`password-reset-code.ts`), before anything changes. Setting the new password is one transaction:
+ * the link is consumed, the hash set, every session, remembered device, open sign-in, sign-in link
+ * and other mailed link of the account ended, the address marked verified (the link proved the
+ * mailbox), `password.reset` recorded (its alert mails the user). No session is made: the user signs
+ * in with the new password (and the code), so a mailbox alone never yields a session.
+ */
+import { EmailLinkInvalid, InvalidRequest, MailLimitReached } from "../errors.js";
+import type { EmailTokenRecord } from "../storage/store.js";
+import { assertAcceptablePassword, normalizeEmail } from "./accounts.js";
+import { endAccountAccess } from "./account-access.js";
+import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
+import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken, ttlMinutes } from "./email-tokens.js";
+import { enqueueLinkMail } from "./outbox.js";
+import { recordSecurityEvent } from "./security-events.js";
+
+/**
+ * Mails a reset link for the account with this address, or a note to an unknown address. Resolves
+ * the same way in both cases.
+ * @throws InvalidRequest for a malformed email; MailLimitReached beyond `passwordReset.perIpPerHour` requests from the client's IP
+ */
+export async function requestPasswordReset(deps: ServiceDeps, input: { email: string }, context: RequestContext = NO_CONTEXT): Promise<void> {
+	const email = normalizeEmail(input.email);
+	if (email === null) throw new InvalidRequest("Enter a valid email address.", [{ field: "email", rule: "invalid_email", message: "Enter a valid email address." }]);
+	const { perAccountPerHour, perIpPerHour, ttlSeconds } = deps.config.passwordReset;
+	const since = hourAgo(deps);
+	if (context.ipAddress !== null && (await deps.store.emailTokens.countRecentEmailTokens("reset_password", { ipAddress: context.ipAddress }, since)) >= perIpPerHour) {
+		deps.logger.warn({ event: "password.reset_ip_limited", ip: context.ipAddress }, "reset request refused: per-IP limit");
+		throw new MailLimitReached(HOUR_MS / 1000, "Too many password reset requests from your network. Try again in an hour.", { reason: "reset_ip_limit" });
+	}
+	const account = await deps.store.accounts.findAccountByEmail(email);
+	const sent = await deps.store.transaction(async (tx) => {
+		const key = account === null ? { email } : { accountId: account.id };
+		if ((await tx.emailTokens.countRecentEmailTokens("reset_password", key, since)) >= perAccountPerHour) return false;
+		const issued = await issueEmailToken(deps, tx, { purpose: "reset_password", accountId: account?.id ?? null, email, ttlSeconds, ipAddress: context.ipAddress });
+		if (account === null) {
+			await enqueueLinkMail(deps, tx, { accountId: null, to: email, kind: "password.reset_unknown", token: null });
+			return true;
+		}
+		const twoFactor = (await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
+		await enqueueLinkMail(deps, tx, { accountId: account.id, to: account.email, kind: "password.reset", facts: { expiresInMinutes: ttlMinutes(ttlSeconds), twoFactor }, token: issued.token });
+		await recordSecurityEvent(deps, tx, account.id, "password.reset_requested", context);
+		return true;
+	});
+	deps.logger.info({ event: "password.reset_requested", accountId: account?.id ?? null, known: account !== null, sent, ip: context.ipAddress }, "password reset requested");
+}
+
+/** What a reset link's page shows before anything is used. */
+export interface PasswordResetView {
+	readonly email: string;
+	/** The account has 2FA and the link has not proved it yet: the code step comes first. */
+	readonly needsSecondFactor: boolean;
+}
+
+/**
+ * The live reset link behind a token, with its account.
+ * @throws EmailLinkInvalid when unknown, expired, used, for no account, or sent to an address the account no longer has
+ */
+export async function findLiveResetLink(deps: ServiceDeps, token: string): Promise<{ readonly record: EmailTokenRecord & { readonly accountId: string }; readonly twoFactor: boolean }> {
+	const record = await findLiveEmailToken(deps, token, "reset_password");
+	if (record === null || record.accountId === null) throw new EmailLinkInvalid(undefined, { reason: "unknown_used_or_expired" });
+	const account = await deps.store.accounts.findAccountById(record.accountId);
+	if (account === null || account.email !== record.email) throw new EmailLinkInvalid(undefined, { reason: "address_changed" });
+	const twoFactor = (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
+	return { record: { ...record, accountId: record.accountId }, twoFactor };
+}
+
+/**
+ * What a reset link is for, without using it (GET of the link).
+ * @returns null when the link is not usable
+ */
+export async function describePasswordReset(deps: ServiceDeps, token: string): Promise<PasswordResetView | null> {
+	try {
+		const { record, twoFactor } = await findLiveResetLink(deps, token);
+		return { email: record.email, needsSecondFactor: twoFactor && record.secondFactorVerifiedAt === null };
+	} catch (error) {
+		if (error instanceof EmailLinkInvalid) return null;
+		throw error;
+	}
+}
+
+/** What a reset ended. */
+export interface PasswordResetOutcome {
+	readonly email: string;
+	readonly sessionsRevoked: number;
+	readonly trustedDevicesRevoked: number;
+}
+
+/** The refusal of a new password before the second factor was proved. */
+export const SECOND_FACTOR_FIRST_MESSAGE = "Enter the code from your authenticator app (or a recovery code) first.";
+
+/**
+ * Sets the new password with a reset link (after the second factor, for an account with 2FA), and
+ * ends everything the old password may have opened (see the file comment). No session is made.
+ * @throws EmailLinkInvalid (unknown, expired, used: of 20 parallel uses one wins); InvalidRequest (the
+ *   policy refuses the password; the second factor not proved yet, field `code`, rule `required`)
+ */
+export async function resetPassword(deps: ServiceDeps, input: { token: string; newPassword: string }, context: RequestContext = NO_CONTEXT): Promise<PasswordResetOutcome> {
+	const { record, twoFactor } = await findLiveResetLink(deps, input.token);
+	if (twoFactor && record.secondFactorVerifiedAt === null) throw new InvalidRequest(SECOND_FACTOR_FIRST_MESSAGE, [{ field: "code", rule: "required", message: SECOND_FACTOR_FIRST_MESSAGE }]);
+	assertAcceptablePassword(deps, input.newPassword, record.email, "newPassword");
+	// Hashed before the transaction: argon2id must not hold the database's lock.
+	const passwordHash = await deps.passwords.hash(input.newPassword);
+	const accountId = record.accountId;
+	const outcome = await deps.store.transaction(async (tx) => {
+		await tx.accounts.lockAccount(accountId);
+		const now = deps.clock.now();
+		// Again under the lock: 2FA turned on since the code step was skipped, or the link used meanwhile.
+		const current = await tx.emailTokens.findEmailToken(record.id);
+		const twoFactorNow = (await tx.totpCredentials.findConfirmedTOTPCredential(accountId)) !== null;
+		if (current === null || (twoFactorNow && current.secondFactorVerifiedAt === null)) throw new InvalidRequest(SECOND_FACTOR_FIRST_MESSAGE, [{ field: "code", rule: "required", message: SECOND_FACTOR_FIRST_MESSAGE }]);
+		if (!(await tx.emailTokens.consumeEmailToken(record.id, now))) throw new EmailLinkInvalid(undefined, { reason: "lost_race" });
+		const account = await tx.accounts.findAccountById(accountId);
+		if (account === null || account.email !== record.email) throw new EmailLinkInvalid(undefined, { reason: "address_changed" });
+		await tx.accounts.updatePasswordHash(accountId, passwordHash, now);
+		const ended = await endAccountAccess(deps, tx, accountId, { sessions: "all", trustedDevices: true, loginChallenges: true, signInLinks: true });
+		await tx.emailTokens.consumeAccountEmailTokens(accountId, now);
+		// The old password's failures no longer say anything about the new one.
+		await tx.authFailures.clearAuthFailures(accountId, "password");
+		await recordSecurityEvent(deps, tx, accountId, "password.reset", context, { sessionsRevoked: ended.sessionsRevoked, trustedDevicesRevoked: ended.trustedDevicesRevoked, secondFactor: twoFactorNow });
+		if (await tx.accounts.markEmailVerified(accountId, now)) await recordSecurityEvent(deps, tx, accountId, "email.verified", context, { via: "password_reset" });
+		return { email: account.email, ...ended };
+	});
+	deps.logger.warn({ event: "password.reset", accountId, sessionsRevoked: outcome.sessionsRevoked, trustedDevicesRevoked: outcome.trustedDevicesRevoked }, "password reset with a mailed link");
+	return outcome;
+}
