@@ -84,7 +84,7 @@ export async function confirmEmailChange(deps: ServiceDeps, input: { token: stri
 		const account = await tx.accounts.findAccountById(accountId);
 		if (account === null) throw new EmailLinkInvalid(undefined, { reason: "account_gone" });
 		// Recorded while the account still has its old address: the alert goes there.
-		await recordSecurityEvent(deps, tx, accountId, "email.changed", context);
+		await recordSecurityEvent(deps, tx, accountId, "email.changed", context, { newEmail: record.email });
 		if (!(await tx.accounts.changeEmail(accountId, record.email, now))) {
 			throw new EmailTaken("That email address now belongs to another account, so your address was not changed. Choose another address.", { reason: "taken_since_request" });
 		}

@@ -52,10 +52,18 @@ function story(input: AlertMailInput): Story {
 				advice: `If it was you, there is nothing to do. ${changePassword}`,
 			};
 		case "second_factor_failed":
+			if (facts.details["during"] === "password_reset") {
+				return {
+					subject: `Someone opened a password reset link for your ${productName} account`,
+					heading: "Reset link opened, wrong code",
+					happened: `Someone opened a "forgot password" link mailed to you for your ${productName} account, then gave a wrong two-factor code. Nothing was changed: the password stays as it was.`,
+					advice: "If it was not you, someone can read your email: secure your mailbox (its password and two-factor authentication) first.",
+				};
+			}
 			return {
 				subject: `Someone knows your ${productName} password`,
 				heading: "Right password, wrong code",
-				happened: `Someone signed in to your ${productName} account with the right password, then gave a wrong two-factor code${facts.details["during"] === "reauthentication" ? " while confirming it was you" : ""}. Your account stayed closed to them.`,
+				happened: `Someone signed in to your ${productName} account with the right password, then gave a wrong two-factor code. Your account stayed closed to them.`,
 				advice: "If it was not you, someone knows your password: change it now, here or wherever else you use it.",
 			};
 		case "account_locked": {

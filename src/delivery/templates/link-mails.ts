@@ -90,7 +90,7 @@ export function linkMailContent(input: LinkMailInput): MailContent {
 				subject: `Confirm your new email address for ${productName}`,
 				heading: "Confirm your new email address",
 				intro: [`Someone, probably you, asked to use this address for a ${productName} account. The change happens when you open the link.`],
-				action: { label: "Use this address", url: mailLink(origin, "confirmEmail", token()) },
+				action: { label: "Use this address", url: mailLink(origin, "confirmEmailChange", token()) },
 				outro: [valid, "If it was not you, ignore this mail: the account keeps its address."],
 			};
 	}
