@@ -129,8 +129,9 @@ export async function resetPassword(deps: ServiceDeps, input: { token: string; n
 		await tx.emailTokens.consumeAccountEmailTokens(accountId, now);
 		// The old password's failures no longer say anything about the new one.
 		await tx.authFailures.clearAuthFailures(accountId, "password");
-		await recordSecurityEvent(deps, tx, accountId, "password.reset", context, { sessionsRevoked: ended.sessionsRevoked, trustedDevicesRevoked: ended.trustedDevicesRevoked, secondFactor: twoFactorNow });
+		// The link proved the mailbox: verified first, so that the reset's alert goes to it.
 		if (await tx.accounts.markEmailVerified(accountId, now)) await recordSecurityEvent(deps, tx, accountId, "email.verified", context, { via: "password_reset" });
+		await recordSecurityEvent(deps, tx, accountId, "password.reset", context, { sessionsRevoked: ended.sessionsRevoked, trustedDevicesRevoked: ended.trustedDevicesRevoked, secondFactor: twoFactorNow });
 		return { email: account.email, ...ended };
 	});
 	deps.logger.warn({ event: "password.reset", accountId, sessionsRevoked: outcome.sessionsRevoked, trustedDevicesRevoked: outcome.trustedDevicesRevoked }, "password reset with a mailed link");

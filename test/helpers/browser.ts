@@ -75,7 +75,8 @@ export interface WatchedPage {
 
 /**
  * Starts deadbolt (SQLite in a temporary data dir, logs silent, the per-IP limit raised: a test
- * browser makes many requests a minute) and Chromium.
+ * browser makes many requests a minute), its outbox dispatcher, and Chromium. It listens on
+ * `http.port` of the overrides (default: any free port).
  * @param overrides - config overrides on top of those
  */
 export async function startBrowserHarness(overrides: Record<string, unknown> = {}): Promise<BrowserHarness> {
@@ -84,8 +85,11 @@ export async function startBrowserHarness(overrides: Record<string, unknown> = {
 	const now = (): number => Date.now() + offsetMillis;
 	const config = loadConfig({ overrides: { dataDir, http: { port: 0 }, log: { level: "silent" }, rateLimit: { perMinute: 10_000 }, ...overrides } });
 	const deadbolt = await createDeadbolt(config, { clock: { now } });
+	// As `serve` does: the outbox's dispatcher sends the mails (`.eml` files in the data dir unless
+	// the overrides name an SMTP server); `deadbolt.close()` stops it.
+	deadbolt.createDispatcher().start();
 	const app = await buildApp(deadbolt);
-	await app.listen({ host: "127.0.0.1", port: 0 });
+	await app.listen({ host: "127.0.0.1", port: config.http.port });
 	const address = app.server.address();
 	if (address === null || typeof address === "string") throw new Error("server has no TCP address");
 	const baseURL = `http://127.0.0.1:${address.port}`;
