@@ -60,8 +60,11 @@ export type ObserveReply =
 
 /** What the driver asks of the deadbolt bench server. */
 export type ServerRequest =
-	/** Creates accounts with 2FA on; returns `secondStep` challenges and `logins` accounts for a fresh time step. */
-	| { readonly id: number; readonly type: "seed"; readonly secondStep: number; readonly logins: number }
+	/**
+	 * Creates accounts with 2FA on; returns `secondStep` challenges and `logins` accounts for a fresh
+	 * time step. `verified`: their addresses are verified (so alerts are mailed to them).
+	 */
+	| { readonly id: number; readonly type: "seed"; readonly secondStep: number; readonly logins: number; readonly verified?: boolean }
 	/** Runs raw `@node-rs/argon2` verifications, `concurrency` at a time, for `durationMs`. */
 	| { readonly id: number; readonly type: "argon2"; readonly concurrency: number; readonly durationMs: number }
 	| ObserveRequest

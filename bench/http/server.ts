@@ -12,6 +12,7 @@
  *     in again: replay protection);
  *   - an IPC channel to the driver: seeding, a raw argon2id rate, observing rounds (observe.ts);
  *   - no housekeeping timer (it runs every 10 minutes; a benchmark is over before).
+ * Like `serve`, it runs the outbox's dispatcher (mails and webhook messages are sent from here).
  *
  * Seeding goes through the service functions, as a user would, except for what would make it
  * too slow for a two-minute benchmark: accounts get one shared argon2id hash of the benchmark
@@ -66,15 +67,18 @@ const deadbolt = await createDeadbolt(config, { store, clock, random, keys, logg
 const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger: deadbolt.logger, keys, passwords: createPasswordHasher(config.password.argon2, availableParallelism()), attemptQueue: createKeyedLimiter(config.lockout.maxFailures) });
 const app = await buildApp(deadbolt, { loggerInstance: logger });
 await app.listen({ host: config.http.host, port: config.http.port });
+// As `serve` does: the outbox's dispatcher sends mails and webhook messages in this process.
+deadbolt.createDispatcher().start();
 const address = app.server.address();
 if (address === null || typeof address === "string") throw new Error("no TCP address");
 
 let seeded = 0;
 
 /** Creates one account with 2FA on (through the service functions); returns its id and TOTP key. */
-async function createAccountWith2FA(passwordHash: string): Promise<{ accountId: string; email: string; key: Uint8Array }> {
+async function createAccountWith2FA(passwordHash: string, verified: boolean): Promise<{ accountId: string; email: string; key: Uint8Array }> {
 	const email = `bench-${process.pid}-${seeded++}@example.com`;
 	const { account } = await registerAccount(deps, { email, password: null }, BENCH_CONTEXT);
+	if (verified) await store.accounts.markEmailVerified(account.id, clock.now());
 	await store.accounts.updatePasswordHash(account.id, passwordHash, clock.now());
 	const withPassword = { ...account, passwordHash };
 	// A session that has just proved the password (what sign-up gives), for the setup.
@@ -99,10 +103,10 @@ async function pool<T>(count: number, concurrency: number, task: (index: number)
 	return results;
 }
 
-async function seed(secondStep: number, logins: number): Promise<{ secondStep: SecondStepItem[]; logins: LoginItem[] }> {
+async function seed(secondStep: number, logins: number, verified: boolean): Promise<{ secondStep: SecondStepItem[]; logins: LoginItem[] }> {
 	const { argon2 } = config.password;
 	const passwordHash = await hash(BENCH_PASSWORD.normalize("NFKC"), { algorithm: ARGON2ID, memoryCost: argon2.memoryKiB, timeCost: argon2.iterations, parallelism: argon2.parallelism });
-	const accounts = await pool(secondStep + logins, SEED_CONCURRENCY, () => createAccountWith2FA(passwordHash));
+	const accounts = await pool(secondStep + logins, SEED_CONCURRENCY, () => createAccountWith2FA(passwordHash, verified));
 	// A new time step: the step that confirmed each setup is used up (replay protection).
 	clock.advance(config.totp.periodSeconds * 1000);
 	const now = clock.now();
@@ -140,7 +144,7 @@ async function handle(request: ServerRequest): Promise<ServerReply> {
 	switch (request.type) {
 		case "seed": {
 			const start = process.hrtime.bigint();
-			const result = await seed(request.secondStep, request.logins);
+			const result = await seed(request.secondStep, request.logins, request.verified === true);
 			return { id: request.id, type: "seeded", ...result, accounts: request.secondStep + request.logins, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 		}
 		case "argon2": {

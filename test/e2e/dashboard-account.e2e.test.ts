@@ -95,7 +95,7 @@ describe("dashboard: sessions, devices, password and activity, end to end in Chr
 		// The summary counts both sessions, and leads to them.
 		await w.clickAndLoad(page.getByRole("link", { name: "Security", exact: true }));
 		expect(await textOf(page.locator("#summary-sessions .summary__status"))).toBe("2 active sessions · 0 remembered devices");
-		expect(await textOf(page.locator("#summary-activity .summary__status"))).toMatch(/^Signed in with password and authenticator code, /);
+		expect(await textOf(page.locator("#summary-activity .summary__status")), "the computer is a device the account had not signed in from").toMatch(/^Signed in with password and authenticator code \(new device\), /);
 		await w.expectGood("summary with two sessions");
 		await w.clickAndLoad(page.locator("#summary-sessions").getByRole("link", { name: /^Review/ }));
 		expect(w.path()).toBe(SESSIONS);

@@ -1,0 +1,107 @@
+/**
+ * What mail and webhooks cost a sign-in (issue 11, "Done when"): full sign-ins (password + code)
+ * against two deadbolt servers side by side, one with the default configuration (no webhook
+ * endpoint; addresses unverified, so no alert mail), one with a webhook endpoint subscribed to
+ * every event (`["*"]`, a receiver in the driver's process answering 204) and alert mails on
+ * (addresses verified; every measured sign-in comes from a "new device", autocannon's, so each
+ * queues an alert, written as `.eml` files), each server running its outbox dispatcher as `serve`
+ * does. Rounds alternate (off, on, off, on, ...); the ratio is the median of (on ÷ off) over the
+ * rounds, which cancels slow drift. Each sign-in on the "on" server queues two deliveries in its
+ * transaction (a webhook message and the alert), sent by the dispatcher after the commit.
+ */
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ChildServer } from "./child-server.js";
+import { loginLoad, median, rate, type LoadSettings, type Run } from "./load.js";
+
+/** One round pair's rates (2xx answers per second). */
+export interface OverheadRound {
+	readonly off: Run;
+	readonly on: Run;
+}
+
+/** What the comparison gave for one database. */
+export interface DeliveriesOverhead {
+	readonly rounds: readonly OverheadRound[];
+	/** Median over the rounds of (sign-ins with deliveries ÷ sign-ins without). */
+	readonly ratio: number;
+	/** Webhook messages the receiver got while it ran. */
+	readonly webhooksReceived: number;
+}
+
+/** A webhook receiver that answers 204 at once and counts. */
+async function startReceiver(): Promise<{ server: Server; port: number; received(): number }> {
+	let count = 0;
+	const server = createServer((request, response) => {
+		request.resume();
+		request.on("end", () => {
+			count++;
+			response.writeHead(204).end();
+		});
+	});
+	await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+	const address = server.address();
+	if (address === null || typeof address === "string") throw new Error("receiver has no port");
+	return { server, port: address.port, received: () => count };
+}
+
+/** The environment of a bench server (ours minus DEADBOLT_*, plus `extra`). */
+function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = {};
+	for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("DEADBOLT_")) env[name] = value;
+	return { ...env, ...extra };
+}
+
+/** Starts a bench server over `databaseUrl` (null: SQLite in `dir`) with `config` written to a file. */
+async function startServer(script: string, dir: string, databaseUrl: string | null, config: Record<string, unknown>): Promise<ChildServer> {
+	mkdirSync(dir, { recursive: true });
+	const configFile = join(dir, "config.json");
+	writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+	const env = serverEnv({
+		DEADBOLT_DATA_DIR: join(dir, "data"),
+		DEADBOLT_HTTP_PORT: "0",
+		DEADBOLT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+		DEADBOLT_HMAC_KEY: randomBytes(32).toString("base64"),
+		...(databaseUrl === null ? {} : { DEADBOLT_DATABASE_URL: databaseUrl }),
+	});
+	return ChildServer.start(script, [configFile], env, join(dir, "server.log"));
+}
+
+/**
+ * Measures sign-ins without and with deliveries, `rounds` alternating pairs of `perRound` sign-ins.
+ * @param databases - for the server without and the one with deliveries (null: SQLite in its own directory); never the same PostgreSQL database (each dispatcher would take the other's deliveries)
+ */
+export async function measureDeliveriesOverhead(
+	settings: LoadSettings,
+	options: { readonly script: string; readonly workDir: string; readonly databases: readonly [string | null, string | null]; readonly rateLimitPerMinute: number; readonly rounds: number; readonly perRound: number; readonly warmup: number },
+): Promise<DeliveriesOverhead> {
+	const receiver = await startReceiver();
+	const base = { rateLimit: { perMinute: options.rateLimitPerMinute } };
+	const withDeliveries = {
+		...base,
+		webhooks: { endpoints: [{ url: `http://127.0.0.1:${receiver.port}/deadbolt`, events: ["*"], secret: `whsec_${randomBytes(32).toString("base64")}` }] },
+		email: { transport: "file" },
+	};
+	const off = await startServer(options.script, join(options.workDir, "off"), options.databases[0], base);
+	const on = await startServer(options.script, join(options.workDir, "on"), options.databases[1], withDeliveries);
+	try {
+		const count = options.warmup + options.rounds * options.perRound;
+		const [offSeeded, onSeeded] = [await off.call({ type: "seed", secondStep: 0, logins: count }, "seeded"), await on.call({ type: "seed", secondStep: 0, logins: count, verified: true }, "seeded")];
+		await loginLoad(settings, off.port, offSeeded.logins.slice(0, options.warmup));
+		await loginLoad(settings, on.port, onSeeded.logins.slice(0, options.warmup));
+		const rounds: OverheadRound[] = [];
+		for (let round = 0; round < options.rounds; round++) {
+			const slice = (items: typeof offSeeded.logins) => items.slice(options.warmup + round * options.perRound, options.warmup + (round + 1) * options.perRound);
+			const offRun = await loginLoad(settings, off.port, slice(offSeeded.logins));
+			const onRun = await loginLoad(settings, on.port, slice(onSeeded.logins));
+			rounds.push({ off: offRun, on: onRun });
+		}
+		return { rounds, ratio: median(rounds.map((round) => rate(round.on) / rate(round.off))), webhooksReceived: receiver.received() };
+	} finally {
+		await off.stop();
+		await on.stop();
+		await new Promise<void>((done) => receiver.server.close(() => done()));
+	}
+}
