@@ -47,6 +47,10 @@ export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; p
 	DEADBOLT_BRANDING_ACCENT_COLOR_DARK: { path: ["branding", "accentColorDark"], parse: "string" },
 	DEADBOLT_BRANDING_SUPPORT_URL: { path: ["branding", "supportUrl"], parse: "string" },
 	DEADBOLT_BRANDING_FOOTER_TEXT: { path: ["branding", "footerText"], parse: "string" },
+	DEADBOLT_SIGN_UP_MODE: { path: ["signUp", "mode"], parse: "string" },
+	DEADBOLT_EMAIL_SMTP_URL: { path: ["email", "smtpUrl"], parse: "string" },
+	DEADBOLT_EMAIL_FROM: { path: ["email", "from"], parse: "string" },
+	DEADBOLT_EMAIL_TRANSPORT: { path: ["email", "transport"], parse: "string" },
 	DEADBOLT_LOG_LEVEL: { path: ["log", "level"], parse: "string" },
 	DEADBOLT_LOG_FORMAT: { path: ["log", "format"], parse: "string" },
 } as const);
@@ -60,6 +64,7 @@ const NULL_WHEN_EMPTY = new Set([
 	"DEADBOLT_PUBLIC_URL",
 	"DEADBOLT_DATABASE_URL",
 	"DEADBOLT_REDIS_URL",
+	"DEADBOLT_EMAIL_SMTP_URL",
 	"DEADBOLT_BRANDING_LOGO_FILE",
 	"DEADBOLT_BRANDING_ACCENT_COLOR",
 	"DEADBOLT_BRANDING_ACCENT_COLOR_DARK",

@@ -19,4 +19,16 @@ describe("redactConfig", () => {
 		expect(shown.rateLimit).toEqual({ perMinute: 30, redisUrl: "rediss://deadbolt:[redacted]@cache.example.com:6380/1", redisKeyPrefix: "deadbolt:rate-limit:" });
 		expect(shown.storage.databaseUrl).toBe("postgres://u:[redacted]@db.example.com/deadbolt");
 	});
+
+	it("hides the SMTP URL's password and every webhook signing secret", () => {
+		const secret = `whsec_${Buffer.alloc(32, 7).toString("base64")}`;
+		const config = loadConfig({
+			env: { DEADBOLT_EMAIL_SMTP_URL: "smtp://mailer:smtp-secret@mail.example.com:587", DEADBOLT_PUBLIC_URL: "https://auth.example.com" },
+			overrides: { webhooks: { endpoints: [{ url: "https://hooks.example.com/deadbolt", events: ["*"], secret }], allowedNetworks: [], timeoutSeconds: 10 } },
+		});
+		const text = JSON.stringify(redactConfig(config));
+		for (const hidden of ["smtp-secret", secret, secret.slice(6)]) expect(text).not.toContain(hidden);
+		expect(text).toContain("smtp://mailer:[redacted]@mail.example.com:587");
+		expect(text).toContain("https://hooks.example.com/deadbolt");
+	});
 });

@@ -6,14 +6,18 @@ import { DEVELOPMENT_KEYS_FILE } from "../../deadbolt.js";
 
 /**
  * The config with every key value replaced by "[set]" (or by where the development keys are),
- * and the passwords of the database and Redis URLs by "[redacted]".
+ * the passwords of the database, Redis and SMTP URLs by "[redacted]", and every webhook signing
+ * secret by "[set]".
  */
 export function redactConfig(config: Config): unknown {
 	const development = `[development key: ${join(config.dataDir, DEVELOPMENT_KEYS_FILE)}]`;
 	const databaseUrl = config.storage.databaseUrl === null ? null : redactConnectionUrl(config.storage.databaseUrl);
 	const redisUrl = config.rateLimit.redisUrl === null ? null : redactConnectionUrl(config.rateLimit.redisUrl);
+	const smtpUrl = config.email.smtpUrl === null ? null : redactConnectionUrl(config.email.smtpUrl);
 	return {
 		...config,
+		email: { ...config.email, smtpUrl },
+		webhooks: { ...config.webhooks, endpoints: config.webhooks.endpoints.map((endpoint) => ({ ...endpoint, secret: "[set]" })) },
 		rateLimit: { ...config.rateLimit, redisUrl },
 		storage: { ...config.storage, databaseUrl },
 		keys: {
