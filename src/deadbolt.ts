@@ -15,7 +15,7 @@ import { createMailer, planMailTransport } from "./delivery/mail.js";
 import { DEFAULT_ACCENT } from "./delivery/templates/layout.js";
 import { wakeOnCommit } from "./delivery/wake-on-commit.js";
 import { ConfigInvalid } from "./errors.js";
-import { publicOrigin } from "./http/public-url.js";
+import { publicOrigin } from "./config/public-origin.js";
 import { systemClock, type Clock } from "./platform/clock.js";
 import { createKeyedLimiter } from "./platform/limiter.js";
 import { loggableError, silentLogger, urlPasswords, type Logger } from "./platform/logger.js";
@@ -66,6 +66,8 @@ export interface Deadbolt {
 	readonly config: Config;
 	readonly logger: Logger;
 	readonly clock: Clock;
+	/** The origin users reach deadbolt at (`http.publicUrl`, or `http://host:port`): the base of every link it gives out. */
+	readonly publicOrigin: string;
 	/** Whether development keys (generated in the data directory) are in use. */
 	readonly usingDevelopmentKeys: boolean;
 	/** What the dashboard serves from `branding.*`: the accent palette and the logo, read and checked once at start. */
@@ -299,6 +301,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		config,
 		logger,
 		clock,
+		publicOrigin: publicOrigin(config),
 		usingDevelopmentKeys: resolved.development,
 		branding,
 		registerAccount: bind(accounts.registerAccount),

@@ -10,6 +10,7 @@
 import type { Config } from "../../config/schema.js";
 import { createDeadbolt } from "../../deadbolt.js";
 import { EmailTaken, InvalidRequest, NotFound } from "../../errors.js";
+import { publicOrigin } from "../../config/public-origin.js";
 import { signInLinkURL } from "../../http/public-url.js";
 
 /** The actions of `deadbolt account`. */
@@ -67,5 +68,5 @@ export async function runAccountCommand(config: Config, action: AccountAction, e
 function printLink(config: Config, link: { token: string; expiresAt: number }, output: CommandOutput): void {
 	const minutes = Math.round(config.signInLink.ttlSeconds / 60);
 	output.out(`sign-in link (works once, for ${minutes} minutes, until ${new Date(link.expiresAt).toISOString()}):`);
-	output.out(signInLinkURL(config, link.token));
+	output.out(signInLinkURL(publicOrigin(config), link.token));
 }

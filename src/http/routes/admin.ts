@@ -64,7 +64,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		},
 		async (request, reply) => {
 			const link = await deadbolt.issueSignInLink(request.body.email, requestContext(request));
-			return reply.status(201).send({ accountId: link.accountId, url: signInLinkURL(deadbolt.config, link.token), token: link.token, expiresAt: toISO(link.expiresAt) });
+			return reply.status(201).send({ accountId: link.accountId, url: signInLinkURL(deadbolt.publicOrigin, link.token), token: link.token, expiresAt: toISO(link.expiresAt) });
 		},
 	);
 
