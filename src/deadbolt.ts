@@ -156,6 +156,9 @@ export interface Deadbolt {
 
 export { HOUSEKEEPING_INTERVAL_MS } from "./service/housekeeping.js";
 
+/** The SQLite database's file inside the data directory. */
+export const SQLITE_FILE = "deadbolt.sqlite";
+
 /** The file of development keys inside the data directory. */
 export const DEVELOPMENT_KEYS_FILE = "development-keys.json";
 
@@ -207,7 +210,7 @@ export async function openConfiguredStore(config: Config): Promise<Store> {
 	if (config.storage.databaseUrl !== null) {
 		return openPostgresStore({ connectionString: config.storage.databaseUrl, poolSize: config.storage.postgresPoolSize });
 	}
-	return openSqliteStore({ path: join(config.dataDir, "deadbolt.sqlite") });
+	return openSqliteStore({ path: join(config.dataDir, SQLITE_FILE) });
 }
 
 /** How long connecting to the per-IP-limit Redis may take before the attempt counts as failed, in milliseconds. */
@@ -365,7 +368,9 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 			const origin = publicOrigin(config);
 			const mailer = createMailer(config, plan, { origin, timeoutMillis: Math.min(10_000, config.outbox.leaseSeconds * 500) });
 			if (plan.kind === "smtp") logger.info({ event: "email.transport", transport: "smtp", server: mailer.description }, `mail is sent through ${mailer.description}`);
-			else logger.info({ event: "email.transport", transport: "file", dir: plan.dir }, `no mail server configured: mails are written as .eml files in ${plan.dir} (set email.smtpUrl to send them)`);
+			else logger.info({ event: "email.transport", transport: "file", dir: plan.dir }, `no mail server configured: mails are written as .eml files in ${plan.dir} (set email.smtpUrl, DEADBOLT_EMAIL_SMTP_URL, to send them)`);
+			const endpoints = config.webhooks.endpoints.length;
+			logger.info({ event: "webhooks.endpoints", configured: endpoints }, `${endpoints} webhook endpoint${endpoints === 1 ? "" : "s"} in the configuration (more may be added with the admin API or "deadbolt webhooks add")`);
 			const dispatcher = createDispatcher(deps, {
 				mailer,
 				mail: {

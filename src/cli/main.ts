@@ -3,8 +3,12 @@
  * The `deadbolt` command. Exit codes: 0 success, 1 failure, 64 usage error, 78 invalid
  * configuration (BSD sysexits EX_USAGE, EX_CONFIG).
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/load.js";
+import type { Config } from "../config/schema.js";
+import { SQLITE_FILE } from "../deadbolt.js";
 import { ConfigInvalid } from "../errors.js";
 import { ACCOUNT_ACTIONS, isAccountAction, runAccountCommand } from "./commands/account.js";
 import { redactConfig } from "./commands/config.js";
@@ -59,6 +63,13 @@ Configuration: see docs/config.md. Exit codes: 0 ok, 1 failure, 64 usage, 78 con
 const OPERATOR_OPTIONS = ["status", "channel", "limit", "json", "all-dead", "events", "description"] as const;
 const OUTBOX_OPTIONS: readonly string[] = ["status", "channel", "limit", "json", "all-dead"];
 const WEBHOOKS_OPTIONS: readonly string[] = ["json", "events", "description"];
+
+/** The SQLite file the config names when it does not exist (null: it exists, or the store is PostgreSQL). */
+function missingSqliteDatabase(config: Config): string | null {
+	if (config.storage.databaseUrl !== null) return null;
+	const file = join(config.dataDir, SQLITE_FILE);
+	return existsSync(file) ? null : file;
+}
 
 async function main(argv: string[]): Promise<number> {
 	let parsed;
@@ -137,6 +148,14 @@ async function main(argv: string[]): Promise<number> {
 			});
 		}
 		const output = { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
+		if (isOperatorCommand) {
+			// They read what a running deadbolt wrote: never a new, empty database made by mistake.
+			const missing = missingSqliteDatabase(config);
+			if (missing !== null) {
+				process.stderr.write(`deadbolt: there is no database at ${missing}: run "${command}" with the configuration "deadbolt serve" uses (--config, --data-dir, DEADBOLT_* variables)\n`);
+				return EXIT.FAILURE;
+			}
+		}
 		if (command === "outbox") return await runOutboxCommand(config, rest, parsed.values, output);
 		if (command === "webhooks") return await runWebhooksCommand(config, rest, parsed.values, output);
 		if (command === "migrate") {

@@ -83,7 +83,9 @@ export function createMailer(config: Config, plan: MailPlan, options: { readonly
 	const host = new URL(options.origin).hostname.replace(/^\[|\]$/g, "");
 	const message = (mail: OutgoingMail) => ({
 		from: config.email.from,
-		to: mail.to,
+		// An address object, never a string nodemailer would parse (a comma or angle brackets in it
+		// must not pick another recipient; the service refuses such addresses anyway).
+		to: { name: "", address: mail.to },
 		subject: mail.subject,
 		text: mail.text,
 		html: mail.html,

@@ -32,14 +32,24 @@ export interface RegisteredAccount {
 const FORBIDDEN_IN_EMAIL = /[\u0000-\u001f\u007f:]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
- * Normalizes an email for storage and lookup: trimmed, NFC, lower case. A colon is refused:
- * the email is the account name in the key URI label, where a colon cannot stand (Key Uri Format).
+ * A mailbox as deadbolt accepts it: a dot-atom local part (RFC 5322 §3.2.3 `atext`, and letters
+ * and digits of any script, RFC 6531) and a domain of at least two labels of letters, digits and
+ * inner hyphens (RFC 5321 §4.1.2), nothing else: no quoted local part, no comment, no comma, no
+ * angle bracket, no IP literal. A mail program could read such characters as another recipient
+ * than the one stored and then "verified" (a display name, a list, a comment).
+ */
+const MAILBOX = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?$/u;
+
+/**
+ * Normalizes an email for storage and lookup: trimmed, NFC, lower case, and only of the
+ * characters of {@link MAILBOX} (so the colon, which cannot stand in a key URI label, is refused
+ * too: Key Uri Format).
  * @returns null when it does not look like an email address
  */
 export function normalizeEmail(email: string): string | null {
 	if (FORBIDDEN_IN_EMAIL.test(email)) return null;
 	const trimmed = email.trim().normalize("NFC").toLowerCase();
-	if (trimmed.length > EMAIL_MAX_LENGTH || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(trimmed)) return null;
+	if (trimmed.length > EMAIL_MAX_LENGTH || !MAILBOX.test(trimmed)) return null;
 	return trimmed;
 }
 

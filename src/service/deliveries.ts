@@ -122,7 +122,10 @@ async function retryRefusal(deps: ServiceDeps, record: DeliveryRecord): Promise<
 		return { reason: "secret_gone", message: "This mail carried a single-use link whose secret was erased once it was sent or given up on. Have the user ask for a new link." };
 	}
 	if (record.channel === "webhook" && (await findWebhookTarget(deps, record.target)) === null) {
-		return { reason: "endpoint_gone", message: `The webhook endpoint ${record.target} of this delivery no longer exists.` };
+		const hint = record.target.startsWith("config:")
+			? ` It came from the config file's webhooks.endpoints: run this with the same configuration as "deadbolt serve" (--config, DEADBOLT_* variables).`
+			: "";
+		return { reason: "endpoint_gone", message: `The webhook endpoint ${record.target} of this delivery no longer exists.${hint}` };
 	}
 	return null;
 }

@@ -4,7 +4,7 @@
  * (a config file webhook endpoint subscribed to every event) and settled as a dispatcher does.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -134,6 +134,16 @@ describe("deadbolt outbox and webhooks", () => {
 		expect(JSON.parse(run(["outbox", "list", "--status", "dead", "--json"]).stdout)).toEqual([]);
 		// The log keeps every attempt; the id never changed.
 		expect(JSON.parse(run(["outbox", "show", deadId, "--json"]).stdout).attempts.map((a: { detail: string }) => a.detail)).toEqual(["HTTP 500", "timeout"]);
+	});
+
+	it("outbox and webhooks refuse a data directory without a database, and make none", () => {
+		const empty = join(mkdtempSync(join(tmpdir(), "deadbolt-cli-empty-")), "data");
+		for (const args of [["outbox", "list"], ["webhooks", "list"]]) {
+			const result = spawnSync(process.execPath, [CLI, ...args, "--data-dir", empty], { env: ENV, encoding: "utf8", timeout: 30_000 });
+			expect(result.status, result.stderr).toBe(1);
+			expect(result.stderr).toContain(`there is no database at ${join(empty, "deadbolt.sqlite")}`);
+			expect(existsSync(empty), "nothing was created").toBe(false);
+		}
 	});
 
 	it("webhooks list, add (secret printed once, private targets refused) and remove", () => {

@@ -124,7 +124,7 @@ function deliveryRow(delivery: DeliveryView): string[] {
 function printDelivery(delivery: DeliveryView, attempts: readonly AttemptView[], output: CommandOutput): void {
 	const fields: [string, string | null][] = [
 		["id", `${delivery.id}${delivery.channel === "webhook" ? " (webhook-id)" : ""}`],
-		["status", `${delivery.status}, ${delivery.attempts} attempt${delivery.attempts === 1 ? "" : "s"}`],
+		["status", `${delivery.status}, ${delivery.attempts} attempt${delivery.attempts === 1 ? "" : "s"}${attempts.length > delivery.attempts ? ` since the last manual retry (${attempts.length} in the log below)` : ""}`],
 		["channel", delivery.channel],
 		["kind", delivery.kind],
 		[delivery.channel === "email" ? "recipient" : "endpoint", delivery.target],
