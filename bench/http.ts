@@ -313,13 +313,16 @@ async function measureAll(floor: ChildServer, problems: string[]): Promise<Backe
 	const url = new URL(POSTGRES_URL);
 	url.pathname = `/${database}`;
 	const pgDir = mkdtempSync(join(tmpdir(), "deadbolt-bench-pg-"));
-	const secondDatabase = `${database}_on`;
-	const secondUrl = new URL(POSTGRES_URL);
-	secondUrl.pathname = `/${secondDatabase}`;
+	// The deliveries comparison runs two servers of its own, each on a fresh database (with keys of its own).
+	const comparisonDatabases = [`${database}_off`, `${database}_on`] as const;
+	const comparisonUrls = comparisonDatabases.map((name) => {
+		const comparisonUrl = new URL(POSTGRES_URL);
+		comparisonUrl.pathname = `/${name}`;
+		return comparisonUrl.toString();
+	}) as [string, string];
 	const drop = (): Promise<unknown> =>
 		withAdmin(async (client) => {
-			await client.query(`drop database if exists "${database}" with (force)`);
-			await client.query(`drop database if exists "${secondDatabase}" with (force)`);
+			for (const name of [database, ...comparisonDatabases]) await client.query(`drop database if exists "${name}" with (force)`);
 		});
 	try {
 		// From template0: another session on template1 cannot make it fail.
@@ -327,8 +330,10 @@ async function measureAll(floor: ChildServer, problems: string[]): Promise<Backe
 		// Interrupted (Ctrl-C reaches the servers too): the database goes all the same.
 		interrupted = drop;
 		const measured = await measureBackend("PostgreSQL", pgDir, url.toString(), floor);
-		await withAdmin((client) => client.query(`create database "${secondDatabase}" template template0`));
-		const deliveries = await deliveriesOverhead(join(pgDir, "deliveries"), [url.toString(), secondUrl.toString()]);
+		await withAdmin(async (client) => {
+			for (const name of comparisonDatabases) await client.query(`create database "${name}" template template0`);
+		});
+		const deliveries = await deliveriesOverhead(join(pgDir, "deliveries"), comparisonUrls);
 		progress(`PostgreSQL: sign-ins with mail and webhooks on measured`);
 		backends.push({ ...measured, deliveries });
 		rmSync(pgDir, { recursive: true, force: true });
