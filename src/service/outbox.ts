@@ -77,7 +77,8 @@ export async function enqueueLinkMail(
 
 /**
  * Queues what a security event calls for, inside the transaction that records it: an alert mail
- * to the account's verified address (at most `email.alertsPerKindPerHour` of a kind per account;
+ * to the account's verified address (the address-changed notice to the old address, verified or
+ * not; at most `email.alertsPerKindPerHour` of a kind per account;
  * the activity keeps every event), and one message per webhook endpoint subscribed to its type.
  * Reads the account only when something is queued.
  */
@@ -91,7 +92,9 @@ export async function enqueueEventDeliveries(deps: ServiceDeps, tx: Repositories
 	const account = await tx.accounts.findAccountById(event.accountId);
 	if (account === null) return;
 	const deliveries: DeliveryRecord[] = [];
-	if (alert !== null && account.emailVerifiedAt !== null) {
+	// Alerts go to a verified address only (an unverified one may be a stranger's typo), except the
+	// notice that the address changed: the old address is told whatever its state.
+	if (alert !== null && (account.emailVerifiedAt !== null || alert === "email_changed")) {
 		const since = deps.clock.now() - 3_600_000;
 		if ((await tx.outbox.countRecentDeliveries(account.id, alert, since)) < deps.config.email.alertsPerKindPerHour) {
 			const facts: AlertMailFacts = { eventId: event.id, type, createdAt: event.createdAt, ipAddress: event.ipAddress, userAgent: event.userAgent, details };

@@ -177,6 +177,15 @@ for (const backend of await testBackends()) {
 				expect((await t.deadbolt.beginLogin({ email: newEmail, password: PASSWORD })).kind).toBe("session");
 			});
 
+			it("an unverified old address is told too (the only alert an unverified address gets)", async () => {
+				await start();
+				const { auth, email } = await openSignUp();
+				const newEmail = freshEmail("moved-unverified");
+				await t.deadbolt.requestEmailChange(auth, { newEmail });
+				await t.deadbolt.confirmEmailChange({ token: await lastMailedToken(t.store, newEmail, "email.change_confirm") });
+				expect(await mailsTo(t.store, email, "email_changed")).toHaveLength(1);
+			});
+
 			it("a taken new address gets the same outcome and no mail; taken between request and confirmation: EmailTaken, nothing changes", async () => {
 				await start();
 				const { auth, email, account } = await openSignUp();
