@@ -54,7 +54,7 @@ export function renderMail(content: MailContent, branding: MailBranding): Render
 }
 
 function footerLine(branding: MailBranding): string {
-	return branding.footerText ?? branding.productName === "deadbolt" ? "Sent by deadbolt: two-factor authentication for your account." : `Sent by ${branding.productName}, secured by deadbolt.`;
+	return branding.footerText ?? (branding.productName === "deadbolt" ? "Sent by deadbolt: two-factor authentication for your account." : `Sent by ${branding.productName}, secured by deadbolt.`);
 }
 
 function renderText(content: MailContent, branding: MailBranding): string {
