@@ -7,11 +7,13 @@
  *   creation"): a new address gets a `sign_up` link that holds the address and the argon2id hash of
  *   the chosen password; a taken one gets `sign_up.exists` ("someone tried to sign up with your
  *   address: sign in, or reset your password"). Both branches hash the password (the same cost),
- *   write one mail, and answer alike. Opening the link (its POST) creates the account, verified,
- *   and signs it in.
+ *   write one mail, and answer alike. Using the link (its POST) takes the password chosen at
+ *   sign-up, typed again: anyone can ask for a link to someone else's address with a password of
+ *   their own (account pre-hijacking), so the mailbox alone must not make the account. Then the
+ *   account is created, verified, and signed in. A new sign-up for an address ends its older links.
  * - `closed`: sign-up is refused ({@link SignUpClosed}); operators create accounts (verified).
  */
-import { EmailLinkInvalid, EmailTaken, InvalidRequest, SignUpClosed } from "../errors.js";
+import { EmailLinkInvalid, EmailTaken, InvalidCredentials, InvalidRequest, SignUpClosed } from "../errors.js";
 import { generateId } from "../domain/crypto/token.js";
 import type { AccountRecord } from "../storage/store.js";
 import { assertAcceptablePassword, normalizeEmail, registerAccount, type RegisteredAccount } from "./accounts.js";
@@ -62,6 +64,8 @@ async function requestVerifiedSignUp(deps: ServiceDeps, input: { email: string; 
 			return true;
 		}
 		if ((await tx.emailTokens.countRecentEmailTokens("sign_up", { email }, hourAgo(deps))) >= resendsPerHour) return false;
+		// Only the newest link of an address works: a link asked for by someone else earlier is ended too.
+		await tx.emailTokens.consumeEmailTokensForAddress("sign_up", email, deps.clock.now());
 		const issued = await issueEmailToken(deps, tx, { purpose: "sign_up", accountId: null, email, passwordHash, ttlSeconds, ipAddress: context.ipAddress });
 		await enqueueLinkMail(deps, tx, { accountId: null, to: email, kind: "sign_up.verify", facts: { expiresInMinutes: ttlMinutes(ttlSeconds) }, token: issued.token });
 		return true;
@@ -72,11 +76,11 @@ async function requestVerifiedSignUp(deps: ServiceDeps, input: { email: string; 
 
 /**
  * The address a sign-up link would create an account for, without using it.
- * @returns null when the link is not usable
+ * @returns null when the link is not usable (its password attempts spent included)
  */
 export async function describeSignUp(deps: ServiceDeps, token: string): Promise<{ readonly email: string } | null> {
 	const record = await findLiveEmailToken(deps, token, "sign_up");
-	return record === null ? null : { email: record.email };
+	return record === null || record.attempts >= deps.config.loginChallenge.maxAttempts ? null : { email: record.email };
 }
 
 /** An account made by a sign-up link, signed in. */
@@ -85,17 +89,42 @@ export interface FinishedSignUp {
 	readonly session: NewSession;
 }
 
+/** The refusal of a password that is not the one the sign-up was started with. */
+export const SIGN_UP_WRONG_PASSWORD =
+	"That is not the password this sign-up was started with. If you did not ask to sign up twice, someone else may have used your address: ignore that email and sign up again.";
+
+/** The refusal of a sign-up link whose password attempts are spent. */
+export const SIGN_UP_ATTEMPTS_SPENT = "This sign-up link can't be used any more: the password was wrong too many times. Sign up again.";
+
 /**
- * Uses a sign-up link: consumes it, creates the account with the password chosen at sign-up and
- * the address verified (the link proved it), records `account.created` and `email.verified`, and
- * signs in (AAL1), in one transaction.
- * @throws EmailLinkInvalid when unknown, expired or used (of 20 parallel uses, one wins);
- *   EmailTaken when the address got an account since (another link of the same address was used first)
+ * Uses a sign-up link. The password chosen at sign-up must be typed again and match the hash the
+ * link holds: the link proves the mailbox, the password proves it is the same person who asked
+ * (else whoever asks first with another's address and their own password would get the account
+ * when its owner opens the mail). Each try takes one of the link's `loginChallenge.maxAttempts`
+ * before the argon2id check (run outside any transaction); a wrong one leaves the link usable
+ * until they are spent. Then, in one transaction: the link is consumed, the account created with
+ * that password and the address verified, `account.created` and `email.verified` recorded, and a
+ * session started (AAL1).
+ * @throws EmailLinkInvalid when unknown, expired, used, replaced by a newer sign-up, out of password
+ *   attempts, or lost to a parallel use (of 20 parallel uses, one wins); InvalidCredentials
+ *   ({@link SIGN_UP_WRONG_PASSWORD}) for another password, nothing used but the attempt;
+ *   EmailTaken when the address got an account since
  */
-export async function finishSignUp(deps: ServiceDeps, input: { token: string }, context: RequestContext = NO_CONTEXT): Promise<FinishedSignUp> {
+export async function finishSignUp(deps: ServiceDeps, input: { token: string; password: string }, context: RequestContext = NO_CONTEXT): Promise<FinishedSignUp> {
 	const record = await findLiveEmailToken(deps, input.token, "sign_up");
 	if (record === null || record.passwordHash === null) throw new EmailLinkInvalid(undefined, { reason: "unknown_used_or_expired" });
 	const passwordHash = record.passwordHash;
+	const { maxAttempts } = deps.config.loginChallenge;
+	// Counted before the check, by one conditional write: parallel guesses cannot exceed the budget.
+	if (!(await deps.store.emailTokens.reserveEmailTokenAttempt(record.id, deps.clock.now(), maxAttempts))) {
+		if (record.attempts >= maxAttempts) throw new EmailLinkInvalid(SIGN_UP_ATTEMPTS_SPENT, { reason: "attempts_exhausted" });
+		throw new EmailLinkInvalid(undefined, { reason: "used_or_expired_since" });
+	}
+	if (!(await deps.passwords.verify(passwordHash, input.password))) {
+		deps.logger.warn({ event: "sign_up.wrong_password", tokenId: record.id, ip: context.ipAddress }, "sign-up link used with another password");
+		if (record.attempts + 1 >= maxAttempts) throw new EmailLinkInvalid(SIGN_UP_ATTEMPTS_SPENT, { reason: "last_attempt_failed" });
+		throw new InvalidCredentials(SIGN_UP_WRONG_PASSWORD, { reason: "sign_up_wrong_password" });
+	}
 	const result = await deps.store.transaction(async (tx) => {
 		const now = deps.clock.now();
 		if (!(await tx.emailTokens.consumeEmailToken(record.id, now))) throw new EmailLinkInvalid(undefined, { reason: "lost_race" });

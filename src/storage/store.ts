@@ -570,6 +570,8 @@ export interface EmailTokenRepository {
 	markEmailTokenSecondFactorVerified(id: string, now: UnixMillis): Promise<boolean>;
 	/** Ends every open token of the account with this purpose (all purposes when omitted). @returns how many were open */
 	consumeAccountEmailTokens(accountId: string, now: UnixMillis, purpose?: EmailTokenPurpose): Promise<number>;
+	/** Ends every open token of this purpose mailed to this (normalized) address, whatever its account (a newer sign-up ends the older links). @returns how many were open */
+	consumeEmailTokensForAddress(purpose: EmailTokenPurpose, email: string, now: UnixMillis): Promise<number>;
 	/** How many tokens of this purpose were created at or after `since` for this account, this address, or this client IP (per-account and per-IP limits). */
 	countRecentEmailTokens(purpose: EmailTokenPurpose, key: { readonly accountId: string } | { readonly email: string } | { readonly ipAddress: string }, since: UnixMillis): Promise<number>;
 	/** Housekeeping: deletes tokens that expired before `now`. @returns how many */

@@ -185,6 +185,62 @@ for (const backend of await testBackends()) {
 			expect(headerNames(free)).toEqual(headerNames(taken));
 		});
 
+		it("sign-up mode verified: POST /api/v1/sign-up/finish needs the password chosen at sign-up; someone else's link with the owner's password is refused and stays unused", async () => {
+			await start({ signUp: { mode: "verified" } });
+			const ATTACKER = "the attacker's own passphrase";
+			const email = freshEmail("victim");
+			expect((await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email, password: ATTACKER } })).statusCode).toBe(202);
+			const token = await lastMailedToken(t.store, email, "sign_up.verify");
+			const finish = (payload: Record<string, string>) => t.app.inject({ method: "POST", url: "/api/v1/sign-up/finish", payload });
+			const missing = await finish({ token });
+			expect(missing.statusCode).toBe(400);
+			expect(missing.json().code).toBe("ERR_INVALID_REQUEST");
+			const refused = await finish({ token, password: PASSWORD });
+			expect(refused.statusCode).toBe(401);
+			expect(refused.json().code).toBe("ERR_INVALID_CREDENTIALS");
+			expect(refused.json().message).toContain("someone else may have used your address");
+			expect(refused.headers["set-cookie"]).toBeUndefined();
+			expect(await t.store.accounts.findAccountByEmail(email)).toBeNull();
+			expect((await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email, password: ATTACKER } })).statusCode).toBe(401);
+			// The owner signs up again: the asker's link ends, the owner's makes the owner's account.
+			t.clock.advance(1);
+			await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email, password: PASSWORD } });
+			const own = tokenOf((await mailsTo(t.store, email, "sign_up.verify")).find((d) => d.createdAt === t.clock.now())!)!;
+			expect((await finish({ token, password: ATTACKER })).json().code).toBe("ERR_EMAIL_LINK_INVALID");
+			const made = await finish({ token: own, password: PASSWORD });
+			expect(made.statusCode).toBe(201);
+			expect(made.json().account).toMatchObject({ email, emailVerified: true, hasPassword: true });
+			expect((await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email, password: ATTACKER } })).statusCode).toBe(401);
+			expect((await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email, password: PASSWORD } })).statusCode).toBe(200);
+		});
+
+		it("sign-up mode verified: the finish page asks for the password (a wrong one is said next to the field, the link stays usable), then signs in", async () => {
+			await start({ signUp: { mode: "verified" } });
+			const email = freshEmail("page");
+			await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email, password: PASSWORD } });
+			const token = await lastMailedToken(t.store, email, "sign_up.verify");
+			const b = browser();
+			const page = await b.get(`/dashboard/sign-up/finish?token=${token}`);
+			expect(page.statusCode).toBe(200);
+			expect(page.body).toMatch(/<input class="input" id="sign-up-password" name="password" type="password" autocomplete="current-password"/);
+			expect(page.body).toContain('<label class="field__label" for="sign-up-password">Password</label>');
+			expect(page.body).toContain(`name="username" autocomplete="username" value="${email}" hidden readonly`);
+			const wrong = await b.post("/dashboard/sign-up/finish", { token, password: "not the one I chose" });
+			expect(wrong.statusCode).toBe(401);
+			expect(wrong.body).toContain('id="sign-up-password-error"');
+			expect(wrong.body).toContain("someone else may have used your address");
+			expect(wrong.body).toContain(`name="token" value="${token}"`);
+			expect(await t.store.accounts.findAccountByEmail(email)).toBeNull();
+			const empty = await b.post("/dashboard/sign-up/finish", { token, password: "" });
+			expect(empty.statusCode).toBe(400);
+			expect(empty.body).toContain('id="sign-up-password-error"');
+			const done = await b.post("/dashboard/sign-up/finish", { token, password: PASSWORD });
+			expect(done.statusCode).toBe(303);
+			expect(done.headers.location).toBe("/dashboard");
+			expect((await t.store.accounts.findAccountByEmail(email))?.emailVerifiedAt).not.toBeNull();
+			expect((await b.get("/dashboard")).statusCode).toBe(200);
+		});
+
 		it("sign-up mode closed: 403 ERR_SIGN_UP_CLOSED, and the page says accounts are made by the operators", async () => {
 			await start({ signUp: { mode: "closed" } });
 			const res = await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email: freshEmail("closed"), password: PASSWORD } });

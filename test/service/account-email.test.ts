@@ -108,28 +108,86 @@ for (const backend of await testBackends()) {
 				expect(stored?.passwordHash).toMatch(/^\$argon2id\$/);
 				expect(await t.deadbolt.describeSignUp(token)).toEqual({ email: free });
 				expect(await t.store.accounts.findAccountByEmail(free)).toBeNull();
-				// The link makes the account, verified, signed in, once.
-				const results = await Promise.allSettled(Array.from({ length: 20 }, () => t.deadbolt.finishSignUp({ token })));
+				// The link, with the password chosen at sign-up, makes the account, verified, signed in, once.
+				const results = await Promise.allSettled(Array.from({ length: 20 }, () => t.deadbolt.finishSignUp({ token, password: PASSWORD })));
 				const won = results.filter((r) => r.status === "fulfilled");
 				expect(won).toHaveLength(1);
+				for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(EmailLinkInvalid);
 				const { account, session } = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof t.deadbolt.finishSignUp>>>).value;
 				expect(account.emailVerifiedAt).toBe(t.clock.now());
 				expect((await t.deadbolt.validateSession(session.token)).account.id).toBe(account.id);
 				expect((await t.deadbolt.beginLogin({ email: free, password: PASSWORD })).kind).toBe("session");
 			});
 
-			it("a second sign-up link of an address made an account meanwhile is refused with EmailTaken", async () => {
+			it("pre-hijack: the owner's password on a link someone else asked for is refused, the link stays unused, no account; the asker cannot sign in", async () => {
+				const ATTACKER = "the attacker's own passphrase";
 				await start("verified");
-				const email = freshEmail("twice");
+				for (const order of ["attacker first", "victim first"] as const) {
+					const email = freshEmail("victim");
+					if (order === "victim first") await t.deadbolt.signUp({ email, password: PASSWORD });
+					const victimsOwn = order === "victim first" ? await lastMailedToken(t.store, email, "sign_up.verify") : null;
+					t.clock.advance(1);
+					await t.deadbolt.signUp({ email, password: ATTACKER });
+					const attackers = (await mailsTo(t.store, email, "sign_up.verify")).find((d) => d.createdAt === t.clock.now())!;
+					const token = tokenOf(attackers)!;
+					// The victim opens the attacker's mail and types their own password.
+					const refused = await t.deadbolt.finishSignUp({ token, password: PASSWORD }).catch((e: unknown) => e);
+					expect(refused).toBeInstanceOf(InvalidCredentials);
+					expect((refused as InvalidCredentials).message).toContain("not the password this sign-up was started with");
+					const stored = await t.store.emailTokens.findEmailToken(parseToken(token)!.id);
+					expect(stored?.consumedAt).toBeNull();
+					expect(stored?.attempts).toBe(1);
+					expect(await t.store.accounts.findAccountByEmail(email)).toBeNull();
+					await expect(t.deadbolt.beginLogin({ email, password: ATTACKER })).rejects.toBeInstanceOf(InvalidCredentials);
+					// The victim's older link was ended by the newer request.
+					if (victimsOwn !== null) await expect(t.deadbolt.finishSignUp({ token: victimsOwn, password: PASSWORD })).rejects.toBeInstanceOf(EmailLinkInvalid);
+					// Signing up again ends the attacker's link; the victim's new link makes the victim's account.
+					t.clock.advance(1);
+					await t.deadbolt.signUp({ email, password: PASSWORD });
+					const own = (await mailsTo(t.store, email, "sign_up.verify")).find((d) => d.createdAt === t.clock.now())!;
+					await expect(t.deadbolt.finishSignUp({ token, password: ATTACKER })).rejects.toBeInstanceOf(EmailLinkInvalid);
+					await t.deadbolt.finishSignUp({ token: tokenOf(own)!, password: PASSWORD });
+					await expect(t.deadbolt.beginLogin({ email, password: ATTACKER })).rejects.toBeInstanceOf(InvalidCredentials);
+					expect((await t.deadbolt.beginLogin({ email, password: PASSWORD })).kind).toBe("session");
+				}
+			});
+
+			it("a link allows loginChallenge.maxAttempts passwords, counted before the check; then it is unusable even with the right one", async () => {
+				const { hasher, counts } = countingHasher();
+				await start("verified", {}, hasher);
+				const max = t.config.loginChallenge.maxAttempts;
+				const email = freshEmail("guess");
 				await t.deadbolt.signUp({ email, password: PASSWORD });
-				const first = await lastMailedToken(t.store, email, "sign_up.verify");
+				const token = await lastMailedToken(t.store, email, "sign_up.verify");
+				for (let i = 1; i < max; i++) await expect(t.deadbolt.finishSignUp({ token, password: `wrong ${i}` })).rejects.toBeInstanceOf(InvalidCredentials);
+				const last = await t.deadbolt.finishSignUp({ token, password: "wrong again" }).catch((e: unknown) => e);
+				expect(last).toBeInstanceOf(EmailLinkInvalid);
+				expect((last as EmailLinkInvalid).message).toContain("wrong too many times");
+				const verificationsBefore = counts.verifications;
+				await expect(t.deadbolt.finishSignUp({ token, password: PASSWORD })).rejects.toBeInstanceOf(EmailLinkInvalid);
+				expect(counts.verifications).toBe(verificationsBefore);
+				expect(await t.store.accounts.findAccountByEmail(email)).toBeNull();
+				expect(await t.deadbolt.describeSignUp(token)).toBeNull();
+				// Parallel guesses cannot exceed the budget: at most maxAttempts argon2id checks.
 				t.clock.advance(1);
-				await t.deadbolt.signUp({ email, password: `${PASSWORD} two` });
-				const tokens = (await mailsTo(t.store, email, "sign_up.verify")).map((d) => d.id);
-				expect(tokens).toHaveLength(2);
-				const second = (await mailsTo(t.store, email, "sign_up.verify")).map((d) => (d.createdAt === t.clock.now() ? d : null)).find((d) => d !== null)!;
-				await t.deadbolt.finishSignUp({ token: first });
-				await expect(t.deadbolt.finishSignUp({ token: tokenOf(second)! })).rejects.toBeInstanceOf(EmailTaken);
+				await t.deadbolt.signUp({ email, password: PASSWORD });
+				const fresh = (await mailsTo(t.store, email, "sign_up.verify")).find((d) => d.createdAt === t.clock.now())!;
+				const before = counts.verifications;
+				const guesses = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => t.deadbolt.finishSignUp({ token: tokenOf(fresh)!, password: `guess ${i}` })));
+				expect(guesses.every((r) => r.status === "rejected")).toBe(true);
+				expect(counts.verifications - before).toBe(max);
+				expect((await t.store.emailTokens.findEmailToken(parseToken(tokenOf(fresh)!)!.id))?.attempts).toBe(max);
+				await expect(t.deadbolt.finishSignUp({ token: tokenOf(fresh)!, password: PASSWORD })).rejects.toBeInstanceOf(EmailLinkInvalid);
+				expect(await t.store.accounts.findAccountByEmail(email)).toBeNull();
+			});
+
+			it("a sign-up link of an address that got an account meanwhile is refused with EmailTaken", async () => {
+				await start("verified");
+				const email = freshEmail("taken-since");
+				await t.deadbolt.signUp({ email, password: PASSWORD });
+				const token = await lastMailedToken(t.store, email, "sign_up.verify");
+				await t.deadbolt.registerAccount({ email, password: PASSWORD });
+				await expect(t.deadbolt.finishSignUp({ token, password: PASSWORD })).rejects.toBeInstanceOf(EmailTaken);
 			});
 		});
 

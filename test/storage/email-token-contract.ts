@@ -113,6 +113,20 @@ export function describeEmailTokenContract(store: () => Store, givenAccount: (ov
 			expect(await store().emailTokens.findEmailToken(otherReset.id)).toEqual(otherReset);
 		});
 
+		test("consumeEmailTokensForAddress ends the open tokens of one purpose mailed to one address, and counts them", async () => {
+			const email = `${uid("signup")}@example.com`;
+			const open = [await givenToken(null, { purpose: "sign_up", email }), await givenToken(null, { purpose: "sign_up", email })];
+			const expired = await givenToken(null, { purpose: "sign_up", email, expiresAt: T0 + 1 });
+			const used = await givenToken(null, { purpose: "sign_up", email, consumedAt: T0 });
+			const otherPurpose = await givenToken((await givenAccount()).id, { purpose: "verify_email", email });
+			const otherAddress = await givenToken(null, { purpose: "sign_up", email: `${uid("other")}@example.com` });
+			const now = T0 + 2;
+			expect(await store().emailTokens.consumeEmailTokensForAddress("sign_up", email, now)).toBe(2);
+			for (const token of open) expect((await store().emailTokens.findEmailToken(token.id))?.consumedAt).toBe(now);
+			for (const token of [expired, used, otherPurpose, otherAddress]) expect(await store().emailTokens.findEmailToken(token.id)).toEqual(token);
+			expect(await store().emailTokens.consumeEmailTokensForAddress("sign_up", email, now + 1)).toBe(0);
+		});
+
 		test("countRecentEmailTokens counts by account, by address or by IP, one purpose, created at or after since", async () => {
 			const account = await givenAccount();
 			const email = `${uid("to")}@example.com`;

@@ -16,6 +16,8 @@ export interface LinkPageState {
 	/** The address concerned; null when the link is not usable. */
 	readonly email: string | null;
 	readonly error?: string | null;
+	/** The sign-up page only: the refusal of the password typed, shown next to its field (the link stays usable). */
+	readonly passwordError?: string | null;
 }
 
 /** The page of a link that cannot be used (unknown, expired, used), with where to go next. */
@@ -24,13 +26,17 @@ function unusableLink(context: AuthPageContext, title: string, message: string, 
 }
 
 /** A confirm page: the lead, and a form with the token and one button. */
-function confirmLink(context: AuthPageContext, options: { title: string; lead: SafeHtml; action: string; token: string; button: string; buttonId: string; error?: string | null | undefined; footer: SafeHtml }): SafeHtml {
+function confirmLink(
+	context: AuthPageContext,
+	options: { title: string; lead: SafeHtml; action: string; token: string; button: string; buttonId: string; error?: string | null | undefined; fields?: SafeHtml; footer: SafeHtml },
+): SafeHtml {
 	const form = postForm(
 		options.action,
 		context.csrf,
 		html`${options.error !== undefined && options.error !== null && notice("error", options.error)}
 		<input type="hidden" name="token" value="${options.token}">
-		<button type="submit" class="button button--primary button--block" id="${options.buttonId}" autofocus>${options.button}</button>`,
+		${options.fields}
+		<button type="submit" class="button button--primary button--block" id="${options.buttonId}"${options.fields === undefined && html` autofocus`}>${options.button}</button>`,
 	);
 	return authPage(context, options.title, authCard(options.title, options.lead, form, options.footer));
 }
@@ -76,12 +82,14 @@ export function finishSignUpPage(context: AuthPageContext, state: LinkPageState)
 	}
 	return confirmLink(context, {
 		title: "Finish creating your account",
-		lead: html`Create your ${context.brand.productName} account for <strong>${emailText(state.email)}</strong>, with the password you chose.`,
+		lead: html`Create your ${context.brand.productName} account for <strong>${emailText(state.email)}</strong>: enter the password you chose when you signed up.`,
 		action: PATHS.finishSignUp,
 		token: state.token,
 		button: "Create account",
 		buttonId: "finish-sign-up",
 		error: state.error,
+		fields: html`<input type="email" name="username" autocomplete="username" value="${state.email}" hidden readonly>
+		${field({ id: "sign-up-password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.passwordError ?? null, autofocus: true })}`,
 		footer: html`Didn't sign up? Ignore this page: no account is made.`,
 	});
 }

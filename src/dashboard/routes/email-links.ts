@@ -3,14 +3,15 @@
  * - `GET/POST /dashboard/verify-email?token=...`: verify the address (signed in or not);
  * - `POST /dashboard/verify-email/resend`: the banner's "Resend email" (signed in);
  * - `GET/POST /dashboard/confirm-email?token=...`: confirm a new address (signed in or not);
- * - `GET/POST /dashboard/sign-up/finish?token=...`: finish a sign-up of mode `verified` (signs in);
+ * - `GET/POST /dashboard/sign-up/finish?token=...`: finish a sign-up of mode `verified` with the
+ *   password chosen at sign-up (signs in; a wrong one is said next to the field);
  * - `GET/POST /dashboard/settings/email`: ask to change the address (needs "Confirm it's you": the
  *   password, and a code with 2FA on, unless confirmed in the last minutes).
  * Each link's GET shows a button and uses nothing; its POST uses the link. After it, a signed-in
  * browser lands on its account page, any other on the sign-in page, with a fixed notice.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { EmailLinkInvalid, EmailTaken, InvalidRequest, MailLimitReached, ReauthenticationRequired } from "../../errors.js";
+import { EmailLinkInvalid, EmailTaken, InvalidCredentials, InvalidRequest, MailLimitReached, ReauthenticationRequired } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import type { AuthenticatedSession } from "../../service/sessions.js";
 import { PATHS } from "../layout.js";
@@ -83,8 +84,20 @@ export function registerEmailLinkRoutes(app: FastifyInstance, d: DashboardContex
 		path: PATHS.finishSignUp,
 		describe: async (token) => (await deadbolt.describeSignUp(token))?.email ?? null,
 		use: async (request, reply, token) => {
-			const { session } = await deadbolt.finishSignUp({ token }, requestContext(request));
-			await d.startSession(request, reply, session);
+			const password = formField(request, "password");
+			// A missing or wrong password shows the page again with the link still usable.
+			const again = async (status: number, passwordError: string) => {
+				const email = (await deadbolt.describeSignUp(token))?.email ?? null;
+				return sendPage(reply, email === null ? 401 : status, finishSignUpPage(d.authPageContext(request, reply), { token: email === null ? null : token, email, passwordError }));
+			};
+			if (password === "") return again(400, "Enter the password you chose when you signed up.");
+			try {
+				const { session } = await deadbolt.finishSignUp({ token, password }, requestContext(request));
+				await d.startSession(request, reply, session);
+			} catch (error) {
+				if (error instanceof InvalidCredentials) return again(401, error.message);
+				throw error;
+			}
 			return seeOther(reply, PATHS.home);
 		},
 		page: finishSignUpPage,

@@ -54,9 +54,9 @@ export function linkMailContent(input: LinkMailInput): MailContent {
 			return {
 				subject: `Finish signing up for ${productName}`,
 				heading: "Finish signing up",
-				intro: [`Someone, probably you, asked to create a ${productName} account with this address. Open the link to create it.`],
+				intro: [`Someone, probably you, asked to create a ${productName} account with this address. Open the link to create it: you'll be asked for the password you chose when you signed up.`],
 				action: { label: "Create my account", url: mailLink(origin, "finishSignUp", token()) },
-				outro: [valid, "If it was not you, ignore this mail: no account is created without it."],
+				outro: [valid, "If it was not you, ignore this mail: no account is created without it. If you did not choose a password, someone else asked: do not use this link, sign up again yourself."],
 			};
 		case "sign_up.exists":
 			return {

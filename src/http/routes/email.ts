@@ -5,14 +5,14 @@
  * - `POST /api/v1/account/email` `{newEmail}` (signed in, recently re-authenticated): mail a
  *   confirmation link to the new address;
  * - `POST /api/v1/email/confirm` `{token}`: use that link; the address changes;
- * - `POST /api/v1/sign-up/finish` `{token}`: use a sign-up link (mode `verified`): the account is
- *   made and signed in.
+ * - `POST /api/v1/sign-up/finish` `{token, password}`: use a sign-up link (mode `verified`) with the
+ *   password chosen at sign-up: the account is made and signed in.
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { deliverSession } from "../deliver.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
-import { AccountSchema, EmailSchema, ERROR_RESPONSES, NewSessionSchema, TokenSchema } from "../schemas.js";
+import { AccountSchema, EmailSchema, ERROR_RESPONSES, NewSessionSchema, PasswordSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 
 const closed = { additionalProperties: false } as const;
@@ -58,9 +58,9 @@ export const emailRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 
 	app.post(
 		"/sign-up/finish",
-		{ schema: { body: TokenBody, response: { 201: Type.Object({ account: AccountSchema, session: NewSessionSchema }, closed), ...ERROR_RESPONSES } } },
+		{ schema: { body: Type.Object({ token: TokenSchema, password: PasswordSchema }, closed), response: { 201: Type.Object({ account: AccountSchema, session: NewSessionSchema }, closed), ...ERROR_RESPONSES } } },
 		async (request, reply) => {
-			const { account, session } = await deadbolt.finishSignUp({ token: request.body.token }, requestContext(request));
+			const { account, session } = await deadbolt.finishSignUp({ token: request.body.token, password: request.body.password }, requestContext(request));
 			const view = await deliverSession(request, reply, deadbolt, cookies, session);
 			return reply.status(201).send({ account: { id: account.id, email: account.email, twoFactorEnabled: false, hasPassword: true, emailVerified: true }, session: view });
 		},

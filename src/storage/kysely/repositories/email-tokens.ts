@@ -44,6 +44,9 @@ export function createEmailTokenRepository(db: Executor, guard: Guard): EmailTok
 				return purpose === undefined ? query : query.where("purpose", "=", purpose);
 			});
 		},
+		consumeEmailTokensForAddress(purpose: EmailTokenPurpose, email: string, now: UnixMillis): Promise<number> {
+			return countWritten(guard, () => updateOpen(now).set({ consumed_at: now }).where("purpose", "=", purpose).where("email", "=", email));
+		},
 		countRecentEmailTokens(
 			purpose: EmailTokenPurpose,
 			key: { readonly accountId: string } | { readonly email: string } | { readonly ipAddress: string },
