@@ -49,6 +49,8 @@ export interface PostgresStoreOptions {
 
 /** Default {@link PostgresStoreOptions.poolSize}. */
 const DEFAULT_POOL_SIZE = 10;
+/** Connections of the outbox's bookkeeping pool (one dispatcher per process claims and settles on them). */
+const BOOKKEEPING_POOL_SIZE = 2;
 /**
  * How long to wait for a connection before failing, in milliseconds: a new connection to a server
  * that does not answer, or a free one of a busy pool. A server that is down refuses at once.
@@ -90,16 +92,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
 	await migrate(openPool({ connectionString, schema, poolSize: 1 }), schema);
 	const db = openPool({ connectionString, schema, poolSize, queryTimeoutMs });
+	// The outbox's bookkeeping (claims, settles) on connections of its own whose commits do not
+	// wait for the WAL flush (see repositories/outbox.ts: a lost settle only means a message goes
+	// again with its id).
+	const bookkeeping = openPool({ connectionString, schema, poolSize: BOOKKEEPING_POOL_SIZE, queryTimeoutMs, asynchronousCommit: true });
 	try {
-		// One query now: it checks the serving pool's settings, and it starts Kysely's driver, whose
+		// One query now on each: it checks the pools' settings, and it starts Kysely's driver, whose
 		// destroy() (the store's close()) does nothing before a first query, so that a closed
 		// store's next query would silently open a new pool.
 		await sql`select 1`.execute(db);
+		await sql`select 1`.execute(bookkeeping);
 	} catch (error) {
 		await db.destroy().catch(ignoreConnectionError);
+		await bookkeeping.destroy().catch(ignoreConnectionError);
 		throw new StorageUnavailable(undefined, { cause: error, reason: "postgres_open_failed" });
 	}
-	return createKyselyStore(db, "postgres");
+	return createKyselyStore(db, "postgres", { bookkeeping });
 }
 
 /**
@@ -126,9 +134,11 @@ async function migrate(db: Kysely<Database>, schema: string | undefined): Promis
 
 /**
  * A Kysely instance over a new pool (connections open on demand). With `queryTimeoutMs`, a query
- * unanswered that long fails and its connection is closed ({@link TimeoutClosingClient}).
+ * unanswered that long fails and its connection is closed ({@link TimeoutClosingClient}). With
+ * `asynchronousCommit`, its sessions run with `synchronous_commit = off`.
  */
-function openPool(options: { connectionString: string; schema: string | undefined; poolSize: number; queryTimeoutMs?: number }): Kysely<Database> {
+function openPool(options: { connectionString: string; schema: string | undefined; poolSize: number; queryTimeoutMs?: number; asynchronousCommit?: boolean }): Kysely<Database> {
+	const settings = [...(options.schema === undefined ? [] : [`-c search_path=${options.schema}`]), ...(options.asynchronousCommit === true ? ["-c synchronous_commit=off"] : [])];
 	const pool = new pg.Pool({
 		connectionString: options.connectionString,
 		max: options.poolSize,
@@ -136,7 +146,7 @@ function openPool(options: { connectionString: string; schema: string | undefine
 		fallback_application_name: APPLICATION_NAME,
 		types: int8AsNumber,
 		...(options.queryTimeoutMs === undefined ? {} : { query_timeout: options.queryTimeoutMs, Client: TimeoutClosingClient }),
-		...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+		...(settings.length === 0 ? {} : { options: settings.join(" ") }),
 	});
 	// An idle client that loses its connection emits "error" on the pool; without a listener
 	// that would crash the process. The next query gets a fresh client or fails as

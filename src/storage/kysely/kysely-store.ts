@@ -44,9 +44,10 @@ export type StoreDialect = Store["dialect"];
  * @param db - a Kysely instance whose schema is migrated to the latest version; on PostgreSQL
  *   its pool must parse int8 (OID 20) to `number` (see `../postgres.ts`).
  * @param dialect - reported as `store.dialect`; of the queries only the row locks of `lockAccount` and of the outbox claim depend on it.
+ * @param options.bookkeeping - PostgreSQL: a second instance whose sessions commit asynchronously, for the outbox's claims and settles (`repositories/outbox.ts`); the store destroys it too
  */
-export function createKyselyStore(db: Kysely<Database>, dialect: StoreDialect): Store {
-	const repositories = createRepositories(db, guardDriverErrors, dialect);
+export function createKyselyStore(db: Kysely<Database>, dialect: StoreDialect, options: { readonly bookkeeping?: Kysely<Database> } = {}): Store {
+	const repositories = createRepositories(db, guardDriverErrors, dialect, options.bookkeeping);
 	return Object.freeze({
 		dialect,
 		...repositories,
@@ -59,7 +60,10 @@ export function createKyselyStore(db: Kysely<Database>, dialect: StoreDialect): 
 			});
 		},
 		close(): Promise<void> {
-			return guardDriverErrors(() => db.destroy());
+			return guardDriverErrors(async () => {
+				await db.destroy();
+				await options.bookkeeping?.destroy();
+			});
 		},
 	});
 }
@@ -111,7 +115,7 @@ async function runUserTransaction<T>(db: Executor, dialect: StoreDialect, fn: (t
  * Every repository, bound to `db` (the store's Kysely instance or a transaction); `guard` runs
  * each database call and turns its failures into `StorageUnavailable`.
  */
-function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect): Repositories {
+function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect, bookkeeping?: Executor): Repositories {
 	return Object.freeze({
 		accounts: createAccountRepository(db, guard, dialect),
 		totpCredentials: createTOTPCredentialRepository(db, guard),
@@ -123,7 +127,7 @@ function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect): 
 		securityEvents: createSecurityEventRepository(db, guard),
 		signInLinks: createSignInLinkRepository(db, guard),
 		serverKeyCheck: createServerKeyCheckRepository(db, guard),
-		outbox: createOutboxRepository(db, guard, dialect),
+		outbox: createOutboxRepository(db, guard, dialect, bookkeeping),
 		webhookEndpoints: createWebhookEndpointRepository(db, guard),
 		emailTokens: createEmailTokenRepository(db, guard),
 	});

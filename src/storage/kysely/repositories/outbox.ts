@@ -9,12 +9,15 @@
  * writer runs at a time (BEGIN IMMEDIATE for other processes): the single statement is atomic.
  * Settling is decided by `lease_owner = :owner`; the attempt is logged in the same transaction.
  *
- * On PostgreSQL, claims and settles commit without waiting for the WAL flush
- * (`SET LOCAL synchronous_commit TO OFF`): they are the outbox's bookkeeping, not the message. A
- * crash can forget the last few of them, and then a delivery is claimed and sent again with the
- * same id, which at-least-once delivery allows; it never loses a message, whose row was committed
- * durably with the change it reports. A durable commit per claim and per settle cost sign-ins a
- * fifth of their rate on a busy machine (bench:http, "mail + webhooks on").
+ * On PostgreSQL, claims and settles commit without waiting for the WAL flush: they run on the
+ * store's bookkeeping connections (`synchronous_commit = off`), each as ONE statement (a settle is
+ * a data-modifying CTE: the conditional UPDATE and the attempt's INSERT together), or, without
+ * those connections, in a transaction with `SET LOCAL synchronous_commit TO OFF`. They are the
+ * outbox's bookkeeping, not the message: a crash can forget the last few, and then a delivery is
+ * claimed and sent again with the same id, which at-least-once delivery allows; it never loses a
+ * message, whose row was committed durably with the change it reports. Durable commits and
+ * transactions for each claim and settle cost sign-ins with mail and webhooks on a sixth of their
+ * rate on PostgreSQL (bench:http, "mail + webhooks on").
  */
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { DeliveryAttemptRecord, DeliveryChannel, DeliveryRecord, DeliveryStatus, OutboxRepository, Store } from "../../store.js";
@@ -41,13 +44,37 @@ function byAge(a: DeliveryRecord, b: DeliveryRecord): number {
  * The outbox repository over `db`.
  * @param dialect - decides the one dialect difference: the row locks (`FOR UPDATE SKIP LOCKED`) of the claim on PostgreSQL.
  */
-export function createOutboxRepository(db: Executor, guard: Guard, dialect: Store["dialect"]): OutboxRepository {
-	/** `work` in a transaction whose commit does not wait for the WAL flush on PostgreSQL (see the file comment). */
-	const bookkeeping = <T>(work: (trx: Executor) => Promise<T>): Promise<T> =>
-		inTransaction(db, async (trx) => {
+export function createOutboxRepository(db: Executor, guard: Guard, dialect: Store["dialect"], asyncCommitDb?: Executor): OutboxRepository {
+	/**
+	 * Runs `work` where a claim or settle goes: on the asynchronous-commit connections when the
+	 * store has them (one statement each, no transaction), else in a transaction of `db` that
+	 * commits asynchronously on PostgreSQL (see the file comment).
+	 */
+	const bookkeeping = <T>(work: (executor: Executor) => Promise<T>): Promise<T> => {
+		if (asyncCommitDb !== undefined && !db.isTransaction) return work(asyncCommitDb);
+		return inTransaction(db, async (trx) => {
 			if (dialect === "postgres" && !db.isTransaction) await sql`SET LOCAL synchronous_commit TO OFF`.execute(trx);
 			return work(trx);
 		});
+	};
+	/** The settling UPDATE (only the lease holder settles; the lease is freed). */
+	const settleUpdate = (executor: Executor, id: string, owner: string, outcome: { readonly status: DeliveryStatus; readonly nextAttemptAt: UnixMillis; readonly lastError: string | null; readonly deliveredAt: UnixMillis | null }) =>
+		executor
+			.updateTable("delivery")
+			.set((eb) => ({
+				status: outcome.status,
+				attempts: eb("attempts", "+", 1),
+				next_attempt_at: outcome.nextAttemptAt,
+				last_error: outcome.lastError,
+				delivered_at: outcome.deliveredAt,
+				lease_owner: null,
+				lease_expires_at: 0,
+				// A settled message's secret (a link token) is no longer needed.
+				...(outcome.status === "pending" ? {} : { sealed_secret: null }),
+			}))
+			.where("id", "=", id)
+			.where("lease_owner", "=", owner)
+			.where("status", "=", "pending");
 	return Object.freeze({
 		async insertDeliveries(records: readonly DeliveryRecord[]): Promise<void> {
 			if (records.length === 0) return;
@@ -105,26 +132,19 @@ export function createOutboxRepository(db: Executor, guard: Guard, dialect: Stor
 		): Promise<boolean> {
 			if (attempt.deliveryId !== id) throw new TypeError("settleDelivery: the attempt must belong to the delivery");
 			return guard(() =>
-				bookkeeping(async (trx) => {
-					// The deciding write: only the lease holder settles, and the lease is freed.
-					const settled = await trx
-						.updateTable("delivery")
-						.set((eb) => ({
-							status: outcome.status,
-							attempts: eb("attempts", "+", 1),
-							next_attempt_at: outcome.nextAttemptAt,
-							last_error: outcome.lastError,
-							delivered_at: outcome.deliveredAt,
-							lease_owner: null,
-							lease_expires_at: 0,
-							// A settled message's secret (a link token) is no longer needed.
-							...(outcome.status === "pending" ? {} : { sealed_secret: null }),
-						}))
-						.where("id", "=", id)
-						.where("lease_owner", "=", owner)
-						.where("status", "=", "pending")
-						.executeTakeFirst();
-					await trx.insertInto("delivery_attempt").values(attemptRows.toRow(attempt)).execute();
+				bookkeeping(async (executor) => {
+					if (dialect === "postgres" && !executor.isTransaction) {
+						// One statement: the conditional UPDATE in a CTE, the attempt's INSERT, and whether it settled.
+						const row = await executor
+							.with("settled", (qb) => settleUpdate(qb as unknown as Executor, id, owner, outcome).returning("id"))
+							.insertInto("delivery_attempt")
+							.values(attemptRows.toRow(attempt))
+							.returning((eb) => eb.selectFrom("settled").select((inner) => inner.fn.countAll<number>().as("n")).as("settled"))
+							.executeTakeFirstOrThrow();
+						return Number(row.settled) > 0;
+					}
+					const settled = await settleUpdate(executor, id, owner, outcome).executeTakeFirst();
+					await executor.insertInto("delivery_attempt").values(attemptRows.toRow(attempt)).execute();
 					return countOf(settled.numUpdatedRows) > 0;
 				}),
 			);
