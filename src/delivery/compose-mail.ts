@@ -70,13 +70,11 @@ export function mailContentOf(deps: ServiceDeps, delivery: DeliveryRecord, setti
 }
 
 /**
- * Builds the mail of an email delivery.
- * @throws PermanentFailure when its account no longer exists, its kind has no template, or its link's token is gone
+ * Builds the mail of an email delivery. (A deleted account's deliveries are deleted with it: the
+ * `delivery` rows reference the account ON DELETE CASCADE, so no lookup is needed here.)
+ * @throws PermanentFailure when its kind has no template, or its link's token is gone
  */
 export async function composeMail(deps: ServiceDeps, delivery: DeliveryRecord, settings: MailSettings): Promise<OutgoingMail> {
-	if (delivery.accountId !== null && (await deps.store.accounts.findAccountById(delivery.accountId)) === null) {
-		throw new PermanentFailure(`account ${delivery.accountId} no longer exists`);
-	}
 	const rendered = renderMail(mailContentOf(deps, delivery, settings), settings.branding);
 	return { deliveryId: delivery.id, createdAt: delivery.createdAt, to: delivery.target, ...rendered };
 }
