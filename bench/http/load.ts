@@ -103,12 +103,14 @@ export function secondStepLoad(settings: LoadSettings, port: number, items: read
  * Full sign-ins, one per item: `POST /api/v1/login` with the email and password, then
  * `POST /api/v1/login/totp` with the challenge it returned and the item's code, on the same
  * connection. `items.length` must be a multiple of the connections.
+ * @param userAgent - the User-Agent header of every request (default: autocannon's, none)
  */
-export function loginLoad(settings: LoadSettings, port: number, items: readonly LoginItem[]): Promise<Run> {
+export function loginLoad(settings: LoadSettings, port: number, items: readonly LoginItem[], userAgent?: string): Promise<Run> {
 	if (items.length % settings.connections !== 0) throw new Error("sign-ins must be a multiple of the connections");
 	let next = 0;
+	const post = userAgent === undefined ? JSON_POST : { ...JSON_POST, headers: { ...JSON_POST.headers, "user-agent": userAgent } };
 	const passwordStep: RequestSpec = {
-		...JSON_POST,
+		...post,
 		path: "/api/v1/login",
 		setupRequest: (shape, context) => {
 			const item = items[next++];
@@ -121,7 +123,7 @@ export function loginLoad(settings: LoadSettings, port: number, items: readonly 
 		},
 	};
 	const codeStep: RequestSpec = {
-		...JSON_POST,
+		...post,
 		path: "/api/v1/login/totp",
 		// A failed password step still sends its code step (which fails too, and is counted).
 		setupRequest: (shape, context) => ({ ...shape, body: JSON.stringify({ challengeToken: context["challengeToken"] ?? "missing", code: context["code"] }) }),

@@ -7,6 +7,9 @@
 /** The password of every benchmark account (passes deadbolt's password policy). */
 export const BENCH_PASSWORD = "correct horse battery staple";
 
+/** The User-Agent with which the bench server creates its accounts: sign-ins that send it come from a device the account knows. */
+export const BENCH_USER_AGENT = "deadbolt-bench";
+
 /** A prepared second step: a live login challenge and a code valid for it, used once. */
 export interface SecondStepItem {
 	readonly challengeToken: string;

@@ -41,14 +41,14 @@ import { createPasswordHasher } from "../../src/service/password-hasher.js";
 import { createSession } from "../../src/service/sessions.js";
 import { beginTOTPEnrollment, confirmTOTPEnrollment } from "../../src/service/totp-enrollment.js";
 import { Observation } from "./observe.js";
-import { BENCH_PASSWORD, type LoginItem, type ReadyMessage, type SecondStepItem, type ServerReply, type ServerRequest } from "./protocol.js";
+import { BENCH_PASSWORD, BENCH_USER_AGENT, type LoginItem, type ReadyMessage, type SecondStepItem, type ServerReply, type ServerRequest } from "./protocol.js";
 
 /** `Algorithm.Argon2id` of `@node-rs/argon2` (a const enum; see src/domain/password/hash.ts). */
 const ARGON2ID = 2;
 /** Accounts set up at once (PostgreSQL answers them over its pool in parallel). */
 const SEED_CONCURRENCY = 8;
 /** What the password step records about the client, here for the prepared challenges. */
-const BENCH_CONTEXT: RequestContext = Object.freeze({ ipAddress: "127.0.0.1", userAgent: "deadbolt-bench" });
+const BENCH_CONTEXT: RequestContext = Object.freeze({ ipAddress: "127.0.0.1", userAgent: BENCH_USER_AGENT });
 
 function send(message: ServerReply | ReadyMessage): void {
 	process.send?.(message);
