@@ -74,7 +74,7 @@ const TARGET_LOOP_P99_MS = 20;
 /** Sign-ins with mail and webhooks on, against the same without (issue 11): at least this share. */
 const TARGET_DELIVERIES_OF_PLAIN = 0.95;
 /** Alternating round pairs of the deliveries comparison, and sign-ins per round. */
-const DELIVERY_ROUNDS = 5;
+const DELIVERY_ROUNDS = 9;
 const DELIVERY_PER_ROUND = SETTINGS.connections * 12;
 
 const POSTGRES_URL = process.env["DEADBOLT_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
