@@ -5,6 +5,9 @@
  * pretty) and at every level. At `debug` and `trace` each request adds its detail (route pattern,
  * method, status, time, outcome, request id); at `info` it does not.
  */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createProcessLogger } from "../../src/cli/logger.js";
@@ -17,6 +20,7 @@ import { buildApp } from "../../src/app.js";
 import { fixedClock, type FixedClock } from "../../src/platform/clock.js";
 import type { Logger } from "../../src/platform/logger.js";
 import { testBackends } from "../helpers/backends.js";
+import { lastMailedToken } from "../helpers/mailed-links.js";
 import { T0, TEST_KEYS } from "../helpers/deadbolt.js";
 import { PASSWORD } from "../helpers/flows.js";
 import { bearer, BROWSER, cookieJar } from "../helpers/http.js";
@@ -26,7 +30,11 @@ const ADMIN_API_KEY = "logging-test-admin-key-0123456789abcdef";
 let emails = 0;
 
 /** An app whose process logger writes into `lines` (one entry a log line). */
-async function loggedApp(open: () => ReturnType<(typeof backends)[number]["open"]>, log: Partial<Config["log"]>): Promise<{ app: Awaited<ReturnType<typeof buildApp>>; deadbolt: Deadbolt; clock: FixedClock; lines: string[]; close(): Promise<void> }> {
+async function loggedApp(
+	open: () => ReturnType<(typeof backends)[number]["open"]>,
+	log: Partial<Config["log"]>,
+	overrides: Record<string, unknown> = {},
+): Promise<{ app: Awaited<ReturnType<typeof buildApp>>; deadbolt: Deadbolt; store: Awaited<ReturnType<typeof open>>; clock: FixedClock; lines: string[]; close(): Promise<void> }> {
 	const lines: string[] = [];
 	const sink = new Writable({
 		write(chunk: Buffer, _encoding, done) {
@@ -34,14 +42,16 @@ async function loggedApp(open: () => ReturnType<(typeof backends)[number]["open"
 			done();
 		},
 	});
-	const config = loadConfig({ overrides: { dataDir: "/nonexistent", keys: { adminApiKey: ADMIN_API_KEY }, log } });
+	const config = loadConfig({ overrides: { dataDir: "/nonexistent", keys: { adminApiKey: ADMIN_API_KEY }, log, ...overrides } });
 	const logger = createProcessLogger(config, sink);
 	const clock = fixedClock(T0);
-	const deadbolt = await createDeadbolt(config, { store: await open(), clock, keys: TEST_KEYS, logger: logger as unknown as Logger });
+	const store = await open();
+	const deadbolt = await createDeadbolt(config, { store, clock, keys: TEST_KEYS, logger: logger as unknown as Logger });
 	const app = await buildApp(deadbolt, { loggerInstance: logger });
 	return {
 		app,
 		deadbolt,
+		store,
 		clock,
 		lines,
 		close: async () => {
@@ -194,5 +204,65 @@ describe("request detail by level (log.level)", () => {
 		expect(records.filter((r) => r.msg === "incoming request").length).toBe(5);
 		expect(records.filter((r) => r.msg === "request completed").length).toBe(5);
 		expect(records.find((r) => r.req?.url?.startsWith("/api/v1/nowhere"))?.req?.url).toBe("/api/v1/nowhere?[redacted]");
+	});
+
+	it("the mail flows at trace level (verification, forgot password with 2FA, change of address) and the dispatcher that sends their mails log no link token, code or password", async () => {
+		const mailDir = mkdtempSync(join(tmpdir(), "deadbolt-log-mail-"));
+		const { app, deadbolt, store, clock, lines, close } = await loggedApp(open, { level: "trace", format: "json" }, { email: { transport: "file", fileDir: mailDir } });
+		const email = `log${++emails}-mail@example.com`;
+		const newEmail = `log${emails}-moved@example.com`;
+		const newPassword = "a fresh reset password 314";
+		const secrets: string[] = [PASSWORD, newPassword];
+		try {
+			const signUp = await app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email, password: PASSWORD } });
+			const token = signUp.json().session.token as string;
+			secrets.push(token);
+			const verifyToken = await lastMailedToken(store, email, "email.verify");
+			secrets.push(verifyToken, verifyToken.split(".")[1]!);
+			expect((await app.inject({ method: "GET", url: `/dashboard/verify-email?token=${verifyToken}` })).statusCode).toBe(200);
+			expect((await app.inject({ method: "POST", url: "/api/v1/email/verify", payload: { token: verifyToken } })).statusCode).toBe(200);
+
+			const begin = await app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment", headers: bearer(token), payload: { password: PASSWORD } });
+			const key = decodeBase32(begin.json().secret as string);
+			const stepOne = begin.json().session.token as string;
+			const enrollCode = generateTOTP(key, clock.now());
+			const confirm = await app.inject({ method: "POST", url: "/api/v1/two-factor/totp/enrollment/confirm", headers: bearer(stepOne), payload: { code: enrollCode } });
+			const sessionToken = confirm.json().session.token as string;
+			secrets.push(begin.json().secret as string, stepOne, enrollCode, sessionToken, ...(confirm.json().recoveryCodes as string[]));
+
+			// Change of address (fresh confirmation from the setup), confirmed by its link.
+			expect((await app.inject({ method: "POST", url: "/api/v1/account/email", headers: bearer(sessionToken), payload: { newEmail } })).statusCode).toBe(202);
+			const changeToken = await lastMailedToken(store, newEmail, "email.change_confirm");
+			secrets.push(changeToken, changeToken.split(".")[1]!);
+			expect((await app.inject({ method: "POST", url: "/api/v1/email/confirm", payload: { token: changeToken } })).statusCode).toBe(200);
+
+			// Forgot password: a wrong code, then the right one, then the new password.
+			expect((await app.inject({ method: "POST", url: "/api/v1/password/forgot", payload: { email: newEmail } })).statusCode).toBe(202);
+			const resetToken = await lastMailedToken(store, newEmail, "password.reset");
+			secrets.push(resetToken, resetToken.split(".")[1]!);
+			expect((await app.inject({ method: "GET", url: `/dashboard/reset-password?token=${resetToken}` })).statusCode).toBe(200);
+			clock.advance(30_000);
+			const wrong = String((Number(generateTOTP(key, clock.now())) + 1) % 1_000_000).padStart(6, "0");
+			const right = generateTOTP(key, clock.now());
+			secrets.push(wrong, right);
+			expect((await app.inject({ method: "POST", url: "/api/v1/password/reset/code", payload: { token: resetToken, code: wrong } })).statusCode).toBe(401);
+			expect((await app.inject({ method: "POST", url: "/api/v1/password/reset/code", payload: { token: resetToken, code: right } })).statusCode).toBe(200);
+			expect((await app.inject({ method: "POST", url: "/api/v1/password/reset", payload: { token: resetToken, newPassword } })).statusCode).toBe(200);
+
+			// The dispatcher writes every queued mail (links included) and logs each attempt.
+			const dispatcher = deadbolt.createDispatcher();
+			while ((await dispatcher.runOnce()) > 0);
+			await dispatcher.stop();
+			const written = readdirSync(mailDir).map((file) => readFileSync(join(mailDir, file), "latin1")).join("\n");
+			expect(written, "the mails went out (their links hold the tokens)").toContain("reset-password");
+		} finally {
+			await close();
+			rmSync(mailDir, { recursive: true, force: true });
+		}
+		const text = lines.join("\n");
+		expect(text).toContain('"event":"password.reset"');
+		expect(text).toContain('"event":"outbox.attempt"');
+		expect(text).toContain('"during":"password_reset"');
+		for (const value of secrets) expect(text, `log contains ${value.slice(0, 8)}…`).not.toContain(value);
 	});
 });
