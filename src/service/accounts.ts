@@ -53,6 +53,20 @@ export function normalizeEmail(email: string): string | null {
 	return trimmed;
 }
 
+/** The refusal of an address {@link normalizeEmail} does not take. */
+const INVALID_EMAIL_MESSAGE = "Enter a valid email address.";
+
+/**
+ * An address as typed, normalized ({@link normalizeEmail}).
+ * @param field - the request field it came from, named in the violation
+ * @throws InvalidRequest (rule `invalid_email`) when it does not look like an email address
+ */
+export function requireEmail(email: string, field = "email"): string {
+	const normalized = normalizeEmail(email);
+	if (normalized === null) throw new InvalidRequest(INVALID_EMAIL_MESSAGE, [{ field, rule: "invalid_email", message: INVALID_EMAIL_MESSAGE }]);
+	return normalized;
+}
+
 /**
  * Checks a new password against the policy (NIST SP 800-63B §5.1.1.2).
  * @throws InvalidRequest with one violation per broken rule
@@ -81,10 +95,7 @@ export interface RegisterAccountOptions {
  * @throws EmailTaken when the email already has an account
  */
 export async function registerAccount(deps: ServiceDeps, input: RegisterAccountInput, context: RequestContext = NO_CONTEXT, options: RegisterAccountOptions = {}): Promise<RegisteredAccount> {
-	const email = normalizeEmail(input.email);
-	if (email === null) {
-		throw new InvalidRequest("Enter a valid email address.", [{ field: "email", rule: "invalid_email", message: "Enter a valid email address." }]);
-	}
+	const email = requireEmail(input.email);
 	if (input.password !== null) assertAcceptablePassword(deps, input.password, email);
 	const passwordHash = input.password === null ? null : await deps.passwords.hash(input.password);
 	const now = deps.clock.now();

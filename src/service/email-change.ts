@@ -10,7 +10,7 @@
  * between the request and the confirmation, the confirmation is refused (EmailTaken) and nothing changes.
  */
 import { EmailLinkInvalid, EmailTaken, InvalidRequest, MailLimitReached } from "../errors.js";
-import { normalizeEmail } from "./accounts.js";
+import { requireEmail } from "./accounts.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken, ttlMinutes } from "./email-tokens.js";
 import { enqueueLinkMail } from "./outbox.js";
@@ -28,8 +28,7 @@ export const SAME_EMAIL_MESSAGE = "That is already your email address.";
  */
 export async function requestEmailChange(deps: ServiceDeps, auth: AuthenticatedSession, input: { newEmail: string }, context: RequestContext = NO_CONTEXT): Promise<void> {
 	requireRecentReauthentication(deps, auth.session);
-	const newEmail = normalizeEmail(input.newEmail);
-	if (newEmail === null) throw new InvalidRequest("Enter a valid email address.", [{ field: "newEmail", rule: "invalid_email", message: "Enter a valid email address." }]);
+	const newEmail = requireEmail(input.newEmail, "newEmail");
 	if (newEmail === auth.account.email) throw new InvalidRequest(SAME_EMAIL_MESSAGE, [{ field: "newEmail", rule: "same_as_current", message: SAME_EMAIL_MESSAGE }]);
 	const { ttlSeconds, resendsPerHour } = deps.config.emailVerification;
 	const accountId = auth.account.id;

@@ -19,7 +19,7 @@
  */
 import { EmailLinkInvalid, InvalidRequest, MailLimitReached } from "../errors.js";
 import type { EmailTokenRecord } from "../storage/store.js";
-import { assertAcceptablePassword, normalizeEmail } from "./accounts.js";
+import { assertAcceptablePassword, requireEmail } from "./accounts.js";
 import { endAccountAccess } from "./account-access.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken, ttlMinutes } from "./email-tokens.js";
@@ -32,8 +32,7 @@ import { recordSecurityEvent } from "./security-events.js";
  * @throws InvalidRequest for a malformed email; MailLimitReached beyond `passwordReset.perIpPerHour` requests from the client's IP
  */
 export async function requestPasswordReset(deps: ServiceDeps, input: { email: string }, context: RequestContext = NO_CONTEXT): Promise<void> {
-	const email = normalizeEmail(input.email);
-	if (email === null) throw new InvalidRequest("Enter a valid email address.", [{ field: "email", rule: "invalid_email", message: "Enter a valid email address." }]);
+	const email = requireEmail(input.email);
 	const { perAccountPerHour, perIpPerHour, ttlSeconds } = deps.config.passwordReset;
 	const since = hourAgo(deps);
 	if (context.ipAddress !== null && (await deps.store.emailTokens.countRecentEmailTokens("reset_password", { ipAddress: context.ipAddress }, since)) >= perIpPerHour) {

@@ -13,10 +13,10 @@
  *   account is created, verified, and signed in. A new sign-up for an address ends its older links.
  * - `closed`: sign-up is refused ({@link SignUpClosed}); operators create accounts (verified).
  */
-import { EmailLinkInvalid, EmailTaken, InvalidCredentials, InvalidRequest, SignUpClosed } from "../errors.js";
+import { EmailLinkInvalid, EmailTaken, InvalidCredentials, SignUpClosed } from "../errors.js";
 import { generateId } from "../domain/crypto/token.js";
 import type { AccountRecord } from "../storage/store.js";
-import { assertAcceptablePassword, normalizeEmail, registerAccount, type RegisteredAccount } from "./accounts.js";
+import { assertAcceptablePassword, registerAccount, requireEmail, type RegisteredAccount } from "./accounts.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { findLiveEmailToken, hourAgo, issueEmailToken, ttlMinutes } from "./email-tokens.js";
 import { queueVerificationMail } from "./email-verification.js";
@@ -50,8 +50,7 @@ export async function signUp(deps: ServiceDeps, input: { email: string; password
  * @throws InvalidRequest for a malformed email or a password the policy refuses
  */
 async function requestVerifiedSignUp(deps: ServiceDeps, input: { email: string; password: string }, context: RequestContext): Promise<void> {
-	const email = normalizeEmail(input.email);
-	if (email === null) throw new InvalidRequest("Enter a valid email address.", [{ field: "email", rule: "invalid_email", message: "Enter a valid email address." }]);
+	const email = requireEmail(input.email);
 	assertAcceptablePassword(deps, input.password, email);
 	// Hashed whether or not the address is taken: both answers take the argon2id time.
 	const passwordHash = await deps.passwords.hash(input.password);
