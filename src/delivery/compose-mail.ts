@@ -2,41 +2,15 @@
  * From an outbox delivery to a mail: which template, with which facts and link (docs/email.md).
  * The link's token is opened here, just before sending, and goes into the link only.
  */
-import type { AlertKind } from "../domain/events/event-types.js";
+import { isAlertKind } from "../domain/events/event-types.js";
 import type { ServiceDeps } from "../service/deps.js";
-import { openDeliverySecret, type AlertMailFacts, type LinkMailKind } from "../service/outbox.js";
+import { isLinkMailKind, openDeliverySecret, type AlertMailFacts, type LinkMailFacts } from "../service/outbox.js";
 import type { DeliveryRecord } from "../storage/store.js";
 import { PermanentFailure } from "./delivery-failure.js";
 import type { OutgoingMail } from "./mail.js";
 import { alertMailContent } from "./templates/alert-mails.js";
 import { renderMail, type MailBranding, type MailContent } from "./templates/layout.js";
 import { linkMailContent } from "./templates/link-mails.js";
-
-/** Every link mail kind, with how long its link lives (which config key). */
-const LINK_MAIL_TTL = {
-	"email.verify": "emailVerification",
-	"sign_up.verify": "emailVerification",
-	"sign_up.exists": "emailVerification",
-	"password.reset": "passwordReset",
-	"password.reset_unknown": "passwordReset",
-	"email.change_confirm": "emailVerification",
-} as const satisfies Record<LinkMailKind, "emailVerification" | "passwordReset">;
-
-/** Every alert kind (the compiler checks the list is whole). */
-const ALERT_KINDS = {
-	new_device_sign_in: true,
-	second_factor_failed: true,
-	account_locked: true,
-	password_changed: true,
-	two_factor_changed: true,
-	recovery_code_used: true,
-	recovery_codes_regenerated: true,
-	access_token_created: true,
-	email_changed: true,
-} as const satisfies Record<AlertKind, true>;
-
-const isLinkMailKind = (kind: string): kind is LinkMailKind => Object.hasOwn(LINK_MAIL_TTL, kind);
-const isAlertKind = (kind: string): kind is AlertKind => Object.hasOwn(ALERT_KINDS, kind);
 
 /** How mails look and where their links point. */
 export interface MailSettings {
@@ -49,7 +23,7 @@ export interface MailSettings {
 export function mailContentOf(deps: ServiceDeps, delivery: DeliveryRecord, settings: MailSettings): MailContent {
 	const productName = settings.branding.productName;
 	if (isLinkMailKind(delivery.kind)) {
-		const ttlSeconds = deps.config[LINK_MAIL_TTL[delivery.kind]].ttlSeconds;
+		const { ttlSeconds } = JSON.parse(delivery.payload) as Partial<LinkMailFacts>;
 		let token: string | null;
 		try {
 			token = openDeliverySecret(deps, delivery);
@@ -57,7 +31,7 @@ export function mailContentOf(deps: ServiceDeps, delivery: DeliveryRecord, setti
 			throw new PermanentFailure(error instanceof Error ? error.message : "the link's token does not open");
 		}
 		try {
-			return linkMailContent({ kind: delivery.kind, token, origin: settings.origin, productName, ttlSeconds });
+			return linkMailContent({ kind: delivery.kind, token, origin: settings.origin, productName, ttlSeconds: ttlSeconds ?? null });
 		} catch (error) {
 			throw new PermanentFailure(error instanceof Error ? error.message : String(error));
 		}

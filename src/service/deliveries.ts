@@ -11,7 +11,7 @@ import { DeliveryNotRetryable, InvalidRequest, NotFound } from "../errors.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { DeliveryAttemptRecord, DeliveryChannel, DeliveryRecord, DeliveryStatus } from "../storage/store.js";
 import type { ServiceDeps } from "./deps.js";
-import type { LinkMailKind } from "./outbox.js";
+import { isLinkMailKind, LINK_MAIL_KINDS_WITH_TOKEN } from "./outbox.js";
 import { findWebhookTarget } from "./webhook-endpoints.js";
 
 /** Deliveries listed when no limit is given. */
@@ -20,7 +20,7 @@ export const DELIVERIES_DEFAULT_LIMIT = 50;
 export const DELIVERIES_MAX_LIMIT = 500;
 
 /** Link mails whose link carries a single-use secret (erased once sent or dead): they cannot be sent again. */
-const LINK_MAILS_WITH_SECRET: ReadonlySet<string> = new Set<LinkMailKind>(["email.verify", "sign_up.verify", "password.reset", "email.change_confirm"]);
+
 
 /** A delivery as operators see it. */
 export interface DeliveryView {
@@ -118,7 +118,7 @@ export async function showDelivery(deps: ServiceDeps, id: string): Promise<{ del
 /** Why a delivery cannot be sent again, or null when it can. */
 async function retryRefusal(deps: ServiceDeps, record: DeliveryRecord): Promise<{ reason: string; message: string } | null> {
 	if (record.status === "pending") return { reason: "pending", message: "This delivery is pending already: the dispatcher will try it when it is due." };
-	if (record.channel === "email" && LINK_MAILS_WITH_SECRET.has(record.kind) && record.sealedSecret === null) {
+	if (record.channel === "email" && isLinkMailKind(record.kind) && LINK_MAIL_KINDS_WITH_TOKEN.has(record.kind) && record.sealedSecret === null) {
 		return { reason: "secret_gone", message: "This mail carried a single-use link whose secret was erased once it was sent or given up on. Have the user ask for a new link." };
 	}
 	if (record.channel === "webhook" && (await findWebhookTarget(deps, record.target)) === null) {

@@ -12,7 +12,7 @@
 import { EmailLinkInvalid, EmailTaken, InvalidRequest, MailLimitReached } from "../errors.js";
 import { requireEmail } from "./accounts.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
-import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken, ttlMinutes } from "./email-tokens.js";
+import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken } from "./email-tokens.js";
 import { enqueueLinkMail } from "./outbox.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
@@ -39,7 +39,7 @@ export async function requestEmailChange(deps: ServiceDeps, auth: AuthenticatedS
 		const taken = (await tx.accounts.findAccountByEmail(newEmail)) !== null;
 		// A token either way (the hourly count and the work stay the same); a taken address gets no mail.
 		const issued = await issueEmailToken(deps, tx, { purpose: "change_email", accountId, email: newEmail, ttlSeconds, ipAddress: context.ipAddress });
-		if (!taken) await enqueueLinkMail(deps, tx, { accountId, to: newEmail, kind: "email.change_confirm", facts: { expiresInMinutes: ttlMinutes(ttlSeconds) }, token: issued.token });
+		if (!taken) await enqueueLinkMail(deps, tx, { accountId, to: newEmail, kind: "email.change_confirm", link: { token: issued.token, ttlSeconds } });
 		await recordSecurityEvent(deps, tx, accountId, "email.change_requested", context);
 		return taken ? ("taken" as const) : ("sent" as const);
 	});

@@ -72,11 +72,6 @@ export async function findLiveEmailToken(deps: ServiceDeps, token: string, purpo
 	return record;
 }
 
-/** Whole minutes a link of `ttlSeconds` lasts, for the mail's "valid for N minutes". */
-export function ttlMinutes(ttlSeconds: number): number {
-	return Math.max(1, Math.round(ttlSeconds / 60));
-}
-
 /** The instant an hour before now: where every per-hour count starts. */
 export function hourAgo(deps: ServiceDeps): UnixMillis {
 	return deps.clock.now() - HOUR_MS;

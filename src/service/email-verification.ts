@@ -9,7 +9,7 @@
 import { EmailLinkInvalid, MailLimitReached } from "../errors.js";
 import type { AccountRecord, Repositories } from "../storage/store.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
-import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken, ttlMinutes } from "./email-tokens.js";
+import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken } from "./email-tokens.js";
 import { enqueueLinkMail } from "./outbox.js";
 import { recordSecurityEvent } from "./security-events.js";
 import type { AuthenticatedSession } from "./sessions.js";
@@ -22,7 +22,7 @@ import type { AuthenticatedSession } from "./sessions.js";
 export async function queueVerificationMail(deps: ServiceDeps, tx: Repositories, account: Pick<AccountRecord, "id" | "email">, context: RequestContext): Promise<void> {
 	const { ttlSeconds } = deps.config.emailVerification;
 	const issued = await issueEmailToken(deps, tx, { purpose: "verify_email", accountId: account.id, email: account.email, ttlSeconds, ipAddress: context.ipAddress });
-	await enqueueLinkMail(deps, tx, { accountId: account.id, to: account.email, kind: "email.verify", facts: { expiresInMinutes: ttlMinutes(ttlSeconds) }, token: issued.token });
+	await enqueueLinkMail(deps, tx, { accountId: account.id, to: account.email, kind: "email.verify", link: { token: issued.token, ttlSeconds } });
 }
 
 /** What "Resend" did. */

@@ -14,8 +14,29 @@ import { alertKindOf, webhookWants, type AlertKind, type SecurityEventDetails, t
 import type { DeliveryRecord, Repositories, SecurityEventRecord } from "../storage/store.js";
 import { toISO, type ServiceDeps } from "./deps.js";
 
-/** Mails that carry a link: verify an address, finish a sign-up, reset a password, confirm a new address. */
-export type LinkMailKind = "email.verify" | "sign_up.verify" | "sign_up.exists" | "password.reset" | "password.reset_unknown" | "email.change_confirm";
+/**
+ * The mails the account flows send (verify an address, finish a sign-up, reset a password, confirm
+ * a new address, and the two notes without a link: an address that has an account already, one
+ * that has none).
+ */
+export const LINK_MAIL_KINDS = ["email.verify", "sign_up.verify", "sign_up.exists", "password.reset", "password.reset_unknown", "email.change_confirm"] as const;
+
+/** One of {@link LINK_MAIL_KINDS}. */
+export type LinkMailKind = (typeof LINK_MAIL_KINDS)[number];
+
+/** Whether `kind` names a link mail. */
+export function isLinkMailKind(kind: string): kind is LinkMailKind {
+	return (LINK_MAIL_KINDS as readonly string[]).includes(kind);
+}
+
+/** The link mails whose link carries a single-use token (sealed in the delivery, erased once sent: such a mail cannot be sent again). */
+export const LINK_MAIL_KINDS_WITH_TOKEN: ReadonlySet<LinkMailKind> = new Set(["email.verify", "sign_up.verify", "password.reset", "email.change_confirm"]);
+
+/** The facts of a link mail's delivery (never the token). */
+export interface LinkMailFacts {
+	/** How long the link's token works, in seconds, as it was issued; null for a mail without a link. */
+	readonly ttlSeconds: number | null;
+}
 
 /** Every kind of mail: a link mail or an alert. */
 export type MailKind = LinkMailKind | AlertKind;
@@ -63,15 +84,15 @@ function newDelivery(deps: ServiceDeps, fields: Pick<DeliveryRecord, "eventId" |
 /**
  * Queues a link mail (inside the caller's transaction). The link's token travels sealed.
  * @param request.to - the normalized address
- * @param request.facts - safe facts for the template (never the token)
- * @param request.token - the token the link carries; null for a mail without a link
+ * @param request.link - the token the link carries and how long it works (seconds); null for a mail without a link
  */
 export async function enqueueLinkMail(
 	deps: ServiceDeps,
 	tx: Repositories,
-	request: { readonly accountId: string | null; readonly eventId?: string | null; readonly to: string; readonly kind: LinkMailKind; readonly facts?: Readonly<Record<string, string | number | boolean | null>>; readonly token: string | null },
+	request: { readonly accountId: string | null; readonly to: string; readonly kind: LinkMailKind; readonly link: { readonly token: string; readonly ttlSeconds: number } | null },
 ): Promise<void> {
-	const delivery = newDelivery(deps, { eventId: request.eventId ?? null, accountId: request.accountId, channel: "email", kind: request.kind, target: request.to, payload: JSON.stringify(request.facts ?? {}) }, request.token);
+	const facts: LinkMailFacts = { ttlSeconds: request.link?.ttlSeconds ?? null };
+	const delivery = newDelivery(deps, { eventId: null, accountId: request.accountId, channel: "email", kind: request.kind, target: request.to, payload: JSON.stringify(facts) }, request.link?.token ?? null);
 	await tx.outbox.insertDeliveries([delivery]);
 }
 

@@ -22,7 +22,7 @@ import type { EmailTokenRecord } from "../storage/store.js";
 import { assertAcceptablePassword, requireEmail } from "./accounts.js";
 import { endAccountAccess } from "./account-access.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
-import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken, ttlMinutes } from "./email-tokens.js";
+import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken } from "./email-tokens.js";
 import { enqueueLinkMail } from "./outbox.js";
 import { recordSecurityEvent } from "./security-events.js";
 
@@ -45,11 +45,10 @@ export async function requestPasswordReset(deps: ServiceDeps, input: { email: st
 		if ((await tx.emailTokens.countRecentEmailTokens("reset_password", key, since)) >= perAccountPerHour) return false;
 		const issued = await issueEmailToken(deps, tx, { purpose: "reset_password", accountId: account?.id ?? null, email, ttlSeconds, ipAddress: context.ipAddress });
 		if (account === null) {
-			await enqueueLinkMail(deps, tx, { accountId: null, to: email, kind: "password.reset_unknown", token: null });
+			await enqueueLinkMail(deps, tx, { accountId: null, to: email, kind: "password.reset_unknown", link: null });
 			return true;
 		}
-		const twoFactor = (await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
-		await enqueueLinkMail(deps, tx, { accountId: account.id, to: account.email, kind: "password.reset", facts: { expiresInMinutes: ttlMinutes(ttlSeconds), twoFactor }, token: issued.token });
+		await enqueueLinkMail(deps, tx, { accountId: account.id, to: account.email, kind: "password.reset", link: { token: issued.token, ttlSeconds } });
 		await recordSecurityEvent(deps, tx, account.id, "password.reset_requested", context);
 		return true;
 	});

@@ -18,7 +18,7 @@ import { generateId } from "../domain/crypto/token.js";
 import type { AccountRecord } from "../storage/store.js";
 import { assertAcceptablePassword, registerAccount, requireEmail, type RegisteredAccount } from "./accounts.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
-import { findLiveEmailToken, hourAgo, issueEmailToken, ttlMinutes } from "./email-tokens.js";
+import { findLiveEmailToken, hourAgo, issueEmailToken } from "./email-tokens.js";
 import { queueVerificationMail } from "./email-verification.js";
 import { enqueueLinkMail } from "./outbox.js";
 import { recordSecurityEvent } from "./security-events.js";
@@ -59,14 +59,14 @@ async function requestVerifiedSignUp(deps: ServiceDeps, input: { email: string; 
 	const sent = await deps.store.transaction(async (tx) => {
 		if (existing !== null) {
 			if ((await tx.outbox.countRecentDeliveries(existing.id, "sign_up.exists", hourAgo(deps))) >= resendsPerHour) return false;
-			await enqueueLinkMail(deps, tx, { accountId: existing.id, to: existing.email, kind: "sign_up.exists", token: null });
+			await enqueueLinkMail(deps, tx, { accountId: existing.id, to: existing.email, kind: "sign_up.exists", link: null });
 			return true;
 		}
 		if ((await tx.emailTokens.countRecentEmailTokens("sign_up", { email }, hourAgo(deps))) >= resendsPerHour) return false;
 		// Only the newest link of an address works: a link asked for by someone else earlier is ended too.
 		await tx.emailTokens.consumeEmailTokensForAddress("sign_up", email, deps.clock.now());
 		const issued = await issueEmailToken(deps, tx, { purpose: "sign_up", accountId: null, email, passwordHash, ttlSeconds, ipAddress: context.ipAddress });
-		await enqueueLinkMail(deps, tx, { accountId: null, to: email, kind: "sign_up.verify", facts: { expiresInMinutes: ttlMinutes(ttlSeconds) }, token: issued.token });
+		await enqueueLinkMail(deps, tx, { accountId: null, to: email, kind: "sign_up.verify", link: { token: issued.token, ttlSeconds } });
 		return true;
 	});
 	// The log tells the operator which branch ran; the client is told neither.

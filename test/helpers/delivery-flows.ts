@@ -36,5 +36,5 @@ export async function drain(dispatcher: Dispatcher): Promise<number> {
 export async function queueLinkMail(t: TestDeadbolt, request: { readonly to: string; readonly kind: LinkMailKind; readonly token: string | null; readonly accountId?: string | null }): Promise<void> {
 	// enqueueLinkMail needs the keys, the clock and randomness of a deadbolt with TEST_KEYS.
 	const deps = { store: t.store, clock: t.clock, random: nodeRandom, config: t.config, logger: silentLogger, keys: TEST_KEYS } as unknown as ServiceDeps;
-	await t.store.transaction((tx) => enqueueLinkMail(deps, tx, { accountId: request.accountId ?? null, to: request.to, kind: request.kind, token: request.token }));
+	await t.store.transaction((tx) => enqueueLinkMail(deps, tx, { accountId: request.accountId ?? null, to: request.to, kind: request.kind, link: request.token === null ? null : { token: request.token, ttlSeconds: 3_600 } }));
 }

@@ -15,12 +15,9 @@ export interface LinkMailInput {
 	readonly token: string | null;
 	readonly origin: string;
 	readonly productName: string;
-	/** How long the link stays usable, in seconds (from `emailVerification.ttlSeconds` or `passwordReset.ttlSeconds`). */
-	readonly ttlSeconds: number;
+	/** How long the link stays usable, in seconds, as its token was issued (`LinkMailFacts.ttlSeconds`); null for a mail without a link. */
+	readonly ttlSeconds: number | null;
 }
-
-/** The kinds whose mail cannot be sent without a token. */
-export const LINK_KINDS_NEEDING_TOKEN: ReadonlySet<LinkMailKind> = new Set(["email.verify", "sign_up.verify", "password.reset", "email.change_confirm"]);
 
 /** "30 minutes", "24 hours", "7 days". */
 export function describeDuration(seconds: number): string {
@@ -32,15 +29,16 @@ export function describeDuration(seconds: number): string {
 
 /**
  * The content of a link mail.
- * @throws Error when the kind needs a token and none is given (see {@link LINK_KINDS_NEEDING_TOKEN})
+ * @throws Error when the kind needs a token (`LINK_MAIL_KINDS_WITH_TOKEN`) and none is given, or no lifetime
  */
 export function linkMailContent(input: LinkMailInput): MailContent {
 	const { origin, productName } = input;
-	const valid = `The link works once and for ${describeDuration(input.ttlSeconds)}.`;
 	const token = (): string => {
 		if (input.token === null) throw new Error(`a ${input.kind} mail needs its link token, and the delivery has none`);
 		return input.token;
 	};
+	const ttlSeconds = input.ttlSeconds;
+	const valid = ttlSeconds === null ? "The link works once." : `The link works once and for ${describeDuration(ttlSeconds)}.`;
 	switch (input.kind) {
 		case "email.verify":
 			return {

@@ -51,16 +51,25 @@ export type SecurityEventDetails = Readonly<Record<string, string | number | boo
  * The alert mails an account's owner gets, each with a "This wasn't me" link. An event type maps
  * to one, or to none (`alertKindOf` returns null); `login.succeeded` alerts only from a new device.
  */
-export type AlertKind =
-	| "new_device_sign_in"
-	| "second_factor_failed"
-	| "account_locked"
-	| "password_changed"
-	| "two_factor_changed"
-	| "recovery_code_used"
-	| "recovery_codes_regenerated"
-	| "access_token_created"
-	| "email_changed";
+export const ALERT_KINDS = [
+	"new_device_sign_in",
+	"second_factor_failed",
+	"account_locked",
+	"password_changed",
+	"two_factor_changed",
+	"recovery_code_used",
+	"recovery_codes_regenerated",
+	"access_token_created",
+	"email_changed",
+] as const;
+
+/** One alert kind. */
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** Whether `kind` names an alert mail. */
+export function isAlertKind(kind: string): kind is AlertKind {
+	return (ALERT_KINDS as readonly string[]).includes(kind);
+}
 
 const ALERTS: Partial<Record<SecurityEventType, AlertKind>> = {
 	"login.second_factor_failed": "second_factor_failed",
