@@ -8,11 +8,12 @@
  * Secrets a message must carry (a link's token) are sealed with the server's encryption key
  * (AES-256-GCM bound to the delivery id) and cleared once delivered; payloads hold safe facts only.
  */
-import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
 import { generateId } from "../domain/crypto/token.js";
 import { alertKindOf, webhookWants, type AlertKind, type SecurityEventDetails, type SecurityEventType, type WebhookEventPayload } from "../domain/events/event-types.js";
 import type { DeliveryRecord, Repositories, SecurityEventRecord } from "../storage/store.js";
 import { toISO, type ServiceDeps } from "./deps.js";
+import { hourAgo } from "./email-tokens.js";
+import { openText, sealText } from "./sealed-text.js";
 
 /**
  * The mails the account flows send (verify an address, finish a sign-up, reset a password, confirm
@@ -57,11 +58,6 @@ export function configWebhookTarget(index: number): string {
 	return `config:${index}`;
 }
 
-/** The associated data that binds a sealed delivery secret to its row. */
-function secretAAD(deliveryId: string): string {
-	return `deadbolt/delivery-secret/v1:${deliveryId}`;
-}
-
 /** A new pending delivery, due at once. */
 function newDelivery(deps: ServiceDeps, fields: Pick<DeliveryRecord, "eventId" | "accountId" | "channel" | "kind" | "target" | "payload">, secret: string | null = null): DeliveryRecord {
 	const id = generateId(deps.random);
@@ -69,7 +65,7 @@ function newDelivery(deps: ServiceDeps, fields: Pick<DeliveryRecord, "eventId" |
 	return {
 		id,
 		...fields,
-		sealedSecret: secret === null ? null : sealSecret(deps.keys.encryptionKey, new TextEncoder().encode(secret), secretAAD(id), deps.random),
+		sealedSecret: secret === null ? null : sealText(deps, "delivery-secret", id, secret),
 		status: "pending",
 		attempts: 0,
 		nextAttemptAt: now,
@@ -116,8 +112,7 @@ export async function enqueueEventDeliveries(deps: ServiceDeps, tx: Repositories
 	// Alerts go to a verified address only (an unverified one may be a stranger's typo), except the
 	// notice that the address changed: the old address is told whatever its state.
 	if (alert !== null && (account.emailVerifiedAt !== null || alert === "email_changed")) {
-		const since = deps.clock.now() - 3_600_000;
-		if ((await tx.outbox.countRecentDeliveries(account.id, alert, since)) < deps.config.email.alertsPerKindPerHour) {
+		if ((await tx.outbox.countRecentDeliveries(account.id, alert, hourAgo(deps))) < deps.config.email.alertsPerKindPerHour) {
 			const facts: AlertMailFacts = { eventId: event.id, type, createdAt: event.createdAt, ipAddress: event.ipAddress, userAgent: event.userAgent, details };
 			deliveries.push(newDelivery(deps, { eventId: event.id, accountId: account.id, channel: "email", kind: alert, target: account.email, payload: JSON.stringify(facts) }));
 		}
@@ -140,8 +135,5 @@ export async function enqueueEventDeliveries(deps: ServiceDeps, tx: Repositories
  * @throws Error when it does not open (wrong server key or a tampered row)
  */
 export function openDeliverySecret(deps: ServiceDeps, delivery: DeliveryRecord): string | null {
-	if (delivery.sealedSecret === null) return null;
-	const plain = openSecret(deps.keys.encryptionKey, delivery.sealedSecret, secretAAD(delivery.id));
-	if (plain === null) throw new Error(`secret of delivery ${delivery.id} does not open: wrong DEADBOLT_ENCRYPTION_KEY or tampered row`);
-	return new TextDecoder().decode(plain);
+	return delivery.sealedSecret === null ? null : openText(deps, "delivery-secret", delivery.id, delivery.sealedSecret);
 }

@@ -10,7 +10,6 @@
  * @see https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md ("Symmetric signatures": `whsec_` + base64 of 24 to 64 bytes)
  */
 import { lookup } from "node:dns/promises";
-import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
 import { generateId } from "../domain/crypto/token.js";
 import { isSecurityEventType, SECURITY_EVENT_TYPES } from "../domain/events/event-types.js";
 import { InvalidRequest, NotFound, WebhookTargetRefused, type Violation } from "../errors.js";
@@ -20,6 +19,7 @@ import type { WebhookEndpointRecord } from "../storage/store.js";
 import type { ServiceDeps } from "./deps.js";
 import { isInAllowedNetworks, isWebhookAddressAllowed, specialRangeOf } from "./network-policy.js";
 import { configWebhookTarget } from "./outbox.js";
+import { openText, sealText } from "./sealed-text.js";
 
 /** Bytes of a generated signing secret (Standard Webhooks allows 24 to 64). */
 export const WEBHOOK_SECRET_BYTES = 32;
@@ -58,11 +58,6 @@ export interface WebhookTarget {
 export type ResolveHost = (hostname: string) => Promise<readonly string[]>;
 
 const systemResolve: ResolveHost = async (hostname) => (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
-
-/** The associated data that binds a sealed endpoint secret to its row. */
-function secretAAD(endpointId: string): string {
-	return `deadbolt/webhook-secret/v1:${endpointId}`;
-}
 
 const refuse = (field: string, rule: string, message: string): InvalidRequest => new InvalidRequest(message, [{ field, rule, message } satisfies Violation]);
 
@@ -163,7 +158,7 @@ export async function addWebhookEndpoint(
 		id,
 		url: url.href,
 		events: JSON.stringify(events),
-		sealedSecret: sealSecret(deps.keys.encryptionKey, new TextEncoder().encode(secret), secretAAD(id), deps.random),
+		sealedSecret: sealText(deps, "webhook-secret", id, secret),
 		createdAt: deps.clock.now(),
 		description,
 	};
@@ -200,9 +195,7 @@ export async function removeWebhookEndpoint(deps: ServiceDeps, id: string): Prom
  * @throws Error when it does not open (wrong server key or a tampered row)
  */
 export function openWebhookSecret(deps: ServiceDeps, record: WebhookEndpointRecord): string {
-	const plain = openSecret(deps.keys.encryptionKey, record.sealedSecret, secretAAD(record.id));
-	if (plain === null) throw new Error(`secret of webhook endpoint ${record.id} does not open: wrong DEADBOLT_ENCRYPTION_KEY or tampered row`);
-	return new TextDecoder().decode(plain);
+	return openText(deps, "webhook-secret", record.id, record.sealedSecret);
 }
 
 /**
