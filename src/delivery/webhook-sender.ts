@@ -23,9 +23,6 @@ import { PermanentFailure } from "./delivery-failure.js";
 /** The `user-agent` of every webhook POST. */
 export const WEBHOOK_USER_AGENT = "deadbolt-webhooks/1";
 
-/** Most bytes of a receiver's answer read (and dropped) before the connection is closed. */
-const MAX_RESPONSE_BYTES = 64 * 1024;
-
 /** What one attempt needs: the URL, the secret, and whether the private-network rule applies. */
 export interface WebhookAttempt {
 	readonly url: string;
@@ -99,14 +96,9 @@ export function postWebhook(attempt: WebhookAttempt): Promise<string> {
 		};
 		request.on("error", (error) => settle(() => reject(error)));
 		request.on("response", (response: IncomingMessage) => {
+			// The status decides; the body is never read (the connection is closed at once).
 			const status = response.statusCode ?? 0;
-			let read = 0;
-			response.on("data", (chunk: Buffer) => {
-				read += chunk.length;
-				if (read > MAX_RESPONSE_BYTES) response.destroy();
-			});
 			response.on("error", () => {});
-			response.resume();
 			settle(() => {
 				request.destroy();
 				if (status >= 200 && status < 300) return resolve(`HTTP ${status}`);
