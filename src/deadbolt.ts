@@ -367,7 +367,10 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 			const plan = planMailTransport(config);
 			const origin = publicOrigin(config);
 			const mailer = createMailer(config, plan, { origin, timeoutMillis: Math.min(10_000, config.outbox.leaseSeconds * 500) });
-			if (plan.kind === "smtp") logger.info({ event: "email.transport", transport: "smtp", server: mailer.description }, `mail is sent through ${mailer.description}`);
+			if (plan.kind === "smtp") {
+				const server = redactConnectionUrl(plan.smtpUrl);
+				logger.info({ event: "email.transport", transport: "smtp", server }, `mail is sent through SMTP at ${server}`);
+			}
 			else logger.info({ event: "email.transport", transport: "file", dir: plan.dir }, `no mail server configured: mails are written as .eml files in ${plan.dir} (set email.smtpUrl, DEADBOLT_EMAIL_SMTP_URL, to send them)`);
 			const endpoints = config.webhooks.endpoints.length;
 			logger.info({ event: "webhooks.endpoints", configured: endpoints }, `${endpoints} webhook endpoint${endpoints === 1 ? "" : "s"} in the configuration (more may be added with the admin API or "deadbolt webhooks add")`);

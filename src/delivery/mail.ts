@@ -52,8 +52,6 @@ export interface OutgoingMail {
 
 /** Sends mails one at a time (each call is one attempt). */
 export interface Mailer {
-	/** Where mails go, for the start log: `SMTP at smtp://mail.example.com:587` or `.eml files in /srv/deadbolt/mail`. */
-	readonly description: string;
 	/**
 	 * Sends one mail.
 	 * @returns the answer in a few words (`"250 2.0.0 OK"`, `"written"`), for the delivery log
@@ -62,16 +60,6 @@ export interface Mailer {
 	send(mail: OutgoingMail): Promise<string>;
 	/** Closes the SMTP connections. */
 	close(): void;
-}
-
-/** The URL without its user name and password, for logs. */
-export function redactSmtpUrl(url: string): string {
-	try {
-		const parsed = new URL(url);
-		return `${parsed.protocol}//${parsed.host}`;
-	} catch {
-		return "(unparseable URL)";
-	}
 }
 
 /**
@@ -103,7 +91,6 @@ export function createMailer(config: Config, plan: MailPlan, options: { readonly
 			socketTimeout: options.timeoutMillis,
 		});
 		return {
-			description: `SMTP at ${redactSmtpUrl(plan.smtpUrl)}`,
 			async send(mail) {
 				const info = await transport.sendMail(message(mail));
 				return (info.response ?? "accepted").slice(0, 120);
@@ -113,7 +100,6 @@ export function createMailer(config: Config, plan: MailPlan, options: { readonly
 	}
 	const transport = createTransport({ streamTransport: true, buffer: true, newline: "unix" });
 	return {
-		description: `.eml files in ${plan.dir}`,
 		async send(mail) {
 			const info = await transport.sendMail(message(mail));
 			mkdirSync(plan.dir, { recursive: true, mode: 0o700 });
