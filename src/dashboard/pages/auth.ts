@@ -14,6 +14,16 @@ export interface AuthPageContext {
 	/** The name the authenticator app shows (`issuer`). */
 	readonly issuer: string;
 	readonly csrf: string;
+	/** How long mailed links work, in words ("1 day", "30 minutes"), from `emailVerification.ttlSeconds` and `passwordReset.ttlSeconds`. */
+	readonly linkLifetimes: { readonly emailVerification: string; readonly passwordReset: string };
+}
+
+/**
+ * "Check your email": the page after a link was (or would have been) mailed.
+ * @param noticeId - the id of the hint's notice, for tests and assistive links
+ */
+export function checkEmailPage(context: AuthPageContext, lead: string, hint: string, noticeId: string, footer: SafeHtml): SafeHtml {
+	return authPage(context, "Check your email", authCard("Check your email", lead, notice("success", hint, noticeId), footer));
 }
 
 /** A signed-out page's one card: an optional icon, the title (the page's `h1`), a lead, the content and a footer. */
@@ -63,15 +73,12 @@ export function signUpPage(context: AuthPageContext, state: SignUpState): SafeHt
 		);
 	}
 	if (state.sent === true) {
-		return authPage(
+		return checkEmailPage(
 			context,
-			"Check your email",
-			authCard(
-				"Check your email",
-				"We sent a link to finish creating your account. Open it within 24 hours. If this address already has an account, we sent its owner a note instead.",
-				notice("success", "Didn't get it? Check your spam folder, or try again in a few minutes.", "sign-up-sent"),
-				html`Already have an account? <a href="${PATHS.signIn}">Sign in</a>`,
-			),
+			`We sent a link to finish creating your account. Open it within ${context.linkLifetimes.emailVerification}. If this address already has an account, we sent its owner a note instead.`,
+			"Didn't get it? Check your spam folder, or try again in a few minutes.",
+			"sign-up-sent",
+			html`Already have an account? <a href="${PATHS.signIn}">Sign in</a>`,
 		);
 	}
 	const passwordError = state.passwordErrors !== undefined && state.passwordErrors.length > 0 ? state.passwordErrors.join(" ") : null;

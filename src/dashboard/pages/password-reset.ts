@@ -6,7 +6,7 @@
  */
 import { html, type SafeHtml } from "../html.js";
 import { emailText, field, newPasswordField, notice, PATHS, postForm, secondFactorField } from "../layout.js";
-import { authCard, authPage, type AuthPageContext } from "./auth.js";
+import { authCard, authPage, checkEmailPage, type AuthPageContext } from "./auth.js";
 
 /** What the forgot-password page shows. */
 export interface ForgotPasswordState {
@@ -21,15 +21,12 @@ export interface ForgotPasswordState {
 export function forgotPasswordPage(context: AuthPageContext, state: ForgotPasswordState): SafeHtml {
 	const footer = html`Remembered it? <a href="${PATHS.signIn}">Sign in</a>`;
 	if (state.sent === true) {
-		return authPage(
+		return checkEmailPage(
 			context,
-			"Check your email",
-			authCard(
-				"Check your email",
-				"If an account exists for that address, we sent a link to reset its password. The link works once, for 30 minutes.",
-				notice("success", "Didn't get it? Check your spam folder, or make sure you typed the address you signed up with.", "reset-requested"),
-				footer,
-			),
+			`If an account exists for that address, we sent a link to reset its password. The link works once, for ${context.linkLifetimes.passwordReset}.`,
+			"Didn't get it? Check your spam folder, or make sure you typed the address you signed up with.",
+			"reset-requested",
+			footer,
 		);
 	}
 	const form = postForm(
@@ -55,7 +52,7 @@ export function resetLinkUnusablePage(context: AuthPageContext, message?: string
 	return authPage(
 		context,
 		"Reset your password",
-		authCard("This link can't be used", "Reset links work once, for 30 minutes.", notice("warning", message ?? "This password reset link has expired or was already used. Ask for a new one.", "link-error"), html`<a href="${PATHS.forgotPassword}">Ask for a new link</a>`),
+		authCard("This link can't be used", `Reset links work once, for ${context.linkLifetimes.passwordReset}.`, notice("warning", message ?? "This password reset link has expired or was already used. Ask for a new one.", "link-error"), html`<a href="${PATHS.forgotPassword}">Ask for a new link</a>`),
 	);
 }
 

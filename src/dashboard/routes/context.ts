@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Deadbolt } from "../../deadbolt.js";
 import type { CookieSettings } from "../../http/cookies.js";
 import type { NewSession, AuthenticatedSession } from "../../service/sessions.js";
+import { describeDuration } from "../../platform/duration.js";
 import { brandOf } from "../brand.js";
 import { ensureCSRFToken, rotateCSRFToken } from "../csrf.js";
 import type { Brand } from "../layout.js";
@@ -54,6 +55,10 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 	const { config } = deadbolt;
 	const issuer = config.issuer;
 	const brand = brandOf(deadbolt);
+	const linkLifetimes = {
+		emailVerification: describeDuration(config.emailVerification.ttlSeconds),
+		passwordReset: describeDuration(config.passwordReset.ttlSeconds),
+	};
 	const csrfOf = (request: FastifyRequest, reply: FastifyReply): string => ensureCSRFToken(request, reply, cookies);
 	const trustedDeviceOf = (request: FastifyRequest): string | null => {
 		const token = request.cookies[cookies.trustedDeviceName];
@@ -68,7 +73,7 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 		issuer,
 		sudoMinutes: Math.max(1, Math.round(config.session.reauthenticationTtlSeconds / 60)),
 		csrfOf,
-		authPageContext: (request, reply) => ({ brand, issuer, csrf: csrfOf(request, reply) }),
+		authPageContext: (request, reply) => ({ brand, issuer, csrf: csrfOf(request, reply), linkLifetimes }),
 		async startSession(request, reply, session) {
 			if (request.sessionToken !== null && request.sessionToken !== session.token) await deadbolt.logout(request.sessionToken);
 			void reply.setCookie(cookies.sessionName, session.token, cookies.options(config.session.absoluteTtlSeconds));

@@ -4,6 +4,7 @@
  * link (someone signed up with an address that has an account; a reset was asked for an address
  * without one). The token is opened by the dispatcher and appears only in the link.
  */
+import { describeDuration } from "../../platform/duration.js";
 import type { LinkMailKind } from "../../service/outbox.js";
 import { mailLink } from "../mail-links.js";
 import type { MailContent } from "./layout.js";
@@ -17,14 +18,6 @@ export interface LinkMailInput {
 	readonly productName: string;
 	/** How long the link stays usable, in seconds, as its token was issued (`LinkMailFacts.ttlSeconds`); null for a mail without a link. */
 	readonly ttlSeconds: number | null;
-}
-
-/** "30 minutes", "24 hours", "7 days". */
-export function describeDuration(seconds: number): string {
-	const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? "" : "s"}`;
-	if (seconds % 86_400 === 0) return plural(seconds / 86_400, "day");
-	if (seconds % 3_600 === 0) return plural(seconds / 3_600, "hour");
-	return plural(Math.max(1, Math.round(seconds / 60)), "minute");
 }
 
 /**
