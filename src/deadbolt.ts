@@ -20,7 +20,9 @@ import { systemClock, type Clock } from "./platform/clock.js";
 import { createKeyedLimiter } from "./platform/limiter.js";
 import { loggableError, silentLogger, urlPasswords, type Logger } from "./platform/logger.js";
 import { nodeRandom, type RandomSource } from "./platform/random.js";
+import * as access from "./service/access.js";
 import * as accounts from "./service/accounts.js";
+import * as forwardAuthSessions from "./service/forward-auth-sessions.js";
 import type { ServerKeys, ServiceDeps } from "./service/deps.js";
 import * as compromised from "./service/compromised.js";
 import * as deliveries from "./service/deliveries.js";
@@ -135,6 +137,14 @@ export interface Deadbolt {
 	describePasswordReset: Bound<typeof passwordReset.describePasswordReset>;
 	provePasswordResetSecondFactor: Bound<typeof passwordResetCode.provePasswordResetSecondFactor>;
 	resetPassword: Bound<typeof passwordReset.resetPassword>;
+	/** A forward-auth request's outcome: allow (and who), sign in, step up, set up 2FA, verify the address, deny (`service/access.ts`). */
+	decideAccess: Bound<typeof access.decideAccess>;
+	/** Whether a TCP peer is in `http.trustedProxies` (only such a proxy is believed about the original request). */
+	isTrustedProxy: Bound<typeof access.isTrustedProxy>;
+	/** The `rd` URL when it may be followed (a host of a rule that is not deny, the public URL's scheme), else null. */
+	returnTarget: Bound<typeof access.returnTarget>;
+	/** The forward-auth cookie's token for a session token (`service/forward-auth-sessions.ts`). */
+	forwardAuthToken: Bound<typeof forwardAuthSessions.forwardAuthToken>;
 	/**
 	 * The Redis client through which instances share the per-IP limits (`rateLimit.redisUrl`), not
 	 * yet connected (the HTTP app connects it when it starts); null when none is configured and each
@@ -362,6 +372,10 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		describePasswordReset: bind(passwordReset.describePasswordReset),
 		provePasswordResetSecondFactor: bind(passwordResetCode.provePasswordResetSecondFactor),
 		resetPassword: bind(passwordReset.resetPassword),
+		decideAccess: bind(access.decideAccess),
+		isTrustedProxy: bind(access.isTrustedProxy),
+		returnTarget: bind(access.returnTarget),
+		forwardAuthToken: bind(forwardAuthSessions.forwardAuthToken),
 		rateLimitRedis,
 		createDispatcher: () => {
 			const plan = planMailTransport(config);

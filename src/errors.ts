@@ -20,6 +20,11 @@ export type DeadboltErrorCode =
 	| "ERR_NOT_FOUND"
 	| "ERR_EMAIL_TAKEN"
 	| "ERR_SIGN_UP_CLOSED"
+	| "ERR_PROXY_NOT_TRUSTED"
+	| "ERR_FORWARDED_REQUEST_INVALID"
+	| "ERR_ACCESS_DENIED"
+	| "ERR_SECOND_FACTOR_REQUIRED"
+	| "ERR_EMAIL_NOT_VERIFIED"
 	| "ERR_TOTP_ALREADY_ENABLED"
 	| "ERR_TOTP_NOT_ENABLED"
 	| "ERR_ENROLLMENT_INVALID"
@@ -238,6 +243,54 @@ export class SignUpClosed extends DeadboltError {
 	}
 }
 
+/**
+ * A forward-auth endpoint was called by a client that is not in `http.trustedProxies`, with the
+ * original request's headers: they are not believed (anyone could claim any URL). HTTP 400.
+ */
+export class ProxyNotTrusted extends DeadboltError {
+	static override code = "ERR_PROXY_NOT_TRUSTED" as const;
+	readonly code = "ERR_PROXY_NOT_TRUSTED" as const;
+	constructor(message = "This endpoint answers only proxies listed in http.trustedProxies; the request came from another address. Add the proxy's address to http.trustedProxies.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** A forward-auth request without the original request's headers, or with malformed ones. HTTP 400. */
+export class ForwardedRequestInvalid extends DeadboltError {
+	static override code = "ERR_FORWARDED_REQUEST_INVALID" as const;
+	readonly code = "ERR_FORWARDED_REQUEST_INVALID" as const;
+	constructor(message = "The proxy did not say which request it asks about.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** An access rule (or the default policy) denies the request, or a token is not for this host. HTTP 403. */
+export class AccessDenied extends DeadboltError {
+	static override code = "ERR_ACCESS_DENIED" as const;
+	readonly code = "ERR_ACCESS_DENIED" as const;
+	constructor(message = "You do not have access to this page.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** Signed in, but this app asks for a (more recent) second factor, or for 2FA to be set up first. HTTP 401. */
+export class SecondFactorRequired extends DeadboltError {
+	static override code = "ERR_SECOND_FACTOR_REQUIRED" as const;
+	readonly code = "ERR_SECOND_FACTOR_REQUIRED" as const;
+	constructor(message = "This app asks for a code from your authenticator app: confirm it's you to continue.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/** Signed in with an address that is not verified yet: only `bypass` rules let it through. HTTP 401. */
+export class EmailNotVerified extends DeadboltError {
+	static override code = "ERR_EMAIL_NOT_VERIFIED" as const;
+	readonly code = "ERR_EMAIL_NOT_VERIFIED" as const;
+	constructor(message = "Verify your email address first: open the link we mailed you.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
 /** Enrollment asked for while two-factor authentication is already on. HTTP 409. */
 export class TOTPAlreadyEnabled extends DeadboltError {
 	static override code = "ERR_TOTP_ALREADY_ENABLED" as const;
@@ -367,6 +420,11 @@ export type AnyDeadboltError =
 	| NotFound
 	| EmailTaken
 	| SignUpClosed
+	| ProxyNotTrusted
+	| ForwardedRequestInvalid
+	| AccessDenied
+	| SecondFactorRequired
+	| EmailNotVerified
 	| TOTPAlreadyEnabled
 	| TOTPNotEnabled
 	| EnrollmentInvalid
@@ -391,6 +449,11 @@ export const ERROR_CLASSES = Object.freeze([
 	NotFound,
 	EmailTaken,
 	SignUpClosed,
+	ProxyNotTrusted,
+	ForwardedRequestInvalid,
+	AccessDenied,
+	SecondFactorRequired,
+	EmailNotVerified,
 	TOTPAlreadyEnabled,
 	TOTPNotEnabled,
 	EnrollmentInvalid,

@@ -82,7 +82,7 @@ async function createAccountWith2FA(passwordHash: string, verified: boolean): Pr
 	await store.accounts.updatePasswordHash(account.id, passwordHash, clock.now());
 	const withPassword = { ...account, passwordHash };
 	// A session that has just proved the password (what sign-up gives), for the setup.
-	const session = await createSession(deps, store, account.id, 1, BENCH_CONTEXT);
+	const session = await createSession(deps, store, account.id, ["password"], BENCH_CONTEXT);
 	const pending = await beginTOTPEnrollment(deps, withPassword, session.record, {}, BENCH_CONTEXT);
 	const key = decodeBase32(pending.secret);
 	await confirmTOTPEnrollment(deps, withPassword, session.record, { code: generateTOTP(key, clock.now()) }, BENCH_CONTEXT);

@@ -45,6 +45,7 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 		idleTtlSeconds: 604_800, // seconds = 7 days without activity
 		absoluteTtlSeconds: 2_592_000, // seconds = 30 days whatever the activity (NIST SP 800-63B §4.1.3, AAL1)
 		reauthenticationTtlSeconds: 300, // seconds = 5 minutes of "sudo mode" after a password confirmation
+		cookieDomain: null, // null: the forward-auth cookie stays on deadbolt's host; "example.test" shares one sign-in with every app below it
 	},
 	rateLimit: {
 		perMinute: 30, // requests per client IP per minute to the routes that check a password or code
@@ -72,6 +73,7 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 		encryptionKey: null, // secret: env DEADBOLT_ENCRYPTION_KEY
 		hmacKey: null, // secret: env DEADBOLT_HMAC_KEY
 		adminApiKey: null, // secret: env DEADBOLT_ADMIN_API_KEY; null turns the admin API off
+		introspectionKeys: [], // secrets: env DEADBOLT_INTROSPECTION_KEYS (comma-separated); none turns POST /api/v1/introspect off
 	},
 	branding: {
 		productName: "deadbolt", // page titles, the header, the sign-in page, the issuer's default
@@ -113,6 +115,10 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 		pollIntervalMillis: 1_000, // milliseconds between looks for due deliveries (new ones are sent at once in the process that made them)
 		retryMinMillis: 5_000, // milliseconds before the first retry; doubles per failure up to 1 hour, ± 20 % jitter
 		retentionSeconds: 2_592_000, // seconds = 30 days delivered and dead deliveries are kept for the delivery log
+	},
+	accessControl: {
+		defaultPolicy: "deny", // nothing behind forward-auth is reachable until a rule says so
+		rules: [], // see docs/integrations/README.md
 	},
 	log: {
 		level: "info",

@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import { Value } from "@sinclair/typebox/value";
 import { ConfigInvalid } from "../errors.js";
 import { brandingIssues } from "./branding.js";
+import { forwardAuthIssues } from "./forward-auth.js";
 import { DEFAULT_CONFIG } from "./defaults.js";
 import { deepFreeze } from "./freeze.js";
 import { ConfigSchema, type Config, type ConfigInput } from "./schema.js";
@@ -41,6 +42,8 @@ export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; p
 	DEADBOLT_ENCRYPTION_KEY: { path: ["keys", "encryptionKey"], parse: "string" },
 	DEADBOLT_HMAC_KEY: { path: ["keys", "hmacKey"], parse: "string" },
 	DEADBOLT_ADMIN_API_KEY: { path: ["keys", "adminApiKey"], parse: "string" },
+	DEADBOLT_INTROSPECTION_KEYS: { path: ["keys", "introspectionKeys"], parse: "list" },
+	DEADBOLT_COOKIE_DOMAIN: { path: ["session", "cookieDomain"], parse: "string" },
 	DEADBOLT_BRANDING_PRODUCT_NAME: { path: ["branding", "productName"], parse: "string" },
 	DEADBOLT_BRANDING_LOGO_FILE: { path: ["branding", "logoFile"], parse: "string" },
 	DEADBOLT_BRANDING_ACCENT_COLOR: { path: ["branding", "accentColor"], parse: "string" },
@@ -62,6 +65,7 @@ const OTHER_ENV_VARIABLES = new Set(["DEADBOLT_CONFIG_FILE", "DEADBOLT_TEST_DATA
 const NULL_WHEN_EMPTY = new Set([
 	"DEADBOLT_ISSUER",
 	"DEADBOLT_PUBLIC_URL",
+	"DEADBOLT_COOKIE_DOMAIN",
 	"DEADBOLT_DATABASE_URL",
 	"DEADBOLT_REDIS_URL",
 	"DEADBOLT_EMAIL_SMTP_URL",
@@ -158,6 +162,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 			if (typeof network === "string" && !isCIDR(network)) issues.push(`webhooks.allowedNetworks[${index}]: "${network}" is not a CIDR such as 10.0.0.0/8 or fd00::/8 (or one address)`);
 		});
 	}
+	issues.push(...forwardAuthIssues(input, reported));
 	if (issues.length > 0) throw new ConfigInvalid(dedupe(issues));
 	return deepFreeze({ ...input, issuer: input.issuer ?? input.branding.productName });
 }

@@ -12,6 +12,9 @@ const closed = { additionalProperties: false } as const;
 const PLAIN_TEXT = "^[^\\x00-\\x1f\\x7f-\\x9f]+$";
 const PositiveInt = (min = 1, max = Number.MAX_SAFE_INTEGER) => Type.Integer({ minimum: min, maximum: max });
 
+/** An access rule's policy (`accessControl`): no check, a password, a password and a code, nobody. */
+const AccessPolicySchema = Type.Union([Type.Literal("bypass"), Type.Literal("one_factor"), Type.Literal("two_factor"), Type.Literal("deny")]);
+
 /** The schema; `Config` is its static type. */
 export const ConfigSchema = Type.Object(
 	{
@@ -63,6 +66,11 @@ export const ConfigSchema = Type.Object(
 				idleTtlSeconds: PositiveInt(60, 31_536_000),
 				absoluteTtlSeconds: PositiveInt(60, 31_536_000),
 				reauthenticationTtlSeconds: PositiveInt(60, 3_600),
+				/**
+				 * The parent domain (`example.test`) of the apps behind forward-auth: the forward-auth cookie is
+				 * set on it, so one sign-in serves every app below it. null: that cookie stays on deadbolt's own host.
+				 */
+				cookieDomain: Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 253 })]),
 			},
 			closed,
 		),
@@ -110,6 +118,8 @@ export const ConfigSchema = Type.Object(
 				hmacKey: Type.Union([Type.Null(), Type.String({ minLength: 1 })]),
 				/** At least 32 characters: the bearer key of the admin API (`/api/v1/admin`). null: no admin API. */
 				adminApiKey: Type.Union([Type.Null(), Type.String({ minLength: 32, maxLength: 256, pattern: "^[\\x21-\\x7e]+$" })]),
+				/** Bearer keys of `POST /api/v1/introspect` (each at least 32 characters), for backends; apart from the admin key. Empty: no introspection. */
+				introspectionKeys: Type.Array(Type.String({ minLength: 32, maxLength: 256, pattern: "^[\\x21-\\x7e]+$" })),
 			},
 			closed,
 		),
@@ -193,6 +203,36 @@ export const ConfigSchema = Type.Object(
 				retryMinMillis: PositiveInt(10, 600_000),
 				/** Delivered and dead deliveries are deleted after this many seconds. */
 				retentionSeconds: PositiveInt(3_600, 31_536_000),
+			},
+			closed,
+		),
+		/** Who may reach the apps behind forward-auth (docs/integrations/README.md): the first matching rule decides. */
+		accessControl: Type.Object(
+			{
+				/** The policy when no rule matches. */
+				defaultPolicy: AccessPolicySchema,
+				rules: Type.Array(
+					Type.Object(
+						{
+							/** Hosts: exact (`app.example.test`) or `*.example.test` (every host below it). */
+							domains: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1 }),
+							/** Regular expressions on the path and query (`^/api/`). */
+							resources: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1_024 }))),
+							/** HTTP methods, upper case. */
+							methods: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 16 }))),
+							/** The client's networks: CIDRs or addresses. */
+							networks: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }))),
+							/** Only for members of one of these groups. */
+							groups: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }))),
+							/** Only for these accounts (email addresses). */
+							accounts: Type.Optional(Type.Array(Type.String({ minLength: 3, maxLength: 320 }))),
+							policy: AccessPolicySchema,
+							/** Step-up: a second factor proven longer ago than this is asked again (`two_factor` only). */
+							maxSecondFactorAgeSeconds: Type.Optional(PositiveInt(10, 31_536_000)),
+						},
+						closed,
+					),
+				),
 			},
 			closed,
 		),

@@ -17,6 +17,14 @@ export interface CookieSettings {
 	readonly csrfName: string;
 	/** The "remember this device" token. */
 	readonly trustedDeviceName: string;
+	/**
+	 * The forward-auth token (`service/forward-auth-sessions.ts`), read only by the forward-auth
+	 * endpoints: on `session.cookieDomain` when set (`__Secure-` prefixed on https, since `__Host-`
+	 * cannot carry a domain), else on deadbolt's host (`__Host-` on https).
+	 */
+	readonly forwardAuthName: string;
+	/** Attributes of the forward-auth cookie (its domain, when set), living `maxAgeSeconds` (undefined: until the browser closes). */
+	forwardAuthOptions(maxAgeSeconds?: number): CookieSerializeOptions;
 	/** Attributes for a cookie that lives `maxAgeSeconds` (undefined: until the browser closes). */
 	options(maxAgeSeconds?: number): CookieSerializeOptions;
 }
@@ -30,15 +38,21 @@ export function isHttpsDeployment(config: Config): boolean {
 export function cookieSettings(config: Config): CookieSettings {
 	const secure = isHttpsDeployment(config);
 	const prefix = secure ? "__Host-" : "";
+	const domain = config.session.cookieDomain;
+	const options = (maxAgeSeconds?: number): CookieSerializeOptions => {
+		const base: CookieSerializeOptions = { path: "/", httpOnly: true, sameSite: "lax", secure };
+		return maxAgeSeconds === undefined ? base : { ...base, maxAge: maxAgeSeconds };
+	};
 	return Object.freeze({
 		secure,
 		sessionName: `${prefix}deadbolt_session`,
 		challengeName: `${prefix}deadbolt_login_challenge`,
 		csrfName: `${prefix}deadbolt_csrf`,
 		trustedDeviceName: `${prefix}deadbolt_trusted_device`,
-		options(maxAgeSeconds?: number): CookieSerializeOptions {
-			const base: CookieSerializeOptions = { path: "/", httpOnly: true, sameSite: "lax", secure };
-			return maxAgeSeconds === undefined ? base : { ...base, maxAge: maxAgeSeconds };
+		forwardAuthName: `${domain === null ? prefix : secure ? "__Secure-" : ""}deadbolt_forward_auth`,
+		options,
+		forwardAuthOptions(maxAgeSeconds?: number): CookieSerializeOptions {
+			return domain === null ? options(maxAgeSeconds) : { ...options(maxAgeSeconds), domain };
 		},
 	});
 }

@@ -104,7 +104,7 @@ export async function registerAccount(deps: ServiceDeps, input: RegisterAccountI
 		if (!(await tx.accounts.insertAccount(account))) return null;
 		await recordSecurityEvent(deps, tx, account.id, "account.created", context, { emailVerified: account.emailVerifiedAt !== null });
 		if (options.inTransaction !== undefined) await options.inTransaction(tx, account);
-		return input.password === null ? { account, session: null } : { account, session: await createSession(deps, tx, account.id, 1, context) };
+		return input.password === null ? { account, session: null } : { account, session: await createSession(deps, tx, account.id, ["password"], context) };
 	});
 	if (result === null) {
 		deps.logger.info({ event: "account.register_refused", reason: "email_taken" }, "registration refused");

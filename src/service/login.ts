@@ -7,6 +7,7 @@
  * transaction that creates the session (X-03).
  */
 import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts } from "../errors.js";
+import type { SignInFactor } from "../domain/access/authentication-methods.js";
 import { generateToken } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { LoginChallengeRecord, Repositories } from "../storage/store.js";
@@ -65,6 +66,11 @@ export async function beginLogin(deps: ServiceDeps, input: { email: string; pass
 	}
 }
 
+/** What the challenge's holder proved before the code step (the store keeps it as text). */
+function firstFactorOf(challenge: LoginChallengeRecord): SignInFactor {
+	return challenge.firstFactor === "sign_in_link" ? "sign_in_link" : "password";
+}
+
 /** The stored password hash changed between the password check and the account's lock. */
 class StoredHashChanged extends Error {}
 
@@ -83,7 +89,7 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		if (current.passwordHash !== account.passwordHash) throw new StoredHashChanged();
 		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) === null) {
 			await recordSignIn(deps, tx, account.id, context, ["password"]);
-			return { session: await createSession(deps, tx, account.id, 1, context), trustedDevice: null, factors: ["password"] };
+			return { session: await createSession(deps, tx, account.id, ["password"], context), trustedDevice: null, factors: ["password"] };
 		}
 		// A trusted device of THIS account stands in for the code step (never for the password).
 		const use = input.trustedDeviceToken === undefined ? null : await useTrustedDevice(deps, tx, account.id, input.trustedDeviceToken);
@@ -92,7 +98,7 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		if (use === null || use.kind !== "used") return { challenge: await issueLoginChallenge(deps, tx, account.id, context), keepTrustedDevice: use?.kind === "other_account" };
 		const trustedDevice = use.device;
 		await recordSignIn(deps, tx, account.id, context, ["password", "trusted_device"]);
-		return { session: await createSession(deps, tx, account.id, 2, context, { factorsProved: false }), trustedDevice, factors: ["password", "trusted_device"] };
+		return { session: await createSession(deps, tx, account.id, ["password", "trusted_device"], context, { factorsProved: false }), trustedDevice, factors: ["password", "trusted_device"] };
 	});
 	if ("session" in signedIn) {
 		deps.logger.info({ event: "login.success", accountId: account.id, factors: signedIn.factors, ip: context.ipAddress }, "signed in");
@@ -244,7 +250,7 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 				throw new ChallengeInvalid("ended", { reason: "consumed" });
 			}
 			await recordSignIn(deps, tx, challenge.accountId, context, [challenge.firstFactor, "totp"]);
-			const created = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
+			const created = await createSession(deps, tx, challenge.accountId, [firstFactorOf(challenge), "totp"], context, { factorsProved: await provedEveryFactor(tx, challenge) });
 			const trustedDevice = input.rememberDevice === true ? await trustDevice(deps, tx, challenge.accountId, context) : null;
 			return { ...created, trustedDevice, clockSkew: acceptedSkew(deps, step, credential) };
 		});
@@ -297,7 +303,7 @@ export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { 
 			if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
 				throw new ChallengeInvalid("ended", { reason: "consumed" });
 			}
-			const session = await createSession(deps, tx, challenge.accountId, 2, context, { factorsProved: await provedEveryFactor(tx, challenge) });
+			const session = await createSession(deps, tx, challenge.accountId, [firstFactorOf(challenge), "recovery_code"], context, { factorsProved: await provedEveryFactor(tx, challenge) });
 			const recoveryCodesLeft = await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId);
 			await recordSecurityEvent(deps, tx, challenge.accountId, "recovery_code.used", context, { recoveryCodesLeft });
 			await recordSignIn(deps, tx, challenge.accountId, context, [challenge.firstFactor, "recovery_code"]);

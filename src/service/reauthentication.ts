@@ -3,6 +3,7 @@
  * proves the password again, and the second factor when 2FA is on; sensitive actions are then
  * allowed for `session.reauthenticationTtlSeconds`.
  */
+import { amrAfterSecondFactor } from "../domain/access/authentication-methods.js";
 import { InvalidCredentials, InvalidRequest } from "../errors.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { SessionRecord } from "../storage/store.js";
@@ -56,16 +57,18 @@ export async function reauthenticate(deps: ServiceDeps, auth: AuthenticatedSessi
 	}
 	await confirmOwnPassword(deps, auth, input.password, context);
 	const factors = ["password"];
-	if (twoFactor) factors.push(await proveSecondFactor(deps, auth.account, input.code as string, context));
+	const code = twoFactor ? await proveSecondFactor(deps, auth.account, input.code as string, context) : null;
+	if (code !== null) factors.push(code);
 	const now = deps.clock.now();
+	const secondFactor = code === null ? null : { amr: amrAfterSecondFactor(auth.session.amr, code) };
 	const rotated = await deps.store.transaction(async (tx) => {
 		// With a second factor proved now, the session is at AAL2 from here on (NIST SP 800-63B §4.2),
 		// and it goes on under a new token (the old one dies now).
-		await tx.sessions.markSessionReauthenticated(auth.session.id, now, twoFactor ? 2 : undefined);
+		await tx.sessions.markSessionReauthenticated(auth.session.id, now, secondFactor ?? undefined);
 		const result = await rotateSessionToken(deps, tx, auth.session);
 		await recordSecurityEvent(deps, tx, auth.account.id, "reauthenticated", context, { factors });
 		return result;
 	});
-	const session: SessionRecord = { ...rotated.session, reauthenticatedAt: now, aal: twoFactor ? Math.max(2, rotated.session.aal) : rotated.session.aal };
+	const session: SessionRecord = { ...rotated.session, reauthenticatedAt: now, ...(secondFactor === null ? {} : { aal: 2, secondFactorAt: now, amr: secondFactor.amr }) };
 	return { reauthenticatedAt: now, expiresAt: now + secondsToMillis(deps.config.session.reauthenticationTtlSeconds), sessionToken: rotated.token, session };
 }

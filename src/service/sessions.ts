@@ -4,6 +4,7 @@
  */
 import { NotFound, ReauthenticationRequired, Unauthenticated } from "../errors.js";
 import { generateToken, generateTokenSecret, isWellFormedId } from "../domain/crypto/token.js";
+import { aalOf, amrOf, typedSecondFactor, type SignInFactor } from "../domain/access/authentication-methods.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, Repositories, SessionRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
@@ -30,18 +31,20 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 /**
  * Creates a session for an account that has passed every factor it has.
- * @param aal - 1 when only a password was proved, 2 with a second factor
- * @param options - `factorsProved: false` when a trusted device stood in for the code (no sudo mode)
+ * @param factors - what was proved at this sign-in: they give the session's AAL, `amr` and
+ *   `secondFactorAt` (`domain/access/authentication-methods.ts`)
+ * @param options - `factorsProved: false` when not every factor of the account was typed now (a
+ *   remembered device, or a sign-in link standing in for the password): no sudo mode
  * @param repositories - the store, or a transaction's repositories
  */
-export async function createSession(deps: ServiceDeps, repositories: Repositories, accountId: string, aal: 1 | 2, context: RequestContext, options: { factorsProved?: boolean } = {}): Promise<NewSession> {
+export async function createSession(deps: ServiceDeps, repositories: Repositories, accountId: string, factors: readonly SignInFactor[], context: RequestContext, options: { factorsProved?: boolean } = {}): Promise<NewSession> {
 	const now = deps.clock.now();
 	const generated = generateToken(deps.random);
 	const record: SessionRecord = {
 		id: generated.id,
 		accountId,
 		secretHash: generated.secretHash,
-		aal,
+		aal: aalOf(factors),
 		createdAt: now,
 		lastActiveAt: now,
 		expiresAt: now + secondsToMillis(deps.config.session.absoluteTtlSeconds),
@@ -51,6 +54,8 @@ export async function createSession(deps: ServiceDeps, repositories: Repositorie
 		revokedAt: null,
 		ipAddress: context.ipAddress,
 		userAgent: context.userAgent,
+		secondFactorAt: typedSecondFactor(factors) ? now : null,
+		amr: amrOf(factors),
 	};
 	await repositories.sessions.insertSession(record);
 	return { token: generated.token, record };
@@ -95,7 +100,15 @@ export function idleExpiresAt(deps: ServiceDeps, session: SessionRecord): UnixMi
  * @throws Unauthenticated for any failure (the reason is logged only)
  */
 export async function validateSession(deps: ServiceDeps, token: string): Promise<AuthenticatedSession> {
-	const session = await findByToken(token, (id) => deps.store.sessions.findSession(id));
+	return checkLiveSession(deps, await findByToken(token, (id) => deps.store.sessions.findSession(id)));
+}
+
+/**
+ * The checks of {@link validateSession} on a session already found by one of its tokens (null: none
+ * matched): not revoked, not expired, not idle, its account there. Records activity at most once a minute.
+ * @throws Unauthenticated for any failure (the reason is logged only)
+ */
+export async function checkLiveSession(deps: ServiceDeps, session: SessionRecord | null): Promise<AuthenticatedSession> {
 	if (session === null) throw new Unauthenticated(undefined, { reason: "unknown" });
 	const now = deps.clock.now();
 	if (session.revokedAt !== null) throw new Unauthenticated(undefined, { reason: "revoked" });

@@ -109,7 +109,7 @@ export async function redeemSignInLink(deps: ServiceDeps, input: { token: string
 			// password holder.
 			const account = await tx.accounts.findAccountById(link.accountId);
 			const factorsProved = account !== null && account.passwordHash === null;
-			return { kind: "session", session: await createSession(deps, tx, link.accountId, 1, context, { factorsProved }), trustedDevice: null };
+			return { kind: "session", session: await createSession(deps, tx, link.accountId, ["sign_in_link"], context, { factorsProved }), trustedDevice: null };
 		}
 		return { kind: "challenge", challenge: await issueLoginChallenge(deps, tx, link.accountId, context, "sign_in_link"), keepTrustedDevice: true };
 	});

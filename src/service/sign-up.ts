@@ -131,7 +131,7 @@ export async function finishSignUp(deps: ServiceDeps, input: { token: string; pa
 		if (!(await tx.accounts.insertAccount(account))) throw new EmailTaken("An account with this email already exists. Sign in instead, or reset your password.", { reason: "taken_since_sign_up" });
 		await recordSecurityEvent(deps, tx, account.id, "account.created", context, { emailVerified: true });
 		await recordSecurityEvent(deps, tx, account.id, "email.verified", context, { via: "sign_up_link" });
-		return { account, session: await createSession(deps, tx, account.id, 1, context) };
+		return { account, session: await createSession(deps, tx, account.id, ["password"], context) };
 	});
 	deps.logger.info({ event: "account.registered", accountId: result.account.id, via: "sign_up_link", ip: context.ipAddress }, "account registered");
 	return result;

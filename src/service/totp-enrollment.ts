@@ -5,6 +5,7 @@
  * bound to its row (RFC 4226 §7.5, OWASP ASVS 4.0.3 2.8.2), and shown only during enrollment
  * (NIST SP 800-63B §5.1.4.1: never re-displayed afterwards).
  */
+import { amrAfterSecondFactor } from "../domain/access/authentication-methods.js";
 import QRCode from "qrcode";
 import { EnrollmentInvalid, InvalidRequest, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
 import { generateId } from "../domain/crypto/token.js";
@@ -235,7 +236,7 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 		const recoveryCodes = await storeRecoveryCodes(tx, account.id, prepared);
 		const otherSessionsRevoked = (await endAccountAccess(deps, tx, account.id, { sessions: { except: session.id } })).sessionsRevoked;
 		// This session proved the password (step 1) and, just now, the new authenticator: AAL2.
-		await tx.sessions.markSessionReauthenticated(session.id, deps.clock.now(), 2);
+		await tx.sessions.markSessionReauthenticated(session.id, deps.clock.now(), { amr: amrAfterSecondFactor(session.amr, "totp") });
 		await recordSecurityEvent(deps, tx, account.id, "totp.enabled", context, { otherSessionsRevoked });
 		return { recoveryCodes, otherSessionsRevoked, replaced: false, sessionToken: (await rotateSessionToken(deps, tx, session)).token };
 	});

@@ -78,6 +78,10 @@ export interface SessionRecord {
 	readonly revokedAt: UnixMillis | null;
 	readonly ipAddress: string | null;
 	readonly userAgent: string | null;
+	/** The last time a TOTP or recovery code was typed in this session (sign-in or re-authentication); null: never (a remembered device stood in, or no 2FA). */
+	readonly secondFactorAt: UnixMillis | null;
+	/** How the session's holder proved who they are: authentication method values, space-separated (`"pwd otp mfa"`; `domain/access/authentication-methods.ts`). */
+	readonly amr: string;
 }
 
 /** The state between a correct password and the second factor; grants nothing else. */
@@ -385,11 +389,12 @@ export interface SessionRepository {
 	/** Records activity. @returns false when the session is revoked or gone. */
 	touchSession(id: string, now: UnixMillis): Promise<boolean>;
 	/**
-	 * Records a fresh factor proof (re-authentication); with `aal`, raises the session's assurance
-	 * level to it (never lowers it), e.g. once the session proved a second factor.
+	 * Records a fresh factor proof (re-authentication). With `secondFactor` (a TOTP or recovery code
+	 * was typed now), the session is at AAL2 from then on, its `secondFactorAt` is `now` and its
+	 * `amr` becomes `secondFactor.amr`.
 	 * @returns false when revoked or gone.
 	 */
-	markSessionReauthenticated(id: string, now: UnixMillis, aal?: number): Promise<boolean>;
+	markSessionReauthenticated(id: string, now: UnixMillis, secondFactor?: { readonly amr: string }): Promise<boolean>;
 	/**
 	 * Replaces the secret of a live session, once (`UPDATE ... SET secret_hash = :new WHERE id = ?
 	 * AND secret_hash = :old AND revoked_at IS NULL`): the old token stops working at once, the id

@@ -422,6 +422,8 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 					lastActiveAt: LARGE_EPOCH_MS + 1,
 					expiresAt: MAX_EPOCH_MS,
 					reauthenticatedAt: LARGE_EPOCH_MS + 2,
+					secondFactorAt: LARGE_EPOCH_MS + 3,
+					amr: "pwd otp mfa",
 					ipAddress: "2001:db8::1",
 					userAgent: "Mozilla/5.0 (X11; Linux x86_64) \u00e9\u4e2d",
 				});
@@ -452,14 +454,14 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.sessions.markSessionReauthenticated(uid("missing"), T0)).toBe(false);
 			});
 
-			test("re-authenticating with an aal raises the session's aal, never lowers it", async () => {
+			test("re-authenticating with a second factor raises the session to aal 2 and records when and how; without one, neither changes", async () => {
 				const account = await givenAccount();
 				const session = sessionFixture(account.id, { aal: 1 });
 				await store.sessions.insertSession(session);
-				expect(await store.sessions.markSessionReauthenticated(session.id, T0 + 1, 2)).toBe(true);
-				expect(await store.sessions.findSession(session.id)).toMatchObject({ aal: 2, reauthenticatedAt: T0 + 1 });
-				expect(await store.sessions.markSessionReauthenticated(session.id, T0 + 2, 1)).toBe(true);
-				expect(await store.sessions.findSession(session.id)).toMatchObject({ aal: 2, reauthenticatedAt: T0 + 2 });
+				expect(await store.sessions.markSessionReauthenticated(session.id, T0 + 1, { amr: "pwd otp mfa" })).toBe(true);
+				expect(await store.sessions.findSession(session.id)).toMatchObject({ aal: 2, reauthenticatedAt: T0 + 1, secondFactorAt: T0 + 1, amr: "pwd otp mfa" });
+				expect(await store.sessions.markSessionReauthenticated(session.id, T0 + 2)).toBe(true);
+				expect(await store.sessions.findSession(session.id)).toMatchObject({ aal: 2, reauthenticatedAt: T0 + 2, secondFactorAt: T0 + 1, amr: "pwd otp mfa" });
 			});
 
 			test("a session is revoked once: the second revoke returns false and keeps the first revokedAt", async () => {
@@ -1316,6 +1318,8 @@ function sessionFixture(accountId: string, overrides: Partial<SessionRecord> = {
 		revokedAt: null,
 		ipAddress: "127.0.0.1",
 		userAgent: "vitest",
+		secondFactorAt: null,
+		amr: "pwd",
 		...overrides,
 	};
 }

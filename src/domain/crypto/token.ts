@@ -4,7 +4,7 @@
  * (256 bits) proves possession, and only its SHA-256 is stored, so a database leak yields no
  * live token. Both parts are base64url without padding.
  */
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import type { RandomSource } from "../../platform/random.js";
 import { constantTimeEqual } from "./constant-time.js";
 
@@ -81,4 +81,15 @@ function randomBase64url(random: RandomSource, length: number): string {
 	const bytes = new Uint8Array(length);
 	random.fill(bytes);
 	return Buffer.from(bytes).toString("base64url");
+}
+
+/**
+ * A second token for the row of `secretHash`, derived from it under a server key: `<id>.<secret'>`
+ * with `secret'` = HMAC-SHA-256(key, `label` NUL `secretHash`), base64url (43 characters, the
+ * shape of {@link generateToken}'s tokens). It changes whenever the row's secret does, cannot be
+ * turned back into the row's own token, and cannot be made from a database copy without the key.
+ * @param label - what the derived token is for (one label, one kind of token)
+ */
+export function deriveToken(key: Uint8Array, label: string, id: string, secretHash: string): string {
+	return `${id}.${createHmac("sha256", key).update(`${label}\0${secretHash}`, "utf8").digest("base64url")}`;
 }

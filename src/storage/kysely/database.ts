@@ -87,6 +87,10 @@ export interface SessionTable {
 	revoked_at: EpochMsColumn | null;
 	ip_address: string | null;
 	user_agent: string | null;
+	/** The last time a TOTP or recovery code was typed in this session; null: never. */
+	second_factor_at: EpochMsColumn | null;
+	/** Authentication methods (RFC 8176 values and deadbolt's own), space-separated. */
+	amr: string;
 }
 
 /** Table `login_challenge`: the state between the password step and the second factor. */

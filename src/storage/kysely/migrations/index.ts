@@ -1,7 +1,7 @@
 /**
  * Every migration of deadbolt's schema, as a static map (no filesystem provider, so a bundle
  * or a `dist/` copy carries them). Names sort lexically in the order they run; a released
- * entry never changes, new ones are appended (`0010-...` next).
+ * entry never changes, new ones are appended (`0011-...` next).
  */
 import type { Migration } from "kysely/migration";
 import { initialMigration } from "./0001-initial.js";
@@ -13,6 +13,7 @@ import { loginChallengeFirstFactorMigration } from "./0006-login-challenge-first
 import { attemptsInFlightMigration } from "./0007-attempts-in-flight.js";
 import { recoveryCodeLookupPrefixMigration } from "./0008-recovery-code-lookup-prefix.js";
 import { outboxAndEmailTokensMigration } from "./0009-outbox-and-email-tokens.js";
+import { sessionSecondFactorMigration } from "./0010-session-second-factor.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -25,4 +26,16 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0007-attempts-in-flight": attemptsInFlightMigration,
 	"0008-recovery-code-lookup-prefix": recoveryCodeLookupPrefixMigration,
 	"0009-outbox-and-email-tokens": outboxAndEmailTokensMigration,
+	"0010-session-second-factor": sessionSecondFactorMigration,
 });
+
+/**
+ * The names of the migrations after `name`, newest first: what `migrateTo(name)` undoes, in order.
+ * @param name - a key of {@link MIGRATIONS}
+ */
+export function migrationsAfter(name: string): string[] {
+	return Object.keys(MIGRATIONS)
+		.filter((migration) => migration > name)
+		.sort()
+		.reverse();
+}

@@ -1,5 +1,5 @@
 /** Sessions: active means `revoked_at` null and `expires_at` after now. */
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
+import { type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { SessionRecord, SessionRepository } from "../../store.js";
 import type { Database } from "../database.js";
@@ -10,6 +10,7 @@ import { rowMapping } from "../rows.js";
 const sessionRows = rowMapping<SessionRecord>({
 	id: true, accountId: true, secretHash: true, aal: true, createdAt: true, lastActiveAt: true,
 	expiresAt: true, reauthenticatedAt: true, revokedAt: true, ipAddress: true, userAgent: true,
+	secondFactorAt: true, amr: true,
 });
 
 /** The session repository over `db`. */
@@ -25,10 +26,9 @@ export function createSessionRepository(db: Executor, guard: Guard): SessionRepo
 		touchSession(id: string, now: UnixMillis): Promise<boolean> {
 			return wroteAny(guard, () => updateUnrevoked(id).set({ last_active_at: now }));
 		},
-		markSessionReauthenticated(id: string, now: UnixMillis, aal?: number): Promise<boolean> {
-			// With `aal`, the level only rises: `case when aal < :aal then :aal else aal end`.
-			const raised = aal === undefined ? {} : { aal: sql<number>`case when aal < ${aal} then ${aal} else aal end` };
-			return wroteAny(guard, () => updateUnrevoked(id).set({ reauthenticated_at: now, ...raised }));
+		markSessionReauthenticated(id: string, now: UnixMillis, secondFactor?: { readonly amr: string }): Promise<boolean> {
+			const proved = secondFactor === undefined ? {} : { aal: 2, second_factor_at: now, amr: secondFactor.amr };
+			return wroteAny(guard, () => updateUnrevoked(id).set({ reauthenticated_at: now, ...proved }));
 		},
 		replaceSessionSecret(id: string, oldSecretHash: string, newSecretHash: string): Promise<boolean> {
 			return wroteAny(guard, () => updateUnrevoked(id).set({ secret_hash: newSecretHash }).where("secret_hash", "=", oldSecretHash));

@@ -1,0 +1,178 @@
+/**
+ * Forward-auth decisions (issue 12, DESIGN.md §3.10): the original request and what the browser or
+ * client presented (the forward-auth cookie, or a personal access token) become one outcome: allow
+ * (with who it is), sign in, step up, set up 2FA, verify the address, or deny. Nothing is cached:
+ * every request reads the session (or token) and its account, so an ended session is refused on
+ * the very next request, on every instance.
+ */
+import { compileNetworkMatcher, expandNetworkKeyword } from "../domain/access/network-matcher.js";
+import { normalizeHost } from "../domain/access/domain-matcher.js";
+import { compileAccessRules, type AccessDecision, type AccessRequest, type CompiledAccessRules } from "../domain/access/access-rules.js";
+import { amrList } from "../domain/access/authentication-methods.js";
+import { Unauthenticated } from "../errors.js";
+import type { UnixMillis } from "../platform/clock.js";
+import type { Config } from "../config/schema.js";
+import type { ServiceDeps } from "./deps.js";
+import { secondsToMillis } from "./deps.js";
+import { validateForwardAuthSession } from "./forward-auth-sessions.js";
+import type { AuthenticatedSession } from "./sessions.js";
+
+/** What the request presented. */
+export type AccessCredential =
+	/** The forward-auth cookie (`service/forward-auth-sessions.ts`). */
+	| { readonly kind: "forward_auth_cookie"; readonly token: string }
+	/** A personal access token (`Authorization: Bearer` or `Proxy-Authorization: Bearer`). */
+	| { readonly kind: "access_token"; readonly token: string };
+
+/** Who is allowed through, as the identity headers, the assertion and introspection say it. */
+export interface AccessIdentity {
+	readonly accountId: string;
+	/** Always a verified address (an unverified account passes only `bypass` rules). */
+	readonly email: string;
+	readonly groups: readonly string[];
+	readonly aal: "aal1" | "aal2";
+	/** Authentication methods (`domain/access/authentication-methods.ts`). */
+	readonly amr: readonly string[];
+	/** The session; null for a personal access token. */
+	readonly sessionId: string | null;
+	/** The personal access token; null for a session. */
+	readonly accessTokenId: string | null;
+	/** When the session was signed in to (for a token: when it was created). */
+	readonly authTime: UnixMillis;
+	/** When a second factor was last typed in the session; null: never (or a token). */
+	readonly secondFactorAt: UnixMillis | null;
+}
+
+/** Why a request is denied. */
+export type DenyReason =
+	/** A `deny` rule, or the default policy. */
+	| "rule"
+	/** A personal access token for a host it was not made for. */
+	| "token_host"
+	/** A personal access token where the rule asks for a second factor it cannot prove (AAL1 token, or a recent-code rule). */
+	| "token_assurance";
+
+/** The decision for one forward-auth request. */
+export type AccessOutcome =
+	| { readonly kind: "allow"; readonly decision: AccessDecision; readonly identity: AccessIdentity | null }
+	/** Nobody (valid) is signed in: the browser goes to the sign-in page, an API client gets 401. */
+	| { readonly kind: "sign_in"; readonly decision: AccessDecision; readonly reason: "none" | "refused" }
+	/** Signed in, but the rule asks for a (more recent) second factor. */
+	| { readonly kind: "step_up"; readonly decision: AccessDecision; readonly identity: AccessIdentity }
+	/** Signed in with an account without 2FA where a rule asks for it. */
+	| { readonly kind: "set_up_two_factor"; readonly decision: AccessDecision; readonly identity: AccessIdentity }
+	/** Signed in with an unverified address. */
+	| { readonly kind: "verify_email"; readonly decision: AccessDecision; readonly accountId: string }
+	| { readonly kind: "deny"; readonly decision: AccessDecision; readonly reason: DenyReason };
+
+const compiled = new WeakMap<Config["accessControl"], CompiledAccessRules>();
+
+/** The rules of the config, compiled once per config (`domain/access/access-rules.ts`). */
+export function accessRulesOf(deps: Pick<ServiceDeps, "config">): CompiledAccessRules {
+	let rules = compiled.get(deps.config.accessControl);
+	if (rules === undefined) {
+		rules = compileAccessRules(deps.config.accessControl);
+		compiled.set(deps.config.accessControl, rules);
+	}
+	return rules;
+}
+
+/** The identity of a live session. */
+export function sessionIdentity(auth: AuthenticatedSession): AccessIdentity {
+	return {
+		accountId: auth.account.id,
+		email: auth.account.email,
+		groups: (auth.account as { readonly groups?: readonly string[] }).groups ?? [], // GROUPS-MERGE
+		aal: auth.session.aal >= 2 ? "aal2" : "aal1",
+		amr: amrList(auth.session.amr),
+		sessionId: auth.session.id,
+		accessTokenId: null,
+		authTime: auth.session.createdAt,
+		secondFactorAt: auth.session.secondFactorAt,
+	};
+}
+
+/**
+ * Decides a forward-auth request. Rules are evaluated first for an anonymous caller: a `bypass` or
+ * `deny` that does not depend on who asks costs no database read.
+ * @param credential - what the request presented; null: nothing
+ */
+export async function decideAccess(deps: ServiceDeps, request: AccessRequest, credential: AccessCredential | null): Promise<AccessOutcome> {
+	const rules = accessRulesOf(deps);
+	const anonymous = rules.decide(request, null);
+	if (!anonymous.needsSubject && anonymous.policy === "bypass") return { kind: "allow", decision: anonymous, identity: null };
+	if (!anonymous.needsSubject && anonymous.policy === "deny") return { kind: "deny", decision: anonymous, reason: "rule" };
+	if (credential === null) return { kind: "sign_in", decision: anonymous, reason: "none" };
+	const auth = await resolveSession(deps, credential);
+	if (auth === null) return { kind: "sign_in", decision: anonymous, reason: "refused" };
+	const identity = sessionIdentity(auth);
+	const decision = rules.decide(request, { email: identity.email, groups: identity.groups });
+	if (decision.policy === "bypass") return { kind: "allow", decision, identity: null };
+	if (decision.policy === "deny") return { kind: "deny", decision, reason: "rule" };
+	if (auth.account.emailVerifiedAt === null) return { kind: "verify_email", decision, accountId: identity.accountId };
+	if (decision.policy === "one_factor") return { kind: "allow", decision, identity };
+	if (identity.aal !== "aal2") {
+		const twoFactor = (await deps.store.totpCredentials.findConfirmedTOTPCredential(identity.accountId)) !== null;
+		return { kind: twoFactor ? "step_up" : "set_up_two_factor", decision, identity };
+	}
+	if (decision.maxSecondFactorAgeSeconds !== null && !provedSince(deps, identity.secondFactorAt, decision.maxSecondFactorAgeSeconds)) {
+		return { kind: "step_up", decision, identity };
+	}
+	return { kind: "allow", decision, identity };
+}
+
+/** Whether a second factor was typed within the last `maxAgeSeconds` (a remembered device never counts). */
+function provedSince(deps: ServiceDeps, secondFactorAt: UnixMillis | null, maxAgeSeconds: number): boolean {
+	return secondFactorAt !== null && deps.clock.now() - secondFactorAt <= secondsToMillis(maxAgeSeconds);
+}
+
+/** The live session behind a credential; null when it is not one (any reason: logged by the caller's outcome). */
+async function resolveSession(deps: ServiceDeps, credential: AccessCredential): Promise<AuthenticatedSession | null> {
+	if (credential.kind !== "forward_auth_cookie") return null;
+	try {
+		return await validateForwardAuthSession(deps, credential.token);
+	} catch (error) {
+		if (error instanceof Unauthenticated) return null;
+		throw error;
+	}
+}
+
+const trustedProxyMatchers = new WeakMap<readonly string[], (address: string | null) => boolean>();
+
+/**
+ * Whether the connection comes from a proxy listed in `http.trustedProxies` (addresses, CIDRs, or
+ * `loopback`, `linklocal`, `uniquelocal`): only such a proxy is believed about the original request.
+ * @param socketAddress - the TCP peer's address (never a forwarded one)
+ */
+export function isTrustedProxy(deps: Pick<ServiceDeps, "config">, socketAddress: string | null): boolean {
+	const listed = deps.config.http.trustedProxies;
+	let matcher = trustedProxyMatchers.get(listed);
+	if (matcher === undefined) {
+		const networks = listed.flatMap(expandNetworkKeyword);
+		matcher = listed.length === 0 ? () => false : compileNetworkMatcher(networks);
+		trustedProxyMatchers.set(listed, matcher);
+	}
+	return matcher(socketAddress);
+}
+
+/**
+ * Where to send a browser back to after signing in (`rd`): the URL itself when it is absolute,
+ * with the scheme of `http.publicUrl` (http when unset), no user name or password, and a host that
+ * a rule other than `deny` names (exactly, or under its `*.`); any port. Anything else: null (the
+ * dashboard then goes home). Against open redirects (OWASP ASVS 5.0 v3.7 / CWE-601).
+ * @param rd - the `rd` parameter as received
+ */
+export function returnTarget(deps: Pick<ServiceDeps, "config">, rd: string): string | null {
+	if (rd.length > 4_096) return null;
+	let url: URL;
+	try {
+		url = new URL(rd);
+	} catch {
+		return null;
+	}
+	const scheme = deps.config.http.publicUrl?.startsWith("https://") ? "https:" : "http:";
+	if (url.protocol !== scheme || url.username !== "" || url.password !== "") return null;
+	const host = normalizeHost(url.host);
+	if (host === null || !accessRulesOf(deps).coversHost(host)) return null;
+	return url.href;
+}

@@ -1,0 +1,38 @@
+/**
+ * The forward-auth cookie: the token that stands for a session at the apps behind the proxy
+ * (`session.cookieDomain`), apart from the dashboard's own `__Host-` session cookie. It is derived
+ * from the session's current secret under the server's HMAC key (`deriveToken`), so
+ * - it is accepted only by the forward-auth endpoints (and introspection), never as a session token:
+ *   an app that sees it (a proxy that did not strip it) cannot use it at the dashboard or the API;
+ * - it ends with its session, on the very next request (it is checked against the session's row),
+ *   and it changes whenever the session's token rotates (2FA on, re-authentication, new password);
+ * - nothing more is stored for it.
+ */
+import { deriveToken, hashTokenSecret, parseToken } from "../domain/crypto/token.js";
+import { constantTimeEqual } from "../domain/crypto/constant-time.js";
+import type { ServiceDeps } from "./deps.js";
+import { checkLiveSession, type AuthenticatedSession } from "./sessions.js";
+
+/** The derivation's label: one label, one kind of derived token. */
+const LABEL = "deadbolt forward-auth cookie v1";
+
+/**
+ * The forward-auth token of a session token (the one the dashboard just set in its cookie).
+ * @returns `<session id>.<43 characters>`, or null when `sessionToken` is malformed
+ */
+export function forwardAuthToken(deps: ServiceDeps, sessionToken: string): string | null {
+	const parsed = parseToken(sessionToken);
+	return parsed === null ? null : deriveToken(deps.keys.hmacKey, LABEL, parsed.id, hashTokenSecret(parsed.secret));
+}
+
+/**
+ * Resolves a forward-auth token to its live session, with the checks of `validateSession`.
+ * @throws Unauthenticated when malformed, unknown, not matching the session's current secret, or
+ *   the session ended (revoked, expired, idle) or its account is gone
+ */
+export async function validateForwardAuthSession(deps: ServiceDeps, token: string): Promise<AuthenticatedSession> {
+	const parsed = parseToken(token);
+	const session = parsed === null ? null : await deps.store.sessions.findSession(parsed.id);
+	const matches = session !== null && constantTimeEqual(deriveToken(deps.keys.hmacKey, LABEL, session.id, session.secretHash), token);
+	return checkLiveSession(deps, matches ? session : null);
+}
