@@ -2,7 +2,8 @@
  * Opaque bearer tokens `<id>.<secret>` for sessions and login challenges (the Lucia session
  * guide; OWASP ASVS 5.0 7.2.3: >= 128 bits). The id (96 bits) finds the row; the secret
  * (256 bits) proves possession, and only its SHA-256 is stored, so a database leak yields no
- * live token. Both parts are base64url without padding.
+ * live token. Both parts are base64url without padding. Personal access tokens have the same two
+ * parts behind their own prefix, `dbpat_` ({@link generateAccessToken}).
  */
 import { createHash, createHmac } from "node:crypto";
 import type { RandomSource } from "../../platform/random.js";
@@ -92,4 +93,38 @@ function randomBase64url(random: RandomSource, length: number): string {
  */
 export function deriveToken(key: Uint8Array, label: string, id: string, secretHash: string): string {
 	return `${id}.${createHmac("sha256", key).update(`${label}\0${secretHash}`, "utf8").digest("base64url")}`;
+}
+
+/**
+ * The prefix of personal access tokens (issue 12): it tells them from session tokens at a glance,
+ * so that deadbolt accepts them only where they belong (the forward-auth and introspection
+ * endpoints) and secret scanners can find a leaked one (GitHub's `ghp_` is the model).
+ * @see https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/
+ */
+export const ACCESS_TOKEN_PREFIX = "dbpat_";
+
+const ACCESS_TOKEN_PATTERN = /^dbpat_([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/;
+
+/**
+ * Generates a personal access token: `dbpat_<id>.<secret>` (66 characters), the id and secret of
+ * {@link generateToken} (96 and 256 bits); store `secretHash` (SHA-256 of the secret), never the token.
+ */
+export function generateAccessToken(random: RandomSource): GeneratedToken {
+	const generated = generateToken(random);
+	return { ...generated, token: `${ACCESS_TOKEN_PREFIX}${generated.token}` };
+}
+
+/**
+ * Splits a personal access token into id and secret.
+ * @returns null when `token` is not `dbpat_<16 chars>.<43 chars>` in base64url (a session token among them)
+ */
+export function parseAccessToken(token: string): ParsedToken | null {
+	const match = ACCESS_TOKEN_PATTERN.exec(token);
+	if (match === null) return null;
+	return { id: match[1] as string, secret: match[2] as string };
+}
+
+/** Whether `text` claims to be a personal access token (starts with {@link ACCESS_TOKEN_PREFIX}); it may still be malformed. */
+export function hasAccessTokenPrefix(text: string): boolean {
+	return text.startsWith(ACCESS_TOKEN_PREFIX);
 }
