@@ -254,6 +254,32 @@ export interface WebhookEndpointRecord {
 	readonly description: string | null;
 }
 
+/**
+ * A personal access token (issue 12): a credential for programs behind the forward-auth proxy,
+ * accepted only at the authz and introspection endpoints. Only a hash of its secret is kept.
+ * State is `revokedAt` (and `expiresAt`); a revoked or expired row is kept until housekeeping.
+ */
+export interface AccessTokenRecord {
+	readonly id: string;
+	readonly accountId: string;
+	/** What its owner called it (shown in the list). */
+	readonly name: string;
+	/** SHA-256 of the token secret, lower-case hex. */
+	readonly secretHash: string;
+	/** The hosts it may reach: a JSON array of normalized patterns (`"app.example.test"`, `"*.example.test"`). */
+	readonly hosts: string;
+	/** The assurance level of the session that created it (1 or 2): what a `two_factor` rule checks. */
+	readonly aal: number;
+	readonly createdAt: UnixMillis;
+	/** Its end; every token has one. */
+	readonly expiresAt: UnixMillis;
+	/** The last accepted request (written at most once a minute); null: never used. */
+	readonly lastUsedAt: UnixMillis | null;
+	/** The client address of that request, as the proxy reported it; null when unknown or never used. */
+	readonly lastUsedIp: string | null;
+	readonly revokedAt: UnixMillis | null;
+}
+
 /** What an email token proves when its link is opened. */
 export type EmailTokenPurpose = "verify_email" | "reset_password" | "change_email" | "sign_up";
 
@@ -583,6 +609,27 @@ export interface EmailTokenRepository {
 	deleteExpiredEmailTokens(now: UnixMillis): Promise<number>;
 }
 
+/** Personal access tokens. */
+export interface AccessTokenRepository {
+	insertAccessToken(record: AccessTokenRecord): Promise<void>;
+	findAccessToken(id: string): Promise<AccessTokenRecord | null>;
+	/** The account's tokens that are not revoked (expired ones too, until housekeeping deletes them), newest first. */
+	listAccountAccessTokens(accountId: string): Promise<AccessTokenRecord[]>;
+	/**
+	 * Records a use: `UPDATE ... SET last_used_at = :now, last_used_ip = :ipAddress WHERE id = ? AND
+	 * revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at <= :unlessUsedAfter)`, so that of
+	 * many requests (on many instances) within one interval, one writes.
+	 * @returns true when this call wrote
+	 */
+	touchAccessToken(id: string, use: { readonly now: UnixMillis; readonly ipAddress: string | null; readonly unlessUsedAfter: UnixMillis }): Promise<boolean>;
+	/** Revokes one token of this account (`account_id` in the condition). @returns false when it is not this account's, or already revoked */
+	revokeAccessToken(accountId: string, id: string, now: UnixMillis): Promise<boolean>;
+	/** Revokes every token of the account not revoked yet (expired ones too). @returns how many */
+	revokeAccountAccessTokens(accountId: string, now: UnixMillis): Promise<number>;
+	/** Housekeeping: deletes tokens revoked, or expired, before `before`. @returns how many */
+	deleteEndedAccessTokens(before: UnixMillis): Promise<number>;
+}
+
 /** Every repository, as one object. */
 export interface Repositories {
 	readonly accounts: AccountRepository;
@@ -598,6 +645,7 @@ export interface Repositories {
 	readonly outbox: OutboxRepository;
 	readonly webhookEndpoints: WebhookEndpointRepository;
 	readonly emailTokens: EmailTokenRepository;
+	readonly accessTokens: AccessTokenRepository;
 }
 
 /** The store: repositories plus transactions. */

@@ -163,6 +163,33 @@ describe("SQLite opener", () => {
 		}
 	});
 
+	test("migration 0013 goes down (access_token goes, the accounts stay) and up again", async () => {
+		const path = freshFilePath();
+		const store = await openSqliteStore({ path });
+		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5 });
+		await store.accessTokens.insertAccessToken({ id: "pat-1", accountId: "acct", name: "n", secretHash: "h", hosts: "[]", aal: 1, createdAt: 1, expiresAt: 2, lastUsedAt: null, lastUsedIp: null, revokedAt: null });
+		await store.close();
+		const before = Object.keys(MIGRATIONS).filter((name) => name < "0013-access-token").sort().at(-1)!;
+		const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLiteDatabase(path) }) });
+		try {
+			const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) } });
+			const down = await migrator.migrateTo(before);
+			expect(down.error).toBeUndefined();
+			expect(down.results?.map((result) => result.migrationName)).toEqual(migrationsAfter(before));
+			expect((await db.introspection.getTables()).map((table) => table.name)).not.toContain("access_token");
+			expect(await db.selectFrom("account").select("id").execute()).toEqual([{ id: "acct" }]);
+			expect((await migrator.migrateToLatest()).error).toBeUndefined();
+		} finally {
+			await db.destroy();
+		}
+		const reopened = await openSqliteStore({ path });
+		try {
+			expect(await reopened.accessTokens.listAccountAccessTokens("acct")).toEqual([]);
+		} finally {
+			await reopened.close();
+		}
+	});
+
 	test("an unopenable path fails as StorageUnavailable", async () => {
 		// A directory cannot be opened as a database file.
 		await expect(openSqliteStore({ path: scratch })).rejects.toMatchObject({ code: "ERR_STORAGE_UNAVAILABLE" });

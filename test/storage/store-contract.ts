@@ -5,7 +5,8 @@
  * The suite opens ONE store for all its tests (a fresh database or schema per backend run),
  * so every test works on its own accounts with random ids and emails and never assumes an
  * empty table. The outbox, webhook endpoint, email token and account address cases (issue 11)
- * live in `outbox-contract.ts` and `email-token-contract.ts`, registered here. Instants are fixed numbers, never the wall clock.
+ * live in `outbox-contract.ts` and `email-token-contract.ts`, the personal access tokens (issue 12) in
+ * `access-token-contract.ts`, registered here. Instants are fixed numbers, never the wall clock.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -22,6 +23,7 @@ import type {
 	TOTPCredentialRecord,
 	TrustedDeviceRecord,
 } from "../../src/storage/store.js";
+import { describeAccessTokenContract } from "./access-token-contract.js";
 import { describeEmailTokenContract } from "./email-token-contract.js";
 import { describeOutboxContract } from "./outbox-contract.js";
 
@@ -1226,6 +1228,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 
 		describeOutboxContract(() => store, () => givenAccount());
 		describeEmailTokenContract(() => store, givenAccount);
+		describeAccessTokenContract(() => store, givenAccount);
 
 		describe("availability", () => {
 			test("ping resolves while the database answers", async () => {

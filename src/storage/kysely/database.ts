@@ -11,7 +11,7 @@
  * - bytes are `blob` (SQLite) / `bytea` (PostgreSQL); both drivers return a `Buffer`.
  *
  * The tables are created by the migrations of `migrations/` (`0001-initial.ts`, then
- * `0002-trusted-devices-and-security-events.ts`, `0003-lockout-count.ts`, ..., `0009-outbox-and-email-tokens.ts`);
+ * `0002-trusted-devices-and-security-events.ts`, `0003-lockout-count.ts`, ..., `0009-outbox-and-email-tokens.ts`, ..., `0013-access-token.ts`);
  * keep them in step.
  */
 import type { Generated } from "kysely";
@@ -254,6 +254,25 @@ export interface EmailTokenTable {
 	ip_address: string | null;
 }
 
+/** Table `access_token` (migration 0013): personal access tokens; only a hash of the secret is kept. */
+export interface AccessTokenTable {
+	id: string;
+	/** References `account.id`, ON DELETE CASCADE; indexed. */
+	account_id: string;
+	name: string;
+	/** SHA-256 of the token secret, lower-case hex. */
+	secret_hash: string;
+	/** JSON array of normalized host patterns. */
+	hosts: string;
+	/** 1 or 2. */
+	aal: number;
+	created_at: EpochMsColumn;
+	expires_at: EpochMsColumn;
+	last_used_at: EpochMsColumn | null;
+	last_used_ip: string | null;
+	revoked_at: EpochMsColumn | null;
+}
+
 /** Every table of deadbolt's schema, for `Kysely<Database>`. */
 export interface Database {
 	account: AccountTable;
@@ -270,4 +289,5 @@ export interface Database {
 	delivery_attempt: DeliveryAttemptTable;
 	webhook_endpoint: WebhookEndpointTable;
 	email_token: EmailTokenTable;
+	access_token: AccessTokenTable;
 }

@@ -22,6 +22,7 @@ import { StorageUnavailable } from "../../errors.js";
 import type { Repositories, Store } from "../store.js";
 import type { Database } from "./database.js";
 import { guardDriverErrors, toStorageUnavailable, type Executor, type Guard } from "./executor.js";
+import { createAccessTokenRepository } from "./repositories/access-tokens.js";
 import { createAccountRepository } from "./repositories/accounts.js";
 import { createAuthFailureRepository } from "./repositories/auth-failures.js";
 import { createEmailTokenRepository } from "./repositories/email-tokens.js";
@@ -130,5 +131,6 @@ function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect, b
 		outbox: createOutboxRepository(db, guard, dialect, bookkeeping),
 		webhookEndpoints: createWebhookEndpointRepository(db, guard),
 		emailTokens: createEmailTokenRepository(db, guard),
+		accessTokens: createAccessTokenRepository(db, guard),
 	});
 }
