@@ -21,6 +21,7 @@ import { createKeyedLimiter } from "./platform/limiter.js";
 import { loggableError, silentLogger, urlPasswords, type Logger } from "./platform/logger.js";
 import { nodeRandom, type RandomSource } from "./platform/random.js";
 import * as access from "./service/access.js";
+import * as accessTokens from "./service/access-tokens.js";
 import * as accounts from "./service/accounts.js";
 import * as forwardAuthSessions from "./service/forward-auth-sessions.js";
 import type { ServerKeys, ServiceDeps } from "./service/deps.js";
@@ -145,6 +146,14 @@ export interface Deadbolt {
 	returnTarget: Bound<typeof access.returnTarget>;
 	/** The forward-auth cookie's token for a session token (`service/forward-auth-sessions.ts`). */
 	forwardAuthToken: Bound<typeof forwardAuthSessions.forwardAuthToken>;
+	/** Creates a personal access token (sudo mode, verified address); the token is returned once (`service/access-tokens.ts`). */
+	createAccessToken: Bound<typeof accessTokens.createAccessToken>;
+	/** The account's personal access tokens (not revoked; expired ones marked). */
+	listAccessTokens: Bound<typeof accessTokens.listAccessTokens>;
+	revokeAccessToken: Bound<typeof accessTokens.revokeAccessToken>;
+	revokeAllAccessTokens: Bound<typeof accessTokens.revokeAllAccessTokens>;
+	/** Checks a personal access token for a host (null: no host check, for introspection); records its use. */
+	validateAccessToken: Bound<typeof accessTokens.validateAccessToken>;
 	/**
 	 * The Redis client through which instances share the per-IP limits (`rateLimit.redisUrl`), not
 	 * yet connected (the HTTP app connects it when it starts); null when none is configured and each
@@ -376,6 +385,11 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		isTrustedProxy: bind(access.isTrustedProxy),
 		returnTarget: bind(access.returnTarget),
 		forwardAuthToken: bind(forwardAuthSessions.forwardAuthToken),
+		createAccessToken: bind(accessTokens.createAccessToken),
+		listAccessTokens: bind(accessTokens.listAccessTokens),
+		revokeAccessToken: bind(accessTokens.revokeAccessToken),
+		revokeAllAccessTokens: bind(accessTokens.revokeAllAccessTokens),
+		validateAccessToken: bind(accessTokens.validateAccessToken),
 		rateLimitRedis,
 		createDispatcher: () => {
 			const plan = planMailTransport(config);

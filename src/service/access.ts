@@ -16,6 +16,8 @@ import type { ServiceDeps } from "./deps.js";
 import { secondsToMillis } from "./deps.js";
 import { validateForwardAuthSession } from "./forward-auth-sessions.js";
 import type { AuthenticatedSession } from "./sessions.js";
+import { validateAccessToken } from "./access-tokens.js";
+import type { AccessTokenRecord, AccountRecord } from "../storage/store.js";
 
 /** What the request presented. */
 export type AccessCredential =
@@ -92,6 +94,28 @@ export function sessionIdentity(auth: AuthenticatedSession): AccessIdentity {
 	};
 }
 
+/** The `amr` of every personal access token: deadbolt's own value (`domain/access/authentication-methods.ts`). */
+export const ACCESS_TOKEN_AMR: readonly string[] = Object.freeze(["pat"]);
+
+/**
+ * The identity of a live personal access token: its account, the assurance it was created with,
+ * `amr` {@link ACCESS_TOKEN_AMR}, no session (`sessionId` null, `accessTokenId` set), `authTime`
+ * its creation, and no second factor time (a token never proves a recent code).
+ */
+export function accessTokenIdentity(token: AccessTokenRecord, account: AccountRecord): AccessIdentity {
+	return {
+		accountId: account.id,
+		email: account.email,
+		groups: (account as { readonly groups?: readonly string[] }).groups ?? [], // GROUPS-MERGE
+		aal: token.aal >= 2 ? "aal2" : "aal1",
+		amr: ACCESS_TOKEN_AMR,
+		sessionId: null,
+		accessTokenId: token.id,
+		authTime: token.createdAt,
+		secondFactorAt: null,
+	};
+}
+
 /**
  * Decides a forward-auth request. Rules are evaluated first for an anonymous caller: a `bypass` or
  * `deny` that does not depend on who asks costs no database read.
@@ -103,6 +127,7 @@ export async function decideAccess(deps: ServiceDeps, request: AccessRequest, cr
 	if (!anonymous.needsSubject && anonymous.policy === "bypass") return { kind: "allow", decision: anonymous, identity: null };
 	if (!anonymous.needsSubject && anonymous.policy === "deny") return { kind: "deny", decision: anonymous, reason: "rule" };
 	if (credential === null) return { kind: "sign_in", decision: anonymous, reason: "none" };
+	if (credential.kind === "access_token") return decideForAccessToken(deps, request, credential.token, anonymous);
 	const auth = await resolveSession(deps, credential);
 	if (auth === null) return { kind: "sign_in", decision: anonymous, reason: "refused" };
 	const identity = sessionIdentity(auth);
@@ -121,14 +146,42 @@ export async function decideAccess(deps: ServiceDeps, request: AccessRequest, cr
 	return { kind: "allow", decision, identity };
 }
 
+/**
+ * The token half of {@link decideAccess}. A token is refused (`sign_in`, reason `refused`) when it is
+ * not a live one; denied `token_host` at a host it was not made for (whatever the rules); then the
+ * rule decides as for a session, except that a `two_factor` rule is denied `token_assurance` to an
+ * `aal1` token, and a rule with `maxSecondFactorAgeSeconds` to every token (it cannot prove a recent
+ * code, and a browser step-up would not help a program). Nothing about a token ever sends anyone
+ * to a sign-in, step-up or 2FA setup page.
+ */
+async function decideForAccessToken(deps: ServiceDeps, request: AccessRequest, token: string, anonymous: AccessDecision): Promise<AccessOutcome> {
+	const validation = await validateAccessToken(deps, token, request.host, request.clientAddress);
+	if (validation.kind === "refused") {
+		deps.logger.info({ event: "access_token.refused", reason: validation.reason }, "personal access token refused");
+		return { kind: "sign_in", decision: anonymous, reason: "refused" };
+	}
+	if (validation.kind === "host_not_covered") {
+		deps.logger.info({ event: "access_token.refused", reason: "token_host", accessTokenId: validation.token.id, accountId: validation.account.id }, "personal access token used for a host it was not made for");
+		return { kind: "deny", decision: anonymous, reason: "token_host" };
+	}
+	const identity = accessTokenIdentity(validation.token, validation.account);
+	const decision = accessRulesOf(deps).decide(request, { email: identity.email, groups: identity.groups });
+	if (decision.policy === "bypass") return { kind: "allow", decision, identity: null };
+	if (decision.policy === "deny") return { kind: "deny", decision, reason: "rule" };
+	if (validation.account.emailVerifiedAt === null) return { kind: "verify_email", decision, accountId: identity.accountId };
+	if (decision.policy === "one_factor") return { kind: "allow", decision, identity };
+	// two_factor: a token proves no recent code, and only an aal2 token proves a second factor at all.
+	if (decision.maxSecondFactorAgeSeconds !== null || identity.aal !== "aal2") return { kind: "deny", decision, reason: "token_assurance" };
+	return { kind: "allow", decision, identity };
+}
+
 /** Whether a second factor was typed within the last `maxAgeSeconds` (a remembered device never counts). */
 function provedSince(deps: ServiceDeps, secondFactorAt: UnixMillis | null, maxAgeSeconds: number): boolean {
 	return secondFactorAt !== null && deps.clock.now() - secondFactorAt <= secondsToMillis(maxAgeSeconds);
 }
 
-/** The live session behind a credential; null when it is not one (any reason: logged by the caller's outcome). */
-async function resolveSession(deps: ServiceDeps, credential: AccessCredential): Promise<AuthenticatedSession | null> {
-	if (credential.kind !== "forward_auth_cookie") return null;
+/** The live session behind a forward-auth cookie; null when it is not one (any reason: logged by the caller's outcome). */
+async function resolveSession(deps: ServiceDeps, credential: AccessCredential & { readonly kind: "forward_auth_cookie" }): Promise<AuthenticatedSession | null> {
 	try {
 		return await validateForwardAuthSession(deps, credential.token);
 	} catch (error) {

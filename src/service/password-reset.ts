@@ -94,6 +94,8 @@ export interface PasswordResetOutcome {
 	readonly email: string;
 	readonly sessionsRevoked: number;
 	readonly trustedDevicesRevoked: number;
+	/** Every personal access token of the account is revoked: how many were. */
+	readonly accessTokensRevoked: number;
 }
 
 /** The refusal of a new password before the second factor was proved. */
@@ -123,13 +125,14 @@ export async function resetPassword(deps: ServiceDeps, input: { token: string; n
 		const account = await tx.accounts.findAccountById(accountId);
 		if (account === null || account.email !== record.email) throw new EmailLinkInvalid(undefined, { reason: "address_changed" });
 		await tx.accounts.updatePasswordHash(accountId, passwordHash, now);
-		const ended = await endAccountAccess(deps, tx, accountId, { sessions: "all", trustedDevices: true, loginChallenges: true, signInLinks: true });
+		// A reset means the password may be someone else's: every token ends too (they may have made one).
+		const ended = await endAccountAccess(deps, tx, accountId, { sessions: "all", trustedDevices: true, loginChallenges: true, signInLinks: true, accessTokens: true });
 		await tx.emailTokens.consumeAccountEmailTokens(accountId, now);
 		// The old password's failures no longer say anything about the new one.
 		await tx.authFailures.clearAuthFailures(accountId, "password");
 		// The link proved the mailbox: verified first, so that the reset's alert goes to it.
 		if (await tx.accounts.markEmailVerified(accountId, now)) await recordSecurityEvent(deps, tx, accountId, "email.verified", context, { via: "password_reset" });
-		await recordSecurityEvent(deps, tx, accountId, "password.reset", context, { sessionsRevoked: ended.sessionsRevoked, trustedDevicesRevoked: ended.trustedDevicesRevoked, secondFactor: twoFactorNow });
+		await recordSecurityEvent(deps, tx, accountId, "password.reset", context, { sessionsRevoked: ended.sessionsRevoked, trustedDevicesRevoked: ended.trustedDevicesRevoked, accessTokensRevoked: ended.accessTokensRevoked, secondFactor: twoFactorNow });
 		return { email: account.email, ...ended };
 	});
 	deps.logger.warn({ event: "password.reset", accountId, sessionsRevoked: outcome.sessionsRevoked, trustedDevicesRevoked: outcome.trustedDevicesRevoked }, "password reset with a mailed link");

@@ -253,12 +253,14 @@ export async function isTwoFactorEnabled(deps: ServiceDeps, accountId: string): 
 export interface DisabledTOTP {
 	readonly otherSessionsRevoked: number;
 	readonly trustedDevicesRevoked: number;
+	/** Every personal access token of the account is revoked: how many were. */
+	readonly accessTokensRevoked: number;
 }
 
 /**
  * Turns 2FA off (NIST SP 800-63B §6.1.2.1: changing MFA needs MFA): the password and a current
- * code (or a recovery code) are required. The key, the recovery codes and every trusted device
- * are removed, and the account's other sessions end; this one stays.
+ * code (or a recovery code) are required. The key, the recovery codes, every trusted device and
+ * every personal access token are removed, and the account's other sessions end; this one stays.
  * @throws TOTPNotEnabled, InvalidCredentials, InvalidCode, TooManyAttempts
  */
 export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession, input: { password: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<DisabledTOTP> {
@@ -269,11 +271,13 @@ export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession,
 		await tx.accounts.lockAccount(auth.account.id);
 		await tx.totpCredentials.deleteTOTPCredentials(auth.account.id);
 		await tx.recoveryCodes.deleteRecoveryCodes(auth.account.id);
-		const ended = await endAccountAccess(deps, tx, auth.account.id, everythingBut(auth.session.id));
+		// Tokens too: an aal2 token would claim a second factor the account no longer has.
+		const ended = await endAccountAccess(deps, tx, auth.account.id, { ...everythingBut(auth.session.id), accessTokens: true });
 		const otherSessionsRevoked = ended.sessionsRevoked;
 		const trustedDevicesRevoked = ended.trustedDevicesRevoked;
-		await recordSecurityEvent(deps, tx, auth.account.id, "totp.disabled", context, { otherSessionsRevoked, trustedDevicesRevoked });
-		return { otherSessionsRevoked, trustedDevicesRevoked };
+		const accessTokensRevoked = ended.accessTokensRevoked;
+		await recordSecurityEvent(deps, tx, auth.account.id, "totp.disabled", context, { otherSessionsRevoked, trustedDevicesRevoked, accessTokensRevoked });
+		return { otherSessionsRevoked, trustedDevicesRevoked, accessTokensRevoked };
 	});
 	deps.logger.info({ event: "totp.disabled", accountId: auth.account.id, ...result }, "two-factor authentication disabled");
 	return result;

@@ -11,6 +11,7 @@
  * | sign-in link | `link` (deadbolt's own: a mailed one-time link) |
  * | remembered device | `dev` (deadbolt's own: a device trusted earlier stood in for the code) |
  * | a code besides the first factor | `mfa` (RFC 8176) |
+ * | a personal access token (instead of a session) | `pat` (deadbolt's own: `service/access.ts`, never combined with another) |
  * @see https://www.rfc-editor.org/rfc/rfc8176#section-2 (Authentication Method Reference Values)
  */
 

@@ -193,6 +193,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 							passwordChanged: Type.Boolean(),
 							otherSessionsRevoked: Type.Integer(),
 							trustedDevicesRevoked: Type.Integer(),
+							accessTokensRevoked: Type.Integer(),
 							recoveryCodes: Type.Union([Type.Array(Type.String()), Type.Null()]),
 							twoFactorEnabled: Type.Boolean(),
 							session: RotatedSessionSchema,
@@ -225,7 +226,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		{
 			schema: {
 				body: Type.Object({ password: PasswordSchema, code: CodeSchema }, closed),
-				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
 			},
 		},
 		async (request) => deadbolt.disableTOTP(authOf(request), request.body, requestContext(request)),

@@ -57,7 +57,7 @@ export const passwordResetRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 		{
 			schema: {
 				body: Type.Object({ token: TokenSchema, newPassword: PasswordSchema, code: Type.Optional(CodeSchema) }, closed),
-				response: { 200: Type.Object({ status: Type.Literal("password_reset"), sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ status: Type.Literal("password_reset"), sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
 			},
 		},
 		async (request) => {
@@ -65,7 +65,7 @@ export const passwordResetRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 			const context = requestContext(request);
 			if (code !== undefined) await deadbolt.provePasswordResetSecondFactor({ token, code }, context);
 			const outcome = await deadbolt.resetPassword({ token, newPassword }, context);
-			return { status: "password_reset" as const, sessionsRevoked: outcome.sessionsRevoked, trustedDevicesRevoked: outcome.trustedDevicesRevoked };
+			return { status: "password_reset" as const, sessionsRevoked: outcome.sessionsRevoked, trustedDevicesRevoked: outcome.trustedDevicesRevoked, accessTokensRevoked: outcome.accessTokensRevoked };
 		},
 	);
 };
