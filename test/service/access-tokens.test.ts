@@ -4,7 +4,7 @@
  * say so, and judged by the access rules as a token (never a recent second factor).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { InvalidRequest, NotFound, ReauthenticationRequired } from "../../src/errors.js";
+import { InvalidRequest, NotFound, ReauthenticationRequired, Unauthenticated } from "../../src/errors.js";
 import type { AccessRequest } from "../../src/domain/access/access-rules.js";
 import type { AccessCredential } from "../../src/service/access.js";
 import type { AuthenticatedSession } from "../../src/service/sessions.js";
@@ -71,6 +71,13 @@ for (const backend of await testBackends()) {
 				expect(await t.deadbolt.listAccessTokens(later)).toEqual([]);
 				const confirmed = await t.deadbolt.reauthenticate(later, { password: PASSWORD });
 				await expect(tokenFor({ ...later, session: confirmed.session })).resolves.toMatchObject({ view: { name: "backup script" } });
+			});
+
+			it("is refused to a session that ended after it was checked (a compromise or sign-out racing the request)", async () => {
+				const auth = await verified(await signUp(t));
+				await t.deadbolt.revokeSession(auth, auth.session.id);
+				await expect(tokenFor(auth)).rejects.toBeInstanceOf(Unauthenticated);
+				expect(await t.store.accessTokens.listAccountAccessTokens(auth.account.id)).toEqual([]);
 			});
 
 			it("needs a verified address", async () => {
