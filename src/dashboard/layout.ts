@@ -43,6 +43,10 @@ export const PATHS = Object.freeze({
 	forgetDevice: "/dashboard/settings/security/devices/forget",
 	forgetAllDevices: "/dashboard/settings/security/devices/forget-all",
 	secureAccount: "/dashboard/settings/security/compromised",
+	/** Personal access tokens: the list, and the create form's POST. */
+	securityAccessTokens: "/dashboard/settings/security/access-tokens",
+	revokeAccessToken: "/dashboard/settings/security/access-tokens/revoke",
+	revokeAllAccessTokens: "/dashboard/settings/security/access-tokens/revoke-all",
 	stylesheet: "/dashboard/assets/dashboard.css",
 	script: "/dashboard/assets/dashboard.js",
 	favicon: "/dashboard/assets/favicon.svg",

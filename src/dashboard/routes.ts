@@ -14,7 +14,8 @@
  * - `security.ts`: `GET /dashboard/settings/security` and the notice of the last action;
  * - `two-factor-setup.ts`: the setup dialog (steps 1 to 4) over the Security page;
  * - the Security page's actions: `sessions.ts`, `password.ts`, `recovery-codes.ts`, `devices.ts`,
- *   `new-phone.ts`, `two-factor-off.ts`, `compromised.ts` ("I think my account is compromised");
+ *   `new-phone.ts`, `two-factor-off.ts`, `compromised.ts` ("I think my account is compromised"),
+ *   `access-tokens.ts` (personal access tokens: create, shown once, revoke one or all);
  *   the sensitive ones go through `confirm.ts` ("Confirm it's you", sudo mode);
  * - `assets.ts`: `GET /dashboard/assets/dashboard.css|dashboard.js|favicon.svg`;
  * - `brand-assets.ts`: `GET /dashboard/assets/logo|brand.css` (the operator's branding).
@@ -33,6 +34,7 @@ import type { CookieSettings } from "../http/cookies.js";
 import type { BrowserNotFound } from "../http/plugins/not-found.js";
 import type { RouteOptions } from "../http/routes/context.js";
 import type { Deadbolt } from "../deadbolt.js";
+import { registerAccessTokenRoutes } from "./routes/access-tokens.js";
 import { registerAssetRoutes } from "./routes/assets.js";
 import { registerBrandAssetRoutes } from "./routes/brand-assets.js";
 import { registerCompromisedRoutes } from "./routes/compromised.js";
@@ -75,6 +77,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	registerNewPhoneRoutes(app);
 	registerTwoFactorOffRoutes(app, d);
 	registerCompromisedRoutes(app, d);
+	registerAccessTokenRoutes(app, d);
 	registerConfirmRoutes(app, d, { ...sessionSudoRoutes(d), ...recoveryCodeSudoRoutes(d), ...deviceSudoRoutes(d), ...newPhoneSudoRoutes(d) });
 };
 

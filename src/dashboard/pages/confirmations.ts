@@ -1,7 +1,7 @@
 /**
  * "Are you sure?" before the destructive actions of Settings > Security (sign out other sessions,
  * sign out everywhere, forget all remembered devices, new recovery codes, move to a new phone,
- * turn two-factor authentication off): a `<dialog>` that names what will happen, with the focus
+ * turn two-factor authentication off, revoke every access token): a `<dialog>` that names what will happen, with the focus
  * on the safe choice (Cancel). Asked every time, even inside the "Confirm it's you" window:
  * re-authentication proves who you are, this asks whether you mean it.
  *
@@ -18,8 +18,15 @@ import { html, type SafeHtml } from "../html.js";
 import { PATHS, plural, postForm } from "../layout.js";
 import type { SudoAction } from "./security-dialogs.js";
 
-/** The actions that ask first: the sensitive ones, and turning two-factor authentication off (its own page asks for the credentials). */
-export type ConfirmableAction = SudoAction | "turn-off-two-factor";
+/**
+ * The actions that ask first: the sensitive ones, turning two-factor authentication off (its own
+ * page asks for the credentials), and revoking every access token (no confirmation of who you are:
+ * it only ends access).
+ */
+export type ConfirmableAction = SudoAction | "turn-off-two-factor" | "revoke-all-access-tokens";
+
+/** The actions whose dialog POSTs to the action's own path. */
+export type PostedConfirmableAction = Exclude<ConfirmableAction, "turn-off-two-factor">;
 
 /** The form field, and its value, that says the user answered the dialog. */
 export const CONFIRMED_FIELD = "confirmed";
@@ -30,6 +37,8 @@ export interface ConfirmationFacts {
 	readonly sessions: number;
 	readonly trustedDevices: number;
 	readonly recoveryCodesLeft: number;
+	/** The account's listed access tokens (default 0). */
+	readonly accessTokens?: number;
 	/**
 	 * The action whose dialog the server draws open over this page (the confirm page), if any:
 	 * its opener then embeds no copy of it, so that each id is on the page once.
@@ -82,6 +91,13 @@ function wordingOf(action: ConfirmableAction, facts: ConfirmationFacts): Wording
 				button: "Continue",
 				danger: false,
 			};
+		case "revoke-all-access-tokens":
+			return {
+				title: facts.accessTokens === 1 ? "Revoke your access token?" : `Revoke all ${plural(facts.accessTokens ?? 0, "access token")}?`,
+				consequence: "Every app or script that uses one of them is refused from its next request, and needs a new token. You stay signed in.",
+				button: "Revoke all tokens",
+				danger: true,
+			};
 		case "turn-off-two-factor":
 			return {
 				title: "Turn off two-factor authentication?",
@@ -93,7 +109,8 @@ function wordingOf(action: ConfirmableAction, facts: ConfirmationFacts): Wording
 }
 
 /** Where each action's form POSTs (turning 2FA off goes to its own page instead). */
-const ACTION_PATHS: Readonly<Record<SudoAction, string>> = Object.freeze({
+const ACTION_PATHS: Readonly<Record<PostedConfirmableAction, string>> = Object.freeze({
+	"revoke-all-access-tokens": PATHS.revokeAllAccessTokens,
 	"revoke-others": PATHS.revokeOtherSessions,
 	"sign-out-everywhere": PATHS.signOutEverywhere,
 	"forget-all-devices": PATHS.forgetAllDevices,
@@ -150,7 +167,7 @@ export function confirmationDialog(csrf: string, action: ConfirmableAction, fact
  * embedded dialog instead of submitting; without the script the server answers with the open
  * dialog), followed by the embedded dialog.
  */
-export function confirmableButton(csrf: string, action: SudoAction, facts: ConfirmationFacts, label: string, buttonClass: string, buttonId?: string): SafeHtml {
+export function confirmableButton(csrf: string, action: PostedConfirmableAction, facts: ConfirmationFacts, label: string, buttonClass: string, buttonId?: string): SafeHtml {
 	const form = html`<form method="post" action="${ACTION_PATHS[action]}" class="inline-form" data-confirm="${confirmationId(action)}" novalidate>
 	${csrfField(csrf)}
 	<button type="submit" class="${buttonClass}"${buttonId === undefined ? "" : html` id="${buttonId}"`} aria-haspopup="dialog">${label}</button>

@@ -29,7 +29,11 @@ export function isSudoAction(value: string): value is SudoAction {
 	return Object.hasOwn(SUDO_ACTIONS, value);
 }
 
-function actionDialog(options: { id: string; eyebrow: string; title: string; content: SafeHtml; cancellable: boolean; focusTitle: boolean; back: string }): SafeHtml {
+/**
+ * A dialog drawn open over a Security page: eyebrow, title, content; with a close link when
+ * `cancellable` (to `back`), the title focused when `focusTitle` (a result shown once).
+ */
+export function actionDialog(options: { id: string; eyebrow: string; title: string; content: SafeHtml; cancellable: boolean; focusTitle: boolean; back: string }): SafeHtml {
 	const { id, eyebrow, title, content, cancellable, focusTitle, back } = options;
 	return html`<dialog open class="modal modal--narrow" id="${id}" aria-labelledby="${id}-title" aria-modal="true"${cancellable ? html` data-cancel-href="${back}"` : ""}>
 	<div class="modal__header">
@@ -108,6 +112,8 @@ export function disableTwoFactorDialog(context: { csrf: string; email: string },
 export interface AccountSecuredState {
 	readonly otherSessionsRevoked: number;
 	readonly trustedDevicesRevoked: number;
+	/** How many personal access tokens were revoked (every one is); absent: not told. */
+	readonly accessTokensRevoked?: number;
 	/** The new recovery codes (2FA on), shown only here; null when 2FA is off. */
 	readonly recoveryCodes: readonly string[] | null;
 	/** The date the codes were made, `YYYY-MM-DD` (UTC), for the download. */
@@ -121,6 +127,7 @@ export function accountSecuredDialog(context: { issuer: string; email: string },
 	<li>Your password has been changed.</li>
 	<li>${state.otherSessionsRevoked === 0 ? "There were no other sessions to sign out." : `Signed out ${plural(state.otherSessionsRevoked, "other session")}.`}</li>
 	<li>${state.trustedDevicesRevoked === 0 ? "There were no remembered devices to forget." : `Forgot ${plural(state.trustedDevicesRevoked, "remembered device")}.`}</li>
+	${state.accessTokensRevoked !== undefined && html`<li>${state.accessTokensRevoked === 0 ? "There were no access tokens to revoke." : `Revoked ${plural(state.accessTokensRevoked, "access token")}.`}</li>`}
 	${codes !== null && html`<li>Replaced your recovery codes: the old ones no longer work.</li>`}
 </ul>`;
 	const next =

@@ -83,6 +83,13 @@ export function securityOverview(state: SecurityState): SafeHtml {
 			link: "Review",
 		}),
 		row({
+			id: "summary-access-tokens",
+			label: "Access tokens for apps and scripts",
+			status: (state.accessTokens?.length ?? 0) === 0 ? "None" : plural(state.accessTokens?.filter((token) => !token.expired).length ?? 0, "active token"),
+			href: PATHS.securityAccessTokens,
+			link: "Manage",
+		}),
+		row({
 			id: "summary-activity",
 			label: "Last security event",
 			status: latest === undefined ? "No activity yet" : html`${describeEvent(latest).text}, ${utcTime(latest.createdAt)}`,

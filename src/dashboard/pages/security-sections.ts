@@ -31,11 +31,12 @@ function deviceIcon(platform: string | null): SafeHtml {
 
 /** A notice shown at the top of one card after an action there. */
 export interface CardFlash {
-	readonly card: "two-factor" | "sessions" | "password" | "devices";
+	readonly card: "two-factor" | "sessions" | "password" | "devices" | "access-tokens";
 	readonly content: SafeHtml;
 }
 
-function flashFor(flash: CardFlash | null | undefined, card: CardFlash["card"]): SafeHtml | null {
+/** The notice of `card`, if the flash is for it. */
+export function flashFor(flash: CardFlash | null | undefined, card: CardFlash["card"]): SafeHtml | null {
 	return flash !== null && flash !== undefined && flash.card === card ? flash.content : null;
 }
 
@@ -203,7 +204,7 @@ const EVENT_SENTENCES: Readonly<Record<string, { readonly text: string; readonly
 	"password.changed": { text: "Password changed", alert: false },
 	"device.trusted": { text: "This device was remembered", alert: false },
 	"totp.replaced": { text: "Authenticator moved to a new phone", alert: false },
-	"account.secured": { text: "Account secured: password changed, other sessions signed out", alert: true },
+	"account.secured": { text: "Account secured: password changed, other sessions signed out, access tokens revoked", alert: true },
 	"account.unlocked": { text: "Sign-in unlocked by an administrator", alert: false },
 	"email.verified": { text: "Email address verified", alert: false },
 	"email.change_requested": { text: "Change of email address asked (waiting for the new address to confirm)", alert: false },
@@ -211,7 +212,6 @@ const EVENT_SENTENCES: Readonly<Record<string, { readonly text: string; readonly
 	"password.reset_requested": { text: "Password reset link sent by email", alert: false },
 	"password.reset": { text: "Password reset with an emailed link: every session signed out", alert: true },
 	"access_token.created": { text: "Personal access token created", alert: false },
-	"access_token.revoked": { text: "Personal access token revoked", alert: false },
 });
 
 /** One sentence for an event, and whether it deserves attention. */
@@ -237,6 +237,11 @@ export function describeEvent(event: Pick<SecurityEventView, "type" | "details">
 			if (details["scope"] !== "all") return { text: "A remembered device was forgotten", alert: false };
 			const count = details["devices"];
 			return { text: typeof count === "number" ? `All remembered devices forgotten (${count})` : "All remembered devices forgotten", alert: false };
+		}
+		case "access_token.revoked": {
+			if (details["scope"] !== "all") return { text: "Personal access token revoked", alert: false };
+			const count = details["accessTokens"];
+			return { text: typeof count === "number" ? `All personal access tokens revoked (${count})` : "All personal access tokens revoked", alert: false };
 		}
 		case "sessions.revoked": {
 			if (details["scope"] === "everywhere") return { text: "Signed out everywhere", alert: false };

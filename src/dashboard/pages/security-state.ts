@@ -3,12 +3,14 @@
  * parts several of them show: the On/Off pill, the few-recovery-codes warning, the counts the
  * confirmations name.
  */
+import type { AccessTokenView } from "../../service/access-tokens.js";
 import type { SecurityEventView } from "../../service/security-events.js";
 import type { SessionView } from "../../service/sessions.js";
 import type { TrustedDeviceView } from "../../service/trusted-devices.js";
 import { html, type SafeHtml } from "../html.js";
 import { type Brand, notice, plural } from "../layout.js";
 import { confirmableButton, type ConfirmableAction, type ConfirmationFacts } from "./confirmations.js";
+import type { AccessTokenFormState } from "./access-tokens.js";
 import type { CardFlash, PasswordFormState } from "./security-sections.js";
 
 /** Recovery codes left at or below which the user is warned. */
@@ -50,13 +52,17 @@ export interface SecurityState {
 	readonly currentDeviceId?: string | null;
 	/** "I think my account is compromised" after a refused POST (the card needs `passwordMinLength`). */
 	readonly compromisedForm?: PasswordFormState;
+	/** The personal access tokens (the Access tokens page lists none when not given). */
+	readonly accessTokens?: readonly AccessTokenView[];
+	/** The create-token form: whether it asks for the password and code, and its state after a refused POST. */
+	readonly accessTokenForm?: AccessTokenFormState;
 	/** The action whose "Are you sure?" the server draws open over the page (the confirm page), if any. */
 	readonly askingFirst?: ConfirmableAction | null;
 }
 
 /** The counts the confirmations name. */
 export function confirmationFacts(state: SecurityState): ConfirmationFacts {
-	return { sessions: state.sessions?.length ?? 1, trustedDevices: state.trustedDevices?.length ?? 0, recoveryCodesLeft: state.recoveryCodesLeft, shownOpen: state.askingFirst ?? null };
+	return { sessions: state.sessions?.length ?? 1, trustedDevices: state.trustedDevices?.length ?? 0, recoveryCodesLeft: state.recoveryCodesLeft, accessTokens: state.accessTokens?.length ?? 0, shownOpen: state.askingFirst ?? null };
 }
 
 /**

@@ -1,13 +1,14 @@
 /**
  * Settings > Security: a summary (`security-overview.ts`) and one page per job, each at its own
  * URL so that reload and Back work: two-factor authentication (`two-factor-section.ts`), password,
- * sessions and remembered devices, activity (`security-sections.ts`), and "I think my account is
- * compromised" (`compromised.ts`). A dialog may be drawn over any of them (the two-factor setup
+ * sessions and remembered devices, activity (`security-sections.ts`), personal access tokens
+ * (`access-tokens.ts`), and "I think my account is compromised" (`compromised.ts`). A dialog may be drawn over any of them (the two-factor setup
  * of `two-factor-setup.ts`, "Confirm it's you" and the others of `security-dialogs.ts`, the
  * confirmations of `confirmations.ts`).
  */
 import { html, type SafeHtml } from "../html.js";
 import { PATHS, renderPage } from "../layout.js";
+import { accessTokensCard } from "./access-tokens.js";
 import { compromisedCard } from "./compromised.js";
 import { securityOverview } from "./security-overview.js";
 import { activityCard, passwordCard, sessionsCard, trustedDevicesCard, type CardFlash } from "./security-sections.js";
@@ -16,7 +17,7 @@ import { twoFactorSection } from "./two-factor-section.js";
 
 
 /** The pages of Settings > Security. */
-export type SecuritySection = "overview" | "two-factor" | "password" | "sessions" | "activity" | "compromised";
+export type SecuritySection = "overview" | "two-factor" | "password" | "sessions" | "access-tokens" | "activity" | "compromised";
 
 /** Each page's URL and its name in the navigation and the title. */
 export const SECURITY_SECTIONS: Readonly<Record<SecuritySection, { readonly path: string; readonly label: string; readonly title: string }>> = Object.freeze({
@@ -24,6 +25,7 @@ export const SECURITY_SECTIONS: Readonly<Record<SecuritySection, { readonly path
 	"two-factor": { path: PATHS.securityTwoFactor, label: "Two-factor", title: "Two-factor authentication" },
 	password: { path: PATHS.password, label: "Password", title: "Password" },
 	sessions: { path: PATHS.securitySessions, label: "Sessions & devices", title: "Sessions and devices" },
+	"access-tokens": { path: PATHS.securityAccessTokens, label: "Access tokens", title: "Access tokens" },
 	activity: { path: PATHS.securityActivity, label: "Activity", title: "Security activity" },
 	compromised: { path: PATHS.secureAccount, label: "Compromised?", title: "I think my account is compromised" },
 });
@@ -57,6 +59,8 @@ function sectionContent(state: SecurityState, section: SecuritySection): SafeHtm
 	${sessionsCard(state.csrf, state.sessions ?? [], state.flash, confirmationFacts(state))}
 	${trustedDevicesCard(state.csrf, state.trustedDevices ?? [], state.currentDeviceId ?? null, state.flash, confirmationFacts(state))}
 </div>`;
+		case "access-tokens":
+			return accessTokensCard({ csrf: state.csrf, email: state.email, tokens: state.accessTokens ?? [], form: state.accessTokenForm ?? {}, flash: state.flash, facts: confirmationFacts(state) });
 		case "activity":
 			return activityCard(state.events ?? []);
 		case "compromised":

@@ -33,6 +33,7 @@ export function registerCompromisedRoutes(app: FastifyInstance, d: DashboardCont
 					const dialog = accountSecuredDialog(after, {
 						otherSessionsRevoked: summary.otherSessionsRevoked,
 						trustedDevicesRevoked: summary.trustedDevicesRevoked,
+						accessTokensRevoked: summary.accessTokensRevoked,
 						recoveryCodes: summary.recoveryCodes,
 						generatedOn: d.today(),
 					});

@@ -108,6 +108,8 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 				passwordForm: { needsCode: twoFactorEnabled && !recentlyConfirmed(auth) },
 				compromisedForm: { needsCode: twoFactorEnabled && !recentlyConfirmed(auth) },
 				trustedDevices: await deadbolt.listTrustedDevices(auth),
+				accessTokens: await deadbolt.listAccessTokens(auth),
+				accessTokenForm: { needsPassword: !recentlyConfirmed(auth), needsCode: twoFactorEnabled && !recentlyConfirmed(auth) },
 				currentDeviceId: trustedDeviceOf(request)?.split(".")[0] ?? null,
 			};
 		},

@@ -1,6 +1,6 @@
 /**
  * The pages of Settings > Security: `GET /dashboard/settings/security` (the summary) and its
- * pages `.../two-factor`, `.../password`, `.../sessions`, `.../activity`, `.../compromised`,
+ * pages `.../two-factor`, `.../password`, `.../sessions`, `.../access-tokens`, `.../activity`, `.../compromised`,
  * each with the notice of the action that led back to it (`?done=<word>&n=<count>`: only a word
  * of a fixed list and a number travel; the sentences are here), and the way its lists end one
  * item ({@link registerRemoveOne}).
@@ -58,6 +58,12 @@ function flashOf(done: string | null, countParam: string | null): CardFlash | nu
 			return cardNotice("devices", "info", "That device had already been forgotten.");
 		case "devices-forgotten":
 			return cardNotice("devices", "success", n === 0 ? "There were no remembered devices to forget." : `Forgot ${plural(n, "remembered device")}. Each asks for a code at its next sign-in.`);
+		case "access-token-revoked":
+			return cardNotice("access-tokens", "success", "Revoked that token. The app or script using it is refused from its next request.");
+		case "access-token-gone":
+			return cardNotice("access-tokens", "info", "That token had already been revoked.");
+		case "access-tokens-revoked":
+			return cardNotice("access-tokens", "success", n === 0 ? "There were no access tokens to revoke." : `Revoked ${plural(n, "access token")}. Apps and scripts using them are refused from their next request.`);
 		case "two-factor-on":
 			return cardNotice("two-factor", "success", "Two-factor authentication is on. Keep your recovery codes safe.");
 		case "two-factor-off":
