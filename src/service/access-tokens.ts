@@ -32,8 +32,6 @@ export { ACCESS_TOKEN_HOSTS_MAX } from "../domain/access/token-hosts.js";
 
 /** The longest a token may live: 365 days. */
 export const ACCESS_TOKEN_MAX_EXPIRES_IN_DAYS = 365;
-/** The lifetimes the dashboard offers, in days. */
-export const ACCESS_TOKEN_EXPIRY_CHOICES_DAYS: readonly number[] = Object.freeze([7, 30, 90, 365]);
 /** The longest name, in characters. */
 export const ACCESS_TOKEN_NAME_MAX_LENGTH = 64;
 /** The most tokens an account may have that are neither revoked nor expired. */

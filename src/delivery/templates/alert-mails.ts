@@ -123,7 +123,7 @@ function story(input: AlertMailInput): Story {
 				subject: `A new access token for your ${productName} account`,
 				heading: "A new access token was created",
 				happened: `A personal access token was created for your ${productName} account. It lets a program act as you until it is revoked.`,
-				advice: `If it was you, there is nothing to do. If not, revoke it on the security page and ${changePassword.charAt(0).toLowerCase()}${changePassword.slice(1)}`,
+				advice: `If it was you, there is nothing to do. If not, revoke it (Security > Access tokens) and ${changePassword.charAt(0).toLowerCase()}${changePassword.slice(1)}`,
 			};
 		case "email_changed":
 			return {
