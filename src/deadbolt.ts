@@ -31,6 +31,7 @@ import * as housekeeping from "./service/housekeeping.js";
 import * as login from "./service/login.js";
 import * as operator from "./service/operator.js";
 import { normalizeRecoveryCode } from "./domain/recovery-codes/recovery-codes.js";
+import { hasAccessTokenPrefix } from "./domain/crypto/token.js";
 import * as passwordChange from "./service/password-change.js";
 import * as reauthentication from "./service/reauthentication.js";
 import * as recoveryCodes from "./service/recovery-codes.js";
@@ -154,6 +155,8 @@ export interface Deadbolt {
 	revokeAllAccessTokens: Bound<typeof accessTokens.revokeAllAccessTokens>;
 	/** Checks a personal access token for a host (null: no host check, for introspection); records its use. */
 	validateAccessToken: Bound<typeof accessTokens.validateAccessToken>;
+	/** Whether a presented credential claims to be a personal access token (`dbpat_...`): never a session, whatever else it is. */
+	hasAccessTokenPrefix: typeof hasAccessTokenPrefix;
 	/**
 	 * The Redis client through which instances share the per-IP limits (`rateLimit.redisUrl`), not
 	 * yet connected (the HTTP app connects it when it starts); null when none is configured and each
@@ -390,6 +393,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		revokeAccessToken: bind(accessTokens.revokeAccessToken),
 		revokeAllAccessTokens: bind(accessTokens.revokeAllAccessTokens),
 		validateAccessToken: bind(accessTokens.validateAccessToken),
+		hasAccessTokenPrefix,
 		rateLimitRedis,
 		createDispatcher: () => {
 			const plan = planMailTransport(config);

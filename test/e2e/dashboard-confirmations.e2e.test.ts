@@ -32,6 +32,7 @@ const PAGES = [
 	{ link: "Two-factor", path: TWO_FACTOR, title: "Two-factor authentication" },
 	{ link: "Password", path: `${SECURITY}/password`, title: "Password" },
 	{ link: "Sessions & devices", path: SESSIONS, title: "Sessions and devices" },
+	{ link: "Access tokens", path: `${SECURITY}/access-tokens`, title: "Access tokens" },
 	{ link: "Activity", path: `${SECURITY}/activity`, title: "Security activity" },
 	{ link: "Compromised?", path: `${SECURITY}/compromised`, title: "I think my account is compromised" },
 ] as const;

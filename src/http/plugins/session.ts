@@ -1,6 +1,7 @@
 /**
  * Resolves who is calling, once per request: a session token from `Authorization: Bearer` (API
- * clients) or from the session cookie (browsers). `request.auth` is the validated session and
+ * clients) or from the session cookie (browsers). A personal access token (`Bearer dbpat_...`) is
+ * never taken for a session: it is left to the authz and introspection routes, which read it. `request.auth` is the validated session and
  * account, or null. Nothing here refuses a request; `requireSession` does, inside protected
  * route groups only. Storage failures propagate (503).
  */
@@ -43,7 +44,8 @@ async function session(app: FastifyInstance, options: { deadbolt: Deadbolt; cook
 	app.decorateRequest("sessionToken", null);
 	app.decorateRequest("authVia", null);
 	app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
-		const bearer = bearerToken(request);
+		const presented = bearerToken(request);
+		const bearer = presented !== null && deadbolt.hasAccessTokenPrefix(presented) ? null : presented;
 		const cookie = request.cookies[cookies.sessionName];
 		const token = bearer ?? cookie ?? null;
 		if (token === null) return;
