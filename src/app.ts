@@ -30,6 +30,7 @@ import { passwordResetRoutes } from "./http/routes/password-reset.js";
 import { loginRoutes } from "./http/routes/login.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { totpRoutes } from "./http/routes/totp.js";
+import { wellKnownRoutes } from "./http/routes/well-known.js";
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -98,6 +99,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	app.get("/favicon.ico", async (_request, reply) => reply.redirect("/dashboard/assets/favicon.svg", 301));
 	// Where password managers send people to change a password (W3C "A Well-Known URL for Changing Passwords").
 	app.get("/.well-known/change-password", async (_request, reply) => reply.redirect(PATHS.password, 302));
+	// The public keys a `Remote-Assertion` verifies against (RFC 7517 §5).
+	await app.register(wellKnownRoutes, { deadbolt, cookies });
 
 	await app.register(
 		async (api) => {

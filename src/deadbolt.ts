@@ -37,6 +37,8 @@ import * as securityEvents from "./service/security-events.js";
 import * as trustedDevices from "./service/trusted-devices.js";
 import * as sessions from "./service/sessions.js";
 import * as signInLinks from "./service/sign-in-links.js";
+import { createSigningKeyCache } from "./service/signing-key-cache.js";
+import * as signingKeys from "./service/signing-keys.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import * as webhookEndpoints from "./service/webhook-endpoints.js";
 import * as emailChange from "./service/email-change.js";
@@ -145,6 +147,10 @@ export interface Deadbolt {
 	returnTarget: Bound<typeof access.returnTarget>;
 	/** The forward-auth cookie's token for a session token (`service/forward-auth-sessions.ts`). */
 	forwardAuthToken: Bound<typeof forwardAuthSessions.forwardAuthToken>;
+	/** The `Remote-Assertion` JWT of an allowed request: ES256, audience = the host, valid 60 s (`service/signing-keys.ts`). */
+	issueAssertion: Bound<typeof signingKeys.issueAssertion>;
+	/** deadbolt's JWK Set (`/.well-known/jwks.json`): the public signing keys assertions verify against. */
+	publicJWKS: Bound<typeof signingKeys.publicJWKS>;
 	/**
 	 * The Redis client through which instances share the per-IP limits (`rateLimit.redisUrl`), not
 	 * yet connected (the HTTP app connects it when it starts); null when none is configured and each
@@ -300,7 +306,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	});
 	const passwords = overrides.passwords ?? createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
 	const attemptQueue = createKeyedLimiter(config.lockout.maxFailures);
-	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue });
+	const origin = publicOrigin(config);
+	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue, publicOrigin: origin, signingKeys: createSigningKeyCache() });
 	try {
 		// Keys that differ from the ones this database was set up with stop the start here.
 		await verifyServerKeys(deps);
@@ -314,7 +321,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		config,
 		logger,
 		clock,
-		publicOrigin: publicOrigin(config),
+		publicOrigin: origin,
 		usingDevelopmentKeys: resolved.development,
 		branding,
 		registerAccount: bind(accounts.registerAccount),
@@ -376,10 +383,11 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		isTrustedProxy: bind(access.isTrustedProxy),
 		returnTarget: bind(access.returnTarget),
 		forwardAuthToken: bind(forwardAuthSessions.forwardAuthToken),
+		issueAssertion: bind(signingKeys.issueAssertion),
+		publicJWKS: bind(signingKeys.publicJWKS),
 		rateLimitRedis,
 		createDispatcher: () => {
 			const plan = planMailTransport(config);
-			const origin = publicOrigin(config);
 			const mailer = createMailer(config, plan, { origin, timeoutMillis: Math.min(10_000, config.outbox.leaseSeconds * 500) });
 			if (plan.kind === "smtp") {
 				const server = redactConnectionUrl(plan.smtpUrl);

@@ -19,8 +19,15 @@ export const CONTENT_SECURITY_POLICY = [
 ].join("; ");
 
 /**
+ * The routes whose successful answers may be cached for 5 minutes (`public, max-age=300`): a
+ * static asset of the dashboard, and the JWK Set (`routes/well-known.ts`), which holds only public
+ * keys and which every upstream fetches. Nothing else, ever.
+ */
+const CACHEABLE_ROUTES: ReadonlySet<string> = new Set(["/dashboard/assets/:name", "/.well-known/jwks.json"]);
+
+/**
  * The headers every response carries (lower-case names). `Cache-Control` is `no-store` except
- * on a found static asset.
+ * on a found static asset and the JWK Set ({@link CACHEABLE_ROUTES}).
  */
 export function securityHeaderValues(hsts: boolean): Readonly<Record<string, string>> {
 	return Object.freeze({
@@ -41,8 +48,8 @@ async function securityHeaders(app: FastifyInstance, options: { hsts: boolean })
 	const headers = securityHeaderValues(options.hsts);
 	app.addHook("onSend", async (request, reply, payload) => {
 		void reply.headers(headers);
-		// Only a found static asset may be cached; anything else (pages, errors, API answers) never.
-		if (request.routeOptions.url === "/dashboard/assets/:name" && reply.statusCode === 200) void reply.header("cache-control", "public, max-age=300");
+		// Only a found static asset and the JWK Set may be cached; anything else (pages, errors, API answers) never.
+		if (request.routeOptions.url !== undefined && CACHEABLE_ROUTES.has(request.routeOptions.url) && reply.statusCode === 200) void reply.header("cache-control", "public, max-age=300");
 		return payload;
 	});
 }
