@@ -6,11 +6,11 @@
  * one database (two stores on one SQLite file; two pools on one PostgreSQL schema).
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SQLiteDatabase from "better-sqlite3";
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { createDeadbolt, type Deadbolt } from "../../src/deadbolt.js";
@@ -278,6 +278,22 @@ describe("the signing key is loaded once per instance", () => {
 			const afterLoad = reads;
 			for (let i = 0; i < 5; i++) await deadbolt.issueAssertion(SESSION_CLAIMS);
 			expect(reads).toBe(afterLoad);
+		} finally {
+			await deadbolt.close();
+		}
+	});
+});
+
+describe("docs/integrations/assertion.md", () => {
+	it("its claim table names every claim an assertion carries, and no other", async () => {
+		const doc = await readFile(new URL("../../docs/integrations/assertion.md", import.meta.url), "utf8");
+		const table = doc.split("## What it contains")[1]!.split("\n## ")[0]!;
+		const documented = [...table.matchAll(/^\| ((?:`[a-z_]+`(?:, )?)+) \|/gm)].flatMap((row) => [...row[1]!.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]!));
+		const deadbolt = await instanceOn(await openSqliteStore({ path: ":memory:" }));
+		try {
+			const session = decodeJwt(await deadbolt.issueAssertion(SESSION_CLAIMS));
+			const token = decodeJwt(await deadbolt.issueAssertion({ ...SESSION_CLAIMS, sessionId: null, accessTokenId: "pat_1" }));
+			expect([...documented].sort()).toEqual([...new Set([...Object.keys(session), ...Object.keys(token)])].sort());
 		} finally {
 			await deadbolt.close();
 		}
