@@ -39,6 +39,8 @@ import * as securityEvents from "./service/security-events.js";
 import * as trustedDevices from "./service/trusted-devices.js";
 import * as sessions from "./service/sessions.js";
 import * as signInLinks from "./service/sign-in-links.js";
+import { createSigningKeyCache } from "./service/signing-key-cache.js";
+import * as signingKeys from "./service/signing-keys.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import * as webhookEndpoints from "./service/webhook-endpoints.js";
 import * as emailChange from "./service/email-change.js";
@@ -145,6 +147,8 @@ export interface Deadbolt {
 	isTrustedProxy: Bound<typeof access.isTrustedProxy>;
 	/** The `rd` URL when it may be followed (a host of a rule that is not deny, the public URL's scheme), else null. */
 	returnTarget: Bound<typeof access.returnTarget>;
+	/** The CSP `form-action` sources of the apps a sign-in may return to (`service/access.ts`). */
+	returnTargetSources: Bound<typeof access.returnTargetSources>;
 	/** The forward-auth cookie's token for a session token (`service/forward-auth-sessions.ts`). */
 	forwardAuthToken: Bound<typeof forwardAuthSessions.forwardAuthToken>;
 	/** Checks a backend's introspection key (`keys.introspectionKeys`; `service/introspection.ts`). */
@@ -155,8 +159,10 @@ export interface Deadbolt {
 	explainAccess: Bound<typeof accessCheck.explainAccess>;
 	/** The original request a proxy asks about (`service/access.ts`); throws ForwardedRequestInvalid. */
 	originalRequest: typeof access.originalRequest;
-	/** The `Remote-Assertion` JWT of an allowed identity for `audience` (the protected host). KEYS-MERGE: empty until the signing keys land. */
-	issueAssertion(identity: access.AccessIdentity, audience: string): Promise<string>;
+	/** The `Remote-Assertion` JWT of an allowed request: ES256, audience = the host, valid 60 s (`service/signing-keys.ts`). */
+	issueAssertion: Bound<typeof signingKeys.issueAssertion>;
+	/** deadbolt's JWK Set (`/.well-known/jwks.json`): the public signing keys assertions verify against. */
+	publicJWKS: Bound<typeof signingKeys.publicJWKS>;
 	/**
 	 * The Redis client through which instances share the per-IP limits (`rateLimit.redisUrl`), not
 	 * yet connected (the HTTP app connects it when it starts); null when none is configured and each
@@ -312,7 +318,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	});
 	const passwords = overrides.passwords ?? createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
 	const attemptQueue = createKeyedLimiter(config.lockout.maxFailures);
-	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue });
+	const origin = publicOrigin(config);
+	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue, publicOrigin: origin, signingKeys: createSigningKeyCache() });
 	try {
 		// Keys that differ from the ones this database was set up with stop the start here.
 		await verifyServerKeys(deps);
@@ -326,7 +333,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		config,
 		logger,
 		clock,
-		publicOrigin: publicOrigin(config),
+		publicOrigin: origin,
 		usingDevelopmentKeys: resolved.development,
 		branding,
 		registerAccount: bind(accounts.registerAccount),
@@ -387,16 +394,17 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		decideAccess: bind(access.decideAccess),
 		isTrustedProxy: bind(access.isTrustedProxy),
 		returnTarget: bind(access.returnTarget),
+		returnTargetSources: bind(access.returnTargetSources),
 		forwardAuthToken: bind(forwardAuthSessions.forwardAuthToken),
 		originalRequest: access.originalRequest,
 		explainAccess: bind(accessCheck.explainAccess),
 		verifyIntrospectionKey: bind(introspection.verifyIntrospectionKey),
 		introspect: bind(introspection.introspect),
-		issueAssertion: async () => "",
+		issueAssertion: bind(signingKeys.issueAssertion),
+		publicJWKS: bind(signingKeys.publicJWKS),
 		rateLimitRedis,
 		createDispatcher: () => {
 			const plan = planMailTransport(config);
-			const origin = publicOrigin(config);
 			const mailer = createMailer(config, plan, { origin, timeoutMillis: Math.min(10_000, config.outbox.leaseSeconds * 500) });
 			if (plan.kind === "smtp") {
 				const server = redactConnectionUrl(plan.smtpUrl);

@@ -205,6 +205,17 @@ export function returnTarget(deps: Pick<ServiceDeps, "config">, rd: string): str
 	return url.href;
 }
 
+/**
+ * The CSP host sources (`form-action`) of every return target {@link returnTarget} may accept: the
+ * domains of the rules that are not `deny`, with the public URL's scheme and any port
+ * (`https://app.example.test:*`, `https://*.example.test:*`). CSP Level 3 §2.3.2 host-source.
+ */
+export function returnTargetSources(deps: Pick<ServiceDeps, "config">): string[] {
+	const scheme = deps.config.http.publicUrl?.startsWith("https://") ? "https" : "http";
+	const domains = deps.config.accessControl.rules.filter((rule) => rule.policy !== "deny").flatMap((rule) => rule.domains);
+	return [...new Set(domains)].map((domain) => `${scheme}://${domain}:*`);
+}
+
 /** Whether the forward-auth cookie is sent to `host`: on `session.cookieDomain` and below, or on deadbolt's own host (any port) without one. */
 function forwardAuthCookieReaches(deps: Pick<ServiceDeps, "config">, host: string): boolean {
 	const domain = deps.config.session.cookieDomain;

@@ -122,6 +122,24 @@ export interface ServerKeyCheckRecord {
 	readonly createdAt: UnixMillis;
 }
 
+/**
+ * A key deadbolt signs assertions with (`service/signing-keys.ts`), shared by every instance.
+ * The key of the highest generation is the one in use.
+ */
+export interface SigningKeyRecord {
+	/** The key id (`kid`): the RFC 7638 SHA-256 thumbprint of the public key, base64url. */
+	readonly kid: string;
+	/** 1 for the first key, one more for each later one; at most one key per generation. */
+	readonly generation: number;
+	/** The JWS algorithm (RFC 7518 §3.1), e.g. `ES256`. */
+	readonly algorithm: string;
+	/** The private key as a JWK, sealed by `service/` (the store never sees it in clear). */
+	readonly sealedPrivateJwk: Uint8Array;
+	/** The public key as a JWK, JSON text. */
+	readonly publicJwk: string;
+	readonly createdAt: UnixMillis;
+}
+
 /** Which counter of failures: the password step's, or the second factor's. Kept apart (STANDARDS §9.3). */
 export type AuthFailureKind = "password" | "second_factor";
 
@@ -451,6 +469,19 @@ export interface ServerKeyCheckRepository {
 	insertServerKeyCheck(record: ServerKeyCheckRecord): Promise<boolean>;
 }
 
+/** The signing keys of assertions: written by the first instance that needs one, read by all. */
+export interface SigningKeyRepository {
+	/** The key in use: the one of the highest generation; null when there is none yet. */
+	findCurrentSigningKey(): Promise<SigningKeyRecord | null>;
+	/** Every key, newest generation first (what the JWKS publishes). */
+	listSigningKeys(): Promise<SigningKeyRecord[]>;
+	/**
+	 * Inserts `record` unless a key of its generation (or its kid) exists: of instances racing to
+	 * create the same generation, exactly one wins. @returns false when nothing was written
+	 */
+	insertSigningKey(record: SigningKeyRecord): Promise<boolean>;
+}
+
 /** Per-account failure counters (STANDARDS H-06, N-20): server-side, atomic. */
 export interface AuthFailureRepository {
 	findAuthFailure(accountId: string, kind: AuthFailureKind): Promise<AuthFailureRecord | null>;
@@ -595,6 +626,7 @@ export interface Repositories {
 	readonly securityEvents: SecurityEventRepository;
 	readonly signInLinks: SignInLinkRepository;
 	readonly serverKeyCheck: ServerKeyCheckRepository;
+	readonly signingKeys: SigningKeyRepository;
 	readonly outbox: OutboxRepository;
 	readonly webhookEndpoints: WebhookEndpointRepository;
 	readonly emailTokens: EmailTokenRepository;

@@ -50,7 +50,10 @@ describe("returning to the app after signing in", () => {
 	test("password and code, then back on the app with a forward-auth cookie that the authz endpoint accepts", async () => {
 		const user = await enrolledUser();
 		const jar: Record<string, string> = {};
-		expect((await page(`/dashboard/sign-in?rd=${encodeURIComponent(APP)}`, jar)).statusCode).toBe(200);
+		const signInPage = await page(`/dashboard/sign-in?rd=${encodeURIComponent(APP)}`, jar);
+		expect(signInPage.statusCode).toBe(200);
+		// Browsers hold the redirect after a form to form-action: the apps of the rules that are not deny are listed, nothing else.
+		expect(signInPage.headers["content-security-policy"]).toContain("form-action 'self' http://app.example.test:* http://admin.example.test:* http://elsewhere.test:*;");
 		expect(jar["deadbolt_return"]).toBe(APP);
 		const password = await post("/dashboard/sign-in", jar, { email: user.email, password: PASSWORD });
 		expect(password.headers.location).toBe("/dashboard/sign-in/code");

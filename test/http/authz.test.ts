@@ -3,6 +3,7 @@
  * say, the answers for each outcome, and the identity headers. The same endpoints behind real nginx
  * and Caddy: test/e2e/forward-auth-proxies.test.ts.
  */
+import { createLocalJWKSet, jwtVerify } from "jose";
 import { describe, expect, test } from "vitest";
 import { PATHS } from "../../src/dashboard/layout.js";
 import { IDENTITY_HEADERS } from "../../src/http/routes/authz.js";
@@ -135,6 +136,11 @@ describe("forward-auth endpoints", () => {
 		expect(response.headers["remote-account-id"]).toBe(user.account.id);
 		expect(response.headers["remote-aal"]).toBe("aal1");
 		expect(response.headers["remote-groups"]).toBe("");
+		// The assertion: the same facts, signed, for this host only, verifiable against the served JWKS.
+		const jwks = createLocalJWKSet((await t.app.inject({ method: "GET", url: "/.well-known/jwks.json" })).json());
+		const { payload } = await jwtVerify(String(response.headers["remote-assertion"]), jwks, { issuer: "http://auth.example.test", audience: "app.example.test", currentDate: new Date(t.clock.now()) });
+		expect(payload).toMatchObject({ sub: user.account.id, email: user.email, aal: "aal1", sid: user.session.record.id });
+		await expect(jwtVerify(String(response.headers["remote-assertion"]), jwks, { audience: "admin.example.test", currentDate: new Date(t.clock.now()) })).rejects.toThrow();
 		for (const cookie of [`deadbolt_forward_auth=${user.session.token}`, `${user.cookie.slice(0, -2)}xx`, `deadbolt_session=${user.session.token}`]) {
 			const refused = await forwardAuth(t, "http://app.example.test/", { cookie });
 			expect(refused.statusCode).toBe(401);

@@ -18,6 +18,7 @@ import type {
 	RecoveryCodeRecord,
 	SecurityEventRecord,
 	SessionRecord,
+	SigningKeyRecord,
 	Store,
 	TOTPCredentialRecord,
 	TrustedDeviceRecord,
@@ -641,6 +642,53 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.serverKeyCheck.insertServerKeyCheck({ hmacCheck: hexHash(), sealedCheck: new Uint8Array([9]), createdAt: T0 })).toBe(false);
 				expect(await store.serverKeyCheck.findServerKeyCheck()).toEqual(stored);
 				if (existing === null) expect({ ...stored, sealedCheck: Array.from(stored!.sealedCheck) }).toEqual({ ...first, sealedCheck: [1, 2, 3, 250] });
+			});
+		});
+
+		describe("signing keys", () => {
+			/** A key record of `generation` with a random kid (the store keeps it as given). */
+			const signingKeyFixture = (generation: number, overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord => ({
+				kid: `kid-${randomUUID()}`,
+				generation,
+				algorithm: "ES256",
+				sealedPrivateJwk: new Uint8Array([0, 1, 2, 255, generation % 256]),
+				publicJwk: JSON.stringify({ kty: "EC", crv: "P-256", x: randomUUID(), y: randomUUID() }),
+				createdAt: LARGE_EPOCH_MS,
+				...overrides,
+			});
+			/** The generation after the newest stored one (other tests of this store may have written keys). */
+			const nextGeneration = async (): Promise<number> => ((await store.signingKeys.findCurrentSigningKey())?.generation ?? 0) + 1;
+
+			test("a key round-trips with every field; the current key is the one of the highest generation; the list is newest first", async () => {
+				const generation = await nextGeneration();
+				const older = signingKeyFixture(generation);
+				const newer = signingKeyFixture(generation + 1, { createdAt: MAX_EPOCH_MS });
+				expect(await store.signingKeys.insertSigningKey(older)).toBe(true);
+				expect(await store.signingKeys.findCurrentSigningKey()).toEqual(older);
+				expect(await store.signingKeys.insertSigningKey(newer)).toBe(true);
+				expect(await store.signingKeys.findCurrentSigningKey()).toEqual(newer);
+				const listed = await store.signingKeys.listSigningKeys();
+				expect(listed.slice(0, 2)).toEqual([newer, older]);
+				expect(listed.map((key) => key.generation)).toEqual([...listed.map((key) => key.generation)].sort((a, b) => b - a));
+				expect(Array.from(listed[0]!.sealedPrivateJwk)).toEqual([0, 1, 2, 255, (generation + 1) % 256]);
+			});
+
+			test("a second key of the same generation, or with the same kid, is not written and says so", async () => {
+				const generation = await nextGeneration();
+				const first = signingKeyFixture(generation);
+				expect(await store.signingKeys.insertSigningKey(first)).toBe(true);
+				expect(await store.signingKeys.insertSigningKey(signingKeyFixture(generation))).toBe(false);
+				expect(await store.signingKeys.insertSigningKey(signingKeyFixture(generation + 1, { kid: first.kid }))).toBe(false);
+				expect(await store.signingKeys.findCurrentSigningKey()).toEqual(first);
+			});
+
+			test(`of ${RACERS} parallel inserts of the same generation exactly one is written`, async () => {
+				const generation = await nextGeneration();
+				const racers = Array.from({ length: RACERS }, () => signingKeyFixture(generation));
+				const results = await Promise.all(racers.map((key) => store.signingKeys.insertSigningKey(key)));
+				expect(results.filter(Boolean)).toHaveLength(1);
+				expect(await store.signingKeys.findCurrentSigningKey()).toEqual(racers[results.indexOf(true)]);
+				expect((await store.signingKeys.listSigningKeys()).filter((key) => key.generation === generation)).toHaveLength(1);
 			});
 		});
 

@@ -60,7 +60,7 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 				"Remote-Groups": identity?.groups.join(",") ?? "",
 				"Remote-Account-Id": identity?.accountId ?? "",
 				"Remote-AAL": identity?.aal ?? "",
-				"Remote-Assertion": identity === null ? "" : await deadbolt.issueAssertion(identity, original.access.host),
+				"Remote-Assertion": identity === null ? "" : await deadbolt.issueAssertion({ ...identity, host: original.access.host }),
 			};
 			for (const name of IDENTITY_HEADERS) void reply.header(name, values[name]);
 			return reply.status(200).header("cache-control", "no-store").send({ allowed: true });

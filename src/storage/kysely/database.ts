@@ -134,6 +134,24 @@ export interface ServerKeyCheckTable {
 	created_at: EpochMsColumn;
 }
 
+/**
+ * Table `signing_key` (migration 0011): the keys assertions are signed with, shared by every
+ * instance; the one of the highest `generation` (unique) is in use.
+ */
+export interface SigningKeyTable {
+	/** The key id (`kid`): the RFC 7638 SHA-256 thumbprint of the public key, base64url. */
+	kid: string;
+	/** 1 for the first key, one more for each later key; unique, so one key per generation. */
+	generation: number;
+	/** The JWS algorithm (RFC 7518 §3.1), `ES256`. */
+	algorithm: string;
+	/** The private key as a JWK (JSON), sealed under the encryption key (AES-256-GCM), bound to `kid`. */
+	sealed_private_jwk: Uint8Array;
+	/** The public key as a JWK (JSON text): `kty`, `crv`, `x`, `y`. */
+	public_jwk: string;
+	created_at: EpochMsColumn;
+}
+
 /** Table `auth_failure`: one failure counter per (account, kind); that pair is the primary key. */
 export interface AuthFailureTable {
 	/** References `account.id`, ON DELETE CASCADE. */
@@ -266,6 +284,7 @@ export interface Database {
 	security_event: SecurityEventTable;
 	sign_in_link: SignInLinkTable;
 	server_key_check: ServerKeyCheckTable;
+	signing_key: SigningKeyTable;
 	delivery: DeliveryTable;
 	delivery_attempt: DeliveryAttemptTable;
 	webhook_endpoint: WebhookEndpointTable;
