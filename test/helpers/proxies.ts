@@ -98,9 +98,13 @@ export async function stopProxies(): Promise<void> {
 	directories.clear();
 }
 
-/** Starts `kind` from the docs' config in front of `targets`. */
-export function startProxy(kind: ProxyKind, targets: ProxyTargets): Promise<RunningProxy> {
-	return kind === "nginx" ? startNginx(targets) : startCaddy(targets);
+/**
+ * Starts `kind` from the docs' config in front of `targets`.
+ * @param port - the loopback port to listen on (default: a free one); known in advance when
+ *   deadbolt's `http.publicUrl` must name it
+ */
+export function startProxy(kind: ProxyKind, targets: ProxyTargets, port?: number): Promise<RunningProxy> {
+	return kind === "nginx" ? startNginx(targets, port) : startCaddy(targets, port);
 }
 
 /**
@@ -130,9 +134,9 @@ export function caddyfileForTest(text: string, port: number, targets: ProxyTarge
 }
 
 /** Starts nginx (`nginx -p <dir> -e stderr -c <dir>/nginx.conf`) from the docs' site file. */
-export async function startNginx(targets: ProxyTargets): Promise<RunningProxy> {
+export async function startNginx(targets: ProxyTargets, port?: number): Promise<RunningProxy> {
 	const dir = temporaryDirectory("deadbolt-nginx-");
-	const port = await freePort();
+	port ??= await freePort();
 	const site = nginxSiteForTest(readFileSync(DOCS_NGINX_CONF, "utf8"), port, targets);
 	writeFileSync(join(dir, "site.conf"), site);
 	for (const temp of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, temp));
@@ -161,9 +165,9 @@ http {
 }
 
 /** Starts Caddy (`caddy run --adapter caddyfile`) from the docs' Caddyfile. */
-export async function startCaddy(targets: ProxyTargets): Promise<RunningProxy> {
+export async function startCaddy(targets: ProxyTargets, port?: number): Promise<RunningProxy> {
 	const dir = temporaryDirectory("deadbolt-caddy-");
-	const port = await freePort();
+	port ??= await freePort();
 	const caddyfile = caddyfileForTest(readFileSync(DOCS_CADDYFILE, "utf8"), port, targets);
 	const file = join(dir, "Caddyfile");
 	writeFileSync(file, caddyfile);
@@ -231,6 +235,8 @@ export interface ProxiedRequestOptions {
 	 * (`http://other.example.test/`) tests a request line that names another host than `Host`.
 	 */
 	readonly target?: string;
+	/** A form body (`application/x-www-form-urlencoded`, sent with its Content-Type). */
+	readonly form?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -239,6 +245,8 @@ export interface ProxiedRequestOptions {
  */
 export function proxiedRequest(proxy: RunningProxy, host: string, path: string, options: ProxiedRequestOptions = {}): Promise<ProxiedResponse> {
 	const headers: [string, string][] = [["Host", `${host}:${proxy.port}`], ...(options.headers ?? []).map(([name, value]): [string, string] => [name, value])];
+	const body = options.form === undefined ? null : new URLSearchParams(options.form).toString();
+	if (body !== null) headers.push(["Content-Type", "application/x-www-form-urlencoded"], ["Content-Length", String(Buffer.byteLength(body))]);
 	return new Promise((resolveResponse, reject) => {
 		const request = httpRequest({ host: "127.0.0.1", port: proxy.port, method: options.method ?? "GET", path: options.target ?? path, headers: headers.flat(), setHost: false, timeout: 15_000 }, (response) => {
 			let body = "";
@@ -249,7 +257,7 @@ export function proxiedRequest(proxy: RunningProxy, host: string, path: string, 
 		});
 		request.on("timeout", () => request.destroy(new Error(`${options.method ?? "GET"} ${host}${path} through ${proxy.kind}: no answer within 15 s`)));
 		request.on("error", reject);
-		request.end();
+		request.end(body ?? undefined);
 	});
 }
 
