@@ -24,6 +24,7 @@ import { requestLogPlugin } from "./http/plugins/request-log.js";
 import { sessionPlugin } from "./http/plugins/session.js";
 import { accountRoutes } from "./http/routes/accounts.js";
 import { adminRoutes } from "./http/routes/admin.js";
+import { authzRoutes } from "./http/routes/authz.js";
 import { accountSecurityRoutes } from "./http/routes/account-security.js";
 import { emailRoutes } from "./http/routes/email.js";
 import { passwordResetRoutes } from "./http/routes/password-reset.js";
@@ -113,6 +114,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 		},
 		{ prefix: "/api/v1" },
 	);
+	// Proxies ask with the original method and without Origin: outside the API's CSRF check (they change nothing).
+	await app.register(authzRoutes, { prefix: "/api/v1", deadbolt, cookies });
 	await app.register(dashboardRoutes, { prefix: "/dashboard", deadbolt, cookies });
 	return app;
 }

@@ -145,6 +145,10 @@ export interface Deadbolt {
 	returnTarget: Bound<typeof access.returnTarget>;
 	/** The forward-auth cookie's token for a session token (`service/forward-auth-sessions.ts`). */
 	forwardAuthToken: Bound<typeof forwardAuthSessions.forwardAuthToken>;
+	/** The original request a proxy asks about (`service/access.ts`); throws ForwardedRequestInvalid. */
+	originalRequest: typeof access.originalRequest;
+	/** The `Remote-Assertion` JWT of an allowed identity for `audience` (the protected host). KEYS-MERGE: empty until the signing keys land. */
+	issueAssertion(identity: access.AccessIdentity, audience: string): Promise<string>;
 	/**
 	 * The Redis client through which instances share the per-IP limits (`rateLimit.redisUrl`), not
 	 * yet connected (the HTTP app connects it when it starts); null when none is configured and each
@@ -376,6 +380,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		isTrustedProxy: bind(access.isTrustedProxy),
 		returnTarget: bind(access.returnTarget),
 		forwardAuthToken: bind(forwardAuthSessions.forwardAuthToken),
+		originalRequest: access.originalRequest,
+		issueAssertion: async () => "",
 		rateLimitRedis,
 		createDispatcher: () => {
 			const plan = planMailTransport(config);

@@ -9,7 +9,7 @@ import { compileNetworkMatcher, expandNetworkKeyword } from "../domain/access/ne
 import { normalizeHost } from "../domain/access/domain-matcher.js";
 import { compileAccessRules, type AccessDecision, type AccessRequest, type CompiledAccessRules } from "../domain/access/access-rules.js";
 import { amrList } from "../domain/access/authentication-methods.js";
-import { Unauthenticated } from "../errors.js";
+import { ForwardedRequestInvalid, Unauthenticated } from "../errors.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { Config } from "../config/schema.js";
 import type { ServiceDeps } from "./deps.js";
@@ -64,6 +64,32 @@ export type AccessOutcome =
 	/** Signed in with an unverified address. */
 	| { readonly kind: "verify_email"; readonly decision: AccessDecision; readonly accountId: string }
 	| { readonly kind: "deny"; readonly decision: AccessDecision; readonly reason: DenyReason };
+
+/** The original request a proxy asks about, as the rules see it, and its URL (for `rd`). */
+export interface OriginalRequest {
+	readonly access: AccessRequest;
+	/** The absolute original URL, normalized by WHATWG URL parsing. */
+	readonly url: string;
+}
+
+/**
+ * The original request from what the proxy said.
+ * @param text - the absolute original URL (`X-Original-URL`, or built from `X-Forwarded-Proto`, `-Host`, `-Uri`)
+ * @param method - the upper-case original method
+ * @param clientAddress - the client's address (the proxy's `X-Forwarded-For`), null when unknown
+ * @throws ForwardedRequestInvalid when the URL does not parse, carries user info, or its host is not a host name
+ */
+export function originalRequest(text: string, method: string, clientAddress: string | null): OriginalRequest {
+	let url: URL;
+	try {
+		url = new URL(text);
+	} catch {
+		throw new ForwardedRequestInvalid("The original URL is not a URL.", { reason: "bad_url" });
+	}
+	const host = url.username === "" && url.password === "" ? normalizeHost(url.host) : null;
+	if (host === null) throw new ForwardedRequestInvalid("The original host is not a host name.", { reason: "bad_host" });
+	return { access: { host, pathAndQuery: `${url.pathname}${url.search}`, method, clientAddress }, url: url.href };
+}
 
 const compiled = new WeakMap<Config["accessControl"], CompiledAccessRules>();
 
@@ -159,7 +185,9 @@ export function isTrustedProxy(deps: Pick<ServiceDeps, "config">, socketAddress:
  * Where to send a browser back to after signing in (`rd`): the URL itself when it is absolute,
  * with the scheme of `http.publicUrl` (http when unset), no user name or password, and a host that
  * a rule other than `deny` names (exactly, or under its `*.`); any port. Anything else: null (the
- * dashboard then goes home). Against open redirects (OWASP ASVS 5.0 v3.7 / CWE-601).
+ * dashboard then goes home). Against open redirects (OWASP ASVS 5.0 v3.7 / CWE-601). The host must
+ * also be one the forward-auth cookie reaches (under `session.cookieDomain`, or deadbolt's own host
+ * without it): else the app would send the browser straight back, in a loop.
  * @param rd - the `rd` parameter as received
  */
 export function returnTarget(deps: Pick<ServiceDeps, "config">, rd: string): string | null {
@@ -173,6 +201,14 @@ export function returnTarget(deps: Pick<ServiceDeps, "config">, rd: string): str
 	const scheme = deps.config.http.publicUrl?.startsWith("https://") ? "https:" : "http:";
 	if (url.protocol !== scheme || url.username !== "" || url.password !== "") return null;
 	const host = normalizeHost(url.host);
-	if (host === null || !accessRulesOf(deps).coversHost(host)) return null;
+	if (host === null || !accessRulesOf(deps).coversHost(host) || !forwardAuthCookieReaches(deps, host)) return null;
 	return url.href;
+}
+
+/** Whether the forward-auth cookie is sent to `host`: on `session.cookieDomain` and below, or on deadbolt's own host (any port) without one. */
+function forwardAuthCookieReaches(deps: Pick<ServiceDeps, "config">, host: string): boolean {
+	const domain = deps.config.session.cookieDomain;
+	if (domain !== null) return host === domain || host.endsWith(`.${domain}`);
+	const publicUrl = deps.config.http.publicUrl;
+	return publicUrl === null || normalizeHost(new URL(publicUrl).host) === host;
 }

@@ -11,6 +11,7 @@ import { DeadboltError, Unauthenticated } from "../../errors.js";
 import type { AuthenticatedSession } from "../../service/sessions.js";
 import type { RequestContext } from "../../service/deps.js";
 import type { CookieSettings } from "../cookies.js";
+import { clearSessionCookies } from "../session-cookies.js";
 
 declare module "fastify" {
 	interface FastifyRequest {
@@ -20,6 +21,10 @@ declare module "fastify" {
 		sessionToken: string | null;
 		/** How the token came: `"cookie"` (browser, CSRF-checked) or `"bearer"` (API client). */
 		authVia: "cookie" | "bearer" | null;
+	}
+	interface FastifyContextConfig {
+		/** The route reads no session (the forward-auth endpoints take the forward-auth cookie or an access token only). */
+		sessionless?: boolean;
 	}
 }
 
@@ -43,6 +48,8 @@ async function session(app: FastifyInstance, options: { deadbolt: Deadbolt; cook
 	app.decorateRequest("sessionToken", null);
 	app.decorateRequest("authVia", null);
 	app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
+		// The forward-auth endpoints read their own credentials: a session token there is not one.
+		if (request.routeOptions.config.sessionless === true) return;
 		const bearer = bearerToken(request);
 		const cookie = request.cookies[cookies.sessionName];
 		const token = bearer ?? cookie ?? null;
@@ -54,7 +61,7 @@ async function session(app: FastifyInstance, options: { deadbolt: Deadbolt; cook
 		} catch (error) {
 			if (!(error instanceof Unauthenticated)) throw error;
 			request.log.info({ reason: (error as DeadboltError).reason, via: request.authVia }, "session not accepted");
-			if (bearer === null) void reply.clearCookie(cookies.sessionName, cookies.options());
+			if (bearer === null) clearSessionCookies(reply, cookies);
 		}
 	});
 }

@@ -11,6 +11,7 @@ import { authOf, requestContext, requireSession } from "../plugins/session.js";
 import { deliverRotatedSession } from "../deliver.js";
 import { CodeSchema, ERROR_RESPONSES, PasswordSchema, RotatedSessionSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { clearSessionCookies } from "../session-cookies.js";
 
 const closed = { additionalProperties: false } as const;
 
@@ -101,7 +102,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		async (request, reply) => {
 			const auth = authOf(request);
 			await deadbolt.revokeSession(auth, request.params.id, requestContext(request));
-			if (request.params.id === auth.session.id && request.authVia === "cookie") void reply.clearCookie(cookies.sessionName, cookies.options());
+			if (request.params.id === auth.session.id && request.authVia === "cookie") clearSessionCookies(reply, cookies);
 			return reply.status(204).send(null);
 		},
 	);
@@ -115,7 +116,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		{ schema: { response: { 200: Type.Object({ sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES } } },
 		async (request, reply) => {
 			const result = await deadbolt.signOutEverywhere(authOf(request), requestContext(request));
-			void reply.clearCookie(cookies.sessionName, cookies.options());
+			clearSessionCookies(reply, cookies);
 			return result;
 		},
 	);

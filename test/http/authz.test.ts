@@ -1,0 +1,219 @@
+/**
+ * The forward-auth endpoints (issue 12) through Fastify's inject: who may ask, what the proxy must
+ * say, the answers for each outcome, and the identity headers. The same endpoints behind real nginx
+ * and Caddy: test/e2e/forward-auth-proxies.test.ts.
+ */
+import { describe, expect, test } from "vitest";
+import { PATHS } from "../../src/dashboard/layout.js";
+import { IDENTITY_HEADERS } from "../../src/http/routes/authz.js";
+import { appPerTest, type TestApp } from "../helpers/http.js";
+import { codeAt, PASSWORD, passwordStep, signUp, signUpWith2FA } from "../helpers/flows.js";
+
+const OVERRIDES = {
+	http: { publicUrl: "http://auth.example.test", trustedProxies: ["127.0.0.1"] },
+	session: { cookieDomain: "example.test" },
+	accessControl: {
+		defaultPolicy: "deny",
+		rules: [
+			{ domains: ["public.example.test"], policy: "bypass" },
+			{ domains: ["app.example.test"], resources: ["^/admin/"], groups: ["admins"], policy: "one_factor" },
+			// A rule with groups applies to its members only; everyone else goes on to the next rule.
+			{ domains: ["app.example.test"], resources: ["^/admin/"], policy: "deny" },
+			{ domains: ["app.example.test"], policy: "one_factor" },
+			{ domains: ["secure.example.test"], policy: "two_factor" },
+			{ domains: ["admin.example.test"], policy: "two_factor", maxSecondFactorAgeSeconds: 300 },
+		],
+	},
+};
+
+const HTML = { accept: "text/html,application/xhtml+xml,*/*;q=0.8" };
+
+function forwardAuth(t: TestApp, url: string, headers: Record<string, string> = {}, remoteAddress = "127.0.0.1") {
+	const parsed = new URL(url);
+	return t.app.inject({
+		method: "GET",
+		url: "/api/v1/authz/forward-auth",
+		remoteAddress,
+		headers: { "x-forwarded-method": "GET", "x-forwarded-proto": parsed.protocol.slice(0, -1), "x-forwarded-host": parsed.host, "x-forwarded-uri": `${parsed.pathname}${parsed.search}`, ...headers },
+	});
+}
+
+function authRequest(t: TestApp, url: string, headers: Record<string, string> = {}, remoteAddress = "127.0.0.1") {
+	return t.app.inject({ method: "GET", url: "/api/v1/authz/auth-request", remoteAddress, headers: { "x-original-url": url, "x-original-method": "GET", ...headers } });
+}
+
+/** An account with a verified address and its forward-auth cookie. */
+async function verifiedUser(t: TestApp) {
+	const user = await signUp(t);
+	await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+	return { ...user, cookie: `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(user.session.token)}` };
+}
+
+/** The same with 2FA on (set up in this session: it is at aal2). */
+async function verifiedUserWith2FA(t: TestApp) {
+	const user = await signUpWith2FA(t);
+	await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+	return { ...user, cookie: `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(user.session.token)}` };
+}
+
+describe("forward-auth endpoints", () => {
+	let t: TestApp;
+	appPerTest((app) => (t = app), { overrides: OVERRIDES });
+
+	test("the dashboard pages a browser is sent to exist", () => {
+		expect(PATHS.signIn).toBe("/dashboard/sign-in");
+		expect(PATHS.home).toBe("/dashboard");
+	});
+
+	test("a peer not in http.trustedProxies cannot describe the original request: 400 ERR_PROXY_NOT_TRUSTED on both endpoints", async () => {
+		const user = await verifiedUser(t);
+		for (const response of [
+			await forwardAuth(t, "http://app.example.test/", { cookie: user.cookie }, "10.9.8.7"),
+			await authRequest(t, "http://app.example.test/", { cookie: user.cookie }, "10.9.8.7"),
+		]) {
+			expect(response.statusCode).toBe(400);
+			expect(response.json().code).toBe("ERR_PROXY_NOT_TRUSTED");
+			for (const name of IDENTITY_HEADERS) expect(response.headers[name.toLowerCase()]).toBeUndefined();
+		}
+	});
+
+	test("missing or malformed original-request headers: 400 ERR_FORWARDED_REQUEST_INVALID, never a decision", async () => {
+		const bad = [
+			await t.app.inject({ method: "GET", url: "/api/v1/authz/forward-auth", headers: { "x-forwarded-method": "GET", "x-forwarded-proto": "http", "x-forwarded-host": "public.example.test" } }),
+			await forwardAuth(t, "http://public.example.test/", { "x-forwarded-proto": "ftp" }),
+			await forwardAuth(t, "http://public.example.test/", { "x-forwarded-uri": "//evil.example/" }),
+			await forwardAuth(t, "http://public.example.test/", { "x-forwarded-host": "" }),
+			await forwardAuth(t, "http://public.example.test/", { "x-forwarded-host": "user@public.example.test" }),
+			await authRequest(t, "/relative"),
+			await authRequest(t, "http://user:pw@public.example.test/"),
+			await t.app.inject({ method: "GET", url: "/api/v1/authz/auth-request", headers: {} }),
+		];
+		for (const response of bad) {
+			expect(response.statusCode).toBe(400);
+			expect(response.json().code).toBe("ERR_FORWARDED_REQUEST_INVALID");
+		}
+	});
+
+	test("bypass: 200 with every identity header present and empty, whatever the client sent", async () => {
+		const response = await forwardAuth(t, "http://public.example.test/page?x=1", { "remote-user": "admin@example.com", "remote-aal": "aal2" });
+		expect(response.statusCode).toBe(200);
+		for (const name of IDENTITY_HEADERS) expect(response.headers[name.toLowerCase()]).toBe("");
+	});
+
+	test("deny (the default policy and a group rule): 403 ERR_ACCESS_DENIED", async () => {
+		const other = await forwardAuth(t, "http://other.example.test/");
+		expect(other.statusCode).toBe(403);
+		expect(other.json().code).toBe("ERR_ACCESS_DENIED");
+		const user = await verifiedUser(t);
+		const admin = await forwardAuth(t, "http://app.example.test/admin/x", { cookie: user.cookie });
+		expect(admin.statusCode).toBe(403);
+		expect(admin.json().code).toBe("ERR_ACCESS_DENIED");
+		const denied = await authRequest(t, "http://other.example.test/", { cookie: user.cookie });
+		expect(denied.statusCode).toBe(403);
+	});
+
+	test("anonymous: a browser is sent to the sign-in page with rd (302 for forward-auth, 401 + Location for auth-request), an API client gets 401", async () => {
+		const browser = await forwardAuth(t, "http://app.example.test/a/b?c=d", HTML);
+		expect(browser.statusCode).toBe(302);
+		expect(browser.headers.location).toBe(`http://auth.example.test/dashboard/sign-in?rd=${encodeURIComponent("http://app.example.test/a/b?c=d")}`);
+		const nginx = await authRequest(t, "http://app.example.test/a/b?c=d", HTML);
+		expect(nginx.statusCode).toBe(401);
+		expect(nginx.headers.location).toBe(browser.headers.location);
+		for (const api of [await forwardAuth(t, "http://app.example.test/api"), await authRequest(t, "http://app.example.test/api")]) {
+			expect(api.statusCode).toBe(401);
+			expect(api.headers.location).toBeUndefined();
+			expect(api.json().code).toBe("ERR_UNAUTHENTICATED");
+		}
+	});
+
+	test("a signed-in verified account passes a one_factor rule with its identity; a forged cookie or a session token in its place does not", async () => {
+		const user = await verifiedUser(t);
+		const response = await forwardAuth(t, "http://app.example.test/", { cookie: user.cookie, "remote-user": "someone@else.test" });
+		expect(response.statusCode).toBe(200);
+		expect(response.headers["remote-user"]).toBe(user.email);
+		expect(response.headers["remote-email"]).toBe(user.email);
+		expect(response.headers["remote-account-id"]).toBe(user.account.id);
+		expect(response.headers["remote-aal"]).toBe("aal1");
+		expect(response.headers["remote-groups"]).toBe("");
+		for (const cookie of [`deadbolt_forward_auth=${user.session.token}`, `${user.cookie.slice(0, -2)}xx`, `deadbolt_session=${user.session.token}`]) {
+			const refused = await forwardAuth(t, "http://app.example.test/", { cookie });
+			expect(refused.statusCode).toBe(401);
+		}
+		// A session token as a Bearer is not a credential here either (only dbpat_ tokens are).
+		expect((await forwardAuth(t, "http://app.example.test/", { authorization: `Bearer ${user.session.token}` })).statusCode).toBe(401);
+	});
+
+	test("an unverified address passes no rule but bypass: 401 ERR_EMAIL_NOT_VERIFIED, a browser goes to the dashboard", async () => {
+		const user = await signUp(t);
+		const cookie = `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(user.session.token)}`;
+		const api = await forwardAuth(t, "http://app.example.test/", { cookie });
+		expect(api.statusCode).toBe(401);
+		expect(api.json().code).toBe("ERR_EMAIL_NOT_VERIFIED");
+		const browser = await forwardAuth(t, "http://app.example.test/", { cookie, ...HTML });
+		expect(browser.headers.location).toMatch(/^http:\/\/auth\.example\.test\/dashboard\?rd=/);
+		expect((await forwardAuth(t, "http://public.example.test/", { cookie })).statusCode).toBe(200);
+	});
+
+	test("two_factor: a password-only session never passes (set up 2FA), a session with the code does, and a code older than maxSecondFactorAgeSeconds is asked again", async () => {
+		const plain = await verifiedUser(t);
+		const setUp = await forwardAuth(t, "http://secure.example.test/", { cookie: plain.cookie });
+		expect(setUp.statusCode).toBe(401);
+		expect(setUp.json().code).toBe("ERR_SECOND_FACTOR_REQUIRED");
+
+		const enrolled = await verifiedUserWith2FA(t);
+		// Enrollment proved a code in this session: aal2.
+		const secure = await forwardAuth(t, "http://secure.example.test/", { cookie: enrolled.cookie });
+		expect(secure.statusCode).toBe(200);
+		expect(secure.headers["remote-aal"]).toBe("aal2");
+		expect((await forwardAuth(t, "http://admin.example.test/", { cookie: enrolled.cookie })).statusCode).toBe(200);
+
+		t.clock.advance(301_000);
+		const stale = await forwardAuth(t, "http://admin.example.test/", { cookie: enrolled.cookie, ...HTML });
+		expect(stale.statusCode).toBe(302);
+		expect(stale.headers.location).toBe(`http://auth.example.test/dashboard/step-up?rd=${encodeURIComponent("http://admin.example.test/")}`);
+		// The plain two_factor host has no age limit.
+		expect((await forwardAuth(t, "http://secure.example.test/", { cookie: enrolled.cookie })).statusCode).toBe(200);
+
+		// A new sign-in with the password and a code: the second factor is recent again.
+		const challenge = await passwordStep(t, enrolled.email);
+		const signedIn = await t.deadbolt.completeLoginWithTOTP({ challengeToken: challenge, code: codeAt(t, enrolled.key) });
+		const fresh = `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(signedIn.token)}`;
+		const response = await forwardAuth(t, "http://admin.example.test/", { cookie: fresh });
+		expect(response.statusCode).toBe(200);
+		expect(response.headers["remote-aal"]).toBe("aal2");
+	});
+
+	test("sign-out ends the forward-auth cookie on the very next request", async () => {
+		const user = await verifiedUser(t);
+		expect((await forwardAuth(t, "http://app.example.test/", { cookie: user.cookie })).statusCode).toBe(200);
+		await t.deadbolt.logout(user.session.token);
+		const after = await forwardAuth(t, "http://app.example.test/", { cookie: user.cookie });
+		expect(after.statusCode).toBe(401);
+		expect(after.json().code).toBe("ERR_UNAUTHENTICATED");
+	});
+
+	test("every method a proxy may ask with is answered (nginx keeps the original method), outside the CSRF check", async () => {
+		for (const method of ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"] as const) {
+			const response = await t.app.inject({ method, url: "/api/v1/authz/auth-request", headers: { "x-original-url": "http://public.example.test/", "content-type": "application/x-www-form-urlencoded" } });
+			expect(response.statusCode).toBe(200);
+		}
+	});
+
+	test("a browser sign-in sets the forward-auth cookie on session.cookieDomain, and sign-out clears it", async () => {
+		const user = await verifiedUser(t);
+		const browser = { origin: "http://auth.example.test", "sec-fetch-site": "same-origin" };
+		const login = await t.app.inject({ method: "POST", url: "/api/v1/login", headers: browser, payload: { email: user.email, password: PASSWORD } });
+		expect(login.statusCode).toBe(200);
+		const setCookies = ([] as string[]).concat(login.headers["set-cookie"] ?? []);
+		const forward = setCookies.find((cookie) => cookie.startsWith("deadbolt_forward_auth="));
+		expect(forward).toMatch(/Domain=example\.test/);
+		expect(forward).toMatch(/HttpOnly/);
+		const value = forward!.split(";")[0]!;
+		expect((await forwardAuth(t, "http://app.example.test/", { cookie: value })).statusCode).toBe(200);
+		const session = setCookies.find((cookie) => cookie.startsWith("deadbolt_session="))!.split(";")[0]!;
+		const logout = await t.app.inject({ method: "POST", url: "/api/v1/logout", headers: { ...browser, cookie: session } });
+		expect(logout.statusCode).toBeLessThan(300);
+		expect(([] as string[]).concat(logout.headers["set-cookie"] ?? []).some((cookie) => cookie.startsWith("deadbolt_forward_auth=;") && /Domain=example\.test/.test(cookie))).toBe(true);
+		expect((await forwardAuth(t, "http://app.example.test/", { cookie: value })).statusCode).toBe(401);
+	});
+});
