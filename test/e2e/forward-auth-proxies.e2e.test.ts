@@ -19,7 +19,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { beginSetup, confirmSetup, expectAnswer, nextStepCode, PASSWORD, signUp, uniqueEmail, type SignedUp } from "../helpers/api-flows.js";
 import type { Authenticator } from "../helpers/api-client.js";
-import { APP_HOST, startForwardAuthStack, type ForwardAuthStack } from "../helpers/forward-auth-stack.js";
+import { APP_HOST, OTHER_BYPASS_HOST, startForwardAuthStack, type ForwardAuthStack } from "../helpers/forward-auth-stack.js";
 import { lastMailedToken } from "../helpers/mailed-links.js";
 import { identityHeadersOf, PROXY_KINDS, proxiedRequest, proxyUnmet, stopProxies, type ProxiedResponse } from "../helpers/proxies.js";
 import { ProxyBrowser } from "../helpers/proxy-browser.js";
@@ -120,6 +120,23 @@ for (const kind of PROXY_KINDS) {
 			expectIdentity(reachedApp(response, "bypass"), {});
 		});
 
+		it("judges a path with dot segments as the app resolves it", async () => {
+			// Out of the bypass prefix: judged as /page (one_factor), so refused.
+			notReachedApp(await proxiedRequest(stack.proxy, APP_HOST, "/public/../page", { headers: API_ACCEPT }), "/public/../page");
+			notReachedApp(await proxiedRequest(stack.proxy, APP_HOST, "/public/%2e%2e/page", { headers: API_ACCEPT }), "/public/%2e%2e/page");
+			// Into it: judged as /public/y, as the app would resolve it.
+			reachedApp(await proxiedRequest(stack.proxy, APP_HOST, "/x/../public/y", { headers: API_ACCEPT }), "/x/../public/y");
+		});
+
+		it("judges a request by the site it reaches, never by another host its Host header names", async () => {
+			// The request line names the app (the site nginx and Caddy pick); the Host header names a
+			// bypass host. Judged as the app: refused.
+			const target = `http://${APP_HOST}:${stack.proxy.port}/page`;
+			const response = await proxiedRequest(stack.proxy, OTHER_BYPASS_HOST, "/page", { target, headers: API_ACCEPT });
+			notReachedApp(response, "Host header of a bypass host");
+			expect(response.status).toBe(401);
+		});
+
 		it("answers 403 on a deny rule, signed in or not", async () => {
 			notReachedApp(await proxiedRequest(stack.proxy, APP_HOST, "/closed/x", { headers: API_ACCEPT }), "deny, anonymous");
 			expect((await proxiedRequest(stack.proxy, APP_HOST, "/closed/x", { headers: API_ACCEPT })).status).toBe(403);
@@ -140,7 +157,9 @@ for (const kind of PROXY_KINDS) {
 			const cookie = browser.cookie("deadbolt_forward_auth");
 			expect(cookie?.domain, "the forward-auth cookie is on the parent domain").toBe("example.test");
 
-			const response = await browser.open("/dashboard?x=1", { headers: [...FORGED, ["Cookie", "app_pref=dark"]] });
+			// The app's own Authorization passes; Proxy-Authorization is for the proxy, never the app.
+			const appAuthorization = "Bearer app-own-token-123";
+			const response = await browser.open("/dashboard?x=1", { headers: [...FORGED, ["Cookie", "app_pref=dark"], ["Authorization", appAuthorization], ["Proxy-Authorization", "Basic cHJveHk6c2VjcmV0"]] });
 			const found = reachedApp(response, "signed in");
 			expectIdentity(found, { "remote-user": account.email, "remote-email": account.email, "remote-account-id": account.accountId, "remote-aal": "aal1", "remote-assertion": "<jwt>" });
 			const payload = jwtPayload(found["remote-assertion"]![0]!);
@@ -153,7 +172,15 @@ for (const kind of PROXY_KINDS) {
 			expect(sentCookies).toContain("app_pref=dark");
 			expect(sentCookies).not.toContain("deadbolt_");
 			expect(response.echoed!.headers["proxy-authorization"]).toBeUndefined();
+			expect(response.echoed!.headers.authorization).toBe(appAuthorization);
 		});
+
+		if (kind === "caddy") {
+			it("deletes every Remote-* header the client sent, not only the six (GHSA-7r4p-vjf4-gxv4)", async () => {
+				const response = await proxiedRequest(stack.proxy, APP_HOST, "/public/x", { headers: [...API_ACCEPT, ["Remote-Name", "Admin"], ["Remote_Role", "admin"]] });
+				expectIdentity(reachedApp(response, "bypass"), {});
+			});
+		}
 
 		it("keeps a password-only session away from a two_factor path, and lets a session with the code through at AAL2", async () => {
 			const passwordOnly = await verifiedAccount(stack, "aal1");

@@ -32,10 +32,14 @@ export const APP_HOST = "app.example.test";
 /** deadbolt's host in the docs' configs. */
 export const AUTH_HOST = "auth.example.test";
 
+/** A host with a bypass rule that no proxy serves. */
+export const OTHER_BYPASS_HOST = "public.example.test";
+
 /**
  * The rules of the proxy tests. The docs' configs protect one app, so the policies differ by path:
- * `/public/...` bypass, `/closed/...` deny, `/secure/...` two_factor, anything else one_factor;
- * any other host: the default policy, deny.
+ * `/public/...` bypass, `/closed/...` deny, `/secure/...` two_factor, anything else one_factor.
+ * `public.example.test` (which no proxy serves) is bypass, to show that a request is judged by
+ * the site it reaches, never by a host it names; any other host: the default policy, deny.
  */
 export const TEST_ACCESS_RULES = Object.freeze({
 	defaultPolicy: "deny",
@@ -44,6 +48,7 @@ export const TEST_ACCESS_RULES = Object.freeze({
 		{ domains: [APP_HOST], resources: ["^/closed(/|\\?|$)"], policy: "deny" },
 		{ domains: [APP_HOST], resources: ["^/secure(/|\\?|$)"], policy: "two_factor" },
 		{ domains: [APP_HOST], policy: "one_factor" },
+		{ domains: [OTHER_BYPASS_HOST], policy: "bypass" },
 	],
 });
 
