@@ -25,6 +25,7 @@ import { sessionPlugin } from "./http/plugins/session.js";
 import { accountRoutes } from "./http/routes/accounts.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authzRoutes } from "./http/routes/authz.js";
+import { introspectionRoutes } from "./http/routes/introspect.js";
 import { accountSecurityRoutes } from "./http/routes/account-security.js";
 import { emailRoutes } from "./http/routes/email.js";
 import { passwordResetRoutes } from "./http/routes/password-reset.js";
@@ -111,6 +112,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 			await api.register(adminRoutes, { deadbolt, cookies });
 			await api.register(emailRoutes, { deadbolt, cookies });
 			await api.register(passwordResetRoutes, { deadbolt, cookies });
+			await api.register(introspectionRoutes, { deadbolt, cookies });
 		},
 		{ prefix: "/api/v1" },
 	);

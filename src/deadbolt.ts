@@ -21,6 +21,8 @@ import { createKeyedLimiter } from "./platform/limiter.js";
 import { loggableError, silentLogger, urlPasswords, type Logger } from "./platform/logger.js";
 import { nodeRandom, type RandomSource } from "./platform/random.js";
 import * as access from "./service/access.js";
+import * as accessCheck from "./service/access-check.js";
+import * as introspection from "./service/introspection.js";
 import * as accounts from "./service/accounts.js";
 import * as forwardAuthSessions from "./service/forward-auth-sessions.js";
 import type { ServerKeys, ServiceDeps } from "./service/deps.js";
@@ -145,6 +147,12 @@ export interface Deadbolt {
 	returnTarget: Bound<typeof access.returnTarget>;
 	/** The forward-auth cookie's token for a session token (`service/forward-auth-sessions.ts`). */
 	forwardAuthToken: Bound<typeof forwardAuthSessions.forwardAuthToken>;
+	/** Checks a backend's introspection key (`keys.introspectionKeys`; `service/introspection.ts`). */
+	verifyIntrospectionKey: Bound<typeof introspection.verifyIntrospectionKey>;
+	/** Whether a session token, forward-auth token or personal access token is live, and whose it is. */
+	introspect: Bound<typeof introspection.introspect>;
+	/** Which access rule decides a request and what an account needs (`deadbolt access check`; `service/access-check.ts`). */
+	explainAccess: Bound<typeof accessCheck.explainAccess>;
 	/** The original request a proxy asks about (`service/access.ts`); throws ForwardedRequestInvalid. */
 	originalRequest: typeof access.originalRequest;
 	/** The `Remote-Assertion` JWT of an allowed identity for `audience` (the protected host). KEYS-MERGE: empty until the signing keys land. */
@@ -381,6 +389,9 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		returnTarget: bind(access.returnTarget),
 		forwardAuthToken: bind(forwardAuthSessions.forwardAuthToken),
 		originalRequest: access.originalRequest,
+		explainAccess: bind(accessCheck.explainAccess),
+		verifyIntrospectionKey: bind(introspection.verifyIntrospectionKey),
+		introspect: bind(introspection.introspect),
 		issueAssertion: async () => "",
 		rateLimitRedis,
 		createDispatcher: () => {
