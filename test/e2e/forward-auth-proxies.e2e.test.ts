@@ -199,17 +199,36 @@ for (const kind of PROXY_KINDS) {
 		});
 
 		it("refuses the very next request after signing out, even with the old cookie kept", async () => {
-			const account = await verifiedAccount(stack, "sign-out");
+			for (const how of ["the dashboard's Sign out", "the app's sign-out link"] as const) {
+				const account = await verifiedAccount(stack, "sign-out");
+				const browser = new ProxyBrowser(stack);
+				await browser.signIn(account.email, PASSWORD);
+				const kept = browser.cookieHeader(APP_HOST);
+				expect(kept).toContain("deadbolt_forward_auth=");
+				reachedApp(await browser.open("/before"), `${how}: before signing out`);
+				if (how === "the app's sign-out link") {
+					const back = `${stack.appOrigin}/goodbye`;
+					expect((await browser.signOutFromApp(back)).headers.location, "back to the app").toBe(back);
+				} else {
+					await browser.signOut();
+				}
+				expect(browser.cookieHeader(APP_HOST), `${how}: the forward-auth cookie is cleared`).not.toContain("deadbolt_forward_auth=");
+				notReachedApp(await browser.open("/after"), `${how}: after signing out`);
+				const replayed = await proxiedRequest(stack.proxy, APP_HOST, "/after", { headers: [...API_ACCEPT, ["Cookie", kept]] });
+				notReachedApp(replayed, `${how}: the old cookie after signing out`);
+				expect(replayed.status).toBe(401);
+			}
+		});
+
+		it("lets a signed-in account with an unverified address through bypass rules only", async () => {
+			const account = await signUp(stack.api, uniqueEmail("unverified"));
 			const browser = new ProxyBrowser(stack);
 			await browser.signIn(account.email, PASSWORD);
-			const kept = browser.cookieHeader(APP_HOST);
-			expect(kept).toContain("deadbolt_forward_auth=");
-			reachedApp(await browser.open("/before"), "before signing out");
-			await browser.signOut();
-			notReachedApp(await browser.open("/after"), "after signing out");
-			const replayed = await proxiedRequest(stack.proxy, APP_HOST, "/after", { headers: [...API_ACCEPT, ["Cookie", kept]] });
-			notReachedApp(replayed, "the old cookie after signing out");
-			expect(replayed.status).toBe(401);
+			const refused = await browser.open("/page");
+			notReachedApp(refused, "unverified address on a one_factor path");
+			expect(refused.status).toBe(302);
+			expect(refused.headers.location?.startsWith(`${stack.publicUrl}/dashboard?`), refused.headers.location).toBe(true);
+			expectIdentity(reachedApp(await browser.open("/public/x", { headers: FORGED }), "unverified address on a bypass path"), {});
 		});
 	});
 

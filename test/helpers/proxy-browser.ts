@@ -86,6 +86,19 @@ export class ProxyBrowser {
 		return answer;
 	}
 
+	/**
+	 * Signs out through the link an app shows, `/dashboard/sign-out?rd=<back to the app>`: the
+	 * confirmation page, then its Sign out form.
+	 * @returns the form's answer (303, to `rd` when deadbolt accepts it)
+	 */
+	async signOutFromApp(rd: string): Promise<ProxiedResponse> {
+		const confirm = await this.request(AUTH_HOST, `/dashboard/sign-out?rd=${encodeURIComponent(rd)}`);
+		expect(confirm.status, confirm.body.slice(0, 300)).toBe(200);
+		const answer = await this.postForm("/dashboard/sign-out", { csrf: csrfOf(confirm.body) });
+		expect(answer.status, answer.body.slice(0, 300)).toBe(303);
+		return answer;
+	}
+
 	/** POSTs a dashboard form on deadbolt's host, with the `Origin` a browser sends. */
 	postForm(path: string, fields: Readonly<Record<string, string>>): Promise<ProxiedResponse> {
 		return this.request(AUTH_HOST, path, { method: "POST", form: fields, headers: [["Origin", this.stack.publicUrl]] });
