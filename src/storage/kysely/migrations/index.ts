@@ -14,6 +14,7 @@ import { attemptsInFlightMigration } from "./0007-attempts-in-flight.js";
 import { recoveryCodeLookupPrefixMigration } from "./0008-recovery-code-lookup-prefix.js";
 import { outboxAndEmailTokensMigration } from "./0009-outbox-and-email-tokens.js";
 import { sessionSecondFactorMigration } from "./0010-session-second-factor.js";
+import { accountGroupsMigration } from "./0012-account-groups.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -27,6 +28,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0008-recovery-code-lookup-prefix": recoveryCodeLookupPrefixMigration,
 	"0009-outbox-and-email-tokens": outboxAndEmailTokensMigration,
 	"0010-session-second-factor": sessionSecondFactorMigration,
+	"0012-account-groups": accountGroupsMigration,
 });
 
 /**
