@@ -10,7 +10,7 @@ import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { SQLITE_FILE } from "../deadbolt.js";
 import { ConfigInvalid } from "../errors.js";
-import { ACCOUNT_ACTIONS, isAccountAction, runAccountCommand } from "./commands/account.js";
+import { ACCOUNT_ACTION_OPTIONS, ACCOUNT_ACTIONS, isAccountAction, runAccountCommand } from "./commands/account.js";
 import { redactConfig } from "./commands/config.js";
 import { migrate } from "./commands/migrate.js";
 import { outboxUsageProblem, runOutboxCommand } from "./commands/outbox.js";
@@ -36,6 +36,9 @@ Commands:
   account sign-in-link <email>
              Print a new one-time sign-in link (it replaces the password
              step once; with two-factor authentication the code is still asked)
+  account groups <email> [--set <group,group,...>] [--json]
+             Print the account's groups (for access rules); --set replaces
+             them first (--set '' removes every group)
   outbox list [--status pending|delivered|dead] [--channel email|webhook]
               [--limit N] [--json]
              Deliveries of mails and webhook messages, newest first
@@ -59,8 +62,8 @@ Options:
 
 Configuration: see docs/config.md. Exit codes: 0 ok, 1 failure, 64 usage, 78 configuration.`;
 
-/** Options of the outbox and webhooks commands only. */
-const OPERATOR_OPTIONS = ["status", "channel", "limit", "json", "all-dead", "events", "description"] as const;
+/** Options of the outbox, webhooks and account commands only. */
+const OPERATOR_OPTIONS = ["status", "channel", "limit", "json", "all-dead", "events", "description", "set"] as const;
 const OUTBOX_OPTIONS: readonly string[] = ["status", "channel", "limit", "json", "all-dead"];
 const WEBHOOKS_OPTIONS: readonly string[] = ["json", "events", "description"];
 
@@ -91,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
 				"all-dead": { type: "boolean" },
 				events: { type: "string" },
 				description: { type: "string" },
+				set: { type: "string" },
 			},
 		});
 	} catch (error) {
@@ -116,8 +120,15 @@ async function main(argv: string[]): Promise<number> {
 			process.stderr.write(`deadbolt: ${problem ?? `"${command}" does not take --${foreign.join(", --")}`}\n\n${USAGE}\n`);
 			return EXIT.USAGE;
 		}
+	} else if (isAccount && isAccountAction(rest[0])) {
+		const allowed: readonly string[] = ACCOUNT_ACTION_OPTIONS[rest[0]];
+		const foreign = operatorOptions.filter((name) => !allowed.includes(name));
+		if (foreign.length > 0) {
+			process.stderr.write(`deadbolt: "account ${rest[0]}" does not take --${foreign.join(", --")}\n\n${USAGE}\n`);
+			return EXIT.USAGE;
+		}
 	} else if (operatorOptions.length > 0) {
-		process.stderr.write(`deadbolt: --${operatorOptions[0]} belongs to the outbox and webhooks commands\n\n${USAGE}\n`);
+		process.stderr.write(`deadbolt: --${operatorOptions[0]} belongs to the outbox, webhooks and account groups commands\n\n${USAGE}\n`);
 		return EXIT.USAGE;
 	}
 	const isOperatorCommand = command === "outbox" || command === "webhooks";
@@ -142,10 +153,13 @@ async function main(argv: string[]): Promise<number> {
 			return EXIT.OK;
 		}
 		if (isAccount && isAccountAction(rest[0])) {
-			return await runAccountCommand(config, rest[0], rest[1] as string, {
-				out: (line) => process.stdout.write(`${line}\n`),
-				err: (line) => process.stderr.write(`${line}\n`),
-			});
+			return await runAccountCommand(
+				config,
+				rest[0],
+				rest[1] as string,
+				{ out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) },
+				{ set: parsed.values.set, json: parsed.values.json },
+			);
 		}
 		const output = { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
 		if (isOperatorCommand) {
