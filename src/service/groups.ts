@@ -10,16 +10,17 @@
 import { GroupNameInvalid, NotFound } from "../errors.js";
 import { GROUPS_PER_ACCOUNT_MAX, normalizeGroupNames } from "../domain/access/group-name.js";
 import { normalizeEmail } from "./accounts.js";
-import type { RequestContext, ServiceDeps } from "./deps.js";
+import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 
 /** Which way in changed the groups: recorded in the event's `via`. */
 export type GroupsChangedVia = "admin_api" | "cli";
 
-/** Who changes an account's groups: the way in, and the request (null fields for the CLI). */
+/** Who changes an account's groups: the way in, and the request (none for the CLI). */
 export interface GroupsActor {
 	readonly via: GroupsChangedVia;
-	readonly context: RequestContext;
+	/** The admin API's request (IP address, user agent) for the activity; default none. */
+	readonly context?: RequestContext;
 }
 
 /** An account and its groups (names sorted). */
@@ -58,7 +59,7 @@ export async function setAccountGroups(deps: ServiceDeps, accountId: string, gro
 		const before = account.groups;
 		if (sameGroups(before, after)) return { account, before, changed: false };
 		await tx.accounts.setAccountGroups(accountId, after, deps.clock.now());
-		await recordSecurityEvent(deps, tx, accountId, "account.groups_changed", actor.context, { before, after, via: actor.via });
+		await recordSecurityEvent(deps, tx, accountId, "account.groups_changed", actor.context ?? NO_CONTEXT, { before, after, via: actor.via });
 		return { account, before, changed: true };
 	});
 	if (outcome === null) throw new NotFound("No such account.");

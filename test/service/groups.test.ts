@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { GroupNameInvalid, NotFound } from "../../src/errors.js";
-import { NO_CONTEXT, type RequestContext } from "../../src/service/deps.js";
+import type { RequestContext } from "../../src/service/deps.js";
 import type { GroupsActor } from "../../src/service/groups.js";
 import { testBackends, type Backend } from "../helpers/backends.js";
 import { createTestDeadbolt, type TestDeadbolt } from "../helpers/deadbolt.js";
@@ -13,7 +13,7 @@ import { signUp } from "../helpers/flows.js";
 
 const SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
 const ADMIN_API: GroupsActor = { via: "admin_api", context: { ipAddress: "198.51.100.7", userAgent: "backend/1.0" } satisfies RequestContext };
-const CLI: GroupsActor = { via: "cli", context: NO_CONTEXT };
+const CLI: GroupsActor = { via: "cli" };
 let counter = 0;
 
 for (const backend of await testBackends()) {

@@ -13,7 +13,6 @@
 import type { Config } from "../../config/schema.js";
 import { createDeadbolt } from "../../deadbolt.js";
 import { EmailTaken, GroupNameInvalid, InvalidRequest, NotFound } from "../../errors.js";
-import { NO_CONTEXT } from "../../service/deps.js";
 import { publicOrigin } from "../../config/public-origin.js";
 import { signInLinkURL } from "../../http/public-url.js";
 
@@ -78,7 +77,7 @@ export async function runAccountCommand(config: Config, action: AccountAction, e
 				return 0;
 			case "groups": {
 				let account = await deadbolt.findAccountGroups(email);
-				if (options.set !== undefined) account = await deadbolt.setAccountGroups(account.accountId, parseGroupList(options.set), { via: "cli", context: NO_CONTEXT });
+				if (options.set !== undefined) account = await deadbolt.setAccountGroups(account.accountId, parseGroupList(options.set), { via: "cli" });
 				if (options.json === true) output.out(JSON.stringify({ accountId: account.accountId, email: account.email, groups: account.groups }, null, 2));
 				else output.out(`${account.email}: ${account.groups.length === 0 ? "no groups" : account.groups.join(", ")}`);
 				return 0;
