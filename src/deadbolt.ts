@@ -25,6 +25,7 @@ import * as accessCheck from "./service/access-check.js";
 import * as introspection from "./service/introspection.js";
 import * as accounts from "./service/accounts.js";
 import * as forwardAuthSessions from "./service/forward-auth-sessions.js";
+import * as groups from "./service/groups.js";
 import type { ServerKeys, ServiceDeps } from "./service/deps.js";
 import * as compromised from "./service/compromised.js";
 import * as deliveries from "./service/deliveries.js";
@@ -106,6 +107,10 @@ export interface Deadbolt {
 	secureCompromisedAccount: Bound<typeof compromised.secureCompromisedAccount>;
 	unlockAccount: Bound<typeof operator.unlockAccount>;
 	verifyAdminAPIKey: Bound<typeof operator.verifyAdminAPIKey>;
+	/** Replaces an account's groups (admin API, CLI), recorded as `account.groups_changed` (`service/groups.ts`). */
+	setAccountGroups: Bound<typeof groups.setAccountGroups>;
+	/** The groups of the account with an email (the CLI). */
+	findAccountGroups: Bound<typeof groups.findAccountGroups>;
 	addWebhookEndpoint: Bound<typeof webhookEndpoints.addWebhookEndpoint>;
 	listWebhookEndpoints: Bound<typeof webhookEndpoints.listWebhookEndpoints>;
 	removeWebhookEndpoint: Bound<typeof webhookEndpoints.removeWebhookEndpoint>;
@@ -363,6 +368,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		secureCompromisedAccount: bind(compromised.secureCompromisedAccount),
 		unlockAccount: bind(operator.unlockAccount),
 		verifyAdminAPIKey: bind(operator.verifyAdminAPIKey),
+		setAccountGroups: bind(groups.setAccountGroups),
+		findAccountGroups: bind(groups.findAccountGroups),
 		addWebhookEndpoint: bind(webhookEndpoints.addWebhookEndpoint),
 		listWebhookEndpoints: bind(webhookEndpoints.listWebhookEndpoints),
 		removeWebhookEndpoint: bind(webhookEndpoints.removeWebhookEndpoint),

@@ -11,7 +11,7 @@ import type { Config } from "../config/schema.js";
 import { SQLITE_FILE } from "../deadbolt.js";
 import { ConfigInvalid } from "../errors.js";
 import { accessUsageProblem, runAccessCommand } from "./commands/access.js";
-import { ACCOUNT_ACTIONS, isAccountAction, runAccountCommand } from "./commands/account.js";
+import { ACCOUNT_ACTION_OPTIONS, ACCOUNT_ACTIONS, isAccountAction, runAccountCommand } from "./commands/account.js";
 import { redactConfig } from "./commands/config.js";
 import { migrate } from "./commands/migrate.js";
 import { outboxUsageProblem, runOutboxCommand } from "./commands/outbox.js";
@@ -37,6 +37,9 @@ Commands:
   account sign-in-link <email>
              Print a new one-time sign-in link (it replaces the password
              step once; with two-factor authentication the code is still asked)
+  account groups <email> [--set <group,group,...>] [--json]
+             Print the account's groups (for access rules); --set replaces
+             them first (--set '' removes every group)
   outbox list [--status pending|delivered|dead] [--channel email|webhook]
               [--limit N] [--json]
              Deliveries of mails and webhook messages, newest first
@@ -64,8 +67,8 @@ Options:
 
 Configuration: see docs/config.md. Exit codes: 0 ok, 1 failure, 64 usage, 78 configuration.`;
 
-/** Options of the outbox and webhooks commands only. */
-const OPERATOR_OPTIONS = ["status", "channel", "limit", "json", "all-dead", "events", "description", "url", "account", "method", "ip"] as const;
+/** Options of the outbox, webhooks, account groups and access commands only. */
+const OPERATOR_OPTIONS = ["status", "channel", "limit", "json", "all-dead", "events", "description", "set", "url", "account", "method", "ip"] as const;
 const OUTBOX_OPTIONS: readonly string[] = ["status", "channel", "limit", "json", "all-dead"];
 const WEBHOOKS_OPTIONS: readonly string[] = ["json", "events", "description"];
 const ACCESS_OPTIONS: readonly string[] = ["url", "account", "method", "ip", "json"];
@@ -101,6 +104,7 @@ async function main(argv: string[]): Promise<number> {
 				account: { type: "string" },
 				method: { type: "string" },
 				ip: { type: "string" },
+				set: { type: "string" },
 			},
 		});
 	} catch (error) {
@@ -127,8 +131,15 @@ async function main(argv: string[]): Promise<number> {
 			process.stderr.write(`deadbolt: ${problem ?? `"${command}" does not take --${foreign.join(", --")}`}\n\n${USAGE}\n`);
 			return EXIT.USAGE;
 		}
+	} else if (isAccount && isAccountAction(rest[0])) {
+		const allowed: readonly string[] = ACCOUNT_ACTION_OPTIONS[rest[0]];
+		const foreign = operatorOptions.filter((name) => !allowed.includes(name));
+		if (foreign.length > 0) {
+			process.stderr.write(`deadbolt: "account ${rest[0]}" does not take --${foreign.join(", --")}\n\n${USAGE}\n`);
+			return EXIT.USAGE;
+		}
 	} else if (operatorOptions.length > 0) {
-		process.stderr.write(`deadbolt: --${operatorOptions[0]} belongs to the outbox, webhooks and access commands\n\n${USAGE}\n`);
+		process.stderr.write(`deadbolt: --${operatorOptions[0]} belongs to the outbox, webhooks, account groups and access commands\n\n${USAGE}\n`);
 		return EXIT.USAGE;
 	}
 	const isOperatorCommand = command === "outbox" || command === "webhooks" || command === "access";
@@ -153,10 +164,13 @@ async function main(argv: string[]): Promise<number> {
 			return EXIT.OK;
 		}
 		if (isAccount && isAccountAction(rest[0])) {
-			return await runAccountCommand(config, rest[0], rest[1] as string, {
-				out: (line) => process.stdout.write(`${line}\n`),
-				err: (line) => process.stderr.write(`${line}\n`),
-			});
+			return await runAccountCommand(
+				config,
+				rest[0],
+				rest[1] as string,
+				{ out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) },
+				{ set: parsed.values.set, json: parsed.values.json },
+			);
 		}
 		const output = { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
 		if (isOperatorCommand) {

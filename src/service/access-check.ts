@@ -44,7 +44,7 @@ export async function explainAccess(deps: ServiceDeps, input: { readonly url: st
 		const record = await deps.store.accounts.findAccountByEmail(normalizeEmail(input.email) ?? input.email);
 		if (record === null) throw new NotFound(`There is no account with the email ${input.email}.`, { reason: "account" });
 		const twoFactorEnabled = (await deps.store.totpCredentials.findConfirmedTOTPCredential(record.id)) !== null;
-		account = { email: record.email, groups: (record as { readonly groups?: readonly string[] }).groups ?? [], emailVerified: record.emailVerifiedAt !== null, twoFactorEnabled }; // GROUPS-MERGE
+		account = { email: record.email, groups: record.groups, emailVerified: record.emailVerifiedAt !== null, twoFactorEnabled };
 	}
 	const decision = rules.decide(access, account === null ? null : { email: account.email, groups: account.groups });
 	const base = { host: access.host, pathAndQuery: access.pathAndQuery, method: access.method, clientAddress: access.clientAddress, ruleIndex: decision.ruleIndex, rule: decision.ruleIndex === null ? null : (rules.rules[decision.ruleIndex] ?? null), policy: decision.policy, maxSecondFactorAgeSeconds: decision.maxSecondFactorAgeSeconds, account };

@@ -108,7 +108,7 @@ export function sessionIdentity(auth: AuthenticatedSession): AccessIdentity {
 	return {
 		accountId: auth.account.id,
 		email: auth.account.email,
-		groups: (auth.account as { readonly groups?: readonly string[] }).groups ?? [], // GROUPS-MERGE
+		groups: auth.account.groups,
 		aal: auth.session.aal >= 2 ? "aal2" : "aal1",
 		amr: amrList(auth.session.amr),
 		sessionId: auth.session.id,

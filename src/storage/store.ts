@@ -20,6 +20,11 @@ export interface AccountRecord {
 	readonly updatedAt: UnixMillis;
 	/** When the owner proved they receive mail at `email` (a verification link); null while unverified. */
 	readonly emailVerifiedAt: UnixMillis | null;
+	/**
+	 * The groups the account belongs to (for access rules' `groups`, `Remote-Groups`): group names
+	 * as `service/groups.ts` writes them (normalized, deduplicated, sorted); empty for none.
+	 */
+	readonly groups: readonly string[];
 }
 
 /** A TOTP credential: pending (confirmedAt null, expiresAt set) or confirmed (confirmedAt set). */
@@ -334,6 +339,12 @@ export interface AccountRepository {
 	 * @returns false when the address belongs to another account, or there is no such account (nothing written)
 	 */
 	changeEmail(id: string, email: string, now: UnixMillis): Promise<boolean>;
+	/**
+	 * Replaces the account's groups with `groups` (stored as given, in that order) and sets
+	 * `updated_at` to `now`.
+	 * @returns false when there is no such account (nothing written)
+	 */
+	setAccountGroups(id: string, groups: readonly string[], now: UnixMillis): Promise<boolean>;
 }
 
 /** TOTP credentials. At most one confirmed and one pending per account. */

@@ -107,6 +107,31 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.accounts.updatePasswordHash(uid("missing"), "x", T0)).toBe(false);
 			});
 
+			test("an account's groups round-trip in order, are replaced by setAccountGroups with updatedAt, and an unknown account is false", async () => {
+				const account = await givenAccount({ groups: ["admins", "ops.team", "dev_1-x"] });
+				expect(await store.accounts.findAccountById(account.id)).toEqual(account);
+				expect(await store.accounts.findAccountByEmail(account.email)).toEqual(account);
+				expect(await store.accounts.setAccountGroups(account.id, ["b", "a"], T0 + 1)).toBe(true);
+				expect(await store.accounts.findAccountById(account.id)).toEqual({ ...account, groups: ["b", "a"], updatedAt: T0 + 1 });
+				expect(await store.accounts.setAccountGroups(account.id, [], T0 + 2)).toBe(true);
+				expect(await store.accounts.findAccountById(account.id)).toEqual({ ...account, groups: [], updatedAt: T0 + 2 });
+				expect(await store.accounts.setAccountGroups(uid("missing"), ["a"], T0)).toBe(false);
+			});
+
+			test("setting one account's groups leaves the others' alone, and a rolled-back transaction writes none", async () => {
+				const account = await givenAccount({ groups: ["a"] });
+				const other = await givenAccount({ groups: ["a"] });
+				await expect(
+					store.transaction(async (tx) => {
+						expect(await tx.accounts.setAccountGroups(account.id, ["z"], T0 + 1)).toBe(true);
+						throw new Error("roll back");
+					}),
+				).rejects.toThrow("roll back");
+				expect((await store.accounts.findAccountById(account.id))?.groups).toEqual(["a"]);
+				expect(await store.accounts.setAccountGroups(account.id, ["b"], T0 + 1)).toBe(true);
+				expect((await store.accounts.findAccountById(other.id))?.groups).toEqual(["a"]);
+			});
+
 			test("a row for an unknown account is refused: foreign keys are enforced", async () => {
 				const orphan = sessionFixture(uid("no-such-account"));
 				await expect(store.sessions.insertSession(orphan)).rejects.toBeInstanceOf(StorageUnavailable);
@@ -1323,6 +1348,7 @@ function accountFixture(overrides: Partial<AccountRecord> = {}): AccountRecord {
 		createdAt: T0,
 		updatedAt: T0,
 		emailVerifiedAt: null,
+		groups: [],
 		...overrides,
 	};
 }

@@ -238,6 +238,11 @@ export function describeEvent(event: Pick<SecurityEventView, "type" | "details">
 			const count = details["devices"];
 			return { text: typeof count === "number" ? `All remembered devices forgotten (${count})` : "All remembered devices forgotten", alert: false };
 		}
+		case "account.groups_changed": {
+			const after = details["after"];
+			if (!Array.isArray(after)) return { text: "Groups changed by an administrator", alert: false };
+			return { text: after.length === 0 ? "Removed from every group by an administrator" : `Groups changed by an administrator: ${after.join(", ")}`, alert: false };
+		}
 		case "sessions.revoked": {
 			if (details["scope"] === "everywhere") return { text: "Signed out everywhere", alert: false };
 			const count = details["sessions"];

@@ -32,6 +32,8 @@ export interface AccountTable {
 	updated_at: EpochMsColumn;
 	/** When the address was proved by a link (migration 0009); null while unverified. */
 	email_verified_at: EpochMsColumn | null;
+	/** The account's groups, a JSON array of group names as text, `'[]'` for none (migration 0012). */
+	groups: string;
 }
 
 /** Table `totp_credential`: pending (`confirmed_at` null) or confirmed TOTP credentials. */

@@ -15,6 +15,7 @@ import { recoveryCodeLookupPrefixMigration } from "./0008-recovery-code-lookup-p
 import { outboxAndEmailTokensMigration } from "./0009-outbox-and-email-tokens.js";
 import { sessionSecondFactorMigration } from "./0010-session-second-factor.js";
 import { signingKeyMigration } from "./0011-signing-key.js";
+import { accountGroupsMigration } from "./0012-account-groups.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -29,6 +30,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0009-outbox-and-email-tokens": outboxAndEmailTokensMigration,
 	"0010-session-second-factor": sessionSecondFactorMigration,
 	"0011-signing-key": signingKeyMigration,
+	"0012-account-groups": accountGroupsMigration,
 });
 
 /**
