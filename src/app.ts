@@ -24,12 +24,15 @@ import { requestLogPlugin } from "./http/plugins/request-log.js";
 import { sessionPlugin } from "./http/plugins/session.js";
 import { accountRoutes } from "./http/routes/accounts.js";
 import { adminRoutes } from "./http/routes/admin.js";
+import { authzRoutes } from "./http/routes/authz.js";
+import { introspectionRoutes } from "./http/routes/introspect.js";
 import { accountSecurityRoutes } from "./http/routes/account-security.js";
 import { emailRoutes } from "./http/routes/email.js";
 import { passwordResetRoutes } from "./http/routes/password-reset.js";
 import { loginRoutes } from "./http/routes/login.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { totpRoutes } from "./http/routes/totp.js";
+import { wellKnownRoutes } from "./http/routes/well-known.js";
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -43,7 +46,7 @@ export interface BuildAppOptions {
  */
 export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}): Promise<FastifyInstance> {
 	const { config } = deadbolt;
-	const headers = securityHeaderValues(isHttpsDeployment(config));
+	const headers = securityHeaderValues(isHttpsDeployment(config), deadbolt.returnTargetSources());
 	const app = Fastify({
 		...(options.loggerInstance === undefined ? { logger: false } : { loggerInstance: options.loggerInstance }),
 		trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
@@ -76,7 +79,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	await app.register(errorHandlerPlugin);
 	// A path no route matches: JSON for machines, a redirect or an HTML page for people.
 	await app.register(notFoundPlugin, { browser: dashboardBrowserNotFound(deadbolt, cookies) });
-	await app.register(securityHeadersPlugin, { hsts: isHttpsDeployment(config) });
+	await app.register(securityHeadersPlugin, { hsts: isHttpsDeployment(config), returnTargetSources: deadbolt.returnTargetSources() });
 	// Before the session plugin: a request over the limit costs no database work.
 	await app.register(credentialRateLimitPlugin, { config, redis: deadbolt.rateLimitRedis, logger: deadbolt.logger });
 	await app.register(sessionPlugin, { deadbolt, cookies });
@@ -98,6 +101,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	app.get("/favicon.ico", async (_request, reply) => reply.redirect("/dashboard/assets/favicon.svg", 301));
 	// Where password managers send people to change a password (W3C "A Well-Known URL for Changing Passwords").
 	app.get("/.well-known/change-password", async (_request, reply) => reply.redirect(PATHS.password, 302));
+	// The public keys a `Remote-Assertion` verifies against (RFC 7517 §5).
+	await app.register(wellKnownRoutes, { deadbolt, cookies });
 
 	await app.register(
 		async (api) => {
@@ -110,9 +115,12 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 			await api.register(adminRoutes, { deadbolt, cookies });
 			await api.register(emailRoutes, { deadbolt, cookies });
 			await api.register(passwordResetRoutes, { deadbolt, cookies });
+			await api.register(introspectionRoutes, { deadbolt, cookies });
 		},
 		{ prefix: "/api/v1" },
 	);
+	// Proxies ask with the original method and without Origin: outside the API's CSRF check (they change nothing).
+	await app.register(authzRoutes, { prefix: "/api/v1", deadbolt, cookies });
 	await app.register(dashboardRoutes, { prefix: "/dashboard", deadbolt, cookies });
 	return app;
 }

@@ -22,8 +22,11 @@ import { loggableError, silentLogger, urlPasswords, type Logger } from "./platfo
 import { nodeRandom, type RandomSource } from "./platform/random.js";
 import * as access from "./service/access.js";
 import * as accessTokens from "./service/access-tokens.js";
+import * as accessCheck from "./service/access-check.js";
+import * as introspection from "./service/introspection.js";
 import * as accounts from "./service/accounts.js";
 import * as forwardAuthSessions from "./service/forward-auth-sessions.js";
+import * as groups from "./service/groups.js";
 import type { ServerKeys, ServiceDeps } from "./service/deps.js";
 import * as compromised from "./service/compromised.js";
 import * as deliveries from "./service/deliveries.js";
@@ -39,6 +42,8 @@ import * as securityEvents from "./service/security-events.js";
 import * as trustedDevices from "./service/trusted-devices.js";
 import * as sessions from "./service/sessions.js";
 import * as signInLinks from "./service/sign-in-links.js";
+import { createSigningKeyCache } from "./service/signing-key-cache.js";
+import * as signingKeys from "./service/signing-keys.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import * as webhookEndpoints from "./service/webhook-endpoints.js";
 import * as emailChange from "./service/email-change.js";
@@ -104,6 +109,10 @@ export interface Deadbolt {
 	secureCompromisedAccount: Bound<typeof compromised.secureCompromisedAccount>;
 	unlockAccount: Bound<typeof operator.unlockAccount>;
 	verifyAdminAPIKey: Bound<typeof operator.verifyAdminAPIKey>;
+	/** Replaces an account's groups (admin API, CLI), recorded as `account.groups_changed` (`service/groups.ts`). */
+	setAccountGroups: Bound<typeof groups.setAccountGroups>;
+	/** The groups of the account with an email (the CLI). */
+	findAccountGroups: Bound<typeof groups.findAccountGroups>;
 	addWebhookEndpoint: Bound<typeof webhookEndpoints.addWebhookEndpoint>;
 	listWebhookEndpoints: Bound<typeof webhookEndpoints.listWebhookEndpoints>;
 	removeWebhookEndpoint: Bound<typeof webhookEndpoints.removeWebhookEndpoint>;
@@ -145,6 +154,8 @@ export interface Deadbolt {
 	isTrustedProxy: Bound<typeof access.isTrustedProxy>;
 	/** The `rd` URL when it may be followed (a host of a rule that is not deny, the public URL's scheme), else null. */
 	returnTarget: Bound<typeof access.returnTarget>;
+	/** The CSP `form-action` sources of the apps a sign-in may return to (`service/access.ts`). */
+	returnTargetSources: Bound<typeof access.returnTargetSources>;
 	/** The forward-auth cookie's token for a session token (`service/forward-auth-sessions.ts`). */
 	forwardAuthToken: Bound<typeof forwardAuthSessions.forwardAuthToken>;
 	/** Creates a personal access token (sudo mode, verified address); the token is returned once (`service/access-tokens.ts`). */
@@ -157,6 +168,18 @@ export interface Deadbolt {
 	validateAccessToken: Bound<typeof accessTokens.validateAccessToken>;
 	/** Whether a presented credential claims to be a personal access token (`dbpat_...`): never a session, whatever else it is. */
 	hasAccessTokenPrefix: typeof hasAccessTokenPrefix;
+	/** Checks a backend's introspection key (`keys.introspectionKeys`; `service/introspection.ts`). */
+	verifyIntrospectionKey: Bound<typeof introspection.verifyIntrospectionKey>;
+	/** Whether a session token, forward-auth token or personal access token is live, and whose it is. */
+	introspect: Bound<typeof introspection.introspect>;
+	/** Which access rule decides a request and what an account needs (`deadbolt access check`; `service/access-check.ts`). */
+	explainAccess: Bound<typeof accessCheck.explainAccess>;
+	/** The original request a proxy asks about (`service/access.ts`); throws ForwardedRequestInvalid. */
+	originalRequest: typeof access.originalRequest;
+	/** The `Remote-Assertion` JWT of an allowed request: ES256, audience = the host, valid 60 s (`service/signing-keys.ts`). */
+	issueAssertion: Bound<typeof signingKeys.issueAssertion>;
+	/** deadbolt's JWK Set (`/.well-known/jwks.json`): the public signing keys assertions verify against. */
+	publicJWKS: Bound<typeof signingKeys.publicJWKS>;
 	/**
 	 * The Redis client through which instances share the per-IP limits (`rateLimit.redisUrl`), not
 	 * yet connected (the HTTP app connects it when it starts); null when none is configured and each
@@ -312,7 +335,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	});
 	const passwords = overrides.passwords ?? createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
 	const attemptQueue = createKeyedLimiter(config.lockout.maxFailures);
-	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue });
+	const origin = publicOrigin(config);
+	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue, publicOrigin: origin, signingKeys: createSigningKeyCache() });
 	try {
 		// Keys that differ from the ones this database was set up with stop the start here.
 		await verifyServerKeys(deps);
@@ -326,7 +350,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		config,
 		logger,
 		clock,
-		publicOrigin: publicOrigin(config),
+		publicOrigin: origin,
 		usingDevelopmentKeys: resolved.development,
 		branding,
 		registerAccount: bind(accounts.registerAccount),
@@ -356,6 +380,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		secureCompromisedAccount: bind(compromised.secureCompromisedAccount),
 		unlockAccount: bind(operator.unlockAccount),
 		verifyAdminAPIKey: bind(operator.verifyAdminAPIKey),
+		setAccountGroups: bind(groups.setAccountGroups),
+		findAccountGroups: bind(groups.findAccountGroups),
 		addWebhookEndpoint: bind(webhookEndpoints.addWebhookEndpoint),
 		listWebhookEndpoints: bind(webhookEndpoints.listWebhookEndpoints),
 		removeWebhookEndpoint: bind(webhookEndpoints.removeWebhookEndpoint),
@@ -387,6 +413,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		decideAccess: bind(access.decideAccess),
 		isTrustedProxy: bind(access.isTrustedProxy),
 		returnTarget: bind(access.returnTarget),
+		returnTargetSources: bind(access.returnTargetSources),
 		forwardAuthToken: bind(forwardAuthSessions.forwardAuthToken),
 		createAccessToken: bind(accessTokens.createAccessToken),
 		listAccessTokens: bind(accessTokens.listAccessTokens),
@@ -394,10 +421,15 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		revokeAllAccessTokens: bind(accessTokens.revokeAllAccessTokens),
 		validateAccessToken: bind(accessTokens.validateAccessToken),
 		hasAccessTokenPrefix,
+		originalRequest: access.originalRequest,
+		explainAccess: bind(accessCheck.explainAccess),
+		verifyIntrospectionKey: bind(introspection.verifyIntrospectionKey),
+		introspect: bind(introspection.introspect),
+		issueAssertion: bind(signingKeys.issueAssertion),
+		publicJWKS: bind(signingKeys.publicJWKS),
 		rateLimitRedis,
 		createDispatcher: () => {
 			const plan = planMailTransport(config);
-			const origin = publicOrigin(config);
 			const mailer = createMailer(config, plan, { origin, timeoutMillis: Math.min(10_000, config.outbox.leaseSeconds * 500) });
 			if (plan.kind === "smtp") {
 				const server = redactConnectionUrl(plan.smtpUrl);

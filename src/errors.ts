@@ -31,6 +31,7 @@ export type DeadboltErrorCode =
 	| "ERR_TOO_MANY_ATTEMPTS"
 	| "ERR_WEBHOOK_TARGET_REFUSED"
 	| "ERR_DELIVERY_NOT_RETRYABLE"
+	| "ERR_GROUP_NAME_INVALID"
 	| "ERR_MAIL_LIMIT"
 	| "ERR_STORAGE_UNAVAILABLE"
 	| "ERR_CONFIG_INVALID";
@@ -369,6 +370,20 @@ export class DeliveryNotRetryable extends DeadboltError {
 }
 
 /**
+ * A group name given to the admin API or `deadbolt account groups --set` is not one (1 to 64 of
+ * `a-z 0-9 . _ -`, starting with a letter or digit, after trimming and lowering ASCII letters:
+ * `domain/access/group-name.ts`), or an account would get more groups than it may have. Nothing
+ * was changed. HTTP 400.
+ */
+export class GroupNameInvalid extends DeadboltError {
+	static override code = "ERR_GROUP_NAME_INVALID" as const;
+	readonly code = "ERR_GROUP_NAME_INVALID" as const;
+	constructor(message = "A group name is not valid: use 1 to 64 of a-z 0-9 . _ -, starting with a letter or digit.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/**
  * Too many mails of one kind were asked for (verification resends for this account, reset links
  * from this network); nothing was sent. HTTP 429 with `Retry-After`. Never depends on whether an
  * address has an account.
@@ -431,6 +446,7 @@ export type AnyDeadboltError =
 	| TooManyAttempts
 	| WebhookTargetRefused
 	| DeliveryNotRetryable
+	| GroupNameInvalid
 	| MailLimitReached
 	| StorageUnavailable
 	| ConfigInvalid;
@@ -460,6 +476,7 @@ export const ERROR_CLASSES = Object.freeze([
 	TooManyAttempts,
 	WebhookTargetRefused,
 	DeliveryNotRetryable,
+	GroupNameInvalid,
 	MailLimitReached,
 	StorageUnavailable,
 	ConfigInvalid,

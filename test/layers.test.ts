@@ -109,7 +109,7 @@ const PACKAGES: Record<string, RegExp> = {
 	domain: /^@node-rs\/argon2$/,
 	storage: /^(kysely(\/.*)?|better-sqlite3|pg)$/,
 	config: /^@sinclair\/typebox(\/value)?$/,
-	service: /^(qrcode|bowser|@zxcvbn-ts\/language-common)$/,
+	service: /^(qrcode|bowser|@zxcvbn-ts\/language-common|jose)$/,
 	http: /^(fastify|fastify-plugin|@fastify\/.*|@sinclair\/typebox)$/,
 	dashboard: /^(fastify|fastify-plugin|@fastify\/.*)$/,
 	app: /^(fastify|@fastify\/.*)$/,

@@ -38,6 +38,7 @@ import { registerAccount } from "../../src/service/accounts.js";
 import type { RequestContext, ServiceDeps } from "../../src/service/deps.js";
 import { issueLoginChallenge } from "../../src/service/login.js";
 import { createPasswordHasher } from "../../src/service/password-hasher.js";
+import { createSigningKeyCache } from "../../src/service/signing-key-cache.js";
 import { createSession } from "../../src/service/sessions.js";
 import { beginTOTPEnrollment, confirmTOTPEnrollment } from "../../src/service/totp-enrollment.js";
 import { Observation } from "./observe.js";
@@ -64,7 +65,7 @@ const store = await openConfiguredStore(config);
 const deadbolt = await createDeadbolt(config, { store, clock, random, keys, logger: logger as unknown as Logger });
 // The same dependencies the use cases of `deadbolt` are bound to, for seeding. Seeding is not
 // measured: its hasher uses every core (each setup hashes 10 recovery codes with argon2id).
-const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger: deadbolt.logger, keys, passwords: createPasswordHasher(config.password.argon2, availableParallelism()), attemptQueue: createKeyedLimiter(config.lockout.maxFailures) });
+const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger: deadbolt.logger, keys, passwords: createPasswordHasher(config.password.argon2, availableParallelism()), attemptQueue: createKeyedLimiter(config.lockout.maxFailures), publicOrigin: deadbolt.publicOrigin, signingKeys: createSigningKeyCache() });
 const app = await buildApp(deadbolt, { loggerInstance: logger });
 await app.listen({ host: config.http.host, port: config.http.port });
 // As `serve` does: the outbox's dispatcher sends mails and webhook messages in this process.

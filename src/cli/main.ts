@@ -10,7 +10,8 @@ import { loadConfig } from "../config/load.js";
 import type { Config } from "../config/schema.js";
 import { SQLITE_FILE } from "../deadbolt.js";
 import { ConfigInvalid } from "../errors.js";
-import { ACCOUNT_ACTIONS, isAccountAction, runAccountCommand } from "./commands/account.js";
+import { accessUsageProblem, runAccessCommand } from "./commands/access.js";
+import { ACCOUNT_ACTION_OPTIONS, ACCOUNT_ACTIONS, isAccountAction, runAccountCommand } from "./commands/account.js";
 import { redactConfig } from "./commands/config.js";
 import { migrate } from "./commands/migrate.js";
 import { outboxUsageProblem, runOutboxCommand } from "./commands/outbox.js";
@@ -36,6 +37,9 @@ Commands:
   account sign-in-link <email>
              Print a new one-time sign-in link (it replaces the password
              step once; with two-factor authentication the code is still asked)
+  account groups <email> [--set <group,group,...>] [--json]
+             Print the account's groups (for access rules); --set replaces
+             them first (--set '' removes every group)
   outbox list [--status pending|delivered|dead] [--channel email|webhook]
               [--limit N] [--json]
              Deliveries of mails and webhook messages, newest first
@@ -49,6 +53,10 @@ Commands:
              Add an endpoint; prints its signing secret once (docs/webhooks.md)
   webhooks remove <id>
              Remove an added endpoint
+  access check --url <url> [--account <email>] [--method <method>]
+               [--ip <address>] [--json]
+             Which forward-auth access rule decides a request, and what the
+             account needs to get through (docs/integrations/README.md)
   help       Show this help
 
 Options:
@@ -59,10 +67,11 @@ Options:
 
 Configuration: see docs/config.md. Exit codes: 0 ok, 1 failure, 64 usage, 78 configuration.`;
 
-/** Options of the outbox and webhooks commands only. */
-const OPERATOR_OPTIONS = ["status", "channel", "limit", "json", "all-dead", "events", "description"] as const;
+/** Options of the outbox, webhooks, account groups and access commands only. */
+const OPERATOR_OPTIONS = ["status", "channel", "limit", "json", "all-dead", "events", "description", "set", "url", "account", "method", "ip"] as const;
 const OUTBOX_OPTIONS: readonly string[] = ["status", "channel", "limit", "json", "all-dead"];
 const WEBHOOKS_OPTIONS: readonly string[] = ["json", "events", "description"];
+const ACCESS_OPTIONS: readonly string[] = ["url", "account", "method", "ip", "json"];
 
 /** The SQLite file the config names when it does not exist (null: it exists, or the store is PostgreSQL). */
 function missingSqliteDatabase(config: Config): string | null {
@@ -91,6 +100,11 @@ async function main(argv: string[]): Promise<number> {
 				"all-dead": { type: "boolean" },
 				events: { type: "string" },
 				description: { type: "string" },
+				url: { type: "string" },
+				account: { type: "string" },
+				method: { type: "string" },
+				ip: { type: "string" },
+				set: { type: "string" },
 			},
 		});
 	} catch (error) {
@@ -109,18 +123,26 @@ async function main(argv: string[]): Promise<number> {
 		return EXIT.USAGE;
 	}
 	const operatorOptions = OPERATOR_OPTIONS.filter((name) => parsed.values[name] !== undefined);
-	if (command === "outbox" || command === "webhooks") {
-		const problem = command === "outbox" ? outboxUsageProblem(rest, parsed.values) : webhooksUsageProblem(rest, parsed.values);
-		const foreign = operatorOptions.filter((name) => !(command === "outbox" ? OUTBOX_OPTIONS : WEBHOOKS_OPTIONS).includes(name));
+	if (command === "outbox" || command === "webhooks" || command === "access") {
+		const problem = command === "outbox" ? outboxUsageProblem(rest, parsed.values) : command === "webhooks" ? webhooksUsageProblem(rest, parsed.values) : accessUsageProblem(rest, parsed.values);
+		const allowed = command === "outbox" ? OUTBOX_OPTIONS : command === "webhooks" ? WEBHOOKS_OPTIONS : ACCESS_OPTIONS;
+		const foreign = operatorOptions.filter((name) => !allowed.includes(name));
 		if (problem !== null || foreign.length > 0) {
 			process.stderr.write(`deadbolt: ${problem ?? `"${command}" does not take --${foreign.join(", --")}`}\n\n${USAGE}\n`);
 			return EXIT.USAGE;
 		}
+	} else if (isAccount && isAccountAction(rest[0])) {
+		const allowed: readonly string[] = ACCOUNT_ACTION_OPTIONS[rest[0]];
+		const foreign = operatorOptions.filter((name) => !allowed.includes(name));
+		if (foreign.length > 0) {
+			process.stderr.write(`deadbolt: "account ${rest[0]}" does not take --${foreign.join(", --")}\n\n${USAGE}\n`);
+			return EXIT.USAGE;
+		}
 	} else if (operatorOptions.length > 0) {
-		process.stderr.write(`deadbolt: --${operatorOptions[0]} belongs to the outbox and webhooks commands\n\n${USAGE}\n`);
+		process.stderr.write(`deadbolt: --${operatorOptions[0]} belongs to the outbox, webhooks, account groups and access commands\n\n${USAGE}\n`);
 		return EXIT.USAGE;
 	}
-	const isOperatorCommand = command === "outbox" || command === "webhooks";
+	const isOperatorCommand = command === "outbox" || command === "webhooks" || command === "access";
 	if (!isAccount && !isOperatorCommand && (rest.length > 0 || !["serve", "migrate", "config"].includes(command))) {
 		process.stderr.write(`deadbolt: unknown command "${[command, ...rest].join(" ")}"\n\n${USAGE}\n`);
 		return EXIT.USAGE;
@@ -142,10 +164,13 @@ async function main(argv: string[]): Promise<number> {
 			return EXIT.OK;
 		}
 		if (isAccount && isAccountAction(rest[0])) {
-			return await runAccountCommand(config, rest[0], rest[1] as string, {
-				out: (line) => process.stdout.write(`${line}\n`),
-				err: (line) => process.stderr.write(`${line}\n`),
-			});
+			return await runAccountCommand(
+				config,
+				rest[0],
+				rest[1] as string,
+				{ out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) },
+				{ set: parsed.values.set, json: parsed.values.json },
+			);
 		}
 		const output = { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
 		if (isOperatorCommand) {
@@ -158,6 +183,7 @@ async function main(argv: string[]): Promise<number> {
 		}
 		if (command === "outbox") return await runOutboxCommand(config, rest, parsed.values, output);
 		if (command === "webhooks") return await runWebhooksCommand(config, rest, parsed.values, output);
+		if (command === "access") return await runAccessCommand(config, parsed.values, output);
 		if (command === "migrate") {
 			await migrate(config, (line) => process.stdout.write(`${line}\n`));
 			return EXIT.OK;

@@ -16,6 +16,8 @@ export const PATHS = Object.freeze({
 	signInRecoveryCode: "/dashboard/sign-in/recovery-code",
 	signInLink: "/dashboard/sign-in-link",
 	signOut: "/dashboard/sign-out",
+	/** Forward-auth: an app behind the proxy asks for a (recent) second factor, or for 2FA to be set up (`http/routes/authz.ts` sends browsers here). */
+	stepUp: "/dashboard/step-up",
 	/** "Forgot password?" and the mailed links' pages (`service/email-links.ts` names the same paths). */
 	forgotPassword: "/dashboard/forgot-password",
 	resetPassword: "/dashboard/reset-password",

@@ -49,6 +49,7 @@ import { recoveryCodeSudoRoutes } from "./routes/recovery-codes.js";
 import { registerSecurityPageRoutes } from "./routes/security.js";
 import { registerSessionRoutes, sessionSudoRoutes } from "./routes/sessions.js";
 import { registerSignInLinkRoutes } from "./routes/sign-in-link.js";
+import { registerAppReturnRoutes } from "./routes/app-return.js";
 import { registerSignInRoutes } from "./routes/sign-in.js";
 import { registerSignUpRoutes } from "./routes/sign-up.js";
 import { registerEmailLinkRoutes } from "./routes/email-links.js";
@@ -66,6 +67,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	registerHomeRoutes(app, d);
 	registerSignUpRoutes(app, d);
 	registerSignInRoutes(app, d);
+	registerAppReturnRoutes(app, d);
 	registerSignInLinkRoutes(app, d);
 	registerEmailLinkRoutes(app, d);
 	registerPasswordResetRoutes(app, d);

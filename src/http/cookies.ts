@@ -23,6 +23,8 @@ export interface CookieSettings {
 	 * cannot carry a domain), else on deadbolt's host (`__Host-` on https).
 	 */
 	readonly forwardAuthName: string;
+	/** Where to send the browser after signing in (a validated `rd`), between the sign-in page and the end of the sign-in. */
+	readonly returnName: string;
 	/** Attributes of the forward-auth cookie (its domain, when set), living `maxAgeSeconds` (undefined: until the browser closes). */
 	forwardAuthOptions(maxAgeSeconds?: number): CookieSerializeOptions;
 	/** Attributes for a cookie that lives `maxAgeSeconds` (undefined: until the browser closes). */
@@ -50,6 +52,7 @@ export function cookieSettings(config: Config): CookieSettings {
 		csrfName: `${prefix}deadbolt_csrf`,
 		trustedDeviceName: `${prefix}deadbolt_trusted_device`,
 		forwardAuthName: `${domain === null ? prefix : secure ? "__Secure-" : ""}deadbolt_forward_auth`,
+		returnName: `${prefix}deadbolt_return`,
 		options,
 		forwardAuthOptions(maxAgeSeconds?: number): CookieSerializeOptions {
 			return domain === null ? options(maxAgeSeconds) : { ...options(maxAgeSeconds), domain };

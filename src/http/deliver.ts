@@ -9,6 +9,7 @@ import type { NewSession } from "../service/sessions.js";
 import { toISO } from "../service/deps.js";
 import type { CookieSettings } from "./cookies.js";
 import type { NewSessionView, RotatedSessionView } from "./schemas.js";
+import { setSessionCookies } from "./session-cookies.js";
 
 /** Whether the request comes from a browser page (fetch metadata present). */
 export function isBrowserRequest(request: FastifyRequest): boolean {
@@ -24,7 +25,7 @@ export async function deliverSession(request: FastifyRequest, reply: FastifyRepl
 	const view: NewSessionView = { id: session.record.id, aal: session.record.aal, expiresAt: toISO(session.record.expiresAt) };
 	if (isBrowserRequest(request)) {
 		if (request.authVia === "cookie" && request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
-		void reply.setCookie(cookies.sessionName, session.token, cookies.options(deadbolt.config.session.absoluteTtlSeconds));
+		setSessionCookies(reply, deadbolt, cookies, session.token);
 		void reply.clearCookie(cookies.challengeName, cookies.options());
 		void reply.clearCookie(cookies.csrfName, cookies.options());
 		return view;
@@ -39,7 +40,7 @@ export async function deliverSession(request: FastifyRequest, reply: FastifyRepl
  */
 export function deliverRotatedSession(request: FastifyRequest, reply: FastifyReply, deadbolt: Deadbolt, cookies: CookieSettings, sessionId: string, token: string): RotatedSessionView {
 	if (request.authVia === "cookie") {
-		void reply.setCookie(cookies.sessionName, token, cookies.options(deadbolt.config.session.absoluteTtlSeconds));
+		setSessionCookies(reply, deadbolt, cookies, token);
 		return { id: sessionId };
 	}
 	return { id: sessionId, token };

@@ -64,6 +64,7 @@ export const AccountSchema = Type.Object(
 		twoFactorEnabled: Type.Boolean(),
 		hasPassword: Type.Boolean({ description: "false for an account created without a password (operator or admin API): step 1 of the setup sets one (`newPassword`)" }),
 		emailVerified: Type.Optional(Type.Boolean({ description: "whether the owner proved the address (a mailed link); false until then. Integrations treat an unverified address as unknown." })),
+		groups: Type.Array(Type.String(), { description: "the account's groups (sorted; empty for none), set by operators: the admin API (`PUT /api/v1/admin/accounts/:accountId/groups`) or `deadbolt account groups`" }),
 	},
 	closed,
 );

@@ -9,11 +9,12 @@ import { compileNetworkMatcher, expandNetworkKeyword } from "../domain/access/ne
 import { normalizeHost } from "../domain/access/domain-matcher.js";
 import { compileAccessRules, type AccessDecision, type AccessRequest, type CompiledAccessRules } from "../domain/access/access-rules.js";
 import { amrList } from "../domain/access/authentication-methods.js";
-import { Unauthenticated } from "../errors.js";
+import { ForwardedRequestInvalid, Unauthenticated } from "../errors.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { Config } from "../config/schema.js";
 import type { ServiceDeps } from "./deps.js";
 import { secondsToMillis } from "./deps.js";
+import { noteAppUse } from "./connected-apps.js";
 import { validateForwardAuthSession } from "./forward-auth-sessions.js";
 import type { AuthenticatedSession } from "./sessions.js";
 import { validateAccessToken } from "./access-tokens.js";
@@ -67,6 +68,32 @@ export type AccessOutcome =
 	| { readonly kind: "verify_email"; readonly decision: AccessDecision; readonly accountId: string }
 	| { readonly kind: "deny"; readonly decision: AccessDecision; readonly reason: DenyReason };
 
+/** The original request a proxy asks about, as the rules see it, and its URL (for `rd`). */
+export interface OriginalRequest {
+	readonly access: AccessRequest;
+	/** The absolute original URL, normalized by WHATWG URL parsing. */
+	readonly url: string;
+}
+
+/**
+ * The original request from what the proxy said.
+ * @param text - the absolute original URL (`X-Original-URL`, or built from `X-Forwarded-Proto`, `-Host`, `-Uri`)
+ * @param method - the upper-case original method
+ * @param clientAddress - the client's address (the proxy's `X-Forwarded-For`), null when unknown
+ * @throws ForwardedRequestInvalid when the URL does not parse, carries user info, or its host is not a host name
+ */
+export function originalRequest(text: string, method: string, clientAddress: string | null): OriginalRequest {
+	let url: URL;
+	try {
+		url = new URL(text);
+	} catch {
+		throw new ForwardedRequestInvalid("The original URL is not a URL.", { reason: "bad_url" });
+	}
+	const host = url.username === "" && url.password === "" ? normalizeHost(url.host) : null;
+	if (host === null) throw new ForwardedRequestInvalid("The original host is not a host name.", { reason: "bad_host" });
+	return { access: { host, pathAndQuery: `${url.pathname}${url.search}`, method, clientAddress }, url: url.href };
+}
+
 const compiled = new WeakMap<Config["accessControl"], CompiledAccessRules>();
 
 /** The rules of the config, compiled once per config (`domain/access/access-rules.ts`). */
@@ -84,7 +111,7 @@ export function sessionIdentity(auth: AuthenticatedSession): AccessIdentity {
 	return {
 		accountId: auth.account.id,
 		email: auth.account.email,
-		groups: (auth.account as { readonly groups?: readonly string[] }).groups ?? [], // GROUPS-MERGE
+		groups: auth.account.groups,
 		aal: auth.session.aal >= 2 ? "aal2" : "aal1",
 		amr: amrList(auth.session.amr),
 		sessionId: auth.session.id,
@@ -106,7 +133,7 @@ export function accessTokenIdentity(token: AccessTokenRecord, account: AccountRe
 	return {
 		accountId: account.id,
 		email: account.email,
-		groups: (account as { readonly groups?: readonly string[] }).groups ?? [], // GROUPS-MERGE
+		groups: account.groups,
 		aal: token.aal >= 2 ? "aal2" : "aal1",
 		amr: ACCESS_TOKEN_AMR,
 		sessionId: null,
@@ -135,7 +162,7 @@ export async function decideAccess(deps: ServiceDeps, request: AccessRequest, cr
 	if (decision.policy === "bypass") return { kind: "allow", decision, identity: null };
 	if (decision.policy === "deny") return { kind: "deny", decision, reason: "rule" };
 	if (auth.account.emailVerifiedAt === null) return { kind: "verify_email", decision, accountId: identity.accountId };
-	if (decision.policy === "one_factor") return { kind: "allow", decision, identity };
+	if (decision.policy === "one_factor") return allowed(deps, request, decision, identity);
 	if (identity.aal !== "aal2") {
 		const twoFactor = (await deps.store.totpCredentials.findConfirmedTOTPCredential(identity.accountId)) !== null;
 		return { kind: twoFactor ? "step_up" : "set_up_two_factor", decision, identity };
@@ -143,6 +170,12 @@ export async function decideAccess(deps: ServiceDeps, request: AccessRequest, cr
 	if (decision.maxSecondFactorAgeSeconds !== null && !provedSince(deps, identity.secondFactorAt, decision.maxSecondFactorAgeSeconds)) {
 		return { kind: "step_up", decision, identity };
 	}
+	return allowed(deps, request, decision, identity);
+}
+
+/** An allowed request of a signed-in identity: the session's "connected apps" record notes the host (at most once a minute). */
+async function allowed(deps: ServiceDeps, request: AccessRequest, decision: AccessDecision, identity: AccessIdentity): Promise<AccessOutcome> {
+	if (identity.sessionId !== null) await noteAppUse(deps, identity.sessionId, request.host);
 	return { kind: "allow", decision, identity };
 }
 
@@ -212,7 +245,9 @@ export function isTrustedProxy(deps: Pick<ServiceDeps, "config">, socketAddress:
  * Where to send a browser back to after signing in (`rd`): the URL itself when it is absolute,
  * with the scheme of `http.publicUrl` (http when unset), no user name or password, and a host that
  * a rule other than `deny` names (exactly, or under its `*.`); any port. Anything else: null (the
- * dashboard then goes home). Against open redirects (OWASP ASVS 5.0 v3.7 / CWE-601).
+ * dashboard then goes home). Against open redirects (OWASP ASVS 5.0 v3.7 / CWE-601). The host must
+ * also be one the forward-auth cookie reaches (under `session.cookieDomain`, or deadbolt's own host
+ * without it): else the app would send the browser straight back, in a loop.
  * @param rd - the `rd` parameter as received
  */
 export function returnTarget(deps: Pick<ServiceDeps, "config">, rd: string): string | null {
@@ -226,6 +261,25 @@ export function returnTarget(deps: Pick<ServiceDeps, "config">, rd: string): str
 	const scheme = deps.config.http.publicUrl?.startsWith("https://") ? "https:" : "http:";
 	if (url.protocol !== scheme || url.username !== "" || url.password !== "") return null;
 	const host = normalizeHost(url.host);
-	if (host === null || !accessRulesOf(deps).coversHost(host)) return null;
+	if (host === null || !accessRulesOf(deps).coversHost(host) || !forwardAuthCookieReaches(deps, host)) return null;
 	return url.href;
+}
+
+/**
+ * The CSP host sources (`form-action`) of every return target {@link returnTarget} may accept: the
+ * domains of the rules that are not `deny`, with the public URL's scheme and any port
+ * (`https://app.example.test:*`, `https://*.example.test:*`). CSP Level 3 §2.3.2 host-source.
+ */
+export function returnTargetSources(deps: Pick<ServiceDeps, "config">): string[] {
+	const scheme = deps.config.http.publicUrl?.startsWith("https://") ? "https" : "http";
+	const domains = deps.config.accessControl.rules.filter((rule) => rule.policy !== "deny").flatMap((rule) => rule.domains);
+	return [...new Set(domains)].map((domain) => `${scheme}://${domain}:*`);
+}
+
+/** Whether the forward-auth cookie is sent to `host`: on `session.cookieDomain` and below, or on deadbolt's own host (any port) without one. */
+function forwardAuthCookieReaches(deps: Pick<ServiceDeps, "config">, host: string): boolean {
+	const domain = deps.config.session.cookieDomain;
+	if (domain !== null) return host === domain || host.endsWith(`.${domain}`);
+	const publicUrl = deps.config.http.publicUrl;
+	return publicUrl === null || normalizeHost(new URL(publicUrl).host) === host;
 }

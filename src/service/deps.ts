@@ -9,6 +9,7 @@ import type { Logger } from "../platform/logger.js";
 import type { RandomSource } from "../platform/random.js";
 import type { Store } from "../storage/store.js";
 import type { PasswordHasher } from "./password-hasher.js";
+import type { SigningKeyCache } from "./signing-key-cache.js";
 
 /** The server's secret keys, decoded. Kept outside the database. */
 export interface ServerKeys {
@@ -33,6 +34,13 @@ export interface ServiceDeps {
 	 * most `lockout.maxFailures` at once, the others wait in arrival order (`throttle.ts`).
 	 */
 	readonly attemptQueue: KeyedLimiter;
+	/**
+	 * The origin users reach deadbolt at (`http.publicUrl`, or `http://host:port`; no trailing
+	 * slash, `config/public-origin.ts`): the issuer (`iss`) of assertions.
+	 */
+	readonly publicOrigin: string;
+	/** This instance's signing key, loaded once (`signing-key-cache.ts`, `signing-keys.ts`). */
+	readonly signingKeys: SigningKeyCache;
 }
 
 /** Where a request came from; stored with sessions and challenges, shown to the user, logged. */

@@ -2,9 +2,8 @@
  * Support tasks for operators (the CLI) and the admin API's key check: things an end user cannot
  * do for themselves.
  */
-import { createHash } from "node:crypto";
 import { NotFound, Unauthenticated } from "../errors.js";
-import { constantTimeEqual } from "../domain/crypto/constant-time.js";
+import { secretKeyMatches } from "../domain/crypto/constant-time.js";
 import { normalizeEmail } from "./accounts.js";
 import { NO_CONTEXT, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
@@ -27,7 +26,6 @@ export async function unlockAccount(deps: ServiceDeps, email: string): Promise<v
 	deps.logger.warn({ event: "account.unlocked", accountId: account.id }, "account unlocked by an operator");
 }
 
-const sha256 = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
 
 /**
  * Checks the bearer key of an admin API request against `keys.adminApiKey`, in constant time (both
@@ -38,7 +36,7 @@ const sha256 = (text: string): Buffer => createHash("sha256").update(text, "utf8
 export function verifyAdminAPIKey(deps: ServiceDeps, presented: string | null): void {
 	const configured = deps.config.keys.adminApiKey;
 	if (configured === null) throw new NotFound("Not found.", { reason: "admin_api_off" });
-	if (presented === null || !constantTimeEqual(sha256(presented), sha256(configured))) {
+	if (presented === null || !secretKeyMatches(presented, configured)) {
 		throw new Unauthenticated("The admin API key is missing or wrong.", { reason: "admin_key" });
 	}
 }

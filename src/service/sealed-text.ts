@@ -2,14 +2,15 @@
  * A text secret kept at rest sealed under the server's encryption key (AES-256-GCM,
  * `domain/crypto/secret-box.ts`) and bound to the row that holds it: the associated data is
  * `deadbolt/<purpose>/v1:<rowId>`, so a sealed value moved to another row, or to another purpose,
- * does not open. Used for the link tokens of queued mails and the signing secrets of webhook
- * endpoints (TOTP keys have their own binding, `totp-key.ts`).
+ * does not open. Used for the link tokens of queued mails, the signing secrets of webhook
+ * endpoints and the private keys assertions are signed with (`signing-keys.ts`; TOTP keys have
+ * their own binding, `totp-key.ts`).
  */
 import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
 import type { ServiceDeps } from "./deps.js";
 
 /** What a sealed text is: part of its binding. */
-export type SealedTextPurpose = "delivery-secret" | "webhook-secret";
+export type SealedTextPurpose = "delivery-secret" | "webhook-secret" | "signing-key";
 
 /** The associated data binding a sealed text to its purpose and row. */
 function binding(purpose: SealedTextPurpose, rowId: string): string {

@@ -20,6 +20,11 @@ export interface AccountRecord {
 	readonly updatedAt: UnixMillis;
 	/** When the owner proved they receive mail at `email` (a verification link); null while unverified. */
 	readonly emailVerifiedAt: UnixMillis | null;
+	/**
+	 * The groups the account belongs to (for access rules' `groups`, `Remote-Groups`): group names
+	 * as `service/groups.ts` writes them (normalized, deduplicated, sorted); empty for none.
+	 */
+	readonly groups: readonly string[];
 }
 
 /** A TOTP credential: pending (confirmedAt null, expiresAt set) or confirmed (confirmedAt set). */
@@ -119,6 +124,24 @@ export interface ServerKeyCheckRecord {
 	readonly hmacCheck: string;
 	/** A fixed text sealed under the encryption key. */
 	readonly sealedCheck: Uint8Array;
+	readonly createdAt: UnixMillis;
+}
+
+/**
+ * A key deadbolt signs assertions with (`service/signing-keys.ts`), shared by every instance.
+ * The key of the highest generation is the one in use.
+ */
+export interface SigningKeyRecord {
+	/** The key id (`kid`): the RFC 7638 SHA-256 thumbprint of the public key, base64url. */
+	readonly kid: string;
+	/** 1 for the first key, one more for each later one; at most one key per generation. */
+	readonly generation: number;
+	/** The JWS algorithm (RFC 7518 §3.1), e.g. `ES256`. */
+	readonly algorithm: string;
+	/** The private key as a JWK, sealed by `service/` (the store never sees it in clear). */
+	readonly sealedPrivateJwk: Uint8Array;
+	/** The public key as a JWK, JSON text. */
+	readonly publicJwk: string;
 	readonly createdAt: UnixMillis;
 }
 
@@ -342,6 +365,12 @@ export interface AccountRepository {
 	 * @returns false when the address belongs to another account, or there is no such account (nothing written)
 	 */
 	changeEmail(id: string, email: string, now: UnixMillis): Promise<boolean>;
+	/**
+	 * Replaces the account's groups with `groups` (stored as given, in that order) and sets
+	 * `updated_at` to `now`.
+	 * @returns false when there is no such account (nothing written)
+	 */
+	setAccountGroups(id: string, groups: readonly string[], now: UnixMillis): Promise<boolean>;
 }
 
 /** TOTP credentials. At most one confirmed and one pending per account. */
@@ -434,6 +463,23 @@ export interface SessionRepository {
 	revokeAccountSessions(accountId: string, now: UnixMillis, exceptId?: string): Promise<number>;
 	/** Unrevoked sessions whose absolute expiry is after `now`, newest first. */
 	listActiveSessions(accountId: string, now: UnixMillis): Promise<SessionRecord[]>;
+	/**
+	 * Records that the session reached `host` through the forward-auth proxy at `now`: inserts the
+	 * row, or moves its `last_used_at` to `now` only when that is at least `minIntervalMillis` later
+	 * (one write a minute per session and host, whatever the instances).
+	 * @returns true when a row was written
+	 */
+	recordSessionApp(sessionId: string, host: string, now: UnixMillis, minIntervalMillis: number): Promise<boolean>;
+	/** The hosts the sessions reached, newest first per session. */
+	listSessionApps(sessionIds: readonly string[]): Promise<SessionAppRecord[]>;
+}
+
+/** A host behind the forward-auth proxy that a session reached (`session_app`). */
+export interface SessionAppRecord {
+	readonly sessionId: string;
+	/** Normalized host (lower case, no port). */
+	readonly host: string;
+	readonly lastUsedAt: UnixMillis;
 }
 
 /** Login challenges. */
@@ -475,6 +521,19 @@ export interface ServerKeyCheckRepository {
 	findServerKeyCheck(): Promise<ServerKeyCheckRecord | null>;
 	/** Inserts the check unless one exists. @returns false when one already existed (nothing written). */
 	insertServerKeyCheck(record: ServerKeyCheckRecord): Promise<boolean>;
+}
+
+/** The signing keys of assertions: written by the first instance that needs one, read by all. */
+export interface SigningKeyRepository {
+	/** The key in use: the one of the highest generation; null when there is none yet. */
+	findCurrentSigningKey(): Promise<SigningKeyRecord | null>;
+	/** Every key, newest generation first (what the JWKS publishes). */
+	listSigningKeys(): Promise<SigningKeyRecord[]>;
+	/**
+	 * Inserts `record` unless a key of its generation (or its kid) exists: of instances racing to
+	 * create the same generation, exactly one wins. @returns false when nothing was written
+	 */
+	insertSigningKey(record: SigningKeyRecord): Promise<boolean>;
 }
 
 /** Per-account failure counters (STANDARDS H-06, N-20): server-side, atomic. */
@@ -642,6 +701,7 @@ export interface Repositories {
 	readonly securityEvents: SecurityEventRepository;
 	readonly signInLinks: SignInLinkRepository;
 	readonly serverKeyCheck: ServerKeyCheckRepository;
+	readonly signingKeys: SigningKeyRepository;
 	readonly outbox: OutboxRepository;
 	readonly webhookEndpoints: WebhookEndpointRepository;
 	readonly emailTokens: EmailTokenRepository;

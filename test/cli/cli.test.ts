@@ -121,6 +121,49 @@ describe("deadbolt CLI", () => {
 		}
 	});
 
+	it("account groups prints an account's groups; --set replaces them (normalized, sorted), --set '' removes them; bad names exit 1", async () => {
+		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-groups-"));
+		const { loadConfig } = await import("../../src/config/load.js");
+		const { createDeadbolt } = await import("../../src/deadbolt.js");
+		let deadbolt = await createDeadbolt(loadConfig({ overrides: { dataDir } }));
+		const { account } = await deadbolt.registerAccount({ email: "member@example.com", password: "correct horse battery staple" });
+		await deadbolt.close();
+		const none = run(["account", "groups", "Member@Example.com", "--data-dir", dataDir]);
+		expect(none.status, none.stderr).toBe(0);
+		expect(none.stdout).toBe("member@example.com: no groups\n");
+		const set = run(["account", "groups", "member@example.com", "--set", "ops, Admins,admins", "--data-dir", dataDir]);
+		expect(set.status, set.stderr).toBe(0);
+		expect(set.stdout).toBe("member@example.com: admins, ops\n");
+		const json = run(["account", "groups", "member@example.com", "--json", "--data-dir", dataDir]);
+		expect(JSON.parse(json.stdout)).toEqual({ accountId: account.id, email: "member@example.com", groups: ["admins", "ops"] });
+		const bad = run(["account", "groups", "member@example.com", "--set", "admins,no way", "--data-dir", dataDir]);
+		expect(bad.status).toBe(1);
+		expect(bad.stderr).toContain('Not a group name: "no way"');
+		expect(run(["account", "groups", "member@example.com", "--data-dir", dataDir]).stdout).toBe("member@example.com: admins, ops\n");
+		const unknown = run(["account", "groups", "nobody@example.com", "--set", "ops", "--data-dir", dataDir]);
+		expect(unknown.status).toBe(1);
+		expect(unknown.stderr).toContain("No account has that email");
+		const cleared = run(["account", "groups", "member@example.com", "--set", "", "--data-dir", dataDir]);
+		expect(cleared.status, cleared.stderr).toBe(0);
+		expect(cleared.stdout).toBe("member@example.com: no groups\n");
+		// --set belongs to "account groups" only; "account groups" takes one email.
+		const misplaced = run(["account", "unlock", "member@example.com", "--set", "ops", "--data-dir", dataDir]);
+		expect(misplaced.status).toBe(64);
+		expect(misplaced.stderr).toContain('"account unlock" does not take --set');
+		expect(run(["migrate", "--set", "ops", "--data-dir", dataDir]).status).toBe(64);
+		expect(run(["account", "groups", "--data-dir", dataDir]).status).toBe(64);
+		deadbolt = await createDeadbolt(loadConfig({ overrides: { dataDir } }));
+		try {
+			const events = (await deadbolt.listSecurityEvents(account.id)).filter((event) => event.type === "account.groups_changed");
+			expect(events.map((event) => event.details)).toEqual([
+				{ before: ["admins", "ops"], after: [], via: "cli" },
+				{ before: [], after: ["admins", "ops"], via: "cli" },
+			]);
+		} finally {
+			await deadbolt.close();
+		}
+	});
+
 	it("keys other than the ones the database was set up with stop the start with exit 78, naming the key", () => {
 		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-keys-"));
 		// The first start (development keys of this data directory) records its keys.

@@ -48,13 +48,14 @@ export async function findChromium(): Promise<ChromiumExecutable> {
 
 /**
  * Launches a headless Chromium ({@link findChromium}); close it when done.
+ * @param extraArgs - more command-line switches, e.g. `--host-resolver-rules=MAP *.example.test 127.0.0.1`
  * @throws Error from playwright-core when the browser does not start
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
 	const executable = await findChromium();
 	const env: Record<string, string> = {};
 	for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
-	return chromium.launch({ executablePath: executable.path, headless: true, args: LAUNCH_ARGS, env: { ...env, ...executable.env } });
+	return chromium.launch({ executablePath: executable.path, headless: true, args: [...LAUNCH_ARGS, ...extraArgs], env: { ...env, ...executable.env } });
 }
 
 /** Inflates `@sparticuz/chromium`'s browser, fonts and libraries into {@link CACHE_ROOT} unless done before. */

@@ -54,7 +54,7 @@ describe("admin API", () => {
 		await withAdmin();
 		const created = await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts", headers: admin(), payload: { email: "Social@Example.com" } });
 		expect(created.statusCode).toBe(201);
-		expect(created.json().account).toEqual({ id: expect.any(String), email: "social@example.com", twoFactorEnabled: false, hasPassword: false });
+		expect(created.json().account).toEqual({ id: expect.any(String), email: "social@example.com", twoFactorEnabled: false, hasPassword: false, groups: [] });
 		expect((await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts", headers: admin(), payload: { email: "social@example.com" } })).statusCode).toBe(409);
 		expect((await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts", headers: admin(), payload: { email: "nope" } })).json().code).toBe("ERR_INVALID_REQUEST");
 		expect((await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts", headers: admin(), payload: { email: "x@example.com", password: "sneaky password" } })).statusCode).toBe(400);
@@ -64,6 +64,72 @@ describe("admin API", () => {
 		expect(Object.keys(body).sort()).toEqual(["accountId", "expiresAt", "token", "url"]);
 		expect(body.url).toBe(`http://127.0.0.1:8080/dashboard/sign-in-link?token=${body.token}`);
 		expect((await t.app.inject({ method: "POST", url: "/api/v1/admin/sign-in-links", headers: admin(), payload: { email: "ghost@example.com" } })).statusCode).toBe(404);
+	});
+});
+
+describe("PUT /api/v1/admin/accounts/:accountId/groups", () => {
+	const groupsOf = (accountId: string, groups: unknown, headers: Record<string, string> = admin()) =>
+		t.app.inject({ method: "PUT", url: `/api/v1/admin/accounts/${encodeURIComponent(accountId)}/groups`, headers, payload: { groups } });
+
+	it("replaces the account's groups (normalized, each once, sorted), and the owner sees them in GET /api/v1/session", async () => {
+		await withAdmin();
+		const { accountId, token } = await createWithLink("member@example.com");
+		const set = await groupsOf(accountId, ["ops", "Admins", " admins "]);
+		expect(set.statusCode).toBe(200);
+		expect(set.json()).toEqual({ accountId, email: "member@example.com", groups: ["admins", "ops"] });
+		const session = (await t.app.inject({ method: "POST", url: "/api/v1/login/link", payload: { token } })).json().session.token as string;
+		const me = await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(session) });
+		expect(me.json().account.groups).toEqual(["admins", "ops"]);
+		const cleared = await groupsOf(accountId, []);
+		expect(cleared.json().groups).toEqual([]);
+		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(session) })).json().account.groups).toEqual([]);
+		const events = (await t.deadbolt.listSecurityEvents(accountId)).filter((event) => event.type === "account.groups_changed");
+		expect(events.map((event) => event.details)).toEqual([
+			{ before: ["admins", "ops"], after: [], via: "admin_api" },
+			{ before: [], after: ["admins", "ops"], via: "admin_api" },
+		]);
+	});
+
+	it("a bad group name is 400 ERR_GROUP_NAME_INVALID naming it, and nothing changes", async () => {
+		await withAdmin();
+		const { accountId } = await createWithLink("badname@example.com");
+		await groupsOf(accountId, ["ops"]);
+		for (const groups of [["admins", "no way"], ["a,b"], [""], ["x".repeat(65)], Array.from({ length: 101 }, (_, i) => `g${i}`)]) {
+			const res = await groupsOf(accountId, groups);
+			expect(res.statusCode, JSON.stringify(groups).slice(0, 40)).toBe(400);
+			expect(res.json().code).toBe("ERR_GROUP_NAME_INVALID");
+		}
+		expect((await groupsOf(accountId, ["admins", "no way"])).json().message).toContain('"no way"');
+		for (const payload of [{}, { groups: "admins" }, { groups: [1] }, { groups: ["a"], extra: true }]) {
+			const res = await t.app.inject({ method: "PUT", url: `/api/v1/admin/accounts/${accountId}/groups`, headers: admin(), payload });
+			expect(res.statusCode).toBe(400);
+			expect(res.json().code).toBe("ERR_INVALID_REQUEST");
+		}
+		expect((await t.store.accounts.findAccountById(accountId))?.groups).toEqual(["ops"]);
+	});
+
+	it("an unknown account is 404 ERR_NOT_FOUND", async () => {
+		await withAdmin();
+		const res = await groupsOf("no-such-account", ["ops"]);
+		expect(res.statusCode).toBe(404);
+		expect(res.json().code).toBe("ERR_NOT_FOUND");
+	});
+
+	it("without the admin key: 401 and nothing changes; with no key configured: 404", async () => {
+		await withAdmin();
+		const { accountId } = await createWithLink("nokey-groups@example.com");
+		for (const headers of [{}, admin("wrong-key"), { authorization: ADMIN_KEY }]) {
+			const res = await groupsOf(accountId, ["admins"], headers);
+			expect(res.statusCode).toBe(401);
+			expect(res.json().code).toBe("ERR_UNAUTHENTICATED");
+		}
+		expect((await t.store.accounts.findAccountById(accountId))?.groups).toEqual([]);
+		await t.app.close();
+		await t.deadbolt.close();
+		t = await createTestApp();
+		const off = await groupsOf(accountId, ["admins"]);
+		expect(off.statusCode).toBe(404);
+		expect(off.json().code).toBe("ERR_NOT_FOUND");
 	});
 });
 

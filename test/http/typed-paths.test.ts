@@ -66,8 +66,6 @@ describe("typed paths", () => {
 			"/dashboard/security": PATHS.security,
 			"/dashboard/settings": PATHS.security,
 			"/dashboard/account": PATHS.home,
-			// Sign-out is a POST with the form token; a GET (a link, an image) signs no one out.
-			"/dashboard/sign-out": PATHS.home,
 		};
 		for (const [path, target] of Object.entries(expected)) {
 			for (const method of ["GET", "HEAD"] as const) {
@@ -79,6 +77,10 @@ describe("typed paths", () => {
 			}
 		}
 		expect((await get("/")).headers["location"]).toBe(PATHS.home);
+		// Sign-out is a POST with the form token; a GET (a link, an image) shows the question and signs no one out (test/http/app-return.test.ts).
+		const signOut = await get("/dashboard/sign-out", CHROMIUM);
+		expect(signOut.statusCode).toBe(200);
+		expect(signOut.body).not.toContain("deadbolt_session=;");
 		expect((await get("/.well-known/change-password")).headers["location"]).toBe(PATHS.password);
 	});
 

@@ -19,6 +19,7 @@ import type {
 	RecoveryCodeRecord,
 	SecurityEventRecord,
 	SessionRecord,
+	SigningKeyRecord,
 	Store,
 	TOTPCredentialRecord,
 	TrustedDeviceRecord,
@@ -106,6 +107,31 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.accounts.updatePasswordHash(account.id, null, T0 + 2)).toBe(true);
 				expect(await store.accounts.findAccountById(account.id)).toEqual({ ...account, passwordHash: null, updatedAt: T0 + 2 });
 				expect(await store.accounts.updatePasswordHash(uid("missing"), "x", T0)).toBe(false);
+			});
+
+			test("an account's groups round-trip in order, are replaced by setAccountGroups with updatedAt, and an unknown account is false", async () => {
+				const account = await givenAccount({ groups: ["admins", "ops.team", "dev_1-x"] });
+				expect(await store.accounts.findAccountById(account.id)).toEqual(account);
+				expect(await store.accounts.findAccountByEmail(account.email)).toEqual(account);
+				expect(await store.accounts.setAccountGroups(account.id, ["b", "a"], T0 + 1)).toBe(true);
+				expect(await store.accounts.findAccountById(account.id)).toEqual({ ...account, groups: ["b", "a"], updatedAt: T0 + 1 });
+				expect(await store.accounts.setAccountGroups(account.id, [], T0 + 2)).toBe(true);
+				expect(await store.accounts.findAccountById(account.id)).toEqual({ ...account, groups: [], updatedAt: T0 + 2 });
+				expect(await store.accounts.setAccountGroups(uid("missing"), ["a"], T0)).toBe(false);
+			});
+
+			test("setting one account's groups leaves the others' alone, and a rolled-back transaction writes none", async () => {
+				const account = await givenAccount({ groups: ["a"] });
+				const other = await givenAccount({ groups: ["a"] });
+				await expect(
+					store.transaction(async (tx) => {
+						expect(await tx.accounts.setAccountGroups(account.id, ["z"], T0 + 1)).toBe(true);
+						throw new Error("roll back");
+					}),
+				).rejects.toThrow("roll back");
+				expect((await store.accounts.findAccountById(account.id))?.groups).toEqual(["a"]);
+				expect(await store.accounts.setAccountGroups(account.id, ["b"], T0 + 1)).toBe(true);
+				expect((await store.accounts.findAccountById(other.id))?.groups).toEqual(["a"]);
 			});
 
 			test("a row for an unknown account is refused: foreign keys are enforced", async () => {
@@ -433,6 +459,30 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.sessions.findSession(session.id)).toEqual(session);
 			});
 
+			test("connected apps: one row per session and host, moved forward at most once per interval, listed newest first", async () => {
+				const account = await givenAccount();
+				const session = sessionFixture(account.id);
+				const other = sessionFixture(account.id);
+				await store.sessions.insertSession(session);
+				await store.sessions.insertSession(other);
+				expect(await store.sessions.recordSessionApp(session.id, "app.example.test", T0, 60_000)).toBe(true);
+				// Within the interval: nothing written, the first time stays.
+				expect(await store.sessions.recordSessionApp(session.id, "app.example.test", T0 + 59_999, 60_000)).toBe(false);
+				expect(await store.sessions.recordSessionApp(session.id, "admin.example.test", T0 + 10, 60_000)).toBe(true);
+				expect(await store.sessions.recordSessionApp(other.id, "app.example.test", T0 + 20, 60_000)).toBe(true);
+				expect(await store.sessions.listSessionApps([session.id])).toEqual([
+					{ sessionId: session.id, host: "admin.example.test", lastUsedAt: T0 + 10 },
+					{ sessionId: session.id, host: "app.example.test", lastUsedAt: T0 },
+				]);
+				expect(await store.sessions.recordSessionApp(session.id, "app.example.test", T0 + 60_000, 60_000)).toBe(true);
+				expect((await store.sessions.listSessionApps([session.id, other.id])).map((app) => [app.sessionId === session.id, app.host, app.lastUsedAt])).toEqual([
+					[true, "app.example.test", T0 + 60_000],
+					[false, "app.example.test", T0 + 20],
+					[true, "admin.example.test", T0 + 10],
+				]);
+				expect(await store.sessions.listSessionApps([])).toEqual([]);
+			});
+
 			test("a session with null revokedAt, ipAddress and userAgent round-trips the nulls", async () => {
 				const account = await givenAccount();
 				const session = sessionFixture(account.id, { ipAddress: null, userAgent: null, revokedAt: null });
@@ -643,6 +693,53 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.serverKeyCheck.insertServerKeyCheck({ hmacCheck: hexHash(), sealedCheck: new Uint8Array([9]), createdAt: T0 })).toBe(false);
 				expect(await store.serverKeyCheck.findServerKeyCheck()).toEqual(stored);
 				if (existing === null) expect({ ...stored, sealedCheck: Array.from(stored!.sealedCheck) }).toEqual({ ...first, sealedCheck: [1, 2, 3, 250] });
+			});
+		});
+
+		describe("signing keys", () => {
+			/** A key record of `generation` with a random kid (the store keeps it as given). */
+			const signingKeyFixture = (generation: number, overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord => ({
+				kid: `kid-${randomUUID()}`,
+				generation,
+				algorithm: "ES256",
+				sealedPrivateJwk: new Uint8Array([0, 1, 2, 255, generation % 256]),
+				publicJwk: JSON.stringify({ kty: "EC", crv: "P-256", x: randomUUID(), y: randomUUID() }),
+				createdAt: LARGE_EPOCH_MS,
+				...overrides,
+			});
+			/** The generation after the newest stored one (other tests of this store may have written keys). */
+			const nextGeneration = async (): Promise<number> => ((await store.signingKeys.findCurrentSigningKey())?.generation ?? 0) + 1;
+
+			test("a key round-trips with every field; the current key is the one of the highest generation; the list is newest first", async () => {
+				const generation = await nextGeneration();
+				const older = signingKeyFixture(generation);
+				const newer = signingKeyFixture(generation + 1, { createdAt: MAX_EPOCH_MS });
+				expect(await store.signingKeys.insertSigningKey(older)).toBe(true);
+				expect(await store.signingKeys.findCurrentSigningKey()).toEqual(older);
+				expect(await store.signingKeys.insertSigningKey(newer)).toBe(true);
+				expect(await store.signingKeys.findCurrentSigningKey()).toEqual(newer);
+				const listed = await store.signingKeys.listSigningKeys();
+				expect(listed.slice(0, 2)).toEqual([newer, older]);
+				expect(listed.map((key) => key.generation)).toEqual([...listed.map((key) => key.generation)].sort((a, b) => b - a));
+				expect(Array.from(listed[0]!.sealedPrivateJwk)).toEqual([0, 1, 2, 255, (generation + 1) % 256]);
+			});
+
+			test("a second key of the same generation, or with the same kid, is not written and says so", async () => {
+				const generation = await nextGeneration();
+				const first = signingKeyFixture(generation);
+				expect(await store.signingKeys.insertSigningKey(first)).toBe(true);
+				expect(await store.signingKeys.insertSigningKey(signingKeyFixture(generation))).toBe(false);
+				expect(await store.signingKeys.insertSigningKey(signingKeyFixture(generation + 1, { kid: first.kid }))).toBe(false);
+				expect(await store.signingKeys.findCurrentSigningKey()).toEqual(first);
+			});
+
+			test(`of ${RACERS} parallel inserts of the same generation exactly one is written`, async () => {
+				const generation = await nextGeneration();
+				const racers = Array.from({ length: RACERS }, () => signingKeyFixture(generation));
+				const results = await Promise.all(racers.map((key) => store.signingKeys.insertSigningKey(key)));
+				expect(results.filter(Boolean)).toHaveLength(1);
+				expect(await store.signingKeys.findCurrentSigningKey()).toEqual(racers[results.indexOf(true)]);
+				expect((await store.signingKeys.listSigningKeys()).filter((key) => key.generation === generation)).toHaveLength(1);
 			});
 		});
 
@@ -1278,6 +1375,7 @@ function accountFixture(overrides: Partial<AccountRecord> = {}): AccountRecord {
 		createdAt: T0,
 		updatedAt: T0,
 		emailVerifiedAt: null,
+		groups: [],
 		...overrides,
 	};
 }

@@ -5,16 +5,19 @@
  * - `create`: creates an account without a password and prints a one-time sign-in link for it
  *   (its owner sets a password in step 1 of the two-factor setup);
  * - `sign-in-link`: prints a new one-time sign-in link for an existing account (it stands in for
- *   the password only: with 2FA on, the code is still asked).
+ *   the password only: with 2FA on, the code is still asked);
+ * - `groups`: prints the account's groups; with `--set a,b` replaces them first (`--set ''` removes
+ *   every group), as `PUT /api/v1/admin/accounts/:accountId/groups` does (`service/groups.ts`);
+ *   `--json` prints `{accountId, email, groups}`.
  */
 import type { Config } from "../../config/schema.js";
 import { createDeadbolt } from "../../deadbolt.js";
-import { EmailTaken, InvalidRequest, NotFound } from "../../errors.js";
+import { EmailTaken, GroupNameInvalid, InvalidRequest, NotFound } from "../../errors.js";
 import { publicOrigin } from "../../config/public-origin.js";
 import { signInLinkURL } from "../../http/public-url.js";
 
 /** The actions of `deadbolt account`. */
-export const ACCOUNT_ACTIONS = Object.freeze(["unlock", "create", "sign-in-link"] as const);
+export const ACCOUNT_ACTIONS = Object.freeze(["unlock", "create", "sign-in-link", "groups"] as const);
 
 /** One of {@link ACCOUNT_ACTIONS}. */
 export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
@@ -22,6 +25,25 @@ export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
 /** Whether a word is one of {@link ACCOUNT_ACTIONS}. */
 export function isAccountAction(word: string | undefined): word is AccountAction {
 	return (ACCOUNT_ACTIONS as readonly string[]).includes(word ?? "");
+}
+
+/** The options of `deadbolt account` (only `groups` takes any). */
+export interface AccountOptions {
+	/** `groups`: the new groups, comma-separated; `""` removes every group. */
+	readonly set?: string | undefined;
+	/** `groups`: print JSON. */
+	readonly json?: boolean | undefined;
+}
+
+/** The options each action takes (the others take none). */
+export const ACCOUNT_ACTION_OPTIONS: Readonly<Record<AccountAction, readonly (keyof AccountOptions)[]>> = Object.freeze({ unlock: [], create: [], "sign-in-link": [], groups: ["set", "json"] });
+
+/** The group names of a `--set` list: split at commas, blanks dropped (`""` is the empty list). */
+export function parseGroupList(list: string): string[] {
+	return list
+		.split(",")
+		.map((name) => name.trim())
+		.filter((name) => name !== "");
 }
 
 /** Where the command writes: one line at a time. */
@@ -32,10 +54,10 @@ export interface CommandOutput {
 
 /**
  * Runs one account action.
- * @returns the exit code: 0 done, 1 refused (no such account, email taken or invalid)
+ * @returns the exit code: 0 done, 1 refused (no such account, email taken or invalid, a bad group name)
  * @throws StorageUnavailable and other failures (the caller reports them)
  */
-export async function runAccountCommand(config: Config, action: AccountAction, email: string, output: CommandOutput): Promise<number> {
+export async function runAccountCommand(config: Config, action: AccountAction, email: string, output: CommandOutput, options: AccountOptions = {}): Promise<number> {
 	const deadbolt = await createDeadbolt(config);
 	try {
 		switch (action) {
@@ -53,9 +75,16 @@ export async function runAccountCommand(config: Config, action: AccountAction, e
 			case "sign-in-link":
 				printLink(config, await deadbolt.issueSignInLink(email), output);
 				return 0;
+			case "groups": {
+				let account = await deadbolt.findAccountGroups(email);
+				if (options.set !== undefined) account = await deadbolt.setAccountGroups(account.accountId, parseGroupList(options.set), { via: "cli" });
+				if (options.json === true) output.out(JSON.stringify({ accountId: account.accountId, email: account.email, groups: account.groups }, null, 2));
+				else output.out(`${account.email}: ${account.groups.length === 0 ? "no groups" : account.groups.join(", ")}`);
+				return 0;
+			}
 		}
 	} catch (error) {
-		if (error instanceof NotFound || error instanceof EmailTaken || error instanceof InvalidRequest) {
+		if (error instanceof NotFound || error instanceof EmailTaken || error instanceof InvalidRequest || error instanceof GroupNameInvalid) {
 			output.err(`deadbolt: ${error.message}`);
 			return 1;
 		}

@@ -1,6 +1,7 @@
 /**
- * The account home (`GET /dashboard`): who is signed in, whether two-factor authentication is
- * on, the way to Security settings, and after a sign-in with a recovery code, how many are left.
+ * The account home (`GET /dashboard`): who is signed in (and in which groups, when an operator put
+ * the account in some), whether two-factor authentication is on, the way to Security settings, and
+ * after a sign-in with a recovery code, how many are left.
  */
 import { html, type SafeHtml } from "../html.js";
 import { type Brand, emailText, notice, PATHS, plural, renderPage } from "../layout.js";
@@ -22,6 +23,8 @@ export interface HomeState {
 	readonly verificationError?: string | null;
 	/** The account's creation date, formatted for display. */
 	readonly memberSince: string;
+	/** The account's groups, set by an operator (shown as "Groups: a, b"; the row is left out when none). */
+	readonly groups?: readonly string[];
 	readonly twoFactorEnabled: boolean;
 	readonly recoveryCodesLeft: number;
 	/** Set right after a sign-in with a recovery code. */
@@ -85,6 +88,7 @@ ${state.clock !== undefined && state.clock !== null && clockNotice(state.clock)}
 		<dl class="facts">
 			<div><dt>Email</dt><dd>${emailText(state.email)} <a href="${PATHS.changeEmail}" id="change-email-link">Change<span class="visually-hidden"> email address</span></a></dd></div>
 			<div><dt>Member since</dt><dd>${state.memberSince}</dd></div>
+			${state.groups !== undefined && state.groups.length > 0 && html`<div id="account-groups"><dt>Groups</dt><dd>${state.groups.join(", ")}</dd></div>`}
 		</dl>
 	</section>
 	<section class="card" aria-labelledby="two-factor-title">

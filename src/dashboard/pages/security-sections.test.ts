@@ -14,6 +14,12 @@ describe("security activity sentences", () => {
 		expect(sentence("login.succeeded")).toBe("Signed in");
 	});
 
+	it("names the groups an administrator set", () => {
+		expect(sentence("account.groups_changed", { before: ["ops"], after: ["admins", "ops"], via: "cli" })).toBe("Groups changed by an administrator: admins, ops");
+		expect(sentence("account.groups_changed", { before: ["ops"], after: [], via: "admin_api" })).toBe("Removed from every group by an administrator");
+		expect(sentence("account.groups_changed")).toBe("Groups changed by an administrator");
+	});
+
 	it("has a sentence for every type, and flags failures", () => {
 		expect(sentence("login.password_failed")).toBe("Wrong password entered");
 		expect(describeEvent({ type: "login.password_failed", details: {} }).alert).toBe(true);

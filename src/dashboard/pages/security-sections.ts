@@ -54,6 +54,7 @@ export function sessionsCard(csrf: string, sessions: readonly SessionView[], fla
 		<div class="session__main">
 			<p class="session__device">${session.device.label}${session.current && html` <span class="badge badge--current">This device</span>`}</p>
 			<p class="session__meta">${meta.map((part, index) => (index === 0 ? part : html`<span class="session__sep" aria-hidden="true"> · </span>${part}`))}</p>
+			${session.apps.length > 0 && html`<p class="session__meta session__apps">Used for ${session.apps.map((app, index) => html`${index === 0 ? "" : ", "}<span title="Last used ${DATE_TIME.format(new Date(app.lastUsedAt))} UTC">${app.host}</span>`)}</p>`}
 		</div>
 		${
 			!session.current &&
@@ -242,6 +243,11 @@ export function describeEvent(event: Pick<SecurityEventView, "type" | "details">
 			if (details["scope"] !== "all") return { text: "Personal access token revoked", alert: false };
 			const count = details["accessTokens"];
 			return { text: typeof count === "number" ? `All personal access tokens revoked (${count})` : "All personal access tokens revoked", alert: false };
+		}
+		case "account.groups_changed": {
+			const after = details["after"];
+			if (!Array.isArray(after)) return { text: "Groups changed by an administrator", alert: false };
+			return { text: after.length === 0 ? "Removed from every group by an administrator" : `Groups changed by an administrator: ${after.join(", ")}`, alert: false };
 		}
 		case "sessions.revoked": {
 			if (details["scope"] === "everywhere") return { text: "Signed out everywhere", alert: false };

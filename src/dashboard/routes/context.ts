@@ -14,6 +14,7 @@ import type { Brand } from "../layout.js";
 import type { AuthPageContext } from "../pages/auth.js";
 import type { SecurityState } from "../pages/security-state.js";
 import { SECURITY_EVENTS_SHOWN } from "../pages/security-sections.js";
+import { setSessionCookies } from "../../http/session-cookies.js";
 
 /** The dashboard's shared parts (see the file comment). */
 export interface DashboardContext {
@@ -32,6 +33,15 @@ export interface DashboardContext {
 	authPageContext(request: FastifyRequest, reply: FastifyReply): AuthPageContext;
 	/** Puts the new session in its cookie, ends the one it replaces, drops the login challenge, and rotates the form token. */
 	startSession(request: FastifyRequest, reply: FastifyReply, session: NewSession): Promise<void>;
+	/**
+	 * Keeps `rd` (when `deadbolt.returnTarget` accepts it) in the short-lived return cookie, for
+	 * {@link DashboardContext.afterSignIn}; anything else clears it.
+	 */
+	keepReturnTarget(reply: FastifyReply, rd: string | null): void;
+	/** The return cookie's target, checked again (the rules may have changed); null when none or no longer allowed. */
+	returnTargetOf(request: FastifyRequest): string | null;
+	/** After a sign-in (or a step-up): 303 to the app the user came from (the return cookie, then cleared), else to `fallback`. */
+	afterSignIn(request: FastifyRequest, reply: FastifyReply, fallback: string): FastifyReply;
 	/** Puts the session's new token (after a rotation: 2FA on, confirmed it's you, a new password) in its cookie; the old one no longer works. */
 	keepRotatedSession(reply: FastifyReply, token: string): void;
 	/** This browser's trusted-device token (from "Remember this device"), or null. */
@@ -64,6 +74,10 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 		const token = request.cookies[cookies.trustedDeviceName];
 		return typeof token === "string" && token !== "" ? token : null;
 	};
+	const returnTargetOf = (request: FastifyRequest): string | null => {
+		const stored = request.cookies[cookies.returnName];
+		return typeof stored === "string" && stored !== "" ? deadbolt.returnTarget(stored) : null;
+	};
 	const recentlyConfirmed = (auth: AuthenticatedSession): boolean => deadbolt.isRecentlyReauthenticated(auth.session);
 	return {
 		deadbolt,
@@ -76,12 +90,23 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 		authPageContext: (request, reply) => ({ brand, issuer, csrf: csrfOf(request, reply), linkLifetimes }),
 		async startSession(request, reply, session) {
 			if (request.sessionToken !== null && request.sessionToken !== session.token) await deadbolt.logout(request.sessionToken);
-			void reply.setCookie(cookies.sessionName, session.token, cookies.options(config.session.absoluteTtlSeconds));
+			setSessionCookies(reply, deadbolt, cookies, session.token);
 			void reply.clearCookie(cookies.challengeName, cookies.options());
 			rotateCSRFToken(request, reply, cookies);
 		},
+		keepReturnTarget(reply, rd) {
+			const target = rd === null ? null : deadbolt.returnTarget(rd);
+			if (target === null) void reply.clearCookie(cookies.returnName, cookies.options());
+			else void reply.setCookie(cookies.returnName, target, cookies.options(config.loginChallenge.ttlSeconds));
+		},
+		returnTargetOf,
+		afterSignIn(request, reply, fallback) {
+			const target = returnTargetOf(request);
+			if (request.cookies[cookies.returnName] !== undefined) void reply.clearCookie(cookies.returnName, cookies.options());
+			return reply.redirect(target ?? fallback, 303);
+		},
 		keepRotatedSession(reply, token) {
-			void reply.setCookie(cookies.sessionName, token, cookies.options(config.session.absoluteTtlSeconds));
+			setSessionCookies(reply, deadbolt, cookies, token);
 		},
 		trustedDeviceOf,
 		rememberDevice(reply, token) {

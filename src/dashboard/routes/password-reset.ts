@@ -16,6 +16,7 @@ import { PATHS } from "../layout.js";
 import { forgotPasswordPage, resetLinkUnusablePage, resetPasswordCodePage, resetPasswordPage } from "../pages/password-reset.js";
 import type { DashboardContext } from "./context.js";
 import { EMPTY_FIELD, formField, queryParam, seeOther, sendPage, tooManyMessage } from "./forms.js";
+import { clearSessionCookies } from "../../http/session-cookies.js";
 
 /** Registers the forgot-password routes. */
 export function registerPasswordResetRoutes(app: FastifyInstance, d: DashboardContext): void {
@@ -88,7 +89,7 @@ export function registerPasswordResetRoutes(app: FastifyInstance, d: DashboardCo
 			throw error;
 		}
 		// Every session ended with the reset: this browser's too (if it had one).
-		void reply.clearCookie(cookies.sessionName, cookies.options());
+		clearSessionCookies(reply, cookies);
 		void reply.clearCookie(cookies.challengeName, cookies.options());
 		return seeOther(reply, `${PATHS.signIn}?notice=password-reset`);
 	});

@@ -11,6 +11,7 @@ import type { SudoRoutes } from "./confirm.js";
 import type { DashboardContext } from "./context.js";
 import { seeOther } from "./forms.js";
 import { doneURL, registerRemoveOne } from "./security.js";
+import { clearSessionCookies } from "../../http/session-cookies.js";
 
 /** Registers `POST /settings/security/sessions/revoke` (sign out one session of the account). */
 export function registerSessionRoutes(app: FastifyInstance, d: DashboardContext): void {
@@ -19,7 +20,7 @@ export function registerSessionRoutes(app: FastifyInstance, d: DashboardContext)
 		await d.deadbolt.revokeSession(auth, id, requestContext(request));
 		if (id !== auth.session.id) return seeOther(reply, doneURL("sessions", "session-revoked"));
 		// This session signed out.
-		void reply.clearCookie(cookies.sessionName, cookies.options());
+		clearSessionCookies(reply, cookies);
 		rotateCSRFToken(request, reply, cookies);
 		return seeOther(reply, `${PATHS.signIn}?notice=signed-out`);
 	});
@@ -41,7 +42,7 @@ export function sessionSudoRoutes(d: DashboardContext): Pick<SudoRoutes, "revoke
 			perform: async (request, reply, auth) => {
 				await d.deadbolt.signOutEverywhere(auth, requestContext(request));
 				// The session itself is already revoked: end this browser's cookies.
-				void reply.clearCookie(cookies.sessionName, cookies.options());
+				clearSessionCookies(reply, cookies);
 				void reply.clearCookie(cookies.challengeName, cookies.options());
 				rotateCSRFToken(request, reply, cookies);
 				return seeOther(reply, `${PATHS.signIn}?notice=signed-out-everywhere`);

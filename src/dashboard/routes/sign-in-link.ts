@@ -13,6 +13,7 @@ import type { DashboardContext } from "./context.js";
 import { formField, queryParam, seeOther, sendPage } from "./forms.js";
 import { doneURL } from "./security.js";
 import { toCodeStep } from "./sign-in.js";
+import { clearSessionCookies } from "../../http/session-cookies.js";
 
 /** Registers `GET/POST /sign-in-link`. */
 export function registerSignInLinkRoutes(app: FastifyInstance, d: DashboardContext): void {
@@ -31,7 +32,7 @@ export function registerSignInLinkRoutes(app: FastifyInstance, d: DashboardConte
 			const result = await deadbolt.redeemSignInLink({ token }, requestContext(request));
 			if (result.kind === "challenge") {
 				if (request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
-				void reply.clearCookie(cookies.sessionName, cookies.options());
+				clearSessionCookies(reply, cookies);
 				return toCodeStep(reply, d, result.challenge.challengeToken);
 			}
 			await d.startSession(request, reply, result.session);

@@ -16,6 +16,7 @@ import { isSignInFlash, signInCodePage, signInPage, signInRecoveryCodePage, type
 import type { DashboardContext } from "./context.js";
 import { EMPTY_FIELD, formField, queryParam, seeOther, sendPage, tooManyMessage } from "./forms.js";
 import { homeAfterSignIn } from "./home.js";
+import { clearSessionCookies, setSessionCookies } from "../../http/session-cookies.js";
 
 /** A code step's form again, with its error and status. */
 type CodeStepPage = (request: FastifyRequest, reply: FastifyReply, status: number, error: string) => FastifyReply;
@@ -36,7 +37,17 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 	// ---- Password step -----------------------------------------------------------------
 
 	app.get("/sign-in", async (request, reply) => {
-		if (request.auth !== null) return reply.redirect(PATHS.home, 302);
+		// From an app behind the forward-auth proxy: back there after the sign-in (allowed targets only).
+		const rd = queryParam(request, "rd");
+		if (rd !== null) d.keepReturnTarget(reply, rd);
+		if (request.auth !== null) {
+			const target = rd === null ? null : deadbolt.returnTarget(rd);
+			if (target === null || request.sessionToken === null) return reply.redirect(PATHS.home, 302);
+			// Signed in already (the app's cookie was missing or stale): a fresh forward-auth cookie, and back.
+			setSessionCookies(reply, deadbolt, cookies, request.sessionToken);
+			void reply.clearCookie(cookies.returnName, cookies.options());
+			return reply.redirect(target, 302);
+		}
 		const flashParam = queryParam(request, "notice");
 		const flash: SignInFlash = isSignInFlash(flashParam) ? flashParam : null;
 		return sendPage(reply, 200, signInPage(d.authPageContext(request, reply), { flash }));
@@ -54,7 +65,7 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 				await d.startSession(request, reply, result.session);
 				// A remembered device skipped the code step: its token was rotated (a copy works once).
 				if (result.trustedDevice !== null) d.rememberDevice(reply, result.trustedDevice.token);
-				return seeOther(reply, PATHS.home);
+				return d.afterSignIn(request, reply, PATHS.home);
 			}
 			// The device's token no longer skips the code step (forgotten, expired): drop it. One of
 			// another account is kept, for that account's next sign-in on this browser.
@@ -127,7 +138,7 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 				const session = await deadbolt.completeLoginWithTOTP({ challengeToken, code, rememberDevice: rememberField(request) }, requestContext(request));
 				await d.startSession(request, reply, session);
 				if (session.trustedDevice !== null) d.rememberDevice(reply, session.trustedDevice.token);
-				return seeOther(reply, homeAfterSignIn({ clock: session.clockSkew === null ? null : session.clockSkew.seconds < 0 ? "behind" : "ahead" }));
+				return d.afterSignIn(request, reply, homeAfterSignIn({ clock: session.clockSkew === null ? null : session.clockSkew.seconds < 0 ? "behind" : "ahead" }));
 			},
 		),
 	);
@@ -142,6 +153,7 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 			async (request, reply, challengeToken, code) => {
 				const { session } = await deadbolt.completeLoginWithRecoveryCode({ challengeToken, code }, requestContext(request));
 				await d.startSession(request, reply, session);
+				// The account page first, whatever app the user came from: it says how many codes are left.
 				return seeOther(reply, homeAfterSignIn({ recoveryCode: true }));
 			},
 		),
@@ -153,9 +165,10 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 		if (request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
 		const challengeToken = challengeOf(request);
 		if (challengeToken !== null) await deadbolt.abandonLoginChallenge(challengeToken);
-		void reply.clearCookie(cookies.sessionName, cookies.options());
+		clearSessionCookies(reply, cookies);
 		void reply.clearCookie(cookies.challengeName, cookies.options());
 		rotateCSRFToken(request, reply, cookies);
-		return seeOther(reply, `${PATHS.signIn}?notice=signed-out`);
+		// From an app's sign-out link (`GET /dashboard/sign-out?rd=`): back to the app, which asks for a new sign-in.
+		return d.afterSignIn(request, reply, `${PATHS.signIn}?notice=signed-out`);
 	});
 }

@@ -122,4 +122,12 @@ describe("access rules", () => {
 		expect(problems.at(-1)).toMatch(/^accessControl\.rules\[1\]\.domains: name at least one/);
 		expect(() => compileAccessRules({ defaultPolicy: "deny", rules: [{ domains: ["*"], policy: "bypass" }] })).toThrow(RangeError);
 	});
+	it("refuses a group that no account can ever be in, and says how to write one that is not normalized", () => {
+		const problems = checkAccessRules({ defaultPolicy: "deny", rules: [{ domains: ["a.test"], groups: ["admins", "Ops", "no way", "ops.team"], policy: "one_factor" }] });
+		expect(problems).toEqual([
+			'accessControl.rules[0].groups[1]: "Ops" is not a group name as stored; write "ops"',
+			'accessControl.rules[0].groups[2]: "no way" is not a group name (1 to 64 of a-z 0-9 . _ -, starting with a letter or digit), so no account can be in it',
+		]);
+		expect(() => compileAccessRules({ defaultPolicy: "deny", rules: [{ domains: ["a.test"], groups: ["Admins"], policy: "bypass" }] })).toThrow(RangeError);
+	});
 });

@@ -7,6 +7,7 @@
  * @see https://www.authelia.com/configuration/security/access-control/ (the model)
  */
 import { compileDomainMatcher, isDomainPattern } from "./domain-matcher.js";
+import { isGroupName, normalizeGroupName } from "./group-name.js";
 import { compileMethodMatcher, HTTP_METHODS } from "./method-matcher.js";
 import { compileNetworkMatcher, parseNetwork } from "./network-matcher.js";
 import { compileResourceMatcher } from "./resource-matcher.js";
@@ -107,6 +108,16 @@ export function checkAccessRules(input: AccessControlInput): string[] {
 		});
 		(rule.networks ?? []).forEach((network, i) => {
 			if (parseNetwork(network) === null) problems.push(`${at}.networks[${i}]: "${network}" is not an IP address or CIDR`);
+		});
+		(rule.groups ?? []).forEach((group, i) => {
+			if (isGroupName(group)) return;
+			// No account can ever be in a group whose name is not one: such a rule would never apply.
+			const normalized = normalizeGroupName(group);
+			problems.push(
+				normalized === null
+					? `${at}.groups[${i}]: "${group}" is not a group name (1 to 64 of a-z 0-9 . _ -, starting with a letter or digit), so no account can be in it`
+					: `${at}.groups[${i}]: "${group}" is not a group name as stored; write "${normalized}"`,
+			);
 		});
 		if (rule.maxSecondFactorAgeSeconds !== undefined && rule.policy !== "two_factor") {
 			problems.push(`${at}.maxSecondFactorAgeSeconds: only a "two_factor" rule can ask for a recent second factor`);

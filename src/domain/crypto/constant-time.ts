@@ -1,7 +1,7 @@
 /**
  * Comparison whose running time does not depend on where two equal-length inputs differ.
  */
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 
 const encoder = new TextEncoder();
 
@@ -32,4 +32,16 @@ export function constantTimeEqual(a: Uint8Array | string, b: Uint8Array | string
 	if (left === null || right === null) return false;
 	if (left.byteLength !== right.byteLength) return false;
 	return timingSafeEqual(left, right);
+}
+
+/**
+ * Whether a presented secret (an API key) equals a configured one, in a time that depends on
+ * neither's content nor length: both are hashed with SHA-256 first, then compared with
+ * {@link constantTimeEqual} (the length of the configured key is not revealed either).
+ * @param presented - what the client sent
+ * @param configured - the key from the config
+ */
+export function secretKeyMatches(presented: string, configured: string): boolean {
+	const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest();
+	return constantTimeEqual(digest(presented), digest(configured));
 }

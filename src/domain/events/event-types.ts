@@ -10,6 +10,7 @@ export const SECURITY_EVENT_TYPES = [
 	"account.created",
 	"account.secured",
 	"account.unlocked",
+	"account.groups_changed",
 	"email.verified",
 	"email.change_requested",
 	"email.changed",

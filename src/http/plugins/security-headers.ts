@@ -6,26 +6,43 @@
 import type { FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 
-/** The Content-Security-Policy: scripts and styles from this origin only, never inline. */
-export const CONTENT_SECURITY_POLICY = [
-	"default-src 'none'",
-	"script-src 'self'",
-	"style-src 'self'",
-	"img-src 'self' data:",
-	"connect-src 'self'",
-	"form-action 'self'",
-	"frame-ancestors 'none'",
-	"base-uri 'none'",
-].join("; ");
+/**
+ * The Content-Security-Policy: scripts and styles from this origin only, never inline.
+ * @param returnTargetSources - CSP host sources of the apps a form may end on after its redirect
+ *   (the sign-in, step-up and sign-out forms send the browser back to the app behind the proxy;
+ *   browsers hold the redirect after a form to `form-action`): `service/access.ts` returnTargetSources
+ */
+export function contentSecurityPolicy(returnTargetSources: readonly string[] = []): string {
+	return [
+		"default-src 'none'",
+		"script-src 'self'",
+		"style-src 'self'",
+		"img-src 'self' data:",
+		"connect-src 'self'",
+		["form-action 'self'", ...returnTargetSources].join(" "),
+		"frame-ancestors 'none'",
+		"base-uri 'none'",
+	].join("; ");
+}
+
+/** The Content-Security-Policy of a deployment without forward-auth rules. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
+/**
+ * The routes whose successful answers may be cached for 5 minutes (`public, max-age=300`): a
+ * static asset of the dashboard, and the JWK Set (`routes/well-known.ts`), which holds only public
+ * keys and which every upstream fetches. Nothing else, ever.
+ */
+const CACHEABLE_ROUTES: ReadonlySet<string> = new Set(["/dashboard/assets/:name", "/.well-known/jwks.json"]);
 
 /**
  * The headers every response carries (lower-case names). `Cache-Control` is `no-store` except
- * on a found static asset.
+ * on a found static asset and the JWK Set ({@link CACHEABLE_ROUTES}).
  */
-export function securityHeaderValues(hsts: boolean): Readonly<Record<string, string>> {
+export function securityHeaderValues(hsts: boolean, returnTargetSources: readonly string[] = []): Readonly<Record<string, string>> {
 	return Object.freeze({
 		"cache-control": "no-store",
-		"content-security-policy": CONTENT_SECURITY_POLICY,
+		"content-security-policy": contentSecurityPolicy(returnTargetSources),
 		"x-content-type-options": "nosniff",
 		"x-frame-options": "DENY",
 		// same-origin, not no-referrer: under no-referrer browsers send `Origin: null` on form posts.
@@ -37,12 +54,12 @@ export function securityHeaderValues(hsts: boolean): Readonly<Record<string, str
 	});
 }
 
-async function securityHeaders(app: FastifyInstance, options: { hsts: boolean }): Promise<void> {
-	const headers = securityHeaderValues(options.hsts);
+async function securityHeaders(app: FastifyInstance, options: { hsts: boolean; returnTargetSources?: readonly string[] }): Promise<void> {
+	const headers = securityHeaderValues(options.hsts, options.returnTargetSources);
 	app.addHook("onSend", async (request, reply, payload) => {
 		void reply.headers(headers);
-		// Only a found static asset may be cached; anything else (pages, errors, API answers) never.
-		if (request.routeOptions.url === "/dashboard/assets/:name" && reply.statusCode === 200) void reply.header("cache-control", "public, max-age=300");
+		// Only a found static asset and the JWK Set may be cached; anything else (pages, errors, API answers) never.
+		if (request.routeOptions.url !== undefined && CACHEABLE_ROUTES.has(request.routeOptions.url) && reply.statusCode === 200) void reply.header("cache-control", "public, max-age=300");
 		return payload;
 	});
 }

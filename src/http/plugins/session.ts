@@ -12,6 +12,7 @@ import { DeadboltError, Unauthenticated } from "../../errors.js";
 import type { AuthenticatedSession } from "../../service/sessions.js";
 import type { RequestContext } from "../../service/deps.js";
 import type { CookieSettings } from "../cookies.js";
+import { clearSessionCookies } from "../session-cookies.js";
 
 declare module "fastify" {
 	interface FastifyRequest {
@@ -21,6 +22,10 @@ declare module "fastify" {
 		sessionToken: string | null;
 		/** How the token came: `"cookie"` (browser, CSRF-checked) or `"bearer"` (API client). */
 		authVia: "cookie" | "bearer" | null;
+	}
+	interface FastifyContextConfig {
+		/** The route reads no session (the forward-auth endpoints take the forward-auth cookie or an access token only). */
+		sessionless?: boolean;
 	}
 }
 
@@ -44,6 +49,8 @@ async function session(app: FastifyInstance, options: { deadbolt: Deadbolt; cook
 	app.decorateRequest("sessionToken", null);
 	app.decorateRequest("authVia", null);
 	app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
+		// The forward-auth endpoints read their own credentials: a session token there is not one.
+		if (request.routeOptions.config.sessionless === true) return;
 		const presented = bearerToken(request);
 		const bearer = presented !== null && deadbolt.hasAccessTokenPrefix(presented) ? null : presented;
 		const cookie = request.cookies[cookies.sessionName];
@@ -56,7 +63,7 @@ async function session(app: FastifyInstance, options: { deadbolt: Deadbolt; cook
 		} catch (error) {
 			if (!(error instanceof Unauthenticated)) throw error;
 			request.log.info({ reason: (error as DeadboltError).reason, via: request.authVia }, "session not accepted");
-			if (bearer === null) void reply.clearCookie(cookies.sessionName, cookies.options());
+			if (bearer === null) clearSessionCookies(reply, cookies);
 		}
 	});
 }

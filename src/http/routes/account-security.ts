@@ -11,6 +11,7 @@ import { authOf, requestContext, requireSession } from "../plugins/session.js";
 import { deliverRotatedSession } from "../deliver.js";
 import { CodeSchema, ERROR_RESPONSES, PasswordSchema, RotatedSessionSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { clearSessionCookies } from "../session-cookies.js";
 
 const closed = { additionalProperties: false } as const;
 
@@ -30,6 +31,8 @@ const SessionListSchema = Type.Object(
 					idleExpiresAt: Type.String({ format: "date-time" }),
 					ipAddress: Type.Union([Type.String(), Type.Null()]),
 					device: DeviceSchema,
+					/** Connected apps: hosts behind the forward-auth proxy this session reached recently, newest first. */
+					apps: Type.Array(Type.Object({ host: Type.String(), lastUsedAt: Type.String({ format: "date-time" }) }, closed)),
 				},
 				closed,
 			),
@@ -91,6 +94,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 				idleExpiresAt: toISO(s.idleExpiresAt),
 				ipAddress: s.ipAddress,
 				device: s.device,
+				apps: s.apps.map((app) => ({ host: app.host, lastUsedAt: toISO(app.lastUsedAt) })),
 			})),
 		};
 	});
@@ -101,7 +105,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		async (request, reply) => {
 			const auth = authOf(request);
 			await deadbolt.revokeSession(auth, request.params.id, requestContext(request));
-			if (request.params.id === auth.session.id && request.authVia === "cookie") void reply.clearCookie(cookies.sessionName, cookies.options());
+			if (request.params.id === auth.session.id && request.authVia === "cookie") clearSessionCookies(reply, cookies);
 			return reply.status(204).send(null);
 		},
 	);
@@ -115,7 +119,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		{ schema: { response: { 200: Type.Object({ sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES } } },
 		async (request, reply) => {
 			const result = await deadbolt.signOutEverywhere(authOf(request), requestContext(request));
-			void reply.clearCookie(cookies.sessionName, cookies.options());
+			clearSessionCookies(reply, cookies);
 			return result;
 		},
 	);

@@ -35,7 +35,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
 			const result = await deadbolt.signUp({ email: request.body.email, password: request.body.password }, requestContext(request));
 			if (result.kind === "verification_sent") return reply.status(202).send({ ...VERIFICATION_SENT_BODY });
 			const view = await deliverSession(request, reply, deadbolt, cookies, result.session);
-			return reply.status(201).send({ account: { id: result.account.id, email: result.account.email, twoFactorEnabled: false, hasPassword: true, emailVerified: result.account.emailVerifiedAt !== null }, session: view });
+			return reply.status(201).send({ account: { id: result.account.id, email: result.account.email, twoFactorEnabled: false, hasPassword: true, emailVerified: result.account.emailVerifiedAt !== null, groups: [...result.account.groups] }, session: view });
 		},
 	);
 };

@@ -1,7 +1,7 @@
 /**
  * The admin API, for an integrator's backend (never for browsers): create an account without a
  * password and issue one-time sign-in links, e.g. after a social sign-in on the integrator's own
- * site. Every request carries `Authorization: Bearer <DEADBOLT_ADMIN_API_KEY>`; without a key
+ * site; set an account's groups (for access rules, `service/groups.ts`). Every request carries `Authorization: Bearer <DEADBOLT_ADMIN_API_KEY>`; without a key
  * configured these routes answer 404, as if absent (the check: `service/operator.ts`). Webhook
  * endpoints and the delivery log are in `admin-webhooks.ts`, behind the same check.
  */
@@ -39,7 +39,33 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		},
 		async (request, reply) => {
 			const account = await deadbolt.createAccountWithoutPassword(request.body.email, requestContext(request));
-			return reply.status(201).send({ account: { id: account.id, email: account.email, twoFactorEnabled: false, hasPassword: false } });
+			return reply.status(201).send({ account: { id: account.id, email: account.email, twoFactorEnabled: false, hasPassword: false, groups: [...account.groups] } });
+		},
+	);
+
+	app.put(
+		"/admin/accounts/:accountId/groups",
+		{
+			schema: {
+				params: Type.Object({ accountId: Type.String({ minLength: 1, maxLength: 128 }) }, closed),
+				body: Type.Object(
+					{
+						groups: Type.Array(Type.String({ maxLength: 256 }), {
+							maxItems: 1_000,
+							description: "every group the account is in (the list replaces the old one; [] removes them all). Names are trimmed and lowered; each is 1 to 64 of a-z 0-9 . _ -, starting with a letter or digit (else ERR_GROUP_NAME_INVALID); at most 100.",
+						}),
+					},
+					closed,
+				),
+				response: {
+					200: Type.Object({ accountId: Type.String(), email: Type.String(), groups: Type.Array(Type.String(), { description: "as stored: normalized, each once, sorted" }) }, closed),
+					...ERROR_RESPONSES,
+				},
+			},
+		},
+		async (request) => {
+			const set = await deadbolt.setAccountGroups(request.params.accountId, request.body.groups, { via: "admin_api", context: requestContext(request) });
+			return { accountId: set.accountId, email: set.email, groups: [...set.groups] };
 		},
 	);
 

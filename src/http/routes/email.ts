@@ -62,7 +62,7 @@ export const emailRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		async (request, reply) => {
 			const { account, session } = await deadbolt.finishSignUp({ token: request.body.token, password: request.body.password }, requestContext(request));
 			const view = await deliverSession(request, reply, deadbolt, cookies, session);
-			return reply.status(201).send({ account: { id: account.id, email: account.email, twoFactorEnabled: false, hasPassword: true, emailVerified: true }, session: view });
+			return reply.status(201).send({ account: { id: account.id, email: account.email, twoFactorEnabled: false, hasPassword: true, emailVerified: true, groups: [...account.groups] }, session: view });
 		},
 	);
 };

@@ -14,6 +14,7 @@ import { CodeSchema, EmailSchema, ERROR_RESPONSES, NewSessionSchema, PasswordSch
 import type { RouteOptions } from "./context.js";
 import type { IssuedTrustedDevice } from "../../service/trusted-devices.js";
 import type { BeginLoginResult } from "../../service/login.js";
+import { clearSessionCookies } from "../session-cookies.js";
 
 const closed = { additionalProperties: false } as const;
 
@@ -154,7 +155,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		if (request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
 		const challengeToken = request.cookies[cookies.challengeName];
 		if (challengeToken !== undefined) await deadbolt.abandonLoginChallenge(challengeToken);
-		void reply.clearCookie(cookies.sessionName, cookies.options());
+		clearSessionCookies(reply, cookies);
 		void reply.clearCookie(cookies.challengeName, cookies.options());
 		return reply.status(204).send(null);
 	});

@@ -15,7 +15,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
 		async (request) => {
 			const { account, session } = authOf(request);
 			return {
-				account: { id: account.id, email: account.email, twoFactorEnabled: await deadbolt.isTwoFactorEnabled(account.id), hasPassword: account.passwordHash !== null, emailVerified: account.emailVerifiedAt !== null },
+				account: { id: account.id, email: account.email, twoFactorEnabled: await deadbolt.isTwoFactorEnabled(account.id), hasPassword: account.passwordHash !== null, emailVerified: account.emailVerifiedAt !== null, groups: [...account.groups] },
 				session: {
 					id: session.id,
 					aal: session.aal,

@@ -32,6 +32,8 @@ export interface AccountTable {
 	updated_at: EpochMsColumn;
 	/** When the address was proved by a link (migration 0009); null while unverified. */
 	email_verified_at: EpochMsColumn | null;
+	/** The account's groups, a JSON array of group names as text, `'[]'` for none (migration 0012). */
+	groups: string;
 }
 
 /** Table `totp_credential`: pending (`confirmed_at` null) or confirmed TOTP credentials. */
@@ -71,6 +73,16 @@ export interface RecoveryCodeTable {
 }
 
 /** Table `session`: signed-in sessions; only a hash of the token secret is kept. */
+/** `session_app` (migration 0014): the hosts behind the forward-auth proxy a session reached. */
+export interface SessionAppTable {
+	/** References `session.id`, ON DELETE CASCADE. */
+	session_id: string;
+	/** Normalized host (lower case, no port). */
+	host: string;
+	/** Unix ms; written at most once a minute per session and host. */
+	last_used_at: EpochMsColumn;
+}
+
 export interface SessionTable {
 	id: string;
 	/** References `account.id`, ON DELETE CASCADE. */
@@ -131,6 +143,24 @@ export interface ServerKeyCheckTable {
 	hmac_check: string;
 	/** A fixed text sealed under the encryption key (AES-256-GCM). */
 	sealed_check: Uint8Array;
+	created_at: EpochMsColumn;
+}
+
+/**
+ * Table `signing_key` (migration 0011): the keys assertions are signed with, shared by every
+ * instance; the one of the highest `generation` (unique) is in use.
+ */
+export interface SigningKeyTable {
+	/** The key id (`kid`): the RFC 7638 SHA-256 thumbprint of the public key, base64url. */
+	kid: string;
+	/** 1 for the first key, one more for each later key; unique, so one key per generation. */
+	generation: number;
+	/** The JWS algorithm (RFC 7518 §3.1), `ES256`. */
+	algorithm: string;
+	/** The private key as a JWK (JSON), sealed under the encryption key (AES-256-GCM), bound to `kid`. */
+	sealed_private_jwk: Uint8Array;
+	/** The public key as a JWK (JSON text): `kty`, `crv`, `x`, `y`. */
+	public_jwk: string;
 	created_at: EpochMsColumn;
 }
 
@@ -279,12 +309,14 @@ export interface Database {
 	totp_credential: TOTPCredentialTable;
 	recovery_code: RecoveryCodeTable;
 	session: SessionTable;
+	session_app: SessionAppTable;
 	login_challenge: LoginChallengeTable;
 	auth_failure: AuthFailureTable;
 	trusted_device: TrustedDeviceTable;
 	security_event: SecurityEventTable;
 	sign_in_link: SignInLinkTable;
 	server_key_check: ServerKeyCheckTable;
+	signing_key: SigningKeyTable;
 	delivery: DeliveryTable;
 	delivery_attempt: DeliveryAttemptTable;
 	webhook_endpoint: WebhookEndpointTable;

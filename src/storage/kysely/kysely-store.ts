@@ -31,6 +31,7 @@ import { createOutboxRepository } from "./repositories/outbox.js";
 import { createRecoveryCodeRepository } from "./repositories/recovery-codes.js";
 import { createSecurityEventRepository } from "./repositories/security-events.js";
 import { createServerKeyCheckRepository } from "./repositories/server-key-check.js";
+import { createSigningKeyRepository } from "./repositories/signing-keys.js";
 import { createSessionRepository } from "./repositories/sessions.js";
 import { createSignInLinkRepository } from "./repositories/sign-in-links.js";
 import { createTOTPCredentialRepository } from "./repositories/totp-credentials.js";
@@ -128,6 +129,7 @@ function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect, b
 		securityEvents: createSecurityEventRepository(db, guard),
 		signInLinks: createSignInLinkRepository(db, guard),
 		serverKeyCheck: createServerKeyCheckRepository(db, guard),
+		signingKeys: createSigningKeyRepository(db, guard),
 		outbox: createOutboxRepository(db, guard, dialect, bookkeeping),
 		webhookEndpoints: createWebhookEndpointRepository(db, guard),
 		emailTokens: createEmailTokenRepository(db, guard),

@@ -1,7 +1,7 @@
 /**
  * Every migration of deadbolt's schema, as a static map (no filesystem provider, so a bundle
  * or a `dist/` copy carries them). Names sort lexically in the order they run; a released
- * entry never changes, new ones are appended (`0011-...` next).
+ * entry never changes, new ones are appended (`0012-...` next).
  */
 import type { Migration } from "kysely/migration";
 import { initialMigration } from "./0001-initial.js";
@@ -14,7 +14,10 @@ import { attemptsInFlightMigration } from "./0007-attempts-in-flight.js";
 import { recoveryCodeLookupPrefixMigration } from "./0008-recovery-code-lookup-prefix.js";
 import { outboxAndEmailTokensMigration } from "./0009-outbox-and-email-tokens.js";
 import { sessionSecondFactorMigration } from "./0010-session-second-factor.js";
+import { signingKeyMigration } from "./0011-signing-key.js";
+import { accountGroupsMigration } from "./0012-account-groups.js";
 import { accessTokenMigration } from "./0013-access-token.js";
+import { sessionAppsMigration } from "./0014-session-apps.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -28,7 +31,10 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0008-recovery-code-lookup-prefix": recoveryCodeLookupPrefixMigration,
 	"0009-outbox-and-email-tokens": outboxAndEmailTokensMigration,
 	"0010-session-second-factor": sessionSecondFactorMigration,
+	"0011-signing-key": signingKeyMigration,
+	"0012-account-groups": accountGroupsMigration,
 	"0013-access-token": accessTokenMigration,
+	"0014-session-apps": sessionAppsMigration,
 });
 
 /**

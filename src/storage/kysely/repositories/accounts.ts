@@ -3,10 +3,34 @@ import { sql } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { AccountRecord, AccountRepository, Store } from "../../store.js";
 import { countOf, findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
-import { recordTable } from "../record-table.js";
-import { rowMapping } from "../rows.js";
+import { rowMapping, type RowOf } from "../rows.js";
 
-const accountRows = rowMapping<AccountRecord>({ id: true, email: true, passwordHash: true, createdAt: true, updatedAt: true, emailVerifiedAt: true });
+/** The fields stored one to one; `groups` is a JSON text column (migration 0012), converted below. */
+const plainRows = rowMapping<Omit<AccountRecord, "groups">>({ id: true, email: true, passwordHash: true, createdAt: true, updatedAt: true, emailVerifiedAt: true });
+
+/** An account's row: the plain fields, and `groups` as JSON text. */
+type AccountRow = RowOf<Omit<AccountRecord, "groups">> & { readonly groups: string };
+
+/**
+ * The group names a stored `groups` text holds. Anything but a JSON array of strings (a row
+ * written by hand) reads as no group: groups only ever grant access, so an unreadable list
+ * grants nothing.
+ */
+function parseGroups(text: string): readonly string[] {
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch {
+		return Object.freeze([]);
+	}
+	return Object.freeze(Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : []);
+}
+
+/** Converts between accounts and their rows: the plain fields by name, `groups` through JSON. */
+const accountRows = Object.freeze({
+	toRow: (record: AccountRecord): AccountRow => ({ ...plainRows.toRow(record), groups: JSON.stringify(record.groups) }),
+	toRecord: (row: AccountRow): AccountRecord => ({ ...plainRows.toRecord(row), groups: parseGroups(row.groups) }),
+});
 
 /** The savepoint around `changeEmail`'s UPDATE inside a transaction (a fixed identifier). */
 const CHANGE_EMAIL_SAVEPOINT = sql.raw("deadbolt_change_email");
@@ -22,7 +46,6 @@ function isUniqueViolation(error: unknown): boolean {
  * @param dialect - decides the one dialect difference of the store: the row lock of `lockAccount`.
  */
 export function createAccountRepository(db: Executor, guard: Guard, dialect: Store["dialect"]): AccountRepository {
-	const accounts = recordTable(db, guard, "account", accountRows);
 	return Object.freeze({
 		insertAccount(record: AccountRecord): Promise<boolean> {
 			return wroteAny(guard, () =>
@@ -32,7 +55,9 @@ export function createAccountRepository(db: Executor, guard: Guard, dialect: Sto
 					.onConflict((oc) => oc.column("email").doNothing()),
 			);
 		},
-		findAccountById: accounts.findById,
+		findAccountById(id: string): Promise<AccountRecord | null> {
+			return findFirst(guard, () => db.selectFrom("account").selectAll().where("id", "=", id), accountRows.toRecord);
+		},
 		findAccountByEmail(email: string): Promise<AccountRecord | null> {
 			return findFirst(guard, () => db.selectFrom("account").selectAll().where("email", "=", email), accountRows.toRecord);
 		},
@@ -84,6 +109,9 @@ export function createAccountRepository(db: Executor, guard: Guard, dialect: Sto
 					return false;
 				}
 			});
+		},
+		setAccountGroups(id: string, groups: readonly string[], now: UnixMillis): Promise<boolean> {
+			return wroteAny(guard, () => db.updateTable("account").set({ groups: JSON.stringify(groups), updated_at: now }).where("id", "=", id));
 		},
 		deleteAccount(id: string): Promise<boolean> {
 			// Children go with it: every foreign key to account is ON DELETE CASCADE.

@@ -1,0 +1,165 @@
+/**
+ * The forward-auth endpoints (issue 12): a reverse proxy asks, before every request to a protected
+ * app, whether to let it through.
+ *
+ * - `/api/v1/authz/forward-auth`: Caddy `forward_auth`, Traefik `forwardAuth`. The original request
+ *   is in `X-Forwarded-Method`, `-Proto`, `-Host`, `-Uri`. Not signed in: a browser gets 302 to
+ *   the sign-in page (`rd` = the original URL), an API client 401.
+ * - `/api/v1/authz/auth-request`: nginx `auth_request`, which passes on only 2xx, 401 and 403.
+ *   The original request is in `X-Original-URL` and `X-Original-Method`; not signed in: 401 with
+ *   `Location` (the nginx config turns it into the redirect).
+ *
+ * Both believe these headers only from `http.trustedProxies` (else 400 `ERR_PROXY_NOT_TRUSTED`),
+ * answer every method (nginx asks with the original one), deny with 403 `ERR_ACCESS_DENIED`, and on
+ * 200 set every identity header of {@link IDENTITY_HEADERS}, empty when unknown, so that a value a
+ * client sent can never reach the app through a proxy that copies them. The credentials are the
+ * forward-auth cookie (never the session cookie or token) or a personal access token (`dbpat_`) in
+ * `Authorization: Bearer` or `Proxy-Authorization: Bearer`. Nothing is cached (§7 of the issue).
+ */
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { AccessDenied, EmailNotVerified, ForwardedRequestInvalid, ProxyNotTrusted, SecondFactorRequired, Unauthenticated } from "../../errors.js";
+import type { AccessCredential, AccessOutcome, OriginalRequest } from "../../service/access.js";
+import { acceptsHTML } from "../plugins/not-found.js";
+import type { RouteOptions } from "./context.js";
+
+/** The identity headers of an allowed request, in this order; all of them on every 200. */
+export const IDENTITY_HEADERS = Object.freeze(["Remote-User", "Remote-Email", "Remote-Groups", "Remote-Account-Id", "Remote-AAL", "Remote-Assertion"] as const);
+
+/** Every method a proxy may ask about (nginx's `auth_request` subrequest keeps the original method). */
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+/** The dashboard pages a browser is sent to (dashboard/layout.ts PATHS; checked by test/http/authz.test.ts). */
+const PAGES = Object.freeze({ signIn: "/dashboard/sign-in", stepUp: "/dashboard/step-up", home: "/dashboard" });
+
+/** Forward-auth routes (under `/api/v1`, outside the CSRF check: proxies ask with the original method and no Origin). */
+export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
+	/** The credential of the request: a personal access token first (an explicit choice of the client), else the forward-auth cookie. */
+	const credentialOf = (request: FastifyRequest): AccessCredential | null => {
+		for (const name of ["proxy-authorization", "authorization"] as const) {
+			const match = /^Bearer\s+(\S+)\s*$/i.exec(singleHeader(request, name) ?? "");
+			// Only a personal access token is ours: an app's own Bearer tokens pass through untouched.
+			if (match !== null && deadbolt.hasAccessTokenPrefix(match[1] as string)) return { kind: "access_token", token: match[1] as string };
+		}
+		const cookie = request.cookies[cookies.forwardAuthName];
+		return typeof cookie === "string" && cookie !== "" ? { kind: "forward_auth_cookie", token: cookie } : null;
+	};
+
+	const answer = async (request: FastifyRequest, reply: FastifyReply, original: OriginalRequest, style: "redirect" | "location"): Promise<FastifyReply> => {
+		const outcome = await deadbolt.decideAccess(original.access, credentialOf(request));
+		// Every request of every protected app passes here: allowed ones are logged at debug only.
+		if (outcome.kind === "allow") request.log.debug(outcomeLogFields(outcome, original.access), "forward-auth decision");
+		else request.log.info(outcomeLogFields(outcome, original.access), "forward-auth decision");
+		if (outcome.kind === "allow") {
+			const identity = outcome.identity;
+			const values: Record<(typeof IDENTITY_HEADERS)[number], string> = {
+				"Remote-User": identity?.email ?? "",
+				"Remote-Email": identity?.email ?? "",
+				"Remote-Groups": identity?.groups.join(",") ?? "",
+				"Remote-Account-Id": identity?.accountId ?? "",
+				"Remote-AAL": identity?.aal ?? "",
+				"Remote-Assertion": identity === null ? "" : await deadbolt.issueAssertion({ ...identity, host: original.access.host }),
+			};
+			for (const name of IDENTITY_HEADERS) void reply.header(name, values[name]);
+			return reply.status(200).header("cache-control", "no-store").send({ allowed: true });
+		}
+		if (outcome.kind === "deny") throw new AccessDenied(undefined, { reason: outcome.reason });
+		const browser = acceptsHTML(singleHeader(request, "accept") ?? undefined);
+		const page = outcome.kind === "sign_in" ? PAGES.signIn : outcome.kind === "verify_email" ? PAGES.home : PAGES.stepUp;
+		const error =
+			outcome.kind === "sign_in"
+				? new Unauthenticated(undefined, { reason: outcome.reason })
+				: outcome.kind === "verify_email"
+					? new EmailNotVerified()
+					: new SecondFactorRequired(outcome.kind === "set_up_two_factor" ? "This app asks for two-factor authentication: set it up in your account first." : undefined, { reason: outcome.kind });
+		if (browser) {
+			const location = `${deadbolt.publicOrigin}${page}?rd=${encodeURIComponent(original.url)}`;
+			if (style === "redirect") return reply.status(302).header("cache-control", "no-store").redirect(location, 302);
+			void reply.header("location", location);
+		}
+		void reply.header("www-authenticate", 'Bearer realm="deadbolt"');
+		throw error;
+	};
+
+	const guard = (request: FastifyRequest): void => {
+		if (!deadbolt.isTrustedProxy(request.socket.remoteAddress ?? null)) throw new ProxyNotTrusted(undefined, { reason: "untrusted_peer" });
+	};
+
+	app.route({
+		method: [...METHODS],
+		url: "/authz/forward-auth",
+		config: { sessionless: true },
+		handler: async (request, reply) => {
+			guard(request);
+			return answer(request, reply, forwardedRequest(request, deadbolt.originalRequest), "redirect");
+		},
+	});
+	app.route({
+		method: [...METHODS],
+		url: "/authz/auth-request",
+		config: { sessionless: true },
+		handler: async (request, reply) => {
+			guard(request);
+			return answer(request, reply, originalURLRequest(request, deadbolt.originalRequest), "location");
+		},
+	});
+};
+
+/** `service/access.ts` originalRequest. */
+type OriginalOf = (url: string, method: string, clientAddress: string | null) => OriginalRequest;
+
+/** A header sent once, non-empty (an empty header is absent; a repeated one is refused). */
+function singleHeader(request: FastifyRequest, name: string): string | null {
+	const value = request.headers[name];
+	if (Array.isArray(value)) throw new ForwardedRequestInvalid(`The ${name} header was sent more than once.`, { reason: "repeated_header" });
+	return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
+}
+
+function required(request: FastifyRequest, name: string): string {
+	const value = singleHeader(request, name);
+	if (value === null) throw new ForwardedRequestInvalid(`The proxy did not send ${name}: see docs/integrations for the proxy's configuration.`, { reason: "missing_header" });
+	return value;
+}
+
+function methodOf(value: string): string {
+	const method = value.toUpperCase();
+	if (!/^[A-Z]{1,16}$/.test(method)) throw new ForwardedRequestInvalid("The original method is not an HTTP method.", { reason: "bad_method" });
+	return method;
+}
+
+/** The original request of `forward-auth` (X-Forwarded-Method, -Proto, -Host, -Uri). */
+function forwardedRequest(request: FastifyRequest, originalOf: OriginalOf): OriginalRequest {
+	const method = methodOf(required(request, "x-forwarded-method"));
+	const proto = required(request, "x-forwarded-proto").toLowerCase();
+	const hostHeader = required(request, "x-forwarded-host");
+	const uri = required(request, "x-forwarded-uri");
+	if (proto !== "http" && proto !== "https") throw new ForwardedRequestInvalid("X-Forwarded-Proto must be http or https.", { reason: "bad_proto" });
+	if (!uri.startsWith("/") || uri.startsWith("//")) throw new ForwardedRequestInvalid("X-Forwarded-Uri must be a path starting with /.", { reason: "bad_uri" });
+	return originalOf(`${proto}://${hostHeader}${uri}`, method, clientOf(request));
+}
+
+/** The original request of `auth-request` (X-Original-URL, X-Original-Method; the request's own method when absent). */
+function originalURLRequest(request: FastifyRequest, originalOf: OriginalOf): OriginalRequest {
+	const url = required(request, "x-original-url");
+	const method = methodOf(singleHeader(request, "x-original-method") ?? request.method);
+	if (!/^https?:\/\//i.test(url)) throw new ForwardedRequestInvalid("X-Original-URL must be an absolute http or https URL.", { reason: "bad_url" });
+	return originalOf(url, method, clientOf(request));
+}
+
+/** The client's address: `request.ip` is the X-Forwarded-For client when the peer is a trusted proxy (Fastify `trustProxy`). */
+function clientOf(request: FastifyRequest): string | null {
+	return request.ip ?? null;
+}
+
+/** What the decision log line says: the outcome, rule, host and method; never the path or query (they may carry tokens). */
+function outcomeLogFields(outcome: AccessOutcome, access: OriginalRequest["access"]): Record<string, unknown> {
+	return {
+		event: "forward_auth.decision",
+		outcome: outcome.kind,
+		reason: "reason" in outcome ? outcome.reason : undefined,
+		rule: outcome.decision.ruleIndex,
+		host: access.host,
+		method: access.method,
+		accountId: "identity" in outcome ? (outcome.identity?.accountId ?? undefined) : "accountId" in outcome ? outcome.accountId : undefined,
+	};
+}
