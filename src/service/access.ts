@@ -14,6 +14,7 @@ import type { UnixMillis } from "../platform/clock.js";
 import type { Config } from "../config/schema.js";
 import type { ServiceDeps } from "./deps.js";
 import { secondsToMillis } from "./deps.js";
+import { noteAppUse } from "./connected-apps.js";
 import { validateForwardAuthSession } from "./forward-auth-sessions.js";
 import type { AuthenticatedSession } from "./sessions.js";
 
@@ -136,7 +137,7 @@ export async function decideAccess(deps: ServiceDeps, request: AccessRequest, cr
 	if (decision.policy === "bypass") return { kind: "allow", decision, identity: null };
 	if (decision.policy === "deny") return { kind: "deny", decision, reason: "rule" };
 	if (auth.account.emailVerifiedAt === null) return { kind: "verify_email", decision, accountId: identity.accountId };
-	if (decision.policy === "one_factor") return { kind: "allow", decision, identity };
+	if (decision.policy === "one_factor") return allowed(deps, request, decision, identity);
 	if (identity.aal !== "aal2") {
 		const twoFactor = (await deps.store.totpCredentials.findConfirmedTOTPCredential(identity.accountId)) !== null;
 		return { kind: twoFactor ? "step_up" : "set_up_two_factor", decision, identity };
@@ -144,6 +145,12 @@ export async function decideAccess(deps: ServiceDeps, request: AccessRequest, cr
 	if (decision.maxSecondFactorAgeSeconds !== null && !provedSince(deps, identity.secondFactorAt, decision.maxSecondFactorAgeSeconds)) {
 		return { kind: "step_up", decision, identity };
 	}
+	return allowed(deps, request, decision, identity);
+}
+
+/** An allowed request of a signed-in identity: the session's "connected apps" record notes the host (at most once a minute). */
+async function allowed(deps: ServiceDeps, request: AccessRequest, decision: AccessDecision, identity: AccessIdentity): Promise<AccessOutcome> {
+	if (identity.sessionId !== null) await noteAppUse(deps, identity.sessionId, request.host);
 	return { kind: "allow", decision, identity };
 }
 

@@ -2,6 +2,7 @@
  * Sessions: opaque `<id>.<secret>` tokens, only a SHA-256 of the secret stored (NIST SP 800-63B
  * §7.1, OWASP ASVS 5.0 7.2.3), with idle and absolute expiry enforced on the server (ASVS 7.3).
  */
+import { connectedApps, type ConnectedApp } from "./connected-apps.js";
 import { NotFound, ReauthenticationRequired, Unauthenticated } from "../errors.js";
 import { generateToken, generateTokenSecret, isWellFormedId } from "../domain/crypto/token.js";
 import { aalOf, amrOf, typedSecondFactor, type SignInFactor } from "../domain/access/authentication-methods.js";
@@ -162,15 +163,16 @@ export interface SessionView {
 	readonly idleExpiresAt: UnixMillis;
 	readonly ipAddress: string | null;
 	readonly device: DeviceDescription;
+	/** The apps behind the forward-auth proxy this session reached recently, newest first (`service/connected-apps.ts`). */
+	readonly apps: readonly ConnectedApp[];
 }
 
 /** The account's active sessions, newest first, the caller's marked `current`. */
 export async function listSessions(deps: ServiceDeps, auth: AuthenticatedSession): Promise<SessionView[]> {
 	const now = deps.clock.now();
-	const sessions = await deps.store.sessions.listActiveSessions(auth.account.id, now);
-	return sessions
-		.filter((session) => idleExpiresAt(deps, session) > now)
-		.map((session) => ({
+	const sessions = (await deps.store.sessions.listActiveSessions(auth.account.id, now)).filter((session) => idleExpiresAt(deps, session) > now);
+	const apps = await connectedApps(deps, sessions.map((session) => session.id));
+	return sessions.map((session) => ({
 			id: session.id,
 			current: session.id === auth.session.id,
 			aal: session.aal,
@@ -180,6 +182,7 @@ export async function listSessions(deps: ServiceDeps, auth: AuthenticatedSession
 			idleExpiresAt: idleExpiresAt(deps, session),
 			ipAddress: session.ipAddress,
 			device: describeDevice(session.userAgent),
+			apps: apps.get(session.id) ?? [],
 		}));
 }
 

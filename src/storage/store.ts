@@ -437,6 +437,23 @@ export interface SessionRepository {
 	revokeAccountSessions(accountId: string, now: UnixMillis, exceptId?: string): Promise<number>;
 	/** Unrevoked sessions whose absolute expiry is after `now`, newest first. */
 	listActiveSessions(accountId: string, now: UnixMillis): Promise<SessionRecord[]>;
+	/**
+	 * Records that the session reached `host` through the forward-auth proxy at `now`: inserts the
+	 * row, or moves its `last_used_at` to `now` only when that is at least `minIntervalMillis` later
+	 * (one write a minute per session and host, whatever the instances).
+	 * @returns true when a row was written
+	 */
+	recordSessionApp(sessionId: string, host: string, now: UnixMillis, minIntervalMillis: number): Promise<boolean>;
+	/** The hosts the sessions reached, newest first per session. */
+	listSessionApps(sessionIds: readonly string[]): Promise<SessionAppRecord[]>;
+}
+
+/** A host behind the forward-auth proxy that a session reached (`session_app`). */
+export interface SessionAppRecord {
+	readonly sessionId: string;
+	/** Normalized host (lower case, no port). */
+	readonly host: string;
+	readonly lastUsedAt: UnixMillis;
 }
 
 /** Login challenges. */

@@ -189,6 +189,28 @@ describe("forward-auth endpoints", () => {
 		expect(response.headers["remote-aal"]).toBe("aal2");
 	});
 
+	test("connected apps: the session lists the hosts it reached, written at most once a minute per host", async () => {
+		const user = await verifiedUser(t);
+		const appsOf = async () => (await t.app.inject({ method: "GET", url: "/api/v1/sessions", headers: { authorization: `Bearer ${user.session.token}` } })).json().sessions[0].apps;
+		const first = new Date(t.clock.now()).toISOString();
+		for (let i = 0; i < 3; i++) {
+			expect((await forwardAuth(t, `http://app.example.test/page/${i}`, { cookie: user.cookie })).statusCode).toBe(200);
+			t.clock.advance(20_000);
+		}
+		// 40 s after the first write: not written again.
+		expect(await appsOf()).toEqual([{ host: "app.example.test", lastUsedAt: first }]);
+		t.clock.advance(1_000);
+		await forwardAuth(t, "http://app.example.test/", { cookie: user.cookie });
+		const sessions = (await t.app.inject({ method: "GET", url: "/api/v1/sessions", headers: { authorization: `Bearer ${user.session.token}` } })).json().sessions;
+		expect(sessions[0].apps).toEqual([{ host: "app.example.test", lastUsedAt: new Date(t.clock.now()).toISOString() }]);
+		const page = await t.app.inject({ method: "GET", url: "/dashboard/settings/security/sessions", headers: { cookie: `deadbolt_session=${user.session.token}` } });
+		expect(page.body).toContain("Used for");
+		expect(page.body).toContain(">app.example.test</span>");
+		// Bypass requests name no one: nothing is written.
+		await forwardAuth(t, "http://public.example.test/", { cookie: user.cookie });
+		expect((await appsOf()).map((app: { host: string }) => app.host)).toEqual(["app.example.test"]);
+	});
+
 	test("sign-out ends the forward-auth cookie on the very next request", async () => {
 		const user = await verifiedUser(t);
 		expect((await forwardAuth(t, "http://app.example.test/", { cookie: user.cookie })).statusCode).toBe(200);

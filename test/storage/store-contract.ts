@@ -457,6 +457,30 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.sessions.findSession(session.id)).toEqual(session);
 			});
 
+			test("connected apps: one row per session and host, moved forward at most once per interval, listed newest first", async () => {
+				const account = await givenAccount();
+				const session = sessionFixture(account.id);
+				const other = sessionFixture(account.id);
+				await store.sessions.insertSession(session);
+				await store.sessions.insertSession(other);
+				expect(await store.sessions.recordSessionApp(session.id, "app.example.test", T0, 60_000)).toBe(true);
+				// Within the interval: nothing written, the first time stays.
+				expect(await store.sessions.recordSessionApp(session.id, "app.example.test", T0 + 59_999, 60_000)).toBe(false);
+				expect(await store.sessions.recordSessionApp(session.id, "admin.example.test", T0 + 10, 60_000)).toBe(true);
+				expect(await store.sessions.recordSessionApp(other.id, "app.example.test", T0 + 20, 60_000)).toBe(true);
+				expect(await store.sessions.listSessionApps([session.id])).toEqual([
+					{ sessionId: session.id, host: "admin.example.test", lastUsedAt: T0 + 10 },
+					{ sessionId: session.id, host: "app.example.test", lastUsedAt: T0 },
+				]);
+				expect(await store.sessions.recordSessionApp(session.id, "app.example.test", T0 + 60_000, 60_000)).toBe(true);
+				expect((await store.sessions.listSessionApps([session.id, other.id])).map((app) => [app.sessionId === session.id, app.host, app.lastUsedAt])).toEqual([
+					[true, "app.example.test", T0 + 60_000],
+					[false, "app.example.test", T0 + 20],
+					[true, "admin.example.test", T0 + 10],
+				]);
+				expect(await store.sessions.listSessionApps([])).toEqual([]);
+			});
+
 			test("a session with null revokedAt, ipAddress and userAgent round-trips the nulls", async () => {
 				const account = await givenAccount();
 				const session = sessionFixture(account.id, { ipAddress: null, userAgent: null, revokedAt: null });

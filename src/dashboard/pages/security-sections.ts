@@ -53,6 +53,7 @@ export function sessionsCard(csrf: string, sessions: readonly SessionView[], fla
 		<div class="session__main">
 			<p class="session__device">${session.device.label}${session.current && html` <span class="badge badge--current">This device</span>`}</p>
 			<p class="session__meta">${meta.map((part, index) => (index === 0 ? part : html`<span class="session__sep" aria-hidden="true"> · </span>${part}`))}</p>
+			${session.apps.length > 0 && html`<p class="session__meta session__apps">Used for ${session.apps.map((app, index) => html`${index === 0 ? "" : ", "}<span title="Last used ${DATE_TIME.format(new Date(app.lastUsedAt))} UTC">${app.host}</span>`)}</p>`}
 		</div>
 		${
 			!session.current &&

@@ -31,6 +31,8 @@ const SessionListSchema = Type.Object(
 					idleExpiresAt: Type.String({ format: "date-time" }),
 					ipAddress: Type.Union([Type.String(), Type.Null()]),
 					device: DeviceSchema,
+					/** Connected apps: hosts behind the forward-auth proxy this session reached recently, newest first. */
+					apps: Type.Array(Type.Object({ host: Type.String(), lastUsedAt: Type.String({ format: "date-time" }) }, closed)),
 				},
 				closed,
 			),
@@ -92,6 +94,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 				idleExpiresAt: toISO(s.idleExpiresAt),
 				ipAddress: s.ipAddress,
 				device: s.device,
+				apps: s.apps.map((app) => ({ host: app.host, lastUsedAt: toISO(app.lastUsedAt) })),
 			})),
 		};
 	});

@@ -73,6 +73,16 @@ export interface RecoveryCodeTable {
 }
 
 /** Table `session`: signed-in sessions; only a hash of the token secret is kept. */
+/** `session_app` (migration 0014): the hosts behind the forward-auth proxy a session reached. */
+export interface SessionAppTable {
+	/** References `session.id`, ON DELETE CASCADE. */
+	session_id: string;
+	/** Normalized host (lower case, no port). */
+	host: string;
+	/** Unix ms; written at most once a minute per session and host. */
+	last_used_at: EpochMsColumn;
+}
+
 export interface SessionTable {
 	id: string;
 	/** References `account.id`, ON DELETE CASCADE. */
@@ -280,6 +290,7 @@ export interface Database {
 	totp_credential: TOTPCredentialTable;
 	recovery_code: RecoveryCodeTable;
 	session: SessionTable;
+	session_app: SessionAppTable;
 	login_challenge: LoginChallengeTable;
 	auth_failure: AuthFailureTable;
 	trusted_device: TrustedDeviceTable;

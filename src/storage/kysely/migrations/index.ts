@@ -16,6 +16,7 @@ import { outboxAndEmailTokensMigration } from "./0009-outbox-and-email-tokens.js
 import { sessionSecondFactorMigration } from "./0010-session-second-factor.js";
 import { signingKeyMigration } from "./0011-signing-key.js";
 import { accountGroupsMigration } from "./0012-account-groups.js";
+import { sessionAppsMigration } from "./0014-session-apps.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -31,6 +32,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0010-session-second-factor": sessionSecondFactorMigration,
 	"0011-signing-key": signingKeyMigration,
 	"0012-account-groups": accountGroupsMigration,
+	"0014-session-apps": sessionAppsMigration,
 });
 
 /**

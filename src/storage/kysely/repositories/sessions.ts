@@ -1,7 +1,7 @@
 /** Sessions: active means `revoked_at` null and `expires_at` after now. */
 import { type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
-import type { SessionRecord, SessionRepository } from "../../store.js";
+import type { SessionAppRecord, SessionRecord, SessionRepository } from "../../store.js";
 import type { Database } from "../database.js";
 import { countWritten, findEvery, wroteAny, type Executor, type Guard } from "../executor.js";
 import { recordTable } from "../record-table.js";
@@ -49,6 +49,19 @@ export function createSessionRepository(db: Executor, guard: Guard): SessionRepo
 				() => db.selectFrom("session").selectAll().where((eb) => activeOfAccount(eb, accountId, now)).orderBy("created_at", "desc").orderBy("id", "desc"),
 				sessionRows.toRecord,
 			);
+		},
+		recordSessionApp(sessionId: string, host: string, now: UnixMillis, minIntervalMillis: number): Promise<boolean> {
+			return wroteAny(guard, () =>
+				db
+					.insertInto("session_app")
+					.values({ session_id: sessionId, host, last_used_at: now })
+					.onConflict((conflict) => conflict.columns(["session_id", "host"]).doUpdateSet({ last_used_at: now }).where("session_app.last_used_at", "<=", now - minIntervalMillis)),
+			);
+		},
+		async listSessionApps(sessionIds: readonly string[]): Promise<SessionAppRecord[]> {
+			if (sessionIds.length === 0) return [];
+			const rows = await guard(() => db.selectFrom("session_app").selectAll().where("session_id", "in", [...sessionIds]).orderBy("last_used_at", "desc").orderBy("host").execute());
+			return rows.map((row) => ({ sessionId: row.session_id, host: row.host, lastUsedAt: Number(row.last_used_at) }));
 		},
 	});
 }
