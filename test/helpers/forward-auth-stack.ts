@@ -18,6 +18,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config/load.js";
+import type { Config } from "../../src/config/schema.js";
 import { createDeadbolt, type Deadbolt } from "../../src/deadbolt.js";
 import { silentLogger } from "../../src/platform/logger.js";
 import type { Store } from "../../src/storage/store.js";
@@ -79,12 +80,12 @@ export interface ForwardAuthStackOptions {
 	readonly accessControl?: unknown;
 }
 
-/** Starts deadbolt, the upstream and the proxy `kind`. */
-export async function startForwardAuthStack(kind: ProxyKind, options: ForwardAuthStackOptions = {}): Promise<ForwardAuthStack> {
-	const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-forward-auth-"));
-	const proxyPort = await freePort();
-	const publicUrl = `http://${AUTH_HOST}:${proxyPort}`;
-	const config = loadConfig({
+/**
+ * The config of a deadbolt of these tests: behind a proxy whose deadbolt site is `publicUrl`, the
+ * forward-auth cookie on `example.test`, the given (or the test) rules, silent.
+ */
+export function forwardAuthConfig(dataDir: string, publicUrl: string, options: ForwardAuthStackOptions = {}): Config {
+	return loadConfig({
 		overrides: {
 			dataDir,
 			http: { host: "127.0.0.1", port: 0, publicUrl, trustedProxies: [...(options.trustedProxies ?? ["loopback"])] },
@@ -95,31 +96,67 @@ export async function startForwardAuthStack(kind: ProxyKind, options: ForwardAut
 			rateLimit: { perMinute: 10_000 },
 		},
 	});
-	const store = await openSqliteStore({ path: join(dataDir, "deadbolt.sqlite") });
+}
+
+/** A deadbolt listening on a random loopback port. */
+export interface ListeningDeadbolt {
+	readonly deadbolt: Deadbolt;
+	readonly app: FastifyInstance;
+	/** `127.0.0.1:<port>` (what a proxy talks to). */
+	readonly address: string;
+	/** `http://127.0.0.1:<port>` */
+	readonly url: string;
+	/** A JSON API client of it, directly (not through a proxy). */
+	readonly api: APIClient;
+	/** Stops listening and closes deadbolt (and its store). */
+	close(): Promise<void>;
+}
+
+/** Starts deadbolt on `store` (the test keys, so that mailed links can be read) on a random loopback port. */
+export async function listenDeadbolt(config: Config, store: Store): Promise<ListeningDeadbolt> {
 	const deadbolt = await createDeadbolt(config, { store, keys: TEST_KEYS, logger: silentLogger });
 	const app = await buildApp(deadbolt);
 	await app.listen({ host: "127.0.0.1", port: 0 });
-	const address = app.server.address();
-	if (address === null || typeof address === "string") throw new Error("deadbolt has no TCP address");
-	const deadboltUrl = `http://127.0.0.1:${address.port}`;
+	const bound = app.server.address();
+	if (bound === null || typeof bound === "string") throw new Error("deadbolt has no TCP address");
+	const url = `http://127.0.0.1:${bound.port}`;
+	return {
+		deadbolt,
+		app,
+		address: `127.0.0.1:${bound.port}`,
+		url,
+		api: apiClient(url),
+		async close() {
+			await app.close();
+			await deadbolt.close();
+		},
+	};
+}
+
+/** Starts deadbolt, the upstream and the proxy `kind`. */
+export async function startForwardAuthStack(kind: ProxyKind, options: ForwardAuthStackOptions = {}): Promise<ForwardAuthStack> {
+	const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-forward-auth-"));
+	const proxyPort = await freePort();
+	const publicUrl = `http://${AUTH_HOST}:${proxyPort}`;
+	const store = await openSqliteStore({ path: join(dataDir, "deadbolt.sqlite") });
+	const instance = await listenDeadbolt(forwardAuthConfig(dataDir, publicUrl, options), store);
 	const upstream = await startEchoUpstream();
-	const proxy = await startProxy(kind, { deadbolt: `127.0.0.1:${address.port}`, upstream: upstream.address }, proxyPort);
+	const proxy = await startProxy(kind, { deadbolt: instance.address, upstream: upstream.address }, proxyPort);
 	return {
 		kind,
 		proxy,
 		upstream,
-		deadbolt,
+		deadbolt: instance.deadbolt,
 		store,
-		app,
-		deadboltUrl,
-		api: apiClient(deadboltUrl),
+		app: instance.app,
+		deadboltUrl: instance.url,
+		api: instance.api,
 		publicUrl,
 		appOrigin: proxy.origin(APP_HOST),
 		async close() {
 			await proxy.stop();
 			await upstream.stop();
-			await app.close();
-			await deadbolt.close();
+			await instance.close();
 			rmSync(dataDir, { recursive: true, force: true });
 		},
 	};

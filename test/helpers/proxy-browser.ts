@@ -22,12 +22,15 @@ interface StoredCookie {
 	readonly host: string;
 }
 
+/** What a browser goes through: a proxy, and deadbolt's public URL behind it (the `Origin` of its forms). */
+export type BrowserRoute = Pick<ForwardAuthStack, "proxy" | "publicUrl">;
+
 /** A cookie jar and the requests of one browser through one stack's proxy. */
 export class ProxyBrowser {
 	private readonly cookies: StoredCookie[] = [];
-	private readonly stack: ForwardAuthStack;
+	private readonly stack: BrowserRoute;
 
-	constructor(stack: ForwardAuthStack) {
+	constructor(stack: BrowserRoute) {
 		this.stack = stack;
 	}
 
