@@ -108,6 +108,8 @@ export interface Deadbolt {
 	listTrustedDevices: Bound<typeof trustedDevices.listTrustedDevices>;
 	secureCompromisedAccount: Bound<typeof compromised.secureCompromisedAccount>;
 	unlockAccount: Bound<typeof operator.unlockAccount>;
+	/** An operator ends every session and remembered device of an account (admin API, CLI). */
+	signOutAccountEverywhere: Bound<typeof operator.signOutAccountEverywhere>;
 	verifyAdminAPIKey: Bound<typeof operator.verifyAdminAPIKey>;
 	/** Replaces an account's groups (admin API, CLI), recorded as `account.groups_changed` (`service/groups.ts`). */
 	setAccountGroups: Bound<typeof groups.setAccountGroups>;
@@ -379,6 +381,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		listTrustedDevices: bind(trustedDevices.listTrustedDevices),
 		secureCompromisedAccount: bind(compromised.secureCompromisedAccount),
 		unlockAccount: bind(operator.unlockAccount),
+		signOutAccountEverywhere: bind(operator.signOutAccountEverywhere),
 		verifyAdminAPIKey: bind(operator.verifyAdminAPIKey),
 		setAccountGroups: bind(groups.setAccountGroups),
 		findAccountGroups: bind(groups.findAccountGroups),

@@ -34,6 +34,9 @@ Commands:
   account create <email>
              Create an account without a password and print a one-time
              sign-in link for it (its owner sets a password in the dashboard)
+  account sign-out-everywhere <email>
+             End every session and remembered device of an account (every
+             app behind the forward-auth proxy refuses its next request)
   account sign-in-link <email>
              Print a new one-time sign-in link (it replaces the password
              step once; with two-factor authentication the code is still asked)

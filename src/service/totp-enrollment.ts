@@ -182,7 +182,7 @@ export interface ConfirmedEnrollment {
 	readonly recoveryCodes: readonly string[];
 	/** How many other sessions of the account were ended (they were made with the password alone). */
 	readonly otherSessionsRevoked: number;
-	/** True when this replaced the account's previous authenticator (no new codes, sessions kept). */
+	/** True when this replaced the account's previous authenticator (no new codes; other sessions end as for a first setup). */
 	readonly replaced: boolean;
 	/** This session's new token: it gained a second factor and goes on under it (the old one stopped working). */
 	readonly sessionToken: string;
@@ -227,11 +227,12 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 			throw new EnrollmentInvalid(undefined, { reason: "lost_race" });
 		}
 		if (prepared === null) {
-			// Replacing, a new phone: the old key stops working now; recovery codes and sessions (made
-			// with 2FA) stay; remembered devices are forgotten (they were trusted under the old authenticator).
-			const { trustedDevicesRevoked } = await endAccountAccess(deps, tx, account.id, { trustedDevices: true, loginChallenges: true });
-			await recordSecurityEvent(deps, tx, account.id, "totp.replaced", context, { trustedDevicesRevoked });
-			return { recoveryCodes: [], otherSessionsRevoked: 0, replaced: true, sessionToken: (await rotateSessionToken(deps, tx, session)).token };
+			// Replacing, a new phone: the old key stops working now; recovery codes stay. Every other
+			// session ends (one may live on the lost phone, and every app behind the proxy refuses it on
+			// its next request), and remembered devices are forgotten (trusted under the old authenticator).
+			const ended = await endAccountAccess(deps, tx, account.id, { sessions: { except: session.id }, trustedDevices: true, loginChallenges: true });
+			await recordSecurityEvent(deps, tx, account.id, "totp.replaced", context, { trustedDevicesRevoked: ended.trustedDevicesRevoked, otherSessionsRevoked: ended.sessionsRevoked });
+			return { recoveryCodes: [], otherSessionsRevoked: ended.sessionsRevoked, replaced: true, sessionToken: (await rotateSessionToken(deps, tx, session)).token };
 		}
 		const recoveryCodes = await storeRecoveryCodes(tx, account.id, prepared);
 		const otherSessionsRevoked = (await endAccountAccess(deps, tx, account.id, { sessions: { except: session.id } })).sessionsRevoked;

@@ -80,6 +80,15 @@ const ROWS: readonly Row[] = [
 		},
 	},
 	{
+		way: "an operator's sign out everywhere (admin API, CLI)",
+		start: "password",
+		async end({ one, a, b }) {
+			const account = await live(one, a);
+			expect((await one.deadbolt.signOutAccountEverywhere({ accountId: account.account.id })).sessionsRevoked).toBe(2);
+			return { refused: { "one session": a, "the other session": b }, allowed: {} };
+		},
+	},
+	{
 		way: "revoke one session from another (sessions page)",
 		start: "password",
 		async end({ one, a, b }) {
@@ -165,9 +174,9 @@ const ROWS: readonly Row[] = [
 			const confirmed = await one.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(decodeBase32(pending.secret), one.clock.now()) });
 			expect(confirmed.replaced).toBe(true);
 			return {
-				refused: { "this session's token before": a, "this session's token after the re-authentication": reauthenticated.sessionToken },
-				// By design (service/totp-enrollment.ts): sessions signed in WITH 2FA stay; only remembered devices end.
-				allowed: { "this session's new token": confirmed.sessionToken, "the other session (signed in with 2FA, kept)": b },
+				// Every other session ends too: one may live on the lost phone.
+				refused: { "this session's token before": a, "this session's token after the re-authentication": reauthenticated.sessionToken, "the other session": b },
+				allowed: { "this session's new token": confirmed.sessionToken },
 			};
 		},
 	},

@@ -17,7 +17,7 @@ import { publicOrigin } from "../../config/public-origin.js";
 import { signInLinkURL } from "../../http/public-url.js";
 
 /** The actions of `deadbolt account`. */
-export const ACCOUNT_ACTIONS = Object.freeze(["unlock", "create", "sign-in-link", "groups"] as const);
+export const ACCOUNT_ACTIONS = Object.freeze(["unlock", "create", "sign-in-link", "groups", "sign-out-everywhere"] as const);
 
 /** One of {@link ACCOUNT_ACTIONS}. */
 export type AccountAction = (typeof ACCOUNT_ACTIONS)[number];
@@ -36,7 +36,7 @@ export interface AccountOptions {
 }
 
 /** The options each action takes (the others take none). */
-export const ACCOUNT_ACTION_OPTIONS: Readonly<Record<AccountAction, readonly (keyof AccountOptions)[]>> = Object.freeze({ unlock: [], create: [], "sign-in-link": [], groups: ["set", "json"] });
+export const ACCOUNT_ACTION_OPTIONS: Readonly<Record<AccountAction, readonly (keyof AccountOptions)[]>> = Object.freeze({ unlock: [], create: [], "sign-in-link": [], groups: ["set", "json"], "sign-out-everywhere": [] });
 
 /** The group names of a `--set` list: split at commas, blanks dropped (`""` is the empty list). */
 export function parseGroupList(list: string): string[] {
@@ -75,6 +75,11 @@ export async function runAccountCommand(config: Config, action: AccountAction, e
 			case "sign-in-link":
 				printLink(config, await deadbolt.issueSignInLink(email), output);
 				return 0;
+			case "sign-out-everywhere": {
+				const result = await deadbolt.signOutAccountEverywhere({ email });
+				output.out(`signed out everywhere: ${result.email} (${result.sessionsRevoked} sessions and ${result.trustedDevicesRevoked} remembered devices ended)`);
+				return 0;
+			}
 			case "groups": {
 				let account = await deadbolt.findAccountGroups(email);
 				if (options.set !== undefined) account = await deadbolt.setAccountGroups(account.accountId, parseGroupList(options.set), { via: "cli" });

@@ -87,7 +87,7 @@ function wordingOf(action: ConfirmableAction, facts: ConfirmationFacts): Wording
 		case "replace-authenticator":
 			return {
 				title: "Move to a new phone?",
-				consequence: "You'll scan a new QR code with the new phone. Your old phone keeps working until you enter a code from the new one; then its codes stop working and remembered devices are forgotten. Your recovery codes stay the same.",
+				consequence: "You'll scan a new QR code with the new phone. Your old phone keeps working until you enter a code from the new one; then its codes stop working, you are signed out everywhere else and remembered devices are forgotten. Your recovery codes stay the same.",
 				button: "Continue",
 				danger: false,
 			};

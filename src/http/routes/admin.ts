@@ -70,6 +70,17 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 	);
 
 	app.post(
+		"/admin/accounts/:accountId/sign-out-everywhere",
+		{
+			schema: {
+				params: Type.Object({ accountId: Type.String({ minLength: 1, maxLength: 128 }) }, closed),
+				response: { 200: Type.Object({ accountId: Type.String(), email: Type.String(), sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
+			},
+		},
+		async (request) => deadbolt.signOutAccountEverywhere({ accountId: request.params.accountId }),
+	);
+
+	app.post(
 		"/admin/sign-in-links",
 		{
 			schema: {
