@@ -21,6 +21,8 @@ export interface ActiveIntrospection {
 	readonly account: { readonly id: string; readonly email: string; readonly emailVerified: boolean; readonly groups: readonly string[] };
 	/** The session the token stands for (a session token or the forward-auth cookie's token); null for a personal access token. */
 	readonly session: { readonly id: string; readonly aal: "aal1" | "aal2"; readonly amr: readonly string[]; readonly authTime: UnixMillis; readonly secondFactorAt: UnixMillis | null } | null;
+	/** The personal access token (its assurance, fixed when it was made; `amr` `["pat"]`); null for a session. */
+	readonly accessToken: { readonly id: string; readonly aal: "aal1" | "aal2"; readonly amr: readonly string[]; readonly createdAt: UnixMillis } | null;
 }
 
 /** `{active: false}` says nothing more: unknown, malformed, ended, expired and revoked tokens look the same. */
@@ -63,6 +65,7 @@ export function activeOf(identity: AccessIdentity, emailVerified: boolean): Acti
 			identity.sessionId === null
 				? null
 				: { id: identity.sessionId, aal: identity.aal, amr: identity.amr, authTime: identity.authTime, secondFactorAt: identity.secondFactorAt },
+		accessToken: identity.accessTokenId === null ? null : { id: identity.accessTokenId, aal: identity.aal, amr: identity.amr, createdAt: identity.authTime },
 	};
 }
 

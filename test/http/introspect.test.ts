@@ -41,6 +41,7 @@ describe("introspection", () => {
 			expect(body.session.aal).toBe("aal2");
 			expect(body.session.amr).toEqual(expect.arrayContaining(["pwd", "otp", "mfa"]));
 			expect(body.session.secondFactorAt).toBe(new Date(t.clock.now()).toISOString());
+			expect(body.accessToken).toBeNull();
 		}
 		await t.deadbolt.logout(user.session.token);
 		for (const token of [user.session.token, forwardAuth]) expect((await introspect(token)).json()).toEqual({ active: false });
@@ -51,7 +52,12 @@ describe("introspection", () => {
 		await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
 		const auth = await t.deadbolt.validateSession(user.session.token);
 		const created = await t.deadbolt.createAccessToken(auth, { name: "backend", hosts: ["app.example.test"], expiresInDays: 30 });
-		expect((await introspect(created.token)).json()).toEqual({ active: true, account: { id: user.account.id, email: user.email, emailVerified: true, groups: [] }, session: null });
+		expect((await introspect(created.token)).json()).toEqual({
+			active: true,
+			account: { id: user.account.id, email: user.email, emailVerified: true, groups: [] },
+			session: null,
+			accessToken: { id: created.view.id, aal: "aal1", amr: ["pat"], createdAt: new Date(t.clock.now()).toISOString() },
+		});
 		await t.deadbolt.revokeAccessToken(auth, created.view.id);
 		expect((await introspect(created.token)).json()).toEqual({ active: false });
 	});

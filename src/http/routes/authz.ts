@@ -26,6 +26,13 @@ import type { RouteOptions } from "./context.js";
 /** The identity headers of an allowed request, in this order; all of them on every 200. */
 export const IDENTITY_HEADERS = Object.freeze(["Remote-User", "Remote-Email", "Remote-Groups", "Remote-Account-Id", "Remote-AAL", "Remote-Assertion"] as const);
 
+/** What a refused request is told, by reason (`service/access.ts` DenyReason). */
+const DENY_MESSAGES: Readonly<Record<"rule" | "token_host" | "token_assurance", (host: string) => string>> = Object.freeze({
+	rule: (host: string) => `You do not have access to ${host}.`,
+	token_host: (host: string) => `This personal access token was not made for ${host}: create one that names it.`,
+	token_assurance: (host: string) => `${host} asks for a second factor a personal access token cannot prove here (a recent code, or a token made with two-factor authentication on): sign in with a browser.`,
+});
+
 /** Every method a proxy may ask about (nginx's `auth_request` subrequest keeps the original method). */
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
@@ -63,7 +70,7 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 			for (const name of IDENTITY_HEADERS) void reply.header(name, values[name]);
 			return reply.status(200).header("cache-control", "no-store").send({ allowed: true });
 		}
-		if (outcome.kind === "deny") throw new AccessDenied(undefined, { reason: outcome.reason });
+		if (outcome.kind === "deny") throw new AccessDenied(DENY_MESSAGES[outcome.reason](original.access.host), { reason: outcome.reason });
 		const browser = acceptsHTML(singleHeader(request, "accept") ?? undefined);
 		const page = outcome.kind === "sign_in" ? PAGES.signIn : outcome.kind === "verify_email" ? PAGES.home : PAGES.stepUp;
 		const error =
@@ -82,7 +89,12 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 	};
 
 	const guard = (request: FastifyRequest): void => {
-		if (!deadbolt.isTrustedProxy(request.socket.remoteAddress ?? null)) throw new ProxyNotTrusted(undefined, { reason: "untrusted_peer" });
+		const peer = request.socket.remoteAddress ?? null;
+		if (!deadbolt.isTrustedProxy(peer)) {
+			// The peer's own address, told to the peer (and to the operator's log): what to add to http.trustedProxies.
+			request.log.warn({ event: "forward_auth.untrusted_peer", peer }, "forward-auth request from an address not in http.trustedProxies");
+			throw new ProxyNotTrusted(`This endpoint answers only proxies listed in http.trustedProxies; this request came from ${peer ?? "an unknown address"}. If that is your proxy, add it to http.trustedProxies.`, { reason: "untrusted_peer" });
+		}
 	};
 
 	app.route({

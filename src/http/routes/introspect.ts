@@ -4,8 +4,8 @@
  * configured, 401 for a wrong key). Body `{ "token": "..." }`: a session token, the forward-auth
  * cookie's value, or a personal access token. Answer (200 either way):
  * `{ active: false }` or `{ active: true, account: { id, email, emailVerified, groups },
- * session: { id, aal, amr, authTime, secondFactorAt } | null }` (times ISO 8601; `session` null for
- * a personal access token). Never cached: the very next call after a sign-out says `active: false`.
+ * session: { id, aal, amr, authTime, secondFactorAt } | null, accessToken: { id, aal, amr, createdAt } | null }`
+ * (times ISO 8601; one of `session` and `accessToken` is set). Never cached: the very next call after a sign-out says `active: false`.
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -28,6 +28,10 @@ const IntrospectionSchema = Type.Union([
 					{ id: Type.String(), aal: Type.Union([Type.Literal("aal1"), Type.Literal("aal2")]), amr: Type.Array(Type.String()), authTime: Type.String(), secondFactorAt: Type.Union([Type.String(), Type.Null()]) },
 					{ additionalProperties: false },
 				),
+			]),
+			accessToken: Type.Union([
+				Type.Null(),
+				Type.Object({ id: Type.String(), aal: Type.Union([Type.Literal("aal1"), Type.Literal("aal2")]), amr: Type.Array(Type.String()), createdAt: Type.String() }, { additionalProperties: false }),
 			]),
 		},
 		{ additionalProperties: false },
@@ -56,11 +60,12 @@ export const introspectionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 		async (request) => {
 			const result = await deadbolt.introspect(request.body.token);
 			if (!result.active) return { active: false as const };
-			const { session } = result;
+			const { session, accessToken } = result;
 			return {
 				active: true as const,
 				account: { ...result.account, groups: [...result.account.groups] },
 				session: session === null ? null : { id: session.id, aal: session.aal, amr: [...session.amr], authTime: toISO(session.authTime), secondFactorAt: session.secondFactorAt === null ? null : toISO(session.secondFactorAt) },
+				accessToken: accessToken === null ? null : { id: accessToken.id, aal: accessToken.aal, amr: [...accessToken.amr], createdAt: toISO(accessToken.createdAt) },
 			};
 		},
 	);
