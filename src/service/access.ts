@@ -7,6 +7,7 @@
  */
 import { compileNetworkMatcher, expandNetworkKeyword } from "../domain/access/network-matcher.js";
 import { normalizeHost } from "../domain/access/domain-matcher.js";
+import { ambiguousPathReason, canonicalPath } from "../domain/access/request-path.js";
 import { compileAccessRules, type AccessDecision, type AccessRequest, type CompiledAccessRules } from "../domain/access/access-rules.js";
 import { amrList } from "../domain/access/authentication-methods.js";
 import { ForwardedRequestInvalid, Unauthenticated } from "../errors.js";
@@ -78,9 +79,16 @@ export interface OriginalRequest {
  * @param text - the absolute original URL (`X-Original-URL`, or built from `X-Forwarded-Proto`, `-Host`, `-Uri`)
  * @param method - the upper-case original method
  * @param clientAddress - the client's address (the proxy's `X-Forwarded-For`), null when unknown
- * @throws ForwardedRequestInvalid when the URL does not parse, carries user info, or its host is not a host name
+ * @throws ForwardedRequestInvalid when the URL does not parse, carries user info, or its host is not a host name;
+ *   or when its path is one that apps resolve differently (`domain/access/request-path.ts`: dot segments,
+ *   backslashes, a fragment, control characters), so that no rule could judge it for every app
  */
 export function originalRequest(text: string, method: string, clientAddress: string | null): OriginalRequest {
+	// The target as the proxy passed it (after `scheme://authority`): WHATWG parsing below resolves
+	// `..` and reads `\` as `/`, which the app behind the proxy may not do.
+	const rawTarget = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\\]*(.*)$/is.exec(text)?.[1] ?? "";
+	const ambiguous = ambiguousPathReason(rawTarget);
+	if (ambiguous !== null) throw new ForwardedRequestInvalid("The original path is one that servers resolve differently (dot segments, backslashes, a fragment): refused.", { reason: `ambiguous_path_${ambiguous}` });
 	let url: URL;
 	try {
 		url = new URL(text);
@@ -89,7 +97,7 @@ export function originalRequest(text: string, method: string, clientAddress: str
 	}
 	const host = url.username === "" && url.password === "" ? normalizeHost(url.host) : null;
 	if (host === null) throw new ForwardedRequestInvalid("The original host is not a host name.", { reason: "bad_host" });
-	return { access: { host, pathAndQuery: `${url.pathname}${url.search}`, method, clientAddress }, url: url.href };
+	return { access: { host, pathAndQuery: `${canonicalPath(url.pathname)}${url.search}`, method, clientAddress }, url: url.href };
 }
 
 const compiled = new WeakMap<Config["accessControl"], CompiledAccessRules>();

@@ -1,0 +1,75 @@
+/**
+ * Attacks on the forward-auth endpoints (issue 12, security review): requests a proxy passes on
+ * that the rules must not judge more kindly than the app behind the proxy will read them. Each test
+ * fails when its check is removed. The same through real nginx and Caddy:
+ * test/e2e/forward-auth-proxies.e2e.test.ts.
+ */
+import { describe, expect, test } from "vitest";
+import { appPerTest, type TestApp } from "../helpers/http.js";
+import { signUp } from "../helpers/flows.js";
+
+const OVERRIDES = {
+	http: { publicUrl: "http://auth.example.test", trustedProxies: ["127.0.0.1"] },
+	session: { cookieDomain: "example.test" },
+	accessControl: {
+		defaultPolicy: "deny",
+		rules: [
+			{ domains: ["app.example.test"], resources: ["^/public/"], policy: "bypass" },
+			{ domains: ["app.example.test"], resources: ["^/admin/"], policy: "deny" },
+			{ domains: ["app.example.test"], resources: ["^/api/"], methods: ["DELETE"], policy: "deny" },
+			{ domains: ["app.example.test"], policy: "one_factor" },
+			{ domains: ["public.example.test"], policy: "bypass" },
+			// Only for this account (a bypass for one person: odd, but a valid config).
+			{ domains: ["boss.example.test"], accounts: ["boss@example.com"], policy: "bypass" },
+		],
+	},
+};
+
+/** A proxy's auth-request subrequest for `url` (nginx: X-Original-URL, X-Original-Method). */
+function authRequest(t: TestApp, url: string, headers: Record<string, string> = {}, method = "GET") {
+	return t.app.inject({ method: "GET", url: "/api/v1/authz/auth-request", remoteAddress: "127.0.0.1", headers: { "x-original-url": url, "x-original-method": method, ...headers } });
+}
+
+/** A signed-in verified account's forward-auth cookie. */
+async function cookieOf(t: TestApp, email?: string, verified = true): Promise<string> {
+	const user = await signUp(t, email);
+	if (verified) await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+	return `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(user.session.token)}`;
+}
+
+describe("forward-auth: what the app will read, not a kinder reading", () => {
+	let t: TestApp;
+	appPerTest((app) => (t = app), { overrides: OVERRIDES });
+
+	test("a path that apps resolve differently (dot segments in any spelling, backslashes, a fragment) is refused, never judged under a bypass rule", async () => {
+		for (const path of [
+			"/admin/../public/x", // Express routes it under /admin
+			"/admin/%2e%2e/public/x",
+			"/public/..;/admin/x", // Tomcat: /admin/x
+			"/public//../admin/x", // Go path.Clean and nginx: /admin/x
+			"/public/%2e%2e%2fadmin/x", // decoded, then resolved: /admin/x
+			"/admin\\..\\public/x", // nginx passes \ on; WHATWG reads it as /
+			"/public#/../admin/x",
+		]) {
+			const response = await authRequest(t, `http://app.example.test${path}`);
+			expect(response.statusCode, path).toBe(400);
+			expect(response.json().code, path).toBe("ERR_FORWARDED_REQUEST_INVALID");
+		}
+		const forwardAuth = await t.app.inject({
+			method: "GET",
+			url: "/api/v1/authz/forward-auth",
+			remoteAddress: "127.0.0.1",
+			headers: { "x-forwarded-method": "GET", "x-forwarded-proto": "http", "x-forwarded-host": "app.example.test", "x-forwarded-uri": "/public/../admin/x" },
+		});
+		expect(forwardAuth.statusCode).toBe(400);
+	});
+
+	test("equivalent spellings of a denied path are denied: percent-encoded letters, ;params, doubled slashes", async () => {
+		const cookie = await cookieOf(t);
+		for (const path of ["/admin/x", "/%61dmin/x", "/admin;jsessionid=1/x", "//admin/x", "/admin//x"]) {
+			const response = await authRequest(t, `http://app.example.test${path}`, { cookie });
+			expect(response.statusCode, path).toBe(403);
+		}
+		expect((await authRequest(t, "http://app.example.test/page", { cookie })).statusCode).toBe(200);
+	});
+});
