@@ -9,6 +9,7 @@ import { compileNetworkMatcher, expandNetworkKeyword } from "../domain/access/ne
 import { normalizeHost } from "../domain/access/domain-matcher.js";
 import { ambiguousPathReason, canonicalPath } from "../domain/access/request-path.js";
 import { compileAccessRules, type AccessDecision, type AccessRequest, type CompiledAccessRules } from "../domain/access/access-rules.js";
+import type { AccessSubject } from "../domain/access/subject-matcher.js";
 import { amrList } from "../domain/access/authentication-methods.js";
 import { ForwardedRequestInvalid, Unauthenticated } from "../errors.js";
 import type { UnixMillis } from "../platform/clock.js";
@@ -128,6 +129,14 @@ export function sessionIdentity(auth: AuthenticatedSession): AccessIdentity {
 }
 
 /**
+ * Who asks, as the rules see it: an unverified address matches no `accounts` entry (anyone can
+ * sign up with someone else's address; it is theirs only once a mailed link proved it).
+ */
+export function accessSubjectOf(email: string, groups: readonly string[], emailVerified: boolean): AccessSubject {
+	return { email: emailVerified ? email : "", groups };
+}
+
+/**
  * Decides a forward-auth request. Rules are evaluated first for an anonymous caller: a `bypass` or
  * `deny` that does not depend on who asks costs no database read.
  * @param credential - what the request presented; null: nothing
@@ -141,7 +150,7 @@ export async function decideAccess(deps: ServiceDeps, request: AccessRequest, cr
 	const auth = await resolveSession(deps, credential);
 	if (auth === null) return { kind: "sign_in", decision: anonymous, reason: "refused" };
 	const identity = sessionIdentity(auth);
-	const decision = rules.decide(request, { email: identity.email, groups: identity.groups });
+	const decision = rules.decide(request, accessSubjectOf(identity.email, identity.groups, auth.account.emailVerifiedAt !== null));
 	if (decision.policy === "bypass") return { kind: "allow", decision, identity: null };
 	if (decision.policy === "deny") return { kind: "deny", decision, reason: "rule" };
 	if (auth.account.emailVerifiedAt === null) return { kind: "verify_email", decision, accountId: identity.accountId };

@@ -72,4 +72,66 @@ describe("forward-auth: what the app will read, not a kinder reading", () => {
 		}
 		expect((await authRequest(t, "http://app.example.test/page", { cookie })).statusCode).toBe(200);
 	});
+
+	test("method overrides: a request the app may take as another method passes only where that method does", async () => {
+		const cookie = await cookieOf(t);
+		expect((await authRequest(t, "http://app.example.test/api/items/1", { cookie }, "POST")).statusCode).toBe(200);
+		expect((await authRequest(t, "http://app.example.test/api/items/1", { cookie }, "DELETE")).statusCode).toBe(403);
+		for (const header of ["x-http-method-override", "x-http-method", "x-method-override"]) {
+			const response = await authRequest(t, "http://app.example.test/api/items/1", { cookie, [header]: "delete" }, "POST");
+			expect(response.statusCode, header).toBe(403);
+		}
+		expect((await authRequest(t, "http://app.example.test/api/items/1?_method=DELETE", { cookie }, "POST")).statusCode).toBe(403);
+		// An override the rules allow changes nothing.
+		expect((await authRequest(t, "http://app.example.test/api/items/1", { cookie, "x-http-method-override": "PUT" }, "POST")).statusCode).toBe(200);
+	});
+
+	test("a repeated X-Original-URL or X-Forwarded-* is refused, not joined into one URL (a client's line before the proxy's)", async () => {
+		const repeated = await t.app.inject({
+			method: "GET",
+			url: "/api/v1/authz/auth-request",
+			remoteAddress: "127.0.0.1",
+			headers: { "x-original-url": ["http://public.example.test/", "http://app.example.test/admin/x"], "x-original-method": "GET" },
+		});
+		expect(repeated.statusCode).toBe(400);
+		expect(repeated.json().code).toBe("ERR_FORWARDED_REQUEST_INVALID");
+		const uri = await t.app.inject({
+			method: "GET",
+			url: "/api/v1/authz/forward-auth",
+			remoteAddress: "127.0.0.1",
+			headers: { "x-forwarded-method": "GET", "x-forwarded-proto": "http", "x-forwarded-host": "app.example.test", "x-forwarded-uri": ["/public/x", "/admin/x"] },
+		});
+		expect(uri.statusCode).toBe(400);
+	});
+
+	test("X-Forwarded-Host is a host and port, nothing that would move part of it into the path", async () => {
+		for (const host of ["public.example.test/x", "public.example.test?", "public.example.test#", "public.example.test\\", "evil@public.example.test"]) {
+			const response = await t.app.inject({
+				method: "GET",
+				url: "/api/v1/authz/forward-auth",
+				remoteAddress: "127.0.0.1",
+				headers: { "x-forwarded-method": "GET", "x-forwarded-proto": "http", "x-forwarded-host": host, "x-forwarded-uri": "/admin/x" },
+			});
+			expect(response.statusCode, host).toBe(400);
+		}
+		for (const host of ["app.example.test:8443", "APP.example.test", "[::1]:80"]) {
+			const response = await t.app.inject({
+				method: "GET",
+				url: "/api/v1/authz/forward-auth",
+				remoteAddress: "127.0.0.1",
+				headers: { "x-forwarded-method": "GET", "x-forwarded-proto": "http", "x-forwarded-host": host, "x-forwarded-uri": "/public/x" },
+			});
+			expect(response.statusCode, host).not.toBe(400);
+		}
+	});
+
+	test("an unverified address matches no accounts rule: signing up with someone else's address does not pass their bypass", async () => {
+		const squatter = await signUp(t, "Boss@Example.com");
+		const cookie = `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(squatter.session.token)}`;
+		expect((await authRequest(t, "http://boss.example.test/", { cookie })).statusCode).toBe(403);
+		// Once the mailed link proved the address, the rule is theirs.
+		await t.store.accounts.markEmailVerified(squatter.account.id, t.clock.now());
+		expect((await authRequest(t, "http://boss.example.test/", { cookie })).statusCode).toBe(200);
+		expect((await authRequest(t, "http://boss.example.test/", { cookie: await cookieOf(t) })).statusCode).toBe(403);
+	});
 });
