@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { appPerTest, type TestApp } from "../helpers/http.js";
-import { signUp, signUpWith2FA } from "../helpers/flows.js";
+import { codeAt, PASSWORD, passwordStep, signUp, signUpWith2FA } from "../helpers/flows.js";
 
 const OVERRIDES = {
 	http: { publicUrl: "http://auth.example.test", trustedProxies: ["127.0.0.1"] },
@@ -20,6 +20,7 @@ const OVERRIDES = {
 			{ domains: ["app.example.test"], policy: "one_factor" },
 			{ domains: ["public.example.test"], policy: "bypass" },
 			{ domains: ["secure.example.test"], policy: "two_factor" },
+			{ domains: ["step.example.test"], policy: "two_factor", maxSecondFactorAgeSeconds: 300 },
 			// Only for this account (a bypass for one person: odd, but a valid config).
 			{ domains: ["boss.example.test"], accounts: ["boss@example.com"], policy: "bypass" },
 		],
@@ -134,6 +135,52 @@ describe("forward-auth: what the app will read, not a kinder reading", () => {
 		await t.store.accounts.markEmailVerified(squatter.account.id, t.clock.now());
 		expect((await authRequest(t, "http://boss.example.test/", { cookie })).statusCode).toBe(200);
 		expect((await authRequest(t, "http://boss.example.test/", { cookie: await cookieOf(t) })).statusCode).toBe(403);
+	});
+
+	test("every end of a session refuses its forward-auth cookie on the next request: password change, sign out everywhere, 2FA off (the other sessions), compromised", async () => {
+		const forwardAuth = (token: string) => `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(token)}`;
+		const enrolled = async () => {
+			const user = await signUpWith2FA(t);
+			await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+			// A second session (another browser) besides the one that enrolled.
+			const other = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key, 1) });
+			return { user, other: other.token };
+		};
+		const ends: Record<string, (user: Awaited<ReturnType<typeof signUpWith2FA>>) => Promise<unknown>> = {
+			"password change": async (user) => t.deadbolt.changePassword(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: "an entirely new passphrase 42" }),
+			"sign out everywhere": async (user) => t.deadbolt.signOutEverywhere(await t.deadbolt.validateSession(user.session.token)),
+			"2FA off": async (user) => {
+				// A code of a step not used yet (the enrollment and the second sign-in used the two before).
+				t.clock.advance(60_000);
+				return t.deadbolt.disableTOTP(await t.deadbolt.validateSession(user.session.token), { password: PASSWORD, code: codeAt(t, user.key) });
+			},
+			compromised: async (user) => t.deadbolt.secureCompromisedAccount(await t.deadbolt.validateSession(user.session.token), { currentPassword: PASSWORD, newPassword: "an entirely new passphrase 43" }),
+		};
+		for (const [name, end] of Object.entries(ends)) {
+			const { user, other } = await enrolled();
+			const cookies = [forwardAuth(user.session.token), forwardAuth(other)];
+			for (const cookie of cookies) expect((await authRequest(t, "http://app.example.test/page", { cookie })).statusCode, name).toBe(200);
+			await end(user);
+			// 2FA off keeps the session that turned it off (it just proved both factors) and ends the others;
+			// every other change ends or rotates them all (a rotated session's cookie changes with it).
+			for (const cookie of name === "2FA off" ? cookies.slice(1) : cookies) expect((await authRequest(t, "http://app.example.test/page", { cookie })).statusCode, name).toBe(401);
+		}
+	});
+
+	test("step-up: a remembered device stands in for the code at sign-in but never counts as a recent second factor", async () => {
+		const user = await signUpWith2FA(t);
+		await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+		const withCode = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key, 1), rememberDevice: true });
+		expect(withCode.trustedDevice).not.toBeNull();
+		t.clock.advance(301_000);
+		const remembered = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD, trustedDeviceToken: withCode.trustedDevice!.token });
+		if (remembered.kind !== "session") throw new Error("the remembered device should skip the code step");
+		const cookie = `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(remembered.session.token)}`;
+		// AAL2 (a plain two_factor rule passes), but no code typed: the step-up rule asks for one.
+		expect((await authRequest(t, "http://secure.example.test/", { cookie })).statusCode).toBe(200);
+		const stepUp = await authRequest(t, "http://step.example.test/", { cookie });
+		expect(stepUp.statusCode).toBe(401);
+		expect(stepUp.json().code).toBe("ERR_SECOND_FACTOR_REQUIRED");
 	});
 
 	// NOT FIXED (issue 12, "Also": "A first 2FA enrollment reached from a two_factor rule needs a link
