@@ -183,6 +183,17 @@ describe("forward-auth: what the app will read, not a kinder reading", () => {
 		expect(stepUp.json().code).toBe("ERR_SECOND_FACTOR_REQUIRED");
 	});
 
+	test("an address with non-Latin characters (RFC 6531, accepted at sign-up) is passed on, never a 500", async () => {
+		for (const email of ["ü@example.com", "用户@例子.example", "δοκιμή@example.com"]) {
+			const cookie = await cookieOf(t, email);
+			const response = await authRequest(t, "http://app.example.test/page", { cookie });
+			expect(response.statusCode, email).toBe(200);
+			// The header carries the address's UTF-8 bytes (HTTP field values are octets; RFC 9110 §5.5).
+			expect(Buffer.from(String(response.headers["remote-user"]), "latin1").toString("utf8"), email).toBe(email);
+			expect(Buffer.from(String(response.headers["remote-email"]), "latin1").toString("utf8"), email).toBe(email);
+		}
+	});
+
 	// NOT FIXED (issue 12, "Also": "A first 2FA enrollment reached from a two_factor rule needs a link
 	// mailed to the verified address (a stolen password alone must not enroll its own authenticator)").
 	// Today a password-only session turns 2FA on with the password alone (dashboard step 1 or

@@ -77,7 +77,9 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 				"Remote-AAL": identity?.aal ?? "",
 				"Remote-Assertion": identity === null ? "" : await deadbolt.issueAssertion({ ...identity, host: original.access.host }),
 			};
-			for (const name of IDENTITY_HEADERS) void reply.header(name, values[name]);
+			// HTTP field values are octets (RFC 9110 §5.5): an address of any script (RFC 6531) goes as its
+			// UTF-8 bytes (Node writes a string's characters as single bytes, and refuses any above U+00FF).
+			for (const name of IDENTITY_HEADERS) void reply.header(name, Buffer.from(values[name], "utf8").toString("latin1"));
 			return reply.status(200).header("cache-control", "no-store").send({ allowed: true });
 		}
 		if (outcome.kind === "deny") throw new AccessDenied(undefined, { reason: outcome.reason });
