@@ -71,6 +71,12 @@ export type AccessOutcome =
 /** The original request a proxy asks about, as the rules see it, and its URL (for `rd`). */
 export interface OriginalRequest {
 	readonly access: AccessRequest;
+	/**
+	 * The same request with the path as WHATWG URL parsing left it, when that differs from the
+	 * canonical path of `access` (`/%61dmin`, `/admin;x`, `//admin`): an app that reads the path
+	 * literally sees this one, so a request passes only when both readings pass.
+	 */
+	readonly literal: AccessRequest | null;
 	/** The absolute original URL, normalized by WHATWG URL parsing. */
 	readonly url: string;
 }
@@ -98,7 +104,9 @@ export function originalRequest(text: string, method: string, clientAddress: str
 	}
 	const host = url.username === "" && url.password === "" ? normalizeHost(url.host) : null;
 	if (host === null) throw new ForwardedRequestInvalid("The original host is not a host name.", { reason: "bad_host" });
-	return { access: { host, pathAndQuery: `${canonicalPath(url.pathname)}${url.search}`, method, clientAddress }, url: url.href };
+	const access = { host, pathAndQuery: `${canonicalPath(url.pathname)}${url.search}`, method, clientAddress };
+	const literal = `${url.pathname}${url.search}`;
+	return { access, literal: literal === access.pathAndQuery ? null : { ...access, pathAndQuery: literal }, url: url.href };
 }
 
 const compiled = new WeakMap<Config["accessControl"], CompiledAccessRules>();

@@ -66,13 +66,16 @@ describe("forward-auth: what the app will read, not a kinder reading", () => {
 		expect(forwardAuth.statusCode).toBe(400);
 	});
 
-	test("equivalent spellings of a denied path are denied: percent-encoded letters, ;params, doubled slashes", async () => {
+	test("equivalent spellings of a denied path are denied (percent-encoded letters, ;params, doubled slashes), and pass a bypass rule only when the literal path does too", async () => {
 		const cookie = await cookieOf(t);
 		for (const path of ["/admin/x", "/%61dmin/x", "/admin;jsessionid=1/x", "//admin/x", "/admin//x"]) {
 			const response = await authRequest(t, `http://app.example.test${path}`, { cookie });
 			expect(response.statusCode, path).toBe(403);
 		}
 		expect((await authRequest(t, "http://app.example.test/page", { cookie })).statusCode).toBe(200);
+		// ...and a bypass needs both readings: an app that reads the path literally does not see /public/.
+		for (const path of ["/%70ublic/x", "/public;x/y", "//public/x"]) expect((await authRequest(t, `http://app.example.test${path}`)).statusCode, path).toBe(401);
+		expect((await authRequest(t, "http://app.example.test/public/x")).statusCode).toBe(200);
 	});
 
 	test("method overrides: a request the app may take as another method passes only where that method does", async () => {

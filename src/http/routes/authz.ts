@@ -48,16 +48,21 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 	};
 
 	/**
-	 * The decision for every method the app may take the request as (its own, and any method-override
-	 * header or `_method` parameter, which Express's method-override, Symfony and Laravel honour): the
-	 * first refusal wins, so that `POST` + `X-HTTP-Method-Override: DELETE` passes only where `DELETE` does.
+	 * The decision for every way the app may read the request: its path canonical and literal
+	 * (`OriginalRequest.literal`), under its own method and any that a method-override header or
+	 * `_method` parameter names (Express's method-override, Symfony and Laravel honour them). The first
+	 * refusal wins, so that `POST` + `X-HTTP-Method-Override: DELETE` passes only where `DELETE` does.
 	 */
 	const decide = async (request: FastifyRequest, original: OriginalRequest): Promise<AccessOutcome> => {
 		const credential = credentialOf(request);
 		let outcome = await deadbolt.decideAccess(original.access, credential);
-		for (const method of overrideMethods(request, original)) {
-			if (outcome.kind !== "allow") break;
-			if (method !== original.access.method) outcome = await deadbolt.decideAccess({ ...original.access, method }, credential);
+		const paths = original.literal === null ? [original.access] : [original.access, original.literal];
+		const methods = [original.access.method, ...overrideMethods(request, original).filter((method) => method !== original.access.method)];
+		for (const path of paths) {
+			for (const method of methods) {
+				if (outcome.kind !== "allow") return outcome;
+				if (path !== original.access || method !== original.access.method) outcome = await deadbolt.decideAccess({ ...path, method }, credential);
+			}
 		}
 		return outcome;
 	};
