@@ -55,15 +55,18 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 	 */
 	const decide = async (request: FastifyRequest, original: OriginalRequest): Promise<AccessOutcome> => {
 		const credential = credentialOf(request);
-		let outcome = await deadbolt.decideAccess(original.access, credential);
+		const outcome = await deadbolt.decideAccess(original.access, credential);
+		if (outcome.kind !== "allow") return outcome;
 		const paths = original.literal === null ? [original.access] : [original.access, original.literal];
 		const methods = [original.access.method, ...overrideMethods(request, original).filter((method) => method !== original.access.method)];
 		for (const path of paths) {
 			for (const method of methods) {
-				if (outcome.kind !== "allow") return outcome;
-				if (path !== original.access || method !== original.access.method) outcome = await deadbolt.decideAccess({ ...path, method }, credential);
+				if (path === original.access && method === original.access.method) continue;
+				const other = await deadbolt.decideAccess({ ...path, method }, credential);
+				if (other.kind !== "allow") return other;
 			}
 		}
+		// Allowed every way: the identity (and the connected-app record) of the request as the canonical reading.
 		return outcome;
 	};
 
