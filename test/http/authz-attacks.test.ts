@@ -17,6 +17,7 @@ const OVERRIDES = {
 			{ domains: ["app.example.test"], resources: ["^/public/"], policy: "bypass" },
 			{ domains: ["app.example.test"], resources: ["^/admin/"], policy: "deny" },
 			{ domains: ["app.example.test"], resources: ["^/api/"], methods: ["DELETE"], policy: "deny" },
+			{ domains: ["app.example.test"], resources: ["^/reports/"], methods: ["GET"], policy: "deny" },
 			{ domains: ["app.example.test"], policy: "one_factor" },
 			{ domains: ["public.example.test"], policy: "bypass" },
 			{ domains: ["secure.example.test"], policy: "two_factor" },
@@ -78,7 +79,7 @@ describe("forward-auth: what the app will read, not a kinder reading", () => {
 		expect((await authRequest(t, "http://app.example.test/public/x")).statusCode).toBe(200);
 	});
 
-	test("method overrides: a request the app may take as another method passes only where that method does", async () => {
+	test("method overrides and HEAD: a request the app may take as another method passes only where that method does", async () => {
 		const cookie = await cookieOf(t);
 		expect((await authRequest(t, "http://app.example.test/api/items/1", { cookie }, "POST")).statusCode).toBe(200);
 		expect((await authRequest(t, "http://app.example.test/api/items/1", { cookie }, "DELETE")).statusCode).toBe(403);
@@ -87,6 +88,9 @@ describe("forward-auth: what the app will read, not a kinder reading", () => {
 			expect(response.statusCode, header).toBe(403);
 		}
 		expect((await authRequest(t, "http://app.example.test/api/items/1?_method=DELETE", { cookie }, "POST")).statusCode).toBe(403);
+		// HEAD runs the app's GET handler: it passes only where GET does.
+		expect((await authRequest(t, "http://app.example.test/reports/x", { cookie }, "GET")).statusCode).toBe(403);
+		expect((await authRequest(t, "http://app.example.test/reports/x", { cookie }, "HEAD")).statusCode).toBe(403);
 		// An override the rules allow changes nothing: the identity is still passed on.
 		const allowed = await authRequest(t, "http://app.example.test/api/items/1", { cookie, "x-http-method-override": "PUT" }, "POST");
 		expect(allowed.statusCode).toBe(200);

@@ -49,8 +49,8 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 
 	/**
 	 * The decision for every way the app may read the request: its path canonical and literal
-	 * (`OriginalRequest.literal`), under its own method and any that a method-override header or
-	 * `_method` parameter names (Express's method-override, Symfony and Laravel honour them). The first
+	 * (`OriginalRequest.literal`), under its own method, GET for a HEAD, and any that a method-override
+	 * header or `_method` parameter names (Express's method-override, Symfony and Laravel honour them). The first
 	 * refusal wins, so that `POST` + `X-HTTP-Method-Override: DELETE` passes only where `DELETE` does.
 	 */
 	const decide = async (request: FastifyRequest, original: OriginalRequest): Promise<AccessOutcome> => {
@@ -58,7 +58,9 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		const outcome = await deadbolt.decideAccess(original.access, credential);
 		if (outcome.kind !== "allow") return outcome;
 		const paths = original.literal === null ? [original.access] : [original.access, original.literal];
-		const methods = [original.access.method, ...overrideMethods(request, original).filter((method) => method !== original.access.method)];
+		// HEAD runs the app's GET handler (RFC 9110 §9.3.2; Express, Flask, Go do): it passes only where GET does.
+		const implied = original.access.method === "HEAD" ? ["GET"] : [];
+		const methods = [...new Set([original.access.method, ...implied, ...overrideMethods(request, original)])];
 		for (const path of paths) {
 			for (const method of methods) {
 				if (path === original.access && method === original.access.method) continue;
