@@ -5,7 +5,7 @@
  */
 import type { AccessRuleInput } from "../domain/access/access-rules.js";
 import { NotFound } from "../errors.js";
-import { accessRulesOf, originalRequest } from "./access.js";
+import { accessRulesOf, accessSubjectOf, originalRequest } from "./access.js";
 import { normalizeEmail } from "./accounts.js";
 import type { ServiceDeps } from "./deps.js";
 
@@ -46,7 +46,7 @@ export async function explainAccess(deps: ServiceDeps, input: { readonly url: st
 		const twoFactorEnabled = (await deps.store.totpCredentials.findConfirmedTOTPCredential(record.id)) !== null;
 		account = { email: record.email, groups: record.groups, emailVerified: record.emailVerifiedAt !== null, twoFactorEnabled };
 	}
-	const decision = rules.decide(access, account === null ? null : { email: account.email, groups: account.groups });
+	const decision = rules.decide(access, account === null ? null : accessSubjectOf(account.email, account.groups, account.emailVerified));
 	const base = { host: access.host, pathAndQuery: access.pathAndQuery, method: access.method, clientAddress: access.clientAddress, ruleIndex: decision.ruleIndex, rule: decision.ruleIndex === null ? null : (rules.rules[decision.ruleIndex] ?? null), policy: decision.policy, maxSecondFactorAgeSeconds: decision.maxSecondFactorAgeSeconds, account };
 	return { ...base, verdict: verdictOf(decision.policy, decision.needsSubject, decision.maxSecondFactorAgeSeconds, account) };
 }

@@ -7,7 +7,9 @@
  */
 import { compileNetworkMatcher, expandNetworkKeyword } from "../domain/access/network-matcher.js";
 import { normalizeHost } from "../domain/access/domain-matcher.js";
+import { ambiguousPathReason, canonicalPath } from "../domain/access/request-path.js";
 import { compileAccessRules, type AccessDecision, type AccessRequest, type CompiledAccessRules } from "../domain/access/access-rules.js";
+import type { AccessSubject } from "../domain/access/subject-matcher.js";
 import { amrList } from "../domain/access/authentication-methods.js";
 import { ForwardedRequestInvalid, Unauthenticated } from "../errors.js";
 import type { UnixMillis } from "../platform/clock.js";
@@ -71,6 +73,12 @@ export type AccessOutcome =
 /** The original request a proxy asks about, as the rules see it, and its URL (for `rd`). */
 export interface OriginalRequest {
 	readonly access: AccessRequest;
+	/**
+	 * The same request with the path as WHATWG URL parsing left it, when that differs from the
+	 * canonical path of `access` (`/%61dmin`, `/admin;x`, `//admin`): an app that reads the path
+	 * literally sees this one, so a request passes only when both readings pass.
+	 */
+	readonly literal: AccessRequest | null;
 	/** The absolute original URL, normalized by WHATWG URL parsing. */
 	readonly url: string;
 }
@@ -80,9 +88,16 @@ export interface OriginalRequest {
  * @param text - the absolute original URL (`X-Original-URL`, or built from `X-Forwarded-Proto`, `-Host`, `-Uri`)
  * @param method - the upper-case original method
  * @param clientAddress - the client's address (the proxy's `X-Forwarded-For`), null when unknown
- * @throws ForwardedRequestInvalid when the URL does not parse, carries user info, or its host is not a host name
+ * @throws ForwardedRequestInvalid when the URL does not parse, carries user info, or its host is not a host name;
+ *   or when its path is one that apps resolve differently (`domain/access/request-path.ts`: dot segments,
+ *   backslashes, a fragment, control characters), so that no rule could judge it for every app
  */
 export function originalRequest(text: string, method: string, clientAddress: string | null): OriginalRequest {
+	// The target as the proxy passed it (after `scheme://authority`): WHATWG parsing below resolves
+	// `..` and reads `\` as `/`, which the app behind the proxy may not do.
+	const rawTarget = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\\]*(.*)$/is.exec(text)?.[1] ?? "";
+	const ambiguous = ambiguousPathReason(rawTarget);
+	if (ambiguous !== null) throw new ForwardedRequestInvalid("The original path is one that servers resolve differently (dot segments, backslashes, a fragment): refused.", { reason: `ambiguous_path_${ambiguous}` });
 	let url: URL;
 	try {
 		url = new URL(text);
@@ -91,7 +106,9 @@ export function originalRequest(text: string, method: string, clientAddress: str
 	}
 	const host = url.username === "" && url.password === "" ? normalizeHost(url.host) : null;
 	if (host === null) throw new ForwardedRequestInvalid("The original host is not a host name.", { reason: "bad_host" });
-	return { access: { host, pathAndQuery: `${url.pathname}${url.search}`, method, clientAddress }, url: url.href };
+	const access = { host, pathAndQuery: `${canonicalPath(url.pathname)}${url.search}`, method, clientAddress };
+	const literal = `${url.pathname}${url.search}`;
+	return { access, literal: literal === access.pathAndQuery ? null : { ...access, pathAndQuery: literal }, url: url.href };
 }
 
 const compiled = new WeakMap<Config["accessControl"], CompiledAccessRules>();
@@ -144,6 +161,14 @@ export function accessTokenIdentity(token: AccessTokenRecord, account: AccountRe
 }
 
 /**
+ * Who asks, as the rules see it: an unverified address matches no `accounts` entry (anyone can
+ * sign up with someone else's address; it is theirs only once a mailed link proved it).
+ */
+export function accessSubjectOf(email: string, groups: readonly string[], emailVerified: boolean): AccessSubject {
+	return { email: emailVerified ? email : "", groups };
+}
+
+/**
  * Decides a forward-auth request. Rules are evaluated first for an anonymous caller: a `bypass` or
  * `deny` that does not depend on who asks costs no database read.
  * @param credential - what the request presented; null: nothing
@@ -158,7 +183,7 @@ export async function decideAccess(deps: ServiceDeps, request: AccessRequest, cr
 	const auth = await resolveSession(deps, credential);
 	if (auth === null) return { kind: "sign_in", decision: anonymous, reason: "refused" };
 	const identity = sessionIdentity(auth);
-	const decision = rules.decide(request, { email: identity.email, groups: identity.groups });
+	const decision = rules.decide(request, accessSubjectOf(identity.email, identity.groups, auth.account.emailVerifiedAt !== null));
 	if (decision.policy === "bypass") return { kind: "allow", decision, identity: null };
 	if (decision.policy === "deny") return { kind: "deny", decision, reason: "rule" };
 	if (auth.account.emailVerifiedAt === null) return { kind: "verify_email", decision, accountId: identity.accountId };

@@ -19,7 +19,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { beginSetup, confirmSetup, expectAnswer, nextStepCode, PASSWORD, signUp, uniqueEmail, type SignedUp } from "../helpers/api-flows.js";
 import type { Authenticator } from "../helpers/api-client.js";
-import { APP_HOST, OTHER_BYPASS_HOST, startForwardAuthStack, type ForwardAuthStack } from "../helpers/forward-auth-stack.js";
+import { APP_HOST, AUTH_HOST, OTHER_BYPASS_HOST, startForwardAuthStack, type ForwardAuthStack } from "../helpers/forward-auth-stack.js";
 import { lastMailedToken } from "../helpers/mailed-links.js";
 import { identityHeadersOf, PROXY_KINDS, proxiedRequest, proxyUnmet, stopProxies, type ProxiedResponse } from "../helpers/proxies.js";
 import { ProxyBrowser } from "../helpers/proxy-browser.js";
@@ -120,12 +120,16 @@ for (const kind of PROXY_KINDS) {
 			expectIdentity(reachedApp(response, "bypass"), {});
 		});
 
-		it("judges a path with dot segments as the app resolves it", async () => {
-			// Out of the bypass prefix: judged as /page (one_factor), so refused.
-			notReachedApp(await proxiedRequest(stack.proxy, APP_HOST, "/public/../page", { headers: API_ACCEPT }), "/public/../page");
-			notReachedApp(await proxiedRequest(stack.proxy, APP_HOST, "/public/%2e%2e/page", { headers: API_ACCEPT }), "/public/%2e%2e/page");
-			// Into it: judged as /public/y, as the app would resolve it.
-			reachedApp(await proxiedRequest(stack.proxy, APP_HOST, "/x/../public/y", { headers: API_ACCEPT }), "/x/../public/y");
+		it("never lets a path that apps resolve differently through a bypass rule", async () => {
+			// The proxies pass these on as the client wrote them, and apps read them as a path outside
+			// /public (Express routes /x/../public/y under /x, Tomcat reads ..; as .., Go merges // before
+			// it resolves, nginx passes \ on): refused, whatever the rule for /public says.
+			for (const path of ["/public/../page", "/public/%2e%2e/page", "/x/../public/y", "/x/%2e%2e/public/y", "/public/..;/page", "/public//../page", "/public/%2e%2e%2fpage", "/x\\..\\public/y", "/public#/../page"]) {
+				const response = await proxiedRequest(stack.proxy, APP_HOST, path, { headers: API_ACCEPT });
+				notReachedApp(response, path);
+				expect([400, 401, 500], path).toContain(response.status);
+			}
+			reachedApp(await proxiedRequest(stack.proxy, APP_HOST, "/public/y", { headers: API_ACCEPT }), "/public/y");
 		});
 
 		it("judges a request by the site it reaches, never by another host its Host header names", async () => {
@@ -135,6 +139,30 @@ for (const kind of PROXY_KINDS) {
 			const response = await proxiedRequest(stack.proxy, OTHER_BYPASS_HOST, "/page", { target, headers: API_ACCEPT });
 			notReachedApp(response, "Host header of a bypass host");
 			expect(response.status).toBe(401);
+		});
+
+		it("never answers the authz endpoints to a client through deadbolt's own site (no assertion for whatever a client describes)", async () => {
+			const account = await verifiedAccount(stack, "mint");
+			const browser = new ProxyBrowser(stack);
+			await browser.signIn(account.email, PASSWORD);
+			const cookie = browser.cookieHeader(APP_HOST);
+			expect(cookie).toContain("deadbolt_forward_auth=");
+			const describe: [string, string][] = [
+				["X-Original-URL", `${stack.appOrigin}/page`],
+				["X-Original-Method", "GET"],
+				["X-Forwarded-Method", "GET"],
+				["X-Forwarded-Proto", "http"],
+				["X-Forwarded-Host", APP_HOST],
+				["X-Forwarded-Uri", "/page"],
+			];
+			for (const path of ["/api/v1/authz/auth-request", "/api/v1/authz/forward-auth", "/api/v1//authz/auth-request", "/api/v1/./authz/forward-auth", "/api/v1/%61uthz/auth-request", "/api/v1/authz%2Fauth-request", "/api/v1/authz/auth-request/"]) {
+				const response = await proxiedRequest(stack.proxy, AUTH_HOST, path, { headers: [...API_ACCEPT, ["Cookie", cookie], ...describe] });
+				expect(response.status, path).toBe(404);
+				expect(response.headers["remote-assertion"], path).toBeUndefined();
+				expect(response.headers["remote-user"], path).toBeUndefined();
+			}
+			// deadbolt's own pages are still served there.
+			expect((await proxiedRequest(stack.proxy, AUTH_HOST, "/dashboard/sign-in")).status).toBe(200);
 		});
 
 		it("answers 403 on a deny rule, signed in or not", async () => {

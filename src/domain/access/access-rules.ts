@@ -39,7 +39,7 @@ export interface AccessControlInput {
 export interface AccessRequest {
 	/** Normalized host (lower case, no port). */
 	readonly host: string;
-	/** Path and query, as sent (`/a/b?c=d`). */
+	/** The path in its canonical form (`request-path.ts` canonicalPath) and the query as sent (`/a/b?c=d`). */
 	readonly pathAndQuery: string;
 	/** Upper-case method. */
 	readonly method: string;

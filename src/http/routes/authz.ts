@@ -52,8 +52,33 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		return typeof cookie === "string" && cookie !== "" ? { kind: "forward_auth_cookie", token: cookie } : null;
 	};
 
+	/**
+	 * The decision for every way the app may read the request: its path canonical and literal
+	 * (`OriginalRequest.literal`), under its own method, GET for a HEAD, and any that a method-override
+	 * header or `_method` parameter names (Express's method-override, Symfony and Laravel honour them). The first
+	 * refusal wins, so that `POST` + `X-HTTP-Method-Override: DELETE` passes only where `DELETE` does.
+	 */
+	const decide = async (request: FastifyRequest, original: OriginalRequest): Promise<AccessOutcome> => {
+		const credential = credentialOf(request);
+		const outcome = await deadbolt.decideAccess(original.access, credential);
+		if (outcome.kind !== "allow") return outcome;
+		const paths = original.literal === null ? [original.access] : [original.access, original.literal];
+		// HEAD runs the app's GET handler (RFC 9110 §9.3.2; Express, Flask, Go do): it passes only where GET does.
+		const implied = original.access.method === "HEAD" ? ["GET"] : [];
+		const methods = [...new Set([original.access.method, ...implied, ...overrideMethods(request, original)])];
+		for (const path of paths) {
+			for (const method of methods) {
+				if (path === original.access && method === original.access.method) continue;
+				const other = await deadbolt.decideAccess({ ...path, method }, credential);
+				if (other.kind !== "allow") return other;
+			}
+		}
+		// Allowed every way: the identity (and the connected-app record) of the request as the canonical reading.
+		return outcome;
+	};
+
 	const answer = async (request: FastifyRequest, reply: FastifyReply, original: OriginalRequest, style: "redirect" | "location"): Promise<FastifyReply> => {
-		const outcome = await deadbolt.decideAccess(original.access, credentialOf(request));
+		const outcome = await decide(request, original);
 		// Every request of every protected app passes here: allowed ones are logged at debug only.
 		if (outcome.kind === "allow") request.log.debug(outcomeLogFields(outcome, original.access), "forward-auth decision");
 		else request.log.info(outcomeLogFields(outcome, original.access), "forward-auth decision");
@@ -67,7 +92,9 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 				"Remote-AAL": identity?.aal ?? "",
 				"Remote-Assertion": identity === null ? "" : await deadbolt.issueAssertion({ ...identity, host: original.access.host }),
 			};
-			for (const name of IDENTITY_HEADERS) void reply.header(name, values[name]);
+			// HTTP field values are octets (RFC 9110 §5.5): an address of any script (RFC 6531) goes as its
+			// UTF-8 bytes (Node writes a string's characters as single bytes, and refuses any above U+00FF).
+			for (const name of IDENTITY_HEADERS) void reply.header(name, Buffer.from(values[name], "utf8").toString("latin1"));
 			return reply.status(200).header("cache-control", "no-store").send({ allowed: true });
 		}
 		if (outcome.kind === "deny") throw new AccessDenied(DENY_MESSAGES[outcome.reason](original.access.host), { reason: outcome.reason });
@@ -117,13 +144,32 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 	});
 };
 
+/** Headers with which app frameworks take a request as another method. */
+const METHOD_OVERRIDE_HEADERS = Object.freeze(["x-http-method-override", "x-http-method", "x-method-override"] as const);
+
+/** The methods a method-override header or `_method` query parameter of the original request names (upper case). */
+function overrideMethods(request: FastifyRequest, original: OriginalRequest): string[] {
+	const named = METHOD_OVERRIDE_HEADERS.map((name) => singleHeader(request, name)).filter((value): value is string => value !== null);
+	const query = original.access.pathAndQuery.indexOf("?");
+	if (query !== -1) named.push(...new URLSearchParams(original.access.pathAndQuery.slice(query)).getAll("_method").filter((value) => value.trim() !== ""));
+	return [...new Set(named.map((value) => methodOf(value.trim())))];
+}
+
 /** `service/access.ts` originalRequest. */
 type OriginalOf = (url: string, method: string, clientAddress: string | null) => OriginalRequest;
 
-/** A header sent once, non-empty (an empty header is absent; a repeated one is refused). */
+/**
+ * A header sent once, non-empty (an empty header is absent; a repeated one is refused). Node joins
+ * the lines of a repeated header with ", " (`request.headers`), so the raw lines are counted: a
+ * client's `X-Original-URL` before the proxy's must not become part of the URL.
+ * @param name - lower case
+ */
 function singleHeader(request: FastifyRequest, name: string): string | null {
 	const value = request.headers[name];
-	if (Array.isArray(value)) throw new ForwardedRequestInvalid(`The ${name} header was sent more than once.`, { reason: "repeated_header" });
+	const raw = request.raw.rawHeaders;
+	let lines = 0;
+	for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === name) lines++;
+	if (Array.isArray(value) || lines > 1) throw new ForwardedRequestInvalid(`The ${name} header was sent more than once.`, { reason: "repeated_header" });
 	return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
 }
 
@@ -147,6 +193,8 @@ function forwardedRequest(request: FastifyRequest, originalOf: OriginalOf): Orig
 	const uri = required(request, "x-forwarded-uri");
 	if (proto !== "http" && proto !== "https") throw new ForwardedRequestInvalid("X-Forwarded-Proto must be http or https.", { reason: "bad_proto" });
 	if (!uri.startsWith("/") || uri.startsWith("//")) throw new ForwardedRequestInvalid("X-Forwarded-Uri must be a path starting with /.", { reason: "bad_uri" });
+	// A host and port only: a "/", "?", "#", "\" or "@" in it would move the rest into the path and judge another host.
+	if (!/^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/.test(hostHeader)) throw new ForwardedRequestInvalid("X-Forwarded-Host must be a host name and port.", { reason: "bad_host" });
 	return originalOf(`${proto}://${hostHeader}${uri}`, method, clientOf(request));
 }
 
