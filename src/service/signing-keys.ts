@@ -13,6 +13,7 @@
  * ECDSA signature and no database work. Keys change only by rotation (a later issue): an instance
  * keeps signing with the key it loaded until it restarts, and the JWKS lists every stored key.
  */
+import type { AccessIdentity } from "./access.js";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from "jose";
 import { normalizeHost } from "../domain/access/domain-matcher.js";
 import { InvalidRequest } from "../errors.js";
@@ -35,22 +36,8 @@ export const FIRST_SIGNING_KEY_GENERATION = 1;
 /** Bytes of randomness in an assertion's `jti` (128 bits, base64url). */
 const JTI_BYTES = 16;
 
-/** Who an assertion is about: the facts of an allowed forward-auth request (`AccessIdentity` of `access.ts` fits). */
-export interface AssertionSubject {
-	readonly accountId: string;
-	/** A verified address. */
-	readonly email: string;
-	readonly groups: readonly string[];
-	readonly aal: "aal1" | "aal2";
-	/** Authentication method references (RFC 8176; `domain/access/authentication-methods.ts`). */
-	readonly amr: readonly string[];
-	/** The session; null for a personal access token. */
-	readonly sessionId: string | null;
-	/** The personal access token; null for a session. */
-	readonly accessTokenId: string | null;
-	/** When the session was signed in to (for a token: when it was created). */
-	readonly authTime: UnixMillis;
-}
+/** Who an assertion is about: the facts of an allowed forward-auth request (`service/access.ts`), less the second factor's time. */
+export type AssertionSubject = Omit<AccessIdentity, "secondFactorAt">;
 
 /** What {@link issueAssertion} signs: the subject and the protected host it is for. */
 export interface AssertionClaims extends AssertionSubject {
