@@ -272,6 +272,7 @@ describe("dashboard: sessions, devices, password and activity, end to end in Chr
 			"Your password has been changed.",
 			"Signed out 1 other session.",
 			"There were no remembered devices to forget.",
+			"There were no access tokens to revoke.",
 			"Replaced your recovery codes: the old ones no longer work.",
 		]);
 		const securedCodes = await recoveryCodesIn(secured);
@@ -290,7 +291,7 @@ describe("dashboard: sessions, devices, password and activity, end to end in Chr
 		const activity = page.locator("#activity-list > li");
 		const sentences = (await activity.locator(".activity__what").allTextContents()).map((text) => text.trim());
 		expect(sentences).toHaveLength(20);
-		expect(sentences.slice(0, 2)).toEqual(["Wrong authenticator or recovery code entered", "Account secured: password changed, other sessions signed out"]);
+		expect(sentences.slice(0, 2)).toEqual(["Wrong authenticator or recovery code entered", "Account secured: password changed, other sessions signed out, access tokens revoked"]);
 		expect(sentences).toEqual(
 			expect.arrayContaining([
 				"All remembered devices forgotten (2)",
