@@ -64,7 +64,7 @@ describe("introspection", () => {
 
 	test("unknown, malformed and tampered tokens are inactive; bad input is a 400, never a 500", async () => {
 		const user = await signUp(t);
-		for (const token of ["nope", `${user.session.token.slice(0, -1)}A`, "dbpat_unknown", "x".repeat(512)]) expect((await introspect(token)).json()).toEqual({ active: false });
+		for (const token of ["nope", `${user.session.token.slice(0, -1)}${user.session.token.endsWith("A") ? "B" : "A"}`, "dbpat_unknown", "x".repeat(512)]) expect((await introspect(token)).json()).toEqual({ active: false });
 		expect((await t.app.inject({ method: "POST", url: "/api/v1/introspect", headers: bearer(KEY), payload: {} })).statusCode).toBe(400);
 		expect((await t.app.inject({ method: "POST", url: "/api/v1/introspect", headers: bearer(KEY), payload: { token: "a", extra: 1 } })).statusCode).toBe(400);
 		expect((await introspect("x".repeat(513))).statusCode).toBe(400);
