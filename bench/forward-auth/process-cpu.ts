@@ -1,0 +1,77 @@
+/**
+ * CPU time of whole processes, read from /proc (Linux): `npm run bench:forward-auth` runs the load
+ * generator, nginx, the upstream, deadbolt and PostgreSQL on the same cores, and says what each
+ * of them spent per request. CPU time per request moves much less with other work on the machine
+ * than requests per second do.
+ *
+ * A process's time is the sum over its threads of the time on a CPU from
+ * `/proc/<pid>/task/<tid>/schedstat` (nanoseconds; the first field). A thread that ends between
+ * two readings is lost (none of the measured processes start or end threads during a round).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+/** Milliseconds on a CPU of every thread of `pid` so far; 0 when the process is gone or /proc does not tell. */
+export function processCpuMs(pid: number): number {
+	let tasks: string[];
+	try {
+		tasks = readdirSync(`/proc/${pid}/task`);
+	} catch {
+		return 0;
+	}
+	let nanoseconds = 0;
+	for (const tid of tasks) {
+		try {
+			nanoseconds += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+		} catch {
+			// The thread ended meanwhile.
+		}
+	}
+	return nanoseconds / 1e6;
+}
+
+/** The process ids whose parent is `pid` (nginx's workers of its master). */
+export function childPids(pid: number): number[] {
+	const children: number[] = [];
+	for (const entry of readdirSync("/proc")) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			// `pid (comm) state ppid ...`: comm may hold spaces and parentheses, so read after the last `)`.
+			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+			const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+			if (ppid === pid) children.push(Number(entry));
+		} catch {
+			// The process ended meanwhile.
+		}
+	}
+	return children;
+}
+
+/** Whether /proc tells thread times here. */
+export function processCpuAvailable(): boolean {
+	try {
+		readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, "utf8");
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** Named groups of processes: their pids (the same for the two readings of a round). */
+export type ProcessGroups = Readonly<Record<string, readonly number[]>>;
+
+/** CPU milliseconds of each group so far. */
+export type CpuReading = Readonly<Record<string, number>>;
+
+/** Reads every group's CPU time. */
+export function readCpu(groups: ProcessGroups): CpuReading {
+	const reading: Record<string, number> = {};
+	for (const [name, pids] of Object.entries(groups)) reading[name] = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+	return reading;
+}
+
+/** What each group spent between two readings, milliseconds. */
+export function cpuBetween(before: CpuReading, after: CpuReading): CpuReading {
+	const spent: Record<string, number> = {};
+	for (const name of Object.keys(after)) spent[name] = (after[name] ?? 0) - (before[name] ?? 0);
+	return spent;
+}
