@@ -48,6 +48,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "../test/helpers/cli-process.js";
 import { proxiedRequest, proxyUnmet, startEchoUpstream, stopProxies, type EchoUpstream, type RunningProxy } from "../test/helpers/proxies.js";
 import { ChildServer, childEnv, startBenchServer } from "./http/child-server.js";
 import { combine, getLoad, median, percentile, rate, type LoadSettings, type Run } from "./http/load.js";
@@ -80,21 +81,22 @@ const DEADBOLT_CONFIG = Object.freeze({
 });
 
 /** The loads: two baselines and three subjects. */
-const LOADS = ["nginx", "nginx-auth", "floor", "auth-request", "forward-auth"] as const;
+const LOADS = ["nginx", "nginx-auth", "nginx-auth-keepalive", "floor", "auth-request", "forward-auth"] as const;
 type LoadName = (typeof LOADS)[number];
 
-/** What each load is, and what it is measured against. */
-const DESCRIPTIONS: Readonly<Record<LoadName, { readonly label: string; readonly baseline: LoadName | null }>> = {
-	nginx: { label: "nginx -> app, no auth (baseline)", baseline: null },
-	"nginx-auth": { label: "nginx auth_request -> deadbolt, then app", baseline: "nginx" },
-	floor: { label: "Fastify hello world (floor)", baseline: null },
-	"auth-request": { label: "deadbolt GET /api/v1/authz/auth-request", baseline: "floor" },
-	"forward-auth": { label: "deadbolt GET /api/v1/authz/forward-auth", baseline: "floor" },
+/** What each load is, what it is measured against, and whether issue 12's goal applies to it. */
+const DESCRIPTIONS: Readonly<Record<LoadName, { readonly label: string; readonly baseline: LoadName | null; readonly goal: boolean }>> = {
+	nginx: { label: "nginx -> app, no auth (baseline)", baseline: null, goal: false },
+	"nginx-auth": { label: "nginx auth_request -> deadbolt, then app", baseline: "nginx", goal: true },
+	"nginx-auth-keepalive": { label: "  the same, keep-alive to deadbolt (not in the docs)", baseline: "nginx", goal: false },
+	floor: { label: "Fastify hello world (floor)", baseline: null, goal: false },
+	"auth-request": { label: "deadbolt GET /api/v1/authz/auth-request", baseline: "floor", goal: true },
+	"forward-auth": { label: "deadbolt GET /api/v1/authz/forward-auth", baseline: "floor", goal: true },
 };
 
-/** The order of one round: the nginx pair, then the direct trio (reversed in every other round). */
+/** The order of one round: the nginx trio, then the direct trio (reversed in every other round). */
 const ROUND_GROUPS: readonly (readonly LoadName[])[] = [
-	["nginx", "nginx-auth"],
+	["nginx", "nginx-auth", "nginx-auth-keepalive"],
 	["floor", "auth-request", "forward-auth"],
 ];
 
@@ -124,7 +126,7 @@ interface Shared {
 }
 
 /** The requests of every load, for deadbolt on `deadboltPort` behind `nginx`, with the session's cookie. */
-function targetsOf(nginx: RunningProxy, deadboltPort: number, floorPort: number, forwardAuthToken: string): Record<LoadName, Target> {
+function targetsOf(nginx: RunningProxy, keepAlivePort: number, deadboltPort: number, floorPort: number, forwardAuthToken: string): Record<LoadName, Target> {
 	const common = { accept: "application/json", cookie: `${COOKIE_NAME}=${forwardAuthToken}` };
 	// What nginx sends in its subrequest (docs/integrations/nginx.conf, location = /.deadbolt/authz).
 	const authRequest = { ...common, "x-original-url": `http://${APP_HOST}${ORIGINAL_PATH}`, "x-original-method": "GET", "x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http" };
@@ -134,6 +136,7 @@ function targetsOf(nginx: RunningProxy, deadboltPort: number, floorPort: number,
 	return {
 		nginx: { url: `http://127.0.0.1:${nginx.port}${ORIGINAL_PATH}`, headers: { ...common, host: PLAIN_HOST } },
 		"nginx-auth": { url: `http://127.0.0.1:${nginx.port}${ORIGINAL_PATH}`, headers: { ...common, host: APP_HOST } },
+		"nginx-auth-keepalive": { url: `http://127.0.0.1:${keepAlivePort}${ORIGINAL_PATH}`, headers: { ...common, host: APP_HOST } },
 		// The floor gets the headers deadbolt gets (it parses them, and ignores them).
 		floor: { url: `http://127.0.0.1:${floorPort}/`, headers: authRequest },
 		"auth-request": { url: `${deadbolt}/api/v1/authz/auth-request`, headers: authRequest },
@@ -141,12 +144,14 @@ function targetsOf(nginx: RunningProxy, deadboltPort: number, floorPort: number,
 	};
 }
 
-/** One GET with exactly `headers`; resolves with the status and the response's headers. */
-function get(target: Target): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+/** One GET with exactly `headers`; resolves with the status, the response's headers and its body. */
+function get(target: Target): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
 	return new Promise((done, fail) => {
 		const request = httpRequest(target.url, { headers: target.headers, timeout: 10_000 }, (response) => {
-			response.resume();
-			response.on("end", () => done({ status: response.statusCode ?? 0, headers: response.headers }));
+			let body = "";
+			response.setEncoding("utf8");
+			response.on("data", (chunk: string) => (body += chunk));
+			response.on("end", () => done({ status: response.statusCode ?? 0, headers: response.headers, body }));
 		});
 		request.on("timeout", () => request.destroy(new Error(`GET ${target.url}: no answer within 10 s`)));
 		request.on("error", fail);
@@ -173,6 +178,8 @@ async function checkSetUp(nginx: RunningProxy, targets: Record<LoadName, Target>
 	if (plain.status !== 200 || plain.echoed === null || Object.keys(plain.echoed.headers).some((name) => name.startsWith("remote-"))) {
 		throw new Error(`the baseline site without the cookie: expected the app without identity, got ${plain.status} ${plain.body.slice(0, 300)}`);
 	}
+	const keepAlive = await get(targets["nginx-auth-keepalive"]);
+	if (keepAlive.status !== 200 || !keepAlive.body.includes(`"remote-email":"${email}"`)) throw new Error(`the keep-alive variant: expected the app with ${email}'s identity, got ${keepAlive.status} ${keepAlive.body.slice(0, 300)}`);
 	for (const load of ["auth-request", "forward-auth"] as const) {
 		const answer = await get(targets[load]);
 		if (answer.status !== 200 || answer.headers["remote-email"] !== email) throw new Error(`${load} straight to deadbolt: expected 200 for ${email}, got ${answer.status} ${JSON.stringify(answer.headers)}`);
@@ -199,20 +206,22 @@ async function measureBackend(name: string, workDir: string, postgres: { url: st
 	let nginx: RunningProxy | null = null;
 	try {
 		const session = await server.call({ type: "forward-auth-session" }, "forward-auth-session");
-		nginx = await startBenchNginx({ deadbolt: `127.0.0.1:${server.port}`, upstream: shared.upstream.address });
-		const targets = targetsOf(nginx, server.port, shared.floor.port, session.forwardAuthToken);
+		const keepAlivePort = await freePort();
+		nginx = await startBenchNginx({ deadbolt: `127.0.0.1:${server.port}`, upstream: shared.upstream.address }, keepAlivePort);
+		const targets = targetsOf(nginx, keepAlivePort, server.port, shared.floor.port, session.forwardAuthToken);
 		await checkSetUp(nginx, targets, session.email);
 		for (const load of LOADS) await getLoad(SETTINGS, targets[load].url, WARMUP_SECONDS, targets[load].headers);
 		progress(`${name}: set up, checked and warmed up`);
 
 		const nginxPid = nginx.pid;
-		const rounds: Record<LoadName, Measured[]> = { nginx: [], "nginx-auth": [], floor: [], "auth-request": [], "forward-auth": [] };
+		const rounds = Object.fromEntries(LOADS.map((load) => [load, [] as Measured[]])) as Record<LoadName, Measured[]>;
 		for (let round = 0; round < ROUNDS; round++) {
 			const groups: ProcessGroups = {
 				client: [process.pid],
 				nginx: [nginxPid, ...childPids(nginxPid)],
 				upstream: [shared.upstream.pid],
 				deadbolt: [server.pid],
+				"deadbolt main": { pids: [server.pid], threads: "main" },
 				floor: [shared.floor.pid],
 				postgres: postgres === null ? [] : await postgresBackends(postgres.database),
 			};
@@ -293,6 +302,7 @@ function groupsOf(load: LoadName, postgres: boolean): string[] {
 		case "nginx":
 			return ["client", "nginx", "upstream"];
 		case "nginx-auth":
+		case "nginx-auth-keepalive":
 			return ["client", "nginx", "upstream", "deadbolt", ...database];
 		case "floor":
 			return ["client", "floor"];
@@ -310,7 +320,8 @@ function report(backends: readonly BackendResult[]): { text: string; met: boolea
 	for (const backend of backends) {
 		const postgres = backend.name === "PostgreSQL";
 		for (const load of LOADS) {
-			const { label, baseline } = DESCRIPTIONS[load];
+			const servedByDeadbolt = groupsOf(load, postgres).includes("deadbolt");
+			const { label, baseline, goal } = DESCRIPTIONS[load];
 			const runs = backend.rounds[load].map((round) => round.run);
 			const all = combine(runs);
 			const ratio = ratioOf(backend, load);
@@ -321,8 +332,8 @@ function report(backends: readonly BackendResult[]): { text: string; met: boolea
 			const perRequest = (group: string): number => (backend.rounds[load].reduce((sum, round) => sum + (round.cpuMs[group] ?? 0), 0) * 1000) / requests;
 			const cells = CPU_COLUMNS.map((group) => (shown.has(group) ? formatNumber(perRequest(group)) : ""));
 			const total = [...shown].reduce((sum, group) => sum + perRequest(group), 0);
-			cpuRows.push([backend.name, label, ...cells, formatNumber(total)]);
-			if (baseline !== null) {
+			cpuRows.push([backend.name, label, ...cells, formatNumber(total), servedByDeadbolt ? formatNumber(perRequest("deadbolt main")) : ""]);
+			if (baseline !== null && goal) {
 				targets.push({ text: `${label} on ${backend.name} >= ${TARGET_OF_BASELINE * 100}% of ${DESCRIPTIONS[baseline].label}: ${(ratio * 100).toFixed(1)}%`, met: ratio >= TARGET_OF_BASELINE });
 			}
 		}
@@ -331,7 +342,7 @@ function report(backends: readonly BackendResult[]): { text: string; met: boolea
 	console.log("");
 	if (processCpuAvailable()) {
 		console.log("CPU time per request, µs, by process (from /proc; client = autocannon in this process):");
-		printTable(["backend", "load", ...CPU_COLUMNS, "total"], cpuRows, new Set([2, 3, 4, 5, 6, 7, 8]));
+		printTable(["backend", "load", ...CPU_COLUMNS, "total", "deadbolt's main thread"], cpuRows, new Set([2, 3, 4, 5, 6, 7, 8, 9]));
 		console.log("");
 	}
 	return targets;

@@ -6,6 +6,12 @@
  * same cookie maps, a new connection to the upstream per request, as the docs' file does), and
  * the only difference between them is the subrequest to deadbolt. The `auth_request_set`
  * variables stay declared; without `auth_request` they are empty, so no identity header is sent.
+ *
+ * And, to show what it would change, a variant of the docs' app block on a port of its own
+ * (same `server_name`, so deadbolt sees the same original URL) whose subrequests reuse
+ * connections to deadbolt (an `upstream` block with `keepalive`, HTTP/1.1, no `Connection:
+ * close`): the docs' file opens a new connection to deadbolt for every request, as nginx does by
+ * default.
  */
 import { startNginx, type ProxyTargets, type RunningProxy } from "../../test/helpers/proxies.js";
 
@@ -29,18 +35,40 @@ function serverBlock(site: string, host: string): string {
 	throw new Error(`docs/integrations/nginx.conf has no server block for ${host} (bench/forward-auth/nginx.ts)`);
 }
 
+/** Idle connections to deadbolt each nginx worker keeps in the keep-alive variant. */
+const KEEPALIVE_CONNECTIONS = 16;
+
 /**
- * `site` with the baseline site appended.
- * @throws Error when the docs' file no longer has the app's block or its `auth_request` line
+ * `site` with the baseline site and the keep-alive variant appended.
+ * @param keepAlivePort - the loopback port of the keep-alive variant
+ * @param deadbolt - deadbolt's address in `site` (`host:port`)
+ * @throws Error when the docs' file no longer has what is changed here
  */
-export function withBaselineSite(site: string): string {
+export function withBenchSites(site: string, keepAlivePort: number, deadbolt: string): string {
 	const app = serverBlock(site, APP_HOST);
-	if (!AUTH_REQUEST_LINE.test(app)) throw new Error("the app's server block in docs/integrations/nginx.conf has no `auth_request /.deadbolt/authz;` (bench/forward-auth/nginx.ts)");
+	const fail = (what: string): never => {
+		throw new Error(`the app's server block in docs/integrations/nginx.conf has no ${what} (bench/forward-auth/nginx.ts)`);
+	};
+	if (!AUTH_REQUEST_LINE.test(app)) fail("`auth_request /.deadbolt/authz;`");
 	const plain = app.replace(`server_name ${APP_HOST};`, `server_name ${PLAIN_HOST};`).replace(AUTH_REQUEST_LINE, "");
-	return `${site}\n# The benchmark's baseline: the app's block without auth_request.\n${plain}`;
+	const listen = /^([ \t]*)listen 127\.0\.0\.1:\d+;$/m;
+	const subrequest = new RegExp(`^([ \\t]*)proxy_pass http://${deadbolt.replaceAll(".", "\\.")}(/api/v1/authz/auth-request);$`, "m");
+	if (!listen.test(app)) fail("`listen`");
+	if (!subrequest.test(app)) fail(`\`proxy_pass http://${deadbolt}/api/v1/authz/auth-request;\``);
+	const keepAlive = app
+		.replace(listen, `$1listen 127.0.0.1:${keepAlivePort};`)
+		.replace(subrequest, `$1proxy_pass http://deadbolt_keepalive$2;\n$1proxy_http_version 1.1;\n$1proxy_set_header Connection "";`);
+	return [
+		site,
+		"# The benchmark's baseline: the app's block without auth_request.",
+		plain,
+		"# The benchmark's keep-alive variant: the app's block, its subrequests over kept connections.",
+		`upstream deadbolt_keepalive {\n\tserver ${deadbolt};\n\tkeepalive ${KEEPALIVE_CONNECTIONS};\n}\n`,
+		keepAlive,
+	].join("\n");
 }
 
-/** Starts nginx from the docs' site file and the baseline site, in front of `targets`. */
-export function startBenchNginx(targets: ProxyTargets): Promise<RunningProxy> {
-	return startNginx(targets, undefined, withBaselineSite);
+/** Starts nginx from the docs' site file, the baseline site and the keep-alive variant (on `keepAlivePort`), in front of `targets`. */
+export function startBenchNginx(targets: ProxyTargets, keepAlivePort: number): Promise<RunningProxy> {
+	return startNginx(targets, undefined, (site) => withBenchSites(site, keepAlivePort, targets.deadbolt));
 }

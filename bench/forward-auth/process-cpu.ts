@@ -10,8 +10,11 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 
-/** Milliseconds on a CPU of every thread of `pid` so far; 0 when the process is gone or /proc does not tell. */
-export function processCpuMs(pid: number): number {
+/** Which threads of a process count: all, its main thread (a Node process's event loop), or the others (libuv's pool, V8's helpers). */
+export type Threads = "all" | "main" | "others";
+
+/** Milliseconds on a CPU of the `threads` of `pid` so far; 0 when the process is gone or /proc does not tell. */
+export function processCpuMs(pid: number, threads: Threads = "all"): number {
 	let tasks: string[];
 	try {
 		tasks = readdirSync(`/proc/${pid}/task`);
@@ -20,6 +23,7 @@ export function processCpuMs(pid: number): number {
 	}
 	let nanoseconds = 0;
 	for (const tid of tasks) {
+		if ((threads === "main" && Number(tid) !== pid) || (threads === "others" && Number(tid) === pid)) continue;
 		try {
 			nanoseconds += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
 		} catch {
@@ -56,8 +60,8 @@ export function processCpuAvailable(): boolean {
 	}
 }
 
-/** Named groups of processes: their pids (the same for the two readings of a round). */
-export type ProcessGroups = Readonly<Record<string, readonly number[]>>;
+/** Named groups of processes: their pids (the same for the two readings of a round), and which of their threads count (default all). */
+export type ProcessGroups = Readonly<Record<string, readonly number[] | { readonly pids: readonly number[]; readonly threads: Threads }>>;
 
 /** CPU milliseconds of each group so far. */
 export type CpuReading = Readonly<Record<string, number>>;
@@ -65,7 +69,10 @@ export type CpuReading = Readonly<Record<string, number>>;
 /** Reads every group's CPU time. */
 export function readCpu(groups: ProcessGroups): CpuReading {
 	const reading: Record<string, number> = {};
-	for (const [name, pids] of Object.entries(groups)) reading[name] = pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+	for (const [name, group] of Object.entries(groups)) {
+		const { pids, threads } = "pids" in group ? group : { pids: group, threads: "all" as const };
+		reading[name] = pids.reduce((sum, pid) => sum + processCpuMs(pid, threads), 0);
+	}
 	return reading;
 }
 
