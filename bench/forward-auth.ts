@@ -13,6 +13,11 @@
  *     `GET /api/v1/authz/forward-auth` (Caddy's and Traefik's headers) sent straight to deadbolt,
  *     against the Fastify floor of `npm run bench:http` (bench/http/floor.ts: Fastify's hello
  *     world, no logger), sent the same headers.
+ * Two more rows, measured the same way, say where the cost lies; no goal applies to them:
+ *   - deadbolt's `GET /healthz` against the floor: deadbolt's HTTP stack alone (its hooks, its
+ *     request logging at `info`, its security headers), no decision;
+ *   - the docs' app block with its subrequests over kept connections to deadbolt (`upstream` with
+ *     `keepalive`: the docs' file opens a connection per request), against the nginx baseline.
  * Every request is allowed: it carries the forward-auth cookie of a signed-in, password-only
  * session of an account with a verified address, and the one rule is
  * `{domains: ["app.example.test"], policy: "one_factor"}`; deadbolt answers 200 with the six
@@ -27,9 +32,9 @@
  * once a minute per session).
  *
  * Method: autocannon in this process, keep-alive connections, pipelining 1, the same number of
- * connections for every load. Each load is warmed up, then ROUNDS rounds: the nginx pair (the
- * baseline and the subject) then the direct trio (floor, auth-request, forward-auth), each load
- * for ROUND_SECONDS, the order reversed in every other round. A ratio is the median over rounds
+ * connections for every load. Each load is warmed up, then ROUNDS rounds: the nginx loads (the
+ * baseline first) then the direct ones (the floor first), each load for ROUND_SECONDS, the order
+ * reversed in every other round. A ratio is the median over rounds
  * of (subject's rate ÷ its baseline's rate in the same round), which cancels slow drift; req/s
  * counts 2xx answers over all rounds. CPU time per request of each process (load generator,
  * nginx master and worker, upstream, deadbolt or the floor, deadbolt's PostgreSQL backends) is
@@ -41,6 +46,7 @@
  * Environment: BENCH_FORWARD_AUTH_CONNECTIONS (default 8: modest, for two cores);
  * BENCH_FORWARD_AUTH_BACKENDS (`sqlite,postgres`); BENCH_FORWARD_AUTH_CPU_PROF=DIR writes a V8
  * CPU profile of deadbolt for every measured round of `auth-request` alone and through nginx;
+ * BENCH_FORWARD_AUTH_LOADS=auth-request,... measures only those loads (and their baselines);
  * DEADBOLT_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; needs CREATEDB).
  * Needs nginx with `auth_request` (Debian: nginx-light).
  */
@@ -54,7 +60,7 @@ import { ChildServer, childEnv, startBenchServer } from "./http/child-server.js"
 import { combine, getLoad, median, percentile, rate, type LoadSettings, type Run } from "./http/load.js";
 import { benchDatabaseName, createDatabases, databaseUrl, dropDatabases, POSTGRES_URL, postgresUnreachable, redact, withAdmin } from "./http/postgres.js";
 import { formatNumber, machineLoad, printTable, progress } from "./http/report.js";
-import { APP_HOST, PLAIN_HOST, startBenchNginx } from "./forward-auth/nginx.js";
+import { APP_HOST, PLAIN_HOST, startBenchNginx, type VariantPorts } from "./forward-auth/nginx.js";
 import { childPids, cpuBetween, processCpuAvailable, readCpu, type CpuReading, type ProcessGroups } from "./forward-auth/process-cpu.js";
 
 const SETTINGS: LoadSettings = { connections: Number(process.env["BENCH_FORWARD_AUTH_CONNECTIONS"] ?? 8) };
@@ -80,25 +86,40 @@ const DEADBOLT_CONFIG = Object.freeze({
 	accessControl: { defaultPolicy: "deny", rules: [{ domains: [APP_HOST], policy: "one_factor" }] },
 });
 
-/** The loads: two baselines and three subjects. */
-const LOADS = ["nginx", "nginx-auth", "nginx-auth-keepalive", "floor", "auth-request", "forward-auth"] as const;
-type LoadName = (typeof LOADS)[number];
+/** The loads: two baselines, three subjects, and two rows that say where the cost lies. */
+const ALL_LOADS = ["nginx", "nginx-auth", "nginx-auth-keepalive", "nginx-free-check", "floor", "healthz", "auth-request", "forward-auth"] as const;
+type LoadName = (typeof ALL_LOADS)[number];
 
-/** What each load is, what it is measured against, and whether issue 12's goal applies to it. */
-const DESCRIPTIONS: Readonly<Record<LoadName, { readonly label: string; readonly baseline: LoadName | null; readonly goal: boolean }>> = {
+/**
+ * What each load is, what it is measured against, whether issue 12's goal applies to it, and
+ * whether it is measured on the first database only (it does not read the database).
+ */
+const DESCRIPTIONS: Readonly<Record<LoadName, { readonly label: string; readonly baseline: LoadName | null; readonly goal: boolean; readonly once?: true }>> = {
 	nginx: { label: "nginx -> app, no auth (baseline)", baseline: null, goal: false },
 	"nginx-auth": { label: "nginx auth_request -> deadbolt, then app", baseline: "nginx", goal: true },
 	"nginx-auth-keepalive": { label: "  the same, keep-alive to deadbolt (not in the docs)", baseline: "nginx", goal: false },
+	"nginx-free-check": { label: "  the same, auth_request -> the floor (a free check)", baseline: "nginx", goal: false, once: true },
 	floor: { label: "Fastify hello world (floor)", baseline: null, goal: false },
+	healthz: { label: "deadbolt GET /healthz (its HTTP stack alone)", baseline: "floor", goal: false, once: true },
 	"auth-request": { label: "deadbolt GET /api/v1/authz/auth-request", baseline: "floor", goal: true },
 	"forward-auth": { label: "deadbolt GET /api/v1/authz/forward-auth", baseline: "floor", goal: true },
 };
 
-/** The order of one round: the nginx trio, then the direct trio (reversed in every other round). */
+/** The loads asked for (BENCH_FORWARD_AUTH_LOADS; default all), with their baselines, in the order of {@link ALL_LOADS}. */
+const LOADS: readonly LoadName[] = (() => {
+	const asked = process.env["BENCH_FORWARD_AUTH_LOADS"]?.split(",").map((name) => name.trim());
+	if (asked === undefined) return ALL_LOADS;
+	const unknown = asked.filter((name) => !(ALL_LOADS as readonly string[]).includes(name));
+	if (unknown.length > 0) throw new Error(`BENCH_FORWARD_AUTH_LOADS: unknown ${unknown.join(", ")}; the loads are ${ALL_LOADS.join(", ")}`);
+	const wanted = new Set(asked.flatMap((name) => [name, DESCRIPTIONS[name as LoadName].baseline ?? name]));
+	return ALL_LOADS.filter((load) => wanted.has(load));
+})();
+
+/** The order of one round: the nginx loads, then the direct ones (each group reversed in every other round). */
 const ROUND_GROUPS: readonly (readonly LoadName[])[] = [
-	["nginx", "nginx-auth", "nginx-auth-keepalive"],
-	["floor", "auth-request", "forward-auth"],
-];
+	(["nginx", "nginx-auth", "nginx-auth-keepalive", "nginx-free-check"] as const).filter((load) => LOADS.includes(load)),
+	(["floor", "healthz", "auth-request", "forward-auth"] as const).filter((load) => LOADS.includes(load)),
+].filter((group) => group.length > 0);
 
 /** Where a load sends its requests. */
 interface Target {
@@ -116,6 +137,9 @@ interface Measured {
 /** What one database gave: the rounds of every load, in order. */
 interface BackendResult {
 	readonly name: string;
+	readonly loads: readonly LoadName[];
+	/** nginx's error lines during the run (its `error_log` at `warn`), the same message counted once. */
+	readonly proxyErrors: readonly string[];
 	readonly rounds: Readonly<Record<LoadName, Measured[]>>;
 }
 
@@ -126,7 +150,7 @@ interface Shared {
 }
 
 /** The requests of every load, for deadbolt on `deadboltPort` behind `nginx`, with the session's cookie. */
-function targetsOf(nginx: RunningProxy, keepAlivePort: number, deadboltPort: number, floorPort: number, forwardAuthToken: string): Record<LoadName, Target> {
+function targetsOf(nginx: RunningProxy, variants: VariantPorts, deadboltPort: number, floorPort: number, forwardAuthToken: string): Record<LoadName, Target> {
 	const common = { accept: "application/json", cookie: `${COOKIE_NAME}=${forwardAuthToken}` };
 	// What nginx sends in its subrequest (docs/integrations/nginx.conf, location = /.deadbolt/authz).
 	const authRequest = { ...common, "x-original-url": `http://${APP_HOST}${ORIGINAL_PATH}`, "x-original-method": "GET", "x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "http" };
@@ -136,9 +160,11 @@ function targetsOf(nginx: RunningProxy, keepAlivePort: number, deadboltPort: num
 	return {
 		nginx: { url: `http://127.0.0.1:${nginx.port}${ORIGINAL_PATH}`, headers: { ...common, host: PLAIN_HOST } },
 		"nginx-auth": { url: `http://127.0.0.1:${nginx.port}${ORIGINAL_PATH}`, headers: { ...common, host: APP_HOST } },
-		"nginx-auth-keepalive": { url: `http://127.0.0.1:${keepAlivePort}${ORIGINAL_PATH}`, headers: { ...common, host: APP_HOST } },
+		"nginx-auth-keepalive": { url: `http://127.0.0.1:${variants.keepAlive}${ORIGINAL_PATH}`, headers: { ...common, host: APP_HOST } },
+		"nginx-free-check": { url: `http://127.0.0.1:${variants.freeCheck}${ORIGINAL_PATH}`, headers: { ...common, host: APP_HOST } },
 		// The floor gets the headers deadbolt gets (it parses them, and ignores them).
 		floor: { url: `http://127.0.0.1:${floorPort}/`, headers: authRequest },
+		healthz: { url: `${deadbolt}/healthz`, headers: authRequest },
 		"auth-request": { url: `${deadbolt}/api/v1/authz/auth-request`, headers: authRequest },
 		"forward-auth": { url: `${deadbolt}/api/v1/authz/forward-auth`, headers: forwardAuth },
 	};
@@ -180,6 +206,8 @@ async function checkSetUp(nginx: RunningProxy, targets: Record<LoadName, Target>
 	}
 	const keepAlive = await get(targets["nginx-auth-keepalive"]);
 	if (keepAlive.status !== 200 || !keepAlive.body.includes(`"remote-email":"${email}"`)) throw new Error(`the keep-alive variant: expected the app with ${email}'s identity, got ${keepAlive.status} ${keepAlive.body.slice(0, 300)}`);
+	const freeCheck = await get(targets["nginx-free-check"]);
+	if (freeCheck.status !== 200 || !freeCheck.body.startsWith('{"method":"GET"') || freeCheck.body.includes('"remote-')) throw new Error(`the free-check variant: expected the app without identity, got ${freeCheck.status} ${freeCheck.body.slice(0, 300)}`);
 	for (const load of ["auth-request", "forward-auth"] as const) {
 		const answer = await get(targets[load]);
 		if (answer.status !== 200 || answer.headers["remote-email"] !== email) throw new Error(`${load} straight to deadbolt: expected 200 for ${email}, got ${answer.status} ${JSON.stringify(answer.headers)}`);
@@ -201,20 +229,25 @@ async function measure(target: Target, groups: ProcessGroups): Promise<Measured>
 	return { run, cpuMs: cpuBetween(before, readCpu(groups)) };
 }
 
-async function measureBackend(name: string, workDir: string, postgres: { url: string; database: string } | null, shared: Shared): Promise<BackendResult> {
+/**
+ * Measures `loads` with deadbolt on one database.
+ * @param postgres - the fresh database; null: SQLite (a file in `workDir`)
+ */
+async function measureBackend(name: string, workDir: string, postgres: { url: string; database: string } | null, shared: Shared, loads: readonly LoadName[]): Promise<BackendResult> {
 	const server = await startBenchServer(SERVER_SCRIPT, workDir, postgres?.url ?? null, DEADBOLT_CONFIG);
 	let nginx: RunningProxy | null = null;
 	try {
 		const session = await server.call({ type: "forward-auth-session" }, "forward-auth-session");
-		const keepAlivePort = await freePort();
-		nginx = await startBenchNginx({ deadbolt: `127.0.0.1:${server.port}`, upstream: shared.upstream.address }, keepAlivePort);
-		const targets = targetsOf(nginx, keepAlivePort, server.port, shared.floor.port, session.forwardAuthToken);
+		const variants: VariantPorts = { keepAlive: await freePort(), freeCheck: await freePort(), floor: `127.0.0.1:${shared.floor.port}` };
+		nginx = await startBenchNginx({ deadbolt: `127.0.0.1:${server.port}`, upstream: shared.upstream.address }, variants);
+		const targets = targetsOf(nginx, variants, server.port, shared.floor.port, session.forwardAuthToken);
 		await checkSetUp(nginx, targets, session.email);
-		for (const load of LOADS) await getLoad(SETTINGS, targets[load].url, WARMUP_SECONDS, targets[load].headers);
+		for (const load of loads) await getLoad(SETTINGS, targets[load].url, WARMUP_SECONDS, targets[load].headers);
 		progress(`${name}: set up, checked and warmed up`);
 
 		const nginxPid = nginx.pid;
-		const rounds = Object.fromEntries(LOADS.map((load) => [load, [] as Measured[]])) as Record<LoadName, Measured[]>;
+		const rounds = Object.fromEntries(loads.map((load) => [load, [] as Measured[]])) as Record<LoadName, Measured[]>;
+		const order = ROUND_GROUPS.map((group) => group.filter((load) => loads.includes(load)));
 		for (let round = 0; round < ROUNDS; round++) {
 			const groups: ProcessGroups = {
 				client: [process.pid],
@@ -225,7 +258,7 @@ async function measureBackend(name: string, workDir: string, postgres: { url: st
 				floor: [shared.floor.pid],
 				postgres: postgres === null ? [] : await postgresBackends(postgres.database),
 			};
-			for (const group of ROUND_GROUPS) {
+			for (const group of order) {
 				for (const load of round % 2 === 0 ? group : [...group].reverse()) {
 					const profile = PROFILE_DIR !== undefined && (load === "auth-request" || load === "nginx-auth");
 					if (profile) await server.call({ type: "profile-start" }, "profile-started");
@@ -235,7 +268,9 @@ async function measureBackend(name: string, workDir: string, postgres: { url: st
 			}
 		}
 		progress(`${name}: measured`);
-		return { name, rounds };
+		// "connect() failed (99: ...)" and the like: the message without its time, connection and client.
+		const proxyErrors = [...new Set(nginx.output().split("\n").filter((line) => / \[(error|crit|alert|emerg)\] /.test(line)).map((line) => line.replace(/^\S+ \S+ /, "").replace(/, client: .*$/, "").replace(/\d+#\d+: \*\d+ /, "")))];
+		return { name, loads, rounds, proxyErrors };
 	} catch (error) {
 		process.stderr.write(`  ${name}: failed; deadbolt's log: ${join(workDir, "server.log")}${nginx === null ? "" : `; nginx's output:\n${nginx.output()}`}\n`);
 		throw error;
@@ -243,6 +278,11 @@ async function measureBackend(name: string, workDir: string, postgres: { url: st
 		await nginx?.stop();
 		await server.stop();
 	}
+}
+
+/** The loads of a database's run: those that do not read the database, on the first one only. */
+function loadsOf(first: boolean): LoadName[] {
+	return LOADS.filter((load) => first || DESCRIPTIONS[load].once !== true);
 }
 
 /** What is undone when the benchmark is interrupted. */
@@ -260,7 +300,7 @@ async function measureAll(shared: Shared, problems: string[]): Promise<BackendRe
 	if (BACKENDS.has("sqlite")) {
 		const dir = mkdtempSync(join(tmpdir(), "deadbolt-bench-forward-auth-sqlite-"));
 		try {
-			backends.push(await measureBackend("SQLite", dir, null, shared));
+			backends.push(await measureBackend("SQLite", dir, null, shared, loadsOf(backends.length === 0)));
 			rmSync(dir, { recursive: true, force: true });
 		} catch (error) {
 			problems.push(`SQLite run failed: ${(error as Error).message} (files kept in ${dir})`);
@@ -277,7 +317,7 @@ async function measureAll(shared: Shared, problems: string[]): Promise<BackendRe
 	try {
 		await createDatabases([database]);
 		interrupted = drop;
-		backends.push(await measureBackend("PostgreSQL", dir, { url: databaseUrl(database), database }, shared));
+		backends.push(await measureBackend("PostgreSQL", dir, { url: databaseUrl(database), database }, shared, loadsOf(backends.length === 0)));
 		rmSync(dir, { recursive: true, force: true });
 	} catch (error) {
 		problems.push(`PostgreSQL run failed: ${(error as Error).message} (files kept in ${dir})`);
@@ -304,8 +344,12 @@ function groupsOf(load: LoadName, postgres: boolean): string[] {
 		case "nginx-auth":
 		case "nginx-auth-keepalive":
 			return ["client", "nginx", "upstream", "deadbolt", ...database];
+		case "nginx-free-check":
+			return ["client", "nginx", "upstream", "floor"];
 		case "floor":
 			return ["client", "floor"];
+		case "healthz":
+			return ["client", "deadbolt"];
 		default:
 			return ["client", "deadbolt", ...database];
 	}
@@ -319,7 +363,7 @@ function report(backends: readonly BackendResult[]): { text: string; met: boolea
 	const targets: { text: string; met: boolean }[] = [];
 	for (const backend of backends) {
 		const postgres = backend.name === "PostgreSQL";
-		for (const load of LOADS) {
+		for (const load of backend.loads) {
 			const servedByDeadbolt = groupsOf(load, postgres).includes("deadbolt");
 			const { label, baseline, goal } = DESCRIPTIONS[load];
 			const runs = backend.rounds[load].map((round) => round.run);
@@ -357,7 +401,7 @@ async function main(): Promise<void> {
 		return;
 	}
 	console.log(`node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model ?? "unknown"}); autocannon ${SETTINGS.connections} keep-alive connections, pipelining 1, in this process`);
-	console.log(`rounds: ${ROUNDS} x (nginx pair, then floor + auth-request + forward-auth), ${ROUND_SECONDS} s per load, alternating order; ${WARMUP_SECONDS} s warm-up per load`);
+	console.log(`rounds: ${ROUNDS} x (${ROUND_GROUPS.map((group) => group.join(", ")).join("; then ")}), ${ROUND_SECONDS} s per load, each group's order reversed every other round; ${WARMUP_SECONDS} s warm-up per load`);
 	console.log(`deadbolt: default configuration (log level info, to a file), one allow rule (one_factor), a password-only session's forward-auth cookie`);
 	console.log(`machine before: ${machineLoad()}`);
 	console.log("");
@@ -380,8 +424,9 @@ async function main(): Promise<void> {
 	console.log("");
 	const targets = report(backends);
 	for (const target of targets) console.log(`goal: ${target.text} -> ${target.met ? "MET" : "NOT MET"}`);
-	const failed = backends.reduce((sum, backend) => sum + LOADS.reduce((total, load) => total + backend.rounds[load].reduce((count, round) => count + round.run.failed, 0), 0), 0);
+	const failed = backends.reduce((sum, backend) => sum + backend.loads.reduce((total, load) => total + backend.rounds[load].reduce((count, round) => count + round.run.failed, 0), 0), 0);
 	if (failed > 0) console.log(`warning: ${failed} requests failed (non-2xx or connection errors); req/s counts 2xx answers only`);
+	for (const backend of backends) for (const line of backend.proxyErrors.slice(0, 5)) console.log(`nginx (${backend.name} run): ${line}`);
 	if (PROFILE_DIR !== undefined) console.log(`CPU profiles of deadbolt (auth-request alone and through nginx): ${PROFILE_DIR}`);
 	for (const problem of problems) console.log(`error: ${problem}`);
 	if (problems.length > 0 || backends.length === 0) process.exitCode = 1;

@@ -7,11 +7,13 @@
  * the only difference between them is the subrequest to deadbolt. The `auth_request_set`
  * variables stay declared; without `auth_request` they are empty, so no identity header is sent.
  *
- * And, to show what it would change, a variant of the docs' app block on a port of its own
- * (same `server_name`, so deadbolt sees the same original URL) whose subrequests reuse
- * connections to deadbolt (an `upstream` block with `keepalive`, HTTP/1.1, no `Connection:
- * close`): the docs' file opens a new connection to deadbolt for every request, as nginx does by
- * default.
+ * And two variants of the docs' app block, each on a port of its own (the same `server_name`, so
+ * deadbolt sees the same original URL), to say where the cost lies:
+ *   - keep-alive: its subrequests reuse connections to deadbolt (an `upstream` block with
+ *     `keepalive`, HTTP/1.1, no `Connection: close`); the docs' file opens a new connection to
+ *     deadbolt for every request, as nginx does by default;
+ *   - free check: its subrequests go to the Fastify floor instead of deadbolt (`GET /`, always
+ *     200, no identity): what nginx's `auth_request` costs with an auth server that does nothing.
  */
 import { startNginx, type ProxyTargets, type RunningProxy } from "../../test/helpers/proxies.js";
 
@@ -38,13 +40,22 @@ function serverBlock(site: string, host: string): string {
 /** Idle connections to deadbolt each nginx worker keeps in the keep-alive variant. */
 const KEEPALIVE_CONNECTIONS = 16;
 
+/** Where the variants listen, and where the free check asks. */
+export interface VariantPorts {
+	/** The keep-alive variant's loopback port. */
+	readonly keepAlive: number;
+	/** The free-check variant's loopback port. */
+	readonly freeCheck: number;
+	/** The Fastify floor (`host:port`), which answers the free check. */
+	readonly floor: string;
+}
+
 /**
- * `site` with the baseline site and the keep-alive variant appended.
- * @param keepAlivePort - the loopback port of the keep-alive variant
+ * `site` with the baseline site and the two variants appended.
  * @param deadbolt - deadbolt's address in `site` (`host:port`)
  * @throws Error when the docs' file no longer has what is changed here
  */
-export function withBenchSites(site: string, keepAlivePort: number, deadbolt: string): string {
+export function withBenchSites(site: string, deadbolt: string, variants: VariantPorts): string {
 	const app = serverBlock(site, APP_HOST);
 	const fail = (what: string): never => {
 		throw new Error(`the app's server block in docs/integrations/nginx.conf has no ${what} (bench/forward-auth/nginx.ts)`);
@@ -56,8 +67,9 @@ export function withBenchSites(site: string, keepAlivePort: number, deadbolt: st
 	if (!listen.test(app)) fail("`listen`");
 	if (!subrequest.test(app)) fail(`\`proxy_pass http://${deadbolt}/api/v1/authz/auth-request;\``);
 	const keepAlive = app
-		.replace(listen, `$1listen 127.0.0.1:${keepAlivePort};`)
+		.replace(listen, `$1listen 127.0.0.1:${variants.keepAlive};`)
 		.replace(subrequest, `$1proxy_pass http://deadbolt_keepalive$2;\n$1proxy_http_version 1.1;\n$1proxy_set_header Connection "";`);
+	const freeCheck = app.replace(listen, `$1listen 127.0.0.1:${variants.freeCheck};`).replace(subrequest, `$1proxy_pass http://${variants.floor}/;`);
 	return [
 		site,
 		"# The benchmark's baseline: the app's block without auth_request.",
@@ -65,10 +77,12 @@ export function withBenchSites(site: string, keepAlivePort: number, deadbolt: st
 		"# The benchmark's keep-alive variant: the app's block, its subrequests over kept connections.",
 		`upstream deadbolt_keepalive {\n\tserver ${deadbolt};\n\tkeepalive ${KEEPALIVE_CONNECTIONS};\n}\n`,
 		keepAlive,
+		"# The benchmark's free check: the app's block, its subrequests answered by a hello world.",
+		freeCheck,
 	].join("\n");
 }
 
-/** Starts nginx from the docs' site file, the baseline site and the keep-alive variant (on `keepAlivePort`), in front of `targets`. */
-export function startBenchNginx(targets: ProxyTargets, keepAlivePort: number): Promise<RunningProxy> {
-	return startNginx(targets, undefined, (site) => withBenchSites(site, keepAlivePort, targets.deadbolt));
+/** Starts nginx from the docs' site file, the baseline site and the variants, in front of `targets`. */
+export function startBenchNginx(targets: ProxyTargets, variants: VariantPorts): Promise<RunningProxy> {
+	return startNginx(targets, undefined, (site) => withBenchSites(site, targets.deadbolt, variants));
 }
