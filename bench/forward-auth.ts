@@ -55,13 +55,14 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "../test/helpers/cli-process.js";
+import { childPids } from "../test/helpers/system-tools.js";
 import { proxiedRequest, proxyUnmet, startEchoUpstream, stopProxies, type EchoUpstream, type RunningProxy } from "../test/helpers/proxies.js";
 import { ChildServer, childEnv, startBenchServer } from "./http/child-server.js";
 import { combine, getLoad, median, percentile, rate, type LoadSettings, type Run } from "./http/load.js";
-import { benchDatabaseName, createDatabases, databaseUrl, dropDatabases, POSTGRES_URL, postgresUnreachable, redact, withAdmin } from "./http/postgres.js";
+import { benchDatabaseName, createDatabases, databaseUrl, dropDatabases, POSTGRES_URL, onInterrupt, postgresUnreachable, redact, withAdmin } from "./http/postgres.js";
 import { formatNumber, machineLoad, printTable, progress } from "./http/report.js";
 import { APP_HOST, PLAIN_HOST, startBenchNginx, type VariantPorts } from "./forward-auth/nginx.js";
-import { childPids, cpuBetween, processCpuAvailable, readCpu, type CpuReading, type ProcessGroups } from "./forward-auth/process-cpu.js";
+import { cpuBetween, processCpuAvailable, readCpu, type CpuReading, type ProcessGroups } from "./forward-auth/process-cpu.js";
 
 const SETTINGS: LoadSettings = { connections: Number(process.env["BENCH_FORWARD_AUTH_CONNECTIONS"] ?? 8) };
 const ROUNDS = 4;
@@ -285,16 +286,6 @@ function loadsOf(first: boolean): LoadName[] {
 	return LOADS.filter((load) => first || DESCRIPTIONS[load].once !== true);
 }
 
-/** What is undone when the benchmark is interrupted. */
-let interrupted: (() => Promise<unknown>) | null = null;
-
-process.once("SIGINT", () => {
-	const undo = interrupted ?? (() => Promise.resolve());
-	void undo()
-		.catch(() => {})
-		.finally(() => process.exit(130));
-});
-
 async function measureAll(shared: Shared, problems: string[]): Promise<BackendResult[]> {
 	const backends: BackendResult[] = [];
 	if (BACKENDS.has("sqlite")) {
@@ -316,13 +307,13 @@ async function measureAll(shared: Shared, problems: string[]): Promise<BackendRe
 	const drop = (): Promise<unknown> => dropDatabases([database]);
 	try {
 		await createDatabases([database]);
-		interrupted = drop;
+		onInterrupt(drop);
 		backends.push(await measureBackend("PostgreSQL", dir, { url: databaseUrl(database), database }, shared, loadsOf(backends.length === 0)));
 		rmSync(dir, { recursive: true, force: true });
 	} catch (error) {
 		problems.push(`PostgreSQL run failed: ${(error as Error).message} (files kept in ${dir})`);
 	} finally {
-		interrupted = null;
+		onInterrupt(null);
 		await drop().catch((error: unknown) => problems.push(`could not drop the PostgreSQL database ${database}: ${(error as Error).message}`));
 	}
 	return backends;
@@ -407,6 +398,9 @@ async function main(): Promise<void> {
 	console.log("");
 	if (PROFILE_DIR !== undefined) mkdirSync(PROFILE_DIR, { recursive: true });
 
+	// Interrupted: exit through process.exit, so that the proxy harness's exit handler kills nginx
+	// and the app (each in a process group of its own, out of reach of the terminal's Ctrl-C).
+	onInterrupt(null);
 	const problems: string[] = [];
 	const floor = await ChildServer.start(FLOOR_SCRIPT, [], childEnv({}), null);
 	const upstream = await startEchoUpstream();

@@ -49,7 +49,7 @@ import { DEFAULT_CONFIG } from "../src/config/defaults.js";
 import { ChildServer, childEnv, startBenchServer } from "./http/child-server.js";
 import { measureDeliveriesOverhead, type DeliveriesOverhead } from "./http/deliveries-overhead.js";
 import { combine, floorLoad, loginLoad, median, percentile, rate, secondStepLoad, type LoadSettings, type Run } from "./http/load.js";
-import { benchDatabaseName, createDatabases, databaseUrl, dropDatabases, POSTGRES_URL, postgresUnreachable, redact } from "./http/postgres.js";
+import { benchDatabaseName, createDatabases, databaseUrl, dropDatabases, POSTGRES_URL, onInterrupt, postgresUnreachable, redact } from "./http/postgres.js";
 import type { LoopDelay, RoundObservation } from "./http/protocol.js";
 import { formatNumber, machineLoad, printTable, progress } from "./http/report.js";
 
@@ -199,16 +199,6 @@ function timeRow(scenario: string, backend: string, rounds: readonly Round<unkno
 /** No event-loop figure (the deliveries comparison does not observe its servers). */
 const NO_LOOP: LoopDelay = { p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, samples: 0 };
 
-/** What to undo when the benchmark is interrupted. */
-let interrupted: (() => Promise<unknown>) | null = null;
-
-process.once("SIGINT", () => {
-	const undo = interrupted ?? (() => Promise.resolve());
-	void undo()
-		.catch(() => {})
-		.finally(() => process.exit(130));
-});
-
 /** Sign-ins with mail and webhooks on against the same without, on two fresh servers (deliveries-overhead.ts). */
 function deliveriesOverhead(workDir: string, databases: readonly [string | null, string | null]): Promise<DeliveriesOverhead> {
 	return measureDeliveriesOverhead(SETTINGS, { script: SERVER_SCRIPT, workDir, databases, rateLimitPerMinute: RATE_LIMIT_PER_MINUTE, rounds: DELIVERY_ROUNDS, perRound: DELIVERY_PER_ROUND, warmup: LOGIN_WARMUP });
@@ -243,7 +233,7 @@ async function measureAll(floor: ChildServer, problems: string[]): Promise<Backe
 	try {
 		await createDatabases([database]);
 		// Interrupted (Ctrl-C reaches the servers too): the database goes all the same.
-		interrupted = drop;
+		onInterrupt(drop);
 		const measured = await measureBackend("PostgreSQL", pgDir, databaseUrl(database), floor);
 		await createDatabases(comparisonDatabases);
 		const deliveries = await deliveriesOverhead(join(pgDir, "deliveries"), comparisonUrls);
@@ -253,7 +243,7 @@ async function measureAll(floor: ChildServer, problems: string[]): Promise<Backe
 	} catch (error) {
 		problems.push(`PostgreSQL run failed: ${(error as Error).message} (files kept in ${pgDir})`);
 	} finally {
-		interrupted = null;
+		onInterrupt(null);
 		await drop().catch((error: unknown) => {
 			problems.push(`could not drop the PostgreSQL database ${database}: ${(error as Error).message}`);
 		});

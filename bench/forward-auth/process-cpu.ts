@@ -33,23 +33,6 @@ export function processCpuMs(pid: number, threads: Threads = "all"): number {
 	return nanoseconds / 1e6;
 }
 
-/** The process ids whose parent is `pid` (nginx's workers of its master). */
-export function childPids(pid: number): number[] {
-	const children: number[] = [];
-	for (const entry of readdirSync("/proc")) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			// `pid (comm) state ppid ...`: comm may hold spaces and parentheses, so read after the last `)`.
-			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-			const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-			if (ppid === pid) children.push(Number(entry));
-		} catch {
-			// The process ended meanwhile.
-		}
-	}
-	return children;
-}
-
 /** Whether /proc tells thread times here. */
 export function processCpuAvailable(): boolean {
 	try {

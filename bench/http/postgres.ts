@@ -61,3 +61,23 @@ export function dropDatabases(names: readonly string[]): Promise<void> {
 		for (const name of names) await client.query(`drop database if exists "${name}" with (force)`);
 	});
 }
+
+/** What to undo when the benchmark is interrupted (Ctrl-C reaches the servers too), or nothing. */
+let undoOnInterrupt: (() => Promise<unknown>) | null = null;
+let interruptHandled = false;
+
+/**
+ * Sets what an interruption (SIGINT) undoes before the process exits with 130: dropping the
+ * databases made so far; null: nothing.
+ */
+export function onInterrupt(undo: (() => Promise<unknown>) | null): void {
+	undoOnInterrupt = undo;
+	if (interruptHandled) return;
+	interruptHandled = true;
+	process.once("SIGINT", () => {
+		const pending = undoOnInterrupt ?? (() => Promise.resolve());
+		void pending()
+			.catch(() => {})
+			.finally(() => process.exit(130));
+	});
+}
