@@ -13,11 +13,14 @@
  *     `GET /api/v1/authz/forward-auth` (Caddy's and Traefik's headers) sent straight to deadbolt,
  *     against the Fastify floor of `npm run bench:http` (bench/http/floor.ts: Fastify's hello
  *     world, no logger), sent the same headers.
- * Two more rows, measured the same way, say where the cost lies; no goal applies to them:
+ * Three more rows, measured the same way, say where the cost lies; no goal applies to them:
  *   - deadbolt's `GET /healthz` against the floor: deadbolt's HTTP stack alone (its hooks, its
  *     request logging at `info`, its security headers), no decision;
  *   - the docs' app block with its subrequests over kept connections to deadbolt (`upstream` with
- *     `keepalive`: the docs' file opens a connection per request), against the nginx baseline.
+ *     `keepalive`: the docs' file opens a connection per request), against the nginx baseline;
+ *   - the docs' app block with `auth_request` answered by the floor (a check that costs nothing:
+ *     nginx's own share), against the nginx baseline.
+ * The rows that do not read the database (`/healthz`, the free check) run with the first one only.
  * Every request is allowed: it carries the forward-auth cookie of a signed-in, password-only
  * session of an account with a verified address, and the one rule is
  * `{domains: ["app.example.test"], policy: "one_factor"}`; deadbolt answers 200 with the six
@@ -34,8 +37,8 @@
  * Method: autocannon in this process, keep-alive connections, pipelining 1, the same number of
  * connections for every load. Each load is warmed up, then ROUNDS rounds: the nginx loads (the
  * baseline first) then the direct ones (the floor first), each load for ROUND_SECONDS, the order
- * reversed in every other round. A ratio is the median over rounds
- * of (subject's rate ÷ its baseline's rate in the same round), which cancels slow drift; req/s
+ * reversed in every other round. A ratio is the median over rounds of (subject's rate ÷ its
+ * baseline's rate in the same round), which cancels slow drift; req/s
  * counts 2xx answers over all rounds. CPU time per request of each process (load generator,
  * nginx master and worker, upstream, deadbolt or the floor, deadbolt's PostgreSQL backends) is
  * read from /proc: on two cores shared by all of them, a rate ratio is roughly the ratio of the
