@@ -42,16 +42,16 @@
  * DEADBOLT_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test: the benchmark
  * creates a database `deadbolt_bench_<random>` beside it and drops it after; needs CREATEDB).
  */
-import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import pg from "pg";
 import { DEFAULT_CONFIG } from "../src/config/defaults.js";
-import { ChildServer } from "./http/child-server.js";
+import { ChildServer, childEnv, startBenchServer } from "./http/child-server.js";
 import { measureDeliveriesOverhead, type DeliveriesOverhead } from "./http/deliveries-overhead.js";
 import { combine, floorLoad, loginLoad, median, percentile, rate, secondStepLoad, type LoadSettings, type Run } from "./http/load.js";
+import { benchDatabaseName, createDatabases, databaseUrl, dropDatabases, POSTGRES_URL, onInterrupt, postgresUnreachable, redact } from "./http/postgres.js";
 import type { LoopDelay, RoundObservation } from "./http/protocol.js";
+import { formatNumber, machineLoad, printTable, progress } from "./http/report.js";
 
 const SETTINGS: LoadSettings = { connections: Number(process.env["BENCH_HTTP_CONNECTIONS"] ?? 10) };
 const ROUNDS = 4;
@@ -77,7 +77,6 @@ const TARGET_DELIVERIES_OF_PLAIN = 0.95;
 const DELIVERY_ROUNDS = 9;
 const DELIVERY_PER_ROUND = SETTINGS.connections * 12;
 
-const POSTGRES_URL = process.env["DEADBOLT_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
 const BACKENDS = new Set((process.env["BENCH_HTTP_BACKENDS"] ?? "sqlite,postgres").split(",").map((name) => name.trim().toLowerCase()));
 const PROFILE_DIR = process.env["BENCH_HTTP_CPU_PROF"] === undefined ? undefined : resolve(process.env["BENCH_HTTP_CPU_PROF"]);
 const SERVER_SCRIPT = "bench/http/server.ts";
@@ -112,13 +111,6 @@ interface BackendResult {
 const argon2Rate = (round: Argon2Round): number => round.verifications / round.seconds;
 const results = <T>(rounds: readonly Round<T>[]): T[] => rounds.map((round) => round.result);
 
-/** The environment of a server: ours minus every DEADBOLT_* variable (deadbolt refuses unknown ones), plus `extra`. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = {};
-	for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("DEADBOLT_")) env[name] = value;
-	return { ...env, ...extra };
-}
-
 /** Runs `run` while `server` observes itself (and, when asked, writes a CPU profile named `label`). */
 async function observed<T>(server: ChildServer, label: string | null, run: () => Promise<T>): Promise<Round<T>> {
 	const profile = PROFILE_DIR !== undefined && label !== null;
@@ -141,22 +133,9 @@ function worstLoop(rounds: readonly Round<unknown>[]): LoopDelay {
 	};
 }
 
-function progress(text: string): void {
-	process.stdout.write(`  ${text}\n`);
-}
-
-async function measureBackend(name: string, workDir: string, databaseUrl: string | null, floor: ChildServer): Promise<BackendResult> {
-	const configFile = join(workDir, "config.json");
-	writeFileSync(configFile, `${JSON.stringify({ rateLimit: { perMinute: RATE_LIMIT_PER_MINUTE } }, null, 2)}\n`);
-	const env = childEnv({
-		DEADBOLT_DATA_DIR: join(workDir, "data"),
-		DEADBOLT_HTTP_PORT: "0",
-		DEADBOLT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-		DEADBOLT_HMAC_KEY: randomBytes(32).toString("base64"),
-		...(databaseUrl === null ? {} : { DEADBOLT_DATABASE_URL: databaseUrl }),
-	});
+async function measureBackend(name: string, workDir: string, postgresUrl: string | null, floor: ChildServer): Promise<BackendResult> {
+	const server = await startBenchServer(SERVER_SCRIPT, workDir, postgresUrl, { rateLimit: { perMinute: RATE_LIMIT_PER_MINUTE } });
 	const logFile = join(workDir, "server.log");
-	const server = await ChildServer.start(SERVER_SCRIPT, [configFile], env, logFile);
 	const key = name.toLowerCase();
 	try {
 		const seeded = await server.call({ type: "seed", secondStep: SECOND_STEP_WARMUP + ROUNDS * SECOND_STEP_PER_ROUND, logins: LOGIN_WARMUP + LOGIN_ROUNDS * LOGIN_PER_ROUND }, "seeded");
@@ -197,49 +176,6 @@ async function measureBackend(name: string, workDir: string, databaseUrl: string
 	}
 }
 
-/** Why PostgreSQL cannot be used, or null when it answers. */
-async function postgresUnreachable(): Promise<string | null> {
-	try {
-		await withAdmin((client) => client.query("select 1"));
-		return null;
-	} catch (error) {
-		return (error as Error).message || String(error);
-	}
-}
-
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-	const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-	client.on("error", () => {});
-	await client.connect();
-	try {
-		return await fn(client);
-	} finally {
-		await client.end().catch(() => {});
-	}
-}
-
-function redact(url: string): string {
-	return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
-}
-
-function formatNumber(value: number, digits = 0): string {
-	if (!Number.isFinite(value)) return "-";
-	return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-/** Prints rows of cells under `header`; the columns in `right` are right-aligned, the last one left free. */
-function printTable(header: string[], rows: string[][], right: ReadonlySet<number>): void {
-	const widths = header.map((title, column) => Math.max(title.length, ...rows.map((line) => (line[column] ?? "").length)));
-	const format = (line: string[]): string =>
-		line
-			.map((cell, column) => (column === line.length - 1 ? cell : right.has(column) ? cell.padStart(widths[column] as number) : cell.padEnd(widths[column] as number)))
-			.join("  ")
-			.trimEnd();
-	console.log(format(header));
-	console.log(format(widths.map((width) => "-".repeat(width))));
-	for (const line of rows) console.log(format(line));
-}
-
 /**
  * Where a server's time went over `rounds`: main-thread and other-thread CPU per unit of work
  * (microseconds), and the share of the rounds' time its main thread spent waiting for a CPU.
@@ -260,30 +196,8 @@ function timeRow(scenario: string, backend: string, rounds: readonly Round<unkno
 	];
 }
 
-/** The load average and, on Linux, the share of time runnable tasks waited for a CPU (PSI). */
-function machineLoad(): string {
-	let pressure = "";
-	try {
-		const some = /^some avg10=([\d.]+) avg60=([\d.]+)/m.exec(readFileSync("/proc/pressure/cpu", "utf8"));
-		if (some !== null) pressure = `; CPU pressure ${some[1]}% (10 s), ${some[2]}% (60 s)`;
-	} catch {
-		// No pressure stall information here.
-	}
-	return `load average ${loadavg().map((value) => value.toFixed(2)).join(", ")} (1, 5, 15 min)${pressure}`;
-}
-
 /** No event-loop figure (the deliveries comparison does not observe its servers). */
 const NO_LOOP: LoopDelay = { p50Ms: Number.NaN, p99Ms: Number.NaN, maxMs: Number.NaN, samples: 0 };
-
-/** What to undo when the benchmark is interrupted. */
-let interrupted: (() => Promise<unknown>) | null = null;
-
-process.once("SIGINT", () => {
-	const undo = interrupted ?? (() => Promise.resolve());
-	void undo()
-		.catch(() => {})
-		.finally(() => process.exit(130));
-});
 
 /** Sign-ins with mail and webhooks on against the same without, on two fresh servers (deliveries-overhead.ts). */
 function deliveriesOverhead(workDir: string, databases: readonly [string | null, string | null]): Promise<DeliveriesOverhead> {
@@ -310,30 +224,18 @@ async function measureAll(floor: ChildServer, problems: string[]): Promise<Backe
 		progress(`PostgreSQL at ${redact(POSTGRES_URL)}: ${unreachable}; SQLite only.`);
 		return backends;
 	}
-	const database = `deadbolt_bench_${randomBytes(6).toString("hex")}`;
-	const url = new URL(POSTGRES_URL);
-	url.pathname = `/${database}`;
+	const database = benchDatabaseName();
 	const pgDir = mkdtempSync(join(tmpdir(), "deadbolt-bench-pg-"));
 	// The deliveries comparison runs two servers of its own, each on a fresh database (with keys of its own).
 	const comparisonDatabases = [`${database}_off`, `${database}_on`] as const;
-	const comparisonUrls = comparisonDatabases.map((name) => {
-		const comparisonUrl = new URL(POSTGRES_URL);
-		comparisonUrl.pathname = `/${name}`;
-		return comparisonUrl.toString();
-	}) as [string, string];
-	const drop = (): Promise<unknown> =>
-		withAdmin(async (client) => {
-			for (const name of [database, ...comparisonDatabases]) await client.query(`drop database if exists "${name}" with (force)`);
-		});
+	const comparisonUrls = [databaseUrl(comparisonDatabases[0]), databaseUrl(comparisonDatabases[1])] as [string, string];
+	const drop = (): Promise<unknown> => dropDatabases([database, ...comparisonDatabases]);
 	try {
-		// From template0: another session on template1 cannot make it fail.
-		await withAdmin((client) => client.query(`create database "${database}" template template0`));
+		await createDatabases([database]);
 		// Interrupted (Ctrl-C reaches the servers too): the database goes all the same.
-		interrupted = drop;
-		const measured = await measureBackend("PostgreSQL", pgDir, url.toString(), floor);
-		await withAdmin(async (client) => {
-			for (const name of comparisonDatabases) await client.query(`create database "${name}" template template0`);
-		});
+		onInterrupt(drop);
+		const measured = await measureBackend("PostgreSQL", pgDir, databaseUrl(database), floor);
+		await createDatabases(comparisonDatabases);
 		const deliveries = await deliveriesOverhead(join(pgDir, "deliveries"), comparisonUrls);
 		progress(`PostgreSQL: sign-ins with mail and webhooks on measured`);
 		backends.push({ ...measured, deliveries });
@@ -341,7 +243,7 @@ async function measureAll(floor: ChildServer, problems: string[]): Promise<Backe
 	} catch (error) {
 		problems.push(`PostgreSQL run failed: ${(error as Error).message} (files kept in ${pgDir})`);
 	} finally {
-		interrupted = null;
+		onInterrupt(null);
 		await drop().catch((error: unknown) => {
 			problems.push(`could not drop the PostgreSQL database ${database}: ${(error as Error).message}`);
 		});

@@ -4,7 +4,8 @@
  * (protocol.ts) there. Closing the channel stops it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ReadyMessage, ServerReply, ServerRequest } from "./protocol.js";
@@ -77,6 +78,11 @@ export class ChildServer {
 		return reply as Extract<ServerReply, { type: T }>;
 	}
 
+	/** The server's process id (for its CPU times in /proc). */
+	get pid(): number {
+		return this.#child.pid as number;
+	}
+
 	/** Closes the IPC channel (the server then closes and exits); kills it after 10 s. */
 	async stop(): Promise<void> {
 		if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
@@ -85,4 +91,30 @@ export class ChildServer {
 		await this.exited;
 		clearTimeout(timer);
 	}
+}
+
+/** The environment of a server: ours minus every DEADBOLT_* variable (deadbolt refuses unknown ones), plus `extra`. */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+	const env: NodeJS.ProcessEnv = {};
+	for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("DEADBOLT_")) env[name] = value;
+	return { ...env, ...extra };
+}
+
+/**
+ * Starts the deadbolt bench server `script` (bench/http/server.ts) in `dir`: `config` written to
+ * `dir/config.json`, its data (SQLite) in `dir/data`, its log in `dir/server.log`, fresh keys, a
+ * free port, and PostgreSQL at `databaseUrl` (null: SQLite).
+ */
+export async function startBenchServer(script: string, dir: string, databaseUrl: string | null, config: Record<string, unknown>): Promise<ChildServer> {
+	mkdirSync(dir, { recursive: true });
+	const configFile = join(dir, "config.json");
+	writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+	const env = childEnv({
+		DEADBOLT_DATA_DIR: join(dir, "data"),
+		DEADBOLT_HTTP_PORT: "0",
+		DEADBOLT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+		DEADBOLT_HMAC_KEY: randomBytes(32).toString("base64"),
+		...(databaseUrl === null ? {} : { DEADBOLT_DATABASE_URL: databaseUrl }),
+	});
+	return ChildServer.start(script, [configFile], env, join(dir, "server.log"));
 }

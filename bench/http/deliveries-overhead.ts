@@ -15,9 +15,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ChildServer } from "./child-server.js";
+import { startBenchServer } from "./child-server.js";
 import { loginLoad, median, rate, type LoadSettings, type Run } from "./load.js";
 import { BENCH_USER_AGENT } from "./protocol.js";
 
@@ -55,28 +54,6 @@ async function startReceiver(): Promise<{ server: Server; port: number; received
 	return { server, port: address.port, received: () => count };
 }
 
-/** The environment of a bench server (ours minus DEADBOLT_*, plus `extra`). */
-function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = {};
-	for (const [name, value] of Object.entries(process.env)) if (!name.startsWith("DEADBOLT_")) env[name] = value;
-	return { ...env, ...extra };
-}
-
-/** Starts a bench server over `databaseUrl` (null: SQLite in `dir`) with `config` written to a file. */
-async function startServer(script: string, dir: string, databaseUrl: string | null, config: Record<string, unknown>): Promise<ChildServer> {
-	mkdirSync(dir, { recursive: true });
-	const configFile = join(dir, "config.json");
-	writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-	const env = serverEnv({
-		DEADBOLT_DATA_DIR: join(dir, "data"),
-		DEADBOLT_HTTP_PORT: "0",
-		DEADBOLT_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-		DEADBOLT_HMAC_KEY: randomBytes(32).toString("base64"),
-		...(databaseUrl === null ? {} : { DEADBOLT_DATABASE_URL: databaseUrl }),
-	});
-	return ChildServer.start(script, [configFile], env, join(dir, "server.log"));
-}
-
 /**
  * Measures sign-ins without and with deliveries, `rounds` alternating pairs of `perRound` sign-ins.
  * @param databases - for the server without and the one with deliveries (null: SQLite in its own directory); never the same PostgreSQL database (each dispatcher would take the other's deliveries)
@@ -92,8 +69,8 @@ export async function measureDeliveriesOverhead(
 		webhooks: { endpoints: [{ url: `http://127.0.0.1:${receiver.port}/deadbolt`, events: ["*"], secret: `whsec_${randomBytes(32).toString("base64")}` }] },
 		email: { transport: "file" },
 	};
-	const off = await startServer(options.script, join(options.workDir, "off"), options.databases[0], base);
-	const on = await startServer(options.script, join(options.workDir, "on"), options.databases[1], withDeliveries);
+	const off = await startBenchServer(options.script, join(options.workDir, "off"), options.databases[0], base);
+	const on = await startBenchServer(options.script, join(options.workDir, "on"), options.databases[1], withDeliveries);
 	try {
 		const count = options.warmup + options.rounds * options.perRound;
 		const offSeeded = await off.call({ type: "seed", secondStep: 0, logins: count }, "seeded");

@@ -73,9 +73,14 @@ async function runAutocannon(settings: LoadSettings, options: Omit<Options, "con
 	return { ok, failed, seconds: (lastAnswerAt - startedAt) / 1000, latenciesMs };
 }
 
+/** `GET url` for `seconds`, every request with the same `headers` (a `host` among them replaces the URL's). */
+export function getLoad(settings: LoadSettings, url: string, seconds: number, headers: Readonly<Record<string, string>> = {}): Promise<Run> {
+	return runAutocannon(settings, { url, duration: seconds, headers: { ...headers } });
+}
+
 /** `GET url` for `seconds`. */
 export function floorLoad(settings: LoadSettings, url: string, seconds: number): Promise<Run> {
-	return runAutocannon(settings, { url, duration: seconds });
+	return getLoad(settings, url, seconds);
 }
 
 const JSON_POST = { method: "POST", headers: { "content-type": "application/json" } } as const;

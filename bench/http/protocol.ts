@@ -68,6 +68,11 @@ export type ServerRequest =
 	 * time step. `verified`: their addresses are verified (so alerts are mailed to them).
 	 */
 	| { readonly id: number; readonly type: "seed"; readonly secondStep: number; readonly logins: number; readonly verified?: boolean }
+	/**
+	 * Creates an account with a verified address and no 2FA, signs it in (a password-only session)
+	 * and returns its forward-auth cookie value (`forwardAuthToken` of the session's token).
+	 */
+	| { readonly id: number; readonly type: "forward-auth-session" }
 	/** Runs raw `@node-rs/argon2` verifications, `concurrency` at a time, for `durationMs`. */
 	| { readonly id: number; readonly type: "argon2"; readonly concurrency: number; readonly durationMs: number }
 	| ObserveRequest
@@ -79,6 +84,7 @@ export type ServerRequest =
 /** The answers. */
 export type ServerReply =
 	| { readonly id: number; readonly type: "seeded"; readonly secondStep: SecondStepItem[]; readonly logins: LoginItem[]; readonly accounts: number; readonly seconds: number }
+	| { readonly id: number; readonly type: "forward-auth-session"; readonly accountId: string; readonly email: string; readonly forwardAuthToken: string }
 	| { readonly id: number; readonly type: "argon2"; readonly verifications: number; readonly seconds: number; readonly threadpoolSize: number }
 	| ObserveReply
 	| { readonly id: number; readonly type: "profile-started" }

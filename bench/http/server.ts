@@ -1,6 +1,7 @@
 /**
- * The deadbolt server under test of `npm run bench:http`, started by `bench/http.ts` as a child
- * process (`node --import tsx bench/http/server.ts CONFIG_FILE`, with an IPC channel).
+ * The deadbolt server under test of `npm run bench:http` and `npm run bench:forward-auth`, started
+ * by `bench/http.ts` and `bench/forward-auth.ts` as a child process
+ * (`node --import tsx bench/http/server.ts CONFIG_FILE`, with an IPC channel).
  *
  * It is `deadbolt serve` (src/cli/commands/serve.ts) with the same configuration path
  * (defaults, then the JSON file, then `DEADBOLT_*` variables), the same pino logger at the
@@ -10,7 +11,8 @@
  *     after the accounts are made, so the codes of the measured sign-ins are all for the current
  *     time step, and every account's step is fresh (the code that confirmed the setup cannot sign
  *     in again: replay protection);
- *   - an IPC channel to the driver: seeding, a raw argon2id rate, observing rounds (observe.ts);
+ *   - an IPC channel to the driver: seeding, a raw argon2id rate, a signed-in session's
+ *     forward-auth cookie (bench/forward-auth.ts), observing rounds (observe.ts);
  *   - no housekeeping timer (it runs every 10 minutes; a benchmark is over before).
  * Like `serve`, it runs the outbox's dispatcher (mails and webhook messages are sent from here).
  *
@@ -147,6 +149,15 @@ async function handle(request: ServerRequest): Promise<ServerReply> {
 			const start = process.hrtime.bigint();
 			const result = await seed(request.secondStep, request.logins, request.verified === true);
 			return { id: request.id, type: "seeded", ...result, accounts: request.secondStep + request.logins, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+		}
+		case "forward-auth-session": {
+			const email = `bench-forward-auth-${process.pid}-${seeded++}@example.com`;
+			const { account } = await registerAccount(deps, { email, password: null }, BENCH_CONTEXT);
+			await store.accounts.markEmailVerified(account.id, clock.now());
+			const session = await createSession(deps, store, account.id, ["password"], BENCH_CONTEXT);
+			const forwardAuthToken = deadbolt.forwardAuthToken(session.token);
+			if (forwardAuthToken === null) throw new Error("no forward-auth token for a new session");
+			return { id: request.id, type: "forward-auth-session", accountId: account.id, email, forwardAuthToken };
 		}
 		case "argon2": {
 			const result = await argon2Rate(request.concurrency, request.durationMs);

@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./cli-process.js";
 import type { Unmet } from "./requirements.js";
+import { childPids } from "./system-tools.js";
 
 /** A private PostgreSQL server. */
 export interface PrivatePostgres {
@@ -126,7 +127,7 @@ export async function startPrivatePostgres(binDir: string): Promise<PrivatePostg
 		freeze(): void {
 			const postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
 			// The postmaster first, so that it starts no new backend meanwhile.
-			frozen = [postmaster, ...childrenOf(postmaster)];
+			frozen = [postmaster, ...childPids(postmaster)];
 			signalServer("SIGSTOP", frozen);
 		},
 		thaw(): void {
@@ -147,23 +148,6 @@ export async function startPrivatePostgres(binDir: string): Promise<PrivatePostg
 }
 
 const execFileAsync = promisify(execFile);
-
-/** The process ids whose parent is `pid` (from /proc). */
-function childrenOf(pid: number): number[] {
-	const children: number[] = [];
-	for (const entry of readdirSync("/proc")) {
-		if (!/^\d+$/.test(entry)) continue;
-		try {
-			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-			// Field 4 (ppid) follows the command name in parentheses, which may itself hold spaces.
-			const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-			if (ppid === pid) children.push(Number(entry));
-		} catch {
-			// Ended meanwhile.
-		}
-	}
-	return children;
-}
 
 function isRoot(): boolean {
 	return typeof process.getuid === "function" && process.getuid() === 0;

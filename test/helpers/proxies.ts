@@ -70,6 +70,8 @@ interface Started {
 /** A running proxy. */
 export interface RunningProxy {
 	readonly kind: ProxyKind;
+	/** The process id of its main process (nginx: the master; its workers are its children). */
+	readonly pid: number;
 	/** The loopback port it listens on (every site of the config). */
 	readonly port: number;
 	/** The config it was started with, after the substitutions (for failure messages). */
@@ -133,11 +135,15 @@ export function caddyfileForTest(text: string, port: number, targets: ProxyTarge
 	return `{\n\tadmin off\n\tdefault_bind 127.0.0.1\n}\n\n${sites}`;
 }
 
-/** Starts nginx (`nginx -p <dir> -e stderr -c <dir>/nginx.conf`) from the docs' site file. */
-export async function startNginx(targets: ProxyTargets, port?: number): Promise<RunningProxy> {
+/**
+ * Starts nginx (`nginx -p <dir> -e stderr -c <dir>/nginx.conf`) from the docs' site file.
+ * @param extend - changes the site file after the substitutions (bench/forward-auth.ts adds a
+ *   site without `auth_request`); default none
+ */
+export async function startNginx(targets: ProxyTargets, port?: number, extend: (site: string) => string = (site) => site): Promise<RunningProxy> {
 	const dir = temporaryDirectory("deadbolt-nginx-");
 	port ??= await freePort();
-	const site = nginxSiteForTest(readFileSync(DOCS_NGINX_CONF, "utf8"), port, targets);
+	const site = extend(nginxSiteForTest(readFileSync(DOCS_NGINX_CONF, "utf8"), port, targets));
 	writeFileSync(join(dir, "site.conf"), site);
 	for (const temp of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, temp));
 	// As root, nginx would run its workers as `nobody`, which cannot enter this 0700 directory.
@@ -191,6 +197,7 @@ export interface EchoedRequest {
 /** The running upstream. */
 export interface EchoUpstream {
 	readonly port: number;
+	readonly pid: number;
 	/** `127.0.0.1:<port>` */
 	readonly address: string;
 	stop(): Promise<void>;
@@ -213,7 +220,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
 			reject(new Error(`echo-upstream ended before listening:\n${started.output()}`));
 		});
 	});
-	return { port, address: `127.0.0.1:${port}`, stop: () => stopStarted(started) };
+	return { port, pid: started.child.pid as number, address: `127.0.0.1:${port}`, stop: () => stopStarted(started) };
 }
 
 /** An answer from a proxy. */
@@ -323,7 +330,7 @@ async function stopStarted(started: Started): Promise<void> {
 }
 
 function proxyOf(kind: ProxyKind, port: number, config: string, started: Started): RunningProxy {
-	return { kind, port, config, origin: (host) => `http://${host}:${port}`, output: started.output, stop: () => stopStarted(started) };
+	return { kind, pid: started.child.pid as number, port, config, origin: (host) => `http://${host}:${port}`, output: started.output, stop: () => stopStarted(started) };
 }
 
 /** Resolves once 127.0.0.1:`port` accepts a connection; fails when the process ends first. */

@@ -1,10 +1,10 @@
 /**
  * Programs of this machine that some suites use as independent peers (OATH Toolkit's
  * `oathtool`, ZBar's `zbarimg`, Debian's `chromium`): found on `PATH` as a shell would, with the
- * Debian package and the one command that installs a missing one.
+ * Debian package and the one command that installs a missing one; and the children of a process.
  */
 import { execFileSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { Unmet } from "./requirements.js";
 
@@ -53,4 +53,27 @@ export function oathtoolTOTP(secretBase32: string, atUnixMillis: number, options
 	const now = new Date(atUnixMillis).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 	const args = [`--totp=${options.algorithm ?? "sha1"}`, "-b", `--digits=${options.digits ?? 6}`, `--time-step-size=${options.periodSeconds ?? 30}s`, `--now=${now}`, secretBase32];
 	return execFileSync("oathtool", args, { encoding: "utf8" }).trim();
+}
+
+/** The process ids whose parent is `pid`, from /proc (Linux; none elsewhere). */
+export function childPids(pid: number): number[] {
+	let entries: string[];
+	try {
+		entries = readdirSync("/proc");
+	} catch {
+		return [];
+	}
+	const children: number[] = [];
+	for (const entry of entries) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+			// Field 4 (ppid) follows the command name in parentheses, which may itself hold spaces.
+			const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+			if (ppid === pid) children.push(Number(entry));
+		} catch {
+			// Ended meanwhile.
+		}
+	}
+	return children;
 }
