@@ -95,7 +95,8 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 			// HTTP field values are octets (RFC 9110 §5.5): an address of any script (RFC 6531) goes as its
 			// UTF-8 bytes (Node writes a string's characters as single bytes, and refuses any above U+00FF).
 			for (const name of IDENTITY_HEADERS) void reply.header(name, Buffer.from(values[name], "utf8").toString("latin1"));
-			return reply.status(200).header("cache-control", "no-store").send({ allowed: true });
+			// No body: nginx keeps the connection to deadbolt open only after an auth_request answer without one.
+			return reply.status(200).header("cache-control", "no-store").send();
 		}
 		if (outcome.kind === "deny") throw new AccessDenied(DENY_MESSAGES[outcome.reason](original.access.host), { reason: outcome.reason });
 		const browser = acceptsHTML(singleHeader(request, "accept") ?? undefined);
