@@ -265,4 +265,45 @@ describe("request detail by level (log.level)", () => {
 		expect(text).toContain('"during":"password_reset"');
 		for (const value of secrets) expect(text, `log contains ${value.slice(0, 8)}…`).not.toContain(value);
 	});
+
+	it("forward-auth, personal access tokens and introspection at trace level log outcomes, ids and reasons, never a token, a cookie, a key or the original query", async () => {
+		const introspectionKey = "logging-test-introspection-key-0123456789";
+		const { app, deadbolt, store, lines, close } = await loggedApp(
+			open,
+			{ level: "trace", format: "json" },
+			{
+				keys: { adminApiKey: ADMIN_API_KEY, introspectionKeys: [introspectionKey] },
+				http: { publicUrl: "http://auth.example.test", trustedProxies: ["loopback"] },
+				session: { cookieDomain: "example.test" },
+				accessControl: { defaultPolicy: "deny", rules: [{ domains: ["app.example.test", "other.example.test"], policy: "one_factor" }] },
+			},
+		);
+		const secrets: string[] = [PASSWORD, introspectionKey, "query-secret-4711"];
+		try {
+			const signUp = await app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email: `log${++emails}-pat@example.com`, password: PASSWORD } });
+			const sessionToken = signUp.json().session.token as string;
+			await store.accounts.markEmailVerified(signUp.json().account.id as string, T0);
+			const forwardAuth = deadbolt.forwardAuthToken(sessionToken)!;
+			const auth = await deadbolt.validateSession(sessionToken);
+			const created = await deadbolt.createAccessToken(auth, { name: "script", hosts: ["app.example.test"], expiresInDays: 30 });
+			const tampered = `${created.token.slice(0, -1)}${created.token.endsWith("A") ? "B" : "A"}`;
+			secrets.push(sessionToken, sessionToken.split(".")[1]!, forwardAuth, forwardAuth.split(".")[1]!, created.token, created.token.split(".")[1]!, tampered);
+			const ask = (url: string, headers: Record<string, string>) => app.inject({ method: "GET", url: "/api/v1/authz/auth-request", headers: { "x-original-url": url, ...headers } });
+			expect((await ask("http://app.example.test/x?code=query-secret-4711", { cookie: `deadbolt_forward_auth=${forwardAuth}` })).statusCode).toBe(200);
+			expect((await ask("http://app.example.test/x?code=query-secret-4711", { authorization: `Bearer ${created.token}` })).statusCode).toBe(200);
+			expect((await ask("http://app.example.test/x?code=query-secret-4711", { "proxy-authorization": `Bearer ${tampered}` })).statusCode).toBe(401);
+			expect((await ask("http://other.example.test/?code=query-secret-4711", { authorization: `Bearer ${created.token}` })).statusCode).toBe(403);
+			expect((await app.inject({ method: "GET", url: "/api/v1/authz/forward-auth?code=query-secret-4711", headers: { "x-forwarded-method": "GET", "x-forwarded-proto": "http", "x-forwarded-host": "app.example.test", "x-forwarded-uri": "/x?code=query-secret-4711" } })).statusCode).toBe(401);
+			for (const token of [created.token, forwardAuth, tampered]) expect((await app.inject({ method: "POST", url: "/api/v1/introspect", headers: bearer(introspectionKey), payload: { token } })).statusCode).toBe(200);
+			expect((await app.inject({ method: "POST", url: "/api/v1/introspect", headers: bearer(`${introspectionKey}x`), payload: { token: created.token } })).statusCode).toBe(401);
+			await deadbolt.revokeAccessToken(auth, created.view.id);
+			await deadbolt.revokeAllAccessTokens(auth);
+		} finally {
+			await close();
+		}
+		const text = lines.join("\n");
+		for (const event of ["access_token.created", "access_token.refused", "access_token.revoked", "forward_auth.decision", "introspection.refused"]) expect(text).toContain(`"event":"${event}"`);
+		expect(text).toContain('"reason":"token_host"');
+		for (const value of secrets) expect(text, `log contains ${value.slice(0, 8)}…`).not.toContain(value);
+	});
 });
