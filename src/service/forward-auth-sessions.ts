@@ -8,7 +8,8 @@
  *   and it changes whenever the session's token rotates (2FA on, re-authentication, new password);
  * - nothing more is stored for it.
  */
-import { deriveToken, hashTokenSecret, parseToken } from "../domain/crypto/token.js";
+import { deriveToken, hashTokenSecret, parseToken, verifyTokenSecret } from "../domain/crypto/token.js";
+import type { SessionRecord } from "../storage/store.js";
 import { constantTimeEqual } from "../domain/crypto/constant-time.js";
 import type { ServiceDeps } from "./deps.js";
 import { checkLiveSession, type AuthenticatedSession } from "./sessions.js";
@@ -33,6 +34,22 @@ export function forwardAuthToken(deps: ServiceDeps, sessionToken: string): strin
 export async function validateForwardAuthSession(deps: ServiceDeps, token: string): Promise<AuthenticatedSession> {
 	const parsed = parseToken(token);
 	const session = parsed === null ? null : await deps.store.sessions.findSession(parsed.id);
-	const matches = session !== null && constantTimeEqual(deriveToken(deps.keys.hmacKey, LABEL, session.id, session.secretHash), token);
+	return checkLiveSession(deps, session !== null && isForwardAuthTokenOf(deps, session, token) ? session : null);
+}
+
+/**
+ * Resolves either token of a session (the session token, or its forward-auth token: both are
+ * `<session id>.<secret>`) with one read of the session, for introspection.
+ * @throws Unauthenticated as {@link validateForwardAuthSession}
+ */
+export async function validateSessionOrForwardAuthToken(deps: ServiceDeps, token: string): Promise<AuthenticatedSession> {
+	const parsed = parseToken(token);
+	const session = parsed === null ? null : await deps.store.sessions.findSession(parsed.id);
+	const matches = session !== null && parsed !== null && (verifyTokenSecret(parsed.secret, session.secretHash) || isForwardAuthTokenOf(deps, session, token));
 	return checkLiveSession(deps, matches ? session : null);
+}
+
+/** Whether `token` is the forward-auth token of the session's current secret (constant time). */
+function isForwardAuthTokenOf(deps: ServiceDeps, session: SessionRecord, token: string): boolean {
+	return constantTimeEqual(deriveToken(deps.keys.hmacKey, LABEL, session.id, session.secretHash), token);
 }

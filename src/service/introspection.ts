@@ -12,8 +12,8 @@ import type { UnixMillis } from "../platform/clock.js";
 import { accessTokenIdentity, sessionIdentity, type AccessIdentity } from "./access.js";
 import { validateAccessToken } from "./access-tokens.js";
 import type { ServiceDeps } from "./deps.js";
-import { validateForwardAuthSession } from "./forward-auth-sessions.js";
-import { validateSession, type AuthenticatedSession } from "./sessions.js";
+import { validateSessionOrForwardAuthToken } from "./forward-auth-sessions.js";
+import type { AuthenticatedSession } from "./sessions.js";
 
 /** The answer for a live token. */
 export interface ActiveIntrospection {
@@ -51,7 +51,7 @@ export async function introspect(deps: ServiceDeps, token: string): Promise<Intr
 		const result = await validateAccessToken(deps, token, null);
 		return result.kind === "valid" ? activeOf(accessTokenIdentity(result.token, result.account), result.account.emailVerifiedAt !== null) : { active: false };
 	}
-	const auth = (await live(() => validateSession(deps, token))) ?? (await live(() => validateForwardAuthSession(deps, token)));
+	const auth = await live(() => validateSessionOrForwardAuthToken(deps, token));
 	if (auth === null) return { active: false };
 	return activeOf(sessionIdentity(auth), auth.account.emailVerifiedAt !== null);
 }
