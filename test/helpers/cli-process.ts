@@ -83,21 +83,15 @@ export interface ServeProcess {
  */
 export async function startServe(env: Readonly<Record<string, string>>, readyTimeoutMs = 30_000): Promise<ServeProcess> {
 	const child = spawnCLI(["serve"], env);
-	let output = "";
-	const append = (chunk: Buffer): void => {
-		output += chunk.toString();
-		if (output.length > OUTPUT_KEPT_BYTES) output = output.slice(-OUTPUT_KEPT_BYTES);
-	};
-	child.stdout?.on("data", append);
-	child.stderr?.on("data", append);
+	const output = keptOutput(child);
 	const exited = exitOf(child);
 	const url = await new Promise<string>((resolvePromise, reject) => {
 		const timer = setTimeout(() => {
 			killGroup(child, "SIGKILL");
-			reject(new Error(`deadbolt serve did not listen within ${readyTimeoutMs} ms; output:\n${output}`));
+			reject(new Error(`deadbolt serve did not listen within ${readyTimeoutMs} ms; output:\n${output()}`));
 		}, readyTimeoutMs);
 		const onData = (): void => {
-			const match = /deadbolt is listening at (http:\/\/[^ ]+) /.exec(output);
+			const match = /deadbolt is listening at (http:\/\/[^ ]+) /.exec(output());
 			if (match === null) return;
 			clearTimeout(timer);
 			child.stdout?.off("data", onData);
@@ -106,7 +100,7 @@ export async function startServe(env: Readonly<Record<string, string>>, readyTim
 		child.stdout?.on("data", onData);
 		void exited.then((exit) => {
 			clearTimeout(timer);
-			reject(new Error(`deadbolt serve exited (code ${String(exit.code)}, signal ${String(exit.signal)}) before listening; output:\n${output}`));
+			reject(new Error(`deadbolt serve exited (code ${String(exit.code)}, signal ${String(exit.signal)}) before listening; output:\n${output()}`));
 		});
 	});
 	const kill = (signal: NodeJS.Signals = "SIGKILL"): Promise<Exit> => {
@@ -117,7 +111,7 @@ export async function startServe(env: Readonly<Record<string, string>>, readyTim
 		url,
 		pid: child.pid as number,
 		exited,
-		output: () => output,
+		output,
 		kill,
 		stop(graceMs = 10_000): Promise<Exit> {
 			killGroup(child, "SIGTERM");
@@ -158,13 +152,29 @@ function spawnCLI(args: readonly string[], env: Readonly<Record<string, string>>
 }
 
 /** Resolves when `child` has ended (at once when it already has). */
-function exitOf(child: ChildProcess): Promise<Exit> {
+/**
+ * Keeps the newest `keptBytes` of a child's stdout and stderr, interleaved as they came.
+ * @returns what is kept so far
+ */
+export function keptOutput(child: ChildProcess, keptBytes = OUTPUT_KEPT_BYTES): () => string {
+	let output = "";
+	const append = (chunk: Buffer): void => {
+		output += chunk.toString();
+		if (output.length > keptBytes) output = output.slice(-keptBytes);
+	};
+	child.stdout?.on("data", append);
+	child.stderr?.on("data", append);
+	return () => output;
+}
+
+/** How a child ended (resolves at once when it already has). */
+export function exitOf(child: ChildProcess): Promise<Exit> {
 	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
 	return new Promise((resolvePromise) => child.once("exit", (code, signal) => resolvePromise({ code, signal })));
 }
 
 /** Signals the child's process group (it leads one: spawned `detached`); ignores one that is gone. */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 	if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
 	try {
 		process.kill(-child.pid, signal);

@@ -26,7 +26,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort } from "./cli-process.js";
+import { exitOf, freePort, keptOutput } from "./cli-process.js";
 import type { Unmet } from "./requirements.js";
 import { debianProgram, findOnPath } from "./system-tools.js";
 
@@ -313,15 +313,9 @@ function startProcess(command: string, args: readonly string[], env: Readonly<Re
 	if (executable === null) throw new Error(`${command} is not installed`);
 	const child = spawn(executable, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
 	running.add(child);
-	let output = "";
-	const append = (chunk: Buffer): void => {
-		output += chunk.toString();
-		if (output.length > OUTPUT_KEPT_BYTES) output = output.slice(-OUTPUT_KEPT_BYTES);
-	};
-	child.stdout?.on("data", append);
-	child.stderr?.on("data", append);
+	const output = keptOutput(child, OUTPUT_KEPT_BYTES);
 	const exited = exitOf(child).then(() => void running.delete(child));
-	return { child, exited, output: () => output };
+	return { child, exited, output };
 }
 
 async function stopStarted(started: Started): Promise<void> {
@@ -355,11 +349,6 @@ function accepts(port: number): Promise<boolean> {
 		});
 		socket.once("error", () => done(false));
 	});
-}
-
-function exitOf(child: ChildProcess): Promise<void> {
-	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-	return new Promise((done) => child.once("exit", () => done()));
 }
 
 function killGroup(child: ChildProcess): void {
