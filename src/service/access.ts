@@ -170,24 +170,81 @@ export function accessSubjectOf(email: string, groups: readonly string[], emailV
 
 /**
  * Decides a forward-auth request. Rules are evaluated first for an anonymous caller: a `bypass` or
- * `deny` that does not depend on who asks costs no database read.
+ * `deny` that does not depend on who asks costs no database read. The credential is resolved at
+ * most once, whatever the number of readings.
  * @param credential - what the request presented; null: nothing
+ * @param otherReadings - other ways the app may read the same request (another form of its path,
+ *   HEAD as GET, a method override; same host): each must be allowed too, and the first refusal, in
+ *   order, is the answer. An allowed request's outcome is that of `request`.
  */
-export async function decideAccess(deps: ServiceDeps, request: AccessRequest, credential: AccessCredential | null): Promise<AccessOutcome> {
+export async function decideAccess(deps: ServiceDeps, request: AccessRequest, credential: AccessCredential | null, otherReadings: readonly AccessRequest[] = []): Promise<AccessOutcome> {
+	let caller: Promise<Caller> | undefined;
+	const callerOnce = (presented: AccessCredential): Promise<Caller> => (caller ??= resolveCaller(deps, presented, request));
+	let first: AccessOutcome | null = null;
+	for (const reading of [request, ...otherReadings]) {
+		const outcome = await decideReading(deps, reading, credential, callerOnce);
+		if (outcome.kind !== "allow") return outcome;
+		first ??= outcome;
+	}
+	const allowed = first as AccessOutcome & { readonly kind: "allow" };
+	// The session's "connected apps" record notes the host (at most once a minute).
+	if (allowed.identity?.sessionId != null) await noteAppUse(deps, allowed.identity.sessionId, request.host);
+	return allowed;
+}
+
+/** Who presented the credential, as every reading of one request sees it. */
+type Caller =
+	/** Not a live session or token (any reason: logged). */
+	| { readonly kind: "refused" }
+	/** A live personal access token, not made for this host. */
+	| { readonly kind: "token_host" }
+	| { readonly kind: "known"; readonly identity: AccessIdentity; readonly emailVerified: boolean; readonly viaAccessToken: boolean };
+
+/** Resolves a credential: the forward-auth cookie's session, or a personal access token for the request's host. */
+async function resolveCaller(deps: ServiceDeps, credential: AccessCredential, request: AccessRequest): Promise<Caller> {
+	if (credential.kind === "forward_auth_cookie") {
+		const auth = await resolveSession(deps, credential);
+		return auth === null ? { kind: "refused" } : { kind: "known", identity: sessionIdentity(auth), emailVerified: auth.account.emailVerifiedAt !== null, viaAccessToken: false };
+	}
+	const validation = await validateAccessToken(deps, credential.token, request.host, request.clientAddress);
+	if (validation.kind === "refused") {
+		deps.logger.info({ event: "access_token.refused", reason: validation.reason }, "personal access token refused");
+		return { kind: "refused" };
+	}
+	if (validation.kind === "host_not_covered") {
+		deps.logger.info({ event: "access_token.refused", reason: "token_host", accessTokenId: validation.token.id, accountId: validation.account.id }, "personal access token used for a host it was not made for");
+		return { kind: "token_host" };
+	}
+	return { kind: "known", identity: accessTokenIdentity(validation.token, validation.account), emailVerified: validation.account.emailVerifiedAt !== null, viaAccessToken: true };
+}
+
+/**
+ * One reading of a request. A personal access token is refused (`sign_in`, reason `refused`) when
+ * it is not a live one, and denied `token_host` at a host it was not made for (whatever the rules);
+ * then the rule decides as for a session, except that a `two_factor` rule is denied
+ * `token_assurance` to an `aal1` token, and a rule with `maxSecondFactorAgeSeconds` to every token
+ * (it cannot prove a recent code, and a browser step-up would not help a program). Nothing about a
+ * token ever sends anyone to a sign-in, step-up or 2FA setup page.
+ */
+async function decideReading(deps: ServiceDeps, request: AccessRequest, credential: AccessCredential | null, callerOf: (credential: AccessCredential) => Promise<Caller>): Promise<AccessOutcome> {
 	const rules = accessRulesOf(deps);
 	const anonymous = rules.decide(request, null);
 	if (!anonymous.needsSubject && anonymous.policy === "bypass") return { kind: "allow", decision: anonymous, identity: null };
 	if (!anonymous.needsSubject && anonymous.policy === "deny") return { kind: "deny", decision: anonymous, reason: "rule" };
 	if (credential === null) return { kind: "sign_in", decision: anonymous, reason: "none" };
-	if (credential.kind === "access_token") return decideForAccessToken(deps, request, credential.token, anonymous);
-	const auth = await resolveSession(deps, credential);
-	if (auth === null) return { kind: "sign_in", decision: anonymous, reason: "refused" };
-	const identity = sessionIdentity(auth);
-	const decision = rules.decide(request, accessSubjectOf(identity.email, identity.groups, auth.account.emailVerifiedAt !== null));
+	const caller = await callerOf(credential);
+	if (caller.kind === "refused") return { kind: "sign_in", decision: anonymous, reason: "refused" };
+	if (caller.kind === "token_host") return { kind: "deny", decision: anonymous, reason: "token_host" };
+	const { identity } = caller;
+	const decision = rules.decide(request, accessSubjectOf(identity.email, identity.groups, caller.emailVerified));
 	if (decision.policy === "bypass") return { kind: "allow", decision, identity: null };
 	if (decision.policy === "deny") return { kind: "deny", decision, reason: "rule" };
-	if (auth.account.emailVerifiedAt === null) return { kind: "verify_email", decision, accountId: identity.accountId };
-	if (decision.policy === "one_factor") return allowed(deps, request, decision, identity);
+	if (!caller.emailVerified) return { kind: "verify_email", decision, accountId: identity.accountId };
+	if (decision.policy === "one_factor") return { kind: "allow", decision, identity };
+	if (caller.viaAccessToken) {
+		// two_factor: a token proves no recent code, and only an aal2 token proves a second factor at all.
+		return decision.maxSecondFactorAgeSeconds !== null || identity.aal !== "aal2" ? { kind: "deny", decision, reason: "token_assurance" } : { kind: "allow", decision, identity };
+	}
 	if (identity.aal !== "aal2") {
 		const twoFactor = (await deps.store.totpCredentials.findConfirmedTOTPCredential(identity.accountId)) !== null;
 		return { kind: twoFactor ? "step_up" : "set_up_two_factor", decision, identity };
@@ -195,41 +252,6 @@ export async function decideAccess(deps: ServiceDeps, request: AccessRequest, cr
 	if (decision.maxSecondFactorAgeSeconds !== null && !provedSince(deps, identity.secondFactorAt, decision.maxSecondFactorAgeSeconds)) {
 		return { kind: "step_up", decision, identity };
 	}
-	return allowed(deps, request, decision, identity);
-}
-
-/** An allowed request of a signed-in identity: the session's "connected apps" record notes the host (at most once a minute). */
-async function allowed(deps: ServiceDeps, request: AccessRequest, decision: AccessDecision, identity: AccessIdentity): Promise<AccessOutcome> {
-	if (identity.sessionId !== null) await noteAppUse(deps, identity.sessionId, request.host);
-	return { kind: "allow", decision, identity };
-}
-
-/**
- * The token half of {@link decideAccess}. A token is refused (`sign_in`, reason `refused`) when it is
- * not a live one; denied `token_host` at a host it was not made for (whatever the rules); then the
- * rule decides as for a session, except that a `two_factor` rule is denied `token_assurance` to an
- * `aal1` token, and a rule with `maxSecondFactorAgeSeconds` to every token (it cannot prove a recent
- * code, and a browser step-up would not help a program). Nothing about a token ever sends anyone
- * to a sign-in, step-up or 2FA setup page.
- */
-async function decideForAccessToken(deps: ServiceDeps, request: AccessRequest, token: string, anonymous: AccessDecision): Promise<AccessOutcome> {
-	const validation = await validateAccessToken(deps, token, request.host, request.clientAddress);
-	if (validation.kind === "refused") {
-		deps.logger.info({ event: "access_token.refused", reason: validation.reason }, "personal access token refused");
-		return { kind: "sign_in", decision: anonymous, reason: "refused" };
-	}
-	if (validation.kind === "host_not_covered") {
-		deps.logger.info({ event: "access_token.refused", reason: "token_host", accessTokenId: validation.token.id, accountId: validation.account.id }, "personal access token used for a host it was not made for");
-		return { kind: "deny", decision: anonymous, reason: "token_host" };
-	}
-	const identity = accessTokenIdentity(validation.token, validation.account);
-	const decision = accessRulesOf(deps).decide(request, { email: identity.email, groups: identity.groups });
-	if (decision.policy === "bypass") return { kind: "allow", decision, identity: null };
-	if (decision.policy === "deny") return { kind: "deny", decision, reason: "rule" };
-	if (validation.account.emailVerifiedAt === null) return { kind: "verify_email", decision, accountId: identity.accountId };
-	if (decision.policy === "one_factor") return { kind: "allow", decision, identity };
-	// two_factor: a token proves no recent code, and only an aal2 token proves a second factor at all.
-	if (decision.maxSecondFactorAgeSeconds !== null || identity.aal !== "aal2") return { kind: "deny", decision, reason: "token_assurance" };
 	return { kind: "allow", decision, identity };
 }
 

@@ -59,22 +59,13 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 	 * refusal wins, so that `POST` + `X-HTTP-Method-Override: DELETE` passes only where `DELETE` does.
 	 */
 	const decide = async (request: FastifyRequest, original: OriginalRequest): Promise<AccessOutcome> => {
-		const credential = credentialOf(request);
-		const outcome = await deadbolt.decideAccess(original.access, credential);
-		if (outcome.kind !== "allow") return outcome;
 		const paths = original.literal === null ? [original.access] : [original.access, original.literal];
 		// HEAD runs the app's GET handler (RFC 9110 §9.3.2; Express, Flask, Go do): it passes only where GET does.
 		const implied = original.access.method === "HEAD" ? ["GET"] : [];
 		const methods = [...new Set([original.access.method, ...implied, ...overrideMethods(request, original)])];
-		for (const path of paths) {
-			for (const method of methods) {
-				if (path === original.access && method === original.access.method) continue;
-				const other = await deadbolt.decideAccess({ ...path, method }, credential);
-				if (other.kind !== "allow") return other;
-			}
-		}
+		const others = paths.flatMap((path) => methods.map((method) => ({ ...path, method }))).filter((reading) => !(reading.pathAndQuery === original.access.pathAndQuery && reading.method === original.access.method));
 		// Allowed every way: the identity (and the connected-app record) of the request as the canonical reading.
-		return outcome;
+		return deadbolt.decideAccess(original.access, credentialOf(request), others);
 	};
 
 	const answer = async (request: FastifyRequest, reply: FastifyReply, original: OriginalRequest, style: "redirect" | "location"): Promise<FastifyReply> => {
