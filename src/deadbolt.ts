@@ -38,6 +38,7 @@ import { hasAccessTokenPrefix } from "./domain/crypto/token.js";
 import * as passwordChange from "./service/password-change.js";
 import * as reauthentication from "./service/reauthentication.js";
 import * as recoveryCodes from "./service/recovery-codes.js";
+import * as twoFactorMailConfirmation from "./service/two-factor-mail-confirmation.js";
 import * as securityEvents from "./service/security-events.js";
 import * as trustedDevices from "./service/trusted-devices.js";
 import * as sessions from "./service/sessions.js";
@@ -146,6 +147,9 @@ export interface Deadbolt {
 	requestEmailChange: Bound<typeof emailChange.requestEmailChange>;
 	describeEmailChange: Bound<typeof emailChange.describeEmailChange>;
 	confirmEmailChange: Bound<typeof emailChange.confirmEmailChange>;
+	requestTwoFactorMailConfirmation: Bound<typeof twoFactorMailConfirmation.requestTwoFactorMailConfirmation>;
+	describeTwoFactorMailConfirmation: Bound<typeof twoFactorMailConfirmation.describeTwoFactorMailConfirmation>;
+	confirmTwoFactorByMail: Bound<typeof twoFactorMailConfirmation.confirmTwoFactorByMail>;
 	requestPasswordReset: Bound<typeof passwordReset.requestPasswordReset>;
 	describePasswordReset: Bound<typeof passwordReset.describePasswordReset>;
 	provePasswordResetSecondFactor: Bound<typeof passwordResetCode.provePasswordResetSecondFactor>;
@@ -409,6 +413,9 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		requestEmailChange: bind(emailChange.requestEmailChange),
 		describeEmailChange: bind(emailChange.describeEmailChange),
 		confirmEmailChange: bind(emailChange.confirmEmailChange),
+		requestTwoFactorMailConfirmation: bind(twoFactorMailConfirmation.requestTwoFactorMailConfirmation),
+		describeTwoFactorMailConfirmation: bind(twoFactorMailConfirmation.describeTwoFactorMailConfirmation),
+		confirmTwoFactorByMail: bind(twoFactorMailConfirmation.confirmTwoFactorByMail),
 		requestPasswordReset: bind(passwordReset.requestPasswordReset),
 		describePasswordReset: bind(passwordReset.describePasswordReset),
 		provePasswordResetSecondFactor: bind(passwordResetCode.provePasswordResetSecondFactor),

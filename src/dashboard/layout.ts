@@ -27,6 +27,10 @@ export const PATHS = Object.freeze({
 	confirmEmailChange: "/dashboard/confirm-email",
 	finishSignUp: "/dashboard/sign-up/finish",
 	changeEmail: "/dashboard/settings/email",
+	/** The mailed link that confirms the second factor for apps behind `two_factor` rules. */
+	confirmTwoFactor: "/dashboard/confirm-two-factor",
+	/** The step-up page's "Email me the link" (asks for that link). */
+	stepUpEmailLink: "/dashboard/step-up/email-link",
 	security: "/dashboard/settings/security",
 	securityTwoFactor: "/dashboard/settings/security/two-factor",
 	securitySessions: "/dashboard/settings/security/sessions",

@@ -22,7 +22,7 @@ export interface AccessExplanation {
 	readonly policy: "bypass" | "one_factor" | "two_factor" | "deny";
 	readonly maxSecondFactorAgeSeconds: number | null;
 	/** The account checked; null when none was named (anonymous). */
-	readonly account: { readonly email: string; readonly groups: readonly string[]; readonly emailVerified: boolean; readonly twoFactorEnabled: boolean } | null;
+	readonly account: { readonly email: string; readonly groups: readonly string[]; readonly emailVerified: boolean; readonly twoFactorEnabled: boolean; readonly twoFactorMailConfirmed: boolean } | null;
 	/** One sentence: what happens to this request (for this account). */
 	readonly verdict: string;
 }
@@ -44,7 +44,7 @@ export async function explainAccess(deps: ServiceDeps, input: { readonly url: st
 		const record = await deps.store.accounts.findAccountByEmail(normalizeEmail(input.email) ?? input.email);
 		if (record === null) throw new NotFound(`There is no account with the email ${input.email}.`, { reason: "account" });
 		const twoFactorEnabled = (await deps.store.totpCredentials.findConfirmedTOTPCredential(record.id)) !== null;
-		account = { email: record.email, groups: record.groups, emailVerified: record.emailVerifiedAt !== null, twoFactorEnabled };
+		account = { email: record.email, groups: record.groups, emailVerified: record.emailVerifiedAt !== null, twoFactorEnabled, twoFactorMailConfirmed: record.secondFactorMailConfirmedAt !== null };
 	}
 	const decision = rules.decide(access, account === null ? null : accessSubjectOf(account.email, account.groups, account.emailVerified));
 	const base = { host: access.host, pathAndQuery: access.pathAndQuery, method: access.method, clientAddress: access.clientAddress, ruleIndex: decision.ruleIndex, rule: decision.ruleIndex === null ? null : (rules.rules[decision.ruleIndex] ?? null), policy: decision.policy, maxSecondFactorAgeSeconds: decision.maxSecondFactorAgeSeconds, account };
@@ -57,6 +57,7 @@ function verdictOf(policy: AccessExplanation["policy"], needsSubject: boolean, m
 	if (account === null) return needsSubject ? "signing in first: this rule names groups or accounts, so who signs in decides" : policy === "one_factor" ? "signing in first (password; the code too when the account has 2FA on)" : "signing in first, with a second factor";
 	if (!account.emailVerified) return `refused until ${account.email} verifies the address (only bypass rules let unverified accounts through)`;
 	if (policy === "one_factor") return `allowed for ${account.email} once signed in`;
-	if (!account.twoFactorEnabled) return `${account.email} has no two-factor authentication: sent to set it up first`;
+	if (!account.twoFactorEnabled) return `${account.email} has no two-factor authentication: sent to set it up first, then to confirm it with a mailed link`;
+	if (!account.twoFactorMailConfirmed) return `${account.email} has not confirmed the authenticator app by email yet: sent to do it once (a mailed link, opened where the code was typed)`;
 	return maxAgeSeconds === null ? `allowed for ${account.email} with a session in which a second factor was proven` : `allowed for ${account.email} when a code was typed in the last ${maxAgeSeconds} seconds (else asked again; a remembered device does not count)`;
 }

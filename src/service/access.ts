@@ -55,7 +55,9 @@ export type DenyReason =
 	/** A personal access token for a host it was not made for. */
 	| "token_host"
 	/** A personal access token where the rule asks for a second factor it cannot prove (AAL1 token, or a recent-code rule). */
-	| "token_assurance";
+	| "token_assurance"
+	/** A personal access token at a `two_factor` rule while the account's authenticator is not confirmed by mail. */
+	| "token_unconfirmed_second_factor";
 
 /** The decision for one forward-auth request. */
 export type AccessOutcome =
@@ -66,6 +68,11 @@ export type AccessOutcome =
 	| { readonly kind: "step_up"; readonly decision: AccessDecision; readonly identity: AccessIdentity }
 	/** Signed in with an account without 2FA where a rule asks for it. */
 	| { readonly kind: "set_up_two_factor"; readonly decision: AccessDecision; readonly identity: AccessIdentity }
+	/**
+	 * Signed in at AAL2, where a `two_factor` rule asks for it, with an authenticator not yet
+	 * confirmed by a mailed link (`service/two-factor-mail-confirmation.ts`).
+	 */
+	| { readonly kind: "confirm_two_factor"; readonly decision: AccessDecision; readonly identity: AccessIdentity }
 	/** Signed in with an unverified address. */
 	| { readonly kind: "verify_email"; readonly decision: AccessDecision; readonly accountId: string }
 	| { readonly kind: "deny"; readonly decision: AccessDecision; readonly reason: DenyReason };
@@ -198,13 +205,21 @@ type Caller =
 	| { readonly kind: "refused" }
 	/** A live personal access token, not made for this host. */
 	| { readonly kind: "token_host" }
-	| { readonly kind: "known"; readonly identity: AccessIdentity; readonly emailVerified: boolean; readonly viaAccessToken: boolean };
+	| {
+			readonly kind: "known";
+			readonly identity: AccessIdentity;
+			readonly emailVerified: boolean;
+			/** Whether a mailed link confirmed the account's second factor (what `two_factor` rules need beyond AAL2). */
+			readonly secondFactorMailConfirmed: boolean;
+			readonly viaAccessToken: boolean;
+	  };
 
 /** Resolves a credential: the forward-auth cookie's session, or a personal access token for the request's host. */
 async function resolveCaller(deps: ServiceDeps, credential: AccessCredential, request: AccessRequest): Promise<Caller> {
 	if (credential.kind === "forward_auth_cookie") {
 		const auth = await resolveSession(deps, credential);
-		return auth === null ? { kind: "refused" } : { kind: "known", identity: sessionIdentity(auth), emailVerified: auth.account.emailVerifiedAt !== null, viaAccessToken: false };
+		if (auth === null) return { kind: "refused" };
+		return { kind: "known", identity: sessionIdentity(auth), emailVerified: auth.account.emailVerifiedAt !== null, secondFactorMailConfirmed: auth.account.secondFactorMailConfirmedAt !== null, viaAccessToken: false };
 	}
 	const validation = await validateAccessToken(deps, credential.token, request.host, request.clientAddress);
 	if (validation.kind === "refused") {
@@ -215,7 +230,8 @@ async function resolveCaller(deps: ServiceDeps, credential: AccessCredential, re
 		deps.logger.info({ event: "access_token.refused", reason: "token_host", accessTokenId: validation.token.id, accountId: validation.account.id }, "personal access token used for a host it was not made for");
 		return { kind: "token_host" };
 	}
-	return { kind: "known", identity: accessTokenIdentity(validation.token, validation.account), emailVerified: validation.account.emailVerifiedAt !== null, viaAccessToken: true };
+	const { account } = validation;
+	return { kind: "known", identity: accessTokenIdentity(validation.token, account), emailVerified: account.emailVerifiedAt !== null, secondFactorMailConfirmed: account.secondFactorMailConfirmedAt !== null, viaAccessToken: true };
 }
 
 /**
@@ -225,6 +241,11 @@ async function resolveCaller(deps: ServiceDeps, credential: AccessCredential, re
  * `token_assurance` to an `aal1` token, and a rule with `maxSecondFactorAgeSeconds` to every token
  * (it cannot prove a recent code, and a browser step-up would not help a program). Nothing about a
  * token ever sends anyone to a sign-in, step-up or 2FA setup page.
+ *
+ * A `two_factor` rule also needs the account's second factor confirmed by a mailed link (issue 12:
+ * a stolen password alone must not enroll its own authenticator and pass): a session at AAL2
+ * without it is sent to confirm it (`confirm_two_factor`), a token is denied
+ * `token_unconfirmed_second_factor`.
  */
 async function decideReading(deps: ServiceDeps, request: AccessRequest, credential: AccessCredential | null, callerOf: (credential: AccessCredential) => Promise<Caller>): Promise<AccessOutcome> {
 	const rules = accessRulesOf(deps);
@@ -243,12 +264,14 @@ async function decideReading(deps: ServiceDeps, request: AccessRequest, credenti
 	if (decision.policy === "one_factor") return { kind: "allow", decision, identity };
 	if (caller.viaAccessToken) {
 		// two_factor: a token proves no recent code, and only an aal2 token proves a second factor at all.
-		return decision.maxSecondFactorAgeSeconds !== null || identity.aal !== "aal2" ? { kind: "deny", decision, reason: "token_assurance" } : { kind: "allow", decision, identity };
+		if (decision.maxSecondFactorAgeSeconds !== null || identity.aal !== "aal2") return { kind: "deny", decision, reason: "token_assurance" };
+		return caller.secondFactorMailConfirmed ? { kind: "allow", decision, identity } : { kind: "deny", decision, reason: "token_unconfirmed_second_factor" };
 	}
 	if (identity.aal !== "aal2") {
 		const twoFactor = (await deps.store.totpCredentials.findConfirmedTOTPCredential(identity.accountId)) !== null;
 		return { kind: twoFactor ? "step_up" : "set_up_two_factor", decision, identity };
 	}
+	if (!caller.secondFactorMailConfirmed) return { kind: "confirm_two_factor", decision, identity };
 	if (decision.maxSecondFactorAgeSeconds !== null && !provedSince(deps, identity.secondFactorAt, decision.maxSecondFactorAgeSeconds)) {
 		return { kind: "step_up", decision, identity };
 	}

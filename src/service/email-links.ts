@@ -14,6 +14,8 @@ export const EMAIL_LINK_PATHS = Object.freeze({
 	resetPassword: "/dashboard/reset-password",
 	/** Confirm a new address (change of email). */
 	confirmEmailChange: "/dashboard/confirm-email",
+	/** Confirm the account's second factor for apps behind forward-auth `two_factor` rules. */
+	confirmTwoFactor: "/dashboard/confirm-two-factor",
 	/** "Forgot password?": the form that mails a reset link. */
 	forgotPassword: "/dashboard/forgot-password",
 	/** The sign-in page. */

@@ -23,6 +23,7 @@ import { prepareRecoveryCodes, storeRecoveryCodes } from "./recovery-codes.js";
 import { oldAuthenticatorCode, refusedTOTPCode } from "./code-refusal.js";
 import { compatibilityWarning, ignoredSettingsRefusal } from "./authenticator-compatibility.js";
 import { confirmOwnPassword } from "./reauthentication.js";
+import { endTwoFactorMailConfirmation } from "./two-factor-mail-confirmation.js";
 import { checkFirstPassword, setFirstPassword } from "./password-change.js";
 import { proveSecondFactor } from "./second-factor.js";
 import { openTOTPKey, sealTOTPKey, toTOTPOptions } from "./totp-key.js";
@@ -261,7 +262,8 @@ export interface DisabledTOTP {
 /**
  * Turns 2FA off (NIST SP 800-63B §6.1.2.1: changing MFA needs MFA): the password and a current
  * code (or a recovery code) are required. The key, the recovery codes, every trusted device and
- * every personal access token are removed, and the account's other sessions end; this one stays.
+ * every personal access token are removed, the confirmation by mail ends (`two-factor-mail-confirmation.ts`),
+ * and the account's other sessions end; this one stays.
  * @throws TOTPNotEnabled, InvalidCredentials, InvalidCode, TooManyAttempts
  */
 export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession, input: { password: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<DisabledTOTP> {
@@ -272,6 +274,7 @@ export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession,
 		await tx.accounts.lockAccount(auth.account.id);
 		await tx.totpCredentials.deleteTOTPCredentials(auth.account.id);
 		await tx.recoveryCodes.deleteRecoveryCodes(auth.account.id);
+		await endTwoFactorMailConfirmation(deps, tx, auth.account.id);
 		// Tokens too: an aal2 token would claim a second factor the account no longer has.
 		const ended = await endAccountAccess(deps, tx, auth.account.id, { ...everythingBut(auth.session.id), accessTokens: true });
 		const otherSessionsRevoked = ended.sessionsRevoked;

@@ -25,6 +25,13 @@ export interface AccountRecord {
 	 * as `service/groups.ts` writes them (normalized, deduplicated, sorted); empty for none.
 	 */
 	readonly groups: readonly string[];
+	/**
+	 * When a link mailed to the (verified) address confirmed the account's second factor, as
+	 * forward-auth `two_factor` rules require (a stolen password alone must not enroll its own
+	 * authenticator and pass them: `service/two-factor-mail-confirmation.ts`); null: not confirmed,
+	 * or 2FA is off. Kept when the authenticator is replaced (that needs both factors).
+	 */
+	readonly secondFactorMailConfirmedAt: UnixMillis | null;
 }
 
 /** A TOTP credential: pending (confirmedAt null, expiresAt set) or confirmed (confirmedAt set). */
@@ -304,7 +311,7 @@ export interface AccessTokenRecord {
 }
 
 /** What an email token proves when its link is opened. */
-export type EmailTokenPurpose = "verify_email" | "reset_password" | "change_email" | "sign_up";
+export type EmailTokenPurpose = "verify_email" | "reset_password" | "change_email" | "sign_up" | "confirm_two_factor";
 
 /**
  * A single-use link sent by mail (verify the address, reset the password, confirm a new address,
@@ -371,6 +378,11 @@ export interface AccountRepository {
 	 * @returns false when there is no such account (nothing written)
 	 */
 	setAccountGroups(id: string, groups: readonly string[], now: UnixMillis): Promise<boolean>;
+	/**
+	 * Sets (an instant) or clears (null) when a mailed link confirmed the account's second factor.
+	 * @returns false when there is no such account
+	 */
+	setSecondFactorMailConfirmedAt(id: string, confirmedAt: UnixMillis | null, now: UnixMillis): Promise<boolean>;
 }
 
 /** TOTP credentials. At most one confirmed and one pending per account. */

@@ -5,9 +5,11 @@
  * (`--host-resolver-rules`), so it sees the same hosts and cookies as in production, on the
  * proxy's port.
  *
- * Journey: open http://app.example.test/reports?tab=open -> deadbolt's sign-in page (on
- * auth.example.test) -> password -> authenticator code -> back on the very URL of the app, which
- * got deadbolt's identity headers at AAL2.
+ * Journey: open http://app.example.test/secure/reports?tab=open (a two_factor path) -> deadbolt's
+ * sign-in page (on auth.example.test) -> password -> authenticator code -> back to the app, which
+ * asks for the authenticator to be confirmed by email once -> "Email me the link" -> the mailed
+ * link, opened in the same browser -> "Confirm my authenticator app" -> back on the very URL of
+ * the app, which got deadbolt's identity headers at AAL2.
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -32,7 +34,7 @@ for (const kind of PROXY_KINDS) {
 			await stopProxies();
 		});
 
-		it("takes an anonymous visitor through sign-in and the code back to the app, which gets the identity", async () => {
+		it("takes an anonymous visitor through sign-in, the code and the one-time confirmation by email back to the app, which gets the identity", async () => {
 			// An account with a verified address and 2FA on, made over the JSON API.
 			const account = await signUp(stack.api, uniqueEmail("browser"));
 			expectAnswer(await stack.api.post("/api/v1/email/verify", { body: { token: await lastMailedToken(stack.store, account.email, "email.verify") } }), 200);
@@ -51,7 +53,14 @@ for (const kind of PROXY_KINDS) {
 			await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Sign in", exact: true }).click()]);
 			expect(new URL(page.url()).pathname).toBe("/dashboard/sign-in/code");
 			await page.locator("#code").fill(nextStepCode(setup.authenticator));
-			await Promise.all([page.waitForURL(target), page.getByRole("button", { name: "Verify", exact: true }).click()]);
+			// Back to the app, which sends the browser to confirm the authenticator (enrolled with the password alone) by email.
+			await Promise.all([page.waitForURL((url) => url.pathname === "/dashboard/step-up"), page.getByRole("button", { name: "Verify", exact: true }).click()]);
+			expect(new URL(page.url()).searchParams.get("rd")).toBe(target);
+			await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Email me the link", exact: true }).click()]);
+			expect(await page.locator("#mail-confirmation-sent").innerText()).toContain(account.email);
+			const link = `${stack.publicUrl}/dashboard/confirm-two-factor?token=${encodeURIComponent(await lastMailedToken(stack.store, account.email, "two_factor.confirm"))}`;
+			await page.goto(link);
+			await Promise.all([page.waitForURL(target), page.getByRole("button", { name: "Confirm my authenticator app", exact: true }).click()]);
 
 			expect(page.url()).toBe(target);
 			const echoed = JSON.parse(await page.locator("body").innerText()) as EchoedRequest;

@@ -4,6 +4,7 @@ import { generateTOTP } from "../../src/domain/otp/totp.js";
 import type { NewSession } from "../../src/service/sessions.js";
 import type { AccountRecord } from "../../src/storage/store.js";
 import type { TestDeadbolt } from "./deadbolt.js";
+import { mailsTo, tokenOf } from "./mailed-links.js";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -53,4 +54,21 @@ export async function passwordStep(t: TestDeadbolt, email: string): Promise<stri
 	const result = await t.deadbolt.beginLogin({ email, password: PASSWORD });
 	if (result.kind !== "challenge") throw new Error("expected a login challenge");
 	return result.challenge.challengeToken;
+}
+
+/**
+ * What the owner of an enrolled account does once before apps behind `two_factor` rules accept its
+ * authenticator (`service/two-factor-mail-confirmation.ts`): the address verified (marked in the
+ * store when it is not), "Email me the link" from the AAL2 session, and the mailed link used from it.
+ */
+export async function confirmSecondFactorByMail(t: TestDeadbolt, enrolled: SignedUp): Promise<void> {
+	if ((await t.store.accounts.findAccountById(enrolled.account.id))?.emailVerifiedAt === null) await t.store.accounts.markEmailVerified(enrolled.account.id, t.clock.now());
+	const auth = await t.deadbolt.validateSession(enrolled.session.token);
+	// The mail this request queues (an earlier one may carry the same instant on the test clock).
+	const earlier = new Set((await mailsTo(t.store, enrolled.email, "two_factor.confirm")).map((mail) => mail.id));
+	if ((await t.deadbolt.requestTwoFactorMailConfirmation(auth)) === "already_confirmed") return;
+	const mail = (await mailsTo(t.store, enrolled.email, "two_factor.confirm")).find((candidate) => !earlier.has(candidate.id));
+	const token = mail === undefined ? null : tokenOf(mail);
+	if (token === null) throw new Error(`no new two_factor.confirm mail to ${enrolled.email}`);
+	await t.deadbolt.confirmTwoFactorByMail(auth, { token });
 }

@@ -4,8 +4,9 @@
  * after the code, after a step-up; the sign-out link asks first and returns to the app.
  */
 import { describe, expect, test } from "vitest";
-import { PASSWORD, codeAt, signUpWith2FA } from "../helpers/flows.js";
+import { PASSWORD, codeAt, confirmSecondFactorByMail, signUpWith2FA } from "../helpers/flows.js";
 import { appPerTest, cookieHeader, cookieJar, type TestApp } from "../helpers/http.js";
+import { lastMailedToken } from "../helpers/mailed-links.js";
 
 const ORIGIN = "http://auth.example.test";
 const OVERRIDES = {
@@ -44,6 +45,7 @@ describe("returning to the app after signing in", () => {
 	async function enrolledUser() {
 		const user = await signUpWith2FA(t);
 		await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+		await confirmSecondFactorByMail(t, user);
 		return user;
 	}
 
@@ -113,6 +115,48 @@ describe("returning to the app after signing in", () => {
 		expect(done.statusCode).toBe(303);
 		expect(done.headers.location).toBe(ADMIN);
 		expect((await ask()).statusCode).toBe(200);
+	});
+
+	test("an authenticator not confirmed by mail: the step-up page offers \"Email me the link\", the link (used in this browser) confirms it and returns to the app", async () => {
+		const user = await signUpWith2FA(t);
+		await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+		const jar: Record<string, string> = { deadbolt_session: user.session.token };
+		await page(`/dashboard/sign-in?rd=${encodeURIComponent(ADMIN)}`, jar);
+		const ask = () => t.app.inject({ method: "GET", url: "/api/v1/authz/auth-request", headers: { "x-original-url": ADMIN, accept: "text/html", cookie: `deadbolt_forward_auth=${jar["deadbolt_forward_auth"]}` } });
+		const refused = await ask();
+		expect(refused.statusCode).toBe(401);
+		expect(refused.headers.location).toBe(`${ORIGIN}/dashboard/step-up?rd=${encodeURIComponent(ADMIN)}`);
+		const offer = await page(`/dashboard/step-up?rd=${encodeURIComponent(ADMIN)}`, jar);
+		expect(offer.statusCode).toBe(200);
+		expect(offer.body).toContain("Email me the link");
+		expect(offer.body).toContain("admin.example.test");
+		const sent = await post("/dashboard/step-up/email-link", jar, {});
+		expect(sent.statusCode).toBe(200);
+		expect(sent.body).toContain("Check your email");
+		expect(jar["deadbolt_return"]).toBe(ADMIN);
+		const token = await lastMailedToken(t.store, user.email, "two_factor.confirm");
+		const link = `/dashboard/confirm-two-factor?token=${encodeURIComponent(token)}`;
+		// Opened in another browser (signed out), or signed in to another account: nothing is used, the page says why.
+		const elsewhere = await page(link, {});
+		expect(elsewhere.statusCode).toBe(403);
+		expect(elsewhere.body).toContain("Open this link in the browser where you signed in");
+		const other = await signUpWith2FA(t);
+		const otherJar: Record<string, string> = { deadbolt_session: other.session.token };
+		await page("/dashboard", otherJar);
+		expect((await page(link, otherJar)).statusCode).toBe(403);
+		expect((await post("/dashboard/confirm-two-factor", otherJar, { token })).statusCode).toBe(403);
+		expect((await ask()).statusCode).toBe(401);
+		// In this browser: a button (the GET uses nothing), then the POST confirms and returns to the app.
+		const confirmPage = await page(link, jar);
+		expect(confirmPage.statusCode).toBe(200);
+		expect(confirmPage.body).toContain("Confirm my authenticator app");
+		expect((await ask()).statusCode).toBe(401);
+		const confirmed = await post("/dashboard/confirm-two-factor", jar, { token });
+		expect(confirmed.statusCode).toBe(303);
+		expect(confirmed.headers.location).toBe(ADMIN);
+		expect((await ask()).statusCode).toBe(200);
+		// Used once.
+		expect((await page(link, jar)).statusCode).toBe(401);
 	});
 
 	test("the sign-out link asks first (a GET signs no one out), then signs out and returns to the app", async () => {

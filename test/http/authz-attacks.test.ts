@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { appPerTest, type TestApp } from "../helpers/http.js";
-import { codeAt, PASSWORD, passwordStep, signUp, signUpWith2FA } from "../helpers/flows.js";
+import { codeAt, confirmSecondFactorByMail, PASSWORD, passwordStep, signUp, signUpWith2FA } from "../helpers/flows.js";
 
 const OVERRIDES = {
 	http: { publicUrl: "http://auth.example.test", trustedProxies: ["127.0.0.1"] },
@@ -151,6 +151,7 @@ describe("forward-auth: what the app will read, not a kinder reading", () => {
 		const enrolled = async () => {
 			const user = await signUpWith2FA(t);
 			await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+			await confirmSecondFactorByMail(t, user);
 			// A second session (another browser) besides the one that enrolled.
 			const other = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key, 1) });
 			return { user, other: other.token };
@@ -179,6 +180,7 @@ describe("forward-auth: what the app will read, not a kinder reading", () => {
 	test("step-up: a remembered device stands in for the code at sign-in but never counts as a recent second factor", async () => {
 		const user = await signUpWith2FA(t);
 		await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+		await confirmSecondFactorByMail(t, user);
 		const withCode = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key, 1), rememberDevice: true });
 		expect(withCode.trustedDevice).not.toBeNull();
 		t.clock.advance(301_000);
@@ -250,18 +252,30 @@ describe("forward-auth: what the app will read, not a kinder reading", () => {
 		expect(kept).toBe(1);
 	});
 
-	// NOT FIXED (issue 12, "Also": "A first 2FA enrollment reached from a two_factor rule needs a link
-	// mailed to the verified address (a stolen password alone must not enroll its own authenticator)").
-	// Today a password-only session turns 2FA on with the password alone (dashboard step 1 or
-	// POST /api/v1/two-factor/totp/enrollment) and is at AAL2 at once: someone who stole the password
-	// of an account without 2FA enrolls their own authenticator and passes every two_factor rule.
-	// The fix needs a mailed-link step in enrollment (service/totp-enrollment.ts, the dashboard and API
-	// flows), not a local change; remove `.fails` when it lands.
-	test.fails("a stolen password alone cannot enroll its own authenticator and pass a two_factor rule", async () => {
+	// Issue 12, "Also": "A first 2FA enrollment reached from a two_factor rule needs a link mailed to
+	// the verified address (a stolen password alone must not enroll its own authenticator)". Turning
+	// 2FA on needs only the password, so an authenticator passes two_factor rules only once a link
+	// mailed to the address was used from a session that proved it (service/two-factor-mail-confirmation.ts).
+	test("a stolen password alone cannot enroll its own authenticator and pass a two_factor rule: the owner's mailbox must confirm it", async () => {
 		// signUpWith2FA is exactly the attacker's path: a password-only session, the password again, a code from their own app.
 		const attacker = await signUpWith2FA(t);
 		await t.store.accounts.markEmailVerified(attacker.account.id, t.clock.now());
 		const cookie = `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(attacker.session.token)}`;
-		expect((await authRequest(t, "http://secure.example.test/", { cookie })).statusCode).not.toBe(200);
+		const refused = await authRequest(t, "http://secure.example.test/", { cookie, accept: "text/html" });
+		expect(refused.statusCode).toBe(401);
+		expect(refused.json()).toMatchObject({ code: "ERR_SECOND_FACTOR_REQUIRED" });
+		expect(refused.headers.location).toBe(`http://auth.example.test/dashboard/step-up?rd=${encodeURIComponent("http://secure.example.test/")}`);
+		// A token made from that session is no way around it.
+		const auth = await t.deadbolt.validateSession(attacker.session.token);
+		const token = await t.deadbolt.createAccessToken(auth, { name: "backdoor", hosts: ["secure.example.test"], expiresInDays: 30 });
+		const denied = await authRequest(t, "http://secure.example.test/", { authorization: `Bearer ${token.token}` });
+		expect(denied.statusCode).toBe(403);
+		expect(denied.json()).toMatchObject({ code: "ERR_ACCESS_DENIED" });
+		// The attacker can ask for the link, but it goes to the owner's mailbox; only its use (from a session that proved the authenticator) opens the rule.
+		expect(await t.deadbolt.requestTwoFactorMailConfirmation(auth)).toBe("sent");
+		expect((await authRequest(t, "http://secure.example.test/", { cookie })).statusCode).toBe(401);
+		await confirmSecondFactorByMail(t, attacker);
+		expect((await authRequest(t, "http://secure.example.test/", { cookie })).statusCode).toBe(200);
+		expect((await authRequest(t, "http://secure.example.test/", { authorization: `Bearer ${token.token}` })).statusCode).toBe(200);
 	});
 });

@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 import { PATHS } from "../../src/dashboard/layout.js";
 import { IDENTITY_HEADERS } from "../../src/http/routes/authz.js";
 import { appPerTest, type TestApp } from "../helpers/http.js";
-import { codeAt, PASSWORD, passwordStep, signUp, signUpWith2FA } from "../helpers/flows.js";
+import { codeAt, confirmSecondFactorByMail, PASSWORD, passwordStep, signUp, signUpWith2FA } from "../helpers/flows.js";
 
 const OVERRIDES = {
 	http: { publicUrl: "http://auth.example.test", trustedProxies: ["127.0.0.1"] },
@@ -50,10 +50,11 @@ async function verifiedUser(t: TestApp) {
 	return { ...user, cookie: `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(user.session.token)}` };
 }
 
-/** The same with 2FA on (set up in this session: it is at aal2). */
+/** The same with 2FA on (set up in this session: it is at aal2), confirmed by the mailed link. */
 async function verifiedUserWith2FA(t: TestApp) {
 	const user = await signUpWith2FA(t);
 	await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+	await confirmSecondFactorByMail(t, user);
 	return { ...user, cookie: `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(user.session.token)}` };
 }
 

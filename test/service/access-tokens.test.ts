@@ -10,7 +10,7 @@ import type { AccessCredential } from "../../src/service/access.js";
 import type { AuthenticatedSession } from "../../src/service/sessions.js";
 import { testBackends } from "../helpers/backends.js";
 import { createTestDeadbolt, type TestDeadbolt } from "../helpers/deadbolt.js";
-import { codeAt, PASSWORD, signUp, signUpWith2FA, type SignedUp } from "../helpers/flows.js";
+import { codeAt, confirmSecondFactorByMail, PASSWORD, signUp, signUpWith2FA, type SignedUp } from "../helpers/flows.js";
 import { lastMailedToken } from "../helpers/mailed-links.js";
 
 const DAY_MS = 86_400_000;
@@ -294,10 +294,14 @@ for (const backend of await testBackends()) {
 				expect(outcome).toMatchObject({ kind: "deny", reason: "token_host" });
 			});
 
-			it("an aal1 token at a two_factor rule is denied token_assurance (never sent to step up); an aal2 token passes", async () => {
+			it("an aal1 token at a two_factor rule is denied token_assurance (never sent to step up); an aal2 token passes once the authenticator is confirmed by mail", async () => {
 				const weak = await tokenFor(await verified(await signUp(t)), ["admin.example.test"]);
 				expect(await t.deadbolt.decideAccess(at("admin.example.test"), bearer(weak.token))).toMatchObject({ kind: "deny", reason: "token_assurance" });
-				const strong = await tokenFor(await verified(await signUpWith2FA(t)), ["admin.example.test"]);
+				const enrolled = await signUpWith2FA(t);
+				const strong = await tokenFor(await verified(enrolled), ["admin.example.test"]);
+				// Made by whoever enrolled an authenticator with the password alone: not until the owner's mailbox confirms it.
+				expect(await t.deadbolt.decideAccess(at("admin.example.test"), bearer(strong.token))).toMatchObject({ kind: "deny", reason: "token_unconfirmed_second_factor" });
+				await confirmSecondFactorByMail(t, enrolled);
 				const allowed = await t.deadbolt.decideAccess(at("admin.example.test"), bearer(strong.token));
 				expect(allowed).toMatchObject({ kind: "allow", identity: { aal: "aal2", amr: ["pat"], sessionId: null } });
 			});

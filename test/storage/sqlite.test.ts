@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import SQLiteDatabase from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { Kysely, SqliteDialect, sql } from "kysely";
 import { Migrator } from "kysely/migration";
 import { afterAll, describe, expect, test } from "vitest";
 import { MIGRATIONS, migrationsAfter } from "../../src/storage/kysely/migrations/index.js";
@@ -37,7 +37,7 @@ describe("SQLite opener", () => {
 	test("a file store creates its parent directory, uses WAL and foreign keys, and keeps data across reopening", async () => {
 		const path = freshFilePath();
 		let store: Store = await openSqliteStore({ path });
-		const account = { id: "acct-1", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null, groups: [] };
+		const account = { id: "acct-1", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null };
 		expect(store.dialect).toBe("sqlite");
 		expect(await store.accounts.insertAccount(account)).toBe(true);
 		await store.close();
@@ -99,7 +99,7 @@ describe("SQLite opener", () => {
 
 		const store = await openSqliteStore({ path });
 		try {
-			expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null, groups: [] });
+			expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null });
 			const device = { id: "dev-1", accountId: "acct-old", secretHash: "h", createdAt: 3, lastUsedAt: 3, expiresAt: 10, revokedAt: null, ipAddress: null, userAgent: null };
 			await store.trustedDevices.insertTrustedDevice(device);
 			expect(await store.trustedDevices.findTrustedDevice("dev-1")).toEqual(device);
@@ -140,7 +140,7 @@ describe("SQLite opener", () => {
 	test("migration 0009 goes down (its tables and account.email_verified_at go, the accounts stay) and up again", async () => {
 		const path = freshFilePath();
 		const store = await openSqliteStore({ path });
-		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: ["admins"] });
+		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: ["admins"], secondFactorMailConfirmedAt: null });
 		await store.close();
 		const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLiteDatabase(path) }) });
 		try {
@@ -157,7 +157,7 @@ describe("SQLite opener", () => {
 		}
 		const reopened = await openSqliteStore({ path });
 		try {
-			expect(await reopened.accounts.findAccountById("acct")).toEqual({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null, groups: [] });
+			expect(await reopened.accounts.findAccountById("acct")).toEqual({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null });
 			expect(await reopened.outbox.countDeliveriesByStatus()).toEqual({ pending: 0, delivered: 0, dead: 0 });
 		} finally {
 			await reopened.close();
@@ -167,7 +167,7 @@ describe("SQLite opener", () => {
 	test("migration 0013 goes down (access_token goes, the accounts stay) and up again", async () => {
 		const path = freshFilePath();
 		const store = await openSqliteStore({ path });
-		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: [] });
+		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: [], secondFactorMailConfirmedAt: null });
 		await store.accessTokens.insertAccessToken({ id: "pat-1", accountId: "acct", name: "n", secretHash: "h", hosts: "[]", aal: 1, createdAt: 1, expiresAt: 2, lastUsedAt: null, lastUsedIp: null, revokedAt: null });
 		await store.close();
 		const before = Object.keys(MIGRATIONS).filter((name) => name < "0013-access-token").sort().at(-1)!;
@@ -186,6 +186,41 @@ describe("SQLite opener", () => {
 		const reopened = await openSqliteStore({ path });
 		try {
 			expect(await reopened.accessTokens.listAccountAccessTokens("acct")).toEqual([]);
+		} finally {
+			await reopened.close();
+		}
+	});
+
+	test("migration 0015 keeps every mailed link through the rebuild of email_token, accepts confirm_two_factor, and goes down without it", async () => {
+		const path = freshFilePath();
+		const store = await openSqliteStore({ path });
+		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: [], secondFactorMailConfirmedAt: 7 });
+		const link = { id: "tok-1", purpose: "verify_email" as const, accountId: "acct", email: "a@example.com", secretHash: "h", passwordHash: null, createdAt: 1, expiresAt: 99, consumedAt: null, secondFactorVerifiedAt: null, attempts: 0, ipAddress: "192.0.2.1" };
+		await store.emailTokens.insertEmailToken(link);
+		await store.emailTokens.insertEmailToken({ ...link, id: "tok-2", purpose: "confirm_two_factor" });
+		await store.close();
+		const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLiteDatabase(path) }) });
+		try {
+			const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) } });
+			expect((await migrator.migrateTo("0014-session-apps")).error).toBeUndefined();
+			expect(await db.selectFrom("email_token").select(["id", "purpose"]).execute()).toEqual([{ id: "tok-1", purpose: "verify_email" }]);
+			// The narrower check is back: the purpose is refused by the schema itself.
+			await expect(db.insertInto("email_token").values({ id: "tok-3", purpose: "confirm_two_factor", account_id: "acct", email: "a@example.com", secret_hash: "h", created_at: 1, expires_at: 2, attempts: 0 }).execute()).rejects.toThrow(/CHECK/);
+			expect((await migrator.migrateToLatest()).error).toBeUndefined();
+			const indexes = (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'email_token' and name not like 'sqlite_%' order by name`.execute(db)).rows.map((row) => row.name);
+			expect(indexes).toEqual(["email_token_account_id_purpose_created_at_idx", "email_token_expires_at_idx", "email_token_purpose_email_created_at_idx", "email_token_purpose_ip_address_created_at_idx"]);
+		} finally {
+			await db.destroy();
+		}
+		const reopened = await openSqliteStore({ path });
+		try {
+			expect(await reopened.emailTokens.findEmailToken("tok-1")).toEqual(link);
+			expect((await reopened.accounts.findAccountById("acct"))?.secondFactorMailConfirmedAt).toBeNull();
+			await reopened.emailTokens.insertEmailToken({ ...link, id: "tok-4", purpose: "confirm_two_factor" });
+			expect((await reopened.emailTokens.findEmailToken("tok-4"))?.purpose).toBe("confirm_two_factor");
+			// Deleting the account still takes its links (the foreign key survived the rebuild).
+			expect(await reopened.accounts.deleteAccount("acct")).toBe(true);
+			expect(await reopened.emailTokens.findEmailToken("tok-1")).toBeNull();
 		} finally {
 			await reopened.close();
 		}

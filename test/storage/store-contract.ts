@@ -1376,6 +1376,7 @@ function accountFixture(overrides: Partial<AccountRecord> = {}): AccountRecord {
 		updatedAt: T0,
 		emailVerifiedAt: null,
 		groups: [],
+		secondFactorMailConfirmedAt: null,
 		...overrides,
 	};
 }

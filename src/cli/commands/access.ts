@@ -37,7 +37,7 @@ export async function runAccessCommand(config: Config, options: AccessCheckOptio
 			return 0;
 		}
 		output.out(`request:  ${result.method} ${result.host}${result.pathAndQuery}${result.clientAddress === null ? "" : ` from ${result.clientAddress}`}`);
-		output.out(`account:  ${result.account === null ? "(anonymous)" : `${result.account.email} (groups: ${result.account.groups.join(", ") || "none"}; address ${result.account.emailVerified ? "verified" : "not verified"}; 2FA ${result.account.twoFactorEnabled ? "on" : "off"})`}`);
+		output.out(`account:  ${result.account === null ? "(anonymous)" : `${result.account.email} (groups: ${result.account.groups.join(", ") || "none"}; address ${result.account.emailVerified ? "verified" : "not verified"}; 2FA ${result.account.twoFactorEnabled ? (result.account.twoFactorMailConfirmed ? "on, confirmed by email" : "on, not confirmed by email") : "off"})`}`);
 		output.out(`decided by: ${result.ruleIndex === null ? `accessControl.defaultPolicy (no rule matched)` : `accessControl.rules[${result.ruleIndex}] ${JSON.stringify(result.rule)}`}`);
 		output.out(`policy:   ${result.policy}${result.maxSecondFactorAgeSeconds === null ? "" : ` (maxSecondFactorAgeSeconds ${result.maxSecondFactorAgeSeconds})`}`);
 		output.out(`result:   ${result.verdict}`);

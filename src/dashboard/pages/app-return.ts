@@ -1,11 +1,13 @@
 /**
  * The pages between an app behind the forward-auth proxy and deadbolt (issue 12): "confirm it's
  * you" when the app asks for a recent code (step-up), "set up two-factor authentication" when it
- * asks for a second factor the account does not have yet, and "sign out?" for the sign-out link
- * apps show. Each names the app by its host, never by anything else from the URL.
+ * asks for a second factor the account does not have yet, "confirm your authenticator by email"
+ * when the account's authenticator was never confirmed by a mailed link, the mailed link's own
+ * page, and "sign out?" for the sign-out link apps show. Each names the app by its host, never by
+ * anything else from the URL.
  */
 import { html, type SafeHtml } from "../html.js";
-import { CODE_HINT, codeField, field, notice, PATHS, postForm } from "../layout.js";
+import { CODE_HINT, codeField, emailText, field, notice, PATHS, postForm } from "../layout.js";
 import { authCard, authPage, type AuthPageContext } from "./auth.js";
 
 /** The host of a return target, for the sentence ("app.example.test"); null without one. */
@@ -40,8 +42,67 @@ export function stepUpPage(context: AuthPageContext, state: StepUpState): SafeHt
 export function twoFactorNeededPage(context: AuthPageContext, appHost: string | null): SafeHtml {
 	const asker = appHost === null ? "This app" : html`<strong>${appHost}</strong>`;
 	const content = html`<p>It keeps your account safe even if someone learns your password: after the password, you type a code from an authenticator app on your phone.</p>
+	<p>Once it is set up, we email you a link to confirm it: only then do apps like this one accept it.</p>
 	<p><a class="button button--primary button--block" href="${PATHS.twoFactorSetup}">Set up two-factor authentication</a></p>`;
 	return authPage(context, "Two-factor authentication needed", authCard("Two-factor authentication needed", html`${asker} is open only to accounts with two-factor authentication.`, content, html`<a href="${PATHS.home}">Go to your account</a>`));
+}
+
+/** What the "confirm your authenticator by email" page shows. */
+export interface MailConfirmationState {
+	readonly appHost: string | null;
+	/** The address the link goes (or went) to. */
+	readonly email: string;
+	/** Whether the link was just sent. */
+	readonly sent: boolean;
+	readonly error?: string | null;
+}
+
+/**
+ * `GET /dashboard/step-up` at AAL2 with an authenticator not confirmed by mail, and
+ * `POST /dashboard/step-up/email-link` (which sends the link).
+ */
+export function mailConfirmationPage(context: AuthPageContext, state: MailConfirmationState): SafeHtml {
+	const asker = state.appHost === null ? "Apps that need two-factor authentication" : html`<strong>${state.appHost}</strong>`;
+	const error = state.error !== undefined && state.error !== null && notice("error", state.error, "mail-confirmation-error");
+	const address = html`<strong>${emailText(state.email)}</strong>`;
+	if (state.sent) {
+		const again = postForm(PATHS.stepUpEmailLink, context.csrf, html`<button type="submit" class="button button--block">Send the link again</button>`);
+		const body = html`${error}${notice("success", html`We sent a link to ${address}. Open it in this browser, where you are signed in: it confirms your authenticator app and brings you back.`, "mail-confirmation-sent")}${again}`;
+		return authPage(context, "Check your email", authCard("Check your email", "One last step: confirm your authenticator app from your mailbox.", body, html`<a href="${PATHS.home}">Go to your account</a>`));
+	}
+	const form = postForm(PATHS.stepUpEmailLink, context.csrf, html`${error}<button type="submit" class="button button--primary button--block" id="send-mail-confirmation" autofocus>Email me the link</button>`);
+	const lead = html`${asker} accepts an authenticator app only once its owner confirms it by email: this proves that whoever added it also reads your mail (a stolen password alone is not enough). We send the link to ${address}.`;
+	return authPage(context, "Confirm your authenticator app", authCard("Confirm your authenticator app", lead, form, html`<a href="${PATHS.home}">Not now: go to your account</a>`));
+}
+
+/** Why a confirmation link cannot be used from this browser as it is. */
+export type MailConfirmationLinkProblem = "unusable" | "signed_out" | "other_account" | "no_second_factor";
+
+/** `GET/POST /dashboard/confirm-two-factor?token=...`: the mailed link's page. */
+export function confirmTwoFactorLinkPage(context: AuthPageContext, state: { readonly token: string | null; readonly email: string | null; readonly problem: MailConfirmationLinkProblem | null; readonly error?: string | null }): SafeHtml {
+	const title = "Confirm your authenticator app";
+	const home = html`<a href="${PATHS.home}">Go to your account</a>`;
+	if (state.problem === "unusable" || state.token === null || state.email === null) {
+		const message = state.error ?? "This link has expired or was already used. Open the app again and choose \u201cEmail me the link\u201d for a new one.";
+		return authPage(context, title, authCard("This link can't be used", "Links from our emails work once, for a limited time.", notice("warning", message, "link-error"), home));
+	}
+	if (state.problem !== null) {
+		const message = {
+			signed_out: html`Open this link in the browser where you signed in with a code from your authenticator app, or <a href="${PATHS.signIn}">sign in here</a> with your password and a code, then open the link again.`,
+			other_account: html`This browser is signed in to another account. Sign in as <strong>${emailText(state.email)}</strong> with your password and a code, then open the link again.`,
+			no_second_factor: html`This browser is signed in without a code from your authenticator app. <a href="${PATHS.stepUp}">Confirm it's you</a> with your password and a code, then open the link again.`,
+		}[state.problem];
+		return authPage(context, title, authCard(title, "The link confirms the authenticator app this browser signed in with.", notice("warning", message, "link-problem"), home));
+	}
+	const form = postForm(
+		PATHS.confirmTwoFactor,
+		context.csrf,
+		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
+		<input type="hidden" name="token" value="${state.token}">
+		<button type="submit" class="button button--primary button--block" id="confirm-two-factor" autofocus>Confirm my authenticator app</button>`,
+	);
+	const lead = html`Confirm that the authenticator app you signed in with on this browser is yours, for <strong>${emailText(state.email)}</strong>. Apps that need two-factor authentication accept it from then on.`;
+	return authPage(context, title, authCard(title, lead, form, html`Did not add an authenticator app? Do not confirm: <a href="${PATHS.secureAccount}">secure your account</a>.`));
 }
 
 /** `GET /dashboard/sign-out`: the sign-out link apps show asks before it signs out (a link alone cannot sign anyone out). */

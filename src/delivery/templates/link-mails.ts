@@ -84,5 +84,18 @@ export function linkMailContent(input: LinkMailInput): MailContent {
 				action: { label: "Use this address", url: mailLink(origin, "confirmEmailChange", token()) },
 				outro: [valid, "If it was not you, ignore this mail: the account keeps its address."],
 			};
+		case "two_factor.confirm":
+			return {
+				subject: `Confirm your authenticator app for ${productName}`,
+				heading: "Confirm your authenticator app",
+				intro: [
+					`Someone signed in to your ${productName} account with a code from an authenticator app and asked to use it for apps that need two-factor authentication. Open the link in the browser where you did that, still signed in.`,
+				],
+				action: { label: "Confirm my authenticator", url: mailLink(origin, "confirmTwoFactor", token()) },
+				outro: [
+					valid,
+					`If it was not you, do not open the link: someone knows your password and added their own authenticator app. Change your password and turn two-factor authentication off and on again, or use "I think my account is compromised" at ${mailLink(origin, "compromised")}.`,
+				],
+			};
 	}
 }

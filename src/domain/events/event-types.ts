@@ -22,6 +22,7 @@ export const SECURITY_EVENT_TYPES = [
 	"totp.enabled",
 	"totp.disabled",
 	"totp.replaced",
+	"totp.mail_confirmed",
 	"recovery_codes.regenerated",
 	"password.changed",
 	"password.set",

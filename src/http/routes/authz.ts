@@ -19,7 +19,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { AccessDenied, EmailNotVerified, ForwardedRequestInvalid, ProxyNotTrusted, SecondFactorRequired, Unauthenticated } from "../../errors.js";
-import type { AccessCredential, AccessOutcome, OriginalRequest } from "../../service/access.js";
+import type { AccessCredential, AccessOutcome, DenyReason, OriginalRequest } from "../../service/access.js";
 import { acceptsHTML } from "../plugins/not-found.js";
 import type { RouteOptions } from "./context.js";
 
@@ -27,10 +27,19 @@ import type { RouteOptions } from "./context.js";
 export const IDENTITY_HEADERS = Object.freeze(["Remote-User", "Remote-Email", "Remote-Groups", "Remote-Account-Id", "Remote-AAL", "Remote-Assertion"] as const);
 
 /** What a refused request is told, by reason (`service/access.ts` DenyReason). */
-const DENY_MESSAGES: Readonly<Record<"rule" | "token_host" | "token_assurance", (host: string) => string>> = Object.freeze({
+const DENY_MESSAGES: Readonly<Record<DenyReason, (host: string) => string>> = Object.freeze({
 	rule: (host: string) => `You do not have access to ${host}.`,
 	token_host: (host: string) => `This personal access token was not made for ${host}: create one that names it.`,
 	token_assurance: (host: string) => `${host} asks for a second factor a personal access token cannot prove here (a recent code, or a token made with two-factor authentication on): sign in with a browser.`,
+	token_unconfirmed_second_factor: (host: string) =>
+		`${host} asks for two-factor authentication, and this account's authenticator app is not confirmed by email yet: sign in with a browser, open ${host} and follow "Email me the link" once.`,
+});
+
+/** What an API client is told when a browser would be sent to the step-up page (undefined: the error's own message). */
+const SECOND_FACTOR_MESSAGES: Readonly<Record<"step_up" | "set_up_two_factor" | "confirm_two_factor", string | undefined>> = Object.freeze({
+	step_up: undefined,
+	set_up_two_factor: "This app asks for two-factor authentication: set it up in your account first.",
+	confirm_two_factor: "This app asks for two-factor authentication confirmed by email: open the app in a browser and follow \"Email me the link\" once.",
 });
 
 /** Every method a proxy may ask about (nginx's `auth_request` subrequest keeps the original method). */
@@ -97,7 +106,7 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 				? new Unauthenticated(undefined, { reason: outcome.reason })
 				: outcome.kind === "verify_email"
 					? new EmailNotVerified()
-					: new SecondFactorRequired(outcome.kind === "set_up_two_factor" ? "This app asks for two-factor authentication: set it up in your account first." : undefined, { reason: outcome.kind });
+					: new SecondFactorRequired(SECOND_FACTOR_MESSAGES[outcome.kind], { reason: outcome.kind });
 		if (browser) {
 			const location = `${deadbolt.publicOrigin}${page}?rd=${encodeURIComponent(original.url)}`;
 			if (style === "redirect") return reply.status(302).header("cache-control", "no-store").redirect(location, 302);

@@ -1,14 +1,17 @@
 /**
  * TOTP enrollment: `POST /api/v1/two-factor/totp/enrollment` (password re-confirmed inline, or
  * within the re-authentication window) and `POST .../enrollment/confirm` (a code turns 2FA on;
- * recovery codes are returned once).
+ * recovery codes are returned once); the confirmation by mail that forward-auth `two_factor` rules
+ * need (`service/two-factor-mail-confirmation.ts`): `POST /api/v1/two-factor/totp/mail-confirmation`
+ * (a session at AAL2) mails the link, `POST .../mail-confirmation/confirm` `{token}` (a session at
+ * AAL2 of the same account) uses it.
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { toISO } from "../../service/deps.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
 import { deliverRotatedSession } from "../deliver.js";
-import { CodeSchema, ERROR_RESPONSES, PasswordSchema, RotatedSessionSchema } from "../schemas.js";
+import { CodeSchema, ERROR_RESPONSES, PasswordSchema, RotatedSessionSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 
 const closed = { additionalProperties: false } as const;
@@ -72,6 +75,21 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 			const { account, session } = authOf(request);
 			const confirmed = await deadbolt.confirmTOTPEnrollment(account, session, { code: request.body.code }, requestContext(request));
 			return { recoveryCodes: [...confirmed.recoveryCodes], replaced: confirmed.replaced, session: deliverRotatedSession(request, reply, deadbolt, cookies, session.id, confirmed.sessionToken) };
+		},
+	);
+
+	app.post(
+		"/two-factor/totp/mail-confirmation",
+		{ schema: { response: { 200: Type.Object({ status: Type.Union([Type.Literal("sent"), Type.Literal("already_confirmed")]) }, closed), ...ERROR_RESPONSES } } },
+		async (request) => ({ status: await deadbolt.requestTwoFactorMailConfirmation(authOf(request), requestContext(request)) }),
+	);
+
+	app.post(
+		"/two-factor/totp/mail-confirmation/confirm",
+		{ schema: { body: Type.Object({ token: TokenSchema }, closed), response: { 200: Type.Object({ confirmed: Type.Literal(true) }, closed), ...ERROR_RESPONSES } } },
+		async (request) => {
+			await deadbolt.confirmTwoFactorByMail(authOf(request), { token: request.body.token }, requestContext(request));
+			return { confirmed: true as const };
 		},
 	);
 };

@@ -11,7 +11,7 @@
  * - bytes are `blob` (SQLite) / `bytea` (PostgreSQL); both drivers return a `Buffer`.
  *
  * The tables are created by the migrations of `migrations/` (`0001-initial.ts`, then
- * `0002-trusted-devices-and-security-events.ts`, `0003-lockout-count.ts`, ..., `0009-outbox-and-email-tokens.ts`, ..., `0013-access-token.ts`);
+ * `0002-trusted-devices-and-security-events.ts`, `0003-lockout-count.ts`, ..., `0009-outbox-and-email-tokens.ts`, ..., `0015-two-factor-mail-confirmation.ts`);
  * keep them in step.
  */
 import type { Generated } from "kysely";
@@ -34,6 +34,8 @@ export interface AccountTable {
 	email_verified_at: EpochMsColumn | null;
 	/** The account's groups, a JSON array of group names as text, `'[]'` for none (migration 0012). */
 	groups: string;
+	/** When a mailed link confirmed the account's second factor (migration 0015); null: not confirmed. */
+	second_factor_mail_confirmed_at: EpochMsColumn | null;
 }
 
 /** Table `totp_credential`: pending (`confirmed_at` null) or confirmed TOTP credentials. */
@@ -267,7 +269,7 @@ export interface WebhookEndpointTable {
 /** Table `email_token` (migration 0009): single-use mailed links; only a hash of the secret is kept. */
 export interface EmailTokenTable {
 	id: string;
-	/** `"verify_email"`, `"reset_password"`, `"change_email"` or `"sign_up"` (checked by the schema). */
+	/** `"verify_email"`, `"reset_password"`, `"change_email"`, `"sign_up"` or `"confirm_two_factor"` (checked by the schema; the last since migration 0015). */
 	purpose: EmailTokenPurpose;
 	/** References `account.id`, ON DELETE CASCADE; null for a sign-up before the account exists. */
 	account_id: string | null;
