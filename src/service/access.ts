@@ -7,7 +7,7 @@
  */
 import { compileNetworkMatcher, expandNetworkKeyword } from "../domain/access/network-matcher.js";
 import { normalizeHost } from "../domain/access/domain-matcher.js";
-import { ambiguousPathReason, canonicalPath } from "../domain/access/request-path.js";
+import { ambiguousPathReason, canonicalPath, decodedPath } from "../domain/access/request-path.js";
 import { compileAccessRules, type AccessDecision, type AccessRequest, type CompiledAccessRules } from "../domain/access/access-rules.js";
 import type { AccessSubject } from "../domain/access/subject-matcher.js";
 import { amrList } from "../domain/access/authentication-methods.js";
@@ -74,11 +74,13 @@ export type AccessOutcome =
 export interface OriginalRequest {
 	readonly access: AccessRequest;
 	/**
-	 * The same request with the path as WHATWG URL parsing left it, when that differs from the
-	 * canonical path of `access` (`/%61dmin`, `/admin;x`, `//admin`): an app that reads the path
-	 * literally sees this one, so a request passes only when both readings pass.
+	 * The same request under the other paths an app may read, each when it differs from the
+	 * canonical path of `access`: the path as WHATWG URL parsing left it (`/%61dmin`, `/admin;x`,
+	 * `//admin`: an app that reads the path literally), and the path percent-decoded
+	 * (`/admin%2Fx` is `/admin/x` to Django, Flask or Go's old ServeMux). A request passes only
+	 * when every reading passes.
 	 */
-	readonly literal: AccessRequest | null;
+	readonly otherPaths: readonly AccessRequest[];
 	/** The absolute original URL, normalized by WHATWG URL parsing. */
 	readonly url: string;
 }
@@ -107,8 +109,8 @@ export function originalRequest(text: string, method: string, clientAddress: str
 	const host = url.username === "" && url.password === "" ? normalizeHost(url.host) : null;
 	if (host === null) throw new ForwardedRequestInvalid("The original host is not a host name.", { reason: "bad_host" });
 	const access = { host, pathAndQuery: `${canonicalPath(url.pathname)}${url.search}`, method, clientAddress };
-	const literal = `${url.pathname}${url.search}`;
-	return { access, literal: literal === access.pathAndQuery ? null : { ...access, pathAndQuery: literal }, url: url.href };
+	const others = [...new Set([`${url.pathname}${url.search}`, `${decodedPath(url.pathname)}${url.search}`])].filter((pathAndQuery) => pathAndQuery !== access.pathAndQuery);
+	return { access, otherPaths: others.map((pathAndQuery) => ({ ...access, pathAndQuery })), url: url.href };
 }
 
 const compiled = new WeakMap<Config["accessControl"], CompiledAccessRules>();

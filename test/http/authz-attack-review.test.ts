@@ -1,0 +1,55 @@
+/**
+ * Attack review of forward-auth (issue 12), second round: requests that the rules judged more
+ * kindly than the app behind the proxy reads them, and other ways around the checks. Each test
+ * fails without its fix; a `test.fails` is a finding left open (its comment says why).
+ */
+import { describe, expect, test } from "vitest";
+import { appPerTest, type TestApp } from "../helpers/http.js";
+import { signUp } from "../helpers/flows.js";
+
+const OVERRIDES = {
+	http: { publicUrl: "http://auth.example.test", trustedProxies: ["127.0.0.1"] },
+	session: { cookieDomain: "example.test" },
+	accessControl: {
+		defaultPolicy: "deny",
+		rules: [
+			{ domains: ["app.example.test"], resources: ["^/public/"], policy: "bypass" },
+			{ domains: ["app.example.test"], resources: ["^/admin/"], groups: ["admins"], policy: "one_factor" },
+			{ domains: ["app.example.test"], resources: ["^/admin/"], policy: "deny" },
+			{ domains: ["app.example.test"], policy: "one_factor" },
+		],
+	},
+};
+
+/** A proxy's auth-request subrequest for `url` (nginx: X-Original-URL, X-Original-Method). */
+function authRequest(t: TestApp, url: string, headers: Record<string, string> = {}, method = "GET") {
+	return t.app.inject({ method: "GET", url: "/api/v1/authz/auth-request", remoteAddress: "127.0.0.1", headers: { "x-original-url": url, "x-original-method": method, ...headers } });
+}
+
+/** A signed-in verified account's forward-auth cookie. */
+async function cookieOf(t: TestApp): Promise<string> {
+	const user = await signUp(t);
+	await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+	return `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(user.session.token)}`;
+}
+
+describe("forward-auth attack review", () => {
+	let t: TestApp;
+	appPerTest((app) => (t = app), { overrides: OVERRIDES });
+
+	// Apps that decode the whole path before routing (WSGI's PATH_INFO: Django, Flask; Go's ServeMux
+	// before 1.22; Rack apps behind some servers) route /admin%2Fx as /admin/x: a deny (or a group
+	// rule) on ^/admin/ must hold for that spelling too. Before: 200, the identity of a non-admin passed on.
+	test("an encoded slash (%2F, %2f, also doubly encoded) does not take a path out of a deny rule", async () => {
+		const cookie = await cookieOf(t);
+		for (const path of ["/admin%2Fx", "/admin%2fx", "/%2Fadmin/x", "/admin%252Fx", "/%61dmin%2Fx", "/admin%2F"]) {
+			const response = await authRequest(t, `http://app.example.test${path}`, { cookie });
+			expect(response.statusCode, path).toBe(403);
+		}
+		// An encoded slash elsewhere is an ordinary path (GitLab's /api/v4/projects/group%2Fproject).
+		expect((await authRequest(t, "http://app.example.test/api/v4/projects/group%2Fproject", { cookie })).statusCode).toBe(200);
+		// A bypass holds only when every reading is under it: /public%2Fx is not /public/ to an app that reads it literally.
+		expect((await authRequest(t, "http://app.example.test/public%2Fx")).statusCode).toBe(401);
+		expect((await authRequest(t, "http://app.example.test/public/a%2Fb")).statusCode).toBe(200);
+	});
+});
