@@ -4,10 +4,13 @@
  * fails without its fix; a `test.fails` is a finding left open (its comment says why).
  */
 import { describe, expect, test } from "vitest";
-import { appPerTest, type TestApp } from "../helpers/http.js";
+import { appPerTest, bearer, type TestApp } from "../helpers/http.js";
 import { signUp } from "../helpers/flows.js";
 
+const ADMIN_KEY = "admin-api-key-0123456789-abcdefghijklmnopqrst";
+
 const OVERRIDES = {
+	keys: { adminApiKey: ADMIN_KEY },
 	http: { publicUrl: "http://auth.example.test", trustedProxies: ["127.0.0.1"] },
 	session: { cookieDomain: "example.test" },
 	accessControl: {
@@ -51,5 +54,23 @@ describe("forward-auth attack review", () => {
 		// A bypass holds only when every reading is under it: /public%2Fx is not /public/ to an app that reads it literally.
 		expect((await authRequest(t, "http://app.example.test/public%2Fx")).statusCode).toBe(401);
 		expect((await authRequest(t, "http://app.example.test/public/a%2Fb")).statusCode).toBe(200);
+	});
+
+	// The operator's "sign out everywhere" (admin API, CLI) is the only lever an operator has, for a
+	// stolen laptop or someone leaving; it ended sessions but left every personal access token working
+	// (up to 365 days, on every host it names), and no admin API or CLI revokes tokens.
+	test("an operator's sign out everywhere also ends the account's personal access tokens", async () => {
+		const user = await signUp(t);
+		await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+		const auth = await t.deadbolt.validateSession(user.session.token);
+		const { token } = await t.deadbolt.createAccessToken(auth, { name: "laptop script", hosts: ["app.example.test"], expiresInDays: 365 });
+		const ask = () => authRequest(t, "http://app.example.test/page", { authorization: `Bearer ${token}` });
+		expect((await ask()).statusCode).toBe(200);
+		const response = await t.app.inject({ method: "POST", url: `/api/v1/admin/accounts/${user.account.id}/sign-out-everywhere`, headers: bearer(ADMIN_KEY) });
+		expect(response.statusCode).toBe(200);
+		expect(response.json()).toMatchObject({ sessionsRevoked: 1, accessTokensRevoked: 1 });
+		expect((await ask()).statusCode).toBe(401);
+		const introspected = await t.deadbolt.introspect(token);
+		expect(introspected.active).toBe(false);
 	});
 });
