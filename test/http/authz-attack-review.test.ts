@@ -4,7 +4,7 @@
  * fails without its fix; a `test.fails` is a finding left open (its comment says why).
  */
 import { describe, expect, test } from "vitest";
-import { appPerTest, bearer, type TestApp } from "../helpers/http.js";
+import { appPerTest, bearer, createTestApp, type TestApp } from "../helpers/http.js";
 import { signUp } from "../helpers/flows.js";
 
 const ADMIN_KEY = "admin-api-key-0123456789-abcdefghijklmnopqrst";
@@ -73,4 +73,22 @@ describe("forward-auth attack review", () => {
 		const introspected = await t.deadbolt.introspect(token);
 		expect(introspected.active).toBe(false);
 	});
+});
+
+// Issue 12 added two forms that check the password and a code: the step-up page and the access-token
+// form's inline "Confirm it's you". Every other such route is limited per client IP
+// (rateLimit.perMinute, test/http/hardening.test.ts); these two were not (CREDENTIAL_ROUTES).
+test("the step-up form and the access-token form (password and code) are limited per client IP like every credential route", async () => {
+	const limited = await createTestApp({ overrides: { ...OVERRIDES, rateLimit: { perMinute: 5 } } });
+	try {
+		for (const [index, url] of ["/dashboard/step-up", "/dashboard/settings/security/access-tokens"].entries()) {
+			const remoteAddress = `192.0.2.${index + 1}`;
+			const send = () => limited.app.inject({ method: "POST", url, remoteAddress, payload: {} });
+			for (let i = 0; i < 5; i++) expect((await send()).statusCode, `${url} #${i + 1}`).not.toBe(429);
+			expect((await send()).statusCode, `${url} over the limit`).toBe(429);
+		}
+	} finally {
+		await limited.app.close();
+		await limited.deadbolt.close();
+	}
 });
