@@ -56,6 +56,22 @@ describe("forward-auth attack review", () => {
 		expect((await authRequest(t, "http://app.example.test/public/a%2Fb")).statusCode).toBe(200);
 	});
 
+	// NOT FIXED (a design choice for the lead). Any host under session.cookieDomain can set a cookie of
+	// the forward-auth cookie's name for the whole domain: a protected app with an XSS (JavaScript cannot
+	// overwrite the HttpOnly cookie, but can add one with a longer Path, which browsers send first) plants
+	// the attacker's own token, and the victim then uses the other apps as the attacker (login CSRF: what
+	// they upload lands in the attacker's account). deadbolt reads the first of the repeated cookies.
+	// Refusing a request that carries two different ones would stop the JavaScript variant (a server-side
+	// Set-Cookie from a malicious app can overwrite the real cookie outright, which nothing here can see);
+	// but the refusal needs a page that says what to do (the planted cookie outlives a sign-out), not a
+	// sign-in loop. docs/integrations/README.md already says to keep untrusted hosts out of cookieDomain.
+	test.fails("two different forward-auth cookies in one request (one planted by a sibling host) are not resolved to the first one's account", async () => {
+		const victim = await cookieOf(t);
+		const attacker = await cookieOf(t);
+		const response = await authRequest(t, "http://app.example.test/page", { cookie: `${attacker}; ${victim}` });
+		expect(response.statusCode).not.toBe(200);
+	});
+
 	// The operator's "sign out everywhere" (admin API, CLI) is the only lever an operator has, for a
 	// stolen laptop or someone leaving; it ended sessions but left every personal access token working
 	// (up to 365 days, on every host it names), and no admin API or CLI revokes tokens.
