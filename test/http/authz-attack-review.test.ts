@@ -20,6 +20,9 @@ const OVERRIDES = {
 			{ domains: ["app.example.test"], resources: ["^/admin/"], groups: ["admins"], policy: "one_factor" },
 			{ domains: ["app.example.test"], resources: ["^/admin/"], policy: "deny" },
 			{ domains: ["app.example.test"], policy: "one_factor" },
+			// A path written with a $ anchor, as operators write paths.
+			{ domains: ["exact.example.test"], resources: ["^/settings$"], policy: "deny" },
+			{ domains: ["exact.example.test"], policy: "one_factor" },
 		],
 	},
 };
@@ -70,6 +73,18 @@ describe("forward-auth attack review", () => {
 		const attacker = await cookieOf(t);
 		const response = await authRequest(t, "http://app.example.test/page", { cookie: `${attacker}; ${victim}` });
 		expect(response.statusCode).not.toBe(200);
+	});
+
+	// NOT FIXED (the documented semantics: `resources` match path + query, as Authelia's do); the docs
+	// now warn. A rule written as a path with a $ anchor (`^/settings$`) no longer matches once any
+	// query is added, and every app serves /settings?x as /settings: the deny is bypassed. Judging a
+	// path-only reading as well (strictest wins, like the other readings) would close it, but would also
+	// stop every bypass rule that names a query (`^/share\?token=`), so it is the lead's call.
+	test.fails("a deny rule anchored at the end of the path also holds when a query is added", async () => {
+		const cookie = await cookieOf(t);
+		expect((await authRequest(t, "http://exact.example.test/settings", { cookie })).statusCode).toBe(403);
+		expect((await authRequest(t, "http://exact.example.test/settings?", { cookie })).statusCode).toBe(403);
+		expect((await authRequest(t, "http://exact.example.test/settings?x=1", { cookie })).statusCode).toBe(403);
 	});
 
 	// The operator's "sign out everywhere" (admin API, CLI) is the only lever an operator has, for a
