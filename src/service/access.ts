@@ -293,7 +293,7 @@ export function isTrustedProxy(deps: Pick<ServiceDeps, "config">, socketAddress:
 /**
  * Where to send a browser back to after signing in (`rd`): the URL itself when it is absolute,
  * with the scheme of `http.publicUrl` (http when unset), no user name or password, and a host that
- * a rule other than `deny` names (exactly, or under its `*.`); any port. Anything else: null (the
+ * a rule other than `deny` names (exactly, or under its `*.`; no final dot); any port. Anything else: null (the
  * dashboard then goes home). Against open redirects (OWASP ASVS 5.0 v3.7 / CWE-601). The host must
  * also be one the forward-auth cookie reaches (under `session.cookieDomain`, or deadbolt's own host
  * without it): else the app would send the browser straight back, in a loop.
@@ -308,7 +308,8 @@ export function returnTarget(deps: Pick<ServiceDeps, "config">, rd: string): str
 		return null;
 	}
 	const scheme = deps.config.http.publicUrl?.startsWith("https://") ? "https:" : "http:";
-	if (url.protocol !== scheme || url.username !== "" || url.password !== "") return null;
+	// A final dot names the same DNS name but another origin, one the forward-auth cookie does not reach.
+	if (url.protocol !== scheme || url.username !== "" || url.password !== "" || url.hostname.endsWith(".")) return null;
 	const host = normalizeHost(url.host);
 	if (host === null || !accessRulesOf(deps).coversHost(host) || !forwardAuthCookieReaches(deps, host)) return null;
 	return url.href;

@@ -87,6 +87,20 @@ describe("forward-auth attack review", () => {
 		expect((await authRequest(t, "http://exact.example.test/settings?x=1", { cookie })).statusCode).toBe(403);
 	});
 
+	// Issue 12: rd is followed only to "the exact host of a non-deny rule". A final dot names the same
+	// DNS name but another origin, which the forward-auth cookie (Domain=example.test) does not reach:
+	// before, `http://app.example.test./x` was kept and the browser bounced between the app and the
+	// sign-in page. Also: a port is kept as it is (any port; the rules do not name ports).
+	test("rd with a final dot on the host is not followed", async () => {
+		const kept = async (rd: string) => {
+			const response = await t.app.inject({ method: "GET", url: `/dashboard/sign-in?rd=${encodeURIComponent(rd)}` });
+			const cookie = ([] as string[]).concat(response.headers["set-cookie"] ?? []).find((line) => line.startsWith("deadbolt_return="));
+			return decodeURIComponent(cookie?.split(";")[0]?.slice("deadbolt_return=".length) ?? "");
+		};
+		for (const rd of ["http://app.example.test./x", "http://app.example.test%2E/x", "http://APP.example.test./x"]) expect(await kept(rd), rd).toBe("");
+		expect(await kept("http://APP.example.test:8080/x")).toBe("http://app.example.test:8080/x");
+	});
+
 	// The operator's "sign out everywhere" (admin API, CLI) is the only lever an operator has, for a
 	// stolen laptop or someone leaving; it ended sessions but left every personal access token working
 	// (up to 365 days, on every host it names), and no admin API or CLI revokes tokens.
