@@ -7,7 +7,7 @@
  */
 import { compileNetworkMatcher, expandNetworkKeyword } from "../domain/access/network-matcher.js";
 import { normalizeHost } from "../domain/access/domain-matcher.js";
-import { ambiguousPathReason, canonicalPath } from "../domain/access/request-path.js";
+import { ambiguousPathReason, canonicalPath, decodedPath } from "../domain/access/request-path.js";
 import { compileAccessRules, type AccessDecision, type AccessRequest, type CompiledAccessRules } from "../domain/access/access-rules.js";
 import type { AccessSubject } from "../domain/access/subject-matcher.js";
 import { amrList } from "../domain/access/authentication-methods.js";
@@ -81,11 +81,13 @@ export type AccessOutcome =
 export interface OriginalRequest {
 	readonly access: AccessRequest;
 	/**
-	 * The same request with the path as WHATWG URL parsing left it, when that differs from the
-	 * canonical path of `access` (`/%61dmin`, `/admin;x`, `//admin`): an app that reads the path
-	 * literally sees this one, so a request passes only when both readings pass.
+	 * The same request under the other paths an app may read, each when it differs from the
+	 * canonical path of `access`: the path as WHATWG URL parsing left it (`/%61dmin`, `/admin;x`,
+	 * `//admin`: an app that reads the path literally), and the path percent-decoded
+	 * (`/admin%2Fx` is `/admin/x` to Django, Flask or Go's old ServeMux). A request passes only
+	 * when every reading passes.
 	 */
-	readonly literal: AccessRequest | null;
+	readonly otherPaths: readonly AccessRequest[];
 	/** The absolute original URL, normalized by WHATWG URL parsing. */
 	readonly url: string;
 }
@@ -114,8 +116,8 @@ export function originalRequest(text: string, method: string, clientAddress: str
 	const host = url.username === "" && url.password === "" ? normalizeHost(url.host) : null;
 	if (host === null) throw new ForwardedRequestInvalid("The original host is not a host name.", { reason: "bad_host" });
 	const access = { host, pathAndQuery: `${canonicalPath(url.pathname)}${url.search}`, method, clientAddress };
-	const literal = `${url.pathname}${url.search}`;
-	return { access, literal: literal === access.pathAndQuery ? null : { ...access, pathAndQuery: literal }, url: url.href };
+	const others = [...new Set([`${url.pathname}${url.search}`, `${decodedPath(url.pathname)}${url.search}`])].filter((pathAndQuery) => pathAndQuery !== access.pathAndQuery);
+	return { access, otherPaths: others.map((pathAndQuery) => ({ ...access, pathAndQuery })), url: url.href };
 }
 
 const compiled = new WeakMap<Config["accessControl"], CompiledAccessRules>();
@@ -314,7 +316,7 @@ export function isTrustedProxy(deps: Pick<ServiceDeps, "config">, socketAddress:
 /**
  * Where to send a browser back to after signing in (`rd`): the URL itself when it is absolute,
  * with the scheme of `http.publicUrl` (http when unset), no user name or password, and a host that
- * a rule other than `deny` names (exactly, or under its `*.`); any port. Anything else: null (the
+ * a rule other than `deny` names (exactly, or under its `*.`; no final dot); any port. Anything else: null (the
  * dashboard then goes home). Against open redirects (OWASP ASVS 5.0 v3.7 / CWE-601). The host must
  * also be one the forward-auth cookie reaches (under `session.cookieDomain`, or deadbolt's own host
  * without it): else the app would send the browser straight back, in a loop.
@@ -329,7 +331,8 @@ export function returnTarget(deps: Pick<ServiceDeps, "config">, rd: string): str
 		return null;
 	}
 	const scheme = deps.config.http.publicUrl?.startsWith("https://") ? "https:" : "http:";
-	if (url.protocol !== scheme || url.username !== "" || url.password !== "") return null;
+	// A final dot names the same DNS name but another origin, one the forward-auth cookie does not reach.
+	if (url.protocol !== scheme || url.username !== "" || url.password !== "" || url.hostname.endsWith(".")) return null;
 	const host = normalizeHost(url.host);
 	if (host === null || !accessRulesOf(deps).coversHost(host) || !forwardAuthCookieReaches(deps, host)) return null;
 	return url.href;

@@ -30,23 +30,24 @@ export async function unlockAccount(deps: ServiceDeps, email: string): Promise<v
 
 /**
  * An operator's "sign out everywhere" for an account (a stolen laptop reported to support, an
- * employee leaving): every session, remembered device, open login challenge and sign-in link ends
- * at once, in one transaction under the account's lock, with a `sessions.revoked` event (`scope`
- * `"everywhere"`, `by` `"operator"`). Every app behind the forward-auth proxy refuses the very next
- * request. Personal access tokens are not ended (they are revoked on their own; "compromised" ends them).
+ * employee leaving): every session, remembered device, open login challenge, sign-in link and
+ * personal access token ends at once, in one transaction under the account's lock, with a
+ * `sessions.revoked` event (`scope` `"everywhere"`, `by` `"operator"`). Every app behind the
+ * forward-auth proxy refuses the very next request. Tokens end too: this is the operator's only
+ * lever, and a token on the stolen laptop (or of the person leaving) must not outlive it.
  * @param accountId - the account (the admin API's path), or null with `email` (the CLI)
  * @throws NotFound when no account matches
  */
-export async function signOutAccountEverywhere(deps: ServiceDeps, target: { readonly accountId: string } | { readonly email: string }): Promise<{ accountId: string; email: string; sessionsRevoked: number; trustedDevicesRevoked: number }> {
+export async function signOutAccountEverywhere(deps: ServiceDeps, target: { readonly accountId: string } | { readonly email: string }): Promise<{ accountId: string; email: string; sessionsRevoked: number; trustedDevicesRevoked: number; accessTokensRevoked: number }> {
 	const account = "accountId" in target ? (isWellFormedId(target.accountId) ? await deps.store.accounts.findAccountById(target.accountId) : null) : await findByEmail(deps, target.email);
 	if (account === null) throw new NotFound("No such account.");
 	const ended = await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(account.id);
-		const result = await endAccountAccess(deps, tx, account.id, { sessions: "all", trustedDevices: true, loginChallenges: true, signInLinks: true });
-		await recordSecurityEvent(deps, tx, account.id, "sessions.revoked", NO_CONTEXT, { scope: "everywhere", by: "operator", sessions: result.sessionsRevoked, trustedDevices: result.trustedDevicesRevoked });
+		const result = await endAccountAccess(deps, tx, account.id, { sessions: "all", trustedDevices: true, loginChallenges: true, signInLinks: true, accessTokens: true });
+		await recordSecurityEvent(deps, tx, account.id, "sessions.revoked", NO_CONTEXT, { scope: "everywhere", by: "operator", sessions: result.sessionsRevoked, trustedDevices: result.trustedDevicesRevoked, accessTokens: result.accessTokensRevoked });
 		return result;
 	});
-	deps.logger.warn({ event: "account.signed_out_by_operator", accountId: account.id, sessionsRevoked: ended.sessionsRevoked }, "account signed out everywhere by an operator");
+	deps.logger.warn({ event: "account.signed_out_by_operator", accountId: account.id, sessionsRevoked: ended.sessionsRevoked, accessTokensRevoked: ended.accessTokensRevoked }, "account signed out everywhere by an operator");
 	return { accountId: account.id, email: account.email, ...ended };
 }
 

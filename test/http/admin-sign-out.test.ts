@@ -23,7 +23,7 @@ describe("admin sign out everywhere", () => {
 		expect((await t.app.inject({ method: "POST", url: "/api/v1/admin/accounts/nope/sign-out-everywhere", headers: bearer(ADMIN_KEY) })).statusCode).toBe(404);
 		const response = await t.app.inject({ method: "POST", url, headers: bearer(ADMIN_KEY) });
 		expect(response.statusCode).toBe(200);
-		expect(response.json()).toEqual({ accountId: user.account.id, email: user.email, sessionsRevoked: 1, trustedDevicesRevoked: 0 });
+		expect(response.json()).toEqual({ accountId: user.account.id, email: user.email, sessionsRevoked: 1, trustedDevicesRevoked: 0, accessTokensRevoked: 0 });
 		expect((await ask()).statusCode).toBe(401);
 		expect((await t.app.inject({ method: "GET", url: "/api/v1/session", headers: bearer(user.session.token) })).statusCode).toBe(401);
 		const events = await t.deadbolt.listSecurityEvents(user.account.id);

@@ -207,6 +207,8 @@ describe("per-IP rate limit", () => {
 			["POST", "/dashboard/settings/security/two-factor/setup"],
 			["POST", "/dashboard/settings/security/two-factor/confirm"],
 			["POST", "/dashboard/settings/security/two-factor/disable"],
+			["POST", "/dashboard/step-up"],
+			["POST", "/dashboard/settings/security/access-tokens"],
 		];
 		try {
 			for (const [index, [method, url]] of routes.entries()) {

@@ -77,7 +77,7 @@ export async function runAccountCommand(config: Config, action: AccountAction, e
 				return 0;
 			case "sign-out-everywhere": {
 				const result = await deadbolt.signOutAccountEverywhere({ email });
-				output.out(`signed out everywhere: ${result.email} (${result.sessionsRevoked} sessions and ${result.trustedDevicesRevoked} remembered devices ended)`);
+				output.out(`signed out everywhere: ${result.email} (${result.sessionsRevoked} sessions, ${result.trustedDevicesRevoked} remembered devices and ${result.accessTokensRevoked} personal access tokens ended)`);
 				return 0;
 			}
 			case "groups": {

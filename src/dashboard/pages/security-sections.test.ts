@@ -28,6 +28,8 @@ describe("security activity sentences", () => {
 		expect(sentence("recovery_code.used", { recoveryCodesLeft: 9 })).toBe("Recovery code used (9 left)");
 		expect(sentence("sessions.revoked", { scope: "others", sessions: 2 })).toBe("Signed out all other sessions (2)");
 		expect(sentence("sessions.revoked", { scope: "everywhere", sessions: 2 })).toBe("Signed out everywhere");
+		expect(sentence("sessions.revoked", { scope: "everywhere", by: "operator", sessions: 2, accessTokens: 3 })).toBe("Signed out everywhere; personal access tokens revoked (3)");
+		expect(sentence("sessions.revoked", { scope: "everywhere", by: "operator", sessions: 2, accessTokens: 0 })).toBe("Signed out everywhere");
 		expect(sentence("session.revoked", { current: false })).toBe("Signed out a session on another device");
 		expect(sentence("password.changed")).toBe("Password changed");
 		expect(sentence("login.succeeded", { factors: ["password", "totp"], newDevice: true })).toBe("Signed in with password and authenticator code (new device)");

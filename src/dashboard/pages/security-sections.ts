@@ -251,7 +251,11 @@ export function describeEvent(event: Pick<SecurityEventView, "type" | "details">
 			return { text: after.length === 0 ? "Removed from every group by an administrator" : `Groups changed by an administrator: ${after.join(", ")}`, alert: false };
 		}
 		case "sessions.revoked": {
-			if (details["scope"] === "everywhere") return { text: "Signed out everywhere", alert: false };
+			if (details["scope"] === "everywhere") {
+				// An operator's sign out everywhere also revokes the personal access tokens (service/operator.ts).
+				const tokens = details["accessTokens"];
+				return { text: typeof tokens === "number" && tokens > 0 ? `Signed out everywhere; personal access tokens revoked (${tokens})` : "Signed out everywhere", alert: false };
+			}
 			const count = details["sessions"];
 			return { text: typeof count === "number" ? `Signed out all other sessions (${count})` : "Signed out all other sessions", alert: false };
 		}

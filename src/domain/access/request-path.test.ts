@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ambiguousPathReason, canonicalPath } from "./request-path.js";
+import { ambiguousPathReason, canonicalPath, decodedPath } from "./request-path.js";
 
 describe("forward-auth request paths", () => {
 	it("refuses a path that apps resolve differently from WHATWG URL parsing", () => {
@@ -39,5 +39,12 @@ describe("forward-auth request paths", () => {
 		expect(canonicalPath("/admin;jsessionid=1/x;y=2")).toBe("/admin/x");
 		expect(canonicalPath("//admin///x/")).toBe("/admin/x/");
 		expect(canonicalPath("/")).toBe("/");
+	});
+	it("reads a path as an app that percent-decodes it before routing: ASCII escapes decoded (twice encoded too), other bytes kept", () => {
+		expect(decodedPath("/admin%2Fx")).toBe("/admin/x");
+		expect(decodedPath("/%2Fadmin%2f%2Fx")).toBe("/admin/x");
+		expect(decodedPath("/admin%252Fx")).toBe("/admin/x");
+		expect(decodedPath("/a%3Bb/c")).toBe("/a/c");
+		expect(decodedPath("/%E2%82%AC/x")).toBe("/%E2%82%AC/x");
 	});
 });

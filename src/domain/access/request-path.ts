@@ -79,3 +79,21 @@ export function canonicalPath(pathname: string): string {
 		.join("/")
 		.replace(/\/{2,}/g, "/");
 }
+
+/**
+ * The path as an app that percent-decodes it before routing reads it (WSGI's `PATH_INFO` in Django
+ * and Flask, Go's `ServeMux` before 1.22): `/admin%2Fx` is `/admin/x` there. Escapes of ASCII
+ * characters are decoded (up to the rounds {@link ambiguousPathReason} checks, for a doubly encoded
+ * `%252F`); escapes of other bytes stay, as the rules see them in every reading. Then as
+ * {@link canonicalPath}. Rules must let this reading through as well as the others.
+ * @param pathname - `URL.pathname` of a path that passed {@link ambiguousPathReason}
+ */
+export function decodedPath(pathname: string): string {
+	let path = pathname;
+	for (let round = 0; round < DECODING_ROUNDS; round++) {
+		const decoded = path.replace(/%([0-7][0-9A-Fa-f])/g, (_escape, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+		if (decoded === path) break;
+		path = decoded;
+	}
+	return canonicalPath(path);
+}

@@ -49,6 +49,9 @@ export const CREDENTIAL_ROUTES: ReadonlySet<string> = new Set([
 	"POST /dashboard/settings/security/two-factor/setup",
 	"POST /dashboard/settings/security/two-factor/confirm",
 	"POST /dashboard/settings/security/two-factor/disable",
+	// Issue 12: the step-up page and the access-token form's inline confirmation (password and code).
+	"POST /dashboard/step-up",
+	"POST /dashboard/settings/security/access-tokens",
 	"POST /api/v1/password/forgot",
 	"POST /api/v1/password/reset/code",
 	"POST /api/v1/password/reset",

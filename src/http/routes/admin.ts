@@ -74,7 +74,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		{
 			schema: {
 				params: Type.Object({ accountId: Type.String({ minLength: 1, maxLength: 128 }) }, closed),
-				response: { 200: Type.Object({ accountId: Type.String(), email: Type.String(), sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ accountId: Type.String(), email: Type.String(), sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
 			},
 		},
 		async (request) => deadbolt.signOutAccountEverywhere({ accountId: request.params.accountId }),

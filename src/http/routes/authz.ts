@@ -62,13 +62,13 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 	};
 
 	/**
-	 * The decision for every way the app may read the request: its path canonical and literal
-	 * (`OriginalRequest.literal`), under its own method, GET for a HEAD, and any that a method-override
+	 * The decision for every way the app may read the request: its path canonical, literal and
+	 * percent-decoded (`OriginalRequest.otherPaths`), under its own method, GET for a HEAD, and any that a method-override
 	 * header or `_method` parameter names (Express's method-override, Symfony and Laravel honour them). The first
 	 * refusal wins, so that `POST` + `X-HTTP-Method-Override: DELETE` passes only where `DELETE` does.
 	 */
 	const decide = async (request: FastifyRequest, original: OriginalRequest): Promise<AccessOutcome> => {
-		const paths = original.literal === null ? [original.access] : [original.access, original.literal];
+		const paths = [original.access, ...original.otherPaths];
 		// HEAD runs the app's GET handler (RFC 9110 §9.3.2; Express, Flask, Go do): it passes only where GET does.
 		const implied = original.access.method === "HEAD" ? ["GET"] : [];
 		const methods = [...new Set([original.access.method, ...implied, ...overrideMethods(request, original)])];
