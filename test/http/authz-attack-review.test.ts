@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { appPerTest, bearer, createTestApp, type TestApp } from "../helpers/http.js";
-import { codeAt, PASSWORD, signUp, signUpWith2FA } from "../helpers/flows.js";
+import { codeAt, confirmSecondFactorByMail, PASSWORD, signUp, signUpWith2FA } from "../helpers/flows.js";
 
 const ADMIN_KEY = "admin-api-key-0123456789-abcdefghijklmnopqrst";
 
@@ -102,17 +102,15 @@ describe("forward-auth attack review", () => {
 		expect(await kept("http://APP.example.test:8080/x")).toBe("http://app.example.test:8080/x");
 	});
 
-	// NOT FIXED (needs a store change and a decision). Turning 2FA off keeps the session that did it, at
-	// the assurance it had: it goes on passing every two_factor rule for the rest of its life (up to
-	// session.absoluteTtlSeconds), though the account has no second factor any more; issue 12 says a
-	// two_factor rule sends an account without 2FA to set it up. Personal access tokens are revoked at
-	// 2FA off for this very reason ("an aal2 token would claim a second factor the account no longer
-	// has"), sessions are not. Fix: lower the kept session to aal1 (and clear secondFactorAt) in
-	// disableTOTP's transaction (a new SessionRepository method), or have decideReading check that an
-	// aal2 session's account still has 2FA (one more read per two_factor request).
-	test.fails("after turning 2FA off, the session that did it no longer passes a two_factor rule", async () => {
+	// Turning 2FA off keeps the session that did it, at the assurance it had; issue 12 says a
+	// two_factor rule sends an account without 2FA to set it up. Fixed by the confirmation by mail:
+	// 2FA off ends it in the same transaction, and a two_factor rule needs it besides AAL2
+	// (service/two-factor-mail-confirmation.ts), so that session is sent to the step-up page, which
+	// leads to the setup.
+	test("after turning 2FA off, the session that did it no longer passes a two_factor rule", async () => {
 		const user = await signUpWith2FA(t);
 		await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+		await confirmSecondFactorByMail(t, user);
 		const cookie = () => `deadbolt_forward_auth=${t.deadbolt.forwardAuthToken(user.session.token)}`;
 		expect((await authRequest(t, "http://secure.example.test/", { cookie: cookie() })).statusCode).toBe(200);
 		t.clock.advance(60_000);
