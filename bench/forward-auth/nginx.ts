@@ -9,11 +9,11 @@
  *
  * And two variants of the docs' app block, each on a port of its own (the same `server_name`, so
  * deadbolt sees the same original URL), to say where the cost lies:
- *   - keep-alive: its subrequests reuse connections to deadbolt (an `upstream` block with
- *     `keepalive`, HTTP/1.1, no `Connection: close`); the docs' file opens a new connection to
- *     deadbolt for every request, as nginx does by default;
- *   - free check: its subrequests go to the Fastify floor instead of deadbolt (`GET /`, always
- *     200, no identity): what nginx's `auth_request` costs with an auth server that does nothing.
+ *   - new connection: its subrequests open a new connection to deadbolt each, as nginx does by
+ *     default (the docs' file before it declared `upstream deadbolt` with `keepalive`);
+ *   - free check: its subrequests go to the Fastify floor instead of deadbolt (`GET /allow`,
+ *     always 200 without a body, no identity), over kept connections as in the docs' file: what
+ *     nginx's `auth_request` costs with an auth server that does nothing.
  */
 import { startNginx, type ProxyTargets, type RunningProxy } from "../../test/helpers/proxies.js";
 
@@ -37,13 +37,13 @@ function serverBlock(site: string, host: string): string {
 	throw new Error(`docs/integrations/nginx.conf has no server block for ${host} (bench/forward-auth/nginx.ts)`);
 }
 
-/** Idle connections to deadbolt each nginx worker keeps in the keep-alive variant. */
+/** Idle connections to the floor each nginx worker keeps in the free-check variant (as the docs' `upstream deadbolt`). */
 const KEEPALIVE_CONNECTIONS = 16;
 
 /** Where the variants listen, and where the free check asks. */
 export interface VariantPorts {
-	/** The keep-alive variant's loopback port. */
-	readonly keepAlive: number;
+	/** The new-connection variant's loopback port. */
+	readonly newConnection: number;
 	/** The free-check variant's loopback port. */
 	readonly freeCheck: number;
 	/** The Fastify floor (`host:port`), which answers the free check. */
@@ -58,26 +58,31 @@ export interface VariantPorts {
 export function withBenchSites(site: string, deadbolt: string, variants: VariantPorts): string {
 	const app = serverBlock(site, APP_HOST);
 	const fail = (what: string): never => {
-		throw new Error(`the app's server block in docs/integrations/nginx.conf has no ${what} (bench/forward-auth/nginx.ts)`);
+		throw new Error(`docs/integrations/nginx.conf has no ${what} (bench/forward-auth/nginx.ts)`);
 	};
-	if (!AUTH_REQUEST_LINE.test(app)) fail("`auth_request /.deadbolt/authz;`");
+	if (!AUTH_REQUEST_LINE.test(app)) fail("`auth_request /.deadbolt/authz;` in the app's server block");
+	if (!site.includes(`upstream deadbolt {\n\tserver ${deadbolt};\n`)) fail(`\`upstream deadbolt { server ${deadbolt}; ... }\``);
 	const plain = app.replace(`server_name ${APP_HOST};`, `server_name ${PLAIN_HOST};`).replace(AUTH_REQUEST_LINE, "");
 	const listen = /^([ \t]*)listen 127\.0\.0\.1:\d+;$/m;
-	const subrequest = new RegExp(`^([ \\t]*)proxy_pass http://${deadbolt.replaceAll(".", "\\.")}(/api/v1/authz/auth-request);$`, "m");
-	if (!listen.test(app)) fail("`listen`");
-	if (!subrequest.test(app)) fail(`\`proxy_pass http://${deadbolt}/api/v1/authz/auth-request;\``);
-	const keepAlive = app
-		.replace(listen, `$1listen 127.0.0.1:${variants.keepAlive};`)
-		.replace(subrequest, `$1proxy_pass http://deadbolt_keepalive$2;\n$1proxy_http_version 1.1;\n$1proxy_set_header Connection "";`);
-	const freeCheck = app.replace(listen, `$1listen 127.0.0.1:${variants.freeCheck};`).replace(subrequest, `$1proxy_pass http://${variants.floor}/;`);
+	const subrequest = /^([ \t]*)proxy_pass http:\/\/deadbolt(\/api\/v1\/authz\/auth-request);$/m;
+	// The subrequest's HTTP/1.1 without `Connection: close`, which lets nginx keep the connection.
+	const keptConnection = /^[ \t]*proxy_http_version 1\.1;\n[ \t]*proxy_set_header Connection "";\n/m;
+	if (!listen.test(app)) fail("`listen` in the app's server block");
+	if (!subrequest.test(app)) fail("`proxy_pass http://deadbolt/api/v1/authz/auth-request;` in the app's server block");
+	if (!keptConnection.test(app)) fail('`proxy_http_version 1.1;` then `proxy_set_header Connection "";` in the app\'s server block');
+	const newConnection = app
+		.replace(listen, `$1listen 127.0.0.1:${variants.newConnection};`)
+		.replace(subrequest, `$1proxy_pass http://${deadbolt}$2;`)
+		.replace(keptConnection, "");
+	const freeCheck = app.replace(listen, `$1listen 127.0.0.1:${variants.freeCheck};`).replace(subrequest, "$1proxy_pass http://deadbolt_free_check/allow;");
 	return [
 		site,
 		"# The benchmark's baseline: the app's block without auth_request.",
 		plain,
-		"# The benchmark's keep-alive variant: the app's block, its subrequests over kept connections.",
-		`upstream deadbolt_keepalive {\n\tserver ${deadbolt};\n\tkeepalive ${KEEPALIVE_CONNECTIONS};\n}\n`,
-		keepAlive,
-		"# The benchmark's free check: the app's block, its subrequests answered by a hello world.",
+		"# The benchmark's new-connection variant: the app's block, a new connection to deadbolt per subrequest (nginx's default).",
+		newConnection,
+		"# The benchmark's free check: the app's block, its subrequests answered by a hello world over kept connections.",
+		`upstream deadbolt_free_check {\n\tserver ${variants.floor};\n\tkeepalive ${KEEPALIVE_CONNECTIONS};\n}\n`,
 		freeCheck,
 	].join("\n");
 }

@@ -9,6 +9,9 @@ import type { ObserveReply, ObserveRequest, ReadyMessage } from "./protocol.js";
 
 const app = Fastify({ logger: false });
 app.get("/", async () => ({ hello: "world" }));
+// bench/forward-auth.ts's free check: an auth server that allows everything, with no body (as
+// deadbolt answers an allowed check, so that nginx keeps the connection).
+app.get("/allow", async (_request, reply) => reply.status(200).send());
 await app.listen({ host: "127.0.0.1", port: 0 });
 const address = app.server.address();
 if (address === null || typeof address === "string") throw new Error("no TCP address");

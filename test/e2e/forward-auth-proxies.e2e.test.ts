@@ -257,6 +257,42 @@ for (const kind of PROXY_KINDS) {
 			}
 		});
 
+		it("keeps its connections to deadbolt between allowed checks, and judges every check on its own", async () => {
+			const [first, second] = [await verifiedAccount(stack, "kept-a"), await verifiedAccount(stack, "kept-b")];
+			const browsers = [new ProxyBrowser(stack), new ProxyBrowser(stack)] as const;
+			await browsers[0].signIn(first.email, PASSWORD);
+			await browsers[1].signIn(second.email, PASSWORD);
+			reachedApp(await browsers[0].open("/warm-up"), "before counting");
+			let accepted = 0;
+			const onConnection = (): void => {
+				accepted++;
+			};
+			stack.app.server.on("connection", onConnection);
+			try {
+				// Two people's checks, one after the other: over kept connections, each gets its own identity.
+				for (let i = 0; i < 10; i++) {
+					for (const [browser, account] of [[browsers[0], first], [browsers[1], second]] as const) {
+						const found = reachedApp(await browser.open(`/kept/${i}`), `${account.email}, check ${i}`);
+						expectIdentity(found, { "remote-user": account.email, "remote-email": account.email, "remote-account-id": account.accountId, "remote-aal": "aal1", "remote-assertion": "<jwt>" });
+					}
+				}
+			} finally {
+				stack.app.server.off("connection", onConnection);
+			}
+			// A new connection per check would be 20 (docs/integrations/nginx.conf: `upstream deadbolt` with `keepalive`).
+			expect(accepted, "connections deadbolt accepted for 20 allowed checks").toBeLessThanOrEqual(2);
+
+			// Between allowed checks on the same kept connections: nobody, then a session just signed out.
+			notReachedApp(await proxiedRequest(stack.proxy, APP_HOST, "/kept/anonymous", { headers: API_ACCEPT }), "anonymous between kept checks");
+			const kept = browsers[1].cookieHeader(APP_HOST);
+			reachedApp(await browsers[1].open("/kept/before-sign-out"), "before signing out");
+			await browsers[1].signOut();
+			const replayed = await proxiedRequest(stack.proxy, APP_HOST, "/kept/after-sign-out", { headers: [...API_ACCEPT, ["Cookie", kept]] });
+			notReachedApp(replayed, "the signed-out session's cookie, right after an allowed check");
+			expect(replayed.status).toBe(401);
+			expectIdentity(reachedApp(await browsers[0].open("/kept/still"), "the other session"), { "remote-user": first.email, "remote-email": first.email, "remote-account-id": first.accountId, "remote-aal": "aal1", "remote-assertion": "<jwt>" });
+		});
+
 		it("lets a signed-in account with an unverified address through bypass rules only", async () => {
 			const account = await signUp(stack.api, uniqueEmail("unverified"));
 			const browser = new ProxyBrowser(stack);
