@@ -27,14 +27,16 @@ export function forwardAuthToken(deps: ServiceDeps, sessionToken: string): strin
 }
 
 /**
- * Resolves a forward-auth token to its live session, with the checks of `validateSession`.
+ * Resolves a forward-auth token to its live session, with the checks of `validateSession` (one
+ * read: the session and its account, `findSessionWithAccount`).
  * @throws Unauthenticated when malformed, unknown, not matching the session's current secret, or
  *   the session ended (revoked, expired, idle) or its account is gone
  */
 export async function validateForwardAuthSession(deps: ServiceDeps, token: string): Promise<AuthenticatedSession> {
 	const parsed = parseToken(token);
-	const session = parsed === null ? null : await deps.store.sessions.findSession(parsed.id);
-	return checkLiveSession(deps, session !== null && isForwardAuthTokenOf(deps, session, token) ? session : null);
+	// The session and its account in one statement: this runs before every request of every protected app.
+	const found = parsed === null ? null : await deps.store.sessions.findSessionWithAccount(parsed.id);
+	return checkLiveSession(deps, found !== null && isForwardAuthTokenOf(deps, found.session, token) ? found : null);
 }
 
 /**
@@ -44,9 +46,9 @@ export async function validateForwardAuthSession(deps: ServiceDeps, token: strin
  */
 export async function validateSessionOrForwardAuthToken(deps: ServiceDeps, token: string): Promise<AuthenticatedSession> {
 	const parsed = parseToken(token);
-	const session = parsed === null ? null : await deps.store.sessions.findSession(parsed.id);
-	const matches = session !== null && parsed !== null && (verifyTokenSecret(parsed.secret, session.secretHash) || isForwardAuthTokenOf(deps, session, token));
-	return checkLiveSession(deps, matches ? session : null);
+	const found = parsed === null ? null : await deps.store.sessions.findSessionWithAccount(parsed.id);
+	const matches = found !== null && parsed !== null && (verifyTokenSecret(parsed.secret, found.session.secretHash) || isForwardAuthTokenOf(deps, found.session, token));
+	return checkLiveSession(deps, matches ? found : null);
 }
 
 /** Whether `token` is the forward-auth token of the session's current secret (constant time). */

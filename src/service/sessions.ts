@@ -4,10 +4,10 @@
  */
 import { connectedApps, type ConnectedApp } from "./connected-apps.js";
 import { NotFound, ReauthenticationRequired, Unauthenticated } from "../errors.js";
-import { generateToken, generateTokenSecret, isWellFormedId } from "../domain/crypto/token.js";
+import { generateToken, generateTokenSecret, isWellFormedId, parseToken, verifyTokenSecret } from "../domain/crypto/token.js";
 import { aalOf, amrOf, typedSecondFactor, type SignInFactor } from "../domain/access/authentication-methods.js";
 import type { UnixMillis } from "../platform/clock.js";
-import type { AccountRecord, Repositories, SessionRecord } from "../storage/store.js";
+import type { AccountRecord, Repositories, SessionRecord, SessionWithAccountRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { endAccountAccess } from "./account-access.js";
 import { describeDevice, type DeviceDescription } from "./devices.js";
@@ -101,21 +101,24 @@ export function idleExpiresAt(deps: ServiceDeps, session: SessionRecord): UnixMi
  * @throws Unauthenticated for any failure (the reason is logged only)
  */
 export async function validateSession(deps: ServiceDeps, token: string): Promise<AuthenticatedSession> {
-	return checkLiveSession(deps, await findByToken(token, (id) => deps.store.sessions.findSession(id)));
+	const parsed = parseToken(token);
+	const found = parsed === null ? null : await deps.store.sessions.findSessionWithAccount(parsed.id);
+	return checkLiveSession(deps, found !== null && parsed !== null && verifyTokenSecret(parsed.secret, found.session.secretHash) ? found : null);
 }
 
 /**
- * The checks of {@link validateSession} on a session already found by one of its tokens (null: none
- * matched): not revoked, not expired, not idle, its account there. Records activity at most once a minute.
+ * The checks of {@link validateSession} on a session already read with its account
+ * (`findSessionWithAccount`, one statement) by one of its tokens (null: none matched): not revoked,
+ * not expired, not idle, its account there. Records activity at most once a minute.
  * @throws Unauthenticated for any failure (the reason is logged only)
  */
-export async function checkLiveSession(deps: ServiceDeps, session: SessionRecord | null): Promise<AuthenticatedSession> {
-	if (session === null) throw new Unauthenticated(undefined, { reason: "unknown" });
+export async function checkLiveSession(deps: ServiceDeps, found: SessionWithAccountRecord | null): Promise<AuthenticatedSession> {
+	if (found === null) throw new Unauthenticated(undefined, { reason: "unknown" });
+	const { session, account } = found;
 	const now = deps.clock.now();
 	if (session.revokedAt !== null) throw new Unauthenticated(undefined, { reason: "revoked" });
 	if (session.expiresAt <= now) throw new Unauthenticated(undefined, { reason: "expired" });
 	if (idleExpiresAt(deps, session) <= now) throw new Unauthenticated(undefined, { reason: "idle" });
-	const account = await deps.store.accounts.findAccountById(session.accountId);
 	if (account === null) throw new Unauthenticated(undefined, { reason: "account_gone" });
 	if (now - session.lastActiveAt >= TOUCH_INTERVAL_MS) {
 		if (!(await deps.store.sessions.touchSession(session.id, now))) throw new Unauthenticated(undefined, { reason: "revoked" });

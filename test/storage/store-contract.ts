@@ -459,6 +459,38 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.sessions.findSession(session.id)).toEqual(session);
 			});
 
+			test("findSessionWithAccount reads a session and its account in one, as findSession and findAccountById do; null for an unknown session", async () => {
+				const account = await givenAccount({ createdAt: LARGE_EPOCH_MS, updatedAt: LARGE_EPOCH_MS + 1, emailVerifiedAt: MAX_EPOCH_MS, groups: ["ops", "admins"], passwordHash: null });
+				const session = sessionFixture(account.id, { aal: 2, lastActiveAt: LARGE_EPOCH_MS, secondFactorAt: LARGE_EPOCH_MS + 3, amr: "pwd otp mfa", ipAddress: null, userAgent: null });
+				await store.sessions.insertSession(session);
+				const found = await store.sessions.findSessionWithAccount(session.id);
+				expect(found).toEqual({ session, account });
+				expect(found).toEqual({ session: await store.sessions.findSession(session.id), account: await store.accounts.findAccountById(account.id) });
+				expect(await store.sessions.findSessionWithAccount(uid("missing"))).toBeNull();
+				// An unverified account without groups: the nulls and the empty list read back as such.
+				const plain = await givenAccount();
+				const other = sessionFixture(plain.id);
+				await store.sessions.insertSession(other);
+				expect(await store.sessions.findSessionWithAccount(other.id)).toEqual({ session: other, account: plain });
+			});
+
+			test("findSessionWithAccount reads the rows as they are now: a revocation, new groups or address, and a deleted account show on the next read", async () => {
+				const account = await givenAccount();
+				const session = sessionFixture(account.id);
+				await store.sessions.insertSession(session);
+				expect(await store.sessions.findSessionWithAccount(session.id)).toEqual({ session, account });
+				expect(await store.accounts.setAccountGroups(account.id, ["admins"], T0 + 1)).toBe(true);
+				expect(await store.accounts.markEmailVerified(account.id, T0 + 2)).toBe(true);
+				expect(await store.sessions.revokeSession(session.id, T0 + 3)).toBe(true);
+				expect(await store.sessions.findSessionWithAccount(session.id)).toEqual({
+					session: { ...session, revokedAt: T0 + 3 },
+					account: { ...account, groups: ["admins"], emailVerifiedAt: T0 + 2, updatedAt: T0 + 2 },
+				});
+				// The account's sessions go with it (ON DELETE CASCADE).
+				expect(await store.accounts.deleteAccount(account.id)).toBe(true);
+				expect(await store.sessions.findSessionWithAccount(session.id)).toBeNull();
+			});
+
 			test("connected apps: one row per session and host, moved forward at most once per interval, listed newest first", async () => {
 				const account = await givenAccount();
 				const session = sessionFixture(account.id);

@@ -9,7 +9,7 @@ import { rowMapping, type RowOf } from "../rows.js";
 const plainRows = rowMapping<Omit<AccountRecord, "groups">>({ id: true, email: true, passwordHash: true, createdAt: true, updatedAt: true, emailVerifiedAt: true, secondFactorMailConfirmedAt: true });
 
 /** An account's row: the plain fields, and `groups` as JSON text. */
-type AccountRow = RowOf<Omit<AccountRecord, "groups">> & { readonly groups: string };
+export type AccountRow = RowOf<Omit<AccountRecord, "groups">> & { readonly groups: string };
 
 /**
  * The group names a stored `groups` text holds. Anything but a JSON array of strings (a row
@@ -26,8 +26,8 @@ function parseGroups(text: string): readonly string[] {
 	return Object.freeze(Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : []);
 }
 
-/** Converts between accounts and their rows: the plain fields by name, `groups` through JSON. */
-const accountRows = Object.freeze({
+/** Converts between accounts and their rows: the plain fields by name, `groups` through JSON (also for the session repository's joined read). */
+export const accountRows = Object.freeze({
 	toRow: (record: AccountRecord): AccountRow => ({ ...plainRows.toRow(record), groups: JSON.stringify(record.groups) }),
 	toRecord: (row: AccountRow): AccountRecord => ({ ...plainRows.toRecord(row), groups: parseGroups(row.groups) }),
 });

@@ -1,17 +1,48 @@
 /** Sessions: active means `revoked_at` null and `expires_at` after now. */
 import { type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
-import type { SessionAppRecord, SessionRecord, SessionRepository } from "../../store.js";
+import type { SessionAppRecord, SessionRecord, SessionRepository, SessionWithAccountRecord } from "../../store.js";
 import type { Database } from "../database.js";
-import { countWritten, findEvery, wroteAny, type Executor, type Guard } from "../executor.js";
+import { countWritten, findEvery, findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
 import { recordTable } from "../record-table.js";
-import { rowMapping } from "../rows.js";
+import { rowMapping, type RowOf } from "../rows.js";
+import { accountRows } from "./accounts.js";
 
 const sessionRows = rowMapping<SessionRecord>({
 	id: true, accountId: true, secretHash: true, aal: true, createdAt: true, lastActiveAt: true,
 	expiresAt: true, reauthenticatedAt: true, revokedAt: true, ipAddress: true, userAgent: true,
 	secondFactorAt: true, amr: true,
 });
+
+/**
+ * The account's columns in {@link SessionRepository.findSessionWithAccount}'s row, renamed
+ * `account__<column>` (the session has columns of the same names); null when the account is gone.
+ */
+interface JoinedAccountColumns {
+	readonly account__id: string | null;
+	readonly account__email: string | null;
+	readonly account__password_hash: string | null;
+	readonly account__created_at: number | null;
+	readonly account__updated_at: number | null;
+	readonly account__email_verified_at: number | null;
+	readonly account__groups: string | null;
+}
+
+/** A row of the joined read as a session and its account. */
+function sessionWithAccountOf(row: RowOf<SessionRecord> & JoinedAccountColumns): SessionWithAccountRecord {
+	const session = sessionRows.toRecord(row);
+	if (row.account__id === null) return { session, account: null };
+	const account = accountRows.toRecord({
+		id: row.account__id,
+		email: row.account__email as string,
+		password_hash: row.account__password_hash,
+		created_at: row.account__created_at as number,
+		updated_at: row.account__updated_at as number,
+		email_verified_at: row.account__email_verified_at,
+		groups: row.account__groups as string,
+	});
+	return { session, account };
+}
 
 /** The session repository over `db`. */
 export function createSessionRepository(db: Executor, guard: Guard): SessionRepository {
@@ -23,6 +54,28 @@ export function createSessionRepository(db: Executor, guard: Guard): SessionRepo
 	return Object.freeze({
 		insertSession: sessions.insert,
 		findSession: sessions.findById,
+		findSessionWithAccount(id: string): Promise<SessionWithAccountRecord | null> {
+			// LEFT JOIN: a session whose account is gone still reads (the caller refuses it as such).
+			return findFirst(
+				guard,
+				() =>
+					db
+						.selectFrom("session")
+						.leftJoin("account", "account.id", "session.account_id")
+						.selectAll("session")
+						.select([
+							"account.id as account__id",
+							"account.email as account__email",
+							"account.password_hash as account__password_hash",
+							"account.created_at as account__created_at",
+							"account.updated_at as account__updated_at",
+							"account.email_verified_at as account__email_verified_at",
+							"account.groups as account__groups",
+						])
+						.where("session.id", "=", id),
+				sessionWithAccountOf,
+			);
+		},
 		touchSession(id: string, now: UnixMillis): Promise<boolean> {
 			return wroteAny(guard, () => updateUnrevoked(id).set({ last_active_at: now }));
 		},
