@@ -167,11 +167,29 @@ type OriginalOf = (url: string, method: string, clientAddress: string | null) =>
  */
 function singleHeader(request: FastifyRequest, name: string): string | null {
 	const value = request.headers[name];
-	const raw = request.raw.rawHeaders;
-	let lines = 0;
-	for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === name) lines++;
-	if (Array.isArray(value) || lines > 1) throw new ForwardedRequestInvalid(`The ${name} header was sent more than once.`, { reason: "repeated_header" });
+	if (Array.isArray(value) || repeatedHeaderNames(request).has(name)) throw new ForwardedRequestInvalid(`The ${name} header was sent more than once.`, { reason: "repeated_header" });
 	return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
+}
+
+/** The lower-case names of the header lines a request repeats, by request: counted once per request, not once per header read. */
+const repeatedHeaders = new WeakMap<FastifyRequest, ReadonlySet<string>>();
+
+/** The lower-case names of the header lines `request` has more than once (`rawHeaders`: name, value, name, value...). */
+function repeatedHeaderNames(request: FastifyRequest): ReadonlySet<string> {
+	let repeated = repeatedHeaders.get(request);
+	if (repeated === undefined) {
+		const seen = new Set<string>();
+		const found = new Set<string>();
+		const raw = request.raw.rawHeaders;
+		for (let i = 0; i < raw.length; i += 2) {
+			const name = (raw[i] as string).toLowerCase();
+			if (seen.has(name)) found.add(name);
+			else seen.add(name);
+		}
+		repeated = found;
+		repeatedHeaders.set(request, repeated);
+	}
+	return repeated;
 }
 
 function required(request: FastifyRequest, name: string): string {
