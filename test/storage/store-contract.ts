@@ -481,11 +481,15 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.sessions.findSessionWithAccount(session.id)).toEqual({ session, account });
 				expect(await store.accounts.setAccountGroups(account.id, ["admins"], T0 + 1)).toBe(true);
 				expect(await store.accounts.markEmailVerified(account.id, T0 + 2)).toBe(true);
-				expect(await store.sessions.revokeSession(session.id, T0 + 3)).toBe(true);
+				expect(await store.accounts.setSecondFactorMailConfirmedAt(account.id, T0 + 3, T0 + 3)).toBe(true);
+				expect(await store.sessions.revokeSession(session.id, T0 + 4)).toBe(true);
 				expect(await store.sessions.findSessionWithAccount(session.id)).toEqual({
-					session: { ...session, revokedAt: T0 + 3 },
-					account: { ...account, groups: ["admins"], emailVerifiedAt: T0 + 2, updatedAt: T0 + 2 },
+					session: { ...session, revokedAt: T0 + 4 },
+					account: { ...account, groups: ["admins"], emailVerifiedAt: T0 + 2, secondFactorMailConfirmedAt: T0 + 3, updatedAt: T0 + 3 },
 				});
+				expect(await store.accounts.setSecondFactorMailConfirmedAt(account.id, null, T0 + 5)).toBe(true);
+				expect((await store.sessions.findSessionWithAccount(session.id))?.account?.secondFactorMailConfirmedAt).toBeNull();
+				expect(await store.accounts.setSecondFactorMailConfirmedAt(uid("missing"), T0, T0)).toBe(false);
 				// The account's sessions go with it (ON DELETE CASCADE).
 				expect(await store.accounts.deleteAccount(account.id)).toBe(true);
 				expect(await store.sessions.findSessionWithAccount(session.id)).toBeNull();

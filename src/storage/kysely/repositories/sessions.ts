@@ -26,6 +26,7 @@ interface JoinedAccountColumns {
 	readonly account__updated_at: number | null;
 	readonly account__email_verified_at: number | null;
 	readonly account__groups: string | null;
+	readonly account__second_factor_mail_confirmed_at: number | null;
 }
 
 /** A row of the joined read as a session and its account. */
@@ -40,6 +41,7 @@ function sessionWithAccountOf(row: RowOf<SessionRecord> & JoinedAccountColumns):
 		updated_at: row.account__updated_at as number,
 		email_verified_at: row.account__email_verified_at,
 		groups: row.account__groups as string,
+		second_factor_mail_confirmed_at: row.account__second_factor_mail_confirmed_at,
 	});
 	return { session, account };
 }
@@ -72,6 +74,7 @@ export function createSessionRepository(db: Executor, guard: Guard): SessionRepo
 					"account.updated_at as account__updated_at",
 					"account.email_verified_at as account__email_verified_at",
 					"account.groups as account__groups",
+					"account.second_factor_mail_confirmed_at as account__second_factor_mail_confirmed_at",
 				])
 				.where("session.id", "=", id)
 				.compile();
