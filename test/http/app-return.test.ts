@@ -4,7 +4,9 @@
  * after the code, after a step-up; the sign-out link asks first and returns to the app.
  */
 import { describe, expect, test } from "vitest";
-import { PASSWORD, codeAt, confirmSecondFactorByMail, signUpWith2FA } from "../helpers/flows.js";
+import { decodeBase32 } from "../../src/domain/encoding/base32.js";
+import { generateTOTP } from "../../src/domain/otp/totp.js";
+import { PASSWORD, codeAt, confirmSecondFactorByMail, signUp, signUpWith2FA } from "../helpers/flows.js";
 import { appPerTest, cookieHeader, cookieJar, type TestApp } from "../helpers/http.js";
 import { lastMailedToken } from "../helpers/mailed-links.js";
 
@@ -157,6 +159,31 @@ describe("returning to the app after signing in", () => {
 		expect((await ask()).statusCode).toBe(200);
 		// Used once.
 		expect((await page(link, jar)).statusCode).toBe(401);
+	});
+
+	test("2FA set up from the step-up page (an account without it at a two_factor app): step 4's Finish returns to the app, which then asks for the confirmation by email", async () => {
+		const user = await signUp(t);
+		await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+		const jar: Record<string, string> = { deadbolt_session: user.session.token };
+		await page(`/dashboard/sign-in?rd=${encodeURIComponent(ADMIN)}`, jar);
+		const needed = await page(`/dashboard/step-up?rd=${encodeURIComponent(ADMIN)}`, jar);
+		expect(needed.body).toContain("Set up two-factor authentication");
+		expect(jar["deadbolt_return"]).toBe(ADMIN);
+		const stepOne = await post("/dashboard/settings/security/two-factor/setup", jar, { password: PASSWORD });
+		expect(stepOne.statusCode).toBe(200);
+		const secret = /data-copy-value="([A-Z2-7]+)"/.exec(stepOne.body)![1]!;
+		const done = await post("/dashboard/settings/security/two-factor/confirm", jar, { flow: "setup", code: generateTOTP(decodeBase32(secret), t.clock.now()) });
+		expect(done.statusCode).toBe(200);
+		const codes = [...done.body.matchAll(/<li><code>([^<]+)<\/code><\/li>/g)].map((match) => match[1]!);
+		const nonce = /name="nonce" value="([0-9a-f]+)"/.exec(done.body)![1]!;
+		const hashes = /name="hashes" value="([0-9a-f.]+)"/.exec(done.body)![1]!;
+		const finished = await post("/dashboard/settings/security/two-factor/saved", jar, { nonce, hashes, saved: "yes", code: codes[0]! });
+		expect(finished.statusCode).toBe(303);
+		expect(finished.headers.location).toBe(ADMIN);
+		const back = await t.app.inject({ method: "GET", url: "/api/v1/authz/auth-request", headers: { "x-original-url": ADMIN, accept: "text/html", cookie: `deadbolt_forward_auth=${jar["deadbolt_forward_auth"]}` } });
+		expect(back.statusCode).toBe(401);
+		expect(back.json()).toMatchObject({ code: "ERR_SECOND_FACTOR_REQUIRED" });
+		expect((await page(`/dashboard/step-up?rd=${encodeURIComponent(ADMIN)}`, jar)).body).toContain("Email me the link");
 	});
 
 	test("the sign-out link asks first (a GET signs no one out), then signs out and returns to the app", async () => {

@@ -77,7 +77,7 @@ export async function runAccountCommand(config: Config, action: AccountAction, e
 				return 0;
 			case "sign-out-everywhere": {
 				const result = await deadbolt.signOutAccountEverywhere({ email });
-				output.out(`signed out everywhere: ${result.email} (${result.sessionsRevoked} sessions, ${result.trustedDevicesRevoked} remembered devices and ${result.accessTokensRevoked} personal access tokens ended)`);
+				output.out(`signed out everywhere: ${result.email} (${countOf(result.sessionsRevoked, "session")}, ${countOf(result.trustedDevicesRevoked, "remembered device")} and ${countOf(result.accessTokensRevoked, "personal access token")} ended)`);
 				return 0;
 			}
 			case "groups": {
@@ -103,4 +103,9 @@ function printLink(config: Config, link: { token: string; expiresAt: number }, o
 	const minutes = Math.round(config.signInLink.ttlSeconds / 60);
 	output.out(`sign-in link (works once, for ${minutes} minutes, until ${new Date(link.expiresAt).toISOString()}):`);
 	output.out(signInLinkURL(publicOrigin(config), link.token));
+}
+
+/** `1 session`, `2 sessions`: a count and its noun, plural unless it is one. */
+function countOf(count: number, noun: string): string {
+	return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

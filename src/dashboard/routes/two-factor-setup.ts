@@ -98,6 +98,8 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 					d.forgetThisDevice(request, reply);
 					return seeOther(reply, doneURL("two-factor", "authenticator-replaced"));
 				}
+				// Set up on the way to an app (the step-up page's "Set up two-factor authentication"): the way back waits for step 4.
+				d.keepReturnTarget(reply, d.returnTargetOf(request));
 				const done = setupDoneStep(state, {
 					recoveryCodes: confirmed.recoveryCodes,
 					otherSessionsRevoked: confirmed.otherSessionsRevoked,
@@ -131,7 +133,8 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 			// and one of them typed back from the copy.
 			const saved = formField(request, "saved") === "yes";
 			const matches = matchesRecoveryCodeProof(code, proof, deadbolt.recoveryCodeFingerprint);
-			if (saved && matches) return seeOther(reply, doneURL("two-factor", "two-factor-on"));
+			// Back to the app that asked for 2FA (the return cookie), else the Security page.
+			if (saved && matches) return d.afterSignIn(request, reply, doneURL("two-factor", "two-factor-on"));
 			const codeError = matches ? null : code.trim() === "" ? NO_CODE_TYPED : "That doesn't match any of your recovery codes. Check the copy you saved.";
 			return sendPage(reply, 400, securityPage(state, setupSavedCheckStep(state, { proof, codeError, savedError: saved ? null : CODES_NOT_SAVED, saved })));
 		}),
