@@ -147,6 +147,8 @@ export interface Deadbolt {
 	requestEmailChange: Bound<typeof emailChange.requestEmailChange>;
 	describeEmailChange: Bound<typeof emailChange.describeEmailChange>;
 	confirmEmailChange: Bound<typeof emailChange.confirmEmailChange>;
+	describeEmailChangeApproval: Bound<typeof emailChange.describeEmailChangeApproval>;
+	approveEmailChange: Bound<typeof emailChange.approveEmailChange>;
 	requestTwoFactorMailConfirmation: Bound<typeof twoFactorMailConfirmation.requestTwoFactorMailConfirmation>;
 	describeTwoFactorMailConfirmation: Bound<typeof twoFactorMailConfirmation.describeTwoFactorMailConfirmation>;
 	confirmTwoFactorByMail: Bound<typeof twoFactorMailConfirmation.confirmTwoFactorByMail>;
@@ -413,6 +415,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		requestEmailChange: bind(emailChange.requestEmailChange),
 		describeEmailChange: bind(emailChange.describeEmailChange),
 		confirmEmailChange: bind(emailChange.confirmEmailChange),
+		describeEmailChangeApproval: bind(emailChange.describeEmailChangeApproval),
+		approveEmailChange: bind(emailChange.approveEmailChange),
 		requestTwoFactorMailConfirmation: bind(twoFactorMailConfirmation.requestTwoFactorMailConfirmation),
 		describeTwoFactorMailConfirmation: bind(twoFactorMailConfirmation.describeTwoFactorMailConfirmation),
 		confirmTwoFactorByMail: bind(twoFactorMailConfirmation.confirmTwoFactorByMail),

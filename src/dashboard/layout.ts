@@ -27,6 +27,8 @@ export const PATHS = Object.freeze({
 	confirmEmailChange: "/dashboard/confirm-email",
 	finishSignUp: "/dashboard/sign-up/finish",
 	changeEmail: "/dashboard/settings/email",
+	/** The link mailed to the current address that approves a change of address. */
+	approveEmailChange: "/dashboard/approve-email-change",
 	/** The mailed link that confirms the second factor for apps behind `two_factor` rules. */
 	confirmTwoFactor: "/dashboard/confirm-two-factor",
 	/** The step-up page's "Email me the link" (asks for that link). */

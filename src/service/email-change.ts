@@ -8,8 +8,16 @@
  * (`enqueueEventDeliveries` reads the account inside the transaction). A new address that belongs
  * to another account gets the same answer as any other (no enumeration) and no mail; if it is taken
  * between the request and the confirmation, the confirmation is refused (EmailTaken) and nothing changes.
+ *
+ * An account whose second factor is not confirmed by mail (`two-factor-mail-confirmation.ts`: no
+ * 2FA, or an authenticator that could have been enrolled with the password alone) proves nothing
+ * beyond the password in "Confirm it's you". For it, the change is first approved from the CURRENT
+ * address: an `approve_email_change` link (`email.change_approve`) whose use mails the new address's
+ * link. Otherwise a stolen password would move the account to the thief's mailbox, and with it every
+ * mailed link: the confirmation that forward-auth `two_factor` rules need, password resets (issue 12).
  */
-import { EmailLinkInvalid, EmailTaken, InvalidRequest, MailLimitReached } from "../errors.js";
+import { EmailLinkInvalid, EmailTaken, InvalidRequest, MailLimitReached, ReauthenticationRequired } from "../errors.js";
+import type { Repositories } from "../storage/store.js";
 import { requireEmail } from "./accounts.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken } from "./email-tokens.js";
@@ -20,13 +28,34 @@ import { requireRecentReauthentication, type AuthenticatedSession } from "./sess
 /** The message of a new address that is the current one. */
 export const SAME_EMAIL_MESSAGE = "That is already your email address.";
 
+/** What asking for a change did: the new address was sent its link, or the current address was first asked to approve. */
+export type EmailChangeRequest = "confirmation_sent" | "approval_sent";
+
 /**
- * Asks to change the address: mails a confirmation link to the new address (unless it belongs to
- * another account: then nothing is sent, and the answer is the same). Earlier change links end.
- * @throws ReauthenticationRequired (no recent confirmation); InvalidRequest (malformed, or the
- *   current address); MailLimitReached (`emailVerification.resendsPerHour` change links this hour)
+ * Inside the caller's transaction: ends earlier change links and mails the new address its link
+ * (unless it belongs to another account: a token all the same, no mail).
+ * @returns whether the new address is taken
  */
-export async function requestEmailChange(deps: ServiceDeps, auth: AuthenticatedSession, input: { newEmail: string }, context: RequestContext = NO_CONTEXT): Promise<void> {
+async function mailChangeConfirmation(deps: ServiceDeps, tx: Repositories, accountId: string, newEmail: string, context: RequestContext): Promise<boolean> {
+	const { ttlSeconds } = deps.config.emailVerification;
+	await tx.emailTokens.consumeAccountEmailTokens(accountId, deps.clock.now(), "change_email");
+	const taken = (await tx.accounts.findAccountByEmail(newEmail)) !== null;
+	// A token either way (the hourly count and the work stay the same); a taken address gets no mail.
+	const issued = await issueEmailToken(deps, tx, { purpose: "change_email", accountId, email: newEmail, ttlSeconds, ipAddress: context.ipAddress });
+	if (!taken) await enqueueLinkMail(deps, tx, { accountId, to: newEmail, kind: "email.change_confirm", link: { token: issued.token, ttlSeconds } });
+	return taken;
+}
+
+/**
+ * Asks to change the address. With a second factor confirmed by mail: mails a confirmation link
+ * to the new address (unless it belongs to another account: then nothing is sent, and the answer is
+ * the same). Without: mails an approval link to the CURRENT address first ({@link approveEmailChange}).
+ * Earlier change and approval links end.
+ * @returns `"confirmation_sent"` or `"approval_sent"`
+ * @throws ReauthenticationRequired (no recent confirmation); InvalidRequest (malformed, or the
+ *   current address); MailLimitReached (`emailVerification.resendsPerHour` change requests this hour)
+ */
+export async function requestEmailChange(deps: ServiceDeps, auth: AuthenticatedSession, input: { newEmail: string }, context: RequestContext = NO_CONTEXT): Promise<EmailChangeRequest> {
 	requireRecentReauthentication(deps, auth.session);
 	const newEmail = requireEmail(input.newEmail, "newEmail");
 	if (newEmail === auth.account.email) throw new InvalidRequest(SAME_EMAIL_MESSAGE, [{ field: "newEmail", rule: "same_as_current", message: SAME_EMAIL_MESSAGE }]);
@@ -34,19 +63,56 @@ export async function requestEmailChange(deps: ServiceDeps, auth: AuthenticatedS
 	const accountId = auth.account.id;
 	const outcome = await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(accountId);
-		if ((await tx.emailTokens.countRecentEmailTokens("change_email", { accountId }, hourAgo(deps))) >= resendsPerHour) return "limited" as const;
-		await tx.emailTokens.consumeAccountEmailTokens(accountId, deps.clock.now(), "change_email");
-		const taken = (await tx.accounts.findAccountByEmail(newEmail)) !== null;
-		// A token either way (the hourly count and the work stay the same); a taken address gets no mail.
-		const issued = await issueEmailToken(deps, tx, { purpose: "change_email", accountId, email: newEmail, ttlSeconds, ipAddress: context.ipAddress });
-		if (!taken) await enqueueLinkMail(deps, tx, { accountId, to: newEmail, kind: "email.change_confirm", link: { token: issued.token, ttlSeconds } });
-		await recordSecurityEvent(deps, tx, accountId, "email.change_requested", context);
-		return taken ? ("taken" as const) : ("sent" as const);
+		const since = hourAgo(deps);
+		const asked = (await tx.emailTokens.countRecentEmailTokens("change_email", { accountId }, since)) + (await tx.emailTokens.countRecentEmailTokens("approve_email_change", { accountId }, since));
+		if (asked >= resendsPerHour) return "limited" as const;
+		const account = await tx.accounts.findAccountById(accountId);
+		if (account === null) throw new ReauthenticationRequired();
+		await recordSecurityEvent(deps, tx, accountId, "email.change_requested", context, { approvalAsked: account.secondFactorMailConfirmedAt === null });
+		if (account.secondFactorMailConfirmedAt === null) {
+			await tx.emailTokens.consumeAccountEmailTokens(accountId, deps.clock.now(), "approve_email_change");
+			await tx.emailTokens.consumeAccountEmailTokens(accountId, deps.clock.now(), "change_email");
+			// The token carries the requested address; the mail goes to the current one.
+			const issued = await issueEmailToken(deps, tx, { purpose: "approve_email_change", accountId, email: newEmail, ttlSeconds, ipAddress: context.ipAddress });
+			await enqueueLinkMail(deps, tx, { accountId, to: account.email, kind: "email.change_approve", link: { token: issued.token, ttlSeconds } });
+			return "approval_sent" as const;
+		}
+		return (await mailChangeConfirmation(deps, tx, accountId, newEmail, context)) ? ("taken" as const) : ("confirmation_sent" as const);
 	});
 	if (outcome === "limited") {
 		throw new MailLimitReached(HOUR_MS / 1000, `You asked to change your email address ${resendsPerHour} times in the last hour. Use the link in the last email, or try again in an hour.`, { reason: "email_change_limit" });
 	}
 	deps.logger.info({ event: "email.change_requested", accountId, outcome }, "email change requested");
+	return outcome === "taken" ? "confirmation_sent" : outcome;
+}
+
+/**
+ * The address an approval link would let the account move to, without using it.
+ * @returns null when the link is not usable
+ */
+export async function describeEmailChangeApproval(deps: ServiceDeps, token: string): Promise<{ readonly newEmail: string } | null> {
+	const record = await findLiveEmailToken(deps, token, "approve_email_change");
+	return record === null || record.accountId === null ? null : { newEmail: record.email };
+}
+
+/**
+ * Uses an approval link (opened from the current address, signed in or not): consumes it and mails
+ * the new address its confirmation link, as {@link requestEmailChange} does for an account with a
+ * second factor confirmed by mail. Nothing changes until that link is used.
+ * @returns the address the confirmation link went to
+ * @throws EmailLinkInvalid (unknown, expired, used: of parallel uses one wins)
+ */
+export async function approveEmailChange(deps: ServiceDeps, input: { token: string }, context: RequestContext = NO_CONTEXT): Promise<{ readonly newEmail: string }> {
+	const record = await findLiveEmailToken(deps, input.token, "approve_email_change");
+	if (record === null || record.accountId === null) throw new EmailLinkInvalid(undefined, { reason: "unknown_used_or_expired" });
+	const accountId = record.accountId;
+	await deps.store.transaction(async (tx) => {
+		await tx.accounts.lockAccount(accountId);
+		if (!(await tx.emailTokens.consumeEmailToken(record.id, deps.clock.now()))) throw new EmailLinkInvalid(undefined, { reason: "lost_race" });
+		await mailChangeConfirmation(deps, tx, accountId, record.email, context);
+	});
+	deps.logger.info({ event: "email.change_approved", accountId }, "email change approved from the current address");
+	return { newEmail: record.email };
 }
 
 /**

@@ -12,6 +12,8 @@ export const EMAIL_LINK_PATHS = Object.freeze({
 	finishSignUp: "/dashboard/sign-up/finish",
 	/** Set a new password after "Forgot password?". */
 	resetPassword: "/dashboard/reset-password",
+	/** Approve, from the current address, a change of address (accounts without a second factor confirmed by mail). */
+	approveEmailChange: "/dashboard/approve-email-change",
 	/** Confirm a new address (change of email). */
 	confirmEmailChange: "/dashboard/confirm-email",
 	/** Confirm the account's second factor for apps behind forward-auth `two_factor` rules. */

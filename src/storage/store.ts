@@ -311,7 +311,7 @@ export interface AccessTokenRecord {
 }
 
 /** What an email token proves when its link is opened. */
-export type EmailTokenPurpose = "verify_email" | "reset_password" | "change_email" | "sign_up" | "confirm_two_factor";
+export type EmailTokenPurpose = "verify_email" | "reset_password" | "change_email" | "sign_up" | "confirm_two_factor" | "approve_email_change";
 
 /**
  * A single-use link sent by mail (verify the address, reset the password, confirm a new address,

@@ -132,6 +132,8 @@ for (const backend of backends) {
 				["sign_up.verify", "/dashboard/sign-up/finish"],
 				["password.reset", "/dashboard/reset-password"],
 				["email.change_confirm", "/dashboard/confirm-email"],
+				["email.change_approve", "/dashboard/approve-email-change"],
+				["two_factor.confirm", "/dashboard/confirm-two-factor"],
 				["sign_up.exists", null],
 				["password.reset_unknown", null],
 			] as const;

@@ -251,7 +251,7 @@ for (const backend of await testBackends()) {
 			expect(page.body).not.toContain('name="password"');
 		});
 
-		it("change of email in the dashboard asks for the password when not recently confirmed, then mails the new address", async () => {
+		it("change of email in the dashboard asks for the password when not recently confirmed, has the current address approve it, then mails the new address", async () => {
 			await start();
 			const b = browser();
 			const { email } = await signUp(t, freshEmail("change"));
@@ -266,6 +266,14 @@ for (const backend of await testBackends()) {
 			expect(await mailsTo(t.store, newEmail, "email.change_confirm")).toEqual([]);
 			const sent = await b.post("/dashboard/settings/email", { newEmail, password: PASSWORD });
 			expect(sent.statusCode).toBe(303);
+			// No second factor confirmed by mail: the current address approves first.
+			expect(sent.headers.location).toBe("/dashboard/settings/email?sent=approval");
+			expect((await b.get("/dashboard/settings/email?sent=approval")).body).toContain('id="change-email-approval-sent"');
+			expect(await mailsTo(t.store, newEmail, "email.change_confirm")).toEqual([]);
+			const approval = await lastMailedToken(t.store, email, "email.change_approve");
+			expect((await b.get(`/dashboard/approve-email-change?token=${approval}`)).body).toContain('id="approve-email-change"');
+			const approved = await b.post("/dashboard/approve-email-change", { token: approval });
+			expect(approved.headers.location).toBe("/dashboard/settings/email?sent=1");
 			const token = await lastMailedToken(t.store, newEmail, "email.change_confirm");
 			expect((await b.get(`/dashboard/confirm-email?token=${token}`)).body).toContain('id="confirm-email-change"');
 			const confirmed = await b.post("/dashboard/confirm-email", { token });

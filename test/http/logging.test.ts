@@ -231,7 +231,13 @@ describe("request detail by level (log.level)", () => {
 			secrets.push(begin.json().secret as string, stepOne, enrollCode, sessionToken, ...(confirm.json().recoveryCodes as string[]));
 
 			// Change of address (fresh confirmation from the setup), confirmed by its link.
-			expect((await app.inject({ method: "POST", url: "/api/v1/account/email", headers: bearer(sessionToken), payload: { newEmail } })).statusCode).toBe(202);
+			const asked = await app.inject({ method: "POST", url: "/api/v1/account/email", headers: bearer(sessionToken), payload: { newEmail } });
+			expect(asked.statusCode).toBe(202);
+			// The authenticator is not confirmed by mail: the current address approves the change first.
+			expect(asked.json().status).toBe("approval_sent");
+			const approvalToken = await lastMailedToken(store, email, "email.change_approve");
+			secrets.push(approvalToken, approvalToken.split(".")[1]!);
+			expect((await app.inject({ method: "POST", url: "/api/v1/email/change/approve", payload: { token: approvalToken } })).statusCode).toBe(200);
 			const changeToken = await lastMailedToken(store, newEmail, "email.change_confirm");
 			secrets.push(changeToken, changeToken.split(".")[1]!);
 			expect((await app.inject({ method: "POST", url: "/api/v1/email/confirm", payload: { token: changeToken } })).statusCode).toBe(200);

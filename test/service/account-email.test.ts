@@ -12,6 +12,7 @@ import { testBackends, type Backend } from "../helpers/backends.js";
 import { countingHasher } from "../helpers/counting-hasher.js";
 import { createTestDeadbolt, type TestDeadbolt } from "../helpers/deadbolt.js";
 import { PASSWORD } from "../helpers/flows.js";
+import type { AuthenticatedSession } from "../../src/service/sessions.js";
 import { lastMailedToken, mailsTo, tokenOf } from "../helpers/mailed-links.js";
 
 let counter = 0;
@@ -197,6 +198,36 @@ for (const backend of await testBackends()) {
 		});
 
 		describe("change of address", () => {
+			/** Asks for the change; an account without a second factor confirmed by mail approves it from its current address first. */
+			async function requestChange(auth: AuthenticatedSession, newEmail: string): Promise<void> {
+				if ((await t.deadbolt.requestEmailChange(auth, { newEmail })) === "approval_sent") {
+					await t.deadbolt.approveEmailChange({ token: await lastMailedToken(t.store, auth.account.email, "email.change_approve") });
+				}
+			}
+
+			it("without a second factor confirmed by mail, the current address approves first (a stolen password cannot move the account to another mailbox); with one, the new address gets its link at once", async () => {
+				await start();
+				const { auth, email, account, session } = await openSignUp();
+				const thief = freshEmail("thief");
+				expect(await t.deadbolt.requestEmailChange(auth, { newEmail: thief })).toBe("approval_sent");
+				expect(await mailsTo(t.store, thief, "email.change_confirm")).toEqual([]);
+				const approval = await lastMailedToken(t.store, email, "email.change_approve");
+				// The link names the requested address to the owner, uses nothing when looked at, and cannot confirm the change itself.
+				expect(await t.deadbolt.describeEmailChangeApproval(approval)).toEqual({ newEmail: thief });
+				await expect(t.deadbolt.confirmEmailChange({ token: approval })).rejects.toBeInstanceOf(EmailLinkInvalid);
+				expect((await t.store.accounts.findAccountById(account.id))?.email).toBe(email);
+				// Approved (of 10 parallel uses, one): only then does the new address get its link.
+				const approvals = await Promise.allSettled(Array.from({ length: 10 }, () => t.deadbolt.approveEmailChange({ token: approval })));
+				expect(approvals.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+				expect(await mailsTo(t.store, thief, "email.change_confirm")).toHaveLength(1);
+				expect((await t.store.accounts.findAccountById(account.id))?.email).toBe(email);
+				// With a second factor confirmed by mail, "Confirm it's you" needed the code: no approval.
+				await t.store.accounts.setSecondFactorMailConfirmedAt(account.id, t.clock.now(), t.clock.now());
+				const strong = await t.deadbolt.validateSession(session.token);
+				t.clock.advance(1);
+				expect(await t.deadbolt.requestEmailChange(strong, { newEmail: freshEmail("direct") })).toBe("confirmation_sent");
+			});
+
 			it("needs a recent confirmation (sudo mode)", async () => {
 				await start();
 				const { session } = await openSignUp();
@@ -206,7 +237,7 @@ for (const backend of await testBackends()) {
 				await expect(t.deadbolt.requestEmailChange(stale, { newEmail })).rejects.toBeInstanceOf(ReauthenticationRequired);
 				expect(await mailsTo(t.store, newEmail, "email.change_confirm")).toEqual([]);
 				const confirmed = await t.deadbolt.reauthenticate(stale, { password: PASSWORD });
-				await t.deadbolt.requestEmailChange({ ...stale, session: confirmed.session }, { newEmail });
+				await requestChange({ ...stale, session: confirmed.session }, newEmail);
 				expect(await mailsTo(t.store, newEmail, "email.change_confirm")).toHaveLength(1);
 			});
 
@@ -215,7 +246,7 @@ for (const backend of await testBackends()) {
 				const { auth, email, account } = await openSignUp();
 				await t.deadbolt.verifyEmail({ token: await lastMailedToken(t.store, email, "email.verify") });
 				const newEmail = freshEmail("moved");
-				await t.deadbolt.requestEmailChange(auth, { newEmail: newEmail.toUpperCase() });
+				await requestChange(auth, newEmail.toUpperCase());
 				// Nothing changes until the link is opened; looking does not use it.
 				const token = await lastMailedToken(t.store, newEmail, "email.change_confirm");
 				expect(await t.deadbolt.describeEmailChange(token)).toEqual({ newEmail });
@@ -239,7 +270,7 @@ for (const backend of await testBackends()) {
 				await start();
 				const { auth, email } = await openSignUp();
 				const newEmail = freshEmail("moved-unverified");
-				await t.deadbolt.requestEmailChange(auth, { newEmail });
+				await requestChange(auth, newEmail);
 				await t.deadbolt.confirmEmailChange({ token: await lastMailedToken(t.store, newEmail, "email.change_confirm") });
 				expect(await mailsTo(t.store, email, "email_changed")).toHaveLength(1);
 			});
@@ -249,11 +280,11 @@ for (const backend of await testBackends()) {
 				const { auth, email, account } = await openSignUp();
 				const other = freshEmail("other");
 				await t.deadbolt.registerAccount({ email: other, password: PASSWORD });
-				expect(await t.deadbolt.requestEmailChange(auth, { newEmail: other })).toBeUndefined();
+				await requestChange(auth, other);
 				expect(await mailsTo(t.store, other, "email.change_confirm")).toEqual([]);
 				const later = freshEmail("later");
 				t.clock.advance(1);
-				await t.deadbolt.requestEmailChange(auth, { newEmail: later });
+				await requestChange(auth, later);
 				const token = await lastMailedToken(t.store, later, "email.change_confirm");
 				await t.deadbolt.registerAccount({ email: later, password: PASSWORD });
 				await expect(t.deadbolt.confirmEmailChange({ token })).rejects.toBeInstanceOf(EmailTaken);

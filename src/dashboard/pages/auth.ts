@@ -105,18 +105,19 @@ export function signUpPage(context: AuthPageContext, state: SignUpState): SafeHt
 
 /** Messages the sign-in page can show after a redirect. */
 /** What the sign-in page says first: a sign-out, or why the last sign-in attempt ended. */
-export type SignInFlash = "signed-out" | "signed-out-everywhere" | "email-verified" | "email-changed" | "password-reset" | ChallengeEnd | null;
+export type SignInFlash = "signed-out" | "signed-out-everywhere" | "email-verified" | "email-changed" | "email-change-approved" | "password-reset" | ChallengeEnd | null;
 
 /** The notices of a finished mailed-link flow, shown on the sign-in page after it (fixed text; only the word travels). */
-const LINK_FLASHES: Readonly<Record<"email-verified" | "email-changed" | "password-reset", string>> = Object.freeze({
+const LINK_FLASHES: Readonly<Record<"email-verified" | "email-changed" | "email-change-approved" | "password-reset", string>> = Object.freeze({
 	"email-verified": "Your email address is verified. Sign in to continue.",
 	"email-changed": "Your email address was changed. Sign in with your new address.",
+	"email-change-approved": "The change of address is approved: the new address got a link to confirm it. Your address changes when it is opened.",
 	"password-reset": "Your password was reset, and every session and remembered device was signed out. Sign in with your new password.",
 });
 
 /** Whether a `notice` word is one the sign-in page shows. */
 export function isSignInFlash(value: string | null): value is Exclude<SignInFlash, ChallengeEnd | null> {
-	return value === "signed-out" || value === "signed-out-everywhere" || value === "email-verified" || value === "email-changed" || value === "password-reset";
+	return value === "signed-out" || value === "signed-out-everywhere" || value === "email-verified" || value === "email-changed" || value === "email-change-approved" || value === "password-reset";
 }
 
 /** Sign-in form state. */
@@ -136,7 +137,7 @@ export function signInPage(context: AuthPageContext, state: SignInState): SafeHt
 				? notice("success", "You have signed out everywhere: every session on every device has ended. Sign in again to continue.")
 				: state.flash === null || state.flash === undefined
 					? null
-					: state.flash === "email-verified" || state.flash === "email-changed" || state.flash === "password-reset"
+					: state.flash === "email-verified" || state.flash === "email-changed" || state.flash === "email-change-approved" || state.flash === "password-reset"
 						? notice("success", LINK_FLASHES[state.flash], "sign-in-notice")
 						: notice("warning", CHALLENGE_END_MESSAGES[state.flash], "sign-in-ended");
 	const form = postForm(

@@ -58,6 +58,23 @@ export function verifyEmailPage(context: AuthPageContext, state: LinkPageState):
 	});
 }
 
+/** `GET/POST /dashboard/approve-email-change?token=...` (the current address approves a change). */
+export function approveEmailChangePage(context: AuthPageContext, state: LinkPageState): SafeHtml {
+	if (state.token === null || state.email === null) {
+		return unusableLink(context, "Approve the new email", state.error ?? "This approval link has expired or was already used. Ask for the change again from your account.", html`<a href="${PATHS.changeEmail}">Change your email address</a>`);
+	}
+	return confirmLink(context, {
+		title: "Approve the new email",
+		lead: html`Let your ${context.brand.productName} account move to <strong>${emailText(state.email)}</strong>? That address then gets a link to confirm it.`,
+		action: PATHS.approveEmailChange,
+		token: state.token,
+		button: "Approve the change",
+		buttonId: "approve-email-change",
+		error: state.error,
+		footer: html`Didn't ask for this? Don't approve: someone knows your password. <a href="${PATHS.forgotPassword}">Reset it</a>.`,
+	});
+}
+
 /** `GET/POST /dashboard/confirm-email?token=...` (the new address of a change). */
 export function confirmEmailChangePage(context: AuthPageContext, state: LinkPageState): SafeHtml {
 	if (state.token === null || state.email === null) {
@@ -122,6 +139,8 @@ export interface ChangeEmailState {
 	readonly error?: string | null;
 	/** After the request: "check the new address" (the same whether or not the address is free). */
 	readonly sent?: boolean;
+	/** After the request of an account whose second factor is not confirmed by mail: "approve it from your current address first". */
+	readonly approvalSent?: boolean;
 }
 
 /** `GET/POST /dashboard/settings/email`: change the address (confirmed at the new one). */
@@ -143,6 +162,7 @@ export function changeEmailPage(state: ChangeEmailState): SafeHtml {
 	<p class="page-lead">Your address is <strong>${emailText(state.email)}</strong>. We'll send a link to the new address; the change happens when you open it, and your current address is told.</p>
 </div>
 ${state.sent === true && notice("success", "Check the new address: we sent it a link to confirm the change. Until you open it, nothing changes.", "change-email-sent")}
+${state.approvalSent === true && notice("success", html`Check your current address, <strong>${emailText(state.email)}</strong>: we sent it a link to approve the change (your password alone is not enough to move your account to another mailbox). Then the new address gets its own link.`, "change-email-approval-sent")}
 <section class="card" aria-labelledby="change-email-title">
 	<h2 class="card__title" id="change-email-title">New address</h2>
 	${form}

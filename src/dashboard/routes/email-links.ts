@@ -2,6 +2,9 @@
  * The address of an account in the dashboard (issue 11 item 4):
  * - `GET/POST /dashboard/verify-email?token=...`: verify the address (signed in or not);
  * - `POST /dashboard/verify-email/resend`: the banner's "Resend email" (signed in);
+ * - `GET/POST /dashboard/approve-email-change?token=...`: approve, from the current address, a change
+ *   asked by an account whose second factor is not confirmed by mail (signed in or not); the new
+ *   address then gets its link;
  * - `GET/POST /dashboard/confirm-email?token=...`: confirm a new address (signed in or not);
  * - `GET/POST /dashboard/sign-up/finish?token=...`: finish a sign-up of mode `verified` with the
  *   password chosen at sign-up (signs in; a wrong one is said next to the field);
@@ -15,7 +18,7 @@ import { EmailLinkInvalid, EmailTaken, InvalidCredentials, InvalidRequest, MailL
 import { requestContext } from "../../http/plugins/session.js";
 import type { AuthenticatedSession } from "../../service/sessions.js";
 import { PATHS } from "../layout.js";
-import { changeEmailPage, confirmEmailChangePage, finishSignUpPage, verifyEmailPage, type ChangeEmailState, type LinkPageState } from "../pages/email-links.js";
+import { approveEmailChangePage, changeEmailPage, confirmEmailChangePage, finishSignUpPage, verifyEmailPage, type ChangeEmailState, type LinkPageState } from "../pages/email-links.js";
 import type { AuthPageContext } from "../pages/auth.js";
 import type { SafeHtml } from "../html.js";
 import { reauthenticated } from "./confirm.js";
@@ -68,6 +71,16 @@ export function registerEmailLinkRoutes(app: FastifyInstance, d: DashboardContex
 			return afterLink(request, reply, "email-verified");
 		},
 		page: verifyEmailPage,
+	});
+
+	registerLinkFlow(app, d, {
+		path: PATHS.approveEmailChange,
+		describe: async (token) => (await deadbolt.describeEmailChangeApproval(token))?.newEmail ?? null,
+		use: async (request, reply, token) => {
+			await deadbolt.approveEmailChange({ token }, requestContext(request));
+			return seeOther(reply, request.auth !== null ? `${PATHS.changeEmail}?sent=1` : `${PATHS.signIn}?notice=email-change-approved`);
+		},
+		page: approveEmailChangePage,
 	});
 
 	registerLinkFlow(app, d, {
@@ -133,7 +146,10 @@ export function registerEmailLinkRoutes(app: FastifyInstance, d: DashboardContex
 
 	app.get(
 		"/settings/email",
-		signedInPage(async (request, reply, auth) => changePage(request, reply, auth, 200, { sent: queryParam(request, "sent") === "1" })),
+		signedInPage(async (request, reply, auth) => {
+			const sent = queryParam(request, "sent");
+			return changePage(request, reply, auth, 200, { sent: sent === "1", approvalSent: sent === "approval" });
+		}),
 	);
 
 	app.post(
@@ -158,8 +174,9 @@ export function registerEmailLinkRoutes(app: FastifyInstance, d: DashboardContex
 					throw error;
 				}
 			}
+			let outcome: Awaited<ReturnType<typeof deadbolt.requestEmailChange>>;
 			try {
-				await deadbolt.requestEmailChange(actor, { newEmail }, requestContext(request));
+				outcome = await deadbolt.requestEmailChange(actor, { newEmail }, requestContext(request));
 			} catch (error) {
 				if (error instanceof InvalidRequest) return changePage(request, reply, actor, 400, { newEmail, newEmailError: error.message });
 				if (error instanceof ReauthenticationRequired) return changePage(request, reply, actor, 403, { newEmail, error: error.message });
@@ -169,7 +186,7 @@ export function registerEmailLinkRoutes(app: FastifyInstance, d: DashboardContex
 				}
 				throw error;
 			}
-			return seeOther(reply, `${PATHS.changeEmail}?sent=1`);
+			return seeOther(reply, `${PATHS.changeEmail}?sent=${outcome === "approval_sent" ? "approval" : "1"}`);
 		}),
 	);
 }

@@ -84,6 +84,14 @@ export function linkMailContent(input: LinkMailInput): MailContent {
 				action: { label: "Use this address", url: mailLink(origin, "confirmEmailChange", token()) },
 				outro: [valid, "If it was not you, ignore this mail: the account keeps its address."],
 			};
+		case "email.change_approve":
+			return {
+				subject: `Approve a new email address for your ${productName} account`,
+				heading: "Approve the change of your email address",
+				intro: [`Someone signed in to your ${productName} account with your password and asked to use another email address for it. Nothing changes unless you approve it here; then the new address gets a link to confirm it.`],
+				action: { label: "Approve the change", url: mailLink(origin, "approveEmailChange", token()) },
+				outro: [valid, `If it was not you, do not approve: someone knows your password. Change it, and turn on two-factor authentication, at ${mailLink(origin, "compromised")}.`],
+			};
 		case "two_factor.confirm":
 			return {
 				subject: `Confirm your authenticator app for ${productName}`,
@@ -94,7 +102,7 @@ export function linkMailContent(input: LinkMailInput): MailContent {
 				action: { label: "Confirm my authenticator", url: mailLink(origin, "confirmTwoFactor", token()) },
 				outro: [
 					valid,
-					`If it was not you, do not open the link: someone knows your password and added their own authenticator app. Change your password and turn two-factor authentication off and on again, or use "I think my account is compromised" at ${mailLink(origin, "compromised")}.`,
+					"If it was not you, do not open the link: someone knows your password and added their own authenticator app to your account. Apps that need two-factor authentication stay closed to them until this link is used. Ask your administrator to remove that authenticator and to sign your account out everywhere.",
 				],
 			};
 	}

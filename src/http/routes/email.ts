@@ -4,6 +4,8 @@
  * - `POST /api/v1/email/verify` `{token}`: use a verification link (signed in or not);
  * - `POST /api/v1/account/email` `{newEmail}` (signed in, recently re-authenticated): mail a
  *   confirmation link to the new address;
+ * - `POST /api/v1/email/change/approve` `{token}`: approve the change from the current address (an
+ *   account whose second factor is not confirmed by mail is asked to); the new address gets its link;
  * - `POST /api/v1/email/confirm` `{token}`: use that link; the address changes;
  * - `POST /api/v1/sign-up/finish` `{token, password}`: use a sign-up link (mode `verified`) with the
  *   password chosen at sign-up: the account is made and signed in.
@@ -39,11 +41,27 @@ export const emailRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/account/email",
 		{
 			onRequest: requireSession,
-			schema: { body: Type.Object({ newEmail: EmailSchema }, closed), response: { 202: Type.Object({ status: Type.Literal("confirmation_sent"), message: Type.String() }, closed), ...ERROR_RESPONSES } },
+			schema: {
+				body: Type.Object({ newEmail: EmailSchema }, closed),
+				response: { 202: Type.Object({ status: Type.Union([Type.Literal("confirmation_sent"), Type.Literal("approval_sent")]), message: Type.String() }, closed), ...ERROR_RESPONSES },
+			},
 		},
 		async (request, reply) => {
-			await deadbolt.requestEmailChange(authOf(request), { newEmail: request.body.newEmail }, requestContext(request));
-			return reply.status(202).send({ status: "confirmation_sent", message: "We sent a link to the new address. Your address changes when you open it." });
+			const status = await deadbolt.requestEmailChange(authOf(request), { newEmail: request.body.newEmail }, requestContext(request));
+			const message =
+				status === "approval_sent"
+					? "We sent a link to your current address to approve the change; then the new address gets its own link. Your address changes when you open that one."
+					: "We sent a link to the new address. Your address changes when you open it.";
+			return reply.status(202).send({ status, message });
+		},
+	);
+
+	app.post(
+		"/email/change/approve",
+		{ schema: { body: TokenBody, response: { 200: Type.Object({ status: Type.Literal("confirmation_sent") }, closed), ...ERROR_RESPONSES } } },
+		async (request) => {
+			await deadbolt.approveEmailChange({ token: request.body.token }, requestContext(request));
+			return { status: "confirmation_sent" as const };
 		},
 	);
 

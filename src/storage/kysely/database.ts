@@ -269,7 +269,7 @@ export interface WebhookEndpointTable {
 /** Table `email_token` (migration 0009): single-use mailed links; only a hash of the secret is kept. */
 export interface EmailTokenTable {
 	id: string;
-	/** `"verify_email"`, `"reset_password"`, `"change_email"`, `"sign_up"` or `"confirm_two_factor"` (checked by the schema; the last since migration 0015). */
+	/** `"verify_email"`, `"reset_password"`, `"change_email"`, `"sign_up"`, `"confirm_two_factor"` or `"approve_email_change"` (checked by the schema; the last two since migration 0015). */
 	purpose: EmailTokenPurpose;
 	/** References `account.id`, ON DELETE CASCADE; null for a sign-up before the account exists. */
 	account_id: string | null;

@@ -6,7 +6,8 @@
  *   account's second factor. Null for every existing account: an authenticator enrolled before
  *   this migration was enrolled with the password alone, so it is confirmed once by mail like any
  *   new one before it passes a `two_factor` rule.
- * - `email_token.purpose` accepts `'confirm_two_factor'`. A CHECK constraint cannot be altered in
+ * - `email_token.purpose` accepts `'confirm_two_factor'` and `'approve_email_change'` (an address
+ *   change approved from the current address, for accounts whose second factor is not confirmed by mail). A CHECK constraint cannot be altered in
  *   SQLite, so the table is rebuilt in both databases the same way (a new table with the wider
  *   check, the rows copied, the old table dropped, the new one renamed, its indexes made again
  *   under their old names); nothing references `email_token`, so no foreign key is touched.
@@ -19,7 +20,7 @@ import type { Migration } from "kysely/migration";
 import { portableColumnTypes } from "./column-types.js";
 
 const PURPOSES_BEFORE = sql`purpose in ('verify_email', 'reset_password', 'change_email', 'sign_up')`;
-const PURPOSES_AFTER = sql`purpose in ('verify_email', 'reset_password', 'change_email', 'sign_up', 'confirm_two_factor')`;
+const PURPOSES_AFTER = sql`purpose in ('verify_email', 'reset_password', 'change_email', 'sign_up', 'confirm_two_factor', 'approve_email_change')`;
 
 /** Rebuilds `email_token` (same columns and indexes as `0009-outbox-and-email-tokens`) with `purposes` as its check. */
 async function rebuildEmailTokenTable(db: Kysely<any>, purposes: typeof PURPOSES_AFTER): Promise<void> {
@@ -56,9 +57,9 @@ async function up(db: Kysely<any>): Promise<void> {
 	await rebuildEmailTokenTable(db, PURPOSES_AFTER);
 }
 
-/** Drops the column and the `confirm_two_factor` links (their purpose no longer exists), and narrows the purposes again. */
+/** Drops the column and the links of the two new purposes (which no longer exist), and narrows the purposes again. */
 async function down(db: Kysely<any>): Promise<void> {
-	await db.deleteFrom("email_token").where("purpose", "=", "confirm_two_factor").execute();
+	await db.deleteFrom("email_token").where("purpose", "in", ["confirm_two_factor", "approve_email_change"]).execute();
 	await rebuildEmailTokenTable(db, PURPOSES_BEFORE);
 	await db.schema.alterTable("account").dropColumn("second_factor_mail_confirmed_at").execute();
 }
