@@ -149,6 +149,7 @@ export interface Deadbolt {
 	confirmEmailChange: Bound<typeof emailChange.confirmEmailChange>;
 	describeEmailChangeApproval: Bound<typeof emailChange.describeEmailChangeApproval>;
 	approveEmailChange: Bound<typeof emailChange.approveEmailChange>;
+	emailChangeNeedsApproval: typeof emailChange.emailChangeNeedsApproval;
 	requestTwoFactorMailConfirmation: Bound<typeof twoFactorMailConfirmation.requestTwoFactorMailConfirmation>;
 	describeTwoFactorMailConfirmation: Bound<typeof twoFactorMailConfirmation.describeTwoFactorMailConfirmation>;
 	confirmTwoFactorByMail: Bound<typeof twoFactorMailConfirmation.confirmTwoFactorByMail>;
@@ -417,6 +418,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		confirmEmailChange: bind(emailChange.confirmEmailChange),
 		describeEmailChangeApproval: bind(emailChange.describeEmailChangeApproval),
 		approveEmailChange: bind(emailChange.approveEmailChange),
+		emailChangeNeedsApproval: emailChange.emailChangeNeedsApproval,
 		requestTwoFactorMailConfirmation: bind(twoFactorMailConfirmation.requestTwoFactorMailConfirmation),
 		describeTwoFactorMailConfirmation: bind(twoFactorMailConfirmation.describeTwoFactorMailConfirmation),
 		confirmTwoFactorByMail: bind(twoFactorMailConfirmation.confirmTwoFactorByMail),

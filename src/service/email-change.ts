@@ -12,12 +12,12 @@
  * An account whose second factor is not confirmed by mail (`two-factor-mail-confirmation.ts`: no
  * 2FA, or an authenticator that could have been enrolled with the password alone) proves nothing
  * beyond the password in "Confirm it's you". For it, the change is first approved from the CURRENT
- * address: an `approve_email_change` link (`email.change_approve`) whose use mails the new address's
+ * (verified) address ({@link emailChangeNeedsApproval}): an `approve_email_change` link (`email.change_approve`) whose use mails the new address's
  * link. Otherwise a stolen password would move the account to the thief's mailbox, and with it every
  * mailed link: the confirmation that forward-auth `two_factor` rules need, password resets (issue 12).
  */
 import { EmailLinkInvalid, EmailTaken, InvalidRequest, MailLimitReached, ReauthenticationRequired } from "../errors.js";
-import type { Repositories } from "../storage/store.js";
+import type { AccountRecord, Repositories } from "../storage/store.js";
 import { requireEmail } from "./accounts.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { findLiveEmailToken, hourAgo, HOUR_MS, issueEmailToken } from "./email-tokens.js";
@@ -27,6 +27,17 @@ import { requireRecentReauthentication, type AuthenticatedSession } from "./sess
 
 /** The message of a new address that is the current one. */
 export const SAME_EMAIL_MESSAGE = "That is already your email address.";
+
+/**
+ * Whether a change of the account's address is approved from the current address first: when its
+ * second factor is not confirmed by mail ("Confirm it's you" proved only the password) and the
+ * current address is verified. An unverified address was never proved to be the owner's (it may
+ * be mistyped): a link there would ask a stranger, and the account passes no access rule but
+ * `bypass` anyway; its address is changed as before (confirmed at the new one).
+ */
+export function emailChangeNeedsApproval(account: Pick<AccountRecord, "secondFactorMailConfirmedAt" | "emailVerifiedAt">): boolean {
+	return account.secondFactorMailConfirmedAt === null && account.emailVerifiedAt !== null;
+}
 
 /** What asking for a change did: the new address was sent its link, or the current address was first asked to approve. */
 export type EmailChangeRequest = "confirmation_sent" | "approval_sent";
@@ -63,13 +74,13 @@ export async function requestEmailChange(deps: ServiceDeps, auth: AuthenticatedS
 	const accountId = auth.account.id;
 	const outcome = await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(accountId);
-		const since = hourAgo(deps);
-		const asked = (await tx.emailTokens.countRecentEmailTokens("change_email", { accountId }, since)) + (await tx.emailTokens.countRecentEmailTokens("approve_email_change", { accountId }, since));
-		if (asked >= resendsPerHour) return "limited" as const;
 		const account = await tx.accounts.findAccountById(accountId);
 		if (account === null) throw new ReauthenticationRequired();
-		await recordSecurityEvent(deps, tx, accountId, "email.change_requested", context, { approvalAsked: account.secondFactorMailConfirmedAt === null });
-		if (account.secondFactorMailConfirmedAt === null) {
+		const approvalAsked = emailChangeNeedsApproval(account);
+		// The links this request would send, counted by their kind (an approved change's link to the new address does not count again).
+		if ((await tx.emailTokens.countRecentEmailTokens(approvalAsked ? "approve_email_change" : "change_email", { accountId }, hourAgo(deps))) >= resendsPerHour) return "limited" as const;
+		await recordSecurityEvent(deps, tx, accountId, "email.change_requested", context, { approvalAsked });
+		if (approvalAsked) {
 			await tx.emailTokens.consumeAccountEmailTokens(accountId, deps.clock.now(), "approve_email_change");
 			await tx.emailTokens.consumeAccountEmailTokens(accountId, deps.clock.now(), "change_email");
 			// The token carries the requested address; the mail goes to the current one.

@@ -126,7 +126,8 @@ describe("attacks on the second factor confirmed by mail", () => {
 		await page("/dashboard", jar);
 		jar["deadbolt_return"] = "https://evil.example/steal";
 		const sent = await post("/dashboard/step-up/email-link", jar, {});
-		expect(sent.statusCode).toBe(200);
+		expect(sent.statusCode).toBe(303);
+		expect(sent.headers.location).toBe("/dashboard/step-up?sent=1");
 		expect(jar["deadbolt_return"] ?? "").not.toContain("evil");
 		jar["deadbolt_return"] = "//evil.example/";
 		const token = await lastMailedToken(t.store, user.email, "two_factor.confirm");

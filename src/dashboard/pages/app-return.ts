@@ -83,7 +83,7 @@ export function confirmTwoFactorLinkPage(context: AuthPageContext, state: { read
 	const title = "Confirm your authenticator app";
 	const home = html`<a href="${PATHS.home}">Go to your account</a>`;
 	if (state.problem === "unusable" || state.token === null || state.email === null) {
-		const message = state.error ?? "This link has expired or was already used. Open the app again and choose \u201cEmail me the link\u201d for a new one.";
+		const message = state.error ?? "This link has expired, was already used, or a newer one was sent since (only the newest works). Use the newest email, or open the app again and choose \u201cEmail me the link\u201d.";
 		return authPage(context, title, authCard("This link can't be used", "Links from our emails work once, for a limited time.", notice("warning", message, "link-error"), home));
 	}
 	if (state.problem !== null) {

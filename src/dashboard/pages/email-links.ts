@@ -141,6 +141,8 @@ export interface ChangeEmailState {
 	readonly sent?: boolean;
 	/** After the request of an account whose second factor is not confirmed by mail: "approve it from your current address first". */
 	readonly approvalSent?: boolean;
+	/** Whether a change is approved from the current address first (`service/email-change.ts`). */
+	readonly approvalNeeded?: boolean;
 }
 
 /** `GET/POST /dashboard/settings/email`: change the address (confirmed at the new one). */
@@ -159,7 +161,11 @@ export function changeEmailPage(state: ChangeEmailState): SafeHtml {
 	);
 	const body = html`<div class="page-header">
 	<h1 class="page-title">Change email address</h1>
-	<p class="page-lead">Your address is <strong>${emailText(state.email)}</strong>. We'll send a link to the new address; the change happens when you open it, and your current address is told.</p>
+	<p class="page-lead">Your address is <strong>${emailText(state.email)}</strong>. ${
+		state.approvalNeeded === true
+			? "We'll first send a link to your current address to approve the change (your authenticator app is not confirmed by email, so your password alone is not enough); then the new address gets a link, and the change happens when you confirm it there."
+			: "We'll send a link to the new address; the change happens when you confirm it there, and your current address is told."
+	}</p>
 </div>
 ${state.sent === true && notice("success", "Check the new address: we sent it a link to confirm the change. Until you open it, nothing changes.", "change-email-sent")}
 ${state.approvalSent === true && notice("success", html`Check your current address, <strong>${emailText(state.email)}</strong>: we sent it a link to approve the change (your password alone is not enough to move your account to another mailbox). Then the new address gets its own link.`, "change-email-approval-sent")}

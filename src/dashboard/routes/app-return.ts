@@ -31,15 +31,17 @@ export function registerAppReturnRoutes(app: FastifyInstance, d: DashboardContex
 	const { deadbolt } = d;
 
 	app.get("/step-up", async (request, reply) => {
+		// `?sent=1`: where "Email me the link" lands (after its POST): the return cookie stays as it is.
+		const sent = queryParam(request, "sent") === "1";
 		const rd = queryParam(request, "rd");
-		d.keepReturnTarget(reply, rd);
-		const target = rd === null ? null : deadbolt.returnTarget(rd);
+		if (!sent) d.keepReturnTarget(reply, rd);
+		const target = sent ? d.returnTargetOf(request) : rd === null ? null : deadbolt.returnTarget(rd);
 		if (request.auth === null) return reply.redirect(PATHS.signIn, 302);
 		const context = d.authPageContext(request, reply);
 		if (!(await deadbolt.isTwoFactorEnabled(request.auth.account.id))) return sendPage(reply, 200, twoFactorNeededPage(context, appHostOf(target)));
 		const { account, session } = request.auth;
 		if (session.aal >= 2 && account.secondFactorMailConfirmedAt === null && account.emailVerifiedAt !== null) {
-			return sendPage(reply, 200, mailConfirmationPage(context, { appHost: appHostOf(target), email: account.email, sent: false }));
+			return sendPage(reply, 200, mailConfirmationPage(context, { appHost: appHostOf(target), email: account.email, sent }));
 		}
 		return sendPage(reply, 200, stepUpPage(context, { appHost: appHostOf(target) }));
 	});
@@ -53,7 +55,8 @@ export function registerAppReturnRoutes(app: FastifyInstance, d: DashboardContex
 			const page = (status: number, sent: boolean, error: string | null = null) => sendPage(reply, status, mailConfirmationPage(d.authPageContext(request, reply), { appHost, email: auth.account.email, sent, error }));
 			try {
 				const outcome = await deadbolt.requestTwoFactorMailConfirmation(auth, requestContext(request));
-				return outcome === "sent" ? page(200, true) : d.afterSignIn(request, reply, homeWithNotice("two-factor-confirmed"));
+				// Post/redirect/get: reloading "Check your email" sends no second mail (which would end the first link).
+				return outcome === "sent" ? seeOther(reply, `${PATHS.stepUp}?sent=1`) : d.afterSignIn(request, reply, homeWithNotice("two-factor-confirmed"));
 			} catch (error) {
 				if (error instanceof MailLimitReached) {
 					void reply.header("retry-after", String(error.retryAfterSeconds));

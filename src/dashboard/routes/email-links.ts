@@ -139,6 +139,7 @@ export function registerEmailLinkRoutes(app: FastifyInstance, d: DashboardContex
 			email: auth.account.email,
 			confirmed: d.recentlyConfirmed(auth),
 			twoFactorEnabled: await deadbolt.isTwoFactorEnabled(auth.account.id),
+			approvalNeeded: deadbolt.emailChangeNeedsApproval(auth.account),
 			...extra,
 		};
 		return sendPage(reply, status, changeEmailPage(state));

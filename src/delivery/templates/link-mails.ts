@@ -90,7 +90,7 @@ export function linkMailContent(input: LinkMailInput): MailContent {
 				heading: "Approve the change of your email address",
 				intro: [`Someone signed in to your ${productName} account with your password and asked to use another email address for it. Nothing changes unless you approve it here; then the new address gets a link to confirm it.`],
 				action: { label: "Approve the change", url: mailLink(origin, "approveEmailChange", token()) },
-				outro: [valid, `If it was not you, do not approve: someone knows your password. Change it, and turn on two-factor authentication, at ${mailLink(origin, "compromised")}.`],
+				outro: [valid, "If it was not you, do not approve: someone knows your password. Sign in and change it; if you can no longer sign in, ask your administrator."],
 			};
 		case "two_factor.confirm":
 			return {
