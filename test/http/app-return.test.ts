@@ -191,6 +191,21 @@ describe("returning to the app after signing in", () => {
 		expect((await page(`/dashboard/step-up?rd=${encodeURIComponent(ADMIN)}`, jar)).body).toContain("Email me the link");
 	});
 
+	test("the Two-factor page says when apps behind two_factor rules still wait for the confirmation by email, offers the link, and says when it is done", async () => {
+		const user = await signUpWith2FA(t);
+		await t.store.accounts.markEmailVerified(user.account.id, t.clock.now());
+		const jar: Record<string, string> = { deadbolt_session: user.session.token };
+		const before = await page("/dashboard/settings/security/two-factor", jar);
+		expect(before.body).toContain('id="mail-confirmation-needed"');
+		expect(before.body).not.toContain('id="mail-confirmed"');
+		const sent = await post("/dashboard/step-up/email-link", jar, {});
+		expect(sent.headers.location).toBe("/dashboard/step-up?sent=1");
+		await post("/dashboard/confirm-two-factor", jar, { token: await lastMailedToken(t.store, user.email, "two_factor.confirm") });
+		const after = await page("/dashboard/settings/security/two-factor", jar);
+		expect(after.body).not.toContain('id="mail-confirmation-needed"');
+		expect(after.body).toContain('id="mail-confirmed"');
+	});
+
 	test("the sign-out link asks first (a GET signs no one out), then signs out and returns to the app", async () => {
 		const user = await enrolledUser();
 		const jar: Record<string, string> = { deadbolt_session: user.session.token };

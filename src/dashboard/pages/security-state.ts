@@ -32,6 +32,11 @@ export interface SecurityState {
 	/** false for an account created without a password: step 1 of the setup sets one. Default true. */
 	readonly hasPassword?: boolean;
 	readonly twoFactorEnabled: boolean;
+	/**
+	 * With 2FA on and a forward-auth `two_factor` rule configured: whether the authenticator is
+	 * confirmed by a mailed link (what those rules need); null (or absent) otherwise.
+	 */
+	readonly secondFactorMailConfirmed?: boolean | null;
 	readonly recoveryCodesLeft: number;
 	readonly recoveryCodesTotal: number;
 	/** A notice above the cards (e.g. after setup was refused). */

@@ -4,7 +4,7 @@
  * the way to set it up. The destructive actions ask first (`confirmations.ts`).
  */
 import { html, type SafeHtml } from "../html.js";
-import { PATHS } from "../layout.js";
+import { emailText, PATHS, postForm } from "../layout.js";
 import { confirmableButton, turnOffTwoFactorLink } from "./confirmations.js";
 import { confirmationFacts, FEW_RECOVERY_CODES, fewRecoveryCodesWarning, statusBadge, type SecurityState } from "./security-state.js";
 
@@ -17,6 +17,8 @@ function onContent(state: SecurityState): SafeHtml {
 	<div class="actions actions--start">
 		${confirmableButton(state.csrf, "replace-authenticator", facts, "Move to a new phone", "button button--secondary button--wrap", "move-to-new-phone")}
 	</div>
+	${state.secondFactorMailConfirmed === false && mailConfirmationContent(state)}
+	${state.secondFactorMailConfirmed === true && html`<p class="muted small" id="mail-confirmed">Confirmed by email: apps that need two-factor authentication accept it.</p>`}
 	<h3 class="card__subtitle" id="recovery-codes-title">Recovery codes</h3>
 	<dl class="facts">
 		<div><dt>Left</dt><dd id="recovery-codes-left">${state.recoveryCodesLeft} of ${state.recoveryCodesTotal}</dd></div>
@@ -34,6 +36,14 @@ function onContent(state: SecurityState): SafeHtml {
 	<p>Without two-factor authentication, your password alone signs you in.</p>
 	<div class="actions actions--start">
 		${turnOffTwoFactorLink(state.csrf, facts)}
+	</div>`;
+}
+
+/** 2FA on, not yet confirmed by mail, and apps behind forward-auth need it: what to do. */
+function mailConfirmationContent(state: SecurityState): SafeHtml {
+	return html`<div class="notice notice--warning" role="status" id="mail-confirmation-needed">
+		<p>Apps that need two-factor authentication accept your authenticator app once you confirm it with a link we email to <strong>${emailText(state.email)}</strong> (open it in this browser).</p>
+		${postForm(PATHS.stepUpEmailLink, state.csrf, html`<button type="submit" class="button button--secondary button--wrap">Email me the link</button>`)}
 	</div>`;
 }
 

@@ -79,6 +79,8 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 		return typeof stored === "string" && stored !== "" ? deadbolt.returnTarget(stored) : null;
 	};
 	const recentlyConfirmed = (auth: AuthenticatedSession): boolean => deadbolt.isRecentlyReauthenticated(auth.session);
+	// Whether any app behind forward-auth asks for two-factor authentication (then the Two-factor page tells whether the authenticator is confirmed by mail).
+	const twoFactorRules = config.accessControl.rules.some((rule) => rule.policy === "two_factor") || config.accessControl.defaultPolicy === "two_factor";
 	return {
 		deadbolt,
 		config,
@@ -125,6 +127,7 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 				email: auth.account.email,
 				hasPassword: auth.account.passwordHash !== null,
 				twoFactorEnabled,
+				secondFactorMailConfirmed: twoFactorEnabled && twoFactorRules ? auth.account.secondFactorMailConfirmedAt !== null : null,
 				recoveryCodesLeft: await deadbolt.countUnusedRecoveryCodes(auth.account.id),
 				recoveryCodesTotal: config.recoveryCodes.count,
 				sessions: await deadbolt.listSessions(auth),
