@@ -55,3 +55,22 @@ export function bearer(token: string): { authorization: string } {
 export function cookieHeader(jar: Record<string, string>): string {
 	return Object.entries(jar).map(([name, value]) => `${name}=${value}`).join("; ");
 }
+
+/**
+ * A browser of the dashboard's forms in `t`, with its cookies in a jar the caller keeps: `page`
+ * GETs, `post` sends a form with the jar's CSRF token from `origin`; both keep the cookies set.
+ */
+export function formBrowser(t: () => TestApp, origin: string) {
+	return {
+		async page(url: string, jar: Record<string, string>) {
+			const response = await t().app.inject({ method: "GET", url, headers: { cookie: cookieHeader(jar) } });
+			cookieJar(response, jar);
+			return response;
+		},
+		async post(url: string, jar: Record<string, string>, form: Record<string, unknown>) {
+			const response = await t().app.inject({ method: "POST", url, headers: { origin, cookie: cookieHeader(jar) }, payload: { csrf: jar["deadbolt_csrf"] ?? "", ...form } });
+			cookieJar(response, jar);
+			return response;
+		},
+	};
+}

@@ -7,7 +7,7 @@ import { describe, expect, test } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { PASSWORD, codeAt, confirmSecondFactorByMail, signUp, signUpWith2FA } from "../helpers/flows.js";
-import { appPerTest, cookieHeader, cookieJar, type TestApp } from "../helpers/http.js";
+import { appPerTest, cookieHeader, cookieJar, formBrowser, type TestApp } from "../helpers/http.js";
 import { lastMailedToken, mailsTo } from "../helpers/mailed-links.js";
 
 const ORIGIN = "http://auth.example.test";
@@ -32,17 +32,7 @@ describe("returning to the app after signing in", () => {
 	let t: TestApp;
 	appPerTest((app) => (t = app), { overrides: OVERRIDES });
 
-	async function page(url: string, jar: Record<string, string>) {
-		const response = await t.app.inject({ method: "GET", url, headers: { cookie: cookieHeader(jar) } });
-		cookieJar(response, jar);
-		return response;
-	}
-
-	async function post(url: string, jar: Record<string, string>, form: Record<string, string>) {
-		const response = await t.app.inject({ method: "POST", url, headers: { origin: ORIGIN, cookie: cookieHeader(jar) }, payload: { csrf: jar["deadbolt_csrf"] ?? "", ...form } });
-		cookieJar(response, jar);
-		return response;
-	}
+	const { page, post } = formBrowser(() => t, ORIGIN);
 
 	async function enrolledUser() {
 		const user = await signUpWith2FA(t);

@@ -9,7 +9,7 @@ import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { ReauthenticationRequired } from "../../src/errors.js";
 import { PASSWORD, confirmSecondFactorByMail, passwordStep, signUp, signUpWith2FA } from "../helpers/flows.js";
-import { appPerTest, cookieHeader, cookieJar, type TestApp } from "../helpers/http.js";
+import { appPerTest, cookieHeader, cookieJar, formBrowser, type TestApp } from "../helpers/http.js";
 import { lastMailedToken, mailsTo } from "../helpers/mailed-links.js";
 
 const ORIGIN = "http://auth.example.test";
@@ -31,17 +31,7 @@ describe("attacks on the second factor confirmed by mail", () => {
 	let t: TestApp;
 	appPerTest((app) => (t = app), { overrides: OVERRIDES });
 
-	async function page(url: string, jar: Record<string, string>) {
-		const response = await t.app.inject({ method: "GET", url, headers: { cookie: cookieHeader(jar) } });
-		cookieJar(response, jar);
-		return response;
-	}
-
-	async function post(url: string, jar: Record<string, string>, form: Record<string, unknown>) {
-		const response = await t.app.inject({ method: "POST", url, headers: { origin: ORIGIN, cookie: cookieHeader(jar) }, payload: { csrf: jar["deadbolt_csrf"] ?? "", ...form } });
-		cookieJar(response, jar);
-		return response;
-	}
+	const { page, post } = formBrowser(() => t, ORIGIN);
 
 	async function decide(sessionToken: string, host: string) {
 		return t.deadbolt.decideAccess(at(host), { kind: "forward_auth_cookie", token: t.deadbolt.forwardAuthToken(sessionToken) ?? "" });
