@@ -89,7 +89,7 @@ export function confirmTwoFactorLinkPage(context: AuthPageContext, state: { read
 	if (state.problem !== null) {
 		const message = {
 			signed_out: html`Open this link in the browser where you signed in with a code from your authenticator app, or <a href="${PATHS.signIn}">sign in here</a> with your password and a code, then open the link again.`,
-			other_account: html`This browser is signed in to another account. Sign in as <strong>${emailText(state.email)}</strong> with your password and a code, then open the link again.`,
+			other_account: html`This browser is signed in to another account. <a href="${PATHS.signOut}">Sign out</a>, sign in to the account this link was mailed to with your password and a code, then open the link again.`,
 			no_second_factor: html`This browser is signed in without a code from your authenticator app. <a href="${PATHS.stepUp}">Confirm it's you</a> with your password and a code, then open the link again.`,
 		}[state.problem];
 		return authPage(context, title, authCard(title, "The link confirms the authenticator app this browser signed in with.", notice("warning", message, "link-problem"), home));
@@ -101,7 +101,7 @@ export function confirmTwoFactorLinkPage(context: AuthPageContext, state: { read
 		<input type="hidden" name="token" value="${state.token}">
 		<button type="submit" class="button button--primary button--block" id="confirm-two-factor" autofocus>Confirm my authenticator app</button>`,
 	);
-	const lead = html`Confirm that the authenticator app you signed in with on this browser is yours, for <strong>${emailText(state.email)}</strong>. Apps that need two-factor authentication accept it from then on.`;
+	const lead = html`Confirm that the authenticator app whose code this browser typed (at sign-in or setup) is yours, for <strong>${emailText(state.email)}</strong>. Apps that need two-factor authentication accept it from then on.`;
 	return authPage(context, title, authCard(title, lead, form, html`Did not add an authenticator app? Do not confirm: <a href="${PATHS.secureAccount}">secure your account</a>.`));
 }
 
