@@ -234,6 +234,17 @@ for (const backend of await testBackends()) {
 				expect(await t.deadbolt.requestEmailChange(strong, { newEmail: freshEmail("direct") })).toBe("confirmation_sent");
 			});
 
+			it("approval links count against emailVerification.resendsPerHour too: then MailLimitReached, and nothing more is mailed", async () => {
+				await start();
+				const { auth, email, session } = await openSignUp();
+				await t.deadbolt.verifyEmail({ token: await lastMailedToken(t.store, email, "email.verify") });
+				const verified = await t.deadbolt.validateSession(session.token);
+				for (let i = 0; i < t.config.emailVerification.resendsPerHour; i++) expect(await t.deadbolt.requestEmailChange(verified, { newEmail: freshEmail(`many${i}`) })).toBe("approval_sent");
+				await expect(t.deadbolt.requestEmailChange(verified, { newEmail: freshEmail("one-more") })).rejects.toBeInstanceOf(MailLimitReached);
+				expect(await mailsTo(t.store, email, "email.change_approve")).toHaveLength(t.config.emailVerification.resendsPerHour);
+				expect(auth.account.id).toBe(verified.account.id);
+			});
+
 			it("needs a recent confirmation (sudo mode)", async () => {
 				await start();
 				const { session } = await openSignUp();
