@@ -120,6 +120,12 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 		defaultPolicy: "deny", // nothing behind forward-auth is reachable until a rule says so
 		rules: [], // see docs/integrations/README.md
 	},
+	oidc: {
+		accessTokenTtlSeconds: 600, // ten minutes: short, userinfo and introspection check the session anyway
+		idTokenTtlSeconds: 600,
+		refreshTokenTtlSeconds: 2_592_000, // 30 days at most; a refresh token ends with its deadbolt session
+		clients: [], // no OpenID Connect provider until a client is declared; see docs/oidc.md
+	},
 	log: {
 		level: "info",
 		format: "json",

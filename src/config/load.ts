@@ -9,6 +9,7 @@ import { Value } from "@sinclair/typebox/value";
 import { ConfigInvalid } from "../errors.js";
 import { brandingIssues } from "./branding.js";
 import { forwardAuthIssues } from "./forward-auth.js";
+import { clientSecret, oidcIssues } from "./oidc.js";
 import { DEFAULT_CONFIG } from "./defaults.js";
 import { deepFreeze } from "./freeze.js";
 import { ConfigSchema, type Config, type ConfigInput } from "./schema.js";
@@ -163,8 +164,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 		});
 	}
 	issues.push(...forwardAuthIssues(input, reported));
+	issues.push(...oidcIssues(input, reported, env));
 	if (issues.length > 0) throw new ConfigInvalid(dedupe(issues));
-	return deepFreeze({ ...input, issuer: input.issuer ?? input.branding.productName });
+	// A client's secretEnv is read once, here: the rest of deadbolt sees `secret`.
+	const clients = input.oidc.clients.map((client) => {
+		const secret = client.secretEnv === undefined ? null : clientSecret(client, env);
+		return secret === null ? client : { ...client, secret };
+	});
+	return deepFreeze({ ...input, issuer: input.issuer ?? input.branding.productName, oidc: { ...input.oidc, clients } });
 }
 
 /**

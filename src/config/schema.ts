@@ -236,6 +236,52 @@ export const ConfigSchema = Type.Object(
 			},
 			closed,
 		),
+		/**
+		 * The OpenID Connect provider (docs/oidc.md): apps that sign their users in with deadbolt.
+		 * Off while `clients` is empty; with clients, `http.publicUrl` is the issuer and must be set.
+		 */
+		oidc: Type.Object(
+			{
+				/** Life of an access token (userinfo, introspection), in seconds. */
+				accessTokenTtlSeconds: PositiveInt(60, 86_400),
+				/** Life of an ID token, in seconds. */
+				idTokenTtlSeconds: PositiveInt(60, 86_400),
+				/** Longest life of a refresh token, in seconds; it ends sooner with the deadbolt session it came from. */
+				refreshTokenTtlSeconds: PositiveInt(300, 31_536_000),
+				clients: Type.Array(
+					Type.Object(
+						{
+							/** The client_id: letters, digits, `.`, `_`, `-`. */
+							id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9._-]+$" }),
+							/** Shown to users on the consent page and in Connected apps; default: the id. */
+							name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: PLAIN_TEXT })),
+							/** The client secret (confidential clients); at least 32 characters. */
+							secret: Type.Optional(Type.String({ minLength: 32, maxLength: 256, pattern: "^[\\x21-\\x7e]+$" })),
+							/** The name of an environment variable that holds the secret instead. */
+							secretEnv: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z_][A-Za-z0-9_]*$" })),
+							/** Where the provider may send the code: exact match, no wildcard. */
+							redirectUris: Type.Array(Type.String({ minLength: 1, maxLength: 2_048 }), { minItems: 1 }),
+							/** Where RP-initiated logout may return: exact match. */
+							postLogoutRedirectUris: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2_048 }))),
+							/** OpenID Connect Back-Channel Logout 1.0: where logout tokens are POSTed when a session ends. */
+							backchannelLogoutUri: Type.Optional(Type.String({ minLength: 1, maxLength: 2_048 })),
+							/** A public client (a single-page or native app): no secret, PKCE required. */
+							public: Type.Optional(Type.Boolean()),
+							/** An app of the same operator: no consent page. */
+							firstParty: Type.Optional(Type.Boolean()),
+							/** The least assurance a sign-in needs: 1 = password, 2 = password and second factor (default 2). */
+							minimumAal: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(2)])),
+							/** Only members of one of these groups may sign in (default: everyone, unless `accounts` is set). */
+							groups: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }))),
+							/** Only these accounts (email addresses) may sign in, besides `groups`. */
+							accounts: Type.Optional(Type.Array(Type.String({ minLength: 3, maxLength: 320 }))),
+						},
+						closed,
+					),
+				),
+			},
+			closed,
+		),
 		log: Type.Object(
 			{
 				level: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l))),

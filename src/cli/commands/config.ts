@@ -18,6 +18,7 @@ export function redactConfig(config: Config): unknown {
 		...config,
 		email: { ...config.email, smtpUrl },
 		webhooks: { ...config.webhooks, endpoints: config.webhooks.endpoints.map((endpoint) => ({ ...endpoint, secret: "[set]" })) },
+		oidc: { ...config.oidc, clients: config.oidc.clients.map((client) => (client.secret === undefined ? client : { ...client, secret: "[set]" })) },
 		rateLimit: { ...config.rateLimit, redisUrl },
 		storage: { ...config.storage, databaseUrl },
 		keys: {
