@@ -45,6 +45,7 @@ import * as sessions from "./service/sessions.js";
 import * as signInLinks from "./service/sign-in-links.js";
 import { createSigningKeyCache } from "./service/signing-key-cache.js";
 import * as signingKeys from "./service/signing-keys.js";
+import { oidcServices, type OidcServices } from "./service/oidc.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import * as webhookEndpoints from "./service/webhook-endpoints.js";
 import * as emailChange from "./service/email-change.js";
@@ -189,6 +190,8 @@ export interface Deadbolt {
 	issueAssertion: Bound<typeof signingKeys.issueAssertion>;
 	/** deadbolt's JWK Set (`/.well-known/jwks.json`): the public signing keys assertions verify against. */
 	publicJWKS: Bound<typeof signingKeys.publicJWKS>;
+	/** The OpenID Connect provider's use cases (`service/oidc.ts`; its room is `oidc/`). */
+	readonly oidc: OidcServices;
 	/**
 	 * The Redis client through which instances share the per-IP limits (`rateLimit.redisUrl`), not
 	 * yet connected (the HTTP app connects it when it starts); null when none is configured and each
@@ -443,6 +446,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		introspect: bind(introspection.introspect),
 		issueAssertion: bind(signingKeys.issueAssertion),
 		publicJWKS: bind(signingKeys.publicJWKS),
+		oidc: oidcServices(deps),
 		rateLimitRedis,
 		createDispatcher: () => {
 			const plan = planMailTransport(config);

@@ -7,6 +7,7 @@
  */
 import type { Repositories } from "../storage/store.js";
 import type { ServiceDeps } from "./deps.js";
+import { endAccountOidcGrants } from "./oidc-grants.js";
 
 /** What to end. Each part defaults to false: a caller names what its event ends. */
 export interface AccessToEnd {
@@ -43,6 +44,8 @@ export async function endAccountAccess(deps: ServiceDeps, tx: Repositories, acco
 	const now = deps.clock.now();
 	const { sessions } = what;
 	const sessionsRevoked = sessions === undefined ? 0 : await tx.sessions.revokeAccountSessions(accountId, now, sessions === "all" ? undefined : sessions.except);
+	// The apps signed in with OpenID Connect by those sessions: their grants and tokens end, and they are told (back-channel logout).
+	if (sessions !== undefined) await endAccountOidcGrants(deps, tx, accountId, sessions === "all" ? null : sessions.except);
 	const trustedDevicesRevoked = what.trustedDevices === true ? await tx.trustedDevices.revokeAccountTrustedDevices(accountId, now) : 0;
 	if (what.loginChallenges === true) await tx.loginChallenges.consumeAccountLoginChallenges(accountId, now);
 	if (what.signInLinks === true) await tx.signInLinks.consumeAccountSignInLinks(accountId, now);

@@ -10,6 +10,7 @@ import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, Repositories, SessionRecord, SessionWithAccountRecord } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { endAccountAccess } from "./account-access.js";
+import { endOidcGrantsOfSessions } from "./oidc-grants.js";
 import { describeDevice, type DeviceDescription } from "./devices.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { findByToken } from "./token-lookup.js";
@@ -133,9 +134,12 @@ export async function checkLiveSession(deps: ServiceDeps, found: SessionWithAcco
 export async function logout(deps: ServiceDeps, token: string): Promise<void> {
 	const session = await findByToken(token, (id) => deps.store.sessions.findSession(id));
 	if (session === null) return;
-	if (await deps.store.sessions.revokeSession(session.id, deps.clock.now())) {
-		deps.logger.info({ event: "session.logout", accountId: session.accountId, sessionId: session.id }, "signed out");
-	}
+	const ended = await deps.store.transaction(async (tx) => {
+		if (!(await tx.sessions.revokeSession(session.id, deps.clock.now()))) return false;
+		await endOidcGrantsOfSessions(deps, tx, [session.id]);
+		return true;
+	});
+	if (ended) deps.logger.info({ event: "session.logout", accountId: session.accountId, sessionId: session.id }, "signed out");
 }
 
 /**
@@ -200,6 +204,7 @@ export async function revokeSession(deps: ServiceDeps, auth: AuthenticatedSessio
 	if (session === null || session.accountId !== auth.account.id) throw new NotFound("No such active session.");
 	await deps.store.transaction(async (tx) => {
 		if (!(await tx.sessions.revokeSession(session.id, deps.clock.now()))) throw new NotFound("No such active session.");
+		await endOidcGrantsOfSessions(deps, tx, [session.id]);
 		await recordSecurityEvent(deps, tx, auth.account.id, "session.revoked", context, { current: session.id === auth.session.id });
 	});
 }

@@ -165,6 +165,22 @@ export async function publicJWKS(deps: ServiceDeps): Promise<PublicJWKS> {
 }
 
 /**
+ * The private signing keys, for the OpenID Connect provider (`oidc/provider.ts`): the same keys as
+ * the JWK Set above, so apps verify ID tokens and assertions against one set. The key in use comes
+ * first (the provider signs with the first key of the algorithm). Never logged, never served.
+ * @throws see {@link loadSigningKey}
+ */
+export async function privateSigningJWKS(deps: ServiceDeps): Promise<{ keys: JWK[] }> {
+	const current = await signingKey(deps);
+	const records = await deps.store.signingKeys.listSigningKeys();
+	const keys = records
+		.filter((record) => record.algorithm === SIGNING_ALGORITHM)
+		.sort((a, b) => (a.kid === current.kid ? -1 : b.kid === current.kid ? 1 : b.generation - a.generation))
+		.map((record) => ({ ...(JSON.parse(openText(deps, "signing-key", record.kid, record.sealedPrivateJwk)) as JWK), kid: record.kid, alg: record.algorithm, use: "sig" }));
+	return { keys };
+}
+
+/**
  * The audience of an assertion for a host: lower case, without port or IPv6 brackets (`normalizeHost`).
  * @throws InvalidRequest when `host` is not a host name or an IP literal
  */

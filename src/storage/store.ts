@@ -8,6 +8,8 @@
  * All instants are epoch milliseconds (`UnixMillis`). A driver failure is thrown as
  * `StorageUnavailable` (from `errors.ts`), with the driver error as `cause`.
  */
+import type { OidcPayloadRepository } from "./oidc-records.js";
+export type { OidcPayloadRecord, OidcPayloadRepository, OidcPayloadWrite } from "./oidc-records.js";
 import type { UnixMillis } from "../platform/clock.js";
 
 /** An account. `email` is stored normalized (trimmed, lower case). */
@@ -732,6 +734,7 @@ export interface Repositories {
 	readonly webhookEndpoints: WebhookEndpointRepository;
 	readonly emailTokens: EmailTokenRepository;
 	readonly accessTokens: AccessTokenRepository;
+	readonly oidcPayloads: OidcPayloadRepository;
 }
 
 /** The store: repositories plus transactions. */

@@ -54,3 +54,21 @@ export function amrAfterSecondFactor(amr: string, code: "totp" | "recovery_code"
 	for (const [factor, value] of Object.entries(AMR_OF) as [SignInFactor, string][]) if (amrList(amr).includes(value)) factors.add(factor);
 	return amrOf([...factors]);
 }
+
+/** The `acr` values deadbolt issues (OpenID Connect Core §2; published in discovery): the session's authenticator assurance level (NIST SP 800-63B §4). */
+export const ACR_VALUES = Object.freeze({ aal1: "urn:deadbolt:aal1", aal2: "urn:deadbolt:aal2" } as const);
+
+/** The `acr` of an assurance level. */
+export function acrOf(aal: 1 | 2): string {
+	return aal === 2 ? ACR_VALUES.aal2 : ACR_VALUES.aal1;
+}
+
+/**
+ * The least assurance level an `acr_values` request asks for (OpenID Connect Core §3.1.2.1: values
+ * in order of preference, any of them satisfies): 2 when every value deadbolt knows is aal2, else 1.
+ * Unknown values are ignored; none known asks for nothing (1).
+ */
+export function aalAskedBy(acrValues: string | null | undefined): 1 | 2 {
+	const known = (acrValues ?? "").split(" ").filter((value) => value === ACR_VALUES.aal1 || value === ACR_VALUES.aal2);
+	return known.length > 0 && known.every((value) => value === ACR_VALUES.aal2) ? 2 : 1;
+}

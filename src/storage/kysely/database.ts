@@ -75,6 +75,27 @@ export interface RecoveryCodeTable {
 }
 
 /** Table `session`: signed-in sessions; only a hash of the token secret is kept. */
+/** `oidc_payload` (migration 0016): the OpenID Connect provider's stored models. */
+export interface OidcPayloadTable {
+	/** The library's model name: `Session`, `Interaction`, `Grant`, `AuthorizationCode`, `AccessToken`, `RefreshToken`, ... */
+	model: string;
+	id: string;
+	/** The library's payload, JSON. */
+	payload: string;
+	grant_id: string | null;
+	uid: string | null;
+	user_code: string | null;
+	/** On a grant: the deadbolt session it was given under. */
+	session_id: string | null;
+	account_id: string | null;
+	client_id: string | null;
+	sid: string | null;
+	created_at: EpochMsColumn;
+	expires_at: EpochMsColumn | null;
+	consumed_at: EpochMsColumn | null;
+	last_used_at: EpochMsColumn | null;
+}
+
 /** `session_app` (migration 0014): the hosts behind the forward-auth proxy a session reached. */
 export interface SessionAppTable {
 	/** References `session.id`, ON DELETE CASCADE. */
@@ -312,6 +333,7 @@ export interface Database {
 	recovery_code: RecoveryCodeTable;
 	session: SessionTable;
 	session_app: SessionAppTable;
+	oidc_payload: OidcPayloadTable;
 	login_challenge: LoginChallengeTable;
 	auth_failure: AuthFailureTable;
 	trusted_device: TrustedDeviceTable;

@@ -33,6 +33,7 @@ import { createSecurityEventRepository } from "./repositories/security-events.js
 import { createServerKeyCheckRepository } from "./repositories/server-key-check.js";
 import { createSigningKeyRepository } from "./repositories/signing-keys.js";
 import { createSessionRepository } from "./repositories/sessions.js";
+import { createOidcPayloadRepository } from "./repositories/oidc-payloads.js";
 import { createSignInLinkRepository } from "./repositories/sign-in-links.js";
 import { createTOTPCredentialRepository } from "./repositories/totp-credentials.js";
 import { createTrustedDeviceRepository } from "./repositories/trusted-devices.js";
@@ -130,6 +131,7 @@ function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect, b
 		signInLinks: createSignInLinkRepository(db, guard),
 		serverKeyCheck: createServerKeyCheckRepository(db, guard),
 		signingKeys: createSigningKeyRepository(db, guard),
+		oidcPayloads: createOidcPayloadRepository(db, guard),
 		outbox: createOutboxRepository(db, guard, dialect, bookkeeping),
 		webhookEndpoints: createWebhookEndpointRepository(db, guard),
 		emailTokens: createEmailTokenRepository(db, guard),

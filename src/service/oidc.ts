@@ -1,0 +1,88 @@
+/**
+ * The OpenID Connect provider's use cases, bound to the service dependencies once
+ * ({@link oidcServices}): what `oidc/` (the provider's room) and the dashboard's Connected apps
+ * call, as one member of the {@link Deadbolt} facade. Each function's home is named beside it.
+ */
+import { createHmac } from "node:crypto";
+import type { JWK } from "jose";
+import type { ServiceDeps } from "./deps.js";
+import * as clients from "./oidc-clients.js";
+import * as grants from "./oidc-grants.js";
+import * as payloads from "./oidc-payloads.js";
+import * as signIn from "./oidc-sign-in.js";
+import { privateSigningJWKS } from "./signing-keys.js";
+import type { AuthenticatedSession } from "./sessions.js";
+
+/** What the provider puts in ID tokens and userinfo about an account (by scope: `email`, `groups`). */
+export interface OidcAccountClaims {
+	readonly email: string;
+	readonly emailVerified: boolean;
+	readonly groups: readonly string[];
+}
+
+/** The bound use cases. */
+export interface OidcServices {
+	/** Whether any client is declared (`oidc.clients`): else no provider route exists. */
+	readonly enabled: boolean;
+	readonly clients: () => readonly clients.OidcClient[];
+	readonly clientById: (id: string) => clients.OidcClient | null;
+	/** `service/oidc-sign-in.ts`. */
+	readonly decideSignIn: (auth: AuthenticatedSession, client: clients.OidcClient, request: signIn.OidcSignInRequest) => Promise<signIn.OidcSignInOutcome>;
+	readonly authTimeSecondsOf: typeof signIn.authTimeSecondsOf;
+	/** The library's storage (`service/oidc-payloads.ts`). */
+	readonly payloads: {
+		readonly upsert: (model: string, id: string, payload: payloads.OidcPayload, expiresInSeconds: number | undefined) => Promise<void>;
+		readonly find: (model: string, id: string) => Promise<payloads.OidcPayload | undefined>;
+		readonly findByUid: (model: string, uid: string) => Promise<payloads.OidcPayload | undefined>;
+		readonly findByUserCode: (model: string, userCode: string) => Promise<payloads.OidcPayload | undefined>;
+		readonly consume: (model: string, id: string) => Promise<boolean>;
+		readonly destroy: (model: string, id: string) => Promise<void>;
+		readonly revokeByGrantId: (grantId: string) => Promise<number>;
+	};
+	/** `service/oidc-grants.ts`. */
+	readonly bindGrant: (grantId: string, auth: AuthenticatedSession) => Promise<void>;
+	readonly noteGrantUse: (grantId: string, sid: string | null) => Promise<void>;
+	readonly hasConsent: (accountId: string, clientId: string, scopes: readonly string[]) => Promise<boolean>;
+	readonly recordConsent: (accountId: string, clientId: string, scopes: readonly string[]) => Promise<void>;
+	readonly listConnectedApps: (accountId: string) => Promise<grants.ConnectedOidcApp[]>;
+	/** Ends every grant and the remembered consent of the account for a client, in one transaction, telling the app. @throws NotFound */
+	readonly revokeApp: (auth: AuthenticatedSession, clientId: string) => Promise<number>;
+	/** The claims of an account; null when it is gone. */
+	readonly accountClaims: (accountId: string) => Promise<OidcAccountClaims | null>;
+	/** The private signing keys (the JWK Set's), key in use first. */
+	readonly signingJWKS: () => Promise<{ keys: JWK[] }>;
+	/** The keys of the provider's signed cookies: derived from the HMAC key, so equal on every instance. */
+	readonly cookieKeys: () => string[];
+}
+
+/** Binds the provider's use cases to `deps`. */
+export function oidcServices(deps: ServiceDeps): OidcServices {
+	return Object.freeze({
+		enabled: clients.oidcEnabled(deps),
+		clients: () => clients.oidcClients(deps),
+		clientById: (id: string) => clients.oidcClientById(deps, id),
+		decideSignIn: (auth: AuthenticatedSession, client: clients.OidcClient, request: signIn.OidcSignInRequest) => signIn.decideOidcSignIn(deps, auth, client, request),
+		authTimeSecondsOf: signIn.authTimeSecondsOf,
+		payloads: Object.freeze({
+			upsert: (model: string, id: string, payload: payloads.OidcPayload, expiresInSeconds: number | undefined) => payloads.upsertOidcPayload(deps, model, id, payload, expiresInSeconds),
+			find: (model: string, id: string) => payloads.findOidcPayload(deps, model, id),
+			findByUid: (model: string, uid: string) => payloads.findOidcPayloadByUid(deps, model, uid),
+			findByUserCode: (model: string, userCode: string) => payloads.findOidcPayloadByUserCode(deps, model, userCode),
+			consume: (model: string, id: string) => payloads.consumeOidcPayloadOrRevokeGrant(deps, model, id),
+			destroy: (model: string, id: string) => payloads.destroyOidcPayload(deps, model, id),
+			revokeByGrantId: (grantId: string) => payloads.revokeOidcGrant(deps, grantId),
+		}),
+		bindGrant: (grantId: string, auth: AuthenticatedSession) => grants.bindOidcGrant(deps, grantId, auth),
+		noteGrantUse: (grantId: string, sid: string | null) => grants.noteOidcGrantUse(deps, grantId, sid),
+		hasConsent: (accountId: string, clientId: string, scopes: readonly string[]) => grants.hasOidcConsent(deps, accountId, clientId, scopes),
+		recordConsent: (accountId: string, clientId: string, scopes: readonly string[]) => grants.recordOidcConsent(deps, accountId, clientId, scopes),
+		listConnectedApps: (accountId: string) => grants.listConnectedOidcApps(deps, accountId),
+		revokeApp: async (auth: AuthenticatedSession, clientId: string) => (await deps.store.transaction((tx) => grants.revokeOidcApp(deps, tx, auth.account.id, clientId))).length,
+		accountClaims: async (accountId: string) => {
+			const account = await deps.store.accounts.findAccountById(accountId);
+			return account === null ? null : { email: account.email, emailVerified: account.emailVerifiedAt !== null, groups: account.groups };
+		},
+		signingJWKS: () => privateSigningJWKS(deps),
+		cookieKeys: () => [createHmac("sha256", deps.keys.hmacKey).update("deadbolt oidc-provider cookie key 1", "utf8").digest("base64url")],
+	});
+}
