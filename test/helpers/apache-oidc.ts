@@ -240,8 +240,9 @@ OIDCScope "${options.scope ?? "openid email"}"
 OIDCPKCEMethod S256
 ${alg === null ? "" : `OIDCIDTokenSignedResponseAlg ${alg}\n`}OIDCSessionType server-cache
 OIDCCacheType shm
-# Plain HTTP on loopback: without this the module marks its cookies SameSite=None, which browsers
-# drop when not Secure; with it the state cookie is Lax (it must come back on the provider's redirect).
+# Explicit SameSite on its cookies: the state cookie Lax (it must come back on the provider's
+# redirect), the session cookie Lax when set and Strict when renewed. Off, on plain HTTP, the
+# module sets no SameSite at all (it adds SameSite=None only over HTTPS).
 OIDCCookieSameSite On
 # The claims reach the page as environment variables (no backend, no request headers).
 OIDCPassClaimsAs environment
