@@ -1,6 +1,6 @@
 /**
  * The outbox dispatcher (DESIGN.md §3.10; docs/email.md, "Retries"): one per `deadbolt serve`
- * process. It claims due deliveries under a lease (of several processes on one database, each row
+ * process. It sends mails, webhook messages and OpenID Connect back-channel logouts. It claims due deliveries under a lease (of several processes on one database, each row
  * goes to one), sends them a few at a time, and settles each: delivered, pending again after a
  * backoff, or dead after `outbox.maxAttempts`. Sending happens only here, never in a request: a
  * slow mail server or receiver delays its own messages, not a sign-in. A process killed mid-send
@@ -9,7 +9,9 @@
  */
 import { generateId } from "../domain/crypto/token.js";
 import type { ServiceDeps } from "../service/deps.js";
+import { BACKCHANNEL_LOGOUT_KIND } from "../service/oidc-logout.js";
 import type { DeliveryRecord } from "../storage/store.js";
+import { sendBackchannelLogout } from "./backchannel-logout-sender.js";
 import { composeMail, type MailSettings } from "./compose-mail.js";
 import { describeFailure, PermanentFailure } from "./delivery-failure.js";
 import type { Mailer } from "./mail.js";
@@ -74,6 +76,8 @@ export function createDispatcher(deps: ServiceDeps, options: DispatcherOptions):
 	const webhookTimeout = Math.min(config.webhooks.timeoutSeconds * 1000, deadline);
 
 	const send = async (delivery: DeliveryRecord): Promise<string> => {
+		// A back-channel logout is an HTTP POST to an app (channel "webhook"), not a Standard Webhooks message.
+		if (delivery.kind === BACKCHANNEL_LOGOUT_KIND) return sendBackchannelLogout(deps, delivery, webhookTimeout);
 		if (delivery.channel === "webhook") return sendWebhookDelivery(deps, delivery, webhookTimeout);
 		return options.mailer.send(await composeMail(deps, delivery, options.mail));
 	};

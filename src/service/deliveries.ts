@@ -11,6 +11,7 @@ import { DeliveryNotRetryable, InvalidRequest, NotFound } from "../errors.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { DeliveryAttemptRecord, DeliveryChannel, DeliveryRecord, DeliveryStatus } from "../storage/store.js";
 import type { ServiceDeps } from "./deps.js";
+import { BACKCHANNEL_LOGOUT_KIND, clientIdOfTarget, oidcClientById } from "./oidc-logout.js";
 import { isLinkMailKind, LINK_MAIL_KINDS_WITH_TOKEN } from "./outbox.js";
 import { findWebhookTarget } from "./webhook-endpoints.js";
 
@@ -31,7 +32,7 @@ export interface DeliveryView {
 	readonly channel: DeliveryChannel;
 	/** An event type (webhooks, alert mails report one) or a mail kind. */
 	readonly kind: string;
-	/** The recipient's address (mail) or the endpoint id (webhook: `config:<n>` or a stored id). */
+	/** The recipient's address (mail) or the endpoint id (webhook: `config:<n>` or a stored id; `oidc:<clientId>` for a back-channel logout). */
 	readonly target: string;
 	readonly status: DeliveryStatus;
 	/** Attempts made so far (a redelivery starts again at 0). */
@@ -120,6 +121,12 @@ async function retryRefusal(deps: ServiceDeps, record: DeliveryRecord): Promise<
 	if (record.status === "pending") return { reason: "pending", message: "This delivery is pending already: the dispatcher will try it when it is due." };
 	if (record.channel === "email" && isLinkMailKind(record.kind) && LINK_MAIL_KINDS_WITH_TOKEN.has(record.kind) && record.sealedSecret === null) {
 		return { reason: "secret_gone", message: "This mail carried a single-use link whose secret was erased once it was sent or given up on. Have the user ask for a new link." };
+	}
+	if (record.kind === BACKCHANNEL_LOGOUT_KIND) {
+		const clientId = clientIdOfTarget(record.target);
+		const client = clientId === null ? null : await oidcClientById(deps, clientId);
+		if (client !== null && client.backchannelLogoutUri !== null) return null;
+		return { reason: "endpoint_gone", message: `The OpenID Connect client ${record.target} of this back-channel logout no longer exists or no longer has a backchannelLogoutUri (oidc.clients). Run this with the same configuration as "deadbolt serve" (--config, DEADBOLT_* variables).` };
 	}
 	if (record.channel === "webhook" && (await findWebhookTarget(deps, record.target)) === null) {
 		const hint = record.target.startsWith("config:")

@@ -58,8 +58,11 @@ export function configWebhookTarget(index: number): string {
 	return `config:${index}`;
 }
 
-/** A new pending delivery, due at once. */
-function newDelivery(deps: ServiceDeps, fields: Pick<DeliveryRecord, "eventId" | "accountId" | "channel" | "kind" | "target" | "payload">, secret: string | null = null): DeliveryRecord {
+/**
+ * A new pending delivery, due at once, with a fresh id (the message id).
+ * @param secret - a secret the message must carry (a link's token), sealed for the delivery's id; null for none
+ */
+export function newDelivery(deps: ServiceDeps, fields: Pick<DeliveryRecord, "eventId" | "accountId" | "channel" | "kind" | "target" | "payload">, secret: string | null = null): DeliveryRecord {
 	const id = generateId(deps.random);
 	const now = deps.clock.now();
 	return {

@@ -12,6 +12,9 @@
  * Each instance opens the key once and keeps it (`signing-key-cache.ts`): an assertion costs one
  * ECDSA signature and no database work. Keys change only by rotation (a later issue): an instance
  * keeps signing with the key it loaded until it restarts, and the JWKS lists every stored key.
+ *
+ * The same key signs the logout tokens of OpenID Connect Back-Channel Logout 1.0 (§2.4: logout
+ * tokens are signed with the keys that sign ID tokens), see {@link issueLogoutToken}.
  */
 import type { AccessIdentity } from "./access.js";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from "jose";
@@ -33,7 +36,21 @@ export const SIGNING_ALGORITHM = "ES256";
 /** The generation of the first key of a database (the key in use is the one of the highest). */
 export const FIRST_SIGNING_KEY_GENERATION = 1;
 
-/** Bytes of randomness in an assertion's `jti` (128 bits, base64url). */
+/**
+ * How long a logout token is valid after it is made, in seconds (OpenID Connect Back-Channel
+ * Logout 1.0 §2.4 `exp`): short, as OWASP ASVS 10.5.5 recommends (e.g. 2 minutes), so a token
+ * that leaks from a receiver's logs soon means nothing. A token is made per attempt, so a retry
+ * never sends an expired one.
+ */
+export const LOGOUT_TOKEN_TTL_SECONDS = 120;
+
+/** The JWT `typ` of a logout token (Back-Channel Logout 1.0 §2.4; explicit typing, RFC 8725 §3.11). */
+export const LOGOUT_TOKEN_TYPE = "logout+jwt";
+
+/** The member of a logout token's `events` claim that makes it one (Back-Channel Logout 1.0 §2.4). */
+export const BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
+
+/** Bytes of randomness in an assertion's or logout token's `jti` (128 bits, base64url). */
 const JTI_BYTES = 16;
 
 /** Who an assertion is about: the facts of an allowed forward-auth request (`service/access.ts`), less the second factor's time. */
@@ -68,6 +85,39 @@ export interface RemoteAssertionPayload {
 	readonly exp: number;
 	/** A random id, base64url (128 bits). */
 	readonly jti: string;
+}
+
+/** What {@link issueLogoutToken} signs: the app, the account, and its session at deadbolt. */
+export interface LogoutTokenClaims {
+	/** The OpenID Connect client (`oidc.clients[].id`): the token's audience. */
+	readonly clientId: string;
+	/** The account id: the `sub` of the ID tokens the client got. */
+	readonly subject: string;
+	/** The session id the client's ID tokens carried as `sid`; null: every session of `subject` at that client ends. */
+	readonly sid: string | null;
+}
+
+/**
+ * The payload of a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4). Instants are
+ * seconds since the epoch (RFC 7519 NumericDate). Never a `nonce` (§2.4: its absence keeps a
+ * logout token from passing for an ID token).
+ */
+export interface LogoutTokenPayload {
+	/** The issuer: deadbolt's public origin (`http.publicUrl`), as in its ID tokens. */
+	readonly iss: string;
+	/** The client id. */
+	readonly aud: string;
+	/** The account id. */
+	readonly sub: string;
+	/** The session id, when the logout is of one session. */
+	readonly sid?: string;
+	readonly iat: number;
+	/** `iat` + {@link LOGOUT_TOKEN_TTL_SECONDS}. */
+	readonly exp: number;
+	/** A random id, base64url (128 bits), new for every token (a retry sends a new one). */
+	readonly jti: string;
+	/** `{ "http://schemas.openid.net/event/backchannel-logout": {} }` */
+	readonly events: { readonly [BACKCHANNEL_LOGOUT_EVENT]: Record<string, never> };
 }
 
 /** One public key of the JWKS (RFC 7517 §4): an EC P-256 key with its id, algorithm and use. */
@@ -222,6 +272,36 @@ export async function issueAssertion(deps: ServiceDeps, claims: AssertionClaims)
 		.setSubject(claims.accountId)
 		.setIssuedAt(issuedAt)
 		.setExpirationTime(issuedAt + ASSERTION_TTL_SECONDS)
+		.setJti(Buffer.from(randomBytes(deps.random, JTI_BYTES)).toString("base64url"))
+		.sign(key.privateKey);
+}
+
+/**
+ * Makes a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4): a compact JWS of a
+ * {@link LogoutTokenPayload} with header `{alg: "ES256", kid, typ: "logout+jwt"}`, signed with
+ * the key in use (the one of the JWKS, `/.well-known/jwks.json`), valid for
+ * {@link LOGOUT_TOKEN_TTL_SECONDS} from the clock's now. It has `sub` always, `sid` when given
+ * (§2.4: at least one of them), and never a `nonce`. Made when it is sent (§2.5), once per
+ * attempt, so a token is never stored.
+ * @param claims - the client (audience), the account (subject) and the session id or null
+ * @returns the JWT, `<header>.<payload>.<signature>` in base64url
+ * @throws StorageUnavailable when the key must be loaded and the database cannot be reached
+ * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#LogoutToken
+ */
+export async function issueLogoutToken(deps: ServiceDeps, claims: LogoutTokenClaims): Promise<string> {
+	const key = await signingKey(deps);
+	const issuedAt = toNumericDate(deps.clock.now());
+	const payload = {
+		...(claims.sid === null ? {} : { sid: claims.sid }),
+		events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+	};
+	return new SignJWT(payload)
+		.setProtectedHeader({ alg: key.algorithm, kid: key.kid, typ: LOGOUT_TOKEN_TYPE })
+		.setIssuer(deps.publicOrigin)
+		.setAudience(claims.clientId)
+		.setSubject(claims.subject)
+		.setIssuedAt(issuedAt)
+		.setExpirationTime(issuedAt + LOGOUT_TOKEN_TTL_SECONDS)
 		.setJti(Buffer.from(randomBytes(deps.random, JTI_BYTES)).toString("base64url"))
 		.sign(key.privateKey);
 }

@@ -219,7 +219,7 @@ export interface SecurityEventRecord {
 	readonly details: string;
 }
 
-/** Where an outbox delivery goes: a mail to a person, or a signed POST to a webhook endpoint. */
+/** Where an outbox delivery goes: a mail to a person, or an HTTP POST to another app (a signed webhook message, an OpenID Connect back-channel logout). */
 export type DeliveryChannel = "email" | "webhook";
 
 /** A delivery's state: waiting (or retrying), done, or given up on after the last attempt (dead letter). */
@@ -239,7 +239,7 @@ export interface DeliveryRecord {
 	readonly channel: DeliveryChannel;
 	/** What is said: an event type (`"login.locked"`) or a mail kind (`"email.verify"`). */
 	readonly kind: string;
-	/** `"email"`: the address; `"webhook"`: the endpoint id (`config:<n>` for the config file's n-th endpoint, else a stored endpoint's id). */
+	/** `"email"`: the address; `"webhook"`: the endpoint id (`config:<n>` for the config file's n-th endpoint, else a stored endpoint's id), or `oidc:<clientId>` for an OpenID Connect back-channel logout. */
 	readonly target: string;
 	/** Safe facts as JSON (never a secret, code or token): what the message is built from. */
 	readonly payload: string;

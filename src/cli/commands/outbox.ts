@@ -123,7 +123,8 @@ function deliveryRow(delivery: DeliveryView): string[] {
 
 function printDelivery(delivery: DeliveryView, attempts: readonly AttemptView[], output: CommandOutput): void {
 	const fields: [string, string | null][] = [
-		["id", `${delivery.id}${delivery.channel === "webhook" ? " (webhook-id)" : ""}`],
+		// A back-channel logout (kind "oidc.backchannel_logout", target `oidc:<clientId>`) is a POST of a logout token, not a Standard Webhooks message.
+		["id", `${delivery.id}${delivery.channel === "webhook" && !delivery.target.startsWith("oidc:") ? " (webhook-id)" : ""}`],
 		["status", `${delivery.status}, ${delivery.attempts} attempt${delivery.attempts === 1 ? "" : "s"}${attempts.length > delivery.attempts ? ` since the last manual retry (${attempts.length} in the log below)` : ""}`],
 		["channel", delivery.channel],
 		["kind", delivery.kind],
