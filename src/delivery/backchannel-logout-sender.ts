@@ -16,7 +16,7 @@
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
  */
 import type { ServiceDeps } from "../service/deps.js";
-import { backchannelLogoutFacts, clientIdOfTarget, oidcClientById } from "../service/oidc-logout.js";
+import { backchannelLogoutFacts, clientIdOfTarget, logoutClientById } from "../service/oidc-logout.js";
 import { issueLogoutToken } from "../service/signing-keys.js";
 import type { DeliveryRecord } from "../storage/store.js";
 import { PermanentFailure } from "./delivery-failure.js";
@@ -34,7 +34,7 @@ export const BACKCHANNEL_LOGOUT_USER_AGENT = "deadbolt-backchannel-logout/1";
  */
 export async function sendBackchannelLogout(deps: ServiceDeps, delivery: DeliveryRecord, timeoutMillis: number): Promise<string> {
 	const clientId = clientIdOfTarget(delivery.target);
-	const client = clientId === null ? null : await oidcClientById(deps, clientId);
+	const client = clientId === null ? null : await logoutClientById(deps, clientId);
 	if (clientId === null || client === null) throw new PermanentFailure(`OpenID Connect client ${delivery.target} no longer exists`);
 	if (client.backchannelLogoutUri === null) throw new PermanentFailure(`OpenID Connect client ${delivery.target} no longer has a backchannelLogoutUri`);
 	const facts = backchannelLogoutFacts(delivery);

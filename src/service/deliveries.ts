@@ -11,7 +11,7 @@ import { DeliveryNotRetryable, InvalidRequest, NotFound } from "../errors.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { DeliveryAttemptRecord, DeliveryChannel, DeliveryRecord, DeliveryStatus } from "../storage/store.js";
 import type { ServiceDeps } from "./deps.js";
-import { BACKCHANNEL_LOGOUT_KIND, clientIdOfTarget, oidcClientById } from "./oidc-logout.js";
+import { BACKCHANNEL_LOGOUT_KIND, clientIdOfTarget, logoutClientById } from "./oidc-logout.js";
 import { isLinkMailKind, LINK_MAIL_KINDS_WITH_TOKEN } from "./outbox.js";
 import { findWebhookTarget } from "./webhook-endpoints.js";
 
@@ -124,7 +124,7 @@ async function retryRefusal(deps: ServiceDeps, record: DeliveryRecord): Promise<
 	}
 	if (record.kind === BACKCHANNEL_LOGOUT_KIND) {
 		const clientId = clientIdOfTarget(record.target);
-		const client = clientId === null ? null : await oidcClientById(deps, clientId);
+		const client = clientId === null ? null : await logoutClientById(deps, clientId);
 		if (client !== null && client.backchannelLogoutUri !== null) return null;
 		return { reason: "endpoint_gone", message: `The OpenID Connect client ${record.target} of this back-channel logout no longer exists or no longer has a backchannelLogoutUri (oidc.clients). Run this with the same configuration as "deadbolt serve" (--config, DEADBOLT_* variables).` };
 	}

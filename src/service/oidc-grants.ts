@@ -15,6 +15,7 @@ import type { OidcPayloadRecord, Repositories } from "../storage/store.js";
 import { NotFound } from "../errors.js";
 import type { ServiceDeps } from "./deps.js";
 import { oidcClientById } from "./oidc-clients.js";
+import { enqueueBackchannelLogout } from "./oidc-logout.js";
 import type { AuthenticatedSession } from "./sessions.js";
 
 /** The stored model of a remembered consent (one row per account and client, never expiring, never seen by the library). */
@@ -87,9 +88,7 @@ async function endOidcGrants(deps: ServiceDeps, tx: Repositories, grants: readon
 
 /** Queues the back-channel logout of an ended grant (OpenID Connect Back-Channel Logout 1.0 §2.5), in the same transaction. */
 async function announceEndedGrant(deps: ServiceDeps, tx: Repositories, ended: EndedOidcGrant): Promise<void> {
-	void deps;
-	void tx;
-	void ended;
+	await enqueueBackchannelLogout(deps, tx, { accountId: ended.accountId, clientId: ended.clientId, sid: ended.sid, eventId: null });
 }
 
 /** Whether the account consented to the client (remembered from an earlier sign-in) for every one of `scopes`. */

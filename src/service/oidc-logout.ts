@@ -13,6 +13,7 @@
  */
 import type { DeliveryRecord, Repositories } from "../storage/store.js";
 import type { ServiceDeps } from "./deps.js";
+import { oidcClientById } from "./oidc-clients.js";
 import { newDelivery } from "./outbox.js";
 
 /** The outbox kind of a back-channel logout delivery. */
@@ -44,14 +45,13 @@ export interface BackchannelLogoutFacts {
 }
 
 /**
- * The client of that id: today from `oidc.clients` of the config file. The one place deliveries
- * find their client, so clients stored through the admin API can be added here.
+ * The client of that id as a delivery needs it (`service/oidc-clients.ts` is the one registry).
  * @returns null when no client has that id (removed from the config since the delivery was queued)
  */
-export async function oidcClientById(deps: ServiceDeps, id: string): Promise<OidcClientTarget | null> {
-	const client = deps.config.oidc.clients.find((candidate) => candidate.id === id);
-	if (client === undefined) return null;
-	return { id: client.id, backchannelLogoutUri: client.backchannelLogoutUri ?? null, source: "config" };
+export async function logoutClientById(deps: ServiceDeps, id: string): Promise<OidcClientTarget | null> {
+	const client = oidcClientById(deps, id);
+	if (client === null) return null;
+	return { id: client.id, backchannelLogoutUri: client.backchannelLogoutUri, source: "config" };
 }
 
 /** The target of a back-channel logout delivery to `clientId`: `oidc:<clientId>`. */
@@ -94,7 +94,7 @@ export async function enqueueBackchannelLogout(
 	tx: Repositories,
 	logout: { readonly accountId: string; readonly clientId: string; readonly sid: string | null; readonly eventId: string | null },
 ): Promise<boolean> {
-	const client = await oidcClientById(deps, logout.clientId);
+	const client = await logoutClientById(deps, logout.clientId);
 	if (client === null || client.backchannelLogoutUri === null) return false;
 	const facts: BackchannelLogoutFacts = { sub: logout.accountId, sid: logout.sid };
 	const delivery = newDelivery(deps, { eventId: logout.eventId, accountId: logout.accountId, channel: "webhook", kind: BACKCHANNEL_LOGOUT_KIND, target: backchannelLogoutTarget(client.id), payload: JSON.stringify(facts) });
