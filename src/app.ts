@@ -122,5 +122,10 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	// Proxies ask with the original method and without Origin: outside the API's CSRF check (they change nothing).
 	await app.register(authzRoutes, { prefix: "/api/v1", deadbolt, cookies });
 	await app.register(dashboardRoutes, { prefix: "/dashboard", deadbolt, cookies });
+	// The OpenID Connect provider (docs/oidc.md), only when clients are declared: loaded on demand.
+	if (deadbolt.oidc.enabled) {
+		const { oidcRoutes } = await import("./oidc/routes.js");
+		await app.register(oidcRoutes, { deadbolt, cookies });
+	}
 	return app;
 }

@@ -93,8 +93,10 @@ const ALLOWED: Record<string, (target: string, typeOnly: boolean) => boolean> = 
 	service: (t, typeOnly) => ["service", "domain", "platform", "errors"].includes(layerOf(t)) || t === "storage/store.ts" || (typeOnly && t === "config/schema.ts"),
 	http: (t, typeOnly) => ["http", "errors"].includes(layerOf(t)) || (typeOnly && ["deadbolt", "config", "service"].includes(layerOf(t))) || t === "service/deps.ts",
 	dashboard: (t, typeOnly) => ["dashboard", "errors", "http"].includes(layerOf(t)) || (typeOnly && ["deadbolt", "config", "service"].includes(layerOf(t))),
-	// app.ts assembles the two ways in over HTTP (the API and the dashboard), which never import it.
-	app: (t, typeOnly) => ["http", "dashboard", "errors"].includes(layerOf(t)) || (typeOnly && layerOf(t) === "deadbolt"),
+	// oidc/ is the OpenID Connect provider's way in (DESIGN.md §3.10): it configures oidc-provider, renders through the dashboard's pages.
+	oidc: (t, typeOnly) => ["oidc", "http", "dashboard", "errors"].includes(layerOf(t)) || (typeOnly && ["deadbolt", "config", "service"].includes(layerOf(t))),
+	// app.ts assembles the ways in over HTTP (the API, the dashboard, the OpenID Connect provider), which never import it.
+	app: (t, typeOnly) => ["http", "dashboard", "oidc", "errors"].includes(layerOf(t)) || (typeOnly && layerOf(t) === "deadbolt"),
 	// delivery/ is the outbox's way out (DESIGN.md §3.10): it sends what service/outbox.ts queued.
 	delivery: (t, typeOnly) => ["delivery", "service", "domain", "errors"].includes(layerOf(t)) || t === "storage/store.ts" || (typeOnly && t === "config/schema.ts"),
 	cli: (t) => ["cli", "errors", "config", "deadbolt", "http", "app"].includes(layerOf(t)),
@@ -112,6 +114,7 @@ const PACKAGES: Record<string, RegExp> = {
 	service: /^(qrcode|bowser|@zxcvbn-ts\/language-common|jose)$/,
 	http: /^(fastify|fastify-plugin|@fastify\/.*|@sinclair\/typebox)$/,
 	dashboard: /^(fastify|fastify-plugin|@fastify\/.*)$/,
+	oidc: /^(oidc-provider|fastify|@fastify\/.*)$/,
 	app: /^(fastify|@fastify\/.*)$/,
 	delivery: /^(nodemailer(\/.*)?|standardwebhooks)$/,
 	cli: /^(pino|pino-pretty)$/,

@@ -330,12 +330,25 @@ export function returnTarget(deps: Pick<ServiceDeps, "config">, rd: string): str
 	} catch {
 		return null;
 	}
+	if (isOidcInteractionUrl(deps, url)) return url.href;
 	const scheme = deps.config.http.publicUrl?.startsWith("https://") ? "https:" : "http:";
 	// A final dot names the same DNS name but another origin, one the forward-auth cookie does not reach.
 	if (url.protocol !== scheme || url.username !== "" || url.password !== "" || url.hostname.endsWith(".")) return null;
 	const host = normalizeHost(url.host);
 	if (host === null || !accessRulesOf(deps).coversHost(host) || !forwardAuthCookieReaches(deps, host)) return null;
 	return url.href;
+}
+
+/** The path of an OpenID Connect interaction (`oidc/interactions.ts`): the provider's uid, nothing else. */
+const OIDC_INTERACTION_PATH = /^\/oidc\/interaction\/[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Whether `url` is an OpenID Connect sign-in under way on deadbolt's own origin (`http.publicUrl`):
+ * the dashboard returns there after signing in, a step-up, or the 2FA setup, like to an app.
+ */
+function isOidcInteractionUrl(deps: Pick<ServiceDeps, "config">, url: URL): boolean {
+	const publicUrl = deps.config.http.publicUrl;
+	return publicUrl !== null && url.origin === new URL(publicUrl).origin && OIDC_INTERACTION_PATH.test(url.pathname) && url.search === "" && url.hash === "" && url.username === "" && url.password === "";
 }
 
 /**
@@ -346,7 +359,9 @@ export function returnTarget(deps: Pick<ServiceDeps, "config">, rd: string): str
 export function returnTargetSources(deps: Pick<ServiceDeps, "config">): string[] {
 	const scheme = deps.config.http.publicUrl?.startsWith("https://") ? "https" : "http";
 	const domains = deps.config.accessControl.rules.filter((rule) => rule.policy !== "deny").flatMap((rule) => rule.domains);
-	return [...new Set(domains)].map((domain) => `${scheme}://${domain}:*`);
+	// A sign-in through OpenID Connect ends in a redirect (after the form's POST) to the app's redirect URI.
+	const clientOrigins = deps.config.oidc.clients.flatMap((client) => [...client.redirectUris, ...(client.postLogoutRedirectUris ?? [])]).map((uri) => new URL(uri).origin);
+	return [...new Set([...domains.map((domain) => `${scheme}://${domain}:*`), ...clientOrigins])];
 }
 
 /** Whether the forward-auth cookie is sent to `host`: on `session.cookieDomain` and below, or on deadbolt's own host (any port) without one. */

@@ -16,7 +16,6 @@ import { NotFound } from "../errors.js";
 import type { ServiceDeps } from "./deps.js";
 import { oidcClientById } from "./oidc-clients.js";
 import { enqueueBackchannelLogout } from "./oidc-logout.js";
-import type { AuthenticatedSession } from "./sessions.js";
 
 /** The stored model of a remembered consent (one row per account and client, never expiring, never seen by the library). */
 const CONSENT_MODEL = "DeadboltConsent";
@@ -25,8 +24,8 @@ const CONSENT_MODEL = "DeadboltConsent";
 const GRANT_USE_INTERVAL_MILLIS = 60_000;
 
 /** Ties a grant just saved by the library to the session it was given under. */
-export async function bindOidcGrant(deps: ServiceDeps, grantId: string, auth: AuthenticatedSession): Promise<void> {
-	if (!(await deps.store.oidcPayloads.bindOidcGrant(grantId, auth.session.id))) throw new Error(`grant ${grantId} was not stored`);
+export async function bindOidcGrant(deps: ServiceDeps, grantId: string, sessionId: string): Promise<void> {
+	if (!(await deps.store.oidcPayloads.bindOidcGrant(grantId, sessionId))) throw new Error(`grant ${grantId} was not stored`);
 }
 
 /** Notes that a code or token of the grant was issued (Connected apps' "last used") and the provider session id of the sign-in. */

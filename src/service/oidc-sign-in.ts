@@ -8,7 +8,7 @@
  * a stolen password that enrolled its own authenticator never reaches an aal2 app. The `acr` said
  * in tokens is that honest level.
  */
-import { acrOf, amrList } from "../domain/access/authentication-methods.js";
+import { aalAskedBy, acrOf, amrList } from "../domain/access/authentication-methods.js";
 import type { ServiceDeps } from "./deps.js";
 import type { OidcClient } from "./oidc-clients.js";
 import type { AuthenticatedSession } from "./sessions.js";
@@ -83,4 +83,16 @@ export async function decideOidcSignIn(deps: ServiceDeps, auth: AuthenticatedSes
 	}
 	const aal = sessionAssurance(auth);
 	return { kind: "allow", authentication: { accountId: account.id, acr: acrOf(aal), amr: amrList(session.amr), authTimeSeconds: authTimeSecondsOf(auth) } };
+}
+
+/**
+ * An authorization request's parameters as {@link decideOidcSignIn} reads them.
+ * @param params - the authorization request's parameters (`acr_values`, `max_age`: OpenID Connect Core §3.1.2.1)
+ * @param startedAtSeconds - when the request's interaction began (the interaction's `iat`); null: no interaction yet (the request itself)
+ */
+export function signInRequestOf(params: Readonly<Record<string, unknown>>, startedAtSeconds: number | null): OidcSignInRequest {
+	const acrValues = typeof params["acr_values"] === "string" ? params["acr_values"] : null;
+	const maxAge = params["max_age"];
+	const maxAgeSeconds = typeof maxAge === "number" ? maxAge : typeof maxAge === "string" && /^\d{1,10}$/.test(maxAge) ? Number(maxAge) : null;
+	return { aalAsked: aalAskedBy(acrValues), maxAgeSeconds, startedAt: startedAtSeconds === null ? Number.POSITIVE_INFINITY : startedAtSeconds * 1000 };
 }

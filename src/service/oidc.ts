@@ -27,7 +27,11 @@ export interface OidcServices {
 	readonly clients: () => readonly clients.OidcClient[];
 	readonly clientById: (id: string) => clients.OidcClient | null;
 	/** `service/oidc-sign-in.ts`. */
-	readonly decideSignIn: (auth: AuthenticatedSession, client: clients.OidcClient, request: signIn.OidcSignInRequest) => Promise<signIn.OidcSignInOutcome>;
+	/**
+	 * `service/oidc-sign-in.ts`: may the session finish an authorization with these parameters
+	 * (`acr_values`, `max_age`), begun at `startedAtSeconds` (the interaction's `iat`; null: the request itself)?
+	 */
+	readonly decideSignIn: (auth: AuthenticatedSession, client: clients.OidcClient, params: Readonly<Record<string, unknown>>, startedAtSeconds: number | null) => Promise<signIn.OidcSignInOutcome>;
 	readonly authTimeSecondsOf: typeof signIn.authTimeSecondsOf;
 	/** The library's storage (`service/oidc-payloads.ts`). */
 	readonly payloads: {
@@ -61,7 +65,7 @@ export function oidcServices(deps: ServiceDeps): OidcServices {
 		enabled: clients.oidcEnabled(deps),
 		clients: () => clients.oidcClients(deps),
 		clientById: (id: string) => clients.oidcClientById(deps, id),
-		decideSignIn: (auth: AuthenticatedSession, client: clients.OidcClient, request: signIn.OidcSignInRequest) => signIn.decideOidcSignIn(deps, auth, client, request),
+		decideSignIn: (auth: AuthenticatedSession, client: clients.OidcClient, params: Readonly<Record<string, unknown>>, startedAtSeconds: number | null) => signIn.decideOidcSignIn(deps, auth, client, signIn.signInRequestOf(params, startedAtSeconds)),
 		authTimeSecondsOf: signIn.authTimeSecondsOf,
 		payloads: Object.freeze({
 			upsert: (model: string, id: string, payload: payloads.OidcPayload, expiresInSeconds: number | undefined) => payloads.upsertOidcPayload(deps, model, id, payload, expiresInSeconds),
@@ -72,7 +76,7 @@ export function oidcServices(deps: ServiceDeps): OidcServices {
 			destroy: (model: string, id: string) => payloads.destroyOidcPayload(deps, model, id),
 			revokeByGrantId: (grantId: string) => payloads.revokeOidcGrant(deps, grantId),
 		}),
-		bindGrant: (grantId: string, auth: AuthenticatedSession) => grants.bindOidcGrant(deps, grantId, auth),
+		bindGrant: (grantId: string, auth: AuthenticatedSession) => grants.bindOidcGrant(deps, grantId, auth.session.id),
 		noteGrantUse: (grantId: string, sid: string | null) => grants.noteOidcGrantUse(deps, grantId, sid),
 		hasConsent: (accountId: string, clientId: string, scopes: readonly string[]) => grants.hasOidcConsent(deps, accountId, clientId, scopes),
 		recordConsent: (accountId: string, clientId: string, scopes: readonly string[]) => grants.recordOidcConsent(deps, accountId, clientId, scopes),

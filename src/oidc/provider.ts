@@ -1,0 +1,145 @@
+/**
+ * deadbolt's OpenID Connect provider: panva's `oidc-provider` (OpenID Certified), configured so
+ * that none of its development defaults survives (docs/decisions.md, "OpenID Connect provider"):
+ * - no development login (`devInteractions` off): the login is deadbolt's own pages;
+ * - storage on deadbolt's store (`oidc/adapter.ts`), never in memory;
+ * - signing keys = deadbolt's JWK Set (ES256, the same keys as forward-auth assertions), cookie
+ *   keys derived from the HMAC key: equal on every instance, kept across restarts;
+ * - its session bound to deadbolt's (`oidc/policy.ts`), grants bound to deadbolt sessions;
+ * - back-channel logout sent by deadbolt's outbox for every end of a session, never by the
+ *   library's end-session endpoint alone.
+ * The issuer is `http.publicUrl` (the origin); the provider's routes sit under `/oidc`
+ * ({@link OIDC_ROUTES}), discovery at `/.well-known/openid-configuration`.
+ */
+import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
+import type { Deadbolt } from "../deadbolt.js";
+import { adapterFor } from "./adapter.js";
+import { renderProviderError, renderLogoutConfirmation, renderLogoutDone } from "./pages.js";
+import { deadboltInteractionPolicy } from "./policy.js";
+
+/** Where each of the provider's endpoints is (under `/oidc`; discovery stays at the origin's `/.well-known/openid-configuration`). */
+export const OIDC_ROUTES = Object.freeze({
+	authorization: "/oidc/auth",
+	token: "/oidc/token",
+	userinfo: "/oidc/userinfo",
+	jwks: "/oidc/jwks",
+	revocation: "/oidc/token/revocation",
+	introspection: "/oidc/token/introspection",
+	end_session: "/oidc/session/end",
+	pushed_authorization_request: "/oidc/request",
+	code_verification: "/oidc/device",
+	device_authorization: "/oidc/device/auth",
+	backchannel_authentication: "/oidc/backchannel",
+	challenge: "/oidc/challenge",
+} as const);
+
+/** deadbolt's interaction for an authorization: its path, under `/oidc/interaction/`. */
+export function interactionPath(uid: string): string {
+	return `/oidc/interaction/${uid}`;
+}
+
+/** The scopes deadbolt knows, and the claims each gives (OpenID Connect Core §5.4; `groups`: the account's groups). */
+const CLAIMS = Object.freeze({
+	// acr, amr and auth_time (OpenID Connect Core §2: how and when the session was proven) with `openid`: in every ID token, asked or not.
+	acr: null,
+	amr: null,
+	auth_time: null,
+	sid: null,
+	iss: null,
+	openid: ["sub", "acr", "amr", "auth_time"],
+	email: ["email", "email_verified"],
+	groups: ["groups"],
+});
+
+/** How long an interaction (the sign-in of one authorization) may take, in seconds. */
+const INTERACTION_TTL_SECONDS = 15 * 60;
+
+/** How long an authorization code lives, in seconds (RFC 6749 §4.1.2 recommends at most 10 minutes). */
+const AUTHORIZATION_CODE_TTL_SECONDS = 60;
+
+/**
+ * Builds the provider of `deadbolt` (only when `oidc.clients` is not empty).
+ * @throws Error when the signing keys cannot be loaded (another encryption key, a tampered row)
+ */
+export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> {
+	const { config } = deadbolt;
+	const secure = config.http.publicUrl?.startsWith("https://") ?? false;
+	const clients: ClientMetadata[] = deadbolt.oidc.clients().map((client): ClientMetadata => ({
+		client_id: client.id,
+		client_name: client.name,
+		...(client.public ? { token_endpoint_auth_method: "none" } : { client_secret: client.secret ?? "", token_endpoint_auth_method: "client_secret_basic" }),
+		redirect_uris: [...client.redirectUris],
+		post_logout_redirect_uris: [...client.postLogoutRedirectUris],
+		grant_types: ["authorization_code", "refresh_token"],
+		response_types: ["code"] as const,
+		id_token_signed_response_alg: "ES256",
+		// The library sends no logout token itself (see below); the `sid` claim is in ID tokens so
+		// that deadbolt's logout tokens name the very session (Back-Channel Logout 1.0 §2.4).
+		...(client.backchannelLogoutUri === null ? {} : { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true }),
+	}));
+	const configuration: Configuration = {
+		adapter: adapterFor(deadbolt),
+		clients,
+		jwks: (await deadbolt.oidc.signingJWKS()) as Configuration["jwks"],
+		cookies: {
+			keys: deadbolt.oidc.cookieKeys(),
+			names: { session: "deadbolt_oidc_session", interaction: "deadbolt_oidc_interaction", resume: "deadbolt_oidc_resume" },
+			long: { signed: true, httpOnly: true, sameSite: "lax", secure },
+			short: { signed: true, httpOnly: true, sameSite: "lax", secure },
+		},
+		claims: CLAIMS as unknown as Configuration["claims"],
+		scopes: ["openid", "email", "groups", "offline_access"],
+		acrValues: ["urn:deadbolt:aal1", "urn:deadbolt:aal2"],
+		responseTypes: ["code"],
+		routes: OIDC_ROUTES,
+		pkce: { required: (_ctx, client) => client.clientAuthMethod === "none" },
+		allowOmittingSingleRegisteredRedirectUri: false,
+		clientDefaults: { grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], id_token_signed_response_alg: "ES256" },
+		features: {
+			devInteractions: { enabled: false },
+			revocation: { enabled: true },
+			introspection: { enabled: true },
+			userinfo: { enabled: true },
+			backchannelLogout: { enabled: true },
+			rpInitiatedLogout: { enabled: true, logoutSource: renderLogoutConfirmation(deadbolt), postLogoutSuccessSource: renderLogoutDone(deadbolt) },
+			claimsParameter: { enabled: false },
+		},
+		interactions: {
+			url: (_ctx: KoaContextWithOIDC, interaction) => interactionPath(interaction.uid),
+			policy: deadboltInteractionPolicy(deadbolt),
+		},
+		ttl: {
+			AccessToken: config.oidc.accessTokenTtlSeconds,
+			IdToken: config.oidc.idTokenTtlSeconds,
+			RefreshToken: config.oidc.refreshTokenTtlSeconds,
+			AuthorizationCode: AUTHORIZATION_CODE_TTL_SECONDS,
+			Interaction: INTERACTION_TTL_SECONDS,
+			Session: config.session.absoluteTtlSeconds,
+			Grant: Math.max(config.session.absoluteTtlSeconds, config.oidc.refreshTokenTtlSeconds),
+		},
+		// Every refresh rotates; a used one presented again revokes the grant (RFC 9700 §4.14.2).
+		rotateRefreshToken: true,
+		issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
+		// Tokens live with the deadbolt session behind their grant (`service/oidc-payloads.ts`), not with the library's session.
+		expiresWithSession: async () => false,
+		findAccount: async (_ctx, sub) => {
+			const claims = await deadbolt.oidc.accountClaims(sub);
+			if (claims === null) return undefined;
+			return {
+				accountId: sub,
+				claims: async () => ({ sub, email: claims.email, email_verified: claims.emailVerified, groups: [...claims.groups] }),
+			};
+		},
+		renderError: renderProviderError(deadbolt),
+		// Only apps whose redirect URIs are on that origin may call the token and userinfo endpoints from a browser.
+		clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri: string) => new URL(uri).origin === origin) ?? false,
+		enabledJWA: { idTokenSigningAlgValues: ["ES256"], userinfoSigningAlgValues: ["ES256"], introspectionSigningAlgValues: ["ES256"], authorizationSigningAlgValues: ["ES256"] },
+	};
+	const provider = new Provider(deadbolt.publicOrigin, configuration);
+	// Behind the proxies of `http.trustedProxies`, the provider reads the public scheme and host from X-Forwarded-*.
+	provider.proxy = config.http.trustedProxies.length > 0;
+	// Logout tokens go through deadbolt's outbox (retries, survives restarts, every end of a session):
+	// the library's own, sent only from its end-session endpoint and never retried, would be a second copy.
+	provider.Client.prototype.backchannelLogout = async function backchannelLogoutThroughOutbox(): Promise<void> {};
+	return provider;
+}
