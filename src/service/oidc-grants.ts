@@ -90,6 +90,24 @@ async function announceEndedGrant(deps: ServiceDeps, tx: Repositories, ended: En
 	await enqueueBackchannelLogout(deps, tx, { accountId: ended.accountId, clientId: ended.clientId, sid: ended.sid, eventId: null });
 }
 
+/** The most grants one housekeeping run ends (the rest wait for the next run). */
+const ENDED_GRANTS_PER_RUN = 500;
+
+/**
+ * Housekeeping's sweeper (issue 13: "sessions that expire emit the same end event"): grants whose
+ * deadbolt session ended without a transaction that ended them (it expired, or went idle) are
+ * ended now, each app told through the outbox, as a sign-out would. Their tokens were refused from
+ * the session's end already (`service/oidc-payloads.ts`); this sends the logout that apps see.
+ * @returns how many grants were ended
+ */
+export async function endOidcGrantsOfExpiredSessions(deps: ServiceDeps): Promise<number> {
+	const now = deps.clock.now();
+	const idleCutoff = now - deps.config.session.idleTtlSeconds * 1000;
+	const grants = await deps.store.oidcPayloads.listOidcGrantsOfEndedSessions(now, idleCutoff, ENDED_GRANTS_PER_RUN);
+	if (grants.length === 0) return 0;
+	return (await deps.store.transaction((tx) => endOidcGrants(deps, tx, grants))).length;
+}
+
 /** Whether the account consented to the client (remembered from an earlier sign-in) for every one of `scopes`. */
 export async function hasOidcConsent(deps: ServiceDeps, accountId: string, clientId: string, scopes: readonly string[]): Promise<boolean> {
 	const consent = await deps.store.oidcPayloads.findOidcPayload(CONSENT_MODEL, `${accountId} ${clientId}`);

@@ -53,6 +53,11 @@ export interface OidcPayloadRepository {
 	listOidcGrantsOfSessions(sessionIds: readonly string[]): Promise<OidcPayloadRecord[]>;
 	/** The account's grants, newest first. */
 	listOidcGrantsOfAccount(accountId: string): Promise<OidcPayloadRecord[]>;
+	/**
+	 * Housekeeping: grants whose deadbolt session is no longer live (revoked; expired at `now`; idle
+	 * since before `idleCutoff`; gone), at most `limit`, oldest first.
+	 */
+	listOidcGrantsOfEndedSessions(now: UnixMillis, idleCutoff: UnixMillis, limit: number): Promise<OidcPayloadRecord[]>;
 	/** Housekeeping: deletes rows that expired before `now`. @returns how many */
 	deleteExpiredOidcPayloads(now: UnixMillis): Promise<number>;
 }

@@ -89,6 +89,22 @@ export function createOidcPayloadRepository(db: Executor, guard: Guard): OidcPay
 		listOidcGrantsOfAccount(accountId: string): Promise<OidcPayloadRecord[]> {
 			return findEvery(guard, () => db.selectFrom("oidc_payload").selectAll().where("model", "=", "Grant").where("account_id", "=", accountId).orderBy("created_at", "desc"), toRecord);
 		},
+		listOidcGrantsOfEndedSessions(now: UnixMillis, idleCutoff: UnixMillis, limit: number): Promise<OidcPayloadRecord[]> {
+			return findEvery(
+				guard,
+				() =>
+					db
+						.selectFrom("oidc_payload")
+						.leftJoin("session", "session.id", "oidc_payload.session_id")
+						.selectAll("oidc_payload")
+						.where("oidc_payload.model", "=", "Grant")
+						.where("oidc_payload.session_id", "is not", null)
+						.where((eb) => eb.or([eb("session.id", "is", null), eb("session.revoked_at", "is not", null), eb("session.expires_at", "<=", now), eb("session.last_active_at", "<=", idleCutoff)]))
+						.orderBy("oidc_payload.created_at")
+						.limit(limit),
+				toRecord,
+			);
+		},
 		deleteExpiredOidcPayloads(now: UnixMillis): Promise<number> {
 			return countWritten(guard, () => db.deleteFrom("oidc_payload").where("expires_at", "is not", null).where("expires_at", "<", now));
 		},
