@@ -49,6 +49,7 @@ export const PATHS = Object.freeze({
 	signOutEverywhere: "/dashboard/settings/security/sessions/sign-out-everywhere",
 	reauthenticate: "/dashboard/settings/security/confirm",
 	forgetDevice: "/dashboard/settings/security/devices/forget",
+	disconnectApp: "/dashboard/settings/security/apps/disconnect",
 	forgetAllDevices: "/dashboard/settings/security/devices/forget-all",
 	secureAccount: "/dashboard/settings/security/compromised",
 	/** Personal access tokens: the list, and the create form's POST. */

@@ -13,7 +13,8 @@
 import type { UnixMillis } from "../platform/clock.js";
 import type { OidcPayloadRecord, Repositories } from "../storage/store.js";
 import { NotFound } from "../errors.js";
-import type { ServiceDeps } from "./deps.js";
+import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
+import { recordSecurityEvent } from "./security-events.js";
 import { oidcClientById } from "./oidc-clients.js";
 import { enqueueBackchannelLogout } from "./oidc-logout.js";
 
@@ -159,6 +160,22 @@ export async function listConnectedOidcApps(deps: ServiceDeps, accountId: string
 	return [...byClient.entries()]
 		.map(([clientId, entry]) => ({ clientId, name: oidcClientById(deps, clientId)?.name ?? clientId, ...entry }))
 		.sort((a, b) => (b.lastUsedAt ?? 0) - (a.lastUsedAt ?? 0));
+}
+
+/**
+ * Disconnects an app for its owner (Connected apps): {@link revokeOidcApp} in one transaction, with
+ * the activity event `oidc_app.disconnected`.
+ * @returns how many grants ended
+ * @throws NotFound when the account has neither a grant nor a consent for the client
+ */
+export async function disconnectOidcApp(deps: ServiceDeps, accountId: string, clientId: string, context: RequestContext = NO_CONTEXT): Promise<number> {
+	const ended = await deps.store.transaction(async (tx) => {
+		const grants = await revokeOidcApp(deps, tx, accountId, clientId);
+		await recordSecurityEvent(deps, tx, accountId, "oidc_app.disconnected", context, { clientId, grantsEnded: grants.length });
+		return grants;
+	});
+	deps.logger.info({ event: "oidc_app.disconnected", accountId, clientId, grantsEnded: ended.length }, "an app was disconnected by its owner");
+	return ended.length;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import type { JWK } from "jose";
-import type { ServiceDeps } from "./deps.js";
+import type { RequestContext, ServiceDeps } from "./deps.js";
 import * as clients from "./oidc-clients.js";
 import * as grants from "./oidc-grants.js";
 import * as payloads from "./oidc-payloads.js";
@@ -50,7 +50,7 @@ export interface OidcServices {
 	readonly recordConsent: (accountId: string, clientId: string, scopes: readonly string[]) => Promise<void>;
 	readonly listConnectedApps: (accountId: string) => Promise<grants.ConnectedOidcApp[]>;
 	/** Ends every grant and the remembered consent of the account for a client, in one transaction, telling the app. @throws NotFound */
-	readonly revokeApp: (auth: AuthenticatedSession, clientId: string) => Promise<number>;
+	readonly revokeApp: (auth: AuthenticatedSession, clientId: string, context?: RequestContext) => Promise<number>;
 	/** The claims of an account; null when it is gone. */
 	readonly accountClaims: (accountId: string) => Promise<OidcAccountClaims | null>;
 	/** The private signing keys (the JWK Set's), key in use first. */
@@ -81,7 +81,7 @@ export function oidcServices(deps: ServiceDeps): OidcServices {
 		hasConsent: (accountId: string, clientId: string, scopes: readonly string[]) => grants.hasOidcConsent(deps, accountId, clientId, scopes),
 		recordConsent: (accountId: string, clientId: string, scopes: readonly string[]) => grants.recordOidcConsent(deps, accountId, clientId, scopes),
 		listConnectedApps: (accountId: string) => grants.listConnectedOidcApps(deps, accountId),
-		revokeApp: async (auth: AuthenticatedSession, clientId: string) => (await deps.store.transaction((tx) => grants.revokeOidcApp(deps, tx, auth.account.id, clientId))).length,
+		revokeApp: (auth: AuthenticatedSession, clientId: string, context?: RequestContext) => grants.disconnectOidcApp(deps, auth.account.id, clientId, context),
 		accountClaims: async (accountId: string) => {
 			const account = await deps.store.accounts.findAccountById(accountId);
 			return account === null ? null : { email: account.email, emailVerified: account.emailVerifiedAt !== null, groups: account.groups };

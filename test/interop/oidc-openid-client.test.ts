@@ -266,4 +266,29 @@ describe("openid-client against deadbolt (code + PKCE)", () => {
 		expect(forged.location).toBeNull();
 		expect(forged.status).toBe(400);
 	});
+
+	it("Connected apps: the app is listed with its last use; Disconnect ends its tokens and the API lists it no more", async () => {
+		const account = await makeOidcAccount(provider, { confirmed: true });
+		const config = await rp("app-aal2");
+		const { url, verifier, state } = await authorization(config);
+		const browser = new OidcBrowser();
+		const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughBrowser(browser, url, account)), { pkceCodeVerifier: verifier, expectedState: state });
+		const sessionToken = decodeURIComponent(/deadbolt_session=([^;]+)/.exec(browser.cookieHeader(provider.issuer))![1]!);
+		const listed = (await (await fetch(`${provider.issuer}/api/v1/apps`, { headers: { authorization: `Bearer ${sessionToken}` } })).json()) as { apps: { clientId: string; name: string; sessions: number; lastUsedAt: string | null }[] };
+		expect(listed.apps).toEqual([expect.objectContaining({ clientId: "app-aal2", name: "Team wiki", sessions: 1 })]);
+		expect(listed.apps[0]!.lastUsedAt).not.toBeNull();
+		const page = await browser.request(`${provider.issuer}/dashboard/settings/security/sessions`);
+		expect(page.body).toMatch(/Apps you signed in to/);
+		expect(page.body).toMatch(/Team wiki/);
+		const csrf = /<form[^>]+action="\/dashboard\/settings\/security\/apps\/disconnect"[^>]*>\s*<input type="hidden" name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
+		const done = await browser.request(`${provider.issuer}/dashboard/settings/security/apps/disconnect`, { form: { csrf, client: "app-aal2" } });
+		expect(done.status).toBe(303);
+		expect(done.location).toMatch(/done=app-disconnected/);
+		await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
+		expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+		const after = (await (await fetch(`${provider.issuer}/api/v1/apps`, { headers: { authorization: `Bearer ${sessionToken}` } })).json()) as { apps: unknown[] };
+		expect(after.apps).toEqual([]);
+		const gone = await fetch(`${provider.issuer}/api/v1/apps/app-aal2`, { method: "DELETE", headers: { authorization: `Bearer ${sessionToken}` } });
+		expect(gone.status).toBe(404);
+	});
 });

@@ -31,7 +31,7 @@ function deviceIcon(platform: string | null): SafeHtml {
 
 /** A notice shown at the top of one card after an action there. */
 export interface CardFlash {
-	readonly card: "two-factor" | "sessions" | "password" | "devices" | "access-tokens";
+	readonly card: "two-factor" | "sessions" | "password" | "devices" | "access-tokens" | "apps";
 	readonly content: SafeHtml;
 }
 
@@ -214,6 +214,7 @@ const EVENT_SENTENCES: Readonly<Record<string, { readonly text: string; readonly
 	"password.reset_requested": { text: "Password reset link sent by email", alert: false },
 	"password.reset": { text: "Password reset with an emailed link: every session signed out", alert: true },
 	"access_token.created": { text: "Personal access token created", alert: false },
+	"oidc_app.disconnected": { text: "An app you signed in to was disconnected (signed out, its access ended)", alert: false },
 });
 
 /** One sentence for an event, and whether it deserves attention. */

@@ -6,6 +6,7 @@
 import type { AccessTokenView } from "../../service/access-tokens.js";
 import type { SecurityEventView } from "../../service/security-events.js";
 import type { SessionView } from "../../service/sessions.js";
+import type { ConnectedOidcApp } from "../../service/oidc-grants.js";
 import type { TrustedDeviceView } from "../../service/trusted-devices.js";
 import { html, type SafeHtml } from "../html.js";
 import { type Brand, notice, plural } from "../layout.js";
@@ -41,6 +42,8 @@ export interface SecurityState {
 	readonly recoveryCodesTotal: number;
 	/** A notice above the cards (e.g. after setup was refused). */
 	readonly message?: SafeHtml | null;
+	/** The apps signed in with OpenID Connect (the card is left out when not given: no provider). */
+	readonly connectedApps?: readonly ConnectedOidcApp[];
 	/** The account's active sessions (the card is left out when not given). */
 	readonly sessions?: readonly SessionView[];
 	/** The latest security events, newest first (the card is left out when not given). */

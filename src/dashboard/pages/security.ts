@@ -6,6 +6,7 @@
  * of `two-factor-setup.ts`, "Confirm it's you" and the others of `security-dialogs.ts`, the
  * confirmations of `confirmations.ts`).
  */
+import { connectedAppsCard } from "./connected-apps.js";
 import { html, type SafeHtml } from "../html.js";
 import { PATHS, renderPage } from "../layout.js";
 import { accessTokensCard } from "./access-tokens.js";
@@ -32,7 +33,7 @@ export const SECURITY_SECTIONS: Readonly<Record<SecuritySection, { readonly path
 
 /** The page that shows a card's notices. */
 export function sectionOfCard(card: CardFlash["card"]): SecuritySection {
-	return card === "devices" ? "sessions" : card;
+	return card === "devices" || card === "apps" ? "sessions" : card;
 }
 
 /** The navigation between the Security pages (the current one marked for screen readers). */
@@ -57,6 +58,7 @@ function sectionContent(state: SecurityState, section: SecuritySection): SafeHtm
 		case "sessions":
 			return html`<div class="stack">
 	${sessionsCard(state.csrf, state.sessions ?? [], state.flash, confirmationFacts(state))}
+	${state.connectedApps !== undefined && connectedAppsCard(state.csrf, state.connectedApps, state.flash)}
 	${trustedDevicesCard(state.csrf, state.trustedDevices ?? [], state.currentDeviceId ?? null, state.flash, confirmationFacts(state))}
 </div>`;
 		case "access-tokens":

@@ -131,6 +131,7 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 				recoveryCodesLeft: await deadbolt.countUnusedRecoveryCodes(auth.account.id),
 				recoveryCodesTotal: config.recoveryCodes.count,
 				sessions: await deadbolt.listSessions(auth),
+				...(deadbolt.oidc.enabled ? { connectedApps: await deadbolt.oidc.listConnectedApps(auth.account.id) } : {}),
 				events: await deadbolt.listSecurityEvents(auth.account.id, { limit: SECURITY_EVENTS_SHOWN }),
 				passwordMinLength: config.password.minLength,
 				passwordForm: { needsCode: twoFactorEnabled && !recentlyConfirmed(auth) },

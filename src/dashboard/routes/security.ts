@@ -58,6 +58,10 @@ function flashOf(done: string | null, countParam: string | null): CardFlash | nu
 			return cardNotice("devices", "info", "That device had already been forgotten.");
 		case "devices-forgotten":
 			return cardNotice("devices", "success", n === 0 ? "There were no remembered devices to forget." : `Forgot ${plural(n, "remembered device")}. Each asks for a code at its next sign-in.`);
+		case "app-disconnected":
+			return cardNotice("apps", "success", "Disconnected that app. It was signed out, its tokens stopped working, and its next sign-in asks you again.");
+		case "app-gone":
+			return cardNotice("apps", "info", "That app was not connected any more.");
 		case "access-token-revoked":
 			return cardNotice("access-tokens", "success", "Revoked that token. The app or script using it is refused from its next request.");
 		case "access-token-gone":
@@ -87,7 +91,7 @@ export function doneURL(card: CardFlash["card"], done: string, count?: number): 
 
 /** The URL of a card (its page, and the card's fragment when the page has several). */
 export function cardURL(card: CardFlash["card"]): string {
-	return card === "devices" ? `${PATHS.securitySessions}#devices` : SECURITY_SECTIONS[sectionOfCard(card)].path;
+	return card === "devices" || card === "apps" ? `${PATHS.securitySessions}#${card}` : SECURITY_SECTIONS[sectionOfCard(card)].path;
 }
 
 /** Which list a {@link registerRemoveOne} form is about. */

@@ -16,6 +16,11 @@ import { clearSessionCookies } from "../../http/session-cookies.js";
 /** Registers `POST /settings/security/sessions/revoke` (sign out one session of the account). */
 export function registerSessionRoutes(app: FastifyInstance, d: DashboardContext): void {
 	const { cookies } = d;
+	// Connected apps (OpenID Connect): disconnect one; it is signed out (back-channel logout) and asks again next time.
+	registerRemoveOne(app, "/settings/security/apps/disconnect", { field: "client", card: "apps", gone: "app-gone" }, async (request, reply, auth, clientId) => {
+		await d.deadbolt.oidc.revokeApp(auth, clientId, requestContext(request));
+		return seeOther(reply, doneURL("apps", "app-disconnected"));
+	});
 	registerRemoveOne(app, "/settings/security/sessions/revoke", { field: "session", card: "sessions", gone: "session-gone" }, async (request, reply, auth, id) => {
 		await d.deadbolt.revokeSession(auth, id, requestContext(request));
 		if (id !== auth.session.id) return seeOther(reply, doneURL("sessions", "session-revoked"));

@@ -36,6 +36,7 @@ export const SECURITY_EVENT_TYPES = [
 	"device.revoked",
 	"access_token.created",
 	"access_token.revoked",
+	"oidc_app.disconnected",
 ] as const;
 
 /** One kind of security event. */

@@ -5,7 +5,7 @@
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { InvalidRequest } from "../../errors.js";
+import { InvalidRequest, NotFound } from "../../errors.js";
 import { toISO } from "../../service/deps.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
 import { deliverRotatedSession } from "../deliver.js";
@@ -107,6 +107,24 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 			await deadbolt.revokeSession(auth, request.params.id, requestContext(request));
 			if (request.params.id === auth.session.id && request.authVia === "cookie") clearSessionCookies(reply, cookies);
 			return reply.status(204).send(null);
+		},
+	);
+
+	// The apps signed in with OpenID Connect (issue 13 item 4): listed beside the sessions; disconnect one.
+	const ConnectedAppSchema = Type.Object(
+		{ clientId: Type.String(), name: Type.String(), sessions: Type.Integer(), lastUsedAt: Type.Union([Type.String(), Type.Null()]), consented: Type.Boolean() },
+		closed,
+	);
+	app.get("/apps", { schema: { response: { 200: Type.Object({ apps: Type.Array(ConnectedAppSchema) }, closed), ...ERROR_RESPONSES } } }, async (request) => {
+		const apps = deadbolt.oidc.enabled ? await deadbolt.oidc.listConnectedApps(authOf(request).account.id) : [];
+		return { apps: apps.map((app) => ({ ...app, lastUsedAt: app.lastUsedAt === null ? null : toISO(app.lastUsedAt) })) };
+	});
+	app.delete(
+		"/apps/:clientId",
+		{ schema: { params: Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: Type.Object({ grantsEnded: Type.Integer() }, closed), ...ERROR_RESPONSES } } },
+		async (request) => {
+			if (!deadbolt.oidc.enabled) throw new NotFound("No such connected app.");
+			return { grantsEnded: await deadbolt.oidc.revokeApp(authOf(request), request.params.clientId, requestContext(request)) };
 		},
 	);
 
