@@ -102,6 +102,8 @@ export function registerInteractionRoutes(app: FastifyInstance, deadbolt: Deadbo
 			case "step_up":
 			case "confirm_two_factor":
 				return reply.redirect(`${PATHS.stepUp}?rd=${encodeURIComponent(here)}`, 303);
+			case "reauthenticate":
+				return reply.redirect(`${PATHS.stepUp}?rd=${encodeURIComponent(here)}&password=only`, 303);
 			case "allow":
 				break;
 		}

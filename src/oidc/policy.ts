@@ -28,7 +28,9 @@ export function deadboltInteractionPolicy(deadbolt: Pick<Deadbolt, "oidc">): Ret
 			if (oidc.session.accountId !== auth.account.id || oidc.session.loginTs !== deadbolt.oidc.authTimeSecondsOf(auth)) return Check.REQUEST_PROMPT;
 			const client = deadbolt.oidc.clientById(oidc.client.clientId);
 			if (client === null) return Check.REQUEST_PROMPT;
-			const outcome = await deadbolt.oidc.decideSignIn(auth, client, oidc.params as Record<string, unknown>, null);
+			// Back from deadbolt's interaction (a sign-in just finished): its freshness was decided there.
+			const params = oidc.result?.["login"] === undefined ? (oidc.params as Record<string, unknown>) : { ...(oidc.params as Record<string, unknown>), max_age: undefined, prompt: undefined };
+			const outcome = await deadbolt.oidc.decideSignIn(auth, client, params, null);
 			if (outcome.kind !== "allow" || outcome.authentication.acr !== oidc.session.acr) return Check.REQUEST_PROMPT;
 			return Check.NO_NEED_TO_PROMPT;
 		}),

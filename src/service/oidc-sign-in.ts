@@ -46,7 +46,9 @@ export type OidcSignInOutcome =
 	/** AAL2 asked and 2FA on, but the session has no second factor, or `max_age` passed: password and a fresh code. */
 	| { readonly kind: "step_up" }
 	/** AAL2 asked: the second factor is not yet confirmed by a mailed link. */
-	| { readonly kind: "confirm_two_factor" };
+	| { readonly kind: "confirm_two_factor" }
+	/** `max_age` passed (or `prompt=login`) for an account without 2FA at an aal1 client: the password again. */
+	| { readonly kind: "reauthenticate" };
 
 /** The honest assurance level of a session: 2 only with a second factor in it and confirmed by mail. */
 export function sessionAssurance(auth: AuthenticatedSession): 1 | 2 {
@@ -79,7 +81,10 @@ export async function decideOidcSignIn(deps: ServiceDeps, auth: AuthenticatedSes
 	}
 	if (request.maxAgeSeconds !== null) {
 		const fresh = session.reauthenticatedAt >= request.startedAt || deps.clock.now() - session.reauthenticatedAt <= request.maxAgeSeconds * 1000;
-		if (!fresh) return { kind: "step_up" };
+		if (!fresh) {
+			const twoFactor = session.aal >= 2 || (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
+			return { kind: twoFactor ? "step_up" : "reauthenticate" };
+		}
 	}
 	const aal = sessionAssurance(auth);
 	return { kind: "allow", authentication: { accountId: account.id, acr: acrOf(aal), amr: amrList(session.amr), authTimeSeconds: authTimeSecondsOf(auth) } };
@@ -93,6 +98,8 @@ export async function decideOidcSignIn(deps: ServiceDeps, auth: AuthenticatedSes
 export function signInRequestOf(params: Readonly<Record<string, unknown>>, startedAtSeconds: number | null): OidcSignInRequest {
 	const acrValues = typeof params["acr_values"] === "string" ? params["acr_values"] : null;
 	const maxAge = params["max_age"];
-	const maxAgeSeconds = typeof maxAge === "number" ? maxAge : typeof maxAge === "string" && /^\d{1,10}$/.test(maxAge) ? Number(maxAge) : null;
+	// `prompt=login` (OpenID Connect Core §3.1.2.1): authenticate again, as max_age=0 does.
+	const promptLogin = typeof params["prompt"] === "string" && params["prompt"].split(" ").includes("login");
+	const maxAgeSeconds = promptLogin ? 0 : typeof maxAge === "number" ? maxAge : typeof maxAge === "string" && /^\d{1,10}$/.test(maxAge) ? Number(maxAge) : null;
 	return { aalAsked: aalAskedBy(acrValues), maxAgeSeconds, startedAt: startedAtSeconds === null ? Number.POSITIVE_INFINITY : startedAtSeconds * 1000 };
 }

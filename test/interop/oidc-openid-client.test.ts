@@ -205,9 +205,41 @@ describe("openid-client against deadbolt (code + PKCE)", () => {
 		await signInThroughBrowser(browser, first.url, account);
 		// Two seconds later, max_age=1: the sign-in is too old.
 		await new Promise((resolve) => setTimeout(resolve, 2_100));
-		const again = await browser.follow((await authorization(config, { max_age: "1" })).url, CALLBACK);
+		const fresh = await authorization(config, { max_age: "1" });
+		const again = await browser.follow(fresh.url, CALLBACK);
 		expect(again.url).toMatch(/\/dashboard\/step-up\?rd=/);
 		expect(again.body).toMatch(/Confirm it/);
+		expect(again.body).toMatch(/name="code"/);
+		const csrf = /name="csrf" value="([^"]+)"/.exec(again.body)![1]!;
+		const done = await browser.follow(`${provider.issuer}/dashboard/step-up`, CALLBACK, { form: { csrf, password: "correct horse battery staple", code: account.code() } });
+		if (done.location === null || !done.location.startsWith(CALLBACK)) throw new Error(`${done.status} ${done.url} ${done.body.replace(/[\s\S]*<main/, "").slice(0, 4000)}`);
+		const tokens = await client.authorizationCodeGrant(config, new URL(done.location!), { pkceCodeVerifier: fresh.verifier, expectedState: fresh.state });
+		expect(Date.now() / 1000 - (tokens.claims()!["auth_time"] as number)).toBeLessThan(3);
+	});
+
+	it("max_age and prompt=login for an account without 2FA at an aal1 client: the password alone, then back to the app", async () => {
+		const account = await makeOidcAccount(provider);
+		const config = await rp("app-aal1");
+		const browser = new OidcBrowser();
+		await signInThroughBrowser(browser, (await authorization(config)).url, account, false);
+		// The next second: auth_time and the interaction's start are in whole seconds.
+		await new Promise((resolve) => setTimeout(resolve, 1_100));
+		const fresh = await authorization(config, { prompt: "login" });
+		const again = await browser.follow(fresh.url, CALLBACK);
+		expect(again.url, `${again.status} ${again.body.slice(0, 4000)}`).toMatch(/\/dashboard\/step-up\?rd=.*&password=only$/);
+		expect(again.body).not.toMatch(/name="code"/);
+		const csrf = /name="csrf" value="([^"]+)"/.exec(again.body)![1]!;
+		const wrong = await browser.request(`${provider.issuer}/dashboard/step-up`, { form: { csrf, password: "not the password", password_only: "1" } });
+		expect(wrong.status).toBe(401);
+		const csrf2 = /name="csrf" value="([^"]+)"/.exec(wrong.body)![1]!;
+		const done = await browser.follow(`${provider.issuer}/dashboard/step-up`, CALLBACK, { form: { csrf: csrf2, password: "correct horse battery staple", password_only: "1" } });
+		expect(done.location, `${done.status} ${done.url} ${done.body.slice(0, 800)}`).toMatch(new RegExp(`^${CALLBACK}\\?`));
+		const tokens = await client.authorizationCodeGrant(config, new URL(done.location!), { pkceCodeVerifier: fresh.verifier, expectedState: fresh.state });
+		expect(tokens.claims()!["acr"]).toBe("urn:deadbolt:aal1");
+		// At an aal2 client, the password alone is never enough: "password=only" in the address changes nothing.
+		const strict = await rp("app-aal2");
+		const stepUp = await browser.follow((await authorization(strict)).url, CALLBACK);
+		expect(stepUp.body).toMatch(/Two-factor authentication needed/);
 	});
 
 	it("a client not for the user's groups refuses with a page that says why", async () => {

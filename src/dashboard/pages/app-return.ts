@@ -22,6 +22,8 @@ export interface StepUpState {
 	readonly passwordError?: string | null;
 	readonly codeError?: string | null;
 	readonly error?: string | null;
+	/** An account without 2FA asked to prove its password again (an OpenID Connect app's `max_age`): no code field. */
+	readonly passwordOnly?: boolean;
 }
 
 /** `GET/POST /dashboard/step-up` with 2FA on: the password and a fresh code. */
@@ -32,10 +34,11 @@ export function stepUpPage(context: AuthPageContext, state: StepUpState): SafeHt
 		context.csrf,
 		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
 		${field({ id: "password", name: "password", label: "Password", type: "password", autocomplete: "current-password", autofocus: true, error: state.passwordError ?? null })}
-		${codeField("Code from your authenticator app", { error: state.codeError ?? null, hint: html`The current code for <strong>${context.issuer}</strong>. ${CODE_HINT}`, focus: "if-visible" })}
+		${state.passwordOnly === true ? html`<input type="hidden" name="password_only" value="1">` : codeField("Code from your authenticator app", { error: state.codeError ?? null, hint: html`The current code for <strong>${context.issuer}</strong>. ${CODE_HINT}`, focus: "if-visible" })}
 		<button type="submit" class="button button--primary button--block">Confirm and continue</button>`,
 	);
-	return authPage(context, "Confirm it's you", authCard("Confirm it's you", html`${asker} asks you to confirm it's you with your password and a new code from your authenticator app.`, form, html`<a href="${PATHS.home}">Not now: go to your account</a>`));
+	const lead = state.passwordOnly === true ? html`${asker} asks you to confirm it's you with your password.` : html`${asker} asks you to confirm it's you with your password and a new code from your authenticator app.`;
+	return authPage(context, "Confirm it's you", authCard("Confirm it's you", lead, form, html`<a href="${PATHS.home}">Not now: go to your account</a>`));
 }
 
 /** `GET /dashboard/step-up` with 2FA off: the app needs it; setting it up is the way on. */

@@ -29,6 +29,8 @@ import { credentialRefusal, emptyCredentials, formField, queryParam, seeOther, s
 /** Registers the step-up page and the sign-out confirmation. */
 export function registerAppReturnRoutes(app: FastifyInstance, d: DashboardContext): void {
 	const { deadbolt } = d;
+	/** Whether the way back is an OpenID Connect sign-in on deadbolt's own origin (only those ask for a password alone). */
+	const passwordOnlyTarget = (target: string | null): boolean => target !== null && target.startsWith(`${deadbolt.publicOrigin}/oidc/interaction/`);
 
 	app.get("/step-up", async (request, reply) => {
 		// `?sent=1`: where "Email me the link" lands (after its POST): the return cookie stays as it is.
@@ -38,7 +40,11 @@ export function registerAppReturnRoutes(app: FastifyInstance, d: DashboardContex
 		const target = sent ? d.returnTargetOf(request) : rd === null ? null : deadbolt.returnTarget(rd);
 		if (request.auth === null) return reply.redirect(PATHS.signIn, 302);
 		const context = d.authPageContext(request, reply);
-		if (!(await deadbolt.isTwoFactorEnabled(request.auth.account.id))) return sendPage(reply, 200, twoFactorNeededPage(context, appHostOf(target)));
+		if (!(await deadbolt.isTwoFactorEnabled(request.auth.account.id))) {
+			// An OpenID Connect app's max_age for an account without 2FA: the password again (its interaction decides what is enough).
+			if (queryParam(request, "password") === "only" && passwordOnlyTarget(target)) return sendPage(reply, 200, stepUpPage(context, { appHost: appHostOf(target), passwordOnly: true }));
+			return sendPage(reply, 200, twoFactorNeededPage(context, appHostOf(target)));
+		}
 		const { account, session } = request.auth;
 		if (session.aal >= 2 && account.secondFactorMailConfirmedAt === null && account.emailVerifiedAt !== null) {
 			return sendPage(reply, 200, mailConfirmationPage(context, { appHost: appHostOf(target), email: account.email, sent }));
@@ -98,15 +104,18 @@ export function registerAppReturnRoutes(app: FastifyInstance, d: DashboardContex
 	app.post(
 		"/step-up",
 		signedInForm(async (request, reply, auth) => {
-			const appHost = appHostOf(d.returnTargetOf(request));
-			const page = (status: number, errors: CredentialErrors) => sendPage(reply, status, stepUpPage(d.authPageContext(request, reply), { appHost, ...errors }));
-			if (!(await deadbolt.isTwoFactorEnabled(auth.account.id))) return reply.redirect(PATHS.stepUp, 303);
+			const target = d.returnTargetOf(request);
+			const appHost = appHostOf(target);
+			const twoFactorEnabled = await deadbolt.isTwoFactorEnabled(auth.account.id);
+			const passwordOnly = !twoFactorEnabled && formField(request, "password_only") === "1" && passwordOnlyTarget(target);
+			const page = (status: number, errors: CredentialErrors) => sendPage(reply, status, stepUpPage(d.authPageContext(request, reply), { appHost, passwordOnly, ...errors }));
+			if (!twoFactorEnabled && !passwordOnly) return reply.redirect(PATHS.stepUp, 303);
 			const password = formField(request, "password");
 			const code = formField(request, "code");
-			const empty = emptyCredentials(password, code, true);
+			const empty = emptyCredentials(password, code, twoFactorEnabled);
 			if (empty !== null) return page(400, empty);
 			try {
-				await reauthenticated(d, request, reply, auth, { password, code, twoFactorEnabled: true });
+				await reauthenticated(d, request, reply, auth, { password, code, twoFactorEnabled });
 			} catch (error) {
 				const refusal = credentialRefusal(reply, error);
 				if (refusal !== null) return page(refusal.status, refusal.errors);
