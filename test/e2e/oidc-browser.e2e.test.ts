@@ -20,14 +20,16 @@
  * (e) an app limited to a group: the refusal page (axe-core), "Back to the app": the app is told
  *     access_denied.
  * CSP: deadbolt's pages send `form-action 'self' <the apps' redirect origins>`; the POST of each
- * form is followed by redirects to /oidc/interaction, /oidc/auth and the app's redirect URI, which
- * Chromium checks against form-action: every journey ends at the app with no CSP report.
+ * form is followed by redirects to /oidc/interaction, /oidc/auth and the app's redirect URI (the
+ * chain of requests is checked), which Chromium checks against form-action: every journey ends at
+ * the app with no CSP report. (Without the apps' origins in form-action, Chromium aborts the last
+ * redirect and logs "Sending form data to '<the form's own action>' violates ... form-action".)
  */
 import { mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
 import * as client from "openid-client";
-import type { Browser, Locator } from "playwright-core";
+import type { Browser, Locator, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { watchedPage, type WatchedPage } from "../helpers/browser.js";
 import { launchChromium } from "../helpers/chromium.js";
@@ -203,17 +205,39 @@ describe("an app signs its users in with deadbolt (OpenID Connect), in Chromium"
 
 	/**
 	 * Clicks `target` (a form's button), which leads through deadbolt's redirects to a page of the
-	 * app. A redirect that the form's CSP (`form-action`) blocks aborts the navigation: the error
-	 * then names what the page logged (Chromium's CSP report).
+	 * app; returns the chain of the main frame's requests, as `METHOD path` (deadbolt's) or the
+	 * app's URL without its query. A redirect that the form's CSP (`form-action`) blocks aborts
+	 * the navigation: the error then names what the page logged (Chromium's CSP report).
 	 */
-	async function clickToApp(w: WatchedPage, target: Locator): Promise<void> {
+	async function clickToApp(w: WatchedPage, target: Locator): Promise<string[]> {
+		const chain: string[] = [];
+		const onRequest = (request: Request): void => {
+			if (!request.isNavigationRequest() || request.frame() !== w.page.mainFrame()) return;
+			const url = new URL(request.url());
+			chain.push(url.origin === provider.issuer ? `${request.method()} ${url.pathname}` : `${request.method()} ${url.origin}${url.pathname}`);
+		};
+		w.page.on("request", onRequest);
 		try {
 			await Promise.all([w.page.waitForURL((url) => url.origin === rp.origin, { waitUntil: "load" }), target.click()]);
 		} catch (error) {
 			// Chromium logs the CSP report a moment after the navigation is aborted.
 			await w.page.waitForTimeout(500);
-			throw new Error(`[url ${w.page.url()}] the way back to the app failed (${(error as Error).message.split("\n")[0]}); the page logged: ${JSON.stringify(w.problems)}`);
+			throw new Error(`[url ${w.page.url()}] the way back to the app failed (${(error as Error).message.split("\n")[0]}); requests: ${JSON.stringify(chain)}; the page logged: ${JSON.stringify(w.problems)}`);
+		} finally {
+			w.page.off("request", onRequest);
 		}
+		return chain;
+	}
+
+	/** The chain of {@link clickToApp} from a form POSTed to `formPath`: the form, the interaction, the authorization resumed, the app's redirect URI. */
+	function throughInteraction(formPath: string, clientId: string): (string | RegExp)[] {
+		return [`POST ${formPath}`, /^GET \/oidc\/interaction\/[\w-]+$/, /^GET \/oidc\/auth\/[\w-]+$/, `GET ${callbackOf(rp.origin, clientId)}`];
+	}
+
+	/** Expects `chain` to match `expected` step by step. */
+	function expectChain(chain: readonly string[], expected: readonly (string | RegExp)[]): void {
+		expect(chain.length, JSON.stringify(chain)).toBe(expected.length);
+		expected.forEach((step, index) => (typeof step === "string" ? expect(chain[index], JSON.stringify(chain)).toBe(step) : expect(chain[index], JSON.stringify(chain)).toMatch(step)));
 	}
 
 	/** The app's greeting (the page is the app's callback), with no problem recorded on the way (CSP included). */
@@ -239,7 +263,8 @@ describe("an app signs its users in with deadbolt (OpenID Connect), in Chromium"
 		const token = await lastMailedToken(provider.store, account.email, "two_factor.confirm");
 		await page.goto(`/dashboard/confirm-two-factor?token=${encodeURIComponent(token)}`);
 		await w.expectGood("the mailed confirmation link");
-		await clickToApp(w, page.getByRole("button", { name: "Confirm my authenticator app", exact: true }));
+		// The confirmation returns to the interaction through the dashboard's return cookie, then to the app.
+		expectChain(await clickToApp(w, page.getByRole("button", { name: "Confirm my authenticator app", exact: true })), throughInteraction("/dashboard/confirm-two-factor", clientId));
 		await expectSignedInAtApp(w, clientId, account, ACR_AAL2);
 	}
 
@@ -251,7 +276,7 @@ describe("an app signs its users in with deadbolt (OpenID Connect), in Chromium"
 		await password(w, account);
 		expect(w.path()).toBe("/dashboard/sign-in/code");
 		await w.page.locator("#code").fill(account.code());
-		await clickToApp(w, w.page.getByRole("button", { name: "Verify", exact: true }));
+		expectChain(await clickToApp(w, w.page.getByRole("button", { name: "Verify", exact: true })), throughInteraction("/dashboard/sign-in/code", "wiki"));
 		await expectSignedInAtApp(w, "wiki", account, ACR_AAL2);
 		expect(JSON.parse(await w.page.locator("#amr").innerText())).toEqual(["pwd", "otp", "mfa"]);
 
@@ -301,7 +326,8 @@ describe("an app signs its users in with deadbolt (OpenID Connect), in Chromium"
 		await page.getByRole("heading", { name: "Sign in to Outside tool?" }).waitFor();
 		expect(await page.locator("#consent-scopes li").evaluateAll((items) => items.map((item) => item.getAttribute("data-scope")))).toEqual(["openid", "email"]);
 		await w.expectGood("consent page");
-		await clickToApp(w, page.getByRole("button", { name: "Allow", exact: true }));
+		const allowed = await clickToApp(w, page.getByRole("button", { name: "Allow", exact: true }));
+		expectChain(allowed, [/^POST \/oidc\/interaction\/[\w-]+\/consent$/, /^GET \/oidc\/auth\/[\w-]+$/, `GET ${callbackOf(rp.origin, "outside")}`]);
 		await expectSignedInAtApp(w, "outside", account, ACR_AAL1);
 		// Remembered: the next sign-in to the app asks nothing.
 		await page.goto(rp.loginUrl("outside"));
@@ -320,7 +346,8 @@ describe("an app signs its users in with deadbolt (OpenID Connect), in Chromium"
 		await page.getByRole("heading", { name: "You can't use Admin console with this account" }).waitFor();
 		expect(await textOf(page.locator("#oidc-refusal"))).toContain(account.email);
 		await w.expectGood("refusal page");
-		await clickToApp(w, page.getByRole("button", { name: "Back to Admin console" }));
+		const back = await clickToApp(w, page.getByRole("button", { name: "Back to Admin console" }));
+		expectChain(back, [/^POST \/oidc\/interaction\/[\w-]+\/abort$/, /^GET \/oidc\/auth\/[\w-]+$/, `GET ${callbackOf(rp.origin, "console")}`]);
 		const url = new URL(page.url());
 		expect(url.origin + url.pathname).toBe(callbackOf(rp.origin, "console"));
 		expect(url.searchParams.get("error")).toBe("access_denied");
