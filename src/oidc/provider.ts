@@ -136,8 +136,9 @@ export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> 
 		enabledJWA: { idTokenSigningAlgValues: ["ES256"], userinfoSigningAlgValues: ["ES256"], introspectionSigningAlgValues: ["ES256"], authorizationSigningAlgValues: ["ES256"] },
 	};
 	const provider = new Provider(deadbolt.publicOrigin, configuration);
-	// Behind the proxies of `http.trustedProxies`, the provider reads the public scheme and host from X-Forwarded-*.
-	provider.proxy = config.http.trustedProxies.length > 0;
+	// The provider reads the scheme, host and client address from X-Forwarded-*, which `oidc/routes.ts`
+	// sets on every request it hands over: http.publicUrl's, and the address resolved under http.trustedProxies.
+	provider.proxy = true;
 	// Logout tokens go through deadbolt's outbox (retries, survives restarts, every end of a session):
 	// the library's own, sent only from its end-session endpoint and never retried, would be a second copy.
 	provider.Client.prototype.backchannelLogout = async function backchannelLogoutThroughOutbox(): Promise<void> {};

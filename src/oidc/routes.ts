@@ -46,9 +46,29 @@ async function cookieSession(deadbolt: Deadbolt, cookies: CookieSettings, reques
 	}
 }
 
+/**
+ * Pins the scheme, host and client address the provider reads of a request (Koa's `ctx.href`,
+ * `ctx.secure`, `ctx.ip`; the provider trusts `X-Forwarded-*`, `oidc/provider.ts`) to
+ * `http.publicUrl` and to the address Fastify resolved under `http.trustedProxies`. oidc-provider
+ * builds every URL it hands out (discovery's endpoints, its forms' actions) from the request's
+ * scheme and host; deadbolt's endpoints are on the public URL, the issuer's origin, whatever the
+ * request says: a Host or X-Forwarded-Host of a client's choosing never lands in discovery (where
+ * an app would send its client secret), and every instance answers alike.
+ */
+function pinToPublicUrl(request: FastifyRequest, publicUrl: URL): void {
+	const headers = request.raw.headers;
+	headers.host = publicUrl.host;
+	headers["x-forwarded-host"] = publicUrl.host;
+	headers["x-forwarded-proto"] = publicUrl.protocol.slice(0, -1);
+	headers["x-forwarded-for"] = request.ip;
+}
+
 /** The provider and the interaction routes, registered on `app`. */
 export async function oidcRoutes(app: FastifyInstance, { deadbolt, cookies }: OidcRouteOptions): Promise<void> {
 	const provider = await createOidcProvider(deadbolt);
+	const publicUrl = new URL(deadbolt.publicOrigin);
+	// Every route of this plugin (the provider's and the interaction's) is for the provider.
+	app.addHook("onRequest", async (request) => pinToPublicUrl(request, publicUrl));
 	provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
 		await next();
 		// RP-initiated logout, confirmed with "Sign out": the deadbolt session ends as well (and with it every app's grant).

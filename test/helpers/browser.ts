@@ -113,7 +113,12 @@ export async function startBrowserHarness(overrides: Record<string, unknown> = {
 	};
 }
 
-async function watchedPage(browser: Browser, baseURL: string, options: PageOptions): Promise<WatchedPage> {
+/**
+ * A new browser context (another device) of `browser` with one watched page whose relative URLs
+ * go to `baseURL` (the harness's {@link BrowserHarness.newPage}; also for a deadbolt started
+ * otherwise, e.g. as an OpenID Connect provider).
+ */
+export async function watchedPage(browser: Browser, baseURL: string, options: PageOptions = {}): Promise<WatchedPage> {
 	const viewport = options.viewport ?? DESKTOP;
 	const colorScheme = options.colorScheme ?? "light";
 	const context = await browser.newContext({ baseURL, viewport, colorScheme, reducedMotion: "reduce", locale: "en-US", javaScriptEnabled: options.javaScriptEnabled ?? true, ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }) });

@@ -18,6 +18,11 @@ export interface SetupUser {
 	readonly password: string;
 	/** The directory for `setup-qr-code.png` (scanned back) and `setup-qr-step.png`. */
 	readonly outputDir: string;
+	/**
+	 * Where Finish lands (path and query), when not on the Two-factor page: the setup began on the
+	 * way to an app (the return cookie), e.g. an OpenID Connect sign-in. Default: the Two-factor page.
+	 */
+	readonly landsOn?: RegExp;
 }
 
 /**
@@ -26,7 +31,7 @@ export interface SetupUser {
  * Everything the setup asks of the user is here, so a change of its steps changes this function
  * only.
  */
-export async function setUpTwoFactor(h: BrowserHarness, w: WatchedPage, user: SetupUser): Promise<{ secret: string; recoveryCodes: string[] }> {
+export async function setUpTwoFactor(h: Pick<BrowserHarness, "now">, w: WatchedPage, user: SetupUser): Promise<{ secret: string; recoveryCodes: string[] }> {
 	const { page } = w;
 	const dialog = page.locator("dialog#two-factor-setup");
 	await dialog.getByRole("heading", { name: "Confirm your password" }).waitFor();
@@ -112,6 +117,7 @@ export async function setUpTwoFactor(h: BrowserHarness, w: WatchedPage, user: Se
 	// One of the saved codes, typed loosely (case swapped, spaces for hyphens): Finish.
 	const loosely = [...codes[3]!].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join("").replace(/-/g, " ");
 	await finishSetup(w, dialog, loosely);
-	expect(w.path()).toBe("/dashboard/settings/security/two-factor?done=two-factor-on");
+	if (user.landsOn === undefined) expect(w.path()).toBe("/dashboard/settings/security/two-factor?done=two-factor-on");
+	else expect(w.path()).toMatch(user.landsOn);
 	return { secret: key, recoveryCodes: codes };
 }

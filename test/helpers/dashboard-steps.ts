@@ -51,7 +51,7 @@ export async function fieldError(scope: Page | Locator, id: string): Promise<str
 }
 
 /** The code the authenticator app shows for `secret` at the server's time plus `offsetMillis`. */
-export function codeAt(h: BrowserHarness, secret: string, offsetMillis = 0): string {
+export function codeAt(h: Pick<BrowserHarness, "now">, secret: string, offsetMillis = 0): string {
 	return authenticatorCode(secret, h.now() + offsetMillis);
 }
 
@@ -65,7 +65,7 @@ export function freshCode(h: BrowserHarness, secret: string): string {
 }
 
 /** A 6-digit code that is valid in none of the steps the server could accept right now. */
-export function wrongCode(h: BrowserHarness, secret: string): string {
+export function wrongCode(h: Pick<BrowserHarness, "now">, secret: string): string {
 	const valid = new Set([-2, -1, 0, 1, 2].map((steps) => codeAt(h, secret, steps * PERIOD_MS)));
 	const candidate = ["000000", "123456", "999999", "424242"].find((code) => !valid.has(code));
 	if (candidate === undefined) throw new Error("unreachable: four candidates all valid");

@@ -140,16 +140,32 @@ export interface BrowserResponse {
 /** A browser: cookies per host (host-only, as deadbolt's and most apps' are), manual redirects. */
 export class OidcBrowser {
 	private readonly jar = new Map<string, Map<string, string>>();
+	private readonly cookieScope: "host" | "hostname";
+
+	/**
+	 * @param cookieScope - `"host"` (default): cookies kept per host and port; `"hostname"`: per
+	 *   host name whatever the port, as browsers keep them (RFC 6265 §8.5: cookies do not isolate
+	 *   ports), e.g. for two instances of deadbolt on two ports of 127.0.0.1
+	 */
+	constructor(cookieScope: "host" | "hostname" = "host") {
+		this.cookieScope = cookieScope;
+	}
+
+	/** The jar's key of `url`: its host (with the port) or its host name. */
+	private jarKey(url: string): string {
+		const parsed = new URL(url);
+		return this.cookieScope === "host" ? parsed.host : parsed.hostname;
+	}
 
 	/** The cookie header for `url`'s host. */
 	cookieHeader(url: string): string {
-		const cookies = this.jar.get(new URL(url).host) ?? new Map<string, string>();
+		const cookies = this.jar.get(this.jarKey(url)) ?? new Map<string, string>();
 		return [...cookies.entries()].map(([name, value]) => `${name}=${value}`).join("; ");
 	}
 
 	/** Forgets one cookie of a host (a user clearing it). */
 	dropCookie(url: string, name: string): void {
-		this.jar.get(new URL(url).host)?.delete(name);
+		this.jar.get(this.jarKey(url))?.delete(name);
 	}
 
 	/** One request, no redirect followed; keeps the cookies it sets. */
@@ -164,7 +180,7 @@ export class OidcBrowser {
 			body = new URLSearchParams(init.form).toString();
 		}
 		const response = await fetch(url, { method: init.method ?? (body === undefined ? "GET" : "POST"), headers, redirect: "manual", ...(body === undefined ? {} : { body }) });
-		const host = new URL(url).host;
+		const host = this.jarKey(url);
 		const cookies = this.jar.get(host) ?? new Map<string, string>();
 		for (const line of response.headers.getSetCookie()) {
 			const [pair = ""] = line.split(";");
