@@ -69,7 +69,13 @@ export async function oidcRoutes(app: FastifyInstance, { deadbolt, cookies }: Oi
 	const publicUrl = new URL(deadbolt.publicOrigin);
 	// Every route of this plugin (the provider's and the interaction's) is for the provider.
 	app.addHook("onRequest", async (request) => pinToPublicUrl(request, publicUrl));
+	const https = deadbolt.config.http.publicUrl?.startsWith("https://") ?? false;
 	provider.use(async (ctx: KoaContextWithOIDC, next: () => Promise<void>) => {
+		// The headers of every deadbolt answer that fit the provider's (its JSON and redirects are fetched across origins: no CORP, no CSP beyond its own pages').
+		ctx.set("x-content-type-options", "nosniff");
+		ctx.set("x-frame-options", "DENY");
+		ctx.set("referrer-policy", "same-origin");
+		if (https) ctx.set("strict-transport-security", "max-age=31536000; includeSubDomains");
 		await next();
 		// RP-initiated logout, confirmed with "Sign out": the deadbolt session ends as well (and with it every app's grant).
 		if (ctx.oidc?.route === "end_session_confirm" && ctx.status === 303 && typeof ctx.oidc.params?.["logout"] === "string") {

@@ -89,4 +89,13 @@ describe("the provider's URLs are the public URL's, whatever the request's Host 
 		expect(cookies.some((cookie) => cookie.startsWith("deadbolt_oidc_interaction="))).toBe(true);
 		for (const cookie of cookies) expect(cookie.toLowerCase(), cookie).toContain("; secure");
 	});
+
+	it("the provider's answers carry deadbolt's headers: nosniff, no framing, same-origin referrers", async () => {
+		for (const path of ["/.well-known/openid-configuration", "/oidc/jwks", "/oidc/auth?client_id=wiki"]) {
+			const answer = await get(`${plain.issuer}${path}`, {});
+			expect(answer.headers["x-content-type-options"], path).toBe("nosniff");
+			expect(answer.headers["x-frame-options"], path).toBe("DENY");
+			expect(answer.headers["referrer-policy"], path).toBe("same-origin");
+		}
+	});
 });
