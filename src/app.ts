@@ -126,6 +126,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	if (deadbolt.oidc.enabled) {
 		const { oidcRoutes } = await import("./oidc/routes.js");
 		await app.register(oidcRoutes, { deadbolt, cookies });
+		const clients = config.oidc.clients.length;
+		deadbolt.logger.info({ event: "oidc.provider", issuer: deadbolt.publicOrigin, clients }, `OpenID Connect provider: issuer ${deadbolt.publicOrigin}, ${clients} client${clients === 1 ? "" : "s"} in the configuration (discovery: ${deadbolt.publicOrigin}/.well-known/openid-configuration)`);
 	}
 	return app;
 }
