@@ -99,7 +99,15 @@ export function expressClientConfig(port: number, id: string, secret: string, ex
  * Starts an Express relying party of `issuer` on `port` (default: a free one). Nothing is asked
  * of the provider before the first request (the library discovers it lazily).
  */
-export async function startExpressRelyingParty(options: { issuer: string; clientId: string; clientSecret: string; port?: number; scope?: string }): Promise<ExpressRelyingParty> {
+export async function startExpressRelyingParty(options: {
+	issuer: string;
+	clientId: string;
+	clientSecret: string;
+	port?: number;
+	scope?: string;
+	/** The key of its session cookies (default: a random one); the same one lets a restarted app read the cookies of the one before. */
+	sessionSecret?: string;
+}): Promise<ExpressRelyingParty> {
 	const port = options.port ?? (await freePort());
 	const urls = expressRelyingPartyUrls(port);
 	const logoutEntries = new LogoutEntryStore();
@@ -127,7 +135,7 @@ export async function startExpressRelyingParty(options: { issuer: string; client
 			baseURL: urls.baseUrl,
 			clientID: options.clientId,
 			clientSecret: options.clientSecret,
-			secret: randomBytes(32).toString("base64url"),
+			secret: options.sessionSecret ?? randomBytes(32).toString("base64url"),
 			idTokenSigningAlg: "ES256",
 			authorizationParams: { response_type: "code", scope: options.scope ?? "openid email offline_access" },
 			authRequired: false,

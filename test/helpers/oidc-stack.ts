@@ -6,7 +6,7 @@
  * in deadbolt's sign-in forms as a person would.
  */
 import { mkdtempSync } from "node:fs";
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -144,6 +144,8 @@ export interface BrowserResponse {
 	readonly url: string;
 	readonly location: string | null;
 	readonly body: string;
+	/** The response headers (node:http's: lower-case names). */
+	readonly headers: IncomingHttpHeaders;
 }
 
 /** A browser: cookies per host (host-only, as deadbolt's and most apps' are), manual redirects. */
@@ -205,7 +207,7 @@ export class OidcBrowser {
 		}
 		this.jar.set(host, cookies);
 		const location = response.location;
-		return { status: response.status, url, location: location === null ? null : new URL(location, url).href, body: response.body };
+		return { status: response.status, url, location: location === null ? null : new URL(location, url).href, body: response.body, headers: response.headers };
 	}
 
 	/**
@@ -243,7 +245,7 @@ export class OidcBrowser {
 }
 
 /** One HTTP request with exactly `headers` (plus host and content-length); no redirect followed, no compression asked. */
-function sendRequest(url: string, method: string, headers: Readonly<Record<string, string>>, body: string | undefined): Promise<{ status: number; location: string | null; setCookies: string[]; body: string }> {
+function sendRequest(url: string, method: string, headers: Readonly<Record<string, string>>, body: string | undefined): Promise<{ status: number; location: string | null; setCookies: string[]; body: string; headers: IncomingHttpHeaders }> {
 	return new Promise((resolve, reject) => {
 		const outgoing = httpRequest(url, { method, headers: body === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) }, timeout: 30_000 }, (response) => {
 			const chunks: Buffer[] = [];
@@ -251,7 +253,7 @@ function sendRequest(url: string, method: string, headers: Readonly<Record<strin
 			response.on("error", reject);
 			response.on("end", () => {
 				const location = response.headers.location;
-				resolve({ status: response.statusCode ?? 0, location: typeof location === "string" ? location : null, setCookies: response.headers["set-cookie"] ?? [], body: Buffer.concat(chunks).toString("utf8") });
+				resolve({ status: response.statusCode ?? 0, location: typeof location === "string" ? location : null, setCookies: response.headers["set-cookie"] ?? [], body: Buffer.concat(chunks).toString("utf8"), headers: response.headers });
 			});
 		});
 		outgoing.on("timeout", () => outgoing.destroy(new Error(`${method} ${url}: no answer within 30 s`)));
