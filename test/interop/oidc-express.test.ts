@@ -156,20 +156,32 @@ describe("express-openid-connect against deadbolt", () => {
 		await expectSignedOut(browser, appB);
 	});
 
-	it("RP-initiated logout, \"Only this app\": the app is signed out, deadbolt and the other app stay signed in", async () => {
+	it("RP-initiated logout, \"Only this app\": that app is signed out and its grant ended (refresh token dead, told by back-channel logout); deadbolt and the other app stay signed in", async () => {
 		const account = await makeOidcAccount(provider, { confirmed: true });
 		const browser = new OidcBrowser();
-		await signInToApp(browser, appA, account);
-		meOf(await browser.follow(`${appB.baseUrl}/me`, TO_THE_PAGE), appB);
+		const meA = await signInToApp(browser, appA, account);
+		const meB = meOf(await browser.follow(`${appB.baseUrl}/me`, TO_THE_PAGE), appB);
+		const before = [appA.receipts.length, appB.receipts.length] as const;
 
 		const confirm = await browser.follow(`${appA.baseUrl}/logout`, TO_THE_PAGE);
 		const done = await browser.follow(`${provider.issuer}${formAction(confirm.body)}`, TO_THE_PAGE, { form: { xsrf: xsrfOf(confirm.body) } });
 		expect(done.url).toBe(appA.postLogoutRedirectUri);
 		await expectSignedOut(browser, appA);
+		// The app's grant is over at deadbolt: its refresh token is dead and Connected apps no longer lists it as signed in.
+		expect(await refreshError("express-a", meA.refreshToken!)).toBe("invalid_grant");
+		expect((await provider.store.oidcPayloads.listOidcGrantsOfAccount(account.id)).map((grant) => grant.clientId)).toEqual(["express-b"]);
+		await receipt(appA, before[0] + 1);
+		expect(appA.receipts[before[0]]!.status).toBe(204);
+		// The other app and deadbolt go on.
 		const stillB = meOf(await browser.request(`${appB.baseUrl}/me`), appB);
 		expect(stillB.sub).toBe(account.id);
+		expect(await refreshError("express-b", meB.refreshToken!)).toBeNull();
+		expect(appB.receipts.length).toBe(before[1]);
 		const dashboard = await browser.follow(`${provider.issuer}/dashboard`, TO_THE_PAGE);
 		expect(dashboard.url).toBe(`${provider.issuer}/dashboard`);
+		// Signing in to the app again in the same deadbolt session needs no password: one grant for it again.
+		meOf(await browser.follow(`${appA.baseUrl}/me`, TO_THE_PAGE), appA);
+		expect((await provider.store.oidcPayloads.listOidcGrantsOfAccount(account.id)).map((grant) => grant.clientId).sort()).toEqual(["express-a", "express-b"]);
 	});
 });
 
