@@ -52,6 +52,23 @@ export class LogoutEntryStore {
 	}
 }
 
+/** `onLogoutToken` and `isLoggedOut` hooks that end the token's session only (its `sid`), or every session of its `sub` when it names no session. */
+function bySidOnly(store: LogoutEntryStore) {
+	const keyOf = (issuer: unknown, claim: unknown): string | null => (typeof issuer === "string" && typeof claim === "string" && claim !== "" ? `${issuer}|${claim}` : null);
+	return {
+		onLogoutToken: (token: object) => {
+			const { iss, sid, sub } = token as { iss?: unknown; sid?: unknown; sub?: unknown };
+			const key = keyOf(iss, sid) ?? keyOf(iss, sub);
+			if (key === null) throw new Error("a logout token without sid or sub");
+			store.entries.set(key, { at: Date.now() });
+		},
+		isLoggedOut: (request: Request) => {
+			const { iss, sid, sub } = (request.oidc.idTokenClaims ?? {}) as { iss?: unknown; sid?: unknown; sub?: unknown };
+			return [keyOf(iss, sid), keyOf(iss, sub)].some((key) => key !== null && store.entries.has(key));
+		},
+	};
+}
+
 /** One POST the app's back-channel logout endpoint answered. */
 export interface BackchannelLogoutReceipt {
 	/** When it arrived (Unix milliseconds, this process's clock: the provider's). */
@@ -107,6 +124,13 @@ export async function startExpressRelyingParty(options: {
 	scope?: string;
 	/** The key of its session cookies (default: a random one); the same one lets a restarted app read the cookies of the one before. */
 	sessionSecret?: string;
+	/**
+	 * `"sid-and-sub"` (default): the library's own hooks, which store a logout token under its
+	 * `sid` AND its `sub`, so one logout token ends every session of that user in the app.
+	 * `"sid"`: hooks that store it under its `sid` only when it has one (under `sub` only when it
+	 * has no `sid`, Back-Channel Logout 1.0 §2.7), so only that session ends.
+	 */
+	logoutBy?: "sid-and-sub" | "sid";
 }): Promise<ExpressRelyingParty> {
 	const port = options.port ?? (await freePort());
 	const urls = expressRelyingPartyUrls(port);
@@ -142,7 +166,7 @@ export async function startExpressRelyingParty(options: {
 			idpLogout: true,
 			enableTelemetry: false,
 			routes: { postLogoutRedirect: "/signed-out" },
-			backchannelLogout: { store: logoutEntries as never },
+			backchannelLogout: options.logoutBy === "sid" ? { store: logoutEntries as never, ...bySidOnly(logoutEntries) } : { store: logoutEntries as never },
 		}),
 	);
 	app.get("/", (request: Request, response: Response) => {

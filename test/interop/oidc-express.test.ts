@@ -9,7 +9,9 @@
  * dashboard's button) reaches both apps by back-channel logout, whose tokens the library accepts
  * (their `sid` is the one of the app's ID token), and the apps' next requests are signed out;
  * RP-initiated logout from one app (its /logout, deadbolt's "Sign out?" page) ends the deadbolt
- * session and signs the other app out too, while "Only this app" leaves the others signed in.
+ * session and signs the other app out too, while "Only this app" ends that app's grant alone; a
+ * logout token names the session that ended (`sid`), so an app keyed by `sid` keeps the user's
+ * other sessions, which the library's default hooks (they store the token's `sub` too) do not.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../helpers/cli-process.js";
@@ -25,17 +27,25 @@ const DELIVERY_BOUND_MS = 15_000;
 let provider: OidcProvider;
 let appA: ExpressRelyingParty;
 let appB: ExpressRelyingParty;
+/** An app whose back-channel logout hooks end the token's session only (its `sid`). */
+let appC: ExpressRelyingParty;
 
 beforeAll(async () => {
-	const [portA, portB] = [await freePort(), await freePort()];
-	provider = await startOidcProvider({ clients: [expressClientConfig(portA, "express-a", SECRET), expressClientConfig(portB, "express-b", SECRET)], dispatcher: true });
+	const [portA, portB, portC] = [await freePort(), await freePort(), await freePort()];
+	provider = await startOidcProvider({
+		// express-a and express-c take the password alone (minimumAal 1); an account with 2FA still signs in with its code (aal2).
+		clients: [expressClientConfig(portA, "express-a", SECRET, { minimumAal: 1 }), expressClientConfig(portB, "express-b", SECRET), expressClientConfig(portC, "express-c", SECRET, { minimumAal: 1 })],
+		dispatcher: true,
+	});
 	appA = await startExpressRelyingParty({ issuer: provider.issuer, clientId: "express-a", clientSecret: SECRET, port: portA });
 	appB = await startExpressRelyingParty({ issuer: provider.issuer, clientId: "express-b", clientSecret: SECRET, port: portB });
+	appC = await startExpressRelyingParty({ issuer: provider.issuer, clientId: "express-c", clientSecret: SECRET, port: portC, logoutBy: "sid" });
 });
 
 afterAll(async () => {
 	await appA?.close();
 	await appB?.close();
+	await appC?.close();
 	await provider?.close();
 });
 
@@ -182,6 +192,34 @@ describe("express-openid-connect against deadbolt", () => {
 		// Signing in to the app again in the same deadbolt session needs no password: one grant for it again.
 		meOf(await browser.follow(`${appA.baseUrl}/me`, TO_THE_PAGE), appA);
 		expect((await provider.store.oidcPayloads.listOidcGrantsOfAccount(account.id)).map((grant) => grant.clientId).sort()).toEqual(["express-a", "express-b"]);
+	});
+
+	it("one deadbolt session's logout token names its sid: an app keyed by sid ends that session only; the library's default hooks end the user's other sessions too (they store the sub as well)", async () => {
+		// Without 2FA (minimumAal 1 apps): two sign-ins in a row, no code to wait for.
+		const account = await makeOidcAccount(provider);
+		const laptop = new OidcBrowser();
+		const phone = new OidcBrowser();
+		const phoneMe = new Map<string, Me>();
+		for (const browser of [laptop, phone]) {
+			const meA = await signInToApp(browser, appA, account);
+			const meC = meOf(await browser.follow(`${appC.baseUrl}/me`, TO_THE_PAGE), appC);
+			if (browser === phone) phoneMe.set("express-a", meA).set("express-c", meC);
+		}
+		const before = [appA.receipts.length, appC.receipts.length] as const;
+
+		await dashboardSignOut(laptop);
+		await Promise.all([receipt(appA, before[0] + 1), receipt(appC, before[1] + 1)]);
+		expect([appA.receipts[before[0]]!.status, appC.receipts[before[1]]!.status]).toEqual([204, 204]);
+		await expectSignedOut(laptop, appA);
+		await expectSignedOut(laptop, appC);
+		// Keyed by sid: the phone's session of express-c goes on.
+		expect(meOf(await phone.request(`${appC.baseUrl}/me`), appC).sub).toBe(account.id);
+		// The library's default: the phone is signed out of express-a too, though deadbolt ended only the laptop's session...
+		await expectSignedOut(phone, appA);
+		// ...whose grants alone deadbolt ended: the phone's refresh tokens still work.
+		expect(await refreshError("express-a", phoneMe.get("express-a")!.refreshToken!)).toBeNull();
+		expect(await refreshError("express-c", phoneMe.get("express-c")!.refreshToken!)).toBeNull();
+		expect(appA.receipts.length - before[0]).toBe(1);
 	});
 });
 
