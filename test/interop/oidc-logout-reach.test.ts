@@ -10,7 +10,8 @@
  * - the time from the sign-out to each app's logout is measured and printed (bounded only against
  *   a hang: a loaded two-core machine is not a benchmark);
  * - a user who did not sign out stays signed in everywhere;
- * - an app that is down at the sign-out gets its logout when it is back (outbox retries).
+ * - an app that is down at the sign-out gets its logout when it is back (outbox retries);
+ * - RP-initiated logout from Apache that ends the deadbolt session reaches the express apps.
  * Without apache2 and the module the suite is skipped (fails when `CI=true`).
  */
 import { randomBytes } from "node:crypto";
@@ -47,7 +48,7 @@ beforeAll(async () => {
 		clients: [
 			expressClientConfig(portA, "express-a", SECRET),
 			expressClientConfig(portB, "express-b", SECRET),
-			{ id: "apache", name: "Apache app", secret: SECRET, redirectUris: [apacheUrls.redirectUri], backchannelLogoutUri: apacheUrls.backchannelLogoutUri, firstParty: true },
+			{ id: "apache", name: "Apache app", secret: SECRET, redirectUris: [apacheUrls.redirectUri], postLogoutRedirectUris: [`${apacheUrls.baseUrl}/`], backchannelLogoutUri: apacheUrls.backchannelLogoutUri, firstParty: true },
 		],
 		dispatcher: true,
 		// Quick retries for the app that is down (a first retry after about half a second).
@@ -231,5 +232,29 @@ describeWhen("sign out everywhere reaches every app (two express-openid-connect 
 		expect(expressB.receipts.map((receipt) => receipt.status)).toEqual([204]);
 		expect(await signedOutAt(user.browser)).toEqual({ "express-a": true, "express-b": true, apache: true });
 		expect(await refreshError("express-b", user.refreshTokens.get("express-b")!)).toBe("invalid_grant");
+	});
+
+	it("RP-initiated logout from Apache (its ?logout=, which revokes its own tokens; deadbolt's \"Sign out\") ends the deadbolt session, and the two express apps are told by back-channel logout", async () => {
+		const user = await signInEverywhere();
+		const before = { "express-a": expressA.receipts.length, "express-b": expressB.receipts.length };
+
+		const confirm = await user.browser.follow(apache.logoutUrl(), TO_THE_PAGE);
+		expect(confirm.url, `${confirm.body.slice(0, 300)}\n${apache.errorLog()}`).toMatch(new RegExp(`^${provider.issuer}/oidc/session/end\\?`));
+		expect(new URL(confirm.url).searchParams.get("id_token_hint")).not.toBeNull();
+		expect(confirm.body).toMatch(/Apache app asks to sign you out/);
+		// mod_auth_openidc revoked its own refresh and access token at deadbolt's revocation endpoint (RFC 7009) before
+		// sending the browser here: its grant is over already, the app needs no logout token.
+		expect((await provider.store.oidcPayloads.listOidcGrantsOfAccount(user.account.id)).map((grant) => grant.clientId).sort()).toEqual(["express-a", "express-b"]);
+		const action = /<form id="op\.logoutForm" method="post" action="([^"]+)">/.exec(confirm.body)![1]!;
+		const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.body)![1]!;
+		const done = await user.browser.follow(new URL(action, provider.issuer).href, TO_THE_PAGE, { form: { xsrf, logout: "yes" } });
+		expect(done.url).toBe(`${apache.baseUrl}/`);
+		expect(done.status).toBe(200);
+
+		const deliveries = await settledLogouts([user.account.id], 2);
+		expect(deliveries.map((d) => [d.target, d.status]).sort()).toEqual([["oidc:express-a", "delivered"], ["oidc:express-b", "delivered"]]);
+		expect([expressA.receipts.length - before["express-a"], expressB.receipts.length - before["express-b"]]).toEqual([1, 1]);
+		expect(await signedOutAt(user.browser)).toEqual({ "express-a": true, "express-b": true, apache: true });
+		for (const [clientId, refreshToken] of user.refreshTokens) expect(await refreshError(clientId, refreshToken), clientId).toBe("invalid_grant");
 	});
 });
