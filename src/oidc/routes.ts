@@ -9,7 +9,8 @@
  * The deadbolt session of an authorization request is resolved here, from the dashboard's session
  * cookie only (never a bearer token), for the policy (`oidc/request-session.ts`).
  * RP-initiated logout that the user confirms ("Sign out") ends the deadbolt session too, which
- * ends every app of that session (back-channel logout through the outbox).
+ * ends every app of that session (back-channel logout through the outbox); "Only <app>" ends
+ * that app's grant in the session (its refresh token with it) and leaves the rest.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { KoaContextWithOIDC } from "oidc-provider";
@@ -38,6 +39,11 @@ const AUTHORIZATION_PATH = new RegExp(`^${OIDC_ROUTES.authorization}(/|$|\\?)`);
 async function cookieSession(deadbolt: Deadbolt, cookies: CookieSettings, request: FastifyRequest): Promise<AuthenticatedSession | null> {
 	const token = request.cookies[cookies.sessionName];
 	if (typeof token !== "string" || token === "") return null;
+	return liveSession(deadbolt, token);
+}
+
+/** The live session of a session token, or null. */
+async function liveSession(deadbolt: Deadbolt, token: string): Promise<AuthenticatedSession | null> {
 	try {
 		return await deadbolt.validateSession(token);
 	} catch (error) {
@@ -77,12 +83,18 @@ export async function oidcRoutes(app: FastifyInstance, { deadbolt, cookies }: Oi
 		ctx.set("referrer-policy", "same-origin");
 		if (https) ctx.set("strict-transport-security", "max-age=31536000; includeSubDomains");
 		await next();
+		if (ctx.oidc?.route !== "end_session_confirm" || ctx.status !== 303) return;
+		const token = ctx.cookies.get(cookies.sessionName);
 		// RP-initiated logout, confirmed with "Sign out": the deadbolt session ends as well (and with it every app's grant).
-		if (ctx.oidc?.route === "end_session_confirm" && ctx.status === 303 && typeof ctx.oidc.params?.["logout"] === "string") {
-			const token = ctx.cookies.get(cookies.sessionName);
+		if (typeof ctx.oidc.params?.["logout"] === "string") {
 			if (token !== undefined && token !== "") await deadbolt.logout(token);
 			for (const clearing of sessionCookieClearings(cookies)) ctx.append("set-cookie", clearing);
+			return;
 		}
+		// "Only <app>, stay signed in": that app's grant in this session ends (its refresh token with it).
+		const clientId = ctx.oidc.client?.clientId;
+		const auth = clientId === undefined || token === undefined || token === "" ? null : await liveSession(deadbolt, token);
+		if (auth !== null && clientId !== undefined) await deadbolt.oidc.endAppInSession(auth, clientId);
 	});
 	const callback = provider.callback();
 	const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {

@@ -64,6 +64,19 @@ export async function endOidcGrantsOfSessions(deps: ServiceDeps, tx: Repositorie
 }
 
 /**
+ * Ends the grants of one client given under one session, in a transaction of its own, telling
+ * the app (back-channel logout): RP-initiated logout of that app only ("Only <app>, stay signed
+ * in"), the deadbolt session going on. The library keeps such a grant (its tokens do not expire
+ * with its session, so it marks them `persistsLogout`), which would leave the app's refresh token
+ * alive and the app listed as signed in until the deadbolt session ends.
+ * @returns the grants ended (none when the session has no grant for the client)
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
+ */
+export async function endOidcGrantsOfSessionForClient(deps: ServiceDeps, sessionId: string, clientId: string): Promise<EndedOidcGrant[]> {
+	return deps.store.transaction(async (tx) => endOidcGrants(deps, tx, (await tx.oidcPayloads.listOidcGrantsOfSessions([sessionId])).filter((grant) => grant.clientId === clientId)));
+}
+
+/**
  * Ends the account's grants, but those of the session `exceptSessionId` (when given), inside the
  * transaction that ends the account's sessions (`service/account-access.ts`).
  * @returns the grants ended

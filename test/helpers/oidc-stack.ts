@@ -6,6 +6,7 @@
  * in deadbolt's sign-in forms as a person would.
  */
 import { mkdtempSync } from "node:fs";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -40,6 +41,12 @@ export interface OidcProviderOptions {
 	readonly store?: Store;
 	/** The port to listen on (default: a free one). */
 	readonly port?: number;
+	/**
+	 * Starts the outbox dispatcher as `deadbolt serve` does (`deadbolt.createDispatcher().start()`):
+	 * back-channel logout tokens (and mails, written as `.eml` files in the data directory) then
+	 * leave on their own after each commit. Default false: deliveries stay pending.
+	 */
+	readonly dispatcher?: boolean;
 }
 
 /** Starts deadbolt as a provider. */
@@ -59,6 +66,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
 	});
 	const store = options.store ?? (await openSqliteStore({ path: join(dataDir, "deadbolt.sqlite") }));
 	const deadbolt = await createDeadbolt(config, { store, keys: TEST_KEYS, logger: silentLogger });
+	// `deadbolt.close()` stops it, waiting for the sends under way.
+	if (options.dispatcher === true) deadbolt.createDispatcher().start();
 	const app = await buildApp(deadbolt);
 	await app.listen({ host: "127.0.0.1", port });
 	return {
@@ -135,6 +144,8 @@ export interface BrowserResponse {
 	readonly url: string;
 	readonly location: string | null;
 	readonly body: string;
+	/** The response headers (node:http's: lower-case names). */
+	readonly headers: IncomingHttpHeaders;
 }
 
 /** A browser: cookies per host (host-only, as deadbolt's and most apps' are), manual redirects. */
@@ -179,10 +190,12 @@ export class OidcBrowser {
 			headers["origin"] = init.origin ?? new URL(url).origin;
 			body = new URLSearchParams(init.form).toString();
 		}
-		const response = await fetch(url, { method: init.method ?? (body === undefined ? "GET" : "POST"), headers, redirect: "manual", ...(body === undefined ? {} : { body }) });
+		// node:http, not fetch: fetch replaces `sec-fetch-mode` with "cors", and mod_auth_openidc
+		// answers 401 instead of redirecting to the provider when a request is not a navigation.
+		const response = await sendRequest(url, init.method ?? (body === undefined ? "GET" : "POST"), headers, body);
 		const host = this.jarKey(url);
 		const cookies = this.jar.get(host) ?? new Map<string, string>();
-		for (const line of response.headers.getSetCookie()) {
+		for (const line of response.setCookies) {
 			const [pair = ""] = line.split(";");
 			const equals = pair.indexOf("=");
 			if (equals <= 0) continue;
@@ -193,8 +206,8 @@ export class OidcBrowser {
 			else cookies.set(name, value);
 		}
 		this.jar.set(host, cookies);
-		const location = response.headers.get("location");
-		return { status: response.status, url, location: location === null ? null : new URL(location, url).href, body: await response.text() };
+		const location = response.location;
+		return { status: response.status, url, location: location === null ? null : new URL(location, url).href, body: response.body, headers: response.headers };
 	}
 
 	/**
@@ -229,6 +242,24 @@ export class OidcBrowser {
 		}
 		return answer.location === null || answer.location.startsWith(stopAt) ? answer : this.follow(answer.location, stopAt);
 	}
+}
+
+/** One HTTP request with exactly `headers` (plus host and content-length); no redirect followed, no compression asked. */
+function sendRequest(url: string, method: string, headers: Readonly<Record<string, string>>, body: string | undefined): Promise<{ status: number; location: string | null; setCookies: string[]; body: string; headers: IncomingHttpHeaders }> {
+	return new Promise((resolve, reject) => {
+		const outgoing = httpRequest(url, { method, headers: body === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(body)) }, timeout: 30_000 }, (response) => {
+			const chunks: Buffer[] = [];
+			response.on("data", (chunk: Buffer) => chunks.push(chunk));
+			response.on("error", reject);
+			response.on("end", () => {
+				const location = response.headers.location;
+				resolve({ status: response.statusCode ?? 0, location: typeof location === "string" ? location : null, setCookies: response.headers["set-cookie"] ?? [], body: Buffer.concat(chunks).toString("utf8"), headers: response.headers });
+			});
+		});
+		outgoing.on("timeout", () => outgoing.destroy(new Error(`${method} ${url}: no answer within 30 s`)));
+		outgoing.on("error", reject);
+		outgoing.end(body);
+	});
 }
 
 /** The CSRF field of the first form of a dashboard page. */
