@@ -14,7 +14,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { createDeadbolt, type Deadbolt } from "../../src/deadbolt.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
-import { silentLogger } from "../../src/platform/logger.js";
+import { silentLogger, type Logger } from "../../src/platform/logger.js";
 import { openSqliteStore } from "../../src/storage/sqlite.js";
 import type { Store } from "../../src/storage/store.js";
 import { freePort } from "./cli-process.js";
@@ -40,6 +40,8 @@ export interface OidcProviderOptions {
 	readonly store?: Store;
 	/** The port to listen on (default: a free one). */
 	readonly port?: number;
+	/** deadbolt's logger (default: silent), e.g. `recordingLogger` of test/helpers/deadbolt.ts. */
+	readonly logger?: Logger;
 }
 
 /** Starts deadbolt as a provider. */
@@ -58,7 +60,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
 		},
 	});
 	const store = options.store ?? (await openSqliteStore({ path: join(dataDir, "deadbolt.sqlite") }));
-	const deadbolt = await createDeadbolt(config, { store, keys: TEST_KEYS, logger: silentLogger });
+	const deadbolt = await createDeadbolt(config, { store, keys: TEST_KEYS, logger: options.logger ?? silentLogger });
 	const app = await buildApp(deadbolt);
 	await app.listen({ host: "127.0.0.1", port });
 	return {
