@@ -73,6 +73,18 @@ export async function endAccountOidcGrants(deps: ServiceDeps, tx: Repositories, 
 	return endOidcGrants(deps, tx, grants);
 }
 
+/**
+ * Ends one app's sign-ins of one deadbolt session (RP-initiated logout, "Only this app": OpenID
+ * Connect RP-Initiated Logout 1.0 §2): its grants under that session, with their codes and tokens,
+ * in one transaction; the app is told as for any ended grant. The session and its other apps live on.
+ * @returns how many grants ended
+ */
+export async function endOidcAppOfSession(deps: ServiceDeps, sessionId: string, clientId: string): Promise<number> {
+	const ended = await deps.store.transaction(async (tx) => endOidcGrants(deps, tx, (await tx.oidcPayloads.listOidcGrantsOfSessions([sessionId])).filter((grant) => grant.clientId === clientId)));
+	if (ended.length > 0) deps.logger.info({ event: "oidc.app_signed_out", clientId, sessionId, grantsEnded: ended.length }, "an app's sign-in ended (RP-initiated logout of that app only)");
+	return ended.length;
+}
+
 /** Deletes each grant with its codes and tokens, and tells each app that asked for it (back-channel logout, through the outbox). */
 async function endOidcGrants(deps: ServiceDeps, tx: Repositories, grants: readonly OidcPayloadRecord[]): Promise<EndedOidcGrant[]> {
 	const ended: EndedOidcGrant[] = [];
