@@ -97,8 +97,10 @@ export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> 
 		clientDefaults: { grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], id_token_signed_response_alg: "ES256" },
 		features: {
 			devInteractions: { enabled: false },
-			revocation: { enabled: true },
-			introspection: { enabled: true },
+			// A client introspects and revokes its own tokens only (RFC 7662 §4: the library's default
+			// lets any confidential client introspect every client's tokens, and says so on stdout).
+			revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+			introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
 			userinfo: { enabled: true },
 			backchannelLogout: { enabled: true },
 			rpInitiatedLogout: { enabled: true, logoutSource: renderLogoutConfirmation(deadbolt), postLogoutSuccessSource: renderLogoutDone(deadbolt) },
@@ -142,5 +144,12 @@ export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> 
 	// Logout tokens go through deadbolt's outbox (retries, survives restarts, every end of a session):
 	// the library's own, sent only from its end-session endpoint and never retried, would be a second copy.
 	provider.Client.prototype.backchannelLogout = async function backchannelLogoutThroughOutbox(): Promise<void> {};
+	// The library answers an unexpected error (a database down, a bug) with a 500 `server_error` and
+	// tells only its listeners: deadbolt's log says which route failed and why (the error's name and
+	// message: no request parameter, no token, no secret).
+	provider.on("server_error", (ctx: KoaContextWithOIDC, error: unknown) => {
+		const { name, message } = error instanceof Error ? error : { name: "Error", message: String(error) };
+		deadbolt.logger.error({ event: "oidc.server_error", route: ctx.oidc?.route ?? null, error: name, message }, "the OpenID Connect provider failed to answer a request");
+	});
 	return provider;
 }

@@ -14,6 +14,8 @@ import type { UnixMillis } from "../platform/clock.js";
 import type { OidcPayloadRecord } from "../storage/store.js";
 import { Unauthenticated } from "../errors.js";
 import type { ServiceDeps } from "./deps.js";
+import { oidcClientById } from "./oidc-clients.js";
+import { clientAllows } from "./oidc-sign-in.js";
 import { checkLiveSession } from "./sessions.js";
 
 /** The library's payload of one model: JSON-safe members. */
@@ -49,13 +51,19 @@ export async function upsertOidcPayload(deps: ServiceDeps, model: string, id: st
 	});
 }
 
-/** Whether the deadbolt session a grant was given under is live (not revoked, expired or idle; its account there). */
+/**
+ * Whether the deadbolt session a grant was given under is live (not revoked, expired or idle; its
+ * account there), and the client still declared and for that account (its `groups` and `accounts`,
+ * read now: an account taken out of the client's groups loses the app's tokens at once).
+ */
 export async function isGrantLive(deps: ServiceDeps, grant: OidcPayloadRecord | null): Promise<boolean> {
 	if (grant === null || grant.sessionId === null) return false;
 	if (grant.expiresAt !== null && grant.expiresAt <= deps.clock.now()) return false;
+	const client = grant.clientId === null ? null : oidcClientById(deps, grant.clientId);
+	if (client === null) return false;
 	try {
 		const auth = await checkLiveSession(deps, await deps.store.sessions.findSessionWithAccount(grant.sessionId));
-		return auth.account.id === grant.accountId;
+		return auth.account.id === grant.accountId && clientAllows(client, auth);
 	} catch (error) {
 		if (error instanceof Unauthenticated) return false;
 		throw error;
