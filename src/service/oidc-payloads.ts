@@ -24,6 +24,15 @@ export type OidcPayload = Record<string, unknown>;
 /** Models that belong to a grant and live only while it does. */
 const GRANT_BOUND_MODELS: ReadonlySet<string> = new Set(["AuthorizationCode", "AccessToken", "RefreshToken", "DeviceCode", "BackchannelAuthenticationRequest"]);
 
+/**
+ * Whether an id (or uid, user code) can be one the library stored: PostgreSQL's text holds no NUL
+ * character, and a lookup with one fails the whole query (a 500 for any `client_id=%00`, token or
+ * `request_uri` a stranger sends). None of the library's ids has one: such an id is simply unknown.
+ */
+function storableId(id: string): boolean {
+	return !id.includes("\u0000");
+}
+
 /** A text member of a payload, or null. */
 function textOf(payload: OidcPayload, key: string): string | null {
 	const value = payload[key];
@@ -90,18 +99,21 @@ async function usable(deps: ServiceDeps, record: OidcPayloadRecord | null): Prom
 
 /** A stored model by id; undefined when unknown, expired, or (grant-bound) its deadbolt session ended. */
 export async function findOidcPayload(deps: ServiceDeps, model: string, id: string): Promise<OidcPayload | undefined> {
+	if (!storableId(id)) return undefined;
 	const record = await deps.store.oidcPayloads.findOidcPayload(model, id);
 	return record !== null && (await usable(deps, record)) ? payloadOf(record) : undefined;
 }
 
 /** A stored model by its `uid` (sessions). */
 export async function findOidcPayloadByUid(deps: ServiceDeps, model: string, uid: string): Promise<OidcPayload | undefined> {
+	if (!storableId(uid)) return undefined;
 	const record = await deps.store.oidcPayloads.findOidcPayloadByUid(model, uid);
 	return record !== null && (await usable(deps, record)) ? payloadOf(record) : undefined;
 }
 
 /** A stored model by its `userCode` (device flow; not enabled, kept for the library's interface). */
 export async function findOidcPayloadByUserCode(deps: ServiceDeps, model: string, userCode: string): Promise<OidcPayload | undefined> {
+	if (!storableId(userCode)) return undefined;
 	const record = await deps.store.oidcPayloads.findOidcPayloadByUserCode(model, userCode);
 	return record !== null && (await usable(deps, record)) ? payloadOf(record) : undefined;
 }
@@ -110,17 +122,20 @@ export async function findOidcPayloadByUserCode(deps: ServiceDeps, model: string
  * Marks a code or refresh token used, if nobody did: a conditional write (`consumed_at IS NULL`).
  * @returns true when this call consumed it; false when another use won (the caller revokes the grant: RFC 9700 §4.14.2)
  */
-export function consumeOidcPayload(deps: ServiceDeps, model: string, id: string): Promise<boolean> {
+export async function consumeOidcPayload(deps: ServiceDeps, model: string, id: string): Promise<boolean> {
+	if (!storableId(id)) return false;
 	return deps.store.oidcPayloads.consumeOidcPayload(model, id, deps.clock.now());
 }
 
 /** Deletes a stored model. */
 export async function destroyOidcPayload(deps: ServiceDeps, model: string, id: string): Promise<void> {
+	if (!storableId(id)) return;
 	await deps.store.oidcPayloads.destroyOidcPayload(model, id);
 }
 
 /** Deletes a grant and every code and token of it. @returns how many rows */
-export function revokeOidcGrant(deps: ServiceDeps, grantId: string): Promise<number> {
+export async function revokeOidcGrant(deps: ServiceDeps, grantId: string): Promise<number> {
+	if (!storableId(grantId)) return 0;
 	return deps.store.oidcPayloads.revokeOidcGrant(grantId);
 }
 

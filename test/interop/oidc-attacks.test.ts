@@ -13,11 +13,14 @@
  * - removed from a client's `groups`, an account's app kept refreshing its tokens;
  * - a confidential client could introspect another client's tokens (the library's default policy);
  * - `max_age` written as the library also reads it (`1e0`) was not enforced by deadbolt;
- * - an internal error of the provider (a 500) left no line in deadbolt's log.
+ * - an internal error of the provider (a 500) left no line in deadbolt's log;
+ * - on PostgreSQL, a NUL character in a `client_id`, token or `request_uri` (from anyone) failed the
+ *   adapter's query: a 500 and an error line per request.
  */
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash, randomBytes } from "node:crypto";
+import { testBackends } from "../helpers/backends.js";
 import { recordingLogger } from "../helpers/deadbolt.js";
 import { makeOidcAccount, OIDC_PASSWORD, OidcBrowser, type BrowserResponse, type OidcAccount, type OidcProvider, startOidcProvider } from "../helpers/oidc-stack.js";
 
@@ -388,3 +391,33 @@ describe("found: the provider's internal errors reach deadbolt's log", () => {
 		}
 	});
 });
+
+for (const backend of await testBackends()) {
+	describe(`found on ${backend.name}: a NUL character from a stranger is an unknown id, not a 500`, () => {
+		it("client_id, code, refresh token, token to introspect or revoke, request_uri, logout client_id: 4xx (or introspection's inactive), nothing logged as an error", async () => {
+			const logged: Record<string, unknown>[] = [];
+			const nul = await startOidcProvider({ store: await backend.open(), logger: recordingLogger(logged), clients: [{ id: "wiki", secret: SECRET, redirectUris: [CALLBACK], firstParty: true }] });
+			try {
+				const form = (body: string, authorization: string | null = basic("wiki", SECRET)) => ({ method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...(authorization === null ? {} : { authorization }) }, body, redirect: "manual" as const });
+				const requests: [string, RequestInit][] = [
+					["/oidc/token", form("grant_type=refresh_token&refresh_token=%00abc")],
+					["/oidc/token", form(`grant_type=authorization_code&redirect_uri=${encodeURIComponent(CALLBACK)}&code=%00abc`)],
+					["/oidc/token", form("grant_type=refresh_token&refresh_token=x&client_id=%00x&client_secret=y", null)],
+					["/oidc/token/introspection", form("token=%00abc")],
+					["/oidc/token/revocation", form("token=%00abc")],
+					["/oidc/auth?client_id=%00x&response_type=code&scope=openid", { headers: { accept: "text/html" }, redirect: "manual" }],
+					["/oidc/auth?client_id=wiki&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A%00x", { headers: { accept: "text/html" }, redirect: "manual" }],
+					["/oidc/session/end?client_id=%00", { headers: { accept: "text/html" }, redirect: "manual" }],
+				];
+				for (const [path, init] of requests) {
+					const response = await fetch(`${nul.issuer}${path}`, init);
+					await response.text();
+					expect(response.status, path).toBeLessThan(500);
+				}
+				expect(logged.filter((entry) => entry["level"] === "error")).toEqual([]);
+			} finally {
+				await nul.close();
+			}
+		});
+	});
+}
