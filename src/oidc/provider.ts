@@ -54,6 +54,13 @@ const CLAIMS = Object.freeze({
 /** How long an interaction (the sign-in of one authorization) may take, in seconds. */
 const INTERACTION_TTL_SECONDS = 15 * 60;
 
+/**
+ * How long the provider keeps a session without an account, in seconds: the one that carries the
+ * "Sign out?" form of RP-initiated logout for a browser not signed in through it. Anyone can make
+ * one with a GET of `/oidc/session/end`: it must not be kept for the life of a signed-in session.
+ */
+const ACCOUNTLESS_SESSION_TTL_SECONDS = 10 * 60;
+
 /** How long an authorization code lives, in seconds (RFC 6749 §4.1.2 recommends at most 10 minutes). */
 const AUTHORIZATION_CODE_TTL_SECONDS = 60;
 
@@ -116,7 +123,7 @@ export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> 
 			RefreshToken: config.oidc.refreshTokenTtlSeconds,
 			AuthorizationCode: AUTHORIZATION_CODE_TTL_SECONDS,
 			Interaction: INTERACTION_TTL_SECONDS,
-			Session: config.session.absoluteTtlSeconds,
+			Session: (_ctx, session) => (session.accountId === undefined ? ACCOUNTLESS_SESSION_TTL_SECONDS : config.session.absoluteTtlSeconds),
 			Grant: Math.max(config.session.absoluteTtlSeconds, config.oidc.refreshTokenTtlSeconds),
 		},
 		// Every refresh rotates; a used one presented again revokes the grant (RFC 9700 §4.14.2).

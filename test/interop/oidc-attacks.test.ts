@@ -14,6 +14,8 @@
  * - a confidential client could introspect another client's tokens (the library's default policy);
  * - `max_age` written as the library also reads it (`1e0`) was not enforced by deadbolt;
  * - an internal error of the provider (a 500) left no line in deadbolt's log;
+ * - every anonymous GET of `/oidc/session/end` stored a provider session for 30 days (the signed-in
+ *   session's life): rows at the rate of requests, kept for a month;
  * - on PostgreSQL, a NUL character in a `client_id`, token or `request_uri` (from anyone) failed the
  *   adapter's query: a 500 and an error line per request.
  */
@@ -204,6 +206,27 @@ describe("found: RP-initiated logout and account switches", () => {
 		expect(await userinfoStatus(wiki.access_token)).toBe(401);
 		expect((await refresh("notes", notes.refresh_token)).status).toBe(200);
 		expect(await sessionLive(sessionTokenOf(browser))).toBe(true);
+	});
+});
+
+describe("found: what a stranger can make the provider store", () => {
+	/** The stored lifetime (seconds) of the provider session named by the browser's cookie. */
+	async function providerSessionLifetime(browser: OidcBrowser): Promise<number> {
+		const id = /deadbolt_oidc_session=([^;]+)/.exec(browser.cookieHeader(provider.issuer))?.[1];
+		expect(id).toBeDefined();
+		const row = await provider.store.oidcPayloads.findOidcPayload("Session", decodeURIComponent(id!));
+		expect(row).not.toBeNull();
+		return (row!.expiresAt! - row!.createdAt) / 1000;
+	}
+
+	it("a provider session without an account (a GET of /oidc/session/end) is kept minutes, not the 30 days of a signed-in one", async () => {
+		const stranger = new OidcBrowser();
+		await stranger.request(`${provider.issuer}/oidc/session/end`);
+		expect(await providerSessionLifetime(stranger)).toBeLessThanOrEqual(15 * 60);
+		const account = await makeOidcAccount(provider, { confirmed: true });
+		const user = new OidcBrowser();
+		await signInToApp(user, "wiki", account);
+		expect(await providerSessionLifetime(user)).toBe(provider.deadbolt.config.session.absoluteTtlSeconds);
 	});
 });
 
