@@ -54,6 +54,13 @@ const CLAIMS = Object.freeze({
 /** How long an interaction (the sign-in of one authorization) may take, in seconds. */
 const INTERACTION_TTL_SECONDS = 15 * 60;
 
+/**
+ * How long the provider keeps a session without an account, in seconds: the one that carries the
+ * "Sign out?" form of RP-initiated logout for a browser not signed in through it. Anyone can make
+ * one with a GET of `/oidc/session/end`: it must not be kept for the life of a signed-in session.
+ */
+const ACCOUNTLESS_SESSION_TTL_SECONDS = 10 * 60;
+
 /** How long an authorization code lives, in seconds (RFC 6749 §4.1.2 recommends at most 10 minutes). */
 const AUTHORIZATION_CODE_TTL_SECONDS = 60;
 
@@ -97,8 +104,10 @@ export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> 
 		clientDefaults: { grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], id_token_signed_response_alg: "ES256" },
 		features: {
 			devInteractions: { enabled: false },
-			revocation: { enabled: true },
-			introspection: { enabled: true },
+			// A client introspects and revokes its own tokens only (RFC 7662 §4: the library's default
+			// lets any confidential client introspect every client's tokens, and says so on stdout).
+			revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+			introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
 			userinfo: { enabled: true },
 			backchannelLogout: { enabled: true },
 			rpInitiatedLogout: { enabled: true, logoutSource: renderLogoutConfirmation(deadbolt), postLogoutSuccessSource: renderLogoutDone(deadbolt) },
@@ -114,7 +123,7 @@ export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> 
 			RefreshToken: config.oidc.refreshTokenTtlSeconds,
 			AuthorizationCode: AUTHORIZATION_CODE_TTL_SECONDS,
 			Interaction: INTERACTION_TTL_SECONDS,
-			Session: config.session.absoluteTtlSeconds,
+			Session: (_ctx, session) => (session.accountId === undefined ? ACCOUNTLESS_SESSION_TTL_SECONDS : config.session.absoluteTtlSeconds),
 			Grant: Math.max(config.session.absoluteTtlSeconds, config.oidc.refreshTokenTtlSeconds),
 		},
 		// Every refresh rotates; a used one presented again revokes the grant (RFC 9700 §4.14.2).
@@ -142,5 +151,12 @@ export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> 
 	// Logout tokens go through deadbolt's outbox (retries, survives restarts, every end of a session):
 	// the library's own, sent only from its end-session endpoint and never retried, would be a second copy.
 	provider.Client.prototype.backchannelLogout = async function backchannelLogoutThroughOutbox(): Promise<void> {};
+	// The library answers an unexpected error (a database down, a bug) with a 500 `server_error` and
+	// tells only its listeners: deadbolt's log says which route failed and why (the error's name and
+	// message: no request parameter, no token, no secret).
+	provider.on("server_error", (ctx: KoaContextWithOIDC, error: unknown) => {
+		const { name, message } = error instanceof Error ? error : { name: "Error", message: String(error) };
+		deadbolt.logger.error({ event: "oidc.server_error", route: ctx.oidc?.route ?? null, error: name, message }, "the OpenID Connect provider failed to answer a request");
+	});
 	return provider;
 }

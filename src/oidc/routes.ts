@@ -9,8 +9,7 @@
  * The deadbolt session of an authorization request is resolved here, from the dashboard's session
  * cookie only (never a bearer token), for the policy (`oidc/request-session.ts`).
  * RP-initiated logout that the user confirms ("Sign out") ends the deadbolt session too, which
- * ends every app of that session (back-channel logout through the outbox); "Only <app>" ends
- * that app's grant in the session (its refresh token with it) and leaves the rest.
+ * ends every app of that session (back-channel logout through the outbox).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { KoaContextWithOIDC } from "oidc-provider";
@@ -36,14 +35,13 @@ export const DISCOVERY_PATH = "/.well-known/openid-configuration";
 const AUTHORIZATION_PATH = new RegExp(`^${OIDC_ROUTES.authorization}(/|$|\\?)`);
 
 /** The live session of the dashboard's session cookie, or null. */
-async function cookieSession(deadbolt: Deadbolt, cookies: CookieSettings, request: FastifyRequest): Promise<AuthenticatedSession | null> {
+function cookieSession(deadbolt: Deadbolt, cookies: CookieSettings, request: FastifyRequest): Promise<AuthenticatedSession | null> {
 	const token = request.cookies[cookies.sessionName];
-	if (typeof token !== "string" || token === "") return null;
-	return liveSession(deadbolt, token);
+	return typeof token !== "string" || token === "" ? Promise.resolve(null) : sessionOfToken(deadbolt, token);
 }
 
 /** The live session of a session token, or null. */
-async function liveSession(deadbolt: Deadbolt, token: string): Promise<AuthenticatedSession | null> {
+async function sessionOfToken(deadbolt: Deadbolt, token: string): Promise<AuthenticatedSession | null> {
 	try {
 		return await deadbolt.validateSession(token);
 	} catch (error) {
@@ -83,19 +81,32 @@ export async function oidcRoutes(app: FastifyInstance, { deadbolt, cookies }: Oi
 		ctx.set("referrer-policy", "same-origin");
 		if (https) ctx.set("strict-transport-security", "max-age=31536000; includeSubDomains");
 		await next();
-		if (ctx.oidc?.route !== "end_session_confirm" || ctx.status !== 303) return;
+		if (ctx.oidc?.route === "end_session_confirm" && ctx.status === 303) await afterLogoutConfirmed(ctx);
+	});
+	/**
+	 * RP-initiated logout, confirmed: "Sign out" ends the deadbolt session as well (and with it every
+	 * app's grant); "Only this app" ends that app's grants of the deadbolt session (the library keeps
+	 * them: its tokens do not expire with its session). Only when the provider session that was just
+	 * ended is the deadbolt session's account, i.e. the user saw deadbolt's "Sign out?" page for it:
+	 * the library also posts its confirmation itself, from a page that submits its own form, when
+	 * its session has no account (any site can send a browser to `/oidc/session/end`: a deadbolt
+	 * session must never end on a link) and when a sign-in of another account resumes (the browser's
+	 * deadbolt session is then the NEW account's, which must live on).
+	 */
+	const afterLogoutConfirmed = async (ctx: KoaContextWithOIDC): Promise<void> => {
 		const token = ctx.cookies.get(cookies.sessionName);
-		// RP-initiated logout, confirmed with "Sign out": the deadbolt session ends as well (and with it every app's grant).
+		if (token === undefined || token === "") return;
+		const auth = await sessionOfToken(deadbolt, token);
+		const providerAccountId = ctx.oidc.session?.accountId;
+		if (auth === null || providerAccountId === undefined || providerAccountId !== auth.account.id) return;
 		if (typeof ctx.oidc.params?.["logout"] === "string") {
-			if (token !== undefined && token !== "") await deadbolt.logout(token);
+			await deadbolt.logout(token);
 			for (const clearing of sessionCookieClearings(cookies)) ctx.append("set-cookie", clearing);
 			return;
 		}
-		// "Only <app>, stay signed in": that app's grant in this session ends (its refresh token with it).
 		const clientId = ctx.oidc.client?.clientId;
-		const auth = clientId === undefined || token === undefined || token === "" ? null : await liveSession(deadbolt, token);
-		if (auth !== null && clientId !== undefined) await deadbolt.oidc.endAppInSession(auth, clientId);
-	});
+		if (clientId !== undefined) await deadbolt.oidc.endAppSignIn(auth, clientId);
+	};
 	const callback = provider.callback();
 	const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
 		const auth = AUTHORIZATION_PATH.test(request.url) ? await cookieSession(deadbolt, cookies, request) : null;

@@ -64,19 +64,6 @@ export async function endOidcGrantsOfSessions(deps: ServiceDeps, tx: Repositorie
 }
 
 /**
- * Ends the grants of one client given under one session, in a transaction of its own, telling
- * the app (back-channel logout): RP-initiated logout of that app only ("Only <app>, stay signed
- * in"), the deadbolt session going on. The library keeps such a grant (its tokens do not expire
- * with its session, so it marks them `persistsLogout`), which would leave the app's refresh token
- * alive and the app listed as signed in until the deadbolt session ends.
- * @returns the grants ended (none when the session has no grant for the client)
- * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RPLogout
- */
-export async function endOidcGrantsOfSessionForClient(deps: ServiceDeps, sessionId: string, clientId: string): Promise<EndedOidcGrant[]> {
-	return deps.store.transaction(async (tx) => endOidcGrants(deps, tx, (await tx.oidcPayloads.listOidcGrantsOfSessions([sessionId])).filter((grant) => grant.clientId === clientId)));
-}
-
-/**
  * Ends the account's grants, but those of the session `exceptSessionId` (when given), inside the
  * transaction that ends the account's sessions (`service/account-access.ts`).
  * @returns the grants ended
@@ -84,6 +71,18 @@ export async function endOidcGrantsOfSessionForClient(deps: ServiceDeps, session
 export async function endAccountOidcGrants(deps: ServiceDeps, tx: Repositories, accountId: string, exceptSessionId: string | null): Promise<EndedOidcGrant[]> {
 	const grants = (await tx.oidcPayloads.listOidcGrantsOfAccount(accountId)).filter((grant) => exceptSessionId === null || grant.sessionId !== exceptSessionId);
 	return endOidcGrants(deps, tx, grants);
+}
+
+/**
+ * Ends one app's sign-ins of one deadbolt session (RP-initiated logout, "Only this app": OpenID
+ * Connect RP-Initiated Logout 1.0 §2): its grants under that session, with their codes and tokens,
+ * in one transaction; the app is told as for any ended grant. The session and its other apps live on.
+ * @returns how many grants ended
+ */
+export async function endOidcAppOfSession(deps: ServiceDeps, sessionId: string, clientId: string): Promise<number> {
+	const ended = await deps.store.transaction(async (tx) => endOidcGrants(deps, tx, (await tx.oidcPayloads.listOidcGrantsOfSessions([sessionId])).filter((grant) => grant.clientId === clientId)));
+	if (ended.length > 0) deps.logger.info({ event: "oidc.app_signed_out", clientId, sessionId, grantsEnded: ended.length }, "an app's sign-in ended (RP-initiated logout of that app only)");
+	return ended.length;
 }
 
 /** Deletes each grant with its codes and tokens, and tells each app that asked for it (back-channel logout, through the outbox). */

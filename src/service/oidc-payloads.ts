@@ -14,6 +14,8 @@ import type { UnixMillis } from "../platform/clock.js";
 import type { OidcPayloadRecord } from "../storage/store.js";
 import { Unauthenticated } from "../errors.js";
 import type { ServiceDeps } from "./deps.js";
+import { oidcClientById } from "./oidc-clients.js";
+import { clientAllows } from "./oidc-sign-in.js";
 import { checkLiveSession } from "./sessions.js";
 
 /** The library's payload of one model: JSON-safe members. */
@@ -21,6 +23,15 @@ export type OidcPayload = Record<string, unknown>;
 
 /** Models that belong to a grant and live only while it does. */
 const GRANT_BOUND_MODELS: ReadonlySet<string> = new Set(["AuthorizationCode", "AccessToken", "RefreshToken", "DeviceCode", "BackchannelAuthenticationRequest"]);
+
+/**
+ * Whether an id (or uid, user code) can be one the library stored: PostgreSQL's text holds no NUL
+ * character, and a lookup with one fails the whole query (a 500 for any `client_id=%00`, token or
+ * `request_uri` a stranger sends). None of the library's ids has one: such an id is simply unknown.
+ */
+function storableId(id: string): boolean {
+	return !id.includes("\u0000");
+}
 
 /** A text member of a payload, or null. */
 function textOf(payload: OidcPayload, key: string): string | null {
@@ -49,13 +60,19 @@ export async function upsertOidcPayload(deps: ServiceDeps, model: string, id: st
 	});
 }
 
-/** Whether the deadbolt session a grant was given under is live (not revoked, expired or idle; its account there). */
+/**
+ * Whether the deadbolt session a grant was given under is live (not revoked, expired or idle; its
+ * account there), and the client still declared and for that account (its `groups` and `accounts`,
+ * read now: an account taken out of the client's groups loses the app's tokens at once).
+ */
 export async function isGrantLive(deps: ServiceDeps, grant: OidcPayloadRecord | null): Promise<boolean> {
 	if (grant === null || grant.sessionId === null) return false;
 	if (grant.expiresAt !== null && grant.expiresAt <= deps.clock.now()) return false;
+	const client = grant.clientId === null ? null : oidcClientById(deps, grant.clientId);
+	if (client === null) return false;
 	try {
 		const auth = await checkLiveSession(deps, await deps.store.sessions.findSessionWithAccount(grant.sessionId));
-		return auth.account.id === grant.accountId;
+		return auth.account.id === grant.accountId && clientAllows(client, auth);
 	} catch (error) {
 		if (error instanceof Unauthenticated) return false;
 		throw error;
@@ -82,18 +99,21 @@ async function usable(deps: ServiceDeps, record: OidcPayloadRecord | null): Prom
 
 /** A stored model by id; undefined when unknown, expired, or (grant-bound) its deadbolt session ended. */
 export async function findOidcPayload(deps: ServiceDeps, model: string, id: string): Promise<OidcPayload | undefined> {
+	if (!storableId(id)) return undefined;
 	const record = await deps.store.oidcPayloads.findOidcPayload(model, id);
 	return record !== null && (await usable(deps, record)) ? payloadOf(record) : undefined;
 }
 
 /** A stored model by its `uid` (sessions). */
 export async function findOidcPayloadByUid(deps: ServiceDeps, model: string, uid: string): Promise<OidcPayload | undefined> {
+	if (!storableId(uid)) return undefined;
 	const record = await deps.store.oidcPayloads.findOidcPayloadByUid(model, uid);
 	return record !== null && (await usable(deps, record)) ? payloadOf(record) : undefined;
 }
 
 /** A stored model by its `userCode` (device flow; not enabled, kept for the library's interface). */
 export async function findOidcPayloadByUserCode(deps: ServiceDeps, model: string, userCode: string): Promise<OidcPayload | undefined> {
+	if (!storableId(userCode)) return undefined;
 	const record = await deps.store.oidcPayloads.findOidcPayloadByUserCode(model, userCode);
 	return record !== null && (await usable(deps, record)) ? payloadOf(record) : undefined;
 }
@@ -102,17 +122,20 @@ export async function findOidcPayloadByUserCode(deps: ServiceDeps, model: string
  * Marks a code or refresh token used, if nobody did: a conditional write (`consumed_at IS NULL`).
  * @returns true when this call consumed it; false when another use won (the caller revokes the grant: RFC 9700 §4.14.2)
  */
-export function consumeOidcPayload(deps: ServiceDeps, model: string, id: string): Promise<boolean> {
+export async function consumeOidcPayload(deps: ServiceDeps, model: string, id: string): Promise<boolean> {
+	if (!storableId(id)) return false;
 	return deps.store.oidcPayloads.consumeOidcPayload(model, id, deps.clock.now());
 }
 
 /** Deletes a stored model. */
 export async function destroyOidcPayload(deps: ServiceDeps, model: string, id: string): Promise<void> {
+	if (!storableId(id)) return;
 	await deps.store.oidcPayloads.destroyOidcPayload(model, id);
 }
 
 /** Deletes a grant and every code and token of it. @returns how many rows */
-export function revokeOidcGrant(deps: ServiceDeps, grantId: string): Promise<number> {
+export async function revokeOidcGrant(deps: ServiceDeps, grantId: string): Promise<number> {
+	if (!storableId(grantId)) return 0;
 	return deps.store.oidcPayloads.revokeOidcGrant(grantId);
 }
 

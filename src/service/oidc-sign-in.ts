@@ -39,7 +39,7 @@ export type OidcSignInOutcome =
 	| { readonly kind: "allow"; readonly authentication: OidcAuthentication }
 	/** The client is not for this account (its groups or accounts): a page says so. */
 	| { readonly kind: "not_allowed" }
-	/** The address must be verified first (an aal2 client: its confirmation link goes there). */
+	/** The address must be verified first (any client: an unverified address may be a stranger's). */
 	| { readonly kind: "verify_email" }
 	/** AAL2 asked, 2FA off: set it up. */
 	| { readonly kind: "set_up_two_factor" }
@@ -70,6 +70,9 @@ export function clientAllows(client: OidcClient, auth: AuthenticatedSession): bo
 /** Decides; reads whether 2FA is on only when it matters. */
 export async function decideOidcSignIn(deps: ServiceDeps, auth: AuthenticatedSession, client: OidcClient, request: OidcSignInRequest): Promise<OidcSignInOutcome> {
 	if (!clientAllows(client, auth)) return { kind: "not_allowed" };
+	// An address not proven by a mailed link is perhaps someone else's (anyone can sign up with it):
+	// no app gets it in an `email` claim, whatever its `minimumAal` (forward-auth answers `verify_email` alike).
+	if (auth.account.emailVerifiedAt === null) return { kind: "verify_email" };
 	const needed = Math.max(client.minimumAal, request.aalAsked) as 1 | 2;
 	const { session, account } = auth;
 	if (needed === 2) {
@@ -77,7 +80,7 @@ export async function decideOidcSignIn(deps: ServiceDeps, auth: AuthenticatedSes
 			const twoFactor = (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
 			return { kind: twoFactor ? "step_up" : "set_up_two_factor" };
 		}
-		if (account.secondFactorMailConfirmedAt === null) return { kind: account.emailVerifiedAt === null ? "verify_email" : "confirm_two_factor" };
+		if (account.secondFactorMailConfirmedAt === null) return { kind: "confirm_two_factor" };
 	}
 	if (request.maxAgeSeconds !== null) {
 		const fresh = session.reauthenticatedAt >= request.startedAt || deps.clock.now() - session.reauthenticatedAt <= request.maxAgeSeconds * 1000;
@@ -100,6 +103,9 @@ export function signInRequestOf(params: Readonly<Record<string, unknown>>, start
 	const maxAge = params["max_age"];
 	// `prompt=login` (OpenID Connect Core §3.1.2.1): authenticate again, as max_age=0 does.
 	const promptLogin = typeof params["prompt"] === "string" && params["prompt"].split(" ").includes("login");
-	const maxAgeSeconds = promptLogin ? 0 : typeof maxAge === "number" ? maxAge : typeof maxAge === "string" && /^\d{1,10}$/.test(maxAge) ? Number(maxAge) : null;
+	// Read as the library reads it (`+max_age`, a safe integer >= 0: `1e0`, `1.0` and ` 1` are 1): a
+	// value it enforces with a login prompt is never one deadbolt then ignores.
+	const asNumber = typeof maxAge === "number" ? maxAge : typeof maxAge === "string" && maxAge.trim() !== "" ? Number(maxAge) : Number.NaN;
+	const maxAgeSeconds = promptLogin ? 0 : Number.isSafeInteger(asNumber) && asNumber >= 0 ? asNumber : null;
 	return { aalAsked: aalAskedBy(acrValues), maxAgeSeconds, startedAt: startedAtSeconds === null ? Number.POSITIVE_INFINITY : startedAtSeconds * 1000 };
 }

@@ -49,8 +49,8 @@ export interface OidcServices {
 	readonly hasConsent: (accountId: string, clientId: string, scopes: readonly string[]) => Promise<boolean>;
 	readonly recordConsent: (accountId: string, clientId: string, scopes: readonly string[]) => Promise<void>;
 	readonly listConnectedApps: (accountId: string) => Promise<grants.ConnectedOidcApp[]>;
-	/** Ends the session's grants of one client (RP-initiated logout of that app only), telling the app. @returns how many */
-	readonly endAppInSession: (auth: AuthenticatedSession, clientId: string) => Promise<number>;
+	/** `service/oidc-grants.ts` `endOidcAppOfSession`: ends the client's grants of this session (RP-initiated logout, "Only this app"). @returns how many */
+	readonly endAppSignIn: (auth: AuthenticatedSession, clientId: string) => Promise<number>;
 	/** Ends every grant and the remembered consent of the account for a client, in one transaction, telling the app. @throws NotFound */
 	readonly revokeApp: (auth: AuthenticatedSession, clientId: string, context?: RequestContext) => Promise<number>;
 	/** The claims of an account; null when it is gone. */
@@ -83,7 +83,7 @@ export function oidcServices(deps: ServiceDeps): OidcServices {
 		hasConsent: (accountId: string, clientId: string, scopes: readonly string[]) => grants.hasOidcConsent(deps, accountId, clientId, scopes),
 		recordConsent: (accountId: string, clientId: string, scopes: readonly string[]) => grants.recordOidcConsent(deps, accountId, clientId, scopes),
 		listConnectedApps: (accountId: string) => grants.listConnectedOidcApps(deps, accountId),
-		endAppInSession: async (auth: AuthenticatedSession, clientId: string) => (await grants.endOidcGrantsOfSessionForClient(deps, auth.session.id, clientId)).length,
+		endAppSignIn: (auth: AuthenticatedSession, clientId: string) => grants.endOidcAppOfSession(deps, auth.session.id, clientId),
 		revokeApp: (auth: AuthenticatedSession, clientId: string, context?: RequestContext) => grants.disconnectOidcApp(deps, auth.account.id, clientId, context),
 		accountClaims: async (accountId: string) => {
 			const account = await deps.store.accounts.findAccountById(accountId);

@@ -15,7 +15,7 @@ import { loadConfig } from "../../src/config/load.js";
 import { createDeadbolt, type Deadbolt } from "../../src/deadbolt.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
-import { silentLogger } from "../../src/platform/logger.js";
+import { silentLogger, type Logger } from "../../src/platform/logger.js";
 import { openSqliteStore } from "../../src/storage/sqlite.js";
 import type { Store } from "../../src/storage/store.js";
 import { freePort } from "./cli-process.js";
@@ -47,6 +47,8 @@ export interface OidcProviderOptions {
 	 * leave on their own after each commit. Default false: deliveries stay pending.
 	 */
 	readonly dispatcher?: boolean;
+	/** deadbolt's logger (default: silent), e.g. `recordingLogger` of test/helpers/deadbolt.ts. */
+	readonly logger?: Logger;
 }
 
 /** Starts deadbolt as a provider. */
@@ -65,7 +67,7 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
 		},
 	});
 	const store = options.store ?? (await openSqliteStore({ path: join(dataDir, "deadbolt.sqlite") }));
-	const deadbolt = await createDeadbolt(config, { store, keys: TEST_KEYS, logger: silentLogger });
+	const deadbolt = await createDeadbolt(config, { store, keys: TEST_KEYS, logger: options.logger ?? silentLogger });
 	// `deadbolt.close()` stops it, waiting for the sends under way.
 	if (options.dispatcher === true) deadbolt.createDispatcher().start();
 	const app = await buildApp(deadbolt);
