@@ -93,7 +93,7 @@ export async function makeOidcAccount(provider: OidcProvider, options: { twoFact
 	const email = options.email ?? `oidc-user${++accounts}-${process.pid}@example.com`;
 	const { account, session } = await deadbolt.registerAccount({ email, password: OIDC_PASSWORD });
 	await store.accounts.markEmailVerified(account.id, Date.now());
-	if (options.groups !== undefined) await deadbolt.setAccountGroups(email, [...options.groups]);
+	if (options.groups !== undefined) await deadbolt.setAccountGroups(account.id, [...options.groups], { via: "cli" });
 	let key: Uint8Array | null = null;
 	const usedSteps = new Set<number>();
 	if (options.twoFactor === true || options.confirmed === true) {
