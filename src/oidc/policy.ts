@@ -26,7 +26,7 @@ export function deadboltInteractionPolicy(deadbolt: Pick<Deadbolt, "oidc">): Ret
 			const auth = requestSession(ctx.req);
 			if (auth === null || oidc.session === undefined || oidc.client === undefined) return Check.REQUEST_PROMPT;
 			if (oidc.session.accountId !== auth.account.id || oidc.session.loginTs !== deadbolt.oidc.authTimeSecondsOf(auth)) return Check.REQUEST_PROMPT;
-			const client = deadbolt.oidc.clientById(oidc.client.clientId);
+			const client = await deadbolt.oidc.clientById(oidc.client.clientId);
 			if (client === null) return Check.REQUEST_PROMPT;
 			const outcome = await deadbolt.oidc.decideSignIn(auth, client, oidc.params as Record<string, unknown>, null);
 			if (outcome.kind !== "allow" || outcome.authentication.acr !== oidc.session.acr) return Check.REQUEST_PROMPT;

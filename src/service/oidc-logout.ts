@@ -30,7 +30,7 @@ export interface OidcClientTarget {
 	readonly backchannelLogoutUri: string | null;
 	/**
 	 * `"config"`: declared in the config file (the operator's own, trusted: no private-network
-	 * rule). Clients added through the admin API later will be `"api"`, and their POSTs go under
+	 * rule). `"api"`: added through the admin API or the CLI; their POSTs go under
 	 * `webhooks.allowedNetworks` as admin-API webhook endpoints do.
 	 */
 	readonly source: "config" | "api";
@@ -46,12 +46,12 @@ export interface BackchannelLogoutFacts {
 
 /**
  * The client of that id as a delivery needs it (`service/oidc-clients.ts` is the one registry).
- * @returns null when no client has that id (removed from the config since the delivery was queued)
+ * @returns null when no client has that id (removed from the config, or through the admin API, since the delivery was queued)
  */
 export async function logoutClientById(deps: ServiceDeps, id: string): Promise<OidcClientTarget | null> {
-	const client = oidcClientById(deps, id);
+	const client = await oidcClientById(deps, id);
 	if (client === null) return null;
-	return { id: client.id, backchannelLogoutUri: client.backchannelLogoutUri, source: "config" };
+	return { id: client.id, backchannelLogoutUri: client.backchannelLogoutUri, source: client.source };
 }
 
 /** The target of a back-channel logout delivery to `clientId`: `oidc:<clientId>`. */
