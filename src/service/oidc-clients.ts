@@ -11,7 +11,7 @@
  */
 import { normalizeGroupName } from "../domain/access/group-name.js";
 import type { UnixMillis } from "../platform/clock.js";
-import type { OidcClientRecord } from "../storage/store.js";
+import type { OidcClientRecord, Repositories } from "../storage/store.js";
 import type { ServiceDeps } from "./deps.js";
 import { openText } from "./sealed-text.js";
 
@@ -109,10 +109,13 @@ export function isConfigOidcClient(deps: Pick<ServiceDeps, "config">, id: string
 	return configOidcClients(deps).some((client) => client.id === id);
 }
 
-/** Every client: the config file's, in its order, then the stored ones, oldest first (those hidden behind a config client left out). */
-export async function oidcClients(deps: Pick<ServiceDeps, "config" | "store" | "keys">): Promise<readonly OidcClient[]> {
+/**
+ * Every client: the config file's, in its order, then the stored ones, oldest first (those hidden behind a config client left out).
+ * @param repositories - where to read stored clients (the caller's transaction inside one); default the store
+ */
+export async function oidcClients(deps: Pick<ServiceDeps, "config" | "store" | "keys">, repositories: Pick<Repositories, "oidcClients"> = deps.store): Promise<readonly OidcClient[]> {
 	const fromConfig = configOidcClients(deps);
-	const stored = (await deps.store.oidcClients.listOidcClients()).filter((record) => !isConfigOidcClient(deps, record.id));
+	const stored = (await repositories.oidcClients.listOidcClients()).filter((record) => !isConfigOidcClient(deps, record.id));
 	return [...fromConfig, ...stored.map((record) => storedOidcClient(deps, record))];
 }
 
@@ -123,13 +126,15 @@ export async function hiddenStoredOidcClientIds(deps: Pick<ServiceDeps, "config"
 
 /**
  * The client with this `client_id` (the config file's first, then the store), or null.
+ * @param repositories - where to read stored clients: the caller's transaction inside one (on
+ *   SQLite a read on the store itself would wait for that transaction's connection); default the store
  * @throws StorageUnavailable when the store cannot be read
  */
-export async function oidcClientById(deps: Pick<ServiceDeps, "config" | "store" | "keys">, id: string): Promise<OidcClient | null> {
+export async function oidcClientById(deps: Pick<ServiceDeps, "config" | "store" | "keys">, id: string, repositories: Pick<Repositories, "oidcClients"> = deps.store): Promise<OidcClient | null> {
 	const fromConfig = configOidcClients(deps).find((client) => client.id === id);
 	if (fromConfig !== undefined) return fromConfig;
 	if (id === "") return null;
-	const record = await deps.store.oidcClients.findOidcClient(id);
+	const record = await repositories.oidcClients.findOidcClient(id);
 	return record === null ? null : storedOidcClient(deps, record);
 }
 

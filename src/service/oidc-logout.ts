@@ -46,10 +46,11 @@ export interface BackchannelLogoutFacts {
 
 /**
  * The client of that id as a delivery needs it (`service/oidc-clients.ts` is the one registry).
+ * @param repositories - where to read stored clients: the caller's transaction inside one; default the store
  * @returns null when no client has that id (removed from the config, or through the admin API, since the delivery was queued)
  */
-export async function logoutClientById(deps: ServiceDeps, id: string): Promise<OidcClientTarget | null> {
-	const client = await oidcClientById(deps, id);
+export async function logoutClientById(deps: ServiceDeps, id: string, repositories: Pick<Repositories, "oidcClients"> = deps.store): Promise<OidcClientTarget | null> {
+	const client = await oidcClientById(deps, id, repositories);
 	if (client === null) return null;
 	return { id: client.id, backchannelLogoutUri: client.backchannelLogoutUri, source: client.source };
 }
@@ -94,7 +95,8 @@ export async function enqueueBackchannelLogout(
 	tx: Repositories,
 	logout: { readonly accountId: string; readonly clientId: string; readonly sid: string | null; readonly eventId: string | null },
 ): Promise<boolean> {
-	const client = await logoutClientById(deps, logout.clientId);
+	// Read through the transaction: on SQLite a read on the store itself would wait for this transaction's connection.
+	const client = await logoutClientById(deps, logout.clientId, tx);
 	if (client === null || client.backchannelLogoutUri === null) return false;
 	const facts: BackchannelLogoutFacts = { sub: logout.accountId, sid: logout.sid };
 	const delivery = newDelivery(deps, { eventId: logout.eventId, accountId: logout.accountId, channel: "webhook", kind: BACKCHANNEL_LOGOUT_KIND, target: backchannelLogoutTarget(client.id), payload: JSON.stringify(facts) });

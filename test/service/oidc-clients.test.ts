@@ -13,6 +13,7 @@ import { openText } from "../../src/service/sealed-text.js";
 import type { OidcPayloadWrite } from "../../src/storage/store.js";
 import { testBackends, type Backend } from "../helpers/backends.js";
 import { createTestDeadbolt, TEST_KEYS, type TestDeadbolt } from "../helpers/deadbolt.js";
+import { signUp } from "../helpers/flows.js";
 
 const ISSUER = "https://auth.example.com";
 const CONFIG_SECRET = "a-config-client-secret-of-32-chars-or-more";
@@ -260,6 +261,21 @@ for (const backend of await testBackends()) {
 			expect(await t.deadbolt.oidc.clientById(leaving)).toBeNull();
 			expect(await t.deadbolt.oidc.clientById(staying)).not.toBeNull();
 			expect(t.logs.some((line) => line["event"] === "oidc.client_removed" && line["clientId"] === leaving && line["grantsEnded"] === 2)).toBe(true);
+		});
+
+		it("a session that ends queues the back-channel logout of a stored client inside its transaction (read through it: on SQLite a read beside it would wait forever)", async () => {
+			await start();
+			const clientId = `${p}bcl-app`;
+			await t.deadbolt.oidc.addClient({ id: clientId, redirectUris: [CALLBACK], backchannelLogoutUri: "https://app.example.com/backchannel" });
+			const { account, session } = await signUp(t, `${p}bcl@example.com`);
+			const grantId = `${p}grant`;
+			await t.store.oidcPayloads.upsertOidcPayload({ model: "Grant", id: grantId, payload: JSON.stringify({ clientId, accountId: account.id }), grantId: null, uid: null, userCode: null, accountId: account.id, clientId, sid: "sid-1", createdAt: t.clock.now(), expiresAt: null });
+			await t.deadbolt.oidc.bindGrant(grantId, await t.deadbolt.validateSession(session.token));
+			const ended = Promise.race([t.deadbolt.logout(session.token).then(() => "ended"), new Promise((done) => setTimeout(() => done("stuck"), 10_000))]);
+			expect(await ended).toBe("ended");
+			const deliveries = (await t.store.outbox.listDeliveries({ accountId: account.id, limit: 10 })).filter((delivery) => delivery.kind === "oidc.backchannel_logout");
+			expect(deliveries.map((delivery) => [delivery.target, JSON.parse(delivery.payload)])).toEqual([[`oidc:${clientId}`, { sub: account.id, sid: "sid-1" }]]);
+			expect(await t.store.oidcPayloads.findOidcPayload("Grant", grantId)).toBeNull();
 		});
 
 		it("the stored clients' redirect origins are form-action sources at once; the config file's stay in returnTargetSources", async () => {
