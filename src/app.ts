@@ -79,7 +79,12 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	await app.register(errorHandlerPlugin);
 	// A path no route matches: JSON for machines, a redirect or an HTML page for people.
 	await app.register(notFoundPlugin, { browser: dashboardBrowserNotFound(deadbolt, cookies) });
-	await app.register(securityHeadersPlugin, { hsts: isHttpsDeployment(config), returnTargetSources: deadbolt.returnTargetSources() });
+	await app.register(securityHeadersPlugin, {
+		hsts: isHttpsDeployment(config),
+		returnTargetSources: deadbolt.returnTargetSources(),
+		// OpenID Connect clients added through the admin API or the CLI: their origins, read for each page (no restart).
+		...(deadbolt.oidc.enabled ? { moreFormActionSources: () => deadbolt.oidc.storedClientOrigins() } : {}),
+	});
 	// Before the session plugin: a request over the limit costs no database work.
 	await app.register(credentialRateLimitPlugin, { config, redis: deadbolt.rateLimitRedis, logger: deadbolt.logger });
 	await app.register(sessionPlugin, { deadbolt, cookies });
@@ -122,7 +127,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	// Proxies ask with the original method and without Origin: outside the API's CSRF check (they change nothing).
 	await app.register(authzRoutes, { prefix: "/api/v1", deadbolt, cookies });
 	await app.register(dashboardRoutes, { prefix: "/dashboard", deadbolt, cookies });
-	// The OpenID Connect provider (docs/oidc.md), only when clients are declared: loaded on demand.
+	// The OpenID Connect provider (docs/oidc.md), only when it is on (clients declared, or oidc.enabled): loaded on demand.
 	if (deadbolt.oidc.enabled) {
 		const { oidcRoutes } = await import("./oidc/routes.js");
 		await app.register(oidcRoutes, { deadbolt, cookies });

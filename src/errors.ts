@@ -32,6 +32,9 @@ export type DeadboltErrorCode =
 	| "ERR_WEBHOOK_TARGET_REFUSED"
 	| "ERR_DELIVERY_NOT_RETRYABLE"
 	| "ERR_GROUP_NAME_INVALID"
+	| "ERR_OIDC_DISABLED"
+	| "ERR_OIDC_CLIENT_EXISTS"
+	| "ERR_OIDC_CLIENT_READ_ONLY"
 	| "ERR_MAIL_LIMIT"
 	| "ERR_STORAGE_UNAVAILABLE"
 	| "ERR_CONFIG_INVALID";
@@ -384,6 +387,42 @@ export class GroupNameInvalid extends DeadboltError {
 }
 
 /**
+ * An OpenID Connect client cannot be added: the provider is off (no client in the config file and
+ * `oidc.enabled` false), so no app could use it. Nothing was stored. HTTP 409.
+ */
+export class OidcDisabled extends DeadboltError {
+	static override code = "ERR_OIDC_DISABLED" as const;
+	readonly code = "ERR_OIDC_DISABLED" as const;
+	constructor(message = "The OpenID Connect provider is off: set oidc.enabled to true (and http.publicUrl) and restart, then add the client.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/**
+ * An OpenID Connect client cannot be added with this id: a client of the config file or another
+ * added client has it. Nothing was stored. HTTP 409.
+ */
+export class OidcClientExists extends DeadboltError {
+	static override code = "ERR_OIDC_CLIENT_EXISTS" as const;
+	readonly code = "ERR_OIDC_CLIENT_EXISTS" as const;
+	constructor(message = "A client with this id exists already.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/**
+ * The OpenID Connect client is declared in the config file (`oidc.clients`): it cannot be removed,
+ * nor its secret replaced, through the admin API or the CLI. Nothing was changed. HTTP 409.
+ */
+export class OidcClientReadOnly extends DeadboltError {
+	static override code = "ERR_OIDC_CLIENT_READ_ONLY" as const;
+	readonly code = "ERR_OIDC_CLIENT_READ_ONLY" as const;
+	constructor(message = "This client is declared in the config file (oidc.clients): remove or change it there.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/**
  * Too many mails of one kind were asked for (verification resends for this account, reset links
  * from this network); nothing was sent. HTTP 429 with `Retry-After`. Never depends on whether an
  * address has an account.
@@ -447,6 +486,9 @@ export type AnyDeadboltError =
 	| WebhookTargetRefused
 	| DeliveryNotRetryable
 	| GroupNameInvalid
+	| OidcDisabled
+	| OidcClientExists
+	| OidcClientReadOnly
 	| MailLimitReached
 	| StorageUnavailable
 	| ConfigInvalid;
@@ -477,6 +519,9 @@ export const ERROR_CLASSES = Object.freeze([
 	WebhookTargetRefused,
 	DeliveryNotRetryable,
 	GroupNameInvalid,
+	OidcDisabled,
+	OidcClientExists,
+	OidcClientReadOnly,
 	MailLimitReached,
 	StorageUnavailable,
 	ConfigInvalid,

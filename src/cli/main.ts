@@ -14,6 +14,7 @@ import { accessUsageProblem, runAccessCommand } from "./commands/access.js";
 import { ACCOUNT_ACTION_OPTIONS, ACCOUNT_ACTIONS, isAccountAction, runAccountCommand } from "./commands/account.js";
 import { redactConfig } from "./commands/config.js";
 import { migrate } from "./commands/migrate.js";
+import { OIDC_COMMAND_OPTIONS, OIDC_USAGE, oidcUsageProblem, runOidcCommand } from "./commands/oidc.js";
 import { outboxUsageProblem, runOutboxCommand } from "./commands/outbox.js";
 import { serve } from "./commands/serve.js";
 import { runWebhooksCommand, webhooksUsageProblem } from "./commands/webhooks.js";
@@ -60,6 +61,9 @@ Commands:
                [--ip <address>] [--json]
              Which forward-auth access rule decides a request, and what the
              account needs to get through (docs/integrations/README.md)
+  oidc clients list|add|show|remove|rotate-secret ...
+             OpenID Connect clients: add one (its secret printed once), list,
+             show, remove, replace its secret ("deadbolt oidc --help"; docs/oidc.md)
   help       Show this help
 
 Options:
@@ -83,7 +87,63 @@ function missingSqliteDatabase(config: Config): string | null {
 	return existsSync(file) ? null : file;
 }
 
+/** Options every command takes. */
+const COMMON_OPTIONS = Object.freeze({
+	config: { type: "string" },
+	"data-dir": { type: "string" },
+	help: { type: "boolean", short: "h" },
+} as const);
+
+/** The SQLite file's absence stops an operator command: it reads what a running deadbolt wrote, never a new empty database. */
+function missingDatabaseMessage(config: Config, command: string): string | null {
+	const missing = missingSqliteDatabase(config);
+	return missing === null ? null : `deadbolt: there is no database at ${missing}: run "${command}" with the configuration "deadbolt serve" uses (--config, --data-dir, DEADBOLT_* variables)\n`;
+}
+
+/**
+ * `deadbolt oidc ...`, parsed with its own options (`--account`, `--group`, `--redirect-uri`
+ * repeat here; see `commands/oidc.ts`).
+ */
+async function oidcMain(argv: string[]): Promise<number> {
+	let parsed;
+	try {
+		parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...COMMON_OPTIONS, ...OIDC_COMMAND_OPTIONS } });
+	} catch (error) {
+		process.stderr.write(`deadbolt: ${(error as Error).message}\n\n${OIDC_USAGE}\n`);
+		return EXIT.USAGE;
+	}
+	if (parsed.values.help === true) {
+		process.stdout.write(`${OIDC_USAGE}\n`);
+		return EXIT.OK;
+	}
+	const words = parsed.positionals.slice(1);
+	const problem = oidcUsageProblem(words, parsed.values);
+	if (problem !== null) {
+		process.stderr.write(`deadbolt: ${problem}\n\n${OIDC_USAGE}\n`);
+		return EXIT.USAGE;
+	}
+	try {
+		const config = loadConfig({ env: process.env, ...(parsed.values.config === undefined ? {} : { file: parsed.values.config }), overrides: parsed.values["data-dir"] === undefined ? {} : { dataDir: parsed.values["data-dir"] } });
+		const missing = missingDatabaseMessage(config, "oidc");
+		if (missing !== null) {
+			process.stderr.write(missing);
+			return EXIT.FAILURE;
+		}
+		return await runOidcCommand(config, words, parsed.values, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });
+	} catch (error) {
+		if (error instanceof ConfigInvalid) {
+			process.stderr.write(`deadbolt: ${error.message}\n`);
+			return EXIT.CONFIG;
+		}
+		process.stderr.write(`deadbolt: ${(error as Error).message}\n`);
+		return EXIT.FAILURE;
+	}
+}
+
 async function main(argv: string[]): Promise<number> {
+	// `oidc` has options of its own (repeatable ones): find the command first, leniently.
+	const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { ...COMMON_OPTIONS, port: { type: "string" }, host: { type: "string" } } });
+	if (positionals[0] === "oidc") return oidcMain(argv);
 	let parsed;
 	try {
 		parsed = parseArgs({
@@ -91,11 +151,9 @@ async function main(argv: string[]): Promise<number> {
 			allowPositionals: true,
 			strict: true,
 			options: {
-				config: { type: "string" },
+				...COMMON_OPTIONS,
 				port: { type: "string" },
 				host: { type: "string" },
-				"data-dir": { type: "string" },
-				help: { type: "boolean", short: "h" },
 				status: { type: "string" },
 				channel: { type: "string" },
 				limit: { type: "string" },
@@ -178,9 +236,9 @@ async function main(argv: string[]): Promise<number> {
 		const output = { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
 		if (isOperatorCommand) {
 			// They read what a running deadbolt wrote: never a new, empty database made by mistake.
-			const missing = missingSqliteDatabase(config);
+			const missing = missingDatabaseMessage(config, command);
 			if (missing !== null) {
-				process.stderr.write(`deadbolt: there is no database at ${missing}: run "${command}" with the configuration "deadbolt serve" uses (--config, --data-dir, DEADBOLT_* variables)\n`);
+				process.stderr.write(missing);
 				return EXIT.FAILURE;
 			}
 		}

@@ -121,6 +121,7 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 		rules: [], // see docs/integrations/README.md
 	},
 	oidc: {
+		enabled: false, // on anyway when clients are declared; true: on for clients added through the admin API or CLI only
 		accessTokenTtlSeconds: 600, // ten minutes: short, userinfo and introspection check the session anyway
 		idTokenTtlSeconds: 600,
 		refreshTokenTtlSeconds: 2_592_000, // 30 days at most; a refresh token ends with its deadbolt session

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { redactConfig } from "../cli/commands/config.js";
 import { ConfigInvalid } from "../errors.js";
 import { loadConfig } from "./load.js";
-import { clientUriProblem } from "./oidc.js";
+import { clientUriProblem } from "../domain/oidc/client-rules.js";
 
 const SECRET = "s".repeat(32);
 const CLIENT = { id: "wiki", secret: SECRET, redirectUris: ["https://wiki.example.com/callback"] };

@@ -3,32 +3,14 @@
  * ids; a secret for every confidential client and none for a public one; absolute redirect URIs
  * without a fragment, over https except to a loopback host (RFC 9700 §2.1, §4.1.1; OpenID Connect
  * Core §3.1.2.1); and `http.publicUrl`, the issuer, set. Run at start, so a mistake stops the
- * start with a line that names the client, never a sign-in that fails later.
+ * start with a line that names the client, never a sign-in that fails later. The rules themselves
+ * are `domain/oidc/client-rules.ts`, shared with clients added through the admin API and the CLI.
  */
+import { normalizeGroupName } from "../domain/access/group-name.js";
+import { clientIdProblem, clientSecretProblem, clientUriProblem } from "../domain/oidc/client-rules.js";
 import type { ConfigInput } from "./schema.js";
 
 type ClientInput = ConfigInput["oidc"]["clients"][number];
-
-/** Hosts a plain-http redirect may go to: the user's own machine (RFC 8252 §7.3). */
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/**
- * Why `text` cannot be a redirect or logout URI, or null when it can.
- * @param text - the URI as configured
- */
-export function clientUriProblem(text: string): string | null {
-	let url: URL;
-	try {
-		url = new URL(text);
-	} catch {
-		return "is not an absolute URL";
-	}
-	if (url.hash !== "" || text.includes("#")) return "must not have a fragment (#)";
-	if (url.username !== "" || url.password !== "") return "must not carry a user name or password";
-	if (url.protocol === "https:") return null;
-	if (url.protocol === "http:") return LOOPBACK_HOSTS.has(url.hostname) ? null : "must use https (plain http only to localhost, 127.0.0.1 or [::1])";
-	return "must be an https URL";
-}
 
 /**
  * The secret of a confidential client: `secret`, or the environment variable `secretEnv` names.
@@ -47,12 +29,18 @@ export function clientSecret(client: Pick<ClientInput, "secret" | "secretEnv">, 
  */
 export function oidcIssues(input: ConfigInput, reported: ReadonlySet<string>, env: Readonly<Record<string, string | undefined>>): string[] {
 	const clients = input.oidc?.clients;
-	if (!Array.isArray(clients) || clients.length === 0 || [...reported].some((at) => at === "oidc" || at.startsWith("oidc.clients"))) return [];
+	if ([...reported].some((at) => at === "oidc" || at.startsWith("oidc.clients") || at === "oidc.enabled")) return [];
+	if (input.oidc?.enabled === true && (!Array.isArray(clients) || clients.length === 0) && typeof input.http?.publicUrl !== "string") {
+		return ["oidc.enabled: set http.publicUrl too (it is the issuer every app checks, and the address apps send users to)"];
+	}
+	if (!Array.isArray(clients) || clients.length === 0) return [];
 	const issues: string[] = [];
 	if (typeof input.http?.publicUrl !== "string") issues.push("oidc.clients: set http.publicUrl too (it is the issuer every app checks, and the address apps send users to)");
 	const seen = new Set<string>();
 	clients.forEach((client, index) => {
 		const at = `oidc.clients[${index}] ("${client.id}")`;
+		const idProblem = clientIdProblem(client.id);
+		if (idProblem !== null) issues.push(`${at}.id: ${idProblem}`);
 		if (seen.has(client.id)) issues.push(`${at}: the id is used by an earlier client; ids must be unique`);
 		seen.add(client.id);
 		if (client.secret !== undefined && client.secretEnv !== undefined) issues.push(`${at}: set secret or secretEnv, not both`);
@@ -62,7 +50,10 @@ export function oidcIssues(input: ConfigInput, reported: ReadonlySet<string>, en
 			const secret = clientSecret(client, env);
 			if (client.secret === undefined && client.secretEnv === undefined) issues.push(`${at}: a confidential client needs secret (32 characters or more) or secretEnv; or set public: true`);
 			else if (secret === null) issues.push(`${at}: the environment variable ${client.secretEnv} is not set`);
-			else if (secret.length < 32 || !/^[\x21-\x7e]+$/.test(secret)) issues.push(`${at}: the secret from ${client.secretEnv} must be 32 printable ASCII characters or more, without spaces`);
+			else if (clientSecretProblem(secret) !== null) issues.push(`${at}: the secret from ${client.secretEnv} ${clientSecretProblem(secret)}`);
+		}
+		for (const group of client.groups ?? []) {
+			if (normalizeGroupName(group) === null) issues.push(`${at}.groups: "${group}" is not a group name (1 to 64 of a-z 0-9 . _ -, starting with a letter or digit)`);
 		}
 		const uriLists: [string, readonly string[]][] = [
 			["redirectUris", client.redirectUris],

@@ -5,6 +5,7 @@
  * documented in `docs/config.md` (test-enforced).
  */
 import { Type, type Static } from "@sinclair/typebox";
+import { CLIENT_ID_MAX_LENGTH, CLIENT_ID_PATTERN, CLIENT_NAME_MAX_LENGTH, CLIENT_SECRET_MAX_LENGTH, CLIENT_SECRET_MIN_LENGTH, CLIENT_SECRET_PATTERN, CLIENT_URI_MAX_LENGTH, CLIENT_URIS_MAX } from "../domain/oidc/client-rules.js";
 import { HEX_COLOR_PATTERN } from "./colors.js";
 
 const closed = { additionalProperties: false } as const;
@@ -238,10 +239,12 @@ export const ConfigSchema = Type.Object(
 		),
 		/**
 		 * The OpenID Connect provider (docs/oidc.md): apps that sign their users in with deadbolt.
-		 * Off while `clients` is empty; with clients, `http.publicUrl` is the issuer and must be set.
+		 * Off while `clients` is empty and `enabled` false; when on, `http.publicUrl` is the issuer and must be set.
 		 */
 		oidc: Type.Object(
 			{
+				/** On even without `clients`: for clients added through the admin API or the CLI only. */
+				enabled: Type.Boolean(),
 				/** Life of an access token (userinfo, introspection), in seconds. */
 				accessTokenTtlSeconds: PositiveInt(60, 86_400),
 				/** Life of an ID token, in seconds. */
@@ -252,19 +255,19 @@ export const ConfigSchema = Type.Object(
 					Type.Object(
 						{
 							/** The client_id: letters, digits, `.`, `_`, `-`. */
-							id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9._-]+$" }),
+							id: Type.String({ minLength: 1, maxLength: CLIENT_ID_MAX_LENGTH, pattern: CLIENT_ID_PATTERN }),
 							/** Shown to users on the consent page and in Connected apps; default: the id. */
-							name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: PLAIN_TEXT })),
+							name: Type.Optional(Type.String({ minLength: 1, maxLength: CLIENT_NAME_MAX_LENGTH, pattern: PLAIN_TEXT })),
 							/** The client secret (confidential clients); at least 32 characters. */
-							secret: Type.Optional(Type.String({ minLength: 32, maxLength: 256, pattern: "^[\\x21-\\x7e]+$" })),
+							secret: Type.Optional(Type.String({ minLength: CLIENT_SECRET_MIN_LENGTH, maxLength: CLIENT_SECRET_MAX_LENGTH, pattern: CLIENT_SECRET_PATTERN })),
 							/** The name of an environment variable that holds the secret instead. */
 							secretEnv: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z_][A-Za-z0-9_]*$" })),
 							/** Where the provider may send the code: exact match, no wildcard. */
-							redirectUris: Type.Array(Type.String({ minLength: 1, maxLength: 2_048 }), { minItems: 1 }),
+							redirectUris: Type.Array(Type.String({ minLength: 1, maxLength: CLIENT_URI_MAX_LENGTH }), { minItems: 1, maxItems: CLIENT_URIS_MAX }),
 							/** Where RP-initiated logout may return: exact match. */
-							postLogoutRedirectUris: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2_048 }))),
+							postLogoutRedirectUris: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: CLIENT_URI_MAX_LENGTH }), { maxItems: CLIENT_URIS_MAX })),
 							/** OpenID Connect Back-Channel Logout 1.0: where logout tokens are POSTed when a session ends. */
-							backchannelLogoutUri: Type.Optional(Type.String({ minLength: 1, maxLength: 2_048 })),
+							backchannelLogoutUri: Type.Optional(Type.String({ minLength: 1, maxLength: CLIENT_URI_MAX_LENGTH })),
 							/** A public client (a single-page or native app): no secret, PKCE required. */
 							public: Type.Optional(Type.Boolean()),
 							/** An app of the same operator: no consent page. */

@@ -3,13 +3,21 @@
  * docs: "configuration.adapter"), over deadbolt's store through `service/oidc-payloads.ts`: one
  * table, SQLite or PostgreSQL, shared by every instance. Never the library's in-memory default.
  *
- * Two behaviours are deadbolt's: a grant, code or token whose deadbolt session ended is not found;
- * and `consume` is a conditional write whose loser revokes the grant and fails with
- * `invalid_grant` (RFC 9700 §4.14.2: a refresh token or code used twice).
+ * Three behaviours are deadbolt's: a grant, code or token whose deadbolt session ended is not found;
+ * `consume` is a conditional write whose loser revokes the grant and fails with `invalid_grant`
+ * (RFC 9700 §4.14.2: a refresh token or code used twice); and model `Client` is answered from the
+ * clients added through the admin API or the CLI (`service/oidc-clients.ts`), read at every
+ * `Client.find` of the library (which looks in its static list, the config file's clients, first,
+ * and caches a dynamic client only by the hash of its metadata): a client added, given a new
+ * secret or removed counts at the next request, on every instance.
  */
 import { errors } from "oidc-provider";
 import type { Deadbolt } from "../deadbolt.js";
 import type { OidcPayload } from "../service/oidc-payloads.js";
+import { clientMetadataOf } from "./client-metadata.js";
+
+/** The library's model of a client (dynamic clients: `Client.find` asks the adapter for ids not in its static list). */
+const CLIENT_MODEL = "Client";
 
 /** Models whose issue counts as a use of their grant (Connected apps' "last used", the sign-in's `sid`). */
 const GRANT_USE_MODELS: ReadonlySet<string> = new Set(["AuthorizationCode", "RefreshToken"]);
@@ -25,6 +33,8 @@ export function adapterFor(deadbolt: Pick<Deadbolt, "oidc">) {
 		}
 
 		async upsert(id: string, payload: OidcPayload, expiresIn?: number): Promise<void> {
+			// Dynamic registration is off: clients are added by operators (`service/oidc-client-admin.ts`), never stored by the library.
+			if (this.model === CLIENT_MODEL) throw new Error("oidc-provider may not store clients: they are added through the admin API or the CLI");
 			await payloads.upsert(this.model, id, payload, expiresIn);
 			const grantId = payload["grantId"];
 			if (GRANT_USE_MODELS.has(this.model) && typeof grantId === "string") {
@@ -33,7 +43,11 @@ export function adapterFor(deadbolt: Pick<Deadbolt, "oidc">) {
 			}
 		}
 
-		find(id: string): Promise<OidcPayload | undefined> {
+		async find(id: string): Promise<OidcPayload | undefined> {
+			if (this.model === CLIENT_MODEL) {
+				const client = await deadbolt.oidc.clientById(id);
+				return client === null || client.source !== "api" ? undefined : (clientMetadataOf(client) as OidcPayload);
+			}
 			return payloads.find(this.model, id);
 		}
 
@@ -50,6 +64,7 @@ export function adapterFor(deadbolt: Pick<Deadbolt, "oidc">) {
 		}
 
 		async destroy(id: string): Promise<void> {
+			if (this.model === CLIENT_MODEL) throw new Error("oidc-provider may not remove clients: they are removed through the admin API or the CLI");
 			await payloads.destroy(this.model, id);
 		}
 

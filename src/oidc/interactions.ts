@@ -86,7 +86,7 @@ export function registerInteractionRoutes(app: FastifyInstance, deadbolt: Deadbo
 		const details = await detailsOf(request, reply);
 		if (details === null) return gone(request, reply);
 		const clientId = typeof details.params["client_id"] === "string" ? details.params["client_id"] : "";
-		const client = deadbolt.oidc.clientById(clientId);
+		const client = await deadbolt.oidc.clientById(clientId);
 		if (client === null) return gone(request, reply);
 		const here = hereOf(details.uid);
 		const auth = request.auth;

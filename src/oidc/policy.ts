@@ -26,7 +26,7 @@ export function deadboltInteractionPolicy(deadbolt: Pick<Deadbolt, "oidc">): Ret
 			const auth = requestSession(ctx.req);
 			if (auth === null || oidc.session === undefined || oidc.client === undefined) return Check.REQUEST_PROMPT;
 			if (oidc.session.accountId !== auth.account.id || oidc.session.loginTs !== deadbolt.oidc.authTimeSecondsOf(auth)) return Check.REQUEST_PROMPT;
-			const client = deadbolt.oidc.clientById(oidc.client.clientId);
+			const client = await deadbolt.oidc.clientById(oidc.client.clientId);
 			if (client === null) return Check.REQUEST_PROMPT;
 			// Back from deadbolt's interaction (a sign-in just finished): its freshness was decided there.
 			const params = oidc.result?.["login"] === undefined ? (oidc.params as Record<string, unknown>) : { ...(oidc.params as Record<string, unknown>), max_age: undefined, prompt: undefined };

@@ -2,7 +2,8 @@
  * deadbolt's OpenID Connect provider: panva's `oidc-provider` (OpenID Certified), configured so
  * that none of its development defaults survives (docs/decisions.md, "OpenID Connect provider"):
  * - no development login (`devInteractions` off): the login is deadbolt's own pages;
- * - storage on deadbolt's store (`oidc/adapter.ts`), never in memory;
+ * - storage on deadbolt's store (`oidc/adapter.ts`), never in memory; the clients of the config
+ *   file in its static list, those added through the admin API or the CLI found by the adapter;
  * - signing keys = deadbolt's JWK Set (ES256, the same keys as forward-auth assertions), cookie
  *   keys derived from the HMAC key: equal on every instance, kept across restarts;
  * - its session bound to deadbolt's (`oidc/policy.ts`), grants bound to deadbolt sessions;
@@ -11,9 +12,10 @@
  * The issuer is `http.publicUrl` (the origin); the provider's routes sit under `/oidc`
  * ({@link OIDC_ROUTES}), discovery at `/.well-known/openid-configuration`.
  */
-import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
+import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import type { Deadbolt } from "../deadbolt.js";
 import { adapterFor } from "./adapter.js";
+import { clientMetadataOf } from "./client-metadata.js";
 import { renderProviderError, renderLogoutConfirmation, renderLogoutDone } from "./pages.js";
 import { deadboltInteractionPolicy } from "./policy.js";
 
@@ -65,28 +67,16 @@ const ACCOUNTLESS_SESSION_TTL_SECONDS = 10 * 60;
 const AUTHORIZATION_CODE_TTL_SECONDS = 60;
 
 /**
- * Builds the provider of `deadbolt` (only when `oidc.clients` is not empty).
+ * Builds the provider of `deadbolt` (only when the provider is on: `oidc.clients` not empty, or `oidc.enabled`).
  * @throws Error when the signing keys cannot be loaded (another encryption key, a tampered row)
  */
 export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> {
 	const { config } = deadbolt;
 	const secure = config.http.publicUrl?.startsWith("https://") ?? false;
-	const clients: ClientMetadata[] = deadbolt.oidc.clients().map((client): ClientMetadata => ({
-		client_id: client.id,
-		client_name: client.name,
-		...(client.public ? { token_endpoint_auth_method: "none" } : { client_secret: client.secret ?? "", token_endpoint_auth_method: "client_secret_basic" }),
-		redirect_uris: [...client.redirectUris],
-		post_logout_redirect_uris: [...client.postLogoutRedirectUris],
-		grant_types: ["authorization_code", "refresh_token"],
-		response_types: ["code"] as const,
-		id_token_signed_response_alg: "ES256",
-		// The library sends no logout token itself (see below); the `sid` claim is in ID tokens so
-		// that deadbolt's logout tokens name the very session (Back-Channel Logout 1.0 §2.4).
-		...(client.backchannelLogoutUri === null ? {} : { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true }),
-	}));
 	const configuration: Configuration = {
 		adapter: adapterFor(deadbolt),
-		clients,
+		// The config file's clients; those added through the admin API or the CLI come from the adapter (model `Client`), at every use.
+		clients: deadbolt.oidc.configClients().map(clientMetadataOf),
 		jwks: (await deadbolt.oidc.signingJWKS()) as Configuration["jwks"],
 		cookies: {
 			keys: deadbolt.oidc.cookieKeys(),
@@ -144,6 +134,10 @@ export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> 
 		clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri: string) => new URL(uri).origin === origin) ?? false,
 		enabledJWA: { idTokenSigningAlgValues: ["ES256"], userinfoSigningAlgValues: ["ES256"], introspectionSigningAlgValues: ["ES256"], authorizationSigningAlgValues: ["ES256"] },
 	};
+	const hidden = await deadbolt.oidc.hiddenClientIds();
+	if (hidden.length > 0) {
+		deadbolt.logger.warn({ event: "oidc.clients_hidden", clientIds: hidden }, `OpenID Connect client${hidden.length === 1 ? "" : "s"} ${hidden.join(", ")} added through the admin API ${hidden.length === 1 ? "is" : "are"} hidden behind the config file's client of the same id (the config file's is used); "deadbolt oidc clients remove <id>" deletes the hidden one`);
+	}
 	const provider = new Provider(deadbolt.publicOrigin, configuration);
 	// The provider reads the scheme, host and client address from X-Forwarded-*, which `oidc/routes.ts`
 	// sets on every request it hands over: http.publicUrl's, and the address resolved under http.trustedProxies.

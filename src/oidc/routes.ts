@@ -1,7 +1,7 @@
 /**
  * The OpenID Connect provider's way in (issue 13): mounts `oidc-provider` on deadbolt's HTTP app
  * for `/oidc/*` and `/.well-known/openid-configuration`, and deadbolt's interaction routes
- * (`oidc/interactions.ts`). Loaded by `app.ts` only when `oidc.clients` is not empty, so a
+ * (`oidc/interactions.ts`). Loaded by `app.ts` only when the provider is on (`oidc.clients` not empty, or `oidc.enabled`), so a
  * deadbolt without clients has no provider route at all (and Node 20 never sees the library's
  * "unsupported runtime" notice).
  *

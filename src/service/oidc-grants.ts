@@ -15,7 +15,7 @@ import type { OidcPayloadRecord, Repositories } from "../storage/store.js";
 import { NotFound } from "../errors.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
-import { oidcClientById } from "./oidc-clients.js";
+import { oidcClients } from "./oidc-clients.js";
 import { enqueueBackchannelLogout } from "./oidc-logout.js";
 
 /** The stored model of a remembered consent (one row per account and client, never expiring, never seen by the library). */
@@ -141,7 +141,7 @@ export async function recordOidcConsent(deps: ServiceDeps, accountId: string, cl
 /** An app the account signed in to with OpenID Connect, for Connected apps. */
 export interface ConnectedOidcApp {
 	readonly clientId: string;
-	/** The client's name (`oidc.clients[].name`). */
+	/** The client's name (`oidc.clients[].name`, or a stored client's). */
 	readonly name: string;
 	/** Sessions of the account signed in to it now. */
 	readonly sessions: number;
@@ -162,7 +162,8 @@ export async function listConnectedOidcApps(deps: ServiceDeps, accountId: string
 		if (entry.lastUsedAt === null || used > entry.lastUsedAt) entry.lastUsedAt = used;
 		byClient.set(row.clientId, entry);
 	}
-	for (const client of deps.config.oidc.clients) {
+	const clients = await oidcClients(deps);
+	for (const client of clients) {
 		if (await deps.store.oidcPayloads.findOidcPayload(CONSENT_MODEL, `${accountId} ${client.id}`)) {
 			const entry = byClient.get(client.id) ?? { sessions: 0, lastUsedAt: null, consented: false };
 			entry.consented = true;
@@ -170,7 +171,7 @@ export async function listConnectedOidcApps(deps: ServiceDeps, accountId: string
 		}
 	}
 	return [...byClient.entries()]
-		.map(([clientId, entry]) => ({ clientId, name: oidcClientById(deps, clientId)?.name ?? clientId, ...entry }))
+		.map(([clientId, entry]) => ({ clientId, name: clients.find((client) => client.id === clientId)?.name ?? clientId, ...entry }))
 		.sort((a, b) => (b.lastUsedAt ?? 0) - (a.lastUsedAt ?? 0));
 }
 

@@ -30,7 +30,7 @@ export interface OidcClientTarget {
 	readonly backchannelLogoutUri: string | null;
 	/**
 	 * `"config"`: declared in the config file (the operator's own, trusted: no private-network
-	 * rule). Clients added through the admin API later will be `"api"`, and their POSTs go under
+	 * rule). `"api"`: added through the admin API or the CLI; their POSTs go under
 	 * `webhooks.allowedNetworks` as admin-API webhook endpoints do.
 	 */
 	readonly source: "config" | "api";
@@ -46,12 +46,13 @@ export interface BackchannelLogoutFacts {
 
 /**
  * The client of that id as a delivery needs it (`service/oidc-clients.ts` is the one registry).
- * @returns null when no client has that id (removed from the config since the delivery was queued)
+ * @param repositories - where to read stored clients: the caller's transaction inside one; default the store
+ * @returns null when no client has that id (removed from the config, or through the admin API, since the delivery was queued)
  */
-export async function logoutClientById(deps: ServiceDeps, id: string): Promise<OidcClientTarget | null> {
-	const client = oidcClientById(deps, id);
+export async function logoutClientById(deps: ServiceDeps, id: string, repositories: Pick<Repositories, "oidcClients"> = deps.store): Promise<OidcClientTarget | null> {
+	const client = await oidcClientById(deps, id, repositories);
 	if (client === null) return null;
-	return { id: client.id, backchannelLogoutUri: client.backchannelLogoutUri, source: "config" };
+	return { id: client.id, backchannelLogoutUri: client.backchannelLogoutUri, source: client.source };
 }
 
 /** The target of a back-channel logout delivery to `clientId`: `oidc:<clientId>`. */
@@ -94,7 +95,8 @@ export async function enqueueBackchannelLogout(
 	tx: Repositories,
 	logout: { readonly accountId: string; readonly clientId: string; readonly sid: string | null; readonly eventId: string | null },
 ): Promise<boolean> {
-	const client = await logoutClientById(deps, logout.clientId);
+	// Read through the transaction: on SQLite a read on the store itself would wait for this transaction's connection.
+	const client = await logoutClientById(deps, logout.clientId, tx);
 	if (client === null || client.backchannelLogoutUri === null) return false;
 	const facts: BackchannelLogoutFacts = { sub: logout.accountId, sid: logout.sid };
 	const delivery = newDelivery(deps, { eventId: logout.eventId, accountId: logout.accountId, channel: "webhook", kind: BACKCHANNEL_LOGOUT_KIND, target: backchannelLogoutTarget(client.id), payload: JSON.stringify(facts) });

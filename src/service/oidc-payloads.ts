@@ -68,7 +68,7 @@ export async function upsertOidcPayload(deps: ServiceDeps, model: string, id: st
 export async function isGrantLive(deps: ServiceDeps, grant: OidcPayloadRecord | null): Promise<boolean> {
 	if (grant === null || grant.sessionId === null) return false;
 	if (grant.expiresAt !== null && grant.expiresAt <= deps.clock.now()) return false;
-	const client = grant.clientId === null ? null : oidcClientById(deps, grant.clientId);
+	const client = grant.clientId === null ? null : await oidcClientById(deps, grant.clientId);
 	if (client === null) return false;
 	try {
 		const auth = await checkLiveSession(deps, await deps.store.sessions.findSessionWithAccount(grant.sessionId));

@@ -6,6 +6,7 @@
 import { createHmac } from "node:crypto";
 import type { JWK } from "jose";
 import type { RequestContext, ServiceDeps } from "./deps.js";
+import * as clientAdmin from "./oidc-client-admin.js";
 import * as clients from "./oidc-clients.js";
 import * as grants from "./oidc-grants.js";
 import * as payloads from "./oidc-payloads.js";
@@ -22,11 +23,24 @@ export interface OidcAccountClaims {
 
 /** The bound use cases. */
 export interface OidcServices {
-	/** Whether any client is declared (`oidc.clients`): else no provider route exists. */
+	/** Whether the provider is on (a client in `oidc.clients`, or `oidc.enabled`): else no provider route exists. */
 	readonly enabled: boolean;
-	readonly clients: () => readonly clients.OidcClient[];
-	readonly clientById: (id: string) => clients.OidcClient | null;
-	/** `service/oidc-sign-in.ts`. */
+	/** The config file's clients: the provider's static list (`service/oidc-clients.ts`). */
+	readonly configClients: () => readonly clients.OidcClient[];
+	/** Every client, the config file's first, then the stored ones (read from the store at each call). */
+	readonly clients: () => Promise<readonly clients.OidcClient[]>;
+	/** The client of a `client_id`, from either source, or null (read from the store at each call: a removed client is gone at once). */
+	readonly clientById: (id: string) => Promise<clients.OidcClient | null>;
+	/** Stored clients hidden behind a config client of the same id (logged at start). */
+	readonly hiddenClientIds: () => Promise<string[]>;
+	/** The origins of the stored clients' redirect URIs: CSP `form-action` sources, at request time. */
+	readonly storedClientOrigins: () => Promise<string[]>;
+	/** `service/oidc-client-admin.ts`: clients added through the admin API and the CLI. */
+	readonly addClient: (request: clientAdmin.OidcClientRequest) => Promise<clientAdmin.OidcClientWithSecret>;
+	readonly listClients: () => Promise<clientAdmin.OidcClientView[]>;
+	readonly showClient: (id: string) => Promise<clientAdmin.OidcClientView>;
+	readonly removeClient: (id: string) => Promise<{ readonly grantsEnded: number }>;
+	readonly rotateClientSecret: (id: string) => Promise<clientAdmin.OidcClientWithSecret & { readonly secret: string }>;
 	/**
 	 * `service/oidc-sign-in.ts`: may the session finish an authorization with these parameters
 	 * (`acr_values`, `max_age`), begun at `startedAtSeconds` (the interaction's `iat`; null: the request itself)?
@@ -65,8 +79,16 @@ export interface OidcServices {
 export function oidcServices(deps: ServiceDeps): OidcServices {
 	return Object.freeze({
 		enabled: clients.oidcEnabled(deps),
+		configClients: () => clients.configOidcClients(deps),
 		clients: () => clients.oidcClients(deps),
 		clientById: (id: string) => clients.oidcClientById(deps, id),
+		storedClientOrigins: () => clients.storedOidcClientOrigins(deps),
+		hiddenClientIds: () => clients.hiddenStoredOidcClientIds(deps),
+		addClient: (request: clientAdmin.OidcClientRequest) => clientAdmin.addOidcClient(deps, request),
+		listClients: () => clientAdmin.listOidcClientViews(deps),
+		showClient: (id: string) => clientAdmin.showOidcClient(deps, id),
+		removeClient: (id: string) => clientAdmin.removeOidcClient(deps, id),
+		rotateClientSecret: (id: string) => clientAdmin.rotateOidcClientSecret(deps, id),
 		decideSignIn: (auth: AuthenticatedSession, client: clients.OidcClient, params: Readonly<Record<string, unknown>>, startedAtSeconds: number | null) => signIn.decideOidcSignIn(deps, auth, client, signIn.signInRequestOf(params, startedAtSeconds)),
 		authTimeSecondsOf: signIn.authTimeSecondsOf,
 		payloads: Object.freeze({

@@ -3,14 +3,15 @@
  * `domain/crypto/secret-box.ts`) and bound to the row that holds it: the associated data is
  * `deadbolt/<purpose>/v1:<rowId>`, so a sealed value moved to another row, or to another purpose,
  * does not open. Used for the link tokens of queued mails, the signing secrets of webhook
- * endpoints and the private keys assertions are signed with (`signing-keys.ts`; TOTP keys have
+ * endpoints, the secrets of OpenID Connect clients added through the admin API
+ * (`oidc-client-admin.ts`) and the private keys assertions are signed with (`signing-keys.ts`; TOTP keys have
  * their own binding, `totp-key.ts`).
  */
 import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
 import type { ServiceDeps } from "./deps.js";
 
 /** What a sealed text is: part of its binding. */
-export type SealedTextPurpose = "delivery-secret" | "webhook-secret" | "signing-key";
+export type SealedTextPurpose = "delivery-secret" | "webhook-secret" | "signing-key" | "oidc-client-secret";
 
 /** The associated data binding a sealed text to its purpose and row. */
 function binding(purpose: SealedTextPurpose, rowId: string): string {

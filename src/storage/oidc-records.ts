@@ -1,6 +1,7 @@
 /**
  * The OpenID Connect provider's stored models (migration 0016, `oidc_payload`): the record and
- * the narrow repository `service/oidc-payloads.ts` keeps them through. Re-exported by `store.ts`.
+ * the narrow repository `service/oidc-payloads.ts` keeps them through; and the clients added
+ * through the admin API or the CLI (`oidc_client`, `service/oidc-client-admin.ts`). Re-exported by `store.ts`.
  */
 import type { UnixMillis } from "../platform/clock.js";
 
@@ -58,6 +59,52 @@ export interface OidcPayloadRepository {
 	 * since before `idleCutoff`; gone), at most `limit`, oldest first.
 	 */
 	listOidcGrantsOfEndedSessions(now: UnixMillis, idleCutoff: UnixMillis, limit: number): Promise<OidcPayloadRecord[]>;
+	/** The grants of a client (any account, any session): what removing the client ends. */
+	listOidcGrantsOfClient(clientId: string): Promise<OidcPayloadRecord[]>;
+	/** Deletes every row that names the client (`client_id`: its grants, codes, tokens, remembered consents). @returns how many */
+	deleteOidcPayloadsOfClient(clientId: string): Promise<number>;
 	/** Housekeeping: deletes rows that expired before `now`. @returns how many */
 	deleteExpiredOidcPayloads(now: UnixMillis): Promise<number>;
+}
+
+/**
+ * An OpenID Connect client added through the admin API or the CLI (migration 0016, `oidc_client`;
+ * the config file's clients are not stored). Lists are JSON text; the secret is sealed by `service/`.
+ */
+export interface OidcClientRecord {
+	/** The client_id: primary key. */
+	readonly id: string;
+	/** Shown to users (consent, Connected apps, refusals). */
+	readonly name: string;
+	/** The client secret sealed with the server key, bound to this id (`service/sealed-text.ts`); null for a public client. */
+	readonly sealedSecret: Uint8Array | null;
+	/** JSON array of exact redirect URIs. */
+	readonly redirectUris: string;
+	/** JSON array of exact post-logout redirect URIs. */
+	readonly postLogoutRedirectUris: string;
+	readonly backchannelLogoutUri: string | null;
+	/** A public client: no secret, PKCE required. */
+	readonly public: boolean;
+	/** No consent page. */
+	readonly firstParty: boolean;
+	/** 1 or 2. */
+	readonly minimumAal: number;
+	/** JSON array of group names; null: no limit by group. */
+	readonly groups: string | null;
+	/** JSON array of normalized email addresses; null: no limit by account. */
+	readonly accounts: string | null;
+	readonly createdAt: UnixMillis;
+}
+
+/** The clients added through the admin API or the CLI. Every method is one statement. */
+export interface OidcClientRepository {
+	/** Inserts a client. @returns false when a client with that id is stored already (nothing written) */
+	insertOidcClient(record: OidcClientRecord): Promise<boolean>;
+	findOidcClient(id: string): Promise<OidcClientRecord | null>;
+	/** Every stored client, oldest first. */
+	listOidcClients(): Promise<OidcClientRecord[]>;
+	/** Replaces the sealed secret of a confidential client (`sealed_secret IS NOT NULL` in the condition). @returns false when there is no such confidential client */
+	replaceOidcClientSecret(id: string, sealedSecret: Uint8Array): Promise<boolean>;
+	/** @returns true when a row was deleted */
+	deleteOidcClient(id: string): Promise<boolean>;
 }

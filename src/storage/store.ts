@@ -8,8 +8,8 @@
  * All instants are epoch milliseconds (`UnixMillis`). A driver failure is thrown as
  * `StorageUnavailable` (from `errors.ts`), with the driver error as `cause`.
  */
-import type { OidcPayloadRepository } from "./oidc-records.js";
-export type { OidcPayloadRecord, OidcPayloadRepository, OidcPayloadWrite } from "./oidc-records.js";
+import type { OidcClientRepository, OidcPayloadRepository } from "./oidc-records.js";
+export type { OidcClientRecord, OidcClientRepository, OidcPayloadRecord, OidcPayloadRepository, OidcPayloadWrite } from "./oidc-records.js";
 import type { UnixMillis } from "../platform/clock.js";
 
 /** An account. `email` is stored normalized (trimmed, lower case). */
@@ -735,6 +735,7 @@ export interface Repositories {
 	readonly emailTokens: EmailTokenRepository;
 	readonly accessTokens: AccessTokenRepository;
 	readonly oidcPayloads: OidcPayloadRepository;
+	readonly oidcClients: OidcClientRepository;
 }
 
 /** The store: repositories plus transactions. */

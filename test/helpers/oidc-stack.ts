@@ -37,6 +37,10 @@ export interface OidcProvider {
 /** Options: the `oidc` config part (clients), other overrides, a store (default: a new SQLite file). */
 export interface OidcProviderOptions {
 	readonly clients: readonly Record<string, unknown>[];
+	/** `oidc.enabled`: the provider on even without `clients` (for clients added through the admin API). */
+	readonly oidcEnabled?: boolean;
+	/** `DEADBOLT_ADMIN_API_KEY`: turns the admin API on (`/api/v1/admin/...`). */
+	readonly adminApiKey?: string;
 	readonly overrides?: Readonly<Record<string, unknown>>;
 	readonly store?: Store;
 	/** The port to listen on (default: a free one). */
@@ -62,7 +66,8 @@ export async function startOidcProvider(options: OidcProviderOptions): Promise<O
 			http: { host: "127.0.0.1", port, publicUrl: issuer },
 			log: { level: "silent" },
 			rateLimit: { perMinute: 10_000 },
-			oidc: { clients: options.clients },
+			oidc: { enabled: options.oidcEnabled ?? false, clients: options.clients },
+			...(options.adminApiKey === undefined ? {} : { keys: { encryptionKey: null, hmacKey: null, adminApiKey: options.adminApiKey } }),
 			...options.overrides,
 		},
 	});

@@ -54,10 +54,34 @@ export function securityHeaderValues(hsts: boolean, returnTargetSources: readonl
 	});
 }
 
-async function securityHeaders(app: FastifyInstance, options: { hsts: boolean; returnTargetSources?: readonly string[] }): Promise<void> {
+/** Options of {@link securityHeadersPlugin}. */
+export interface SecurityHeadersOptions {
+	readonly hsts: boolean;
+	/** `form-action` sources known at start (`service/access.ts` returnTargetSources). */
+	readonly returnTargetSources?: readonly string[];
+	/**
+	 * `form-action` sources read at request time, for HTML pages only (the OpenID Connect clients
+	 * added through the admin API or the CLI: a consent, sign-in or logout form ends, after
+	 * redirects, on the app). Absent: none.
+	 */
+	readonly moreFormActionSources?: () => Promise<readonly string[]>;
+}
+
+async function securityHeaders(app: FastifyInstance, options: SecurityHeadersOptions): Promise<void> {
 	const headers = securityHeaderValues(options.hsts, options.returnTargetSources);
+	const more = options.moreFormActionSources;
 	app.addHook("onSend", async (request, reply, payload) => {
 		void reply.headers(headers);
+		// Only a page holds forms: other answers keep the policy computed at start (no database read).
+		if (more !== undefined && String(reply.getHeader("content-type") ?? "").startsWith("text/html")) {
+			// A page is never lost to a failed read: the policy then stays the one of the start (a form may not end on an added app).
+			const read = await more().catch((error: unknown) => {
+				request.log.warn({ event: "csp.sources_unavailable", err: error }, "could not read the added OpenID Connect clients for form-action");
+				return [] as readonly string[];
+			});
+			const extra = read.filter((source) => !(options.returnTargetSources ?? []).includes(source));
+			if (extra.length > 0) void reply.header("content-security-policy", contentSecurityPolicy([...(options.returnTargetSources ?? []), ...extra]));
+		}
 		// Only a found static asset and the JWK Set may be cached; anything else (pages, errors, API answers) never.
 		if (request.routeOptions.url !== undefined && CACHEABLE_ROUTES.has(request.routeOptions.url) && reply.statusCode === 200) void reply.header("cache-control", "public, max-age=300");
 		return payload;

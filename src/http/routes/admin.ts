@@ -3,7 +3,8 @@
  * password and issue one-time sign-in links, e.g. after a social sign-in on the integrator's own
  * site; set an account's groups (for access rules, `service/groups.ts`). Every request carries `Authorization: Bearer <DEADBOLT_ADMIN_API_KEY>`; without a key
  * configured these routes answer 404, as if absent (the check: `service/operator.ts`). Webhook
- * endpoints and the delivery log are in `admin-webhooks.ts`, behind the same check.
+ * endpoints and the delivery log are in `admin-webhooks.ts`, OpenID Connect clients in
+ * `admin-oidc-clients.ts`, behind the same check.
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
@@ -13,6 +14,7 @@ import { toISO } from "../../service/deps.js";
 import { bearerToken, requestContext } from "../plugins/session.js";
 import { signInLinkURL } from "../public-url.js";
 import { AccountSchema, EmailSchema, ERROR_RESPONSES } from "../schemas.js";
+import { adminOidcClientRoutes } from "./admin-oidc-clients.js";
 import { adminWebhookRoutes } from "./admin-webhooks.js";
 import type { RouteOptions } from "./context.js";
 
@@ -107,4 +109,5 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 
 	// A child context: it inherits the key check above.
 	await app.register(adminWebhookRoutes, { deadbolt, cookies });
+	await app.register(adminOidcClientRoutes, { deadbolt, cookies });
 };

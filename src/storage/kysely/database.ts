@@ -96,6 +96,30 @@ export interface OidcPayloadTable {
 	last_used_at: EpochMsColumn | null;
 }
 
+/** `oidc_client` (migration 0016): OpenID Connect clients added through the admin API or the CLI. */
+export interface OidcClientTable {
+	id: string;
+	name: string;
+	/** The client secret sealed by `service/`; null for a public client. */
+	sealed_secret: Uint8Array | null;
+	/** JSON array. */
+	redirect_uris: string;
+	/** JSON array. */
+	post_logout_redirect_uris: string;
+	backchannel_logout_uri: string | null;
+	/** 0 or 1: a property of the client (public: no secret, PKCE), not a state. */
+	public: number;
+	/** 0 or 1: no consent page. */
+	first_party: number;
+	/** 1 or 2. */
+	minimum_aal: number;
+	/** JSON array, or null: no limit by group. */
+	groups: string | null;
+	/** JSON array, or null: no limit by account. */
+	accounts: string | null;
+	created_at: EpochMsColumn;
+}
+
 /** `session_app` (migration 0014): the hosts behind the forward-auth proxy a session reached. */
 export interface SessionAppTable {
 	/** References `session.id`, ON DELETE CASCADE. */
@@ -334,6 +358,7 @@ export interface Database {
 	session: SessionTable;
 	session_app: SessionAppTable;
 	oidc_payload: OidcPayloadTable;
+	oidc_client: OidcClientTable;
 	login_challenge: LoginChallengeTable;
 	auth_failure: AuthFailureTable;
 	trusted_device: TrustedDeviceTable;

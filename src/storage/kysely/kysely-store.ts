@@ -33,6 +33,7 @@ import { createSecurityEventRepository } from "./repositories/security-events.js
 import { createServerKeyCheckRepository } from "./repositories/server-key-check.js";
 import { createSigningKeyRepository } from "./repositories/signing-keys.js";
 import { createSessionRepository } from "./repositories/sessions.js";
+import { createOidcClientRepository } from "./repositories/oidc-clients.js";
 import { createOidcPayloadRepository } from "./repositories/oidc-payloads.js";
 import { createSignInLinkRepository } from "./repositories/sign-in-links.js";
 import { createTOTPCredentialRepository } from "./repositories/totp-credentials.js";
@@ -132,6 +133,7 @@ function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect, b
 		serverKeyCheck: createServerKeyCheckRepository(db, guard),
 		signingKeys: createSigningKeyRepository(db, guard),
 		oidcPayloads: createOidcPayloadRepository(db, guard),
+		oidcClients: createOidcClientRepository(db, guard),
 		outbox: createOutboxRepository(db, guard, dialect, bookkeeping),
 		webhookEndpoints: createWebhookEndpointRepository(db, guard),
 		emailTokens: createEmailTokenRepository(db, guard),

@@ -105,6 +105,12 @@ export function createOidcPayloadRepository(db: Executor, guard: Guard): OidcPay
 				toRecord,
 			);
 		},
+		listOidcGrantsOfClient(clientId: string): Promise<OidcPayloadRecord[]> {
+			return findEvery(guard, () => db.selectFrom("oidc_payload").selectAll().where("model", "=", "Grant").where("client_id", "=", clientId), toRecord);
+		},
+		deleteOidcPayloadsOfClient(clientId: string): Promise<number> {
+			return countWritten(guard, () => db.deleteFrom("oidc_payload").where("client_id", "=", clientId));
+		},
 		deleteExpiredOidcPayloads(now: UnixMillis): Promise<number> {
 			return countWritten(guard, () => db.deleteFrom("oidc_payload").where("expires_at", "is not", null).where("expires_at", "<", now));
 		},
