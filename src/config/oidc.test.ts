@@ -43,7 +43,7 @@ describe("oidc.clients (config/oidc.ts): checked strictly at start", () => {
 	it("reads secretEnv from the environment, refuses an unset or short one, and never both", () => {
 		const client = { id: "env", secretEnv: "WIKI_SECRET", redirectUris: ["https://wiki.example.com/cb"] };
 		expect(issuesOf(withUrl([client]))).toEqual([expect.stringMatching(/the environment variable WIKI_SECRET is not set/)]);
-		expect(issuesOf(withUrl([client]), { WIKI_SECRET: "too short" })).toEqual([expect.stringMatching(/must be 32 printable ASCII characters/)]);
+		expect(issuesOf(withUrl([client]), { WIKI_SECRET: "too short" })).toEqual([expect.stringMatching(/must be 32 to 256 printable ASCII characters/)]);
 		expect(issuesOf(withUrl([{ ...client, secret: SECRET }]), { WIKI_SECRET: SECRET })).toEqual([expect.stringMatching(/set secret or secretEnv, not both/)]);
 		const config = loadConfig({ overrides: withUrl([client]), env: { WIKI_SECRET: SECRET } });
 		expect(config.oidc.clients[0]!.secret).toBe(SECRET);

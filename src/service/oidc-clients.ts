@@ -10,6 +10,7 @@
  * A stored client whose id a config client took later is hidden behind it (the config wins).
  */
 import { normalizeGroupName } from "../domain/access/group-name.js";
+import { clientIdProblem } from "../domain/oidc/client-rules.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { OidcClientRecord, Repositories } from "../storage/store.js";
 import type { ServiceDeps } from "./deps.js";
@@ -133,7 +134,8 @@ export async function hiddenStoredOidcClientIds(deps: Pick<ServiceDeps, "config"
 export async function oidcClientById(deps: Pick<ServiceDeps, "config" | "store" | "keys">, id: string, repositories: Pick<Repositories, "oidcClients"> = deps.store): Promise<OidcClient | null> {
 	const fromConfig = configOidcClients(deps).find((client) => client.id === id);
 	if (fromConfig !== undefined) return fromConfig;
-	if (id === "") return null;
+	// An id deadbolt never gives (empty, too long, a NUL that PostgreSQL refuses outright) is simply unknown: no query.
+	if (clientIdProblem(id) !== null) return null;
 	const record = await repositories.oidcClients.findOidcClient(id);
 	return record === null ? null : storedOidcClient(deps, record);
 }
