@@ -23,11 +23,10 @@ import type { AuthenticatedSession } from "../service/sessions.js";
 import type { OidcClient } from "../service/oidc-clients.js";
 import type { OidcAuthentication } from "../service/oidc-sign-in.js";
 import { interactionPath } from "./provider.js";
+import { GRANTABLE_SCOPES } from "./scopes.js";
 
 type InteractionDetails = Awaited<ReturnType<Provider["interactionDetails"]>>;
 
-/** Scopes deadbolt grants (others are not known to it and are dropped). */
-const GRANTABLE_SCOPES: ReadonlySet<string> = new Set(["openid", "email", "groups", "offline_access"]);
 
 function sendHtml(reply: FastifyReply, status: number, page: { value: string }): FastifyReply {
 	return reply.status(status).type("text/html; charset=utf-8").send(page.value);

@@ -15,6 +15,7 @@
 import Provider, { type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import type { Deadbolt } from "../deadbolt.js";
 import { adapterFor } from "./adapter.js";
+import { loadGrantFor } from "./first-party-grant.js";
 import { clientMetadataOf } from "./client-metadata.js";
 import { renderProviderError, renderLogoutConfirmation, renderLogoutDone } from "./pages.js";
 import { deadboltInteractionPolicy } from "./policy.js";
@@ -88,6 +89,8 @@ export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> 
 		scopes: ["openid", "email", "groups", "offline_access"],
 		acrValues: ["urn:deadbolt:aal1", "urn:deadbolt:aal2"],
 		responseTypes: ["code"],
+		// What clients use at the token endpoint: the secret in the Authorization header or in the form, or none (public clients, with PKCE). Discovery says exactly this.
+		clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
 		routes: OIDC_ROUTES,
 		pkce: { required: (_ctx, client) => client.clientAuthMethod === "none" },
 		allowOmittingSingleRegisteredRedirectUri: false,
@@ -121,6 +124,7 @@ export async function createOidcProvider(deadbolt: Deadbolt): Promise<Provider> 
 		issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
 		// Tokens live with the deadbolt session behind their grant (`service/oidc-payloads.ts`), not with the library's session.
 		expiresWithSession: async () => false,
+		loadExistingGrant: loadGrantFor(deadbolt),
 		findAccount: async (_ctx, sub) => {
 			const claims = await deadbolt.oidc.accountClaims(sub);
 			if (claims === null) return undefined;

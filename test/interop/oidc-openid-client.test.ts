@@ -21,6 +21,7 @@ beforeAll(async () => {
 		clients: [
 			{ id: "app-aal2", name: "Team wiki", secret: SECRET, redirectUris: [CALLBACK], firstParty: true },
 			{ id: "app-aal1", name: "Status board", secret: SECRET, redirectUris: [CALLBACK], firstParty: true, minimumAal: 1 },
+			{ id: "app-aal1-second", name: "Wall display", secret: SECRET, redirectUris: [CALLBACK], firstParty: true, minimumAal: 1 },
 			{ id: "app-third", name: "Outside tool", secret: SECRET, redirectUris: [CALLBACK], minimumAal: 1 },
 			{ id: "app-admins", name: "Admin console", secret: SECRET, redirectUris: [CALLBACK], firstParty: true, groups: ["admins"] },
 			{ id: "app-public", name: "Single-page app", public: true, redirectUris: [CALLBACK], firstParty: true },
@@ -61,6 +62,7 @@ describe("openid-client against deadbolt (code + PKCE)", () => {
 		expect(metadata.authorization_endpoint).toBe(`${provider.issuer}/oidc/auth`);
 		expect(metadata.token_endpoint).toBe(`${provider.issuer}/oidc/token`);
 		expect(metadata.code_challenge_methods_supported).toContain("S256");
+		expect(metadata.token_endpoint_auth_methods_supported).toEqual(["client_secret_basic", "client_secret_post", "none"]);
 		expect(metadata.id_token_signing_alg_values_supported).toEqual(["ES256"]);
 		expect(metadata.acr_values_supported).toEqual(["urn:deadbolt:aal1", "urn:deadbolt:aal2"]);
 		expect(metadata["backchannel_logout_supported"]).toBe(true);
@@ -322,5 +324,23 @@ describe("openid-client against deadbolt (code + PKCE)", () => {
 		expect(after.apps).toEqual([]);
 		const gone = await fetch(`${provider.issuer}/api/v1/apps/app-aal2`, { method: "DELETE", headers: { authorization: `Bearer ${sessionToken}` } });
 		expect(gone.status).toBe(404);
+	});
+
+	it("prompt=none at a first-party app works from its first time in a signed-in browser (no consent to ask); at a third-party one never allowed: consent_required", async () => {
+		const account = await makeOidcAccount(provider);
+		const browser = new OidcBrowser();
+		await signInThroughBrowser(browser, (await authorization(await rp("app-aal1"))).url, account, false);
+		// Another first-party app, never signed in to in this session: straight back with a code.
+		const strictConfig = await rp("app-public", true);
+		const silent = await browser.follow((await authorization(strictConfig, { prompt: "none" })).url, CALLBACK);
+		const location = new URL(silent.location!);
+		// app-public needs aal2: not enough, so login_required, never a code.
+		expect(location.searchParams.get("code")).toBeNull();
+		expect(location.searchParams.get("error")).toBe("login_required");
+		const third = await browser.follow((await authorization(await rp("app-third"), { prompt: "none" })).url, CALLBACK);
+		expect(new URL(third.location!).searchParams.get("error")).toBe("consent_required");
+		// A second aal1 first-party client: a code at once.
+		const firstParty = await browser.follow((await authorization(await rp("app-aal1-second"), { prompt: "none" })).url, CALLBACK);
+		expect(new URL(firstParty.location!).searchParams.get("code"), firstParty.location!).not.toBeNull();
 	});
 });
