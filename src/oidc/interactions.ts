@@ -18,6 +18,7 @@ import type Provider from "oidc-provider";
 import type { Deadbolt } from "../deadbolt.js";
 import { brandOf } from "../dashboard/brand.js";
 import { PATHS } from "../dashboard/layout.js";
+import { homeWithNotice } from "../dashboard/routes/home.js";
 import { oidcConsentPage, oidcRefusedPage, oidcSignInGonePage } from "../dashboard/pages/oidc.js";
 import type { AuthenticatedSession } from "../service/sessions.js";
 import type { OidcClient } from "../service/oidc-clients.js";
@@ -96,7 +97,7 @@ export function registerInteractionRoutes(app: FastifyInstance, deadbolt: Deadbo
 				request.log.info({ event: "oidc.refused", clientId: client.id, accountId: auth.account.id, reason: "not_allowed" }, "an app refused to this account");
 				return sendHtml(reply, 403, oidcRefusedPage({ brand, email: auth.account.email }, { appName: client.name, abortAction: `${interactionPath(details.uid)}/abort`, signOutHref: `${PATHS.signOut}?rd=${encodeURIComponent(here)}` }));
 			case "verify_email":
-				return reply.redirect(PATHS.home, 303);
+				return reply.redirect(homeWithNotice("verify-for-app"), 303);
 			case "set_up_two_factor":
 			case "step_up":
 			case "confirm_two_factor":

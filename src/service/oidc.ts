@@ -67,6 +67,8 @@ export interface OidcServices {
 	readonly endAppSignIn: (auth: AuthenticatedSession, clientId: string) => Promise<number>;
 	/** Ends every grant and the remembered consent of the account for a client, in one transaction, telling the app. @throws NotFound */
 	readonly revokeApp: (auth: AuthenticatedSession, clientId: string, context?: RequestContext) => Promise<number>;
+	/** The name of the app an interaction (`/oidc/interaction/<uid>`) signs in to, for the dashboard's pages; null when unknown. */
+	readonly appNameOfInteraction: (uid: string) => Promise<string | null>;
 	/** The claims of an account; null when it is gone. */
 	readonly accountClaims: (accountId: string) => Promise<OidcAccountClaims | null>;
 	/** The private signing keys (the JWK Set's), key in use first. */
@@ -107,6 +109,11 @@ export function oidcServices(deps: ServiceDeps): OidcServices {
 		listConnectedApps: (accountId: string) => grants.listConnectedOidcApps(deps, accountId),
 		endAppSignIn: (auth: AuthenticatedSession, clientId: string) => grants.endOidcAppOfSession(deps, auth.session.id, clientId),
 		revokeApp: (auth: AuthenticatedSession, clientId: string, context?: RequestContext) => grants.disconnectOidcApp(deps, auth.account.id, clientId, context),
+		appNameOfInteraction: async (uid: string) => {
+			const interaction = await payloads.findOidcPayload(deps, "Interaction", uid);
+			const clientId = (interaction?.["params"] as { client_id?: unknown } | undefined)?.client_id;
+			return typeof clientId === "string" ? ((await clients.oidcClientById(deps, clientId))?.name ?? null) : null;
+		},
 		accountClaims: async (accountId: string) => {
 			const account = await deps.store.accounts.findAccountById(accountId);
 			return account === null ? null : { email: account.email, emailVerified: account.emailVerifiedAt !== null, groups: account.groups };

@@ -239,6 +239,9 @@ describe("found: who may sign in, and for how long", () => {
 		const page = await browser.follow(authUrl({ client_id: "board", code_challenge: challenge, code_challenge_method: "S256" }), APPS);
 		const answer = await browser.signIn(page, email, APPS);
 		expect(answer.location?.startsWith(APPS) ?? false, `${answer.url} ${answer.location}`).toBe(false);
+		// The dashboard says why, and how to go on.
+		expect(answer.url).toMatch(/\/dashboard\?notice=verify-for-app$/);
+		expect(answer.body).toMatch(/signs in only accounts with a verified email address/);
 		const silent = await browser.follow(authUrl({ client_id: "board", prompt: "none", code_challenge: challenge, code_challenge_method: "S256" }), APPS);
 		expect(new URL(silent.location!).searchParams.get("code")).toBeNull();
 	});

@@ -178,6 +178,8 @@ describe("openid-client against deadbolt (code + PKCE)", () => {
 		const afterPassword = await browser.signIn(page, noTwoFactor.email, CALLBACK);
 		expect(afterPassword.url).toMatch(/\/dashboard\/step-up\?rd=/);
 		expect(afterPassword.body).toMatch(/two-factor/i);
+		// The page names the app that asks (its client name), not deadbolt's own host.
+		expect(afterPassword.body).toMatch(/<strong>Team wiki<\/strong> is open only to accounts with two-factor authentication/);
 
 		const unconfirmed = await makeOidcAccount(provider, { twoFactor: true });
 		const other = new OidcBrowser();

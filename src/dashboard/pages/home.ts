@@ -34,7 +34,7 @@ export interface HomeState {
 }
 
 /** The notices the account page shows after a mailed-link flow or the banner's "Resend email". */
-export type HomeNotice = "verification-sent" | "email-verified" | "email-changed" | "two-factor-confirmed";
+export type HomeNotice = "verification-sent" | "email-verified" | "email-changed" | "two-factor-confirmed" | "verify-for-app";
 
 /** Which way the phone's clock seems to be off. */
 export type ClockDirection = "ahead" | "behind";
@@ -80,6 +80,7 @@ export function homePage(state: HomeState): SafeHtml {
 ${state.notice === "email-verified" && notice("success", "Your email address is verified.", "home-notice")}
 ${state.notice === "email-changed" && notice("success", "Your email address was changed. Your previous address was told.", "home-notice")}
 ${state.notice === "two-factor-confirmed" && notice("success", "Your authenticator app is confirmed: apps that need two-factor authentication let you in now.", "home-notice")}
+${state.notice === "verify-for-app" && !state.emailVerified && notice("warning", "The app you came from signs in only accounts with a verified email address. Open the link we emailed you (or send a new one below), then sign in to the app again.", "home-notice")}
 ${!state.emailVerified && verificationBanner(state.csrf, state.email, { sent: state.notice === "verification-sent", error: state.verificationError ?? null })}
 ${state.signedInWithRecoveryCode && recoveryCodesLeftNotice(state.recoveryCodesLeft)}
 ${state.clock !== undefined && state.clock !== null && clockNotice(state.clock)}

@@ -29,8 +29,14 @@ import { credentialRefusal, emptyCredentials, formField, queryParam, seeOther, s
 /** Registers the step-up page and the sign-out confirmation. */
 export function registerAppReturnRoutes(app: FastifyInstance, d: DashboardContext): void {
 	const { deadbolt } = d;
+	const interactionPrefix = `${deadbolt.publicOrigin}/oidc/interaction/`;
 	/** Whether the way back is an OpenID Connect sign-in on deadbolt's own origin (only those ask for a password alone). */
-	const passwordOnlyTarget = (target: string | null): boolean => target !== null && target.startsWith(`${deadbolt.publicOrigin}/oidc/interaction/`);
+	const passwordOnlyTarget = (target: string | null): boolean => target !== null && target.startsWith(interactionPrefix);
+	/** Who asks, in the page's words: the app's host, or for an OpenID Connect sign-in the app's name (not deadbolt's own host). */
+	const askerOf = async (target: string | null): Promise<string | null> => {
+		if (target === null || !target.startsWith(interactionPrefix) || !deadbolt.oidc.enabled) return await askerOf(target);
+		return (await deadbolt.oidc.appNameOfInteraction(target.slice(interactionPrefix.length))) ?? "The app";
+	};
 
 	app.get("/step-up", async (request, reply) => {
 		// `?sent=1`: where "Email me the link" lands (after its POST): the return cookie stays as it is.
@@ -42,20 +48,20 @@ export function registerAppReturnRoutes(app: FastifyInstance, d: DashboardContex
 		const context = d.authPageContext(request, reply);
 		if (!(await deadbolt.isTwoFactorEnabled(request.auth.account.id))) {
 			// An OpenID Connect app's max_age for an account without 2FA: the password again (its interaction decides what is enough).
-			if (queryParam(request, "password") === "only" && passwordOnlyTarget(target)) return sendPage(reply, 200, stepUpPage(context, { appHost: appHostOf(target), passwordOnly: true }));
-			return sendPage(reply, 200, twoFactorNeededPage(context, appHostOf(target)));
+			if (queryParam(request, "password") === "only" && passwordOnlyTarget(target)) return sendPage(reply, 200, stepUpPage(context, { appHost: await askerOf(target), passwordOnly: true }));
+			return sendPage(reply, 200, twoFactorNeededPage(context, await askerOf(target)));
 		}
 		const { account, session } = request.auth;
 		if (session.aal >= 2 && account.secondFactorMailConfirmedAt === null && account.emailVerifiedAt !== null) {
-			return sendPage(reply, 200, mailConfirmationPage(context, { appHost: appHostOf(target), email: account.email, sent }));
+			return sendPage(reply, 200, mailConfirmationPage(context, { appHost: await askerOf(target), email: account.email, sent }));
 		}
-		return sendPage(reply, 200, stepUpPage(context, { appHost: appHostOf(target) }));
+		return sendPage(reply, 200, stepUpPage(context, { appHost: await askerOf(target) }));
 	});
 
 	app.post(
 		"/step-up/email-link",
 		signedInForm(async (request, reply, auth) => {
-			const appHost = appHostOf(d.returnTargetOf(request));
+			const appHost = await askerOf(d.returnTargetOf(request));
 			// The way back waits for the mail: the return cookie starts its life again.
 			d.keepReturnTarget(reply, d.returnTargetOf(request));
 			const page = (status: number, sent: boolean, error: string | null = null) => sendPage(reply, status, mailConfirmationPage(d.authPageContext(request, reply), { appHost, email: auth.account.email, sent, error }));
@@ -105,7 +111,7 @@ export function registerAppReturnRoutes(app: FastifyInstance, d: DashboardContex
 		"/step-up",
 		signedInForm(async (request, reply, auth) => {
 			const target = d.returnTargetOf(request);
-			const appHost = appHostOf(target);
+			const appHost = await askerOf(target);
 			const twoFactorEnabled = await deadbolt.isTwoFactorEnabled(auth.account.id);
 			const passwordOnly = !twoFactorEnabled && formField(request, "password_only") === "1" && passwordOnlyTarget(target);
 			const page = (status: number, errors: CredentialErrors) => sendPage(reply, status, stepUpPage(d.authPageContext(request, reply), { appHost, passwordOnly, ...errors }));
@@ -130,6 +136,6 @@ export function registerAppReturnRoutes(app: FastifyInstance, d: DashboardContex
 		const rd = queryParam(request, "rd");
 		d.keepReturnTarget(reply, rd);
 		const target = rd === null ? null : deadbolt.returnTarget(rd);
-		return sendPage(reply, 200, signOutConfirmPage(d.authPageContext(request, reply), { appHost: appHostOf(target), signedIn: request.auth !== null }));
+		return sendPage(reply, 200, signOutConfirmPage(d.authPageContext(request, reply), { appHost: await askerOf(target), signedIn: request.auth !== null }));
 	});
 }

@@ -40,7 +40,7 @@ export function homeWithNotice(notice: HomeNotice): string {
 
 /** The notice word of the account page's query, or null for anything else. */
 function homeNoticeOf(value: string | null): HomeNotice | null {
-	return value === "verification-sent" || value === "email-verified" || value === "email-changed" || value === "two-factor-confirmed" ? value : null;
+	return value === "verification-sent" || value === "email-verified" || value === "email-changed" || value === "two-factor-confirmed" || value === "verify-for-app" ? value : null;
 }
 
 /**
