@@ -55,23 +55,8 @@ export interface OidcClientRequest {
 	readonly accounts?: readonly string[] | undefined;
 }
 
-/** A client as operators see it: never its secret. */
-export interface OidcClientView {
-	readonly id: string;
-	readonly name: string;
-	/** Where it is declared: the config file (read-only here) or the admin API / CLI. */
-	readonly source: "config" | "api";
-	readonly redirectUris: readonly string[];
-	readonly postLogoutRedirectUris: readonly string[];
-	readonly backchannelLogoutUri: string | null;
-	readonly public: boolean;
-	readonly firstParty: boolean;
-	readonly minimumAal: 1 | 2;
-	readonly groups: readonly string[] | null;
-	readonly accounts: readonly string[] | null;
-	/** When it was added; null for a config client. */
-	readonly createdAt: UnixMillis | null;
-}
+/** A client as operators see it: everything but its secret. */
+export type OidcClientView = Omit<OidcClient, "secret">;
 
 /** A client and its new secret: the only answers that carry one. */
 export interface OidcClientWithSecret {

@@ -54,6 +54,15 @@ async function signInThroughBrowser(browser: OidcBrowser, url: string, account: 
 	return done.location!;
 }
 
+/** `account` signed in to `clientId` through a browser, the code exchanged: the relying party's configuration, the browser, the tokens, the deadbolt session token of the browser. */
+async function signedIn(clientId: string, account: OidcAccount, withCode = true): Promise<{ config: client.Configuration; browser: OidcBrowser; tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers; sessionToken: () => string }> {
+	const config = await rp(clientId);
+	const { url, verifier, state } = await authorization(config);
+	const browser = new OidcBrowser();
+	const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughBrowser(browser, url, account, withCode)), { pkceCodeVerifier: verifier, expectedState: state });
+	return { config, browser, tokens, sessionToken: () => decodeURIComponent(/deadbolt_session=([^;]+)/.exec(browser.cookieHeader(provider.issuer))![1]!) };
+}
+
 describe("openid-client against deadbolt (code + PKCE)", () => {
 	it("discovery names the issuer, the /oidc endpoints, PKCE S256, ES256 and deadbolt's acr values", async () => {
 		const config = await rp("app-aal2");
@@ -117,10 +126,7 @@ describe("openid-client against deadbolt (code + PKCE)", () => {
 
 	it("refresh tokens rotate; a used one presented again revokes the grant (the new one dies too)", async () => {
 		const account = await makeOidcAccount(provider, { confirmed: true });
-		const config = await rp("app-aal2");
-		const { url, verifier, state } = await authorization(config);
-		const browser = new OidcBrowser();
-		const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughBrowser(browser, url, account)), { pkceCodeVerifier: verifier, expectedState: state });
+		const { config, tokens } = await signedIn("app-aal2", account);
 		const first = tokens.refresh_token!;
 		const second = await client.refreshTokenGrant(config, first);
 		expect(second.refresh_token).toBeDefined();
@@ -131,9 +137,7 @@ describe("openid-client against deadbolt (code + PKCE)", () => {
 
 	it("of 20 parallel uses of one refresh token, at most one succeeds and the grant is revoked", async () => {
 		const account = await makeOidcAccount(provider, { confirmed: true });
-		const config = await rp("app-aal2");
-		const { url, verifier, state } = await authorization(config);
-		const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughBrowser(new OidcBrowser(), url, account)), { pkceCodeVerifier: verifier, expectedState: state });
+		const { config, tokens } = await signedIn("app-aal2", account);
 		const results = await Promise.allSettled(Array.from({ length: 20 }, () => client.refreshTokenGrant(config, tokens.refresh_token!)));
 		const won = results.filter((result) => result.status === "fulfilled") as PromiseFulfilledResult<client.TokenEndpointResponse>[];
 		expect(won.length).toBeLessThanOrEqual(1);
@@ -142,10 +146,7 @@ describe("openid-client against deadbolt (code + PKCE)", () => {
 
 	it("sign out everywhere: every refresh token and access token of that session is dead at once, prompt=none says login_required", async () => {
 		const account = await makeOidcAccount(provider, { confirmed: true });
-		const config = await rp("app-aal2");
-		const { url, verifier, state } = await authorization(config);
-		const browser = new OidcBrowser();
-		const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughBrowser(browser, url, account)), { pkceCodeVerifier: verifier, expectedState: state });
+		const { config, browser, tokens } = await signedIn("app-aal2", account);
 		const sessionToken = /deadbolt_session=([^;]+)/.exec(browser.cookieHeader(provider.issuer))![1]!;
 		const auth = await provider.deadbolt.validateSession(decodeURIComponent(sessionToken));
 		await provider.deadbolt.signOutEverywhere(auth);
@@ -159,11 +160,8 @@ describe("openid-client against deadbolt (code + PKCE)", () => {
 
 	it("a session ended by its expiry: tokens dead on the next use (no sweeper needed for that)", async () => {
 		const account = await makeOidcAccount(provider, { confirmed: true });
-		const config = await rp("app-aal2");
-		const { url, verifier, state } = await authorization(config);
-		const browser = new OidcBrowser();
-		const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughBrowser(browser, url, account)), { pkceCodeVerifier: verifier, expectedState: state });
-		const sessionToken = decodeURIComponent(/deadbolt_session=([^;]+)/.exec(browser.cookieHeader(provider.issuer))![1]!);
+		const { config, tokens, sessionToken: sessionTokenOf } = await signedIn("app-aal2", account);
+		const sessionToken = sessionTokenOf();
 		const auth = await provider.deadbolt.validateSession(sessionToken);
 		await provider.store.sessions.revokeSession(auth.session.id, Date.now());
 		await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
@@ -190,10 +188,7 @@ describe("openid-client against deadbolt (code + PKCE)", () => {
 
 	it("minimumAal 1 signs in with the password alone: acr aal1, amr pwd; acr_values=aal2 then steps up to the setup", async () => {
 		const account = await makeOidcAccount(provider);
-		const config = await rp("app-aal1");
-		const { url, verifier, state } = await authorization(config);
-		const browser = new OidcBrowser();
-		const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughBrowser(browser, url, account, false)), { pkceCodeVerifier: verifier, expectedState: state });
+		const { config, browser, tokens } = await signedIn("app-aal1", account, false);
 		const claims = tokens.claims()!;
 		expect(claims["acr"]).toBe("urn:deadbolt:aal1");
 		expect(claims["amr"]).toEqual(["pwd"]);
@@ -305,11 +300,8 @@ describe("openid-client against deadbolt (code + PKCE)", () => {
 
 	it("Connected apps: the app is listed with its last use; Disconnect ends its tokens and the API lists it no more", async () => {
 		const account = await makeOidcAccount(provider, { confirmed: true });
-		const config = await rp("app-aal2");
-		const { url, verifier, state } = await authorization(config);
-		const browser = new OidcBrowser();
-		const tokens = await client.authorizationCodeGrant(config, new URL(await signInThroughBrowser(browser, url, account)), { pkceCodeVerifier: verifier, expectedState: state });
-		const sessionToken = decodeURIComponent(/deadbolt_session=([^;]+)/.exec(browser.cookieHeader(provider.issuer))![1]!);
+		const { config, browser, tokens, sessionToken: sessionTokenOf } = await signedIn("app-aal2", account);
+		const sessionToken = sessionTokenOf();
 		const listed = (await (await fetch(`${provider.issuer}/api/v1/apps`, { headers: { authorization: `Bearer ${sessionToken}` } })).json()) as { apps: { clientId: string; name: string; sessions: number; lastUsedAt: string | null }[] };
 		expect(listed.apps).toEqual([expect.objectContaining({ clientId: "app-aal2", name: "Team wiki", sessions: 1 })]);
 		expect(listed.apps[0]!.lastUsedAt).not.toBeNull();
