@@ -34,7 +34,7 @@ export function registerAppReturnRoutes(app: FastifyInstance, d: DashboardContex
 	const passwordOnlyTarget = (target: string | null): boolean => target !== null && target.startsWith(interactionPrefix);
 	/** Who asks, in the page's words: the app's host, or for an OpenID Connect sign-in the app's name (not deadbolt's own host). */
 	const askerOf = async (target: string | null): Promise<string | null> => {
-		if (target === null || !target.startsWith(interactionPrefix) || !deadbolt.oidc.enabled) return await askerOf(target);
+		if (target === null || !target.startsWith(interactionPrefix) || !deadbolt.oidc.enabled) return appHostOf(target);
 		return (await deadbolt.oidc.appNameOfInteraction(target.slice(interactionPrefix.length))) ?? "The app";
 	};
 
