@@ -47,8 +47,8 @@ export function oidcConsentPage(context: OidcPageContext & { readonly email: str
 	<p class="hint">It never sees your password or your codes. You can disconnect it any time under Security, Sessions.</p>
 	<form method="post" action="${options.action}" class="form">
 		<div class="actions">
-			<button type="submit" name="decision" value="allow" class="button button--primary" id="consent-allow">Allow</button>
-			<button type="submit" name="decision" value="deny" class="button button--secondary" id="consent-deny">Deny</button>
+			<button type="submit" name="decision" value="allow" class="button button--primary button--wrap" id="consent-allow">Allow</button>
+			<button type="submit" name="decision" value="deny" class="button button--secondary button--wrap" id="consent-deny">Deny</button>
 		</div>
 	</form>`,
 	);
@@ -60,11 +60,13 @@ export function oidcRefusedPage(context: OidcPageContext & { readonly email: str
 		context,
 		`You can't use ${options.appName} with this account`,
 		html`<p class="card__lead" id="oidc-refusal">${options.appName} is open to some accounts only, and <strong>${context.email}</strong> is not one of them. If you have another account that may use it, sign out and sign in with that one; otherwise ask the people who run ${context.brand.productName}.</p>
-	<div class="actions actions--start">
-		<a class="button button--primary" href="${options.signOutHref}">Sign in with another account</a>
-		<form method="post" action="${options.abortAction}" class="form form--inline"><button type="submit" class="button button--secondary" id="oidc-back-to-app">Back to ${options.appName}</button></form>
-		${supportLink(context.brand, "button button--secondary")}
-	</div>`,
+	<form method="post" action="${options.abortAction}" class="form" id="oidc-back-form">
+		<div class="actions actions--start">
+			<a class="button button--primary button--wrap" href="${options.signOutHref}">Sign in with another account</a>
+			<button type="submit" class="button button--secondary button--wrap" id="oidc-back-to-app">Back to ${options.appName}</button>
+			${supportLink(context.brand, "button button--secondary")}
+		</div>
+	</form>`,
 	);
 }
 
@@ -100,8 +102,8 @@ export function oidcLogoutPage(context: OidcPageContext, options: { readonly app
 		html`${raw(options.providerForm)}
 	<p class="card__lead">${options.appName === null ? "An app" : options.appName} asks to sign you out. Signing out of ${context.brand.productName} signs you out of every app you reached with it in this browser.</p>
 	<div class="actions">
-		<button type="submit" form="op.logoutForm" name="logout" value="yes" class="button button--primary" id="logout-everywhere" autofocus>Sign out</button>
-		<button type="submit" form="op.logoutForm" class="button button--secondary" id="logout-app-only">Only ${options.appName ?? "this app"}, stay signed in</button>
+		<button type="submit" form="op.logoutForm" name="logout" value="yes" class="button button--primary button--wrap" id="logout-everywhere" autofocus>Sign out</button>
+		<button type="submit" form="op.logoutForm" class="button button--secondary button--wrap" id="logout-app-only">Only ${options.appName ?? "this app"}, stay signed in</button>
 	</div>`,
 	);
 }
