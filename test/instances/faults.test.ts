@@ -221,7 +221,8 @@ describeWhen("deadbolt serve when its PostgreSQL server stops, freezes and comes
 			snapshot: () => withClient(databaseUrl, (client) => readSnapshot(async (sql) => (await client.query(sql)).rows)),
 			killedInsideTransaction: () => server.log().slice(logBefore).includes(EOF_IN_TRANSACTION),
 		});
-	});
+		// Up to MAX_KILLS rounds of a few seconds each, then the checks: more than the project's 120 s.
+	}, 300_000);
 });
 
 describe("the half-state rules (test/helpers/half-states.ts)", () => {
@@ -309,8 +310,11 @@ const SIGN_IN_WORKERS = 4;
 const SETUP_CHURN_WORKERS = 3;
 /** Kills before the database is inspected ... */
 const MIN_KILLS = 3;
-/** ... and at most this many, while none is known to have hit an open transaction. */
-const MAX_KILLS = 8;
+/**
+ * ... and at most this many, while none is known to have hit an open transaction (a kill lands in
+ * one by chance: transactions are short beside argon2id; 8 rounds missed them in some CI runs).
+ */
+const MAX_KILLS = 16;
 /** What PostgreSQL logs when a client vanishes inside a transaction. */
 const EOF_IN_TRANSACTION = "unexpected EOF on client connection with an open transaction";
 
