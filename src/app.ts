@@ -32,6 +32,7 @@ import { passwordResetRoutes } from "./http/routes/password-reset.js";
 import { loginRoutes } from "./http/routes/login.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { totpRoutes } from "./http/routes/totp.js";
+import { authenticatorRoutes } from "./http/routes/authenticators.js";
 import { wellKnownRoutes } from "./http/routes/well-known.js";
 
 /** Options of {@link buildApp}. */
@@ -116,6 +117,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 			await api.register(loginRoutes, { deadbolt, cookies });
 			await api.register(sessionRoutes, { deadbolt, cookies });
 			await api.register(totpRoutes, { deadbolt, cookies });
+			await api.register(authenticatorRoutes, { deadbolt, cookies });
 			await api.register(accountSecurityRoutes, { deadbolt, cookies });
 			await api.register(adminRoutes, { deadbolt, cookies });
 			await api.register(emailRoutes, { deadbolt, cookies });

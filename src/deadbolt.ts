@@ -47,6 +47,7 @@ import { createSigningKeyCache } from "./service/signing-key-cache.js";
 import * as signingKeys from "./service/signing-keys.js";
 import { oidcServices, type OidcServices } from "./service/oidc.js";
 import * as enrollment from "./service/totp-enrollment.js";
+import * as authenticators from "./service/authenticators.js";
 import * as webhookEndpoints from "./service/webhook-endpoints.js";
 import * as emailChange from "./service/email-change.js";
 import * as emailVerification from "./service/email-verification.js";
@@ -96,6 +97,9 @@ export interface Deadbolt {
 	confirmTOTPEnrollment: Bound<typeof enrollment.confirmTOTPEnrollment>;
 	getPendingTOTPEnrollment: Bound<typeof enrollment.getPendingTOTPEnrollment>;
 	isTwoFactorEnabled: Bound<typeof enrollment.isTwoFactorEnabled>;
+	listAuthenticators: Bound<typeof authenticators.listAuthenticators>;
+	renameAuthenticator: Bound<typeof authenticators.renameAuthenticator>;
+	removeAuthenticator: Bound<typeof authenticators.removeAuthenticator>;
 	countUnusedRecoveryCodes: Bound<typeof recoveryCodes.countUnusedRecoveryCodes>;
 	purgeExpired: Bound<typeof housekeeping.purgeExpired>;
 	reauthenticate: Bound<typeof reauthentication.reauthenticate>;
@@ -377,6 +381,9 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		confirmTOTPEnrollment: bind(enrollment.confirmTOTPEnrollment),
 		getPendingTOTPEnrollment: bind(enrollment.getPendingTOTPEnrollment),
 		isTwoFactorEnabled: bind(enrollment.isTwoFactorEnabled),
+		listAuthenticators: bind(authenticators.listAuthenticators),
+		renameAuthenticator: bind(authenticators.renameAuthenticator),
+		removeAuthenticator: bind(authenticators.removeAuthenticator),
 		countUnusedRecoveryCodes: bind(recoveryCodes.countUnusedRecoveryCodes),
 		purgeExpired: bind(housekeeping.purgeExpired),
 		reauthenticate: bind(reauthentication.reauthenticate),

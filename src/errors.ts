@@ -26,6 +26,7 @@ export type DeadboltErrorCode =
 	| "ERR_SECOND_FACTOR_REQUIRED"
 	| "ERR_EMAIL_NOT_VERIFIED"
 	| "ERR_TOTP_ALREADY_ENABLED"
+	| "ERR_LAST_AUTHENTICATOR"
 	| "ERR_TOTP_NOT_ENABLED"
 	| "ERR_ENROLLMENT_INVALID"
 	| "ERR_TOO_MANY_ATTEMPTS"
@@ -304,6 +305,18 @@ export class TOTPAlreadyEnabled extends DeadboltError {
 	}
 }
 
+/**
+ * Removing the account's only authenticator: that is turning two-factor authentication off, which
+ * asks for the password and a code (`disableTOTP`). HTTP 409.
+ */
+export class LastAuthenticator extends DeadboltError {
+	static override code = "ERR_LAST_AUTHENTICATOR" as const;
+	readonly code = "ERR_LAST_AUTHENTICATOR" as const;
+	constructor(message = "This is your only authenticator app. Add another one first, or turn two-factor authentication off instead.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
 /** An action that needs two-factor authentication on, while it is off. HTTP 409. */
 export class TOTPNotEnabled extends DeadboltError {
 	static override code = "ERR_TOTP_NOT_ENABLED" as const;
@@ -462,6 +475,7 @@ export class ConfigInvalid extends DeadboltError {
 
 /** Every concrete deadbolt error; `switch (error.code)` narrows it. */
 export type AnyDeadboltError =
+	| LastAuthenticator
 	| InvalidRequest
 	| InvalidCredentials
 	| InvalidCode

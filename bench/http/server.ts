@@ -115,7 +115,7 @@ async function seed(secondStep: number, logins: number, verified: boolean): Prom
 	const now = clock.now();
 	const secondStepItems = await pool(secondStep, SEED_CONCURRENCY, async (index) => {
 		const account = accounts[index]!;
-		const challenge = await issueLoginChallenge(deps, deps.store, account.accountId, BENCH_CONTEXT);
+		const challenge = await issueLoginChallenge(deps, deps.store, account.accountId, BENCH_CONTEXT, 1);
 		return { challengeToken: challenge.challengeToken, code: generateTOTP(account.key, now) };
 	});
 	const loginItems = accounts.slice(secondStep).map((account) => ({ email: account.email, code: generateTOTP(account.key, now) }));

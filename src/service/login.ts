@@ -10,17 +10,17 @@ import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts } fr
 import type { SignInFactor } from "../domain/access/authentication-methods.js";
 import { generateToken } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
-import type { LoginChallengeRecord, Repositories } from "../storage/store.js";
+import type { LoginChallengeRecord, Repositories, TOTPCredentialRecord } from "../storage/store.js";
 import { verifyAccountPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
-import { assertNotLocked, withAttempt } from "./throttle.js";
+import { assertNotLocked, attemptsForKeys, withAttempt } from "./throttle.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { recordSignIn } from "./new-device.js";
 import { acceptedSkew, refusedCode, type ClockSkew } from "./clock-skew.js";
 import { findByToken } from "./token-lookup.js";
 import { trustDevice, useTrustedDevice, type IssuedTrustedDevice } from "./trusted-devices.js";
-import { checkTOTPCode } from "./totp-key.js";
+import { checkTOTPCodeOfAny } from "./totp-key.js";
 import { checkRecoveryCode, consumeRecoveryCode } from "./recovery-codes.js";
 
 /** Second-factor methods a challenge can be completed with. */
@@ -87,7 +87,8 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		const current = await tx.accounts.findAccountById(account.id);
 		if (current === null) throw new InvalidCredentials(undefined, { reason: "account_gone" });
 		if (current.passwordHash !== account.passwordHash) throw new StoredHashChanged();
-		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) === null) {
+		const authenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(account.id)).length;
+		if (authenticators === 0) {
 			await recordSignIn(deps, tx, account.id, context, ["password"]);
 			return { session: await createSession(deps, tx, account.id, ["password"], context), trustedDevice: null, factors: ["password"] };
 		}
@@ -95,7 +96,7 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		const use = input.trustedDeviceToken === undefined ? null : await useTrustedDevice(deps, tx, account.id, input.trustedDeviceToken);
 		// The challenge is made under the lock too: a password change racing this sign-in either
 		// ends it or is seen above (the hash check).
-		if (use === null || use.kind !== "used") return { challenge: await issueLoginChallenge(deps, tx, account.id, context), keepTrustedDevice: use?.kind === "other_account" };
+		if (use === null || use.kind !== "used") return { challenge: await issueLoginChallenge(deps, tx, account.id, context, authenticators), keepTrustedDevice: use?.kind === "other_account" };
 		const trustedDevice = use.device;
 		await recordSignIn(deps, tx, account.id, context, ["password", "trusted_device"]);
 		return { session: await createSession(deps, tx, account.id, ["password", "trusted_device"], context, { factorsProved: false }), trustedDevice, factors: ["password", "trusted_device"] };
@@ -111,10 +112,13 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 
 /**
  * Stores a new login challenge for an account whose first factor was just proved (a password,
- * or a sign-in link) and returns its token, once.
+ * or a sign-in link) and returns its token, once. Its code attempts are
+ * `loginChallenge.maxAttempts` divided among the account's authenticators (each code is checked
+ * against all of them: `attemptsForKeys`).
  * @param repositories - the store, or a transaction's repositories
+ * @param authenticators - how many confirmed authenticators the account has (at least one)
  */
-export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repositories, accountId: string, context: RequestContext, firstFactor: "password" | "sign_in_link" = "password"): Promise<IssuedChallenge> {
+export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repositories, accountId: string, context: RequestContext, authenticators: number, firstFactor: "password" | "sign_in_link" = "password"): Promise<IssuedChallenge> {
 	const now = deps.clock.now();
 	const generated = generateToken(deps.random);
 	const record: LoginChallengeRecord = {
@@ -124,7 +128,7 @@ export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repos
 		createdAt: now,
 		expiresAt: now + secondsToMillis(deps.config.loginChallenge.ttlSeconds),
 		attempts: 0,
-		maxAttempts: deps.config.loginChallenge.maxAttempts,
+		maxAttempts: attemptsForKeys(deps.config.loginChallenge.maxAttempts, authenticators),
 		consumedAt: null,
 		ipAddress: context.ipAddress,
 		userAgent: context.userAgent,
@@ -156,20 +160,23 @@ async function findLiveChallenge(deps: ServiceDeps, challengeToken: string): Pro
  * @throws ChallengeInvalid when unknown, consumed, expired or out of attempts; TooManyAttempts
  *   when the account's second factor is locked; whatever `check` throws
  */
-async function codeAttempt<T>(deps: ServiceDeps, challengeToken: string, context: RequestContext, check: (challenge: LoginChallengeRecord, startBy: number) => Promise<T>): Promise<T> {
+async function codeAttempt<T>(deps: ServiceDeps, challengeToken: string, context: RequestContext, check: (challenge: LoginChallengeRecord, startBy: number, credentials: readonly TOTPCredentialRecord[]) => Promise<T>): Promise<T> {
 	const challenge = await findLiveChallenge(deps, challengeToken);
+	const credentials = await deps.store.totpCredentials.listConfirmedTOTPCredentials(challenge.accountId);
+	if (credentials.length === 0) throw new ChallengeInvalid("security_changed", { reason: "totp_removed" });
+	// A code is checked against every authenticator: the account's budget is divided among them.
 	return withAttempt(deps, challenge.accountId, "second_factor", context, async (startBy) => {
 		if (!(await deps.store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, deps.clock.now()))) {
 			throw new ChallengeInvalid("too_many_codes", { reason: "attempts_exhausted" });
 		}
 		try {
-			return await check(challenge, startBy);
+			return await check(challenge, startBy, credentials);
 		} catch (error) {
 			// The challenge's last try failed: say that another code here cannot work.
 			if (error instanceof InvalidCode && challenge.attempts + 1 >= challenge.maxAttempts) throw new ChallengeInvalid("too_many_codes", { reason: "last_attempt_failed" });
 			throw error;
 		}
-	});
+	}, credentials.length);
 }
 
 /**
@@ -231,10 +238,8 @@ async function inCodeTransaction<T>(deps: ServiceDeps, challenge: LoginChallenge
  * @throws ChallengeInvalid, InvalidCode (wrong, reused or malformed alike), TooManyAttempts
  */
 export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challengeToken: string; code: string; rememberDevice?: boolean }, context: RequestContext = NO_CONTEXT): Promise<NewSession & { readonly trustedDevice: IssuedTrustedDevice | null; readonly clockSkew: ClockSkew | null }> {
-	const { session, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge) => {
-		const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
-		if (credential === null) throw new ChallengeInvalid("security_changed", { reason: "totp_removed" });
-		const { key, code, step } = checkTOTPCode(deps, credential, input.code);
+	const { session, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge, _startBy, credentials) => {
+		const { key, code, step, credential } = checkTOTPCodeOfAny(deps, credentials, input.code);
 		if (step === null) {
 			const refused = refusedCode(deps, key, code, credential, { futureHints: false });
 			await logCodeFailure(deps, challenge, "totp", refused.reason ?? "mismatch", context);
@@ -243,7 +248,7 @@ export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challeng
 		const session = await inCodeTransaction(deps, challenge, "totp", context, async (tx) => {
 			await tx.accounts.lockAccount(challenge.accountId);
 			await recheckSignInGates(deps, tx, challenge);
-			if (!(await tx.totpCredentials.advanceTOTPStep(credential.id, step))) {
+			if (!(await tx.totpCredentials.advanceTOTPStep(credential, step, deps.clock.now()))) {
 				throw new InvalidCode(undefined, { reason: "reused" });
 			}
 			if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {

@@ -15,8 +15,8 @@ import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { findLiveResetLink } from "./password-reset.js";
 import { checkRecoveryCode, consumeRecoveryCode } from "./recovery-codes.js";
 import { recordSecurityEvent } from "./security-events.js";
-import { withAttempt } from "./throttle.js";
-import { checkTOTPCode } from "./totp-key.js";
+import { attemptsForKeys, withAttempt } from "./throttle.js";
+import { checkTOTPCodeOfAny } from "./totp-key.js";
 
 /** The one answer to every refused code at this step: wrong, reused and malformed alike. */
 export const RESET_CODE_REFUSED = "That code is not valid or was already used. Enter the current code from your authenticator app, or one of your recovery codes.";
@@ -43,24 +43,25 @@ export async function provePasswordResetSecondFactor(deps: ServiceDeps, input: {
 	const { record, twoFactor } = await findLiveResetLink(deps, input.token);
 	if (!twoFactor) return "not_needed";
 	if (record.secondFactorVerifiedAt !== null) return "already_proved";
-	const maxAttempts = deps.config.loginChallenge.maxAttempts;
+	const { accountId } = record;
+	// Each code is checked against every authenticator: the link's budget is divided among them.
+	const credentials = await deps.store.totpCredentials.listConfirmedTOTPCredentials(accountId);
+	if (credentials.length === 0) return "not_needed";
+	const maxAttempts = attemptsForKeys(deps.config.loginChallenge.maxAttempts, credentials.length);
 	// Spent: told as such, and not counted against the account again.
 	if (record.attempts >= maxAttempts) throw new EmailLinkInvalid(RESET_CODES_SPENT, { reason: "attempts_exhausted" });
-	const { accountId } = record;
 	return withAttempt(deps, accountId, "second_factor", context, async (startBy) => {
 		if (!(await deps.store.emailTokens.reserveEmailTokenAttempt(record.id, deps.clock.now(), maxAttempts))) throw new EmailLinkInvalid(RESET_CODES_SPENT, { reason: "attempts_exhausted" });
-		const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(accountId);
-		if (credential === null) return "not_needed";
 		let proved: ResetSecondFactor | null = null;
 		let reason = "mismatch";
 		const otp = normalizeOTPInput(input.code);
-		if (isWellFormedOTP(otp, credential.digits)) {
-			const { step } = checkTOTPCode(deps, credential, otp);
+		if (credentials.some((credential) => isWellFormedOTP(otp, credential.digits))) {
+			const { step, credential } = checkTOTPCodeOfAny(deps, credentials, otp);
 			if (step !== null) {
 				const accepted = await deps.store.transaction(async (tx) => {
 					await tx.accounts.lockAccount(accountId);
 					assertStillLive(await tx.emailTokens.findEmailToken(record.id), deps.clock.now());
-					if (!(await tx.totpCredentials.advanceTOTPStep(credential.id, step))) return false;
+					if (!(await tx.totpCredentials.advanceTOTPStep(credential, step, deps.clock.now()))) return false;
 					await tx.emailTokens.markEmailTokenSecondFactorVerified(record.id, deps.clock.now());
 					return true;
 				});
@@ -94,5 +95,5 @@ export async function provePasswordResetSecondFactor(deps: ServiceDeps, input: {
 		// The link's last try failed: say that another code here cannot work.
 		if (record.attempts + 1 >= maxAttempts) throw new EmailLinkInvalid(RESET_CODES_SPENT, { reason: "last_attempt_failed" });
 		throw new InvalidCode(RESET_CODE_REFUSED, { reason });
-	});
+	}, credentials.length);
 }

@@ -10,7 +10,7 @@ import type { AccountRecord } from "../storage/store.js";
 import type { RequestContext, ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { withAttempt } from "./throttle.js";
-import { checkTOTPCode } from "./totp-key.js";
+import { checkTOTPCodeOfAny } from "./totp-key.js";
 import { checkRecoveryCode, consumeRecoveryCode, recoveryCodeUsedUp } from "./recovery-codes.js";
 import { alreadyUsedCode, malformedCode, refusedTOTPCode, unknownRecoveryCode, usedRecoveryCode } from "./code-refusal.js";
 
@@ -26,27 +26,28 @@ export type ProvedFactor = "totp" | "recovery_code";
  * @throws TOTPNotEnabled when the account has no 2FA; InvalidCode (with its cause); TooManyAttempts
  */
 export async function proveSecondFactor(deps: ServiceDeps, account: AccountRecord, code: string, context: RequestContext): Promise<ProvedFactor> {
-	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id);
-	if (credential === null) throw new TOTPNotEnabled();
+	const credentials = await deps.store.totpCredentials.listConfirmedTOTPCredentials(account.id);
+	if (credentials.length === 0) throw new TOTPNotEnabled();
+	// A code is checked against every authenticator: the attempt budget is divided among them.
 	return withAttempt(deps, account.id, "second_factor", context, async (startBy) => {
 		const otp = normalizeOTPInput(code);
 		let refused: InvalidCode;
-		if (isWellFormedOTP(otp, credential.digits)) {
-			const checked = checkTOTPCode(deps, credential, otp);
+		if (credentials.some((credential) => isWellFormedOTP(otp, credential.digits))) {
+			const checked = checkTOTPCodeOfAny(deps, credentials, otp);
 			if (checked.step !== null) {
-				if (await deps.store.totpCredentials.advanceTOTPStep(credential.id, checked.step)) return "totp";
+				if (await deps.store.totpCredentials.advanceTOTPStep(checked.credential, checked.step, deps.clock.now())) return "totp";
 				refused = alreadyUsedCode();
-			} else refused = refusedTOTPCode(deps, checked.key, checked.code, credential, "reauthentication", { issuer: deps.config.issuer, email: account.email });
+			} else refused = refusedTOTPCode(deps, checked.key, checked.code, checked.credential, "reauthentication", { issuer: deps.config.issuer, email: account.email });
 		} else {
 			const checked = await checkRecoveryCode(deps, account.id, code, startBy);
-			if (checked.refused === "malformed") refused = malformedCode("reauthentication", credential.digits);
+			if (checked.refused === "malformed") refused = malformedCode("reauthentication", credentials[0]!.digits);
 			else if (checked.candidate !== undefined && (await consumeRecoveryCodeRecorded(deps, account.id, checked.candidate, context))) return "recovery_code";
 			else refused = (await recoveryCodeUsedUp(deps, account.id, code)) ? usedRecoveryCode() : unknownRecoveryCode();
 		}
 		deps.logger.warn({ event: "second_factor.failed", accountId: account.id, reason: refused.reason }, "second factor rejected (re-authentication)");
 		await recordSecurityEvent(deps, deps.store, account.id, "login.second_factor_failed", context, { during: "reauthentication" });
 		throw refused;
-	});
+	}, credentials.length);
 }
 
 /**

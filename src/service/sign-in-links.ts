@@ -102,7 +102,8 @@ export async function redeemSignInLink(deps: ServiceDeps, input: { token: string
 	const result = await deps.store.transaction(async (tx): Promise<BeginLoginResult> => {
 		await tx.accounts.lockAccount(link.accountId);
 		if (!(await tx.signInLinks.consumeSignInLink(link.id, deps.clock.now()))) throw new SignInLinkInvalid(undefined, { reason: "lost_race" });
-		if ((await tx.totpCredentials.findConfirmedTOTPCredential(link.accountId)) === null) {
+		const authenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(link.accountId)).length;
+		if (authenticators === 0) {
 			await recordSignIn(deps, tx, link.accountId, context, ["sign_in_link"]);
 			// Fresh (sudo mode) only for an account without a password, which must be able to set its
 			// first one; with a password, sensitive actions still ask for it: a link holder is not the
@@ -111,7 +112,7 @@ export async function redeemSignInLink(deps: ServiceDeps, input: { token: string
 			const factorsProved = account !== null && account.passwordHash === null;
 			return { kind: "session", session: await createSession(deps, tx, link.accountId, ["sign_in_link"], context, { factorsProved }), trustedDevice: null };
 		}
-		return { kind: "challenge", challenge: await issueLoginChallenge(deps, tx, link.accountId, context, "sign_in_link"), keepTrustedDevice: true };
+		return { kind: "challenge", challenge: await issueLoginChallenge(deps, tx, link.accountId, context, authenticators, "sign_in_link"), keepTrustedDevice: true };
 	});
 	deps.logger.info({ event: result.kind === "session" ? "login.success" : "login.challenge_issued", accountId: link.accountId, factors: ["sign_in_link"], ip: context.ipAddress }, result.kind === "session" ? "signed in with a sign-in link" : "sign-in link accepted; second factor required");
 	return result;

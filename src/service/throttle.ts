@@ -17,7 +17,7 @@
 import { AttemptsInFlight, TooManyAttempts } from "../errors.js";
 import { ATTEMPTS_IN_FLIGHT_RETRY_SECONDS } from "./password-hasher.js";
 import type { AttemptOutcome, AuthFailureKind, AuthFailureRecord } from "../storage/store.js";
-import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
+import { secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { endAccountAccess } from "./account-access.js";
 import { recordSecurityEvent } from "./security-events.js";
 
@@ -49,15 +49,22 @@ export const ATTEMPT_START_MAX_MS = 45_000;
  * back and the failures are forgotten; when it throws, the attempt counts as a failure (a wrong
  * password or code, a reused code, a spent challenge alike) and the error is rethrown, except
  * AttemptsInFlight (nothing was checked: the place is only given back).
+ *
+ * A code checked against the account's `keysChecked` authenticators is `keysChecked` guesses: the
+ * budget is divided by it (`floor(lockout.maxFailures / keysChecked)` failures, at least one, before
+ * a lock, and the hard cap of {@link MAX_CONSECUTIVE_FAILURES} counts guesses), so a second
+ * authenticator never doubles a guesser's chances (issue 14).
+ * @param keysChecked - how many keys each attempt checks a code against (second factor: the
+ *   account's authenticators); default 1
  * @returns what `check` returned
  * @throws TooManyAttempts with the seconds until the lock ends; AttemptsInFlight when the checks in
  *   flight of this account kept it waiting for {@link ATTEMPT_WAIT_MAX_MS}; whatever `check` throws
  */
-export function withAttempt<T>(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext, check: (startBy: number) => Promise<T>): Promise<T> {
+export function withAttempt<T>(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext, check: (startBy: number) => Promise<T>, keysChecked = 1): Promise<T> {
 	// In this process, the checks of one account take turns in arrival order (no polling, no
 	// starving); the reservation in the store bounds them across processes.
 	return deps.attemptQueue(`${accountId}:${kind}`, async () => {
-		await reserveAttempt(deps, accountId, kind, context);
+		await reserveAttempt(deps, accountId, kind, context, keysChecked);
 		// A check that could not start before its place's lease nears its end is not run at all:
 		// no check ever runs on a place the store may already count as free (ATTEMPT_LEASE_SECONDS).
 		const startBy = performance.now() + ATTEMPT_START_MAX_MS;
@@ -102,20 +109,21 @@ function windowStart(deps: ServiceDeps, kind: AuthFailureKind, state: AuthFailur
  * Reserves one attempt of `kind`, waiting while the checks in flight fill the budget.
  * @throws TooManyAttempts (locked, or the limit reached now), AttemptsInFlight
  */
-async function reserveAttempt(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext = NO_CONTEXT): Promise<void> {
-	const { store, clock, config, logger } = deps;
+async function reserveAttempt(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext, keysChecked: number): Promise<void> {
+	const { store, clock, logger } = deps;
+	const maxAttempts = attemptsPerRound(deps, keysChecked);
 	const waitUntil = performance.now() + ATTEMPT_WAIT_MAX_MS;
 	for (let round = 0; ; round++) {
 		const now = clock.now();
 		const state = await store.authFailures.findAuthFailure(accountId, kind);
 		throwIfLocked(deps, accountId, kind, state, now);
 		const windowStartsAt = windowStart(deps, kind, state, now);
-		const reservation = { now, windowStartsAt, maxAttempts: config.lockout.maxFailures, leaseExpiresAt: now + secondsToMillis(ATTEMPT_LEASE_SECONDS) };
+		const reservation = { now, windowStartsAt, maxAttempts, leaseExpiresAt: now + secondsToMillis(ATTEMPT_LEASE_SECONDS) };
 		if (await store.authFailures.reserveAuthAttempt(accountId, kind, reservation)) return;
 		const current = await store.authFailures.findAuthFailure(accountId, kind);
 		throwIfLocked(deps, accountId, kind, current, now);
 		const failures = current === null || current.lastFailureAt < windowStartsAt ? 0 : current.failureCount;
-		if (failures >= config.lockout.maxFailures) await lock(deps, accountId, kind, current?.lockoutCount ?? 0, failures, context);
+		if (failures >= maxAttempts) await lock(deps, accountId, kind, current?.lockoutCount ?? 0, failures, context, keysChecked);
 		// Not locked and under the failure limit: the checks in flight fill the budget. Wait for them.
 		if (performance.now() >= waitUntil) {
 			logger.warn({ event: "attempt.busy", accountId, kind, attemptsInFlight: current?.attemptsInFlight }, "attempt refused: too many checks in flight");
@@ -152,10 +160,10 @@ function throwIfLocked(deps: ServiceDeps, accountId: string, kind: AuthFailureKi
  * lifetime.
  * @throws TooManyAttempts always
  */
-async function lock(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, previousLockouts: number, failures: number, context: RequestContext): Promise<never> {
+async function lock(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, previousLockouts: number, failures: number, context: RequestContext, keysChecked: number): Promise<never> {
 	const { store, clock, logger } = deps;
 	const now = clock.now();
-	const untilReset = kind === "second_factor" && reachesHardCap(deps, previousLockouts);
+	const untilReset = kind === "second_factor" && reachesHardCap(deps, previousLockouts, keysChecked);
 	const durationSeconds = untilReset ? MAX_RETRY_AFTER_SECONDS : lockDurationSeconds(deps, kind, previousLockouts);
 	const message = untilReset ? LOCKED_UNTIL_RESET_MESSAGE : undefined;
 	const locked = await store.transaction(async (tx) => {
@@ -165,7 +173,7 @@ async function lock(deps: ServiceDeps, accountId: string, kind: AuthFailureKind,
 		return true;
 	});
 	if (!locked) throw new TooManyAttempts(durationSeconds, message, { reason: untilReset ? "hard_cap" : "locked" });
-	if (untilReset) logger.error({ event: "account.locked_until_reset", accountId, kind, consecutiveFailures: (previousLockouts + 1) * deps.config.lockout.maxFailures }, "second factor locked until an operator unlocks it");
+	if (untilReset) logger.error({ event: "account.locked_until_reset", accountId, kind, consecutiveFailures: (previousLockouts + 1) * attemptsPerRound(deps, keysChecked), keysChecked }, "second factor locked until an operator unlocks it");
 	else logger.warn({ event: "account.locked", accountId, kind, failures, durationSeconds }, "too many failed attempts: locked");
 	throw new TooManyAttempts(durationSeconds, message, { reason: untilReset ? "hard_cap" : "limit_reached" });
 }
@@ -187,13 +195,27 @@ const MAX_RETRY_AFTER_SECONDS = 86_400;
 const LOCKED_UNTIL_RESET_MESSAGE = "Too many failed attempts: two-factor sign-in is locked for this account. Contact support to unlock it.";
 
 /**
- * Whether another round of `lockout.maxFailures` checks after `previousLockouts` locks would reach
- * {@link MAX_CONSECUTIVE_FAILURES} consecutive failures: then the lock lasts until an operator
- * unlocks the account.
+ * A budget of `maxAttempts` single-key guesses as attempts that each check a code against
+ * `keysChecked` keys: `floor(maxAttempts / keysChecked)`, at least one (issue 14: a second
+ * authenticator must not double a guesser's chances).
  */
-function reachesHardCap(deps: ServiceDeps, previousLockouts: number): boolean {
-	const { maxFailures } = deps.config.lockout;
-	return (previousLockouts + 1) * maxFailures + maxFailures >= MAX_CONSECUTIVE_FAILURES;
+export function attemptsForKeys(maxAttempts: number, keysChecked: number): number {
+	return Math.max(1, Math.floor(maxAttempts / Math.max(1, keysChecked)));
+}
+
+/** The failures allowed between locks when each attempt checks `keysChecked` keys. */
+function attemptsPerRound(deps: ServiceDeps, keysChecked: number): number {
+	return attemptsForKeys(deps.config.lockout.maxFailures, keysChecked);
+}
+
+/**
+ * Whether another round of checks after `previousLockouts` locks would reach
+ * {@link MAX_CONSECUTIVE_FAILURES} consecutive failed guesses (attempts times the keys each one
+ * checked): then the lock lasts until an operator unlocks the account.
+ */
+function reachesHardCap(deps: ServiceDeps, previousLockouts: number, keysChecked: number): boolean {
+	const perRound = attemptsPerRound(deps, keysChecked);
+	return ((previousLockouts + 1) * perRound + perRound) * Math.max(1, keysChecked) >= MAX_CONSECUTIVE_FAILURES;
 }
 
 /**

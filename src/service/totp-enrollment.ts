@@ -15,7 +15,8 @@ import { createKeyURI } from "../domain/otp/key-uri.js";
 import { generateOTPKey } from "../domain/otp/key.js";
 import { verifyTOTP } from "../domain/otp/totp.js";
 import type { UnixMillis } from "../platform/clock.js";
-import type { AccountRecord, SessionRecord, TOTPCredentialRecord } from "../storage/store.js";
+import type { AccountRecord, SessionRecord, TOTPCredentialRecord, TOTPEnrollmentPurpose } from "../storage/store.js";
+import { authenticatorName, MAX_AUTHENTICATORS } from "./authenticators.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { endAccountAccess, everythingBut } from "./account-access.js";
@@ -78,13 +79,26 @@ async function requireReauthentication(deps: ServiceDeps, account: AccountRecord
  * An account without a password (created by an operator or integrator) sets one here instead
  * (`newPassword`, the seed's "enter or set a password"): it needs a fresh session (a sign-in
  * link used within the re-authentication window) and passes the password policy; the password is
- * stored with the pending setup, in one transaction.
+ * stored with the pending setup, in one transaction. With 2FA on, `purpose` says what confirming
+ * does: `"replace"` (the default: a new phone, the others are removed) or `"add"` (another
+ * authenticator beside the others, at most {@link MAX_AUTHENTICATORS}); `name` names it.
  * @throws TOTPAlreadyEnabled, ReauthenticationRequired, InvalidCredentials, InvalidRequest (policy, or the wrong one of `password`/`newPassword`), TooManyAttempts
  */
-export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { password?: string; newPassword?: string }, context: RequestContext = NO_CONTEXT): Promise<PendingEnrollment> {
-	// With 2FA on this sets up a NEW authenticator (moving to a new phone): binding it needs both
-	// factors proved recently (NIST SP 800-63B §6.1.2.1), so an inline password is not enough.
-	const replacing = (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
+export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { password?: string; newPassword?: string; name?: string; purpose?: TOTPEnrollmentPurpose }, context: RequestContext = NO_CONTEXT): Promise<PendingEnrollment> {
+	// With 2FA on this sets up a NEW authenticator (moving to a new phone, or another one beside
+	// the others): binding it needs both factors proved recently (NIST SP 800-63B §6.1.2.1), so an
+	// inline password is not enough.
+	const authenticators = (await deps.store.totpCredentials.listConfirmedTOTPCredentials(account.id)).length;
+	const replacing = authenticators > 0;
+	const name = input.name === undefined ? null : authenticatorName(input.name);
+	if (!replacing && input.purpose !== undefined) {
+		const message = "Two-factor authentication is off: set it up first; adding or replacing an authenticator needs one.";
+		throw new InvalidRequest(message, [{ field: "purpose", rule: "not_allowed", message }]);
+	}
+	if (input.purpose === "add" && authenticators >= MAX_AUTHENTICATORS) {
+		const message = `You have ${MAX_AUTHENTICATORS} authenticator apps, the most an account can have: remove one first.`;
+		throw new InvalidRequest(message, [{ field: "purpose", rule: "too_many", message }]);
+	}
 	let newPasswordHash: string | null = null;
 	let passwordProvedNow = false;
 	if (account.passwordHash === null) newPasswordHash = await checkFirstPassword(deps, account, session, input.newPassword);
@@ -115,6 +129,10 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 		expiresAt,
 		lastUsedStep: -1,
 		enrollmentSessionId: session.id,
+		name,
+		lastUsedAt: null,
+		// With 2FA on, a new phone unless the caller says "add" (the API's shape before issue 14).
+		purpose: replacing ? (input.purpose ?? "replace") : null,
 	};
 	// Described before it is stored: nothing is written when the key URI cannot be made.
 	const described = await describeEnrollment(deps, account, record, key);
@@ -183,8 +201,12 @@ export interface ConfirmedEnrollment {
 	readonly recoveryCodes: readonly string[];
 	/** How many other sessions of the account were ended (they were made with the password alone). */
 	readonly otherSessionsRevoked: number;
-	/** True when this replaced the account's previous authenticator (no new codes; other sessions end as for a first setup). */
+	/** True when this replaced the account's previous authenticators (no new codes; other sessions end as for a first setup). */
 	readonly replaced: boolean;
+	/** True when this added an authenticator beside the account's others (no new codes; nothing else ends). */
+	readonly added: boolean;
+	/** The new authenticator's id (for naming or removing it later). */
+	readonly authenticatorId: string;
 	/** This session's new token: it gained a second factor and goes on under it (the old one stopped working). */
 	readonly sessionToken: string;
 }
@@ -200,8 +222,8 @@ export interface ConfirmedEnrollment {
  * @throws EnrollmentInvalid (no pending setup, or expired), InvalidCode, TOTPAlreadyEnabled
  */
 export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string }, context: RequestContext = NO_CONTEXT): Promise<ConfirmedEnrollment> {
-	const current = await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id);
-	const replacing = current !== null;
+	const others = await deps.store.totpCredentials.listConfirmedTOTPCredentials(account.id);
+	const replacing = others.length > 0;
 	const pending = await findOwnPendingEnrollment(deps, account, session);
 	const now = deps.clock.now();
 	if (pending === null) throw new EnrollmentInvalid(undefined, { reason: "none_expired_or_other_session" });
@@ -211,8 +233,8 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 	if (step === null) {
 		// Never accepted: an app that ignores the settings, or a clock that is off, only explains the refusal.
 		const label = { issuer: deps.config.issuer, email: account.email };
-		// Moving to a new phone: a code of the authenticator being replaced is said to be one (never accepted, nothing used).
-		const fromOldPhone = current !== null && verifyTOTP(openTOTPKey(deps, current), code, now, toTOTPOptions(deps, current)) !== null;
+		// Moving to a new phone or adding one: a code of an authenticator the account has already is said to be one (never accepted, nothing used).
+		const fromOldPhone = others.some((current) => verifyTOTP(openTOTPKey(deps, current), code, now, toTOTPOptions(deps, current)) !== null);
 		const refused = ignoredSettingsRefusal(deps, key, code, pending) ?? (fromOldPhone ? oldAuthenticatorCode(label) : refusedTOTPCode(deps, key, code, pending, "setup", label));
 		deps.logger.info({ event: "totp.enrollment_code_failed", accountId: account.id, reason: refused.reason }, "setup code rejected");
 		throw refused;
@@ -223,9 +245,17 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 		// Serializes with password-only sign-ins of this account (beginLogin), so no session made
 		// with the password alone survives 2FA turning on.
 		await tx.accounts.lockAccount(account.id);
-		// Confirming also deletes the account's previous authenticator (store contract).
-		if (!(await tx.totpCredentials.confirmTOTPCredential(pending.id, step, deps.clock.now()))) {
+		// A new phone: confirming also deletes the account's other authenticators (store contract).
+		const adding = replacing && pending.purpose === "add";
+		if (!(await tx.totpCredentials.confirmTOTPCredential(pending.id, step, deps.clock.now(), { replaceOthers: !adding }))) {
 			throw new EnrollmentInvalid(undefined, { reason: "lost_race" });
+		}
+		if (adding) {
+			// Another authenticator beside the others: sessions, devices and codes stay (the user proved
+			// both factors moments ago); the owner is told by mail (an alert) like any 2FA change.
+			const authenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(account.id)).length;
+			await recordSecurityEvent(deps, tx, account.id, "totp.authenticator_added", context, { authenticatorId: pending.id, authenticators });
+			return { recoveryCodes: [], otherSessionsRevoked: 0, replaced: false, added: true, authenticatorId: pending.id, sessionToken: (await rotateSessionToken(deps, tx, session)).token };
 		}
 		if (prepared === null) {
 			// Replacing, a new phone: the old key stops working now; recovery codes stay. Every other
@@ -233,16 +263,17 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 			// its next request), and remembered devices are forgotten (trusted under the old authenticator).
 			const ended = await endAccountAccess(deps, tx, account.id, { sessions: { except: session.id }, trustedDevices: true, loginChallenges: true });
 			await recordSecurityEvent(deps, tx, account.id, "totp.replaced", context, { trustedDevicesRevoked: ended.trustedDevicesRevoked, otherSessionsRevoked: ended.sessionsRevoked });
-			return { recoveryCodes: [], otherSessionsRevoked: ended.sessionsRevoked, replaced: true, sessionToken: (await rotateSessionToken(deps, tx, session)).token };
+			return { recoveryCodes: [], otherSessionsRevoked: ended.sessionsRevoked, replaced: true, added: false, authenticatorId: pending.id, sessionToken: (await rotateSessionToken(deps, tx, session)).token };
 		}
 		const recoveryCodes = await storeRecoveryCodes(tx, account.id, prepared);
 		const otherSessionsRevoked = (await endAccountAccess(deps, tx, account.id, { sessions: { except: session.id } })).sessionsRevoked;
 		// This session proved the password (step 1) and, just now, the new authenticator: AAL2.
 		await tx.sessions.markSessionReauthenticated(session.id, deps.clock.now(), { amr: amrAfterSecondFactor(session.amr, "totp") });
 		await recordSecurityEvent(deps, tx, account.id, "totp.enabled", context, { otherSessionsRevoked });
-		return { recoveryCodes, otherSessionsRevoked, replaced: false, sessionToken: (await rotateSessionToken(deps, tx, session)).token };
+		return { recoveryCodes, otherSessionsRevoked, replaced: false, added: false, authenticatorId: pending.id, sessionToken: (await rotateSessionToken(deps, tx, session)).token };
 	});
-	deps.logger.info({ event: result.replaced ? "totp.replaced" : "totp.enabled", accountId: account.id, credentialId: pending.id, otherSessionsRevoked: result.otherSessionsRevoked }, result.replaced ? "authenticator replaced" : "two-factor authentication enabled");
+	const event = result.added ? "totp.authenticator_added" : result.replaced ? "totp.replaced" : "totp.enabled";
+	deps.logger.info({ event, accountId: account.id, credentialId: pending.id, otherSessionsRevoked: result.otherSessionsRevoked }, result.added ? "authenticator added" : result.replaced ? "authenticator replaced" : "two-factor authentication enabled");
 	return result;
 }
 

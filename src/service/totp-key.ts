@@ -62,3 +62,34 @@ export function checkTOTPCode(deps: ServiceDeps, credential: TOTPCredentialRecor
 	const code = normalizeOTPInput(input);
 	return { key, code, step: verifyTOTP(key, code, deps.clock.now(), toTOTPOptions(deps, credential)) };
 }
+
+/** A typed code checked against every authenticator of an account. */
+export interface TOTPCodeCheckOfAny extends TOTPCodeCheck {
+	/**
+	 * The authenticator whose key matched; when none did, the one last used (its key and options
+	 * explain the refusal: a clock that is off, an app ignoring the settings).
+	 */
+	readonly credential: TOTPCredentialRecord;
+}
+
+/**
+ * Checks a typed code against each of the account's authenticators in turn (RFC 6238 §4, drift
+ * window §5.2) and stops at the first that matches. Nothing is consumed: the caller records the
+ * step on the account's one replay record (`advanceTOTPStep`), whichever authenticator matched.
+ * @param credentials - the account's confirmed authenticators, at least one
+ * @throws RangeError when `credentials` is empty; Error when a key does not open ({@link openTOTPKey})
+ */
+export function checkTOTPCodeOfAny(deps: ServiceDeps, credentials: readonly TOTPCredentialRecord[], input: string): TOTPCodeCheckOfAny {
+	if (credentials.length === 0) throw new RangeError("checkTOTPCodeOfAny needs at least one credential");
+	let lastUsed = credentials[0]!;
+	let lastUsedCheck: TOTPCodeCheck | null = null;
+	for (const credential of credentials) {
+		const checked = checkTOTPCode(deps, credential, input);
+		if (checked.step !== null) return { ...checked, credential };
+		if (lastUsedCheck === null || (credential.lastUsedAt ?? -1) > (lastUsed.lastUsedAt ?? -1)) {
+			lastUsed = credential;
+			lastUsedCheck = checked;
+		}
+	}
+	return { ...lastUsedCheck!, credential: lastUsed };
+}

@@ -50,11 +50,27 @@ export interface TOTPCredentialRecord {
 	readonly confirmedAt: UnixMillis | null;
 	/** When a pending enrollment lapses; null once confirmed. */
 	readonly expiresAt: UnixMillis | null;
-	/** The last accepted time step (RFC 6238 T); -1 when none. A step is accepted once (T-07). */
+	/**
+	 * The last time step (RFC 6238 T) accepted from this authenticator; -1 when none. Informative:
+	 * the replay check is the account's one record ({@link TOTPCredentialRepository.advanceTOTPStep}).
+	 */
 	readonly lastUsedStep: number;
 	/** The session that started this enrollment (it alone may see and confirm it); null when unknown. */
 	readonly enrollmentSessionId: string | null;
+	/** The name its owner gave the authenticator ("Work phone"); null when none. */
+	readonly name: string | null;
+	/** When a code of it was last accepted; null when never. */
+	readonly lastUsedAt: UnixMillis | null;
+	/**
+	 * What confirming this pending credential does with the account's other authenticators:
+	 * `"add"` keeps them, `"replace"` removes them (a new phone); null: a first setup (or, for an
+	 * account with 2FA on, `"replace"`). Null once confirmed.
+	 */
+	readonly purpose: TOTPEnrollmentPurpose | null;
 }
+
+/** What a pending authenticator is for, when the account has 2FA on already. */
+export type TOTPEnrollmentPurpose = "add" | "replace";
 
 /** One recovery code, stored only as a hash. */
 export interface RecoveryCodeRecord {
@@ -387,25 +403,46 @@ export interface AccountRepository {
 	setSecondFactorMailConfirmedAt(id: string, confirmedAt: UnixMillis | null, now: UnixMillis): Promise<boolean>;
 }
 
-/** TOTP credentials. At most one confirmed and one pending per account. */
+/**
+ * TOTP credentials: the account's authenticators (any number confirmed, issue 14) and at most one
+ * pending enrollment. The account's replay record (`account.totp_last_used_step`) is shared by all
+ * of them.
+ */
 export interface TOTPCredentialRepository {
+	/** The account's most recently confirmed authenticator; null when 2FA is off. */
 	findConfirmedTOTPCredential(accountId: string): Promise<TOTPCredentialRecord | null>;
+	/** Every confirmed authenticator of the account, oldest confirmation first. */
+	listConfirmedTOTPCredentials(accountId: string): Promise<readonly TOTPCredentialRecord[]>;
 	/** The pending enrollment, whatever its expiry (the caller checks `expiresAt`). */
 	findPendingTOTPCredential(accountId: string): Promise<TOTPCredentialRecord | null>;
 	/** Deletes any pending credential of the account, then inserts `record` (confirmedAt null). */
 	replacePendingTOTPCredential(record: TOTPCredentialRecord): Promise<void>;
 	/**
-	 * Confirms a pending credential that has not expired at `now` and records `step` as its
-	 * last used step; deletes any other confirmed credential of the account (authenticator
-	 * replaced). One conditional write decides.
+	 * Confirms a pending credential that has not expired at `now` and records `step` as its last
+	 * used step (and raises the account's replay record to `step` if it is lower); with
+	 * `replaceOthers`, deletes the account's other confirmed credentials (a new phone). One
+	 * conditional write decides.
 	 * @returns false when the credential is not pending, expired or gone.
 	 */
-	confirmTOTPCredential(id: string, step: number, now: UnixMillis): Promise<boolean>;
+	confirmTOTPCredential(id: string, step: number, now: UnixMillis, options: { readonly replaceOthers: boolean }): Promise<boolean>;
 	/**
-	 * Compare-and-set of the last used step: `UPDATE ... WHERE id = ? AND last_used_step < step`.
-	 * @returns true for the one caller that advanced it; false when the step (or a later one) was already used.
+	 * The account's replay check (RFC 6238 §5.2), one compare-and-set shared by all its
+	 * authenticators: `UPDATE account SET totp_last_used_step = step WHERE id = ? AND
+	 * totp_last_used_step < step`; the winner also records the step and `now` on the credential
+	 * that matched (its "last used").
+	 * @returns true for the one caller that advanced it; false when the step (or a later one) was
+	 *   already accepted from any authenticator of the account
 	 */
-	advanceTOTPStep(id: string, step: number): Promise<boolean>;
+	advanceTOTPStep(credential: Pick<TOTPCredentialRecord, "id" | "accountId">, step: number, now: UnixMillis): Promise<boolean>;
+	/** Renames (null: unnames) a confirmed authenticator of the account. @returns false when there is no such one. */
+	renameTOTPCredential(accountId: string, id: string, name: string | null): Promise<boolean>;
+	/**
+	 * Deletes one confirmed authenticator of the account, unless it is the last one (that is
+	 * turning 2FA off, {@link deleteTOTPCredentials}). One conditional write decides; the caller holds
+	 * the account's lock (`AccountRepository.lockAccount`), so two removals cannot both see the other.
+	 * @returns `"deleted"`, `"last"` (not deleted) or `"none"` (no such authenticator)
+	 */
+	deleteTOTPCredential(accountId: string, id: string): Promise<"deleted" | "last" | "none">;
 	/** Deletes every TOTP credential of the account, pending and confirmed. @returns how many. */
 	deleteTOTPCredentials(accountId: string): Promise<number>;
 }

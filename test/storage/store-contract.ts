@@ -68,7 +68,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 		async function givenConfirmedCredential(accountId: string, step = 100): Promise<TOTPCredentialRecord> {
 			const pending = pendingCredentialFixture(accountId);
 			await store.totpCredentials.replacePendingTOTPCredential(pending);
-			expect(await store.totpCredentials.confirmTOTPCredential(pending.id, step, T0)).toBe(true);
+			expect(await store.totpCredentials.confirmTOTPCredential(pending.id, step, T0, REPLACE)).toBe(true);
 			const confirmed = await store.totpCredentials.findConfirmedTOTPCredential(accountId);
 			expect(confirmed?.id).toBe(pending.id);
 			return confirmed as TOTPCredentialRecord;
@@ -202,9 +202,9 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				const account = await givenAccount();
 				const pending = pendingCredentialFixture(account.id, { secretCiphertext: new Uint8Array(64) });
 				await store.totpCredentials.replacePendingTOTPCredential(pending);
-				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 56_666_666, T0)).toBe(true);
+				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 56_666_666, T0, REPLACE)).toBe(true);
 				const confirmed = await store.totpCredentials.findConfirmedTOTPCredential(account.id);
-				expect(comparable(confirmed)).toEqual(comparable({ ...pending, confirmedAt: T0, expiresAt: null, lastUsedStep: 56_666_666 }));
+				expect(comparable(confirmed)).toEqual(comparable({ ...pending, confirmedAt: T0, expiresAt: null, lastUsedStep: 56_666_666, lastUsedAt: T0 }));
 				expect(await store.totpCredentials.findPendingTOTPCredential(account.id)).toBeNull();
 			});
 
@@ -215,7 +215,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				await store.totpCredentials.replacePendingTOTPCredential(first);
 				await store.totpCredentials.replacePendingTOTPCredential(second);
 				expect((await store.totpCredentials.findPendingTOTPCredential(account.id))?.id).toBe(second.id);
-				expect(await store.totpCredentials.confirmTOTPCredential(first.id, 1, T0)).toBe(false);
+				expect(await store.totpCredentials.confirmTOTPCredential(first.id, 1, T0, REPLACE)).toBe(false);
 				expect(await store.totpCredentials.deleteTOTPCredentials(account.id)).toBe(1);
 			});
 
@@ -237,8 +237,8 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				const account = await givenAccount();
 				const pending = pendingCredentialFixture(account.id, { expiresAt: T0 + 10 * MINUTE_MS });
 				await store.totpCredentials.replacePendingTOTPCredential(pending);
-				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 1, T0 + 10 * MINUTE_MS)).toBe(false);
-				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 1, T0 + 11 * MINUTE_MS)).toBe(false);
+				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 1, T0 + 10 * MINUTE_MS, REPLACE)).toBe(false);
+				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 1, T0 + 11 * MINUTE_MS, REPLACE)).toBe(false);
 				expect(await store.totpCredentials.findConfirmedTOTPCredential(account.id)).toBeNull();
 				expect((await store.totpCredentials.findPendingTOTPCredential(account.id))?.confirmedAt).toBeNull();
 			});
@@ -247,10 +247,10 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				const account = await givenAccount();
 				const pending = pendingCredentialFixture(account.id);
 				await store.totpCredentials.replacePendingTOTPCredential(pending);
-				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 5, T0)).toBe(true);
-				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 6, T0)).toBe(false);
+				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 5, T0, REPLACE)).toBe(true);
+				expect(await store.totpCredentials.confirmTOTPCredential(pending.id, 6, T0, REPLACE)).toBe(false);
 				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.lastUsedStep).toBe(5);
-				expect(await store.totpCredentials.confirmTOTPCredential(uid("missing"), 5, T0)).toBe(false);
+				expect(await store.totpCredentials.confirmTOTPCredential(uid("missing"), 5, T0, REPLACE)).toBe(false);
 			});
 
 			test("confirming a new credential deletes the account's old confirmed credential and no one else's", async () => {
@@ -262,9 +262,9 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				await store.totpCredentials.replacePendingTOTPCredential(replacement);
 				// The old authenticator still works until the new one is confirmed.
 				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.id).toBe(old.id);
-				expect(await store.totpCredentials.confirmTOTPCredential(replacement.id, 200, T0)).toBe(true);
+				expect(await store.totpCredentials.confirmTOTPCredential(replacement.id, 200, T0, REPLACE)).toBe(true);
 				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.id).toBe(replacement.id);
-				expect(await store.totpCredentials.advanceTOTPStep(old.id, 10_000)).toBe(false); // gone
+				expect(await store.totpCredentials.advanceTOTPStep(old, 10_000, T0)).toBe(false); // gone
 				expect(await store.totpCredentials.deleteTOTPCredentials(account.id)).toBe(1);
 				expect((await store.totpCredentials.findConfirmedTOTPCredential(bystander.id))?.id).toBe(bystanderCredential.id);
 			});
@@ -272,13 +272,13 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 			test("advanceTOTPStep is a compare-and-set: a step wins once, an earlier step never", async () => {
 				const account = await givenAccount();
 				const credential = await givenConfirmedCredential(account.id, 100);
-				expect(await store.totpCredentials.advanceTOTPStep(credential.id, 100)).toBe(false);
-				expect(await store.totpCredentials.advanceTOTPStep(credential.id, 101)).toBe(true);
-				expect(await store.totpCredentials.advanceTOTPStep(credential.id, 101)).toBe(false);
-				expect(await store.totpCredentials.advanceTOTPStep(credential.id, 99)).toBe(false);
-				expect(await store.totpCredentials.advanceTOTPStep(credential.id, LARGE_EPOCH_MS)).toBe(true);
+				expect(await store.totpCredentials.advanceTOTPStep(credential, 100, T0)).toBe(false);
+				expect(await store.totpCredentials.advanceTOTPStep(credential, 101, T0)).toBe(true);
+				expect(await store.totpCredentials.advanceTOTPStep(credential, 101, T0)).toBe(false);
+				expect(await store.totpCredentials.advanceTOTPStep(credential, 99, T0)).toBe(false);
+				expect(await store.totpCredentials.advanceTOTPStep(credential, LARGE_EPOCH_MS, T0)).toBe(true);
 				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.lastUsedStep).toBe(LARGE_EPOCH_MS);
-				expect(await store.totpCredentials.advanceTOTPStep(uid("missing"), 1)).toBe(false);
+				expect(await store.totpCredentials.advanceTOTPStep({ id: uid("missing"), accountId: account.id }, 1, T0)).toBe(false);
 			});
 
 			test("deleteTOTPCredentials deletes pending and confirmed credentials and returns how many", async () => {
@@ -1204,7 +1204,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				await expect(
 					store.transaction(async (tx) => {
 						await tx.totpCredentials.replacePendingTOTPCredential(replacement);
-						expect(await tx.totpCredentials.confirmTOTPCredential(replacement.id, 300, T0)).toBe(true);
+						expect(await tx.totpCredentials.confirmTOTPCredential(replacement.id, 300, T0, REPLACE)).toBe(true);
 						await tx.recoveryCodes.replaceRecoveryCodes(account.id, recoveryCodeFixtures(account.id, 8));
 						expect(await tx.recoveryCodes.countUnusedRecoveryCodes(account.id)).toBe(8);
 						throw new Error("roll back");
@@ -1217,7 +1217,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 
 				await store.transaction(async (tx) => {
 					await tx.totpCredentials.replacePendingTOTPCredential(replacement);
-					expect(await tx.totpCredentials.confirmTOTPCredential(replacement.id, 300, T0)).toBe(true);
+					expect(await tx.totpCredentials.confirmTOTPCredential(replacement.id, 300, T0, REPLACE)).toBe(true);
 				});
 				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.id).toBe(replacement.id);
 			});
@@ -1264,7 +1264,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 			test(`${RACERS} concurrent advances to the same TOTP step: exactly one wins`, async () => {
 				const account = await givenAccount();
 				const credential = await givenConfirmedCredential(account.id, 100);
-				const results = await Promise.all(times(RACERS, () => store.totpCredentials.advanceTOTPStep(credential.id, 101)));
+				const results = await Promise.all(times(RACERS, () => store.totpCredentials.advanceTOTPStep(credential, 101, T0)));
 				expect(results.filter(Boolean)).toHaveLength(1);
 				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.lastUsedStep).toBe(101);
 			});
@@ -1352,7 +1352,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				const account = await givenAccount();
 				const pending = pendingCredentialFixture(account.id);
 				await store.totpCredentials.replacePendingTOTPCredential(pending);
-				const results = await Promise.all(times(RACERS, (i) => store.totpCredentials.confirmTOTPCredential(pending.id, 100 + i, T0)));
+				const results = await Promise.all(times(RACERS, (i) => store.totpCredentials.confirmTOTPCredential(pending.id, 100 + i, T0, REPLACE)));
 				expect(results.filter(Boolean)).toHaveLength(1);
 				const confirmed = await store.totpCredentials.findConfirmedTOTPCredential(account.id);
 				expect(confirmed?.lastUsedStep).toBe(100 + results.indexOf(true));
@@ -1403,6 +1403,9 @@ function comparable(record: TOTPCredentialRecord | null | undefined): unknown {
 	return { ...record, secretCiphertext: Array.from(record.secretCiphertext) };
 }
 
+/** Confirming replaces the account's other authenticators (a new phone). */
+const REPLACE = Object.freeze({ replaceOthers: true });
+
 function accountFixture(overrides: Partial<AccountRecord> = {}): AccountRecord {
 	return {
 		id: uid("acct"),
@@ -1428,6 +1431,9 @@ function pendingCredentialFixture(accountId: string, overrides: Partial<TOTPCred
 		createdAt: T0,
 		confirmedAt: null,
 		expiresAt: T0 + 10 * MINUTE_MS,
+		name: null,
+		lastUsedAt: null,
+		purpose: null,
 		lastUsedStep: -1,
 		enrollmentSessionId: uid("session"),
 		...overrides,

@@ -205,6 +205,8 @@ const EVENT_SENTENCES: Readonly<Record<string, { readonly text: string; readonly
 	"password.changed": { text: "Password changed", alert: false },
 	"device.trusted": { text: "This device was remembered", alert: false },
 	"totp.replaced": { text: "Authenticator moved to a new phone", alert: false },
+	"totp.authenticator_added": { text: "Authenticator app added", alert: false },
+	"totp.authenticator_removed": { text: "Authenticator app removed", alert: false },
 	"totp.mail_confirmed": { text: "Authenticator confirmed by email for apps that need two-factor authentication", alert: false },
 	"account.secured": { text: "Account secured: password changed, other sessions signed out, access tokens revoked", alert: true },
 	"account.unlocked": { text: "Sign-in unlocked by an administrator", alert: false },

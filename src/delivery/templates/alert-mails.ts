@@ -93,11 +93,23 @@ function story(input: AlertMailInput): Story {
 					? "Two-factor authentication was turned on"
 					: facts.type === "totp.disabled"
 						? "Two-factor authentication was turned off"
-						: "Two-factor authentication was moved to a new authenticator app";
+						: facts.type === "totp.authenticator_added"
+							? "An authenticator app was added"
+							: facts.type === "totp.authenticator_removed"
+								? "An authenticator app was removed"
+								: "Two-factor authentication was moved to a new authenticator app";
+			const after =
+				facts.type === "totp.disabled"
+					? " Signing in now needs only your password."
+					: facts.type === "totp.authenticator_added"
+						? " Codes from it now sign in, beside your other authenticators."
+						: facts.type === "totp.authenticator_removed"
+							? " Codes from it no longer work."
+							: " Codes from the previous app no longer work.";
 			return {
 				subject: `${what} for your ${productName} account`,
 				heading: what,
-				happened: `${what} for your ${productName} account.${facts.type === "totp.disabled" ? " Signing in now needs only your password." : " Codes from the previous app no longer work."}`,
+				happened: `${what} for your ${productName} account.${after}`,
 				advice: `If it was you, there is nothing to do. ${changePassword}`,
 			};
 		}

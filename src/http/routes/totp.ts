@@ -24,7 +24,22 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		"/two-factor/totp/enrollment",
 		{
 			schema: {
-				body: Type.Union([Type.Object({ password: Type.Optional(PasswordSchema), newPassword: Type.Optional(PasswordSchema) }, closed), Type.Null()]),
+				body: Type.Union([
+					Type.Object(
+						{
+							password: Type.Optional(PasswordSchema),
+							newPassword: Type.Optional(PasswordSchema),
+							name: Type.Optional(Type.String({ maxLength: 256, description: "A name for this authenticator (\"Work phone\"), at most 64 characters; shown in the list of authenticators." })),
+							purpose: Type.Optional(
+								Type.Union([Type.Literal("add"), Type.Literal("replace")], {
+									description: "With 2FA on only: \"replace\" (the default) moves to a new phone, the account's other authenticators are removed on confirmation; \"add\" adds another authenticator beside them (at most 5).",
+								}),
+							),
+						},
+						closed,
+					),
+					Type.Null(),
+				]),
 				response: {
 					201: Type.Object(
 						{
@@ -46,8 +61,8 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		},
 		async (request, reply) => {
 			const { account, session } = authOf(request);
-			const { password, newPassword } = request.body ?? {};
-			const input = { ...(password === undefined ? {} : { password }), ...(newPassword === undefined ? {} : { newPassword }) };
+			const { password, newPassword, name, purpose } = request.body ?? {};
+			const input = { ...(password === undefined ? {} : { password }), ...(newPassword === undefined ? {} : { newPassword }), ...(name === undefined ? {} : { name }), ...(purpose === undefined ? {} : { purpose }) };
 			const pending = await deadbolt.beginTOTPEnrollment(account, session, input, requestContext(request));
 			return reply.status(201).send({
 				secret: pending.secret,
@@ -68,13 +83,25 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		{
 			schema: {
 				body: Type.Object({ code: CodeSchema }, closed),
-				response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()), replaced: Type.Boolean(), session: RotatedSessionSchema }, closed), ...ERROR_RESPONSES },
+				response: {
+					200: Type.Object(
+						{
+							recoveryCodes: Type.Array(Type.String()),
+							replaced: Type.Boolean({ description: "true: a new phone; the account's other authenticators were removed" }),
+							added: Type.Boolean({ description: "true: added beside the account's other authenticators" }),
+							authenticatorId: Type.String(),
+							session: RotatedSessionSchema,
+						},
+						closed,
+					),
+					...ERROR_RESPONSES,
+				},
 			},
 		},
 		async (request, reply) => {
 			const { account, session } = authOf(request);
 			const confirmed = await deadbolt.confirmTOTPEnrollment(account, session, { code: request.body.code }, requestContext(request));
-			return { recoveryCodes: [...confirmed.recoveryCodes], replaced: confirmed.replaced, session: deliverRotatedSession(request, reply, deadbolt, cookies, session.id, confirmed.sessionToken) };
+			return { recoveryCodes: [...confirmed.recoveryCodes], replaced: confirmed.replaced, added: confirmed.added, authenticatorId: confirmed.authenticatorId, session: deliverRotatedSession(request, reply, deadbolt, cookies, session.id, confirmed.sessionToken) };
 		},
 	);
 

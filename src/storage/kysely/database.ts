@@ -14,8 +14,8 @@
  * `0002-trusted-devices-and-security-events.ts`, `0003-lockout-count.ts`, ..., `0009-outbox-and-email-tokens.ts`, ..., `0015-two-factor-mail-confirmation.ts`);
  * keep them in step.
  */
-import type { Generated } from "kysely";
-import type { DeliveryAttemptRecord, DeliveryChannel, DeliveryStatus, EmailTokenPurpose } from "../store.js";
+import type { ColumnType, Generated } from "kysely";
+import type { DeliveryAttemptRecord, DeliveryChannel, DeliveryStatus, EmailTokenPurpose, TOTPEnrollmentPurpose } from "../store.js";
 
 /** An epoch-millisecond instant as stored (`integer` / `bigint`), always UTC. */
 export type EpochMsColumn = number;
@@ -36,6 +36,8 @@ export interface AccountTable {
 	groups: string;
 	/** When a mailed link confirmed the account's second factor (migration 0015); null: not confirmed. */
 	second_factor_mail_confirmed_at: EpochMsColumn | null;
+	/** The account's one TOTP replay record: the last time step accepted from any authenticator, -1 when none (migration 0018). */
+	totp_last_used_step: ColumnType<number, number | undefined, number>;
 }
 
 /** Table `totp_credential`: pending (`confirmed_at` null) or confirmed TOTP credentials. */
@@ -57,8 +59,14 @@ export interface TOTPCredentialTable {
 	enrollment_session_id: string | null;
 	/** When a pending enrollment lapses; null once confirmed. */
 	expires_at: EpochMsColumn | null;
-	/** Last accepted RFC 6238 time step T; -1 when none. */
+	/** Last accepted RFC 6238 time step T of this authenticator; -1 when none (the replay check is `account.totp_last_used_step`). */
 	last_used_step: number;
+	/** The name its owner gave it; null when none (migration 0018). */
+	name: string | null;
+	/** When a code of it was last accepted; null when never (migration 0018). */
+	last_used_at: EpochMsColumn | null;
+	/** A pending row's purpose, `'add'` or `'replace'`; null for a first setup (migration 0018). */
+	purpose: TOTPEnrollmentPurpose | null;
 }
 
 /** Table `recovery_code`: one row per code, stored as a hash. */

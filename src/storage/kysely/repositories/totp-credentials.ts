@@ -7,6 +7,7 @@ import { rowMapping } from "../rows.js";
 const totpCredentialRows = rowMapping<TOTPCredentialRecord>({
 	id: true, accountId: true, secretCiphertext: true, algorithm: true, digits: true, periodSeconds: true,
 	createdAt: true, confirmedAt: true, expiresAt: true, lastUsedStep: true, enrollmentSessionId: true,
+	name: true, lastUsedAt: true, purpose: true,
 });
 
 /** The TOTP credential repository over `db`. */
@@ -31,6 +32,10 @@ export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTP
 		findConfirmedTOTPCredential(accountId: string): Promise<TOTPCredentialRecord | null> {
 			return findNewest(accountId, "confirmed");
 		},
+		async listConfirmedTOTPCredentials(accountId: string): Promise<readonly TOTPCredentialRecord[]> {
+			const rows = await guard(() => db.selectFrom("totp_credential").selectAll().where("account_id", "=", accountId).where("confirmed_at", "is not", null).orderBy("confirmed_at", "asc").orderBy("id", "asc").execute());
+			return rows.map(totpCredentialRows.toRecord);
+		},
 		findPendingTOTPCredential(accountId: string): Promise<TOTPCredentialRecord | null> {
 			return findNewest(accountId, "pending");
 		},
@@ -45,32 +50,80 @@ export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTP
 				}),
 			);
 		},
-		confirmTOTPCredential(id: string, step: number, now: UnixMillis): Promise<boolean> {
+		confirmTOTPCredential(id: string, step: number, now: UnixMillis, options: { readonly replaceOthers: boolean }): Promise<boolean> {
 			return guard(() =>
 				inTransaction(db, async (trx) => {
 					// The deciding write: only a still-pending, unexpired row is confirmed.
 					const confirmed = await trx
 						.updateTable("totp_credential")
-						.set({ confirmed_at: now, expires_at: null, last_used_step: step })
+						.set({ confirmed_at: now, expires_at: null, last_used_step: step, last_used_at: now, purpose: null })
 						.where("id", "=", id)
 						.where("confirmed_at", "is", null)
 						.where("expires_at", ">", now)
 						.returning("account_id")
 						.executeTakeFirst();
 					if (confirmed === undefined) return false;
-					// The authenticator is replaced: the account's other confirmed credentials go.
-					await trx
-						.deleteFrom("totp_credential")
-						.where("account_id", "=", confirmed.account_id)
-						.where("id", "<>", id)
-						.where("confirmed_at", "is not", null)
-						.execute();
+					// The confirming code's step counts as used for the whole account.
+					await trx.updateTable("account").set({ totp_last_used_step: step }).where("id", "=", confirmed.account_id).where("totp_last_used_step", "<", step).execute();
+					// A new phone: the account's other confirmed credentials go.
+					if (options.replaceOthers) {
+						await trx
+							.deleteFrom("totp_credential")
+							.where("account_id", "=", confirmed.account_id)
+							.where("id", "<>", id)
+							.where("confirmed_at", "is not", null)
+							.execute();
+					}
 					return true;
 				}),
 			);
 		},
-		advanceTOTPStep(id: string, step: number): Promise<boolean> {
-			return wroteAny(guard, () => db.updateTable("totp_credential").set({ last_used_step: step }).where("id", "=", id).where("last_used_step", "<", step));
+		advanceTOTPStep(credential: Pick<TOTPCredentialRecord, "id" | "accountId">, step: number, now: UnixMillis): Promise<boolean> {
+			return guard(() =>
+				inTransaction(db, async (trx) => {
+					// The deciding write: the account's one replay record, whichever authenticator matched
+					// (and only while that authenticator is still one of the account's).
+					const advanced = await trx
+						.updateTable("account")
+						.set({ totp_last_used_step: step })
+						.where("id", "=", credential.accountId)
+						.where("totp_last_used_step", "<", step)
+						.where((eb) => eb.exists(eb.selectFrom("totp_credential").select("totp_credential.id").where("totp_credential.id", "=", credential.id).where("totp_credential.account_id", "=", credential.accountId).where("totp_credential.confirmed_at", "is not", null)))
+						.executeTakeFirst();
+					if (advanced.numUpdatedRows === 0n) return false;
+					await trx.updateTable("totp_credential").set({ last_used_step: step, last_used_at: now }).where("id", "=", credential.id).execute();
+					return true;
+				}),
+			);
+		},
+		renameTOTPCredential(accountId: string, id: string, name: string | null): Promise<boolean> {
+			return wroteAny(guard, () => db.updateTable("totp_credential").set({ name }).where("id", "=", id).where("account_id", "=", accountId).where("confirmed_at", "is not", null));
+		},
+		async deleteTOTPCredential(accountId: string, id: string): Promise<"deleted" | "last" | "none"> {
+			return guard(() =>
+				inTransaction(db, async (trx) => {
+					// One conditional write: the row goes only while another confirmed one remains.
+					const deleted = await trx
+						.deleteFrom("totp_credential")
+						.where("id", "=", id)
+						.where("account_id", "=", accountId)
+						.where("confirmed_at", "is not", null)
+						.where((eb) =>
+							eb.exists(
+								eb
+									.selectFrom("totp_credential as other")
+									.select("other.id")
+									.where("other.account_id", "=", accountId)
+									.where("other.id", "<>", id)
+									.where("other.confirmed_at", "is not", null),
+							),
+						)
+						.executeTakeFirst();
+					if (deleted.numDeletedRows > 0n) return "deleted";
+					const exists = await trx.selectFrom("totp_credential").select("id").where("id", "=", id).where("account_id", "=", accountId).where("confirmed_at", "is not", null).executeTakeFirst();
+					return exists === undefined ? "none" : "last";
+				}),
+			);
 		},
 		deleteTOTPCredentials(accountId: string): Promise<number> {
 			return countWritten(guard, () => db.deleteFrom("totp_credential").where("account_id", "=", accountId));

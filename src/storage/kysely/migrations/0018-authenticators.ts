@@ -1,0 +1,49 @@
+/**
+ * Migration `0018-authenticators` (issue 14, "several authenticators per account"):
+ *
+ * - `totp_credential.name` (text, nullable): the name its owner gave the authenticator ("Work
+ *   phone"); null for authenticators enrolled before this migration (shown as "Authenticator app").
+ * - `totp_credential.last_used_at` (nullable instant): when a code of this authenticator was last
+ *   accepted; null when never (or before this migration).
+ * - `totp_credential.purpose` (text, nullable): what confirming a pending credential does: `'add'`
+ *   (another authenticator beside the account's others) or `'replace'` (moving to a new phone: the
+ *   others are removed in the same write); null for a first setup and for rows before this migration
+ *   (a pending row of an account with 2FA on then replaces, as it did before).
+ * - `account.totp_last_used_step` (integer, not null, -1 when none): the account's ONE replay
+ *   record (RFC 6238 §5.2): the last time step accepted from ANY of its authenticators. A step is
+ *   accepted once per account, with a compare-and-set on this column, so two authenticators never
+ *   double a step's uses. Backfilled with the largest `last_used_step` of the account's confirmed
+ *   credentials, so no code already used becomes usable again.
+ *
+ * Released migrations never change (DESIGN.md rule 10).
+ */
+import { sql } from "kysely";
+import type { Kysely } from "kysely";
+import type { Migration } from "kysely/migration";
+import { portableColumnTypes } from "./column-types.js";
+
+/** Adds the four columns and backfills the account's replay record. */
+async function up(db: Kysely<any>): Promise<void> {
+	const { int64 } = portableColumnTypes(db);
+	await db.schema.alterTable("totp_credential").addColumn("name", "text").execute();
+	await db.schema.alterTable("totp_credential").addColumn("last_used_at", int64).execute();
+	await db.schema.alterTable("totp_credential").addColumn("purpose", "text").execute();
+	await db.schema.alterTable("account").addColumn("totp_last_used_step", int64, (col) => col.notNull().defaultTo(-1)).execute();
+	await sql`update account set totp_last_used_step = coalesce((select max(last_used_step) from totp_credential where totp_credential.account_id = account.id and confirmed_at is not null), -1)`.execute(db);
+}
+
+/**
+ * Keeps the newest confirmed credential of each account (one authenticator per account before
+ * this migration), gives it the account's replay record, and drops the columns.
+ */
+async function down(db: Kysely<any>): Promise<void> {
+	await sql`delete from totp_credential where confirmed_at is not null and id <> (select c.id from totp_credential c where c.account_id = totp_credential.account_id and c.confirmed_at is not null order by c.confirmed_at desc, c.id desc limit 1)`.execute(db);
+	await sql`update totp_credential set last_used_step = (select a.totp_last_used_step from account a where a.id = totp_credential.account_id) where confirmed_at is not null`.execute(db);
+	await db.schema.alterTable("account").dropColumn("totp_last_used_step").execute();
+	await db.schema.alterTable("totp_credential").dropColumn("purpose").execute();
+	await db.schema.alterTable("totp_credential").dropColumn("last_used_at").execute();
+	await db.schema.alterTable("totp_credential").dropColumn("name").execute();
+}
+
+/** The migration, for `migrations/index.ts`. */
+export const authenticatorsMigration: Migration = Object.freeze({ up, down });
