@@ -226,6 +226,38 @@ describe("SQLite opener", () => {
 		}
 	});
 
+	test("migration 0018 backfills the account's one replay record from its authenticator (no used code becomes usable again), and goes down to one authenticator", async () => {
+		const path = freshFilePath();
+		const before = Object.keys(MIGRATIONS).filter((name) => name < "0018-authenticators").sort().at(-1)!;
+		await mkdir(dirname(path), { recursive: true });
+		const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLiteDatabase(path) }) });
+		try {
+			const earlier = Object.fromEntries(Object.keys(MIGRATIONS).filter((name) => name <= before).map((name) => [name, MIGRATIONS[name]!]));
+			expect((await new Migrator({ db, provider: { getMigrations: () => Promise.resolve(earlier) } }).migrateToLatest()).error).toBeUndefined();
+			for (const id of ["with", "without"]) await db.insertInto("account").values({ id, email: `${id}@example.com`, password_hash: null, created_at: 1, updated_at: 1 }).execute();
+			const credential = { account_id: "with", secret_ciphertext: Buffer.from([1]), algorithm: "SHA1", digits: 6, period_seconds: 30, created_at: 1, enrollment_session_id: null };
+			await db.insertInto("totp_credential").values({ ...credential, id: "c1", confirmed_at: 2, expires_at: null, last_used_step: 56_000_123 }).execute();
+			await db.insertInto("totp_credential").values({ ...credential, id: "p1", confirmed_at: null, expires_at: 99, last_used_step: -1 }).execute();
+			const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) } });
+			expect((await migrator.migrateToLatest()).error).toBeUndefined();
+			expect(await db.selectFrom("account").select(["id", "totp_last_used_step"]).orderBy("id").execute()).toEqual([
+				{ id: "with", totp_last_used_step: 56_000_123 },
+				{ id: "without", totp_last_used_step: -1 },
+			]);
+			// A second authenticator, then down: the newest confirmed one stays, with the account's record.
+			await db.insertInto("totp_credential").values({ ...credential, id: "c2", confirmed_at: 3, expires_at: null, last_used_step: 5, name: "second" }).execute();
+			await db.updateTable("account").set({ totp_last_used_step: 56_000_200 }).where("id", "=", "with").execute();
+			expect((await migrator.migrateTo(before)).error).toBeUndefined();
+			expect(await db.selectFrom("totp_credential").select(["id", "last_used_step"]).orderBy("id").execute()).toEqual([
+				{ id: "c2", last_used_step: 56_000_200 },
+				{ id: "p1", last_used_step: -1 },
+			]);
+			expect((await migrator.migrateToLatest()).error).toBeUndefined();
+		} finally {
+			await db.destroy();
+		}
+	});
+
 	test("an unopenable path fails as StorageUnavailable", async () => {
 		// A directory cannot be opened as a database file.
 		await expect(openSqliteStore({ path: scratch })).rejects.toMatchObject({ code: "ERR_STORAGE_UNAVAILABLE" });
