@@ -509,6 +509,7 @@ export type AnyDeadboltError =
 
 /** Every error class, in code order (used by docs tests and the status table). */
 export const ERROR_CLASSES = Object.freeze([
+	LastAuthenticator,
 	InvalidRequest,
 	InvalidCredentials,
 	InvalidCode,
