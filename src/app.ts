@@ -33,6 +33,7 @@ import { loginRoutes } from "./http/routes/login.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { totpRoutes } from "./http/routes/totp.js";
 import { authenticatorRoutes } from "./http/routes/authenticators.js";
+import { requiredSetupRoutes } from "./http/routes/required-setup.js";
 import { wellKnownRoutes } from "./http/routes/well-known.js";
 
 /** Options of {@link buildApp}. */
@@ -115,6 +116,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 			api.addHook("onRequest", createAPICSRFCheck(config, cookies));
 			await api.register(accountRoutes, { deadbolt, cookies });
 			await api.register(loginRoutes, { deadbolt, cookies });
+			await api.register(requiredSetupRoutes, { deadbolt, cookies });
 			await api.register(sessionRoutes, { deadbolt, cookies });
 			await api.register(totpRoutes, { deadbolt, cookies });
 			await api.register(authenticatorRoutes, { deadbolt, cookies });

@@ -48,6 +48,7 @@ import * as signingKeys from "./service/signing-keys.js";
 import { oidcServices, type OidcServices } from "./service/oidc.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import * as authenticators from "./service/authenticators.js";
+import * as requiredTwoFactor from "./service/required-two-factor.js";
 import * as webhookEndpoints from "./service/webhook-endpoints.js";
 import * as emailChange from "./service/email-change.js";
 import * as emailVerification from "./service/email-verification.js";
@@ -100,6 +101,9 @@ export interface Deadbolt {
 	listAuthenticators: Bound<typeof authenticators.listAuthenticators>;
 	renameAuthenticator: Bound<typeof authenticators.renameAuthenticator>;
 	removeAuthenticator: Bound<typeof authenticators.removeAuthenticator>;
+	beginRequiredTOTPSetup: Bound<typeof requiredTwoFactor.beginRequiredTOTPSetup>;
+	confirmRequiredTOTPSetup: Bound<typeof requiredTwoFactor.confirmRequiredTOTPSetup>;
+	twoFactorRequirementOf: Bound<typeof requiredTwoFactor.twoFactorRequirementOf>;
 	countUnusedRecoveryCodes: Bound<typeof recoveryCodes.countUnusedRecoveryCodes>;
 	purgeExpired: Bound<typeof housekeeping.purgeExpired>;
 	reauthenticate: Bound<typeof reauthentication.reauthenticate>;
@@ -384,6 +388,9 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		listAuthenticators: bind(authenticators.listAuthenticators),
 		renameAuthenticator: bind(authenticators.renameAuthenticator),
 		removeAuthenticator: bind(authenticators.removeAuthenticator),
+		beginRequiredTOTPSetup: bind(requiredTwoFactor.beginRequiredTOTPSetup),
+		confirmRequiredTOTPSetup: bind(requiredTwoFactor.confirmRequiredTOTPSetup),
+		twoFactorRequirementOf: bind(requiredTwoFactor.twoFactorRequirementOf),
 		countUnusedRecoveryCodes: bind(recoveryCodes.countUnusedRecoveryCodes),
 		purgeExpired: bind(housekeeping.purgeExpired),
 		reauthenticate: bind(reauthentication.reauthenticate),

@@ -27,6 +27,7 @@ export type DeadboltErrorCode =
 	| "ERR_EMAIL_NOT_VERIFIED"
 	| "ERR_TOTP_ALREADY_ENABLED"
 	| "ERR_LAST_AUTHENTICATOR"
+	| "ERR_TWO_FACTOR_REQUIRED"
 	| "ERR_TOTP_NOT_ENABLED"
 	| "ERR_ENROLLMENT_INVALID"
 	| "ERR_TOO_MANY_ATTEMPTS"
@@ -317,6 +318,18 @@ export class LastAuthenticator extends DeadboltError {
 	}
 }
 
+/**
+ * Turning two-factor authentication off while the operator's policy (`twoFactorPolicy`) requires it
+ * of the account. HTTP 409.
+ */
+export class TwoFactorRequired extends DeadboltError {
+	static override code = "ERR_TWO_FACTOR_REQUIRED" as const;
+	readonly code = "ERR_TWO_FACTOR_REQUIRED" as const;
+	constructor(message = "Your administrator requires two-factor authentication for your account, so it cannot be turned off. To change phones, add the new one, then remove the old one.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
 /** An action that needs two-factor authentication on, while it is off. HTTP 409. */
 export class TOTPNotEnabled extends DeadboltError {
 	static override code = "ERR_TOTP_NOT_ENABLED" as const;
@@ -475,6 +488,7 @@ export class ConfigInvalid extends DeadboltError {
 
 /** Every concrete deadbolt error; `switch (error.code)` narrows it. */
 export type AnyDeadboltError =
+	| TwoFactorRequired
 	| LastAuthenticator
 	| InvalidRequest
 	| InvalidCredentials
@@ -509,6 +523,7 @@ export type AnyDeadboltError =
 
 /** Every error class, in code order (used by docs tests and the status table). */
 export const ERROR_CLASSES = Object.freeze([
+	TwoFactorRequired,
 	LastAuthenticator,
 	InvalidRequest,
 	InvalidCredentials,

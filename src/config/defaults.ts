@@ -58,6 +58,12 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 	signInLink: {
 		ttlSeconds: 3_600, // seconds = 1 hour a one-time sign-in link stays usable (OWASP Forgot Password CS: short-lived, single use)
 	},
+	twoFactorPolicy: {
+		enforce: "off", // 2FA is each user's choice until an operator enforces it
+		groups: [], // with enforce "groups": the groups it applies to
+		enforcedSince: null, // ISO 8601: when enforcement started (required once enforced)
+		gracePeriodDays: 14, // days each account has to set up 2FA (Google Workspace's default enrollment period is 1 week to 6 months; 2 weeks)
+	},
 	storage: {
 		databaseUrl: null, // null: embedded SQLite at <dataDir>/deadbolt.sqlite
 		postgresPoolSize: 10, // connections per process

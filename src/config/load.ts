@@ -7,6 +7,8 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { Value } from "@sinclair/typebox/value";
 import { ConfigInvalid } from "../errors.js";
+import { normalizeGroupName } from "../domain/access/group-name.js";
+import { twoFactorPolicyIssues } from "./two-factor-policy.js";
 import { brandingIssues } from "./branding.js";
 import { forwardAuthIssues } from "./forward-auth.js";
 import { clientSecret, oidcIssues } from "./oidc.js";
@@ -165,13 +167,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 	}
 	issues.push(...forwardAuthIssues(input, reported));
 	issues.push(...oidcIssues(input, reported, env));
+	issues.push(...twoFactorPolicyIssues(input, reported));
 	if (issues.length > 0) throw new ConfigInvalid(dedupe(issues));
 	// A client's secretEnv is read once, here: the rest of deadbolt sees `secret`.
 	const clients = input.oidc.clients.map((client) => {
 		const secret = client.secretEnv === undefined ? null : clientSecret(client, env);
 		return secret === null ? client : { ...client, secret };
 	});
-	return deepFreeze({ ...input, issuer: input.issuer ?? input.branding.productName, oidc: { ...input.oidc, clients } });
+	// Group names as stored (`Admins` is the group `admins`), so that the policy matches accounts' groups.
+	const twoFactorPolicy = { ...input.twoFactorPolicy, groups: input.twoFactorPolicy.groups.map((group) => normalizeGroupName(group) ?? group) };
+	return deepFreeze({ ...input, issuer: input.issuer ?? input.branding.productName, oidc: { ...input.oidc, clients }, twoFactorPolicy });
 }
 
 /**

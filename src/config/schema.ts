@@ -91,6 +91,20 @@ export const ConfigSchema = Type.Object(
 		),
 		trustedDevice: Type.Object({ ttlSeconds: PositiveInt(3_600, 31_536_000) }, closed),
 		signInLink: Type.Object({ ttlSeconds: PositiveInt(60, 604_800) }, closed),
+		/** Enforced two-factor authentication (docs/config.md, "Enforcing two-factor authentication"); checked further by `two-factor-policy.ts`. */
+		twoFactorPolicy: Type.Object(
+			{
+				/** "off": optional; "everyone"; "groups": accounts in any of `groups`. */
+				enforce: Type.Union([Type.Literal("off"), Type.Literal("everyone"), Type.Literal("groups")]),
+				/** With `enforce: "groups"`: the groups it applies to. */
+				groups: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 100 }),
+				/** ISO 8601 date or instant enforcement started; required unless `enforce` is "off". */
+				enforcedSince: Type.Union([Type.Null(), Type.String({ minLength: 10, maxLength: 40 })]),
+				/** Days each account has, from the later of `enforcedSince` and its creation. */
+				gracePeriodDays: Type.Integer({ minimum: 0, maximum: 365 }),
+			},
+			closed,
+		),
 		storage: Type.Object(
 			{
 				/** `null`: SQLite at `<dataDir>/deadbolt.sqlite`; a postgres:// URL switches to PostgreSQL. */

@@ -65,6 +65,14 @@ export const AccountSchema = Type.Object(
 		hasPassword: Type.Boolean({ description: "false for an account created without a password (operator or admin API): step 1 of the setup sets one (`newPassword`)" }),
 		emailVerified: Type.Optional(Type.Boolean({ description: "whether the owner proved the address (a mailed link); false until then. Integrations treat an unverified address as unknown." })),
 		groups: Type.Array(Type.String(), { description: "the account's groups (sorted; empty for none), set by operators: the admin API (`PUT /api/v1/admin/accounts/:accountId/groups`) or `deadbolt account groups`" }),
+		twoFactorRequired: Type.Optional(
+			Type.Object(
+				{
+					deadline: Type.String({ format: "date-time", description: "set up two-factor authentication by then; after it, signing in needs it (the operator's `twoFactorPolicy`)" }),
+				},
+				{ additionalProperties: false, description: "present when the operator requires two-factor authentication of this account" },
+			),
+		),
 	},
 	closed,
 );

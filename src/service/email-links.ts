@@ -18,6 +18,8 @@ export const EMAIL_LINK_PATHS = Object.freeze({
 	confirmEmailChange: "/dashboard/confirm-email",
 	/** Confirm the account's second factor for apps behind forward-auth `two_factor` rules. */
 	confirmTwoFactor: "/dashboard/confirm-two-factor",
+	/** Set up the two-factor authentication an operator requires, past its deadline (no session exists before). */
+	requiredTwoFactorSetup: "/dashboard/two-factor/required-setup",
 	/** "Forgot password?": the form that mails a reset link. */
 	forgotPassword: "/dashboard/forgot-password",
 	/** The sign-in page. */

@@ -15,6 +15,7 @@ import { verifyAccountPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
 import { assertNotLocked, attemptsForKeys, withAttempt } from "./throttle.js";
+import { sendToRequiredSetup, twoFactorRequirementOf, type RequiredSetup } from "./required-two-factor.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { recordSignIn } from "./new-device.js";
 import { acceptedSkew, refusedCode, type ClockSkew } from "./clock-skew.js";
@@ -40,6 +41,8 @@ export interface IssuedChallenge {
  */
 export type BeginLoginResult =
 	| { readonly kind: "session"; readonly session: NewSession; readonly trustedDevice: IssuedTrustedDevice | null }
+	/** Enforced 2FA, past the account's deadline, and none set up: no session; the setup is next (`required-two-factor.ts`). */
+	| { readonly kind: "two_factor_setup_required"; readonly setup: RequiredSetup }
 	| {
 			readonly kind: "challenge";
 			readonly challenge: IssuedChallenge;
@@ -79,7 +82,7 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 	const account = await verifyAccountPassword(deps, input.email, input.password, context);
 	// The check "no 2FA" and the password-only session are one step, under the account's lock:
 	// a concurrent confirmTOTPEnrollment either sees this session (and ends it) or is seen here.
-	type PasswordStepOutcome = { session: NewSession; trustedDevice: IssuedTrustedDevice | null; factors: string[] } | { challenge: IssuedChallenge; keepTrustedDevice: boolean };
+	type PasswordStepOutcome = { session: NewSession; trustedDevice: IssuedTrustedDevice | null; factors: string[] } | { challenge: IssuedChallenge; keepTrustedDevice: boolean } | { setup: RequiredSetup };
 	const signedIn = await deps.store.transaction(async (tx): Promise<PasswordStepOutcome> => {
 		await tx.accounts.lockAccount(account.id);
 		// The password was checked before the lock: if it changed since (a password change or
@@ -88,6 +91,7 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		if (current === null) throw new InvalidCredentials(undefined, { reason: "account_gone" });
 		if (current.passwordHash !== account.passwordHash) throw new StoredHashChanged();
 		const authenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(account.id)).length;
+		if (authenticators === 0 && twoFactorRequirementOf(deps, current, false).overdue) return { setup: await sendToRequiredSetup(deps, tx, current, context, "password") };
 		if (authenticators === 0) {
 			await recordSignIn(deps, tx, account.id, context, ["password"]);
 			return { session: await createSession(deps, tx, account.id, ["password"], context), trustedDevice: null, factors: ["password"] };
@@ -101,6 +105,7 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		await recordSignIn(deps, tx, account.id, context, ["password", "trusted_device"]);
 		return { session: await createSession(deps, tx, account.id, ["password", "trusted_device"], context, { factorsProved: false }), trustedDevice, factors: ["password", "trusted_device"] };
 	});
+	if ("setup" in signedIn) return { kind: "two_factor_setup_required", setup: signedIn.setup };
 	if ("session" in signedIn) {
 		deps.logger.info({ event: "login.success", accountId: account.id, factors: signedIn.factors, ip: context.ipAddress }, "signed in");
 		return { kind: "session", session: signedIn.session, trustedDevice: signedIn.trustedDevice };
@@ -133,6 +138,7 @@ export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repos
 		ipAddress: context.ipAddress,
 		userAgent: context.userAgent,
 		firstFactor,
+		purpose: "sign_in",
 	};
 	await repositories.loginChallenges.insertLoginChallenge(record);
 	return { challengeToken: generated.token, methods: ["totp", "recovery_code"], expiresAt: record.expiresAt };
@@ -145,7 +151,8 @@ export async function issueLoginChallenge(deps: ServiceDeps, repositories: Repos
  */
 async function findLiveChallenge(deps: ServiceDeps, challengeToken: string): Promise<LoginChallengeRecord> {
 	const challenge = await findByToken(challengeToken, (id) => deps.store.loginChallenges.findLoginChallenge(id));
-	if (challenge === null) throw new ChallengeInvalid("unknown", { reason: "unknown" });
+	// A setup token (enforced 2FA) is never a sign-in challenge.
+	if (challenge === null || challenge.purpose !== "sign_in") throw new ChallengeInvalid("unknown", { reason: challenge === null ? "unknown" : "not_a_sign_in" });
 	await assertNotLocked(deps, challenge.accountId, "second_factor");
 	if (challenge.consumedAt !== null) throw new ChallengeInvalid("ended", { reason: "consumed" });
 	if (challenge.expiresAt <= deps.clock.now()) throw new ChallengeInvalid("expired", { reason: "expired" });

@@ -17,10 +17,11 @@ import { openText, sealText } from "./sealed-text.js";
 
 /**
  * The mails the account flows send (verify an address, finish a sign-up, reset a password, confirm
- * a new address, confirm a second factor for apps behind forward-auth, and the two notes without a link: an address that has an account already, one
+ * a new address, confirm a second factor for apps behind forward-auth, finish a setup of two-factor
+ * authentication the operator requires (past its deadline), and the two notes without a link: an address that has an account already, one
  * that has none).
  */
-export const LINK_MAIL_KINDS = ["email.verify", "sign_up.verify", "sign_up.exists", "password.reset", "password.reset_unknown", "email.change_confirm", "email.change_approve", "two_factor.confirm"] as const;
+export const LINK_MAIL_KINDS = ["email.verify", "sign_up.verify", "sign_up.exists", "password.reset", "password.reset_unknown", "email.change_confirm", "email.change_approve", "two_factor.confirm", "two_factor.setup_required"] as const;
 
 /** One of {@link LINK_MAIL_KINDS}. */
 export type LinkMailKind = (typeof LINK_MAIL_KINDS)[number];
@@ -31,7 +32,7 @@ export function isLinkMailKind(kind: string): kind is LinkMailKind {
 }
 
 /** The link mails whose link carries a single-use token (sealed in the delivery, erased once sent: such a mail cannot be sent again). */
-export const LINK_MAIL_KINDS_WITH_TOKEN: ReadonlySet<LinkMailKind> = new Set(["email.verify", "sign_up.verify", "password.reset", "email.change_confirm", "email.change_approve", "two_factor.confirm"]);
+export const LINK_MAIL_KINDS_WITH_TOKEN: ReadonlySet<LinkMailKind> = new Set(["email.verify", "sign_up.verify", "password.reset", "email.change_confirm", "email.change_approve", "two_factor.confirm", "two_factor.setup_required"]);
 
 /** The facts of a link mail's delivery (never the token). */
 export interface LinkMailFacts {

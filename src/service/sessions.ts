@@ -3,6 +3,7 @@
  * §7.1, OWASP ASVS 5.0 7.2.3), with idle and absolute expiry enforced on the server (ASVS 7.3).
  */
 import { connectedApps, type ConnectedApp } from "./connected-apps.js";
+import { isTwoFactorOverdue } from "../domain/access/two-factor-policy.js";
 import { NotFound, ReauthenticationRequired, Unauthenticated } from "../errors.js";
 import { generateToken, generateTokenSecret, isWellFormedId, parseToken, verifyTokenSecret } from "../domain/crypto/token.js";
 import { aalOf, amrOf, typedSecondFactor, type SignInFactor } from "../domain/access/authentication-methods.js";
@@ -121,6 +122,11 @@ export async function checkLiveSession(deps: ServiceDeps, found: SessionWithAcco
 	if (session.expiresAt <= now) throw new Unauthenticated(undefined, { reason: "expired" });
 	if (idleExpiresAt(deps, session) <= now) throw new Unauthenticated(undefined, { reason: "idle" });
 	if (account === null) throw new Unauthenticated(undefined, { reason: "account_gone" });
+	// Enforced 2FA past the account's deadline: a session without a second factor (made with the
+	// password alone before it, or by a sign-in link) ends here, on every surface. (A session at AAL2
+	// belongs to an account with 2FA: turning it off or removing the last authenticator is refused
+	// while the policy applies, and an operator's reset ends every session.)
+	if (session.aal < 2 && deps.config.twoFactorPolicy.enforce !== "off" && isTwoFactorOverdue(deps.config.twoFactorPolicy, account, now)) throw new Unauthenticated(undefined, { reason: "two_factor_overdue" });
 	if (now - session.lastActiveAt >= TOUCH_INTERVAL_MS) {
 		if (!(await deps.store.sessions.touchSession(session.id, now))) throw new Unauthenticated(undefined, { reason: "revoked" });
 		return { session: { ...session, lastActiveAt: now }, account };

@@ -17,6 +17,7 @@ import type { AccountRecord, SignInLinkRecord } from "../storage/store.js";
 import { normalizeEmail, registerAccount } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { issueLoginChallenge, type BeginLoginResult } from "./login.js";
+import { sendToRequiredSetup, twoFactorRequirementOf } from "./required-two-factor.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { recordSignIn } from "./new-device.js";
 import { createSession } from "./sessions.js";
@@ -103,17 +104,19 @@ export async function redeemSignInLink(deps: ServiceDeps, input: { token: string
 		await tx.accounts.lockAccount(link.accountId);
 		if (!(await tx.signInLinks.consumeSignInLink(link.id, deps.clock.now()))) throw new SignInLinkInvalid(undefined, { reason: "lost_race" });
 		const authenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(link.accountId)).length;
+		const linked = authenticators === 0 ? await tx.accounts.findAccountById(link.accountId) : null;
+		// Enforced 2FA past its deadline: the operator's link leads to the setup, never to a session.
+		if (linked !== null && twoFactorRequirementOf(deps, linked, false).overdue) return { kind: "two_factor_setup_required", setup: await sendToRequiredSetup(deps, tx, linked, context, "sign_in_link") };
 		if (authenticators === 0) {
 			await recordSignIn(deps, tx, link.accountId, context, ["sign_in_link"]);
 			// Fresh (sudo mode) only for an account without a password, which must be able to set its
 			// first one; with a password, sensitive actions still ask for it: a link holder is not the
 			// password holder.
-			const account = await tx.accounts.findAccountById(link.accountId);
-			const factorsProved = account !== null && account.passwordHash === null;
+			const factorsProved = linked !== null && linked.passwordHash === null;
 			return { kind: "session", session: await createSession(deps, tx, link.accountId, ["sign_in_link"], context, { factorsProved }), trustedDevice: null };
 		}
 		return { kind: "challenge", challenge: await issueLoginChallenge(deps, tx, link.accountId, context, authenticators, "sign_in_link"), keepTrustedDevice: true };
 	});
-	deps.logger.info({ event: result.kind === "session" ? "login.success" : "login.challenge_issued", accountId: link.accountId, factors: ["sign_in_link"], ip: context.ipAddress }, result.kind === "session" ? "signed in with a sign-in link" : "sign-in link accepted; second factor required");
+	deps.logger.info({ event: result.kind === "session" ? "login.success" : result.kind === "challenge" ? "login.challenge_issued" : "login.two_factor_setup_required", accountId: link.accountId, factors: ["sign_in_link"], ip: context.ipAddress }, result.kind === "session" ? "signed in with a sign-in link" : result.kind === "challenge" ? "sign-in link accepted; second factor required" : "sign-in link accepted; two-factor setup required");
 	return result;
 }

@@ -7,7 +7,8 @@
  */
 import { amrAfterSecondFactor } from "../domain/access/authentication-methods.js";
 import QRCode from "qrcode";
-import { EnrollmentInvalid, InvalidRequest, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled } from "../errors.js";
+import { EnrollmentInvalid, InvalidRequest, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled, TwoFactorRequired } from "../errors.js";
+import { twoFactorDeadline } from "../domain/access/two-factor-policy.js";
 import { generateId } from "../domain/crypto/token.js";
 import { encodeBase32 } from "../domain/encoding/base32.js";
 import { normalizeOTPInput, type OTPAlgorithm } from "../domain/otp/hotp.js";
@@ -112,28 +113,8 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 		}
 		requireRecentReauthentication(deps, session);
 	} else passwordProvedNow = await requireReauthentication(deps, account, session, input.password, context);
-	const { totp } = deps.config;
-	const now = deps.clock.now();
-	const key = generateOTPKey(deps.random, totp.keyBytes);
-	const id = generateId(deps.random);
-	const expiresAt = now + secondsToMillis(totp.enrollmentTtlSeconds);
-	const record: TOTPCredentialRecord = {
-		id,
-		accountId: account.id,
-		secretCiphertext: sealTOTPKey(deps, { id, accountId: account.id }, key),
-		algorithm: totp.algorithm,
-		digits: totp.digits,
-		periodSeconds: totp.periodSeconds,
-		createdAt: now,
-		confirmedAt: null,
-		expiresAt,
-		lastUsedStep: -1,
-		enrollmentSessionId: session.id,
-		name,
-		lastUsedAt: null,
-		// With 2FA on, a new phone unless the caller says "add" (the API's shape before issue 14).
-		purpose: replacing ? (input.purpose ?? "replace") : null,
-	};
+	const { key, record } = newPendingCredential(deps, account.id, session.id, { name, purpose: replacing ? (input.purpose ?? "replace") : null });
+	const id = record.id;
 	// Described before it is stored: nothing is written when the key URI cannot be made.
 	const described = await describeEnrollment(deps, account, record, key);
 	// Under the account's lock, like the confirmation: a setup cannot start once 2FA turned on.
@@ -152,7 +133,38 @@ export async function beginTOTPEnrollment(deps: ServiceDeps, account: AccountRec
 	return { ...described, sessionToken };
 }
 
-async function describeEnrollment(deps: ServiceDeps, account: AccountRecord, credential: TOTPCredentialRecord, key: Uint8Array): Promise<Omit<PendingEnrollment, "sessionToken">> {
+/**
+ * A new pending credential (a new random key, sealed for its row) with the configured settings,
+ * lapsing after `totp.enrollmentTtlSeconds`; not stored.
+ * @param owner - who alone may confirm it: the session id, or `challenge:<id>` for an enforced setup
+ * @param options - its name, and with 2FA on already, what confirming it does (with the others)
+ */
+export function newPendingCredential(deps: ServiceDeps, accountId: string, owner: string, options: { readonly name: string | null; readonly purpose: TOTPEnrollmentPurpose | null }): { readonly key: Uint8Array; readonly record: TOTPCredentialRecord } {
+	const { totp } = deps.config;
+	const now = deps.clock.now();
+	const key = generateOTPKey(deps.random, totp.keyBytes);
+	const id = generateId(deps.random);
+	const record: TOTPCredentialRecord = {
+		id,
+		accountId,
+		secretCiphertext: sealTOTPKey(deps, { id, accountId }, key),
+		algorithm: totp.algorithm,
+		digits: totp.digits,
+		periodSeconds: totp.periodSeconds,
+		createdAt: now,
+		confirmedAt: null,
+		expiresAt: now + secondsToMillis(totp.enrollmentTtlSeconds),
+		lastUsedStep: -1,
+		enrollmentSessionId: owner,
+		name: options.name,
+		lastUsedAt: null,
+		purpose: options.purpose,
+	};
+	return { key, record };
+}
+
+/** What an authenticator app needs to add a pending credential (its key URI, QR code, settings). */
+export async function describeEnrollment(deps: ServiceDeps, account: AccountRecord, credential: TOTPCredentialRecord, key: Uint8Array): Promise<Omit<PendingEnrollment, "sessionToken">> {
 	const algorithm = credential.algorithm as OTPAlgorithm;
 	const secret = encodeBase32(key);
 	const keyURI = createKeyURI({ type: "totp", issuer: deps.config.issuer, accountName: account.email, secret: key, algorithm, digits: credential.digits, periodSeconds: credential.periodSeconds });
@@ -295,10 +307,11 @@ export interface DisabledTOTP {
  * code (or a recovery code) are required. The key, the recovery codes, every trusted device and
  * every personal access token are removed, the confirmation by mail ends (`two-factor-mail-confirmation.ts`),
  * and the account's other sessions end; this one stays.
- * @throws TOTPNotEnabled, InvalidCredentials, InvalidCode, TooManyAttempts
+ * @throws TOTPNotEnabled, TwoFactorRequired (the operator's policy requires it of the account), InvalidCredentials, InvalidCode, TooManyAttempts
  */
 export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession, input: { password: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<DisabledTOTP> {
 	if ((await deps.store.totpCredentials.findConfirmedTOTPCredential(auth.account.id)) === null) throw new TOTPNotEnabled();
+	if (twoFactorDeadline(deps.config.twoFactorPolicy, auth.account) !== null) throw new TwoFactorRequired();
 	await confirmOwnPassword(deps, auth, input.password, context);
 	await proveSecondFactor(deps, auth.account, input.code, context);
 	const result = await deps.store.transaction(async (tx) => {

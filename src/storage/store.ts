@@ -130,7 +130,16 @@ export interface LoginChallengeRecord {
 	readonly userAgent: string | null;
 	/** What the holder proved before the code step: `"password"` or `"sign_in_link"`. */
 	readonly firstFactor: string;
+	/**
+	 * `"sign_in"`: the code step follows. `"set_up_two_factor"`: the account must set up 2FA first
+	 * (enforced, past its deadline); its token is only mailed or handed over by an operator, and it is
+	 * never a sign-in challenge.
+	 */
+	readonly purpose: LoginChallengePurpose;
 }
+
+/** What a login challenge is for. */
+export type LoginChallengePurpose = "sign_in" | "set_up_two_factor";
 
 /** A one-time sign-in link: stands in for the password step once. Only a hash of its secret is kept. */
 export interface SignInLinkRecord {

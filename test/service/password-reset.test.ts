@@ -96,7 +96,7 @@ for (const backend of await testBackends()) {
 			const { email, account, session } = await signUp(t, freshEmail());
 			const other = await t.deadbolt.beginLogin({ email, password: PASSWORD });
 			await t.store.trustedDevices.insertTrustedDevice({ id: "device-reset-00001", accountId: account.id, secretHash: "0".repeat(64), createdAt: t.clock.now(), lastUsedAt: t.clock.now(), expiresAt: t.clock.now() + 86_400_000, revokedAt: null, ipAddress: null, userAgent: null });
-			await t.store.loginChallenges.insertLoginChallenge({ id: "challenge-reset-01", accountId: account.id, secretHash: "1".repeat(64), createdAt: t.clock.now(), expiresAt: t.clock.now() + 600_000, attempts: 0, maxAttempts: 5, consumedAt: null, ipAddress: null, userAgent: null, firstFactor: "password" });
+			await t.store.loginChallenges.insertLoginChallenge({ id: "challenge-reset-01", accountId: account.id, secretHash: "1".repeat(64), createdAt: t.clock.now(), expiresAt: t.clock.now() + 600_000, attempts: 0, maxAttempts: 5, consumedAt: null, ipAddress: null, userAgent: null, firstFactor: "password", purpose: "sign_in" });
 			const signInLink = await t.deadbolt.issueSignInLink(email);
 			await t.deadbolt.resendVerificationMail(await t.deadbolt.validateSession(session.token));
 			await t.deadbolt.requestPasswordReset({ email }, ip(1));

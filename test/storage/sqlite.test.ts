@@ -126,7 +126,7 @@ describe("SQLite opener", () => {
 			}
 			const store = await openSqliteStore({ path });
 			try {
-				const challenge = { id: `chal-${upTo}`, accountId: "acct", secretHash: "h", createdAt: 1, expiresAt: 10, attempts: 0, maxAttempts: 5, consumedAt: null, ipAddress: null, userAgent: null, firstFactor: "sign_in_link" };
+				const challenge = { id: `chal-${upTo}`, accountId: "acct", secretHash: "h", createdAt: 1, expiresAt: 10, attempts: 0, maxAttempts: 5, consumedAt: null, ipAddress: null, userAgent: null, firstFactor: "sign_in_link", purpose: "sign_in" as const };
 				await store.loginChallenges.insertLoginChallenge(challenge);
 				expect(await store.loginChallenges.findLoginChallenge(challenge.id), `upgraded from ${names[upTo - 1]}`).toEqual(challenge);
 				expect((await store.accounts.findAccountById("acct"))?.emailVerifiedAt, `upgraded from ${names[upTo - 1]}`).toBeNull();

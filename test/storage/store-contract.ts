@@ -1480,6 +1480,7 @@ function challengeFixture(accountId: string, overrides: Partial<LoginChallengeRe
 		consumedAt: null,
 		ipAddress: "127.0.0.1",
 		userAgent: "vitest",
+		purpose: "sign_in",
 		firstFactor: "password",
 		...overrides,
 	};

@@ -35,6 +35,7 @@ export function registerSignInLinkRoutes(app: FastifyInstance, d: DashboardConte
 				clearSessionCookies(reply, cookies);
 				return toCodeStep(reply, d, result.challenge.challengeToken);
 			}
+			if (result.kind === "two_factor_setup_required") return sendPage(reply, 403, signInLinkPage(d.authPageContext(request, reply), { token: null, email: null, error: "Your administrator requires two-factor authentication before you sign in. Ask them for help." }));
 			await d.startSession(request, reply, result.session);
 			return seeOther(reply, doneURL("password", "signed-in-with-link"));
 		} catch (error) {

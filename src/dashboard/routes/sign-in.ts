@@ -67,6 +67,7 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 				if (result.trustedDevice !== null) d.rememberDevice(reply, result.trustedDevice.token);
 				return d.afterSignIn(request, reply, PATHS.home);
 			}
+			if (result.kind === "two_factor_setup_required") return page(403, "Your administrator requires two-factor authentication, and the time to set it up has passed. We emailed you a link to set it up: open it to sign in.");
 			// The device's token no longer skips the code step (forgotten, expired): drop it. One of
 			// another account is kept, for that account's next sign-in on this browser.
 			if (trustedDeviceToken !== null && !result.keepTrustedDevice) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());

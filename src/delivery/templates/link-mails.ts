@@ -92,6 +92,17 @@ export function linkMailContent(input: LinkMailInput): MailContent {
 				action: { label: "Approve the change", url: mailLink(origin, "approveEmailChange", token()) },
 				outro: [valid, "If it was not you, do not approve: someone knows your password. Sign in and change it; if you can no longer sign in, ask your administrator."],
 			};
+		case "two_factor.setup_required":
+			return {
+				subject: `Set up two-factor authentication to sign in to ${productName}`,
+				heading: "Set up two-factor authentication",
+				intro: [
+					`Someone, probably you, signed in to your ${productName} account with your password. Your administrator requires two-factor authentication, and the time to set it up has passed, so signing in needs it now.`,
+					"Open the link to add an authenticator app on your phone; you are signed in as soon as it is set up.",
+				],
+				action: { label: "Set up two-factor authentication", url: mailLink(origin, "requiredTwoFactorSetup", token()) },
+				outro: [valid, "If it was not you, do not open the link: someone knows your password. Change it, or ask your administrator for help."],
+			};
 		case "two_factor.confirm":
 			return {
 				subject: `Confirm your authenticator app for ${productName}`,

@@ -17,7 +17,7 @@ const ALERTS: Record<AlertKind, string> = {
 	access_token_created: "access_token.created",
 	email_changed: "email.changed",
 };
-const LINKS: readonly LinkMailKind[] = ["email.verify", "sign_up.verify", "sign_up.exists", "password.reset", "password.reset_unknown", "email.change_confirm", "email.change_approve", "two_factor.confirm"];
+const LINKS: readonly LinkMailKind[] = ["email.verify", "sign_up.verify", "sign_up.exists", "password.reset", "password.reset_unknown", "email.change_confirm", "email.change_approve", "two_factor.confirm", "two_factor.setup_required"];
 
 describe("mail templates", () => {
 	it("every alert has text and HTML, the facts, and the \"This wasn't me\" link; the product name is escaped in HTML", () => {

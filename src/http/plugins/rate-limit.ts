@@ -39,6 +39,11 @@ export const CREDENTIAL_ROUTES: ReadonlySet<string> = new Set([
 	"DELETE /api/v1/two-factor/totp",
 	"POST /api/v1/two-factor/totp/enrollment",
 	"POST /api/v1/two-factor/totp/enrollment/confirm",
+	// Issue 14: the setup an operator requires, past its deadline (a setup token instead of a session).
+	"POST /api/v1/two-factor/totp/required-setup",
+	"POST /api/v1/two-factor/totp/required-setup/confirm",
+	"POST /dashboard/two-factor/required-setup",
+	"POST /dashboard/two-factor/required-setup/confirm",
 	"POST /dashboard/sign-up",
 	"POST /dashboard/sign-in",
 	"POST /dashboard/sign-in/code",

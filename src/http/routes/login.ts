@@ -23,6 +23,21 @@ const FirstFactorResponseSchema = Type.Union([
 	Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, trustedDeviceToken: Type.Optional(Type.String()) }, closed),
 	Type.Object(
 		{
+			status: Type.Literal("two_factor_setup_required"),
+			setup: Type.Object(
+				{
+					deadline: Type.String({ format: "date-time", description: "when two-factor authentication became required for this account (it has passed)" }),
+					mailed: Type.Boolean({ description: "true: a setup link was mailed to the account's address (a password sign-in); false: `setupToken` is here (an operator's sign-in link)" }),
+					setupToken: Type.Optional(Type.String({ description: "for POST /api/v1/two-factor/totp/required-setup; only after a sign-in link" })),
+					expiresAt: Type.String({ format: "date-time", description: "until when the setup link (or token) works" }),
+				},
+				closed,
+			),
+		},
+		closed,
+	),
+	Type.Object(
+		{
 			status: Type.Literal("two_factor_required"),
 			challenge: Type.Object(
 				{
@@ -64,6 +79,10 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 			const session = await deliverSession(request, reply, deadbolt, cookies, result.session);
 			const device = deliverTrustedDevice(request, reply, result.trustedDevice);
 			return { status: "authenticated" as const, session, ...device };
+		}
+		if (result.kind === "two_factor_setup_required") {
+			const { setup } = result;
+			return { status: "two_factor_setup_required" as const, setup: { deadline: toISO(setup.deadline), mailed: setup.setupToken === null, ...(setup.setupToken === null ? {} : { setupToken: setup.setupToken }), expiresAt: toISO(setup.expiresAt) } };
 		}
 		const { challenge } = result;
 		const view = { methods: [...challenge.methods], expiresAt: toISO(challenge.expiresAt) };

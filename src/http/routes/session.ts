@@ -14,8 +14,18 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
 		{ schema: { response: { 200: Type.Object({ account: AccountSchema, session: SessionSchema }), ...ERROR_RESPONSES } } },
 		async (request) => {
 			const { account, session } = authOf(request);
+			const twoFactorEnabled = await deadbolt.isTwoFactorEnabled(account.id);
+			const requirement = deadbolt.twoFactorRequirementOf(account, twoFactorEnabled);
 			return {
-				account: { id: account.id, email: account.email, twoFactorEnabled: await deadbolt.isTwoFactorEnabled(account.id), hasPassword: account.passwordHash !== null, emailVerified: account.emailVerifiedAt !== null, groups: [...account.groups] },
+				account: {
+					id: account.id,
+					email: account.email,
+					twoFactorEnabled,
+					hasPassword: account.passwordHash !== null,
+					emailVerified: account.emailVerifiedAt !== null,
+					groups: [...account.groups],
+					...(requirement.deadline === null ? {} : { twoFactorRequired: { deadline: toISO(requirement.deadline) } }),
+				},
 				session: {
 					id: session.id,
 					aal: session.aal,

@@ -15,7 +15,7 @@
  * keep them in step.
  */
 import type { ColumnType, Generated } from "kysely";
-import type { DeliveryAttemptRecord, DeliveryChannel, DeliveryStatus, EmailTokenPurpose, TOTPEnrollmentPurpose } from "../store.js";
+import type { DeliveryAttemptRecord, DeliveryChannel, DeliveryStatus, EmailTokenPurpose, LoginChallengePurpose, TOTPEnrollmentPurpose } from "../store.js";
 
 /** An epoch-millisecond instant as stored (`integer` / `bigint`), always UTC. */
 export type EpochMsColumn = number;
@@ -177,6 +177,8 @@ export interface LoginChallengeTable {
 	user_agent: string | null;
 	/** `password` or `sign_in_link` (migration 0006; `password` for older rows). */
 	first_factor: string;
+	/** `sign_in` or `set_up_two_factor` (migration 0018; `sign_in` for older rows). */
+	purpose: ColumnType<LoginChallengePurpose, LoginChallengePurpose | undefined, LoginChallengePurpose>;
 }
 
 /** Table `sign_in_link` (migration 0004): one-time links standing in for the password step. */

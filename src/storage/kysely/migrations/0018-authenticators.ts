@@ -1,5 +1,5 @@
 /**
- * Migration `0018-authenticators` (issue 14, "several authenticators per account"):
+ * Migration `0018-authenticators` (issue 14, "several authenticators per account" and "enforce 2FA"):
  *
  * - `totp_credential.name` (text, nullable): the name its owner gave the authenticator ("Work
  *   phone"); null for authenticators enrolled before this migration (shown as "Authenticator app").
@@ -14,6 +14,10 @@
  *   accepted once per account, with a compare-and-set on this column, so two authenticators never
  *   double a step's uses. Backfilled with the largest `last_used_step` of the account's confirmed
  *   credentials, so no code already used becomes usable again.
+ * - `login_challenge.purpose` (text, not null, `'sign_in'` for existing rows): `'sign_in'` (between the
+ *   password and the code) or `'set_up_two_factor'` (enforced 2FA past its deadline: the state between
+ *   a proved first factor and a first authenticator, whose token is only mailed to the account's
+ *   address or handed over by an operator's sign-in link).
  *
  * Released migrations never change (DESIGN.md rule 10).
  */
@@ -22,13 +26,14 @@ import type { Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
 import { portableColumnTypes } from "./column-types.js";
 
-/** Adds the four columns and backfills the account's replay record. */
+/** Adds the five columns and backfills the account's replay record. */
 async function up(db: Kysely<any>): Promise<void> {
 	const { int64 } = portableColumnTypes(db);
 	await db.schema.alterTable("totp_credential").addColumn("name", "text").execute();
 	await db.schema.alterTable("totp_credential").addColumn("last_used_at", int64).execute();
 	await db.schema.alterTable("totp_credential").addColumn("purpose", "text").execute();
 	await db.schema.alterTable("account").addColumn("totp_last_used_step", int64, (col) => col.notNull().defaultTo(-1)).execute();
+	await db.schema.alterTable("login_challenge").addColumn("purpose", "text", (col) => col.notNull().defaultTo("sign_in")).execute();
 	await sql`update account set totp_last_used_step = coalesce((select max(last_used_step) from totp_credential where totp_credential.account_id = account.id and confirmed_at is not null), -1)`.execute(db);
 }
 
@@ -39,6 +44,8 @@ async function up(db: Kysely<any>): Promise<void> {
 async function down(db: Kysely<any>): Promise<void> {
 	await sql`delete from totp_credential where confirmed_at is not null and id <> (select c.id from totp_credential c where c.account_id = totp_credential.account_id and c.confirmed_at is not null order by c.confirmed_at desc, c.id desc limit 1)`.execute(db);
 	await sql`update totp_credential set last_used_step = (select a.totp_last_used_step from account a where a.id = totp_credential.account_id) where confirmed_at is not null`.execute(db);
+	await db.deleteFrom("login_challenge").where("purpose", "<>", "sign_in").execute();
+	await db.schema.alterTable("login_challenge").dropColumn("purpose").execute();
 	await db.schema.alterTable("account").dropColumn("totp_last_used_step").execute();
 	await db.schema.alterTable("totp_credential").dropColumn("purpose").execute();
 	await db.schema.alterTable("totp_credential").dropColumn("last_used_at").execute();

@@ -7,7 +7,7 @@ import { rowMapping } from "../rows.js";
 
 const loginChallengeRows = rowMapping<LoginChallengeRecord>({
 	id: true, accountId: true, secretHash: true, createdAt: true, expiresAt: true, attempts: true,
-	maxAttempts: true, consumedAt: true, ipAddress: true, userAgent: true, firstFactor: true,
+	maxAttempts: true, consumedAt: true, ipAddress: true, userAgent: true, firstFactor: true, purpose: true,
 });
 
 /** The login challenge repository over `db`. */

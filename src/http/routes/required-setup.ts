@@ -1,0 +1,76 @@
+/**
+ * The two-factor setup an operator requires, past the account's deadline
+ * (`service/required-two-factor.ts`): no session exists yet, so a setup token stands in for it. The
+ * token comes in the mailed link (after `POST /api/v1/login`), or in the answer to an operator's
+ * sign-in link (`POST /api/v1/login/link`).
+ * - `POST /api/v1/two-factor/totp/required-setup` `{setupToken}`: a new key (steps 2-3).
+ * - `POST /api/v1/two-factor/totp/required-setup/confirm` `{setupToken, code}`: the code confirms it;
+ *   the answer is the account's first session (AAL2) and its recovery codes, shown once.
+ */
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { toISO } from "../../service/deps.js";
+import { deliverSession } from "../deliver.js";
+import { requestContext } from "../plugins/session.js";
+import { CodeSchema, ERROR_RESPONSES, NewSessionSchema, TokenSchema } from "../schemas.js";
+import type { RouteOptions } from "./context.js";
+
+const closed = { additionalProperties: false } as const;
+
+/** Routes of the required setup (no session: the setup token is the credential). */
+export const requiredSetupRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
+	app.post(
+		"/two-factor/totp/required-setup",
+		{
+			schema: {
+				body: Type.Object({ setupToken: TokenSchema }, closed),
+				response: {
+					201: Type.Object(
+						{
+							email: Type.String({ description: "the account being set up" }),
+							secret: Type.String(),
+							keyUri: Type.String(),
+							qrSvg: Type.String(),
+							algorithm: Type.String(),
+							digits: Type.Integer(),
+							periodSeconds: Type.Integer(),
+							compatibilityWarning: Type.Union([Type.String(), Type.Null()]),
+							expiresAt: Type.String({ format: "date-time" }),
+						},
+						closed,
+					),
+					...ERROR_RESPONSES,
+				},
+			},
+		},
+		async (request, reply) => {
+			const pending = await deadbolt.beginRequiredTOTPSetup({ setupToken: request.body.setupToken });
+			return reply.status(201).send({
+				email: pending.email,
+				secret: pending.secret,
+				keyUri: pending.keyURI,
+				qrSvg: pending.qrSvg,
+				algorithm: pending.algorithm,
+				digits: pending.digits,
+				periodSeconds: pending.periodSeconds,
+				compatibilityWarning: pending.compatibilityWarning,
+				expiresAt: toISO(pending.expiresAt),
+			});
+		},
+	);
+
+	app.post(
+		"/two-factor/totp/required-setup/confirm",
+		{
+			schema: {
+				body: Type.Object({ setupToken: TokenSchema, code: CodeSchema }, closed),
+				response: { 200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, recoveryCodes: Type.Array(Type.String()) }, closed), ...ERROR_RESPONSES },
+			},
+		},
+		async (request, reply) => {
+			const completed = await deadbolt.confirmRequiredTOTPSetup({ setupToken: request.body.setupToken, code: request.body.code }, requestContext(request));
+			const session = await deliverSession(request, reply, deadbolt, cookies, completed.session);
+			return { status: "authenticated" as const, session, recoveryCodes: [...completed.recoveryCodes] };
+		},
+	);
+};

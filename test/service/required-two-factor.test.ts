@@ -1,0 +1,137 @@
+/**
+ * Enforced two-factor authentication (issue 14): a grace period, then no session without a second
+ * factor; the first setup after the deadline only through a mailed link (or an operator's sign-in
+ * link); the policy for everyone or for groups; 2FA cannot be turned off while required. SQLite
+ * and PostgreSQL.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { ChallengeInvalid, TwoFactorRequired, Unauthenticated } from "../../src/errors.js";
+import { decodeBase32 } from "../../src/domain/encoding/base32.js";
+import { generateTOTP } from "../../src/domain/otp/totp.js";
+import { testBackends } from "../helpers/backends.js";
+import { createTestDeadbolt, T0, type TestDeadbolt } from "../helpers/deadbolt.js";
+import { codeAt, PASSWORD, passwordStep, signUp, signUpWith2FA } from "../helpers/flows.js";
+import { lastMailedToken, mailsTo } from "../helpers/mailed-links.js";
+
+const DAY_MS = 86_400_000;
+/** Enforcement started at the test clock's start, with a week of grace. */
+const POLICY = { enforce: "everyone", groups: [], enforcedSince: new Date(T0).toISOString(), gracePeriodDays: 7 } as const;
+
+for (const backend of await testBackends()) {
+	describe(`enforced two-factor authentication on ${backend.name}`, () => {
+		let t: TestDeadbolt;
+		afterEach(async () => {
+			await t.deadbolt.close();
+		});
+		async function start(policy: object = POLICY): Promise<void> {
+			t = await createTestDeadbolt({ store: await backend.open(), overrides: { rateLimit: { perMinute: 100_000 }, twoFactorPolicy: policy } });
+		}
+
+		it("during the grace period sign-in goes on and the deadline is known; after it the password makes no session, mails a setup link, and earlier password-only sessions stop working", async () => {
+			await start();
+			const user = await signUp(t);
+			expect(t.deadbolt.twoFactorRequirementOf(user.account, false)).toEqual({ required: true, deadline: T0 + 7 * DAY_MS, overdue: false });
+			const during = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
+			expect(during.kind).toBe("session");
+			t.clock.advance(7 * DAY_MS);
+			// Sessions made with the password alone end at the deadline, on every surface.
+			await expect(t.deadbolt.validateSession(user.session.token)).rejects.toBeInstanceOf(Unauthenticated);
+			const after = await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
+			expect(after.kind).toBe("two_factor_setup_required");
+			if (after.kind !== "two_factor_setup_required") return;
+			expect(after.setup.setupToken).toBeNull();
+			expect(await mailsTo(t.store, user.email, "two_factor.setup_required")).toHaveLength(1);
+		});
+
+		it("the mailed link sets up the first authenticator and makes the first session (AAL2); the address and the second factor count as confirmed by mail", async () => {
+			await start();
+			const user = await signUp(t);
+			t.clock.advance(8 * DAY_MS);
+			await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
+			const setupToken = await lastMailedToken(t.store, user.email, "two_factor.setup_required");
+			const pending = await t.deadbolt.beginRequiredTOTPSetup({ setupToken });
+			expect(pending.email).toBe(user.email);
+			const key = decodeBase32(pending.secret);
+			const done = await t.deadbolt.confirmRequiredTOTPSetup({ setupToken, code: generateTOTP(key, t.clock.now()) });
+			expect(done.recoveryCodes).toHaveLength(10);
+			const auth = await t.deadbolt.validateSession(done.session.token);
+			expect(auth.session.aal).toBe(2);
+			const account = await t.store.accounts.findAccountById(user.account.id);
+			expect(account?.emailVerifiedAt).not.toBeNull();
+			expect(account?.secondFactorMailConfirmedAt).not.toBeNull();
+			// The link works once.
+			await expect(t.deadbolt.beginRequiredTOTPSetup({ setupToken })).rejects.toBeInstanceOf(ChallengeInvalid);
+			// From now on: password and code, as for anyone with 2FA.
+			t.clock.advance(30_000);
+			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, key) })).resolves.toBeDefined();
+		});
+
+		it("at the deadline a live password-only session ends at its next use, and a session at AAL2 goes on", async () => {
+			// Enforcement starts an hour in, without grace: sessions are not idle by then.
+			await start({ ...POLICY, enforcedSince: new Date(T0 + 3_600_000).toISOString(), gracePeriodDays: 0 });
+			const user = await signUp(t);
+			const enrolled = await signUpWith2FA(t);
+			t.clock.advance(3_600_000 - 1);
+			await expect(t.deadbolt.validateSession(user.session.token)).resolves.toBeDefined();
+			t.clock.advance(1);
+			await expect(t.deadbolt.validateSession(user.session.token)).rejects.toMatchObject({ reason: "two_factor_overdue" });
+			await expect(t.deadbolt.validateSession(enrolled.session.token)).resolves.toBeDefined();
+		});
+
+		it("a sign-in challenge token is never a setup token (a stolen password cannot enroll its own authenticator), and a setup token is never a sign-in challenge", async () => {
+			await start();
+			const enrolled = await signUpWith2FA(t);
+			const challengeToken = await passwordStep(t, enrolled.email);
+			await expect(t.deadbolt.beginRequiredTOTPSetup({ setupToken: challengeToken })).rejects.toBeInstanceOf(ChallengeInvalid);
+			await expect(t.deadbolt.confirmRequiredTOTPSetup({ setupToken: challengeToken, code: "123456" })).rejects.toBeInstanceOf(ChallengeInvalid);
+			const user = await signUp(t);
+			t.clock.advance(8 * DAY_MS);
+			await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
+			const setupToken = await lastMailedToken(t.store, user.email, "two_factor.setup_required");
+			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: setupToken, code: "123456" })).rejects.toBeInstanceOf(ChallengeInvalid);
+			await expect(t.deadbolt.completeLoginWithRecoveryCode({ challengeToken: setupToken, code: "AAAA-BBBB-CCCC" })).rejects.toBeInstanceOf(ChallengeInvalid);
+		});
+
+		it("an operator's sign-in link hands over the setup token directly; parallel confirmations make one session", async () => {
+			await start();
+			const user = await signUp(t);
+			t.clock.advance(8 * DAY_MS);
+			const link = await t.deadbolt.issueSignInLink(user.email);
+			const redeemed = await t.deadbolt.redeemSignInLink({ token: link.token });
+			expect(redeemed.kind).toBe("two_factor_setup_required");
+			if (redeemed.kind !== "two_factor_setup_required") return;
+			const setupToken = redeemed.setup.setupToken!;
+			expect(setupToken).toEqual(expect.any(String));
+			expect(await mailsTo(t.store, user.email, "two_factor.setup_required")).toHaveLength(0);
+			const key = decodeBase32((await t.deadbolt.beginRequiredTOTPSetup({ setupToken })).secret);
+			const code = generateTOTP(key, t.clock.now());
+			const results = await Promise.allSettled([1, 2, 3].map(() => t.deadbolt.confirmRequiredTOTPSetup({ setupToken, code })));
+			expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+			// Not confirmed by mail: the operator handed the link over.
+			expect((await t.store.accounts.findAccountById(user.account.id))?.secondFactorMailConfirmedAt).toBeNull();
+		});
+
+		it("a policy for groups applies to their members only; 2FA cannot be turned off while required", async () => {
+			await start({ ...POLICY, enforce: "groups", groups: ["Admins"] });
+			const admin = await signUpWith2FA(t);
+			await t.deadbolt.setAccountGroups(admin.account.id, ["admins"], { via: "cli" });
+			const staff = await signUp(t);
+			t.clock.advance(8 * DAY_MS);
+			const staffLogin = await t.deadbolt.beginLogin({ email: staff.email, password: PASSWORD });
+			expect(staffLogin.kind).toBe("session");
+			if (staffLogin.kind === "session") await expect(t.deadbolt.validateSession(staffLogin.session.token)).resolves.toBeDefined();
+			const signedIn = await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, admin.email), code: codeAt(t, admin.key) });
+			const auth = await t.deadbolt.validateSession(signedIn.token);
+			await expect(t.deadbolt.disableTOTP(auth, { password: PASSWORD, code: codeAt(t, admin.key) })).rejects.toBeInstanceOf(TwoFactorRequired);
+			expect(await t.deadbolt.isTwoFactorEnabled(admin.account.id)).toBe(true);
+		});
+
+		it("off by default: nothing is required", async () => {
+			await start({ enforce: "off", groups: [], enforcedSince: null, gracePeriodDays: 14 });
+			const user = await signUp(t);
+			t.clock.advance(400 * DAY_MS);
+			expect(t.deadbolt.twoFactorRequirementOf(user.account, false)).toEqual({ required: false, deadline: null, overdue: false });
+			expect((await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD })).kind).toBe("session");
+		});
+	});
+}
