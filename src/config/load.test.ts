@@ -79,4 +79,13 @@ describe("loadConfig", () => {
 		expect(problems({ DEADBOLT_PUBLIC_URL: "https://auth.example.com/x" }).join()).toContain("DEADBOLT_PUBLIC_URL");
 		expect(problems({ DEADBOLT_DATABASE_URL: "mysql://x" }).join()).toContain("postgres://");
 	});
+
+	it("checks twoFactorPolicy: enforcedSince an ISO date, required once enforced; groups listed and valid, and normalized", () => {
+		expect(problems({}, { twoFactorPolicy: { enforce: "everyone" } }).join()).toContain("twoFactorPolicy.enforcedSince: required");
+		expect(problems({}, { twoFactorPolicy: { enforce: "everyone", enforcedSince: "next monday" } }).join()).toContain("ISO 8601");
+		expect(problems({}, { twoFactorPolicy: { enforce: "groups", enforcedSince: "2026-12-07" } }).join()).toContain("at least one group");
+		expect(problems({}, { twoFactorPolicy: { enforce: "groups", enforcedSince: "2026-12-07", groups: ["bad name"] } }).join()).toContain("twoFactorPolicy.groups[0]");
+		const config = loadConfig({ env: {}, overrides: { twoFactorPolicy: { enforce: "groups", enforcedSince: "2026-12-07T09:00:00Z", groups: ["Admins"] } } });
+		expect(config.twoFactorPolicy.groups).toEqual(["admins"]);
+	});
 });
