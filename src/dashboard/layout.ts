@@ -31,6 +31,9 @@ export const PATHS = Object.freeze({
 	approveEmailChange: "/dashboard/approve-email-change",
 	/** The mailed link that confirms the second factor for apps behind `two_factor` rules. */
 	confirmTwoFactor: "/dashboard/confirm-two-factor",
+	/** The mailed link (or an operator's sign-in link) to the two-factor setup an operator requires, past its deadline. */
+	requiredTwoFactorSetup: "/dashboard/two-factor/required-setup",
+	requiredTwoFactorSetupConfirm: "/dashboard/two-factor/required-setup/confirm",
 	/** The step-up page's "Email me the link" (asks for that link). */
 	stepUpEmailLink: "/dashboard/step-up/email-link",
 	security: "/dashboard/settings/security",

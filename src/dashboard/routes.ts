@@ -49,6 +49,7 @@ import { recoveryCodeSudoRoutes } from "./routes/recovery-codes.js";
 import { registerSecurityPageRoutes } from "./routes/security.js";
 import { registerSessionRoutes, sessionSudoRoutes } from "./routes/sessions.js";
 import { registerSignInLinkRoutes } from "./routes/sign-in-link.js";
+import { registerRequiredSetupRoutes } from "./routes/required-setup.js";
 import { registerAppReturnRoutes } from "./routes/app-return.js";
 import { registerSignInRoutes } from "./routes/sign-in.js";
 import { registerSignUpRoutes } from "./routes/sign-up.js";
@@ -69,6 +70,7 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	registerSignInRoutes(app, d);
 	registerAppReturnRoutes(app, d);
 	registerSignInLinkRoutes(app, d);
+	registerRequiredSetupRoutes(app, d);
 	registerEmailLinkRoutes(app, d);
 	registerPasswordResetRoutes(app, d);
 	registerSecurityPageRoutes(app, d);

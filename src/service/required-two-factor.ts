@@ -121,13 +121,18 @@ async function accountOfSetup(repositories: Repositories, challenge: LoginChalle
 }
 
 /**
- * Steps 2-3 of an enforced setup: a new key for the setup token's account (an earlier pending one
- * is replaced), shown to its holder only. Nothing is enabled and no session exists yet.
+ * Steps 2-3 of an enforced setup: a new key for the setup token's account, shown to its holder
+ * only; asked again with the same token (a wrong code, a reload), the same key while it lives, so
+ * the app that scanned it keeps working. Nothing is enabled and no session exists yet.
  * @throws ChallengeInvalid (unknown, used or expired token), TOTPAlreadyEnabled
  */
 export async function beginRequiredTOTPSetup(deps: ServiceDeps, input: { readonly setupToken: string }): Promise<Omit<PendingEnrollment, "sessionToken"> & { readonly email: string }> {
 	const challenge = await findLiveSetup(deps, deps.store, input.setupToken);
 	const account = await accountOfSetup(deps.store, challenge);
+	const current = await deps.store.totpCredentials.findPendingTOTPCredential(account.id);
+	if (current !== null && current.enrollmentSessionId === ownerOf(challenge) && current.expiresAt !== null && current.expiresAt > deps.clock.now()) {
+		return { ...(await describeEnrollment(deps, account, current, openTOTPKey(deps, current))), email: account.email };
+	}
 	const { key, record } = newPendingCredential(deps, account.id, ownerOf(challenge), { name: null, purpose: null });
 	const described = await describeEnrollment(deps, account, record, key);
 	await deps.store.transaction(async (tx) => {

@@ -31,6 +31,8 @@ export interface HomeState {
 	readonly signedInWithRecoveryCode: boolean;
 	/** Set right after a code sign-in whose code came from a neighbouring time step. */
 	readonly clock?: ClockDirection | null;
+	/** The operator requires 2FA of this account and it is off: the deadline, formatted ("December 21, 2026"); null otherwise. */
+	readonly twoFactorDeadline?: string | null;
 }
 
 /** The notices the account page shows after a mailed-link flow or the banner's "Resend email". */
@@ -82,6 +84,7 @@ ${state.notice === "email-changed" && notice("success", "Your email address was 
 ${state.notice === "two-factor-confirmed" && notice("success", "Your authenticator app is confirmed: apps that need two-factor authentication let you in now.", "home-notice")}
 ${state.notice === "verify-for-app" && !state.emailVerified && notice("warning", "The app you came from signs in only accounts with a verified email address. Open the link we emailed you (or send a new one below), then sign in to the app again.", "home-notice")}
 ${!state.emailVerified && verificationBanner(state.csrf, state.email, { sent: state.notice === "verification-sent", error: state.verificationError ?? null })}
+${state.twoFactorDeadline !== undefined && state.twoFactorDeadline !== null && notice("warning", html`<p><strong>Set up two-factor authentication by ${state.twoFactorDeadline}.</strong> Your administrator requires it: after that date, signing in needs a code from an authenticator app.</p><div class="notice__actions"><a class="button button--primary button--small button--wrap" id="required-setup-link" href="${PATHS.twoFactorSetup}">Set up two-factor authentication</a></div>`, "two-factor-deadline")}
 ${state.signedInWithRecoveryCode && recoveryCodesLeftNotice(state.recoveryCodesLeft)}
 ${state.clock !== undefined && state.clock !== null && clockNotice(state.clock)}
 <div class="grid">

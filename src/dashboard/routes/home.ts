@@ -48,6 +48,8 @@ function homeNoticeOf(value: string | null): HomeNotice | null {
  * @param extras.verificationError - the banner's refusal (too many resends), shown in the banner
  */
 export async function sendHomePage(d: DashboardContext, request: FastifyRequest, reply: FastifyReply, account: AuthenticatedSession["account"], status: number, extras: { readonly verificationError?: string | null } = {}): Promise<FastifyReply> {
+	const twoFactorEnabled = await d.deadbolt.isTwoFactorEnabled(account.id);
+	const requirement = d.deadbolt.twoFactorRequirementOf(account, twoFactorEnabled);
 	return sendPage(
 		reply,
 		status,
@@ -58,7 +60,8 @@ export async function sendHomePage(d: DashboardContext, request: FastifyRequest,
 			emailVerified: account.emailVerifiedAt !== null,
 			memberSince: DATE_FORMAT.format(new Date(account.createdAt)),
 			groups: account.groups,
-			twoFactorEnabled: await d.deadbolt.isTwoFactorEnabled(account.id),
+			twoFactorEnabled,
+			twoFactorDeadline: !twoFactorEnabled && requirement.deadline !== null ? DATE_FORMAT.format(new Date(requirement.deadline)) : null,
 			recoveryCodesLeft: await d.deadbolt.countUnusedRecoveryCodes(account.id),
 			signedInWithRecoveryCode: queryParam(request, RECOVERY_FLAG) === RECOVERY_FLAG_VALUE,
 			clock: clockFlagOf(queryParam(request, CLOCK_FLAG)),

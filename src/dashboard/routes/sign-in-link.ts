@@ -9,6 +9,7 @@ import { SignInLinkInvalid } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import { PATHS } from "../layout.js";
 import { signInLinkPage } from "../pages/auth.js";
+import { requiredSetupStartPage } from "../pages/required-setup.js";
 import type { DashboardContext } from "./context.js";
 import { formField, queryParam, seeOther, sendPage } from "./forms.js";
 import { doneURL } from "./security.js";
@@ -35,7 +36,8 @@ export function registerSignInLinkRoutes(app: FastifyInstance, d: DashboardConte
 				clearSessionCookies(reply, cookies);
 				return toCodeStep(reply, d, result.challenge.challengeToken);
 			}
-			if (result.kind === "two_factor_setup_required") return sendPage(reply, 403, signInLinkPage(d.authPageContext(request, reply), { token: null, email: null, error: "Your administrator requires two-factor authentication before you sign in. Ask them for help." }));
+			// Enforced 2FA past its deadline: the operator's link leads to the setup (the token in a hidden field).
+			if (result.kind === "two_factor_setup_required") return sendPage(reply, 200, requiredSetupStartPage(d.authPageContext(request, reply), result.setup.setupToken));
 			await d.startSession(request, reply, result.session);
 			return seeOther(reply, doneURL("password", "signed-in-with-link"));
 		} catch (error) {

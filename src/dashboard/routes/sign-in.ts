@@ -12,7 +12,8 @@ import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts, typ
 import { requestContext } from "../../http/plugins/session.js";
 import { rotateCSRFToken } from "../csrf.js";
 import { PATHS } from "../layout.js";
-import { isSignInFlash, signInCodePage, signInPage, signInRecoveryCodePage, type SignInFlash } from "../pages/auth.js";
+import { checkEmailPage, isSignInFlash, signInCodePage, signInPage, signInRecoveryCodePage, type SignInFlash } from "../pages/auth.js";
+import { html } from "../html.js";
 import type { DashboardContext } from "./context.js";
 import { EMPTY_FIELD, formField, queryParam, seeOther, sendPage, tooManyMessage } from "./forms.js";
 import { homeAfterSignIn } from "./home.js";
@@ -67,7 +68,10 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 				if (result.trustedDevice !== null) d.rememberDevice(reply, result.trustedDevice.token);
 				return d.afterSignIn(request, reply, PATHS.home);
 			}
-			if (result.kind === "two_factor_setup_required") return page(403, "Your administrator requires two-factor authentication, and the time to set it up has passed. We emailed you a link to set it up: open it to sign in.");
+			if (result.kind === "two_factor_setup_required") {
+				const lead = "Your administrator requires two-factor authentication for your account, and the time to set it up has passed.";
+				return sendPage(reply, 200, checkEmailPage(d.authPageContext(request, reply), lead, `We emailed you a link to set it up. Open it to sign in (it works for ${Math.round(d.config.signInLink.ttlSeconds / 60)} minutes).`, "required-setup-mailed", html`<a href="${PATHS.signIn}">Back to sign in</a>`));
+			}
 			// The device's token no longer skips the code step (forgotten, expired): drop it. One of
 			// another account is kept, for that account's next sign-in on this browser.
 			if (trustedDeviceToken !== null && !result.keepTrustedDevice) void reply.clearCookie(cookies.trustedDeviceName, cookies.options());
