@@ -100,6 +100,8 @@ export interface Deadbolt {
 	listAuthenticators: Bound<typeof authenticators.listAuthenticators>;
 	renameAuthenticator: Bound<typeof authenticators.renameAuthenticator>;
 	removeAuthenticator: Bound<typeof authenticators.removeAuthenticator>;
+	/** The most authenticators an account may have (`MAX_AUTHENTICATORS`). */
+	readonly maxAuthenticators: number;
 	countUnusedRecoveryCodes: Bound<typeof recoveryCodes.countUnusedRecoveryCodes>;
 	purgeExpired: Bound<typeof housekeeping.purgeExpired>;
 	reauthenticate: Bound<typeof reauthentication.reauthenticate>;
@@ -384,6 +386,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		listAuthenticators: bind(authenticators.listAuthenticators),
 		renameAuthenticator: bind(authenticators.renameAuthenticator),
 		removeAuthenticator: bind(authenticators.removeAuthenticator),
+		maxAuthenticators: authenticators.MAX_AUTHENTICATORS,
 		countUnusedRecoveryCodes: bind(recoveryCodes.countUnusedRecoveryCodes),
 		purgeExpired: bind(housekeeping.purgeExpired),
 		reauthenticate: bind(reauthentication.reauthenticate),
