@@ -59,8 +59,7 @@ async function addThroughPage(jar: Jar, enrolled: Enrolled, name: string): Promi
 	const done = await post(jar, CONFIRM_CODE, { flow: "add", name, code: codeAt(t, key) });
 	expect(done.statusCode, done.body).toBe(303);
 	expect(done.headers.location).toBe(`${TWO_FACTOR}?done=authenticator-added`);
-	const added = (await authenticatorsOf(enrolled)).find((a) => a.name === (name.trim() === "" ? null : name.trim()) && !a.lastUsedAt);
-	return { key, id: added?.id ?? (await authenticatorsOf(enrolled)).at(-1)!.id };
+	return { key, id: (await authenticatorsOf(enrolled)).find((a) => a.name === name)!.id };
 }
 
 /** Moves the clock past the "Confirm it's you" window. */
