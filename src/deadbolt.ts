@@ -104,6 +104,8 @@ export interface Deadbolt {
 	beginRequiredTOTPSetup: Bound<typeof requiredTwoFactor.beginRequiredTOTPSetup>;
 	confirmRequiredTOTPSetup: Bound<typeof requiredTwoFactor.confirmRequiredTOTPSetup>;
 	twoFactorRequirementOf: Bound<typeof requiredTwoFactor.twoFactorRequirementOf>;
+	/** The most authenticators an account may have (`MAX_AUTHENTICATORS`). */
+	readonly maxAuthenticators: number;
 	countUnusedRecoveryCodes: Bound<typeof recoveryCodes.countUnusedRecoveryCodes>;
 	purgeExpired: Bound<typeof housekeeping.purgeExpired>;
 	reauthenticate: Bound<typeof reauthentication.reauthenticate>;
@@ -391,6 +393,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		beginRequiredTOTPSetup: bind(requiredTwoFactor.beginRequiredTOTPSetup),
 		confirmRequiredTOTPSetup: bind(requiredTwoFactor.confirmRequiredTOTPSetup),
 		twoFactorRequirementOf: bind(requiredTwoFactor.twoFactorRequirementOf),
+		maxAuthenticators: authenticators.MAX_AUTHENTICATORS,
 		countUnusedRecoveryCodes: bind(recoveryCodes.countUnusedRecoveryCodes),
 		purgeExpired: bind(housekeeping.purgeExpired),
 		reauthenticate: bind(reauthentication.reauthenticate),

@@ -14,7 +14,7 @@
  * - `security.ts`: `GET /dashboard/settings/security` and the notice of the last action;
  * - `two-factor-setup.ts`: the setup dialog (steps 1 to 4) over the Security page;
  * - the Security page's actions: `sessions.ts`, `password.ts`, `recovery-codes.ts`, `devices.ts`,
- *   `new-phone.ts`, `two-factor-off.ts`, `compromised.ts` ("I think my account is compromised"),
+ *   `new-phone.ts`, `authenticators.ts` (add another app, rename or remove one), `two-factor-off.ts`, `compromised.ts` ("I think my account is compromised"),
  *   `access-tokens.ts` (personal access tokens: create, shown once, revoke one or all);
  *   the sensitive ones go through `confirm.ts` ("Confirm it's you", sudo mode);
  * - `assets.ts`: `GET /dashboard/assets/dashboard.css|dashboard.js|favicon.svg`;
@@ -36,6 +36,7 @@ import type { RouteOptions } from "../http/routes/context.js";
 import type { Deadbolt } from "../deadbolt.js";
 import { registerAccessTokenRoutes } from "./routes/access-tokens.js";
 import { registerAssetRoutes } from "./routes/assets.js";
+import { authenticatorSudoRoutes, registerAuthenticatorRoutes } from "./routes/authenticators.js";
 import { registerBrandAssetRoutes } from "./routes/brand-assets.js";
 import { registerCompromisedRoutes } from "./routes/compromised.js";
 import { registerConfirmRoutes } from "./routes/confirm.js";
@@ -79,10 +80,11 @@ export const dashboardRoutes: FastifyPluginAsync<RouteOptions> = async (app, { d
 	registerPasswordRoutes(app, d);
 	registerDeviceRoutes(app, d);
 	registerNewPhoneRoutes(app);
+	registerAuthenticatorRoutes(app, d);
 	registerTwoFactorOffRoutes(app, d);
 	registerCompromisedRoutes(app, d);
 	registerAccessTokenRoutes(app, d);
-	registerConfirmRoutes(app, d, { ...sessionSudoRoutes(d), ...recoveryCodeSudoRoutes(d), ...deviceSudoRoutes(d), ...newPhoneSudoRoutes(d) });
+	registerConfirmRoutes(app, d, { ...sessionSudoRoutes(d), ...recoveryCodeSudoRoutes(d), ...deviceSudoRoutes(d), ...newPhoneSudoRoutes(d), ...authenticatorSudoRoutes(d) });
 };
 
 /**

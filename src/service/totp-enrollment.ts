@@ -51,6 +51,8 @@ export interface PendingEnrollment {
 	readonly compatibilityWarning: string | null;
 	/** After this, confirmation is refused and setup starts again. */
 	readonly expiresAt: UnixMillis;
+	/** What confirming does with 2FA on: `"replace"` (a new phone) or `"add"` (another authenticator); null for a first setup. */
+	readonly purpose: TOTPEnrollmentPurpose | null;
 	/**
 	 * The session's new token when step 1 proved or set the password (the session was rotated and
 	 * its old token stopped working); null when nothing was proved now.
@@ -179,6 +181,7 @@ export async function describeEnrollment(deps: ServiceDeps, account: AccountReco
 		periodSeconds: credential.periodSeconds,
 		compatibilityWarning: compatibilityWarning({ algorithm, digits: credential.digits, periodSeconds: credential.periodSeconds }),
 		expiresAt: credential.expiresAt ?? 0,
+		purpose: credential.purpose,
 	};
 }
 
@@ -230,10 +233,13 @@ export interface ConfirmedEnrollment {
  * account's other sessions end. All in one transaction. A refused code that an app ignoring the
  * settings would show, or one from a clock that is off, says so (`ignoredSettings`, `clockSkewSeconds`).
  * The user holds the key here, so every refusal says its cause (`InvalidCode.refusal`: expired,
- * wrong, clock_skew, app_ignores_settings or malformed).
- * @throws EnrollmentInvalid (no pending setup, or expired), InvalidCode, TOTPAlreadyEnabled
+ * wrong, clock_skew, app_ignores_settings or malformed). Adding an authenticator (purpose `"add"`),
+ * `name` names it in the same transaction (the dashboard asks for the name beside the code); a
+ * blank one keeps the name given at the start, if any.
+ * @throws EnrollmentInvalid (no pending setup, or expired), InvalidCode, TOTPAlreadyEnabled, InvalidRequest (the name: checked before anything else)
  */
-export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string }, context: RequestContext = NO_CONTEXT): Promise<ConfirmedEnrollment> {
+export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountRecord, session: SessionRecord, input: { code: string; name?: string }, context: RequestContext = NO_CONTEXT): Promise<ConfirmedEnrollment> {
+	const name = input.name === undefined ? null : authenticatorName(input.name);
 	const others = await deps.store.totpCredentials.listConfirmedTOTPCredentials(account.id);
 	const replacing = others.length > 0;
 	const pending = await findOwnPendingEnrollment(deps, account, session);
@@ -263,6 +269,7 @@ export async function confirmTOTPEnrollment(deps: ServiceDeps, account: AccountR
 			throw new EnrollmentInvalid(undefined, { reason: "lost_race" });
 		}
 		if (adding) {
+			if (name !== null) await tx.totpCredentials.renameTOTPCredential(account.id, pending.id, name);
 			// Another authenticator beside the others: sessions, devices and codes stay (the user proved
 			// both factors moments ago); the owner is told by mail (an alert) like any 2FA change.
 			const authenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(account.id)).length;

@@ -1,7 +1,8 @@
 /**
  * "Are you sure?" before the destructive actions of Settings > Security (sign out other sessions,
  * sign out everywhere, forget all remembered devices, new recovery codes, move to a new phone,
- * turn two-factor authentication off, revoke every access token): a `<dialog>` that names what will happen, with the focus
+ * add another authenticator app, remove one (naming it), turn two-factor authentication off,
+ * revoke every access token): a `<dialog>` that names what will happen, with the focus
  * on the safe choice (Cancel). Asked every time, even inside the "Confirm it's you" window:
  * re-authentication proves who you are, this asks whether you mean it.
  *
@@ -16,7 +17,7 @@
 import { csrfField } from "../csrf.js";
 import { html, type SafeHtml } from "../html.js";
 import { PATHS, plural, postForm } from "../layout.js";
-import type { SudoAction } from "./security-dialogs.js";
+import { sudoTargetField, type SudoAction, type SudoTarget } from "./security-dialogs.js";
 
 /**
  * The actions that ask first: the sensitive ones, turning two-factor authentication off (its own
@@ -44,6 +45,8 @@ export interface ConfirmationFacts {
 	 * its opener then embeds no copy of it, so that each id is on the page once.
 	 */
 	readonly shownOpen?: ConfirmableAction | null;
+	/** The item of the dialog drawn open, for a targeted action (its row embeds no copy either). */
+	readonly shownOpenTarget?: string | null;
 }
 
 interface Wording {
@@ -53,7 +56,7 @@ interface Wording {
 	readonly danger: boolean;
 }
 
-function wordingOf(action: ConfirmableAction, facts: ConfirmationFacts): Wording {
+function wordingOf(action: ConfirmableAction, facts: ConfirmationFacts, target: SudoTarget | null): Wording {
 	const others = Math.max(0, facts.sessions - 1);
 	switch (action) {
 		case "revoke-others":
@@ -91,6 +94,20 @@ function wordingOf(action: ConfirmableAction, facts: ConfirmationFacts): Wording
 				button: "Continue",
 				danger: false,
 			};
+		case "add-authenticator":
+			return {
+				title: "Add another authenticator app?",
+				consequence: "You'll name the new app and scan a QR code with it. Your current apps keep working, nobody is signed out and your recovery codes stay the same.",
+				button: "Continue",
+				danger: false,
+			};
+		case "remove-authenticator":
+			return {
+				title: `Remove “${target?.name ?? "Authenticator app"}”?`,
+				consequence: `Its codes stop working at once. In case it is on a lost phone, ${others === 0 ? "any other session is signed out" : `you are signed out on ${plural(others, "other session")}`} and ${facts.trustedDevices === 0 ? "remembered devices are forgotten" : `${plural(facts.trustedDevices, "remembered device")} ${facts.trustedDevices === 1 ? "is" : "are"} forgotten`}; this device stays signed in. Your other authenticator apps and your recovery codes keep working.`,
+				button: "Remove",
+				danger: true,
+			};
 		case "revoke-all-access-tokens":
 			return {
 				title: facts.accessTokens === 1 ? "Revoke your access token?" : `Revoke all ${plural(facts.accessTokens ?? 0, "access token")}?`,
@@ -116,21 +133,29 @@ const ACTION_PATHS: Readonly<Record<PostedConfirmableAction, string>> = Object.f
 	"forget-all-devices": PATHS.forgetAllDevices,
 	"regenerate-recovery-codes": PATHS.recoveryCodes,
 	"replace-authenticator": PATHS.twoFactorReplace,
+	"add-authenticator": PATHS.addAuthenticator,
+	"remove-authenticator": PATHS.removeAuthenticator,
 });
 
-/** The id of an action's dialog (the opener's `data-confirm`). */
-export function confirmationId(action: ConfirmableAction): string {
-	return `confirm-${action}`;
+/** The id of an action's dialog (the opener's `data-confirm`); a targeted action's names its item. */
+export function confirmationId(action: ConfirmableAction, target: SudoTarget | null = null): string {
+	return target === null ? `confirm-${action}` : `confirm-${action}-${target.id}`;
+}
+
+/** Whether the server draws this dialog open over the page (its opener then embeds no copy). */
+function isShownOpen(facts: ConfirmationFacts, action: ConfirmableAction, target: SudoTarget | null): boolean {
+	return facts.shownOpen === action && (facts.shownOpenTarget ?? null) === (target?.id ?? null);
 }
 
 /**
  * The dialog that asks before `action`.
  * @param mode - `"embedded"`: closed, opened by the script; `"open"`: drawn open by the server
  * @param cancelHref - where Cancel goes in the open form (the page behind it)
+ * @param target - a targeted action's item (found among the account's own): named, and carried by the form
  */
-export function confirmationDialog(csrf: string, action: ConfirmableAction, facts: ConfirmationFacts, mode: "embedded" | "open", cancelHref: string): SafeHtml {
-	const words = wordingOf(action, facts);
-	const id = confirmationId(action);
+export function confirmationDialog(csrf: string, action: ConfirmableAction, facts: ConfirmationFacts, mode: "embedded" | "open", cancelHref: string, target: SudoTarget | null = null): SafeHtml {
+	const words = wordingOf(action, facts, target);
+	const id = confirmationId(action, target);
 	const open = mode === "open";
 	const cancel = open
 		? html`<a class="button button--secondary" href="${cancelHref}" autofocus>Cancel</a>`
@@ -146,6 +171,7 @@ export function confirmationDialog(csrf: string, action: ConfirmableAction, fact
 					ACTION_PATHS[action],
 					csrf,
 					html`<input type="hidden" name="${CONFIRMED_FIELD}" value="${CONFIRMED_VALUE}">
+		${sudoTargetField(target)}
 		<div class="actions">
 			${cancel}
 			<button type="submit" class="${confirmClass}" id="${id}-continue">${words.button}</button>
@@ -165,14 +191,15 @@ export function confirmationDialog(csrf: string, action: ConfirmableAction, fact
 /**
  * The opener of a confirmable action: a POST form with one button (the script opens the
  * embedded dialog instead of submitting; without the script the server answers with the open
- * dialog), followed by the embedded dialog.
+ * dialog), followed by the embedded dialog. A targeted action's form carries its item's id.
  */
-export function confirmableButton(csrf: string, action: PostedConfirmableAction, facts: ConfirmationFacts, label: string, buttonClass: string, buttonId?: string): SafeHtml {
-	const form = html`<form method="post" action="${ACTION_PATHS[action]}" class="inline-form" data-confirm="${confirmationId(action)}" novalidate>
+export function confirmableButton(csrf: string, action: PostedConfirmableAction, facts: ConfirmationFacts, label: SafeHtml | string, buttonClass: string, buttonId?: string, target: SudoTarget | null = null): SafeHtml {
+	const form = html`<form method="post" action="${ACTION_PATHS[action]}" class="inline-form" data-confirm="${confirmationId(action, target)}" novalidate>
 	${csrfField(csrf)}
+	${sudoTargetField(target)}
 	<button type="submit" class="${buttonClass}"${buttonId === undefined ? "" : html` id="${buttonId}"`} aria-haspopup="dialog">${label}</button>
 </form>`;
-	return html`${form}${facts.shownOpen === action ? null : confirmationDialog(csrf, action, facts, "embedded", "")}`;
+	return html`${form}${isShownOpen(facts, action, target) ? null : confirmationDialog(csrf, action, facts, "embedded", "", target)}`;
 }
 
 /** The opener of "Turn off two-factor authentication": a link to its page, asked first by the script. */

@@ -11,14 +11,18 @@ import { recoveryCodesList } from "./recovery-codes.js";
 
 /**
  * The actions "Confirm it's you" can lead to: the form carries one of these words in a hidden
- * field (never a URL), and anything else is refused.
+ * field (never a URL), and anything else is refused. A `targeted` action is on one item of the
+ * account's (an authenticator app): the forms carry its id in {@link SUDO_TARGET_FIELD} too, and
+ * every POST looks it up among the account's own before it asks, checks or does anything.
  */
 export const SUDO_ACTIONS = Object.freeze({
-	"revoke-others": { purpose: "sign out your other sessions", button: "Confirm and sign out other sessions", back: `${PATHS.securitySessions}#sign-out-others` },
-	"sign-out-everywhere": { purpose: "sign out everywhere", button: "Confirm and sign out everywhere", back: `${PATHS.securitySessions}#sign-out-everywhere` },
-	"regenerate-recovery-codes": { purpose: "generate new recovery codes", button: "Confirm and generate codes", back: `${PATHS.securityTwoFactor}#regenerate-recovery-codes` },
-	"forget-all-devices": { purpose: "forget all remembered devices", button: "Confirm and forget all devices", back: `${PATHS.securitySessions}#forget-all-devices` },
-	"replace-authenticator": { purpose: "move two-factor authentication to a new phone", button: "Confirm and continue", back: `${PATHS.securityTwoFactor}#move-to-new-phone` },
+	"revoke-others": { purpose: "sign out your other sessions", button: "Confirm and sign out other sessions", back: `${PATHS.securitySessions}#sign-out-others`, targeted: false },
+	"sign-out-everywhere": { purpose: "sign out everywhere", button: "Confirm and sign out everywhere", back: `${PATHS.securitySessions}#sign-out-everywhere`, targeted: false },
+	"regenerate-recovery-codes": { purpose: "generate new recovery codes", button: "Confirm and generate codes", back: `${PATHS.securityTwoFactor}#regenerate-recovery-codes`, targeted: false },
+	"forget-all-devices": { purpose: "forget all remembered devices", button: "Confirm and forget all devices", back: `${PATHS.securitySessions}#forget-all-devices`, targeted: false },
+	"replace-authenticator": { purpose: "move two-factor authentication to a new phone", button: "Confirm and continue", back: `${PATHS.securityTwoFactor}#move-to-new-phone`, targeted: false },
+	"add-authenticator": { purpose: "add another authenticator app", button: "Confirm and continue", back: `${PATHS.securityTwoFactor}#add-authenticator`, targeted: false },
+	"remove-authenticator": { purpose: "remove the authenticator app", button: "Confirm and remove", back: `${PATHS.securityTwoFactor}#authenticator-title`, targeted: true },
 });
 
 /** One of {@link SUDO_ACTIONS}. */
@@ -27,6 +31,27 @@ export type SudoAction = keyof typeof SUDO_ACTIONS;
 /** Whether a submitted value is one of the allowed actions. */
 export function isSudoAction(value: string): value is SudoAction {
 	return Object.hasOwn(SUDO_ACTIONS, value);
+}
+
+/** The form field with the id of a targeted action's item. */
+export const SUDO_TARGET_FIELD = "target";
+
+/** The item a targeted action is on, as found among the account's own (never as submitted). */
+export interface SudoTarget {
+	/** Its id (one of the account's, so safe in a form field, an element id and a fragment). */
+	readonly id: string;
+	/** What the user calls it (shown as text, never as HTML). */
+	readonly name: string;
+}
+
+/** Where Cancel goes: the action's opener (for a targeted action, the item's own). */
+export function sudoBack(action: SudoAction, target: SudoTarget | null): string {
+	return target === null ? SUDO_ACTIONS[action].back : `${PATHS.securityTwoFactor}#${action}-${target.id}`;
+}
+
+/** The hidden field that carries a targeted action's item through a form (nothing without one). */
+export function sudoTargetField(target: SudoTarget | null | undefined): SafeHtml | null {
+	return target === null || target === undefined ? null : html`<input type="hidden" name="${SUDO_TARGET_FIELD}" value="${target.id}">`;
 }
 
 /**
@@ -52,6 +77,8 @@ export function actionDialog(options: { id: string; eyebrow: string; title: stri
 /** What the "Confirm it's you" form shows. */
 export interface ReauthState {
 	readonly action: SudoAction;
+	/** The item of a targeted action (found among the account's own); null otherwise. */
+	readonly target?: SudoTarget | null;
 	readonly twoFactorEnabled: boolean;
 	readonly minutes: number;
 	readonly passwordError?: string | null;
@@ -62,23 +89,26 @@ export interface ReauthState {
 /** "Confirm it's you", then the action. */
 export function reauthDialog(context: { csrf: string; email: string }, state: ReauthState): SafeHtml {
 	const action = SUDO_ACTIONS[state.action];
+	const target = state.target ?? null;
+	const back = sudoBack(state.action, target);
 	const codeFirst = state.twoFactorEnabled && (state.codeError ?? null) !== null && (state.passwordError ?? null) === null;
 	const form = postForm(
 		PATHS.reauthenticate,
 		context.csrf,
 		html`${state.error !== undefined && state.error !== null && notice("error", state.error)}
-		<p>To ${action.purpose}, enter your password${state.twoFactorEnabled ? " and a code from your authenticator app" : ""}. You won't be asked again for the next ${state.minutes} minutes.</p>
+		<p>To ${action.purpose}${target !== null && ` “${target.name}”`}, enter your password${state.twoFactorEnabled ? " and a code from your authenticator app" : ""}. You won't be asked again for the next ${state.minutes} minutes.</p>
 		<input type="hidden" name="action" value="${state.action}">
+		${sudoTargetField(target)}
 		<input type="hidden" name="confirmed" value="yes">
 		<input type="email" name="username" autocomplete="username" value="${context.email}" hidden readonly>
 		${field({ id: "reauth-password", name: "password", label: "Password", type: "password", autocomplete: "current-password", error: state.passwordError ?? null, autofocus: !codeFirst })}
 		${state.twoFactorEnabled && secondFactorField({ id: "reauth-code", error: state.codeError, autofocus: codeFirst })}
 		<div class="actions">
-			<a class="button button--secondary" href="${action.back}">Cancel</a>
+			<a class="button button--secondary" href="${back}">Cancel</a>
 			<button type="submit" class="button button--primary button--wrap">${action.button}</button>
 		</div>`,
 	);
-	return actionDialog({ id: "reauthenticate", eyebrow: "Security check", title: "Confirm it's you", content: form, cancellable: true, focusTitle: false, back: action.back });
+	return actionDialog({ id: "reauthenticate", eyebrow: "Security check", title: "Confirm it's you", content: form, cancellable: true, focusTitle: false, back });
 }
 
 /** The new recovery codes, shown only in the answer to the POST that made them. */

@@ -4,6 +4,7 @@
  * confirmations name.
  */
 import type { AccessTokenView } from "../../service/access-tokens.js";
+import type { AuthenticatorView } from "../../service/authenticators.js";
 import type { SecurityEventView } from "../../service/security-events.js";
 import type { SessionView } from "../../service/sessions.js";
 import type { ConnectedOidcApp } from "../../service/oidc-grants.js";
@@ -40,6 +41,12 @@ export interface SecurityState {
 	readonly secondFactorMailConfirmed?: boolean | null;
 	readonly recoveryCodesLeft: number;
 	readonly recoveryCodesTotal: number;
+	/** The account's authenticator apps, oldest first (empty when 2FA is off; absent: not shown). */
+	readonly authenticators?: readonly AuthenticatorView[];
+	/** The most authenticator apps an account may have (default 5). */
+	readonly maxAuthenticators?: number;
+	/** The rename form of one authenticator after a refused rename: its id, the name typed, why. */
+	readonly renameForm?: RenameFormState | null;
 	/** A notice above the cards (e.g. after setup was refused). */
 	readonly message?: SafeHtml | null;
 	/** The apps signed in with OpenID Connect (the card is left out when not given: no provider). */
@@ -66,11 +73,21 @@ export interface SecurityState {
 	readonly accessTokenForm?: AccessTokenFormState;
 	/** The action whose "Are you sure?" the server draws open over the page (the confirm page), if any. */
 	readonly askingFirst?: ConfirmableAction | null;
+	/** The item of that dialog, for a targeted action (an authenticator's id). */
+	readonly askingFirstTarget?: string | null;
+}
+
+/** A refused rename of an authenticator: shown open in its row. */
+export interface RenameFormState {
+	readonly authenticatorId: string;
+	/** The name as typed. */
+	readonly value: string;
+	readonly error: string;
 }
 
 /** The counts the confirmations name. */
 export function confirmationFacts(state: SecurityState): ConfirmationFacts {
-	return { sessions: state.sessions?.length ?? 1, trustedDevices: state.trustedDevices?.length ?? 0, recoveryCodesLeft: state.recoveryCodesLeft, accessTokens: state.accessTokens?.length ?? 0, shownOpen: state.askingFirst ?? null };
+	return { sessions: state.sessions?.length ?? 1, trustedDevices: state.trustedDevices?.length ?? 0, recoveryCodesLeft: state.recoveryCodesLeft, accessTokens: state.accessTokens?.length ?? 0, shownOpen: state.askingFirst ?? null, shownOpenTarget: state.askingFirstTarget ?? null };
 }
 
 /**

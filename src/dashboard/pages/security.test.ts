@@ -19,14 +19,14 @@ function visibleButtons(markup: string): string[] {
 }
 
 describe("Security pages with two-factor authentication on", () => {
-	it("the Two-factor page offers new recovery codes, a new phone and turning it off, each asked first", () => {
+	it("the Two-factor page offers another app, new recovery codes, a new phone and turning it off, each asked first", () => {
 		const markup = securityPage(STATE, null, "two-factor").value;
 		const text = textOf(markup);
 		expect(text).toContain("Two-factor authentication is on");
 		expect(text).toContain("10 of 10");
-		expect(visibleButtons(markup)).toEqual(["Move to a new phone", "Generate new recovery codes"]);
+		expect(visibleButtons(markup)).toEqual(["Add another authenticator app", "Move to a new phone", "Generate new recovery codes"]);
 		expect(markup).toContain('href="/dashboard/settings/security/two-factor/disable" data-confirm="confirm-turn-off-two-factor"');
-		for (const action of ["replace-authenticator", "regenerate-recovery-codes", "turn-off-two-factor"]) expect(markup).toContain(`<dialog class="modal modal--narrow modal--confirm" id="confirm-${action}"`);
+		for (const action of ["add-authenticator", "replace-authenticator", "regenerate-recovery-codes", "turn-off-two-factor"]) expect(markup).toContain(`<dialog class="modal modal--narrow modal--confirm" id="confirm-${action}"`);
 		expect(textOf(markup)).toContain("Your 10 current recovery codes stop working at once");
 	});
 

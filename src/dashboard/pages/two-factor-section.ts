@@ -1,22 +1,20 @@
 /**
- * Settings > Security > Two-factor authentication: whether it is on, the authenticator app, the
- * recovery codes left (and new ones), moving to a new phone, turning it off; or, when it is off,
+ * Settings > Security > Two-factor authentication: whether it is on, the authenticator apps
+ * (`authenticator-list.ts`: each named, added, renamed, removed; moving to a new phone), the
+ * recovery codes left (and new ones), turning it off; or, when it is off,
  * the way to set it up. The destructive actions ask first (`confirmations.ts`).
  */
 import { html, type SafeHtml } from "../html.js";
 import { emailText, PATHS, postForm } from "../layout.js";
 import { confirmableButton, turnOffTwoFactorLink } from "./confirmations.js";
+import { authenticatorApps } from "./authenticator-list.js";
 import { confirmationFacts, FEW_RECOVERY_CODES, fewRecoveryCodesWarning, statusBadge, type SecurityState } from "./security-state.js";
 
 function onContent(state: SecurityState): SafeHtml {
 	const facts = confirmationFacts(state);
 	return html`<p class="status-line" id="two-factor-status"><span class="status-dot status-dot--on" aria-hidden="true"></span>Two-factor authentication is on</p>
 	<p>Signing in asks for your password and a 6-digit code from your authenticator app.</p>
-	<h3 class="card__subtitle" id="authenticator-title">Authenticator app</h3>
-	<p>Connected. Changing phones? Move to the new one while you still have the old one (or a recovery code): the old phone's codes stop working once the new one is confirmed.</p>
-	<div class="actions actions--start">
-		${confirmableButton(state.csrf, "replace-authenticator", facts, "Move to a new phone", "button button--secondary button--wrap", "move-to-new-phone")}
-	</div>
+	${authenticatorApps(state)}
 	${state.secondFactorMailConfirmed === false && mailConfirmationContent(state)}
 	${state.secondFactorMailConfirmed === true && html`<p class="muted small" id="mail-confirmed">Confirmed by email: apps that need two-factor authentication accept it.</p>`}
 	<h3 class="card__subtitle" id="recovery-codes-title">Recovery codes</h3>
@@ -65,7 +63,7 @@ export function twoFactorSection(state: SecurityState): SafeHtml {
 		${state.twoFactorEnabled ? onContent(state) : offContent()}
 	</section>
 	<section class="card card--quiet" aria-labelledby="apps-title">
-		<h2 class="card__title" id="apps-title">Authenticator apps</h2>
+		<h2 class="card__title" id="apps-title">Which app to use</h2>
 		<p>Any app that shows 6-digit time-based codes works, for example:</p>
 		<ul class="app-list">
 			<li>Google Authenticator</li><li>Authy</li><li>Microsoft Authenticator</li><li>1Password</li><li>FreeOTP</li>

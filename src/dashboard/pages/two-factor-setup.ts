@@ -36,8 +36,8 @@ function stepper(step: SetupStep, firstLabel: string): SafeHtml {
  */
 function setupDialog(context: SetupContext, step: SetupStep, title: string, content: SafeHtml, cancellable: boolean): SafeHtml {
 	const eyebrow = step === 2 ? "Steps 2 and 3 of 4" : `Step ${step} of 4`;
-	const flow = context.replacing === true ? "Move to a new phone" : "Set up two-factor authentication";
-	const firstLabel = context.replacing === true ? "Confirm it's you" : context.hasPassword === false ? "Set password" : "Confirm password";
+	const flow = context.adding === true ? "Add another authenticator app" : context.replacing === true ? "Move to a new phone" : "Set up two-factor authentication";
+	const firstLabel = context.replacing === true || context.adding === true ? "Confirm it's you" : context.hasPassword === false ? "Set password" : "Confirm password";
 	// The last step cannot be closed by accident (Escape, a close request): `closedby="none"`.
 	return html`<dialog open class="modal" id="two-factor-setup" aria-labelledby="setup-title" aria-modal="true"${cancellable ? html` data-cancel-href="${PATHS.security}"` : html` closedby="none"`}>
 	<div class="modal__header">
@@ -63,6 +63,16 @@ export interface SetupContext {
 	readonly hasPassword?: boolean;
 	/** true when moving to a new phone (2FA stays on; the old authenticator stops at confirmation). */
 	readonly replacing?: boolean;
+	/** true when adding another authenticator app (the others stay; step 3 also asks for its name). */
+	readonly adding?: boolean;
+}
+
+/** The longest authenticator name (the service's limit, checked there). */
+const AUTHENTICATOR_NAME_MAX_LENGTH = 64;
+
+/** Which flow the code form confirms (a display hint only: the service decides by the pending setup). */
+function flowOf(context: SetupContext): "add" | "new-phone" | "setup" {
+	return context.adding === true ? "add" : context.replacing === true ? "new-phone" : "setup";
 }
 
 /**
@@ -108,7 +118,8 @@ export function setupPasswordStep(context: SetupContext, state: { error?: string
  * the scheme), the key itself with its Copy button, then the QR code. On wide screens the
  * stylesheet puts the QR code first, in its own column (no script: media queries only).
  */
-export function setupScanStep(context: SetupContext, pending: PendingEnrollment, state: { error?: string | null; minutesLeft: number }): SafeHtml {
+export function setupScanStep(context: SetupContext, pending: PendingEnrollment, state: { error?: string | null; minutesLeft: number; name?: string; nameError?: string | null }): SafeHtml {
+	const adding = context.adding === true;
 	const content = html`<div class="setup-scan">
 	<div class="setup-scan__text">
 		<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">2</span>Add the account to your app</h3>
@@ -141,18 +152,33 @@ export function setupScanStep(context: SetupContext, pending: PendingEnrollment,
 ${postForm(
 	PATHS.twoFactorConfirm,
 	context.csrf,
-	html`<input type="hidden" name="flow" value="${context.replacing === true ? "new-phone" : "setup"}">
-	<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">3</span>Enter the ${pending.digits}-digit code</h3>
+	html`<input type="hidden" name="flow" value="${flowOf(context)}">
+	<h3 class="setup-heading"><span class="setup-heading__number" aria-hidden="true">3</span>${adding ? "Name it and enter" : "Enter"} the ${pending.digits}-digit code</h3>
+	${
+		adding &&
+		field({
+			id: "authenticator-name",
+			name: "name",
+			label: "Name (optional)",
+			autocomplete: "off",
+			value: state.name ?? "",
+			hint: "So you can tell your apps apart, for example Tablet or Work phone.",
+			error: state.nameError ?? null,
+			maxlength: AUTHENTICATOR_NAME_MAX_LENGTH,
+			required: false,
+			autofocus: (state.nameError ?? null) !== null,
+		})
+	}
 	${codeField(`Enter the ${pending.digits}-digit code from your authenticator app`, {
 		error: state.error ?? null,
 		hint: CODE_HINT,
-		append: html`<button type="submit" class="button button--primary">${context.replacing === true ? "Verify and switch" : "Verify and turn on"}</button>`,
+		append: html`<button type="submit" class="button button--primary">${adding ? "Verify and add" : context.replacing === true ? "Verify and switch" : "Verify and turn on"}</button>`,
 		focus: "if-visible",
 	})}
 	<p class="muted setup-expiry">This setup expires in ${plural(state.minutesLeft, "minute")}. <a href="${PATHS.security}">Cancel setup</a></p>`,
 	"form form--separated",
 )}`;
-	return setupDialog(context, 2, context.replacing === true ? "Connect your new phone" : "Connect your authenticator app", content, true);
+	return setupDialog(context, 2, adding ? "Connect your new authenticator app" : context.replacing === true ? "Connect your new phone" : "Connect your authenticator app", content, true);
 }
 
 /** What step 4 shows. */

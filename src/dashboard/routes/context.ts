@@ -130,6 +130,8 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 				secondFactorMailConfirmed: twoFactorEnabled && twoFactorRules ? auth.account.secondFactorMailConfirmedAt !== null : null,
 				recoveryCodesLeft: await deadbolt.countUnusedRecoveryCodes(auth.account.id),
 				recoveryCodesTotal: config.recoveryCodes.count,
+				authenticators: twoFactorEnabled ? await deadbolt.listAuthenticators(auth.account.id) : [],
+				maxAuthenticators: deadbolt.maxAuthenticators,
 				sessions: await deadbolt.listSessions(auth),
 				...(deadbolt.oidc.enabled ? { connectedApps: await deadbolt.oidc.listConnectedApps(auth.account.id) } : {}),
 				events: await deadbolt.listSecurityEvents(auth.account.id, { limit: SECURITY_EVENTS_SHOWN }),

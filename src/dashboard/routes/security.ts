@@ -48,6 +48,20 @@ function flashOf(done: string | null, countParam: string | null): CardFlash | nu
 			return cardNotice("password", "info", "You're signed in. Set a password for your account here, or set up two-factor authentication, which sets one as its first step.");
 		case "authenticator-replaced":
 			return cardNotice("two-factor", "success", html`<strong>Your new phone is set up.</strong> Codes from the old one no longer work. Your recovery codes are unchanged; remembered devices were forgotten.`);
+		case "authenticator-added":
+			return cardNotice("two-factor", "success", html`<strong>Your new authenticator app is added.</strong> Its codes sign you in, and so do your other apps'. Your recovery codes are unchanged: no new ones were made.`);
+		case "authenticator-renamed":
+			return cardNotice("two-factor", "success", "Renamed your authenticator app.");
+		case "authenticator-removed":
+			return cardNotice("two-factor", "success", html`<strong>Removed that authenticator app.</strong> Its codes no longer work${otherSessions(n, (s) => `; we signed you out on ${s}`)}, and remembered devices were forgotten. You can delete its entry from the app.`);
+		case "authenticator-gone":
+			return cardNotice("two-factor", "info", "That authenticator app is not one of yours any more (it was removed).");
+		case "last-authenticator":
+			return cardNotice("two-factor", "warning", "That is your only authenticator app, so it can't be removed. To stop using two-factor authentication, turn it off below.");
+		case "authenticators-full":
+			return cardNotice("two-factor", "warning", "You have as many authenticator apps as an account can have. Remove one to add another.");
+		case "add-expired":
+			return cardNotice("two-factor", "warning", "Adding an authenticator app timed out before you entered a code. Your other apps still work; start again when you're ready.");
 		case "already-on":
 			return cardNotice("two-factor", "info", html`<strong>Two-factor authentication is already on.</strong> This setup was finished before (a reload sends its form again). Your recovery codes were shown only once: if you did not save them, <a href="${PATHS.securityTwoFactor}#recovery-codes-title">create a new set</a>.`);
 		case "replace-expired":

@@ -3,7 +3,7 @@
  * `GET/POST /dashboard/settings/security/two-factor/setup` (step 1, the password, then steps 2-3
  * in the POST's answer: QR code, key, code form), `POST .../two-factor/confirm` (step 3, then
  * step 4 with the recovery codes, shown only there; with 2FA on, it confirms the move to a new
- * phone instead) and `POST .../two-factor/saved` (step 4's Finish: the codes marked saved, and
+ * phone, or another authenticator app with its name, instead) and `POST .../two-factor/saved` (step 4's Finish: the codes marked saved, and
  * one of them typed back).
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
@@ -19,6 +19,8 @@ import { EMPTY_FIELD, formField, seeOther, sendPage, signedInForm, signedInPage,
 
 /** Where a move to a new phone that timed out (or was never started here) lands. */
 const REPLACE_EXPIRED = doneURL("two-factor", "replace-expired");
+/** Where adding an authenticator app that timed out lands. */
+const ADD_EXPIRED = doneURL("two-factor", "add-expired");
 /** Where the first setup's confirmation sent again (a reload of step 4) lands: 2FA is on already. */
 const ALREADY_ON = doneURL("two-factor", "already-on");
 
@@ -69,30 +71,41 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 		"/settings/security/two-factor/confirm",
 		signedInForm(async (request, reply, auth) => {
 			const state = await d.securityState(request, reply, auth);
-			// With 2FA on, this confirms a move to a new phone, if this session started one.
-			const replacing = state.twoFactorEnabled;
-			if (replacing && (await deadbolt.getPendingTOTPEnrollment(auth.account, auth.session)) === null) {
+			// With 2FA on, this confirms a move to a new phone or another app, if this session started one.
+			const twoFactorOn = state.twoFactorEnabled;
+			const flow = formField(request, "flow");
+			/** Where a move to a new phone or an added app that timed out goes (the notice says which). */
+			const expired = flow === "add" ? ADD_EXPIRED : REPLACE_EXPIRED;
+			const started = twoFactorOn ? await deadbolt.getPendingTOTPEnrollment(auth.account, auth.session) : null;
+			if (twoFactorOn && started === null) {
 				// The first setup's form sent again (a reload of step 4) is not a move to a new phone.
-				return seeOther(reply, formField(request, "flow") === "setup" ? ALREADY_ON : REPLACE_EXPIRED);
+				return seeOther(reply, flow === "setup" ? ALREADY_ON : expired);
 			}
-			const setup = { ...state, replacing };
+			// What the pending setup does decides (the form's `flow` only picks a notice).
+			const adding = started?.purpose === "add";
+			const setup = { ...state, replacing: twoFactorOn && !adding, adding };
 			const code = formField(request, "code");
+			// Adding an app: its name, typed beside the code (checked by the service before anything else).
+			const name = adding ? formField(request, "name") : "";
 
-			/** Step 1 again, with why: the pending setup is gone (a move to a new phone goes back to the Security page). */
+			/** Step 1 again, with why: the pending setup is gone (with 2FA on: back to the Security page). */
 			const restart = (message: string): FastifyReply =>
-				replacing ? seeOther(reply, REPLACE_EXPIRED) : sendPage(reply, 409, securityPage(state, setupPasswordStep(state, { notice: message, minLength })));
+				twoFactorOn ? seeOther(reply, adding ? ADD_EXPIRED : REPLACE_EXPIRED) : sendPage(reply, 409, securityPage(state, setupPasswordStep(state, { notice: message, minLength })));
 
-			/** Shows steps 2-3 again with an error, or step 1 when the pending setup is gone. */
-			const retry = async (status: number, error: string): Promise<FastifyReply> => {
+			/** Shows steps 2-3 again with an error (of the code, or of the name), or step 1 when the pending setup is gone. */
+			const retry = async (status: number, error: string, field: "code" | "name" = "code"): Promise<FastifyReply> => {
 				const pending = await deadbolt.getPendingTOTPEnrollment(auth.account, auth.session);
 				if (pending === null) return restart(new EnrollmentInvalid().message);
-				return sendPage(reply, status, securityPage(state, setupScanStep(setup, pending, { error, minutesLeft: d.minutesLeft(pending.expiresAt) })));
+				const errors = field === "name" ? { nameError: error } : { error };
+				return sendPage(reply, status, securityPage(state, setupScanStep(setup, pending, { ...errors, name, minutesLeft: d.minutesLeft(pending.expiresAt) })));
 			};
 
 			if (code.trim() === "") return retry(400, EMPTY_FIELD.authenticatorCode);
 			try {
-				const confirmed = await deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code }, requestContext(request));
+				const confirmed = await deadbolt.confirmTOTPEnrollment(auth.account, auth.session, adding ? { code, name } : { code }, requestContext(request));
 				d.keepRotatedSession(reply, confirmed.sessionToken);
+				// Another app beside the others: nothing else changed (no new recovery codes).
+				if (confirmed.added) return seeOther(reply, doneURL("two-factor", "authenticator-added"));
 				if (confirmed.replaced) {
 					// The remembered devices were forgotten with the old authenticator, this browser's too.
 					d.forgetThisDevice(request, reply);
@@ -109,6 +122,7 @@ export function registerTwoFactorSetupRoutes(app: FastifyInstance, d: DashboardC
 				return sendPage(reply, 200, securityPage({ ...state, twoFactorEnabled: true, recoveryCodesLeft: confirmed.recoveryCodes.length }, done));
 			} catch (error) {
 				if (error instanceof InvalidCode) return retry(401, error.message);
+				if (error instanceof InvalidRequest) return retry(400, error.message, "name");
 				if (error instanceof EnrollmentInvalid) return restart(error.message);
 				if (error instanceof TOTPAlreadyEnabled) return seeOther(reply, PATHS.security);
 				if (error instanceof TooManyAttempts) return retry(429, tooManyMessage(reply, error));
