@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { T0 } from "../helpers/deadbolt.js";
-import { PASSWORD, signUp } from "../helpers/flows.js";
+import { codeAt, PASSWORD, signUp, signUpWith2FA } from "../helpers/flows.js";
 import { appPerTest, bearer, formBrowser, type TestApp } from "../helpers/http.js";
 import { lastMailedToken } from "../helpers/mailed-links.js";
 
@@ -87,5 +87,21 @@ describe("enforced two-factor authentication over HTTP", () => {
 		const bad = await t.app.inject({ method: "POST", url: "/api/v1/two-factor/totp/required-setup", payload: { setupToken: "x.y" } });
 		expect(bad.statusCode).toBe(401);
 		expect(bad.json().code).toBe("ERR_CHALLENGE_INVALID");
+	});
+
+	test("while required, the Security page offers no way to turn 2FA off, and a posted form is refused with 409 (2FA stays on)", async () => {
+		const user = await signUpWith2FA(t);
+		t.clock.advance(30_000);
+		const jar: Record<string, string> = {};
+		await page("/dashboard/sign-in", jar);
+		await post("/dashboard/sign-in", jar, { email: user.email, password: PASSWORD });
+		expect((await post("/dashboard/sign-in/code", jar, { code: codeAt(t, user.key) })).statusCode).toBe(303);
+		const security = await page("/dashboard/settings/security/two-factor", jar);
+		expect(security.body).toContain('id="two-factor-required"');
+		expect(security.body).not.toContain('id="turn-off-two-factor"');
+		t.clock.advance(30_000);
+		const refused = await post("/dashboard/settings/security/two-factor/disable", jar, { password: PASSWORD, code: codeAt(t, user.key) });
+		expect(refused.statusCode).toBe(409);
+		expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(true);
 	});
 });

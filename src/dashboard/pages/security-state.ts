@@ -34,6 +34,8 @@ export interface SecurityState {
 	/** false for an account created without a password: step 1 of the setup sets one. Default true. */
 	readonly hasPassword?: boolean;
 	readonly twoFactorEnabled: boolean;
+	/** The operator's `twoFactorPolicy` requires 2FA of this account: it cannot be turned off. Default false. */
+	readonly twoFactorRequired?: boolean;
 	/**
 	 * With 2FA on and a forward-auth `two_factor` rule configured: whether the authenticator is
 	 * confirmed by a mailed link (what those rules need); null (or absent) otherwise.

@@ -31,10 +31,14 @@ function onContent(state: SecurityState): SafeHtml {
 	}
 	<p class="muted small">New recovery codes replace all of your current ones: the old codes stop working at once.</p>
 	<h3 class="card__subtitle" id="turn-off-title">Turn off</h3>
-	<p>Without two-factor authentication, your password alone signs you in.</p>
+	${
+		state.twoFactorRequired === true
+			? html`<p id="two-factor-required">Your administrator requires two-factor authentication for your account, so it can't be turned off. To change phones, add the new one, then remove the old one.</p>`
+			: html`<p>Without two-factor authentication, your password alone signs you in.</p>
 	<div class="actions actions--start">
 		${turnOffTwoFactorLink(state.csrf, facts)}
-	</div>`;
+	</div>`
+	}`;
 }
 
 /** 2FA on, not yet confirmed by mail, and apps behind forward-auth need it: what to do. */

@@ -127,6 +127,7 @@ export function createDashboardContext(deadbolt: Deadbolt, cookies: CookieSettin
 				email: auth.account.email,
 				hasPassword: auth.account.passwordHash !== null,
 				twoFactorEnabled,
+				twoFactorRequired: deadbolt.twoFactorRequirementOf(auth.account, twoFactorEnabled).required,
 				secondFactorMailConfirmed: twoFactorEnabled && twoFactorRules ? auth.account.secondFactorMailConfirmedAt !== null : null,
 				recoveryCodesLeft: await deadbolt.countUnusedRecoveryCodes(auth.account.id),
 				recoveryCodesTotal: config.recoveryCodes.count,

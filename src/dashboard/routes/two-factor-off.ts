@@ -4,7 +4,7 @@
  * and signs out the other sessions.
  */
 import type { FastifyInstance } from "fastify";
-import { TOTPNotEnabled } from "../../errors.js";
+import { TOTPNotEnabled, TwoFactorRequired } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import { PATHS } from "../layout.js";
 import { securityPage } from "../pages/security.js";
@@ -43,6 +43,7 @@ export function registerTwoFactorOffRoutes(app: FastifyInstance, d: DashboardCon
 				const refusal = credentialRefusal(reply, error);
 				if (refusal !== null) return page(refusal.status, refusal.errors);
 				if (error instanceof TOTPNotEnabled) return seeOther(reply, PATHS.security);
+				if (error instanceof TwoFactorRequired) return page(409, { error: error.message });
 				throw error;
 			}
 		}),
