@@ -20,6 +20,16 @@ export interface AlertMailInput {
 	readonly productName: string;
 }
 
+
+/** What each change of two-factor authentication is called in its alert, and what it means for codes. */
+const TWO_FACTOR_CHANGES: Readonly<Partial<Record<string, { readonly what: string; readonly after: string }>>> = Object.freeze({
+	"totp.enabled": { what: "Two-factor authentication was turned on", after: " Codes from the previous app no longer work." },
+	"totp.disabled": { what: "Two-factor authentication was turned off", after: " Signing in now needs only your password." },
+	"totp.replaced": { what: "Two-factor authentication was moved to a new authenticator app", after: " Codes from the previous app no longer work." },
+	"totp.authenticator_added": { what: "An authenticator app was added", after: " Codes from it now sign in, beside your other authenticators." },
+	"totp.authenticator_removed": { what: "An authenticator app was removed", after: " Codes from it no longer work." },
+});
+
 /** An instant for people: `Thursday 1 January 2026, 00:00 UTC`. */
 export function describeInstant(at: number): string {
 	const text = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(at));
@@ -88,24 +98,7 @@ function story(input: AlertMailInput): Story {
 			};
 		}
 		case "two_factor_changed": {
-			const what =
-				facts.type === "totp.enabled"
-					? "Two-factor authentication was turned on"
-					: facts.type === "totp.disabled"
-						? "Two-factor authentication was turned off"
-						: facts.type === "totp.authenticator_added"
-							? "An authenticator app was added"
-							: facts.type === "totp.authenticator_removed"
-								? "An authenticator app was removed"
-								: "Two-factor authentication was moved to a new authenticator app";
-			const after =
-				facts.type === "totp.disabled"
-					? " Signing in now needs only your password."
-					: facts.type === "totp.authenticator_added"
-						? " Codes from it now sign in, beside your other authenticators."
-						: facts.type === "totp.authenticator_removed"
-							? " Codes from it no longer work."
-							: " Codes from the previous app no longer work.";
+			const { what, after } = TWO_FACTOR_CHANGES[facts.type] ?? TWO_FACTOR_CHANGES["totp.replaced"]!;
 			return {
 				subject: `${what} for your ${productName} account`,
 				heading: what,

@@ -9,11 +9,11 @@
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { toISO } from "../../service/deps.js";
 import { deliverSession } from "../deliver.js";
 import { requestContext } from "../plugins/session.js";
 import { CodeSchema, ERROR_RESPONSES, NewSessionSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { enrollmentView } from "./totp.js";
 
 const closed = { additionalProperties: false } as const;
 
@@ -45,17 +45,7 @@ export const requiredSetupRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 		},
 		async (request, reply) => {
 			const pending = await deadbolt.beginRequiredTOTPSetup({ setupToken: request.body.setupToken });
-			return reply.status(201).send({
-				email: pending.email,
-				secret: pending.secret,
-				keyUri: pending.keyURI,
-				qrSvg: pending.qrSvg,
-				algorithm: pending.algorithm,
-				digits: pending.digits,
-				periodSeconds: pending.periodSeconds,
-				compatibilityWarning: pending.compatibilityWarning,
-				expiresAt: toISO(pending.expiresAt),
-			});
+			return reply.status(201).send({ email: pending.email, ...enrollmentView(pending) });
 		},
 	);
 

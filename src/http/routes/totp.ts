@@ -9,12 +9,27 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { toISO } from "../../service/deps.js";
+import type { PendingEnrollment } from "../../service/totp-enrollment.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
 import { deliverRotatedSession } from "../deliver.js";
 import { CodeSchema, ERROR_RESPONSES, PasswordSchema, RotatedSessionSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 
 const closed = { additionalProperties: false } as const;
+
+/** What a client shows to add a pending key to an authenticator app (the enrollment's and the required setup's answers). */
+export function enrollmentView(pending: Omit<PendingEnrollment, "sessionToken">) {
+	return {
+		secret: pending.secret,
+		keyUri: pending.keyURI,
+		qrSvg: pending.qrSvg,
+		algorithm: pending.algorithm,
+		digits: pending.digits,
+		periodSeconds: pending.periodSeconds,
+		compatibilityWarning: pending.compatibilityWarning,
+		expiresAt: toISO(pending.expiresAt),
+	};
+}
 
 /** TOTP routes (protected). */
 export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
@@ -65,15 +80,8 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 			const input = { ...(password === undefined ? {} : { password }), ...(newPassword === undefined ? {} : { newPassword }), ...(name === undefined ? {} : { name }), ...(purpose === undefined ? {} : { purpose }) };
 			const pending = await deadbolt.beginTOTPEnrollment(account, session, input, requestContext(request));
 			return reply.status(201).send({
-				secret: pending.secret,
-				keyUri: pending.keyURI,
-				qrSvg: pending.qrSvg,
-				algorithm: pending.algorithm,
-				digits: pending.digits,
-				periodSeconds: pending.periodSeconds,
-				compatibilityWarning: pending.compatibilityWarning,
+				...enrollmentView(pending),
 				...(pending.sessionToken === null ? {} : { session: deliverRotatedSession(request, reply, deadbolt, cookies, session.id, pending.sessionToken) }),
-				expiresAt: toISO(pending.expiresAt),
 			});
 		},
 	);
