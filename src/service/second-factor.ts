@@ -6,10 +6,11 @@
  */
 import { InvalidCode, TOTPNotEnabled } from "../errors.js";
 import { isWellFormedOTP, normalizeOTPInput } from "../domain/otp/hotp.js";
-import type { AccountRecord } from "../storage/store.js";
+import type { AccountRecord, TOTPCredentialRecord } from "../storage/store.js";
 import type { RequestContext, ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { withAttempt } from "./throttle.js";
+import { secondFactorOutcomeOf } from "./sign-in-outcomes.js";
 import { checkTOTPCode } from "./totp-key.js";
 import { checkRecoveryCode, consumeRecoveryCode, recoveryCodeUsedUp } from "./recovery-codes.js";
 import { alreadyUsedCode, malformedCode, refusedTOTPCode, unknownRecoveryCode, usedRecoveryCode } from "./code-refusal.js";
@@ -28,6 +29,20 @@ export type ProvedFactor = "totp" | "recovery_code";
 export async function proveSecondFactor(deps: ServiceDeps, account: AccountRecord, code: string, context: RequestContext): Promise<ProvedFactor> {
 	const credential = await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id);
 	if (credential === null) throw new TOTPNotEnabled();
+	// Counted by the kind of code it looks like (`/metrics`): a lock refuses before any is checked.
+	const method = isWellFormedOTP(normalizeOTPInput(code), credential.digits) ? "totp" : "recovery_code";
+	try {
+		const proved = await checkSecondFactor(deps, account, credential, code, context);
+		deps.metrics.secondFactor("reauthentication", proved, "success");
+		return proved;
+	} catch (error) {
+		deps.metrics.secondFactor("reauthentication", method, secondFactorOutcomeOf(error));
+		throw error;
+	}
+}
+
+/** {@link proveSecondFactor} once the credential is found, uncounted. */
+function checkSecondFactor(deps: ServiceDeps, account: AccountRecord, credential: TOTPCredentialRecord, code: string, context: RequestContext): Promise<ProvedFactor> {
 	return withAttempt(deps, account.id, "second_factor", context, async (startBy) => {
 		const otp = normalizeOTPInput(code);
 		let refused: InvalidCode;
