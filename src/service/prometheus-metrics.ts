@@ -71,6 +71,12 @@ export interface PrometheusMetricsOptions {
 type Child = { inc(): void };
 type Observer = { observe(value: number): void };
 
+/** The child of `counter` for `labels`, its series shown at 0 until counted (prom-client shows a series from its first increment). */
+function startAtZero<L extends string>(counter: Counter<L>, labels: Partial<Record<L, string>>): Child {
+	counter.inc(labels, 0);
+	return counter.labels(labels);
+}
+
 /** A record of `make(value)` for every value of `values`. */
 function each<K extends string, V>(values: readonly K[], make: (value: K) => V): Record<K, V> {
 	return Object.fromEntries(values.map((value) => [value, make(value)])) as Record<K, V>;
@@ -86,29 +92,35 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
 	collectDefaultMetrics({ register: registry });
 
 	const signIns = new Counter({ name: "deadbolt_sign_ins_total", help: "Password steps of sign-ins (API and dashboard), by outcome.", labelNames: ["outcome"], registers });
-	const signInChildren: Record<SignInOutcome, Child> = each(SIGN_IN_OUTCOMES, (outcome) => signIns.labels(outcome));
+	const signInChildren: Record<SignInOutcome, Child> = each(SIGN_IN_OUTCOMES, (outcome) => startAtZero(signIns, { outcome }));
 
 	const secondFactors = new Counter({ name: "deadbolt_second_factor_results_total", help: "Second-factor checks (sign-in code steps, remembered devices, re-authentication), by purpose, method and outcome.", labelNames: ["purpose", "method", "outcome"], registers });
 	const secondFactorChildren: Record<SecondFactorPurpose, Record<SecondFactorMethod, Record<SecondFactorOutcome, Child>>> = each(SECOND_FACTOR_PURPOSES, (purpose) =>
-		each(SECOND_FACTOR_METHODS, (method) => each(SECOND_FACTOR_OUTCOMES, (outcome) => secondFactors.labels(purpose, method, outcome))),
+		each(SECOND_FACTOR_METHODS, (method) => each(SECOND_FACTOR_OUTCOMES, (outcome) => startAtZero(secondFactors, { purpose, method, outcome }))),
 	);
 
 	const lockouts = new Counter({ name: "deadbolt_lockouts_total", help: "Accounts locked after too many failures, by factor and by lock (timed, or until an operator unlocks).", labelNames: ["factor", "lock"], registers });
-	const lockoutChildren: Record<LockoutFactor, { timed: Child; until_unlocked: Child }> = each(LOCKOUT_FACTORS, (factor) => ({ timed: lockouts.labels(factor, "timed"), until_unlocked: lockouts.labels(factor, "until_unlocked") }));
+	const lockoutChildren: Record<LockoutFactor, { timed: Child; until_unlocked: Child }> = each(LOCKOUT_FACTORS, (factor) => ({ timed: startAtZero(lockouts, { factor, lock: "timed" }), until_unlocked: startAtZero(lockouts, { factor, lock: "until_unlocked" }) }));
 
 	const rateLimited = new Counter({ name: "deadbolt_rate_limit_refusals_total", help: "Requests refused by the per-client-IP limit (429), by route.", labelNames: ["route"], registers });
 	// Routes come from a fixed set (the credential routes); a child is made at a route's first refusal.
 	const rateLimitChildren = new Map<string, Child>();
 
 	const forwardAuthDecisions = new Counter({ name: "deadbolt_forward_auth_decisions_total", help: "Forward-auth answers to proxies, by decision.", labelNames: ["decision"], registers });
-	const decisionChildren: Record<ForwardAuthDecision, Child> = each(FORWARD_AUTH_DECISIONS, (decision) => forwardAuthDecisions.labels(decision));
+	const decisionChildren: Record<ForwardAuthDecision, Child> = each(FORWARD_AUTH_DECISIONS, (decision) => startAtZero(forwardAuthDecisions, { decision }));
 	const forwardAuthDuration = new Histogram({ name: "deadbolt_forward_auth_duration_seconds", help: "Time to answer a forward-auth request, from the handler's start to the answer.", buckets: [...REQUEST_BUCKETS_SECONDS], registers });
 
 	const hashWait = new Histogram({ name: "deadbolt_password_hash_queue_wait_seconds", help: "Time an argon2id hash or verification waited for a free slot (password.hashConcurrency).", labelNames: ["operation"], buckets: [...HASH_WAIT_BUCKETS_SECONDS], registers });
-	const hashWaitChildren: Record<HashOperation, Observer> = each(HASH_OPERATIONS, (operation) => hashWait.labels(operation));
+	const hashWaitChildren: Record<HashOperation, Observer> = each(HASH_OPERATIONS, (operation) => {
+		hashWait.zero({ operation });
+		return hashWait.labels(operation);
+	});
 
 	const database = new Histogram({ name: "deadbolt_database_duration_seconds", help: "Time of database operations: one repository call (query), or a whole transaction.", labelNames: ["operation"], buckets: [...DATABASE_BUCKETS_SECONDS], registers });
-	const databaseChildren: Record<DatabaseOperation, Observer> = each(DATABASE_OPERATIONS, (operation) => database.labels(operation));
+	const databaseChildren: Record<DatabaseOperation, Observer> = each(DATABASE_OPERATIONS, (operation) => {
+		database.zero({ operation });
+		return database.labels(operation);
+	});
 
 	const pending = new Gauge({ name: "deadbolt_outbox_pending_deliveries", help: "Outbox deliveries not sent yet (due, retrying or being sent), by channel; the same on every instance of one database.", labelNames: ["channel"], registers });
 	const oldestAge = new Gauge({ name: "deadbolt_outbox_oldest_pending_age_seconds", help: "Age of the oldest pending outbox delivery, by channel (0 when none is pending).", labelNames: ["channel"], registers });
