@@ -4,6 +4,7 @@
  * at scrape time, the text format, and who may read them (`metrics.allowedNetworks`, judged by the
  * socket's address or a trusted proxy's word, never by a forged `X-Forwarded-For`).
  */
+import { spawnSync } from "node:child_process";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, test } from "vitest";
 import { buildApp } from "../../src/app.js";
@@ -14,6 +15,8 @@ import { testBackends } from "../helpers/backends.js";
 import { createTestDeadbolt, type TestDeadbolt } from "../helpers/deadbolt.js";
 import { codeAt, PASSWORD, signUp, signUpWith2FA } from "../helpers/flows.js";
 import { parseMetricsText, type ParsedMetrics } from "../helpers/prometheus-text.js";
+import { describeWhen } from "../helpers/requirements.js";
+import { debianProgram } from "../helpers/system-tools.js";
 
 /** A test deadbolt listening on 127.0.0.1, with a client of it. */
 interface Listening extends TestDeadbolt {
@@ -242,5 +245,20 @@ describe("/metrics: who may read it (metrics.allowedNetworks)", () => {
 		expectNotFound(await t.api.get("/metrics", { headers: { "x-forwarded-for": "198.51.100.20" } }));
 		expect((await t.api.get("/metrics", { headers: { "x-forwarded-for": "127.0.0.1" } })).status).toBe(200);
 		expect((await t.api.get("/metrics")).status).toBe(200);
+	});
+});
+
+describeWhen("/metrics read by Prometheus's own parser (promtool)", debianProgram("promtool", "prometheus"), () => {
+	test("promtool check metrics parses the scrape and finds nothing to say about deadbolt's metrics (only about prom-client's nodejs_*_total gauges)", async () => {
+		const t = await listening({ overrides: ENABLED });
+		const user = await signUp(t);
+		expect((await t.api.post("/api/v1/login", { body: { email: user.email, password: PASSWORD } })).status).toBe(200);
+		const { text } = await scrape(t);
+		const checked = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8", timeout: 30_000 });
+		const said = `${checked.stdout}${checked.stderr}`;
+		expect(said).not.toMatch(/error|pars/i);
+		const complaints = said.split("\n").filter((line) => line.trim() !== "");
+		for (const line of complaints) expect(line).toMatch(/^nodejs_\w+_total non-counter metrics should not have "_total" suffix$/);
+		expect(checked.status, said).toBe(complaints.length === 0 ? 0 : 3);
 	});
 });
