@@ -110,7 +110,11 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	// The public keys a `Remote-Assertion` verifies against (RFC 7517 §5).
 	await app.register(wellKnownRoutes, { deadbolt, cookies });
 	// Prometheus metrics (docs/metrics.md): the route exists only when metrics.enabled is true.
-	if (deadbolt.metricsEndpoint !== null) await app.register(metricsRoutes, { endpoint: deadbolt.metricsEndpoint });
+	if (deadbolt.metricsEndpoint !== null) {
+		await app.register(metricsRoutes, { endpoint: deadbolt.metricsEndpoint });
+		const networks = config.metrics.allowedNetworks;
+		deadbolt.logger.info({ event: "metrics.enabled", allowedNetworks: networks }, `Prometheus metrics at /metrics for clients in ${networks.length === 0 ? "no network (metrics.allowedNetworks is empty)" : networks.join(", ")}`);
+	}
 
 	await app.register(
 		async (api) => {
