@@ -116,7 +116,7 @@ for (const backend of await testBackends()) {
 			expect(metrics.value("deadbolt_forward_auth_decisions_total", { decision: "confirm_two_factor" })).toBe(0);
 		});
 
-		test("a good sign-in, a wrong password, a wrong code and a good code each move their counter; argon2id and the database are timed", async () => {
+		test("a good sign-in, a wrong password, a wrong code, a good code and a wrong re-authentication code each move their counter; argon2id and the database are timed", async () => {
 			const t = await open();
 			const plain = await signUp(t);
 			const enrolled = await signUpWith2FA(t);
@@ -131,7 +131,10 @@ for (const backend of await testBackends()) {
 			const right = codeAt(t, enrolled.key, 1);
 			const wrong = right === "000000" ? "111111" : "000000";
 			expect((await t.api.post("/api/v1/login/totp", { body: { challengeToken, code: wrong } })).status).toBe(401);
-			expect((await t.api.post("/api/v1/login/totp", { body: { challengeToken, code: right } })).status).toBe(200);
+			const signedIn = await t.api.post("/api/v1/login/totp", { body: { challengeToken, code: right } });
+			expect(signedIn.status).toBe(200);
+			// "Confirm it's you" with a wrong code: a re-authentication's second factor.
+			expect((await t.api.post("/api/v1/reauthenticate", { token: signedIn.body.session.token, body: { password: PASSWORD, code: wrong } })).status).toBe(401);
 
 			const after = await scrape(t);
 			expect(delta(after, "deadbolt_sign_ins_total", { outcome: "success" })).toBe(1);
@@ -139,6 +142,7 @@ for (const backend of await testBackends()) {
 			expect(delta(after, "deadbolt_sign_ins_total", { outcome: "second_factor_required" })).toBe(1);
 			expect(delta(after, "deadbolt_second_factor_results_total", { purpose: "sign_in", method: "totp", outcome: "invalid_code" })).toBe(1);
 			expect(delta(after, "deadbolt_second_factor_results_total", { purpose: "sign_in", method: "totp", outcome: "success" })).toBe(1);
+			expect(delta(after, "deadbolt_second_factor_results_total", { purpose: "reauthentication", method: "totp", outcome: "invalid_code" })).toBe(1);
 			expect(delta(after, "deadbolt_lockouts_total", { factor: "password", lock: "timed" })).toBe(0);
 			// Three password checks, each waited for the argon2id queue (at least 0 s).
 			expect(delta(after, "deadbolt_password_hash_queue_wait_seconds", { operation: "verify" })).toBeGreaterThanOrEqual(3);
