@@ -30,6 +30,7 @@ import { accountSecurityRoutes } from "./http/routes/account-security.js";
 import { emailRoutes } from "./http/routes/email.js";
 import { passwordResetRoutes } from "./http/routes/password-reset.js";
 import { loginRoutes } from "./http/routes/login.js";
+import { metricsRoutes } from "./http/routes/metrics.js";
 import { sessionRoutes } from "./http/routes/session.js";
 import { totpRoutes } from "./http/routes/totp.js";
 import { authenticatorRoutes } from "./http/routes/authenticators.js";
@@ -88,7 +89,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 		...(deadbolt.oidc.enabled ? { moreFormActionSources: () => deadbolt.oidc.storedClientOrigins() } : {}),
 	});
 	// Before the session plugin: a request over the limit costs no database work.
-	await app.register(credentialRateLimitPlugin, { config, redis: deadbolt.rateLimitRedis, logger: deadbolt.logger });
+	await app.register(credentialRateLimitPlugin, { config, redis: deadbolt.rateLimitRedis, logger: deadbolt.logger, metrics: deadbolt.metrics });
 	await app.register(sessionPlugin, { deadbolt, cookies });
 
 	app.get("/healthz", async () => ({ status: "ok" }));
@@ -110,6 +111,12 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	app.get("/.well-known/change-password", async (_request, reply) => reply.redirect(PATHS.password, 302));
 	// The public keys a `Remote-Assertion` verifies against (RFC 7517 §5).
 	await app.register(wellKnownRoutes, { deadbolt, cookies });
+	// Prometheus metrics (docs/metrics.md): the route exists only when metrics.enabled is true.
+	if (deadbolt.metricsEndpoint !== null) {
+		await app.register(metricsRoutes, { endpoint: deadbolt.metricsEndpoint });
+		const networks = config.metrics.allowedNetworks;
+		deadbolt.logger.info({ event: "metrics.enabled", allowedNetworks: networks }, `Prometheus metrics at /metrics for clients in ${networks.length === 0 ? "no network (metrics.allowedNetworks is empty)" : networks.join(", ")}`);
+	}
 
 	await app.register(
 		async (api) => {

@@ -19,6 +19,7 @@ import { publicOrigin } from "./config/public-origin.js";
 import { systemClock, type Clock } from "./platform/clock.js";
 import { createKeyedLimiter } from "./platform/limiter.js";
 import { loggableError, silentLogger, urlPasswords, type Logger } from "./platform/logger.js";
+import { NO_METRICS, type Metrics } from "./platform/metrics.js";
 import { nodeRandom, type RandomSource } from "./platform/random.js";
 import * as access from "./service/access.js";
 import * as accessTokens from "./service/access-tokens.js";
@@ -56,6 +57,9 @@ import * as passwordReset from "./service/password-reset.js";
 import * as passwordResetCode from "./service/password-reset-code.js";
 import * as signUp from "./service/sign-up.js";
 import { createPasswordHasher, type PasswordHasher } from "./service/password-hasher.js";
+import { metricsClientMatcher, type MetricsEndpoint } from "./service/metrics-endpoint.js";
+import { outboxBacklog } from "./service/outbox-backlog.js";
+import { createPrometheusMetrics, type PrometheusMetrics } from "./service/prometheus-metrics.js";
 import { verifyServerKeys } from "./service/server-keys.js";
 import { openPostgresStore } from "./storage/postgres.js";
 import { openSqliteStore } from "./storage/sqlite.js";
@@ -83,6 +87,10 @@ export interface Deadbolt {
 	readonly publicOrigin: string;
 	/** Whether development keys (generated in the data directory) are in use. */
 	readonly usingDevelopmentKeys: boolean;
+	/** What deadbolt measures (`platform/metrics.ts`): Prometheus when `metrics.enabled`, else a no-op. */
+	readonly metrics: Metrics;
+	/** The `/metrics` endpoint (who may read it, and the text): null unless `metrics.enabled`, and then the route does not exist. */
+	readonly metricsEndpoint: MetricsEndpoint | null;
 	/** What the dashboard serves from `branding.*`: the accent palette and the logo, read and checked once at start. */
 	readonly branding: BrandingAssets;
 	registerAccount: Bound<typeof accounts.registerAccount>;
@@ -355,10 +363,14 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	const store = wakeOnCommit(openedStore, () => {
 		for (const dispatcher of dispatchers) dispatcher.wake();
 	});
-	const passwords = overrides.passwords ?? createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
+	// Metrics (docs/metrics.md): the outbox gauges read the store through the use case at each scrape.
+	let prometheus: PrometheusMetrics | null = null;
+	if (config.metrics.enabled) prometheus = createPrometheusMetrics({ outboxBacklog: () => outboxBacklog(deps), logger });
+	const metrics: Metrics = prometheus ?? NO_METRICS;
+	const passwords = overrides.passwords ?? createPasswordHasher(config.password.argon2, config.password.hashConcurrency, metrics);
 	const attemptQueue = createKeyedLimiter(config.lockout.maxFailures);
 	const origin = publicOrigin(config);
-	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue, publicOrigin: origin, signingKeys: createSigningKeyCache() });
+	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue, publicOrigin: origin, signingKeys: createSigningKeyCache(), metrics });
 	try {
 		// Keys that differ from the ones this database was set up with stop the start here.
 		await verifyServerKeys(deps);
@@ -367,6 +379,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		throw error;
 	}
 	const rateLimitRedis = openRateLimitRedis(config, logger);
+	if (prometheus !== null) openedStore.observeDurations(prometheus.database);
+	const metricsEndpoint: MetricsEndpoint | null = prometheus === null ? null : Object.freeze({ allowsClient: metricsClientMatcher(config.metrics.allowedNetworks), scrape: prometheus.scrape });
 	const bind = <A extends unknown[], R>(fn: (d: ServiceDeps, ...args: A) => R) => (...args: A): R => fn(deps, ...args);
 	return {
 		config,
@@ -374,6 +388,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		clock,
 		publicOrigin: origin,
 		usingDevelopmentKeys: resolved.development,
+		metrics,
+		metricsEndpoint,
 		branding,
 		registerAccount: bind(accounts.registerAccount),
 		beginLogin: bind(login.beginLogin),
@@ -489,6 +505,10 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		close: async () => {
 			await Promise.all(dispatchers.map((dispatcher) => dispatcher.stop()));
 			if (rateLimitRedis !== null && rateLimitRedis.status !== "end") rateLimitRedis.disconnect();
+			if (prometheus !== null) {
+				openedStore.observeDurations(null);
+				prometheus.close();
+			}
 			await store.close();
 		},
 	};

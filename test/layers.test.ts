@@ -111,7 +111,8 @@ const PACKAGES: Record<string, RegExp> = {
 	domain: /^@node-rs\/argon2$/,
 	storage: /^(kysely(\/.*)?|better-sqlite3|pg)$/,
 	config: /^@sinclair\/typebox(\/value)?$/,
-	service: /^(qrcode|bowser|@zxcvbn-ts\/language-common|jose)$/,
+	// prom-client: service/prometheus-metrics.ts, the Metrics port's adapter, whose scrape-time gauges read the store (only service/ calls it).
+	service: /^(qrcode|bowser|@zxcvbn-ts\/language-common|jose|prom-client)$/,
 	http: /^(fastify|fastify-plugin|@fastify\/.*|@sinclair\/typebox)$/,
 	dashboard: /^(fastify|fastify-plugin|@fastify\/.*)$/,
 	oidc: /^(oidc-provider|fastify|@fastify\/.*)$/,

@@ -28,6 +28,7 @@ import { Session } from "node:inspector/promises";
 import { hash, verify } from "@node-rs/argon2";
 import { loadConfig } from "../../src/config/load.js";
 import { createProcessLogger } from "../../src/cli/logger.js";
+import { NO_METRICS } from "../../src/platform/metrics.js";
 import { createDeadbolt, openConfiguredStore, resolveKeys } from "../../src/deadbolt.js";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
@@ -67,7 +68,7 @@ const store = await openConfiguredStore(config);
 const deadbolt = await createDeadbolt(config, { store, clock, random, keys, logger: logger as unknown as Logger });
 // The same dependencies the use cases of `deadbolt` are bound to, for seeding. Seeding is not
 // measured: its hasher uses every core (each setup hashes 10 recovery codes with argon2id).
-const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger: deadbolt.logger, keys, passwords: createPasswordHasher(config.password.argon2, availableParallelism()), attemptQueue: createKeyedLimiter(config.lockout.maxFailures), publicOrigin: deadbolt.publicOrigin, signingKeys: createSigningKeyCache() });
+const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger: deadbolt.logger, keys, passwords: createPasswordHasher(config.password.argon2, availableParallelism()), attemptQueue: createKeyedLimiter(config.lockout.maxFailures), publicOrigin: deadbolt.publicOrigin, signingKeys: createSigningKeyCache(), metrics: NO_METRICS });
 const app = await buildApp(deadbolt, { loggerInstance: logger });
 await app.listen({ host: config.http.host, port: config.http.port });
 // As `serve` does: the outbox's dispatcher sends mails and webhook messages in this process.

@@ -133,6 +133,10 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 		refreshTokenTtlSeconds: 2_592_000, // 30 days at most; a refresh token ends with its deadbolt session
 		clients: [], // no OpenID Connect provider until a client is declared; see docs/oidc.md
 	},
+	metrics: {
+		enabled: false, // no /metrics route, nothing measured; see docs/metrics.md
+		allowedNetworks: ["127.0.0.0/8", "::1/128"], // loopback only: a Prometheus on the same host (or behind a trusted proxy on it, judged by the client it names)
+	},
 	log: {
 		level: "info",
 		format: "json",

@@ -165,6 +165,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 			if (typeof network === "string" && !isCIDR(network)) issues.push(`webhooks.allowedNetworks[${index}]: "${network}" is not a CIDR such as 10.0.0.0/8 or fd00::/8 (or one address)`);
 		});
 	}
+	const metricsNetworks = (merged as { metrics?: { allowedNetworks?: unknown } }).metrics?.allowedNetworks;
+	if (Array.isArray(metricsNetworks) && !reported.has("metrics.allowedNetworks")) {
+		metricsNetworks.forEach((network, index) => {
+			if (typeof network === "string" && !isCIDR(network)) issues.push(`metrics.allowedNetworks[${index}]: "${network}" is not a CIDR such as 10.0.0.0/8 or fd00::/8 (or one address)`);
+		});
+	}
 	issues.push(...forwardAuthIssues(input, reported));
 	issues.push(...oidcIssues(input, reported, env));
 	issues.push(...twoFactorPolicyIssues(input, reported));

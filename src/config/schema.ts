@@ -299,6 +299,16 @@ export const ConfigSchema = Type.Object(
 			},
 			closed,
 		),
+		/** Prometheus metrics at `/metrics` (docs/metrics.md). */
+		metrics: Type.Object(
+			{
+				/** Serve `/metrics`; false: the route does not exist (404) and nothing is measured. */
+				enabled: Type.Boolean(),
+				/** Client networks (CIDRs or single addresses) that may read `/metrics`; any other client gets 404. Empty: nobody. */
+				allowedNetworks: Type.Array(Type.String({ minLength: 1, maxLength: 64 })),
+			},
+			closed,
+		),
 		log: Type.Object(
 			{
 				level: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l))),

@@ -6,6 +6,7 @@ import type { Config } from "../config/schema.js";
 import type { Clock, UnixMillis } from "../platform/clock.js";
 import type { KeyedLimiter } from "../platform/limiter.js";
 import type { Logger } from "../platform/logger.js";
+import type { Metrics } from "../platform/metrics.js";
 import type { RandomSource } from "../platform/random.js";
 import type { Store } from "../storage/store.js";
 import type { PasswordHasher } from "./password-hasher.js";
@@ -41,6 +42,8 @@ export interface ServiceDeps {
 	readonly publicOrigin: string;
 	/** This instance's signing key, loaded once (`signing-key-cache.ts`, `signing-keys.ts`). */
 	readonly signingKeys: SigningKeyCache;
+	/** What the use cases record for `/metrics` (`platform/metrics.ts`); a no-op unless `metrics.enabled`. */
+	readonly metrics: Metrics;
 }
 
 /** Where a request came from; stored with sessions and challenges, shown to the user, logged. */

@@ -10,6 +10,7 @@ import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts } fr
 import type { SignInFactor } from "../domain/access/authentication-methods.js";
 import { generateToken } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
+import type { SecondFactorMethod as MeasuredMethod } from "../platform/metrics.js";
 import type { LoginChallengeRecord, Repositories, TOTPCredentialRecord } from "../storage/store.js";
 import { verifyAccountPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
@@ -23,6 +24,7 @@ import { findByToken } from "./token-lookup.js";
 import { trustDevice, useTrustedDevice, type IssuedTrustedDevice } from "./trusted-devices.js";
 import { checkTOTPCodeOfAny } from "./totp-key.js";
 import { checkRecoveryCode, consumeRecoveryCode } from "./recovery-codes.js";
+import { secondFactorOutcomeOf, signInOutcomeOf } from "./sign-in-outcomes.js";
 
 /** Second-factor methods a challenge can be completed with. */
 export type SecondFactorMethod = "totp" | "recovery_code";
@@ -52,10 +54,24 @@ export type BeginLoginResult =
 
 /**
  * The password step. An account without two-factor authentication is signed in (AAL1); one
- * with it gets a login challenge and no session.
+ * with it gets a login challenge and no session. Each call is counted by outcome (`deadbolt_sign_ins_total`).
  * @throws InvalidCredentials for an unknown email, a wrong password or a locked password step (indistinguishable)
  */
 export async function beginLogin(deps: ServiceDeps, input: { email: string; password: string; trustedDeviceToken?: string }, context: RequestContext = NO_CONTEXT): Promise<BeginLoginResult> {
+	let result: BeginLoginResult;
+	try {
+		result = await beginLoginUncounted(deps, input, context);
+	} catch (error) {
+		deps.metrics.signIn(signInOutcomeOf(error));
+		throw error;
+	}
+	deps.metrics.signIn(result.kind === "session" ? "success" : "second_factor_required");
+	if (result.kind === "session" && result.trustedDevice !== null) deps.metrics.secondFactor("sign_in", "trusted_device", "success");
+	return result;
+}
+
+/** {@link beginLogin}, uncounted. */
+async function beginLoginUncounted(deps: ServiceDeps, input: { email: string; password: string; trustedDeviceToken?: string }, context: RequestContext): Promise<BeginLoginResult> {
 	// A stored hash that changed between the check and the lock is a password change, or the same
 	// password rehashed by a parallel sign-in (a higher configured cost): checking once more against
 	// what is stored now tells them apart, so a right password is never refused for a rehash.
@@ -244,7 +260,27 @@ async function inCodeTransaction<T>(deps: ServiceDeps, challenge: LoginChallenge
  * transaction.
  * @throws ChallengeInvalid, InvalidCode (wrong, reused or malformed alike), TooManyAttempts
  */
-export async function completeLoginWithTOTP(deps: ServiceDeps, input: { challengeToken: string; code: string; rememberDevice?: boolean }, context: RequestContext = NO_CONTEXT): Promise<NewSession & { readonly trustedDevice: IssuedTrustedDevice | null; readonly clockSkew: ClockSkew | null }> {
+export function completeLoginWithTOTP(deps: ServiceDeps, input: { challengeToken: string; code: string; rememberDevice?: boolean }, context: RequestContext = NO_CONTEXT): Promise<NewSession & { readonly trustedDevice: IssuedTrustedDevice | null; readonly clockSkew: ClockSkew | null }> {
+	return counted(deps, "totp", totpStep(deps, input, context));
+}
+
+/**
+ * Counts a code step's outcome (`/metrics`), and passes it on.
+ * @throws what `step` throws
+ */
+async function counted<T>(deps: ServiceDeps, method: MeasuredMethod, step: Promise<T>): Promise<T> {
+	try {
+		const result = await step;
+		deps.metrics.secondFactor("sign_in", method, "success");
+		return result;
+	} catch (error) {
+		deps.metrics.secondFactor("sign_in", method, secondFactorOutcomeOf(error));
+		throw error;
+	}
+}
+
+/** {@link completeLoginWithTOTP}, uncounted. */
+async function totpStep(deps: ServiceDeps, input: { challengeToken: string; code: string; rememberDevice?: boolean }, context: RequestContext): Promise<NewSession & { readonly trustedDevice: IssuedTrustedDevice | null; readonly clockSkew: ClockSkew | null }> {
 	const { session, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge, _startBy, credentials) => {
 		const { key, code, step, credential } = checkTOTPCodeOfAny(deps, credentials, input.code);
 		if (step === null) {
@@ -298,7 +334,12 @@ export interface RecoveryCodeLogin {
  * session created, in one transaction.
  * @throws ChallengeInvalid, InvalidCode (wrong, used or malformed alike), TooManyAttempts
  */
-export async function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<RecoveryCodeLogin> {
+export function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<RecoveryCodeLogin> {
+	return counted(deps, "recovery_code", recoveryCodeStep(deps, input, context));
+}
+
+/** {@link completeLoginWithRecoveryCode}, uncounted. */
+async function recoveryCodeStep(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext): Promise<RecoveryCodeLogin> {
 	const { result, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge, startBy) => {
 		// Outside the transaction: an argon2id verification must not hold the database's lock.
 		const checked = await checkRecoveryCode(deps, challenge.accountId, input.code, startBy);

@@ -10,6 +10,7 @@ import { availableParallelism } from "node:os";
 import { hashPassword, verifyPassword, type Argon2Parameters } from "../domain/password/hash.js";
 import { AttemptsInFlight } from "../errors.js";
 import { createLimiter } from "../platform/limiter.js";
+import { NO_METRICS, secondsSince, type Metrics } from "../platform/metrics.js";
 
 /** The `Retry-After` of an attempt refused because the checks before it kept it waiting, in seconds. */
 export const ATTEMPTS_IN_FLIGHT_RETRY_SECONDS = 5;
@@ -38,15 +39,25 @@ export function defaultHashConcurrency(): number {
 /**
  * Creates the process's password hasher (also used for recovery codes, under the same cap).
  * @param concurrency - most hashes or verifications running at once (default {@link defaultHashConcurrency})
+ * @param metrics - told how long each hash or verification waited for its slot (`/metrics`)
  */
-export function createPasswordHasher(parameters: Argon2Parameters, concurrency: number | null = null): PasswordHasher {
+export function createPasswordHasher(parameters: Argon2Parameters, concurrency: number | null = null, metrics: Metrics = NO_METRICS): PasswordHasher {
 	const limit = createLimiter(concurrency ?? defaultHashConcurrency());
 	return Object.freeze({
-		hash: (password: string, costs: Argon2Parameters = parameters) => limit(() => hashPassword(password, costs)),
-		verify: (passwordHash: string, password: string, startBy?: number) =>
-			limit(() => {
+		hash: (password: string, costs: Argon2Parameters = parameters) => {
+			const queuedAt = performance.now();
+			return limit(() => {
+				metrics.hashQueueWait("hash", secondsSince(queuedAt));
+				return hashPassword(password, costs);
+			});
+		},
+		verify: (passwordHash: string, password: string, startBy?: number) => {
+			const queuedAt = performance.now();
+			return limit(() => {
+				metrics.hashQueueWait("verify", secondsSince(queuedAt));
 				if (startBy !== undefined && performance.now() > startBy) throw new AttemptsInFlight(ATTEMPTS_IN_FLIGHT_RETRY_SECONDS, { reason: "check_not_started_in_time" });
 				return verifyPassword(passwordHash, password);
-			}),
+			});
+		},
 	});
 }

@@ -6,10 +6,11 @@
  */
 import { InvalidCode, TOTPNotEnabled } from "../errors.js";
 import { isWellFormedOTP, normalizeOTPInput } from "../domain/otp/hotp.js";
-import type { AccountRecord } from "../storage/store.js";
+import type { AccountRecord, TOTPCredentialRecord } from "../storage/store.js";
 import type { RequestContext, ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { withAttempt } from "./throttle.js";
+import { secondFactorOutcomeOf } from "./sign-in-outcomes.js";
 import { checkTOTPCodeOfAny } from "./totp-key.js";
 import { checkRecoveryCode, consumeRecoveryCode, recoveryCodeUsedUp } from "./recovery-codes.js";
 import { alreadyUsedCode, malformedCode, refusedTOTPCode, unknownRecoveryCode, usedRecoveryCode } from "./code-refusal.js";
@@ -28,7 +29,24 @@ export type ProvedFactor = "totp" | "recovery_code";
 export async function proveSecondFactor(deps: ServiceDeps, account: AccountRecord, code: string, context: RequestContext): Promise<ProvedFactor> {
 	const credentials = await deps.store.totpCredentials.listConfirmedTOTPCredentials(account.id);
 	if (credentials.length === 0) throw new TOTPNotEnabled();
-	// A code is checked against every authenticator: the attempt budget is divided among them.
+	// Counted by the kind of code it looks like (`/metrics`): a lock refuses before any is checked.
+	const otp = normalizeOTPInput(code);
+	const method = credentials.some((credential) => isWellFormedOTP(otp, credential.digits)) ? "totp" : "recovery_code";
+	try {
+		const proved = await checkSecondFactor(deps, account, credentials, code, context);
+		deps.metrics.secondFactor("reauthentication", proved, "success");
+		return proved;
+	} catch (error) {
+		deps.metrics.secondFactor("reauthentication", method, secondFactorOutcomeOf(error));
+		throw error;
+	}
+}
+
+/**
+ * {@link proveSecondFactor} once the authenticators are found, uncounted. A code is checked against
+ * every authenticator: the attempt budget is divided among them.
+ */
+function checkSecondFactor(deps: ServiceDeps, account: AccountRecord, credentials: readonly TOTPCredentialRecord[], code: string, context: RequestContext): Promise<ProvedFactor> {
 	return withAttempt(deps, account.id, "second_factor", context, async (startBy) => {
 		const otp = normalizeOTPInput(code);
 		let refused: InvalidCode;

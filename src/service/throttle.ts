@@ -173,6 +173,7 @@ async function lock(deps: ServiceDeps, accountId: string, kind: AuthFailureKind,
 		return true;
 	});
 	if (!locked) throw new TooManyAttempts(durationSeconds, message, { reason: untilReset ? "hard_cap" : "locked" });
+	deps.metrics.lockout(kind, untilReset);
 	if (untilReset) logger.error({ event: "account.locked_until_reset", accountId, kind, consecutiveFailures: (previousLockouts + 1) * attemptsPerRound(deps, keysChecked), keysChecked }, "second factor locked until an operator unlocks it");
 	else logger.warn({ event: "account.locked", accountId, kind, failures, durationSeconds }, "too many failed attempts: locked");
 	throw new TooManyAttempts(durationSeconds, message, { reason: untilReset ? "hard_cap" : "limit_reached" });

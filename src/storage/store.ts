@@ -11,6 +11,7 @@
 import type { OidcClientRepository, OidcPayloadRepository } from "./oidc-records.js";
 export type { OidcClientRecord, OidcClientRepository, OidcPayloadRecord, OidcPayloadRepository, OidcPayloadWrite } from "./oidc-records.js";
 import type { UnixMillis } from "../platform/clock.js";
+import type { DatabaseOperation } from "../platform/metrics.js";
 
 /** An account. `email` is stored normalized (trimmed, lower case). */
 export interface AccountRecord {
@@ -283,6 +284,16 @@ export interface DeliveryRecord {
 	readonly lastError: string | null;
 	readonly createdAt: UnixMillis;
 	readonly deliveredAt: UnixMillis | null;
+}
+
+/** Undelivered deliveries of one channel and status ({@link OutboxRepository.summarizeBacklog}). */
+export interface DeliveryBacklogRecord {
+	readonly channel: DeliveryChannel;
+	readonly status: "pending" | "dead";
+	/** How many (at least 1). */
+	readonly count: number;
+	/** When the oldest of them was queued. */
+	readonly oldestCreatedAt: UnixMillis;
 }
 
 /** One attempt at a delivery, for the delivery log. */
@@ -707,6 +718,12 @@ export interface OutboxRepository {
 	deleteSettledDeliveries(before: UnixMillis): Promise<number>;
 	/** Deliveries by status, for the backlog: `{ pending, delivered, dead }`. */
 	countDeliveriesByStatus(): Promise<Readonly<Record<DeliveryStatus, number>>>;
+	/**
+	 * The undelivered deliveries for `/metrics`, in one grouped read: a row per channel and status
+	 * (`pending`, `dead`) that has any, with how many and the oldest one's `createdAt`. A channel
+	 * and status without deliveries has no row.
+	 */
+	summarizeBacklog(): Promise<DeliveryBacklogRecord[]>;
 }
 
 /** Webhook endpoints added through the admin API. */
@@ -797,4 +814,14 @@ export interface Store extends Repositories {
 	ping(): Promise<void>;
 	/** Closes the connections. */
 	close(): Promise<void>;
+	/**
+	 * From now on, tells `observer` how long each repository call (normally one SQL statement; also
+	 * those inside transactions) and each transaction (BEGIN to COMMIT or ROLLBACK) took; null
+	 * stops it. For `/metrics` (`metrics.enabled`); without an observer a call costs one
+	 * comparison more. One observer at a time: the last one set wins.
+	 */
+	observeDurations(observer: DurationObserver | null): void;
 }
+
+/** Told how long a database operation took, in seconds ({@link Store.observeDurations}). */
+export type DurationObserver = (operation: DatabaseOperation, durationSeconds: number) => void;

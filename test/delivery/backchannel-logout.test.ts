@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { DeliveryNotRetryable } from "../../src/errors.js";
 import { createKeyedLimiter } from "../../src/platform/limiter.js";
 import { silentLogger } from "../../src/platform/logger.js";
+import { NO_METRICS } from "../../src/platform/metrics.js";
 import { nodeRandom } from "../../src/platform/random.js";
 import type { ServiceDeps } from "../../src/service/deps.js";
 import { BACKCHANNEL_LOGOUT_KIND, enqueueBackchannelLogout } from "../../src/service/oidc-logout.js";
@@ -130,6 +131,7 @@ function serviceDeps(t: TestDeadbolt): ServiceDeps {
 		attemptQueue: createKeyedLimiter(1),
 		publicOrigin: t.deadbolt.publicOrigin,
 		signingKeys: createSigningKeyCache(),
+		metrics: NO_METRICS,
 	});
 }
 

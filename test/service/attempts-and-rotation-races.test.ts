@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AttemptsInFlight, Unauthenticated } from "../../src/errors.js";
 import { hashPassword } from "../../src/domain/password/hash.js";
 import { createPasswordHasher } from "../../src/service/password-hasher.js";
+import { NO_METRICS } from "../../src/platform/metrics.js";
 import { withAttempt } from "../../src/service/throttle.js";
 import type { ServiceDeps } from "../../src/service/deps.js";
 import { testBackends } from "../helpers/backends.js";
@@ -70,7 +71,7 @@ for (const backend of await testBackends()) {
 			const hash = (await t.store.accounts.findAccountById(user.account.id))!.passwordHash!;
 			await expect(hasher.verify(hash, PASSWORD, performance.now() - 1)).rejects.toBeInstanceOf(AttemptsInFlight);
 			await expect(hasher.verify(hash, PASSWORD, performance.now() + 60_000)).resolves.toBe(true);
-			const serviceDeps = { store: t.store, clock: t.clock, config: t.config, logger: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } }, attemptQueue: <T>(_key: string, task: () => Promise<T>) => task() } as unknown as ServiceDeps;
+			const serviceDeps = { store: t.store, clock: t.clock, config: t.config, logger: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } }, attemptQueue: <T>(_key: string, task: () => Promise<T>) => task(), metrics: NO_METRICS } as unknown as ServiceDeps;
 			await expect(withAttempt(serviceDeps, user.account.id, "password", { ipAddress: null, userAgent: null }, async () => hasher.verify(hash, PASSWORD, performance.now() - 1))).rejects.toBeInstanceOf(AttemptsInFlight);
 			const counter = await t.store.authFailures.findAuthFailure(user.account.id, "password");
 			expect(counter?.failureCount ?? 0).toBe(0);

@@ -233,6 +233,23 @@ export function describeOutboxContract(store: () => Store, givenAccount: () => P
 			expect({ pending: after.pending - before.pending, delivered: after.delivered - before.delivered, dead: after.dead - before.dead }).toEqual({ pending: 3, delivered: 2, dead: 1 });
 		});
 
+		test("summarizeBacklog counts pending and dead deliveries by channel with the oldest createdAt, and leaves delivered ones out", async () => {
+			const count = (rows: Awaited<ReturnType<Store["outbox"]["summarizeBacklog"]>>, channel: string, status: string) => rows.find((row) => row.channel === channel && row.status === status)?.count ?? 0;
+			const before = await store().outbox.summarizeBacklog();
+			await givenDeliveries(null, 3, { nextAttemptAt: FOREVER, createdAt: 0 });
+			await givenDeliveries(null, 2, { channel: "webhook", kind: "login.succeeded", target: "config:0", nextAttemptAt: FOREVER });
+			await givenDeliveries(null, 4, { status: "delivered", deliveredAt: T0 });
+			await givenDeliveries(null, 1, { status: "dead" });
+			const after = await store().outbox.summarizeBacklog();
+			expect(after.every((row) => row.status === "pending" || row.status === "dead")).toBe(true);
+			expect(count(after, "email", "pending") - count(before, "email", "pending")).toBe(3);
+			expect(count(after, "webhook", "pending") - count(before, "webhook", "pending")).toBe(2);
+			expect(count(after, "email", "dead") - count(before, "email", "dead")).toBe(1);
+			// createdAt 0: the oldest there can be.
+			expect(after.find((row) => row.channel === "email" && row.status === "pending")?.oldestCreatedAt).toBe(0);
+			expect(typeof after.find((row) => row.channel === "webhook" && row.status === "pending")?.oldestCreatedAt).toBe("number");
+		});
+
 		test("deliveries written in a rolled-back transaction leave no trace; a settle inside a transaction commits with it", async () => {
 			const [row] = await givenDeliveries(null, 1, { nextAttemptAt: FOREVER });
 			const ghost = deliveryFixture(null);

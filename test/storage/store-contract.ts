@@ -1148,6 +1148,33 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 			});
 		});
 
+		describe("durations (/metrics)", () => {
+			test("observeDurations reports each repository call and each transaction (its calls too), committed or rolled back, until it is set to null", async () => {
+				const seen: [string, number][] = [];
+				store.observeDurations((operation, durationSeconds) => seen.push([operation, durationSeconds]));
+				try {
+					const account = await givenAccount();
+					expect(seen.filter(([operation]) => operation === "query")).toHaveLength(1);
+					await store.transaction(async (tx) => {
+						await tx.accounts.findAccountById(account.id);
+						await tx.sessions.insertSession(sessionFixture(account.id));
+					});
+					await expect(store.transaction(async (tx) => {
+						await tx.accounts.findAccountById(account.id);
+						throw new Error("roll back");
+					})).rejects.toThrow("roll back");
+					expect(seen.map(([operation]) => operation)).toEqual(["query", "query", "query", "transaction", "query", "transaction"]);
+					for (const [, seconds] of seen) expect(seconds).toBeGreaterThanOrEqual(0);
+				} finally {
+					store.observeDurations(null);
+				}
+				const count = seen.length;
+				await store.accounts.findAccountById("nobody");
+				await store.transaction(async (tx) => tx.accounts.findAccountById("nobody"));
+				expect(seen).toHaveLength(count);
+			});
+		});
+
 		describe("transactions", () => {
 			test("a transaction commits every write when fn resolves, and returns fn's value", async () => {
 				const account = accountFixture();

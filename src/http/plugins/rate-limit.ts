@@ -20,6 +20,7 @@ import type { Redis } from "ioredis";
 import type { Config } from "../../config/schema.js";
 import { TooManyAttempts } from "../../errors.js";
 import { loggableError, urlPasswords, type Logger } from "../../platform/logger.js";
+import type { Metrics } from "../../platform/metrics.js";
 
 /**
  * The routes (as registered, with their method) whose requests count toward the per-IP limit. The
@@ -97,13 +98,20 @@ export interface CredentialRateLimitOptions {
 	readonly redis: Redis | null;
 	/** Where the start-up line about the counts' place and failed Redis counts are logged. */
 	readonly logger: Logger;
+	/** Told of every refusal, with the route (`deadbolt_rate_limit_refusals_total`). */
+	readonly metrics: Metrics;
 }
 
 type Limiter = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
+/** The request's route as {@link CREDENTIAL_ROUTES} names it: its method and its pattern as registered (never the URL as sent). */
+function routeOf(request: FastifyRequest): string {
+	return `${request.method} ${request.routeOptions.url ?? ""}`;
+}
+
 /** Whether the request's route checks a credential. */
 function isCredentialRoute(request: FastifyRequest): boolean {
-	return CREDENTIAL_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ""}`);
+	return CREDENTIAL_ROUTES.has(routeOf(request));
 }
 
 /**
@@ -176,8 +184,10 @@ async function credentialRateLimit(app: FastifyInstance, options: CredentialRate
 		max: perMinute,
 		timeWindow: RATE_LIMIT_WINDOW_MS,
 		keyGenerator: (request: FastifyRequest) => request.ip,
-		errorResponseBuilder: (_request, context) =>
-			new TooManyAttempts(context.ttl / 1000, `Too many attempts from your network. Try again in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds.`, { reason: "ip_rate_limit" }),
+		errorResponseBuilder: (request, context) => {
+			options.metrics.rateLimitRefusal(routeOf(request));
+			return new TooManyAttempts(context.ttl / 1000, `Too many attempts from your network. Try again in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds.`, { reason: "ip_rate_limit" });
+		},
 	};
 	const inProcess = await createLimiter(app, limits);
 	const { redis } = options;

@@ -19,6 +19,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { AccessDenied, EmailNotVerified, ForwardedRequestInvalid, ProxyNotTrusted, SecondFactorRequired, Unauthenticated } from "../../errors.js";
+import { secondsSince, type ForwardAuthDecision } from "../../platform/metrics.js";
 import type { AccessCredential, AccessOutcome, DenyReason, OriginalRequest } from "../../service/access.js";
 import { acceptsHTML } from "../plugins/not-found.js";
 import type { RouteOptions } from "./context.js";
@@ -77,8 +78,9 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		return deadbolt.decideAccess(original.access, credentialOf(request), others);
 	};
 
-	const answer = async (request: FastifyRequest, reply: FastifyReply, original: OriginalRequest, style: "redirect" | "location"): Promise<FastifyReply> => {
+	const answer = async (request: FastifyRequest, reply: FastifyReply, original: OriginalRequest, style: "redirect" | "location", decided: (kind: AccessOutcome["kind"]) => void): Promise<FastifyReply> => {
 		const outcome = await decide(request, original);
+		decided(outcome.kind);
 		// Every request of every protected app passes here: allowed ones are logged at debug only.
 		if (outcome.kind === "allow") request.log.debug(outcomeLogFields(outcome, original.access), "forward-auth decision");
 		else request.log.info(outcomeLogFields(outcome, original.access), "forward-auth decision");
@@ -125,23 +127,38 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		}
 	};
 
+	/**
+	 * Runs one forward-auth request and counts its decision and time (`/metrics`): the outcome's
+	 * kind; `invalid_request` for a peer that is not a trusted proxy or forwarded headers that make
+	 * no request; `error` for anything else thrown before a decision.
+	 */
+	const measured = async (request: FastifyRequest, reply: FastifyReply, read: (request: FastifyRequest) => OriginalRequest, style: "redirect" | "location"): Promise<FastifyReply> => {
+		const startedAt = performance.now();
+		let decision: ForwardAuthDecision = "error";
+		try {
+			guard(request);
+			return await answer(request, reply, read(request), style, (kind) => (decision = kind));
+		} catch (error) {
+			if (decision === "error" && (error instanceof ProxyNotTrusted || error instanceof ForwardedRequestInvalid)) decision = "invalid_request";
+			throw error;
+		} finally {
+			deadbolt.metrics.forwardAuth(decision, secondsSince(startedAt));
+		}
+	};
+
+	const readForwarded = (request: FastifyRequest): OriginalRequest => forwardedRequest(request, deadbolt.originalRequest);
+	const readOriginalURL = (request: FastifyRequest): OriginalRequest => originalURLRequest(request, deadbolt.originalRequest);
 	app.route({
 		method: [...METHODS],
 		url: "/authz/forward-auth",
 		config: { sessionless: true },
-		handler: async (request, reply) => {
-			guard(request);
-			return answer(request, reply, forwardedRequest(request, deadbolt.originalRequest), "redirect");
-		},
+		handler: async (request, reply) => measured(request, reply, readForwarded, "redirect"),
 	});
 	app.route({
 		method: [...METHODS],
 		url: "/authz/auth-request",
 		config: { sessionless: true },
-		handler: async (request, reply) => {
-			guard(request);
-			return answer(request, reply, originalURLRequest(request, deadbolt.originalRequest), "location");
-		},
+		handler: async (request, reply) => measured(request, reply, readOriginalURL, "location"),
 	});
 };
 

@@ -19,7 +19,8 @@
 import { sql } from "kysely";
 import type { Kysely } from "kysely";
 import { StorageUnavailable } from "../../errors.js";
-import type { Repositories, Store } from "../store.js";
+import { secondsSince, type DatabaseOperation } from "../../platform/metrics.js";
+import type { DurationObserver, Repositories, Store } from "../store.js";
 import type { Database } from "./database.js";
 import { guardDriverErrors, toStorageUnavailable, type Executor, type Guard } from "./executor.js";
 import { createAccessTokenRepository } from "./repositories/access-tokens.js";
@@ -51,12 +52,18 @@ export type StoreDialect = Store["dialect"];
  * @param options.bookkeeping - PostgreSQL: a second instance whose sessions commit asynchronously, for the outbox's claims and settles (`repositories/outbox.ts`); the store destroys it too
  */
 export function createKyselyStore(db: Kysely<Database>, dialect: StoreDialect, options: { readonly bookkeeping?: Kysely<Database> } = {}): Store {
-	const repositories = createRepositories(db, guardDriverErrors, dialect, options.bookkeeping);
+	let observer: DurationObserver | null = null;
+	// Read at each call: observeDurations() takes effect at once, for the repositories made already too.
+	const guard: Guard = (work) => (observer === null ? guardDriverErrors(work) : timed(observer, "query", () => guardDriverErrors(work)));
+	const repositories = createRepositories(db, guard, dialect, options.bookkeeping);
 	return Object.freeze({
 		dialect,
 		...repositories,
 		transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
-			return runUserTransaction(db, dialect, fn);
+			return observer === null ? runUserTransaction(db, dialect, fn, guard) : timed(observer, "transaction", () => runUserTransaction(db, dialect, fn, guard));
+		},
+		observeDurations(next: DurationObserver | null): void {
+			observer = next;
 		},
 		ping(): Promise<void> {
 			return guardDriverErrors(async () => {
@@ -81,7 +88,7 @@ export function createKyselyStore(db: Kysely<Database>, dialect: StoreDialect, o
  * PostgreSQL cannot commit such a transaction anyway (Kysely reports the aborted COMMIT);
  * SQLite would commit the statements that did succeed, half of what `fn` meant.
  */
-async function runUserTransaction<T>(db: Executor, dialect: StoreDialect, fn: (tx: Repositories) => Promise<T>): Promise<T> {
+async function runUserTransaction<T>(db: Executor, dialect: StoreDialect, fn: (tx: Repositories) => Promise<T>, guard: Guard): Promise<T> {
 	let failedInFn = false;
 	let errorOfFn: unknown;
 	try {
@@ -89,7 +96,7 @@ async function runUserTransaction<T>(db: Executor, dialect: StoreDialect, fn: (t
 			const statementFailures: unknown[] = [];
 			const guardInTransaction: Guard = async (work) => {
 				try {
-					return await guardDriverErrors(work);
+					return await guard(work);
 				} catch (error) {
 					statementFailures.push(error);
 					throw error;
@@ -112,6 +119,16 @@ async function runUserTransaction<T>(db: Executor, dialect: StoreDialect, fn: (t
 		// fn's own error wins, even over a failed ROLLBACK after it (the transaction is gone then).
 		if (failedInFn) throw errorOfFn;
 		throw toStorageUnavailable(error);
+	}
+}
+
+/** Runs `work` and reports how long it took to `observer`, whether it resolved or threw. */
+async function timed<T>(observer: DurationObserver, operation: DatabaseOperation, work: () => Promise<T>): Promise<T> {
+	const startedAt = performance.now();
+	try {
+		return await work();
+	} finally {
+		observer(operation, secondsSince(startedAt));
 	}
 }
 

@@ -20,7 +20,7 @@
  * rate on PostgreSQL (bench:http, "mail + webhooks on").
  */
 import type { UnixMillis } from "../../../platform/clock.js";
-import type { DeliveryAttemptRecord, DeliveryChannel, DeliveryRecord, DeliveryStatus, OutboxRepository, Store } from "../../store.js";
+import type { DeliveryAttemptRecord, DeliveryBacklogRecord, DeliveryChannel, DeliveryRecord, DeliveryStatus, OutboxRepository, Store } from "../../store.js";
 import { countOf, countWritten, findEvery, findFirst, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
 import { rowMapping } from "../rows.js";
 import { sql } from "kysely";
@@ -211,6 +211,18 @@ export function createOutboxRepository(db: Executor, guard: Guard, dialect: Stor
 				const counts: Record<DeliveryStatus, number> = { pending: 0, delivered: 0, dead: 0 };
 				for (const row of rows) counts[row.status] = countOf(row.count);
 				return Object.freeze(counts);
+			});
+		},
+		summarizeBacklog(): Promise<DeliveryBacklogRecord[]> {
+			// One grouped read over the (status, next_attempt_at) index: delivered rows are not visited.
+			return guard(async () => {
+				const rows = await db
+					.selectFrom("delivery")
+					.select((eb) => ["channel", "status", eb.fn.countAll().as("count"), eb.fn.min("created_at").as("oldest")])
+					.where("status", "in", ["pending", "dead"])
+					.groupBy(["channel", "status"])
+					.execute();
+				return rows.map((row) => ({ channel: row.channel, status: row.status as "pending" | "dead", count: countOf(row.count), oldestCreatedAt: countOf(row.oldest) }));
 			});
 		},
 	});
