@@ -7,7 +7,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { loadBrandingAssets, type BrandingAssets } from "./config/branding.js";
+import { configuredKeyRing } from "./config/key-rings.js";
 import { decodeKey } from "./config/load.js";
+import { primaryKey } from "./domain/crypto/key-ring.js";
 import { redactConnectionUrl } from "./config/redact.js";
 import type { Config } from "./config/schema.js";
 import { createDispatcher, type Dispatcher } from "./delivery/dispatcher.js";
@@ -220,16 +222,19 @@ export const SQLITE_FILE = "deadbolt.sqlite";
 export const DEVELOPMENT_KEYS_FILE = "development-keys.json";
 
 /**
- * Resolves the server keys: from the config when set (both or neither), otherwise from
- * `<dataDir>/development-keys.json`, created on first use with file mode 0600 and a warning.
- * @throws ConfigInvalid when only one key is configured
+ * Resolves the server keys: the key rings of the config when set (`config/key-rings.ts`: both
+ * kinds or neither; a single `keys.encryptionKey` / `keys.hmacKey` is the key `default`),
+ * otherwise `<dataDir>/development-keys.json`, created on first use with file mode 0600 and a
+ * warning (each key then a ring of one, id `default`).
+ * @throws ConfigInvalid when only one kind is configured
  */
 export function resolveKeys(config: Config, random: RandomSource, logger: Logger): { keys: ServerKeys; development: boolean } {
-	const { encryptionKey, hmacKey } = config.keys;
-	if (encryptionKey !== null && hmacKey !== null) {
-		return { keys: { encryptionKey: decodeKey(encryptionKey) as Uint8Array, hmacKey: decodeKey(hmacKey) as Uint8Array }, development: false };
+	const encryptionRing = configuredKeyRing(config.keys, "encryption", decodeKey);
+	const hmacRing = configuredKeyRing(config.keys, "hmac", decodeKey);
+	if (encryptionRing !== null && hmacRing !== null) {
+		return { keys: { encryptionKey: primaryKey(encryptionRing), hmacKey: primaryKey(hmacRing), encryptionRing, hmacRing }, development: false };
 	}
-	if (encryptionKey !== null || hmacKey !== null) {
+	if (encryptionRing !== null || hmacRing !== null) {
 		// loadConfig refuses this already; a config built another way gets the same answer.
 		throw new ConfigInvalid(["keys: set both DEADBOLT_ENCRYPTION_KEY and DEADBOLT_HMAC_KEY, or neither (development keys)"]);
 	}
