@@ -47,6 +47,7 @@ import * as sessions from "./service/sessions.js";
 import * as signInLinks from "./service/sign-in-links.js";
 import { createSigningKeyCache } from "./service/signing-key-cache.js";
 import * as signingKeys from "./service/signing-keys.js";
+import * as keyRotation from "./service/key-rotation.js";
 import { oidcServices, type OidcServices } from "./service/oidc.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import * as webhookEndpoints from "./service/webhook-endpoints.js";
@@ -192,6 +193,14 @@ export interface Deadbolt {
 	issueAssertion: Bound<typeof signingKeys.issueAssertion>;
 	/** deadbolt's JWK Set (`/.well-known/jwks.json`): the public signing keys assertions verify against. */
 	publicJWKS: Bound<typeof signingKeys.publicJWKS>;
+	/** What depends on each key id (`deadbolt keys status`; `service/key-rotation.ts`). */
+	keyStatus: Bound<typeof keyRotation.keyStatus>;
+	/** Re-seals every sealed value under the primary encryption key, in batches, resumable (`deadbolt keys rotate`). */
+	resealUnderPrimary: Bound<typeof keyRotation.resealUnderPrimary>;
+	/** Retires a key id when nothing depends on it (`deadbolt keys retire`); throws KeyInUse otherwise. */
+	retireKey: Bound<typeof keyRotation.retireKey>;
+	/** A new signing key published ahead, old ones retired after the longest token life (`deadbolt keys rotate --signing`). */
+	rotateSigningKey: Bound<typeof keyRotation.rotateSigningKey>;
 	/** The OpenID Connect provider's use cases (`service/oidc.ts`; its room is `oidc/`). */
 	readonly oidc: OidcServices;
 	/**
@@ -353,7 +362,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	const passwords = overrides.passwords ?? createPasswordHasher(config.password.argon2, config.password.hashConcurrency);
 	const attemptQueue = createKeyedLimiter(config.lockout.maxFailures);
 	const origin = publicOrigin(config);
-	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue, publicOrigin: origin, signingKeys: createSigningKeyCache() });
+	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue, publicOrigin: origin, signingKeys: createSigningKeyCache(config.keys.signingKeyRefreshSeconds * 1000) });
 	try {
 		// Keys that differ from the ones this database was set up with stop the start here.
 		await verifyServerKeys(deps);
@@ -451,6 +460,10 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		introspect: bind(introspection.introspect),
 		issueAssertion: bind(signingKeys.issueAssertion),
 		publicJWKS: bind(signingKeys.publicJWKS),
+		keyStatus: bind(keyRotation.keyStatus),
+		resealUnderPrimary: bind(keyRotation.resealUnderPrimary),
+		retireKey: bind(keyRotation.retireKey),
+		rotateSigningKey: bind(keyRotation.rotateSigningKey),
 		oidc: oidcServices(deps),
 		rateLimitRedis,
 		createDispatcher: () => {
