@@ -15,9 +15,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
-import { createDeadbolt, SQLITE_FILE } from "../../deadbolt.js";
+import { createDeadbolt, SQLITE_FILE, type Deadbolt } from "../../deadbolt.js";
 import { ConfigInvalid, DeadboltError } from "../../errors.js";
-import type { KeyStatus } from "../../service/key-rotation.js";
+type KeyStatus = Awaited<ReturnType<Deadbolt["keyStatus"]>>;
 import { formatTable } from "../table.js";
 import type { CommandOutput } from "./account.js";
 
