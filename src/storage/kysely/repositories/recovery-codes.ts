@@ -10,9 +10,10 @@ import { rowMapping } from "../rows.js";
 
 const recoveryCodeRows = rowMapping<Omit<RecoveryCodeRecord, "hmacKeyId">>({ id: true, accountId: true, codeHash: true, lookupPrefix: true, createdAt: true, usedAt: true });
 
-/** A selected row as a record, with its HMAC key id. */
+/** A selected row as a record, with its HMAC key id when it has one (absent: `default`). */
 function toRecord(row: RecoveryCodeTable): RecoveryCodeRecord {
-	return { ...recoveryCodeRows.toRecord(row), hmacKeyId: row.hmac_key_id };
+	const record = recoveryCodeRows.toRecord(row);
+	return row.hmac_key_id === null ? record : { ...record, hmacKeyId: row.hmac_key_id };
 }
 
 /** The recovery code repository over `db`. */

@@ -7,9 +7,10 @@ import { rowMapping } from "../rows.js";
 
 const signingKeyRows = rowMapping<Required<SigningKeyRecord>>({ kid: true, generation: true, algorithm: true, sealedPrivateJwk: true, publicJwk: true, createdAt: true, activatesAt: true, retiredAt: true });
 
-/** The record of a selected row, with its sealed key copied out of the driver's buffer. */
+/** The record of a selected row, with its sealed key copied out of the driver's buffer; `activatesAt` and `retiredAt` only when set. */
 function toRecord(row: SigningKeyTable): SigningKeyRecord {
-	return { ...signingKeyRows.toRecord(row), sealedPrivateJwk: new Uint8Array(row.sealed_private_jwk) };
+	const { activatesAt, retiredAt, ...rest } = signingKeyRows.toRecord(row);
+	return { ...rest, sealedPrivateJwk: new Uint8Array(row.sealed_private_jwk), ...(activatesAt === null ? {} : { activatesAt }), ...(retiredAt === null ? {} : { retiredAt }) };
 }
 
 /** The signing key repository over `db`. */
