@@ -7,7 +7,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { loadBrandingAssets, type BrandingAssets } from "./config/branding.js";
+import { configuredKeyRing } from "./config/key-rings.js";
 import { decodeKey } from "./config/load.js";
+import { primaryKey } from "./domain/crypto/key-ring.js";
 import { redactConnectionUrl } from "./config/redact.js";
 import type { Config } from "./config/schema.js";
 import { createDispatcher, type Dispatcher } from "./delivery/dispatcher.js";
@@ -46,6 +48,7 @@ import * as sessions from "./service/sessions.js";
 import * as signInLinks from "./service/sign-in-links.js";
 import { createSigningKeyCache } from "./service/signing-key-cache.js";
 import * as signingKeys from "./service/signing-keys.js";
+import * as keyRotation from "./service/key-rotation.js";
 import { oidcServices, type OidcServices } from "./service/oidc.js";
 import * as enrollment from "./service/totp-enrollment.js";
 import * as authenticators from "./service/authenticators.js";
@@ -208,6 +211,14 @@ export interface Deadbolt {
 	issueAssertion: Bound<typeof signingKeys.issueAssertion>;
 	/** deadbolt's JWK Set (`/.well-known/jwks.json`): the public signing keys assertions verify against. */
 	publicJWKS: Bound<typeof signingKeys.publicJWKS>;
+	/** What depends on each key id (`deadbolt keys status`; `service/key-rotation.ts`). */
+	keyStatus: Bound<typeof keyRotation.keyStatus>;
+	/** Re-seals every sealed value under the primary encryption key, in batches, resumable (`deadbolt keys rotate`). */
+	resealUnderPrimary: Bound<typeof keyRotation.resealUnderPrimary>;
+	/** Retires a key id when nothing depends on it (`deadbolt keys retire`); throws KeyInUse otherwise. */
+	retireKey: Bound<typeof keyRotation.retireKey>;
+	/** A new signing key published ahead, old ones retired after the longest token life (`deadbolt keys rotate --signing`). */
+	rotateSigningKey: Bound<typeof keyRotation.rotateSigningKey>;
 	/** The OpenID Connect provider's use cases (`service/oidc.ts`; its room is `oidc/`). */
 	readonly oidc: OidcServices;
 	/**
@@ -238,16 +249,19 @@ export const SQLITE_FILE = "deadbolt.sqlite";
 export const DEVELOPMENT_KEYS_FILE = "development-keys.json";
 
 /**
- * Resolves the server keys: from the config when set (both or neither), otherwise from
- * `<dataDir>/development-keys.json`, created on first use with file mode 0600 and a warning.
- * @throws ConfigInvalid when only one key is configured
+ * Resolves the server keys: the key rings of the config when set (`config/key-rings.ts`: both
+ * kinds or neither; a single `keys.encryptionKey` / `keys.hmacKey` is the key `default`),
+ * otherwise `<dataDir>/development-keys.json`, created on first use with file mode 0600 and a
+ * warning (each key then a ring of one, id `default`).
+ * @throws ConfigInvalid when only one kind is configured
  */
 export function resolveKeys(config: Config, random: RandomSource, logger: Logger): { keys: ServerKeys; development: boolean } {
-	const { encryptionKey, hmacKey } = config.keys;
-	if (encryptionKey !== null && hmacKey !== null) {
-		return { keys: { encryptionKey: decodeKey(encryptionKey) as Uint8Array, hmacKey: decodeKey(hmacKey) as Uint8Array }, development: false };
+	const encryptionRing = configuredKeyRing(config.keys, "encryption", decodeKey);
+	const hmacRing = configuredKeyRing(config.keys, "hmac", decodeKey);
+	if (encryptionRing !== null && hmacRing !== null) {
+		return { keys: { encryptionKey: primaryKey(encryptionRing), hmacKey: primaryKey(hmacRing), encryptionRing, hmacRing }, development: false };
 	}
-	if (encryptionKey !== null || hmacKey !== null) {
+	if (encryptionRing !== null || hmacRing !== null) {
 		// loadConfig refuses this already; a config built another way gets the same answer.
 		throw new ConfigInvalid(["keys: set both DEADBOLT_ENCRYPTION_KEY and DEADBOLT_HMAC_KEY, or neither (development keys)"]);
 	}
@@ -370,7 +384,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	const passwords = overrides.passwords ?? createPasswordHasher(config.password.argon2, config.password.hashConcurrency, metrics);
 	const attemptQueue = createKeyedLimiter(config.lockout.maxFailures);
 	const origin = publicOrigin(config);
-	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue, publicOrigin: origin, signingKeys: createSigningKeyCache(), metrics });
+	const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger, keys: resolved.keys, passwords, attemptQueue, publicOrigin: origin, signingKeys: createSigningKeyCache(config.keys.signingKeyRefreshSeconds * 1000), metrics });
 	try {
 		// Keys that differ from the ones this database was set up with stop the start here.
 		await verifyServerKeys(deps);
@@ -479,6 +493,10 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		introspect: bind(introspection.introspect),
 		issueAssertion: bind(signingKeys.issueAssertion),
 		publicJWKS: bind(signingKeys.publicJWKS),
+		keyStatus: bind(keyRotation.keyStatus),
+		resealUnderPrimary: bind(keyRotation.resealUnderPrimary),
+		retireKey: bind(keyRotation.retireKey),
+		rotateSigningKey: bind(keyRotation.rotateSigningKey),
 		oidc: oidcServices(deps),
 		rateLimitRedis,
 		createDispatcher: () => {

@@ -38,6 +38,8 @@ export type DeadboltErrorCode =
 	| "ERR_OIDC_CLIENT_EXISTS"
 	| "ERR_OIDC_CLIENT_READ_ONLY"
 	| "ERR_MAIL_LIMIT"
+	| "ERR_KEY_UNAVAILABLE"
+	| "ERR_KEY_IN_USE"
 	| "ERR_STORAGE_UNAVAILABLE"
 	| "ERR_CONFIG_INVALID";
 
@@ -465,6 +467,34 @@ export class MailLimitReached extends DeadboltError {
 	}
 }
 
+/**
+ * A secret at rest names a key (by id) that this instance's key ring does not hold: a rolling
+ * rotation made another key primary before every instance had it (docs/operations.md, "Key
+ * rotation"). Never a guess with another key. Nothing was changed. HTTP 503; logged with the id.
+ */
+export class KeyUnavailable extends DeadboltError {
+	static override code = "ERR_KEY_UNAVAILABLE" as const;
+	readonly code = "ERR_KEY_UNAVAILABLE" as const;
+	/** The id of the missing key (an id, never key material). */
+	readonly keyId: string;
+	constructor(keyId: string, message = "The service is temporarily unavailable. Try again shortly.", options?: DeadboltErrorOptions) {
+		super(message, options);
+		this.keyId = keyId;
+	}
+}
+
+/**
+ * A key cannot be retired (`deadbolt keys retire <id>`): it is a primary key of this instance,
+ * or secrets or recovery codes still depend on it. Nothing was changed. HTTP 409 (CLI: exit 1).
+ */
+export class KeyInUse extends DeadboltError {
+	static override code = "ERR_KEY_IN_USE" as const;
+	readonly code = "ERR_KEY_IN_USE" as const;
+	constructor(message: string, options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
 /** The database cannot be reached; nothing was changed. HTTP 503. */
 export class StorageUnavailable extends DeadboltError {
 	static override code = "ERR_STORAGE_UNAVAILABLE" as const;
@@ -518,6 +548,8 @@ export type AnyDeadboltError =
 	| OidcClientExists
 	| OidcClientReadOnly
 	| MailLimitReached
+	| KeyUnavailable
+	| KeyInUse
 	| StorageUnavailable
 	| ConfigInvalid;
 
@@ -553,6 +585,8 @@ export const ERROR_CLASSES = Object.freeze([
 	OidcClientExists,
 	OidcClientReadOnly,
 	MailLimitReached,
+	KeyUnavailable,
+	KeyInUse,
 	StorageUnavailable,
 	ConfigInvalid,
 ]);

@@ -16,6 +16,7 @@ import { redactConfig } from "./commands/config.js";
 import { migrate } from "./commands/migrate.js";
 import { OIDC_COMMAND_OPTIONS, OIDC_USAGE, oidcUsageProblem, runOidcCommand } from "./commands/oidc.js";
 import { outboxUsageProblem, runOutboxCommand } from "./commands/outbox.js";
+import { keysMain } from "./commands/keys.js";
 import { serve } from "./commands/serve.js";
 import { runWebhooksCommand, webhooksUsageProblem } from "./commands/webhooks.js";
 
@@ -64,6 +65,10 @@ Commands:
   oidc clients list|add|show|remove|rotate-secret ...
              OpenID Connect clients: add one (its secret printed once), list,
              show, remove, replace its secret ("deadbolt oidc --help"; docs/oidc.md)
+  keys status|rotate|retire ...
+             Key rings: what uses each key, re-seal under the primary key,
+             rotate the signing key, retire a key ("deadbolt keys --help";
+             docs/operations.md, "Key rotation")
   help       Show this help
 
 Options:
@@ -144,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
 	// `oidc` has options of its own (repeatable ones): find the command first, leniently.
 	const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { ...COMMON_OPTIONS, port: { type: "string" }, host: { type: "string" } } });
 	if (positionals[0] === "oidc") return oidcMain(argv);
+	if (positionals[0] === "keys") return keysMain(argv, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) });
 	let parsed;
 	try {
 		parsed = parseArgs({

@@ -78,6 +78,12 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 	keys: {
 		encryptionKey: null, // secret: env DEADBOLT_ENCRYPTION_KEY
 		hmacKey: null, // secret: env DEADBOLT_HMAC_KEY
+		encryptionKeys: [], // secrets: env DEADBOLT_ENCRYPTION_KEYS ("id:base64,id:base64"); keys.encryptionKey joins as id "default"
+		hmacKeys: [], // secrets: env DEADBOLT_HMAC_KEYS, same form; keys.hmacKey joins as id "default"
+		primaryEncryptionKeyId: null, // env DEADBOLT_PRIMARY_ENCRYPTION_KEY_ID; null: "default", or the ring's only key
+		primaryHmacKeyId: null, // env DEADBOLT_PRIMARY_HMAC_KEY_ID; null: as above
+		signingKeyPublishAheadSeconds: 900, // s = 15 min: a new JWKS key is published this long before it signs (JWKS answers are cached 5 min)
+		signingKeyRefreshSeconds: 30, // s: how often an instance looks for a newer signing key (one small query)
 		adminApiKey: null, // secret: env DEADBOLT_ADMIN_API_KEY; null turns the admin API off
 		introspectionKeys: [], // secrets: env DEADBOLT_INTROSPECTION_KEYS (comma-separated); none turns POST /api/v1/introspect off
 	},

@@ -10,6 +10,7 @@ import { ConfigInvalid } from "../errors.js";
 import { normalizeGroupName } from "../domain/access/group-name.js";
 import { twoFactorPolicyIssues } from "./two-factor-policy.js";
 import { brandingIssues } from "./branding.js";
+import { keyRingIssues, parseKeyRingText, type KeyRingSettings } from "./key-rings.js";
 import { forwardAuthIssues } from "./forward-auth.js";
 import { clientSecret, oidcIssues } from "./oidc.js";
 import { DEFAULT_CONFIG } from "./defaults.js";
@@ -30,7 +31,7 @@ export interface LoadConfigOptions {
 }
 
 /** Each environment variable and the config path it sets, with how its text is read. */
-export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; parse: "string" | "integer" | "list" }>> = deepFreeze({
+export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; parse: "string" | "integer" | "list" | "keyring" }>> = deepFreeze({
 	DEADBOLT_ISSUER: { path: ["issuer"], parse: "string" },
 	DEADBOLT_DATA_DIR: { path: ["dataDir"], parse: "string" },
 	DEADBOLT_HTTP_HOST: { path: ["http", "host"], parse: "string" },
@@ -44,6 +45,10 @@ export const ENV_VARIABLES: Readonly<Record<string, { path: readonly string[]; p
 	DEADBOLT_POSTGRES_POOL_SIZE: { path: ["storage", "postgresPoolSize"], parse: "integer" },
 	DEADBOLT_ENCRYPTION_KEY: { path: ["keys", "encryptionKey"], parse: "string" },
 	DEADBOLT_HMAC_KEY: { path: ["keys", "hmacKey"], parse: "string" },
+	DEADBOLT_ENCRYPTION_KEYS: { path: ["keys", "encryptionKeys"], parse: "keyring" },
+	DEADBOLT_HMAC_KEYS: { path: ["keys", "hmacKeys"], parse: "keyring" },
+	DEADBOLT_PRIMARY_ENCRYPTION_KEY_ID: { path: ["keys", "primaryEncryptionKeyId"], parse: "string" },
+	DEADBOLT_PRIMARY_HMAC_KEY_ID: { path: ["keys", "primaryHmacKeyId"], parse: "string" },
 	DEADBOLT_ADMIN_API_KEY: { path: ["keys", "adminApiKey"], parse: "string" },
 	DEADBOLT_INTROSPECTION_KEYS: { path: ["keys", "introspectionKeys"], parse: "list" },
 	DEADBOLT_COOKIE_DOMAIN: { path: ["session", "cookieDomain"], parse: "string" },
@@ -77,6 +82,8 @@ const NULL_WHEN_EMPTY = new Set([
 	"DEADBOLT_BRANDING_ACCENT_COLOR_DARK",
 	"DEADBOLT_BRANDING_SUPPORT_URL",
 	"DEADBOLT_BRANDING_FOOTER_TEXT",
+	"DEADBOLT_PRIMARY_ENCRYPTION_KEY_ID",
+	"DEADBOLT_PRIMARY_HMAC_KEY_ID",
 ]);
 
 /**
@@ -114,6 +121,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 				issues.push(`${name}: must be a whole number, got "${raw}"`);
 				envIssuePaths.push(spec.path.join("."));
 			}
+		} else if (spec.parse === "keyring") {
+			value = parseKeyRingText(raw);
 		} else if (spec.parse === "list") {
 			value = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
 		} else if (raw === "" && NULL_WHEN_EMPTY.has(name)) {
@@ -139,14 +148,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 		issues.push(`${describePath("rateLimit.redisUrl")}: ${REDIS_URL_MESSAGE}`);
 	}
 	const keys = (merged as { keys?: Record<string, unknown> }).keys ?? {};
-	for (const name of ["encryptionKey", "hmacKey"] as const) {
-		const value = keys[name];
-		if (typeof value === "string" && decodeKey(value) === null) {
-			issues.push(`${describePath(`keys.${name}`)}: must be 32 bytes in base64 (generate one with: openssl rand -base64 32)`);
-		}
-	}
-	if ((keys["encryptionKey"] ?? null) === null !== ((keys["hmacKey"] ?? null) === null)) {
-		issues.push("keys: set both DEADBOLT_ENCRYPTION_KEY and DEADBOLT_HMAC_KEY, or neither (development keys in the data directory)");
+	const ringPaths = ["encryptionKey", "hmacKey", "encryptionKeys", "hmacKeys", "primaryEncryptionKeyId", "primaryHmacKeyId"];
+	// The rings' own checks (ids, sizes, primaries), once their types are right.
+	if (!reported.has("keys") && ringPaths.every((name) => !reported.has(`keys.${name}`) && ![...reported].some((path) => path.startsWith(`keys.${name}.`)))) {
+		issues.push(...keyRingIssues(keys as unknown as KeyRingSettings, decodeKey));
 	}
 	const input = merged as ConfigInput;
 	// The branding's own checks (contrast, URL, logo file), on the keys whose type is right.

@@ -17,6 +17,12 @@ const PositiveInt = (min = 1, max = Number.MAX_SAFE_INTEGER) => Type.Integer({ m
 const AccessPolicySchema = Type.Union([Type.Literal("bypass"), Type.Literal("one_factor"), Type.Literal("two_factor"), Type.Literal("deny")]);
 
 /** The schema; `Config` is its static type. */
+/** What a key id may be (`domain/crypto/key-ring.ts` KEY_ID_PATTERN), as a schema pattern. */
+const KEY_ID_SOURCE = "^[A-Za-z0-9._-]{1,32}$";
+
+/** One key of a key ring: its id and the key, 32 bytes in base64 (checked further by `load.ts`). */
+const KeyRingEntry = Type.Object({ id: Type.String({ pattern: KEY_ID_SOURCE }), key: Type.String({ minLength: 1 }) }, { additionalProperties: false });
+
 export const ConfigSchema = Type.Object(
 	{
 		/** Name shown in authenticator apps (the key URI issuer); no colon. null: `branding.productName`. */
@@ -131,6 +137,18 @@ export const ConfigSchema = Type.Object(
 				encryptionKey: Type.Union([Type.Null(), Type.String({ minLength: 1 })]),
 				/** 32 bytes, base64: keys the recovery-code hashes (HMAC-SHA-256). null: development keys. */
 				hmacKey: Type.Union([Type.Null(), Type.String({ minLength: 1 })]),
+				/** Encryption key ring (docs/operations.md, "Key rotation"): `[{id, key}]`, each key 32 bytes base64; `keys.encryptionKey` joins it with the id `default`. */
+				encryptionKeys: Type.Array(KeyRingEntry),
+				/** HMAC key ring: `[{id, key}]`, as `encryptionKeys`; `keys.hmacKey` joins it with the id `default`. */
+				hmacKeys: Type.Array(KeyRingEntry),
+				/** The id of the encryption key that seals new values. null: `default` when the ring has it, else the ring's only key. */
+				primaryEncryptionKeyId: Type.Union([Type.Null(), Type.String({ pattern: KEY_ID_SOURCE })]),
+				/** The id of the HMAC key that keys new values. null: as `primaryEncryptionKeyId`. */
+				primaryHmacKeyId: Type.Union([Type.Null(), Type.String({ pattern: KEY_ID_SOURCE })]),
+				/** How long a new signing key is published in the JWKS before it signs, in seconds (`deadbolt keys rotate --signing`). */
+				signingKeyPublishAheadSeconds: PositiveInt(0, 604_800),
+				/** How often an instance checks the store for a newer signing key, in seconds (no restart needed). */
+				signingKeyRefreshSeconds: PositiveInt(1, 3_600),
 				/** At least 32 characters: the bearer key of the admin API (`/api/v1/admin`). null: no admin API. */
 				adminApiKey: Type.Union([Type.Null(), Type.String({ minLength: 32, maxLength: 256, pattern: "^[\\x21-\\x7e]+$" })]),
 				/** Bearer keys of `POST /api/v1/introspect` (each at least 32 characters), for backends; apart from the admin key. Empty: no introspection. */

@@ -3,6 +3,7 @@
  * config, a logger and the server keys. Nothing here is imported at module level by services.
  */
 import type { Config } from "../config/schema.js";
+import { singleKeyRing, type KeyRing } from "../domain/crypto/key-ring.js";
 import type { Clock, UnixMillis } from "../platform/clock.js";
 import type { KeyedLimiter } from "../platform/limiter.js";
 import type { Logger } from "../platform/logger.js";
@@ -12,12 +13,31 @@ import type { Store } from "../storage/store.js";
 import type { PasswordHasher } from "./password-hasher.js";
 import type { SigningKeyCache } from "./signing-key-cache.js";
 
-/** The server's secret keys, decoded. Kept outside the database. */
+/**
+ * The server's secret keys, decoded. Kept outside the database. Each kind is a key ring
+ * (`domain/crypto/key-ring.ts`): `encryptionKey` and `hmacKey` are the bytes of the rings'
+ * primary keys; without rings (tests, embedding) each is a ring of one with the id `default`
+ * (see {@link encryptionRing}, {@link hmacRing}).
+ */
 export interface ServerKeys {
-	/** 32 bytes: seals TOTP secrets (AES-256-GCM). */
+	/** 32 bytes, the primary encryption key: seals TOTP secrets and other secrets at rest (AES-256-GCM). */
 	readonly encryptionKey: Uint8Array;
-	/** 32 bytes: keys the recovery codes (HMAC-SHA-256): the pepper of their argon2id hashes, the hashes of codes from before migration 0008, the dashboard's fingerprints. */
+	/** 32 bytes, the primary HMAC key: keys the recovery codes (HMAC-SHA-256): the pepper of their argon2id hashes, the hashes of codes from before migration 0008, the dashboard's fingerprints; and forward-auth tokens, OIDC cookies. */
 	readonly hmacKey: Uint8Array;
+	/** Every encryption key by id; its primary's bytes are `encryptionKey`. Absent: a ring of `encryptionKey` alone. */
+	readonly encryptionRing?: KeyRing;
+	/** Every HMAC key by id; its primary's bytes are `hmacKey`. Absent: a ring of `hmacKey` alone. */
+	readonly hmacRing?: KeyRing;
+}
+
+/** The encryption key ring of `keys` (a ring of one, id `default`, when none was given). */
+export function encryptionRing(keys: ServerKeys): KeyRing {
+	return keys.encryptionRing ?? singleKeyRing(keys.encryptionKey);
+}
+
+/** The HMAC key ring of `keys` (a ring of one, id `default`, when none was given). */
+export function hmacRing(keys: ServerKeys): KeyRing {
+	return keys.hmacRing ?? singleKeyRing(keys.hmacKey);
 }
 
 /** Dependencies of every use case. */

@@ -11,7 +11,7 @@
 import { deriveToken, hashTokenSecret, parseToken, verifyTokenSecret } from "../domain/crypto/token.js";
 import type { SessionRecord } from "../storage/store.js";
 import { constantTimeEqual } from "../domain/crypto/constant-time.js";
-import type { ServiceDeps } from "./deps.js";
+import { hmacRing, type ServiceDeps } from "./deps.js";
 import { checkLiveSession, type AuthenticatedSession } from "./sessions.js";
 
 /** The derivation's label: one label, one kind of derived token. */
@@ -53,5 +53,11 @@ export async function validateSessionOrForwardAuthToken(deps: ServiceDeps, token
 
 /** Whether `token` is the forward-auth token of the session's current secret (constant time). */
 function isForwardAuthTokenOf(deps: ServiceDeps, session: SessionRecord, token: string): boolean {
-	return constantTimeEqual(deriveToken(deps.keys.hmacKey, LABEL, session.id, session.secretHash), token);
+	// Made under the primary HMAC key; accepted under any key of the ring, so a rotation of the
+	// HMAC key signs nobody out of the apps.
+	let matches = false;
+	for (const key of hmacRing(deps.keys).keys.values()) {
+		if (constantTimeEqual(deriveToken(key, LABEL, session.id, session.secretHash), token)) matches = true;
+	}
+	return matches;
 }

@@ -5,7 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import type { JWK } from "jose";
-import type { RequestContext, ServiceDeps } from "./deps.js";
+import { hmacRing, type RequestContext, type ServiceDeps } from "./deps.js";
 import * as clientAdmin from "./oidc-client-admin.js";
 import * as clients from "./oidc-clients.js";
 import * as grants from "./oidc-grants.js";
@@ -119,6 +119,10 @@ export function oidcServices(deps: ServiceDeps): OidcServices {
 			return account === null ? null : { email: account.email, emailVerified: account.emailVerifiedAt !== null, groups: account.groups };
 		},
 		signingJWKS: () => privateSigningJWKS(deps),
-		cookieKeys: () => [createHmac("sha256", deps.keys.hmacKey).update("deadbolt oidc-provider cookie key 1", "utf8").digest("base64url")],
+		// Signed with the first (the primary HMAC key's), accepted under every key of the ring.
+		cookieKeys: () => {
+			const ring = hmacRing(deps.keys);
+			return [ring.primaryId, ...[...ring.keys.keys()].filter((id) => id !== ring.primaryId)].map((id) => createHmac("sha256", ring.keys.get(id) as Uint8Array).update("deadbolt oidc-provider cookie key 1", "utf8").digest("base64url"));
+		},
 	});
 }

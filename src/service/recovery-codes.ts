@@ -4,7 +4,9 @@
  * argon2id hash and found by its lookup prefix, so checking one costs exactly one argon2id
  * verification (a dummy one when no unused code has that prefix, so a miss takes as long as a
  * wrong code). Codes issued before migration 0008 are found by their HMAC-SHA-256 hash, as
- * before. Every check runs inside a counted attempt (`throttle.ts`); the caller consumes what a
+ * before. Key rings (issue 14): a code is peppered (or hashed) under an HMAC key and cannot be
+ * re-keyed, so an argon2id code is checked under the key whose id it keeps, and a legacy hash under
+ * every key of the ring, until the owner makes a new set. Every check runs inside a counted attempt (`throttle.ts`); the caller consumes what a
  * check found with one conditional write ({@link consumeRecoveryCode}).
  */
 import { generateId } from "../domain/crypto/token.js";
@@ -18,8 +20,9 @@ import {
 } from "../domain/recovery-codes/recovery-codes.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { RecoveryCodeRecord, Repositories } from "../storage/store.js";
-import { TOTPNotEnabled } from "../errors.js";
-import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
+import { KeyUnavailable, TOTPNotEnabled } from "../errors.js";
+import { LEGACY_KEY_ID, primaryKey } from "../domain/crypto/key-ring.js";
+import { hmacRing, NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { requireRecentReauthentication, type AuthenticatedSession } from "./sessions.js";
 
@@ -44,20 +47,22 @@ export interface PreparedRecoveryCodes {
 }
 
 /**
- * Makes a new set of `recoveryCodes.count` codes and hashes each with argon2id (about 2 ms each,
+ * Makes a new set of `recoveryCodes.count` codes, peppered with the primary HMAC key (its id is
+ * kept with each code), and hashes each with argon2id (about 2 ms each,
  * under the hasher's concurrency cap). Call it before the transaction that stores the set:
  * hashing inside one would hold the database's lock.
  */
 export async function prepareRecoveryCodes(deps: ServiceDeps, accountId: string): Promise<PreparedRecoveryCodes> {
 	const codes = generateRecoveryCodes(deps.random, deps.config.recoveryCodes.count);
+	const ring = hmacRing(deps.keys);
 	const now = deps.clock.now();
 	const records = await Promise.all(
 		codes.map(async (code): Promise<RecoveryCodeRecord> => {
 			const id = generateId(deps.random);
 			const parsed = parseRecoveryCode(code);
 			if (parsed?.format !== "current") throw new Error("a generated recovery code does not parse");
-			const codeHash = await deps.passwords.hash(pepperRecoveryCode(deps.keys.hmacKey, parsed.code), RECOVERY_CODE_ARGON2);
-			return { id, accountId, codeHash, lookupPrefix: parsed.lookupPrefix, createdAt: now, usedAt: null };
+			const codeHash = await deps.passwords.hash(pepperRecoveryCode(primaryKey(ring), parsed.code), RECOVERY_CODE_ARGON2);
+			return { id, accountId, codeHash, lookupPrefix: parsed.lookupPrefix, createdAt: now, usedAt: null, hmacKeyId: ring.primaryId };
 		}),
 	);
 	return { codes, records };
@@ -71,6 +76,35 @@ export async function prepareRecoveryCodes(deps: ServiceDeps, accountId: string)
 export async function storeRecoveryCodes(repositories: Repositories, accountId: string, prepared: PreparedRecoveryCodes): Promise<readonly string[]> {
 	await repositories.recoveryCodes.replaceRecoveryCodes(accountId, prepared.records);
 	return prepared.codes;
+}
+
+/**
+ * The HMAC key a stored code was made under (its `hmacKeyId`, `default` when none).
+ * @throws KeyUnavailable when this instance lacks it (logged `keys.missing`): never a check under another key
+ */
+function codeHmacKey(deps: ServiceDeps, record: Pick<RecoveryCodeRecord, "hmacKeyId">): Uint8Array {
+	const keyId = record.hmacKeyId ?? LEGACY_KEY_ID;
+	const key = hmacRing(deps.keys).keys.get(keyId);
+	if (key !== undefined) return key;
+	deps.logger.error({ event: "keys.missing", kind: "hmac", keyId }, `a recovery code was made under the HMAC key "${keyId}", which this instance does not hold: add it to keys.hmacKeys (keep it until every code made under it is regenerated; see deadbolt keys status)`);
+	throw new KeyUnavailable(keyId);
+}
+
+/**
+ * The account's legacy code (made before migration 0008) for a typed one: its keyed hash under
+ * each HMAC key of the ring, primary first (such a hash cannot be re-keyed, so a code stays
+ * checkable under every key it may have been made with until its owner makes a new set).
+ * @returns the row and its hash, or null when no key's hash is the account's
+ */
+async function findLegacyCode(deps: ServiceDeps, accountId: string, normalizedCode: string): Promise<{ row: RecoveryCodeRecord; codeHash: string } | null> {
+	const ring = hmacRing(deps.keys);
+	const ids = [ring.primaryId, ...[...ring.keys.keys()].filter((id) => id !== ring.primaryId)];
+	for (const id of ids) {
+		const codeHash = hashLegacyRecoveryCode(ring.keys.get(id) as Uint8Array, normalizedCode);
+		const row = await deps.store.recoveryCodes.findRecoveryCodeByHash(accountId, codeHash);
+		if (row !== null) return { row, codeHash };
+	}
+	return null;
 }
 
 let dummyHash: Promise<string> | null = null;
@@ -96,10 +130,13 @@ function dummyCodeHash(deps: ServiceDeps): Promise<string> {
 export async function checkRecoveryCode(deps: ServiceDeps, accountId: string, input: string, startBy?: number): Promise<RecoveryCodeCheck> {
 	const parsed = parseRecoveryCode(input);
 	if (parsed === null) return { refused: "malformed" };
-	if (parsed.format === "legacy") return { candidate: { scheme: "hmac-sha256", codeHash: hashLegacyRecoveryCode(deps.keys.hmacKey, parsed.code) } };
+	if (parsed.format === "legacy") {
+		const found = await findLegacyCode(deps, accountId, parsed.code);
+		return { candidate: { scheme: "hmac-sha256", codeHash: found?.codeHash ?? hashLegacyRecoveryCode(deps.keys.hmacKey, parsed.code) } };
+	}
 	const row = await deps.store.recoveryCodes.findUnusedRecoveryCode(accountId, parsed.lookupPrefix);
 	const storedHash = row?.codeHash ?? (await dummyCodeHash(deps));
-	const matches = await deps.passwords.verify(storedHash, pepperRecoveryCode(deps.keys.hmacKey, parsed.code), startBy);
+	const matches = await deps.passwords.verify(storedHash, pepperRecoveryCode(row === null ? deps.keys.hmacKey : codeHmacKey(deps, row), parsed.code), startBy);
 	return row !== null && matches ? { candidate: { scheme: "argon2id", id: row.id } } : { refused: "mismatch_or_used" };
 }
 
@@ -113,12 +150,12 @@ export async function recoveryCodeUsedUp(deps: ServiceDeps, accountId: string, i
 	const parsed = parseRecoveryCode(input);
 	if (parsed === null) return false;
 	if (parsed.format === "legacy") {
-		const row = await deps.store.recoveryCodes.findRecoveryCodeByHash(accountId, hashLegacyRecoveryCode(deps.keys.hmacKey, parsed.code));
-		return row !== null && row.usedAt !== null;
+		const found = await findLegacyCode(deps, accountId, parsed.code);
+		return found !== null && found.row.usedAt !== null;
 	}
 	const row = await deps.store.recoveryCodes.findRecoveryCodeByPrefix(accountId, parsed.lookupPrefix);
 	if (row === null || row.usedAt === null) return false;
-	return deps.passwords.verify(row.codeHash, pepperRecoveryCode(deps.keys.hmacKey, parsed.code));
+	return deps.passwords.verify(row.codeHash, pepperRecoveryCode(codeHmacKey(deps, row), parsed.code));
 }
 
 /**

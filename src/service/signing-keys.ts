@@ -10,8 +10,10 @@
  * first instance that needs a key creates it; instances racing to do so insert the same
  * generation, which is unique, so one key is written and every instance reads that one back.
  * Each instance opens the key once and keeps it (`signing-key-cache.ts`): an assertion costs one
- * ECDSA signature and no database work. Keys change only by rotation (a later issue): an instance
- * keeps signing with the key it loaded until it restarts, and the JWKS lists every stored key.
+ * ECDSA signature and no database work. Keys change by rotation (`key-rotation.ts`,
+ * `deadbolt keys rotate --signing`): a new generation is published in the JWKS ahead of signing
+ * (`activatesAt`); each instance reloads its key every `keys.signingKeyRefreshSeconds` and signs
+ * with the newest active one; the JWKS lists every key not retired.
  *
  * The same key signs the logout tokens of OpenID Connect Back-Channel Logout 1.0 (§2.4: logout
  * tokens are signed with the keys that sign ID tokens), see {@link issueLogoutToken}.
@@ -141,8 +143,8 @@ function toNumericDate(at: UnixMillis): number {
 	return Math.floor(at / 1000);
 }
 
-/** A new key of `generation`: generated, its private JWK sealed for its kid. */
-async function newSigningKeyRecord(deps: ServiceDeps, generation: number): Promise<SigningKeyRecord> {
+/** A new key of `generation`: generated, its private JWK sealed for its kid; signing from `activatesAt` (null: at once). */
+async function newSigningKeyRecord(deps: ServiceDeps, generation: number, activatesAt: UnixMillis | null = null): Promise<SigningKeyRecord> {
 	const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
 	const publicJwk = await exportJWK(publicKey);
 	const kid = await calculateJwkThumbprint(publicJwk, "sha256");
@@ -154,7 +156,21 @@ async function newSigningKeyRecord(deps: ServiceDeps, generation: number): Promi
 		sealedPrivateJwk: sealText(deps, "signing-key", kid, JSON.stringify(privateJwk)),
 		publicJwk: JSON.stringify({ kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y }),
 		createdAt: deps.clock.now(),
+		activatesAt,
+		retiredAt: null,
 	};
+}
+
+/**
+ * Adds the signing key of `generation`, published at once and signing from `activatesAt` (for
+ * `key-rotation.ts`). Of instances racing to add the same generation, one wins.
+ * @returns the record written, or null when another writer took the generation
+ */
+export async function createNextSigningKey(deps: ServiceDeps, generation: number, activatesAt: UnixMillis): Promise<SigningKeyRecord | null> {
+	const created = await newSigningKeyRecord(deps, generation, activatesAt);
+	if (!(await deps.store.signingKeys.insertSigningKey(created))) return null;
+	deps.logger.info({ event: "signing_key.created", kid: created.kid, generation, activatesAt: new Date(activatesAt).toISOString() }, `created the signing key ${created.kid} (generation ${generation}), published now, signing from ${new Date(activatesAt).toISOString()}`);
+	return created;
 }
 
 /**
@@ -163,14 +179,14 @@ async function newSigningKeyRecord(deps: ServiceDeps, generation: number): Promi
  * @throws StorageUnavailable when the database cannot be reached
  */
 async function currentSigningKeyRecord(deps: ServiceDeps): Promise<SigningKeyRecord> {
-	const existing = await deps.store.signingKeys.findCurrentSigningKey();
+	const existing = await deps.store.signingKeys.findCurrentSigningKey(deps.clock.now());
 	if (existing !== null) return existing;
 	const created = await newSigningKeyRecord(deps, FIRST_SIGNING_KEY_GENERATION);
 	if (await deps.store.signingKeys.insertSigningKey(created)) {
 		deps.logger.info({ event: "signing_key.created", kid: created.kid, algorithm: created.algorithm }, `created the signing key ${created.kid} (${created.algorithm}) for assertions`);
 		return created;
 	}
-	const winner = await deps.store.signingKeys.findCurrentSigningKey();
+	const winner = await deps.store.signingKeys.findCurrentSigningKey(deps.clock.now());
 	if (winner === null) throw new Error("signing key neither inserted nor found");
 	return winner;
 }
@@ -192,7 +208,7 @@ async function loadSigningKey(deps: ServiceDeps): Promise<LoadedSigningKey> {
  * @throws see {@link loadSigningKey}
  */
 function signingKey(deps: ServiceDeps): Promise<LoadedSigningKey> {
-	return deps.signingKeys.get(() => loadSigningKey(deps));
+	return deps.signingKeys.get(() => loadSigningKey(deps), deps.clock.now());
 }
 
 /**

@@ -1,16 +1,16 @@
 /**
- * The TOTP key of a credential at rest: sealed with AES-256-GCM under the server's encryption key
- * and bound to its row (DESIGN §2, STANDARDS S-03), and the options it is verified with
+ * The TOTP key of a credential at rest: sealed with AES-256-GCM under the server's primary
+ * encryption key (a key-ring envelope naming the key's id, `domain/crypto/key-ring.ts`) and bound to its row (DESIGN §2, STANDARDS S-03), and the options it is verified with
  * (RFC 6238 §4: algorithm, digits, period; §5.2: the drift window from the config).
  */
-import { openSecret, sealSecret } from "../domain/crypto/secret-box.js";
 import { normalizeOTPInput, type OTPAlgorithm } from "../domain/otp/hotp.js";
 import { verifyTOTP } from "../domain/otp/totp.js";
 import type { TOTPCredentialRecord } from "../storage/store.js";
 import type { ServiceDeps } from "./deps.js";
+import { openBytes, sealBytes } from "./sealed-text.js";
 
 /** The row-binding of a sealed TOTP key (the AAD). */
-function keyAAD(credential: Pick<TOTPCredentialRecord, "id" | "accountId">): string {
+export function totpKeyAAD(credential: Pick<TOTPCredentialRecord, "id" | "accountId">): string {
 	return `deadbolt:totp_credential:${credential.id}:${credential.accountId}`;
 }
 
@@ -18,18 +18,17 @@ function keyAAD(credential: Pick<TOTPCredentialRecord, "id" | "accountId">): str
  * Seals a new credential's key for its row.
  * @returns the sealed bytes for `TOTPCredentialRecord.secretCiphertext`
  */
-export function sealTOTPKey(deps: ServiceDeps, credential: Pick<TOTPCredentialRecord, "id" | "accountId">, key: Uint8Array): Uint8Array {
-	return sealSecret(deps.keys.encryptionKey, key, keyAAD(credential), deps.random);
+export function sealTOTPKey(deps: Pick<ServiceDeps, "keys" | "random">, credential: Pick<TOTPCredentialRecord, "id" | "accountId">, key: Uint8Array): Uint8Array {
+	return sealBytes(deps, key, totpKeyAAD(credential));
 }
 
 /**
- * Opens a credential's sealed key.
- * @throws Error when it does not open (wrong server key, or the row was tampered with): a 500, logged
+ * Opens a credential's sealed key with the key its envelope names.
+ * @throws KeyUnavailable when it was sealed under a key id this instance lacks (logged `keys.missing`)
+ * @throws Error when it does not open (another key with that id, or the row was tampered with): a 500, logged
  */
-export function openTOTPKey(deps: ServiceDeps, credential: TOTPCredentialRecord): Uint8Array {
-	const key = openSecret(deps.keys.encryptionKey, credential.secretCiphertext, keyAAD(credential));
-	if (key === null) throw new Error(`TOTP key of credential ${credential.id} does not open: wrong DEADBOLT_ENCRYPTION_KEY or tampered row`);
-	return key;
+export function openTOTPKey(deps: Pick<ServiceDeps, "keys"> & Partial<Pick<ServiceDeps, "logger">>, credential: Pick<TOTPCredentialRecord, "id" | "accountId" | "secretCiphertext">): Uint8Array {
+	return openBytes(deps, credential.secretCiphertext, totpKeyAAD(credential), `the TOTP key of credential ${credential.id}`);
 }
 
 /** The verification options of a credential, with the configured drift window. */

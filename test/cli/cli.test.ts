@@ -46,7 +46,11 @@ describe("deadbolt CLI", () => {
 		expect(result.status).toBe(0);
 		const config = JSON.parse(result.stdout);
 		expect(config.issuer).toBe("Acme");
-		expect(config.keys).toEqual({ encryptionKey: "[set]", hmacKey: "[set]", adminApiKey: null });
+		expect(config.keys).toEqual({ encryptionKey: "[set]", hmacKey: "[set]", adminApiKey: null, encryptionKeys: [], hmacKeys: [], primaryEncryptionKeyId: null, primaryHmacKeyId: null, signingKeyPublishAheadSeconds: 900, signingKeyRefreshSeconds: 30 });
+		const ringKey = Buffer.alloc(32, 2).toString("base64");
+		const ring = JSON.parse(run(["config"], { DEADBOLT_ENCRYPTION_KEYS: `k1:${ringKey},k2:${key}`, DEADBOLT_HMAC_KEY: key, DEADBOLT_PRIMARY_ENCRYPTION_KEY_ID: "k2" }).stdout);
+		expect(ring.keys.encryptionKeys).toEqual([{ id: "k1", key: "[set]" }, { id: "k2", key: "[set]" }]);
+		expect(JSON.stringify(ring)).not.toContain(ringKey);
 		expect(config.rateLimit.redisUrl).toBe("rediss://deadbolt:[redacted]@cache.example.com:6380/1");
 		expect(result.stdout).not.toContain(key);
 		expect(result.stdout).not.toContain("redis-secret");

@@ -233,7 +233,7 @@ for (const { make, unmet } of backends) {
 			}
 			const [row] = await backend.rawSigningKeyRows();
 			expect(row).toBeDefined();
-			expect(Object.keys(row!).sort()).toEqual(["algorithm", "created_at", "generation", "kid", "public_jwk", "sealed_private_jwk"]);
+			expect(Object.keys(row!).sort()).toEqual(["activates_at", "algorithm", "created_at", "generation", "kid", "public_jwk", "retired_at", "sealed_private_jwk"]);
 			expect(row).toMatchObject({ kid, algorithm: "ES256" });
 			expect(Number(row!["generation"])).toBe(1);
 			const publicJwk = JSON.parse(String(row!["public_jwk"])) as Record<string, unknown>;

@@ -25,6 +25,13 @@ export function redactConfig(config: Config): unknown {
 			encryptionKey: config.keys.encryptionKey === null ? development : "[set]",
 			hmacKey: config.keys.hmacKey === null ? development : "[set]",
 			adminApiKey: config.keys.adminApiKey === null ? null : "[set]",
+			// The rings' ids are not secret; their keys are.
+			encryptionKeys: config.keys.encryptionKeys.map((entry) => ({ id: entry.id, key: "[set]" })),
+			hmacKeys: config.keys.hmacKeys.map((entry) => ({ id: entry.id, key: "[set]" })),
+			primaryEncryptionKeyId: config.keys.primaryEncryptionKeyId,
+			primaryHmacKeyId: config.keys.primaryHmacKeyId,
+			signingKeyPublishAheadSeconds: config.keys.signingKeyPublishAheadSeconds,
+			signingKeyRefreshSeconds: config.keys.signingKeyRefreshSeconds,
 		},
 	};
 }

@@ -80,6 +80,8 @@ export interface RecoveryCodeTable {
 	lookup_prefix: string | null;
 	created_at: EpochMsColumn;
 	used_at: EpochMsColumn | null;
+	/** The HMAC key id the code was made under (migration 0019); null: `default`. */
+	hmac_key_id: string | null;
 }
 
 /** Table `session`: signed-in sessions; only a hash of the token secret is kept. */
@@ -219,6 +221,22 @@ export interface SigningKeyTable {
 	/** The public key as a JWK (JSON text): `kty`, `crv`, `x`, `y`. */
 	public_jwk: string;
 	created_at: EpochMsColumn;
+	/** When the key starts signing (migration 0019); published in the JWKS before. null: since `created_at`. */
+	activates_at: EpochMsColumn | null;
+	/** When the key left the JWKS (migration 0019); null while published. */
+	retired_at: EpochMsColumn | null;
+}
+
+/** Table `server_key` (migration 0019): the proof of each key id of the key rings (`service/server-keys.ts`). */
+export interface ServerKeyTable {
+	/** `"encryption"` or `"hmac"` (checked by the schema). */
+	kind: "encryption" | "hmac";
+	key_id: string;
+	/** HMAC-SHA-256 of a fixed text, hex (hmac), or a fixed text sealed under the key, base64 (encryption). */
+	check_value: string;
+	created_at: EpochMsColumn;
+	/** When `deadbolt keys retire` retired the key; null while in use. */
+	retired_at: EpochMsColumn | null;
 }
 
 /** Table `auth_failure`: one failure counter per (account, kind); that pair is the primary key. */
@@ -375,6 +393,7 @@ export interface Database {
 	security_event: SecurityEventTable;
 	sign_in_link: SignInLinkTable;
 	server_key_check: ServerKeyCheckTable;
+	server_key: ServerKeyTable;
 	signing_key: SigningKeyTable;
 	delivery: DeliveryTable;
 	delivery_attempt: DeliveryAttemptTable;

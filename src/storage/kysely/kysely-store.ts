@@ -31,6 +31,7 @@ import { createLoginChallengeRepository } from "./repositories/login-challenges.
 import { createOutboxRepository } from "./repositories/outbox.js";
 import { createRecoveryCodeRepository } from "./repositories/recovery-codes.js";
 import { createSecurityEventRepository } from "./repositories/security-events.js";
+import { createSealedValueRepository } from "./repositories/sealed-values.js";
 import { createServerKeyCheckRepository } from "./repositories/server-key-check.js";
 import { createSigningKeyRepository } from "./repositories/signing-keys.js";
 import { createSessionRepository } from "./repositories/sessions.js";
@@ -148,6 +149,7 @@ function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect, b
 		securityEvents: createSecurityEventRepository(db, guard),
 		signInLinks: createSignInLinkRepository(db, guard),
 		serverKeyCheck: createServerKeyCheckRepository(db, guard),
+		sealedValues: createSealedValueRepository(db, guard),
 		signingKeys: createSigningKeyRepository(db, guard),
 		oidcPayloads: createOidcPayloadRepository(db, guard),
 		oidcClients: createOidcClientRepository(db, guard),

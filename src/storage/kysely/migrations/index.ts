@@ -1,7 +1,7 @@
 /**
  * Every migration of deadbolt's schema, as a static map (no filesystem provider, so a bundle
  * or a `dist/` copy carries them). Names sort lexically in the order they run; a released
- * entry never changes, new ones are appended (`0017-...` next).
+ * entry never changes, new ones are appended (`0020-...` next).
  */
 import type { Migration } from "kysely/migration";
 import { initialMigration } from "./0001-initial.js";
@@ -21,6 +21,7 @@ import { sessionAppsMigration } from "./0014-session-apps.js";
 import { twoFactorMailConfirmationMigration } from "./0015-two-factor-mail-confirmation.js";
 import { oidcMigration } from "./0016-oidc.js";
 import { authenticatorsMigration } from "./0018-authenticators.js";
+import { keyRingsMigration } from "./0019-key-rings.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -41,6 +42,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0015-two-factor-mail-confirmation": twoFactorMailConfirmationMigration,
 	"0016-oidc": oidcMigration,
 	"0018-authenticators": authenticatorsMigration,
+	"0019-key-rings": keyRingsMigration,
 });
 
 /**
