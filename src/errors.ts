@@ -36,6 +36,7 @@ export type DeadboltErrorCode =
 	| "ERR_OIDC_CLIENT_EXISTS"
 	| "ERR_OIDC_CLIENT_READ_ONLY"
 	| "ERR_MAIL_LIMIT"
+	| "ERR_ACCOUNT_DISABLED"
 	| "ERR_STORAGE_UNAVAILABLE"
 	| "ERR_CONFIG_INVALID";
 
@@ -387,6 +388,20 @@ export class GroupNameInvalid extends DeadboltError {
 }
 
 /**
+ * The account is disabled by an operator (`service/admin-actions.ts`). Said only to someone who
+ * proved the first factor (the right password, a live sign-in or reset link): a wrong password
+ * still gets `InvalidCredentials`, so the answer tells a guesser nothing a wrong password does not.
+ * HTTP 403.
+ */
+export class AccountDisabled extends DeadboltError {
+	static override code = "ERR_ACCOUNT_DISABLED" as const;
+	readonly code = "ERR_ACCOUNT_DISABLED" as const;
+	constructor(message = "This account is disabled. Contact the site's support to have it enabled again.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/**
  * An OpenID Connect client cannot be added: the provider is off (no client in the config file and
  * `oidc.enabled` false), so no app could use it. Nothing was stored. HTTP 409.
  */
@@ -523,6 +538,7 @@ export const ERROR_CLASSES = Object.freeze([
 	OidcClientExists,
 	OidcClientReadOnly,
 	MailLimitReached,
+	AccountDisabled,
 	StorageUnavailable,
 	ConfigInvalid,
 ]);

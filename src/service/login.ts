@@ -6,7 +6,7 @@
  * challenge and the recovery code are each consumed by one conditional write, inside the
  * transaction that creates the session (X-03).
  */
-import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts } from "../errors.js";
+import { AccountDisabled, ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts } from "../errors.js";
 import type { SignInFactor } from "../domain/access/authentication-methods.js";
 import { generateToken } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
@@ -51,6 +51,7 @@ export type BeginLoginResult =
  * The password step. An account without two-factor authentication is signed in (AAL1); one
  * with it gets a login challenge and no session.
  * @throws InvalidCredentials for an unknown email, a wrong password or a locked password step (indistinguishable)
+ * @throws AccountDisabled after the right password of an account an operator disabled
  */
 export async function beginLogin(deps: ServiceDeps, input: { email: string; password: string; trustedDeviceToken?: string }, context: RequestContext = NO_CONTEXT): Promise<BeginLoginResult> {
 	// A stored hash that changed between the check and the lock is a password change, or the same
@@ -87,6 +88,8 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		const current = await tx.accounts.findAccountById(account.id);
 		if (current === null) throw new InvalidCredentials(undefined, { reason: "account_gone" });
 		if (current.passwordHash !== account.passwordHash) throw new StoredHashChanged();
+		// Disabled by an operator: said only now, after the right password (a wrong one is refused as ever).
+		if (current.disabledAt !== null) throw new AccountDisabled(undefined, { reason: "disabled" });
 		if ((await tx.totpCredentials.findConfirmedTOTPCredential(account.id)) === null) {
 			await recordSignIn(deps, tx, account.id, context, ["password"]);
 			return { session: await createSession(deps, tx, account.id, ["password"], context), trustedDevice: null, factors: ["password"] };
@@ -186,6 +189,7 @@ async function recheckSignInGates(deps: ServiceDeps, tx: Repositories, challenge
 	if (lock !== null && lock.lockedUntil !== null && lock.lockedUntil > now) throw new TooManyAttempts((lock.lockedUntil - now) / 1000, undefined, { reason: "locked_during_sign_in" });
 	const account = await tx.accounts.findAccountById(challenge.accountId);
 	if (account === null) throw new ChallengeInvalid("unknown", { reason: "account_gone" });
+	if (account.disabledAt !== null) throw new AccountDisabled(undefined, { reason: "disabled_during_sign_in" });
 	if (challenge.firstFactor === "password" && account.updatedAt > challenge.createdAt) throw new ChallengeInvalid("security_changed", { reason: "password_changed" });
 	const credential = await tx.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
 	if (credential === null) throw new ChallengeInvalid("security_changed", { reason: "totp_removed" });

@@ -121,6 +121,8 @@ export async function checkLiveSession(deps: ServiceDeps, found: SessionWithAcco
 	if (session.expiresAt <= now) throw new Unauthenticated(undefined, { reason: "expired" });
 	if (idleExpiresAt(deps, session) <= now) throw new Unauthenticated(undefined, { reason: "idle" });
 	if (account === null) throw new Unauthenticated(undefined, { reason: "account_gone" });
+	// Disabling ended every session; one made by a race still opens nothing.
+	if (account.disabledAt !== null) throw new Unauthenticated(undefined, { reason: "account_disabled" });
 	if (now - session.lastActiveAt >= TOUCH_INTERVAL_MS) {
 		if (!(await deps.store.sessions.touchSession(session.id, now))) throw new Unauthenticated(undefined, { reason: "revoked" });
 		return { session: { ...session, lastActiveAt: now }, account };

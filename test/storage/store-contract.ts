@@ -1413,6 +1413,7 @@ function accountFixture(overrides: Partial<AccountRecord> = {}): AccountRecord {
 		emailVerifiedAt: null,
 		groups: [],
 		secondFactorMailConfirmedAt: null,
+		disabledAt: null,
 		...overrides,
 	};
 }

@@ -34,6 +34,7 @@ export const STATUS_BY_CODE = Object.freeze({
 	ERR_OIDC_CLIENT_EXISTS: 409,
 	ERR_OIDC_CLIENT_READ_ONLY: 409,
 	ERR_MAIL_LIMIT: 429,
+	ERR_ACCOUNT_DISABLED: 403,
 	ERR_STORAGE_UNAVAILABLE: 503,
 	ERR_CONFIG_INVALID: 500,
 } as const) satisfies Record<DeadboltErrorCode, number>;

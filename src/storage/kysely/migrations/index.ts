@@ -1,7 +1,7 @@
 /**
  * Every migration of deadbolt's schema, as a static map (no filesystem provider, so a bundle
  * or a `dist/` copy carries them). Names sort lexically in the order they run; a released
- * entry never changes, new ones are appended (`0017-...` next).
+ * entry never changes, new ones are appended (`0018-...` next).
  */
 import type { Migration } from "kysely/migration";
 import { initialMigration } from "./0001-initial.js";
@@ -20,6 +20,7 @@ import { accessTokenMigration } from "./0013-access-token.js";
 import { sessionAppsMigration } from "./0014-session-apps.js";
 import { twoFactorMailConfirmationMigration } from "./0015-two-factor-mail-confirmation.js";
 import { oidcMigration } from "./0016-oidc.js";
+import { accountDisabledMigration } from "./0017-account-disabled.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -39,6 +40,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0014-session-apps": sessionAppsMigration,
 	"0015-two-factor-mail-confirmation": twoFactorMailConfirmationMigration,
 	"0016-oidc": oidcMigration,
+	"0017-account-disabled": accountDisabledMigration,
 });
 
 /**
