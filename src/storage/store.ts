@@ -416,6 +416,8 @@ export interface AccountListQuery {
 	readonly disabled: boolean | null;
 	/** Only accounts in this group (a normalized group name); null for any. */
 	readonly group: string | null;
+	/** Only the account with exactly this email (one account's facts); absent or null for any. */
+	readonly exactEmail?: string | null;
 	/** Only emails after this one (the cursor); null from the start. */
 	readonly afterEmail: string | null;
 	/** At most this many (1 to 1000). */
@@ -699,6 +701,13 @@ export interface SecurityEventRepository {
 export interface OutboxRepository {
 	/** Inserts deliveries (inside the transaction of the change they report). */
 	insertDeliveries(records: readonly DeliveryRecord[]): Promise<void>;
+	/**
+	 * Detaches the account's pending webhook-channel deliveries (webhook messages, back-channel
+	 * logouts) from it (`account_id` set to null), so that deleting the account (whose deliveries
+	 * cascade) leaves them to be sent. Mails are not detached: they go with the account.
+	 * @returns how many were detached
+	 */
+	detachPendingWebhookDeliveries(accountId: string): Promise<number>;
 	/**
 	 * Claims up to `limit` due deliveries for `owner` until `leaseExpiresAt`: pending ones whose
 	 * `nextAttemptAt` has passed and whose lease is free or expired (a process killed mid-delivery

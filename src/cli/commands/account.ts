@@ -62,7 +62,7 @@ export async function runAccountCommand(config: Config, action: AccountAction, e
 	try {
 		switch (action) {
 			case "unlock":
-				await deadbolt.unlockAccount(email);
+				await deadbolt.unlockAccount({ email }, { via: "cli" });
 				output.out(`unlocked: ${email}`);
 				return 0;
 			case "create": {
@@ -76,7 +76,7 @@ export async function runAccountCommand(config: Config, action: AccountAction, e
 				printLink(config, await deadbolt.issueSignInLink(email), output);
 				return 0;
 			case "sign-out-everywhere": {
-				const result = await deadbolt.signOutAccountEverywhere({ email });
+				const result = await deadbolt.signOutAccountEverywhere({ email }, { via: "cli" });
 				output.out(`signed out everywhere: ${result.email} (${countOf(result.sessionsRevoked, "session")}, ${countOf(result.trustedDevicesRevoked, "remembered device")} and ${countOf(result.accessTokensRevoked, "personal access token")} ended)`);
 				return 0;
 			}

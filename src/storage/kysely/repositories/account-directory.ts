@@ -44,6 +44,7 @@ export function createAccountDirectoryRepository(db: Executor, guard: Guard): Ac
 						eb.selectFrom("auth_failure").select((inner) => inner.fn.max("auth_failure.locked_until").as("m")).whereRef("auth_failure.account_id", "=", "account.id").as("locked_until"),
 						eb.selectFrom("session").select((inner) => inner.fn.max("session.created_at").as("m")).whereRef("session.account_id", "=", "account.id").as("last_sign_in_at"),
 					]);
+				if (query.exactEmail !== undefined && query.exactEmail !== null) select = select.where("account.email", "=", query.exactEmail);
 				if (query.afterEmail !== null) select = select.where("account.email", ">", query.afterEmail);
 				if (query.prefix !== null) select = select.where(likeEscaped("account.email", `${escapeLike(query.prefix)}%`));
 				if (query.search !== null) select = select.where(likeEscaped("account.email", `%${escapeLike(query.search)}%`));
