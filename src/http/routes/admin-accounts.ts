@@ -162,11 +162,15 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 			schema: {
 				description: "Disables the account: every session, remembered device, sign-in link, mailed link, personal access token and OpenID Connect grant ends now, and it signs in nowhere until enabled. Disabling a disabled account changes nothing (changed: false).",
 				params: AccountIdParams,
-				body: Type.Optional(Type.Object({ reason: Type.Optional(ReasonSchema) }, closed)),
+				body: Type.Object({ reason: Type.Optional(ReasonSchema) }, { ...closed, description: "optional: no body is the same as {}" }),
 				response: { 200: Type.Object({ ...OutcomeSchema.properties, changed: Type.Boolean({ description: "false: it was disabled already" }) }, closed), ...ERROR_RESPONSES },
 			},
+			// No body at all is an empty one (the reason is optional here).
+			preValidation: async (request) => {
+				if (request.body === undefined || request.body === null) request.body = {};
+			},
 		},
-		async (request) => deadbolt.disableAccount({ accountId: request.params.accountId }, { via: "admin_api", context: requestContext(request) }, request.body?.reason),
+		async (request) => deadbolt.disableAccount({ accountId: request.params.accountId }, { via: "admin_api", context: requestContext(request) }, request.body.reason),
 	);
 
 	app.post(
