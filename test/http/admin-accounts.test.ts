@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { PASSWORD, signUp, signUpWith2FA } from "../helpers/flows.js";
-import { appPerTest, bearer, createTestApp, type TestApp } from "../helpers/http.js";
+import { appPerTest, bearer, createTestApp, formBrowser, type TestApp } from "../helpers/http.js";
 
 const ADMIN_KEY = "admin-api-key-0123456789-abcdefghijklmnopqrst";
 const admin = bearer(ADMIN_KEY);
@@ -79,6 +79,20 @@ describe("admin API: accounts", () => {
 		expect((await t.app.inject({ method: "POST", url: "/api/v1/login", payload: { email: user.email, password: PASSWORD } })).statusCode).toBe(200);
 		const events = await t.deadbolt.listSecurityEvents(user.account.id);
 		expect(events.find((e) => e.type === "account.disabled")?.details).toMatchObject({ by: "operator", via: "admin_api", reason: "ticket 1" });
+	});
+
+	test("the dashboard's sign-in tells a disabled account so after the right password, and only then", async () => {
+		const { page, post } = formBrowser(() => t, "http://localhost:80");
+		const user = await signUp(t, "dashboard@example.com");
+		await t.deadbolt.disableAccount({ accountId: user.account.id }, { via: "admin_api" });
+		const jar: Record<string, string> = {};
+		await page("/dashboard/sign-in", jar);
+		const right = await post("/dashboard/sign-in", jar, { email: user.email, password: PASSWORD });
+		expect(right.statusCode).toBe(403);
+		expect(right.body).toContain("This account is disabled. Contact the site&#39;s support");
+		const wrong = await post("/dashboard/sign-in", jar, { email: user.email, password: "a wrong password entirely" });
+		expect(wrong.statusCode).toBe(401);
+		expect(wrong.body).not.toContain("disabled");
 	});
 
 	test("unlock, reset 2FA (reason required) and delete (reason required)", async () => {

@@ -237,7 +237,7 @@ async function runChecked(words: readonly string[], parsed: ParsedOidcOptions): 
 
 /** Registers `oidc clients list|add|show|remove|rotate-secret` on `program`. */
 export function registerOidcCommands(program: Command): void {
-	const oidc = program.command("oidc").description("The OpenID Connect provider (docs/oidc.md)");
+	const oidc = program.command("oidc").description("The OpenID Connect provider (docs/oidc.md)").usage("clients <action> [options]");
 	const clients = oidc.command("clients").description("OpenID Connect clients: add one (its secret printed once), list, show, remove, replace its secret").addHelpText("after", OIDC_ACTIONS_HELP);
 	const sub = (name: string, description: string) => withCommonOptions(clients.command(name).description(description)).option("--json", "print JSON");
 	sub("list", "The config file's clients (read-only here) and the added ones").action(action(async (options: ParsedOidcOptions) => runChecked(["clients", "list"], options)));
