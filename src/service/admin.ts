@@ -27,11 +27,6 @@ export interface OperatorActor {
 /** An account as an operator names it: `{accountId}` (the admin API's path) or `{email}`. */
 export type AccountRef = { readonly accountId: string } | { readonly email: string };
 
-/** What an operator typed for an account: an address when it holds an `@`, else an account id. */
-export function accountRefOf(typed: string): AccountRef {
-	return typed.includes("@") ? { email: typed } : { accountId: typed };
-}
-
 /** The facts every operator event carries: `by: "operator"`, `via`, and the OS user when known. */
 export function actorDetails(actor: OperatorActor): SecurityEventDetails {
 	return actor.operator === undefined || actor.operator === null || actor.operator === "" ? { by: "operator", via: actor.via } : { by: "operator", via: actor.via, operator: actor.operator };

@@ -17,8 +17,6 @@ import type { Config } from "../../config/schema.js";
 import { publicOrigin } from "../../config/public-origin.js";
 import { createDeadbolt, type Deadbolt } from "../../deadbolt.js";
 import { signInLinkURL } from "../../http/public-url.js";
-import { accountRefOf } from "../../service/admin.js";
-import type { AccountDetails, AccountSummary } from "../../service/admin-accounts.js";
 import { formatTable } from "../table.js";
 import { action, countOf, loadCliConfig, osOperator, printJSON, requireDatabase, STDIO, UsageError, withCommonOptions, type CommonOptions } from "../program.js";
 
@@ -28,6 +26,14 @@ export function parseGroupList(list: string): string[] {
 		.split(",")
 		.map((name) => name.trim())
 		.filter((name) => name !== "");
+}
+
+type AccountDetails = Awaited<ReturnType<Deadbolt["showAccount"]>>;
+type AccountSummary = AccountDetails["account"];
+
+/** What an operator typed for an account: an address when it holds an `@`, else an account id. */
+export function accountRefOf(typed: string): { readonly email: string } | { readonly accountId: string } {
+	return typed.includes("@") ? { email: typed } : { accountId: typed };
 }
 
 /** Runs `work` with a deadbolt over `config`, closed afterwards. */
