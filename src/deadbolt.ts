@@ -35,7 +35,9 @@ import * as compromised from "./service/compromised.js";
 import * as deliveries from "./service/deliveries.js";
 import * as housekeeping from "./service/housekeeping.js";
 import * as login from "./service/login.js";
-import * as operator from "./service/operator.js";
+import * as admin from "./service/admin.js";
+import * as adminAccounts from "./service/admin-accounts.js";
+import * as adminActions from "./service/admin-actions.js";
 import { normalizeRecoveryCode } from "./domain/recovery-codes/recovery-codes.js";
 import { hasAccessTokenPrefix } from "./domain/crypto/token.js";
 import * as passwordChange from "./service/password-change.js";
@@ -130,10 +132,16 @@ export interface Deadbolt {
 	listSecurityEvents: Bound<typeof securityEvents.listSecurityEvents>;
 	listTrustedDevices: Bound<typeof trustedDevices.listTrustedDevices>;
 	secureCompromisedAccount: Bound<typeof compromised.secureCompromisedAccount>;
-	unlockAccount: Bound<typeof operator.unlockAccount>;
-	/** An operator ends every session and remembered device of an account (admin API, CLI). */
-	signOutAccountEverywhere: Bound<typeof operator.signOutAccountEverywhere>;
-	verifyAdminAPIKey: Bound<typeof operator.verifyAdminAPIKey>;
+	/** Operators' actions (admin API, CLI: `service/admin*.ts`), each audited with its `via`. */
+	unlockAccount: Bound<typeof adminActions.unlockAccount>;
+	signOutAccountEverywhere: Bound<typeof adminActions.signOutAccountEverywhere>;
+	disableAccount: Bound<typeof adminActions.disableAccount>;
+	enableAccount: Bound<typeof adminActions.enableAccount>;
+	deleteAccount: Bound<typeof adminActions.deleteAccount>;
+	resetTwoFactor: Bound<typeof adminActions.resetTwoFactor>;
+	listAccounts: Bound<typeof adminAccounts.listAccounts>;
+	showAccount: Bound<typeof adminAccounts.showAccount>;
+	verifyAdminAPIKey: Bound<typeof admin.verifyAdminAPIKey>;
 	/** Replaces an account's groups (admin API, CLI), recorded as `account.groups_changed` (`service/groups.ts`). */
 	setAccountGroups: Bound<typeof groups.setAccountGroups>;
 	/** The groups of the account with an email (the CLI). */
@@ -437,9 +445,15 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		listSecurityEvents: bind(securityEvents.listSecurityEvents),
 		listTrustedDevices: bind(trustedDevices.listTrustedDevices),
 		secureCompromisedAccount: bind(compromised.secureCompromisedAccount),
-		unlockAccount: bind(operator.unlockAccount),
-		signOutAccountEverywhere: bind(operator.signOutAccountEverywhere),
-		verifyAdminAPIKey: bind(operator.verifyAdminAPIKey),
+		unlockAccount: bind(adminActions.unlockAccount),
+		signOutAccountEverywhere: bind(adminActions.signOutAccountEverywhere),
+		disableAccount: bind(adminActions.disableAccount),
+		enableAccount: bind(adminActions.enableAccount),
+		deleteAccount: bind(adminActions.deleteAccount),
+		resetTwoFactor: bind(adminActions.resetTwoFactor),
+		listAccounts: bind(adminAccounts.listAccounts),
+		showAccount: bind(adminAccounts.showAccount),
+		verifyAdminAPIKey: bind(admin.verifyAdminAPIKey),
 		setAccountGroups: bind(groups.setAccountGroups),
 		findAccountGroups: bind(groups.findAccountGroups),
 		addWebhookEndpoint: bind(webhookEndpoints.addWebhookEndpoint),

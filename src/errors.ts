@@ -40,6 +40,7 @@ export type DeadboltErrorCode =
 	| "ERR_MAIL_LIMIT"
 	| "ERR_KEY_UNAVAILABLE"
 	| "ERR_KEY_IN_USE"
+	| "ERR_ACCOUNT_DISABLED"
 	| "ERR_STORAGE_UNAVAILABLE"
 	| "ERR_CONFIG_INVALID";
 
@@ -415,6 +416,20 @@ export class GroupNameInvalid extends DeadboltError {
 }
 
 /**
+ * The account is disabled by an operator (`service/admin-actions.ts`). Said only to someone who
+ * proved the first factor (the right password, a live sign-in or reset link): a wrong password
+ * still gets `InvalidCredentials`, so the answer tells a guesser nothing a wrong password does not.
+ * HTTP 403.
+ */
+export class AccountDisabled extends DeadboltError {
+	static override code = "ERR_ACCOUNT_DISABLED" as const;
+	readonly code = "ERR_ACCOUNT_DISABLED" as const;
+	constructor(message = "This account is disabled. Contact the site's support to have it enabled again.", options?: DeadboltErrorOptions) {
+		super(message, options);
+	}
+}
+
+/**
  * An OpenID Connect client cannot be added: the provider is off (no client in the config file and
  * `oidc.enabled` false), so no app could use it. Nothing was stored. HTTP 409.
  */
@@ -587,6 +602,7 @@ export const ERROR_CLASSES = Object.freeze([
 	MailLimitReached,
 	KeyUnavailable,
 	KeyInUse,
+	AccountDisabled,
 	StorageUnavailable,
 	ConfigInvalid,
 ]);

@@ -118,7 +118,7 @@ const PACKAGES: Record<string, RegExp> = {
 	oidc: /^(oidc-provider|fastify|@fastify\/.*)$/,
 	app: /^(fastify|@fastify\/.*)$/,
 	delivery: /^(nodemailer(\/.*)?|standardwebhooks)$/,
-	cli: /^(pino|pino-pretty)$/,
+	cli: /^(pino|pino-pretty|commander)$/,
 	errors: /^$/,
 	deadbolt: /.*/,
 	index: /.*/,

@@ -223,7 +223,7 @@ export async function revokeAllAccessTokens(deps: ServiceDeps, auth: Authenticat
 }
 
 /** Why a token was not accepted (logged; the client is told only that it was refused). */
-export type AccessTokenRefusal = "malformed" | "unknown" | "mismatch" | "revoked" | "expired" | "account_gone";
+export type AccessTokenRefusal = "malformed" | "unknown" | "mismatch" | "revoked" | "expired" | "account_gone" | "account_disabled";
 
 /** What a presented token turned out to be. */
 export type AccessTokenValidation =
@@ -252,6 +252,7 @@ export async function validateAccessToken(deps: ServiceDeps, token: string, host
 	if (record.expiresAt <= now) return { kind: "refused", reason: "expired" };
 	const account = await deps.store.accounts.findAccountById(record.accountId);
 	if (account === null) return { kind: "refused", reason: "account_gone" };
+	if (account.disabledAt !== null) return { kind: "refused", reason: "account_disabled" };
 	const hosts = accessTokenHosts(record);
 	if (host !== null && !accessTokenCoversHost(hosts, host)) return { kind: "host_not_covered", token: record, hosts, account };
 	if (record.lastUsedAt === null || now - record.lastUsedAt >= ACCESS_TOKEN_LAST_USE_INTERVAL_MS) {

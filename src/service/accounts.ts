@@ -99,7 +99,7 @@ export async function registerAccount(deps: ServiceDeps, input: RegisterAccountI
 	if (input.password !== null) assertAcceptablePassword(deps, input.password, email);
 	const passwordHash = input.password === null ? null : await deps.passwords.hash(input.password);
 	const now = deps.clock.now();
-	const account: AccountRecord = { id: generateId(deps.random), email, passwordHash, createdAt: now, updatedAt: now, emailVerifiedAt: options.emailVerified === true ? now : null, groups: [], secondFactorMailConfirmedAt: null };
+	const account: AccountRecord = { id: generateId(deps.random), email, passwordHash, createdAt: now, updatedAt: now, emailVerifiedAt: options.emailVerified === true ? now : null, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null };
 	const result = await deps.store.transaction(async (tx) => {
 		if (!(await tx.accounts.insertAccount(account))) return null;
 		await recordSecurityEvent(deps, tx, account.id, "account.created", context, { emailVerified: account.emailVerifiedAt !== null });

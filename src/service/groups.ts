@@ -9,7 +9,7 @@
  */
 import { GroupNameInvalid, NotFound } from "../errors.js";
 import { GROUPS_PER_ACCOUNT_MAX, normalizeGroupNames } from "../domain/access/group-name.js";
-import { normalizeEmail } from "./accounts.js";
+import { findTargetAccount, type AccountRef } from "./admin.js";
 import { NO_CONTEXT, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
 
@@ -19,6 +19,8 @@ export type GroupsChangedVia = "admin_api" | "cli";
 /** Who changes an account's groups: the way in, and the request (none for the CLI). */
 export interface GroupsActor {
 	readonly via: GroupsChangedVia;
+	/** The OS user who ran the CLI (recorded as `operator`); absent or null through the admin API. */
+	readonly operator?: string | null;
 	/** The admin API's request (IP address, user agent) for the activity; default none. */
 	readonly context?: RequestContext;
 }
@@ -59,7 +61,7 @@ export async function setAccountGroups(deps: ServiceDeps, accountId: string, gro
 		const before = account.groups;
 		if (sameGroups(before, after)) return { account, before, changed: false };
 		await tx.accounts.setAccountGroups(accountId, after, deps.clock.now());
-		await recordSecurityEvent(deps, tx, accountId, "account.groups_changed", actor.context ?? NO_CONTEXT, { before, after, via: actor.via });
+		await recordSecurityEvent(deps, tx, accountId, "account.groups_changed", actor.context ?? NO_CONTEXT, { before, after, via: actor.via, ...(actor.operator === undefined || actor.operator === null ? {} : { operator: actor.operator }) });
 		return { account, before, changed: true };
 	});
 	if (outcome === null) throw new NotFound("No such account.");
@@ -68,12 +70,10 @@ export async function setAccountGroups(deps: ServiceDeps, accountId: string, gro
 }
 
 /**
- * The groups of the account with this email (for the CLI, which names accounts by email).
- * @throws NotFound when no account has that email
+ * The groups of an account (the CLI): named by its email (text) or by `{email}` / `{accountId}`.
+ * @throws NotFound when no account matches
  */
-export async function findAccountGroups(deps: ServiceDeps, email: string): Promise<AccountGroups> {
-	const normalized = normalizeEmail(email);
-	const account = normalized === null ? null : await deps.store.accounts.findAccountByEmail(normalized);
-	if (account === null) throw new NotFound("No account has that email.");
+export async function findAccountGroups(deps: ServiceDeps, target: string | AccountRef): Promise<AccountGroups> {
+	const account = await findTargetAccount(deps, typeof target === "string" ? { email: target } : target);
 	return Object.freeze({ accountId: account.id, email: account.email, groups: account.groups });
 }

@@ -6,7 +6,7 @@
  * challenge and the recovery code are each consumed by one conditional write, inside the
  * transaction that creates the session (X-03).
  */
-import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts } from "../errors.js";
+import { AccountDisabled, ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts } from "../errors.js";
 import type { SignInFactor } from "../domain/access/authentication-methods.js";
 import { generateToken } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
@@ -56,6 +56,7 @@ export type BeginLoginResult =
  * The password step. An account without two-factor authentication is signed in (AAL1); one
  * with it gets a login challenge and no session. Each call is counted by outcome (`deadbolt_sign_ins_total`).
  * @throws InvalidCredentials for an unknown email, a wrong password or a locked password step (indistinguishable)
+ * @throws AccountDisabled after the right password of an account an operator disabled
  */
 export async function beginLogin(deps: ServiceDeps, input: { email: string; password: string; trustedDeviceToken?: string }, context: RequestContext = NO_CONTEXT): Promise<BeginLoginResult> {
 	let result: BeginLoginResult;
@@ -106,6 +107,8 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		const current = await tx.accounts.findAccountById(account.id);
 		if (current === null) throw new InvalidCredentials(undefined, { reason: "account_gone" });
 		if (current.passwordHash !== account.passwordHash) throw new StoredHashChanged();
+		// Disabled by an operator: said only now, after the right password (a wrong one is refused as ever).
+		if (current.disabledAt !== null) throw new AccountDisabled(undefined, { reason: "disabled" });
 		const authenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(account.id)).length;
 		if (authenticators === 0 && twoFactorRequirementOf(deps, current, false).overdue) return { setup: await sendToRequiredSetup(deps, tx, current, context, "password") };
 		if (authenticators === 0) {
@@ -216,6 +219,7 @@ async function recheckSignInGates(deps: ServiceDeps, tx: Repositories, challenge
 	if (lock !== null && lock.lockedUntil !== null && lock.lockedUntil > now) throw new TooManyAttempts((lock.lockedUntil - now) / 1000, undefined, { reason: "locked_during_sign_in" });
 	const account = await tx.accounts.findAccountById(challenge.accountId);
 	if (account === null) throw new ChallengeInvalid("unknown", { reason: "account_gone" });
+	if (account.disabledAt !== null) throw new AccountDisabled(undefined, { reason: "disabled_during_sign_in" });
 	if (challenge.firstFactor === "password" && account.updatedAt > challenge.createdAt) throw new ChallengeInvalid("security_changed", { reason: "password_changed" });
 	const credential = await tx.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
 	if (credential === null) throw new ChallengeInvalid("security_changed", { reason: "totp_removed" });

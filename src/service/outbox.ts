@@ -114,9 +114,10 @@ export async function enqueueEventDeliveries(deps: ServiceDeps, tx: Repositories
 	if (account === null) return;
 	const deliveries: DeliveryRecord[] = [];
 	// Alerts go to a verified address only (an unverified one may be a stranger's typo), except the
-	// notice that the address changed: the old address is told whatever its state.
-	if (alert !== null && (account.emailVerifiedAt !== null || alert === "email_changed")) {
-		if ((await tx.outbox.countRecentDeliveries(account.id, alert, hourAgo(deps))) < deps.config.email.alertsPerKindPerHour) {
+	// notice that the address changed (the old address is told whatever its state) and an operator's
+	// 2FA reset (never silent: the only address the account has is told).
+	if (alert !== null && (account.emailVerifiedAt !== null || alert === "email_changed" || alert === "two_factor_reset")) {
+		if (alert === "two_factor_reset" || (await tx.outbox.countRecentDeliveries(account.id, alert, hourAgo(deps))) < deps.config.email.alertsPerKindPerHour) {
 			const facts: AlertMailFacts = { eventId: event.id, type, createdAt: event.createdAt, ipAddress: event.ipAddress, userAgent: event.userAgent, details };
 			deliveries.push(newDelivery(deps, { eventId: event.id, accountId: account.id, channel: "email", kind: alert, target: account.email, payload: JSON.stringify(facts) }));
 		}

@@ -17,7 +17,7 @@
  * mailbox), `password.reset` recorded (its alert mails the user). No session is made: the user signs
  * in with the new password (and the code), so a mailbox alone never yields a session.
  */
-import { EmailLinkInvalid, InvalidRequest, MailLimitReached } from "../errors.js";
+import { AccountDisabled, EmailLinkInvalid, InvalidRequest, MailLimitReached } from "../errors.js";
 import type { EmailTokenRecord } from "../storage/store.js";
 import { assertAcceptablePassword, requireEmail } from "./accounts.js";
 import { endAccountAccess } from "./account-access.js";
@@ -124,6 +124,8 @@ export async function resetPassword(deps: ServiceDeps, input: { token: string; n
 		if (!(await tx.emailTokens.consumeEmailToken(record.id, now))) throw new EmailLinkInvalid(undefined, { reason: "lost_race" });
 		const account = await tx.accounts.findAccountById(accountId);
 		if (account === null || account.email !== record.email) throw new EmailLinkInvalid(undefined, { reason: "address_changed" });
+		// A disabled account gets no new password (nothing is written: the transaction rolls back).
+		if (account.disabledAt !== null) throw new AccountDisabled(undefined, { reason: "disabled" });
 		await tx.accounts.updatePasswordHash(accountId, passwordHash, now);
 		// A reset means the password may be someone else's: every token ends too (they may have made one).
 		const ended = await endAccountAccess(deps, tx, accountId, { sessions: "all", trustedDevices: true, loginChallenges: true, signInLinks: true, accessTokens: true });

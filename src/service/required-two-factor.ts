@@ -22,7 +22,7 @@ import { isTwoFactorOverdue, twoFactorDeadline } from "../domain/access/two-fact
 import { generateToken } from "../domain/crypto/token.js";
 import { normalizeOTPInput } from "../domain/otp/hotp.js";
 import { verifyTOTP } from "../domain/otp/totp.js";
-import { ChallengeInvalid, EnrollmentInvalid, InvalidCode, TOTPAlreadyEnabled } from "../errors.js";
+import { AccountDisabled, ChallengeInvalid, EnrollmentInvalid, InvalidCode, TOTPAlreadyEnabled } from "../errors.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, LoginChallengeRecord, Repositories } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
@@ -112,10 +112,11 @@ async function findLiveSetup(deps: ServiceDeps, repositories: Repositories, setu
 	return challenge;
 }
 
-/** The account of a setup, which must still lack a second factor. @throws ChallengeInvalid, TOTPAlreadyEnabled */
+/** The account of a setup, which must still lack a second factor and not be disabled. @throws ChallengeInvalid, AccountDisabled, TOTPAlreadyEnabled */
 async function accountOfSetup(repositories: Repositories, challenge: LoginChallengeRecord): Promise<AccountRecord> {
 	const account = await repositories.accounts.findAccountById(challenge.accountId);
 	if (account === null) throw new ChallengeInvalid("unknown", { reason: "account_gone" });
+	if (account.disabledAt !== null) throw new AccountDisabled(undefined, { reason: "disabled" });
 	if ((await repositories.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null) throw new TOTPAlreadyEnabled();
 	return account;
 }

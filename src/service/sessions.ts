@@ -122,6 +122,8 @@ export async function checkLiveSession(deps: ServiceDeps, found: SessionWithAcco
 	if (session.expiresAt <= now) throw new Unauthenticated(undefined, { reason: "expired" });
 	if (idleExpiresAt(deps, session) <= now) throw new Unauthenticated(undefined, { reason: "idle" });
 	if (account === null) throw new Unauthenticated(undefined, { reason: "account_gone" });
+	// Disabling ended every session; one made by a race still opens nothing.
+	if (account.disabledAt !== null) throw new Unauthenticated(undefined, { reason: "account_disabled" });
 	// Enforced 2FA past the account's deadline: a session without a second factor (made with the
 	// password alone before it, or by a sign-in link) ends here, on every surface. (A session at AAL2
 	// belongs to an account with 2FA: turning it off or removing the last authenticator is refused

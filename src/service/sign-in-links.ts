@@ -10,7 +10,7 @@
  * (`signInLink.ttlSeconds`) and consumed by one conditional write (OWASP Forgot Password Cheat
  * Sheet: random, single use, expiring; NIST SP 800-63B §5.1.1.2 never stores the secret).
  */
-import { NotFound, SignInLinkInvalid } from "../errors.js";
+import { AccountDisabled, NotFound, SignInLinkInvalid } from "../errors.js";
 import { generateToken } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, SignInLinkRecord } from "../storage/store.js";
@@ -47,11 +47,13 @@ export async function createAccountWithoutPassword(deps: ServiceDeps, email: str
  * Issues a one-time sign-in link for the account with this email (with or without a password).
  * Recorded in the account's security activity.
  * @throws NotFound when no account has that email
+ * @throws AccountDisabled when the account is disabled
  */
 export async function issueSignInLink(deps: ServiceDeps, email: string, context: RequestContext = NO_CONTEXT): Promise<IssuedSignInLink> {
 	const normalized = normalizeEmail(email);
 	const account = normalized === null ? null : await deps.store.accounts.findAccountByEmail(normalized);
 	if (account === null) throw new NotFound("No account has that email.");
+	if (account.disabledAt !== null) throw new AccountDisabled("The account is disabled: enable it first (a sign-in link would not work).", { reason: "disabled" });
 	const now = deps.clock.now();
 	const generated = generateToken(deps.random);
 	const record: SignInLinkRecord = {
@@ -102,6 +104,8 @@ export async function redeemSignInLink(deps: ServiceDeps, input: { token: string
 	if (link === null) throw new SignInLinkInvalid(undefined, { reason: "unknown_used_or_expired" });
 	const result = await deps.store.transaction(async (tx): Promise<BeginLoginResult> => {
 		await tx.accounts.lockAccount(link.accountId);
+		// Disabling consumed every link; one issued by a race is refused here too.
+		if (((await tx.accounts.findAccountById(link.accountId))?.disabledAt ?? null) !== null) throw new AccountDisabled(undefined, { reason: "disabled" });
 		if (!(await tx.signInLinks.consumeSignInLink(link.id, deps.clock.now()))) throw new SignInLinkInvalid(undefined, { reason: "lost_race" });
 		const authenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(link.accountId)).length;
 		const linked = authenticators === 0 ? await tx.accounts.findAccountById(link.accountId) : null;

@@ -127,7 +127,7 @@ export async function finishSignUp(deps: ServiceDeps, input: { token: string; pa
 	const result = await deps.store.transaction(async (tx) => {
 		const now = deps.clock.now();
 		if (!(await tx.emailTokens.consumeEmailToken(record.id, now))) throw new EmailLinkInvalid(undefined, { reason: "lost_race" });
-		const account: AccountRecord = { id: generateId(deps.random), email: record.email, passwordHash, createdAt: now, updatedAt: now, emailVerifiedAt: now, groups: [], secondFactorMailConfirmedAt: null };
+		const account: AccountRecord = { id: generateId(deps.random), email: record.email, passwordHash, createdAt: now, updatedAt: now, emailVerifiedAt: now, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null };
 		if (!(await tx.accounts.insertAccount(account))) throw new EmailTaken("An account with this email already exists. Sign in instead, or reset your password.", { reason: "taken_since_sign_up" });
 		await recordSecurityEvent(deps, tx, account.id, "account.created", context, { emailVerified: true });
 		await recordSecurityEvent(deps, tx, account.id, "email.verified", context, { via: "sign_up_link" });

@@ -16,11 +16,11 @@ import { createKeyURI } from "../domain/otp/key-uri.js";
 import { generateOTPKey } from "../domain/otp/key.js";
 import { verifyTOTP } from "../domain/otp/totp.js";
 import type { UnixMillis } from "../platform/clock.js";
-import type { AccountRecord, SessionRecord, TOTPCredentialRecord, TOTPEnrollmentPurpose } from "../storage/store.js";
+import type { AccountRecord, Repositories, SessionRecord, TOTPCredentialRecord, TOTPEnrollmentPurpose } from "../storage/store.js";
 import { authenticatorName, MAX_AUTHENTICATORS } from "./authenticators.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSecurityEvent } from "./security-events.js";
-import { endAccountAccess, everythingBut } from "./account-access.js";
+import { endAccountAccess, everythingBut, type AccessToEnd, type EndedAccess } from "./account-access.js";
 import { prepareRecoveryCodes, storeRecoveryCodes } from "./recovery-codes.js";
 import { oldAuthenticatorCode, refusedTOTPCode } from "./code-refusal.js";
 import { compatibilityWarning, ignoredSettingsRefusal } from "./authenticator-compatibility.js";
@@ -310,6 +310,24 @@ export interface DisabledTOTP {
 }
 
 /**
+ * THE one way two-factor authentication is turned off, whoever turns it off (its owner with
+ * {@link disableTOTP}, an operator's reset in `admin-actions.ts`): inside the caller's transaction,
+ * under the account's lock (taken by the caller), every authenticator and recovery code is
+ * removed, the confirmation by mail ends, and every session (but `keepSessionId`), remembered
+ * device, half-way sign-in, sign-in link and personal access token ends (an aal2 token would claim
+ * a second factor the account no longer has). The caller records its own event.
+ * @param keepSessionId - the session that turned it off (it stays), or null to end every session
+ * @returns what ended
+ */
+export async function removeTwoFactor(deps: ServiceDeps, tx: Repositories, accountId: string, keepSessionId: string | null): Promise<EndedAccess> {
+	await tx.totpCredentials.deleteTOTPCredentials(accountId);
+	await tx.recoveryCodes.deleteRecoveryCodes(accountId);
+	await endTwoFactorMailConfirmation(deps, tx, accountId);
+	const sessions: AccessToEnd = keepSessionId === null ? { sessions: "all", trustedDevices: true, loginChallenges: true, signInLinks: true } : everythingBut(keepSessionId);
+	return endAccountAccess(deps, tx, accountId, { ...sessions, accessTokens: true });
+}
+
+/**
  * Turns 2FA off (NIST SP 800-63B §6.1.2.1: changing MFA needs MFA): the password and a current
  * code (or a recovery code) are required. The key, the recovery codes, every trusted device and
  * every personal access token are removed, the confirmation by mail ends (`two-factor-mail-confirmation.ts`),
@@ -323,11 +341,7 @@ export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession,
 	await proveSecondFactor(deps, auth.account, input.code, context);
 	const result = await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(auth.account.id);
-		await tx.totpCredentials.deleteTOTPCredentials(auth.account.id);
-		await tx.recoveryCodes.deleteRecoveryCodes(auth.account.id);
-		await endTwoFactorMailConfirmation(deps, tx, auth.account.id);
-		// Tokens too: an aal2 token would claim a second factor the account no longer has.
-		const ended = await endAccountAccess(deps, tx, auth.account.id, { ...everythingBut(auth.session.id), accessTokens: true });
+		const ended = await removeTwoFactor(deps, tx, auth.account.id, auth.session.id);
 		const otherSessionsRevoked = ended.sessionsRevoked;
 		const trustedDevicesRevoked = ended.trustedDevicesRevoked;
 		const accessTokensRevoked = ended.accessTokensRevoked;

@@ -35,6 +35,12 @@ export interface AccountRecord {
 	 * or 2FA is off. Kept when the authenticator is replaced (that needs both factors).
 	 */
 	readonly secondFactorMailConfirmedAt: UnixMillis | null;
+	/**
+	 * When an operator disabled the account (`service/admin-actions.ts`); null while it may sign in.
+	 * A disabled account signs in nowhere (password, sign-in link, password reset, sessions, tokens)
+	 * until an operator enables it.
+	 */
+	readonly disabledAt: UnixMillis | null;
 }
 
 /** A TOTP credential: pending (confirmedAt null, expiresAt set) or confirmed (confirmedAt set). */
@@ -461,6 +467,72 @@ export interface AccountRepository {
 	 * @returns false when there is no such account
 	 */
 	setSecondFactorMailConfirmedAt(id: string, confirmedAt: UnixMillis | null, now: UnixMillis): Promise<boolean>;
+	/**
+	 * Disables the account at `disabledAt` (only while it is enabled), or enables it (null; only
+	 * while it is disabled), and sets `updated_at` to `now`. One conditional write.
+	 * @returns true when this call changed the state (false: already so, or no such account)
+	 */
+	setAccountDisabled(id: string, disabledAt: UnixMillis | null, now: UnixMillis): Promise<boolean>;
+}
+
+/**
+ * The operators' list of accounts (`service/admin-accounts.ts`): which accounts, in email order,
+ * paged by a cursor (the last email of the previous page).
+ */
+export interface AccountListQuery {
+	/** Only emails containing this text (already lower case); null for every account. */
+	readonly search: string | null;
+	/** Only emails starting with this text (already lower case); null for every account. */
+	readonly prefix: string | null;
+	/** true: only accounts with a confirmed authenticator; false: only those without; null: both. */
+	readonly twoFactor: boolean | null;
+	/** true: only accounts whose password or second factor is locked at `now`; false: only others. */
+	readonly locked: boolean | null;
+	/** true: only disabled accounts; false: only enabled ones. */
+	readonly disabled: boolean | null;
+	/** Only accounts in this group (a normalized group name); null for any. */
+	readonly group: string | null;
+	/** Only the account with exactly this email (one account's facts); absent or null for any. */
+	readonly exactEmail?: string | null;
+	/** Only emails after this one (the cursor); null from the start. */
+	readonly afterEmail: string | null;
+	/** At most this many (1 to 1000). */
+	readonly limit: number;
+	/** The instant locks are judged at. */
+	readonly now: UnixMillis;
+}
+
+/** One account of the list, with the facts read with it in the same statement. */
+export interface AccountListEntry {
+	readonly account: AccountRecord;
+	/** Whether it has a confirmed authenticator. */
+	readonly twoFactorEnabled: boolean;
+	/** The latest lock end of its password and second factor; null when never locked. */
+	readonly lockedUntil: UnixMillis | null;
+	/** When its newest session (kept or ended) began; null when none is kept. */
+	readonly lastSignInAt: UnixMillis | null;
+}
+
+/** What is kept of an account an operator deleted (`deleted_account`). */
+export interface DeletedAccountRecord {
+	readonly accountId: string;
+	readonly deletedAt: UnixMillis;
+	/** When the account had been created. */
+	readonly createdAt: UnixMillis;
+	/** `"cli"` or `"admin_api"`. */
+	readonly via: string;
+	/** The operator's OS user (the CLI); null through the admin API. */
+	readonly operator: string | null;
+	readonly reason: string;
+}
+
+/** The operators' reads over every account, and the record of deleted ones. */
+export interface AccountDirectoryRepository {
+	/** A page of accounts, by email ascending (one statement, whatever the page's size). */
+	listAccounts(query: AccountListQuery): Promise<AccountListEntry[]>;
+	/** Records a deletion (inside the transaction that deletes the account). */
+	insertDeletedAccount(record: DeletedAccountRecord): Promise<void>;
+	findDeletedAccount(accountId: string): Promise<DeletedAccountRecord | null>;
 }
 
 /**
@@ -758,6 +830,13 @@ export interface OutboxRepository {
 	/** Inserts deliveries (inside the transaction of the change they report). */
 	insertDeliveries(records: readonly DeliveryRecord[]): Promise<void>;
 	/**
+	 * Detaches the account's pending webhook-channel deliveries (webhook messages, back-channel
+	 * logouts) from it (`account_id` set to null), so that deleting the account (whose deliveries
+	 * cascade) leaves them to be sent. Mails are not detached: they go with the account.
+	 * @returns how many were detached
+	 */
+	detachPendingWebhookDeliveries(accountId: string): Promise<number>;
+	/**
 	 * Claims up to `limit` due deliveries for `owner` until `leaseExpiresAt`: pending ones whose
 	 * `nextAttemptAt` has passed and whose lease is free or expired (a process killed mid-delivery
 	 * leaves an expired lease). One conditional write per row decides (PostgreSQL `FOR UPDATE SKIP
@@ -854,6 +933,7 @@ export interface AccessTokenRepository {
 /** Every repository, as one object. */
 export interface Repositories {
 	readonly accounts: AccountRepository;
+	readonly accountDirectory: AccountDirectoryRepository;
 	readonly totpCredentials: TOTPCredentialRepository;
 	readonly recoveryCodes: RecoveryCodeRepository;
 	readonly sessions: SessionRepository;

@@ -1,7 +1,7 @@
 /** The built CLI (`dist/cli/main.js`, built by `npm test`'s pretest), run as a user would. */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startServe } from "../helpers/cli-process.js";
@@ -160,8 +160,8 @@ describe("deadbolt CLI", () => {
 		try {
 			const events = (await deadbolt.listSecurityEvents(account.id)).filter((event) => event.type === "account.groups_changed");
 			expect(events.map((event) => event.details)).toEqual([
-				{ before: ["admins", "ops"], after: [], via: "cli" },
-				{ before: [], after: ["admins", "ops"], via: "cli" },
+				{ before: ["admins", "ops"], after: [], via: "cli", operator: userInfo().username },
+				{ before: [], after: ["admins", "ops"], via: "cli", operator: userInfo().username },
 			]);
 		} finally {
 			await deadbolt.close();

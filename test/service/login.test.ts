@@ -447,7 +447,7 @@ describe("hard cap (NIST SP 800-63B §5.2.2: never 100 consecutive failures)", (
 			// Time does not end it, and a right code is refused.
 			t.clock.advance(30 * 24 * 3600 * 1000);
 			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key) })).rejects.toBeInstanceOf(TooManyAttempts);
-			await t.deadbolt.unlockAccount(user.email);
+			await t.deadbolt.unlockAccount({ email: user.email }, { via: "cli" });
 			t.clock.advance(30_000);
 			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key) })).resolves.toBeDefined();
 		} finally {

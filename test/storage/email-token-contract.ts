@@ -247,7 +247,7 @@ function times<T>(count: number, make: (index: number) => T): T[] {
 }
 
 function accountLike(email: string): AccountRecord {
-	return { id: uid("acct"), email, passwordHash: null, createdAt: T0, updatedAt: T0, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null };
+	return { id: uid("acct"), email, passwordHash: null, createdAt: T0, updatedAt: T0, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null };
 }
 
 function emailTokenFixture(accountId: string | null, overrides: Partial<EmailTokenRecord> = {}): EmailTokenRecord {

@@ -78,7 +78,7 @@ if (unreachable !== null) {
 
 				const store = await openPostgresStore({ connectionString, schema: fresh });
 				try {
-					expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null });
+					expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null });
 					const device = { id: "dev-1", accountId: "acct-old", secretHash: "h", createdAt: 3, lastUsedAt: 3, expiresAt: 10, revokedAt: null, ipAddress: null, userAgent: null };
 					await store.trustedDevices.insertTrustedDevice(device);
 					expect(await store.trustedDevices.findTrustedDevice("dev-1")).toEqual(device);
@@ -101,7 +101,7 @@ if (unreachable !== null) {
 			const fresh = `${schema}_down`;
 			try {
 				const store = await openPostgresStore({ connectionString, schema: fresh });
-				await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: ["admins"], secondFactorMailConfirmedAt: null });
+				await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: ["admins"], secondFactorMailConfirmedAt: null, disabledAt: null });
 				await store.close();
 				const pool = new pg.Pool({ connectionString, max: 1, options: `-c search_path=${fresh}` });
 				const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
@@ -119,7 +119,7 @@ if (unreachable !== null) {
 				}
 				const reopened = await openPostgresStore({ connectionString, schema: fresh });
 				try {
-					expect(await reopened.accounts.findAccountById("acct")).toEqual({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null });
+					expect(await reopened.accounts.findAccountById("acct")).toEqual({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null });
 					expect(await reopened.outbox.countDeliveriesByStatus()).toEqual({ pending: 0, delivered: 0, dead: 0 });
 				} finally {
 					await reopened.close();
@@ -145,7 +145,7 @@ if (unreachable !== null) {
 			// `npm run bench:http`). A restart or failover of PostgreSQL under traffic does this.
 			const store = await openPostgresStore({ connectionString, schema });
 			try {
-				const account = { id: "acct-terminated", email: "terminated@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null };
+				const account = { id: "acct-terminated", email: "terminated@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null };
 				expect(await store.accounts.insertAccount(account)).toBe(true);
 				const outcome = store.transaction(async (tx) => {
 					await tx.accounts.lockAccount(account.id);
@@ -209,7 +209,7 @@ if (unreachable !== null) {
 			await blocker.connect();
 			let released = false;
 			try {
-				await store.accounts.insertAccount({ id: `acct-${applicationName}`, email: `${applicationName}@example.com`, passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null });
+				await store.accounts.insertAccount({ id: `acct-${applicationName}`, email: `${applicationName}@example.com`, passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null });
 				// Another session holds the account's row lock: the store's lockAccount waits for it.
 				await blocker.query("begin");
 				await blocker.query(`select id from "${schema}".account where id = $1 for update`, [`acct-${applicationName}`]);

@@ -37,7 +37,7 @@ describe("SQLite opener", () => {
 	test("a file store creates its parent directory, uses WAL and foreign keys, and keeps data across reopening", async () => {
 		const path = freshFilePath();
 		let store: Store = await openSqliteStore({ path });
-		const account = { id: "acct-1", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null };
+		const account = { id: "acct-1", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null };
 		expect(store.dialect).toBe("sqlite");
 		expect(await store.accounts.insertAccount(account)).toBe(true);
 		await store.close();
@@ -99,7 +99,7 @@ describe("SQLite opener", () => {
 
 		const store = await openSqliteStore({ path });
 		try {
-			expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null });
+			expect(await store.accounts.findAccountById("acct-old")).toEqual({ id: "acct-old", email: "old@example.com", passwordHash: null, createdAt: 1, updatedAt: 2, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null });
 			const device = { id: "dev-1", accountId: "acct-old", secretHash: "h", createdAt: 3, lastUsedAt: 3, expiresAt: 10, revokedAt: null, ipAddress: null, userAgent: null };
 			await store.trustedDevices.insertTrustedDevice(device);
 			expect(await store.trustedDevices.findTrustedDevice("dev-1")).toEqual(device);
@@ -140,7 +140,7 @@ describe("SQLite opener", () => {
 	test("migration 0009 goes down (its tables and account.email_verified_at go, the accounts stay) and up again", async () => {
 		const path = freshFilePath();
 		const store = await openSqliteStore({ path });
-		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: ["admins"], secondFactorMailConfirmedAt: null });
+		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: ["admins"], secondFactorMailConfirmedAt: null, disabledAt: null });
 		await store.close();
 		const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLiteDatabase(path) }) });
 		try {
@@ -157,7 +157,7 @@ describe("SQLite opener", () => {
 		}
 		const reopened = await openSqliteStore({ path });
 		try {
-			expect(await reopened.accounts.findAccountById("acct")).toEqual({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null });
+			expect(await reopened.accounts.findAccountById("acct")).toEqual({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: null, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null });
 			expect(await reopened.outbox.countDeliveriesByStatus()).toEqual({ pending: 0, delivered: 0, dead: 0 });
 		} finally {
 			await reopened.close();
@@ -167,7 +167,7 @@ describe("SQLite opener", () => {
 	test("migration 0013 goes down (access_token goes, the accounts stay) and up again", async () => {
 		const path = freshFilePath();
 		const store = await openSqliteStore({ path });
-		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: [], secondFactorMailConfirmedAt: null });
+		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null });
 		await store.accessTokens.insertAccessToken({ id: "pat-1", accountId: "acct", name: "n", secretHash: "h", hosts: "[]", aal: 1, createdAt: 1, expiresAt: 2, lastUsedAt: null, lastUsedIp: null, revokedAt: null });
 		await store.close();
 		const before = Object.keys(MIGRATIONS).filter((name) => name < "0013-access-token").sort().at(-1)!;
@@ -194,7 +194,7 @@ describe("SQLite opener", () => {
 	test("migration 0015 keeps every mailed link through the rebuild of email_token, accepts confirm_two_factor, and goes down without it", async () => {
 		const path = freshFilePath();
 		const store = await openSqliteStore({ path });
-		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: [], secondFactorMailConfirmedAt: 7 });
+		await store.accounts.insertAccount({ id: "acct", email: "a@example.com", passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: [], secondFactorMailConfirmedAt: 7, disabledAt: null });
 		const link = { id: "tok-1", purpose: "verify_email" as const, accountId: "acct", email: "a@example.com", secretHash: "h", passwordHash: null, createdAt: 1, expiresAt: 99, consumedAt: null, secondFactorVerifiedAt: null, attempts: 0, ipAddress: "192.0.2.1" };
 		await store.emailTokens.insertEmailToken(link);
 		await store.emailTokens.insertEmailToken({ ...link, id: "tok-2", purpose: "confirm_two_factor" });

@@ -1443,6 +1443,7 @@ function accountFixture(overrides: Partial<AccountRecord> = {}): AccountRecord {
 		emailVerifiedAt: null,
 		groups: [],
 		secondFactorMailConfirmedAt: null,
+		disabledAt: null,
 		...overrides,
 	};
 }

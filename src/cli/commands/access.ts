@@ -6,7 +6,8 @@
 import type { Config } from "../../config/schema.js";
 import { createDeadbolt } from "../../deadbolt.js";
 import { ForwardedRequestInvalid, NotFound } from "../../errors.js";
-import type { CommandOutput } from "./account.js";
+import type { Command } from "commander";
+import { action, loadCliConfig, requireDatabase, STDIO, UsageError, withCommonOptions, type CommandOutput, type CommonOptions } from "../program.js";
 
 /** The options of `access check`. */
 export interface AccessCheckOptions {
@@ -51,4 +52,24 @@ export async function runAccessCommand(config: Config, options: AccessCheckOptio
 	} finally {
 		await deadbolt.close();
 	}
+}
+
+/** Registers `access check` on `program`. */
+export function registerAccessCommands(program: Command): void {
+	const access = program.command("access").description("Forward-auth access rules (docs/integrations/README.md)");
+	withCommonOptions(access.command("check").description("Which access rule decides a request, and what the account needs to get through"))
+		.option("--url <url>", "the address of a request to a protected app (required)")
+		.option("--account <account>", "the account making it (email); anonymous without")
+		.option("--method <method>", "the request's method (default GET)")
+		.option("--ip <address>", "the client's address")
+		.option("--json", "print JSON")
+		.action(
+			action(async (options: CommonOptions & AccessCheckOptions) => {
+				const problem = accessUsageProblem(["check"], options);
+				if (problem !== null) throw new UsageError(problem);
+				const config = loadCliConfig(options);
+				requireDatabase(config, "access");
+				return runAccessCommand(config, options, STDIO);
+			}),
+		);
 }

@@ -1,4 +1,6 @@
 /** `deadbolt config`: prints the effective configuration as JSON, secrets redacted. */
+import type { Command } from "commander";
+import { action, loadCliConfig, printJSON, STDIO, withCommonOptions, type CommonOptions } from "../program.js";
 import { join } from "node:path";
 import { redactConnectionUrl } from "../../config/redact.js";
 import type { Config } from "../../config/schema.js";
@@ -34,4 +36,13 @@ export function redactConfig(config: Config): unknown {
 			signingKeyRefreshSeconds: config.keys.signingKeyRefreshSeconds,
 		},
 	};
+}
+
+/** Registers `config` on `program`. */
+export function registerConfigCommand(program: Command): void {
+	withCommonOptions(program.command("config").description("Print the effective configuration as JSON (secrets redacted)")).action(
+		action(async (options: CommonOptions) => {
+			printJSON(STDIO, redactConfig(loadCliConfig(options)));
+		}),
+	);
 }

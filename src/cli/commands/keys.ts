@@ -10,44 +10,17 @@
  *   refused (exit 1, ERR_KEY_IN_USE) while it is primary or anything depends on it.
  * Exit codes: 0 done, 1 refused or failed, 64 usage, 78 configuration.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { loadConfig } from "../../config/load.js";
+import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
-import { createDeadbolt, SQLITE_FILE, type Deadbolt } from "../../deadbolt.js";
-import { ConfigInvalid, DeadboltError } from "../../errors.js";
-type KeyStatus = Awaited<ReturnType<Deadbolt["keyStatus"]>>;
+import { createDeadbolt, type Deadbolt } from "../../deadbolt.js";
+import { DeadboltError } from "../../errors.js";
+import { action, loadCliConfig, requireDatabase, STDIO, UsageError, withCommonOptions, type CommandOutput, type CommonOptions } from "../program.js";
 import { formatTable } from "../table.js";
-import type { CommandOutput } from "./account.js";
+
+type KeyStatus = Awaited<ReturnType<Deadbolt["keyStatus"]>>;
 
 /** The actions of `deadbolt keys`. */
 export const KEYS_ACTIONS = Object.freeze(["status", "rotate", "retire"] as const);
-
-/** The help of `deadbolt keys`. */
-export const KEYS_USAGE = `Usage: deadbolt keys <action> [options]
-
-  keys status [--json]                 What depends on each key id (sealed values, recovery codes), signing keys
-  keys rotate [--batch-size N] [--json]
-                                       Re-seal every secret under the primary encryption key (resumable, safe while serving)
-  keys rotate --signing [--json]       Add a signing key (published ahead), retire old ones after the longest token life
-  keys retire <id> [--hmac] [--json]   Retire an encryption key id (an HMAC key id with --hmac) that nothing uses
-
-Options: --config FILE, --data-dir DIR, --help
-Exit codes: 0 done, 1 refused (ERR_KEY_IN_USE) or failed, 64 usage, 78 configuration.
-See docs/operations.md, "Key rotation".`;
-
-const EXIT = Object.freeze({ OK: 0, FAILURE: 1, USAGE: 64, CONFIG: 78 });
-
-const OPTIONS = Object.freeze({
-	config: { type: "string" },
-	"data-dir": { type: "string" },
-	help: { type: "boolean", short: "h" },
-	json: { type: "boolean" },
-	signing: { type: "boolean" },
-	hmac: { type: "boolean" },
-	"batch-size": { type: "string" },
-} as const);
 
 /** Parsed options of `deadbolt keys`. */
 interface KeysOptions {
@@ -120,7 +93,7 @@ export async function runKeysCommand(config: Config, words: readonly string[], o
 			const status = await deadbolt.keyStatus();
 			if (options.json === true) output.out(JSON.stringify(status, null, 2));
 			else for (const line of statusLines(status)) output.out(line);
-			return EXIT.OK;
+			return 0;
 		}
 		if (action === "rotate" && options.signing === true) {
 			const rotation = await deadbolt.rotateSigningKey();
@@ -129,7 +102,7 @@ export async function runKeysCommand(config: Config, words: readonly string[], o
 				output.out(rotation.createdKid === null ? `a newer signing key is already published; it signs from ${new Date(rotation.activatesAt).toISOString()}` : `signing key ${rotation.createdKid} published; it signs from ${new Date(rotation.activatesAt).toISOString()}`);
 				output.out(`${rotation.retired} older signing key(s) left the JWKS; run "deadbolt keys rotate --signing" again after the longest token life to retire the previous key`);
 			}
-			return EXIT.OK;
+			return 0;
 		}
 		if (action === "rotate") {
 			const report = await deadbolt.resealUnderPrimary({
@@ -140,17 +113,17 @@ export async function runKeysCommand(config: Config, words: readonly string[], o
 			});
 			if (options.json === true) output.out(JSON.stringify(report, null, 2));
 			else output.out(`re-sealed ${report.resealed}, already current ${report.current}, changed meanwhile ${report.changedMeanwhile}, under a key this instance lacks ${report.missingKey}, unopenable ${report.unopenable}`);
-			return report.missingKey > 0 || report.unopenable > 0 ? EXIT.FAILURE : EXIT.OK;
+			return report.missingKey > 0 || report.unopenable > 0 ? 1 : 0;
 		}
 		const kind = options.hmac === true ? "hmac" : "encryption";
 		await deadbolt.retireKey(kind, id);
 		if (options.json === true) output.out(JSON.stringify({ retired: { kind, keyId: id } }));
 		else output.out(`the ${kind} key "${id}" is retired: remove it from every instance's configuration`);
-		return EXIT.OK;
+		return 0;
 	} catch (error) {
 		if (error instanceof DeadboltError && (error.code === "ERR_KEY_IN_USE" || error.code === "ERR_NOT_FOUND")) {
 			output.err(`deadbolt: ${error.code}: ${error.message}`);
-			return EXIT.FAILURE;
+			return 1;
 		}
 		throw error;
 	} finally {
@@ -158,41 +131,31 @@ export async function runKeysCommand(config: Config, words: readonly string[], o
 	}
 }
 
-/**
- * `deadbolt keys ...` from the command line (`argv` starts with `keys`), with its own options.
- * @returns the exit code
- */
-export async function keysMain(argv: readonly string[], output: CommandOutput): Promise<number> {
-	let parsed;
-	try {
-		parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: OPTIONS });
-	} catch (error) {
-		output.err(`deadbolt: ${(error as Error).message}\n\n${KEYS_USAGE}`);
-		return EXIT.USAGE;
-	}
-	if (parsed.values.help === true) {
-		output.out(KEYS_USAGE);
-		return EXIT.OK;
-	}
-	const words = parsed.positionals.slice(1);
-	const problem = keysUsageProblem(words, parsed.values);
-	if (problem !== null) {
-		output.err(`deadbolt: ${problem}\n\n${KEYS_USAGE}`);
-		return EXIT.USAGE;
-	}
-	try {
-		const config = loadConfig({ env: process.env, ...(parsed.values.config === undefined ? {} : { file: parsed.values.config }), overrides: parsed.values["data-dir"] === undefined ? {} : { dataDir: parsed.values["data-dir"] } });
-		if (config.storage.databaseUrl === null && !existsSync(join(config.dataDir, SQLITE_FILE))) {
-			output.err(`deadbolt: there is no database at ${join(config.dataDir, SQLITE_FILE)}: run "keys" with the configuration "deadbolt serve" uses (--config, --data-dir, DEADBOLT_* variables)`);
-			return EXIT.FAILURE;
-		}
-		return await runKeysCommand(config, words, parsed.values, output);
-	} catch (error) {
-		if (error instanceof ConfigInvalid) {
-			output.err(`deadbolt: ${error.message}`);
-			return EXIT.CONFIG;
-		}
-		output.err(`deadbolt: ${(error as Error).message}`);
-		return EXIT.FAILURE;
-	}
+type ParsedKeysOptions = CommonOptions & KeysOptions;
+
+/** Runs a keys action after its checks. */
+async function runChecked(words: readonly string[], options: ParsedKeysOptions): Promise<number> {
+	const problem = keysUsageProblem(words, options);
+	if (problem !== null) throw new UsageError(problem);
+	const config = loadCliConfig(options);
+	requireDatabase(config, "keys");
+	return runKeysCommand(config, words, options, STDIO);
+}
+
+/** Registers `keys status|rotate|retire` on `program`. */
+export function registerKeysCommands(program: Command): void {
+	const keys = program.command("keys").description('Key rings: what uses each key, re-seal under the primary key, rotate the signing key, retire a key (docs/operations.md, "Key rotation")');
+	withCommonOptions(keys.command("status").description("What depends on each key id (sealed values, recovery codes), and the signing keys"))
+		.option("--json", "print JSON")
+		.action(action(async (options: ParsedKeysOptions) => runChecked(["status"], options)));
+	withCommonOptions(keys.command("rotate").description("Re-seal every secret under the primary encryption key (resumable, safe while serving); with --signing, add a signing key published ahead"))
+		.option("--signing", "rotate the signing key (JWKS) instead")
+		.option("--batch-size <n>", "rows per batch (default 100)")
+		.option("--json", "print JSON")
+		.action(action(async (options: ParsedKeysOptions & { batchSize?: string }) => runChecked(["rotate"], { ...options, "batch-size": options.batchSize })));
+	withCommonOptions(keys.command("retire").description("Retire an encryption key id (an HMAC key id with --hmac) that nothing uses; refused (exit 1, ERR_KEY_IN_USE) otherwise"))
+		.argument("<id>", "the key id")
+		.option("--hmac", "an HMAC key id")
+		.option("--json", "print JSON")
+		.action(action(async (id: string, options: ParsedKeysOptions) => runChecked(["retire", id], options)));
 }

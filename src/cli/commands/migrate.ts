@@ -1,4 +1,6 @@
 /** `deadbolt migrate`: applies the database migrations and prints what ran. */
+import type { Command } from "commander";
+import { action, loadCliConfig, STDIO, withCommonOptions, type CommonOptions } from "../program.js";
 import type { Config } from "../../config/schema.js";
 import { openConfiguredStore } from "../../deadbolt.js";
 
@@ -10,4 +12,13 @@ export async function migrate(config: Config, out: (line: string) => void): Prom
 	const store = await openConfiguredStore(config);
 	await store.close();
 	out(`migrations: up to date (${store.dialect})`);
+}
+
+/** Registers `migrate` on `program`. */
+export function registerMigrateCommand(program: Command): void {
+	withCommonOptions(program.command("migrate").description("Apply database migrations and exit")).action(
+		action(async (options: CommonOptions) => {
+			await migrate(loadCliConfig(options), STDIO.out);
+		}),
+	);
 }

@@ -16,27 +16,14 @@ import type { Config } from "../../config/schema.js";
 import { createDeadbolt, type Deadbolt } from "../../deadbolt.js";
 import { DeadboltError } from "../../errors.js";
 import { formatTable } from "../table.js";
-import type { CommandOutput } from "./account.js";
+import type { Command } from "commander";
+import { action, loadCliConfig, requireDatabase, STDIO, UsageError, withCommonOptions, type CommandOutput, type CommonOptions } from "../program.js";
 
 /** The actions of `deadbolt oidc clients`. */
 export const OIDC_CLIENTS_ACTIONS = Object.freeze(["list", "add", "show", "remove", "rotate-secret"] as const);
 
 /** One of {@link OIDC_CLIENTS_ACTIONS}. */
 export type OidcClientsAction = (typeof OIDC_CLIENTS_ACTIONS)[number];
-
-/** The `parseArgs` options of `deadbolt oidc` (beside `--config`, `--data-dir`, `--help`). */
-export const OIDC_COMMAND_OPTIONS = Object.freeze({
-	json: { type: "boolean" },
-	name: { type: "string" },
-	"redirect-uri": { type: "string", multiple: true },
-	"post-logout-redirect-uri": { type: "string", multiple: true },
-	"backchannel-logout-uri": { type: "string" },
-	public: { type: "boolean" },
-	"first-party": { type: "boolean" },
-	"minimum-aal": { type: "string" },
-	group: { type: "string", multiple: true },
-	account: { type: "string", multiple: true },
-} as const);
 
 /** The options of `deadbolt oidc clients` as parsed from the command line. */
 export interface OidcClientsOptions {
@@ -52,9 +39,8 @@ export interface OidcClientsOptions {
 	readonly account?: readonly string[] | undefined;
 }
 
-/** The usage of `deadbolt oidc`. */
-export const OIDC_USAGE = `Usage: deadbolt oidc clients <action> [options]
-
+/** The actions of `deadbolt oidc clients`, for its help. */
+export const OIDC_ACTIONS_HELP = `
 Actions:
   list [--json]
              OpenID Connect clients: the config file's (read-only here) and the
@@ -71,10 +57,6 @@ Actions:
   rotate-secret <id> [--json]
              A new secret for an added confidential client, printed once; the
              old one stops working at once
-
-Options:
-  --config <file>   JSON configuration file (also DEADBOLT_CONFIG_FILE)
-  --data-dir <dir>  SQLite file and development keys (also DEADBOLT_DATA_DIR)
 
 Redirect URIs are exact matches: https (plain http only to localhost, 127.0.0.1,
 [::1]), no fragment. The provider must be on: a client in oidc.clients, or
@@ -208,4 +190,76 @@ function clientLines(client: ClientView): string[] {
 		`accounts:                  ${list(client.accounts, "(any)")}`,
 		`added:                     ${client.createdAt === null ? "(config file)" : new Date(client.createdAt).toISOString()}`,
 	];
+}
+
+/** Adds a repeated option's value to the ones before. */
+function collect(value: string, previous: string[] | undefined): string[] {
+	return [...(previous ?? []), value];
+}
+
+type ParsedOidcOptions = CommonOptions & {
+	json?: boolean;
+	name?: string;
+	redirectUri?: string[];
+	postLogoutRedirectUri?: string[];
+	backchannelLogoutUri?: string;
+	public?: boolean;
+	firstParty?: boolean;
+	minimumAal?: string;
+	group?: string[];
+	account?: string[];
+};
+
+/** The parsed options in the names {@link oidcUsageProblem} reads. */
+function oidcOptionsOf(options: ParsedOidcOptions): OidcClientsOptions {
+	return {
+		json: options.json,
+		name: options.name,
+		"redirect-uri": options.redirectUri,
+		"post-logout-redirect-uri": options.postLogoutRedirectUri,
+		"backchannel-logout-uri": options.backchannelLogoutUri,
+		public: options.public,
+		"first-party": options.firstParty,
+		"minimum-aal": options.minimumAal,
+		group: options.group,
+		account: options.account,
+	};
+}
+
+async function runChecked(words: readonly string[], parsed: ParsedOidcOptions): Promise<number> {
+	const options = oidcOptionsOf(parsed);
+	const problem = oidcUsageProblem(words, options);
+	if (problem !== null) throw new UsageError(problem);
+	const config = loadCliConfig(parsed);
+	requireDatabase(config, "oidc");
+	return runOidcCommand(config, words, options, STDIO);
+}
+
+/** Registers `oidc clients list|add|show|remove|rotate-secret` on `program`. */
+export function registerOidcCommands(program: Command): void {
+	const oidc = program.command("oidc").description("The OpenID Connect provider (docs/oidc.md)").usage("clients <action> [options]");
+	const clients = oidc.command("clients").description("OpenID Connect clients: add one (its secret printed once), list, show, remove, replace its secret").addHelpText("after", OIDC_ACTIONS_HELP);
+	const sub = (name: string, description: string) => withCommonOptions(clients.command(name).description(description)).option("--json", "print JSON");
+	sub("list", "The config file's clients (read-only here) and the added ones").action(action(async (options: ParsedOidcOptions) => runChecked(["clients", "list"], options)));
+	sub("add", "Add a client; prints its client secret once (none for --public)")
+		.argument("<id>", "the client_id")
+		.option("--redirect-uri <uri>", "a redirect URI (repeat for each; at least one)", collect)
+		.option("--name <text>", "the name users see")
+		.option("--post-logout-redirect-uri <uri>", "a post-logout redirect URI (repeatable)", collect)
+		.option("--backchannel-logout-uri <uri>", "where back-channel logout tokens go")
+		.option("--public", "a public client: no secret, PKCE required")
+		.option("--first-party", "no consent screen")
+		.option("--minimum-aal <1|2>", "2: a second factor is required")
+		.option("--group <group>", "only accounts in this group (repeatable)", collect)
+		.option("--account <email>", "only this account (repeatable)", collect)
+		.action(action(async (id: string, options: ParsedOidcOptions) => runChecked(["clients", "add", id], options)));
+	for (const [name, description] of [
+		["show", "One client (never its secret)"],
+		["remove", "Remove an added client; its grants and tokens end at once"],
+		["rotate-secret", "A new secret for an added confidential client, printed once"],
+	] as const) {
+		sub(name, description)
+			.argument("<id>", "the client_id")
+			.action(action(async (id: string, options: ParsedOidcOptions) => runChecked(["clients", name, id], options)));
+	}
 }

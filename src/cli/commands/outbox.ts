@@ -8,7 +8,8 @@ import type { Config } from "../../config/schema.js";
 import { createDeadbolt, type Deadbolt } from "../../deadbolt.js";
 import { DeadboltError } from "../../errors.js";
 import { formatTable } from "../table.js";
-import type { CommandOutput } from "./account.js";
+import type { Command } from "commander";
+import { action, loadCliConfig, requireDatabase, STDIO, UsageError, withCommonOptions, type CommandOutput, type CommonOptions } from "../program.js";
 
 /** The actions of `deadbolt outbox`. */
 export const OUTBOX_ACTIONS = Object.freeze(["list", "show", "retry"] as const);
@@ -143,4 +144,40 @@ function printDelivery(delivery: DeliveryView, attempts: readonly AttemptView[],
 		output.out("payload:");
 		for (const line of JSON.stringify(delivery.payload, null, 2).split("\n")) output.out(`  ${line}`);
 	}
+}
+
+/** Runs an outbox action after its semantic checks (a value out of its set is a usage error). */
+async function runChecked(words: readonly string[], options: OutboxOptions & CommonOptions): Promise<number> {
+	const problem = outboxUsageProblem(words, options);
+	if (problem !== null) throw new UsageError(problem);
+	const config = loadCliConfig(options);
+	requireDatabase(config, "outbox");
+	return runOutboxCommand(config, words, options, STDIO);
+}
+
+type ParsedOutboxOptions = CommonOptions & { status?: string; channel?: string; limit?: string; json?: boolean; allDead?: boolean };
+
+/** The parsed options in the names {@link outboxUsageProblem} reads. */
+function outboxOptionsOf(options: ParsedOutboxOptions): OutboxOptions & CommonOptions {
+	return { config: options.config, dataDir: options.dataDir, status: options.status, channel: options.channel, limit: options.limit, json: options.json, "all-dead": options.allDead };
+}
+
+/** Registers `outbox list|show|retry` on `program`. */
+export function registerOutboxCommands(program: Command): void {
+	const outbox = program.command("outbox").description("Deliveries of mails and webhook messages (the transactional outbox)");
+	withCommonOptions(outbox.command("list").description("Deliveries, newest first"))
+		.option("--status <status>", "pending, delivered or dead")
+		.option("--channel <channel>", "email or webhook")
+		.option("--limit <n>", "at most this many, 1 to 500")
+		.option("--json", "print JSON")
+		.action(action(async (options: ParsedOutboxOptions) => runChecked(["list"], outboxOptionsOf(options))));
+	withCommonOptions(outbox.command("show").description("One delivery with its attempts (and a webhook's payload)"))
+		.argument("<id>", "delivery id")
+		.option("--json", "print JSON")
+		.action(action(async (id: string, options: ParsedOutboxOptions) => runChecked(["show", id], outboxOptionsOf(options))));
+	withCommonOptions(outbox.command("retry").description("Send a dead (or delivered) delivery again, with the same id; or --all-dead"))
+		.argument("[id]", "delivery id")
+		.option("--all-dead", "every dead delivery (of --channel)")
+		.option("--channel <channel>", "with --all-dead: email or webhook")
+		.action(action(async (id: string | undefined, options: ParsedOutboxOptions) => runChecked(id === undefined ? ["retry"] : ["retry", id], outboxOptionsOf(options))));
 }

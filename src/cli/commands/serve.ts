@@ -4,6 +4,8 @@
  * (refusing mail settings that cannot work), listens, and starts the outbox dispatcher, which
  * the stop awaits.
  */
+import type { Command } from "commander";
+import { action, KEEPS_RUNNING, loadCliConfig, UsageError, withCommonOptions, type CommonOptions } from "../program.js";
 import type { Config } from "../../config/schema.js";
 import { createDeadbolt, HOUSEKEEPING_INTERVAL_MS } from "../../deadbolt.js";
 
@@ -54,4 +56,19 @@ export async function serve(config: Config): Promise<void> {
 	};
 	process.once("SIGINT", () => stop("SIGINT"));
 	process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+/** Registers `serve` on `program`. */
+export function registerServeCommand(program: Command): void {
+	withCommonOptions(program.command("serve").description("Start the HTTP server (dashboard at /dashboard, JSON API at /api/v1)"))
+		.option("--port <n>", "HTTP port (also DEADBOLT_HTTP_PORT; default 8080)")
+		.option("--host <addr>", "HTTP bind address (also DEADBOLT_HTTP_HOST; default 127.0.0.1)")
+		.action(
+			action(async (options: CommonOptions & { port?: string; host?: string }) => {
+				if (options.port !== undefined && !/^\d+$/.test(options.port)) throw new UsageError("--port must be a whole number");
+				const http = { ...(options.port === undefined ? {} : { port: Number(options.port) }), ...(options.host === undefined ? {} : { host: options.host }) };
+				await serve(loadCliConfig(options, Object.keys(http).length === 0 ? {} : { http }));
+				return KEEPS_RUNNING;
+			}),
+		);
 }

@@ -8,7 +8,8 @@ import type { Config } from "../../config/schema.js";
 import { createDeadbolt, type Deadbolt } from "../../deadbolt.js";
 import { DeadboltError } from "../../errors.js";
 import { formatTable } from "../table.js";
-import type { CommandOutput } from "./account.js";
+import type { Command } from "commander";
+import { action, loadCliConfig, requireDatabase, STDIO, UsageError, withCommonOptions, type CommandOutput, type CommonOptions } from "../program.js";
 
 /** The actions of `deadbolt webhooks`. */
 export const WEBHOOKS_ACTIONS = Object.freeze(["list", "add", "remove"] as const);
@@ -95,4 +96,32 @@ function endpointJSON(endpoint: EndpointView) {
 
 function endpointRow(endpoint: EndpointView): string[] {
 	return [endpoint.id, endpoint.source, endpoint.url, endpoint.events.join(","), endpoint.description ?? ""];
+}
+
+type ParsedWebhooksOptions = CommonOptions & WebhooksOptions;
+
+/** Runs a webhooks action after its checks. */
+async function runChecked(words: readonly string[], options: ParsedWebhooksOptions): Promise<number> {
+	const problem = webhooksUsageProblem(words, options);
+	if (problem !== null) throw new UsageError(problem);
+	const config = loadCliConfig(options);
+	requireDatabase(config, "webhooks");
+	return runWebhooksCommand(config, words, options, STDIO);
+}
+
+/** Registers `webhooks list|add|remove` on `program`. */
+export function registerWebhooksCommands(program: Command): void {
+	const webhooks = program.command("webhooks").description("Webhook endpoints: the config file's (config:<n>) and added ones (docs/webhooks.md)");
+	withCommonOptions(webhooks.command("list").description("Every endpoint"))
+		.option("--json", "print JSON")
+		.action(action(async (options: ParsedWebhooksOptions) => runChecked(["list"], options)));
+	withCommonOptions(webhooks.command("add").description("Add an endpoint; prints its signing secret once"))
+		.argument("<url>", "the endpoint's https URL")
+		.option("--events <types>", "comma-separated event types, or * for every one")
+		.option("--description <text>", "a note for operators")
+		.option("--json", "print JSON")
+		.action(action(async (url: string, options: ParsedWebhooksOptions) => runChecked(["add", url], options)));
+	withCommonOptions(webhooks.command("remove").description("Remove an added endpoint"))
+		.argument("<id>", "endpoint id")
+		.action(action(async (id: string, options: ParsedWebhooksOptions) => runChecked(["remove", id], options)));
 }

@@ -10,7 +10,7 @@
  *   sent to sign in (no session is made by a reset: the code is asked again at sign-in).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { EmailLinkInvalid, InvalidCode, InvalidRequest, MailLimitReached, TooManyAttempts } from "../../errors.js";
+import { AccountDisabled, EmailLinkInvalid, InvalidCode, InvalidRequest, MailLimitReached, TooManyAttempts } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import { PATHS } from "../layout.js";
 import { forgotPasswordPage, resetLinkUnusablePage, resetPasswordCodePage, resetPasswordPage } from "../pages/password-reset.js";
@@ -82,6 +82,7 @@ export function registerPasswordResetRoutes(app: FastifyInstance, d: DashboardCo
 			await deadbolt.resetPassword({ token, newPassword }, requestContext(request));
 		} catch (error) {
 			if (error instanceof EmailLinkInvalid) return unusable(request, reply, error);
+			if (error instanceof AccountDisabled) return linkStep(request, reply, token, 403, { passwordError: error.message });
 			if (error instanceof InvalidRequest) {
 				const needsCode = error.violations.some((v) => v.field === "code");
 				return linkStep(request, reply, token, 400, needsCode ? { codeError: error.message } : { passwordError: error.violations.length > 0 ? error.violations.map((v) => v.message).join(" ") : error.message });

@@ -5,7 +5,7 @@
  * the link leads to the code step; without, to the Security page's password card.
  */
 import type { FastifyInstance } from "fastify";
-import { SignInLinkInvalid } from "../../errors.js";
+import { AccountDisabled, SignInLinkInvalid } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import { PATHS } from "../layout.js";
 import { signInLinkPage } from "../pages/auth.js";
@@ -41,7 +41,7 @@ export function registerSignInLinkRoutes(app: FastifyInstance, d: DashboardConte
 			await d.startSession(request, reply, result.session);
 			return seeOther(reply, doneURL("password", "signed-in-with-link"));
 		} catch (error) {
-			if (error instanceof SignInLinkInvalid) return sendPage(reply, 401, signInLinkPage(d.authPageContext(request, reply), { token: null, email: null, error: error.message }));
+			if (error instanceof SignInLinkInvalid || error instanceof AccountDisabled) return sendPage(reply, 401, signInLinkPage(d.authPageContext(request, reply), { token: null, email: null, error: error.message }));
 			throw error;
 		}
 	});

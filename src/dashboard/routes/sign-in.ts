@@ -8,7 +8,7 @@
  * `/dashboard?clock=ahead|behind`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts, type ChallengeEnd } from "../../errors.js";
+import { AccountDisabled, ChallengeInvalid, InvalidCode, InvalidCredentials, TooManyAttempts, type ChallengeEnd } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import { rotateCSRFToken } from "../csrf.js";
 import { PATHS } from "../layout.js";
@@ -78,6 +78,7 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 			return toCodeStep(reply, d, result.challenge.challengeToken);
 		} catch (error) {
 			if (error instanceof InvalidCredentials) return page(401, error.message);
+			if (error instanceof AccountDisabled) return page(403, error.message);
 			if (error instanceof TooManyAttempts) return page(429, tooManyMessage(reply, error));
 			throw error;
 		}
@@ -124,6 +125,7 @@ export function registerSignInRoutes(app: FastifyInstance, d: DashboardContext):
 				return await complete(request, reply, challengeToken, code);
 			} catch (error) {
 				if (error instanceof InvalidCode) return page(request, reply, 401, error.message);
+				if (error instanceof AccountDisabled) return page(request, reply, 403, error.message);
 				if (error instanceof ChallengeInvalid) return restartSignIn(request, reply, error.ended);
 				if (error instanceof TooManyAttempts) return page(request, reply, 429, tooManyMessage(reply, error));
 				throw error;

@@ -106,6 +106,13 @@ function story(input: AlertMailInput): Story {
 				advice: `If it was you, there is nothing to do. ${changePassword}`,
 			};
 		}
+		case "two_factor_reset":
+			return {
+				subject: `Two-factor authentication was reset for your ${productName} account`,
+				heading: "Two-factor authentication was reset by support",
+				happened: `An administrator of ${productName} turned off two-factor authentication for your account, as asked when an authenticator app and its recovery codes are lost. Your authenticator app's codes and your recovery codes no longer work, every session was signed out and remembered devices were forgotten. Sign in with your password, then set up two-factor authentication again.`,
+				advice: "If you did not ask for this, contact support at once, and use the link below to secure your account (new password, everyone else signed out).",
+			};
 		case "recovery_code_used": {
 			const left = numberFact(facts, "recoveryCodesLeft");
 			return {

@@ -11,6 +11,9 @@ export const SECURITY_EVENT_TYPES = [
 	"account.secured",
 	"account.unlocked",
 	"account.groups_changed",
+	"account.disabled",
+	"account.enabled",
+	"account.deleted",
 	"email.verified",
 	"email.change_requested",
 	"email.changed",
@@ -25,6 +28,7 @@ export const SECURITY_EVENT_TYPES = [
 	"totp.authenticator_added",
 	"totp.authenticator_removed",
 	"totp.mail_confirmed",
+	"totp.reset",
 	"recovery_codes.regenerated",
 	"password.changed",
 	"password.set",
@@ -66,6 +70,7 @@ export const ALERT_KINDS = [
 	"recovery_codes_regenerated",
 	"access_token_created",
 	"email_changed",
+	"two_factor_reset",
 ] as const;
 
 /** One alert kind. */
@@ -91,6 +96,7 @@ const ALERTS: Partial<Record<SecurityEventType, AlertKind>> = {
 	"recovery_codes.regenerated": "recovery_codes_regenerated",
 	"access_token.created": "access_token_created",
 	"email.changed": "email_changed",
+	"totp.reset": "two_factor_reset",
 };
 
 /**

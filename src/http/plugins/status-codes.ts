@@ -38,6 +38,7 @@ export const STATUS_BY_CODE = Object.freeze({
 	ERR_MAIL_LIMIT: 429,
 	ERR_KEY_UNAVAILABLE: 503,
 	ERR_KEY_IN_USE: 409,
+	ERR_ACCOUNT_DISABLED: 403,
 	ERR_STORAGE_UNAVAILABLE: 503,
 	ERR_CONFIG_INVALID: 500,
 } as const) satisfies Record<DeadboltErrorCode, number>;

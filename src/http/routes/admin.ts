@@ -2,7 +2,8 @@
  * The admin API, for an integrator's backend (never for browsers): create an account without a
  * password and issue one-time sign-in links, e.g. after a social sign-in on the integrator's own
  * site; set an account's groups (for access rules, `service/groups.ts`). Every request carries `Authorization: Bearer <DEADBOLT_ADMIN_API_KEY>`; without a key
- * configured these routes answer 404, as if absent (the check: `service/operator.ts`). Webhook
+ * configured these routes answer 404, as if absent (the check: `service/admin.ts`). Operators' account
+ * routes (list, show, disable, enable, unlock, delete, reset 2FA) are in `admin-accounts.ts`; webhook
  * endpoints and the delivery log are in `admin-webhooks.ts`, OpenID Connect clients in
  * `admin-oidc-clients.ts`, behind the same check.
  */
@@ -14,6 +15,7 @@ import { toISO } from "../../service/deps.js";
 import { bearerToken, requestContext } from "../plugins/session.js";
 import { signInLinkURL } from "../public-url.js";
 import { AccountSchema, EmailSchema, ERROR_RESPONSES } from "../schemas.js";
+import { adminAccountRoutes } from "./admin-accounts.js";
 import { adminOidcClientRoutes } from "./admin-oidc-clients.js";
 import { adminWebhookRoutes } from "./admin-webhooks.js";
 import type { RouteOptions } from "./context.js";
@@ -79,7 +81,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 				response: { 200: Type.Object({ accountId: Type.String(), email: Type.String(), sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
 			},
 		},
-		async (request) => deadbolt.signOutAccountEverywhere({ accountId: request.params.accountId }),
+		async (request) => deadbolt.signOutAccountEverywhere({ accountId: request.params.accountId }, { via: "admin_api", context: requestContext(request) }),
 	);
 
 	app.post(
@@ -108,6 +110,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 	);
 
 	// A child context: it inherits the key check above.
+	await app.register(adminAccountRoutes, { deadbolt, cookies });
 	await app.register(adminWebhookRoutes, { deadbolt, cookies });
 	await app.register(adminOidcClientRoutes, { deadbolt, cookies });
 };

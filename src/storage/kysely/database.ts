@@ -38,6 +38,23 @@ export interface AccountTable {
 	second_factor_mail_confirmed_at: EpochMsColumn | null;
 	/** The account's one TOTP replay record: the last time step accepted from any authenticator, -1 when none (migration 0018). */
 	totp_last_used_step: ColumnType<number, number | undefined, number>;
+	/** When an operator disabled the account (migration 0017); null: it may sign in. */
+	disabled_at: EpochMsColumn | null;
+}
+
+/** Table `deleted_account` (migration 0017): what is kept of an account an operator deleted; no foreign key. */
+export interface DeletedAccountTable {
+	/** The deleted account's id (the primary key). */
+	account_id: string;
+	deleted_at: EpochMsColumn;
+	/** When the account had been created. */
+	created_at: EpochMsColumn;
+	/** `"cli"` or `"admin_api"`. */
+	via: string;
+	/** The operator's OS user (the CLI), or null (the admin API: its key names no one). */
+	operator: string | null;
+	/** The operator's reason, as typed. */
+	reason: string;
 }
 
 /** Table `totp_credential`: pending (`confirmed_at` null) or confirmed TOTP credentials. */
@@ -400,4 +417,5 @@ export interface Database {
 	webhook_endpoint: WebhookEndpointTable;
 	email_token: EmailTokenTable;
 	access_token: AccessTokenTable;
+	deleted_account: DeletedAccountTable;
 }

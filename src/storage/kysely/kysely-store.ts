@@ -24,6 +24,7 @@ import type { DurationObserver, Repositories, Store } from "../store.js";
 import type { Database } from "./database.js";
 import { guardDriverErrors, toStorageUnavailable, type Executor, type Guard } from "./executor.js";
 import { createAccessTokenRepository } from "./repositories/access-tokens.js";
+import { createAccountDirectoryRepository } from "./repositories/account-directory.js";
 import { createAccountRepository } from "./repositories/accounts.js";
 import { createAuthFailureRepository } from "./repositories/auth-failures.js";
 import { createEmailTokenRepository } from "./repositories/email-tokens.js";
@@ -140,6 +141,7 @@ async function timed<T>(observer: DurationObserver, operation: DatabaseOperation
 function createRepositories(db: Executor, guard: Guard, dialect: StoreDialect, bookkeeping?: Executor): Repositories {
 	return Object.freeze({
 		accounts: createAccountRepository(db, guard, dialect),
+		accountDirectory: createAccountDirectoryRepository(db, guard),
 		totpCredentials: createTOTPCredentialRepository(db, guard),
 		recoveryCodes: createRecoveryCodeRepository(db, guard),
 		sessions: createSessionRepository(db, guard),

@@ -20,6 +20,7 @@ import { accessTokenMigration } from "./0013-access-token.js";
 import { sessionAppsMigration } from "./0014-session-apps.js";
 import { twoFactorMailConfirmationMigration } from "./0015-two-factor-mail-confirmation.js";
 import { oidcMigration } from "./0016-oidc.js";
+import { accountDisabledMigration } from "./0017-account-disabled.js";
 import { authenticatorsMigration } from "./0018-authenticators.js";
 import { keyRingsMigration } from "./0019-key-rings.js";
 
@@ -41,6 +42,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0014-session-apps": sessionAppsMigration,
 	"0015-two-factor-mail-confirmation": twoFactorMailConfirmationMigration,
 	"0016-oidc": oidcMigration,
+	"0017-account-disabled": accountDisabledMigration,
 	"0018-authenticators": authenticatorsMigration,
 	"0019-key-rings": keyRingsMigration,
 });

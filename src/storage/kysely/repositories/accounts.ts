@@ -6,7 +6,7 @@ import { countOf, findFirst, wroteAny, type Executor, type Guard } from "../exec
 import { rowMapping, type RowOf } from "../rows.js";
 
 /** The fields stored one to one; `groups` is a JSON text column (migration 0012), converted below. */
-const plainRows = rowMapping<Omit<AccountRecord, "groups">>({ id: true, email: true, passwordHash: true, createdAt: true, updatedAt: true, emailVerifiedAt: true, secondFactorMailConfirmedAt: true });
+const plainRows = rowMapping<Omit<AccountRecord, "groups">>({ id: true, email: true, passwordHash: true, createdAt: true, updatedAt: true, emailVerifiedAt: true, secondFactorMailConfirmedAt: true, disabledAt: true });
 
 /** An account's row: the plain fields, and `groups` as JSON text. */
 export type AccountRow = RowOf<Omit<AccountRecord, "groups">> & { readonly groups: string };
@@ -115,6 +115,15 @@ export function createAccountRepository(db: Executor, guard: Guard, dialect: Sto
 		},
 		setSecondFactorMailConfirmedAt(id: string, confirmedAt: UnixMillis | null, now: UnixMillis): Promise<boolean> {
 			return wroteAny(guard, () => db.updateTable("account").set({ second_factor_mail_confirmed_at: confirmedAt, updated_at: now }).where("id", "=", id));
+		},
+		setAccountDisabled(id: string, disabledAt: UnixMillis | null, now: UnixMillis): Promise<boolean> {
+			return wroteAny(guard, () =>
+				db
+					.updateTable("account")
+					.set({ disabled_at: disabledAt, updated_at: now })
+					.where("id", "=", id)
+					.where("disabled_at", disabledAt === null ? "is not" : "is", null),
+			);
 		},
 		deleteAccount(id: string): Promise<boolean> {
 			// Children go with it: every foreign key to account is ON DELETE CASCADE.

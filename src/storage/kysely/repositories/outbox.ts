@@ -82,6 +82,9 @@ export function createOutboxRepository(db: Executor, guard: Guard, dialect: Stor
 				await db.insertInto("delivery").values(records.map((record) => deliveryRows.toRow(record))).execute();
 			});
 		},
+		detachPendingWebhookDeliveries(accountId: string): Promise<number> {
+			return countWritten(guard, () => db.updateTable("delivery").set({ account_id: null }).where("account_id", "=", accountId).where("channel", "=", "webhook").where("status", "=", "pending"));
+		},
 		async claimDueDeliveries(owner: string, now: UnixMillis, leaseExpiresAt: UnixMillis, limit: number): Promise<DeliveryRecord[]> {
 			if (!Number.isInteger(limit) || limit < 1 || limit > DELIVERIES_LIST_MAX) {
 				throw new TypeError(`claimDueDeliveries: limit must be an integer from 1 to ${DELIVERIES_LIST_MAX}, not ${String(limit)}`);

@@ -27,6 +27,7 @@ interface JoinedAccountColumns {
 	readonly account__email_verified_at: number | null;
 	readonly account__groups: string | null;
 	readonly account__second_factor_mail_confirmed_at: number | null;
+	readonly account__disabled_at: number | null;
 }
 
 /** A row of the joined read as a session and its account. */
@@ -42,6 +43,7 @@ function sessionWithAccountOf(row: RowOf<SessionRecord> & JoinedAccountColumns):
 		email_verified_at: row.account__email_verified_at,
 		groups: row.account__groups as string,
 		second_factor_mail_confirmed_at: row.account__second_factor_mail_confirmed_at,
+		disabled_at: row.account__disabled_at,
 	});
 	return { session, account };
 }
@@ -75,6 +77,7 @@ export function createSessionRepository(db: Executor, guard: Guard): SessionRepo
 					"account.email_verified_at as account__email_verified_at",
 					"account.groups as account__groups",
 					"account.second_factor_mail_confirmed_at as account__second_factor_mail_confirmed_at",
+					"account.disabled_at as account__disabled_at",
 				])
 				.where("session.id", "=", id)
 				.compile();
