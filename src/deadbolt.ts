@@ -38,6 +38,7 @@ import { hasAccessTokenPrefix } from "./domain/crypto/token.js";
 import * as passwordChange from "./service/password-change.js";
 import * as reauthentication from "./service/reauthentication.js";
 import * as recoveryCodes from "./service/recovery-codes.js";
+import * as restoredDatabase from "./service/restored-database.js";
 import * as twoFactorMailConfirmation from "./service/two-factor-mail-confirmation.js";
 import * as securityEvents from "./service/security-events.js";
 import * as trustedDevices from "./service/trusted-devices.js";
@@ -68,6 +69,8 @@ export interface DeadboltOverrides {
 	keys?: ServerKeys;
 	/** The argon2id hasher (passwords and recovery codes); tests wrap the real one to count its runs. */
 	passwords?: PasswordHasher;
+	/** The SQLite file to open instead of `<dataDir>/deadbolt.sqlite` (`deadbolt restore` prepares a staged copy); ignored with PostgreSQL or `store`. */
+	sqlitePath?: string;
 }
 
 type Bound<F> = F extends (deps: ServiceDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
@@ -110,6 +113,8 @@ export interface Deadbolt {
 	listTrustedDevices: Bound<typeof trustedDevices.listTrustedDevices>;
 	secureCompromisedAccount: Bound<typeof compromised.secureCompromisedAccount>;
 	unlockAccount: Bound<typeof operator.unlockAccount>;
+	/** After a restore: ends every session, device, link and token of every account and tells owners of recovery codes (`service/restored-database.ts`). */
+	secureRestoredDatabase: Bound<typeof restoredDatabase.secureRestoredDatabase>;
 	/** An operator ends every session and remembered device of an account (admin API, CLI). */
 	signOutAccountEverywhere: Bound<typeof operator.signOutAccountEverywhere>;
 	verifyAdminAPIKey: Bound<typeof operator.verifyAdminAPIKey>;
@@ -261,14 +266,17 @@ export function resolveKeys(config: Config, random: RandomSource, logger: Logger
 
 /**
  * Opens the store the config names: PostgreSQL when `storage.databaseUrl` is set, otherwise
- * SQLite at `<dataDir>/deadbolt.sqlite`. Migrations run to the latest.
+ * SQLite at `<dataDir>/deadbolt.sqlite` (or `sqlitePath`). Migrations run to the latest.
  */
-export async function openConfiguredStore(config: Config): Promise<Store> {
+export async function openConfiguredStore(config: Config, sqlitePath: string = join(config.dataDir, SQLITE_FILE)): Promise<Store> {
 	if (config.storage.databaseUrl !== null) {
 		return openPostgresStore({ connectionString: config.storage.databaseUrl, poolSize: config.storage.postgresPoolSize });
 	}
-	return openSqliteStore({ path: join(config.dataDir, SQLITE_FILE) });
+	return openSqliteStore({ path: sqlitePath });
 }
+
+// The SQLite file operations of `deadbolt backup` and `deadbolt restore` (cli/commands/backup.ts).
+export { backupSqliteFile, BackupDestinationExists, inspectSqliteBackup, isSqliteDatabaseInUse, replaceSqliteFile, type SqliteBackupInspection } from "./storage/sqlite-backup.js";
 
 /** How long connecting to the per-IP-limit Redis may take before the attempt counts as failed, in milliseconds. */
 export const REDIS_CONNECT_TIMEOUT_MS = 1_000;
@@ -339,7 +347,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	const random = overrides.random ?? nodeRandom;
 	const logger = overrides.logger ?? silentLogger;
 	const resolved = overrides.keys === undefined ? resolveKeys(config, random, logger) : { keys: overrides.keys, development: false };
-	const openedStore = overrides.store ?? (await openConfiguredStore(config));
+	const openedStore = overrides.store ?? (await openConfiguredStore(config, overrides.sqlitePath));
 	const dispatchers: Dispatcher[] = [];
 	// A transaction that queued deliveries wakes this process's dispatchers once it commits.
 	const store = wakeOnCommit(openedStore, () => {
@@ -391,6 +399,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		listTrustedDevices: bind(trustedDevices.listTrustedDevices),
 		secureCompromisedAccount: bind(compromised.secureCompromisedAccount),
 		unlockAccount: bind(operator.unlockAccount),
+		secureRestoredDatabase: bind(restoredDatabase.secureRestoredDatabase),
 		signOutAccountEverywhere: bind(operator.signOutAccountEverywhere),
 		verifyAdminAPIKey: bind(operator.verifyAdminAPIKey),
 		setAccountGroups: bind(groups.setAccountGroups),
