@@ -16,6 +16,7 @@ const ALERTS: Record<AlertKind, string> = {
 	recovery_codes_regenerated: "recovery_codes.regenerated",
 	access_token_created: "access_token.created",
 	email_changed: "email.changed",
+	backup_restored: "backup.restored",
 };
 const LINKS: readonly LinkMailKind[] = ["email.verify", "sign_up.verify", "sign_up.exists", "password.reset", "password.reset_unknown", "email.change_confirm", "email.change_approve", "two_factor.confirm"];
 
