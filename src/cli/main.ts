@@ -12,6 +12,7 @@ import { SQLITE_FILE } from "../deadbolt.js";
 import { ConfigInvalid } from "../errors.js";
 import { accessUsageProblem, runAccessCommand } from "./commands/access.js";
 import { ACCOUNT_ACTION_OPTIONS, ACCOUNT_ACTIONS, isAccountAction, runAccountCommand } from "./commands/account.js";
+import { BACKUP_COMMAND_OPTIONS, backupUsageProblem, runBackupCommand, runRestoreCommand } from "./commands/backup.js";
 import { redactConfig } from "./commands/config.js";
 import { migrate } from "./commands/migrate.js";
 import { OIDC_COMMAND_OPTIONS, OIDC_USAGE, oidcUsageProblem, runOidcCommand } from "./commands/oidc.js";
@@ -64,6 +65,15 @@ Commands:
   oidc clients list|add|show|remove|rotate-secret ...
              OpenID Connect clients: add one (its secret printed once), list,
              show, remove, replace its secret ("deadbolt oidc --help"; docs/oidc.md)
+  backup <file> [--force] [--json]
+             Copy the SQLite database to <file> while deadbolt serves (consistent,
+             atomic; --force replaces an existing file). On PostgreSQL: use pg_dump
+  restore <file> [--json]
+             Put a backup back (deadbolt stopped; the keys it was taken with
+             configured), then end every session, device, link and token and
+             mail owners of recovery codes (docs/operations.md)
+  restore --already-restored [--json]
+             Only that last step, after pg_restore or a snapshot was restored
   help       Show this help
 
 Options:
@@ -75,7 +85,7 @@ Options:
 Configuration: see docs/config.md. Exit codes: 0 ok, 1 failure, 64 usage, 78 configuration.`;
 
 /** Options of the outbox, webhooks, account groups and access commands only. */
-const OPERATOR_OPTIONS = ["status", "channel", "limit", "json", "all-dead", "events", "description", "set", "url", "account", "method", "ip"] as const;
+const OPERATOR_OPTIONS = ["status", "channel", "limit", "json", "all-dead", "events", "description", "set", "url", "account", "method", "ip", "force", "already-restored"] as const;
 const OUTBOX_OPTIONS: readonly string[] = ["status", "channel", "limit", "json", "all-dead"];
 const WEBHOOKS_OPTIONS: readonly string[] = ["json", "events", "description"];
 const ACCESS_OPTIONS: readonly string[] = ["url", "account", "method", "ip", "json"];
@@ -166,6 +176,8 @@ async function main(argv: string[]): Promise<number> {
 				method: { type: "string" },
 				ip: { type: "string" },
 				set: { type: "string" },
+				force: { type: "boolean" },
+				"already-restored": { type: "boolean" },
 			},
 		});
 	} catch (error) {
@@ -184,7 +196,15 @@ async function main(argv: string[]): Promise<number> {
 		return EXIT.USAGE;
 	}
 	const operatorOptions = OPERATOR_OPTIONS.filter((name) => parsed.values[name] !== undefined);
-	if (command === "outbox" || command === "webhooks" || command === "access") {
+	const isBackupCommand = command === "backup" || command === "restore";
+	if (isBackupCommand) {
+		const problem = backupUsageProblem(command, rest, parsed.values);
+		const foreign = operatorOptions.filter((name) => !BACKUP_COMMAND_OPTIONS[command].includes(name));
+		if (problem !== null || foreign.length > 0) {
+			process.stderr.write(`deadbolt: ${problem ?? `"${command}" does not take --${foreign.join(", --")}`}\n\n${USAGE}\n`);
+			return EXIT.USAGE;
+		}
+	} else if (command === "outbox" || command === "webhooks" || command === "access") {
 		const problem = command === "outbox" ? outboxUsageProblem(rest, parsed.values) : command === "webhooks" ? webhooksUsageProblem(rest, parsed.values) : accessUsageProblem(rest, parsed.values);
 		const allowed = command === "outbox" ? OUTBOX_OPTIONS : command === "webhooks" ? WEBHOOKS_OPTIONS : ACCESS_OPTIONS;
 		const foreign = operatorOptions.filter((name) => !allowed.includes(name));
@@ -200,11 +220,11 @@ async function main(argv: string[]): Promise<number> {
 			return EXIT.USAGE;
 		}
 	} else if (operatorOptions.length > 0) {
-		process.stderr.write(`deadbolt: --${operatorOptions[0]} belongs to the outbox, webhooks, account groups and access commands\n\n${USAGE}\n`);
+		process.stderr.write(`deadbolt: --${operatorOptions[0]} belongs to the outbox, webhooks, account groups, access, backup and restore commands\n\n${USAGE}\n`);
 		return EXIT.USAGE;
 	}
 	const isOperatorCommand = command === "outbox" || command === "webhooks" || command === "access";
-	if (!isAccount && !isOperatorCommand && (rest.length > 0 || !["serve", "migrate", "config"].includes(command))) {
+	if (!isAccount && !isOperatorCommand && !isBackupCommand && (rest.length > 0 || !["serve", "migrate", "config"].includes(command))) {
 		process.stderr.write(`deadbolt: unknown command "${[command, ...rest].join(" ")}"\n\n${USAGE}\n`);
 		return EXIT.USAGE;
 	}
@@ -242,6 +262,8 @@ async function main(argv: string[]): Promise<number> {
 				return EXIT.FAILURE;
 			}
 		}
+		if (command === "backup") return await runBackupCommand(config, rest[0] as string, parsed.values, output);
+		if (command === "restore") return await runRestoreCommand(config, rest[0] ?? null, parsed.values, output);
 		if (command === "outbox") return await runOutboxCommand(config, rest, parsed.values, output);
 		if (command === "webhooks") return await runWebhooksCommand(config, rest, parsed.values, output);
 		if (command === "access") return await runAccessCommand(config, parsed.values, output);
