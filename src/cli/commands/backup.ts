@@ -14,7 +14,7 @@
  * - restore --already-restored: the same "after restore" step on the configured database, for a
  *   database restored by other means (`pg_restore`, a file-system snapshot).
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Config } from "../../config/schema.js";
 import { BackupDestinationExists, backupSqliteFile, createDeadbolt, inspectSqliteBackup, isSqliteDatabaseInUse, replaceSqliteFile, SQLITE_FILE } from "../../deadbolt.js";
@@ -64,7 +64,7 @@ export async function runBackupCommand(config: Config, file: string, options: Ba
 		output.err(`deadbolt: ${file} is the live database: name another file`);
 		return 1;
 	}
-	if (inspectSqliteBackup(live).kind !== "deadbolt") {
+	if (!existsSync(live)) {
 		output.err(`deadbolt: there is no deadbolt database at ${live}: run "backup" with the configuration "deadbolt serve" uses (--config, --data-dir, DEADBOLT_* variables)`);
 		return 1;
 	}
