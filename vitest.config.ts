@@ -19,6 +19,8 @@ export default defineConfig({
 			{ test: { name: "delivery", include: ["test/delivery/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
 			{ test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } },
 			{ test: { name: "meta", include: ["test/*.test.ts"] } },
+			// The package tarball installed in an empty folder and run with npx (minutes: npm install may compile better-sqlite3).
+			{ test: { name: "packaging", include: ["test/packaging/**/*.test.ts"], testTimeout: 300_000, hookTimeout: 2_400_000 } },
 		],
 	},
 });

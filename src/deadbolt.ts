@@ -43,6 +43,7 @@ import { hasAccessTokenPrefix } from "./domain/crypto/token.js";
 import * as passwordChange from "./service/password-change.js";
 import * as reauthentication from "./service/reauthentication.js";
 import * as recoveryCodes from "./service/recovery-codes.js";
+import * as restoredDatabase from "./service/restored-database.js";
 import * as twoFactorMailConfirmation from "./service/two-factor-mail-confirmation.js";
 import * as securityEvents from "./service/security-events.js";
 import * as trustedDevices from "./service/trusted-devices.js";
@@ -79,6 +80,8 @@ export interface DeadboltOverrides {
 	keys?: ServerKeys;
 	/** The argon2id hasher (passwords and recovery codes); tests wrap the real one to count its runs. */
 	passwords?: PasswordHasher;
+	/** The SQLite file to open instead of `<dataDir>/deadbolt.sqlite` (`deadbolt restore` prepares a staged copy); ignored with PostgreSQL or `store`. */
+	sqlitePath?: string;
 }
 
 type Bound<F> = F extends (deps: ServiceDeps, ...args: infer A) => infer R ? (...args: A) => R : never;
@@ -142,6 +145,8 @@ export interface Deadbolt {
 	listAccounts: Bound<typeof adminAccounts.listAccounts>;
 	showAccount: Bound<typeof adminAccounts.showAccount>;
 	verifyAdminAPIKey: Bound<typeof admin.verifyAdminAPIKey>;
+	/** After a restore: ends every session, device, link and token of every account and tells owners of recovery codes (`service/restored-database.ts`). */
+	secureRestoredDatabase: Bound<typeof restoredDatabase.secureRestoredDatabase>;
 	/** Replaces an account's groups (admin API, CLI), recorded as `account.groups_changed` (`service/groups.ts`). */
 	setAccountGroups: Bound<typeof groups.setAccountGroups>;
 	/** The groups of the account with an email (the CLI). */
@@ -301,14 +306,17 @@ export function resolveKeys(config: Config, random: RandomSource, logger: Logger
 
 /**
  * Opens the store the config names: PostgreSQL when `storage.databaseUrl` is set, otherwise
- * SQLite at `<dataDir>/deadbolt.sqlite`. Migrations run to the latest.
+ * SQLite at `<dataDir>/deadbolt.sqlite` (or `sqlitePath`). Migrations run to the latest.
  */
-export async function openConfiguredStore(config: Config): Promise<Store> {
+export async function openConfiguredStore(config: Config, sqlitePath: string = join(config.dataDir, SQLITE_FILE)): Promise<Store> {
 	if (config.storage.databaseUrl !== null) {
 		return openPostgresStore({ connectionString: config.storage.databaseUrl, poolSize: config.storage.postgresPoolSize });
 	}
-	return openSqliteStore({ path: join(config.dataDir, SQLITE_FILE) });
+	return openSqliteStore({ path: sqlitePath });
 }
+
+// The SQLite file operations of `deadbolt backup` and `deadbolt restore` (cli/commands/backup.ts).
+export { backupSqliteFile, BackupDestinationExists, inspectSqliteBackup, isSqliteDatabaseInUse, replaceSqliteFile, type SqliteBackupInspection } from "./storage/sqlite-backup.js";
 
 /** How long connecting to the per-IP-limit Redis may take before the attempt counts as failed, in milliseconds. */
 export const REDIS_CONNECT_TIMEOUT_MS = 1_000;
@@ -379,7 +387,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	const random = overrides.random ?? nodeRandom;
 	const logger = overrides.logger ?? silentLogger;
 	const resolved = overrides.keys === undefined ? resolveKeys(config, random, logger) : { keys: overrides.keys, development: false };
-	const openedStore = overrides.store ?? (await openConfiguredStore(config));
+	const openedStore = overrides.store ?? (await openConfiguredStore(config, overrides.sqlitePath));
 	const dispatchers: Dispatcher[] = [];
 	// A transaction that queued deliveries wakes this process's dispatchers once it commits.
 	const store = wakeOnCommit(openedStore, () => {
@@ -454,6 +462,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		listAccounts: bind(adminAccounts.listAccounts),
 		showAccount: bind(adminAccounts.showAccount),
 		verifyAdminAPIKey: bind(admin.verifyAdminAPIKey),
+		secureRestoredDatabase: bind(restoredDatabase.secureRestoredDatabase),
 		setAccountGroups: bind(groups.setAccountGroups),
 		findAccountGroups: bind(groups.findAccountGroups),
 		addWebhookEndpoint: bind(webhookEndpoints.addWebhookEndpoint),

@@ -7,6 +7,7 @@
 import { Command } from "commander";
 import { registerAccessCommands } from "./commands/access.js";
 import { registerAccountCommands, registerAccountsCommands } from "./commands/account.js";
+import { registerBackupCommands } from "./commands/backup.js";
 import { registerConfigCommand } from "./commands/config.js";
 import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerKeysCommands } from "./commands/keys.js";
@@ -31,6 +32,7 @@ Common tasks:
   deadbolt access check --url <url>               which access rule decides a request
   deadbolt oidc clients list|add|show|remove|rotate-secret
   deadbolt keys status|rotate|retire              key rings and rotation
+  deadbolt backup <file> | restore <file>         SQLite backups (docs/operations.md)
 
 Every command takes --help. Configuration: docs/config.md; every command: docs/cli.md.
 Exit codes: 0 ok, 1 refused or failed, 64 usage, 78 configuration.`;
@@ -48,7 +50,8 @@ export function buildProgram(): Command {
 	registerAccessCommands(program);
 	registerOidcCommands(program);
 	registerKeysCommands(program);
-	// Another group goes here, from its own file: e.g. registerBackupCommands(program) (commands/backup.ts).
+	registerBackupCommands(program);
+	// Another group goes here, from its own file.
 	finishCommandTree(program);
 	return program;
 }

@@ -427,6 +427,12 @@ export interface AccountRepository {
 	/** Inserts an account. @returns false when the email is already taken (nothing written). */
 	insertAccount(record: AccountRecord): Promise<boolean>;
 	findAccountById(id: string): Promise<AccountRecord | null>;
+	/**
+	 * Account ids in ascending order, after `afterId` (exclusive; null: from the first): pages
+	 * through every account (the step after a restore, `service/restored-database.ts`).
+	 * @param limit - at most this many
+	 */
+	listAccountIdsAfter(afterId: string | null, limit: number): Promise<string[]>;
 	/** @param email - already normalized */
 	findAccountByEmail(email: string): Promise<AccountRecord | null>;
 	/** Sets (or clears, with null) the password hash. @returns false when there is no such account. */

@@ -100,6 +100,24 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.accounts.findAccountByEmail(first.email)).toEqual(first);
 			});
 
+			test("listAccountIdsAfter pages through every account by id, ascending, after the id given", async () => {
+				const made = [await givenAccount(), await givenAccount(), await givenAccount()].map((account) => account.id).sort();
+				const seen: string[] = [];
+				let after: string | null = null;
+				for (;;) {
+					const page: string[] = await store.accounts.listAccountIdsAfter(after, 2);
+					expect(page.length).toBeLessThanOrEqual(2);
+					if (page.length === 0) break;
+					seen.push(...page);
+					after = page.at(-1) as string;
+				}
+				// In the database's own order (its collation): no id twice, none left out.
+				expect(new Set(seen).size).toBe(seen.length);
+				for (const id of made) expect(seen).toContain(id);
+				const first = seen[0] as string;
+				expect(await store.accounts.listAccountIdsAfter(first, seen.length)).toEqual(seen.slice(1));
+			});
+
 			test("updatePasswordHash sets and clears the hash and records updatedAt; false for an unknown account", async () => {
 				const account = await givenAccount();
 				expect(await store.accounts.updatePasswordHash(account.id, "new-hash", T0 + 1)).toBe(true);

@@ -257,6 +257,9 @@ export function describeEvent(event: Pick<SecurityEventView, "type" | "details">
 			if (!Array.isArray(after)) return { text: "Groups changed by an administrator", alert: false };
 			return { text: after.length === 0 ? "Removed from every group by an administrator" : `Groups changed by an administrator: ${after.join(", ")}`, alert: false };
 		}
+		case "backup.restored":
+			// service/restored-database.ts: every session, remembered device and token ended after a restore.
+			return { text: "Signed out everywhere: the service was restored from a backup (make new recovery codes)", alert: true };
 		case "sessions.revoked": {
 			if (details["scope"] === "everywhere") {
 				// An operator's sign out everywhere also revokes the personal access tokens (service/operator.ts).

@@ -137,6 +137,16 @@ function story(input: AlertMailInput): Story {
 				happened: `A personal access token was created for your ${productName} account. It lets a program act as you until it is revoked.`,
 				advice: `If it was you, there is nothing to do. If not, revoke it (Security > Access tokens) and ${changePassword.charAt(0).toLowerCase()}${changePassword.slice(1)}`,
 			};
+		case "backup_restored": {
+			const left = numberFact(facts, "recoveryCodesLeft");
+			return {
+				subject: `Make new recovery codes for your ${productName} account`,
+				heading: "Your account was restored from a backup",
+				happened: `${productName} was restored from a backup, and every session and remembered device of your account was signed out. Anything you changed after that backup was taken is undone: recovery codes you used or replaced since then work again, as would an earlier password or authenticator app.`,
+				advice: "Sign in, make a new set of recovery codes (Security > Two-factor authentication > Generate new recovery codes) and throw the old ones away. If you changed your password or your authenticator app recently, do it again.",
+				extra: left === null ? [] : [["Recovery codes that work", String(left)]],
+			};
+		}
 		case "email_changed":
 			return {
 				subject: `The email address of your ${productName} account was changed`,

@@ -17,6 +17,7 @@ const ALERTS: Record<AlertKind, string> = {
 	access_token_created: "access_token.created",
 	email_changed: "email.changed",
 	two_factor_reset: "totp.reset",
+	backup_restored: "backup.restored",
 };
 const LINKS: readonly LinkMailKind[] = ["email.verify", "sign_up.verify", "sign_up.exists", "password.reset", "password.reset_unknown", "email.change_confirm", "email.change_approve", "two_factor.confirm", "two_factor.setup_required"];
 

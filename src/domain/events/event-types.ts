@@ -14,6 +14,7 @@ export const SECURITY_EVENT_TYPES = [
 	"account.disabled",
 	"account.enabled",
 	"account.deleted",
+	"backup.restored",
 	"email.verified",
 	"email.change_requested",
 	"email.changed",
@@ -71,6 +72,7 @@ export const ALERT_KINDS = [
 	"access_token_created",
 	"email_changed",
 	"two_factor_reset",
+	"backup_restored",
 ] as const;
 
 /** One alert kind. */
@@ -108,6 +110,8 @@ export function alertKindOf(type: SecurityEventType, details: SecurityEventDetai
 	if (type === "login.succeeded") return details["newDevice"] === true ? "new_device_sign_in" : null;
 	// A wrong code while re-authenticating comes from someone already signed in: no alert.
 	if (type === "login.second_factor_failed" && details["during"] === "reauthentication") return null;
+	// After a restore, only the owners of recovery codes are mailed: codes used or replaced since the backup may work again.
+	if (type === "backup.restored") return typeof details["recoveryCodesLeft"] === "number" && details["recoveryCodesLeft"] > 0 ? "backup_restored" : null;
 	return ALERTS[type] ?? null;
 }
 

@@ -2,7 +2,7 @@
 import { sql } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { AccountRecord, AccountRepository, Store } from "../../store.js";
-import { countOf, findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
+import { countOf, findEvery, findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
 import { rowMapping, type RowOf } from "../rows.js";
 
 /** The fields stored one to one; `groups` is a JSON text column (migration 0012), converted below. */
@@ -57,6 +57,16 @@ export function createAccountRepository(db: Executor, guard: Guard, dialect: Sto
 		},
 		findAccountById(id: string): Promise<AccountRecord | null> {
 			return findFirst(guard, () => db.selectFrom("account").selectAll().where("id", "=", id), accountRows.toRecord);
+		},
+		listAccountIdsAfter(afterId: string | null, limit: number): Promise<string[]> {
+			return findEvery(
+				guard,
+				() => {
+					const all = db.selectFrom("account").select("id");
+					return (afterId === null ? all : all.where("id", ">", afterId)).orderBy("id", "asc").limit(limit);
+				},
+				(row) => row.id,
+			);
 		},
 		findAccountByEmail(email: string): Promise<AccountRecord | null> {
 			return findFirst(guard, () => db.selectFrom("account").selectAll().where("email", "=", email), accountRows.toRecord);

@@ -1,0 +1,213 @@
+/**
+ * `deadbolt backup <file> [--force]` and `deadbolt restore <file>` / `deadbolt restore
+ * --already-restored` (issue 14 item 7; docs/operations.md, "Backups and restore").
+ *
+ * - backup: a consistent copy of the SQLite database while deadbolt serves (the online backup
+ *   API), written atomically; an existing file is replaced only with `--force`. On PostgreSQL it
+ *   says to use `pg_dump` and exits 1.
+ * - restore <file>: deadbolt must be stopped (the command refuses while a process has the
+ *   database open). The file must be a deadbolt database of this version or an older one (it is
+ *   migrated forward; a newer one is refused) made with the configured keys (they are not in the
+ *   backup). It is prepared beside the live database (migrated, then every session, device, link
+ *   and token ended and owners of recovery codes told: `service/restored-database.ts`), and only
+ *   then put in its place; the replaced file is kept as `deadbolt.sqlite.before-restore-<time>`.
+ * - restore --already-restored: the same "after restore" step on the configured database, for a
+ *   database restored by other means (`pg_restore`, a file-system snapshot).
+ */
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Config } from "../../config/schema.js";
+import { BackupDestinationExists, backupSqliteFile, createDeadbolt, inspectSqliteBackup, isSqliteDatabaseInUse, replaceSqliteFile, SQLITE_FILE } from "../../deadbolt.js";
+import { ConfigInvalid } from "../../errors.js";
+import type { Command } from "commander";
+import { action, loadCliConfig, STDIO, UsageError, withCommonOptions, type CommandOutput, type CommonOptions } from "../program.js";
+
+/** The options of `deadbolt backup` and `deadbolt restore` as parsed from the command line. */
+export interface BackupOptions {
+	readonly force?: boolean | undefined;
+	readonly "already-restored"?: boolean | undefined;
+	readonly json?: boolean | undefined;
+}
+
+/** The options each command takes (besides --config, --data-dir). */
+export const BACKUP_COMMAND_OPTIONS: Readonly<Record<"backup" | "restore", readonly string[]>> = Object.freeze({ backup: ["force", "json"], restore: ["already-restored", "json"] });
+
+/** What `deadbolt backup` says on PostgreSQL (docs/operations.md). */
+export const PG_DUMP_ADVICE = `deadbolt: "deadbolt backup" copies the embedded SQLite database; this deadbolt uses PostgreSQL (storage.databaseUrl).
+Back it up with PostgreSQL's own tools, for example:
+  pg_dump --format=custom --file=deadbolt-$(date -u +%Y%m%dT%H%M%SZ).dump "$DEADBOLT_DATABASE_URL"
+and restore with pg_restore, then run "deadbolt restore --already-restored" before starting deadbolt
+(see docs/operations.md, "Backups and restore").`;
+
+/**
+ * What is wrong with the words and options of `deadbolt backup|restore ...`, or null when they make a command.
+ * @param words - the words after the command
+ */
+export function backupUsageProblem(command: "backup" | "restore", words: readonly string[], options: BackupOptions): string | null {
+	if (command === "backup") return words.length === 1 ? null : `"backup" takes one file name: deadbolt backup <file> [--force]`;
+	if (options["already-restored"] === true) return words.length === 0 ? null : `"restore --already-restored" takes no file: it works on the configured database`;
+	return words.length === 1 ? null : `"restore" takes one backup file (or --already-restored after pg_restore)`;
+}
+
+/**
+ * `deadbolt backup <file>`.
+ * @returns the exit code: 0 written, 1 refused (PostgreSQL, no database, the file exists)
+ * @throws Error from the driver or the file system (the caller reports it)
+ */
+export async function runBackupCommand(config: Config, file: string, options: BackupOptions, output: CommandOutput): Promise<number> {
+	if (config.storage.databaseUrl !== null) {
+		output.err(PG_DUMP_ADVICE);
+		return 1;
+	}
+	const live = resolve(config.dataDir, SQLITE_FILE);
+	const destination = resolve(file);
+	if (destination === live || destination.startsWith(`${live}-`)) {
+		output.err(`deadbolt: ${file} is the live database: name another file`);
+		return 1;
+	}
+	if (!existsSync(live)) {
+		output.err(`deadbolt: there is no deadbolt database at ${live}: run "backup" with the configuration "deadbolt serve" uses (--config, --data-dir, DEADBOLT_* variables)`);
+		return 1;
+	}
+	try {
+		const written = await backupSqliteFile(live, destination, options.force === true);
+		if (options.json === true) output.out(JSON.stringify({ file: written.path, sizeBytes: written.sizeBytes, migration: written.migration }, null, 2));
+		else {
+			output.out(`backup written to ${written.path} (${written.sizeBytes} bytes, schema ${written.migration ?? "unknown"})`);
+			output.out("It holds password hashes and sealed 2FA secrets, but not the keys (keys.encryptionKey, keys.hmacKey) that open them: keep the keys, apart from the backup; restoring needs both.");
+		}
+		return 0;
+	} catch (error) {
+		if (error instanceof BackupDestinationExists) {
+			output.err(`deadbolt: ${error.path} exists: choose another name, or pass --force to replace it`);
+			return 1;
+		}
+		throw error;
+	}
+}
+
+/** A file name part for an instant: `20260101T090500Z`. */
+function fileTime(at: Date): string {
+	return at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+/** Prints what the "after restore" step did. */
+function printReport(report: Awaited<ReturnType<Awaited<ReturnType<typeof createDeadbolt>>["secureRestoredDatabase"]>>, extra: Record<string, unknown>, options: BackupOptions, output: CommandOutput): void {
+	if (options.json === true) {
+		output.out(JSON.stringify({ ...extra, ...report }, null, 2));
+		return;
+	}
+	for (const [key, value] of Object.entries(extra)) if (value !== null) output.out(`${key}: ${String(value)}`);
+	output.out(`accounts: ${report.accounts}; ended: ${report.sessionsRevoked} sessions, ${report.trustedDevicesRevoked} remembered devices, ${report.accessTokensRevoked} access tokens (and every half-way sign-in, sign-in link, mailed link and OpenID Connect grant)`);
+	output.out(`${report.accountsWithRecoveryCodes} accounts have recovery codes that may have come back: their owners (with a verified address) are mailed to make new ones when deadbolt starts`);
+}
+
+/**
+ * `deadbolt restore <file>` and `deadbolt restore --already-restored`.
+ * @returns the exit code: 0 restored, 1 refused (not a deadbolt database, a newer one, deadbolt
+ *   running, PostgreSQL with a file), 78 the configured keys are not the backup's
+ * @throws Error from the driver or the file system (the caller reports it)
+ */
+export async function runRestoreCommand(config: Config, file: string | null, options: BackupOptions, output: CommandOutput): Promise<number> {
+	const live = resolve(config.dataDir, SQLITE_FILE);
+	const sqlite = config.storage.databaseUrl === null;
+	if (sqlite && isSqliteDatabaseInUse(live)) {
+		output.err(`deadbolt: ${live} is open in another process: stop deadbolt (every "deadbolt serve" on this data directory) before restoring`);
+		return 1;
+	}
+	if (file === null) {
+		if (sqlite && inspectSqliteBackup(live).kind !== "deadbolt") {
+			output.err(`deadbolt: there is no deadbolt database at ${live}: run "restore --already-restored" with the configuration "deadbolt serve" uses`);
+			return 1;
+		}
+		const deadbolt = await createDeadbolt(config);
+		try {
+			printReport(await deadbolt.secureRestoredDatabase(), {}, options, output);
+		} finally {
+			await deadbolt.close();
+		}
+		return 0;
+	}
+	if (!sqlite) {
+		output.err(`deadbolt: "restore <file>" puts back a SQLite backup; this deadbolt uses PostgreSQL: restore with pg_restore, then run "deadbolt restore --already-restored" (docs/operations.md)`);
+		return 1;
+	}
+	const inspection = inspectSqliteBackup(resolve(file));
+	if (inspection.kind === "not_a_database") {
+		output.err(`deadbolt: ${file} is not a readable SQLite database (${inspection.problem})`);
+		return 1;
+	}
+	if (inspection.kind === "not_deadbolt") {
+		output.err(`deadbolt: ${file} is a SQLite database, but not a deadbolt one`);
+		return 1;
+	}
+	if (inspection.unknown.length > 0) {
+		output.err(`deadbolt: ${file} comes from a newer deadbolt (schema ${inspection.migration}; unknown here: ${inspection.unknown.join(", ")}): restore it with that version or a later one`);
+		return 1;
+	}
+	mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+	const staged = join(config.dataDir, `.${SQLITE_FILE}.restoring-${process.pid}`);
+	try {
+		await backupSqliteFile(resolve(file), staged, true);
+		let deadbolt;
+		try {
+			// Migrates the copy forward and checks the configured keys against the backup's key check.
+			deadbolt = await createDeadbolt(config, { sqlitePath: staged });
+		} catch (error) {
+			if (error instanceof ConfigInvalid) {
+				output.err(`deadbolt: the configured keys do not open ${file}: a backup does not hold the keys; restore with the keys (DEADBOLT_ENCRYPTION_KEY, DEADBOLT_HMAC_KEY, or the development-keys.json) of the deadbolt it was taken from. Nothing was changed.`);
+				output.err(`  ${error.issues.join("\n  ")}`);
+				return 78;
+			}
+			throw error;
+		}
+		let report;
+		try {
+			report = await deadbolt.secureRestoredDatabase();
+		} finally {
+			await deadbolt.close();
+		}
+		// Checked again: a deadbolt started meanwhile must not see its file replaced.
+		if (isSqliteDatabaseInUse(live)) {
+			output.err(`deadbolt: ${live} was opened by another process meanwhile: stop deadbolt and run the restore again. Nothing was changed.`);
+			return 1;
+		}
+		const previous = replaceSqliteFile(live, staged, `${live}.before-restore-${fileTime(new Date())}`);
+		printReport(report, { restored: `${file} (schema ${inspection.migration}${inspection.missing.length > 0 ? `, migrated forward to ${deadboltSchema(inspection)}` : ""}) into ${live}`, previous: previous === null ? null : `${previous} (delete it once the restore is checked: it holds the same kind of secrets)` }, options, output);
+		return 0;
+	} finally {
+		rmSync(staged, { force: true });
+		rmSync(`${staged}-wal`, { force: true });
+		rmSync(`${staged}-shm`, { force: true });
+	}
+}
+
+/** The newest migration this deadbolt knows (the schema a restored file ends at). */
+function deadboltSchema(inspection: { readonly missing: readonly string[] }): string {
+	return inspection.missing.at(-1) ?? "latest";
+}
+
+type ParsedBackupOptions = CommonOptions & { readonly force?: boolean; readonly alreadyRestored?: boolean; readonly json?: boolean };
+
+/** Runs `backup` or `restore` after its checks. */
+async function runChecked(command: "backup" | "restore", words: readonly string[], parsed: ParsedBackupOptions): Promise<number> {
+	const options: BackupOptions = { force: parsed.force, "already-restored": parsed.alreadyRestored, json: parsed.json };
+	const problem = backupUsageProblem(command, words, options);
+	if (problem !== null) throw new UsageError(problem);
+	const config = loadCliConfig(parsed);
+	return command === "backup" ? runBackupCommand(config, words[0] as string, options, STDIO) : runRestoreCommand(config, words[0] ?? null, options, STDIO);
+}
+
+/** Registers `backup <file>` and `restore <file> | --already-restored` on `program`. */
+export function registerBackupCommands(program: Command): void {
+	withCommonOptions(program.command("backup").description("Copy the SQLite database to <file> while deadbolt serves (consistent, atomic); on PostgreSQL: use pg_dump (docs/operations.md)"))
+		.argument("<file>", "where the copy goes")
+		.option("--force", "replace an existing file")
+		.option("--json", "print JSON")
+		.action(action(async (file: string, options: ParsedBackupOptions) => runChecked("backup", [file], options)));
+	withCommonOptions(program.command("restore").description("Put a backup back (deadbolt stopped), then end every session, device, link and token and mail owners of recovery codes; --already-restored: only that step, after pg_restore or a snapshot"))
+		.argument("[file]", "the backup file")
+		.option("--already-restored", "run only the after-restore step on the configured database")
+		.option("--json", "print JSON")
+		.action(action(async (file: string | undefined, options: ParsedBackupOptions) => runChecked("restore", file === undefined ? [] : [file], options)));
+}
