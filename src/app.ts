@@ -22,6 +22,8 @@ import { notFoundPlugin } from "./http/plugins/not-found.js";
 import { credentialRateLimitPlugin } from "./http/plugins/rate-limit.js";
 import { requestLogPlugin } from "./http/plugins/request-log.js";
 import { sessionPlugin } from "./http/plugins/session.js";
+import { docsPagePlugin } from "./http/openapi/docs-page.js";
+import { openapiPlugin } from "./http/openapi/document.js";
 import { accountRoutes } from "./http/routes/accounts.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authzRoutes } from "./http/routes/authz.js";
@@ -88,6 +90,9 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	// Before the session plugin: a request over the limit costs no database work.
 	await app.register(credentialRateLimitPlugin, { config, redis: deadbolt.rateLimitRedis, logger: deadbolt.logger });
 	await app.register(sessionPlugin, { deadbolt, cookies });
+	// Before every route: it collects them as they are added (the document at /api/v1/openapi.json, the page at /api/v1/docs).
+	await app.register(openapiPlugin, { cookies });
+	await app.register(docsPagePlugin);
 
 	app.get("/healthz", async () => ({ status: "ok" }));
 	app.get("/readyz", async (request, reply) => {
