@@ -12,15 +12,15 @@
  */
 import swaggerUI from "@fastify/swagger-ui";
 import type { FastifyInstance } from "fastify";
-import { contentSecurityPolicy } from "../plugins/security-headers.js";
 import { API_DOCS_PATH } from "./document.js";
 
 /**
- * The Content-Security-Policy of the page and its files: deadbolt's, with `'unsafe-inline'` styles
- * (style attributes; scripts stay `'self'` only).
+ * The Content-Security-Policy of the page and its files: deadbolt's (`policy`, as the
+ * security-headers plugin set it), with `'unsafe-inline'` styles (style attributes; scripts stay
+ * `'self'` only).
  */
-export function docsPageContentSecurityPolicy(): string {
-	return contentSecurityPolicy().replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+export function docsPageContentSecurityPolicy(policy: string): string {
+	return policy.replace("style-src 'self';", "style-src 'self' 'unsafe-inline';");
 }
 
 /**
@@ -28,13 +28,13 @@ export function docsPageContentSecurityPolicy(): string {
  * the security-headers plugin, whose hook runs first and whose CSP this one replaces.
  */
 export async function docsPagePlugin(app: FastifyInstance): Promise<void> {
-	const policy = docsPageContentSecurityPolicy();
 	await app.register(swaggerUI, {
 		routePrefix: API_DOCS_PATH,
 		// No validator badge (an image from another origin); deep links to operations.
 		validatorUrl: false,
 		uiConfig: { deepLinking: true, docExpansion: "list", defaultModelsExpandDepth: 0, tryItOutEnabled: false },
 		theme: { title: "deadbolt API" },
-		transformStaticCSP: () => policy,
+		// The header the security-headers plugin set (its hook runs first), relaxed for these routes only.
+		transformStaticCSP: (header) => docsPageContentSecurityPolicy(header),
 	});
 }

@@ -11,8 +11,10 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { toISO } from "../../service/deps.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
 import { deliverRotatedSession } from "../deliver.js";
-import { CodeSchema, ERROR_RESPONSES, PasswordSchema, RotatedSessionSchema, TokenSchema } from "../schemas.js";
+import { CodeSchema, PasswordSchema, RotatedSessionSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { SESSION_SECURITY } from "../openapi/document.js";
 
 const closed = { additionalProperties: false } as const;
 
@@ -24,6 +26,10 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		"/two-factor/totp/enrollment",
 		{
 			schema: {
+				summary: "Set up two-factor authentication: step 1",
+				description: "Confirms the password (`password`; not needed within 5 minutes of a sign-in or re-authentication) or sets the first one (`newPassword`, an account made without one), then creates a pending authenticator bound to this session: show the QR code and the secret. Nothing is on yet. With 2FA on, starts a move to a new phone (needs a recent re-authentication with a code). When the password was proved the session goes on under a new token (`session.token`).",
+				tags: ["two-factor"],
+				security: SESSION_SECURITY,
 				body: Type.Union([Type.Object({ password: Type.Optional(PasswordSchema), newPassword: Type.Optional(PasswordSchema) }, closed), Type.Null()]),
 				response: {
 					201: Type.Object(
@@ -40,7 +46,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 						},
 						closed,
 					),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "session", "credential"], "ERR_INVALID_CREDENTIALS", "ERR_REAUTH_REQUIRED", "ERR_TOTP_ALREADY_ENABLED"),
 				},
 			},
 		},
@@ -67,8 +73,12 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		"/two-factor/totp/enrollment/confirm",
 		{
 			schema: {
+				summary: "Set up two-factor authentication: confirm with a code",
+				description: "A code from the new authenticator turns 2FA on: the 10 recovery codes are returned **once**, other sessions end, this one goes on under a new token. When moving to a new phone: `replaced: true`, no new recovery codes. A refused code says why (`reason`).",
+				tags: ["two-factor"],
+				security: SESSION_SECURITY,
 				body: Type.Object({ code: CodeSchema }, closed),
-				response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()), replaced: Type.Boolean(), session: RotatedSessionSchema }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()), replaced: Type.Boolean(), session: RotatedSessionSchema }, closed), ...errorResponses(["write", "session", "credential"], "ERR_INVALID_CODE", "ERR_ENROLLMENT_INVALID", "ERR_TOO_MANY_ATTEMPTS") },
 			},
 		},
 		async (request, reply) => {
@@ -80,13 +90,23 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 
 	app.post(
 		"/two-factor/totp/mail-confirmation",
-		{ schema: { response: { 200: Type.Object({ status: Type.Union([Type.Literal("sent"), Type.Literal("already_confirmed")]) }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Mail the link that confirms the authenticator",
+				description: "For forward-auth `two_factor` rules: mails a link to the verified address (needs a session at AAL2). `already_confirmed` when done before.",
+				tags: ["two-factor"],
+				security: SESSION_SECURITY,
+				response: { 200: Type.Object({ status: Type.Union([Type.Literal("sent"), Type.Literal("already_confirmed")]) }, closed), ...errorResponses(["write", "session"], "ERR_SECOND_FACTOR_REQUIRED", "ERR_EMAIL_NOT_VERIFIED", "ERR_TOTP_NOT_ENABLED", "ERR_MAIL_LIMIT") } } },
 		async (request) => ({ status: await deadbolt.requestTwoFactorMailConfirmation(authOf(request), requestContext(request)) }),
 	);
 
 	app.post(
 		"/two-factor/totp/mail-confirmation/confirm",
-		{ schema: { body: Type.Object({ token: TokenSchema }, closed), response: { 200: Type.Object({ confirmed: Type.Literal(true) }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Use the link that confirms the authenticator",
+				description: "The mailed token, from a session at AAL2 of the same account.",
+				tags: ["two-factor"],
+				security: SESSION_SECURITY,
+				body: Type.Object({ token: TokenSchema }, closed), response: { 200: Type.Object({ confirmed: Type.Literal(true) }, closed), ...errorResponses(["write", "session"], "ERR_EMAIL_LINK_INVALID", "ERR_SECOND_FACTOR_REQUIRED") } } },
 		async (request) => {
 			await deadbolt.confirmTwoFactorByMail(authOf(request), { token: request.body.token }, requestContext(request));
 			return { confirmed: true as const };
