@@ -74,7 +74,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 				description: "The password, and with 2FA on a current code or a recovery code: sensitive actions are then allowed for 5 minutes. The session goes on under a new token. A refused code says why (`reason`).",
 				tags: ["login"],
 				security: SESSION_SECURITY,
-				body: Type.Object({ password: PasswordSchema, code: Type.Optional(CodeSchema) }, closed),
+				body: Type.Object({ password: PasswordSchema, code: Type.Optional(CodeSchema) }, { ...closed, examples: [{ password: "correct horse battery staple", code: "123456" }] }),
 				response: { 200: Type.Object({ reauthenticatedAt: Type.String({ format: "date-time" }), expiresAt: Type.String({ format: "date-time" }), session: RotatedSessionSchema }, closed), ...errorResponses(["write", "session", "credential"], "ERR_INVALID_CREDENTIALS", "ERR_INVALID_CODE", "ERR_TOO_MANY_ATTEMPTS") },
 			},
 		},

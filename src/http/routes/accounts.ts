@@ -29,7 +29,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
 				description: "As `signUp.mode` says. `open`: 201, signed in (a verification link is mailed). `verified`: 202 with the same body whether or not the address has an account; the mailed link finishes it (`POST /api/v1/sign-up/finish`). `closed`: 403. Passwords: 8 to 256 characters, not a common one, not the email.",
 				tags: ["account"],
 				security: NO_SECURITY,
-				body: Type.Object({ email: EmailSchema, password: PasswordSchema }, { additionalProperties: false }),
+				body: Type.Object({ email: EmailSchema, password: PasswordSchema }, { additionalProperties: false, examples: [{ email: "ada@example.com", password: "correct horse battery staple" }] }),
 				response: {
 					201: Type.Object({ account: AccountSchema, session: NewSessionSchema }),
 					202: Type.Object({ status: Type.Literal("verification_sent"), message: Type.String() }, { additionalProperties: false }),

@@ -31,7 +31,7 @@ export const passwordResetRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 				description: "The same 202 whether or not the address has an account. 429 only for too many requests from the client's IP.",
 				tags: ["password-reset"],
 				security: NO_SECURITY,
-				body: Type.Object({ email: EmailSchema }, closed), response: { 202: Type.Object({ status: Type.Literal("requested"), message: Type.String() }, closed), ...errorResponses(["write", "credential"], "ERR_MAIL_LIMIT") } } },
+				body: Type.Object({ email: EmailSchema }, { ...closed, examples: [{ email: "ada@example.com" }] }), response: { 202: Type.Object({ status: Type.Literal("requested"), message: Type.String() }, closed), ...errorResponses(["write", "credential"], "ERR_MAIL_LIMIT") } } },
 		async (request, reply) => {
 			await deadbolt.requestPasswordReset({ email: request.body.email }, requestContext(request));
 			return reply.status(202).send({ status: "requested", message: RESET_REQUESTED_MESSAGE });

@@ -30,7 +30,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 				description: "Confirms the password (`password`; not needed within 5 minutes of a sign-in or re-authentication) or sets the first one (`newPassword`, an account made without one), then creates a pending authenticator bound to this session: show the QR code and the secret. Nothing is on yet. With 2FA on, starts a move to a new phone (needs a recent re-authentication with a code). When the password was proved the session goes on under a new token (`session.token`).",
 				tags: ["two-factor"],
 				security: SESSION_SECURITY,
-				body: Type.Union([Type.Object({ password: Type.Optional(PasswordSchema), newPassword: Type.Optional(PasswordSchema) }, closed), Type.Null()]),
+				body: Type.Union([Type.Object({ password: Type.Optional(PasswordSchema), newPassword: Type.Optional(PasswordSchema) }, closed), Type.Null()], { examples: [{ password: "correct horse battery staple" }] }),
 				response: {
 					201: Type.Object(
 						{
@@ -77,7 +77,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 				description: "A code from the new authenticator turns 2FA on: the 10 recovery codes are returned **once**, other sessions end, this one goes on under a new token. When moving to a new phone: `replaced: true`, no new recovery codes. A refused code says why (`reason`).",
 				tags: ["two-factor"],
 				security: SESSION_SECURITY,
-				body: Type.Object({ code: CodeSchema }, closed),
+				body: Type.Object({ code: CodeSchema }, { ...closed, examples: [{ code: "123456" }] }),
 				response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()), replaced: Type.Boolean(), session: RotatedSessionSchema }, closed), ...errorResponses(["write", "session", "credential"], "ERR_INVALID_CODE", "ERR_ENROLLMENT_INVALID", "ERR_TOO_MANY_ATTEMPTS") },
 			},
 		},
