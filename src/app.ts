@@ -9,7 +9,7 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from "fastify";
 import type { Deadbolt } from "./deadbolt.js";
 import { PATHS } from "./dashboard/layout.js";
 import { dashboardBrowserNotFound, dashboardRoutes } from "./dashboard/routes.js";
@@ -22,6 +22,9 @@ import { notFoundPlugin } from "./http/plugins/not-found.js";
 import { credentialRateLimitPlugin } from "./http/plugins/rate-limit.js";
 import { requestLogPlugin } from "./http/plugins/request-log.js";
 import { sessionPlugin } from "./http/plugins/session.js";
+import { docsPagePlugin } from "./http/openapi/docs-page.js";
+import { HEALTH_SCHEMA, READY_SCHEMA } from "./http/health-schemas.js";
+import { openapiPlugin } from "./http/openapi/document.js";
 import { accountRoutes } from "./http/routes/accounts.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authzRoutes } from "./http/routes/authz.js";
@@ -41,6 +44,8 @@ import { wellKnownRoutes } from "./http/routes/well-known.js";
 export interface BuildAppOptions {
 	/** A pino logger (with deadbolt's redaction) for request logs; default: none. */
 	loggerInstance?: FastifyBaseLogger;
+	/** Told of every route as it is registered (before any): how a test lists them all (`test/http/openapi.test.ts`). */
+	onRoute?: (route: RouteOptions) => void;
 }
 
 /**
@@ -74,6 +79,7 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 		},
 	}).withTypeProvider<TypeBoxTypeProvider>();
 
+	if (options.onRoute !== undefined) app.addHook("onRoute", options.onRoute);
 	const cookies = cookieSettings(config);
 	await app.register(cookie);
 	await app.register(formbody, { bodyLimit: config.http.bodyLimitBytes });
@@ -91,15 +97,18 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	// Before the session plugin: a request over the limit costs no database work.
 	await app.register(credentialRateLimitPlugin, { config, redis: deadbolt.rateLimitRedis, logger: deadbolt.logger, metrics: deadbolt.metrics });
 	await app.register(sessionPlugin, { deadbolt, cookies });
+	// Before every route: it collects them as they are added (the document at /api/v1/openapi.json, the page at /api/v1/docs).
+	await app.register(openapiPlugin, { cookies });
+	await app.register(docsPagePlugin);
 
-	app.get("/healthz", async () => ({ status: "ok" }));
-	app.get("/readyz", async (request, reply) => {
+	app.get("/healthz", { schema: HEALTH_SCHEMA }, async () => ({ status: "ok" as const }));
+	app.get("/readyz", { schema: READY_SCHEMA }, async (request, reply) => {
 		try {
 			await deadbolt.ready();
-			return { status: "ready" };
+			return { status: "ready" as const };
 		} catch (error) {
 			request.log.warn({ err: error }, "not ready");
-			return reply
+			return (reply as FastifyReply)
 				.status(503)
 				.header("retry-after", String(STORAGE_RETRY_AFTER_SECONDS))
 				.send({ statusCode: 503, code: StorageUnavailable.code, error: "Service Unavailable", message: "The database cannot be reached." });

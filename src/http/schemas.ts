@@ -38,7 +38,7 @@ export const NewSessionSchema = Type.Object(
 		aal: Type.Integer(),
 		expiresAt: Type.String({ format: "date-time" }),
 	},
-	closed,
+	{ ...closed, examples: [{ id: "AbCdEfGhIjKlMnOp", token: "AbCdEfGhIjKlMnOp.q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c2v3b", aal: 2, expiresAt: "2026-12-14T10:00:00.000Z" }] },
 );
 export type NewSessionView = Static<typeof NewSessionSchema>;
 

@@ -3,17 +3,23 @@ import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach } from "vitest";
 import { buildApp } from "../../src/app.js";
 import { createTestDeadbolt, type TestDeadbolt } from "./deadbolt.js";
+import { checkEveryAnswer } from "./openapi.js";
 
 /** A test deadbolt with its HTTP app. */
 export interface TestApp extends TestDeadbolt {
 	readonly app: FastifyInstance;
 }
 
-/** Builds an app over a fresh test deadbolt. */
+/**
+ * Builds an app over a fresh test deadbolt. Every `app.inject` of it checks its answer against the
+ * app's OpenAPI document (`helpers/openapi.ts`): an answer of the JSON API that the document does
+ * not describe fails the test.
+ */
 export async function createTestApp(options: Parameters<typeof createTestDeadbolt>[0] = {}): Promise<TestApp> {
 	const t = await createTestDeadbolt(options);
 	const app = await buildApp(t.deadbolt);
 	await app.ready();
+	checkEveryAnswer(app);
 	return { ...t, app };
 }
 

@@ -9,8 +9,10 @@ import { InvalidRequest, NotFound } from "../../errors.js";
 import { toISO } from "../../service/deps.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
 import { deliverRotatedSession } from "../deliver.js";
-import { CodeSchema, ERROR_RESPONSES, PasswordSchema, RotatedSessionSchema } from "../schemas.js";
+import { CodeSchema, PasswordSchema, RotatedSessionSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { SESSION_SECURITY } from "../openapi/document.js";
 import { clearSessionCookies } from "../session-cookies.js";
 
 const closed = { additionalProperties: false } as const;
@@ -68,8 +70,12 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		"/reauthenticate",
 		{
 			schema: {
-				body: Type.Object({ password: PasswordSchema, code: Type.Optional(CodeSchema) }, closed),
-				response: { 200: Type.Object({ reauthenticatedAt: Type.String({ format: "date-time" }), expiresAt: Type.String({ format: "date-time" }), session: RotatedSessionSchema }, closed), ...ERROR_RESPONSES },
+				summary: "Confirm it's you (re-authenticate)",
+				description: "The password, and with 2FA on a current code or a recovery code: sensitive actions are then allowed for 5 minutes. The session goes on under a new token. A refused code says why (`reason`).",
+				tags: ["login"],
+				security: SESSION_SECURITY,
+				body: Type.Object({ password: PasswordSchema, code: Type.Optional(CodeSchema) }, { ...closed, examples: [{ password: "correct horse battery staple", code: "123456" }] }),
+				response: { 200: Type.Object({ reauthenticatedAt: Type.String({ format: "date-time" }), expiresAt: Type.String({ format: "date-time" }), session: RotatedSessionSchema }, closed), ...errorResponses(["write", "session", "credential"], "ERR_INVALID_CREDENTIALS", "ERR_INVALID_CODE", "ERR_TOO_MANY_ATTEMPTS") },
 			},
 		},
 		async (request, reply) => {
@@ -81,7 +87,12 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		},
 	);
 
-	app.get("/sessions", { schema: { response: { 200: SessionListSchema, ...ERROR_RESPONSES } } }, async (request) => {
+	app.get("/sessions", { schema: {
+				summary: "List your sessions",
+				description: "Newest first, with the device (parsed from the User-Agent, for display), IP address and the apps behind the forward-auth proxy each reached.",
+				tags: ["sessions"],
+				security: SESSION_SECURITY,
+				response: { 200: SessionListSchema, ...errorResponses(["session"]) } } }, async (request) => {
 		const sessions = await deadbolt.listSessions(authOf(request));
 		return {
 			sessions: sessions.map((s) => ({
@@ -101,7 +112,12 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 
 	app.delete(
 		"/sessions/:id",
-		{ schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 204: Type.Null(), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Sign out one session",
+				description: "One of your sessions (404 otherwise); its token is refused at once.",
+				tags: ["sessions"],
+				security: SESSION_SECURITY,
+				params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 204: Type.Null(), ...errorResponses(["write", "session"], "ERR_NOT_FOUND") } } },
 		async (request, reply) => {
 			const auth = authOf(request);
 			await deadbolt.revokeSession(auth, request.params.id, requestContext(request));
@@ -115,26 +131,46 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		{ clientId: Type.String(), name: Type.String(), sessions: Type.Integer(), lastUsedAt: Type.Union([Type.String(), Type.Null()]), consented: Type.Boolean() },
 		closed,
 	);
-	app.get("/apps", { schema: { response: { 200: Type.Object({ apps: Type.Array(ConnectedAppSchema) }, closed), ...ERROR_RESPONSES } } }, async (request) => {
+	app.get("/apps", { schema: {
+				summary: "List the apps signed in with OpenID Connect",
+				description: "On how many sessions now, the last use, whether consent is remembered. Empty when no client is configured.",
+				tags: ["sessions"],
+				security: SESSION_SECURITY,
+				response: { 200: Type.Object({ apps: Type.Array(ConnectedAppSchema) }, closed), ...errorResponses(["session"]) } } }, async (request) => {
 		const apps = deadbolt.oidc.enabled ? await deadbolt.oidc.listConnectedApps(authOf(request).account.id) : [];
 		return { apps: apps.map((app) => ({ ...app, lastUsedAt: app.lastUsedAt === null ? null : toISO(app.lastUsedAt) })) };
 	});
 	app.delete(
 		"/apps/:clientId",
-		{ schema: { params: Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: Type.Object({ grantsEnded: Type.Integer() }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Disconnect an app",
+				description: "Its grants, codes and tokens end at once, it is sent a back-channel logout, its consent is forgotten.",
+				tags: ["sessions"],
+				security: SESSION_SECURITY,
+				params: Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: Type.Object({ grantsEnded: Type.Integer() }, closed), ...errorResponses(["write", "session"], "ERR_NOT_FOUND") } } },
 		async (request) => {
 			if (!deadbolt.oidc.enabled) throw new NotFound("No such connected app.");
 			return { grantsEnded: await deadbolt.oidc.revokeApp(authOf(request), request.params.clientId, requestContext(request)) };
 		},
 	);
 
-	app.delete("/sessions", { schema: { response: { 200: Type.Object({ revoked: Type.Integer() }, closed), ...ERROR_RESPONSES } } }, async (request) => {
+	app.delete("/sessions", { schema: {
+				summary: "Sign out every other session",
+				description: "Needs a recent re-authentication.",
+				tags: ["sessions"],
+				security: SESSION_SECURITY,
+				response: { 200: Type.Object({ revoked: Type.Integer() }, closed), ...errorResponses(["write", "session"], "ERR_REAUTH_REQUIRED") } } }, async (request) => {
 		return { revoked: await deadbolt.revokeOtherSessions(authOf(request), requestContext(request)) };
 	});
 
 	app.post(
 		"/sign-out-everywhere",
-		{ schema: { response: { 200: Type.Object({ sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Sign out everywhere",
+				description: "Ends every session including this one and forgets every trusted device. Needs a recent re-authentication.",
+				tags: ["sessions"],
+				security: SESSION_SECURITY,
+				response: { 200: Type.Object({ sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed), ...errorResponses(["write", "session"], "ERR_REAUTH_REQUIRED") } } },
 		async (request, reply) => {
 			const result = await deadbolt.signOutEverywhere(authOf(request), requestContext(request));
 			clearSessionCookies(reply, cookies);
@@ -146,6 +182,10 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		"/trusted-devices",
 		{
 			schema: {
+				summary: "List remembered devices",
+				description: "The devices that skip the code step at sign-in (\"remember this device\").",
+				tags: ["sessions"],
+				security: SESSION_SECURITY,
 				response: {
 					200: Type.Object(
 						{
@@ -165,7 +205,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 						},
 						closed,
 					),
-					...ERROR_RESPONSES,
+					...errorResponses(["session"]),
 				},
 			},
 		},
@@ -177,14 +217,24 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 
 	app.delete(
 		"/trusted-devices/:id",
-		{ schema: { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 204: Type.Null(), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Forget one remembered device",
+				description: "Its token no longer skips the code step.",
+				tags: ["sessions"],
+				security: SESSION_SECURITY,
+				params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 204: Type.Null(), ...errorResponses(["write", "session"], "ERR_NOT_FOUND") } } },
 		async (request, reply) => {
 			await deadbolt.revokeTrustedDevice(authOf(request), request.params.id, requestContext(request));
 			return reply.status(204).send(null);
 		},
 	);
 
-	app.delete("/trusted-devices", { schema: { response: { 200: Type.Object({ revoked: Type.Integer() }, closed), ...ERROR_RESPONSES } } }, async (request) => {
+	app.delete("/trusted-devices", { schema: {
+				summary: "Forget every remembered device",
+				description: "Needs a recent re-authentication.",
+				tags: ["sessions"],
+				security: SESSION_SECURITY,
+				response: { 200: Type.Object({ revoked: Type.Integer() }, closed), ...errorResponses(["write", "session"], "ERR_REAUTH_REQUIRED") } } }, async (request) => {
 		return { revoked: await deadbolt.revokeAllTrustedDevices(authOf(request), requestContext(request)) };
 	});
 
@@ -192,8 +242,12 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		"/password",
 		{
 			schema: {
+				summary: "Change the password (or set the first one)",
+				description: "`currentPassword` and `newPassword` (sign-up rules, must differ); with 2FA on, also a recent re-authentication. Other sessions and trusted devices end; this session goes on under a new token. An account without a password sends `newPassword` alone, in a fresh session.",
+				tags: ["account"],
+				security: SESSION_SECURITY,
 				body: Type.Object({ currentPassword: Type.Optional(PasswordSchema), newPassword: PasswordSchema }, closed),
-				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), session: RotatedSessionSchema }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), session: RotatedSessionSchema }, closed), ...errorResponses(["write", "session", "credential"], "ERR_INVALID_CREDENTIALS", "ERR_REAUTH_REQUIRED", "ERR_TOO_MANY_ATTEMPTS") },
 			},
 		},
 		async (request, reply) => {
@@ -208,6 +262,10 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		"/secure-account",
 		{
 			schema: {
+				summary: "\"I think my account is compromised\"",
+				description: "In one step: a new password, every other session ended, every trusted device forgotten, every personal access token revoked and, with 2FA on, new recovery codes (shown once). Needs a recent re-authentication.",
+				tags: ["account"],
+				security: SESSION_SECURITY,
 				body: Type.Object({ currentPassword: PasswordSchema, newPassword: PasswordSchema }, closed),
 				response: {
 					200: Type.Object(
@@ -222,7 +280,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 						},
 						closed,
 					),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "session", "credential"], "ERR_INVALID_CREDENTIALS", "ERR_REAUTH_REQUIRED", "ERR_TOO_MANY_ATTEMPTS"),
 				},
 			},
 		},
@@ -234,11 +292,21 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		},
 	);
 
-	app.get("/two-factor/recovery-codes", { schema: { response: { 200: Type.Object({ unused: Type.Integer() }, closed), ...ERROR_RESPONSES } } }, async (request) => {
+	app.get("/two-factor/recovery-codes", { schema: {
+				summary: "Count unused recovery codes",
+				description: "How many of the account's recovery codes are left.",
+				tags: ["two-factor"],
+				security: SESSION_SECURITY,
+				response: { 200: Type.Object({ unused: Type.Integer() }, closed), ...errorResponses(["session"]) } } }, async (request) => {
 		return { unused: await deadbolt.countUnusedRecoveryCodes(authOf(request).account.id) };
 	});
 
-	app.post("/two-factor/recovery-codes", { schema: { response: { 201: Type.Object({ recoveryCodes: Type.Array(Type.String()) }, closed), ...ERROR_RESPONSES } } }, async (request, reply) => {
+	app.post("/two-factor/recovery-codes", { schema: {
+				summary: "Generate new recovery codes",
+				description: "A new set of 10, shown once; the old set stops working at once. Needs 2FA on and a recent re-authentication.",
+				tags: ["two-factor"],
+				security: SESSION_SECURITY,
+				response: { 201: Type.Object({ recoveryCodes: Type.Array(Type.String()) }, closed), ...errorResponses(["write", "session"], "ERR_REAUTH_REQUIRED", "ERR_TOTP_NOT_ENABLED") } } }, async (request, reply) => {
 		const recoveryCodes = await deadbolt.regenerateRecoveryCodes(authOf(request), requestContext(request));
 		return reply.status(201).send({ recoveryCodes });
 	});
@@ -247,8 +315,12 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		"/two-factor/totp",
 		{
 			schema: {
+				summary: "Turn two-factor authentication off",
+				description: "The password and a current code or a recovery code. The key, the recovery codes, trusted devices and personal access tokens are removed and other sessions end. A refused code says why (`reason`).",
+				tags: ["two-factor"],
+				security: SESSION_SECURITY,
 				body: Type.Object({ password: PasswordSchema, code: CodeSchema }, closed),
-				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...errorResponses(["write", "session", "credential"], "ERR_INVALID_CREDENTIALS", "ERR_INVALID_CODE", "ERR_TOTP_NOT_ENABLED", "ERR_TOO_MANY_ATTEMPTS") },
 			},
 		},
 		async (request) => deadbolt.disableTOTP(authOf(request), request.body, requestContext(request)),
@@ -258,8 +330,12 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		"/security-events",
 		{
 			schema: {
+				summary: "Security activity",
+				description: "Sign-ins, failures and changes, newest first: at most `limit` (default 50, at most 100), before `before` (exclusive) for the next page. Details never hold a secret, code or token.",
+				tags: ["account"],
+				security: SESSION_SECURITY,
 				querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,3}$" })), before: Type.Optional(Type.String({ format: "date-time" })) }, closed),
-				response: { 200: SecurityEventListSchema, ...ERROR_RESPONSES },
+				response: { 200: SecurityEventListSchema, ...errorResponses(["session"]) },
 			},
 		},
 		async (request) => {

@@ -8,8 +8,10 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { deliverSession } from "../deliver.js";
 import { requestContext } from "../plugins/session.js";
-import { AccountSchema, EmailSchema, ERROR_RESPONSES, NewSessionSchema, PasswordSchema } from "../schemas.js";
+import { AccountSchema, EmailSchema, NewSessionSchema, PasswordSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { NO_SECURITY } from "../openapi/document.js";
 
 /** The answer of a sign-up that mailed a link (mode `verified`), the same for every address. */
 export const VERIFICATION_SENT_BODY = Object.freeze({
@@ -23,11 +25,15 @@ export const accountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
 		"/accounts",
 		{
 			schema: {
-				body: Type.Object({ email: EmailSchema, password: PasswordSchema }, { additionalProperties: false }),
+				summary: "Sign up",
+				description: "As `signUp.mode` says. `open`: 201, signed in (a verification link is mailed). `verified`: 202 with the same body whether or not the address has an account; the mailed link finishes it (`POST /api/v1/sign-up/finish`). `closed`: 403. Passwords: 8 to 256 characters, not a common one, not the email.",
+				tags: ["account"],
+				security: NO_SECURITY,
+				body: Type.Object({ email: EmailSchema, password: PasswordSchema }, { additionalProperties: false, examples: [{ email: "ada@example.com", password: "correct horse battery staple" }] }),
 				response: {
 					201: Type.Object({ account: AccountSchema, session: NewSessionSchema }),
 					202: Type.Object({ status: Type.Literal("verification_sent"), message: Type.String() }, { additionalProperties: false }),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "credential"], "ERR_EMAIL_TAKEN", "ERR_SIGN_UP_CLOSED"),
 				},
 			},
 		},

@@ -8,8 +8,9 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { toISO } from "../../service/deps.js";
 import type { OidcClientView } from "../../service/oidc-client-admin.js";
-import { ERROR_RESPONSES } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { ADMIN_SECURITY } from "../openapi/document.js";
 
 const closed = { additionalProperties: false } as const;
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -56,7 +57,12 @@ function clientBody(client: OidcClientView) {
 export const adminOidcClientRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt }) => {
 	app.get(
 		"/admin/oidc/clients",
-		{ schema: { response: { 200: Type.Object({ clients: Type.Array(OidcClientSchema) }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "List OpenID Connect clients",
+				description: "The config file's first, then those added; never a secret.",
+				tags: ["oidc-clients"],
+				security: ADMIN_SECURITY,
+				response: { 200: Type.Object({ clients: Type.Array(OidcClientSchema) }, closed), ...errorResponses(["admin"]) } } },
 		async () => ({ clients: (await deadbolt.oidc.listClients()).map(clientBody) }),
 	);
 
@@ -64,6 +70,10 @@ export const adminOidcClientRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 		"/admin/oidc/clients",
 		{
 			schema: {
+				summary: "Add an OpenID Connect client",
+				description: "Checked with the config file's rules, working at once on every instance. The generated secret is returned **this once** (null for a public client).",
+				tags: ["oidc-clients"],
+				security: ADMIN_SECURITY,
 				body: Type.Object(
 					{
 						id: Type.String({ minLength: 1, maxLength: 64, description: "The client_id: 1 to 64 of A-Z a-z 0-9 . _ -" }),
@@ -81,7 +91,7 @@ export const adminOidcClientRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 				),
 				response: {
 					201: WithSecretSchema(Nullable(Type.String({ description: "The client secret, shown this once (it cannot be read back); null for a public client." }))),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "admin"], "ERR_OIDC_CLIENT_EXISTS", "ERR_OIDC_DISABLED"),
 				},
 			},
 		},
@@ -105,13 +115,23 @@ export const adminOidcClientRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 
 	app.get(
 		"/admin/oidc/clients/:id",
-		{ schema: { params: IdParams, response: { 200: Type.Object({ client: OidcClientSchema }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Show an OpenID Connect client",
+				description: "Never its secret.",
+				tags: ["oidc-clients"],
+				security: ADMIN_SECURITY,
+				params: IdParams, response: { 200: Type.Object({ client: OidcClientSchema }, closed), ...errorResponses(["admin"], "ERR_NOT_FOUND") } } },
 		async (request) => ({ client: clientBody(await deadbolt.oidc.showClient(request.params.id)) }),
 	);
 
 	app.delete(
 		"/admin/oidc/clients/:id",
-		{ schema: { params: IdParams, response: { 200: Type.Object({ id: Type.String(), grantsEnded: Type.Integer({ description: "Grants ended with their codes and tokens." }) }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Remove an OpenID Connect client",
+				description: "It is gone at the next request, with every grant, code, token and remembered consent.",
+				tags: ["oidc-clients"],
+				security: ADMIN_SECURITY,
+				params: IdParams, response: { 200: Type.Object({ id: Type.String(), grantsEnded: Type.Integer({ description: "Grants ended with their codes and tokens." }) }, closed), ...errorResponses(["write", "admin"], "ERR_NOT_FOUND", "ERR_OIDC_CLIENT_READ_ONLY") } } },
 		async (request) => {
 			const { grantsEnded } = await deadbolt.oidc.removeClient(request.params.id);
 			return { id: request.params.id, grantsEnded };
@@ -120,7 +140,12 @@ export const adminOidcClientRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 
 	app.post(
 		"/admin/oidc/clients/:id/secret",
-		{ schema: { params: IdParams, response: { 200: WithSecretSchema(Type.String({ description: "The new client secret, shown this once; the old one no longer works." })), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Replace a client's secret",
+				description: "A new secret, shown once; the old one is refused from the next request on. 400 (`rule: public_client`) for a public client.",
+				tags: ["oidc-clients"],
+				security: ADMIN_SECURITY,
+				params: IdParams, response: { 200: WithSecretSchema(Type.String({ description: "The new client secret, shown this once; the old one no longer works." })), ...errorResponses(["write", "admin"], "ERR_NOT_FOUND", "ERR_OIDC_CLIENT_READ_ONLY") } } },
 		async (request, reply) => {
 			const { client, secret } = await deadbolt.oidc.rotateClientSecret(request.params.id);
 			return reply.header("cache-control", "no-store").send({ client: clientBody(client), secret });

@@ -8,8 +8,9 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { toISO } from "../../service/deps.js";
 import type { DeliveryAttemptView, DeliveryView } from "../../service/deliveries.js";
 import type { WebhookEndpointView } from "../../service/webhook-endpoints.js";
-import { ERROR_RESPONSES } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { ADMIN_SECURITY } from "../openapi/document.js";
 
 const closed = { additionalProperties: false } as const;
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -78,7 +79,12 @@ function attemptBody(attempt: DeliveryAttemptView) {
 export const adminWebhookRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt }) => {
 	app.get(
 		"/admin/webhooks",
-		{ schema: { response: { 200: Type.Object({ endpoints: Type.Array(WebhookEndpointSchema) }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "List webhook endpoints",
+				description: "The config file's (`config:<n>`, read-only here) and those added here.",
+				tags: ["webhooks"],
+				security: ADMIN_SECURITY,
+				response: { 200: Type.Object({ endpoints: Type.Array(WebhookEndpointSchema) }, closed), ...errorResponses(["admin"]) } } },
 		async () => ({ endpoints: (await deadbolt.listWebhookEndpoints()).map(endpointBody) }),
 	);
 
@@ -86,6 +92,10 @@ export const adminWebhookRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 		"/admin/webhooks",
 		{
 			schema: {
+				summary: "Add a webhook endpoint",
+				description: "Events are POSTed signed per Standard Webhooks; the signing secret is returned this once. Private and loopback targets are refused unless `webhooks.allowedNetworks` lists them.",
+				tags: ["webhooks"],
+				security: ADMIN_SECURITY,
 				body: Type.Object(
 					{
 						url: Type.String({ minLength: 1, maxLength: 2048 }),
@@ -102,7 +112,7 @@ export const adminWebhookRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 						},
 						closed,
 					),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "admin"], "ERR_WEBHOOK_TARGET_REFUSED"),
 				},
 			},
 		},
@@ -112,7 +122,12 @@ export const adminWebhookRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 		},
 	);
 
-	app.delete("/admin/webhooks/:id", { schema: { params: IdParams, response: { 204: Type.Null(), ...ERROR_RESPONSES } } }, async (request, reply) => {
+	app.delete("/admin/webhooks/:id", { schema: {
+				summary: "Remove a webhook endpoint",
+				description: "An endpoint added through the API or the CLI (a config file endpoint is read-only: 404).",
+				tags: ["webhooks"],
+				security: ADMIN_SECURITY,
+				params: IdParams, response: { 204: Type.Null(), ...errorResponses(["write", "admin"], "ERR_NOT_FOUND") } } }, async (request, reply) => {
 		await deadbolt.removeWebhookEndpoint(request.params.id);
 		return reply.status(204).send(null);
 	});
@@ -121,6 +136,10 @@ export const adminWebhookRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 		"/admin/deliveries",
 		{
 			schema: {
+				summary: "List deliveries",
+				description: "The outbox's mails and webhook messages, newest first, filtered by `status`, `channel`, `accountId`.",
+				tags: ["webhooks"],
+				security: ADMIN_SECURITY,
 				querystring: Type.Object(
 					{
 						status: Type.Optional(Type.Union([Type.Literal("pending"), Type.Literal("delivered"), Type.Literal("dead")])),
@@ -130,7 +149,7 @@ export const adminWebhookRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 					},
 					closed,
 				),
-				response: { 200: Type.Object({ deliveries: Type.Array(DeliverySchema) }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ deliveries: Type.Array(DeliverySchema) }, closed), ...errorResponses(["admin"]) },
 			},
 		},
 		async (request) => {
@@ -147,7 +166,12 @@ export const adminWebhookRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 
 	app.get(
 		"/admin/deliveries/:id",
-		{ schema: { params: IdParams, response: { 200: Type.Object({ delivery: DeliverySchema, attempts: Type.Array(AttemptSchema) }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Show a delivery with its attempts",
+				description: "The message (a mail's content is never shown) and every attempt.",
+				tags: ["webhooks"],
+				security: ADMIN_SECURITY,
+				params: IdParams, response: { 200: Type.Object({ delivery: DeliverySchema, attempts: Type.Array(AttemptSchema) }, closed), ...errorResponses(["admin"], "ERR_NOT_FOUND") } } },
 		async (request) => {
 			const { delivery, attempts } = await deadbolt.showDelivery(request.params.id);
 			return { delivery: deliveryBody(delivery), attempts: attempts.map(attemptBody) };
@@ -156,7 +180,12 @@ export const adminWebhookRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 
 	app.post(
 		"/admin/deliveries/:id/retry",
-		{ schema: { params: IdParams, response: { 200: Type.Object({ delivery: DeliverySchema }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Redeliver",
+				description: "A delivered or dead delivery is sent again, under the same message id.",
+				tags: ["webhooks"],
+				security: ADMIN_SECURITY,
+				params: IdParams, response: { 200: Type.Object({ delivery: DeliverySchema }, closed), ...errorResponses(["write", "admin"], "ERR_NOT_FOUND", "ERR_DELIVERY_NOT_RETRYABLE") } } },
 		async (request) => ({ delivery: deliveryBody(await deadbolt.retryDelivery(request.params.id)) }),
 	);
 };

@@ -14,11 +14,13 @@ import { Unauthenticated } from "../../errors.js";
 import { toISO } from "../../service/deps.js";
 import { bearerToken, requestContext } from "../plugins/session.js";
 import { signInLinkURL } from "../public-url.js";
-import { AccountSchema, EmailSchema, ERROR_RESPONSES } from "../schemas.js";
+import { AccountSchema, EmailSchema } from "../schemas.js";
 import { adminAccountRoutes } from "./admin-accounts.js";
 import { adminOidcClientRoutes } from "./admin-oidc-clients.js";
 import { adminWebhookRoutes } from "./admin-webhooks.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { ADMIN_SECURITY } from "../openapi/document.js";
 
 const closed = { additionalProperties: false } as const;
 
@@ -37,8 +39,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/admin/accounts",
 		{
 			schema: {
-				body: Type.Object({ email: EmailSchema }, closed),
-				response: { 201: Type.Object({ account: AccountSchema }, closed), ...ERROR_RESPONSES },
+				summary: "Create an account without a password",
+				description: "For sites that sign users in another way first: give the user a sign-in link (`POST /api/v1/admin/sign-in-links`); they set a password when setting up 2FA.",
+				tags: ["admin"],
+				security: ADMIN_SECURITY,
+				body: Type.Object({ email: EmailSchema }, { ...closed, examples: [{ email: "grace@example.com" }] }),
+				response: { 201: Type.Object({ account: AccountSchema }, closed), ...errorResponses(["write", "admin"], "ERR_EMAIL_TAKEN") },
 			},
 		},
 		async (request, reply) => {
@@ -51,6 +57,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/admin/accounts/:accountId/groups",
 		{
 			schema: {
+				summary: "Set an account's groups",
+				description: "The list replaces the account's groups (`[]` removes them all), for access rules, `Remote-Groups`, assertions and introspection; recorded as `account.groups_changed`.",
+				tags: ["admin"],
+				security: ADMIN_SECURITY,
 				params: Type.Object({ accountId: Type.String({ minLength: 1, maxLength: 128 }) }, closed),
 				body: Type.Object(
 					{
@@ -59,11 +69,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 							description: "every group the account is in (the list replaces the old one; [] removes them all). Names are trimmed and lowered; each is 1 to 64 of a-z 0-9 . _ -, starting with a letter or digit (else ERR_GROUP_NAME_INVALID); at most 100.",
 						}),
 					},
-					closed,
+					{ ...closed, examples: [{ groups: ["admins", "ops"] }] },
 				),
 				response: {
 					200: Type.Object({ accountId: Type.String(), email: Type.String(), groups: Type.Array(Type.String(), { description: "as stored: normalized, each once, sorted" }) }, closed),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "admin"], "ERR_GROUP_NAME_INVALID", "ERR_NOT_FOUND"),
 				},
 			},
 		},
@@ -77,8 +87,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/admin/accounts/:accountId/sign-out-everywhere",
 		{
 			schema: {
+				summary: "Sign an account out everywhere",
+				description: "Every session, remembered device, open sign-in, sign-in link and personal access token of the account ends at once.",
+				tags: ["admin"],
+				security: ADMIN_SECURITY,
 				params: Type.Object({ accountId: Type.String({ minLength: 1, maxLength: 128 }) }, closed),
-				response: { 200: Type.Object({ accountId: Type.String(), email: Type.String(), sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ accountId: Type.String(), email: Type.String(), sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...errorResponses(["write", "admin"], "ERR_NOT_FOUND") },
 			},
 		},
 		async (request) => deadbolt.signOutAccountEverywhere({ accountId: request.params.accountId }, { via: "admin_api", context: requestContext(request) }),
@@ -88,6 +102,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/admin/sign-in-links",
 		{
 			schema: {
+				summary: "Issue a one-time sign-in link",
+				description: "Give the user `url` (the page asks them to continue before the link is used), or use `token` with `POST /api/v1/login/link`. 1 hour, once.",
+				tags: ["admin"],
+				security: ADMIN_SECURITY,
 				body: Type.Object({ email: EmailSchema }, closed),
 				response: {
 					201: Type.Object(
@@ -99,7 +117,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 						},
 						closed,
 					),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "admin"], "ERR_NOT_FOUND"),
 				},
 			},
 		},

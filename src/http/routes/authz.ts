@@ -23,6 +23,35 @@ import { secondsSince, type ForwardAuthDecision } from "../../platform/metrics.j
 import type { AccessCredential, AccessOutcome, DenyReason, OriginalRequest } from "../../service/access.js";
 import { acceptsHTML } from "../plugins/not-found.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
+
+/** The identity headers as the document describes them. */
+const IDENTITY_HEADER_SCHEMAS = Object.freeze({
+	"Remote-User": { type: "string", description: "The verified email address (empty for a `bypass` rule)." },
+	"Remote-Email": { type: "string", description: "The verified email address (empty for a `bypass` rule)." },
+	"Remote-Groups": { type: "string", description: "The account's groups, comma-separated." },
+	"Remote-Account-Id": { type: "string", description: "The account's id." },
+	"Remote-AAL": { type: "string", description: "`aal1` or `aal2`." },
+	"Remote-Assertion": { type: "string", description: "A signed JWT (ES256) with the same facts, audience the host: verify against /.well-known/jwks.json." },
+});
+
+/** The errors of both endpoints: no CSRF check (proxies send no Origin), no body limits of the API scope. */
+const AUTHZ_ERRORS = errorResponses([], "ERR_PROXY_NOT_TRUSTED", "ERR_FORWARDED_REQUEST_INVALID", "ERR_UNAUTHENTICATED", "ERR_SECOND_FACTOR_REQUIRED", "ERR_EMAIL_NOT_VERIFIED", "ERR_ACCESS_DENIED");
+
+/** What the document says of an endpoint (its answers are empty on 200 and 302: no serialization happens there). */
+function authzSchema(summary: string, description: string, redirects: boolean) {
+	return {
+		summary,
+		description: `${description} Any method (nginx asks with the original one); only from \`http.trustedProxies\`. Credentials: the forward-auth cookie, or a personal access token in \`Authorization\` or \`Proxy-Authorization\` (\`Bearer dbpat_...\`); never the session cookie or a session token. Not signed in: a browser (\`Accept\` names \`text/html\`) ${redirects ? "gets 302 to the sign-in page" : "gets 401 with \`Location\` (the sign-in page)"}, an API client 401. A second factor needed: \`ERR_SECOND_FACTOR_REQUIRED\` (a browser ${redirects ? "is sent to" : "gets \`Location\`"} the step-up page). Rules: docs/integrations.`,
+		tags: ["forward-auth"],
+		security: [{ forwardAuthCookie: [] }, { accessToken: [] }, {}],
+		response: {
+			200: { type: "null", description: "Allowed: every identity header is set (empty when unknown), no body.", headers: IDENTITY_HEADER_SCHEMAS },
+			...(redirects ? { 302: { type: "null", description: "A browser not signed in (or to step up, or to verify its address): to the dashboard page, `rd` = the original URL.", headers: { Location: { type: "string", description: "`<publicUrl>/dashboard/sign-in?rd=...` (or `/dashboard/step-up?rd=`, `/dashboard?rd=`)" } } } } : {}),
+			...AUTHZ_ERRORS,
+		},
+	};
+}
 
 /** The identity headers of an allowed request, in this order; all of them on every 200. */
 export const IDENTITY_HEADERS = Object.freeze(["Remote-User", "Remote-Email", "Remote-Groups", "Remote-Account-Id", "Remote-AAL", "Remote-Assertion"] as const);
@@ -151,13 +180,15 @@ export const authzRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 	app.route({
 		method: [...METHODS],
 		url: "/authz/forward-auth",
-		config: { sessionless: true },
+		config: { sessionless: true, swagger: { exposeHeadRoute: true } },
+		schema: authzSchema("Forward-auth for Caddy and Traefik", "Caddy `forward_auth`, Traefik `forwardAuth`: the original request in `X-Forwarded-Method`, `X-Forwarded-Proto`, `X-Forwarded-Host` and `X-Forwarded-Uri`.", true),
 		handler: async (request, reply) => measured(request, reply, readForwarded, "redirect"),
 	});
 	app.route({
 		method: [...METHODS],
 		url: "/authz/auth-request",
-		config: { sessionless: true },
+		config: { sessionless: true, swagger: { exposeHeadRoute: true } },
+		schema: authzSchema("Forward-auth for nginx auth_request", "nginx `auth_request` (which passes on only 2xx, 401 and 403): the original request in `X-Original-URL` and `X-Original-Method` (default: this request's method).", false),
 		handler: async (request, reply) => measured(request, reply, readOriginalURL, "location"),
 	});
 };

@@ -14,8 +14,10 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { deliverSession } from "../deliver.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
-import { AccountSchema, EmailSchema, ERROR_RESPONSES, NewSessionSchema, PasswordSchema, TokenSchema } from "../schemas.js";
+import { AccountSchema, EmailSchema, NewSessionSchema, PasswordSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { OPTIONAL_SESSION_SECURITY, SESSION_SECURITY } from "../openapi/document.js";
 
 const closed = { additionalProperties: false } as const;
 const TokenBody = Type.Object({ token: TokenSchema }, closed);
@@ -24,13 +26,23 @@ const TokenBody = Type.Object({ token: TokenSchema }, closed);
 export const emailRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt, cookies }) => {
 	app.post(
 		"/account/email/verification",
-		{ onRequest: requireSession, schema: { response: { 200: Type.Object({ status: Type.Union([Type.Literal("sent"), Type.Literal("already_verified")]) }, closed), ...ERROR_RESPONSES } } },
+		{ onRequest: requireSession, schema: {
+				summary: "Resend the verification link",
+				description: "Mails a new link to verify the account's address (`already_verified` when it is).",
+				tags: ["account"],
+				security: SESSION_SECURITY,
+				response: { 200: Type.Object({ status: Type.Union([Type.Literal("sent"), Type.Literal("already_verified")]) }, closed), ...errorResponses(["write", "session"], "ERR_MAIL_LIMIT") } } },
 		async (request) => ({ status: await deadbolt.resendVerificationMail(authOf(request), requestContext(request)) }),
 	);
 
 	app.post(
 		"/email/verify",
-		{ schema: { body: TokenBody, response: { 200: Type.Object({ email: Type.String(), emailVerified: Type.Literal(true) }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Verify the address (a mailed link)",
+				description: "Signed in or not.",
+				tags: ["account"],
+				security: OPTIONAL_SESSION_SECURITY,
+				body: TokenBody, response: { 200: Type.Object({ email: Type.String(), emailVerified: Type.Literal(true) }, closed), ...errorResponses(["write"], "ERR_EMAIL_LINK_INVALID") } } },
 		async (request) => {
 			const verified = await deadbolt.verifyEmail({ token: request.body.token }, requestContext(request));
 			return { email: verified.email, emailVerified: true as const };
@@ -42,8 +54,12 @@ export const emailRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		{
 			onRequest: requireSession,
 			schema: {
+				summary: "Change the address",
+				description: "Needs a recent re-authentication. Mails a confirmation link to the new address (or, for an account whose second factor is not confirmed by mail, an approval link to the current one first); nothing changes until it is used. An address of another account gets the same answer and no mail.",
+				tags: ["account"],
+				security: SESSION_SECURITY,
 				body: Type.Object({ newEmail: EmailSchema }, closed),
-				response: { 202: Type.Object({ status: Type.Union([Type.Literal("confirmation_sent"), Type.Literal("approval_sent")]), message: Type.String() }, closed), ...ERROR_RESPONSES },
+				response: { 202: Type.Object({ status: Type.Union([Type.Literal("confirmation_sent"), Type.Literal("approval_sent")]), message: Type.String() }, closed), ...errorResponses(["write", "session", "credential"], "ERR_REAUTH_REQUIRED", "ERR_MAIL_LIMIT") },
 			},
 		},
 		async (request, reply) => {
@@ -58,7 +74,12 @@ export const emailRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 
 	app.post(
 		"/email/change/approve",
-		{ schema: { body: TokenBody, response: { 200: Type.Object({ status: Type.Literal("confirmation_sent") }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Approve an address change (a mailed link)",
+				description: "From the current address: the new address then gets its confirmation link.",
+				tags: ["account"],
+				security: OPTIONAL_SESSION_SECURITY,
+				body: TokenBody, response: { 200: Type.Object({ status: Type.Literal("confirmation_sent") }, closed), ...errorResponses(["write"], "ERR_EMAIL_LINK_INVALID", "ERR_MAIL_LIMIT") } } },
 		async (request) => {
 			await deadbolt.approveEmailChange({ token: request.body.token }, requestContext(request));
 			return { status: "confirmation_sent" as const };
@@ -67,7 +88,12 @@ export const emailRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 
 	app.post(
 		"/email/confirm",
-		{ schema: { body: TokenBody, response: { 200: Type.Object({ email: Type.String(), emailVerified: Type.Literal(true) }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Confirm the new address (a mailed link)",
+				description: "The address changes; the old address is told.",
+				tags: ["account"],
+				security: OPTIONAL_SESSION_SECURITY,
+				body: TokenBody, response: { 200: Type.Object({ email: Type.String(), emailVerified: Type.Literal(true) }, closed), ...errorResponses(["write"], "ERR_EMAIL_LINK_INVALID", "ERR_EMAIL_TAKEN") } } },
 		async (request) => {
 			const changed = await deadbolt.confirmEmailChange({ token: request.body.token }, requestContext(request));
 			return { email: changed.email, emailVerified: true as const };
@@ -76,7 +102,12 @@ export const emailRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 
 	app.post(
 		"/sign-up/finish",
-		{ schema: { body: Type.Object({ token: TokenSchema, password: PasswordSchema }, closed), response: { 201: Type.Object({ account: AccountSchema, session: NewSessionSchema }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Finish a sign-up (mode `verified`)",
+				description: "The mailed link's token and the password chosen at sign-up, typed again: the account is made, verified, and signed in.",
+				tags: ["account"],
+				security: OPTIONAL_SESSION_SECURITY,
+				body: Type.Object({ token: TokenSchema, password: PasswordSchema }, closed), response: { 201: Type.Object({ account: AccountSchema, session: NewSessionSchema }, closed), ...errorResponses(["write", "credential"], "ERR_EMAIL_LINK_INVALID", "ERR_INVALID_CREDENTIALS", "ERR_EMAIL_TAKEN") } } },
 		async (request, reply) => {
 			const { account, session } = await deadbolt.finishSignUp({ token: request.body.token, password: request.body.password }, requestContext(request));
 			const view = await deliverSession(request, reply, deadbolt, cookies, session);

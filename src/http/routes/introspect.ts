@@ -13,8 +13,8 @@ import type { FastifyRequest } from "fastify";
 import { Unauthenticated } from "../../errors.js";
 import { toISO } from "../../service/deps.js";
 import { bearerToken } from "../plugins/session.js";
-import { ERROR_RESPONSES } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
 
 const IntrospectionSchema = Type.Union([
 	Type.Object({ active: Type.Literal(false) }, { additionalProperties: false }),
@@ -53,8 +53,12 @@ export const introspectionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 				}
 			},
 			schema: {
-				body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
-				response: { 200: IntrospectionSchema, ...ERROR_RESPONSES },
+				summary: "Introspect a token",
+				description: "A session token, the forward-auth cookie's value, or a personal access token: `active: true` with the account and the session or token, or `active: false` for anything else (unknown, ended, expired, revoked alike). Never cached. 404 when no introspection key is configured.",
+				tags: ["introspection"],
+				security: [{introspectionKey: []}],
+				body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false, examples: [{ token: "AbCdEfGhIjKlMnOp.q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c2v3b" }] }),
+				response: { 200: IntrospectionSchema, ...errorResponses(["write"], "ERR_UNAUTHENTICATED", "ERR_NOT_FOUND") },
 			},
 		},
 		async (request) => {

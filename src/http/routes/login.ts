@@ -10,8 +10,10 @@ import { ChallengeInvalid } from "../../errors.js";
 import { toISO } from "../../service/deps.js";
 import { deliverSession, isBrowserRequest } from "../deliver.js";
 import { requestContext } from "../plugins/session.js";
-import { CodeSchema, EmailSchema, ERROR_RESPONSES, NewSessionSchema, PasswordSchema, TokenSchema } from "../schemas.js";
+import { CodeSchema, EmailSchema, NewSessionSchema, PasswordSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { NO_SECURITY, OPTIONAL_SESSION_SECURITY } from "../openapi/document.js";
 import type { IssuedTrustedDevice } from "../../service/trusted-devices.js";
 import type { BeginLoginResult } from "../../service/login.js";
 import { clearSessionCookies } from "../session-cookies.js";
@@ -97,8 +99,12 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/login",
 		{
 			schema: {
-				body: Type.Object({ email: EmailSchema, password: PasswordSchema, trustedDeviceToken: Type.Optional(TokenSchema) }, closed),
-				response: { 200: FirstFactorResponseSchema, ...ERROR_RESPONSES },
+				summary: "Sign in: the password step",
+				description: "Without 2FA: `authenticated` with a session (AAL1). With 2FA: `two_factor_required` with a login challenge (10 minutes, 5 code attempts) and **no session yet**: send a code to `/login/totp` or `/login/recovery-code`. A trusted-device token (cookie, or `trustedDeviceToken`) of this account stands in for the code step. Unknown email, wrong password and a locked password step answer alike (401).",
+				tags: ["login"],
+				security: NO_SECURITY,
+				body: Type.Object({ email: EmailSchema, password: PasswordSchema, trustedDeviceToken: Type.Optional(TokenSchema) }, { ...closed, examples: [{ email: "ada@example.com", password: "correct horse battery staple" }] }),
+				response: { 200: FirstFactorResponseSchema, ...errorResponses(["write", "credential"], "ERR_INVALID_CREDENTIALS") },
 			},
 		},
 		async (request, reply) => {
@@ -116,8 +122,12 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/login/link",
 		{
 			schema: {
+				summary: "Sign in with a one-time sign-in link",
+				description: "The link's token (from the admin API or `deadbolt account sign-in-link`) in place of the password; the same answers as `POST /api/v1/login`.",
+				tags: ["login"],
+				security: NO_SECURITY,
 				body: Type.Object({ token: TokenSchema }, closed),
-				response: { 200: FirstFactorResponseSchema, ...ERROR_RESPONSES },
+				response: { 200: FirstFactorResponseSchema, ...errorResponses(["write", "credential"], "ERR_SIGN_IN_LINK_INVALID") },
 			},
 		},
 		async (request, reply) => answerFirstFactor(request, reply, await deadbolt.redeemSignInLink({ token: request.body.token }, requestContext(request))),
@@ -127,10 +137,14 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/login/totp",
 		{
 			schema: {
-				body: Type.Object({ code: CodeSchema, challengeToken: Type.Optional(TokenSchema), rememberDevice: Type.Optional(Type.Boolean()) }, closed),
+				summary: "Sign in: the code step (TOTP)",
+				description: "The authenticator's 6-digit code with the challenge (`challengeToken`, or the challenge cookie). Each 30-second step is accepted once per account. `rememberDevice: true` also trusts this device (30 days). Wrong, reused and malformed codes answer alike; `clockSkewSeconds` on an accepted code from a neighbouring step.",
+				tags: ["login"],
+				security: NO_SECURITY,
+				body: Type.Object({ code: CodeSchema, challengeToken: Type.Optional(TokenSchema), rememberDevice: Type.Optional(Type.Boolean()) }, { ...closed, examples: [{ code: "123456", challengeToken: "AbCdEfGhIjKlMnOp.q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c2v3b", rememberDevice: false }] }),
 				response: {
 					200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, trustedDeviceToken: Type.Optional(Type.String()), clockSkewSeconds: Type.Optional(Type.Integer()), clockSkewAdvice: Type.Optional(Type.String()) }, closed),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "credential"], "ERR_INVALID_CODE", "ERR_CHALLENGE_INVALID"),
 				},
 			},
 		},
@@ -152,10 +166,14 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/login/recovery-code",
 		{
 			schema: {
-				body: Type.Object({ code: CodeSchema, challengeToken: Type.Optional(TokenSchema) }, closed),
+				summary: "Sign in: the code step (recovery code)",
+				description: "One recovery code (`XXXX-XXXX-XXXX`; case, spaces and hyphens do not matter), used up by this sign-in; `recoveryCodesLeft` says how many remain.",
+				tags: ["login"],
+				security: NO_SECURITY,
+				body: Type.Object({ code: CodeSchema, challengeToken: Type.Optional(TokenSchema) }, { ...closed, examples: [{ code: "K7M2-QZ4B-9HCW", challengeToken: "AbCdEfGhIjKlMnOp.q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c2v3b" }] }),
 				response: {
 					200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, recoveryCodesLeft: Type.Integer() }, closed),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "credential"], "ERR_INVALID_CODE", "ERR_CHALLENGE_INVALID"),
 				},
 			},
 		},
@@ -170,7 +188,12 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		},
 	);
 
-	app.post("/logout", { schema: { response: { 204: Type.Null(), ...ERROR_RESPONSES } } }, async (request, reply) => {
+	app.post("/logout", { schema: {
+				summary: "Sign out",
+				description: "Ends the session presented (cookie or Bearer) and any open sign-in of this browser; always succeeds.",
+				tags: ["login"],
+				security: OPTIONAL_SESSION_SECURITY,
+				response: { 204: Type.Null(), ...errorResponses(["write"]) } } }, async (request, reply) => {
 		if (request.sessionToken !== null) await deadbolt.logout(request.sessionToken);
 		const challengeToken = request.cookies[cookies.challengeName];
 		if (challengeToken !== undefined) await deadbolt.abandonLoginChallenge(challengeToken);

@@ -3,15 +3,22 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { toISO } from "../../service/deps.js";
 import { authOf, requireSession } from "../plugins/session.js";
-import { AccountSchema, ERROR_RESPONSES, SessionSchema } from "../schemas.js";
+import { AccountSchema, SessionSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { SESSION_SECURITY } from "../openapi/document.js";
 
 /** Current-session routes (protected). */
 export const sessionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt }) => {
 	app.addHook("onRequest", requireSession);
 	app.get(
 		"/session",
-		{ schema: { response: { 200: Type.Object({ account: AccountSchema, session: SessionSchema }), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "The current session",
+				description: "Who is signed in, and at what assurance level (`aal` 1: password or link only; 2: a second factor proved). Integrators' backends call it with the user's token.",
+				tags: ["account"],
+				security: SESSION_SECURITY,
+				response: { 200: Type.Object({ account: AccountSchema, session: SessionSchema }), ...errorResponses(["session"]) } } },
 		async (request) => {
 			const { account, session } = authOf(request);
 			const twoFactorEnabled = await deadbolt.isTwoFactorEnabled(account.id);

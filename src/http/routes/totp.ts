@@ -12,8 +12,10 @@ import { toISO } from "../../service/deps.js";
 import type { PendingEnrollment } from "../../service/totp-enrollment.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
 import { deliverRotatedSession } from "../deliver.js";
-import { CodeSchema, ERROR_RESPONSES, PasswordSchema, RotatedSessionSchema, TokenSchema } from "../schemas.js";
+import { CodeSchema, PasswordSchema, RotatedSessionSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { SESSION_SECURITY } from "../openapi/document.js";
 
 const closed = { additionalProperties: false } as const;
 
@@ -39,6 +41,10 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		"/two-factor/totp/enrollment",
 		{
 			schema: {
+				summary: "Set up two-factor authentication: step 1",
+				description: "Confirms the password (`password`; not needed within 5 minutes of a sign-in or re-authentication) or sets the first one (`newPassword`, an account made without one), then creates a pending authenticator bound to this session: show the QR code and the secret. Nothing is on yet. With 2FA on, starts a move to a new phone (`purpose` \"replace\", the default) or adds another authenticator (`purpose` \"add\", at most 5; needs a recent re-authentication with a code). When the password was proved the session goes on under a new token (`session.token`).",
+				tags: ["two-factor"],
+				security: SESSION_SECURITY,
 				body: Type.Union([
 					Type.Object(
 						{
@@ -54,7 +60,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 						closed,
 					),
 					Type.Null(),
-				]),
+				], { examples: [{ password: "correct horse battery staple" }] }),
 				response: {
 					201: Type.Object(
 						{
@@ -70,7 +76,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 						},
 						closed,
 					),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "session", "credential"], "ERR_INVALID_CREDENTIALS", "ERR_REAUTH_REQUIRED", "ERR_TOTP_ALREADY_ENABLED"),
 				},
 			},
 		},
@@ -90,7 +96,11 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 		"/two-factor/totp/enrollment/confirm",
 		{
 			schema: {
-				body: Type.Object({ code: CodeSchema }, closed),
+				summary: "Set up two-factor authentication: confirm with a code",
+				description: "A code from the new authenticator turns 2FA on: the 10 recovery codes are returned **once**, other sessions end, this one goes on under a new token. When moving to a new phone: `replaced: true`; when adding another authenticator: `added: true`; neither makes new recovery codes. A refused code says why (`reason`).",
+				tags: ["two-factor"],
+				security: SESSION_SECURITY,
+				body: Type.Object({ code: CodeSchema }, { ...closed, examples: [{ code: "123456" }] }),
 				response: {
 					200: Type.Object(
 						{
@@ -102,7 +112,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 						},
 						closed,
 					),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "session", "credential"], "ERR_INVALID_CODE", "ERR_ENROLLMENT_INVALID", "ERR_TOO_MANY_ATTEMPTS"),
 				},
 			},
 		},
@@ -115,13 +125,23 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 
 	app.post(
 		"/two-factor/totp/mail-confirmation",
-		{ schema: { response: { 200: Type.Object({ status: Type.Union([Type.Literal("sent"), Type.Literal("already_confirmed")]) }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Mail the link that confirms the authenticator",
+				description: "For forward-auth `two_factor` rules: mails a link to the verified address (needs a session at AAL2). `already_confirmed` when done before.",
+				tags: ["two-factor"],
+				security: SESSION_SECURITY,
+				response: { 200: Type.Object({ status: Type.Union([Type.Literal("sent"), Type.Literal("already_confirmed")]) }, closed), ...errorResponses(["write", "session"], "ERR_SECOND_FACTOR_REQUIRED", "ERR_EMAIL_NOT_VERIFIED", "ERR_TOTP_NOT_ENABLED", "ERR_MAIL_LIMIT") } } },
 		async (request) => ({ status: await deadbolt.requestTwoFactorMailConfirmation(authOf(request), requestContext(request)) }),
 	);
 
 	app.post(
 		"/two-factor/totp/mail-confirmation/confirm",
-		{ schema: { body: Type.Object({ token: TokenSchema }, closed), response: { 200: Type.Object({ confirmed: Type.Literal(true) }, closed), ...ERROR_RESPONSES } } },
+		{ schema: {
+				summary: "Use the link that confirms the authenticator",
+				description: "The mailed token, from a session at AAL2 of the same account.",
+				tags: ["two-factor"],
+				security: SESSION_SECURITY,
+				body: Type.Object({ token: TokenSchema }, closed), response: { 200: Type.Object({ confirmed: Type.Literal(true) }, closed), ...errorResponses(["write", "session"], "ERR_EMAIL_LINK_INVALID", "ERR_SECOND_FACTOR_REQUIRED") } } },
 		async (request) => {
 			await deadbolt.confirmTwoFactorByMail(authOf(request), { token: request.body.token }, requestContext(request));
 			return { confirmed: true as const };

@@ -6,7 +6,7 @@
  */
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { ERROR_RESPONSES } from "../schemas.js";
+import { errorResponses } from "../openapi/error-responses.js";
 import type { RouteOptions } from "./context.js";
 
 /** The path of the JWK Set. */
@@ -31,7 +31,15 @@ const PublicJWKSchema = Type.Object(
 
 /** The JWK Set route (public). */
 export const wellKnownRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, { deadbolt }) => {
-	app.get(JWKS_PATH, { schema: { response: { 200: Type.Object({ keys: Type.Array(PublicJWKSchema) }, { additionalProperties: false }), ...ERROR_RESPONSES } } }, async () => {
+	app.get(JWKS_PATH, {
+			schema: {
+				summary: "Signing keys (JWK Set)",
+				description: "The public keys a forward-auth `Remote-Assertion` verifies against (RFC 7517 §5). Cacheable for 5 minutes.",
+				tags: ["operations"],
+				security: [],
+				response: { 200: Type.Object({ keys: Type.Array(PublicJWKSchema) }, { additionalProperties: false, description: "The JWK Set." }), ...errorResponses([]) },
+			},
+		}, async () => {
 		const { keys } = await deadbolt.publicJWKS();
 		return { keys: [...keys] };
 	});
