@@ -320,7 +320,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<RouteOptions> = as
 				tags: ["two-factor"],
 				security: SESSION_SECURITY,
 				body: Type.Object({ password: PasswordSchema, code: CodeSchema }, closed),
-				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...errorResponses(["write", "session", "credential"], "ERR_INVALID_CREDENTIALS", "ERR_INVALID_CODE", "ERR_TOTP_NOT_ENABLED", "ERR_TOO_MANY_ATTEMPTS") },
+				response: { 200: Type.Object({ otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...errorResponses(["write", "session", "credential"], "ERR_INVALID_CREDENTIALS", "ERR_INVALID_CODE", "ERR_TOTP_NOT_ENABLED", "ERR_TOO_MANY_ATTEMPTS", "ERR_TWO_FACTOR_REQUIRED") },
 			},
 		},
 		async (request) => deadbolt.disableTOTP(authOf(request), request.body, requestContext(request)),

@@ -10,7 +10,8 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { AccountSummary } from "../../service/admin-accounts.js";
 import { toISO } from "../../service/deps.js";
 import { requestContext } from "../plugins/session.js";
-import { ERROR_RESPONSES } from "../schemas.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { ADMIN_SECURITY } from "../openapi/document.js";
 import type { RouteOptions } from "./context.js";
 
 const closed = { additionalProperties: false } as const;
@@ -79,6 +80,9 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 		"/admin/accounts",
 		{
 			schema: {
+				summary: "List and search accounts",
+				tags: ["admin"],
+				security: ADMIN_SECURITY,
 				description: "Accounts by email ascending, filtered, one page at a time (pass nextCursor back as cursor).",
 				querystring: Type.Object(
 					{
@@ -95,7 +99,7 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 				),
 				response: {
 					200: Type.Object({ accounts: Type.Array(AccountSummarySchema), nextCursor: nullable(Type.String({ description: "pass as cursor for the next page; null on the last page" })) }, closed),
-					...ERROR_RESPONSES,
+					...errorResponses(["admin"], "ERR_GROUP_NAME_INVALID"),
 				},
 			},
 		},
@@ -119,6 +123,9 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 		"/admin/accounts/:accountId",
 		{
 			schema: {
+				summary: "Show one account",
+				tags: ["admin"],
+				security: ADMIN_SECURITY,
 				description: "One account with its live sessions, remembered devices, personal access tokens (never their values), connected OpenID Connect apps and latest 50 security events.",
 				params: AccountIdParams,
 				response: {
@@ -139,7 +146,7 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 						},
 						closed,
 					),
-					...ERROR_RESPONSES,
+					...errorResponses(["admin"]),
 				},
 			},
 		},
@@ -160,10 +167,13 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 		"/admin/accounts/:accountId/disable",
 		{
 			schema: {
+				summary: "Disable an account",
+				tags: ["admin"],
+				security: ADMIN_SECURITY,
 				description: "Disables the account: every session, remembered device, sign-in link, mailed link, personal access token and OpenID Connect grant ends now, and it signs in nowhere until enabled. Disabling a disabled account changes nothing (changed: false).",
 				params: AccountIdParams,
 				body: Type.Object({ reason: Type.Optional(ReasonSchema) }, { ...closed, description: "optional: no body is the same as {}" }),
-				response: { 200: Type.Object({ ...OutcomeSchema.properties, changed: Type.Boolean({ description: "false: it was disabled already" }) }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ ...OutcomeSchema.properties, changed: Type.Boolean({ description: "false: it was disabled already" }) }, closed), ...errorResponses(["write", "admin"]) },
 			},
 			// No body at all is an empty one (the reason is optional here).
 			preValidation: async (request) => {
@@ -177,9 +187,12 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 		"/admin/accounts/:accountId/enable",
 		{
 			schema: {
+				summary: "Enable an account",
+				tags: ["admin"],
+				security: ADMIN_SECURITY,
 				description: "Enables a disabled account again (its owner signs in anew). Enabling an enabled account changes nothing (changed: false).",
 				params: AccountIdParams,
-				response: { 200: Type.Object({ accountId: Type.String(), email: Type.String(), changed: Type.Boolean({ description: "false: it was not disabled" }) }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ accountId: Type.String(), email: Type.String(), changed: Type.Boolean({ description: "false: it was not disabled" }) }, closed), ...errorResponses(["write", "admin"]) },
 			},
 		},
 		async (request) => deadbolt.enableAccount({ accountId: request.params.accountId }, { via: "admin_api", context: requestContext(request) }),
@@ -189,9 +202,12 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 		"/admin/accounts/:accountId/unlock",
 		{
 			schema: {
+				summary: "Unlock an account",
+				tags: ["admin"],
+				security: ADMIN_SECURITY,
 				description: "Ends every lock of the account (password and second factor) and forgets its failure counts.",
 				params: AccountIdParams,
-				response: { 200: Type.Object({ accountId: Type.String(), email: Type.String() }, closed), ...ERROR_RESPONSES },
+				response: { 200: Type.Object({ accountId: Type.String(), email: Type.String() }, closed), ...errorResponses(["write", "admin"]) },
 			},
 		},
 		async (request) => deadbolt.unlockAccount({ accountId: request.params.accountId }, { via: "admin_api", context: requestContext(request) }),
@@ -201,10 +217,13 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 		"/admin/accounts/:accountId",
 		{
 			schema: {
+				summary: "Delete an account",
+				tags: ["admin"],
+				security: ADMIN_SECURITY,
 				description: "Deletes the account and everything it owns, after ending every session, token and OpenID Connect grant (apps get their back-channel logout). Kept: a deleted-account record (id, when, via, reason) and the account.deleted webhook event.",
 				params: AccountIdParams,
 				body: Type.Object({ reason: ReasonSchema }, closed),
-				response: { 200: OutcomeSchema, ...ERROR_RESPONSES },
+				response: { 200: OutcomeSchema, ...errorResponses(["write", "admin"]) },
 			},
 		},
 		async (request) => deadbolt.deleteAccount({ accountId: request.params.accountId }, { via: "admin_api", context: requestContext(request) }, request.body.reason),
@@ -214,10 +233,13 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 		"/admin/accounts/:accountId/two-factor/reset",
 		{
 			schema: {
+				summary: "Reset an account's two-factor authentication",
+				tags: ["admin"],
+				security: ADMIN_SECURITY,
 				description: "Resets two-factor authentication for an owner who lost the authenticator and the recovery codes: both are removed, every session, remembered device and token ends, the owner is mailed, and 2FA stays off until they set it up again. 409 ERR_TOTP_NOT_ENABLED when 2FA is off.",
 				params: AccountIdParams,
 				body: Type.Object({ reason: ReasonSchema }, closed),
-				response: { 200: OutcomeSchema, ...ERROR_RESPONSES },
+				response: { 200: OutcomeSchema, ...errorResponses(["write", "admin"], "ERR_TOTP_NOT_ENABLED") },
 			},
 		},
 		async (request) => deadbolt.resetTwoFactor({ accountId: request.params.accountId }, { via: "admin_api", context: requestContext(request) }, request.body.reason),

@@ -11,7 +11,9 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { deliverSession } from "../deliver.js";
 import { requestContext } from "../plugins/session.js";
-import { CodeSchema, ERROR_RESPONSES, NewSessionSchema, TokenSchema } from "../schemas.js";
+import { NO_SECURITY } from "../openapi/document.js";
+import { errorResponses } from "../openapi/error-responses.js";
+import { CodeSchema, NewSessionSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 import { enrollmentView } from "./totp.js";
 
@@ -23,6 +25,10 @@ export const requiredSetupRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 		"/two-factor/totp/required-setup",
 		{
 			schema: {
+				summary: "Required two-factor setup: the key",
+				description: "Enforced two-factor authentication past the account's deadline (`twoFactorPolicy`): no session exists yet, so the setup token (from the mailed link after `POST /login`, or `setup.setupToken` after `POST /login/link`) stands in for it. Answers the key to add to an authenticator app; asked again with the same token, the same key while it lives.",
+				tags: ["two-factor"],
+				security: NO_SECURITY,
 				body: Type.Object({ setupToken: TokenSchema }, closed),
 				response: {
 					201: Type.Object(
@@ -39,7 +45,7 @@ export const requiredSetupRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 						},
 						closed,
 					),
-					...ERROR_RESPONSES,
+					...errorResponses(["write", "credential"], "ERR_CHALLENGE_INVALID", "ERR_TOTP_ALREADY_ENABLED", "ERR_ACCOUNT_DISABLED"),
 				},
 			},
 		},
@@ -53,8 +59,15 @@ export const requiredSetupRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 		"/two-factor/totp/required-setup/confirm",
 		{
 			schema: {
+				summary: "Required two-factor setup: confirm with a code",
+				description: "A code from the new authenticator turns two-factor authentication on and signs in: the account's first session (AAL2) and its 10 recovery codes, shown **once**. The setup token works once.",
+				tags: ["two-factor"],
+				security: NO_SECURITY,
 				body: Type.Object({ setupToken: TokenSchema, code: CodeSchema }, closed),
-				response: { 200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, recoveryCodes: Type.Array(Type.String()) }, closed), ...ERROR_RESPONSES },
+				response: {
+					200: Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, recoveryCodes: Type.Array(Type.String()) }, closed),
+					...errorResponses(["write", "credential"], "ERR_CHALLENGE_INVALID", "ERR_ENROLLMENT_INVALID", "ERR_INVALID_CODE", "ERR_TOTP_ALREADY_ENABLED", "ERR_ACCOUNT_DISABLED"),
+				},
 			},
 		},
 		async (request, reply) => {
