@@ -33,6 +33,7 @@ Common tasks:
   deadbolt oidc clients list|add|show|remove|rotate-secret
   deadbolt keys status|rotate|retire              key rings and rotation
   deadbolt backup <file> | restore <file>         SQLite backups (docs/operations.md)
+  deadbolt restore --already-restored             after pg_restore or a snapshot
 
 Every command takes --help. Configuration: docs/config.md; every command: docs/cli.md.
 Exit codes: 0 ok, 1 refused or failed, 64 usage, 78 configuration.`;

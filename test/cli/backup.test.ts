@@ -236,7 +236,7 @@ describe("deadbolt backup and restore (SQLite)", () => {
 		expect(readdirSync(target["DEADBOLT_DATA_DIR"] as string).filter((name) => name.includes("before-restore-"))).toHaveLength(1);
 	});
 
-	test("usage: backup needs one file, restore one file or --already-restored (exit 64)", async () => {
+	test("usage: backup needs one file, restore one file or --already-restored (exit 64)", { timeout: 120_000 }, async () => {
 		const env = instance();
 		expect((await runCLI(["backup"], env)).code).toBe(64);
 		expect((await runCLI(["restore"], env)).code).toBe(64);
