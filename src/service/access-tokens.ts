@@ -19,6 +19,7 @@
  *   revoked on their own page, which says so.
  * - The last use (time and client address) is written at most once a minute per token.
  */
+import { isTwoFactorOverdue } from "../domain/access/two-factor-policy.js";
 import { accessTokenCoversHost, ACCESS_TOKEN_HOSTS_MAX, normalizeHostPattern, parseHostList } from "../domain/access/token-hosts.js";
 import { generateAccessToken, isWellFormedId, parseAccessToken, verifyTokenSecret } from "../domain/crypto/token.js";
 import { InvalidRequest, NotFound, Unauthenticated, type Violation } from "../errors.js";
@@ -223,7 +224,7 @@ export async function revokeAllAccessTokens(deps: ServiceDeps, auth: Authenticat
 }
 
 /** Why a token was not accepted (logged; the client is told only that it was refused). */
-export type AccessTokenRefusal = "malformed" | "unknown" | "mismatch" | "revoked" | "expired" | "account_gone" | "account_disabled";
+export type AccessTokenRefusal = "malformed" | "unknown" | "mismatch" | "revoked" | "expired" | "account_gone" | "account_disabled" | "two_factor_overdue";
 
 /** What a presented token turned out to be. */
 export type AccessTokenValidation =
@@ -253,6 +254,8 @@ export async function validateAccessToken(deps: ServiceDeps, token: string, host
 	const account = await deps.store.accounts.findAccountById(record.accountId);
 	if (account === null) return { kind: "refused", reason: "account_gone" };
 	if (account.disabledAt !== null) return { kind: "refused", reason: "account_disabled" };
+	// Enforced 2FA past the deadline: a token made without a second factor opens nothing (as its sessions).
+	if (record.aal < 2 && deps.config.twoFactorPolicy.enforce !== "off" && isTwoFactorOverdue(deps.config.twoFactorPolicy, account, deps.clock.now())) return { kind: "refused", reason: "two_factor_overdue" };
 	const hosts = accessTokenHosts(record);
 	if (host !== null && !accessTokenCoversHost(hosts, host)) return { kind: "host_not_covered", token: record, hosts, account };
 	if (record.lastUsedAt === null || now - record.lastUsedAt >= ACCESS_TOKEN_LAST_USE_INTERVAL_MS) {

@@ -7,6 +7,7 @@
  * one": each step needs both factors proved recently (NIST SP 800-63B §6.1.2.1).
  */
 import { InvalidRequest, LastAuthenticator, NotFound, TOTPNotEnabled } from "../errors.js";
+import { isWellFormedId } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { TOTPCredentialRecord } from "../storage/store.js";
 import { endAccountAccess } from "./account-access.js";
@@ -62,6 +63,7 @@ export async function listAuthenticators(deps: ServiceDeps, accountId: string): 
  */
 export async function renameAuthenticator(deps: ServiceDeps, auth: AuthenticatedSession, authenticatorId: string, rawName: string): Promise<AuthenticatorView> {
 	const name = authenticatorName(rawName);
+	if (!isWellFormedId(authenticatorId)) throw new NotFound("You have no authenticator with that id.");
 	if (!(await deps.store.totpCredentials.renameTOTPCredential(auth.account.id, authenticatorId, name))) throw new NotFound("You have no authenticator with that id.");
 	const renamed = (await deps.store.totpCredentials.listConfirmedTOTPCredentials(auth.account.id)).find((credential) => credential.id === authenticatorId);
 	if (renamed === undefined) throw new NotFound("You have no authenticator with that id.");
@@ -87,6 +89,7 @@ export interface RemovedAuthenticator {
  */
 export async function removeAuthenticator(deps: ServiceDeps, auth: AuthenticatedSession, authenticatorId: string, context: RequestContext = NO_CONTEXT): Promise<RemovedAuthenticator> {
 	requireRecentReauthentication(deps, auth.session);
+	if (!isWellFormedId(authenticatorId)) throw new NotFound("You have no authenticator with that id.");
 	const accountId = auth.account.id;
 	const result = await deps.store.transaction(async (tx) => {
 		// The lock serializes removals: two at once cannot each leave the other as the last one.

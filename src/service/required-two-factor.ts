@@ -27,6 +27,7 @@ import type { UnixMillis } from "../platform/clock.js";
 import type { AccountRecord, LoginChallengeRecord, Repositories } from "../storage/store.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSignIn } from "./new-device.js";
+import { endAccountAccess } from "./account-access.js";
 import { enqueueLinkMail } from "./outbox.js";
 import { prepareRecoveryCodes, storeRecoveryCodes } from "./recovery-codes.js";
 import { refusedTOTPCode } from "./code-refusal.js";
@@ -156,7 +157,9 @@ export interface CompletedRequiredSetup {
  * Step 4 of an enforced setup: a correct code confirms the pending key; then, in one transaction
  * under the account's lock, the setup token is consumed (one of parallel confirmations wins), the
  * authenticator confirmed, recovery codes stored, the address marked verified and the second factor
- * confirmed by mail (when the link was mailed), and the account's first session made (AAL2).
+ * confirmed by mail (when the link was mailed), every earlier session, remembered device, open
+ * sign-in and personal access token ended (made with the password alone), and the account's first
+ * session with two factors made (AAL2).
  * @throws ChallengeInvalid, EnrollmentInvalid (no setup started, or it lapsed), InvalidCode, TOTPAlreadyEnabled
  */
 export async function confirmRequiredTOTPSetup(deps: ServiceDeps, input: { readonly setupToken: string; readonly code: string }, context: RequestContext = NO_CONTEXT): Promise<CompletedRequiredSetup> {
@@ -188,7 +191,10 @@ export async function confirmRequiredTOTPSetup(deps: ServiceDeps, input: { reado
 			await tx.accounts.markEmailVerified(account.id, deps.clock.now());
 			await tx.accounts.setSecondFactorMailConfirmedAt(account.id, deps.clock.now(), deps.clock.now());
 		}
-		await recordSecurityEvent(deps, tx, account.id, "totp.enabled", context, { otherSessionsRevoked: 0, required: true });
+		// Whatever was made with the password alone before (a thief's session or token from the grace
+		// period) ends here: the account's first session with two factors is the only one.
+		const ended = await endAccountAccess(deps, tx, account.id, { sessions: "all", trustedDevices: true, loginChallenges: true, accessTokens: true });
+		await recordSecurityEvent(deps, tx, account.id, "totp.enabled", context, { otherSessionsRevoked: ended.sessionsRevoked, accessTokensRevoked: ended.accessTokensRevoked, required: true });
 		const firstFactor = challenge.firstFactor === "sign_in_link" ? "sign_in_link" : "password";
 		await recordSignIn(deps, tx, account.id, context, [firstFactor, "totp"]);
 		const session = await createSession(deps, tx, account.id, [firstFactor, "totp"], context, { factorsProved: firstFactor === "password" || account.passwordHash === null });

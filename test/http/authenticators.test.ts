@@ -65,6 +65,11 @@ describe("authenticators API", () => {
 			expect(res.statusCode, method).toBe(404);
 		}
 		expect((await t.app.inject({ method: "GET", url: "/api/v1/two-factor/totp/authenticators" })).statusCode).toBe(401);
+		// An id that is no id (a NUL byte breaks PostgreSQL's text) is not found, never a 503.
+		for (const id of ["%00", "a%00b", "x".repeat(20)]) {
+			expect((await t.app.inject({ method: "PATCH", url: `/api/v1/two-factor/totp/authenticators/${id}`, headers: bearer(mine.token), payload: { name: "n" } })).statusCode, id).toBe(404);
+			expect((await t.app.inject({ method: "DELETE", url: `/api/v1/two-factor/totp/authenticators/${id}`, headers: bearer(mine.token) })).statusCode, id).toBe(404);
+		}
 		const listed = await t.app.inject({ method: "GET", url: "/api/v1/two-factor/totp/authenticators", headers: bearer(theirs.token) });
 		expect(listed.json().authenticators.map((a: { name: string }) => a.name)).toEqual(["Theirs"]);
 		// 2FA off: a purpose is refused.

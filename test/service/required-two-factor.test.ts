@@ -78,6 +78,30 @@ for (const backend of await testBackends()) {
 			await expect(t.deadbolt.validateSession(enrolled.session.token)).resolves.toBeDefined();
 		});
 
+		it("a thief's password-only session and token from the grace period: refused after the deadline, and ended by the owner's required setup", async () => {
+			await start();
+			const owner = await signUp(t);
+			await t.store.accounts.markEmailVerified(owner.account.id, t.clock.now());
+			// The thief signs in with the stolen password during the grace period and makes a token.
+			const thief = await t.deadbolt.beginLogin({ email: owner.email, password: PASSWORD });
+			if (thief.kind !== "session") throw new Error("expected a session");
+			const thiefAuth = await t.deadbolt.validateSession(thief.session.token);
+			const token = await t.deadbolt.createAccessToken(thiefAuth, { name: "loot", hosts: ["app.example.com"], expiresInDays: 30 });
+			expect((await t.deadbolt.validateAccessToken(token.token, "app.example.com")).kind).toBe("valid");
+			t.clock.advance(8 * DAY_MS);
+			await expect(t.deadbolt.validateSession(thief.session.token)).rejects.toBeInstanceOf(Unauthenticated);
+			expect(await t.deadbolt.validateAccessToken(token.token, "app.example.com")).toMatchObject({ kind: "refused", reason: "two_factor_overdue" });
+			// The owner sets up 2FA through the mailed link: whatever came before ends for good,
+			// even if the policy stops applying later.
+			await t.deadbolt.beginLogin({ email: owner.email, password: PASSWORD });
+			const setupToken = await lastMailedToken(t.store, owner.email, "two_factor.setup_required");
+			const key = decodeBase32((await t.deadbolt.beginRequiredTOTPSetup({ setupToken })).secret);
+			const done = await t.deadbolt.confirmRequiredTOTPSetup({ setupToken, code: generateTOTP(key, t.clock.now()) });
+			expect((await t.store.sessions.findSession(thief.session.record.id))?.revokedAt).not.toBeNull();
+			expect(await t.deadbolt.validateAccessToken(token.token, "app.example.com")).toMatchObject({ kind: "refused", reason: "revoked" });
+			await expect(t.deadbolt.validateSession(done.session.token)).resolves.toBeDefined();
+		});
+
 		it("a sign-in challenge token is never a setup token (a stolen password cannot enroll its own authenticator), and a setup token is never a sign-in challenge", async () => {
 			await start();
 			const enrolled = await signUpWith2FA(t);

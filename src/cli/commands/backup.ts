@@ -14,8 +14,8 @@
  * - restore --already-restored: the same "after restore" step on the configured database, for a
  *   database restored by other means (`pg_restore`, a file-system snapshot).
  */
-import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, realpathSync, rmSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Config } from "../../config/schema.js";
 import { BackupDestinationExists, backupSqliteFile, createDeadbolt, inspectSqliteBackup, isSqliteDatabaseInUse, replaceSqliteFile, SQLITE_FILE } from "../../deadbolt.js";
 import { ConfigInvalid } from "../../errors.js";
@@ -59,8 +59,9 @@ export async function runBackupCommand(config: Config, file: string, options: Ba
 		output.err(PG_DUMP_ADVICE);
 		return 1;
 	}
-	const live = resolve(config.dataDir, SQLITE_FILE);
-	const destination = resolve(file);
+	// Through symbolic links too: a link to the data directory must not name the live file.
+	const live = realPathOf(resolve(config.dataDir, SQLITE_FILE));
+	const destination = realPathOf(resolve(file));
 	if (destination === live || destination.startsWith(`${live}-`)) {
 		output.err(`deadbolt: ${file} is the live database: name another file`);
 		return 1;
@@ -210,4 +211,13 @@ export function registerBackupCommands(program: Command): void {
 		.option("--already-restored", "run only the after-restore step on the configured database")
 		.option("--json", "print JSON")
 		.action(action(async (file: string | undefined, options: ParsedBackupOptions) => runChecked("restore", file === undefined ? [] : [file], options)));
+}
+
+/** A path with its directory's symbolic links resolved (the file itself may not exist yet). */
+function realPathOf(path: string): string {
+	try {
+		return join(realpathSync(dirname(path)), basename(path));
+	} catch {
+		return path;
+	}
 }
