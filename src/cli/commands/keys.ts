@@ -144,7 +144,18 @@ async function runChecked(words: readonly string[], options: ParsedKeysOptions):
 
 /** Registers `keys status|rotate|retire` on `program`. */
 export function registerKeysCommands(program: Command): void {
-	const keys = program.command("keys").description('Key rings: what uses each key, re-seal under the primary key, rotate the signing key, retire a key (docs/operations.md, "Key rotation")');
+	const keys = program
+		.command("keys")
+		.description('Key rings: what uses each key, re-seal under the primary key, rotate the signing key, retire a key (docs/operations.md, "Key rotation")')
+		.addHelpText(
+			"after",
+			`
+In order (docs/operations.md, "Key rotation"):
+  deadbolt keys status                  what depends on each key id
+  deadbolt keys rotate                  re-seal every secret under the primary encryption key
+  deadbolt keys retire <old id>         once nothing uses it (refused with exit 1 otherwise)
+  deadbolt keys rotate --signing        a new JWKS signing key, published ahead`,
+		);
 	withCommonOptions(keys.command("status").description("What depends on each key id (sealed values, recovery codes), and the signing keys"))
 		.option("--json", "print JSON")
 		.action(action(async (options: ParsedKeysOptions) => runChecked(["status"], options)));
