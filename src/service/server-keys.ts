@@ -87,7 +87,7 @@ export async function verifyServerKeys(deps: ServiceDeps): Promise<void> {
 				if (record === null) throw new Error("server key proof neither inserted nor found");
 			}
 			// A key retired while no instance had recorded its proof has an empty one.
-			const matches = record.checkValue === "" || kind === "hmac" ? record.checkValue === hmacProof(key) : sealedProofOpens(key, new Uint8Array(Buffer.from(record.checkValue, "base64")));
+			const matches = record.checkValue === "" ? true : kind === "hmac" ? record.checkValue === hmacProof(key) : sealedProofOpens(key, new Uint8Array(Buffer.from(record.checkValue, "base64")));
 			if (!matches) problems.push(`${keyName(kind, keyId)}: not the key recorded under this id for this database; every instance must use the same key under one id (a new key needs a new id)`);
 			if (record.retiredAt !== null) {
 				if (keyId === ring.primaryId) problems.push(`${keyName(kind, keyId)}: retired ("deadbolt keys retire"); it cannot be primary again: make another key primary`);
