@@ -543,7 +543,7 @@ export interface AccountDirectoryRepository {
 
 /**
  * TOTP credentials: the account's authenticators (any number confirmed, issue 14) and at most one
- * pending enrollment. The account's replay record (`account.totp_last_used_step`) is shared by all
+ * pending enrollment. The account's replay record (`account.totp_replay_until_ms`) is shared by all
  * of them.
  */
 export interface TOTPCredentialRepository {
@@ -557,7 +557,7 @@ export interface TOTPCredentialRepository {
 	replacePendingTOTPCredential(record: TOTPCredentialRecord): Promise<void>;
 	/**
 	 * Confirms a pending credential that has not expired at `now` and records `step` as its last
-	 * used step (and raises the account's replay record to `step` if it is lower); with
+	 * used step (and raises the account's replay record to the end of that step if it is earlier); with
 	 * `replaceOthers`, deletes the account's other confirmed credentials (a new phone). One
 	 * conditional write decides.
 	 * @returns false when the credential is not pending, expired or gone.
@@ -565,13 +565,14 @@ export interface TOTPCredentialRepository {
 	confirmTOTPCredential(id: string, step: number, now: UnixMillis, options: { readonly replaceOthers: boolean }): Promise<boolean>;
 	/**
 	 * The account's replay check (RFC 6238 §5.2), one compare-and-set shared by all its
-	 * authenticators: `UPDATE account SET totp_last_used_step = step WHERE id = ? AND
-	 * totp_last_used_step < step`; the winner also records the step and `now` on the credential
+	 * authenticators, as instants (authenticators may have steps of different lengths): `UPDATE
+	 * account SET totp_replay_until_ms = <end of the step> WHERE id = ? AND totp_replay_until_ms <=
+	 * <start of the step>`; the winner also records the step and `now` on the credential
 	 * that matched (its "last used").
 	 * @returns true for the one caller that advanced it; false when the step (or a later one) was
 	 *   already accepted from any authenticator of the account
 	 */
-	advanceTOTPStep(credential: Pick<TOTPCredentialRecord, "id" | "accountId">, step: number, now: UnixMillis): Promise<boolean>;
+	advanceTOTPStep(credential: Pick<TOTPCredentialRecord, "id" | "accountId" | "periodSeconds">, step: number, now: UnixMillis): Promise<boolean>;
 	/** Renames (null: unnames) a confirmed authenticator of the account. @returns false when there is no such one. */
 	renameTOTPCredential(accountId: string, id: string, name: string | null): Promise<boolean>;
 	/**

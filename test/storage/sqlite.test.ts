@@ -240,13 +240,13 @@ describe("SQLite opener", () => {
 			await db.insertInto("totp_credential").values({ ...credential, id: "p1", confirmed_at: null, expires_at: 99, last_used_step: -1 }).execute();
 			const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) } });
 			expect((await migrator.migrateToLatest()).error).toBeUndefined();
-			expect(await db.selectFrom("account").select(["id", "totp_last_used_step"]).orderBy("id").execute()).toEqual([
-				{ id: "with", totp_last_used_step: 56_000_123 },
-				{ id: "without", totp_last_used_step: -1 },
+			expect(await db.selectFrom("account").select(["id", "totp_replay_until_ms"]).orderBy("id").execute()).toEqual([
+				{ id: "with", totp_replay_until_ms: (56_000_123 + 1) * 30_000 },
+				{ id: "without", totp_replay_until_ms: 0 },
 			]);
 			// A second authenticator, then down: the newest confirmed one stays, with the account's record.
 			await db.insertInto("totp_credential").values({ ...credential, id: "c2", confirmed_at: 3, expires_at: null, last_used_step: 5, name: "second" }).execute();
-			await db.updateTable("account").set({ totp_last_used_step: 56_000_200 }).where("id", "=", "with").execute();
+			await db.updateTable("account").set({ totp_replay_until_ms: (56_000_200 + 1) * 30_000 }).where("id", "=", "with").execute();
 			expect((await migrator.migrateTo(before)).error).toBeUndefined();
 			expect(await db.selectFrom("totp_credential").select(["id", "last_used_step"]).orderBy("id").execute()).toEqual([
 				{ id: "c2", last_used_step: 56_000_200 },

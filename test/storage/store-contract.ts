@@ -32,6 +32,8 @@ import { describeOutboxContract } from "./outbox-contract.js";
 const T0 = 1_700_000_000_000;
 /** 2^41 ms: an instant in 2039, beyond 32-bit seconds and far beyond 32-bit milliseconds. */
 const LARGE_EPOCH_MS = 2 ** 41;
+/** A TOTP time step far in the future whose instant in milliseconds is still exact (2^33 steps of 30 s). */
+const LARGE_STEP = 2 ** 33;
 /** The largest instant a JavaScript number holds exactly. */
 const MAX_EPOCH_MS = Number.MAX_SAFE_INTEGER;
 const MINUTE_MS = 60_000;
@@ -294,9 +296,25 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.totpCredentials.advanceTOTPStep(credential, 101, T0)).toBe(true);
 				expect(await store.totpCredentials.advanceTOTPStep(credential, 101, T0)).toBe(false);
 				expect(await store.totpCredentials.advanceTOTPStep(credential, 99, T0)).toBe(false);
-				expect(await store.totpCredentials.advanceTOTPStep(credential, LARGE_EPOCH_MS, T0)).toBe(true);
-				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.lastUsedStep).toBe(LARGE_EPOCH_MS);
-				expect(await store.totpCredentials.advanceTOTPStep({ id: uid("missing"), accountId: account.id }, 1, T0)).toBe(false);
+				// A step far in the future (year 10,000 and more), still an exact instant in milliseconds.
+				expect(await store.totpCredentials.advanceTOTPStep(credential, LARGE_STEP, T0)).toBe(true);
+				expect((await store.totpCredentials.findConfirmedTOTPCredential(account.id))?.lastUsedStep).toBe(LARGE_STEP);
+				expect(await store.totpCredentials.advanceTOTPStep({ id: uid("missing"), accountId: account.id, periodSeconds: 30 }, 1, T0)).toBe(false);
+			});
+
+			test("the replay record is shared by the account's authenticators as an instant, so steps of different lengths (a changed totp.periodSeconds) compare", async () => {
+				const account = await givenAccount();
+				const thirty = await givenConfirmedCredential(account.id, 59_000_000);
+				const sixtyPending = pendingCredentialFixture(account.id, { periodSeconds: 60, expiresAt: MAX_EPOCH_MS });
+				await store.totpCredentials.replacePendingTOTPCredential(sixtyPending);
+				// 60 s step 29,500,000 starts at 1,770,000,000,000 ms: before the end of 30 s step 59,000,000 (1,770,000,030,000).
+				expect(await store.totpCredentials.confirmTOTPCredential(sixtyPending.id, 29_500_000, T0, { replaceOthers: false })).toBe(true);
+				const sixty = { ...sixtyPending, confirmedAt: T0 };
+				// The next 60 s step starts after every step used so far: accepted once, from either authenticator.
+				expect(await store.totpCredentials.advanceTOTPStep(sixty, 29_500_001, T0)).toBe(true);
+				expect(await store.totpCredentials.advanceTOTPStep(thirty, 59_000_002, T0)).toBe(false); // inside that 60 s step
+				expect(await store.totpCredentials.advanceTOTPStep(thirty, 59_000_004, T0)).toBe(true); // after it
+				expect(await store.totpCredentials.advanceTOTPStep(sixty, 29_500_001, T0)).toBe(false);
 			});
 
 			test("deleteTOTPCredentials deletes pending and confirmed credentials and returns how many", async () => {

@@ -36,8 +36,8 @@ export interface AccountTable {
 	groups: string;
 	/** When a mailed link confirmed the account's second factor (migration 0015); null: not confirmed. */
 	second_factor_mail_confirmed_at: EpochMsColumn | null;
-	/** The account's one TOTP replay record: the last time step accepted from any authenticator, -1 when none (migration 0018). */
-	totp_last_used_step: ColumnType<number, number | undefined, number>;
+	/** The account's one TOTP replay record: the end of the last time step accepted from any authenticator, Unix ms; 0 when none (migration 0018). */
+	totp_replay_until_ms: ColumnType<number, number | undefined, number>;
 	/** When an operator disabled the account (migration 0017); null: it may sign in. */
 	disabled_at: EpochMsColumn | null;
 }
@@ -76,7 +76,7 @@ export interface TOTPCredentialTable {
 	enrollment_session_id: string | null;
 	/** When a pending enrollment lapses; null once confirmed. */
 	expires_at: EpochMsColumn | null;
-	/** Last accepted RFC 6238 time step T of this authenticator; -1 when none (the replay check is `account.totp_last_used_step`). */
+	/** Last accepted RFC 6238 time step T of this authenticator; -1 when none (the replay check is `account.totp_replay_until_ms`). */
 	last_used_step: number;
 	/** The name its owner gave it; null when none (migration 0018). */
 	name: string | null;

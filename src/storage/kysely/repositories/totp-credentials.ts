@@ -10,6 +10,11 @@ const totpCredentialRows = rowMapping<TOTPCredentialRecord>({
 	name: true, lastUsedAt: true, purpose: true,
 });
 
+/** The end of RFC 6238 time step `step` of `periodSeconds`, in Unix milliseconds (when the next step starts). */
+function stepEndMs(step: number, periodSeconds: number): number {
+	return (step + 1) * periodSeconds * 1000;
+}
+
 /** The TOTP credential repository over `db`. */
 export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTPCredentialRepository {
 	/** The account's newest credential in one state: confirmed (latest confirmation) or pending (latest creation). */
@@ -60,11 +65,12 @@ export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTP
 						.where("id", "=", id)
 						.where("confirmed_at", "is", null)
 						.where("expires_at", ">", now)
-						.returning("account_id")
+						.returning(["account_id", "period_seconds"])
 						.executeTakeFirst();
 					if (confirmed === undefined) return false;
 					// The confirming code's step counts as used for the whole account.
-					await trx.updateTable("account").set({ totp_last_used_step: step }).where("id", "=", confirmed.account_id).where("totp_last_used_step", "<", step).execute();
+					const end = stepEndMs(step, confirmed.period_seconds);
+					await trx.updateTable("account").set({ totp_replay_until_ms: end }).where("id", "=", confirmed.account_id).where("totp_replay_until_ms", "<", end).execute();
 					// A new phone: the account's other confirmed credentials go.
 					if (options.replaceOthers) {
 						await trx
@@ -78,16 +84,16 @@ export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTP
 				}),
 			);
 		},
-		advanceTOTPStep(credential: Pick<TOTPCredentialRecord, "id" | "accountId">, step: number, now: UnixMillis): Promise<boolean> {
+		advanceTOTPStep(credential: Pick<TOTPCredentialRecord, "id" | "accountId" | "periodSeconds">, step: number, now: UnixMillis): Promise<boolean> {
 			return guard(() =>
 				inTransaction(db, async (trx) => {
 					// The deciding write: the account's one replay record, whichever authenticator matched
 					// (and only while that authenticator is still one of the account's).
 					const advanced = await trx
 						.updateTable("account")
-						.set({ totp_last_used_step: step })
+						.set({ totp_replay_until_ms: stepEndMs(step, credential.periodSeconds) })
 						.where("id", "=", credential.accountId)
-						.where("totp_last_used_step", "<", step)
+						.where("totp_replay_until_ms", "<=", step * credential.periodSeconds * 1000)
 						.where((eb) => eb.exists(eb.selectFrom("totp_credential").select("totp_credential.id").where("totp_credential.id", "=", credential.id).where("totp_credential.account_id", "=", credential.accountId).where("totp_credential.confirmed_at", "is not", null)))
 						.executeTakeFirst();
 					if (advanced.numUpdatedRows === 0n) return false;
