@@ -69,7 +69,7 @@ export function answerChecker(document: OpenAPIDocumentLike): (answer: Answer) =
 		const template = templates.find((candidate) => candidate.pattern.test(path));
 		// A path no route has is the not-found handler's (404 ERR_NOT_FOUND), or a request refused before routing (a malformed
 		// URL such as `/api/v1/%`: 400 ERR_INVALID_REQUEST, `frameworkErrors` in app.ts): documented by no route, always these.
-		if (template === undefined) return (answer.status === 404 && answer.body.includes('"ERR_NOT_FOUND"')) || (answer.status === 400 && answer.body.includes('"ERR_INVALID_REQUEST"')) ? [] : [`${where}: no path of the document matches`];
+		if (template === undefined) return (answer.status === 404 && (answer.body.includes('"ERR_NOT_FOUND"') || (answer.method === "HEAD" && answer.body === ""))) || (answer.status === 400 && answer.body.includes('"ERR_INVALID_REQUEST"')) ? [] : [`${where}: no path of the document matches`];
 		const operation = document.paths[template.template]?.[answer.method.toLowerCase()];
 		if (operation === undefined) return answer.status === 404 ? [] : [`${where}: the document has no ${answer.method} for ${template.template}`];
 		const response = operation.responses?.[String(answer.status)];

@@ -22,12 +22,12 @@ export function registerRequiredSetupRoutes(app: FastifyInstance, d: DashboardCo
 	/** A token that no longer works: the first page, saying so (and what to do). */
 	const unusable = (request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply => {
 		const message = error instanceof TOTPAlreadyEnabled ? "Two-factor authentication is already set up for this account: sign in with your password and a code." : null;
-		return sendPage(reply, 410, requiredSetupStartPage(d.authPageContext(request, reply), null, message));
+		return sendPage(reply, 401, requiredSetupStartPage(d.authPageContext(request, reply), null, message));
 	};
 
 	app.get("/two-factor/required-setup", async (request, reply) => {
 		const token = queryParam(request, "token");
-		return sendPage(reply, token === null ? 410 : 200, requiredSetupStartPage(d.authPageContext(request, reply), token));
+		return sendPage(reply, token === null ? 401 : 200, requiredSetupStartPage(d.authPageContext(request, reply), token));
 	});
 
 	app.post("/two-factor/required-setup", async (request, reply) => {
