@@ -8,6 +8,23 @@ import { CODE_REFUSAL_REASONS } from "../errors.js";
 
 const closed = { additionalProperties: false } as const;
 
+/**
+ * The key of a pending TOTP enrollment as the API answers it (`enrollmentView` in
+ * `routes/totp.ts`): the Base32 secret, its key URI and QR code (SVG), the settings of the key URI
+ * (RFC 6238 §4: algorithm, digits, time step in seconds), a warning for settings some apps ignore,
+ * and when the pending enrollment lapses. Spread into each route's answer object.
+ */
+export const PENDING_TOTP_KEY_PROPERTIES = {
+	secret: Type.String(),
+	keyUri: Type.String(),
+	qrSvg: Type.String(),
+	algorithm: Type.String(),
+	digits: Type.Integer(),
+	periodSeconds: Type.Integer(),
+	compatibilityWarning: Type.Union([Type.String(), Type.Null()], { description: "With settings other than SHA1, 6 digits, 30 s: show it; several apps ignore them. null otherwise." }),
+	expiresAt: Type.String({ format: "date-time" }),
+};
+
 /** The error body (fastify's own shape) with deadbolt's stable code. */
 export const ErrorBodySchema = Type.Object({
 	statusCode: Type.Integer(),

@@ -17,6 +17,7 @@ import type { ServiceDeps } from "./deps.js";
 import { describeDevice, type DeviceDescription } from "./devices.js";
 import { listConnectedOidcApps, type ConnectedOidcApp } from "./oidc-grants.js";
 import { listSecurityEvents, type SecurityEventView } from "./security-events.js";
+import { trustedDeviceView, type TrustedDeviceView } from "./trusted-devices.js";
 
 /** Most accounts in one page of the list. */
 export const ACCOUNT_PAGE_MAX = 500;
@@ -154,15 +155,8 @@ export interface AdminSessionView {
 	readonly device: DeviceDescription;
 }
 
-/** A remembered device (never its token). */
-export interface AdminTrustedDeviceView {
-	readonly id: string;
-	readonly createdAt: UnixMillis;
-	readonly lastUsedAt: UnixMillis;
-	readonly expiresAt: UnixMillis;
-	readonly ipAddress: string | null;
-	readonly device: DeviceDescription;
-}
+/** A remembered device (never its token): the same view as its owner's. */
+export type AdminTrustedDeviceView = TrustedDeviceView;
 
 /** A personal access token: its name and facts, never its value or hash. */
 export interface AdminAccessTokenView {
@@ -219,7 +213,7 @@ export async function showAccount(deps: ServiceDeps, target: AccountRef): Promis
 		sessions: sessions
 			.map((session) => ({ id: session.id, aal: session.aal, createdAt: session.createdAt, lastActiveAt: session.lastActiveAt, expiresAt: session.expiresAt, ipAddress: session.ipAddress, device: describeDevice(session.userAgent) }))
 			.sort((a, b) => b.createdAt - a.createdAt),
-		trustedDevices: devices.map((device) => ({ id: device.id, createdAt: device.createdAt, lastUsedAt: device.lastUsedAt, expiresAt: device.expiresAt, ipAddress: device.ipAddress, device: describeDevice(device.userAgent) })),
+		trustedDevices: devices.map(trustedDeviceView),
 		accessTokens: tokens
 			.filter((token) => token.revokedAt === null && token.expiresAt > now)
 			.map((token) => ({ id: token.id, name: token.name, hosts: hostsOf(token.hosts), aal: token.aal, createdAt: token.createdAt, expiresAt: token.expiresAt, lastUsedAt: token.lastUsedAt, lastUsedIp: token.lastUsedIp })),

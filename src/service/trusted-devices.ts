@@ -77,13 +77,14 @@ export interface TrustedDeviceView {
 	readonly device: DeviceDescription;
 }
 
-function toView(record: TrustedDeviceRecord): TrustedDeviceView {
+/** A trusted device's record as its owner (or an operator) sees it: never its token. */
+export function trustedDeviceView(record: TrustedDeviceRecord): TrustedDeviceView {
 	return { id: record.id, createdAt: record.createdAt, lastUsedAt: record.lastUsedAt, expiresAt: record.expiresAt, ipAddress: record.ipAddress, device: describeDevice(record.userAgent) };
 }
 
 /** The account's active trusted devices, most recently used first. */
 export async function listTrustedDevices(deps: ServiceDeps, auth: AuthenticatedSession): Promise<TrustedDeviceView[]> {
-	return (await deps.store.trustedDevices.listActiveTrustedDevices(auth.account.id, deps.clock.now())).map(toView);
+	return (await deps.store.trustedDevices.listActiveTrustedDevices(auth.account.id, deps.clock.now())).map(trustedDeviceView);
 }
 
 /**

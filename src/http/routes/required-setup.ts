@@ -13,7 +13,7 @@ import { deliverSession } from "../deliver.js";
 import { requestContext } from "../plugins/session.js";
 import { NO_SECURITY } from "../openapi/document.js";
 import { errorResponses } from "../openapi/error-responses.js";
-import { CodeSchema, NewSessionSchema, TokenSchema } from "../schemas.js";
+import { CodeSchema, NewSessionSchema, PENDING_TOTP_KEY_PROPERTIES, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 import { enrollmentView } from "./totp.js";
 
@@ -34,14 +34,7 @@ export const requiredSetupRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 					201: Type.Object(
 						{
 							email: Type.String({ description: "the account being set up" }),
-							secret: Type.String(),
-							keyUri: Type.String(),
-							qrSvg: Type.String(),
-							algorithm: Type.String(),
-							digits: Type.Integer(),
-							periodSeconds: Type.Integer(),
-							compatibilityWarning: Type.Union([Type.String(), Type.Null()]),
-							expiresAt: Type.String({ format: "date-time" }),
+							...PENDING_TOTP_KEY_PROPERTIES,
 						},
 						closed,
 					),

@@ -12,7 +12,7 @@ import { toISO } from "../../service/deps.js";
 import type { PendingEnrollment } from "../../service/totp-enrollment.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
 import { deliverRotatedSession } from "../deliver.js";
-import { CodeSchema, PasswordSchema, RotatedSessionSchema, TokenSchema } from "../schemas.js";
+import { CodeSchema, PasswordSchema, PENDING_TOTP_KEY_PROPERTIES, RotatedSessionSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 import { errorResponses } from "../openapi/error-responses.js";
 import { SESSION_SECURITY } from "../openapi/document.js";
@@ -64,14 +64,7 @@ export const totpRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, {
 				response: {
 					201: Type.Object(
 						{
-							secret: Type.String(),
-							keyUri: Type.String(),
-							qrSvg: Type.String(),
-							algorithm: Type.String(),
-							digits: Type.Integer(),
-							periodSeconds: Type.Integer(),
-							compatibilityWarning: Type.Union([Type.String(), Type.Null()], { description: "With settings other than SHA1, 6 digits, 30 s: show it; several apps ignore them. null otherwise." }),
-							expiresAt: Type.String({ format: "date-time" }),
+							...PENDING_TOTP_KEY_PROPERTIES,
 							session: Type.Optional(RotatedSessionSchema),
 						},
 						closed,
