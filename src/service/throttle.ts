@@ -14,7 +14,7 @@
  * called incorrect (issue 9). Only when the wait runs out is an attempt refused, as
  * {@link AttemptsInFlight} (429 with `Retry-After`, saying what happened).
  */
-import { AttemptsInFlight, TooManyAttempts } from "../errors.js";
+import { AttemptsInFlight, KeyUnavailable, StorageUnavailable, TooManyAttempts } from "../errors.js";
 import { ATTEMPTS_IN_FLIGHT_RETRY_SECONDS } from "./password-hasher.js";
 import type { AttemptOutcome, AuthFailureKind, AuthFailureRecord } from "../storage/store.js";
 import { secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
@@ -48,7 +48,8 @@ export const ATTEMPT_START_MAX_MS = 45_000;
  * after `startBy`, a `performance.now()` instant). When `check` resolves the reservation is given
  * back and the failures are forgotten; when it throws, the attempt counts as a failure (a wrong
  * password or code, a reused code, a spent challenge alike) and the error is rethrown, except
- * AttemptsInFlight (nothing was checked: the place is only given back).
+ * when the server could not check (AttemptsInFlight, KeyUnavailable, StorageUnavailable: the place
+ * is only given back, so an outage never locks out the users who retry through it).
  *
  * A code checked against the account's `keysChecked` authenticators is `keysChecked` guesses: the
  * budget is divided by it (`floor(lockout.maxFailures / keysChecked)` failures, at least one, before
@@ -72,12 +73,17 @@ export function withAttempt<T>(deps: ServiceDeps, accountId: string, kind: AuthF
 		try {
 			result = await check(startBy);
 		} catch (error) {
-			await settleQuietly(deps, accountId, kind, error instanceof AttemptsInFlight ? "released" : "failed");
+			await settleQuietly(deps, accountId, kind, isServerSide(error) ? "released" : "failed");
 			throw error;
 		}
 		await settleQuietly(deps, accountId, kind, "succeeded");
 		return result;
 	});
+}
+
+/** Whether the attempt failed on the server's side (nothing was checked against the user's guess). */
+function isServerSide(error: unknown): boolean {
+	return error instanceof AttemptsInFlight || error instanceof KeyUnavailable || error instanceof StorageUnavailable;
 }
 
 /** Settles a reservation; a storage failure here must not turn a checked answer into a 503. */
