@@ -5,6 +5,8 @@
  */
 import { Type, type Static } from "@sinclair/typebox";
 import { CODE_REFUSAL_REASONS } from "../errors.js";
+import { toISO } from "../service/deps.js";
+import type { RequiredSetup } from "../service/required-two-factor.js";
 
 const closed = { additionalProperties: false } as const;
 
@@ -117,3 +119,28 @@ export const ERROR_RESPONSES = {
 	429: ErrorBodySchema,
 	503: ErrorBodySchema,
 } as const;
+
+/**
+ * The answer of a first factor (or a sign-up) that made no session because the account must set
+ * up two-factor authentication first (`twoFactorPolicy`, past its deadline): where the setup goes on.
+ */
+export const RequiredSetupAnswerSchema = Type.Object(
+	{
+		status: Type.Literal("two_factor_setup_required"),
+		setup: Type.Object(
+			{
+				deadline: Type.String({ format: "date-time", description: "when two-factor authentication became required for this account (it has passed)" }),
+				mailed: Type.Boolean({ description: "true: a setup link was mailed to the account's address (a password sign-in, or an open sign-up); false: `setupToken` is here (an operator's sign-in link, or a sign-up link just used)" }),
+				setupToken: Type.Optional(Type.String({ description: "for POST /api/v1/two-factor/totp/required-setup; only when not mailed" })),
+				expiresAt: Type.String({ format: "date-time", description: "until when the setup link (or token) works" }),
+			},
+			{ additionalProperties: false },
+		),
+	},
+	{ additionalProperties: false },
+);
+
+/** {@link RequiredSetupAnswerSchema}'s body for a setup (instants as ISO 8601). */
+export function requiredSetupAnswer(setup: RequiredSetup): Static<typeof RequiredSetupAnswerSchema> {
+	return { status: "two_factor_setup_required", setup: { deadline: toISO(setup.deadline), mailed: setup.setupToken === null, ...(setup.setupToken === null ? {} : { setupToken: setup.setupToken }), expiresAt: toISO(setup.expiresAt) } };
+}

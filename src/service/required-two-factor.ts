@@ -53,11 +53,20 @@ export function twoFactorRequirementOf(deps: ServiceDeps, account: Pick<AccountR
 	return { required: deadline !== null, deadline, overdue: !hasTwoFactor && isTwoFactorOverdue(deps.config.twoFactorPolicy, account, deps.clock.now()) };
 }
 
+/**
+ * Whether an account made now (no group yet, no second factor) would be past its deadline at
+ * once (`twoFactorPolicy.enforce: everyone` with `gracePeriodDays: 0`): its sign-up then makes no
+ * session and sends it to the setup instead (`sign-up.ts`).
+ */
+export function isOverdueAtSignUp(deps: ServiceDeps): boolean {
+	return twoFactorRequirementOf(deps, { createdAt: deps.clock.now(), groups: [] }, false).overdue;
+}
+
 /** The setup an overdue account was sent to instead of a session. */
 export interface RequiredSetup {
 	/** When the deadline was. */
 	readonly deadline: UnixMillis;
-	/** The setup token: handed to the holder of an operator's sign-in link; null when it was mailed. */
+	/** The setup token: handed to the holder of an operator's sign-in link (or of a sign-up link just used); null when it was mailed. */
 	readonly setupToken: string | null;
 	/** Until when the setup link works. */
 	readonly expiresAt: UnixMillis;
@@ -72,9 +81,11 @@ function ownerOf(challenge: Pick<LoginChallengeRecord, "id">): string {
  * Sends an overdue account (no second factor, past its deadline) to the setup instead of signing
  * it in: issues a `set_up_two_factor` challenge, valid for `signInLink.ttlSeconds`, and either mails
  * its link to the account's address (`firstFactor` `"password"`) or returns its token (an
- * operator's sign-in link, `"sign_in_link"`). Inside the caller's transaction, under the account's lock.
+ * operator's sign-in link, `"sign_in_link"`; or `addressProved`: a password just checked together
+ * with a mailed sign-up link, which proved the address as the setup mail would). Inside the
+ * caller's transaction, under the account's lock.
  */
-export async function sendToRequiredSetup(deps: ServiceDeps, tx: Repositories, account: AccountRecord, context: RequestContext, firstFactor: "password" | "sign_in_link"): Promise<RequiredSetup> {
+export async function sendToRequiredSetup(deps: ServiceDeps, tx: Repositories, account: AccountRecord, context: RequestContext, firstFactor: "password" | "sign_in_link", addressProved = false): Promise<RequiredSetup> {
 	const now = deps.clock.now();
 	const ttlSeconds = deps.config.signInLink.ttlSeconds;
 	const generated = generateToken(deps.random);
@@ -95,7 +106,7 @@ export async function sendToRequiredSetup(deps: ServiceDeps, tx: Repositories, a
 	// One open setup at a time: an earlier link stops working.
 	await tx.loginChallenges.consumeAccountLoginChallenges(account.id, now);
 	await tx.loginChallenges.insertLoginChallenge(record);
-	const mailed = firstFactor === "password";
+	const mailed = firstFactor === "password" && !addressProved;
 	if (mailed) await enqueueLinkMail(deps, tx, { accountId: account.id, to: account.email, kind: "two_factor.setup_required", link: { token: generated.token, ttlSeconds } });
 	deps.logger.info({ event: "login.two_factor_setup_required", accountId: account.id, challengeId: record.id, mailed, ip: context.ipAddress }, "two-factor setup required before signing in");
 	return { deadline: twoFactorDeadline(deps.config.twoFactorPolicy, account) ?? now, setupToken: mailed ? null : generated.token, expiresAt: record.expiresAt };

@@ -13,6 +13,7 @@
  *   account is created, verified, and signed in. A new sign-up for an address ends its older links.
  * - `closed`: sign-up is refused ({@link SignUpClosed}); operators create accounts (verified).
  */
+import { isOverdueAtSignUp, sendToRequiredSetup, type RequiredSetup } from "./required-two-factor.js";
 import { EmailLinkInvalid, EmailTaken, InvalidCredentials, SignUpClosed } from "../errors.js";
 import { generateId } from "../domain/crypto/token.js";
 import type { AccountRecord } from "../storage/store.js";
@@ -24,8 +25,16 @@ import { enqueueLinkMail } from "./outbox.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { createSession, type NewSession } from "./sessions.js";
 
-/** The outcome of a sign-up: signed in at once (`open`), or a link mailed (`verified`, whatever the address). */
-export type SignUpResult = { readonly kind: "account"; readonly account: AccountRecord; readonly session: NewSession } | { readonly kind: "verification_sent" };
+/**
+ * The outcome of a sign-up: signed in at once (`open`), or a link mailed (`verified`, whatever the
+ * address), or (`open`, with two-factor authentication required at once: `twoFactorPolicy` with
+ * `gracePeriodDays: 0`) the account made without a session and a setup link mailed, as for a
+ * sign-in past the deadline (the link also verifies the address).
+ */
+export type SignUpResult =
+	| { readonly kind: "account"; readonly account: AccountRecord; readonly session: NewSession }
+	| { readonly kind: "verification_sent" }
+	| { readonly kind: "two_factor_setup_required"; readonly account: AccountRecord; readonly setup: RequiredSetup };
 
 /**
  * Signs up as `signUp.mode` says.
@@ -38,6 +47,13 @@ export async function signUp(deps: ServiceDeps, input: { email: string; password
 	if (mode === "verified") {
 		await requestVerifiedSignUp(deps, input, context);
 		return { kind: "verification_sent" };
+	}
+	if (isOverdueAtSignUp(deps)) {
+		// No session without a second factor: the mailed setup link stands for the verification mail too.
+		const sent: { setup?: RequiredSetup } = {};
+		const registered = await registerAccount(deps, input, context, { withoutSession: true, inTransaction: async (tx, account) => void (sent.setup = await sendToRequiredSetup(deps, tx, account, context, "password")) });
+		if (sent.setup === undefined) throw new Error("sign-up: the required setup was not sent");
+		return { kind: "two_factor_setup_required", account: registered.account, setup: sent.setup };
 	}
 	const registered: RegisteredAccount = await registerAccount(deps, input, context, { inTransaction: (tx, account) => queueVerificationMail(deps, tx, account, context) });
 	return { kind: "account", account: registered.account, session: registered.session as NewSession };
@@ -82,11 +98,14 @@ export async function describeSignUp(deps: ServiceDeps, token: string): Promise<
 	return record === null || record.attempts >= deps.config.loginChallenge.maxAttempts ? null : { email: record.email };
 }
 
-/** An account made by a sign-up link, signed in. */
-export interface FinishedSignUp {
-	readonly account: AccountRecord;
-	readonly session: NewSession;
-}
+/**
+ * An account made by a sign-up link: signed in, or (two-factor authentication required at once,
+ * `gracePeriodDays: 0`) with no session and the setup token handed over (the link proved the
+ * address and the password was typed again: what a mailed setup link would prove).
+ */
+export type FinishedSignUp =
+	| { readonly account: AccountRecord; readonly session: NewSession; readonly setup: null }
+	| { readonly account: AccountRecord; readonly session: null; readonly setup: RequiredSetup };
 
 /** The refusal of a password that is not the one the sign-up was started with. */
 export const SIGN_UP_WRONG_PASSWORD =
@@ -131,7 +150,8 @@ export async function finishSignUp(deps: ServiceDeps, input: { token: string; pa
 		if (!(await tx.accounts.insertAccount(account))) throw new EmailTaken("An account with this email already exists. Sign in instead, or reset your password.", { reason: "taken_since_sign_up" });
 		await recordSecurityEvent(deps, tx, account.id, "account.created", context, { emailVerified: true });
 		await recordSecurityEvent(deps, tx, account.id, "email.verified", context, { via: "sign_up_link" });
-		return { account, session: await createSession(deps, tx, account.id, ["password"], context) };
+		if (isOverdueAtSignUp(deps)) return { account, session: null, setup: await sendToRequiredSetup(deps, tx, account, context, "password", true) };
+		return { account, session: await createSession(deps, tx, account.id, ["password"], context), setup: null };
 	});
 	deps.logger.info({ event: "account.registered", accountId: result.account.id, via: "sign_up_link", ip: context.ipAddress }, "account registered");
 	return result;

@@ -105,3 +105,26 @@ describe("enforced two-factor authentication over HTTP", () => {
 		expect(await t.deadbolt.isTwoFactorEnabled(user.account.id)).toBe(true);
 	});
 });
+
+describe("two-factor authentication required at once (gracePeriodDays 0): sign-up", () => {
+	let t: TestApp;
+	appPerTest((app) => (t = app), { overrides: { ...OVERRIDES, twoFactorPolicy: { ...OVERRIDES.twoFactorPolicy, gracePeriodDays: 0 } } });
+	const { page, post } = formBrowser(() => t, ORIGIN);
+
+	test("the API's sign-up answers 202 two_factor_setup_required with no session or cookie; the dashboard's says to check the email", async () => {
+		const api = await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email: "api-at-once@example.com", password: PASSWORD } });
+		expect(api.statusCode).toBe(202);
+		expect(api.json()).toMatchObject({ status: "two_factor_setup_required", setup: { mailed: true } });
+		expect(api.json().session).toBeUndefined();
+		expect(api.headers["set-cookie"] ?? []).toEqual([]);
+		const jar: Record<string, string> = {};
+		await page("/dashboard/sign-up", jar);
+		const signUpPage = await post("/dashboard/sign-up", jar, { email: "page-at-once@example.com", password: PASSWORD });
+		expect(signUpPage.statusCode).toBe(200);
+		expect(signUpPage.body).toContain('id="required-setup-mailed"');
+		expect(Object.keys(jar).filter((name) => name.endsWith("deadbolt_session"))).toEqual([]);
+		// The mailed link leads to the setup, then to the first session.
+		const setupToken = await lastMailedToken(t.store, "page-at-once@example.com", "two_factor.setup_required");
+		expect((await page(`/dashboard/two-factor/required-setup?token=${encodeURIComponent(setupToken)}`, jar)).statusCode).toBe(200);
+	});
+});

@@ -116,7 +116,7 @@ for (const backend of await testBackends()) {
 				for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(EmailLinkInvalid);
 				const { account, session } = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof t.deadbolt.finishSignUp>>>).value;
 				expect(account.emailVerifiedAt).toBe(t.clock.now());
-				expect((await t.deadbolt.validateSession(session.token)).account.id).toBe(account.id);
+				expect((await t.deadbolt.validateSession(session!.token)).account.id).toBe(account.id);
 				expect((await t.deadbolt.beginLogin({ email: free, password: PASSWORD })).kind).toBe("session");
 			});
 

@@ -66,6 +66,37 @@ for (const backend of await testBackends()) {
 			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, key) })).resolves.toBeDefined();
 		});
 
+		it("required at once (gracePeriodDays 0): an open sign-up makes the account but no session, and mails the setup link (which also verifies the address)", async () => {
+			await start({ ...POLICY, gracePeriodDays: 0 });
+			const result = await t.deadbolt.signUp({ email: "at-once@example.com", password: PASSWORD });
+			expect(result.kind).toBe("two_factor_setup_required");
+			if (result.kind !== "two_factor_setup_required") return;
+			expect(result.setup.setupToken).toBeNull();
+			expect("session" in result).toBe(false);
+			expect(await mailsTo(t.store, "at-once@example.com", "two_factor.setup_required")).toHaveLength(1);
+			expect(await mailsTo(t.store, "at-once@example.com", "email.verify")).toHaveLength(0);
+			const setupToken = await lastMailedToken(t.store, "at-once@example.com", "two_factor.setup_required");
+			const key = decodeBase32((await t.deadbolt.beginRequiredTOTPSetup({ setupToken })).secret);
+			const done = await t.deadbolt.confirmRequiredTOTPSetup({ setupToken, code: generateTOTP(key, t.clock.now()) });
+			expect((await t.deadbolt.validateSession(done.session.token)).session.aal).toBe(2);
+			expect((await t.store.accounts.findAccountById(result.account.id))?.emailVerifiedAt).not.toBeNull();
+		});
+
+		it("required at once: finishing a verified sign-up makes no session and hands over the setup token (the link proved the address)", async () => {
+			t = await createTestDeadbolt({ store: await backend.open(), overrides: { rateLimit: { perMinute: 100_000 }, twoFactorPolicy: { ...POLICY, gracePeriodDays: 0 }, signUp: { mode: "verified" } } });
+			expect((await t.deadbolt.signUp({ email: "verified-at-once@example.com", password: PASSWORD })).kind).toBe("verification_sent");
+			const token = await lastMailedToken(t.store, "verified-at-once@example.com", "sign_up.verify");
+			const finished = await t.deadbolt.finishSignUp({ token, password: PASSWORD });
+			expect(finished.session).toBeNull();
+			expect(finished.setup?.setupToken).toEqual(expect.any(String));
+			const setupToken = finished.setup!.setupToken!;
+			// Not a sign-in challenge: no session from it without the setup.
+			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: setupToken, code: "000000" })).rejects.toBeInstanceOf(ChallengeInvalid);
+			const key = decodeBase32((await t.deadbolt.beginRequiredTOTPSetup({ setupToken })).secret);
+			const done = await t.deadbolt.confirmRequiredTOTPSetup({ setupToken, code: generateTOTP(key, t.clock.now()) });
+			expect((await t.deadbolt.validateSession(done.session.token)).session.aal).toBe(2);
+		});
+
 		it("at the deadline a live password-only session ends at its next use, and a session at AAL2 goes on", async () => {
 			// Enforcement starts an hour in, without grace: sessions are not idle by then.
 			await start({ ...POLICY, enforcedSince: new Date(T0 + 3_600_000).toISOString(), gracePeriodDays: 0 });

@@ -25,6 +25,7 @@ import { reauthenticated } from "./confirm.js";
 import type { DashboardContext } from "./context.js";
 import { credentialRefusal, emptyCredentials, formField, queryParam, seeOther, sendPage, signedInForm, signedInPage, type CredentialErrors } from "./forms.js";
 import { homeWithNotice, sendHomePage } from "./home.js";
+import { requiredSetupStartPage } from "../pages/required-setup.js";
 
 /** One mailed link's page: how it is described (GET), used (POST), drawn, and where its POST lands. */
 interface LinkFlow {
@@ -105,7 +106,9 @@ export function registerEmailLinkRoutes(app: FastifyInstance, d: DashboardContex
 			};
 			if (password === "") return again(400, "Enter the password you chose when you signed up.");
 			try {
-				const { session } = await deadbolt.finishSignUp({ token, password }, requestContext(request));
+				const { session, setup } = await deadbolt.finishSignUp({ token, password }, requestContext(request));
+				// Two-factor authentication required at once: the setup's first step, with its token (no session before it).
+				if (session === null) return sendPage(reply, 200, requiredSetupStartPage(d.authPageContext(request, reply), setup.setupToken));
 				await d.startSession(request, reply, session);
 			} catch (error) {
 				if (error instanceof InvalidCredentials) return again(401, error.message);

@@ -14,7 +14,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { deliverSession } from "../deliver.js";
 import { authOf, requestContext, requireSession } from "../plugins/session.js";
-import { AccountSchema, EmailSchema, NewSessionSchema, PasswordSchema, TokenSchema } from "../schemas.js";
+import { AccountSchema, EmailSchema, NewSessionSchema, PasswordSchema, requiredSetupAnswer, RequiredSetupAnswerSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 import { errorResponses } from "../openapi/error-responses.js";
 import { OPTIONAL_SESSION_SECURITY, SESSION_SECURITY } from "../openapi/document.js";
@@ -104,12 +104,13 @@ export const emailRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 		"/sign-up/finish",
 		{ schema: {
 				summary: "Finish a sign-up (mode `verified`)",
-				description: "The mailed link's token and the password chosen at sign-up, typed again: the account is made, verified, and signed in.",
+				description: "The mailed link's token and the password chosen at sign-up, typed again: the account is made, verified, and signed in (201). When two-factor authentication is required at once (`twoFactorPolicy` with `gracePeriodDays: 0`): 202 `two_factor_setup_required` with the `setupToken`, and no session until the setup is confirmed.",
 				tags: ["account"],
 				security: OPTIONAL_SESSION_SECURITY,
-				body: Type.Object({ token: TokenSchema, password: PasswordSchema }, closed), response: { 201: Type.Object({ account: AccountSchema, session: NewSessionSchema }, closed), ...errorResponses(["write", "credential"], "ERR_EMAIL_LINK_INVALID", "ERR_INVALID_CREDENTIALS", "ERR_EMAIL_TAKEN") } } },
+				body: Type.Object({ token: TokenSchema, password: PasswordSchema }, closed), response: { 201: Type.Object({ account: AccountSchema, session: NewSessionSchema }, closed), 202: RequiredSetupAnswerSchema, ...errorResponses(["write", "credential"], "ERR_EMAIL_LINK_INVALID", "ERR_INVALID_CREDENTIALS", "ERR_EMAIL_TAKEN") } } },
 		async (request, reply) => {
-			const { account, session } = await deadbolt.finishSignUp({ token: request.body.token, password: request.body.password }, requestContext(request));
+			const { account, session, setup } = await deadbolt.finishSignUp({ token: request.body.token, password: request.body.password }, requestContext(request));
+			if (session === null) return reply.status(202).send(requiredSetupAnswer(setup));
 			const view = await deliverSession(request, reply, deadbolt, cookies, session);
 			return reply.status(201).send({ account: { id: account.id, email: account.email, twoFactorEnabled: false, hasPassword: true, emailVerified: true, groups: [...account.groups] }, session: view });
 		},

@@ -10,7 +10,7 @@ import { ChallengeInvalid } from "../../errors.js";
 import { toISO } from "../../service/deps.js";
 import { deliverSession, isBrowserRequest } from "../deliver.js";
 import { requestContext } from "../plugins/session.js";
-import { CodeSchema, EmailSchema, NewSessionSchema, PasswordSchema, TokenSchema } from "../schemas.js";
+import { CodeSchema, EmailSchema, NewSessionSchema, PasswordSchema, requiredSetupAnswer, RequiredSetupAnswerSchema, TokenSchema } from "../schemas.js";
 import type { RouteOptions } from "./context.js";
 import { errorResponses } from "../openapi/error-responses.js";
 import { NO_SECURITY, OPTIONAL_SESSION_SECURITY } from "../openapi/document.js";
@@ -23,21 +23,7 @@ const closed = { additionalProperties: false } as const;
 /** The answer of the first factor (password, or sign-in link): signed in, or the code step next. */
 const FirstFactorResponseSchema = Type.Union([
 	Type.Object({ status: Type.Literal("authenticated"), session: NewSessionSchema, trustedDeviceToken: Type.Optional(Type.String()) }, closed),
-	Type.Object(
-		{
-			status: Type.Literal("two_factor_setup_required"),
-			setup: Type.Object(
-				{
-					deadline: Type.String({ format: "date-time", description: "when two-factor authentication became required for this account (it has passed)" }),
-					mailed: Type.Boolean({ description: "true: a setup link was mailed to the account's address (a password sign-in); false: `setupToken` is here (an operator's sign-in link)" }),
-					setupToken: Type.Optional(Type.String({ description: "for POST /api/v1/two-factor/totp/required-setup; only after a sign-in link" })),
-					expiresAt: Type.String({ format: "date-time", description: "until when the setup link (or token) works" }),
-				},
-				closed,
-			),
-		},
-		closed,
-	),
+	RequiredSetupAnswerSchema,
 	Type.Object(
 		{
 			status: Type.Literal("two_factor_required"),
@@ -83,8 +69,7 @@ export const loginRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app, 
 			return { status: "authenticated" as const, session, ...device };
 		}
 		if (result.kind === "two_factor_setup_required") {
-			const { setup } = result;
-			return { status: "two_factor_setup_required" as const, setup: { deadline: toISO(setup.deadline), mailed: setup.setupToken === null, ...(setup.setupToken === null ? {} : { setupToken: setup.setupToken }), expiresAt: toISO(setup.expiresAt) } };
+			return requiredSetupAnswer(result.setup);
 		}
 		const { challenge } = result;
 		const view = { methods: [...challenge.methods], expiresAt: toISO(challenge.expiresAt) };
