@@ -63,6 +63,7 @@ import { createPrometheusMetrics, type PrometheusMetrics } from "./service/prome
 import { verifyServerKeys } from "./service/server-keys.js";
 import { openPostgresStore } from "./storage/postgres.js";
 import { openSqliteStore } from "./storage/sqlite.js";
+import { LATEST_MIGRATION } from "./storage/kysely/migrate.js";
 import type { Store } from "./storage/store.js";
 import type { Deadbolt, DeadboltOverrides } from "./deadbolt/use-cases.js";
 import { resolveKeys } from "./deadbolt/keys.js";
@@ -86,6 +87,34 @@ export async function openConfiguredStore(config: Config, sqlitePath: string = j
 		return openPostgresStore({ connectionString: config.storage.databaseUrl, poolSize: config.storage.postgresPoolSize });
 	}
 	return openSqliteStore({ path: sqlitePath });
+}
+
+/** What {@link migrateConfiguredDatabase} did. */
+export interface MigrationReport {
+	readonly dialect: Store["dialect"];
+	/** The migrations this run applied, in order; empty when the database was up to date. */
+	readonly applied: readonly string[];
+	/** The newest migration, where the database now stands. */
+	readonly schema: string;
+}
+
+/**
+ * Brings the configured database to the latest schema (creating a SQLite file when there is
+ * none), closes it, and says which migrations ran (`deadbolt migrate`). Safe while other
+ * processes open it: Kysely's migration lock lets one migrate; the others apply nothing.
+ * @throws StorageUnavailable when the database cannot be opened or a migration fails
+ */
+export async function migrateConfiguredDatabase(config: Config): Promise<MigrationReport> {
+	let applied: readonly string[] = [];
+	const onMigrated = (names: readonly string[]): void => {
+		applied = names;
+	};
+	const store =
+		config.storage.databaseUrl === null
+			? await openSqliteStore({ path: join(config.dataDir, SQLITE_FILE), onMigrated })
+			: await openPostgresStore({ connectionString: config.storage.databaseUrl, poolSize: 1, onMigrated });
+	await store.close();
+	return { dialect: store.dialect, applied, schema: LATEST_MIGRATION };
 }
 
 // The SQLite file operations of `deadbolt backup` and `deadbolt restore` (cli/commands/backup.ts).
@@ -233,6 +262,7 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		issueAssertion: bind(signingKeys.issueAssertion),
 		publicJWKS: bind(signingKeys.publicJWKS),
 		keyStatus: bind(keyRotation.keyStatus),
+		keysMissingFromRings: bind(keyRotation.keysMissingFromRings),
 		resealUnderPrimary: bind(keyRotation.resealUnderPrimary),
 		retireKey: bind(keyRotation.retireKey),
 		rotateSigningKey: bind(keyRotation.rotateSigningKey),

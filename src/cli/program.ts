@@ -3,7 +3,8 @@
  * the configuration, turning errors into exit codes and messages, and who the operator is.
  * Usage errors (an unknown command or option, a missing argument, a bad value) print
  * `deadbolt: <problem>` and the command's help on stderr and exit 64; an invalid configuration
- * exits 78; a refusal (no such account, ...) prints `deadbolt: <message>` and exits 1.
+ * (also no database where an operator command looks: {@link requireDatabase}) exits 78; a refusal
+ * (no such account, ...) prints `deadbolt: <message>` and exits 1.
  */
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
@@ -53,15 +54,18 @@ export function loadCliConfig(options: CommonOptions, overrides: Record<string, 
 
 /**
  * Refuses to run an operator command on a SQLite file that does not exist: it reads what a running
- * deadbolt wrote, never a new empty database made by mistake.
- * @throws Error naming the file and what to check
+ * deadbolt wrote, never a new empty database made by mistake (a wrong `--data-dir` or a missing
+ * `--config` is a configuration problem: {@link action} exits 78). Call it before anything opens
+ * the store. Only `migrate`, `serve` and `restore <file>` may create the database.
+ * @throws MissingDatabase naming the file and what to check
  */
 export function requireDatabase(config: Config, command: string): void {
 	if (config.storage.databaseUrl !== null) return;
 	const file = join(config.dataDir, SQLITE_FILE);
-	if (!existsSync(file)) throw new MissingDatabase(`there is no database at ${file}: run "${command}" with the configuration "deadbolt serve" uses (--config, --data-dir, DEADBOLT_* variables)`);
+	if (!existsSync(file)) throw new MissingDatabase(`there is no database at ${file}: run "${command}" with the configuration "deadbolt serve" uses (--config, --data-dir, DEADBOLT_* variables); on a new installation, run "deadbolt migrate" (or start "deadbolt serve") first`);
 }
 
+/** No database where an operator command looks (exit 78, like an invalid configuration). */
 class MissingDatabase extends Error {}
 
 /** The OS user running the CLI (the one who ran `sudo`, when run through it), for the audit trail; null when unknown. */
@@ -104,7 +108,7 @@ export function exitCodeOfLastCommand(): number {
 
 /**
  * Wraps a command's work: its returned exit code is kept; a {@link UsageError} becomes 64 with the
- * command's help, `ConfigInvalid` 78, a refusal ({@link REFUSALS}) or any other error 1, each with
+ * command's help, `ConfigInvalid` and a missing database ({@link requireDatabase}) 78, a refusal ({@link REFUSALS}) or any other error 1, each with
  * `deadbolt: <message>` on stderr (and the cause of an unexpected failure).
  */
 export function action<A extends unknown[]>(work: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
@@ -120,11 +124,11 @@ export function action<A extends unknown[]>(work: (...args: A) => Promise<number
 				return;
 			}
 			process.stderr.write(`deadbolt: ${(error as Error).message}\n`);
-			if (error instanceof ConfigInvalid) {
+			if (error instanceof ConfigInvalid || error instanceof MissingDatabase) {
 				lastExitCode = EXIT.CONFIG;
 				return;
 			}
-			const expected = error instanceof MissingDatabase || (error instanceof DeadboltError && REFUSALS.has(error.code));
+			const expected = error instanceof DeadboltError && REFUSALS.has(error.code);
 			const cause = (error as { cause?: unknown }).cause;
 			if (!expected && cause instanceof Error) process.stderr.write(`  cause: ${cause.message}\n`);
 			lastExitCode = EXIT.FAILURE;

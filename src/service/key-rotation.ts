@@ -31,6 +31,9 @@ import { totpKeyAAD } from "./totp-key.js";
 /** Every table with sealed values, in the order they are re-sealed. */
 export const SEALED_VALUE_SOURCES: readonly SealedValueSource[] = Object.freeze(["totp_credential", "oidc_client", "signing_key", "webhook_endpoint", "delivery"]);
 
+/** The id {@link keyStatus} counts values under when their envelope names no key. */
+export const UNREADABLE = "(unreadable)";
+
 /** Rows read per page while re-sealing or counting. */
 export const DEFAULT_RESEAL_BATCH_SIZE = 200;
 
@@ -95,7 +98,7 @@ export async function keyStatus(deps: ServiceDeps, batchSize: number = DEFAULT_R
 	for (const source of SEALED_VALUE_SOURCES) {
 		for await (const page of sealedValues(deps, source, batchSize)) {
 			for (const record of page) {
-				const id = sealedKeyId(record.sealed) ?? "(unreadable)";
+				const id = sealedKeyId(record.sealed) ?? UNREADABLE;
 				const counts = (sealed[id] ??= {});
 				counts[source] = (counts[source] ?? 0) + 1;
 			}
@@ -120,6 +123,36 @@ export async function keyStatus(deps: ServiceDeps, batchSize: number = DEFAULT_R
 			return { kid: record.kid, generation: record.generation, activatesAt, active: activatesAt <= now };
 		}),
 	};
+}
+
+/** A key id the database depends on and this instance's ring lacks, with what depends on it. */
+export type MissingKey =
+	| { readonly kind: "encryption"; readonly keyId: string; readonly sealedValues: Readonly<Partial<Record<SealedValueSource, number>>> }
+	| { readonly kind: "hmac"; readonly keyId: string; readonly recoveryCodes: number; readonly accounts: number };
+
+/**
+ * The key ids the database depends on that this instance's rings do not hold: encryption key ids
+ * that seal values (TOTP keys, OpenID Connect client secrets, signing keys, webhook secrets,
+ * queued link tokens), and HMAC key ids of unused recovery codes. Such values fail at use
+ * (`KeyUnavailable`, 503) until the key is back in the ring. Values whose envelope names no key
+ * (unreadable bytes) are not a missing key and are left out. `deadbolt restore` refuses a
+ * database with any (docs/operations.md, "Backups and restore"). Reads every sealed value once.
+ * @returns the missing ids, encryption ones first, each kind in id order; empty when none
+ * @throws StorageUnavailable when the database cannot be reached
+ */
+export async function keysMissingFromRings(deps: ServiceDeps, batchSize: number = DEFAULT_RESEAL_BATCH_SIZE): Promise<MissingKey[]> {
+	const status = await keyStatus(deps, batchSize);
+	const missing: MissingKey[] = [];
+	const encryptionIds = new Set(status.encryption.keyIds);
+	for (const [keyId, sealedValues] of Object.entries(status.encryption.sealedValues).sort(([a], [b]) => a.localeCompare(b))) {
+		if (encryptionIds.has(keyId) || keyId === UNREADABLE) continue;
+		if (Object.values(sealedValues).some((count) => (count ?? 0) > 0)) missing.push({ kind: "encryption", keyId, sealedValues });
+	}
+	const hmacIds = new Set(status.hmac.keyIds);
+	for (const [keyId, uses] of Object.entries(status.hmac.recoveryCodes).sort(([a], [b]) => a.localeCompare(b))) {
+		if (!hmacIds.has(keyId) && uses.codes > 0) missing.push({ kind: "hmac", keyId, recoveryCodes: uses.codes, accounts: uses.accounts });
+	}
+	return missing;
 }
 
 /** What a re-sealing run did. */

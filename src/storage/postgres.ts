@@ -23,7 +23,7 @@ import type { CustomTypesConfig } from "pg";
 import { StorageUnavailable } from "../errors.js";
 import type { Database } from "./kysely/database.js";
 import { createKyselyStore } from "./kysely/kysely-store.js";
-import { migrateToLatest } from "./kysely/migrate.js";
+import { appliedMigrationNames, migrateToLatest, type MigratedListener } from "./kysely/migrate.js";
 import type { Store } from "./store.js";
 
 /** Options of {@link openPostgresStore}. */
@@ -45,6 +45,8 @@ export interface PostgresStoreOptions {
 	 * Default: the connection's current schema (normally `public`).
 	 */
 	readonly schema?: string;
+	/** Told which migrations the opening applied (`deadbolt migrate`). */
+	readonly onMigrated?: MigratedListener;
 }
 
 /** Default {@link PostgresStoreOptions.poolSize}. */
@@ -90,7 +92,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
 	if (schema !== undefined) await createSchemaIfMissing(connectionString, schema);
 
-	await migrate(openPool({ connectionString, schema, poolSize: 1 }), schema);
+	const applied = await migrate(openPool({ connectionString, schema, poolSize: 1 }), schema);
+	options.onMigrated?.(applied);
 	const db = openPool({ connectionString, schema, poolSize, queryTimeoutMs });
 	// The outbox's bookkeeping (claims, settles) on connections of its own whose commits do not
 	// wait for the WAL flush (see repositories/outbox.ts: a lost settle only means a message goes
@@ -112,9 +115,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
 /**
  * Migrates the database with `db`, then destroys it.
+ * @returns the names of the migrations applied, in order (empty when it was up to date)
  * @throws StorageUnavailable when the server cannot be reached or a migration fails
  */
-async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<void> {
+async function migrate(db: Kysely<Database>, schema: string | undefined): Promise<string[]> {
 	try {
 		const migrationTableSchema = schema ?? (await currentSchema(db));
 		const migration = await migrateToLatest(db, { migrationTableSchema });
@@ -124,6 +128,7 @@ async function migrate(db: Kysely<Database>, schema: string | undefined): Promis
 				reason: "migration_failed",
 			});
 		}
+		return appliedMigrationNames(migration);
 	} catch (error) {
 		if (error instanceof StorageUnavailable) throw error;
 		throw new StorageUnavailable(undefined, { cause: error, reason: "postgres_open_failed" });

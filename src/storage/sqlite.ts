@@ -20,7 +20,7 @@ import type { DatabaseConnection, DialectAdapter, Driver, SqliteDatabase, Sqlite
 import { StorageUnavailable } from "../errors.js";
 import type { Database } from "./kysely/database.js";
 import { createKyselyStore } from "./kysely/kysely-store.js";
-import { migrateToLatest } from "./kysely/migrate.js";
+import { appliedMigrationNames, migrateToLatest, type MigratedListener } from "./kysely/migrate.js";
 import type { Store } from "./store.js";
 
 /** Options of {@link openSqliteStore}. */
@@ -30,6 +30,8 @@ export interface SqliteStoreOptions {
 	 * private in-memory database that lives until `close()` (tests).
 	 */
 	readonly path: string;
+	/** Told which migrations the opening applied (`deadbolt migrate`). */
+	readonly onMigrated?: MigratedListener;
 }
 
 /** How long a write waits for another process's lock before failing, in milliseconds. */
@@ -76,6 +78,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
 			reason: "migration_failed",
 		});
 	}
+	options.onMigrated?.(appliedMigrationNames(migration));
 	return createKyselyStore(db, "sqlite");
 }
 

@@ -96,6 +96,8 @@ describe("deadbolt CLI", () => {
 	it("account create makes an account without a password and prints a one-time sign-in link; account sign-in-link prints another", async () => {
 		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-create-"));
 		const env = { DEADBOLT_PUBLIC_URL: "https://auth.example.com" };
+		// Not on a data directory without a database (test/cli/missing-database.test.ts): the server's, made by migrate here.
+		expect(run(["migrate", "--data-dir", dataDir]).status).toBe(0);
 		const created = run(["account", "create", "New.User@Example.com", "--data-dir", dataDir], env);
 		expect(created.status, created.stderr).toBe(0);
 		expect(created.stdout).toContain("created: new.user@example.com");
@@ -171,6 +173,7 @@ describe("deadbolt CLI", () => {
 	it("keys other than the ones the database was set up with stop the start with exit 78, naming the key", () => {
 		const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-keys-"));
 		// The first start (development keys of this data directory) records its keys.
+		expect(run(["migrate", "--data-dir", dataDir]).status).toBe(0);
 		expect(run(["account", "unlock", "nobody@example.com", "--data-dir", dataDir]).status).toBe(1);
 		const other = Buffer.alloc(32, 5).toString("base64");
 		const refused = run(["account", "unlock", "nobody@example.com", "--data-dir", dataDir], { DEADBOLT_ENCRYPTION_KEY: other, DEADBOLT_HMAC_KEY: other });

@@ -34,7 +34,7 @@ describe("deadbolt oidc clients", () => {
 	it("refuses a data directory without a database, and makes none", () => {
 		const empty = join(mkdtempSync(join(tmpdir(), "deadbolt-oidc-cli-empty-")), "data");
 		const result = run(["oidc", "clients", "list"], configFile, empty);
-		expect(result.status).toBe(1);
+		expect(result.status).toBe(78);
 		expect(result.stderr).toContain("there is no database");
 		expect(existsSync(empty)).toBe(false);
 	});

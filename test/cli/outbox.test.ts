@@ -140,7 +140,7 @@ describe("deadbolt outbox and webhooks", () => {
 		const empty = join(mkdtempSync(join(tmpdir(), "deadbolt-cli-empty-")), "data");
 		for (const args of [["outbox", "list"], ["webhooks", "list"]]) {
 			const result = spawnSync(process.execPath, [CLI, ...args, "--data-dir", empty], { env: ENV, encoding: "utf8", timeout: 30_000 });
-			expect(result.status, result.stderr).toBe(1);
+			expect(result.status, result.stderr).toBe(78);
 			expect(result.stderr).toContain(`there is no database at ${join(empty, "deadbolt.sqlite")}`);
 			expect(existsSync(empty), "nothing was created").toBe(false);
 		}

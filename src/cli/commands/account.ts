@@ -36,8 +36,13 @@ export function accountRefOf(typed: string): { readonly email: string } | { read
 	return typed.includes("@") ? { email: typed } : { accountId: typed };
 }
 
-/** Runs `work` with a deadbolt over `config`, closed afterwards. */
-async function withDeadbolt<T>(config: Config, work: (deadbolt: Deadbolt) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with a deadbolt over `config`, closed afterwards; refuses first (exit 78) when there
+ * is no database where the configuration points, rather than make an empty one.
+ * @param command - the command as typed (`account unlock`), for the refusal's message
+ */
+async function withDeadbolt<T>(config: Config, command: string, work: (deadbolt: Deadbolt) => Promise<T>): Promise<T> {
+	requireDatabase(config, command);
 	const deadbolt = await createDeadbolt(config);
 	try {
 		return await work(deadbolt);
@@ -120,7 +125,7 @@ export function registerAccountCommands(program: Command): void {
 		.action(
 			action(async (target: string, options: CommonOptions) => {
 				const config = loadCliConfig(options);
-				const result = await withDeadbolt(config, (d) => d.unlockAccount(accountRefOf(target), cliActor()));
+				const result = await withDeadbolt(config, "account unlock", (d) => d.unlockAccount(accountRefOf(target), cliActor()));
 				STDIO.out(`unlocked: ${result.email}`);
 			}),
 		);
@@ -130,7 +135,7 @@ export function registerAccountCommands(program: Command): void {
 		.action(
 			action(async (email: string, options: CommonOptions) => {
 				const config = loadCliConfig(options);
-				await withDeadbolt(config, async (d) => {
+				await withDeadbolt(config, "account create", async (d) => {
 					const created = await d.createAccountWithoutPassword(email);
 					STDIO.out(`created: ${created.email} (id ${created.id}), without a password`);
 					printLink(config, await d.issueSignInLink(created.email));
@@ -143,7 +148,7 @@ export function registerAccountCommands(program: Command): void {
 		.action(
 			action(async (target: string, options: CommonOptions) => {
 				const config = loadCliConfig(options);
-				await withDeadbolt(config, async (d) => {
+				await withDeadbolt(config, "account sign-in-link", async (d) => {
 					const found = await d.findAccountGroups(accountRefOf(target));
 					printLink(config, await d.issueSignInLink(found.email));
 				});
@@ -157,7 +162,7 @@ export function registerAccountCommands(program: Command): void {
 		.action(
 			action(async (target: string, options: CommonOptions & Json & { set?: string }) => {
 				const config = loadCliConfig(options);
-				await withDeadbolt(config, async (d) => {
+				await withDeadbolt(config, "account groups", async (d) => {
 					let found = await d.findAccountGroups(accountRefOf(target));
 					if (options.set !== undefined) found = await d.setAccountGroups(found.accountId, parseGroupList(options.set), cliActor());
 					if (options.json === true) printJSON(STDIO, { accountId: found.accountId, email: found.email, groups: found.groups });
@@ -172,7 +177,7 @@ export function registerAccountCommands(program: Command): void {
 		.action(
 			action(async (target: string, options: CommonOptions & Json) => {
 				const config = loadCliConfig(options);
-				const result = await withDeadbolt(config, (d) => d.signOutAccountEverywhere(accountRefOf(target), cliActor()));
+				const result = await withDeadbolt(config, "account sign-out-everywhere", (d) => d.signOutAccountEverywhere(accountRefOf(target), cliActor()));
 				if (options.json === true) printJSON(STDIO, result);
 				else STDIO.out(`signed out everywhere: ${result.email} (${countOf(result.sessionsRevoked, "session")}, ${countOf(result.trustedDevicesRevoked, "remembered device")} and ${countOf(result.accessTokensRevoked, "personal access token")} ended)`);
 			}),
@@ -184,8 +189,7 @@ export function registerAccountCommands(program: Command): void {
 		.action(
 			action(async (target: string, options: CommonOptions & Json) => {
 				const config = loadCliConfig(options);
-				requireDatabase(config, "account show");
-				const details = await withDeadbolt(config, (d) => d.showAccount(accountRefOf(target)));
+				const details = await withDeadbolt(config, "account show", (d) => d.showAccount(accountRefOf(target)));
 				if (options.json === true) printJSON(STDIO, detailsJSON(details));
 				else for (const line of detailLines(details)) STDIO.out(line);
 			}),
@@ -198,8 +202,7 @@ export function registerAccountCommands(program: Command): void {
 		.action(
 			action(async (target: string, options: CommonOptions & Json & WithReason) => {
 				const config = loadCliConfig(options);
-				requireDatabase(config, "account disable");
-				const result = await withDeadbolt(config, (d) => d.disableAccount(accountRefOf(target), cliActor(), options.reason));
+				const result = await withDeadbolt(config, "account disable", (d) => d.disableAccount(accountRefOf(target), cliActor(), options.reason));
 				if (options.json === true) printJSON(STDIO, result);
 				else if (!result.changed) STDIO.out(`already disabled: ${result.email}`);
 				else STDIO.out(`disabled: ${result.email} (${countOf(result.sessionsRevoked, "session")}, ${countOf(result.trustedDevicesRevoked, "remembered device")} and ${countOf(result.accessTokensRevoked, "personal access token")} ended)`);
@@ -212,8 +215,7 @@ export function registerAccountCommands(program: Command): void {
 		.action(
 			action(async (target: string, options: CommonOptions & Json) => {
 				const config = loadCliConfig(options);
-				requireDatabase(config, "account enable");
-				const result = await withDeadbolt(config, (d) => d.enableAccount(accountRefOf(target), cliActor()));
+				const result = await withDeadbolt(config, "account enable", (d) => d.enableAccount(accountRefOf(target), cliActor()));
 				if (options.json === true) printJSON(STDIO, result);
 				else STDIO.out(result.changed ? `enabled: ${result.email}` : `not disabled: ${result.email} (nothing to do)`);
 			}),
@@ -227,8 +229,7 @@ export function registerAccountCommands(program: Command): void {
 			action(async (target: string, options: CommonOptions & Json & WithReason) => {
 				if ((options.reason ?? "").trim() === "") throw new UsageError(`"account delete" needs --reason <text>`);
 				const config = loadCliConfig(options);
-				requireDatabase(config, "account delete");
-				const result = await withDeadbolt(config, (d) => d.deleteAccount(accountRefOf(target), cliActor(), options.reason));
+				const result = await withDeadbolt(config, "account delete", (d) => d.deleteAccount(accountRefOf(target), cliActor(), options.reason));
 				if (options.json === true) printJSON(STDIO, result);
 				else STDIO.out(`deleted: ${result.email} (id ${result.accountId}; ${countOf(result.sessionsRevoked, "session")} and ${countOf(result.accessTokensRevoked, "personal access token")} ended first)`);
 			}),
@@ -242,8 +243,7 @@ export function registerAccountCommands(program: Command): void {
 			action(async (target: string, options: CommonOptions & Json & WithReason) => {
 				if ((options.reason ?? "").trim() === "") throw new UsageError(`"account reset-2fa" needs --reason <text>`);
 				const config = loadCliConfig(options);
-				requireDatabase(config, "account reset-2fa");
-				const result = await withDeadbolt(config, (d) => d.resetTwoFactor(accountRefOf(target), cliActor(), options.reason));
+				const result = await withDeadbolt(config, "account reset-2fa", (d) => d.resetTwoFactor(accountRefOf(target), cliActor(), options.reason));
 				if (options.json === true) printJSON(STDIO, result);
 				else STDIO.out(`two-factor authentication reset: ${result.email} (authenticator and recovery codes removed; ${countOf(result.sessionsRevoked, "session")}, ${countOf(result.trustedDevicesRevoked, "remembered device")} and ${countOf(result.accessTokensRevoked, "personal access token")} ended; the owner was mailed)`);
 			}),
@@ -269,8 +269,7 @@ export function registerAccountsCommands(program: Command): void {
 			action(async (options: CommonOptions & Json & { search?: string; prefix?: string; twoFactor?: string; locked?: string; disabled?: string; group?: string; limit?: string; cursor?: string }) => {
 				if (options.limit !== undefined && !/^\d{1,3}$/.test(options.limit)) throw new UsageError("--limit must be a whole number from 1 to 500");
 				const config = loadCliConfig(options);
-				requireDatabase(config, "accounts list");
-				const page = await withDeadbolt(config, (d) =>
+				const page = await withDeadbolt(config, "accounts list", (d) =>
 					d.listAccounts({
 						search: options.search,
 						prefix: options.prefix,

@@ -8,19 +8,23 @@
  * - restore <file>: deadbolt must be stopped (the command refuses while a process has the
  *   database open). The file must be a deadbolt database of this version or an older one (it is
  *   migrated forward; a newer one is refused) made with the configured keys (they are not in the
- *   backup). It is prepared beside the live database (migrated, then every session, device, link
+ *   backup): every key id its sealed secrets and recovery codes name must be in the configured
+ *   rings, or it is refused (exit 78) before anything is replaced. It is prepared beside the live database (migrated, then every session, device, link
  *   and token ended and owners of recovery codes told: `service/restored-database.ts`), and only
  *   then put in its place; the replaced file is kept as `deadbolt.sqlite.before-restore-<time>`.
  * - restore --already-restored: the same "after restore" step on the configured database, for a
- *   database restored by other means (`pg_restore`, a file-system snapshot).
+ *   database restored by other means (`pg_restore`, a file-system snapshot), after the same key
+ *   check (exit 78, the step not run).
+ * - Both refuse (exit 78) a data directory without a database (`requireDatabase`): `backup` and
+ *   `restore --already-restored` never make an empty one; `restore <file>` may fill an empty one.
  */
-import { existsSync, mkdirSync, realpathSync, rmSync } from "node:fs";
+import { mkdirSync, realpathSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Config } from "../../config/schema.js";
-import { BackupDestinationExists, backupSqliteFile, createDeadbolt, inspectSqliteBackup, isSqliteDatabaseInUse, replaceSqliteFile, SQLITE_FILE } from "../../deadbolt.js";
+import { BackupDestinationExists, backupSqliteFile, createDeadbolt, inspectSqliteBackup, isSqliteDatabaseInUse, replaceSqliteFile, SQLITE_FILE, type Deadbolt } from "../../deadbolt.js";
 import { ConfigInvalid } from "../../errors.js";
 import type { Command } from "commander";
-import { action, loadCliConfig, STDIO, UsageError, withCommonOptions, type CommandOutput, type CommonOptions } from "../program.js";
+import { action, EXIT, loadCliConfig, requireDatabase, STDIO, UsageError, withCommonOptions, type CommandOutput, type CommonOptions } from "../program.js";
 
 /** The options of `deadbolt backup` and `deadbolt restore` as parsed from the command line. */
 export interface BackupOptions {
@@ -51,7 +55,8 @@ export function backupUsageProblem(command: "backup" | "restore", words: readonl
 
 /**
  * `deadbolt backup <file>`.
- * @returns the exit code: 0 written, 1 refused (PostgreSQL, no database, the file exists)
+ * @returns the exit code: 0 written, 1 refused (PostgreSQL, the file exists)
+ * @throws MissingDatabase (exit 78) when there is no database where the configuration points
  * @throws Error from the driver or the file system (the caller reports it)
  */
 export async function runBackupCommand(config: Config, file: string, options: BackupOptions, output: CommandOutput): Promise<number> {
@@ -66,10 +71,7 @@ export async function runBackupCommand(config: Config, file: string, options: Ba
 		output.err(`deadbolt: ${file} is the live database: name another file`);
 		return 1;
 	}
-	if (!existsSync(live)) {
-		output.err(`deadbolt: there is no deadbolt database at ${live}: run "backup" with the configuration "deadbolt serve" uses (--config, --data-dir, DEADBOLT_* variables)`);
-		return 1;
-	}
+	requireDatabase(config, "backup");
 	try {
 		const written = await backupSqliteFile(live, destination, options.force === true);
 		if (options.json === true) output.out(JSON.stringify({ file: written.path, sizeBytes: written.sizeBytes, migration: written.migration }, null, 2));
@@ -106,7 +108,9 @@ function printReport(report: Awaited<ReturnType<Awaited<ReturnType<typeof create
 /**
  * `deadbolt restore <file>` and `deadbolt restore --already-restored`.
  * @returns the exit code: 0 restored, 1 refused (not a deadbolt database, a newer one, deadbolt
- *   running, PostgreSQL with a file), 78 the configured keys are not the backup's
+ *   running, PostgreSQL with a file), 78 the configured keys are not the backup's, or its secrets
+ *   name key ids the configured rings lack ({@link refuseMissingKeys}); nothing replaced then
+ * @throws MissingDatabase (exit 78) for `--already-restored` without a database
  * @throws Error from the driver or the file system (the caller reports it)
  */
 export async function runRestoreCommand(config: Config, file: string | null, options: BackupOptions, output: CommandOutput): Promise<number> {
@@ -117,12 +121,14 @@ export async function runRestoreCommand(config: Config, file: string | null, opt
 		return 1;
 	}
 	if (file === null) {
+		requireDatabase(config, "restore --already-restored");
 		if (sqlite && inspectSqliteBackup(live).kind !== "deadbolt") {
-			output.err(`deadbolt: there is no deadbolt database at ${live}: run "restore --already-restored" with the configuration "deadbolt serve" uses`);
+			output.err(`deadbolt: ${live} is not a deadbolt database: run "restore --already-restored" with the configuration "deadbolt serve" uses`);
 			return 1;
 		}
 		const deadbolt = await createDeadbolt(config);
 		try {
+			if (await refuseMissingKeys(deadbolt, sqlite ? live : "the restored database", output)) return EXIT.CONFIG;
 			printReport(await deadbolt.secureRestoredDatabase(), {}, options, output);
 		} finally {
 			await deadbolt.close();
@@ -158,12 +164,14 @@ export async function runRestoreCommand(config: Config, file: string | null, opt
 			if (error instanceof ConfigInvalid) {
 				output.err(`deadbolt: the configured keys do not open ${file}: a backup does not hold the keys; restore with the keys (DEADBOLT_ENCRYPTION_KEY, DEADBOLT_HMAC_KEY, or the development-keys.json) of the deadbolt it was taken from. Nothing was changed.`);
 				output.err(`  ${error.issues.join("\n  ")}`);
-				return 78;
+				return EXIT.CONFIG;
 			}
 			throw error;
 		}
 		let report;
 		try {
+			// Before anything is replaced: a backup whose secrets name a key the rings lack would be served with 503s.
+			if (await refuseMissingKeys(deadbolt, file, output)) return EXIT.CONFIG;
 			report = await deadbolt.secureRestoredDatabase();
 		} finally {
 			await deadbolt.close();
@@ -181,6 +189,32 @@ export async function runRestoreCommand(config: Config, file: string | null, opt
 		rmSync(`${staged}-wal`, { force: true });
 		rmSync(`${staged}-shm`, { force: true });
 	}
+}
+
+/** Where the operator puts a missing key back, for an id of a kind. */
+function whereToAdd(kind: "encryption" | "hmac", keyId: string): string {
+	const [single, ring] = kind === "encryption" ? ["keys.encryptionKey (DEADBOLT_ENCRYPTION_KEY)", "keys.encryptionKeys (DEADBOLT_ENCRYPTION_KEYS)"] : ["keys.hmacKey (DEADBOLT_HMAC_KEY)", "keys.hmacKeys (DEADBOLT_HMAC_KEYS)"];
+	return keyId === "default" ? `put it back as ${single}, or as "default" in ${ring}` : `put it back in ${ring} as "${keyId}"`;
+}
+
+/**
+ * Refuses a database whose sealed secrets or recovery codes name key ids the configured rings lack
+ * (served as it is, they would fail with 503 `ERR_KEY_UNAVAILABLE`): prints each missing id, what
+ * depends on it, and what to do (docs/operations.md, "Backups and restore").
+ * @param what - the file or database named in the message
+ * @returns true when it refused (the caller exits 78 and changes nothing)
+ */
+async function refuseMissingKeys(deadbolt: Deadbolt, what: string, output: CommandOutput): Promise<boolean> {
+	const missing = await deadbolt.keysMissingFromRings();
+	if (missing.length === 0) return false;
+	const ids = missing.map((key) => `${key.kind === "encryption" ? "encryption" : "HMAC"} key "${key.keyId}"`);
+	output.err(`deadbolt: ${what} needs keys this configuration does not hold: ${ids.join(", ")}. Nothing was changed.`);
+	for (const key of missing) {
+		const uses = key.kind === "encryption" ? Object.entries(key.sealedValues).map(([source, count]) => `${source}: ${count}`).join(", ") : `${key.recoveryCodes} unused recovery code(s) of ${key.accounts} account(s)`;
+		output.err(`  ${key.kind === "encryption" ? "encryption" : "HMAC"} key "${key.keyId}" (${uses}): ${whereToAdd(key.kind, key.keyId)}`);
+	}
+	output.err(`Add the retired key(s) to the ring beside the current ones (the primary stays as it is), restore again, then run "deadbolt keys rotate" to re-seal under the primary; see docs/operations.md, "Backups and restore".`);
+	return true;
 }
 
 /** The newest migration this deadbolt knows (the schema a restored file ends at). */

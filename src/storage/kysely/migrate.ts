@@ -20,6 +20,21 @@ export interface MigrateOptions {
 	readonly migrationTableSchema?: string;
 }
 
+/**
+ * Called once the database is at the latest schema, with the names of the migrations this
+ * opening applied, in order (empty when it was up to date, or when a concurrent opener applied
+ * them): `deadbolt migrate` prints them.
+ */
+export type MigratedListener = (applied: readonly string[]) => void;
+
+/** The migrations a successful run applied, in order. */
+export function appliedMigrationNames(result: MigrationResultSet): string[] {
+	return (result.results ?? []).filter((entry) => entry.status === "Success" && entry.direction === "Up").map((entry) => entry.migrationName);
+}
+
+/** The newest migration this deadbolt knows: the schema every successful run ends at. */
+export const LATEST_MIGRATION: string = Object.keys(MIGRATIONS).at(-1) as string;
+
 /** A provider that hands Kysely the static migration map. */
 const staticProvider: MigrationProvider = Object.freeze({
 	getMigrations() {
