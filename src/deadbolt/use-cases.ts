@@ -209,6 +209,8 @@ export interface Deadbolt {
 	publicJWKS: Bound<typeof signingKeys.publicJWKS>;
 	/** What depends on each key id (`deadbolt keys status`; `service/key-rotation.ts`). */
 	keyStatus: Bound<typeof keyRotation.keyStatus>;
+	/** The key ids sealed values or recovery codes depend on that the configured rings lack (`deadbolt restore` refuses them). */
+	keysMissingFromRings: Bound<typeof keyRotation.keysMissingFromRings>;
 	/** Re-seals every sealed value under the primary encryption key, in batches, resumable (`deadbolt keys rotate`). */
 	resealUnderPrimary: Bound<typeof keyRotation.resealUnderPrimary>;
 	/** Retires a key id when nothing depends on it (`deadbolt keys retire`); throws KeyInUse otherwise. */

@@ -97,7 +97,7 @@ describe("dashboard: several authenticator apps", () => {
 		// A name too long: said beside the field, the name kept; nothing written, the setup still open.
 		const long = await post(jar, CONFIRM_CODE, { flow: "add", name: "T".repeat(65), code: codeAt(t, key) });
 		expect(long.statusCode).toBe(400);
-		expect(long.body).toContain('<p class="field__error" id="authenticator-name-error">A name is at most 64 characters, without control characters.</p>');
+		expect(long.body).toContain('<p class="field__error" id="authenticator-name-error">A name is at most 64 characters, without control or invisible formatting characters.</p>');
 		expect(long.body).toContain(`value="${"T".repeat(65)}"`);
 		expect(await authenticatorsOf(enrolled)).toHaveLength(1);
 
@@ -228,7 +228,7 @@ describe("dashboard: several authenticator apps", () => {
 			const refused = await post(jar, RENAME, { authenticator: id, name });
 			expect(refused.statusCode).toBe(400);
 			expect(refused.body).toMatch(new RegExp(`<details class="rename" open>\\s*<summary[^>]* id="rename-authenticator-${id}"`));
-			expect(refused.body).toContain(`<p class="field__error" id="rename-${id}-error">A name is at most 64 characters, without control characters.</p>`);
+			expect(refused.body).toContain(`<p class="field__error" id="rename-${id}-error">A name is at most 64 characters, without control or invisible formatting characters.</p>`);
 			expect((await authenticatorsOf(enrolled))[0]!.name).toBeNull();
 		}
 

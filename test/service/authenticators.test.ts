@@ -160,6 +160,9 @@ for (const backend of await testBackends()) {
 			const auth = await t.deadbolt.validateSession(user.session.token);
 			await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { purpose: "add", name: "x".repeat(65) })).rejects.toBeInstanceOf(InvalidRequest);
 			await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { purpose: "add", name: "tab\there\u0007" })).rejects.toBeInstanceOf(InvalidRequest);
+			// A bidi override or a zero-width space would let a name show as another one (UTR #36).
+			await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { purpose: "add", name: "Phone\u202Eenohp" })).rejects.toBeInstanceOf(InvalidRequest);
+			await expect(t.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { purpose: "add", name: "Old\u200Bphone" })).rejects.toBeInstanceOf(InvalidRequest);
 			for (let n = 0; n < 4; n++) {
 				t.clock.advance(30_000);
 				await addAuthenticator(user, `phone ${n}`);

@@ -58,7 +58,7 @@ export const authenticatorRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 		{
 			schema: {
 				summary: "Rename an authenticator",
-				description: "A name is trimmed, at most 64 characters, without control characters (400); \"\" removes it. Another account's id answers 404.",
+				description: "A name is trimmed, at most 64 characters, without control or invisible formatting characters such as bidi overrides (400); \"\" removes it. Another account's id answers 404.",
 				tags: ["two-factor"],
 				security: SESSION_SECURITY,
 				params: AuthenticatorParams,
