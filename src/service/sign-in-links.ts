@@ -45,7 +45,9 @@ export async function createAccountWithoutPassword(deps: ServiceDeps, email: str
 
 /**
  * Issues a one-time sign-in link for the account with this email (with or without a password).
- * Recorded in the account's security activity.
+ * Only the newest link of an account works: issuing one ends the account's earlier unused links
+ * (an operator who re-issues a link, say because the first went to the wrong person, ends that
+ * one). Recorded in the account's security activity.
  * @throws NotFound when no account has that email
  * @throws AccountDisabled when the account is disabled
  */
@@ -65,8 +67,9 @@ export async function issueSignInLink(deps: ServiceDeps, email: string, context:
 		consumedAt: null,
 	};
 	await deps.store.transaction(async (tx) => {
+		const replaced = await tx.signInLinks.consumeAccountSignInLinks(account.id, now);
 		await tx.signInLinks.insertSignInLink(record);
-		await recordSecurityEvent(deps, tx, account.id, "sign_in_link.issued", context);
+		await recordSecurityEvent(deps, tx, account.id, "sign_in_link.issued", context, replaced > 0 ? { earlierLinksEnded: replaced } : {});
 	});
 	deps.logger.info({ event: "sign_in_link.issued", accountId: account.id, linkId: record.id }, "sign-in link issued");
 	return { accountId: account.id, email: account.email, token: generated.token, expiresAt: record.expiresAt };

@@ -51,6 +51,14 @@ for (const backend of await testBackends()) {
 			await expect(t.deadbolt.createAccountWithoutPassword("not an email")).rejects.toBeInstanceOf(InvalidRequest);
 		});
 
+		it("only the newest link of an account works: issuing one ends the earlier unused ones", async () => {
+			const user = await signUp(t);
+			const first = await t.deadbolt.issueSignInLink(user.email);
+			const second = await t.deadbolt.issueSignInLink(user.email);
+			await expect(t.deadbolt.redeemSignInLink({ token: first.token })).rejects.toBeInstanceOf(SignInLinkInvalid);
+			expect((await t.deadbolt.redeemSignInLink({ token: second.token })).kind).toBe("session");
+		});
+
 		it("a sign-in link signs an account without 2FA in once, at AAL1, in a fresh session; a second use is refused", async () => {
 			const email = freshEmail();
 			await t.deadbolt.createAccountWithoutPassword(email);
@@ -179,9 +187,10 @@ for (const backend of await testBackends()) {
 		it("setting the first password in setup step 1 ends the account's other sessions and unused links (no takeover by a leftover link)", async () => {
 			const email = freshEmail();
 			await t.deadbolt.createAccountWithoutPassword(email);
-			const [first, second, leftover] = [await t.deadbolt.issueSignInLink(email), await t.deadbolt.issueSignInLink(email), await t.deadbolt.issueSignInLink(email)];
-			const other = sessionOf(await t.deadbolt.redeemSignInLink({ token: first.token }));
-			const mine = await t.deadbolt.validateSession(sessionOf(await t.deadbolt.redeemSignInLink({ token: second.token })).token);
+			// Each link is used before the next is issued (a new link ends the earlier unused ones).
+			const other = sessionOf(await t.deadbolt.redeemSignInLink({ token: (await t.deadbolt.issueSignInLink(email)).token }));
+			const mine = await t.deadbolt.validateSession(sessionOf(await t.deadbolt.redeemSignInLink({ token: (await t.deadbolt.issueSignInLink(email)).token })).token);
+			const leftover = await t.deadbolt.issueSignInLink(email);
 			await t.deadbolt.beginTOTPEnrollment(mine.account, mine.session, { newPassword: FIRST_PASSWORD });
 			await expect(t.deadbolt.validateSession(other.token)).rejects.toThrow();
 			await expect(t.deadbolt.redeemSignInLink({ token: leftover.token })).rejects.toBeInstanceOf(SignInLinkInvalid);
