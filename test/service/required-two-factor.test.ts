@@ -150,6 +150,29 @@ for (const backend of await testBackends()) {
 			expect(await t.deadbolt.isTwoFactorEnabled(admin.account.id)).toBe(true);
 		});
 
+		it("the session that turned 2FA off drops to AAL1 (and so its new tokens): a policy that applies to the account later refuses both", async () => {
+			// Not required at first (not in the group), so turning 2FA off is allowed; no grace period.
+			await start({ ...POLICY, enforce: "groups", groups: ["Admins"], gracePeriodDays: 0 });
+			const enrolled = await signUpWith2FA(t);
+			await t.store.accounts.markEmailVerified(enrolled.account.id, t.clock.now());
+			t.clock.advance(30_000);
+			const before = await t.deadbolt.validateSession(enrolled.session.token);
+			expect(before.session).toMatchObject({ aal: 2, amr: "pwd otp mfa" });
+			await t.deadbolt.disableTOTP(before, { password: PASSWORD, code: codeAt(t, enrolled.key) });
+			const after = await t.deadbolt.validateSession(enrolled.session.token);
+			// The session's record no longer claims the factor the account no longer has.
+			expect(after.session).toMatchObject({ aal: 1, amr: "pwd", secondFactorAt: null });
+			const token = await t.deadbolt.createAccessToken(after, { name: "ci", hosts: ["app.example.com"], expiresInDays: 30 });
+			expect(token.view.aal).toBe("aal1");
+			expect((await t.deadbolt.validateAccessToken(token.token, "app.example.com")).kind).toBe("valid");
+			// The operator puts the account in a group the policy covers; its deadline has passed.
+			await t.deadbolt.setAccountGroups(enrolled.account.id, ["admins"], { via: "cli" });
+			await expect(t.deadbolt.validateSession(enrolled.session.token)).rejects.toMatchObject({ reason: "two_factor_overdue" });
+			expect(await t.deadbolt.validateAccessToken(token.token, "app.example.com")).toMatchObject({ kind: "refused", reason: "two_factor_overdue" });
+			// The password alone makes no session either: a setup link is mailed.
+			expect((await t.deadbolt.beginLogin({ email: enrolled.email, password: PASSWORD })).kind).toBe("two_factor_setup_required");
+		});
+
 		it("off by default: nothing is required", async () => {
 			await start({ enforce: "off", groups: [], enforcedSince: null, gracePeriodDays: 14 });
 			const user = await signUp(t);
