@@ -102,6 +102,29 @@ for (const backend of await testBackends()) {
 			await expect(t.deadbolt.validateSession(done.session.token)).resolves.toBeDefined();
 		});
 
+		it("at most twoFactorPolicy.setupLinksPerAccountPerHour setup links are mailed an hour; beyond, the same answer, nothing mailed, and the last link keeps working", async () => {
+			await start({ ...POLICY, setupLinksPerAccountPerHour: 2 });
+			const user = await signUp(t);
+			t.clock.advance(8 * DAY_MS);
+			const answers = [];
+			for (let i = 0; i < 4; i++) {
+				answers.push(await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }));
+				t.clock.advance(60_000);
+			}
+			for (const answer of answers) expect(answer).toMatchObject({ kind: "two_factor_setup_required", setup: { setupToken: null } });
+			const mails = await mailsTo(t.store, user.email, "two_factor.setup_required");
+			expect(mails).toHaveLength(2);
+			// Beyond the cap the answer names the last mailed link's expiry (it was not replaced).
+			const last = answers[1]!.kind === "two_factor_setup_required" ? answers[1]!.setup.expiresAt : 0;
+			for (const answer of answers.slice(2)) expect(answer.kind === "two_factor_setup_required" && answer.setup.expiresAt).toBe(last);
+			const setupToken = await lastMailedToken(t.store, user.email, "two_factor.setup_required");
+			await expect(t.deadbolt.beginRequiredTOTPSetup({ setupToken })).resolves.toMatchObject({ email: user.email });
+			// An hour after the first mail, one more goes out.
+			t.clock.advance(3_600_000);
+			await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
+			expect(await mailsTo(t.store, user.email, "two_factor.setup_required")).toHaveLength(3);
+		});
+
 		it("a sign-in challenge token is never a setup token (a stolen password cannot enroll its own authenticator), and a setup token is never a sign-in challenge", async () => {
 			await start();
 			const enrolled = await signUpWith2FA(t);
