@@ -109,7 +109,7 @@ for (const backend of await testBackends()) {
 			const reauthenticated = await t.deadbolt.reauthenticate(auth, { password: PASSWORD, code: codeAt(t, user.key) });
 			const fresh = await t.deadbolt.validateSession(reauthenticated.sessionToken ?? user.session.token);
 			const removed = await t.deadbolt.removeAuthenticator(fresh, second.id);
-			expect(removed).toMatchObject({ authenticators: 1, otherSessionsRevoked: 1, trustedDevicesRevoked: 1 });
+			expect(removed).toMatchObject({ remainingAuthenticators: 1, otherSessionsRevoked: 1, trustedDevicesRevoked: 1 });
 			await expect(t.deadbolt.validateSession(elsewhere.token)).rejects.toThrow();
 			t.clock.advance(30_000);
 			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, second.key) })).rejects.toBeInstanceOf(InvalidCode);
