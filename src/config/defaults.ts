@@ -63,6 +63,7 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 		groups: [], // with enforce "groups": the groups it applies to
 		enforcedSince: null, // ISO 8601: when enforcement started (required once enforced)
 		gracePeriodDays: 14, // days each account has to set up 2FA (Google Workspace's default enrollment period is 1 week to 6 months; 2 weeks)
+		setupLinksPerAccountPerHour: 3, // setup-link mails per account per hour after the deadline (as passwordReset.perAccountPerHour): beyond, a sign-in mails nothing new
 	},
 	storage: {
 		databaseUrl: null, // null: embedded SQLite at <dataDir>/deadbolt.sqlite

@@ -108,6 +108,8 @@ export const ConfigSchema = Type.Object(
 				enforcedSince: Type.Union([Type.Null(), Type.String({ minLength: 10, maxLength: 40 })]),
 				/** Days each account has, from the later of `enforcedSince` and its creation. */
 				gracePeriodDays: Type.Integer({ minimum: 0, maximum: 365 }),
+				/** Setup-link mails (`two_factor.setup_required`) per account per hour; beyond, a sign-in past the deadline mails nothing new. */
+				setupLinksPerAccountPerHour: PositiveInt(1, 20),
 			},
 			closed,
 		),

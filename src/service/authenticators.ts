@@ -73,7 +73,7 @@ export async function renameAuthenticator(deps: ServiceDeps, auth: Authenticated
 /** What removing an authenticator ended. */
 export interface RemovedAuthenticator {
 	/** How many authenticators the account has left (at least one). */
-	readonly authenticators: number;
+	readonly remainingAuthenticators: number;
 	readonly otherSessionsRevoked: number;
 	readonly trustedDevicesRevoked: number;
 }
@@ -101,9 +101,9 @@ export async function removeAuthenticator(deps: ServiceDeps, auth: Authenticated
 		}
 		if (outcome === "last") throw new LastAuthenticator();
 		const ended = await endAccountAccess(deps, tx, accountId, { sessions: { except: auth.session.id }, trustedDevices: true, loginChallenges: true });
-		const authenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(accountId)).length;
-		await recordSecurityEvent(deps, tx, accountId, "totp.authenticator_removed", context, { authenticatorId, authenticators, otherSessionsRevoked: ended.sessionsRevoked, trustedDevicesRevoked: ended.trustedDevicesRevoked });
-		return { authenticators, otherSessionsRevoked: ended.sessionsRevoked, trustedDevicesRevoked: ended.trustedDevicesRevoked };
+		const remainingAuthenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(accountId)).length;
+		await recordSecurityEvent(deps, tx, accountId, "totp.authenticator_removed", context, { authenticatorId, authenticators: remainingAuthenticators, otherSessionsRevoked: ended.sessionsRevoked, trustedDevicesRevoked: ended.trustedDevicesRevoked });
+		return { remainingAuthenticators, otherSessionsRevoked: ended.sessionsRevoked, trustedDevicesRevoked: ended.trustedDevicesRevoked };
 	});
 	deps.logger.info({ event: "totp.authenticator_removed", accountId, credentialId: authenticatorId, ...result }, "authenticator removed");
 	return result;

@@ -36,7 +36,7 @@ function assertStillLive(record: { consumedAt: number | null; expiresAt: number 
  * Checks a TOTP or recovery code with a reset link, and records on the link that the second factor
  * was proved. Nothing of the account changes but the consumed code (and its time step).
  * @returns how it was proved; `"not_needed"` for an account without 2FA, `"already_proved"` when the link proved it before
- * @throws EmailLinkInvalid (unknown, expired, used, or its code attempts spent); InvalidCode (one
+ * @throws AccountDisabled (its account is disabled); EmailLinkInvalid (unknown, expired, used, or its code attempts spent); InvalidCode (one
  *   message for every refusal); TooManyAttempts (the account's second factor is locked, shared with sign-in)
  */
 export async function provePasswordResetSecondFactor(deps: ServiceDeps, input: { token: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<ResetSecondFactor> {

@@ -10,6 +10,11 @@
  * unknown): beyond it nothing is sent and nothing is said; `passwordReset.perIpPerHour` requests
  * per client IP: beyond it {@link MailLimitReached} (429), which depends on the IP only.
  *
+ * A disabled account (`admin-actions.ts`) gets nothing: no link and no note (the answer is the one
+ * every address gets, so it tells nothing), only a token row no link carries, as for an unknown
+ * address. Disabling ends its open links; a link that escaped that (made in a race with the
+ * disable) is refused at every step with {@link AccountDisabled}, before anything is used.
+ *
  * Using the link never bypasses 2FA: an account with 2FA proves its code or a recovery code first
  * (`password-reset-code.ts`), before anything changes. Setting the new password is one transaction:
  * the link is consumed, the hash set, every session, remembered device, open sign-in, sign-in link
@@ -39,20 +44,29 @@ export async function requestPasswordReset(deps: ServiceDeps, input: { email: st
 		deps.logger.warn({ event: "password.reset_ip_limited", ip: context.ipAddress }, "reset request refused: per-IP limit");
 		throw new MailLimitReached(HOUR_MS / 1000, "Too many password reset requests from your network. Try again in an hour.", { reason: "reset_ip_limit" });
 	}
-	const account = await deps.store.accounts.findAccountByEmail(email);
-	const sent = await deps.store.transaction(async (tx) => {
+	const found = await deps.store.accounts.findAccountByEmail(email);
+	const outcome = await deps.store.transaction(async (tx): Promise<"sent" | "limited" | "disabled"> => {
+		// Under the account's lock, read again: a disable that commits meanwhile is seen (its end of
+		// the account's links cannot miss the one made here).
+		if (found !== null) await tx.accounts.lockAccount(found.id);
+		const account = found === null ? null : await tx.accounts.findAccountById(found.id);
+		if (account !== null && account.disabledAt !== null) {
+			// No mail at all; the row (no link carries it, nothing accepts it) keeps the per-IP count.
+			await issueEmailToken(deps, tx, { purpose: "reset_password", accountId: null, email, ttlSeconds, ipAddress: context.ipAddress });
+			return "disabled";
+		}
 		const key = account === null ? { email } : { accountId: account.id };
-		if ((await tx.emailTokens.countRecentEmailTokens("reset_password", key, since)) >= perAccountPerHour) return false;
+		if ((await tx.emailTokens.countRecentEmailTokens("reset_password", key, since)) >= perAccountPerHour) return "limited";
 		const issued = await issueEmailToken(deps, tx, { purpose: "reset_password", accountId: account?.id ?? null, email, ttlSeconds, ipAddress: context.ipAddress });
 		if (account === null) {
 			await enqueueLinkMail(deps, tx, { accountId: null, to: email, kind: "password.reset_unknown", link: null });
-			return true;
+			return "sent";
 		}
 		await enqueueLinkMail(deps, tx, { accountId: account.id, to: account.email, kind: "password.reset", link: { token: issued.token, ttlSeconds } });
 		await recordSecurityEvent(deps, tx, account.id, "password.reset_requested", context);
-		return true;
+		return "sent";
 	});
-	deps.logger.info({ event: "password.reset_requested", accountId: account?.id ?? null, known: account !== null, sent, ip: context.ipAddress }, "password reset requested");
+	deps.logger.info({ event: "password.reset_requested", accountId: found?.id ?? null, known: found !== null, sent: outcome === "sent", disabled: outcome === "disabled", ip: context.ipAddress }, "password reset requested");
 }
 
 /** What a reset link's page shows before anything is used. */
@@ -64,13 +78,15 @@ export interface PasswordResetView {
 
 /**
  * The live reset link behind a token, with its account.
- * @throws EmailLinkInvalid when unknown, expired, used, for no account, or sent to an address the account no longer has
+ * @throws EmailLinkInvalid when unknown, expired, used, for no account, or sent to an address the account no longer has;
+ *   AccountDisabled when its account is disabled (the holder proved the mailbox: said as to the right password)
  */
 export async function findLiveResetLink(deps: ServiceDeps, token: string): Promise<{ readonly record: EmailTokenRecord & { readonly accountId: string }; readonly twoFactor: boolean }> {
 	const record = await findLiveEmailToken(deps, token, "reset_password");
 	if (record === null || record.accountId === null) throw new EmailLinkInvalid(undefined, { reason: "unknown_used_or_expired" });
 	const account = await deps.store.accounts.findAccountById(record.accountId);
 	if (account === null || account.email !== record.email) throw new EmailLinkInvalid(undefined, { reason: "address_changed" });
+	if (account.disabledAt !== null) throw new AccountDisabled(undefined, { reason: "disabled" });
 	const twoFactor = (await deps.store.totpCredentials.findConfirmedTOTPCredential(account.id)) !== null;
 	return { record: { ...record, accountId: record.accountId }, twoFactor };
 }
@@ -78,6 +94,7 @@ export async function findLiveResetLink(deps: ServiceDeps, token: string): Promi
 /**
  * What a reset link is for, without using it (GET of the link).
  * @returns null when the link is not usable
+ * @throws AccountDisabled when its account is disabled
  */
 export async function describePasswordReset(deps: ServiceDeps, token: string): Promise<PasswordResetView | null> {
 	try {
@@ -105,7 +122,8 @@ export const SECOND_FACTOR_FIRST_MESSAGE = "Enter the code from your authenticat
  * Sets the new password with a reset link (after the second factor, for an account with 2FA), and
  * ends everything the old password may have opened (see the file comment). No session is made.
  * @throws EmailLinkInvalid (unknown, expired, used: of 20 parallel uses one wins); InvalidRequest (the
- *   policy refuses the password; the second factor not proved yet, field `code`, rule `required`)
+ *   policy refuses the password; the second factor not proved yet, field `code`, rule `required`);
+ *   AccountDisabled (its account is disabled)
  */
 export async function resetPassword(deps: ServiceDeps, input: { token: string; newPassword: string }, context: RequestContext = NO_CONTEXT): Promise<PasswordResetOutcome> {
 	const { record, twoFactor } = await findLiveResetLink(deps, input.token);

@@ -28,6 +28,7 @@ import type { AccountRecord, LoginChallengeRecord, Repositories } from "../stora
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { recordSignIn } from "./new-device.js";
 import { endAccountAccess } from "./account-access.js";
+import { hourAgo } from "./email-tokens.js";
 import { enqueueLinkMail } from "./outbox.js";
 import { prepareRecoveryCodes, storeRecoveryCodes } from "./recovery-codes.js";
 import { refusedTOTPCode } from "./code-refusal.js";
@@ -77,6 +78,9 @@ function ownerOf(challenge: Pick<LoginChallengeRecord, "id">): string {
 	return `challenge:${challenge.id}`;
 }
 
+/** The kind of the setup link's mail (`delivery.kind`), counted for the per-account cap. */
+const SETUP_MAIL_KIND = "two_factor.setup_required";
+
 /**
  * Sends an overdue account (no second factor, past its deadline) to the setup instead of signing
  * it in: issues a `set_up_two_factor` challenge, valid for `signInLink.ttlSeconds`, and either mails
@@ -84,10 +88,21 @@ function ownerOf(challenge: Pick<LoginChallengeRecord, "id">): string {
  * operator's sign-in link, `"sign_in_link"`; or `addressProved`: a password just checked together
  * with a mailed sign-up link, which proved the address as the setup mail would). Inside the
  * caller's transaction, under the account's lock.
+ *
+ * Mailed links are capped at `twoFactorPolicy.setupLinksPerAccountPerHour` per account (counted on
+ * the outbox, as alert mails are): beyond, nothing is issued or mailed and the link mailed last
+ * keeps working (a new one would end it unseen); the answer is the same, with that link's expiry.
  */
 export async function sendToRequiredSetup(deps: ServiceDeps, tx: Repositories, account: AccountRecord, context: RequestContext, firstFactor: "password" | "sign_in_link", addressProved = false): Promise<RequiredSetup> {
 	const now = deps.clock.now();
 	const ttlSeconds = deps.config.signInLink.ttlSeconds;
+	const deadline = twoFactorDeadline(deps.config.twoFactorPolicy, account) ?? now;
+	const mailed = firstFactor === "password" && !addressProved;
+	if (mailed && (await tx.outbox.countRecentDeliveries(account.id, SETUP_MAIL_KIND, hourAgo(deps))) >= deps.config.twoFactorPolicy.setupLinksPerAccountPerHour) {
+		const lastMailedAt = (await tx.outbox.listDeliveries({ channel: "email", accountId: account.id, limit: 100 })).find((delivery) => delivery.kind === SETUP_MAIL_KIND)?.createdAt ?? now;
+		deps.logger.warn({ event: "login.two_factor_setup_mail_limited", accountId: account.id, ip: context.ipAddress }, "two-factor setup required; no new link mailed: per-account limit");
+		return { deadline, setupToken: null, expiresAt: lastMailedAt + secondsToMillis(ttlSeconds) };
+	}
 	const generated = generateToken(deps.random);
 	const record: LoginChallengeRecord = {
 		id: generated.id,
@@ -106,10 +121,9 @@ export async function sendToRequiredSetup(deps: ServiceDeps, tx: Repositories, a
 	// One open setup at a time: an earlier link stops working.
 	await tx.loginChallenges.consumeAccountLoginChallenges(account.id, now);
 	await tx.loginChallenges.insertLoginChallenge(record);
-	const mailed = firstFactor === "password" && !addressProved;
-	if (mailed) await enqueueLinkMail(deps, tx, { accountId: account.id, to: account.email, kind: "two_factor.setup_required", link: { token: generated.token, ttlSeconds } });
+	if (mailed) await enqueueLinkMail(deps, tx, { accountId: account.id, to: account.email, kind: SETUP_MAIL_KIND, link: { token: generated.token, ttlSeconds } });
 	deps.logger.info({ event: "login.two_factor_setup_required", accountId: account.id, challengeId: record.id, mailed, ip: context.ipAddress }, "two-factor setup required before signing in");
-	return { deadline: twoFactorDeadline(deps.config.twoFactorPolicy, account) ?? now, setupToken: mailed ? null : generated.token, expiresAt: record.expiresAt };
+	return { deadline, setupToken: mailed ? null : generated.token, expiresAt: record.expiresAt };
 }
 
 /**

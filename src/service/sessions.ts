@@ -126,8 +126,9 @@ export async function checkLiveSession(deps: ServiceDeps, found: SessionWithAcco
 	if (account.disabledAt !== null) throw new Unauthenticated(undefined, { reason: "account_disabled" });
 	// Enforced 2FA past the account's deadline: a session without a second factor (made with the
 	// password alone before it, or by a sign-in link) ends here, on every surface. (A session at AAL2
-	// belongs to an account with 2FA: turning it off or removing the last authenticator is refused
-	// while the policy applies, and an operator's reset ends every session.)
+	// belongs to an account with 2FA: turning it off drops the session that did it to AAL1 and ends
+	// the others (`removeTwoFactor`), the last authenticator is never removed alone, and an
+	// operator's reset ends every session.)
 	if (session.aal < 2 && deps.config.twoFactorPolicy.enforce !== "off" && isTwoFactorOverdue(deps.config.twoFactorPolicy, account, now)) throw new Unauthenticated(undefined, { reason: "two_factor_overdue" });
 	if (now - session.lastActiveAt >= TOUCH_INTERVAL_MS) {
 		if (!(await deps.store.sessions.touchSession(session.id, now))) throw new Unauthenticated(undefined, { reason: "revoked" });

@@ -5,7 +5,7 @@
  * bound to its row (RFC 4226 §7.5, OWASP ASVS 4.0.3 2.8.2), and shown only during enrollment
  * (NIST SP 800-63B §5.1.4.1: never re-displayed afterwards).
  */
-import { amrAfterSecondFactor } from "../domain/access/authentication-methods.js";
+import { amrAfterSecondFactor, amrWithoutSecondFactor } from "../domain/access/authentication-methods.js";
 import QRCode from "qrcode";
 import { EnrollmentInvalid, InvalidRequest, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled, TwoFactorRequired } from "../errors.js";
 import { twoFactorDeadline } from "../domain/access/two-factor-policy.js";
@@ -315,15 +315,20 @@ export interface DisabledTOTP {
  * under the account's lock (taken by the caller), every authenticator and recovery code is
  * removed, the confirmation by mail ends, and every session (but `keepSessionId`), remembered
  * device, half-way sign-in, sign-in link and personal access token ends (an aal2 token would claim
- * a second factor the account no longer has). The caller records its own event.
- * @param keepSessionId - the session that turned it off (it stays), or null to end every session
+ * a second factor the account no longer has). The session kept drops to AAL1 (its `amr` loses the
+ * second factor's values, its `secondFactorAt` is null): it must not claim a factor the account no
+ * longer has (an operator's policy that starts applying to the account later refuses it, as any
+ * password-only session; a forward-auth `two_factor` rule sends it to the setup). The caller
+ * records its own event.
+ * @param keep - the session that turned it off (it stays, at AAL1), or null to end every session
  * @returns what ended
  */
-export async function removeTwoFactor(deps: ServiceDeps, tx: Repositories, accountId: string, keepSessionId: string | null): Promise<EndedAccess> {
+export async function removeTwoFactor(deps: ServiceDeps, tx: Repositories, accountId: string, keep: Pick<SessionRecord, "id" | "amr"> | null): Promise<EndedAccess> {
 	await tx.totpCredentials.deleteTOTPCredentials(accountId);
 	await tx.recoveryCodes.deleteRecoveryCodes(accountId);
 	await endTwoFactorMailConfirmation(deps, tx, accountId);
-	const sessions: AccessToEnd = keepSessionId === null ? { sessions: "all", trustedDevices: true, loginChallenges: true, signInLinks: true } : everythingBut(keepSessionId);
+	if (keep !== null) await tx.sessions.lowerSessionToOneFactor(keep.id, amrWithoutSecondFactor(keep.amr));
+	const sessions: AccessToEnd = keep === null ? { sessions: "all", trustedDevices: true, loginChallenges: true, signInLinks: true } : everythingBut(keep.id);
 	return endAccountAccess(deps, tx, accountId, { ...sessions, accessTokens: true });
 }
 
@@ -331,7 +336,7 @@ export async function removeTwoFactor(deps: ServiceDeps, tx: Repositories, accou
  * Turns 2FA off (NIST SP 800-63B §6.1.2.1: changing MFA needs MFA): the password and a current
  * code (or a recovery code) are required. The key, the recovery codes, every trusted device and
  * every personal access token are removed, the confirmation by mail ends (`two-factor-mail-confirmation.ts`),
- * and the account's other sessions end; this one stays.
+ * and the account's other sessions end; this one stays, at AAL1.
  * @throws TOTPNotEnabled, TwoFactorRequired (the operator's policy requires it of the account), InvalidCredentials, InvalidCode, TooManyAttempts
  */
 export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession, input: { password: string; code: string }, context: RequestContext = NO_CONTEXT): Promise<DisabledTOTP> {
@@ -341,7 +346,7 @@ export async function disableTOTP(deps: ServiceDeps, auth: AuthenticatedSession,
 	await proveSecondFactor(deps, auth.account, input.code, context);
 	const result = await deps.store.transaction(async (tx) => {
 		await tx.accounts.lockAccount(auth.account.id);
-		const ended = await removeTwoFactor(deps, tx, auth.account.id, auth.session.id);
+		const ended = await removeTwoFactor(deps, tx, auth.account.id, auth.session);
 		const otherSessionsRevoked = ended.sessionsRevoked;
 		const trustedDevicesRevoked = ended.trustedDevicesRevoked;
 		const accessTokensRevoked = ended.accessTokensRevoked;

@@ -101,6 +101,11 @@ export interface SessionRepository {
 	 */
 	markSessionReauthenticated(id: string, now: UnixMillis, secondFactor?: { readonly amr: string }): Promise<boolean>;
 	/**
+	 * The account lost its second factor (2FA turned off in this session): the session is at AAL1
+	 * from then on, its `secondFactorAt` null and its `amr` `amr`. @returns false when revoked or gone.
+	 */
+	lowerSessionToOneFactor(id: string, amr: string): Promise<boolean>;
+	/**
 	 * Replaces the secret of a live session, once (`UPDATE ... SET secret_hash = :new WHERE id = ?
 	 * AND secret_hash = :old AND revoked_at IS NULL`): the old token stops working at once, the id
 	 * stays. Of two rotations of the same token, one wins.

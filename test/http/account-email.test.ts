@@ -68,6 +68,35 @@ for (const backend of await testBackends()) {
 			expect(known.json()).toEqual({ status: "requested", message: expect.stringContaining("If an account exists") });
 		});
 
+		it("a disabled account: POST /api/v1/password/forgot answers as for an unknown address and mails nothing; a link that escaped the disable answers 403 ERR_ACCOUNT_DISABLED (API and dashboard)", async () => {
+			await start();
+			const user = await signUp(t, freshEmail("disabled"));
+			await t.deadbolt.requestPasswordReset({ email: user.email }, { ipAddress: uniqueIp(), userAgent: null });
+			const token = await lastMailedToken(t.store, user.email, "password.reset");
+			// Only the flag, as if the link had been made just after the disable's transaction.
+			await t.store.accounts.setAccountDisabled(user.account.id, t.clock.now(), t.clock.now());
+			const ip = uniqueIp();
+			const disabled = await t.app.inject({ method: "POST", url: "/api/v1/password/forgot", remoteAddress: ip, payload: { email: user.email } });
+			const unknown = await t.app.inject({ method: "POST", url: "/api/v1/password/forgot", remoteAddress: ip, payload: { email: freshEmail("nobody") } });
+			expect(disabled.statusCode).toBe(202);
+			expect(disabled.body).toBe(unknown.body);
+			expect(headerNames(disabled)).toEqual(headerNames(unknown));
+			expect(await mailsTo(t.store, user.email, "password.reset")).toHaveLength(1);
+			expect(await mailsTo(t.store, user.email, "password.reset_unknown")).toEqual([]);
+			for (const [url, payload] of [["/api/v1/password/reset/describe", { token }], ["/api/v1/password/reset/code", { token, code: "123456" }], ["/api/v1/password/reset", { token, newPassword: NEW_PASSWORD }]] as const) {
+				const res = await t.app.inject({ method: "POST", url, remoteAddress: uniqueIp(), payload });
+				expect(res.statusCode, url).toBe(403);
+				expect(res.json().code).toBe("ERR_ACCOUNT_DISABLED");
+			}
+			const b = browser();
+			const page = await b.get(`/dashboard/reset-password?token=${token}`);
+			expect(page.statusCode).toBe(403);
+			expect(page.body).toContain("This account is disabled");
+			expect(page.body).not.toContain('name="newPassword"');
+			expect((await b.post("/dashboard/reset-password", { token, newPassword: NEW_PASSWORD })).statusCode).toBe(403);
+			expect((await t.store.accounts.findAccountById(user.account.id))?.passwordHash).toBe(user.account.passwordHash);
+		});
+
 		it("the dashboard's forgot-password form lands on the same page for a known and an unknown address", async () => {
 			await start();
 			const { email } = await signUp(t, freshEmail());

@@ -47,7 +47,7 @@ describe("authenticators API", () => {
 		expect(renamed.json().authenticator.name).toBe("Old phone");
 		const removed = await t.app.inject({ method: "DELETE", url: `/api/v1/two-factor/totp/authenticators/${first.id}`, headers: bearer(token) });
 		expect(removed.statusCode, removed.body).toBe(200);
-		expect(removed.json()).toEqual({ authenticators: 1, otherSessionsRevoked: 0, trustedDevicesRevoked: 0 });
+		expect(removed.json()).toEqual({ remainingAuthenticators: 1, otherSessionsRevoked: 0, trustedDevicesRevoked: 0 });
 		const last = await t.app.inject({ method: "DELETE", url: `/api/v1/two-factor/totp/authenticators/${confirm.json().authenticatorId}`, headers: bearer(token) });
 		expect(last.statusCode).toBe(409);
 		expect(last.json().code).toBe("ERR_LAST_AUTHENTICATOR");

@@ -14,7 +14,7 @@ import type { Store } from "../../src/storage/store.js";
 import { testBackends, type Backend } from "../helpers/backends.js";
 import { createTestDeadbolt, type TestDeadbolt } from "../helpers/deadbolt.js";
 import { codeAt, PASSWORD, passwordStep, signUp, signUpWith2FA } from "../helpers/flows.js";
-import { lastMailedToken, mailsTo } from "../helpers/mailed-links.js";
+import { mailsTo } from "../helpers/mailed-links.js";
 import { OVERRIDES, REQUEST } from "../helpers/session-ends.js";
 
 const SECRET = `whsec_${Buffer.alloc(32, 9).toString("base64")}`;
@@ -89,9 +89,9 @@ for (const backend of await testBackends()) {
 			await expect(t.deadbolt.beginLogin({ email: user.email, password: PASSWORD })).rejects.toBeInstanceOf(AccountDisabled);
 			await expect(t.deadbolt.beginLogin({ email: user.email, password: "not the password at all" })).rejects.toBeInstanceOf(InvalidCredentials);
 			await expect(t.deadbolt.issueSignInLink(user.email)).rejects.toBeInstanceOf(AccountDisabled);
+			// Asking for a reset mails nothing (the answer is every address's: `password-reset.test.ts`).
 			await t.deadbolt.requestPasswordReset({ email: user.email });
-			const reset = await lastMailedToken(t.store, user.email, "password.reset");
-			await expect(t.deadbolt.resetPassword({ token: reset, newPassword: "another long enough passphrase" })).rejects.toBeInstanceOf(AccountDisabled);
+			expect(await mailsTo(t.store, user.email, "password.reset")).toEqual([]);
 			await expect(t.deadbolt.beginLogin({ email: user.email, password: "another long enough passphrase" })).rejects.toBeInstanceOf(InvalidCredentials);
 			expect(await t.deadbolt.enableAccount({ email: user.email }, CLI)).toMatchObject({ changed: true });
 			expect((await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD })).kind).toBe("session");

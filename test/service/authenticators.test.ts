@@ -64,6 +64,21 @@ for (const backend of await testBackends()) {
 			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, second.key) })).resolves.toBeDefined();
 		});
 
+		it("confirming a new authenticator records its code's step on the account's replay record, without checking it", async () => {
+			const user = await signUpWith2FA(t);
+			const other = await signUpWith2FA(t);
+			t.clock.advance(30_000);
+			// Not checked: a new app is confirmed in the very step another app's code was just used in.
+			await t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, user.key) });
+			await addAuthenticator(user);
+			// Recorded: the step a new app was confirmed with is used for the whole account.
+			const second = await addAuthenticator(other);
+			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, other.email), code: codeAt(t, other.key) })).rejects.toBeInstanceOf(InvalidCode);
+			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, other.email), code: codeAt(t, second.key) })).rejects.toBeInstanceOf(InvalidCode);
+			t.clock.advance(30_000);
+			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, other.email), code: codeAt(t, other.key) })).resolves.toBeDefined();
+		});
+
 		it("parallel codes of two authenticators for the same step: exactly one signs in", async () => {
 			const user = await signUpWith2FA(t);
 			const second = await addAuthenticator(user);
@@ -109,7 +124,7 @@ for (const backend of await testBackends()) {
 			const reauthenticated = await t.deadbolt.reauthenticate(auth, { password: PASSWORD, code: codeAt(t, user.key) });
 			const fresh = await t.deadbolt.validateSession(reauthenticated.sessionToken ?? user.session.token);
 			const removed = await t.deadbolt.removeAuthenticator(fresh, second.id);
-			expect(removed).toMatchObject({ authenticators: 1, otherSessionsRevoked: 1, trustedDevicesRevoked: 1 });
+			expect(removed).toMatchObject({ remainingAuthenticators: 1, otherSessionsRevoked: 1, trustedDevicesRevoked: 1 });
 			await expect(t.deadbolt.validateSession(elsewhere.token)).rejects.toThrow();
 			t.clock.advance(30_000);
 			await expect(t.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(t, user.email), code: codeAt(t, second.key) })).rejects.toBeInstanceOf(InvalidCode);

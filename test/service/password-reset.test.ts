@@ -6,7 +6,7 @@
  * no session. Each check has a test that fails when it is removed.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EmailLinkInvalid, InvalidCode, InvalidCredentials, InvalidRequest, MailLimitReached, TooManyAttempts } from "../../src/errors.js";
+import { AccountDisabled, EmailLinkInvalid, InvalidCode, InvalidCredentials, InvalidRequest, MailLimitReached, TooManyAttempts } from "../../src/errors.js";
 import { hashTokenSecret, parseToken } from "../../src/domain/crypto/token.js";
 import { testBackends } from "../helpers/backends.js";
 import { createTestDeadbolt, type TestDeadbolt } from "../helpers/deadbolt.js";
@@ -143,6 +143,45 @@ for (const backend of await testBackends()) {
 			const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => t.deadbolt.resetPassword({ token, newPassword: `${NEW_PASSWORD} ${i}` })));
 			expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
 			for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(EmailLinkInvalid);
+		});
+
+		describe("a disabled account", () => {
+			it("is mailed nothing when it asks (no link, no note: the answer is every address's); a link sent before the disable works for nothing, even once enabled again", async () => {
+				const enrolled = await signUpWith2FA(t, freshEmail("disabled"));
+				await t.deadbolt.requestPasswordReset({ email: enrolled.email }, ip(1));
+				const before = await lastMailedToken(t.store, enrolled.email, "password.reset");
+				await t.deadbolt.disableAccount({ accountId: enrolled.account.id }, { via: "cli", operator: "alice" });
+				expect(await t.deadbolt.requestPasswordReset({ email: enrolled.email }, ip(2))).toBeUndefined();
+				expect(await mailsTo(t.store, enrolled.email, "password.reset")).toHaveLength(1);
+				expect(await mailsTo(t.store, enrolled.email, "password.reset_unknown")).toEqual([]);
+				expect((await t.deadbolt.listSecurityEvents(enrolled.account.id)).filter((e) => e.type === "password.reset_requested")).toHaveLength(1);
+				await t.deadbolt.enableAccount({ accountId: enrolled.account.id }, { via: "cli", operator: "alice" });
+				t.clock.advance(30_000);
+				expect(await t.deadbolt.describePasswordReset(before)).toBeNull();
+				await expect(t.deadbolt.provePasswordResetSecondFactor({ token: before, code: codeAt(t, enrolled.key) })).rejects.toBeInstanceOf(EmailLinkInvalid);
+				await expect(t.deadbolt.resetPassword({ token: before, newPassword: NEW_PASSWORD })).rejects.toBeInstanceOf(EmailLinkInvalid);
+			});
+
+			it("a link that escaped the disable (a race: only the flag set) is refused at the link, the code and the new-password steps, and nothing is used or changed", async () => {
+				const enrolled = await signUpWith2FA(t, freshEmail("raced"));
+				await t.deadbolt.requestPasswordReset({ email: enrolled.email }, ip(1));
+				const token = await lastMailedToken(t.store, enrolled.email, "password.reset");
+				await t.store.accounts.setAccountDisabled(enrolled.account.id, t.clock.now(), t.clock.now());
+				t.clock.advance(30_000);
+				await expect(t.deadbolt.describePasswordReset(token)).rejects.toBeInstanceOf(AccountDisabled);
+				await expect(t.deadbolt.provePasswordResetSecondFactor({ token, code: codeAt(t, enrolled.key) })).rejects.toBeInstanceOf(AccountDisabled);
+				const link = await t.store.emailTokens.findEmailToken(parseToken(token)!.id);
+				expect(link).toMatchObject({ consumedAt: null, secondFactorVerifiedAt: null, attempts: 0 });
+				await expect(t.deadbolt.resetPassword({ token, newPassword: NEW_PASSWORD })).rejects.toBeInstanceOf(AccountDisabled);
+				expect((await t.store.accounts.findAccountById(enrolled.account.id))?.passwordHash).toBe(enrolled.account.passwordHash);
+				// Without 2FA too: the code step says so before "not needed".
+				const plain = await signUp(t, freshEmail("raced-plain"));
+				await t.deadbolt.requestPasswordReset({ email: plain.email }, ip(2));
+				const plainToken = await lastMailedToken(t.store, plain.email, "password.reset");
+				await t.store.accounts.setAccountDisabled(plain.account.id, t.clock.now(), t.clock.now());
+				await expect(t.deadbolt.provePasswordResetSecondFactor({ token: plainToken, code: "123456" })).rejects.toBeInstanceOf(AccountDisabled);
+				await expect(t.deadbolt.resetPassword({ token: plainToken, newPassword: NEW_PASSWORD })).rejects.toBeInstanceOf(AccountDisabled);
+			});
 		});
 
 		describe("with two-factor authentication", () => {

@@ -133,6 +133,29 @@ for (const backend of await testBackends()) {
 			await expect(t.deadbolt.validateSession(done.session.token)).resolves.toBeDefined();
 		});
 
+		it("at most twoFactorPolicy.setupLinksPerAccountPerHour setup links are mailed an hour; beyond, the same answer, nothing mailed, and the last link keeps working", async () => {
+			await start({ ...POLICY, setupLinksPerAccountPerHour: 2 });
+			const user = await signUp(t);
+			t.clock.advance(8 * DAY_MS);
+			const answers = [];
+			for (let i = 0; i < 4; i++) {
+				answers.push(await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }));
+				t.clock.advance(60_000);
+			}
+			for (const answer of answers) expect(answer).toMatchObject({ kind: "two_factor_setup_required", setup: { setupToken: null } });
+			const mails = await mailsTo(t.store, user.email, "two_factor.setup_required");
+			expect(mails).toHaveLength(2);
+			// Beyond the cap the answer names the last mailed link's expiry (it was not replaced).
+			const last = answers[1]!.kind === "two_factor_setup_required" ? answers[1]!.setup.expiresAt : 0;
+			for (const answer of answers.slice(2)) expect(answer.kind === "two_factor_setup_required" && answer.setup.expiresAt).toBe(last);
+			const setupToken = await lastMailedToken(t.store, user.email, "two_factor.setup_required");
+			await expect(t.deadbolt.beginRequiredTOTPSetup({ setupToken })).resolves.toMatchObject({ email: user.email });
+			// An hour after the first mail, one more goes out.
+			t.clock.advance(3_600_000);
+			await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD });
+			expect(await mailsTo(t.store, user.email, "two_factor.setup_required")).toHaveLength(3);
+		});
+
 		it("a sign-in challenge token is never a setup token (a stolen password cannot enroll its own authenticator), and a setup token is never a sign-in challenge", async () => {
 			await start();
 			const enrolled = await signUpWith2FA(t);
@@ -179,6 +202,29 @@ for (const backend of await testBackends()) {
 			const auth = await t.deadbolt.validateSession(signedIn.token);
 			await expect(t.deadbolt.disableTOTP(auth, { password: PASSWORD, code: codeAt(t, admin.key) })).rejects.toBeInstanceOf(TwoFactorRequired);
 			expect(await t.deadbolt.isTwoFactorEnabled(admin.account.id)).toBe(true);
+		});
+
+		it("the session that turned 2FA off drops to AAL1 (and so its new tokens): a policy that applies to the account later refuses both", async () => {
+			// Not required at first (not in the group), so turning 2FA off is allowed; no grace period.
+			await start({ ...POLICY, enforce: "groups", groups: ["Admins"], gracePeriodDays: 0 });
+			const enrolled = await signUpWith2FA(t);
+			await t.store.accounts.markEmailVerified(enrolled.account.id, t.clock.now());
+			t.clock.advance(30_000);
+			const before = await t.deadbolt.validateSession(enrolled.session.token);
+			expect(before.session).toMatchObject({ aal: 2, amr: "pwd otp mfa" });
+			await t.deadbolt.disableTOTP(before, { password: PASSWORD, code: codeAt(t, enrolled.key) });
+			const after = await t.deadbolt.validateSession(enrolled.session.token);
+			// The session's record no longer claims the factor the account no longer has.
+			expect(after.session).toMatchObject({ aal: 1, amr: "pwd", secondFactorAt: null });
+			const token = await t.deadbolt.createAccessToken(after, { name: "ci", hosts: ["app.example.com"], expiresInDays: 30 });
+			expect(token.view.aal).toBe("aal1");
+			expect((await t.deadbolt.validateAccessToken(token.token, "app.example.com")).kind).toBe("valid");
+			// The operator puts the account in a group the policy covers; its deadline has passed.
+			await t.deadbolt.setAccountGroups(enrolled.account.id, ["admins"], { via: "cli" });
+			await expect(t.deadbolt.validateSession(enrolled.session.token)).rejects.toMatchObject({ reason: "two_factor_overdue" });
+			expect(await t.deadbolt.validateAccessToken(token.token, "app.example.com")).toMatchObject({ kind: "refused", reason: "two_factor_overdue" });
+			// The password alone makes no session either: a setup link is mailed.
+			expect((await t.deadbolt.beginLogin({ email: enrolled.email, password: PASSWORD })).kind).toBe("two_factor_setup_required");
 		});
 
 		it("off by default: nothing is required", async () => {

@@ -588,6 +588,18 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.sessions.findSession(session.id)).toMatchObject({ aal: 2, reauthenticatedAt: T0 + 2, secondFactorAt: T0 + 1, amr: "pwd otp mfa" });
 			});
 
+			test("lowering a session to one factor sets aal 1, clears secondFactorAt and sets amr; a revoked or unknown session returns false", async () => {
+				const account = await givenAccount();
+				const session = sessionFixture(account.id, { aal: 2, secondFactorAt: T0, amr: "pwd otp mfa" });
+				await store.sessions.insertSession(session);
+				expect(await store.sessions.lowerSessionToOneFactor(session.id, "pwd")).toBe(true);
+				expect(await store.sessions.findSession(session.id)).toEqual({ ...session, aal: 1, secondFactorAt: null, amr: "pwd" });
+				expect(await store.sessions.revokeSession(session.id, T0 + 1)).toBe(true);
+				expect(await store.sessions.lowerSessionToOneFactor(session.id, "")).toBe(false);
+				expect((await store.sessions.findSession(session.id))?.amr).toBe("pwd");
+				expect(await store.sessions.lowerSessionToOneFactor(uid("missing"), "pwd")).toBe(false);
+			});
+
 			test("a session is revoked once: the second revoke returns false and keeps the first revokedAt", async () => {
 				const account = await givenAccount();
 				const session = sessionFixture(account.id);

@@ -45,13 +45,21 @@ export function registerPasswordResetRoutes(app: FastifyInstance, d: DashboardCo
 	/** The step a live link is at: the code first (2FA, not yet proved), else the new password. */
 	const linkStep = async (request: FastifyRequest, reply: FastifyReply, token: string, status: number, errors: { codeError?: string | null; passwordError?: string | null; error?: string | null } = {}): Promise<FastifyReply> => {
 		const context = d.authPageContext(request, reply);
-		const view = await deadbolt.describePasswordReset(token);
+		let view: Awaited<ReturnType<typeof deadbolt.describePasswordReset>>;
+		try {
+			view = await deadbolt.describePasswordReset(token);
+		} catch (error) {
+			if (error instanceof AccountDisabled) return disabled(request, reply, error);
+			throw error;
+		}
 		if (view === null) return sendPage(reply, 401, resetLinkUnusablePage(context));
 		if (view.needsSecondFactor) return sendPage(reply, status, resetPasswordCodePage(context, { token, email: view.email, error: errors.codeError ?? errors.error ?? null }));
 		return sendPage(reply, status, resetPasswordPage(context, { token, email: view.email, minLength, passwordError: errors.passwordError ?? null, error: errors.error ?? null }));
 	};
 
 	const unusable = (request: FastifyRequest, reply: FastifyReply, error: EmailLinkInvalid): FastifyReply => sendPage(reply, 401, resetLinkUnusablePage(d.authPageContext(request, reply), error.message));
+	/** The link's account is disabled: the link works for nothing (403, as the right password's answer). */
+	const disabled = (request: FastifyRequest, reply: FastifyReply, error: AccountDisabled): FastifyReply => sendPage(reply, 403, resetLinkUnusablePage(d.authPageContext(request, reply), error.message));
 
 	app.get("/reset-password", async (request, reply) => {
 		const token = queryParam(request, "token");
@@ -67,6 +75,7 @@ export function registerPasswordResetRoutes(app: FastifyInstance, d: DashboardCo
 			await deadbolt.provePasswordResetSecondFactor({ token, code }, requestContext(request));
 		} catch (error) {
 			if (error instanceof EmailLinkInvalid) return unusable(request, reply, error);
+			if (error instanceof AccountDisabled) return disabled(request, reply, error);
 			if (error instanceof InvalidCode) return linkStep(request, reply, token, 401, { codeError: error.message });
 			if (error instanceof TooManyAttempts) return linkStep(request, reply, token, 429, { codeError: tooManyMessage(reply, error) });
 			throw error;
@@ -82,7 +91,7 @@ export function registerPasswordResetRoutes(app: FastifyInstance, d: DashboardCo
 			await deadbolt.resetPassword({ token, newPassword }, requestContext(request));
 		} catch (error) {
 			if (error instanceof EmailLinkInvalid) return unusable(request, reply, error);
-			if (error instanceof AccountDisabled) return linkStep(request, reply, token, 403, { passwordError: error.message });
+			if (error instanceof AccountDisabled) return disabled(request, reply, error);
 			if (error instanceof InvalidRequest) {
 				const needsCode = error.violations.some((v) => v.field === "code");
 				return linkStep(request, reply, token, 400, needsCode ? { codeError: error.message } : { passwordError: error.violations.length > 0 ? error.violations.map((v) => v.message).join(" ") : error.message });

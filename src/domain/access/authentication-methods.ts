@@ -55,6 +55,15 @@ export function amrAfterSecondFactor(amr: string, code: "totp" | "recovery_code"
 	return amrOf([...factors]);
 }
 
+/**
+ * The `amr` of a session whose account no longer has a second factor (2FA turned off in it): what it
+ * had, without the second factor's values (`otp`, `rc`, `dev`, `mfa`); the first factor stays.
+ */
+export function amrWithoutSecondFactor(amr: string): string {
+	const secondFactorValues = new Set([AMR_OF.totp, AMR_OF.recovery_code, AMR_OF.trusted_device, "mfa"]);
+	return amrList(amr).filter((value) => !secondFactorValues.has(value)).join(" ");
+}
+
 /** The `acr` values deadbolt issues (OpenID Connect Core §2; published in discovery): the session's authenticator assurance level (NIST SP 800-63B §4). */
 export const ACR_VALUES = Object.freeze({ aal1: "urn:deadbolt:aal1", aal2: "urn:deadbolt:aal2" } as const);
 

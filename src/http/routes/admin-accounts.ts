@@ -7,6 +7,7 @@
  */
 import { Type, type TSchema } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
 import type { AccountSummary } from "../../service/admin-accounts.js";
 import { toISO } from "../../service/deps.js";
 import { requestContext } from "../plugins/session.js";
@@ -23,6 +24,20 @@ const NullableInstant = (description: string) => Type.Union([Type.String({ forma
 const AccountIdParams = Type.Object({ accountId: Type.String({ minLength: 1, maxLength: 128, description: "the account's id (`id` in the list)" }) }, closed);
 const Flag = (description: string) => Type.Optional(Type.Union([Type.Literal("true"), Type.Literal("false")], { description }));
 const ReasonSchema = Type.String({ minLength: 1, maxLength: 500, description: "why (a support ticket, ...): one line, at most 500 characters; kept in the account's activity and the webhook event" });
+/**
+ * The body of an action that needs a reason (delete, 2FA reset). `reason` is required, but checked by
+ * the service: no body, no `reason` or a blank one all answer 400 ERR_INVALID_REQUEST with one clear
+ * message (field `reason`, rule `required`), never a schema message such as "body must be object".
+ */
+const RequiredReasonBody = Type.Object(
+	{ reason: Type.Optional(Type.String({ maxLength: 500, description: "required: why (a support ticket, ...): one line, at most 500 characters; kept in the account's records and the webhook event" })) },
+	{ ...closed, description: "`reason` is required: without it (or without a body) the answer is 400 ERR_INVALID_REQUEST, field `reason`, rule `required`" },
+);
+
+/** No body at all is an empty one (the service then says what is missing). */
+async function emptyBodyAsObject(request: FastifyRequest): Promise<void> {
+	if (request.body === undefined || request.body === null) request.body = {};
+}
 
 const DeviceSchema = Type.Object(
 	{ browser: nullable(Type.String()), os: nullable(Type.String()), platform: nullable(Type.String()), label: Type.String({ description: "one line for people, e.g. Chrome on Linux" }) },
@@ -222,9 +237,10 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 				security: ADMIN_SECURITY,
 				description: "Deletes the account and everything it owns, after ending every session, token and OpenID Connect grant (apps get their back-channel logout). Kept: a deleted-account record (id, when, via, reason) and the account.deleted webhook event.",
 				params: AccountIdParams,
-				body: Type.Object({ reason: ReasonSchema }, closed),
+				body: RequiredReasonBody,
 				response: { 200: OutcomeSchema, ...errorResponses(["write", "admin"]) },
 			},
+			preValidation: emptyBodyAsObject,
 		},
 		async (request) => deadbolt.deleteAccount({ accountId: request.params.accountId }, { via: "admin_api", context: requestContext(request) }, request.body.reason),
 	);
@@ -238,9 +254,10 @@ export const adminAccountRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async
 				security: ADMIN_SECURITY,
 				description: "Resets two-factor authentication for an owner who lost the authenticator and the recovery codes: both are removed, every session, remembered device and token ends, the owner is mailed, and 2FA stays off until they set it up again. 409 ERR_TOTP_NOT_ENABLED when 2FA is off.",
 				params: AccountIdParams,
-				body: Type.Object({ reason: ReasonSchema }, closed),
+				body: RequiredReasonBody,
 				response: { 200: OutcomeSchema, ...errorResponses(["write", "admin"], "ERR_TOTP_NOT_ENABLED") },
 			},
+			preValidation: emptyBodyAsObject,
 		},
 		async (request) => deadbolt.resetTwoFactor({ accountId: request.params.accountId }, { via: "admin_api", context: requestContext(request) }, request.body.reason),
 	);

@@ -79,7 +79,7 @@ export const authenticatorRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 				security: SESSION_SECURITY,
 				params: AuthenticatorParams,
 				response: {
-					200: Type.Object({ authenticators: Type.Integer({ description: "how many remain" }), otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed),
+					200: Type.Object({ remainingAuthenticators: Type.Integer({ description: "how many authenticators the account has left (at least one)" }), otherSessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer() }, closed),
 					...errorResponses(["write", "session"], "ERR_NOT_FOUND", "ERR_REAUTH_REQUIRED", "ERR_LAST_AUTHENTICATOR", "ERR_TOTP_NOT_ENABLED"),
 				},
 			},

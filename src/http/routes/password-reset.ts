@@ -45,7 +45,7 @@ export const passwordResetRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 				description: "Uses nothing: the address, and whether a second factor is needed.",
 				tags: ["password-reset"],
 				security: NO_SECURITY,
-				body: Type.Object({ token: TokenSchema }, closed), response: { 200: Type.Object({ email: Type.String(), secondFactorRequired: Type.Boolean() }, closed), ...errorResponses(["write"], "ERR_EMAIL_LINK_INVALID") } } },
+				body: Type.Object({ token: TokenSchema }, closed), response: { 200: Type.Object({ email: Type.String(), secondFactorRequired: Type.Boolean() }, closed), ...errorResponses(["write"], "ERR_EMAIL_LINK_INVALID", "ERR_ACCOUNT_DISABLED") } } },
 		async (request) => {
 			const view = await deadbolt.describePasswordReset(request.body.token);
 			if (view === null) throw new EmailLinkInvalid(undefined, { reason: "unknown_used_or_expired" });
@@ -62,7 +62,7 @@ export const passwordResetRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 				tags: ["password-reset"],
 				security: NO_SECURITY,
 				body: Type.Object({ token: TokenSchema, code: CodeSchema }, closed),
-				response: { 200: Type.Object({ secondFactor: Type.Union([Type.Literal("totp"), Type.Literal("recovery_code"), Type.Literal("not_needed"), Type.Literal("already_proved")]) }, closed), ...errorResponses(["write", "credential"], "ERR_EMAIL_LINK_INVALID", "ERR_INVALID_CODE") },
+				response: { 200: Type.Object({ secondFactor: Type.Union([Type.Literal("totp"), Type.Literal("recovery_code"), Type.Literal("not_needed"), Type.Literal("already_proved")]) }, closed), ...errorResponses(["write", "credential"], "ERR_EMAIL_LINK_INVALID", "ERR_INVALID_CODE", "ERR_ACCOUNT_DISABLED") },
 			},
 		},
 		async (request) => ({ secondFactor: await deadbolt.provePasswordResetSecondFactor({ token: request.body.token, code: request.body.code }, requestContext(request)) }),
@@ -77,7 +77,7 @@ export const passwordResetRoutes: FastifyPluginAsyncTypebox<RouteOptions> = asyn
 				tags: ["password-reset"],
 				security: NO_SECURITY,
 				body: Type.Object({ token: TokenSchema, newPassword: PasswordSchema, code: Type.Optional(CodeSchema) }, closed),
-				response: { 200: Type.Object({ status: Type.Literal("password_reset"), sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...errorResponses(["write", "credential"], "ERR_EMAIL_LINK_INVALID", "ERR_INVALID_CODE") },
+				response: { 200: Type.Object({ status: Type.Literal("password_reset"), sessionsRevoked: Type.Integer(), trustedDevicesRevoked: Type.Integer(), accessTokensRevoked: Type.Integer() }, closed), ...errorResponses(["write", "credential"], "ERR_EMAIL_LINK_INVALID", "ERR_INVALID_CODE", "ERR_ACCOUNT_DISABLED") },
 			},
 		},
 		async (request) => {

@@ -103,6 +103,9 @@ export function createSessionRepository(db: Executor, guard: Guard): SessionRepo
 			const proved = secondFactor === undefined ? {} : { aal: 2, second_factor_at: now, amr: secondFactor.amr };
 			return wroteAny(guard, () => updateUnrevoked(id).set({ reauthenticated_at: now, ...proved }));
 		},
+		lowerSessionToOneFactor(id: string, amr: string): Promise<boolean> {
+			return wroteAny(guard, () => updateUnrevoked(id).set({ aal: 1, second_factor_at: null, amr }));
+		},
 		replaceSessionSecret(id: string, oldSecretHash: string, newSecretHash: string): Promise<boolean> {
 			return wroteAny(guard, () => updateUnrevoked(id).set({ secret_hash: newSecretHash }).where("secret_hash", "=", oldSecretHash));
 		},
