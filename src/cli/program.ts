@@ -143,11 +143,29 @@ function pathOf(command: Command): string {
 	return names.join(" ");
 }
 
+/** Whether the command names an account (`<account>`: an email address or an account id). */
+function takesAccount(command: Command): boolean {
+	return command.registeredArguments.some((argument) => argument.name() === "account");
+}
+
+/**
+ * Whether a word commander took for an option is rather an account id: ids are base64url, so one
+ * in 64 begins with "-" (`-3DaDscSGBjpoD41`). A long option's look (`--json`, `--two-factor`) is not.
+ */
+function looksLikeAccountId(word: string): boolean {
+	return /^-[A-Za-z0-9_-]{9,}$/.test(word) && !/^--[a-z][a-z-]*$/.test(word);
+}
+
 /** The problem commander found, in the CLI's words. */
 function problemOf(error: CommanderError, command: Command): string {
 	const path = pathOf(command);
 	const unknownOption = /unknown option '([^']+)'/.exec(error.message);
-	if (error.code === "commander.unknownOption" && unknownOption !== null) return path === "" ? `unknown option ${unknownOption[1]}` : `"${path}" does not take ${unknownOption[1]}`;
+	if (error.code === "commander.unknownOption" && unknownOption !== null) {
+		const word = unknownOption[1]!;
+		if (path === "") return `unknown option ${word}`;
+		const hint = takesAccount(command) && looksLikeAccountId(word) ? `\naccount ids that begin with "-" go after "--": deadbolt ${path} -- ${word}` : "";
+		return `"${path}" does not take ${word}${hint}`;
+	}
 	const unknownCommand = /unknown command '([^']+)'/.exec(error.message);
 	if (error.code === "commander.unknownCommand" && unknownCommand !== null) return path === "" ? `unknown command "${unknownCommand[1]}"` : `"${path}" has no action "${unknownCommand[1]}"`;
 	return `${path === "" ? "" : `"${path}": `}${error.message.replace(/^error: /, "")}`;

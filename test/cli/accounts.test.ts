@@ -4,12 +4,14 @@
  * `--help`, an account named by email or id, and the exit codes (0 done, 1 refused, 64 usage).
  */
 import { spawnSync } from "node:child_process";
+import { randomFillSync } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { createDeadbolt } from "../../src/deadbolt.js";
+import { TOKEN_ID_BYTES } from "../../src/domain/crypto/token.js";
 import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { generateTOTP } from "../../src/domain/otp/totp.js";
 import { CLI } from "../helpers/cli-process.js";
@@ -118,4 +120,36 @@ describe("deadbolt accounts list and account show|disable|enable|delete|reset-2f
 			expect(help.stdout, args.join(" ")).toContain(option);
 		}
 	});
+});
+
+describe("an account id that begins with \"-\" (ids are base64url)", () => {
+	const dashDir = mkdtempSync(join(tmpdir(), "deadbolt-dash-id-"));
+	/** Every 12-byte id drawn from it begins with "-" (base64url 62: the first 6 bits 111110). */
+	const dashIds = { fill(bytes: Uint8Array): void {
+		randomFillSync(bytes);
+		if (bytes.length === TOKEN_ID_BYTES) bytes[0] = 0xf8 | (bytes[0]! & 0x03);
+	} };
+	const runIn = (args: readonly string[]) => spawnSync(process.execPath, [CLI, ...args], { env: ENV, encoding: "utf8", timeout: 120_000 });
+
+	it("is refused as an option with a hint (exit 64), and works after \"--\"", async () => {
+		const deadbolt = await createDeadbolt(loadConfig({ overrides: { dataDir: dashDir } }), { random: dashIds });
+		let id: string;
+		try {
+			id = (await deadbolt.createAccountWithoutPassword("dash@example.com")).id;
+		} finally {
+			await deadbolt.close();
+		}
+		expect(id.startsWith("-")).toBe(true);
+		const refused = runIn(["account", "show", id, "--data-dir", dashDir]);
+		expect(refused.status).toBe(64);
+		expect(refused.stderr).toContain(`"account show" does not take ${id}`);
+		expect(refused.stderr).toContain(`account ids that begin with "-" go after "--": deadbolt account show -- ${id}`);
+		const shown = runIn(["account", "show", "--data-dir", dashDir, "--json", "--", id]);
+		expect(shown.status, shown.stderr).toBe(0);
+		expect(JSON.parse(shown.stdout).account).toMatchObject({ id, email: "dash@example.com" });
+		// An unknown long option gets no such hint.
+		const typo = runIn(["account", "show", "--jsno", "dash@example.com", "--data-dir", dashDir]);
+		expect(typo.status).toBe(64);
+		expect(typo.stderr).not.toContain("account ids");
+	}, 120_000);
 });

@@ -113,7 +113,7 @@ export function finishSignUpPage(context: AuthPageContext, state: LinkPageState)
 
 /** The "verify your email" banner of the account home (shown until the address is verified). */
 export function verificationBanner(csrf: string, email: string, state: { readonly sent?: boolean; readonly error?: string | null }): SafeHtml {
-	const body = html`<p><strong>Verify your email address.</strong> We sent a link to ${emailText(email)}. Until you open it, we can't send you security alerts or help you reset your password.</p>
+	const body = html`<p><strong>Verify your email address.</strong> We sent a link to ${emailText(email)}. Until you open it, we don't send security alerts to this address, and apps that use this account to sign you in won't let you in.</p>
 ${state.sent === true && html`<p id="verification-resent">We sent a new link. It may take a minute to arrive.</p>`}
 ${state.error !== undefined && state.error !== null && html`<p class="field__error" id="verification-error">${state.error}</p>`}
 <form method="post" action="${PATHS.resendVerification}" class="notice__actions">

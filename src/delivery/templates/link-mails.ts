@@ -101,7 +101,10 @@ export function linkMailContent(input: LinkMailInput): MailContent {
 					"Open the link to add an authenticator app on your phone; you are signed in as soon as it is set up.",
 				],
 				action: { label: "Set up two-factor authentication", url: mailLink(origin, "requiredTwoFactorSetup", token()) },
-				outro: [valid, "If it was not you, do not open the link: someone knows your password. Change it, or ask your administrator for help."],
+				outro: [
+					valid,
+					`If it was not you, do not open the link: someone knows your password. Choose a new one with "Forgot password?" on the sign-in page (${mailLink(origin, "forgotPassword")}): the reset link works without two-factor authentication and ends this link. Or ask your administrator for help.`,
+				],
 			};
 		case "two_factor.confirm":
 			return {

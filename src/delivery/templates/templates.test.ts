@@ -58,4 +58,12 @@ describe("mail templates", () => {
 			}
 		}
 	});
+
+	it("the required-setup mail sends someone who did not sign in to \"Forgot password?\" (no session is possible without 2FA)", () => {
+		const content = linkMailContent({ kind: "two_factor.setup_required", token: "tok_1", origin: "https://auth.example.test", productName: "Acme", ttlSeconds: 1_800 });
+		const mail = renderMail(content, BRANDING);
+		expect(mail.text).toContain('"Forgot password?"');
+		expect(mail.text).toContain("https://auth.example.test/dashboard/forgot-password");
+		expect(mail.text).not.toMatch(/Change it/);
+	});
 });
