@@ -118,7 +118,11 @@ export async function runKeysCommand(config: Config, words: readonly string[], o
 		const kind = options.hmac === true ? "hmac" : "encryption";
 		await deadbolt.retireKey(kind, id);
 		if (options.json === true) output.out(JSON.stringify({ retired: { kind, keyId: id } }));
-		else output.out(`the ${kind} key "${id}" is retired: remove it from every instance's configuration`);
+		else {
+			output.out(`the ${kind} key "${id}" is retired: remove it from every instance's configuration`);
+			// This command sees its own configuration only: an instance still running with the key as primary goes on using it.
+			if (kind === "encryption") output.out(`check first that no instance still runs with "${id}" as its primary key (restarted since the primary changed): "deadbolt keys status" must keep showing 0 uses of "${id}"`);
+		}
 		return 0;
 	} catch (error) {
 		if (error instanceof DeadboltError && (error.code === "ERR_KEY_IN_USE" || error.code === "ERR_NOT_FOUND")) {
