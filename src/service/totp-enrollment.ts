@@ -5,6 +5,7 @@
  * bound to its row (RFC 4226 §7.5, OWASP ASVS 4.0.3 2.8.2), and shown only during enrollment
  * (NIST SP 800-63B §5.1.4.1: never re-displayed afterwards).
  */
+import { endOidcGrantsOfSessions } from "./oidc-grants.js";
 import { amrAfterSecondFactor, amrWithoutSecondFactor } from "../domain/access/authentication-methods.js";
 import QRCode from "qrcode";
 import { EnrollmentInvalid, InvalidRequest, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled, TwoFactorRequired } from "../errors.js";
@@ -318,7 +319,8 @@ export interface DisabledTOTP {
  * a second factor the account no longer has). The session kept drops to AAL1 (its `amr` loses the
  * second factor's values, its `secondFactorAt` is null): it must not claim a factor the account no
  * longer has (an operator's policy that starts applying to the account later refuses it, as any
- * password-only session; a forward-auth `two_factor` rule sends it to the setup). The caller
+ * password-only session; a forward-auth `two_factor` rule sends it to the setup); its OpenID
+ * Connect grants end, since their tokens claim the second factor. The caller
  * records its own event.
  * @param keep - the session that turned it off (it stays, at AAL1), or null to end every session
  * @returns what ended
@@ -327,7 +329,12 @@ export async function removeTwoFactor(deps: ServiceDeps, tx: Repositories, accou
 	await tx.totpCredentials.deleteTOTPCredentials(accountId);
 	await tx.recoveryCodes.deleteRecoveryCodes(accountId);
 	await endTwoFactorMailConfirmation(deps, tx, accountId);
-	if (keep !== null) await tx.sessions.lowerSessionToOneFactor(keep.id, amrWithoutSecondFactor(keep.amr));
+	if (keep !== null) {
+		await tx.sessions.lowerSessionToOneFactor(keep.id, amrWithoutSecondFactor(keep.amr));
+		// Its apps signed in through OpenID Connect hold tokens that say AAL2 (acr, amr): they end
+		// too (and are told), so that an app asks again and sees what the account has now.
+		await endOidcGrantsOfSessions(deps, tx, [keep.id]);
+	}
 	const sessions: AccessToEnd = keep === null ? { sessions: "all", trustedDevices: true, loginChallenges: true, signInLinks: true } : everythingBut(keep.id);
 	return endAccountAccess(deps, tx, accountId, { ...sessions, accessTokens: true });
 }

@@ -65,12 +65,13 @@ for (const backend of await testBackends()) {
 			const { one, two } = s;
 			const apps = [{ ...(await signInToApp(one, s.a)), token: s.a }, { ...(await signInToApp(two, s.b)), token: s.b }];
 			for (const app of apps) expect(await two.deadbolt.oidc.payloads.find("RefreshToken", app.refreshTokenId)).toBeDefined();
-			const { refused, allowed } = await row.end(s);
+			const { refused, allowed, oidcGrantsEnded = {} } = await row.end(s);
 			expect(Object.keys(refused).length).toBeGreaterThan(0);
 			// A session goes on when a token the row keeps is of it, or its first token still passes (a row that ends the other one only, or idles it).
 			const going = new Set(Object.values(allowed).map(sessionIdOf));
-			const ended = new Set<string>();
+			const ended = new Set<string>(Object.values(oidcGrantsEnded).map(sessionIdOf));
 			for (const app of apps) {
+				if (ended.has(app.sessionId)) continue;
 				if (going.has(app.sessionId)) continue;
 				const stillLive = await one.deadbolt.validateSession(app.token).then(() => true, () => false);
 				if (!stillLive) ended.add(app.sessionId);
@@ -87,7 +88,8 @@ for (const backend of await testBackends()) {
 			const queued = await logoutsOf(one.store, s.account.id);
 			for (const app of apps) {
 				const session = await one.store.sessions.findSession(app.sessionId);
-				if (!ended.has(app.sessionId) || session?.revokedAt == null) continue;
+				const endedByChange = session?.revokedAt != null || Object.values(oidcGrantsEnded).map(sessionIdOf).includes(app.sessionId);
+				if (!ended.has(app.sessionId) || !endedByChange) continue;
 				expect(queued.filter((delivery) => delivery.payload.includes(`"${app.sid}"`)).length, `${row.way}: ${app.sid} told with the change`).toBe(1);
 			}
 			// The sweeper (housekeeping) tells the apps of sessions that ended without a transaction (expiry).
