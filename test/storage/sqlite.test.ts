@@ -164,6 +164,35 @@ describe("SQLite opener", () => {
 		}
 	});
 
+	test("migration 0020 lowers the live AAL2 sessions of accounts without a confirmed TOTP credential to AAL1 (2FA was turned off in them), and no other", async () => {
+		const path = freshFilePath();
+		const store = await openSqliteStore({ path });
+		for (const id of ["off", "on"]) await store.accounts.insertAccount({ id, email: `${id}@example.com`, passwordHash: null, createdAt: 1, updatedAt: 1, emailVerifiedAt: 5, groups: [], secondFactorMailConfirmedAt: null, disabledAt: null });
+		const session = (id: string, accountId: string, aal: number, amr: string, revokedAt: number | null = null) => ({ id, accountId, secretHash: `h-${id}`, aal, createdAt: 1, lastActiveAt: 1, expiresAt: 99, reauthenticatedAt: 1, revokedAt, ipAddress: null, userAgent: null, secondFactorAt: aal === 2 ? 1 : null, amr });
+		await store.sessions.insertSession(session("kept-aal2", "off", 2, "pwd otp mfa"));
+		await store.sessions.insertSession(session("revoked-aal2", "off", 2, "pwd otp mfa", 3));
+		await store.sessions.insertSession(session("with-totp", "on", 2, "pwd otp mfa"));
+		await store.sessions.insertSession(session("one-factor", "off", 1, "link"));
+		await store.totpCredentials.replacePendingTOTPCredential({ id: "cred", accountId: "on", secretCiphertext: new Uint8Array([1]), algorithm: "SHA1", digits: 6, periodSeconds: 30, createdAt: 1, confirmedAt: null, expiresAt: 99, lastUsedStep: 0, enrollmentSessionId: null, name: null, lastUsedAt: null, purpose: null });
+		expect(await store.totpCredentials.confirmTOTPCredential("cred", 1, 2, { replaceOthers: false })).toBe(true);
+		await store.close();
+		const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLiteDatabase(path) }) });
+		try {
+			const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...MIGRATIONS }) } });
+			expect((await migrator.migrateTo("0019-key-rings")).error).toBeUndefined();
+			expect((await migrator.migrateToLatest()).error).toBeUndefined();
+			const rows = await db.selectFrom("session").select(["id", "aal", "amr", "second_factor_at"]).orderBy("id").execute();
+			expect(rows).toEqual([
+				{ id: "kept-aal2", aal: 1, amr: "pwd", second_factor_at: null },
+				{ id: "one-factor", aal: 1, amr: "link", second_factor_at: null },
+				{ id: "revoked-aal2", aal: 2, amr: "pwd otp mfa", second_factor_at: 1 },
+				{ id: "with-totp", aal: 2, amr: "pwd otp mfa", second_factor_at: 1 },
+			]);
+		} finally {
+			await db.destroy();
+		}
+	});
+
 	test("migration 0013 goes down (access_token goes, the accounts stay) and up again", async () => {
 		const path = freshFilePath();
 		const store = await openSqliteStore({ path });

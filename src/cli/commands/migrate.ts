@@ -8,8 +8,8 @@ import { migrateConfiguredDatabase } from "../../deadbolt.js";
  * Opens the configured store, which migrates it to the latest schema (Kysely's migrator lock
  * makes concurrent runs safe), closes it, and prints one `applied: <name>` line per migration
  * this run applied, then where the schema stands:
- * `migrations: up to date (sqlite, schema 0019-key-rings; 19 applied now)`, or
- * `migrations: already up to date (sqlite, schema 0019-key-rings; none applied)`.
+ * `migrations: up to date (sqlite, schema 0020-sessions-without-second-factor; 20 applied now)`, or
+ * `migrations: already up to date (sqlite, schema 0020-sessions-without-second-factor; none applied)`.
  * @throws StorageUnavailable when the database cannot be opened or a migration fails
  */
 export async function migrate(config: Config, out: (line: string) => void): Promise<void> {

@@ -23,6 +23,7 @@ import { oidcMigration } from "./0016-oidc.js";
 import { accountDisabledMigration } from "./0017-account-disabled.js";
 import { authenticatorsMigration } from "./0018-authenticators.js";
 import { keyRingsMigration } from "./0019-key-rings.js";
+import { sessionsWithoutSecondFactorMigration } from "./0020-sessions-without-second-factor.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -45,6 +46,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0017-account-disabled": accountDisabledMigration,
 	"0018-authenticators": authenticatorsMigration,
 	"0019-key-rings": keyRingsMigration,
+	"0020-sessions-without-second-factor": sessionsWithoutSecondFactorMigration,
 });
 
 /**
