@@ -18,6 +18,7 @@ import { describeDevice, type DeviceDescription } from "./devices.js";
 import { listConnectedOidcApps, type ConnectedOidcApp } from "./oidc-grants.js";
 import { listSecurityEvents, type SecurityEventView } from "./security-events.js";
 import { trustedDeviceView, type TrustedDeviceView } from "./trusted-devices.js";
+import { twoFactorRequirementOf } from "./required-two-factor.js";
 
 /** Most accounts in one page of the list. */
 export const ACCOUNT_PAGE_MAX = 500;
@@ -50,6 +51,14 @@ export interface AccountSummary {
 	readonly emailVerified: boolean;
 	readonly hasPassword: boolean;
 	readonly twoFactorEnabled: boolean;
+	/**
+	 * When an operator's policy (`twoFactorPolicy`) requires two-factor authentication of this
+	 * account and it has none: the deadline (Unix milliseconds), past or to come; null otherwise
+	 * (not required, or set up). Who has not complied yet.
+	 */
+	readonly twoFactorDeadline: UnixMillis | null;
+	/** Required, not set up, and past the deadline: the account can only set it up ({@link twoFactorDeadline}). */
+	readonly twoFactorOverdue: boolean;
 	/** Whether the password or the second factor is locked now. */
 	readonly locked: boolean;
 	/** Until when (the later of the two locks); null when not locked. */
@@ -69,15 +78,18 @@ export interface AccountPage {
 	readonly nextCursor: string | null;
 }
 
-function summaryOf(entry: AccountListEntry, now: UnixMillis): AccountSummary {
+function summaryOf(deps: ServiceDeps, entry: AccountListEntry, now: UnixMillis): AccountSummary {
 	const { account } = entry;
 	const locked = entry.lockedUntil !== null && entry.lockedUntil > now;
+	const requirement = twoFactorRequirementOf(deps, account, entry.twoFactorEnabled);
 	return {
 		id: account.id,
 		email: account.email,
 		emailVerified: account.emailVerifiedAt !== null,
 		hasPassword: account.passwordHash !== null,
 		twoFactorEnabled: entry.twoFactorEnabled,
+		twoFactorDeadline: entry.twoFactorEnabled ? null : requirement.deadline,
+		twoFactorOverdue: requirement.overdue,
 		locked,
 		lockedUntil: locked ? entry.lockedUntil : null,
 		disabled: account.disabledAt !== null,
@@ -138,7 +150,7 @@ export async function listAccounts(deps: ServiceDeps, request: AccountListReques
 		limit: limit + 1,
 		now,
 	});
-	const page = entries.slice(0, limit).map((entry) => summaryOf(entry, now));
+	const page = entries.slice(0, limit).map((entry) => summaryOf(deps, entry, now));
 	const last = page.at(-1);
 	return { accounts: page, nextCursor: entries.length > limit && last !== undefined ? cursorAfter(last.email) : null };
 }
@@ -209,7 +221,7 @@ export async function showAccount(deps: ServiceDeps, target: AccountRef): Promis
 		listSecurityEvents(deps, found.id, { limit: ACCOUNT_ACTIVITY_SHOWN }),
 	]);
 	return {
-		account: summaryOf(account, now),
+		account: summaryOf(deps, account, now),
 		sessions: sessions
 			.map((session) => ({ id: session.id, aal: session.aal, createdAt: session.createdAt, lastActiveAt: session.lastActiveAt, expiresAt: session.expiresAt, ipAddress: session.ipAddress, device: describeDevice(session.userAgent) }))
 			.sort((a, b) => b.createdAt - a.createdAt),

@@ -69,6 +69,22 @@ for (const backend of await testBackends()) {
 			expect(await allPages({ search: tag, locked: true })).toEqual([]);
 		});
 
+		it("with a twoFactorPolicy, each account says who has not complied: the deadline to come, then overdue; none once set up or outside the policy", async () => {
+			const DAY_MS = 86_400_000;
+			t = await createTestDeadbolt({ store: await (backend as Backend).open(), overrides: { twoFactorPolicy: { enforce: "groups", groups: ["staff"], enforcedSince: new Date(0).toISOString(), gracePeriodDays: 7 } } });
+			const staff = await signUp(t, "staff@example.com");
+			await t.deadbolt.setAccountGroups(staff.account.id, ["staff"], { via: "cli" });
+			const enrolled = await signUpWith2FA(t, "enrolled@example.com");
+			await t.deadbolt.setAccountGroups(enrolled.account.id, ["staff"], { via: "cli" });
+			await signUp(t, "outside@example.com");
+			const summaries = async () => Object.fromEntries((await t.deadbolt.listAccounts({ limit: 500 })).accounts.filter((a) => ["staff@example.com", "enrolled@example.com", "outside@example.com"].includes(a.email)).map((a) => [a.email, { deadline: a.twoFactorDeadline, overdue: a.twoFactorOverdue }]));
+			const deadline = staff.account.createdAt + 7 * DAY_MS;
+			expect(await summaries()).toEqual({ "enrolled@example.com": { deadline: null, overdue: false }, "outside@example.com": { deadline: null, overdue: false }, "staff@example.com": { deadline, overdue: false } });
+			t.clock.advance(7 * DAY_MS);
+			expect((await summaries())["staff@example.com"]).toEqual({ deadline, overdue: true });
+			expect((await t.deadbolt.showAccount({ accountId: staff.account.id })).account).toMatchObject({ twoFactorDeadline: deadline, twoFactorOverdue: true });
+		});
+
 		it("refuses a cursor it did not make, a limit out of range and a bad group name", async () => {
 			await start();
 			await expect(t.deadbolt.listAccounts({ cursor: "not a cursor" })).rejects.toBeInstanceOf(InvalidRequest);

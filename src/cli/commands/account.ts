@@ -66,7 +66,15 @@ const iso = (at: number | null): string | null => (at === null ? null : new Date
 
 /** An account summary with ISO-8601 instants, as `--json` prints it. */
 export function summaryJSON(account: AccountSummary) {
-	return { ...account, lockedUntil: iso(account.lockedUntil), disabledAt: iso(account.disabledAt), lastSignInAt: iso(account.lastSignInAt), createdAt: iso(account.createdAt) };
+	return { ...account, lockedUntil: iso(account.lockedUntil), disabledAt: iso(account.disabledAt), lastSignInAt: iso(account.lastSignInAt), twoFactorDeadline: iso(account.twoFactorDeadline), createdAt: iso(account.createdAt) };
+}
+
+/** The 2FA state in a word or three: on, off, or off with the policy's deadline ("off, due 2026-12-21", "OVERDUE since ..."). */
+function twoFactorState(account: AccountSummary): string {
+	if (account.twoFactorEnabled) return "on";
+	if (account.twoFactorDeadline === null) return "off";
+	const day = iso(account.twoFactorDeadline)!.slice(0, 10);
+	return account.twoFactorOverdue ? `OVERDUE since ${day}` : `off, due ${day}`;
 }
 
 function detailsJSON(details: AccountDetails) {
@@ -81,7 +89,7 @@ function detailsJSON(details: AccountDetails) {
 }
 
 function stateOf(account: AccountSummary): string {
-	const parts = [account.disabled ? "DISABLED" : "enabled", account.locked ? `locked until ${iso(account.lockedUntil)}` : null, `2FA ${account.twoFactorEnabled ? "on" : "off"}`];
+	const parts = [account.disabled ? "DISABLED" : "enabled", account.locked ? `locked until ${iso(account.lockedUntil)}` : null, `2FA ${twoFactorState(account)}`];
 	return parts.filter((part) => part !== null).join(", ");
 }
 
@@ -287,7 +295,7 @@ export function registerAccountsCommands(program: Command): void {
 				}
 				if (page.accounts.length === 0) STDIO.out("no accounts");
 				else {
-					const rows = page.accounts.map((a) => [a.email, a.id, a.twoFactorEnabled ? "on" : "off", a.locked ? "locked" : "-", a.disabled ? "disabled" : "-", iso(a.lastSignInAt) ?? "-", a.groups.join(",") || "-"]);
+					const rows = page.accounts.map((a) => [a.email, a.id, twoFactorState(a), a.locked ? "locked" : "-", a.disabled ? "disabled" : "-", iso(a.lastSignInAt) ?? "-", a.groups.join(",") || "-"]);
 					for (const line of formatTable(["EMAIL", "ID", "2FA", "LOCKED", "DISABLED", "LAST SIGN-IN", "GROUPS"], rows)) STDIO.out(line);
 				}
 				if (page.nextCursor !== null) STDIO.out(`next page: --cursor ${page.nextCursor}`);

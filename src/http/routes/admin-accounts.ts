@@ -51,6 +51,8 @@ const AccountSummarySchema = Type.Object(
 		emailVerified: Type.Boolean({ description: "the owner proved the address with a mailed link" }),
 		hasPassword: Type.Boolean({ description: "false for an account created without a password" }),
 		twoFactorEnabled: Type.Boolean({ description: "a confirmed authenticator exists" }),
+		twoFactorDeadline: NullableInstant("when twoFactorPolicy requires two-factor authentication of this account and it has none: the deadline, past or to come (who has not complied); null when not required or set up"),
+		twoFactorOverdue: Type.Boolean({ description: "required, not set up, past the deadline: the account can only set it up (a mailed link or an operator's sign-in link)" }),
 		locked: Type.Boolean({ description: "the password or the second factor is locked now (too many failures); POST .../unlock ends it" }),
 		lockedUntil: NullableInstant("until when, when locked"),
 		disabled: Type.Boolean({ description: "an operator disabled the account: it signs in nowhere" }),
@@ -81,6 +83,7 @@ function summaryJSON(account: AccountSummary) {
 		lockedUntil: account.lockedUntil === null ? null : toISO(account.lockedUntil),
 		disabledAt: account.disabledAt === null ? null : toISO(account.disabledAt),
 		lastSignInAt: account.lastSignInAt === null ? null : toISO(account.lastSignInAt),
+		twoFactorDeadline: account.twoFactorDeadline === null ? null : toISO(account.twoFactorDeadline),
 		createdAt: toISO(account.createdAt),
 	};
 }
