@@ -64,6 +64,15 @@ function primaryIdOf(settings: KeyRingSettings, kind: KeyRingKind, ids: readonly
 }
 
 /**
+ * The primary key id of a kind as configured or implied (`default` when the single key is set,
+ * the only id of a ring of one); null when no key of the kind is configured or it cannot be decided.
+ */
+export function effectivePrimaryKeyId(settings: KeyRingSettings, kind: KeyRingKind): string | null {
+	const ids = entriesOf(settings, kind).map((entry) => entry.id);
+	return ids.length === 0 ? null : primaryIdOf(settings, kind, ids);
+}
+
+/**
  * Every problem of the configured rings, one sentence each (never a key's value).
  * @param decodeKey - the 32-byte base64 decoder of `load.ts`
  */

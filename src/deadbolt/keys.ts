@@ -56,5 +56,5 @@ export function resolveKeys(config: Config, random: RandomSource, logger: Logger
 		{ event: "keys.development", file, created },
 		`Using DEVELOPMENT keys from ${file}${created ? " (just created)" : ""}. For production, set DEADBOLT_ENCRYPTION_KEY and DEADBOLT_HMAC_KEY (each: openssl rand -base64 32) and keep them outside the database.`,
 	);
-	return { keys: { encryptionKey: decodedEncryption, hmacKey: decodedHmac }, development: true };
+	return { keys: { encryptionKey: decodedEncryption, hmacKey: decodedHmac, developmentKeysFile: file }, development: true };
 }

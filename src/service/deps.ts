@@ -28,6 +28,11 @@ export interface ServerKeys {
 	readonly encryptionRing?: KeyRing;
 	/** Every HMAC key by id; its primary's bytes are `hmacKey`. Absent: a ring of `hmacKey` alone. */
 	readonly hmacRing?: KeyRing;
+	/**
+	 * The path of the development keys file both keys were read from (`deadbolt/keys.ts`);
+	 * absent when they are configured or given by the embedding. Named in messages about a key.
+	 */
+	readonly developmentKeysFile?: string;
 }
 
 /** The encryption key ring of `keys` (a ring of one, id `default`, when none was given). */

@@ -31,10 +31,21 @@ function sealedProofOpens(key: Uint8Array, sealed: Uint8Array): boolean {
 	return opened !== null && new TextDecoder().decode(opened) === SEALED_CHECK_TEXT;
 }
 
-/** What a key of a kind is called in messages. */
-function keyName(kind: ServerKeyRecord["kind"], keyId: string): string {
-	if (keyId === LEGACY_KEY_ID) return kind === "encryption" ? `the encryption key "${keyId}" (keys.encryptionKey, DEADBOLT_ENCRYPTION_KEY)` : `the HMAC key "${keyId}" (keys.hmacKey, DEADBOLT_HMAC_KEY)`;
-	return kind === "encryption" ? `the encryption key "${keyId}" (keys.encryptionKeys)` : `the HMAC key "${keyId}" (keys.hmacKeys)`;
+/**
+ * What a key of a kind is called in messages, with where it comes from: an entry of the ring
+ * (`keys.encryptionKeys`, `DEADBOLT_ENCRYPTION_KEYS`), the single key (`keys.encryptionKey`,
+ * `DEADBOLT_ENCRYPTION_KEY`, the id `default`), or the development keys file.
+ */
+function keyName(deps: ServiceDeps, kind: ServerKeyRecord["kind"], keyId: string): string {
+	const encryption = kind === "encryption";
+	const name = `the ${encryption ? "encryption" : "HMAC"} key "${keyId}"`;
+	const settings = deps.config.keys;
+	const ring = encryption ? settings.encryptionKeys : settings.hmacKeys;
+	if (ring.some((entry) => entry.id === keyId)) return `${name} (${encryption ? "keys.encryptionKeys, DEADBOLT_ENCRYPTION_KEYS" : "keys.hmacKeys, DEADBOLT_HMAC_KEYS"})`;
+	if (keyId === LEGACY_KEY_ID && (encryption ? settings.encryptionKey : settings.hmacKey) !== null) return `${name} (${encryption ? "keys.encryptionKey, DEADBOLT_ENCRYPTION_KEY" : "keys.hmacKey, DEADBOLT_HMAC_KEY"})`;
+	if (deps.keys.developmentKeysFile !== undefined) return `${name} (${encryption ? "encryptionKey" : "hmacKey"} of the development keys file ${deps.keys.developmentKeysFile})`;
+	// Keys the embedding passed to createDeadbolt itself.
+	return `${name} (given to createDeadbolt)`;
 }
 
 /** Checks the `default` keys against `server_key_check`, writing it when there is none and the instance holds both. */
@@ -54,10 +65,10 @@ async function checkLegacyKeys(deps: ServiceDeps, problems: string[]): Promise<v
 	}
 	if (existing === null) return;
 	if (encryption !== undefined && !sealedProofOpens(encryption, existing.sealedCheck)) {
-		problems.push(`${keyName("encryption", LEGACY_KEY_ID)}: not the key this database was set up with; every instance must use the same key (2FA secrets sealed with it would not open)`);
+		problems.push(`${keyName(deps, "encryption", LEGACY_KEY_ID)}: not the key this database was set up with; every instance must use the same key (2FA secrets sealed with it would not open)`);
 	}
 	if (hmac !== undefined && existing.hmacCheck !== hmacProof(hmac)) {
-		problems.push(`${keyName("hmac", LEGACY_KEY_ID)}: not the key this database was set up with; every instance must use the same key (recovery codes would not match)`);
+		problems.push(`${keyName(deps, "hmac", LEGACY_KEY_ID)}: not the key this database was set up with; every instance must use the same key (recovery codes would not match)`);
 	}
 }
 
@@ -80,7 +91,7 @@ export async function verifyServerKeys(deps: ServiceDeps): Promise<void> {
 				const checkValue = kind === "hmac" ? hmacProof(key) : Buffer.from(sealSecret(key, new TextEncoder().encode(SEALED_CHECK_TEXT), SEALED_CHECK_AAD, deps.random)).toString("base64");
 				const created: ServerKeyRecord = { kind, keyId, checkValue, createdAt: deps.clock.now(), retiredAt: null };
 				if (await deps.store.serverKeyCheck.insertServerKey(created)) {
-					deps.logger.info({ event: "keys.key_recorded", kind, keyId }, `${keyName(kind, keyId)} recorded for this database (every instance must use the same key under this id)`);
+					deps.logger.info({ event: "keys.key_recorded", kind, keyId }, `${keyName(deps, kind, keyId)} recorded for this database (every instance must use the same key under this id)`);
 					continue;
 				}
 				record = (await deps.store.serverKeyCheck.listServerKeys()).find((candidate) => candidate.kind === kind && candidate.keyId === keyId) ?? null;
@@ -88,10 +99,10 @@ export async function verifyServerKeys(deps: ServiceDeps): Promise<void> {
 			}
 			// A key retired while no instance had recorded its proof has an empty one.
 			const matches = record.checkValue === "" ? true : kind === "hmac" ? record.checkValue === hmacProof(key) : sealedProofOpens(key, new Uint8Array(Buffer.from(record.checkValue, "base64")));
-			if (!matches) problems.push(`${keyName(kind, keyId)}: not the key recorded under this id for this database; every instance must use the same key under one id (a new key needs a new id)`);
+			if (!matches) problems.push(`${keyName(deps, kind, keyId)}: not the key recorded under this id for this database; every instance must use the same key under one id (a new key needs a new id)`);
 			if (record.retiredAt !== null) {
-				if (keyId === ring.primaryId) problems.push(`${keyName(kind, keyId)}: retired ("deadbolt keys retire"); it cannot be primary again: make another key primary`);
-				else deps.logger.warn({ event: "keys.retired_key_configured", kind, keyId }, `${keyName(kind, keyId)} was retired; remove it from the configuration`);
+				if (keyId === ring.primaryId) problems.push(`${keyName(deps, kind, keyId)}: retired ("deadbolt keys retire"); it cannot be primary again: make another key primary`);
+				else deps.logger.warn({ event: "keys.retired_key_configured", kind, keyId }, `${keyName(deps, kind, keyId)} was retired; remove it from the configuration`);
 			}
 		}
 	}

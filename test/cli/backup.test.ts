@@ -8,7 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SQLiteDatabase from "better-sqlite3";
@@ -211,10 +211,25 @@ describe("deadbolt backup and restore (SQLite)", () => {
 		expect(fromNewer.stderr).toContain("newer deadbolt");
 		expect(fromNewer.stderr).toContain("9999-from-the-future");
 
-		const otherKeys = await runCLI(["restore", backup], instance({ DEADBOLT_ENCRYPTION_KEY: randomBytes(32).toString("base64"), DEADBOLT_HMAC_KEY: randomBytes(32).toString("base64") }));
+		const otherKeysTarget = instance({ DEADBOLT_ENCRYPTION_KEY: randomBytes(32).toString("base64"), DEADBOLT_HMAC_KEY: randomBytes(32).toString("base64") });
+		const otherKeys = await runCLI(["restore", backup], otherKeysTarget);
 		expect(otherKeys.code).toBe(78);
 		expect(otherKeys.stderr).toContain("do not open");
 		expect(existsSync(databaseOf(target))).toBe(false);
+		expect(existsSync(otherKeysTarget["DEADBOLT_DATA_DIR"] as string)).toBe(false);
+
+		// Into a NEW data directory without keys: the development keys made for the check do not
+		// open it either; refused, and neither they nor the directory are left behind.
+		const fresh = instance({});
+		const freshDir = fresh["DEADBOLT_DATA_DIR"] as string;
+		const withoutKeys = await runCLI(["restore", backup], fresh);
+		expect(withoutKeys.code).toBe(78);
+		expect(withoutKeys.stderr).toContain("Nothing was changed");
+		expect(existsSync(freshDir)).toBe(false);
+		// An existing, empty data directory stays, without a development keys file.
+		mkdirSync(freshDir, { mode: 0o700 });
+		expect((await runCLI(["restore", backup], fresh)).code).toBe(78);
+		expect(readdirSync(freshDir)).toEqual([]);
 
 		// An older schema (a backup from an earlier deadbolt) is brought to the latest.
 		const older = join(work, "older.sqlite");

@@ -46,11 +46,19 @@ describe("deadbolt CLI", () => {
 		expect(result.status).toBe(0);
 		const config = JSON.parse(result.stdout);
 		expect(config.issuer).toBe("Acme");
-		expect(config.keys).toEqual({ encryptionKey: "[set]", hmacKey: "[set]", adminApiKey: null, encryptionKeys: [], hmacKeys: [], primaryEncryptionKeyId: null, primaryHmacKeyId: null, signingKeyPublishAheadSeconds: 900, signingKeyRefreshSeconds: 30 });
+		expect(config.keys).toEqual({ encryptionKey: "[set]", hmacKey: "[set]", adminApiKey: null, encryptionKeys: [], hmacKeys: [], primaryEncryptionKeyId: "default", primaryHmacKeyId: "default", signingKeyPublishAheadSeconds: 900, signingKeyRefreshSeconds: 30 });
 		const ringKey = Buffer.alloc(32, 2).toString("base64");
 		const ring = JSON.parse(run(["config"], { DEADBOLT_ENCRYPTION_KEYS: `k1:${ringKey},k2:${key}`, DEADBOLT_HMAC_KEY: key, DEADBOLT_PRIMARY_ENCRYPTION_KEY_ID: "k2" }).stdout);
 		expect(ring.keys.encryptionKeys).toEqual([{ id: "k1", key: "[set]" }, { id: "k2", key: "[set]" }]);
 		expect(JSON.stringify(ring)).not.toContain(ringKey);
+		// Keys from rings: no word of development keys; the single key not set is null; the primaries as in effect.
+		const rings = JSON.parse(run(["config"], { DEADBOLT_ENCRYPTION_KEYS: `k2:${ringKey},k3:${key}`, DEADBOLT_PRIMARY_ENCRYPTION_KEY_ID: "k3", DEADBOLT_HMAC_KEYS: `h1:${key}` }).stdout);
+		expect(rings.keys).toMatchObject({ encryptionKey: null, hmacKey: null, encryptionKeys: [{ id: "k2", key: "[set]" }, { id: "k3", key: "[set]" }], hmacKeys: [{ id: "h1", key: "[set]" }], primaryEncryptionKeyId: "k3", primaryHmacKeyId: "h1" });
+		expect(JSON.stringify(rings.keys)).not.toContain("development");
+		expect(ring.keys).toMatchObject({ encryptionKey: null, hmacKey: "[set]", primaryEncryptionKeyId: "k2", primaryHmacKeyId: "default" });
+		// No key at all: the development keys file of the data directory, and nothing else.
+		const none = JSON.parse(run(["config"], { DEADBOLT_DATA_DIR: "/srv/deadbolt-data" }).stdout);
+		expect(none.keys).toMatchObject({ encryptionKey: "[development keys file: /srv/deadbolt-data/development-keys.json]", hmacKey: "[development keys file: /srv/deadbolt-data/development-keys.json]", encryptionKeys: [], hmacKeys: [], primaryEncryptionKeyId: null, primaryHmacKeyId: null });
 		expect(config.rateLimit.redisUrl).toBe("rediss://deadbolt:[redacted]@cache.example.com:6380/1");
 		expect(result.stdout).not.toContain(key);
 		expect(result.stdout).not.toContain("redis-secret");

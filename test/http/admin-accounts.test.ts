@@ -48,6 +48,17 @@ describe("admin API: accounts", () => {
 		}
 	});
 
+	test("a list filter outside its values answers 400 naming the allowed values (true, false), once per field", async () => {
+		for (const [query, field] of [["twoFactor=off", "twoFactor"], ["locked=no", "locked"], ["disabled=1", "disabled"]] as const) {
+			const response = await t.app.inject({ method: "GET", url: `/api/v1/admin/accounts?${query}`, headers: admin });
+			expect(response.statusCode, query).toBe(400);
+			const body = response.json() as { code: string; message: string; violations: unknown[] };
+			expect(body.code).toBe("ERR_INVALID_REQUEST");
+			expect(body.message).toBe(`Invalid request: querystring/${field} must be one of: true, false`);
+			expect(body.violations).toEqual([{ field, rule: "enum", message: `${field} must be one of: true, false.` }]);
+		}
+	});
+
 	test("shows one account (never a token's value); 404 for an unknown id", async () => {
 		const user = await signUp(t, "show@example.com");
 		const response = await t.app.inject({ method: "GET", url: `/api/v1/admin/accounts/${user.account.id}`, headers: admin });

@@ -113,7 +113,7 @@ describe.each(backends)("admin API: OpenID Connect clients on $name", ({ open })
 			[{ id: `${p}a`, redirectUris: ["https://app.example.com/cb"], groups: ["no spaces"] }, "groups", "not_a_group"],
 			[{ id: `${p}a`, redirectUris: ["https://app.example.com/cb"], accounts: ["nope"] }, "accounts", "invalid_email"],
 			[{ id: `${p}a`, redirectUris: [] }, "redirectUris", "minItems"],
-			[{ id: `${p}a`, redirectUris: ["https://app.example.com/cb"], minimumAal: 3 }, "minimumAal", null],
+			[{ id: `${p}a`, redirectUris: ["https://app.example.com/cb"], minimumAal: 3 }, "minimumAal", "enum"],
 			[{ id: `${p}a`, redirectUris: ["https://app.example.com/cb"], secret: "a-secret-chosen-by-the-caller-000000000" }, "secret", "not_allowed"],
 		] as const) {
 			const res = await add(body);
@@ -122,6 +122,10 @@ describe.each(backends)("admin API: OpenID Connect clients on $name", ({ open })
 			expect(res.json().violations[0].field, JSON.stringify(body)).toBe(field);
 			if (rule !== null) expect(res.json().violations[0].rule, JSON.stringify(body)).toBe(rule);
 		}
+		// A value outside a fixed set: one violation naming the allowed values, in the message too.
+		const aal = (await add({ id: `${p}a`, redirectUris: ["https://app.example.com/cb"], minimumAal: 3 })).json();
+		expect(aal.violations).toEqual([{ field: "minimumAal", rule: "enum", message: "minimumAal must be one of: 1, 2." }]);
+		expect(aal.message).toBe("Invalid request: body/minimumAal must be one of: 1, 2");
 		expect(await t.store.oidcClients.findOidcClient(`${p}a`)).toBeNull();
 		const clash = await add({ id: "wiki", redirectUris: ["https://app.example.com/cb"] });
 		expect(clash.statusCode).toBe(409);

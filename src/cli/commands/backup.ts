@@ -18,10 +18,10 @@
  * - Both refuse (exit 78) a data directory without a database (`requireDatabase`): `backup` and
  *   `restore --already-restored` never make an empty one; `restore <file>` may fill an empty one.
  */
-import { mkdirSync, realpathSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Config } from "../../config/schema.js";
-import { BackupDestinationExists, backupSqliteFile, createDeadbolt, inspectSqliteBackup, isSqliteDatabaseInUse, replaceSqliteFile, SQLITE_FILE, type Deadbolt } from "../../deadbolt.js";
+import { BackupDestinationExists, backupSqliteFile, createDeadbolt, DEVELOPMENT_KEYS_FILE, inspectSqliteBackup, isSqliteDatabaseInUse, replaceSqliteFile, SQLITE_FILE, type Deadbolt } from "../../deadbolt.js";
 import { ConfigInvalid } from "../../errors.js";
 import type { Command } from "commander";
 import { action, EXIT, loadCliConfig, requireDatabase, STDIO, UsageError, withCommonOptions, type CommandOutput, type CommonOptions } from "../program.js";
@@ -114,6 +114,33 @@ function printReport(report: Awaited<ReturnType<Awaited<ReturnType<typeof create
  * @throws Error from the driver or the file system (the caller reports it)
  */
 export async function runRestoreCommand(config: Config, file: string | null, options: BackupOptions, output: CommandOutput): Promise<number> {
+	// A refused restore leaves nothing behind: not the development keys file that resolving the
+	// keys creates in a new data directory (it would then be the keys of nothing), nor the directory.
+	const developmentKeys = join(config.dataDir, DEVELOPMENT_KEYS_FILE);
+	const before = { dataDir: existsSync(config.dataDir), developmentKeys: existsSync(developmentKeys) };
+	let code: number | null = null;
+	try {
+		code = await restore(config, file, options, output);
+		return code;
+	} finally {
+		if (code !== 0) {
+			if (!before.developmentKeys) rmSync(developmentKeys, { force: true });
+			if (!before.dataDir) removeIfEmpty(config.dataDir);
+		}
+	}
+}
+
+/** Removes a directory when it is empty; leaves it otherwise. */
+function removeIfEmpty(directory: string): void {
+	try {
+		if (readdirSync(directory).length === 0) rmdirSync(directory);
+	} catch {
+		// Gone already, or not ours to remove: leave it.
+	}
+}
+
+/** {@link runRestoreCommand} without the clean-up of a refusal. */
+async function restore(config: Config, file: string | null, options: BackupOptions, output: CommandOutput): Promise<number> {
 	const live = resolve(config.dataDir, SQLITE_FILE);
 	const sqlite = config.storage.databaseUrl === null;
 	if (sqlite && isSqliteDatabaseInUse(live)) {
@@ -162,7 +189,7 @@ export async function runRestoreCommand(config: Config, file: string | null, opt
 			deadbolt = await createDeadbolt(config, { sqlitePath: staged });
 		} catch (error) {
 			if (error instanceof ConfigInvalid) {
-				output.err(`deadbolt: the configured keys do not open ${file}: a backup does not hold the keys; restore with the keys (DEADBOLT_ENCRYPTION_KEY, DEADBOLT_HMAC_KEY, or the development-keys.json) of the deadbolt it was taken from. Nothing was changed.`);
+				output.err(`deadbolt: the configured keys do not open ${file}: a backup does not hold the keys; restore with the keys (DEADBOLT_ENCRYPTION_KEY or DEADBOLT_ENCRYPTION_KEYS, DEADBOLT_HMAC_KEY or DEADBOLT_HMAC_KEYS, or the development-keys.json of its data directory) of the deadbolt it was taken from. Nothing was changed.`);
 				output.err(`  ${error.issues.join("\n  ")}`);
 				return EXIT.CONFIG;
 			}

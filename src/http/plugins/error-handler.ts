@@ -61,7 +61,11 @@ function errorAnswer(error: unknown, request: FastifyRequest): { status: number;
 	const fastifyError = error as Partial<FastifyError>;
 	const status = typeof fastifyError.statusCode === "number" ? fastifyError.statusCode : 500;
 	if (status >= 400 && status < 500) {
-		const message = fastifyError.validation !== undefined ? `Invalid request: ${fastifyError.message ?? "bad input"}` : (fastifyError.message ?? "Bad request");
+		const validation = Array.isArray(fastifyError.validation) ? mergeLiteralChoices(fastifyError.validation as SchemaError[]) : null;
+		const context = (fastifyError as { validationContext?: unknown }).validationContext;
+		// Fastify's own wording (`querystring/twoFactor must ...`), from the merged errors.
+		const validationText = validation !== null && typeof context === "string" && validation.length > 0 ? validation.map((e) => `${context}${e.instancePath ?? ""} ${e.message ?? "is not valid"}`).join(", ") : (fastifyError.message ?? "bad input");
+		const message = fastifyError.validation !== undefined ? `Invalid request: ${validationText}` : (fastifyError.message ?? "Bad request");
 		request.log.info({ fastifyCode: fastifyError.code }, "invalid request");
 		const code = status === 404 ? NotFound.code : InvalidRequest.code;
 		const body: ErrorBody = { statusCode: status, code, error: STATUS_CODES[status] ?? "Error", message };
@@ -77,18 +81,70 @@ function errorAnswer(error: unknown, request: FastifyRequest): { status: number;
 interface SchemaError {
 	readonly keyword?: string;
 	readonly instancePath?: string;
+	readonly schemaPath?: string;
 	readonly params?: Record<string, unknown>;
 	readonly message?: string;
 }
 
+/** The allowed values of a `const` or `enum` error; null for any other error. */
+function allowedValuesOf(error: SchemaError): unknown[] | null {
+	if (error.keyword === "const" && error.params !== undefined && "allowedValue" in error.params) return [error.params["allowedValue"]];
+	if (error.keyword === "enum" && Array.isArray(error.params?.["allowedValues"])) return error.params["allowedValues"] as unknown[];
+	return null;
+}
+
+/**
+ * Ajv's errors with each choice among literals as one error naming the values: a union of
+ * literals (`Type.Union([Type.Literal("true"), Type.Literal("false")])`, an `anyOf` of `const`s)
+ * fails as one `const` error per branch ("must be equal to constant", twice) and an `anyOf` error
+ * ("must match a schema in anyOf"), none naming the values; merged, it is one `enum` error "must
+ * be one of: true, false". A lone `enum` or `const` is worded the same way. Other errors are kept.
+ */
+export function mergeLiteralChoices(errors: readonly SchemaError[]): SchemaError[] {
+	const merged: SchemaError[] = [];
+	const literalError = (error: SchemaError, values: readonly unknown[]): SchemaError => ({
+		keyword: "enum",
+		instancePath: error.instancePath ?? "",
+		schemaPath: error.schemaPath ?? "",
+		params: { allowedValues: [...values] },
+		message: `must be one of: ${values.map((value) => (typeof value === "string" ? value : JSON.stringify(value))).join(", ")}`,
+	});
+	let index = 0;
+	while (index < errors.length) {
+		const error = errors[index] as SchemaError;
+		// A run of literal branches at one place, closed by their anyOf.
+		let end = index;
+		const values: unknown[] = [];
+		while (end < errors.length && (errors[end] as SchemaError).instancePath === error.instancePath && allowedValuesOf(errors[end] as SchemaError) !== null) {
+			values.push(...(allowedValuesOf(errors[end] as SchemaError) as unknown[]));
+			end += 1;
+		}
+		const closing = errors[end];
+		const anyOf = closing?.keyword === "anyOf" && closing.instancePath === error.instancePath ? closing : undefined;
+		const branches = errors.slice(index, end);
+		if (anyOf !== undefined && end > index && branches.every((branch) => (branch.schemaPath ?? "").startsWith(`${anyOf.schemaPath ?? ""}/`))) {
+			merged.push(literalError(anyOf, values));
+			index = end + 1;
+		} else if (allowedValuesOf(error) !== null) {
+			merged.push(literalError(error, allowedValuesOf(error) as unknown[]));
+			index += 1;
+		} else {
+			merged.push(error);
+			index += 1;
+		}
+	}
+	return merged;
+}
+
 /**
  * Schema-validation errors as `violations` naming the field, like the service's own (a missing
- * field is `required`, an unknown one `not_allowed`; anything else keeps Ajv's keyword), so a
+ * field is `required`, an unknown one `not_allowed`, a choice among literals `enum` naming the
+ * values ({@link mergeLiteralChoices}); anything else keeps Ajv's keyword), so a
  * client can show each next to its field.
  */
 export function schemaViolations(validation: unknown): Violation[] {
 	if (!Array.isArray(validation)) return [];
-	return (validation as SchemaError[]).flatMap((error): Violation[] => {
+	return mergeLiteralChoices(validation as SchemaError[]).flatMap((error): Violation[] => {
 		const path = (error.instancePath ?? "").replace(/^\//, "").replaceAll("/", ".");
 		if (error.keyword === "required" && typeof error.params?.["missingProperty"] === "string") {
 			const field = [path, error.params["missingProperty"]].filter((part) => part !== "").join(".");
