@@ -123,13 +123,15 @@ describe("deadbolt CLI", () => {
 		expect(second).toBeDefined();
 		expect(second).not.toBe(url?.[1]);
 		expect(run(["account", "sign-in-link", "nobody@example.com", "--data-dir", dataDir]).status).toBe(1);
-		// The link works once, through the API.
+		// Only the newest link works (the second ended the first), once, through the API.
 		const { loadConfig } = await import("../../src/config/load.js");
 		const { createDeadbolt } = await import("../../src/deadbolt.js");
 		const deadbolt = await createDeadbolt(loadConfig({ overrides: { dataDir } }));
 		try {
-			expect(await deadbolt.describeSignInLink(url?.[1] as string)).toEqual({ email: "new.user@example.com" });
-			expect((await deadbolt.redeemSignInLink({ token: url?.[1] as string })).kind).toBe("session");
+			expect(await deadbolt.describeSignInLink(url?.[1] as string)).toBeNull();
+			expect(await deadbolt.describeSignInLink(second as string)).toEqual({ email: "new.user@example.com" });
+			expect((await deadbolt.redeemSignInLink({ token: second as string })).kind).toBe("session");
+			await expect(deadbolt.redeemSignInLink({ token: second as string })).rejects.toThrow();
 		} finally {
 			await deadbolt.close();
 		}
