@@ -135,8 +135,21 @@ export async function checkRecoveryCode(deps: ServiceDeps, accountId: string, in
 		return { candidate: { scheme: "hmac-sha256", codeHash: found?.codeHash ?? hashLegacyRecoveryCode(deps.keys.hmacKey, parsed.code) } };
 	}
 	const row = await deps.store.recoveryCodes.findUnusedRecoveryCode(accountId, parsed.lookupPrefix);
+	let pepperKey = deps.keys.hmacKey;
+	if (row !== null) {
+		try {
+			pepperKey = codeHmacKey(deps, row);
+		} catch (error) {
+			if (!(error instanceof KeyUnavailable)) throw error;
+			// A code with this prefix exists, under a key this instance lacks (logged keys.missing). Not a
+			// 503 (an attempt given back): that would tell a guesser, for free, which prefixes exist. The
+			// same work as a miss, and a counted refusal.
+			await deps.passwords.verify(await dummyCodeHash(deps), pepperRecoveryCode(deps.keys.hmacKey, parsed.code), startBy);
+			return { refused: "mismatch_or_used" };
+		}
+	}
 	const storedHash = row?.codeHash ?? (await dummyCodeHash(deps));
-	const matches = await deps.passwords.verify(storedHash, pepperRecoveryCode(row === null ? deps.keys.hmacKey : codeHmacKey(deps, row), parsed.code), startBy);
+	const matches = await deps.passwords.verify(storedHash, pepperRecoveryCode(pepperKey, parsed.code), startBy);
 	return row !== null && matches ? { candidate: { scheme: "argon2id", id: row.id } } : { refused: "mismatch_or_used" };
 }
 

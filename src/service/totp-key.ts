@@ -73,17 +73,24 @@ export interface TOTPCodeCheckOfAny extends TOTPCodeCheck {
 
 /**
  * Checks a typed code against each of the account's authenticators in turn (RFC 6238 §4, drift
- * window §5.2) and stops at the first that matches. Nothing is consumed: the caller records the
+ * window §5.2) and stops at the first that matches; every key is opened first. Nothing is consumed: the caller records the
  * step on the account's one replay record (`advanceTOTPStep`), whichever authenticator matched.
  * @param credentials - the account's confirmed authenticators, at least one
  * @throws RangeError when `credentials` is empty; Error when a key does not open ({@link openTOTPKey})
  */
 export function checkTOTPCodeOfAny(deps: ServiceDeps, credentials: readonly TOTPCredentialRecord[], input: string): TOTPCodeCheckOfAny {
 	if (credentials.length === 0) throw new RangeError("checkTOTPCodeOfAny needs at least one credential");
+	// Every key opens before any code is compared: a key the server lacks (KeyUnavailable, an attempt
+	// given back, not counted) must never answer after a comparison ran, or a guesser would learn
+	// "wrong" (503, free) from "right" (200) without spending attempts.
+	const code = normalizeOTPInput(input);
+	const keys = credentials.map((credential) => openTOTPKey(deps, credential));
+	const now = deps.clock.now();
 	let lastUsed = credentials[0]!;
 	let lastUsedCheck: TOTPCodeCheck | null = null;
-	for (const credential of credentials) {
-		const checked = checkTOTPCode(deps, credential, input);
+	for (const [index, credential] of credentials.entries()) {
+		const key = keys[index]!;
+		const checked: TOTPCodeCheck = { key, code, step: verifyTOTP(key, code, now, toTOTPOptions(deps, credential)) };
 		if (checked.step !== null) return { ...checked, credential };
 		if (lastUsedCheck === null || (credential.lastUsedAt ?? -1) > (lastUsed.lastUsedAt ?? -1)) {
 			lastUsed = credential;

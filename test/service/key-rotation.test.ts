@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { createDeadbolt, type Deadbolt } from "../../src/deadbolt.js";
 import { sealedKeyId, type KeyRing } from "../../src/domain/crypto/key-ring.js";
-import { ConfigInvalid, KeyInUse, KeyUnavailable } from "../../src/errors.js";
+import { ConfigInvalid, InvalidCode, KeyInUse, KeyUnavailable } from "../../src/errors.js";
 import { fixedClock, type FixedClock } from "../../src/platform/clock.js";
 import { sequenceRandom } from "../../src/platform/random.js";
 import type { ServerKeys } from "../../src/service/deps.js";
@@ -19,6 +19,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
+import { generateTOTP } from "../../src/domain/otp/totp.js";
+import { decodeBase32 } from "../../src/domain/encoding/base32.js";
 import { openPostgresStore } from "../../src/storage/postgres.js";
 import { openSqliteStore } from "../../src/storage/sqlite.js";
 import { probePostgres, TEST_DATABASE_URL, unreachablePostgres, withClient } from "../helpers/postgres-databases.js";
@@ -223,6 +225,37 @@ for (const backend of await freshBackends()) {
 			expect((await store.authFailures.findAuthFailure(user.account.id, "second_factor"))?.failureCount ?? 0).toBe(0);
 			clock.advance(30_000);
 			await signIn(b, user);
+		});
+
+		it("a key the instance lacks answers before any code is compared: no free wrong-or-right answer (an oracle) from an account with authenticators under two keys", async () => {
+			const store = await backend.fresh()();
+			const clock = fixedClock(T0);
+			const a = await instance(store, clock, ringKeys({ ids: ["default"], primary: "default" }));
+			const user = await signUpWith2FA(a, `oracle-${instances}@example.com`);
+			// B (with k2 primary) adds a second authenticator, sealed under k2, which A does not hold.
+			const b = await instance(store, clock, ringKeys({ ids: ["default", "k2"], primary: "k2" }));
+			clock.advance(30_000);
+			const auth = await b.deadbolt.validateSession(user.session.token);
+			const pending = await b.deadbolt.beginTOTPEnrollment(auth.account, auth.session, { purpose: "add" });
+			await b.deadbolt.confirmTOTPEnrollment(auth.account, auth.session, { code: generateTOTP(decodeBase32(pending.secret), clock.now()) });
+			expect((await totpKeyIds(store)).sort()).toEqual(["default", "k2"]);
+			// On A, the first authenticator's right code gets the same answer as a wrong one: the outage, never a sign-in.
+			clock.advance(30_000);
+			const right = await a.deadbolt.completeLoginWithTOTP({ challengeToken: await passwordStep(a, user.email), code: codeAt(a, user.key) }).catch((error: unknown) => error);
+			expect(right).toBeInstanceOf(KeyUnavailable);
+		});
+
+		it("a recovery code made under an HMAC key the instance lacks is refused and counted, like a wrong one (a 503 would tell, for free, which lookup prefixes exist)", async () => {
+			const store = await backend.fresh()();
+			const clock = fixedClock(T0);
+			const b = await instance(store, clock, ringKeys({ ids: ["default"], primary: "default" }, { ids: ["default", "h2"], primary: "h2" }));
+			const user = await signUpWith2FA(b, `prefix-${instances}@example.com`);
+			const a = await instance(store, clock, ringKeys({ ids: ["default"], primary: "default" }));
+			const refused = await a.deadbolt.completeLoginWithRecoveryCode({ challengeToken: await passwordStep(a, user.email), code: user.recoveryCodes[0]! }).catch((error: unknown) => error);
+			expect(refused).toBeInstanceOf(InvalidCode);
+			expect((await store.authFailures.findAuthFailure(user.account.id, "second_factor"))?.failureCount).toBe(1);
+			// Where the key is, the code works (it was not used).
+			expect((await b.deadbolt.completeLoginWithRecoveryCode({ challengeToken: await passwordStep(b, user.email), code: user.recoveryCodes[0]! })).session.token).toBeTruthy();
 		});
 
 		it("the key check is per id: the same id with another key is refused; a new id is recorded", async () => {
