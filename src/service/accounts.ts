@@ -86,8 +86,6 @@ export interface RegisterAccountOptions {
 	readonly emailVerified?: boolean;
 	/** Runs inside the transaction that inserts the account, after `account.created` (queues the verification mail). */
 	readonly inTransaction?: (tx: Repositories, account: AccountRecord) => Promise<void>;
-	/** No session even with a password (the account must set up two-factor authentication first). Default false. */
-	readonly withoutSession?: boolean;
 }
 
 /**
@@ -106,7 +104,7 @@ export async function registerAccount(deps: ServiceDeps, input: RegisterAccountI
 		if (!(await tx.accounts.insertAccount(account))) return null;
 		await recordSecurityEvent(deps, tx, account.id, "account.created", context, { emailVerified: account.emailVerifiedAt !== null });
 		if (options.inTransaction !== undefined) await options.inTransaction(tx, account);
-		return input.password === null || options.withoutSession === true ? { account, session: null } : { account, session: await createSession(deps, tx, account.id, ["password"], context) };
+		return input.password === null ? { account, session: null } : { account, session: await createSession(deps, tx, account.id, ["password"], context) };
 	});
 	if (result === null) {
 		deps.logger.info({ event: "account.register_refused", reason: "email_taken" }, "registration refused");

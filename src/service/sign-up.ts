@@ -27,14 +27,11 @@ import { createSession, type NewSession } from "./sessions.js";
 
 /**
  * The outcome of a sign-up: signed in at once (`open`), or a link mailed (`verified`, whatever the
- * address), or (`open`, with two-factor authentication required at once: `twoFactorPolicy` with
- * `gracePeriodDays: 0`) the account made without a session and a setup link mailed, as for a
- * sign-in past the deadline (the link also verifies the address).
+ * address; and `open` too when two-factor authentication is required at once, `twoFactorPolicy`
+ * with `gracePeriodDays: 0`: no session could be made, and the link, used with the password typed
+ * again, leads to the setup).
  */
-export type SignUpResult =
-	| { readonly kind: "account"; readonly account: AccountRecord; readonly session: NewSession }
-	| { readonly kind: "verification_sent" }
-	| { readonly kind: "two_factor_setup_required"; readonly account: AccountRecord; readonly setup: RequiredSetup };
+export type SignUpResult = { readonly kind: "account"; readonly account: AccountRecord; readonly session: NewSession } | { readonly kind: "verification_sent" };
 
 /**
  * Signs up as `signUp.mode` says.
@@ -44,16 +41,12 @@ export type SignUpResult =
 export async function signUp(deps: ServiceDeps, input: { email: string; password: string }, context: RequestContext = NO_CONTEXT): Promise<SignUpResult> {
 	const { mode } = deps.config.signUp;
 	if (mode === "closed") throw new SignUpClosed(undefined, { reason: "sign_up_closed" });
-	if (mode === "verified") {
+	// Two-factor authentication required at once: no session can be made, so an open sign-up goes
+	// as a verified one. The mailbox alone must not finish it (a setup link mailed at once would let
+	// whoever signed up with another's address keep the password they chose: account pre-hijacking).
+	if (mode === "verified" || isOverdueAtSignUp(deps)) {
 		await requestVerifiedSignUp(deps, input, context);
 		return { kind: "verification_sent" };
-	}
-	if (isOverdueAtSignUp(deps)) {
-		// No session without a second factor: the mailed setup link stands for the verification mail too.
-		const sent: { setup?: RequiredSetup } = {};
-		const registered = await registerAccount(deps, input, context, { withoutSession: true, inTransaction: async (tx, account) => void (sent.setup = await sendToRequiredSetup(deps, tx, account, context, "password")) });
-		if (sent.setup === undefined) throw new Error("sign-up: the required setup was not sent");
-		return { kind: "two_factor_setup_required", account: registered.account, setup: sent.setup };
 	}
 	const registered: RegisteredAccount = await registerAccount(deps, input, context, { inTransaction: (tx, account) => queueVerificationMail(deps, tx, account, context) });
 	return { kind: "account", account: registered.account, session: registered.session as NewSession };

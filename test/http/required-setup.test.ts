@@ -111,20 +111,25 @@ describe("two-factor authentication required at once (gracePeriodDays 0): sign-u
 	appPerTest((app) => (t = app), { overrides: { ...OVERRIDES, twoFactorPolicy: { ...OVERRIDES.twoFactorPolicy, gracePeriodDays: 0 } } });
 	const { page, post } = formBrowser(() => t, ORIGIN);
 
-	test("the API's sign-up answers 202 two_factor_setup_required with no session or cookie; the dashboard's says to check the email", async () => {
+	test("the API's sign-up answers 202 verification_sent with no session or cookie, as a verified sign-up; so does the dashboard's; the link leads to the setup", async () => {
 		const api = await t.app.inject({ method: "POST", url: "/api/v1/accounts", payload: { email: "api-at-once@example.com", password: PASSWORD } });
 		expect(api.statusCode).toBe(202);
-		expect(api.json()).toMatchObject({ status: "two_factor_setup_required", setup: { mailed: true } });
-		expect(api.json().session).toBeUndefined();
+		expect(api.json()).toMatchObject({ status: "verification_sent" });
 		expect(api.headers["set-cookie"] ?? []).toEqual([]);
+		const finish = await t.app.inject({ method: "POST", url: "/api/v1/sign-up/finish", payload: { token: await lastMailedToken(t.store, "api-at-once@example.com", "sign_up.verify"), password: PASSWORD } });
+		expect(finish.statusCode).toBe(202);
+		expect(finish.json()).toMatchObject({ status: "two_factor_setup_required", setup: { mailed: false, setupToken: expect.any(String) } });
+		expect(finish.headers["set-cookie"] ?? []).toEqual([]);
 		const jar: Record<string, string> = {};
 		await page("/dashboard/sign-up", jar);
 		const signUpPage = await post("/dashboard/sign-up", jar, { email: "page-at-once@example.com", password: PASSWORD });
-		expect(signUpPage.statusCode).toBe(200);
-		expect(signUpPage.body).toContain('id="required-setup-mailed"');
+		expect(signUpPage.statusCode).toBe(303);
+		expect(signUpPage.headers["location"]).toContain("sent=1");
 		expect(Object.keys(jar).filter((name) => name.endsWith("deadbolt_session"))).toEqual([]);
-		// The mailed link leads to the setup, then to the first session.
-		const setupToken = await lastMailedToken(t.store, "page-at-once@example.com", "two_factor.setup_required");
-		expect((await page(`/dashboard/two-factor/required-setup?token=${encodeURIComponent(setupToken)}`, jar)).statusCode).toBe(200);
+		const linkToken = await lastMailedToken(t.store, "page-at-once@example.com", "sign_up.verify");
+		const finished = await post(`/dashboard/sign-up/finish?token=${encodeURIComponent(linkToken)}`, jar, { token: linkToken, password: PASSWORD });
+		expect(finished.statusCode).toBe(200);
+		expect(finished.body).toContain("required-setup");
+		expect(Object.keys(jar).filter((name) => name.endsWith("deadbolt_session"))).toEqual([]);
 	});
 });

@@ -8,8 +8,7 @@ import type { FastifyInstance } from "fastify";
 import { EmailTaken, InvalidRequest, SignUpClosed } from "../../errors.js";
 import { requestContext } from "../../http/plugins/session.js";
 import { PATHS } from "../layout.js";
-import { html } from "../html.js";
-import { checkEmailPage, signUpPage } from "../pages/auth.js";
+import { signUpPage } from "../pages/auth.js";
 import type { DashboardContext } from "./context.js";
 import { EMPTY_FIELD, formField, queryParam, seeOther, sendPage } from "./forms.js";
 
@@ -35,11 +34,6 @@ export function registerSignUpRoutes(app: FastifyInstance, d: DashboardContext):
 		try {
 			const result = await d.deadbolt.signUp({ email, password }, requestContext(request));
 			if (result.kind === "verification_sent") return seeOther(reply, `${PATHS.signUp}?sent=1`);
-			if (result.kind === "two_factor_setup_required") {
-				// Two-factor authentication is required at once: no session until it is set up through the mailed link.
-				const lead = "Your account is made. Your administrator requires two-factor authentication before you can sign in.";
-				return sendPage(reply, 200, checkEmailPage(d.authPageContext(request, reply), lead, `We emailed you a link to set it up. Open it to sign in (it works for ${Math.round(d.config.signInLink.ttlSeconds / 60)} minutes).`, "required-setup-mailed", html`<a href="${PATHS.signIn}">Back to sign in</a>`));
-			}
 			await d.startSession(request, reply, result.session);
 			return seeOther(reply, PATHS.home);
 		} catch (error) {
