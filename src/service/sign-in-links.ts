@@ -67,6 +67,8 @@ export async function issueSignInLink(deps: ServiceDeps, email: string, context:
 		consumedAt: null,
 	};
 	await deps.store.transaction(async (tx) => {
+		// Under the account's lock: parallel issues (an integrator retrying) take turns, so each ends the one before it.
+		await tx.accounts.lockAccount(account.id);
 		const replaced = await tx.signInLinks.consumeAccountSignInLinks(account.id, now);
 		await tx.signInLinks.insertSignInLink(record);
 		await recordSecurityEvent(deps, tx, account.id, "sign_in_link.issued", context, replaced > 0 ? { earlierLinksEnded: replaced } : {});

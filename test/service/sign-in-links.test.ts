@@ -59,6 +59,13 @@ for (const backend of await testBackends()) {
 			expect((await t.deadbolt.redeemSignInLink({ token: second.token })).kind).toBe("session");
 		});
 
+		it("links issued in parallel (an integrator retrying): exactly one works", async () => {
+			const user = await signUp(t);
+			const links = await Promise.all(Array.from({ length: 6 }, () => t.deadbolt.issueSignInLink(user.email)));
+			const usable = await Promise.all(links.map((link) => t.deadbolt.describeSignInLink(link.token)));
+			expect(usable.filter((found) => found !== null)).toHaveLength(1);
+		});
+
 		it("a sign-in link signs an account without 2FA in once, at AAL1, in a fresh session; a second use is refused", async () => {
 			const email = freshEmail();
 			await t.deadbolt.createAccountWithoutPassword(email);
