@@ -19,7 +19,7 @@
  *   revoked on their own page, which says so.
  * - The last use (time and client address) is written at most once a minute per token.
  */
-import { hasHiddenCharacters } from "../domain/text/display-name.js";
+import { isDisplayableName } from "../domain/text/display-name.js";
 import { isTwoFactorOverdue } from "../domain/access/two-factor-policy.js";
 import { accessTokenCoversHost, ACCESS_TOKEN_HOSTS_MAX, normalizeHostPattern, parseHostList } from "../domain/access/token-hosts.js";
 import { generateAccessToken, isWellFormedId, parseAccessToken, verifyTokenSecret } from "../domain/crypto/token.js";
@@ -106,7 +106,7 @@ function checkRequest(input: AccessTokenRequest): { name: string; hosts: string[
 	const name = input.name.trim();
 	if (name === "") violations.push({ field: "name", rule: "required", message: "Give the token a name, e.g. what will use it." });
 	else if ([...name].length > ACCESS_TOKEN_NAME_MAX_LENGTH) violations.push({ field: "name", rule: "too_long", message: `Use at most ${ACCESS_TOKEN_NAME_MAX_LENGTH} characters for the name.` });
-	else if (hasHiddenCharacters(name)) violations.push({ field: "name", rule: "invalid", message: "The name cannot contain control or invisible formatting characters." });
+	else if (!isDisplayableName(name)) violations.push({ field: "name", rule: "invalid", message: "The name cannot contain control or invisible formatting characters." });
 	const list = typeof input.hosts === "string" ? parseHostList(input.hosts) : hostsOfList(input.hosts);
 	if (list.invalid.length > 0) {
 		violations.push({ field: "hosts", rule: "invalid", message: `Not a host name or *. and a domain: ${list.invalid.slice(0, 5).join(", ")}. Write hosts like app.example.com or *.example.com (no https://, no path).` });

@@ -6,7 +6,7 @@
  * app never doubles a guesser's chances. Moving to a new phone is "add the new one, remove the old
  * one": each step needs both factors proved recently (NIST SP 800-63B §6.1.2.1).
  */
-import { hasHiddenCharacters } from "../domain/text/display-name.js";
+import { isDisplayableName } from "../domain/text/display-name.js";
 import { InvalidRequest, LastAuthenticator, NotFound, TOTPNotEnabled } from "../errors.js";
 import { isWellFormedId } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
@@ -36,12 +36,12 @@ export interface AuthenticatorView {
 /**
  * A name for an authenticator, as typed: trimmed, inner runs of white space made one space.
  * @returns the name; null for a blank one (no name)
- * @throws InvalidRequest when longer than {@link AUTHENTICATOR_NAME_MAX_LENGTH} or with control, format (bidi, zero-width), private-use or lone surrogate characters (`hasHiddenCharacters`)
+ * @throws InvalidRequest when longer than {@link AUTHENTICATOR_NAME_MAX_LENGTH} or with control, format (bidi, zero-width), private-use or lone surrogate characters (`isDisplayableName`), or with nothing that shows
  */
 export function authenticatorName(raw: string): string | null {
 	const name = raw.trim().replace(/\s+/g, " ");
 	if (name === "") return null;
-	if (name.length > AUTHENTICATOR_NAME_MAX_LENGTH || hasHiddenCharacters(name)) {
+	if (name.length > AUTHENTICATOR_NAME_MAX_LENGTH || !isDisplayableName(name)) {
 		const message = `A name is at most ${AUTHENTICATOR_NAME_MAX_LENGTH} characters, without control or invisible formatting characters.`;
 		throw new InvalidRequest(message, [{ field: "name", rule: "invalid", message }]);
 	}
