@@ -20,6 +20,9 @@ import { loadConfig } from "../../src/config/load.js";
 import { createDeadbolt, type Deadbolt } from "../../src/deadbolt.js";
 import { launchChromium } from "./chromium.js";
 
+
+/** The longest one browser action or navigation may take before it fails, in milliseconds. */
+const BROWSER_STEP_TIMEOUT_MS = 60_000;
 /** A desktop window. */
 export const DESKTOP = { width: 1280, height: 900 } as const;
 /** A common phone (iPhone 12 to 15). */
@@ -124,6 +127,11 @@ export async function watchedPage(browser: Browser, baseURL: string, options: Pa
 	const context = await browser.newContext({ baseURL, viewport, colorScheme, reducedMotion: "reduce", locale: "en-US", javaScriptEnabled: options.javaScriptEnabled ?? true, ...(options.userAgent === undefined ? {} : { userAgent: options.userAgent }) });
 	await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
 	const page = await context.newPage();
+	// Playwright's default of 30 s per action and navigation is too short on a 2-core CI machine
+	// running the other suites at the same time (a sign-out once took longer); the e2e project's
+	// test timeout (120 s, vitest.config.ts) still bounds a test.
+	page.setDefaultTimeout(BROWSER_STEP_TIMEOUT_MS);
+	page.setDefaultNavigationTimeout(BROWSER_STEP_TIMEOUT_MS);
 	const problems: string[] = [];
 	/** The status of each page (main-frame document) loaded, by URL. */
 	const documentStatus = new Map<string, number>();
