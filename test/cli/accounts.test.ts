@@ -20,8 +20,11 @@ const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !ke
 const PASSWORD = "correct horse battery staple";
 const dataDir = mkdtempSync(join(tmpdir(), "deadbolt-accounts-"));
 
+/** Runs the CLI with `args` on the test's data directory (given before a `--`: what follows it is positional). */
 function run(args: readonly string[]) {
-	return spawnSync(process.execPath, [CLI, ...args, "--data-dir", dataDir], { env: ENV, encoding: "utf8", timeout: 120_000 });
+	const end = args.indexOf("--");
+	const all = end === -1 ? [...args, "--data-dir", dataDir] : [...args.slice(0, end), "--data-dir", dataDir, ...args.slice(end)];
+	return spawnSync(process.execPath, [CLI, ...all], { env: ENV, encoding: "utf8", timeout: 120_000 });
 }
 
 async function withDeadbolt<T>(work: (deadbolt: Awaited<ReturnType<typeof createDeadbolt>>) => Promise<T>): Promise<T> {
@@ -70,7 +73,7 @@ describe("deadbolt accounts list and account show|disable|enable|delete|reset-2f
 		expect(shown.status, shown.stderr).toBe(0);
 		expect(shown.stdout).toContain(`id:           ${ids["ann@example.com"]}`);
 		expect(shown.stdout).toContain("state:        enabled, 2FA off");
-		const json = JSON.parse(run(["account", "show", ids["ann@example.com"]!, "--json"]).stdout) as { account: { email: string }; sessions: unknown[]; activity: { type: string }[] };
+		const json = JSON.parse(run(["account", "show", "--json", "--", ids["ann@example.com"]!]).stdout) as { account: { email: string }; sessions: unknown[]; activity: { type: string }[] };
 		expect(json.account.email).toBe("ann@example.com");
 		expect(json.activity.map((e) => e.type)).toContain("account.created");
 		const unknown = run(["account", "show", "nobody@example.com"]);
@@ -78,11 +81,12 @@ describe("deadbolt accounts list and account show|disable|enable|delete|reset-2f
 		expect(unknown.stderr).toContain("No account has that email");
 	});
 
+	// Ids go after "--": an id may begin with "-" (base64url), which would read as an option (docs/cli.md).
 	it("disable and enable, as the OS user; a disabled account gets no sign-in link", async () => {
 		const disabled = run(["account", "disable", "bob@example.com", "--reason", "ticket 12"]);
 		expect(disabled.status, disabled.stderr).toBe(0);
 		expect(disabled.stdout).toContain("disabled: bob@example.com (1 session, 0 remembered devices and 0 personal access tokens ended)");
-		expect(run(["account", "disable", ids["bob@example.com"]!]).stdout).toContain("already disabled: bob@example.com");
+		expect(run(["account", "disable", "--", ids["bob@example.com"]!]).stdout).toContain("already disabled: bob@example.com");
 		const link = run(["account", "sign-in-link", "bob@example.com"]);
 		expect(link.status).toBe(1);
 		expect(link.stderr).toContain("disabled");
@@ -105,7 +109,7 @@ describe("deadbolt accounts list and account show|disable|enable|delete|reset-2f
 		expect(run(["account", "delete", "ann@example.com"]).status).toBe(64);
 		const deleted = JSON.parse(run(["account", "delete", "ann@example.com", "--reason", "asked by the owner", "--json"]).stdout) as { accountId: string };
 		expect(deleted.accountId).toBe(ids["ann@example.com"]);
-		expect(run(["account", "show", ids["ann@example.com"]!]).status).toBe(1);
+		expect(run(["account", "show", "--", ids["ann@example.com"]!]).status).toBe(1);
 	});
 
 	it("--help on every new command exits 0 and shows its options", () => {

@@ -21,8 +21,12 @@ let dataDir = "";
 let settlements = 0;
 let configFile = "";
 
+/** Runs the CLI with `args` on the test's data directory and config (given before a `--`: what follows it is positional). */
 function run(args: string[]) {
-	return spawnSync(process.execPath, [CLI, ...args, "--data-dir", dataDir, "--config", configFile], { env: ENV, encoding: "utf8", timeout: 30_000 });
+	const end = args.indexOf("--");
+	const common = ["--data-dir", dataDir, "--config", configFile];
+	const all = end === -1 ? [...args, ...common] : [...args.slice(0, end), ...common, ...args.slice(end)];
+	return spawnSync(process.execPath, [CLI, ...all], { env: ENV, encoding: "utf8", timeout: 30_000 });
 }
 
 /** Queues one webhook delivery per new account (account.created, to `config:0`); returns the account ids. */
@@ -176,10 +180,10 @@ describe("deadbolt outbox and webhooks", () => {
 		const configRemove = run(["webhooks", "remove", "config:0"]);
 		expect(configRemove.status).toBe(1);
 		expect(configRemove.stderr).toContain("config file");
-		const removed = run(["webhooks", "remove", id!]);
+		const removed = run(["webhooks", "remove", "--", id!]);
 		expect(removed.status, removed.stderr).toBe(0);
 		expect(removed.stdout).toContain(`removed: ${id}`);
-		expect(run(["webhooks", "remove", id!]).status).toBe(1);
+		expect(run(["webhooks", "remove", "--", id!]).status).toBe(1);
 		expect(run(["webhooks"]).status).toBe(64);
 	});
 });
