@@ -11,11 +11,11 @@ import type { SignInFactor } from "../domain/access/authentication-methods.js";
 import { generateToken } from "../domain/crypto/token.js";
 import type { UnixMillis } from "../platform/clock.js";
 import type { SecondFactorMethod as MeasuredMethod } from "../platform/metrics.js";
-import type { LoginChallengeRecord, Repositories, TOTPCredentialRecord } from "../storage/store.js";
+import type { AccountRecord, LoginChallengeRecord, Repositories, TOTPCredentialRecord } from "../storage/store.js";
 import { verifyAccountPassword } from "./accounts.js";
 import { NO_CONTEXT, secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { createSession, type NewSession } from "./sessions.js";
-import { assertNotLocked, attemptsForKeys, withAttempt } from "./throttle.js";
+import { assertNotLocked, attemptsForKeys, withAttempt, type SettleSucceeded } from "./throttle.js";
 import { sendToRequiredSetup, twoFactorRequirementOf, type RequiredSetup } from "./required-two-factor.js";
 import { recordSecurityEvent } from "./security-events.js";
 import { recordSignIn } from "./new-device.js";
@@ -186,17 +186,17 @@ async function findLiveChallenge(deps: ServiceDeps, challengeToken: string): Pro
  * @throws ChallengeInvalid when unknown, consumed, expired or out of attempts; TooManyAttempts
  *   when the account's second factor is locked; whatever `check` throws
  */
-async function codeAttempt<T>(deps: ServiceDeps, challengeToken: string, context: RequestContext, check: (challenge: LoginChallengeRecord, startBy: number, credentials: readonly TOTPCredentialRecord[]) => Promise<T>): Promise<T> {
+async function codeAttempt<T>(deps: ServiceDeps, challengeToken: string, context: RequestContext, check: (challenge: LoginChallengeRecord, startBy: number, credentials: readonly TOTPCredentialRecord[], settleSucceeded: SettleSucceeded) => Promise<T>): Promise<T> {
 	const challenge = await findLiveChallenge(deps, challengeToken);
 	const credentials = await deps.store.totpCredentials.listConfirmedTOTPCredentials(challenge.accountId);
 	if (credentials.length === 0) throw new ChallengeInvalid("security_changed", { reason: "totp_removed" });
 	// A code is checked against every authenticator: the account's budget is divided among them.
-	return withAttempt(deps, challenge.accountId, "second_factor", context, async (startBy) => {
+	return withAttempt(deps, challenge.accountId, "second_factor", context, async (startBy, settleSucceeded) => {
 		if (!(await deps.store.loginChallenges.reserveLoginChallengeAttempt(challenge.id, deps.clock.now()))) {
 			throw new ChallengeInvalid("too_many_codes", { reason: "attempts_exhausted" });
 		}
 		try {
-			return await check(challenge, startBy, credentials);
+			return await check(challenge, startBy, credentials, settleSucceeded);
 		} catch (error) {
 			// The challenge's last try failed: say that another code here cannot work.
 			if (error instanceof InvalidCode && challenge.attempts + 1 >= challenge.maxAttempts) throw new ChallengeInvalid("too_many_codes", { reason: "last_attempt_failed" });
@@ -206,24 +206,26 @@ async function codeAttempt<T>(deps: ServiceDeps, challengeToken: string, context
 }
 
 /**
- * Inside the deciding transaction, under the account's lock: makes again every check that gated
+ * Inside the deciding transaction: takes the account's lock, then makes again every check that gated
  * the sign-in when the challenge was opened, so that a challenge opened before any of these never
  * ends in a session: a running second-factor lock; the password changed (a change, "secure
  * account"); 2FA turned off or moved to a new authenticator. ("Sign out everywhere" and the
  * others also end the challenge itself, which `consumeLoginChallenge` re-checks.)
- * @throws TooManyAttempts when the second factor is locked; ChallengeInvalid otherwise
+ * @returns the account, as read under the lock
+ * @throws TooManyAttempts when the second factor is locked; AccountDisabled; ChallengeInvalid otherwise
  */
-async function recheckSignInGates(deps: ServiceDeps, tx: Repositories, challenge: LoginChallengeRecord): Promise<void> {
+async function recheckSignInGates(deps: ServiceDeps, tx: Repositories, challenge: LoginChallengeRecord): Promise<AccountRecord> {
 	const now = deps.clock.now();
-	const lock = await tx.authFailures.findAuthFailure(challenge.accountId, "second_factor");
-	if (lock !== null && lock.lockedUntil !== null && lock.lockedUntil > now) throw new TooManyAttempts((lock.lockedUntil - now) / 1000, undefined, { reason: "locked_during_sign_in" });
-	const account = await tx.accounts.findAccountById(challenge.accountId);
-	if (account === null) throw new ChallengeInvalid("unknown", { reason: "account_gone" });
+	// The account's lock and every fact checked below, in one statement.
+	const gates = await tx.accounts.lockAccountForCodeStep(challenge.accountId);
+	if (gates === null) throw new ChallengeInvalid("unknown", { reason: "account_gone" });
+	const { account, secondFactorLockedUntil: lockedUntil, newestTOTPConfirmedAt: confirmedAt } = gates;
+	if (lockedUntil !== null && lockedUntil > now) throw new TooManyAttempts((lockedUntil - now) / 1000, undefined, { reason: "locked_during_sign_in" });
 	if (account.disabledAt !== null) throw new AccountDisabled(undefined, { reason: "disabled_during_sign_in" });
 	if (challenge.firstFactor === "password" && account.updatedAt > challenge.createdAt) throw new ChallengeInvalid("security_changed", { reason: "password_changed" });
-	const credential = await tx.totpCredentials.findConfirmedTOTPCredential(challenge.accountId);
-	if (credential === null) throw new ChallengeInvalid("security_changed", { reason: "totp_removed" });
-	if (credential.confirmedAt !== null && credential.confirmedAt > challenge.createdAt) throw new ChallengeInvalid("security_changed", { reason: "totp_replaced" });
+	if (confirmedAt === null) throw new ChallengeInvalid("security_changed", { reason: "totp_removed" });
+	if (confirmedAt > challenge.createdAt) throw new ChallengeInvalid("security_changed", { reason: "totp_replaced" });
+	return account;
 }
 
 async function logCodeFailure(deps: ServiceDeps, challenge: LoginChallengeRecord, method: SecondFactorMethod, reason: string, context: RequestContext): Promise<void> {
@@ -236,10 +238,8 @@ async function logCodeFailure(deps: ServiceDeps, challenge: LoginChallengeRecord
  * as a fresh re-authentication: not when a sign-in link stood in for the password of an account
  * that has one (sensitive actions then still ask for the password).
  */
-async function provedEveryFactor(tx: Repositories, challenge: LoginChallengeRecord): Promise<boolean> {
-	if (challenge.firstFactor === "password") return true;
-	const account = await tx.accounts.findAccountById(challenge.accountId);
-	return account !== null && account.passwordHash === null;
+function provedEveryFactor(challenge: LoginChallengeRecord, account: AccountRecord): boolean {
+	return challenge.firstFactor === "password" || account.passwordHash === null;
 }
 
 /**
@@ -285,7 +285,7 @@ async function counted<T>(deps: ServiceDeps, method: MeasuredMethod, step: Promi
 
 /** {@link completeLoginWithTOTP}, uncounted. */
 async function totpStep(deps: ServiceDeps, input: { challengeToken: string; code: string; rememberDevice?: boolean }, context: RequestContext): Promise<NewSession & { readonly trustedDevice: IssuedTrustedDevice | null; readonly clockSkew: ClockSkew | null }> {
-	const { session, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge, _startBy, credentials) => {
+	const { session, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge, _startBy, credentials, settleSucceeded) => {
 		const { key, code, step, credential } = checkTOTPCodeOfAny(deps, credentials, input.code);
 		if (step === null) {
 			const refused = refusedCode(deps, key, code, credential, { futureHints: false });
@@ -293,8 +293,7 @@ async function totpStep(deps: ServiceDeps, input: { challengeToken: string; code
 			throw refused;
 		}
 		const session = await inCodeTransaction(deps, challenge, "totp", context, async (tx) => {
-			await tx.accounts.lockAccount(challenge.accountId);
-			await recheckSignInGates(deps, tx, challenge);
+			const account = await recheckSignInGates(deps, tx, challenge);
 			if (!(await tx.totpCredentials.advanceTOTPStep(credential, step, deps.clock.now()))) {
 				throw new InvalidCode(undefined, { reason: "reused" });
 			}
@@ -302,8 +301,9 @@ async function totpStep(deps: ServiceDeps, input: { challengeToken: string; code
 				throw new ChallengeInvalid("ended", { reason: "consumed" });
 			}
 			await recordSignIn(deps, tx, challenge.accountId, context, [challenge.firstFactor, "totp"]);
-			const created = await createSession(deps, tx, challenge.accountId, [firstFactorOf(challenge), "totp"], context, { factorsProved: await provedEveryFactor(tx, challenge) });
+			const created = await createSession(deps, tx, challenge.accountId, [firstFactorOf(challenge), "totp"], context, { factorsProved: provedEveryFactor(challenge, account) });
 			const trustedDevice = input.rememberDevice === true ? await trustDevice(deps, tx, challenge.accountId, context) : null;
+			await settleSucceeded(tx);
 			return { ...created, trustedDevice, clockSkew: acceptedSkew(deps, step, credential) };
 		});
 		return { session, challenge };
@@ -344,7 +344,7 @@ export function completeLoginWithRecoveryCode(deps: ServiceDeps, input: { challe
 
 /** {@link completeLoginWithRecoveryCode}, uncounted. */
 async function recoveryCodeStep(deps: ServiceDeps, input: { challengeToken: string; code: string }, context: RequestContext): Promise<RecoveryCodeLogin> {
-	const { result, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge, startBy) => {
+	const { result, challenge } = await codeAttempt(deps, input.challengeToken, context, async (challenge, startBy, _credentials, settleSucceeded) => {
 		// Outside the transaction: an argon2id verification must not hold the database's lock.
 		const checked = await checkRecoveryCode(deps, challenge.accountId, input.code, startBy);
 		if (checked.refused !== undefined) {
@@ -352,18 +352,18 @@ async function recoveryCodeStep(deps: ServiceDeps, input: { challengeToken: stri
 			throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: checked.refused });
 		}
 		const result = await inCodeTransaction(deps, challenge, "recovery_code", context, async (tx) => {
-			await tx.accounts.lockAccount(challenge.accountId);
-			await recheckSignInGates(deps, tx, challenge);
+			const account = await recheckSignInGates(deps, tx, challenge);
 			if (!(await consumeRecoveryCode(tx, challenge.accountId, checked.candidate, deps.clock.now()))) {
 				throw new InvalidCode(RECOVERY_CODE_REFUSED, { reason: "mismatch_or_used" });
 			}
 			if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
 				throw new ChallengeInvalid("ended", { reason: "consumed" });
 			}
-			const session = await createSession(deps, tx, challenge.accountId, [firstFactorOf(challenge), "recovery_code"], context, { factorsProved: await provedEveryFactor(tx, challenge) });
+			const session = await createSession(deps, tx, challenge.accountId, [firstFactorOf(challenge), "recovery_code"], context, { factorsProved: provedEveryFactor(challenge, account) });
 			const recoveryCodesLeft = await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId);
 			await recordSecurityEvent(deps, tx, challenge.accountId, "recovery_code.used", context, { recoveryCodesLeft });
 			await recordSignIn(deps, tx, challenge.accountId, context, [challenge.firstFactor, "recovery_code"]);
+			await settleSucceeded(tx);
 			return { session, recoveryCodesLeft };
 		});
 		return { result, challenge };

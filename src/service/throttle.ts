@@ -16,7 +16,7 @@
  */
 import { AttemptsInFlight, KeyUnavailable, StorageUnavailable, TooManyAttempts } from "../errors.js";
 import { ATTEMPTS_IN_FLIGHT_RETRY_SECONDS } from "./password-hasher.js";
-import type { AttemptOutcome, AuthFailureKind, AuthFailureRecord } from "../storage/store.js";
+import type { AttemptOutcome, AuthFailureKind, AuthFailureRecord, Repositories } from "../storage/store.js";
 import { secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { endAccountAccess } from "./account-access.js";
 import { recordSecurityEvent } from "./security-events.js";
@@ -61,7 +61,7 @@ export const ATTEMPT_START_MAX_MS = 45_000;
  * @throws TooManyAttempts with the seconds until the lock ends; AttemptsInFlight when the checks in
  *   flight of this account kept it waiting for {@link ATTEMPT_WAIT_MAX_MS}; whatever `check` throws
  */
-export function withAttempt<T>(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext, check: (startBy: number) => Promise<T>, keysChecked = 1): Promise<T> {
+export function withAttempt<T>(deps: ServiceDeps, accountId: string, kind: AuthFailureKind, context: RequestContext, check: (startBy: number, settleSucceeded: SettleSucceeded) => Promise<T>, keysChecked = 1): Promise<T> {
 	// In this process, the checks of one account take turns in arrival order (no polling, no
 	// starving); the reservation in the store bounds them across processes.
 	return deps.attemptQueue(`${accountId}:${kind}`, async () => {
@@ -69,17 +69,32 @@ export function withAttempt<T>(deps: ServiceDeps, accountId: string, kind: AuthF
 		// A check that could not start before its place's lease nears its end is not run at all:
 		// no check ever runs on a place the store may already count as free (ATTEMPT_LEASE_SECONDS).
 		const startBy = performance.now() + ATTEMPT_START_MAX_MS;
+		let settledInTransaction = false;
+		const settleSucceeded: SettleSucceeded = async (tx) => {
+			await tx.authFailures.settleAuthAttempt(accountId, kind, "succeeded", deps.clock.now(), 0);
+			settledInTransaction = true;
+		};
 		let result: T;
 		try {
-			result = await check(startBy);
+			result = await check(startBy, settleSucceeded);
 		} catch (error) {
+			// A settlement inside a transaction that then failed was rolled back with it: settle here.
 			await settleQuietly(deps, accountId, kind, isServerSide(error) ? "released" : "failed");
 			throw error;
 		}
-		await settleQuietly(deps, accountId, kind, "succeeded");
+		if (!settledInTransaction) await settleQuietly(deps, accountId, kind, "succeeded");
 		return result;
 	});
 }
+
+/**
+ * Settles an attempt as succeeded inside `tx`, the transaction that acts on the success (the code
+ * step's, which makes the session): one commit instead of two, and the counter is cleared exactly
+ * when the session exists. The transaction must take the account's lock before it calls this (the
+ * lock order of {@link lock}: account, then the counter), and must call it last, after every check
+ * that reads the counter. A check that resolves without calling it is settled after it, as before.
+ */
+export type SettleSucceeded = (tx: Repositories) => Promise<void>;
 
 /** Whether the attempt failed on the server's side (nothing was checked against the user's guess). */
 function isServerSide(error: unknown): boolean {
@@ -173,6 +188,9 @@ async function lock(deps: ServiceDeps, accountId: string, kind: AuthFailureKind,
 	const durationSeconds = untilReset ? MAX_RETRY_AFTER_SECONDS : lockDurationSeconds(deps, kind, previousLockouts);
 	const message = untilReset ? LOCKED_UNTIL_RESET_MESSAGE : undefined;
 	const locked = await store.transaction(async (tx) => {
+		// The account's lock first, as every transaction that writes the account's counter inside
+		// (the code step settles its success there): one lock order, no deadlock across instances.
+		await tx.accounts.lockAccount(accountId);
 		if (!(await tx.authFailures.lockAuthFailures(accountId, kind, untilReset ? LOCKED_UNTIL_RESET : now + secondsToMillis(durationSeconds), now))) return false;
 		if (kind === "second_factor") await endAccountAccess(deps, tx, accountId, { loginChallenges: true });
 		await recordSecurityEvent(deps, tx, accountId, "login.locked", context, untilReset ? { factor: kind, untilReset: true } : { factor: kind, minutes: Math.round(durationSeconds / 60) });

@@ -34,6 +34,15 @@ export interface AccountRecord {
 	readonly disabledAt: UnixMillis | null;
 }
 
+/** What {@link AccountRepository.lockAccountForCodeStep} reads with the account's lock. */
+export interface CodeStepGates {
+	readonly account: AccountRecord;
+	/** `auth_failure.locked_until` of the account's second factor; null when not locked (or no row). */
+	readonly secondFactorLockedUntil: UnixMillis | null;
+	/** The latest `confirmed_at` of its confirmed TOTP credentials; null when it has none (2FA off). */
+	readonly newestTOTPConfirmedAt: UnixMillis | null;
+}
+
 /** Accounts. */
 export interface AccountRepository {
 	/** Inserts an account. @returns false when the email is already taken (nothing written). */
@@ -65,6 +74,13 @@ export interface AccountRepository {
 	 * @returns false when there is no such account
 	 */
 	lockAccount(id: string): Promise<boolean>;
+	/**
+	 * {@link lockAccount} and the facts a code step re-checks under that lock, in one statement
+	 * (one round trip on PostgreSQL): the account, when its second factor's lock ends, and when its
+	 * newest confirmed authenticator was confirmed (`service/login.ts`, the deciding transaction).
+	 * @returns null when there is no such account
+	 */
+	lockAccountForCodeStep(id: string): Promise<CodeStepGates | null>;
 	/** Deletes the account and everything that belongs to it. @returns false when there was none. */
 	deleteAccount(id: string): Promise<boolean>;
 	/** Sets `email_verified_at` unless already set. @returns true when this call verified it */

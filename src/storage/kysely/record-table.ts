@@ -6,6 +6,7 @@
 import type { Insertable, Kysely, Selectable } from "kysely";
 import type { Database } from "./database.js";
 import { findFirst, type Executor, type Guard } from "./executor.js";
+import { prepared, type PreparedStatement } from "./prepared.js";
 import type { RowMapping, RowOf } from "./rows.js";
 
 /** The tables whose primary key is a text `id`. */
@@ -37,16 +38,42 @@ export interface RecordTable<R> {
  * @param rows - how records of `R` map onto rows of `table` (the type checks that they fit)
  */
 export function recordTable<R, T extends IdKeyedTable>(db: Executor, guard: Guard, table: T, rows: RowMapping<R> & Fits<R, T>): RecordTable<R> {
-	const view = db as unknown as IdKeyedView;
-	const name: string = table;
+	const findStatement = findByIdStatement(table);
 	return Object.freeze({
 		insert(record: R): Promise<void> {
 			return guard(async () => {
-				await view.insertInto(name).values(rows.toRow(record)).execute();
+				const row = rows.toRow(record) as Record<string, unknown>;
+				const columns = Object.keys(row).filter((column) => row[column] !== undefined);
+				await insertStatement(table, columns).execute(db, ...columns.map((column) => row[column]));
 			});
 		},
 		findById(id: string): Promise<R | null> {
-			return findFirst(guard, () => view.selectFrom(name).selectAll().where("id", "=", id), (row) => rows.toRecord(row as RowOf<R>));
+			return findFirst(guard, () => ({ executeTakeFirst: async () => (await findStatement.execute(db, id)).rows[0], execute: async () => (await findStatement.execute(db, id)).rows }), (row) => rows.toRecord(row as RowOf<R>));
 		},
 	});
+}
+
+/** The statements of every record table, declared once per table (and per set of columns for inserts). */
+const findByIdStatements = new Map<string, PreparedStatement<[string], Record<string, unknown>>>();
+const insertStatements = new Map<string, PreparedStatement<unknown[], unknown>>();
+
+/** `SELECT * FROM table WHERE id = ?`, compiled once per dialect. */
+function findByIdStatement(table: string): PreparedStatement<[string], Record<string, unknown>> {
+	let statement = findByIdStatements.get(table);
+	if (statement === undefined) {
+		statement = prepared(`${table}.findById`, (db, id: string) => (db as unknown as IdKeyedView).selectFrom(table).selectAll().where("id", "=", id));
+		findByIdStatements.set(table, statement);
+	}
+	return statement;
+}
+
+/** `INSERT INTO table (columns) VALUES (?, ...)`, compiled once per dialect and set of columns. */
+function insertStatement(table: string, columns: readonly string[]): PreparedStatement<unknown[], unknown> {
+	const key = `${table}(${columns.join(",")})`;
+	let statement = insertStatements.get(key);
+	if (statement === undefined) {
+		statement = prepared(`${table}.insert`, (db, ...values: unknown[]) => (db as unknown as IdKeyedView).insertInto(table).values(Object.fromEntries(columns.map((column, index) => [column, values[index]])) as { id: string }));
+		insertStatements.set(key, statement);
+	}
+	return statement;
 }

@@ -1,8 +1,9 @@
 /** Accounts; `insertAccount` and `changeEmail` rely on the unique constraint on `account.email`. */
 import { sql } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
-import type { AccountRecord, AccountRepository, Store } from "../../store.js";
+import type { AccountRecord, AccountRepository, CodeStepGates, Store } from "../../store.js";
 import { countOf, findEvery, findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
+import { prepared } from "../prepared.js";
 import { rowMapping, type RowOf } from "../rows.js";
 
 /** The fields stored one to one; `groups` is a JSON text column (migration 0012), converted below. */
@@ -40,6 +41,28 @@ function isUniqueViolation(error: unknown): boolean {
 	const code = (error as { code?: unknown } | null)?.code;
 	return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE";
 }
+
+/** An account's row with the second factor's lock end and the newest confirmation of an authenticator. */
+type CodeStepGatesRow = AccountRow & { readonly second_factor_locked_until: UnixMillis | null; readonly newest_totp_confirmed_at: UnixMillis | null };
+
+/**
+ * `lockAccountForCodeStep`'s statement: the account row (locked FOR NO KEY UPDATE on PostgreSQL,
+ * like `lockAccount`) with two scalar subqueries, compiled once per dialect.
+ */
+function codeStepGatesStatement(forUpdate: boolean) {
+	return prepared(`account.lockAccountForCodeStep${forUpdate ? ".forUpdate" : ""}`, (db, id: string) => {
+		const query = db
+			.selectFrom("account")
+			.selectAll("account")
+			.select((eb) => [
+				eb.selectFrom("auth_failure").select("auth_failure.locked_until").whereRef("auth_failure.account_id", "=", "account.id").where("auth_failure.kind", "=", sql.lit("second_factor")).as("second_factor_locked_until"),
+				eb.selectFrom("totp_credential").select((inner) => inner.fn.max("totp_credential.confirmed_at").as("newest")).whereRef("totp_credential.account_id", "=", "account.id").where("totp_credential.confirmed_at", "is not", null).as("newest_totp_confirmed_at"),
+			])
+			.where("account.id", "=", id);
+		return (forUpdate ? query.forNoKeyUpdate() : query) as unknown as import("kysely").Compilable<CodeStepGatesRow>;
+	});
+}
+const CODE_STEP_GATES = { postgres: codeStepGatesStatement(true), sqlite: codeStepGatesStatement(false) };
 
 /**
  * The account repository over `db`.
@@ -86,6 +109,17 @@ export function createAccountRepository(db: Executor, guard: Guard, dialect: Sto
 				// inserts referencing the account (FOR UPDATE would deadlock with those).
 				const row = await (dialect === "postgres" ? query.forNoKeyUpdate() : query).executeTakeFirst();
 				return row !== undefined;
+			});
+		},
+		lockAccountForCodeStep(id: string): Promise<CodeStepGates | null> {
+			return guard(async () => {
+				// SQLite needs no row lock: its transactions are serialized by BEGIN IMMEDIATE.
+				const row = (await CODE_STEP_GATES[dialect === "postgres" ? "postgres" : "sqlite"].execute(db, id)).rows[0];
+				if (row === undefined) return null;
+				const lockedUntil = row.second_factor_locked_until;
+				const newest = row.newest_totp_confirmed_at;
+				// Numbers from both drivers (PostgreSQL's int8 aggregates arrive as text).
+				return { account: accountRows.toRecord(row), secondFactorLockedUntil: lockedUntil === null ? null : Number(lockedUntil), newestTOTPConfirmedAt: newest === null ? null : Number(newest) };
 			});
 		},
 		markEmailVerified(id: string, now: UnixMillis): Promise<boolean> {

@@ -48,13 +48,23 @@ export function createAuthFailureRepository(db: Executor, guard: Guard): AuthFai
 					return row === undefined ? 0 : countOf(row.failure_count);
 				}
 				if (outcome === "succeeded") {
+					// A success forgets the failures and a lock. Usually this attempt is the only one in
+					// flight: then the row holds nothing any more and goes, in one statement.
+					const deleted = await db
+						.deleteFrom("auth_failure")
+						.where("account_id", "=", accountId)
+						.where("kind", "=", kind)
+						.where((eb) => eb.or([eb("attempts_in_flight", "<=", 1), eb("in_flight_expires_at", "<=", now)]))
+						.executeTakeFirst();
+					if (countOf(deleted.numDeletedRows) > 0) return 0;
+					// Other attempts in flight: the row keeps their places, without this one's.
 					await db
 						.updateTable("auth_failure")
 						.set({ failure_count: 0, last_failure_at: 0, locked_until: null, lockout_count: 0, attempts_in_flight: released })
 						.where("account_id", "=", accountId)
 						.where("kind", "=", kind)
 						.execute();
-					// Then the row goes if it holds nothing any more (as before attempts were reserved). A
+					// Then the row goes if it holds nothing any more (the others settled in between). A
 					// reservation, a failure or a lock that lands in between keeps it: the delete is conditional.
 					await db
 						.deleteFrom("auth_failure")
