@@ -17,9 +17,30 @@ export interface DeviceDescription {
 	readonly label: string;
 }
 
+/**
+ * How many User-Agent texts {@link describeDevice} remembers: a sign-in compares its device with
+ * those of the account's recent sign-ins, and parsing each with bowser cost more than the rest of
+ * the check; the same few texts come again and again.
+ */
+const DESCRIBED_DEVICES_KEPT = 512;
+const describedDevices = new Map<string, DeviceDescription>();
+
 /** Describes the device behind a User-Agent header (null: unknown). */
 export function describeDevice(userAgent: string | null): DeviceDescription {
-	if (userAgent === null || userAgent.trim() === "") return { browser: null, os: null, platform: null, label: "Unknown device" };
+	if (userAgent === null || userAgent.trim() === "") return UNKNOWN_DEVICE;
+	const known = describedDevices.get(userAgent);
+	if (known !== undefined) return known;
+	const described = Object.freeze(parseDevice(userAgent));
+	// Oldest first out when full (a Map keeps insertion order).
+	if (describedDevices.size >= DESCRIBED_DEVICES_KEPT) describedDevices.delete(describedDevices.keys().next().value as string);
+	describedDevices.set(userAgent, described);
+	return described;
+}
+
+const UNKNOWN_DEVICE: DeviceDescription = Object.freeze({ browser: null, os: null, platform: null, label: "Unknown device" });
+
+/** {@link describeDevice} without the memory: bowser's reading of a non-blank User-Agent. */
+function parseDevice(userAgent: string): DeviceDescription {
 	const parsed = Bowser.parse(userAgent);
 	const browser = nonEmpty(parsed.browser.name);
 	const os = nonEmpty(parsed.os.name);
