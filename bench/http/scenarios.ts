@@ -22,7 +22,7 @@ export interface Scenario {
 	/** The subject, e.g. "POST /api/v1/login/totp". */
 	readonly name: string;
 	readonly backend: string;
-	/** Issue 15's goal number ("1", "2", "3"), "issue 11", or null: no goal, printed for information. */
+	/** Issue 15's goal number ("1", "2", "3"), "issue 11", or null: none; with no `target`, printed for information beside that goal. */
 	readonly goal: string | null;
 	/** The least ratio that meets the goal. */
 	readonly target: number | null;
@@ -228,12 +228,13 @@ export async function measureScenarios(run: BackendRun): Promise<Scenario[]> {
 	scenarios.push({
 		name: "full sign-in (password + code)",
 		backend: name,
-		goal: null,
+		// Printed beside goal 2 (the issue asks for it), with no target of its own.
+		goal: "2",
 		target: null,
 		unit: "sign-ins",
 		requestsPerUnit: 2,
 		subject: login,
-		baselineName: `the machine's best raw argon2id verify rate (${best.concurrency} at a time, best of ${[hashConcurrency, ...SIZES.argon2Concurrencies].join(", ")})`,
+		baselineName: `the machine's best raw argon2id verify rate (${best.concurrency} at a time, the best of ${[...new Set([hashConcurrency, ...SIZES.argon2Concurrencies])].sort((a, b) => a - b).join(", ")} at a time)`,
 		baseline: [best.round],
 		baselineUnit: "verifications",
 		ratio: median(login.map((round) => rate(round.result) / 2)) / rate(best.round.result),

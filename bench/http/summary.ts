@@ -107,7 +107,7 @@ const number = (value: number | null, digits = 0): string => (value === null ? "
 export function printSummary(scenarios: readonly Scenario[]): void {
 	const rows = scenarios.map((scenario) => {
 		const summary = summarize(scenario);
-		const goal = summary.goal === null ? "-" : `${summary.goal}: >= ${formatNumber(summary.target ?? Number.NaN, 2)}`;
+		const goal = summary.goal === null ? "-" : summary.target === null ? `(${summary.goal})` : `${summary.goal}: >= ${formatNumber(summary.target, 2)}`;
 		return [
 			scenario.name,
 			scenario.backend,
@@ -145,7 +145,7 @@ export function printSummary(scenarios: readonly Scenario[]): void {
 		const summary = summarize(scenario);
 		const percent = `${(summary.ratio * 100).toFixed(1)}%`;
 		if (summary.met === null) {
-			console.log(`info (goal ${scenario.goal ?? "-"} context): ${scenario.name} on ${scenario.backend} = ${percent} of ${scenario.baselineName}`);
+			console.log(`info${scenario.goal === null ? "" : ` (goal ${scenario.goal}, no target)`}: ${scenario.name} on ${scenario.backend} = ${percent} of ${scenario.baselineName}`);
 			continue;
 		}
 		const loop = summary.loopTargetMs === null ? "" : `, event-loop p99 ${number(summary.loopP99Ms, 1)} ms (< ${summary.loopTargetMs} ms)`;
