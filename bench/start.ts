@@ -49,13 +49,16 @@ interface Subject {
 	spawn(dataDir: string, port: number): ChildProcess;
 }
 
+/** The keys of every deadbolt start (a restart must use the data directory's keys). */
+const KEYS = { DEADBOLT_ENCRYPTION_KEY: randomBytes(32).toString("base64"), DEADBOLT_HMAC_KEY: randomBytes(32).toString("base64") };
+
 const DEADBOLT: Subject = {
 	name: "deadbolt serve (SQLite)",
 	spawn: (dataDir, port) =>
 		spawn(process.execPath, [CLI, "serve", "--data-dir", dataDir], {
 			cwd: ROOT,
-			stdio: "ignore",
-			env: childEnv({ DEADBOLT_HTTP_HOST: "127.0.0.1", DEADBOLT_HTTP_PORT: String(port), DEADBOLT_ENCRYPTION_KEY: randomBytes(32).toString("base64"), DEADBOLT_HMAC_KEY: randomBytes(32).toString("base64") }),
+			stdio: ["ignore", "ignore", "pipe"],
+			env: childEnv({ DEADBOLT_HTTP_HOST: "127.0.0.1", DEADBOLT_HTTP_PORT: String(port), ...KEYS }),
 		}),
 };
 const BASELINE: Subject = {
@@ -104,9 +107,11 @@ async function start(subject: Subject, dataDir: string, idle: boolean): Promise<
 	const port = await freePort();
 	const started = performance.now();
 	const child = subject.spawn(dataDir, port);
+	let errors = "";
+	child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (errors += chunk));
 	try {
 		while ((await status(port)) !== 200) {
-			if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${subject.name} exited (${child.signalCode ?? `code ${child.exitCode}`}) before answering`);
+			if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${subject.name} exited (${child.signalCode ?? `code ${child.exitCode}`}) before answering${errors === "" ? "" : `: ${errors.trim()}`}`);
 			if (performance.now() - started > START_TIMEOUT_MS) throw new Error(`${subject.name} did not answer within ${START_TIMEOUT_MS / 1000} s`);
 			await sleep(POLL_MS);
 		}
