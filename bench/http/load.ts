@@ -1,10 +1,11 @@
 /**
- * The loads of `npm run bench:http`, driven by autocannon in the driver's process: the floor
- * (a GET for a while), deadbolt's second step (one prepared challenge per request) and the full
- * sign-in (password step, then the code step with the challenge it returned).
+ * The loads of `npm run bench:http`, driven by autocannon in the driver's process: a GET for a
+ * while (the floor, the session checks), deadbolt's code step (one prepared challenge per
+ * request), the hand-written verify (one prepared row per request) and the full sign-in (password
+ * step, then the code step with the challenge it returned).
  */
 import autocannon, { type Options, type RequestSpec } from "autocannon";
-import { BENCH_PASSWORD, type LoginItem, type SecondStepItem } from "./protocol.js";
+import { BENCH_PASSWORD, type HandVerifyItem, type LoginItem, type SecondStepItem } from "./protocol.js";
 
 /** One run of autocannon. */
 export interface Run {
@@ -91,17 +92,27 @@ const JSON_POST = { method: "POST", headers: { "content-type": "application/json
  * per request it sends).
  */
 export function secondStepLoad(settings: LoadSettings, port: number, items: readonly SecondStepItem[]): Promise<Run> {
+	return postEach(settings, port, "/api/v1/login/totp", items.map((item) => JSON.stringify({ challengeToken: item.challengeToken, code: item.code })));
+}
+
+/** `POST /verify` of the hand-written server (hand-verify.ts), once per item. */
+export function handVerifyLoad(settings: LoadSettings, port: number, items: readonly HandVerifyItem[]): Promise<Run> {
+	return postEach(settings, port, "/verify", items.map((item) => JSON.stringify({ accountId: item.accountId, code: item.code })));
+}
+
+/** `POST path` with each of `bodies` once, in order. */
+function postEach(settings: LoadSettings, port: number, path: string, bodies: readonly string[]): Promise<Run> {
 	let next = 0;
 	const request: RequestSpec = {
 		...JSON_POST,
-		path: "/api/v1/login/totp",
+		path,
 		setupRequest: (shape) => {
-			const item = items[next++];
-			if (item === undefined) throw new Error("out of prepared challenges");
-			return { ...shape, body: JSON.stringify({ challengeToken: item.challengeToken, code: item.code }) };
+			const body = bodies[next++];
+			if (body === undefined) throw new Error(`out of prepared requests for ${path}`);
+			return { ...shape, body };
 		},
 	};
-	return runAutocannon(settings, { url: `http://127.0.0.1:${port}`, amount: items.length, requests: [request] });
+	return runAutocannon(settings, { url: `http://127.0.0.1:${port}`, amount: bodies.length, requests: [request] });
 }
 
 /**

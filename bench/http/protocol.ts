@@ -1,6 +1,7 @@
 /**
  * The IPC messages between the benchmark driver (`bench/http.ts`) and its server processes
- * (`bench/http/server.ts`, `bench/http/floor.ts`), over the `ipc` channel of `child_process.spawn`.
+ * (`bench/http/server.ts`, `bench/http/hand-verify.ts`, `bench/http/floor.ts`), over the `ipc`
+ * channel of `child_process.spawn`.
  * Every request carries an `id`; the answer repeats it.
  */
 
@@ -19,6 +20,12 @@ export interface SecondStepItem {
 /** A prepared full sign-in: an account with 2FA on, and the code it will type (used once). */
 export interface LoginItem {
 	readonly email: string;
+	readonly code: string;
+}
+
+/** A prepared request to the hand-written verify (bench/http/hand-verify.ts): a row of its own and its current code, used once. */
+export interface HandVerifyItem {
+	readonly accountId: string;
 	readonly code: string;
 }
 
@@ -70,11 +77,20 @@ export type ServerRequest =
 	| { readonly id: number; readonly type: "seed"; readonly secondStep: number; readonly logins: number; readonly verified?: boolean }
 	/**
 	 * Creates an account with a verified address and no 2FA, signs it in (a password-only session)
-	 * and returns its forward-auth cookie value (`forwardAuthToken` of the session's token).
+	 * and returns its session token (`sessionToken`, for `Authorization: Bearer`) and its
+	 * forward-auth cookie value (`forwardAuthToken` of the session's token).
 	 */
 	| { readonly id: number; readonly type: "forward-auth-session" }
-	/** Runs raw `@node-rs/argon2` verifications, `concurrency` at a time, for `durationMs`. */
-	| { readonly id: number; readonly type: "argon2"; readonly concurrency: number; readonly durationMs: number }
+	/**
+	 * Runs raw `@node-rs/argon2` verifications, `concurrency` at a time (null: as many as deadbolt
+	 * hashes at once, `password.hashConcurrency`), for `durationMs`.
+	 */
+	| { readonly id: number; readonly type: "argon2"; readonly concurrency: number | null; readonly durationMs: number }
+	/**
+	 * The hand-written server (hand-verify.ts): inserts `verifies` rows (a random TOTP key each,
+	 * last step 0) and one live session; returns a code for each row and the session's token.
+	 */
+	| { readonly id: number; readonly type: "hand-seed"; readonly verifies: number }
 	| ObserveRequest
 	/** Starts the V8 CPU profiler (node:inspector). */
 	| { readonly id: number; readonly type: "profile-start" }
@@ -84,8 +100,9 @@ export type ServerRequest =
 /** The answers. */
 export type ServerReply =
 	| { readonly id: number; readonly type: "seeded"; readonly secondStep: SecondStepItem[]; readonly logins: LoginItem[]; readonly accounts: number; readonly seconds: number }
-	| { readonly id: number; readonly type: "forward-auth-session"; readonly accountId: string; readonly email: string; readonly forwardAuthToken: string }
-	| { readonly id: number; readonly type: "argon2"; readonly verifications: number; readonly seconds: number; readonly threadpoolSize: number }
+	| { readonly id: number; readonly type: "forward-auth-session"; readonly accountId: string; readonly email: string; readonly sessionToken: string; readonly forwardAuthToken: string }
+	| { readonly id: number; readonly type: "argon2"; readonly verifications: number; readonly seconds: number; readonly concurrency: number; readonly threadpoolSize: number }
+	| { readonly id: number; readonly type: "hand-seeded"; readonly verifies: HandVerifyItem[]; readonly sessionToken: string; readonly seconds: number }
 	| ObserveReply
 	| { readonly id: number; readonly type: "profile-started" }
 	| { readonly id: number; readonly type: "profile-written"; readonly file: string };

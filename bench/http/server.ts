@@ -11,15 +11,17 @@
  *     after the accounts are made, so the codes of the measured sign-ins are all for the current
  *     time step, and every account's step is fresh (the code that confirmed the setup cannot sign
  *     in again: replay protection);
- *   - an IPC channel to the driver: seeding, a raw argon2id rate, a signed-in session's
- *     forward-auth cookie (bench/forward-auth.ts), observing rounds (observe.ts);
+ *   - an IPC channel to the driver: seeding, a raw argon2id rate (as many at a time as asked, or
+ *     as deadbolt hashes at once: `password.hashConcurrency`), a signed-in session's token and
+ *     forward-auth cookie, observing rounds (observe.ts), V8 CPU profiles;
  *   - no housekeeping timer (it runs every 10 minutes; a benchmark is over before).
  * Like `serve`, it runs the outbox's dispatcher (mails and webhook messages are sent from here).
  *
  * Seeding goes through the service functions, as a user would, except for what would make it
  * too slow for a two-minute benchmark: accounts get one shared argon2id hash of the benchmark
  * password (made once, with the configured parameters, so sign-ins verify at full cost and no
- * rehash happens), and the login challenges of the second-step benchmark are issued with
+ * rehash happens), their recovery codes one shared hash too (so they cannot be used: the
+ * benchmarks never do), and the login challenges of the second-step benchmark are issued with
  * `issueLoginChallenge`, the tail of the password step, without an argon2id verification each.
  */
 import { writeFileSync } from "node:fs";
@@ -40,7 +42,8 @@ import { nodeRandom } from "../../src/platform/random.js";
 import { registerAccount } from "../../src/service/accounts.js";
 import type { RequestContext, ServiceDeps } from "../../src/service/deps.js";
 import { issueLoginChallenge } from "../../src/service/login.js";
-import { createPasswordHasher } from "../../src/service/password-hasher.js";
+import { createPasswordHasher, defaultHashConcurrency, type PasswordHasher } from "../../src/service/password-hasher.js";
+import type { Argon2Parameters } from "../../src/domain/password/hash.js";
 import { createSigningKeyCache } from "../../src/service/signing-key-cache.js";
 import { createSession } from "../../src/service/sessions.js";
 import { beginTOTPEnrollment, confirmTOTPEnrollment } from "../../src/service/totp-enrollment.js";
@@ -67,8 +70,22 @@ const { keys } = resolveKeys(config, random, logger as unknown as Logger);
 const store = await openConfiguredStore(config);
 const deadbolt = await createDeadbolt(config, { store, clock, random, keys, logger: logger as unknown as Logger });
 // The same dependencies the use cases of `deadbolt` are bound to, for seeding. Seeding is not
-// measured: its hasher uses every core (each setup hashes 10 recovery codes with argon2id).
-const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger: deadbolt.logger, keys, passwords: createPasswordHasher(config.password.argon2, availableParallelism()), attemptQueue: createKeyedLimiter(config.lockout.maxFailures), publicOrigin: deadbolt.publicOrigin, signingKeys: createSigningKeyCache(), metrics: NO_METRICS });
+// measured: its hasher uses every core, and the 10 recovery codes of each 2FA setup all get one
+// shared hash (made once) instead of 10 argon2id hashes each.
+const seedingHasher = createPasswordHasher(config.password.argon2, availableParallelism());
+/** One argon2id hash with the recovery codes' parameters, made once: every seeded account's recovery codes get it (seeding only; they are never used). */
+const recoveryCodeHashes = new Map<string, Promise<string>>();
+const seedingPasswords: PasswordHasher = Object.freeze({
+	hash: (password: string, parameters?: Argon2Parameters) => {
+		if (parameters === undefined) return seedingHasher.hash(password);
+		const key = JSON.stringify(parameters);
+		let shared = recoveryCodeHashes.get(key);
+		if (shared === undefined) recoveryCodeHashes.set(key, (shared = seedingHasher.hash("deadbolt-bench-recovery-code", parameters)));
+		return shared;
+	},
+	verify: seedingHasher.verify,
+});
+const deps: ServiceDeps = Object.freeze({ store, clock, random, config, logger: deadbolt.logger, keys, passwords: seedingPasswords, attemptQueue: createKeyedLimiter(config.lockout.maxFailures), publicOrigin: deadbolt.publicOrigin, signingKeys: createSigningKeyCache(), metrics: NO_METRICS });
 const app = await buildApp(deadbolt, { loggerInstance: logger });
 await app.listen({ host: config.http.host, port: config.http.port });
 // As `serve` does: the outbox's dispatcher sends mails and webhook messages in this process.
@@ -158,11 +175,12 @@ async function handle(request: ServerRequest): Promise<ServerReply> {
 			const session = await createSession(deps, store, account.id, ["password"], BENCH_CONTEXT);
 			const forwardAuthToken = deadbolt.forwardAuthToken(session.token);
 			if (forwardAuthToken === null) throw new Error("no forward-auth token for a new session");
-			return { id: request.id, type: "forward-auth-session", accountId: account.id, email, forwardAuthToken };
+			return { id: request.id, type: "forward-auth-session", accountId: account.id, email, sessionToken: session.token, forwardAuthToken };
 		}
 		case "argon2": {
-			const result = await argon2Rate(request.concurrency, request.durationMs);
-			return { id: request.id, type: "argon2", ...result, threadpoolSize: Number(process.env["UV_THREADPOOL_SIZE"] ?? 4) };
+			const concurrency = request.concurrency ?? config.password.hashConcurrency ?? defaultHashConcurrency();
+			const result = await argon2Rate(concurrency, request.durationMs);
+			return { id: request.id, type: "argon2", ...result, concurrency, threadpoolSize: Number(process.env["UV_THREADPOOL_SIZE"] ?? 4) };
 		}
 		case "observe-start":
 			observation = new Observation();
@@ -173,6 +191,8 @@ async function handle(request: ServerRequest): Promise<ServerReply> {
 			observation = null;
 			return { id: request.id, type: "observed", observation: observed };
 		}
+		case "hand-seed":
+			throw new Error("hand-seed is for bench/http/hand-verify.ts");
 		case "profile-start":
 			profiler = new Session();
 			profiler.connect();
