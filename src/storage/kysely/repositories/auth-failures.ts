@@ -6,39 +6,51 @@
 import { sql } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { AttemptOutcome, AttemptReservationRequest, AuthFailureKind, AuthFailureRecord, AuthFailureRepository } from "../../store.js";
-import { countOf, findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
+import { countOf, wroteAny, type Executor, type Guard } from "../executor.js";
+import { prepared } from "../prepared.js";
 import { rowMapping } from "../rows.js";
 
 /** Every field but `kind`, which is narrowed from the stored text by {@link toAuthFailureKind}. */
 const authFailureRows = rowMapping<Omit<AuthFailureRecord, "kind">>({ accountId: true, failureCount: true, lastFailureAt: true, lockedUntil: true, lockoutCount: true, attemptsInFlight: true, inFlightExpiresAt: true });
 
+/** The hot statements of a sign-in, compiled once per dialect (`prepared.ts`). */
+const FIND_AUTH_FAILURE = prepared("auth_failure.find", (db, accountId: string, kind: AuthFailureKind) => db.selectFrom("auth_failure").selectAll().where("account_id", "=", accountId).where("kind", "=", kind));
+const RESERVE_AUTH_ATTEMPT = prepared("auth_failure.reserve", (db, accountId: string, kind: AuthFailureKind, now: UnixMillis, windowStartsAt: UnixMillis, maxAttempts: number, leaseExpiresAt: UnixMillis) => {
+	// One conditional upsert (atomic per row in SQLite >= 3.35 and PostgreSQL): failures out of
+	// the window count 0, attempts in flight whose lease passed count 0.
+	const failures = sql<number>`(case when auth_failure.last_failure_at < ${windowStartsAt} then 0 else auth_failure.failure_count end)`;
+	const inFlight = sql<number>`(case when auth_failure.in_flight_expires_at <= ${now} then 0 else auth_failure.attempts_in_flight end)`;
+	return db
+		.insertInto("auth_failure")
+		.values({ account_id: accountId, kind, failure_count: 0, last_failure_at: 0, locked_until: null, attempts_in_flight: 1, in_flight_expires_at: leaseExpiresAt })
+		.onConflict((oc) =>
+			oc
+				.columns(["account_id", "kind"])
+				.doUpdateSet({ failure_count: failures, attempts_in_flight: sql<number>`${inFlight} + 1`, in_flight_expires_at: leaseExpiresAt })
+				.where((eb) => eb.and([eb.or([eb("auth_failure.locked_until", "is", null), eb("auth_failure.locked_until", "<=", now)]), eb(sql<number>`${failures} + ${inFlight}`, "<", maxAttempts)])),
+		);
+});
+/** A success's usual settlement: the row goes when this attempt is the only one in flight. */
+const DELETE_SETTLED = prepared("auth_failure.deleteSettled", (db, accountId: string, kind: AuthFailureKind, now: UnixMillis) =>
+	db
+		.deleteFrom("auth_failure")
+		.where("account_id", "=", accountId)
+		.where("kind", "=", kind)
+		.where((eb) => eb.or([eb("attempts_in_flight", "<=", 1), eb("in_flight_expires_at", "<=", now)])),
+);
+
 /** The failure counter repository over `db`. */
 export function createAuthFailureRepository(db: Executor, guard: Guard): AuthFailureRepository {
 	return Object.freeze({
 		findAuthFailure(accountId: string, kind: AuthFailureKind): Promise<AuthFailureRecord | null> {
-			return findFirst(
-				guard,
-				() => db.selectFrom("auth_failure").selectAll().where("account_id", "=", accountId).where("kind", "=", kind),
-				(row) => ({ ...authFailureRows.toRecord(row), kind: toAuthFailureKind(row.kind) }),
-			);
+			return guard(async () => {
+				const row = (await FIND_AUTH_FAILURE.execute(db, accountId, kind)).rows[0];
+				return row === undefined ? null : { ...authFailureRows.toRecord(row), kind: toAuthFailureKind(row.kind) };
+			});
 		},
 		reserveAuthAttempt(accountId: string, kind: AuthFailureKind, request: AttemptReservationRequest): Promise<boolean> {
 			const { now, windowStartsAt, maxAttempts, leaseExpiresAt } = request;
-			// One conditional upsert (atomic per row in SQLite >= 3.35 and PostgreSQL): failures out of
-			// the window count 0, attempts in flight whose lease passed count 0.
-			const failures = sql<number>`(case when auth_failure.last_failure_at < ${windowStartsAt} then 0 else auth_failure.failure_count end)`;
-			const inFlight = sql<number>`(case when auth_failure.in_flight_expires_at <= ${now} then 0 else auth_failure.attempts_in_flight end)`;
-			return wroteAny(guard, () =>
-				db
-					.insertInto("auth_failure")
-					.values({ account_id: accountId, kind, failure_count: 0, last_failure_at: 0, locked_until: null, attempts_in_flight: 1, in_flight_expires_at: leaseExpiresAt })
-					.onConflict((oc) =>
-						oc
-							.columns(["account_id", "kind"])
-							.doUpdateSet({ failure_count: failures, attempts_in_flight: sql<number>`${inFlight} + 1`, in_flight_expires_at: leaseExpiresAt })
-							.where((eb) => eb.and([eb.or([eb("auth_failure.locked_until", "is", null), eb("auth_failure.locked_until", "<=", now)]), eb(sql<number>`${failures} + ${inFlight}`, "<", maxAttempts)])),
-					),
-			);
+			return guard(async () => countOf((await RESERVE_AUTH_ATTEMPT.execute(db, accountId, kind, now, windowStartsAt, maxAttempts, leaseExpiresAt)).numAffectedRows ?? 0n) > 0);
 		},
 		settleAuthAttempt(accountId: string, kind: AuthFailureKind, outcome: AttemptOutcome, now: UnixMillis, windowStartsAt: UnixMillis): Promise<number> {
 			return guard(async () => {
@@ -50,13 +62,7 @@ export function createAuthFailureRepository(db: Executor, guard: Guard): AuthFai
 				if (outcome === "succeeded") {
 					// A success forgets the failures and a lock. Usually this attempt is the only one in
 					// flight: then the row holds nothing any more and goes, in one statement.
-					const deleted = await db
-						.deleteFrom("auth_failure")
-						.where("account_id", "=", accountId)
-						.where("kind", "=", kind)
-						.where((eb) => eb.or([eb("attempts_in_flight", "<=", 1), eb("in_flight_expires_at", "<=", now)]))
-						.executeTakeFirst();
-					if (countOf(deleted.numDeletedRows) > 0) return 0;
+					if (countOf((await DELETE_SETTLED.execute(db, accountId, kind, now)).numAffectedRows ?? 0n) > 0) return 0;
 					// Other attempts in flight: the row keeps their places, without this one's.
 					await db
 						.updateTable("auth_failure")

@@ -1,8 +1,9 @@
 /** Login challenges: an attempt budget and single use, both as conditional updates. */
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { LoginChallengeRecord, LoginChallengeRepository } from "../../store.js";
-import { countWritten, wroteAny, type Executor, type Guard } from "../executor.js";
+import { countWritten, type Executor, type Guard } from "../executor.js";
 import { recordTable } from "../record-table.js";
+import { prepared } from "../prepared.js";
 import { rowMapping } from "../rows.js";
 
 const loginChallengeRows = rowMapping<LoginChallengeRecord>({
@@ -10,25 +11,36 @@ const loginChallengeRows = rowMapping<LoginChallengeRecord>({
 	maxAttempts: true, consumedAt: true, ipAddress: true, userAgent: true, firstFactor: true, purpose: true,
 });
 
+/** The code step's two conditional writes, compiled once per dialect (`prepared.ts`). */
+const RESERVE_ATTEMPT = prepared("login_challenge.reserveAttempt", (db, id: string, now: UnixMillis) =>
+	db
+		.updateTable("login_challenge")
+		.set((eb) => ({ attempts: eb("attempts", "+", 1) }))
+		.where("id", "=", id)
+		.where("consumed_at", "is", null)
+		.where("expires_at", ">", now)
+		.where((eb) => eb("attempts", "<", eb.ref("max_attempts"))),
+);
+const CONSUME = prepared("login_challenge.consume", (db, id: string, now: UnixMillis) =>
+	db.updateTable("login_challenge").set({ consumed_at: now }).where("id", "=", id).where("consumed_at", "is", null).where("expires_at", ">", now),
+);
+
+/** Whether a write touched a row. */
+function touched(result: { readonly numAffectedRows?: bigint }): boolean {
+	return (result.numAffectedRows ?? 0n) > 0n;
+}
+
 /** The login challenge repository over `db`. */
 export function createLoginChallengeRepository(db: Executor, guard: Guard): LoginChallengeRepository {
-	/** An UPDATE of the challenge `id` while it is open at `now`: not consumed, not expired. */
-	function updateOpen(id: string, now: UnixMillis) {
-		return db.updateTable("login_challenge").where("id", "=", id).where("consumed_at", "is", null).where("expires_at", ">", now);
-	}
 	const challenges = recordTable(db, guard, "login_challenge", loginChallengeRows);
 	return Object.freeze({
 		insertLoginChallenge: challenges.insert,
 		findLoginChallenge: challenges.findById,
 		reserveLoginChallengeAttempt(id: string, now: UnixMillis): Promise<boolean> {
-			return wroteAny(guard, () =>
-				updateOpen(id, now)
-					.set((eb) => ({ attempts: eb("attempts", "+", 1) }))
-					.where((eb) => eb("attempts", "<", eb.ref("max_attempts"))),
-			);
+			return guard(async () => touched(await RESERVE_ATTEMPT.execute(db, id, now)));
 		},
 		consumeLoginChallenge(id: string, now: UnixMillis): Promise<boolean> {
-			return wroteAny(guard, () => updateOpen(id, now).set({ consumed_at: now }));
+			return guard(async () => touched(await CONSUME.execute(db, id, now)));
 		},
 		consumeAccountLoginChallenges(accountId: string, now: UnixMillis): Promise<number> {
 			return countWritten(guard, () => db.updateTable("login_challenge").set({ consumed_at: now }).where("account_id", "=", accountId).where("consumed_at", "is", null));

@@ -2,6 +2,7 @@
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { TOTPCredentialRecord, TOTPCredentialRepository } from "../../store.js";
 import { countWritten, findFirst, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
+import { prepared } from "../prepared.js";
 import { rowMapping } from "../rows.js";
 
 const totpCredentialRows = rowMapping<TOTPCredentialRecord>({
@@ -14,6 +15,21 @@ const totpCredentialRows = rowMapping<TOTPCredentialRecord>({
 function stepEndMs(step: number, periodSeconds: number): number {
 	return (step + 1) * periodSeconds * 1000;
 }
+
+/** The code step's statements, compiled once per dialect (`prepared.ts`). */
+const LIST_CONFIRMED = prepared("totp_credential.listConfirmed", (db, accountId: string) =>
+	db.selectFrom("totp_credential").selectAll().where("account_id", "=", accountId).where("confirmed_at", "is not", null).orderBy("confirmed_at", "asc").orderBy("id", "asc"),
+);
+/** The deciding write: the account's one replay record, whichever authenticator matched (and only while that authenticator is still one of the account's). */
+const ADVANCE_REPLAY_RECORD = prepared("account.advanceTOTPReplay", (db, accountId: string, replayUntilMs: UnixMillis, stepStartMs: UnixMillis, credentialId: string) =>
+	db
+		.updateTable("account")
+		.set({ totp_replay_until_ms: replayUntilMs })
+		.where("id", "=", accountId)
+		.where("totp_replay_until_ms", "<=", stepStartMs)
+		.where((eb) => eb.exists(eb.selectFrom("totp_credential").select("totp_credential.id").where("totp_credential.id", "=", credentialId).where("totp_credential.account_id", "=", accountId).where("totp_credential.confirmed_at", "is not", null))),
+);
+const MARK_USED = prepared("totp_credential.markUsed", (db, id: string, step: number, now: UnixMillis) => db.updateTable("totp_credential").set({ last_used_step: step, last_used_at: now }).where("id", "=", id));
 
 /** The TOTP credential repository over `db`. */
 export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTPCredentialRepository {
@@ -38,7 +54,7 @@ export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTP
 			return findNewest(accountId, "confirmed");
 		},
 		async listConfirmedTOTPCredentials(accountId: string): Promise<readonly TOTPCredentialRecord[]> {
-			const rows = await guard(() => db.selectFrom("totp_credential").selectAll().where("account_id", "=", accountId).where("confirmed_at", "is not", null).orderBy("confirmed_at", "asc").orderBy("id", "asc").execute());
+			const { rows } = await guard(() => LIST_CONFIRMED.execute(db, accountId));
 			return rows.map(totpCredentialRows.toRecord);
 		},
 		findPendingTOTPCredential(accountId: string): Promise<TOTPCredentialRecord | null> {
@@ -87,17 +103,9 @@ export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTP
 		advanceTOTPStep(credential: Pick<TOTPCredentialRecord, "id" | "accountId" | "periodSeconds">, step: number, now: UnixMillis): Promise<boolean> {
 			return guard(() =>
 				inTransaction(db, async (trx) => {
-					// The deciding write: the account's one replay record, whichever authenticator matched
-					// (and only while that authenticator is still one of the account's).
-					const advanced = await trx
-						.updateTable("account")
-						.set({ totp_replay_until_ms: stepEndMs(step, credential.periodSeconds) })
-						.where("id", "=", credential.accountId)
-						.where("totp_replay_until_ms", "<=", step * credential.periodSeconds * 1000)
-						.where((eb) => eb.exists(eb.selectFrom("totp_credential").select("totp_credential.id").where("totp_credential.id", "=", credential.id).where("totp_credential.account_id", "=", credential.accountId).where("totp_credential.confirmed_at", "is not", null)))
-						.executeTakeFirst();
-					if (advanced.numUpdatedRows === 0n) return false;
-					await trx.updateTable("totp_credential").set({ last_used_step: step, last_used_at: now }).where("id", "=", credential.id).execute();
+					const advanced = await ADVANCE_REPLAY_RECORD.execute(trx, credential.accountId, stepEndMs(step, credential.periodSeconds), step * credential.periodSeconds * 1000, credential.id);
+					if ((advanced.numAffectedRows ?? 0n) === 0n) return false;
+					await MARK_USED.execute(trx, credential.id, step, now);
 					return true;
 				}),
 			);
