@@ -6,9 +6,10 @@
  */
 import type { Command } from "commander";
 import type { Config } from "../../config/schema.js";
-import { createDeadbolt } from "../../deadbolt.js";
-import type { HousekeepingResult } from "../../service/housekeeping.js";
+import { createDeadbolt, type Deadbolt } from "../../deadbolt.js";
 import { action, loadCliConfig, printJSON, requireDatabase, STDIO, withCommonOptions, type CommandOutput, type CommonOptions } from "../program.js";
+
+type HousekeepingResult = Awaited<ReturnType<Deadbolt["purgeExpired"]>>;
 
 /** Each count's line in the text output, in order. */
 const LINES: readonly (readonly [keyof HousekeepingResult, string])[] = [
