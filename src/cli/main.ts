@@ -9,6 +9,7 @@ import { registerAccessCommands } from "./commands/access.js";
 import { registerAccountCommands, registerAccountsCommands } from "./commands/account.js";
 import { registerBackupCommands } from "./commands/backup.js";
 import { registerConfigCommand } from "./commands/config.js";
+import { registerHousekeepingCommand } from "./commands/housekeeping.js";
 import { registerMigrateCommand } from "./commands/migrate.js";
 import { registerKeysCommands } from "./commands/keys.js";
 import { registerOidcCommands } from "./commands/oidc.js";
@@ -34,6 +35,7 @@ Common tasks:
   deadbolt keys status|rotate|retire              key rings and rotation
   deadbolt backup <file> | restore <file>         SQLite backups (docs/operations.md)
   deadbolt restore --already-restored             after pg_restore or a snapshot
+  deadbolt housekeeping                           prune now (after lowering a retention)
 
 Every command takes --help. Configuration: docs/config.md; every command: docs/cli.md.
 Exit codes: 0 ok, 1 refused or failed, 64 usage, 78 configuration.`;
@@ -44,6 +46,7 @@ export function buildProgram(): Command {
 	registerServeCommand(program);
 	registerMigrateCommand(program);
 	registerConfigCommand(program);
+	registerHousekeepingCommand(program);
 	registerAccountCommands(program);
 	registerAccountsCommands(program);
 	registerOutboxCommands(program);

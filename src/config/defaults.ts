@@ -46,6 +46,7 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 		absoluteTtlSeconds: 2_592_000, // seconds = 30 days whatever the activity (NIST SP 800-63B §4.1.3, AAL1)
 		reauthenticationTtlSeconds: 300, // seconds = 5 minutes of "sudo mode" after a password confirmation
 		cookieDomain: null, // null: the forward-auth cookie stays on deadbolt's host; "example.test" shares one sign-in with every app below it
+		retentionSeconds: 7_776_000, // seconds = 90 days an ended session's row is kept after its absolute end (the admin list's last sign-in reads it)
 	},
 	rateLimit: {
 		perMinute: 30, // requests per client IP per minute to the routes that check a password or code
@@ -54,6 +55,9 @@ export const DEFAULT_CONFIG: ConfigInput = deepFreeze({
 	},
 	trustedDevice: {
 		ttlSeconds: 2_592_000, // seconds = 30 days a remembered device skips the code step (OWASP MFA CS; Better Auth TRUST_DEVICE_COOKIE_MAX_AGE)
+	},
+	activity: {
+		retentionSeconds: 34_560_000, // seconds = 400 days: a year of activity (PCI DSS v4.0 10.5.1 keeps audit logs 12 months) plus a month's margin to look back across a year
 	},
 	signInLink: {
 		ttlSeconds: 3_600, // seconds = 1 hour a one-time sign-in link stays usable (OWASP Forgot Password CS: short-lived, single use)

@@ -78,6 +78,8 @@ export const ConfigSchema = Type.Object(
 				 * set on it, so one sign-in serves every app below it. null: that cookie stays on deadbolt's own host.
 				 */
 				cookieDomain: Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 253 })]),
+				/** A session is deleted this many seconds after its absolute end (`expiresAt`) by housekeeping. */
+				retentionSeconds: PositiveInt(3_600, 31_536_000),
 			},
 			closed,
 		),
@@ -96,6 +98,11 @@ export const ConfigSchema = Type.Object(
 			closed,
 		),
 		trustedDevice: Type.Object({ ttlSeconds: PositiveInt(3_600, 31_536_000) }, closed),
+		/**
+		 * The account's security activity (`security_event`): housekeeping deletes events older than
+		 * `retentionSeconds`, at least 30 days (a mistake must not erase yesterday's trail), at most 10 years.
+		 */
+		activity: Type.Object({ retentionSeconds: PositiveInt(2_592_000, 315_360_000) }, closed),
 		signInLink: Type.Object({ ttlSeconds: PositiveInt(60, 604_800) }, closed),
 		/** Enforced two-factor authentication (docs/config.md, "Enforcing two-factor authentication"); checked further by `two-factor-policy.ts`. */
 		twoFactorPolicy: Type.Object(

@@ -2,13 +2,19 @@
  * Sign-ins, recorded with whether they came from a new device (issue 11: "new sign-in from a new
  * browser or device" alerts). What counts as a new device: a browser and operating system (as
  * `describeDevice` reads the User-Agent) with which the account has not signed in, nor been
- * created, among its last {@link RECENT_SIGN_INS_CHECKED} security events. A User-Agent is what
- * the client says (OWASP MFA Cheat Sheet), so this only decides whether to tell the owner, never
- * whether to let anyone in. An account's first sign-in is not "new" (there is nothing to compare
- * with), and a remembered device is never new.
+ * created, among its last {@link RECENT_SIGN_INS_CHECKED} security events of the last
+ * `activity.retentionSeconds`. A User-Agent is what the client says (OWASP MFA Cheat Sheet), so
+ * this only decides whether to tell the owner, never whether to let anyone in. A remembered device
+ * is never new.
+ *
+ * Retention (issue 15): housekeeping deletes events older than `activity.retentionSeconds`, so
+ * the answer reads only the events of that period: it is the same whether housekeeping has run
+ * yet or not. When no sign-in of the period is left, the device is new if the account is older
+ * than the period (a dormant account signing in again is told to its owner) and not new otherwise
+ * (an account's first sign-in: there is nothing to compare with).
  */
 import type { Repositories } from "../storage/store.js";
-import type { RequestContext, ServiceDeps } from "./deps.js";
+import { secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { describeDevice } from "./devices.js";
 import { recordSecurityEvent } from "./security-events.js";
 
@@ -22,9 +28,14 @@ const SIGN_IN_TYPES: ReadonlySet<string> = new Set(["login.succeeded", "account.
  * Whether this sign-in's device is new to the account (see the module comment).
  * @param tx - the repositories of the sign-in's transaction
  */
-export async function isNewDevice(tx: Repositories, accountId: string, context: RequestContext): Promise<boolean> {
-	const events = (await tx.securityEvents.listSecurityEvents(accountId, RECENT_SIGN_INS_CHECKED)).filter((event) => SIGN_IN_TYPES.has(event.type));
-	if (events.length === 0 || events.every((event) => event.type === "account.created" && event.userAgent === null)) return false;
+export async function isNewDevice(deps: ServiceDeps, tx: Repositories, accountId: string, context: RequestContext): Promise<boolean> {
+	const since = deps.clock.now() - secondsToMillis(deps.config.activity.retentionSeconds);
+	const events = (await tx.securityEvents.listSecurityEvents(accountId, RECENT_SIGN_INS_CHECKED)).filter((event) => event.createdAt >= since && SIGN_IN_TYPES.has(event.type));
+	if (events.length === 0) {
+		const account = await tx.accounts.findAccountById(accountId);
+		return account !== null && account.createdAt < since;
+	}
+	if (events.every((event) => event.type === "account.created" && event.userAgent === null)) return false;
 	const label = describeDevice(context.userAgent).label;
 	return !events.some((event) => describeDevice(event.userAgent).label === label);
 }
@@ -35,6 +46,6 @@ export async function isNewDevice(tx: Repositories, accountId: string, context: 
  * @param factors - what was proved, e.g. `["password", "totp"]`; one with `"trusted_device"` is never new
  */
 export async function recordSignIn(deps: ServiceDeps, tx: Repositories, accountId: string, context: RequestContext, factors: readonly string[]): Promise<void> {
-	const newDevice = !factors.includes("trusted_device") && (await isNewDevice(tx, accountId, context));
+	const newDevice = !factors.includes("trusted_device") && (await isNewDevice(deps, tx, accountId, context));
 	await recordSecurityEvent(deps, tx, accountId, "login.succeeded", context, { factors, newDevice });
 }

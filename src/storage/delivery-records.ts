@@ -103,6 +103,15 @@ export interface SecurityEventRepository {
 	 * @param before - only events created strictly before this instant (paging); undefined for the newest
 	 */
 	listSecurityEvents(accountId: string, limit: number, before?: UnixMillis): Promise<SecurityEventRecord[]>;
+	/**
+	 * Housekeeping (retention): deletes up to `limit` events created before `before`, oldest first,
+	 * in one statement (`DELETE ... WHERE id IN (SELECT id ... ORDER BY created_at LIMIT :limit)`,
+	 * over the `created_at` index). Deliveries that report them are not touched (`delivery.event_id`
+	 * is no foreign key).
+	 * @param limit - 1 to 100,000 rows
+	 * @returns how many were deleted (fewer than `limit`: none older is left)
+	 */
+	deleteSecurityEventsBefore(before: UnixMillis, limit: number): Promise<number>;
 }
 
 /** The transactional outbox (DESIGN.md §3.10): deliveries and their attempt log. */
@@ -144,8 +153,14 @@ export interface OutboxRepository {
 	retryDelivery(id: string, now: UnixMillis): Promise<boolean>;
 	/** How many deliveries of this account and kind were created at or after `since` (alert rate limits). */
 	countRecentDeliveries(accountId: string, kind: string, since: UnixMillis): Promise<number>;
-	/** Housekeeping: deletes delivered and dead deliveries (and their attempts) created before `before`. @returns how many */
-	deleteSettledDeliveries(before: UnixMillis): Promise<number>;
+	/**
+	 * Housekeeping: deletes up to `limit` delivered and dead deliveries (and their attempts) created
+	 * before `before`, in no set order, in one statement (over the `(status, created_at)` index).
+	 * Pending ones, retrying or not, are never deleted, however old.
+	 * @param limit - 1 to 100,000 rows
+	 * @returns how many (fewer than `limit`: none older is left)
+	 */
+	deleteSettledDeliveries(before: UnixMillis, limit: number): Promise<number>;
 	/** Deliveries by status, for the backlog: `{ pending, delivered, dead }`. */
 	countDeliveriesByStatus(): Promise<Readonly<Record<DeliveryStatus, number>>>;
 	/**

@@ -116,6 +116,15 @@ export interface SessionRepository {
 	revokeSession(id: string, now: UnixMillis): Promise<boolean>;
 	/** Revokes every active session of the account except `exceptId`. @returns how many. */
 	revokeAccountSessions(accountId: string, now: UnixMillis, exceptId?: string): Promise<number>;
+	/**
+	 * Housekeeping (retention): deletes up to `limit` sessions whose absolute end (`expiresAt`) is
+	 * before `before`, oldest end first, in one statement (over the `expires_at` index); their
+	 * `session_app` rows go with them. Every session has reached that end by then, whether it was
+	 * revoked or went idle earlier.
+	 * @param limit - 1 to 100,000 rows
+	 * @returns how many (fewer than `limit`: none older is left)
+	 */
+	deleteSessionsExpiredBefore(before: UnixMillis, limit: number): Promise<number>;
 	/** Unrevoked sessions whose absolute expiry is after `now`, newest first. */
 	listActiveSessions(accountId: string, now: UnixMillis): Promise<SessionRecord[]>;
 	/**

@@ -29,6 +29,7 @@ const COMMANDS: readonly (readonly string[])[] = [
 	["account", "reset-2fa", "ada@example.com", "--reason", "test"],
 	["accounts", "list"],
 	["outbox", "list"],
+	["housekeeping"],
 	["webhooks", "list"],
 	["access", "check", "--url", "https://app.example.com/"],
 	["oidc", "clients", "list"],

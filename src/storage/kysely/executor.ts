@@ -92,3 +92,11 @@ export function countWritten(guard: Guard, build: () => WriteQuery): Promise<num
 export async function wroteAny(guard: Guard, build: () => WriteQuery): Promise<boolean> {
 	return (await countWritten(guard, build)) > 0;
 }
+
+/** Most rows one batched housekeeping delete may take (the repositories' `limit`). */
+export const DELETE_BATCH_MAX = 100_000;
+
+/** @throws TypeError when `limit` is not an integer from 1 to {@link DELETE_BATCH_MAX} (`method` names the caller) */
+export function checkDeleteBatch(method: string, limit: number): void {
+	if (!Number.isInteger(limit) || limit < 1 || limit > DELETE_BATCH_MAX) throw new TypeError(`${method}: limit must be an integer from 1 to ${DELETE_BATCH_MAX}, not ${String(limit)}`);
+}

@@ -1,7 +1,7 @@
 /**
  * Every migration of deadbolt's schema, as a static map (no filesystem provider, so a bundle
  * or a `dist/` copy carries them). Names sort lexically in the order they run; a released
- * entry never changes, new ones are appended (`0020-...` next).
+ * entry never changes, new ones are appended (`0022-...` next).
  */
 import type { Migration } from "kysely/migration";
 import { initialMigration } from "./0001-initial.js";
@@ -24,6 +24,7 @@ import { accountDisabledMigration } from "./0017-account-disabled.js";
 import { authenticatorsMigration } from "./0018-authenticators.js";
 import { keyRingsMigration } from "./0019-key-rings.js";
 import { sessionsWithoutSecondFactorMigration } from "./0020-sessions-without-second-factor.js";
+import { retentionIndexesMigration } from "./0021-retention-indexes.js";
 
 /** Migration name -> migration, in lexical (= execution) order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
@@ -47,6 +48,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
 	"0018-authenticators": authenticatorsMigration,
 	"0019-key-rings": keyRingsMigration,
 	"0020-sessions-without-second-factor": sessionsWithoutSecondFactorMigration,
+	"0021-retention-indexes": retentionIndexesMigration,
 });
 
 /**

@@ -21,7 +21,7 @@
  */
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { DeliveryAttemptRecord, DeliveryBacklogRecord, DeliveryChannel, DeliveryRecord, DeliveryStatus, OutboxRepository, Store } from "../../store.js";
-import { countOf, countWritten, findEvery, findFirst, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
+import { checkDeleteBatch, countOf, countWritten, findEvery, findFirst, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
 import { rowMapping } from "../rows.js";
 import { sql } from "kysely";
 
@@ -200,9 +200,14 @@ export function createOutboxRepository(db: Executor, guard: Guard, dialect: Stor
 				return countOf(row.recent);
 			});
 		},
-		deleteSettledDeliveries(before: UnixMillis): Promise<number> {
-			// Their attempts go with them: `delivery_attempt.delivery_id` is ON DELETE CASCADE.
-			return countWritten(guard, () => db.deleteFrom("delivery").where("status", "in", ["delivered", "dead"]).where("created_at", "<", before));
+		deleteSettledDeliveries(before: UnixMillis, limit: number): Promise<number> {
+			checkDeleteBatch("deleteSettledDeliveries", limit);
+			// Their attempts go with them: `delivery_attempt.delivery_id` is ON DELETE CASCADE. The
+			// subquery reads two ranges of `delivery_status_created_at_idx` (migration 0021), one per
+			// status, and never a pending row; no ORDER BY, which would sort every match first.
+			return countWritten(guard, () =>
+				db.deleteFrom("delivery").where("id", "in", db.selectFrom("delivery").select("id").where("status", "in", ["delivered", "dead"]).where("created_at", "<", before).limit(limit)),
+			);
 		},
 		countDeliveriesByStatus(): Promise<Readonly<Record<DeliveryStatus, number>>> {
 			return guard(async () => {

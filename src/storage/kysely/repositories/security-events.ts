@@ -1,7 +1,7 @@
-/** Security events: appended, then read newest first, a page at a time. */
+/** Security events: appended, then read newest first, a page at a time; the oldest deleted in batches (retention). */
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { SecurityEventRecord, SecurityEventRepository } from "../../store.js";
-import { findEvery, type Executor, type Guard } from "../executor.js";
+import { checkDeleteBatch, countWritten, findEvery, type Executor, type Guard } from "../executor.js";
 import { recordTable } from "../record-table.js";
 import { rowMapping } from "../rows.js";
 
@@ -29,6 +29,12 @@ export function createSecurityEventRepository(db: Executor, guard: Guard): Secur
 					return (before === undefined ? query : query.where("created_at", "<", before)).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit);
 				},
 				securityEventRows.toRecord,
+			);
+		},
+		deleteSecurityEventsBefore(before: UnixMillis, limit: number): Promise<number> {
+			checkDeleteBatch("deleteSecurityEventsBefore", limit);
+			return countWritten(guard, () =>
+				db.deleteFrom("security_event").where("id", "in", db.selectFrom("security_event").select("id").where("created_at", "<", before).orderBy("created_at").limit(limit)),
 			);
 		},
 	});

@@ -3,7 +3,7 @@ import { type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBo
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { SessionAppRecord, SessionRecord, SessionRepository, SessionWithAccountRecord } from "../../store.js";
 import type { Database } from "../database.js";
-import { countWritten, findEvery, wroteAny, type Executor, type Guard } from "../executor.js";
+import { checkDeleteBatch, countWritten, findEvery, wroteAny, type Executor, type Guard } from "../executor.js";
 import { recordTable } from "../record-table.js";
 import { rowMapping, type RowOf } from "../rows.js";
 import { accountRows } from "./accounts.js";
@@ -118,6 +118,13 @@ export function createSessionRepository(db: Executor, guard: Guard): SessionRepo
 				const query = db.updateTable("session").set({ revoked_at: now }).where((eb) => activeOfAccount(eb, accountId, now));
 				return exceptId === undefined ? query : query.where("id", "<>", exceptId);
 			});
+		},
+		deleteSessionsExpiredBefore(before: UnixMillis, limit: number): Promise<number> {
+			checkDeleteBatch("deleteSessionsExpiredBefore", limit);
+			// `session_app.session_id` is ON DELETE CASCADE: the hosts a session reached go with it.
+			return countWritten(guard, () =>
+				db.deleteFrom("session").where("id", "in", db.selectFrom("session").select("id").where("expires_at", "<", before).orderBy("expires_at").limit(limit)),
+			);
 		},
 		listActiveSessions(accountId: string, now: UnixMillis): Promise<SessionRecord[]> {
 			return findEvery(
