@@ -30,7 +30,7 @@ const SIGN_IN_TYPES: ReadonlySet<string> = new Set(["login.succeeded", "account.
  */
 export async function isNewDevice(deps: ServiceDeps, tx: Repositories, accountId: string, context: RequestContext): Promise<boolean> {
 	const since = deps.clock.now() - secondsToMillis(deps.config.activity.retentionSeconds);
-	const events = (await tx.securityEvents.listSecurityEvents(accountId, RECENT_SIGN_INS_CHECKED)).filter((event) => event.createdAt >= since && SIGN_IN_TYPES.has(event.type));
+	const events = (await tx.securityEvents.listRecentEventDevices(accountId, RECENT_SIGN_INS_CHECKED)).filter((event) => event.createdAt >= since && SIGN_IN_TYPES.has(event.type));
 	if (events.length === 0) {
 		const account = await tx.accounts.findAccountById(accountId);
 		return account !== null && account.createdAt < since;

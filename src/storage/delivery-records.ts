@@ -94,6 +94,13 @@ export interface WebhookEndpointRecord {
 	readonly description: string | null;
 }
 
+/** What {@link SecurityEventRepository.listRecentEventDevices} reads of an event. */
+export interface SecurityEventDevice {
+	readonly type: string;
+	readonly userAgent: string | null;
+	readonly createdAt: UnixMillis;
+}
+
 /** Security activity. */
 export interface SecurityEventRepository {
 	insertSecurityEvent(record: SecurityEventRecord): Promise<void>;
@@ -103,6 +110,12 @@ export interface SecurityEventRepository {
 	 * @param before - only events created strictly before this instant (paging); undefined for the newest
 	 */
 	listSecurityEvents(accountId: string, limit: number, before?: UnixMillis): Promise<SecurityEventRecord[]>;
+	/**
+	 * The devices seen among the account's latest `limit` events (newest first): each one's type,
+	 * User-Agent and instant, nothing else (the new-device check of a sign-in, `service/new-device.ts`).
+	 * @param limit - at most this many events looked at (1 to 500)
+	 */
+	listRecentEventDevices(accountId: string, limit: number): Promise<SecurityEventDevice[]>;
 	/**
 	 * Housekeeping (retention): deletes up to `limit` events created before `before`, oldest first,
 	 * in one statement (`DELETE ... WHERE id IN (SELECT id ... ORDER BY created_at LIMIT :limit)`,

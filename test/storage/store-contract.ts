@@ -89,6 +89,17 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.accounts.findAccountById(account.id)).toEqual(account);
 			});
 
+			test("lockAccountForCodeStep reads the account, its second factor's lock end and its newest confirmation, in one statement", async () => {
+				const account = await givenAccount();
+				expect(await store.accounts.lockAccountForCodeStep(account.id)).toEqual({ account, secondFactorLockedUntil: null, newestTOTPConfirmedAt: null });
+				await givenConfirmedCredential(account.id);
+				expect(await store.authFailures.lockAuthFailures(account.id, "password", T0 + MINUTE_MS, T0)).toBe(true);
+				expect((await store.accounts.lockAccountForCodeStep(account.id))?.secondFactorLockedUntil).toBeNull();
+				expect(await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + 2 * MINUTE_MS, T0)).toBe(true);
+				expect(await store.transaction((tx) => tx.accounts.lockAccountForCodeStep(account.id))).toEqual({ account, secondFactorLockedUntil: T0 + 2 * MINUTE_MS, newestTOTPConfirmedAt: T0 });
+				expect(await store.accounts.lockAccountForCodeStep(uid("missing"))).toBeNull();
+			});
+
 			test("looking up an unknown id or email returns null", async () => {
 				expect(await store.accounts.findAccountById(uid("missing"))).toBeNull();
 				expect(await store.accounts.findAccountByEmail(`${uid("missing")}@example.com`)).toBeNull();
@@ -1158,6 +1169,10 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.securityEvents.listSecurityEvents(account.id, 1)).toEqual([e4]);
 				expect(await store.securityEvents.listSecurityEvents(other.id, 500)).toEqual([foreign]);
 				expect(await store.securityEvents.listSecurityEvents(uid("missing"), 500)).toEqual([]);
+				const device = (event: typeof e1) => ({ type: event.type, userAgent: event.userAgent, createdAt: event.createdAt });
+				expect(await store.securityEvents.listRecentEventDevices(account.id, 500)).toEqual([e4, e3b, e3a, e2, e1].map(device));
+				expect(await store.securityEvents.listRecentEventDevices(account.id, 2)).toEqual([e4, e3b].map(device));
+				expect(await store.securityEvents.listRecentEventDevices(other.id, 500)).toEqual([device(foreign)]);
 			});
 
 			test("before pages backwards and is exclusive", async () => {
