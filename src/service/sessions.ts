@@ -27,6 +27,12 @@ export interface NewSession {
 export interface AuthenticatedSession {
 	readonly session: SessionRecord;
 	readonly account: AccountRecord;
+	/**
+	 * Whether the account has a confirmed authenticator, when it was read with the session (the
+	 * session check's one statement, `findSessionWithAccount`); absent otherwise (ask
+	 * `isTwoFactorEnabled`).
+	 */
+	readonly twoFactorEnabled?: boolean;
 }
 
 /** Activity is written at most once per this many milliseconds per session (saves a write per request). */
@@ -116,7 +122,7 @@ export async function validateSession(deps: ServiceDeps, token: string): Promise
  */
 export async function checkLiveSession(deps: ServiceDeps, found: SessionWithAccountRecord | null): Promise<AuthenticatedSession> {
 	if (found === null) throw new Unauthenticated(undefined, { reason: "unknown" });
-	const { session, account } = found;
+	const { session, account, twoFactorEnabled } = found;
 	const now = deps.clock.now();
 	if (session.revokedAt !== null) throw new Unauthenticated(undefined, { reason: "revoked" });
 	if (session.expiresAt <= now) throw new Unauthenticated(undefined, { reason: "expired" });
@@ -132,9 +138,9 @@ export async function checkLiveSession(deps: ServiceDeps, found: SessionWithAcco
 	if (session.aal < 2 && deps.config.twoFactorPolicy.enforce !== "off" && isTwoFactorOverdue(deps.config.twoFactorPolicy, account, now)) throw new Unauthenticated(undefined, { reason: "two_factor_overdue" });
 	if (now - session.lastActiveAt >= TOUCH_INTERVAL_MS) {
 		if (!(await deps.store.sessions.touchSession(session.id, now))) throw new Unauthenticated(undefined, { reason: "revoked" });
-		return { session: { ...session, lastActiveAt: now }, account };
+		return { session: { ...session, lastActiveAt: now }, account, twoFactorEnabled };
 	}
-	return { session, account };
+	return { session, account, twoFactorEnabled };
 }
 
 /**

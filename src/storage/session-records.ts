@@ -143,6 +143,8 @@ export interface SessionWithAccountRecord {
 	readonly session: SessionRecord;
 	/** null when the account is gone (a foreign key with ON DELETE CASCADE makes it rare: a race). */
 	readonly account: AccountRecord | null;
+	/** Whether the account has a confirmed authenticator (2FA on), read in the same statement; false when the account is gone. */
+	readonly twoFactorEnabled: boolean;
 }
 
 /** A host behind the forward-auth proxy that a session reached (`session_app`). */

@@ -511,21 +511,26 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				const session = sessionFixture(account.id, { aal: 2, lastActiveAt: LARGE_EPOCH_MS, secondFactorAt: LARGE_EPOCH_MS + 3, amr: "pwd otp mfa", ipAddress: null, userAgent: null });
 				await store.sessions.insertSession(session);
 				const found = await store.sessions.findSessionWithAccount(session.id);
-				expect(found).toEqual({ session, account });
-				expect(found).toEqual({ session: await store.sessions.findSession(session.id), account: await store.accounts.findAccountById(account.id) });
+				expect(found).toEqual({ session, account, twoFactorEnabled: false });
+				expect(found).toEqual({ session: await store.sessions.findSession(session.id), account: await store.accounts.findAccountById(account.id), twoFactorEnabled: false });
 				expect(await store.sessions.findSessionWithAccount(uid("missing"))).toBeNull();
 				// An unverified account without groups: the nulls and the empty list read back as such.
 				const plain = await givenAccount();
 				const other = sessionFixture(plain.id);
 				await store.sessions.insertSession(other);
-				expect(await store.sessions.findSessionWithAccount(other.id)).toEqual({ session: other, account: plain });
+				expect(await store.sessions.findSessionWithAccount(other.id)).toEqual({ session: other, account: plain, twoFactorEnabled: false });
+				// 2FA on (a confirmed authenticator; a pending one is not), read in the same statement.
+				await store.totpCredentials.replacePendingTOTPCredential(pendingCredentialFixture(plain.id));
+				expect((await store.sessions.findSessionWithAccount(other.id))?.twoFactorEnabled).toBe(false);
+				await givenConfirmedCredential(plain.id);
+				expect((await store.sessions.findSessionWithAccount(other.id))?.twoFactorEnabled).toBe(true);
 			});
 
 			test("findSessionWithAccount reads the rows as they are now: a revocation, new groups or address, and a deleted account show on the next read", async () => {
 				const account = await givenAccount();
 				const session = sessionFixture(account.id);
 				await store.sessions.insertSession(session);
-				expect(await store.sessions.findSessionWithAccount(session.id)).toEqual({ session, account });
+				expect(await store.sessions.findSessionWithAccount(session.id)).toEqual({ session, account, twoFactorEnabled: false });
 				expect(await store.accounts.setAccountGroups(account.id, ["admins"], T0 + 1)).toBe(true);
 				expect(await store.accounts.markEmailVerified(account.id, T0 + 2)).toBe(true);
 				expect(await store.accounts.setSecondFactorMailConfirmedAt(account.id, T0 + 3, T0 + 3)).toBe(true);
@@ -533,6 +538,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.sessions.findSessionWithAccount(session.id)).toEqual({
 					session: { ...session, revokedAt: T0 + 4 },
 					account: { ...account, groups: ["admins"], emailVerifiedAt: T0 + 2, secondFactorMailConfirmedAt: T0 + 3, updatedAt: T0 + 3 },
+					twoFactorEnabled: false,
 				});
 				expect(await store.accounts.setSecondFactorMailConfirmedAt(account.id, null, T0 + 5)).toBe(true);
 				expect((await store.sessions.findSessionWithAccount(session.id))?.account?.secondFactorMailConfirmedAt).toBeNull();

@@ -20,8 +20,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<RouteOptions> = async (app
 				security: SESSION_SECURITY,
 				response: { 200: Type.Object({ account: AccountSchema, session: SessionSchema }), ...errorResponses(["session"]) } } },
 		async (request) => {
-			const { account, session } = authOf(request);
-			const twoFactorEnabled = await deadbolt.isTwoFactorEnabled(account.id);
+			const auth = authOf(request);
+			const { account, session } = auth;
+			// Read with the session (one statement) when the session plugin's check read it.
+			const twoFactorEnabled = auth.twoFactorEnabled ?? (await deadbolt.isTwoFactorEnabled(account.id));
 			const requirement = deadbolt.twoFactorRequirementOf(account, twoFactorEnabled);
 			return {
 				account: {

@@ -28,12 +28,14 @@ interface JoinedAccountColumns {
 	readonly account__groups: string | null;
 	readonly account__second_factor_mail_confirmed_at: number | null;
 	readonly account__disabled_at: number | null;
+	/** Whether the account has a confirmed authenticator (EXISTS: 0/1 on SQLite, a boolean on PostgreSQL). */
+	readonly two_factor_enabled: number | boolean | null;
 }
 
 /** A row of the joined read as a session and its account. */
 function sessionWithAccountOf(row: RowOf<SessionRecord> & JoinedAccountColumns): SessionWithAccountRecord {
 	const session = sessionRows.toRecord(row);
-	if (row.account__id === null) return { session, account: null };
+	if (row.account__id === null) return { session, account: null, twoFactorEnabled: false };
 	const account = accountRows.toRecord({
 		id: row.account__id,
 		email: row.account__email as string,
@@ -45,7 +47,7 @@ function sessionWithAccountOf(row: RowOf<SessionRecord> & JoinedAccountColumns):
 		second_factor_mail_confirmed_at: row.account__second_factor_mail_confirmed_at,
 		disabled_at: row.account__disabled_at,
 	});
-	return { session, account };
+	return { session, account, twoFactorEnabled: row.two_factor_enabled === true || Number(row.two_factor_enabled) === 1 };
 }
 
 /** The session repository over `db`. */
@@ -79,6 +81,7 @@ export function createSessionRepository(db: Executor, guard: Guard): SessionRepo
 					"account.second_factor_mail_confirmed_at as account__second_factor_mail_confirmed_at",
 					"account.disabled_at as account__disabled_at",
 				])
+				.select((eb) => eb.exists(eb.selectFrom("totp_credential").select("totp_credential.id").whereRef("totp_credential.account_id", "=", "session.account_id").where("totp_credential.confirmed_at", "is not", null)).as("two_factor_enabled"))
 				.where("session.id", "=", id)
 				.compile();
 			// The id must be its only parameter, since only the parameters change from call to call.

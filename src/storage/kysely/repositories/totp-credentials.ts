@@ -1,7 +1,7 @@
 /** TOTP credentials: pending rows have `confirmed_at` null and an `expires_at`. */
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { TOTPCredentialRecord, TOTPCredentialRepository } from "../../store.js";
-import { countWritten, findFirst, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
+import { countWritten, inTransaction, wroteAny, type Executor, type Guard } from "../executor.js";
 import { prepared } from "../prepared.js";
 import { rowMapping } from "../rows.js";
 
@@ -31,23 +31,22 @@ const ADVANCE_REPLAY_RECORD = prepared("account.advanceTOTPReplay", (db, account
 );
 const MARK_USED = prepared("totp_credential.markUsed", (db, id: string, step: number, now: UnixMillis) => db.updateTable("totp_credential").set({ last_used_step: step, last_used_at: now }).where("id", "=", id));
 
+/** The account's newest confirmed credential (latest confirmation) and newest pending one (latest creation): the session check asks for the first. */
+const FIND_NEWEST = {
+	confirmed: prepared("totp_credential.newestConfirmed", (db, accountId: string) =>
+		db.selectFrom("totp_credential").selectAll().where("account_id", "=", accountId).where("confirmed_at", "is not", null).orderBy("confirmed_at", "desc").orderBy("id", "desc").limit(1),
+	),
+	pending: prepared("totp_credential.newestPending", (db, accountId: string) =>
+		db.selectFrom("totp_credential").selectAll().where("account_id", "=", accountId).where("confirmed_at", "is", null).orderBy("created_at", "desc").orderBy("id", "desc").limit(1),
+	),
+};
+
 /** The TOTP credential repository over `db`. */
 export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTPCredentialRepository {
 	/** The account's newest credential in one state: confirmed (latest confirmation) or pending (latest creation). */
-	function findNewest(accountId: string, state: "confirmed" | "pending"): Promise<TOTPCredentialRecord | null> {
-		return findFirst(
-			guard,
-			() =>
-				db
-					.selectFrom("totp_credential")
-					.selectAll()
-					.where("account_id", "=", accountId)
-					.where("confirmed_at", state === "confirmed" ? "is not" : "is", null)
-					.orderBy(state === "confirmed" ? "confirmed_at" : "created_at", "desc")
-					.orderBy("id", "desc")
-					.limit(1),
-			totpCredentialRows.toRecord,
-		);
+	async function findNewest(accountId: string, state: "confirmed" | "pending"): Promise<TOTPCredentialRecord | null> {
+		const { rows } = await guard(() => FIND_NEWEST[state].execute(db, accountId));
+		return rows[0] === undefined ? null : totpCredentialRows.toRecord(rows[0]);
 	}
 	return Object.freeze({
 		findConfirmedTOTPCredential(accountId: string): Promise<TOTPCredentialRecord | null> {
