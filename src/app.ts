@@ -20,7 +20,7 @@ import { errorHandlerPlugin, STORAGE_RETRY_AFTER_SECONDS } from "./http/plugins/
 import { securityHeadersPlugin, securityHeaderValues } from "./http/plugins/security-headers.js";
 import { notFoundPlugin } from "./http/plugins/not-found.js";
 import { credentialRateLimitPlugin } from "./http/plugins/rate-limit.js";
-import { requestLogPlugin } from "./http/plugins/request-log.js";
+import { isQuietPath, requestLogPlugin } from "./http/plugins/request-log.js";
 import { sessionPlugin } from "./http/plugins/session.js";
 import { docsPagePlugin } from "./http/openapi/docs-page.js";
 import { HEALTH_SCHEMA, READY_SCHEMA } from "./http/health-schemas.js";
@@ -57,6 +57,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	const headers = securityHeaderValues(isHttpsDeployment(config), deadbolt.returnTargetSources());
 	const app = Fastify({
 		...(options.loggerInstance === undefined ? { logger: false } : { loggerInstance: options.loggerInstance }),
+		// Fastify's two `info` lines a request, except on the checks that run before every request of a protected app.
+		disableRequestLogging: (request: { readonly url?: string }) => isQuietPath(request.url),
 		trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
 		bodyLimit: config.http.bodyLimitBytes,
 		// Strict input: wrong types are errors, not coerced; unknown fields are errors, not dropped.

@@ -1,6 +1,7 @@
 /**
  * Request detail for `log.level` `debug` and `trace` (at `info` and above these lines are not
- * written, and Fastify's own "incoming request" / "request completed" stay as they are).
+ * written, and Fastify's own "incoming request" / "request completed" stay as they are, except on
+ * the hot paths of {@link isQuietPath}).
  *
  * - `debug`: one line a request when it is answered: the matched route pattern (never the raw URL,
  *   which may carry a token in its path or query), method, status, response time in ms, outcome
@@ -44,13 +45,49 @@ function roundMs(milliseconds: number): number {
 	return Math.round(milliseconds * 10) / 10;
 }
 
+/**
+ * The paths whose two `info` lines Fastify does not write (`disableRequestLogging`): the checks
+ * that run before every request of every protected app (forward-auth, the session check
+ * integrators' backends call, the health check). At their rate the lines would be most of the log
+ * and a sizeable share of each check's CPU (docs/performance.md). A refused request there still
+ * gets the "request completed" line at `info` (below), a forward-auth refusal also its decision's
+ * line, an allowed check a `debug` line, and `log.level=debug` writes the request detail line for
+ * every request, these included.
+ */
+export function isQuietPath(url: string | undefined): boolean {
+	if (url === undefined) return false;
+	const query = url.indexOf("?");
+	const path = query === -1 ? url : url.slice(0, query);
+	return path.startsWith("/api/v1/authz/") || path === "/api/v1/session" || path === "/healthz";
+}
+
+/** pino's numeric levels. */
+const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+/** Whether the app's logger writes lines of `level` (a logger without one, or `silent`, writes none). */
+function writes(app: FastifyInstance, level: "trace" | "debug" | "info"): boolean {
+	const configured = LEVEL_VALUES[app.log.level];
+	return configured !== undefined && configured <= (LEVEL_VALUES[level] as number);
+}
+
 async function requestLog(app: FastifyInstance): Promise<void> {
-	app.addHook("onRequest", async (request: FastifyRequest) => {
-		request.log.trace({ event: "http.request_received", method: request.method, route: routeOf(request) }, "request received");
-	});
-	app.addHook("preHandler", async (request: FastifyRequest, reply: FastifyReply) => {
-		request.log.trace({ event: "http.handler_started", method: request.method, route: routeOf(request), elapsedMs: roundMs(reply.elapsedTime) }, "handler started");
-	});
+	// Hooks only for the levels that write their lines: each async hook costs every request.
+	if (writes(app, "trace")) {
+		app.addHook("onRequest", async (request: FastifyRequest) => {
+			request.log.trace({ event: "http.request_received", method: request.method, route: routeOf(request) }, "request received");
+		});
+		app.addHook("preHandler", async (request: FastifyRequest, reply: FastifyReply) => {
+			request.log.trace({ event: "http.handler_started", method: request.method, route: routeOf(request), elapsedMs: roundMs(reply.elapsedTime) }, "handler started");
+		});
+	}
+	if (writes(app, "info") && !writes(app, "debug")) {
+		// A refused request on a quiet path still gets Fastify's "request completed" line at `info`.
+		app.addHook("onResponse", (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+			if (reply.statusCode >= 400 && isQuietPath(request.url)) request.log.info({ res: reply, responseTime: reply.elapsedTime }, "request completed");
+			done();
+		});
+	}
+	if (!writes(app, "debug")) return;
 	app.addHook("onError", async (request: FastifyRequest, _reply: FastifyReply, error: FastifyError) => {
 		const code = (error as { code?: unknown }).code;
 		recordOutcome(request, typeof code === "string" && code !== "" ? code : (error.name ?? "Error"));
