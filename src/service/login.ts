@@ -172,11 +172,16 @@ async function findLiveChallenge(deps: ServiceDeps, challengeToken: string): Pro
 	const challenge = await findByToken(challengeToken, (id) => deps.store.loginChallenges.findLoginChallenge(id));
 	// A setup token (enforced 2FA) is never a sign-in challenge.
 	if (challenge === null || challenge.purpose !== "sign_in") throw new ChallengeInvalid("unknown", { reason: challenge === null ? "unknown" : "not_a_sign_in" });
-	await assertNotLocked(deps, challenge.accountId, "second_factor");
-	if (challenge.consumedAt !== null) throw new ChallengeInvalid("ended", { reason: "consumed" });
-	if (challenge.expiresAt <= deps.clock.now()) throw new ChallengeInvalid("expired", { reason: "expired" });
+	const ended = challenge.consumedAt !== null;
+	const expired = challenge.expiresAt <= deps.clock.now();
 	// Spent: told as such, and not counted against the account again.
-	if (challenge.attempts >= challenge.maxAttempts) throw new ChallengeInvalid("too_many_codes", { reason: "attempts_exhausted" });
+	const spent = challenge.attempts >= challenge.maxAttempts;
+	// A lock ended the challenge: say so first. (A live challenge's attempt meets a running lock
+	// when it is reserved, `withAttempt`: no read of the counter here on the way to a session.)
+	if (ended || expired || spent) await assertNotLocked(deps, challenge.accountId, "second_factor");
+	if (ended) throw new ChallengeInvalid("ended", { reason: "consumed" });
+	if (expired) throw new ChallengeInvalid("expired", { reason: "expired" });
+	if (spent) throw new ChallengeInvalid("too_many_codes", { reason: "attempts_exhausted" });
 	return challenge;
 }
 
