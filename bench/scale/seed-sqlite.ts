@@ -1,7 +1,7 @@
 /**
  * Bulk seeding of a SQLite database for `npm run bench:scale`: straight into deadbolt's schema
  * (already migrated by deadbolt's own `migrateConfiguredDatabase`) with better-sqlite3 prepared
- * multi-row INSERTs in large transactions. For the load only: no journal, no fsync, foreign keys
+ * multi-row INSERTs in large transactions. For the load only: the journal in memory, no fsync, foreign keys
  * unchecked (the rows are consistent by construction), the secondary indexes dropped first and
  * made again after (one sort each instead of millions of random inserts); then the file is back in
  * WAL mode, as deadbolt keeps it.
@@ -75,8 +75,9 @@ export function seedSqlite(file: string, plan: SeedPlan, log: (line: string) => 
 	const start = performance.now();
 	const database = new SQLiteDatabase(file);
 	try {
+		// Out of WAL for the load; the rollback journal in memory (better-sqlite3's defensive mode refuses OFF).
 		database.pragma("journal_mode = DELETE");
-		database.pragma("journal_mode = OFF");
+		database.pragma("journal_mode = MEMORY");
 		database.pragma("synchronous = OFF");
 		database.pragma("locking_mode = EXCLUSIVE");
 		database.pragma("foreign_keys = OFF");
