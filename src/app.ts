@@ -9,7 +9,7 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from "fastify";
 import type { Deadbolt } from "./deadbolt.js";
 import { PATHS } from "./dashboard/layout.js";
 import { dashboardBrowserNotFound, dashboardRoutes } from "./dashboard/routes.js";
@@ -57,8 +57,9 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	const headers = securityHeaderValues(isHttpsDeployment(config), deadbolt.returnTargetSources());
 	const app = Fastify({
 		...(options.loggerInstance === undefined ? { logger: false } : { loggerInstance: options.loggerInstance }),
-		// Fastify's two `info` lines a request, except on the checks that run before every request of a protected app.
-		disableRequestLogging: (request: { readonly url?: string }) => isQuietPath(request.url),
+		// Fastify's two `info` lines a request, except on the checks that run before every request of a protected app
+		// (through logController: the top-level disableRequestLogging option prints a deprecation warning at each start).
+		logController: new LogController({ disableRequestLogging: (request: { readonly url?: string }) => isQuietPath(request.url) }),
 		trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
 		bodyLimit: config.http.bodyLimitBytes,
 		// Strict input: wrong types are errors, not coerced; unknown fields are errors, not dropped.
