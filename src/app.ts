@@ -57,7 +57,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	const headers = securityHeaderValues(isHttpsDeployment(config), deadbolt.returnTargetSources());
 	const app = Fastify({
 		...(options.loggerInstance === undefined ? { logger: false } : { loggerInstance: options.loggerInstance }),
-		// Fastify's two `info` lines a request, except on the checks that run before every request of a protected app.
+		// Fastify's two `info` lines a request, except on the checks that run before every request of a protected app
+		// (through logController: the top-level disableRequestLogging option prints a deprecation warning at each start).
 		logController: new LogController({ disableRequestLogging: (request: { readonly url?: string }) => isQuietPath(request.url) }),
 		trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
 		bodyLimit: config.http.bodyLimitBytes,

@@ -221,7 +221,7 @@ async function codeAttempt<T>(deps: ServiceDeps, challengeToken: string, context
  */
 async function recheckSignInGates(deps: ServiceDeps, tx: Repositories, challenge: LoginChallengeRecord): Promise<AccountRecord> {
 	const now = deps.clock.now();
-	// The account's lock and every fact checked below, in one statement.
+	// The account's lock, then every fact checked below, read after it (one statement on SQLite).
 	const gates = await tx.accounts.lockAccountForCodeStep(challenge.accountId);
 	if (gates === null) throw new ChallengeInvalid("unknown", { reason: "account_gone" });
 	const { account, secondFactorLockedUntil: lockedUntil, newestTOTPConfirmedAt: confirmedAt } = gates;

@@ -75,9 +75,11 @@ export interface AccountRepository {
 	 */
 	lockAccount(id: string): Promise<boolean>;
 	/**
-	 * {@link lockAccount} and the facts a code step re-checks under that lock, in one statement
-	 * (one round trip on PostgreSQL): the account, when its second factor's lock ends, and when its
-	 * newest confirmed authenticator was confirmed (`service/login.ts`, the deciding transaction).
+	 * {@link lockAccount} and the facts a code step re-checks under that lock, read after the lock
+	 * is taken (one statement on SQLite; on PostgreSQL the lock, then the read: a statement that
+	 * waited for the lock would read with its older snapshot): the account, when its second
+	 * factor's lock ends, and when its newest confirmed authenticator was confirmed
+	 * (`service/login.ts`, the deciding transaction).
 	 * @returns null when there is no such account
 	 */
 	lockAccountForCodeStep(id: string): Promise<CodeStepGates | null>;

@@ -208,6 +208,23 @@ describe("request detail by level (log.level)", () => {
 		expect(records.find((r) => r.req?.url?.startsWith("/api/v1/nowhere"))?.req?.url).toBe("/api/v1/nowhere?[redacted]");
 	});
 
+	it("building the app warns of no deprecated Fastify option (each start of deadbolt serve would print it on stderr)", async () => {
+		const warnings: string[] = [];
+		const onWarning = (warning: Error): void => {
+			warnings.push(`${warning.name}: ${warning.message}`);
+		};
+		process.on("warning", onWarning);
+		try {
+			const { close } = await loggedApp(open, { level: "info" });
+			await close();
+			// process.emitWarning reports on the next tick.
+			await new Promise((resolve) => setImmediate(resolve));
+		} finally {
+			process.off("warning", onWarning);
+		}
+		expect(warnings.filter((warning) => warning.startsWith("FastifyDeprecation"))).toEqual([]);
+	});
+
 	it("the mail flows at trace level (verification, forgot password with 2FA, change of address) and the dispatcher that sends their mails log no link token, code or password", async () => {
 		const mailDir = mkdtempSync(join(tmpdir(), "deadbolt-log-mail-"));
 		const { app, deadbolt, store, clock, lines, close } = await loggedApp(open, { level: "trace", format: "json" }, { email: { transport: "file", fileDir: mailDir } });

@@ -89,7 +89,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.accounts.findAccountById(account.id)).toEqual(account);
 			});
 
-			test("lockAccountForCodeStep reads the account, its second factor's lock end and its newest confirmation, in one statement", async () => {
+			test("lockAccountForCodeStep reads the account, its second factor's lock end and its newest confirmation", async () => {
 				const account = await givenAccount();
 				expect(await store.accounts.lockAccountForCodeStep(account.id)).toEqual({ account, secondFactorLockedUntil: null, newestTOTPConfirmedAt: null });
 				await givenConfirmedCredential(account.id);
@@ -98,6 +98,31 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.authFailures.lockAuthFailures(account.id, "second_factor", T0 + 2 * MINUTE_MS, T0)).toBe(true);
 				expect(await store.transaction((tx) => tx.accounts.lockAccountForCodeStep(account.id))).toEqual({ account, secondFactorLockedUntil: T0 + 2 * MINUTE_MS, newestTOTPConfirmedAt: T0 });
 				expect(await store.accounts.lockAccountForCodeStep(uid("missing"))).toBeNull();
+			});
+
+			test("lockAccountForCodeStep waiting for the account's lock reads what its holder committed (a second-factor lock, 2FA off)", async () => {
+				// On PostgreSQL one statement reads with the snapshot it started with, however long it
+				// waited for the row lock: the facts must be read after the lock is taken.
+				const account = await givenAccount();
+				await givenConfirmedCredential(account.id);
+				let lockTaken!: () => void;
+				const taken = new Promise<void>((resolve) => (lockTaken = resolve));
+				let release!: () => void;
+				const released = new Promise<void>((resolve) => (release = resolve));
+				const holder = store.transaction(async (tx) => {
+					await tx.accounts.lockAccount(account.id);
+					lockTaken();
+					await released;
+					expect(await tx.authFailures.lockAuthFailures(account.id, "second_factor", T0 + MINUTE_MS, T0)).toBe(true);
+					await tx.totpCredentials.deleteTOTPCredentials(account.id);
+				});
+				await taken;
+				const reader = store.transaction((tx) => tx.accounts.lockAccountForCodeStep(account.id));
+				// Let the reader's statement reach the lock and wait there (had it not yet, it would only read later).
+				await new Promise((resolve) => setTimeout(resolve, 200));
+				release();
+				await holder;
+				expect(await reader).toEqual({ account, secondFactorLockedUntil: T0 + MINUTE_MS, newestTOTPConfirmedAt: null });
 			});
 
 			test("looking up an unknown id or email returns null", async () => {

@@ -46,23 +46,23 @@ function isUniqueViolation(error: unknown): boolean {
 type CodeStepGatesRow = AccountRow & { readonly second_factor_locked_until: UnixMillis | null; readonly newest_totp_confirmed_at: UnixMillis | null };
 
 /**
- * `lockAccountForCodeStep`'s statement: the account row (locked FOR NO KEY UPDATE on PostgreSQL,
- * like `lockAccount`) with two scalar subqueries, compiled once per dialect.
+ * `lockAccountForCodeStep`'s read: the account row with two scalar subqueries, compiled once per
+ * dialect. Never with the row lock in the same statement: on PostgreSQL a statement reads with the
+ * snapshot it started with, so one that waited for the account's lock would not see what the
+ * lock's holder committed (a second-factor lock, 2FA turned off) in its subqueries.
  */
-function codeStepGatesStatement(forUpdate: boolean) {
-	return prepared(`account.lockAccountForCodeStep${forUpdate ? ".forUpdate" : ""}`, (db, id: string) => {
-		const query = db
-			.selectFrom("account")
-			.selectAll("account")
-			.select((eb) => [
-				eb.selectFrom("auth_failure").select("auth_failure.locked_until").whereRef("auth_failure.account_id", "=", "account.id").where("auth_failure.kind", "=", sql.lit("second_factor")).as("second_factor_locked_until"),
-				eb.selectFrom("totp_credential").select((inner) => inner.fn.max("totp_credential.confirmed_at").as("newest")).whereRef("totp_credential.account_id", "=", "account.id").where("totp_credential.confirmed_at", "is not", null).as("newest_totp_confirmed_at"),
-			])
-			.where("account.id", "=", id);
-		return (forUpdate ? query.forNoKeyUpdate() : query) as unknown as import("kysely").Compilable<CodeStepGatesRow>;
-	});
-}
-const CODE_STEP_GATES = { postgres: codeStepGatesStatement(true), sqlite: codeStepGatesStatement(false) };
+const CODE_STEP_GATES = prepared("account.codeStepGates", (db, id: string) =>
+	db
+		.selectFrom("account")
+		.selectAll("account")
+		.select((eb) => [
+			eb.selectFrom("auth_failure").select("auth_failure.locked_until").whereRef("auth_failure.account_id", "=", "account.id").where("auth_failure.kind", "=", sql.lit("second_factor")).as("second_factor_locked_until"),
+			eb.selectFrom("totp_credential").select((inner) => inner.fn.max("totp_credential.confirmed_at").as("newest")).whereRef("totp_credential.account_id", "=", "account.id").where("totp_credential.confirmed_at", "is not", null).as("newest_totp_confirmed_at"),
+		])
+		.where("account.id", "=", id) as unknown as import("kysely").Compilable<CodeStepGatesRow>,
+);
+/** PostgreSQL's row lock of `lockAccount` (FOR NO KEY UPDATE), compiled once. */
+const LOCK_ACCOUNT_ROW = prepared("account.lockRow", (db, id: string) => db.selectFrom("account").select("id").where("id", "=", id).forNoKeyUpdate());
 
 /**
  * The account repository over `db`.
@@ -113,8 +113,11 @@ export function createAccountRepository(db: Executor, guard: Guard, dialect: Sto
 		},
 		lockAccountForCodeStep(id: string): Promise<CodeStepGates | null> {
 			return guard(async () => {
-				// SQLite needs no row lock: its transactions are serialized by BEGIN IMMEDIATE.
-				const row = (await CODE_STEP_GATES[dialect === "postgres" ? "postgres" : "sqlite"].execute(db, id)).rows[0];
+				// PostgreSQL: the lock first, then the read, in a statement of its own (a snapshot taken
+				// after the lock's holder committed). SQLite needs no row lock: its transactions are
+				// serialized by BEGIN IMMEDIATE.
+				if (dialect === "postgres" && (await LOCK_ACCOUNT_ROW.execute(db, id)).rows.length === 0) return null;
+				const row = (await CODE_STEP_GATES.execute(db, id)).rows[0];
 				if (row === undefined) return null;
 				const lockedUntil = row.second_factor_locked_until;
 				const newest = row.newest_totp_confirmed_at;
