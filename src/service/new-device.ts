@@ -2,7 +2,7 @@
  * Sign-ins, recorded with whether they came from a new device (issue 11: "new sign-in from a new
  * browser or device" alerts). What counts as a new device: a browser and operating system (as
  * `describeDevice` reads the User-Agent) with which the account has not signed in, nor been
- * created, among its last {@link RECENT_SIGN_INS_CHECKED} security events of the last
+ * created, among its last {@link RECENT_SIGN_INS_CHECKED} sign-ins (and its creation) of the last
  * `activity.retentionSeconds`. A User-Agent is what the client says (OWASP MFA Cheat Sheet), so
  * this only decides whether to tell the owner, never whether to let anyone in. A remembered device
  * is never new.
@@ -18,11 +18,15 @@ import { secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.j
 import { describeDevice } from "./devices.js";
 import { recordSecurityEvent } from "./security-events.js";
 
-/** How many of the account's latest security events are looked through for the same device. */
+/** How many of the account's latest sign-ins are looked through for the same device. */
 export const RECENT_SIGN_INS_CHECKED = 200;
 
-/** The event types in which a device was seen signing in (or signing up). */
-const SIGN_IN_TYPES: ReadonlySet<string> = new Set(["login.succeeded", "account.created"]);
+/**
+ * The event types in which a device was seen signing in (or signing up). Only these are read: other
+ * events (failed passwords, which anyone who knows the address can cause) never push the account's
+ * sign-ins out of what is compared.
+ */
+const SIGN_IN_TYPES = ["login.succeeded", "account.created"] as const;
 
 /**
  * Whether this sign-in's device is new to the account (see the module comment).
@@ -30,7 +34,7 @@ const SIGN_IN_TYPES: ReadonlySet<string> = new Set(["login.succeeded", "account.
  */
 export async function isNewDevice(deps: ServiceDeps, tx: Repositories, accountId: string, context: RequestContext): Promise<boolean> {
 	const since = deps.clock.now() - secondsToMillis(deps.config.activity.retentionSeconds);
-	const events = (await tx.securityEvents.listRecentEventDevices(accountId, RECENT_SIGN_INS_CHECKED)).filter((event) => event.createdAt >= since && SIGN_IN_TYPES.has(event.type));
+	const events = (await tx.securityEvents.listRecentEventDevices(accountId, SIGN_IN_TYPES, RECENT_SIGN_INS_CHECKED)).filter((event) => event.createdAt >= since);
 	if (events.length === 0) {
 		const account = await tx.accounts.findAccountById(accountId);
 		return account !== null && account.createdAt < since;

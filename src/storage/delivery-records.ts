@@ -111,11 +111,12 @@ export interface SecurityEventRepository {
 	 */
 	listSecurityEvents(accountId: string, limit: number, before?: UnixMillis): Promise<SecurityEventRecord[]>;
 	/**
-	 * The devices seen among the account's latest `limit` events (newest first): each one's type,
-	 * User-Agent and instant, nothing else (the new-device check of a sign-in, `service/new-device.ts`).
-	 * @param limit - at most this many events looked at (1 to 500)
+	 * The account's latest `limit` events of the two `types` (newest first, ties by id), each one's
+	 * type, User-Agent and instant, nothing else (the new-device check of a sign-in, which looks at
+	 * sign-ins only: `service/new-device.ts`).
+	 * @param limit - at most this many (1 to 500)
 	 */
-	listRecentEventDevices(accountId: string, limit: number): Promise<SecurityEventDevice[]>;
+	listRecentEventDevices(accountId: string, types: readonly [string, string], limit: number): Promise<SecurityEventDevice[]>;
 	/**
 	 * Housekeeping (retention): deletes up to `limit` events created before `before`, oldest first,
 	 * in one statement (`DELETE ... WHERE id IN (SELECT id ... ORDER BY created_at LIMIT :limit)`,

@@ -1201,9 +1201,13 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 				expect(await store.securityEvents.listSecurityEvents(other.id, 500)).toEqual([foreign]);
 				expect(await store.securityEvents.listSecurityEvents(uid("missing"), 500)).toEqual([]);
 				const device = (event: typeof e1) => ({ type: event.type, userAgent: event.userAgent, createdAt: event.createdAt });
-				expect(await store.securityEvents.listRecentEventDevices(account.id, 500)).toEqual([e4, e3b, e3a, e2, e1].map(device));
-				expect(await store.securityEvents.listRecentEventDevices(account.id, 2)).toEqual([e4, e3b].map(device));
-				expect(await store.securityEvents.listRecentEventDevices(other.id, 500)).toEqual([device(foreign)]);
+				const types = [e1.type, "account.created"] as const;
+				expect(await store.securityEvents.listRecentEventDevices(account.id, types, 500)).toEqual([e4, e3b, e3a, e2, e1].map(device));
+				expect(await store.securityEvents.listRecentEventDevices(account.id, types, 2)).toEqual([e4, e3b].map(device));
+				expect(await store.securityEvents.listRecentEventDevices(other.id, types, 500)).toEqual([device(foreign)]);
+				// Only the two types are read: newer events of other types never push them out of the limit.
+				for (let i = 0; i < 3; i++) await store.securityEvents.insertSecurityEvent(securityEventFixture(account.id, { type: "login.password_failed", createdAt: T0 + 10 + i }));
+				expect(await store.securityEvents.listRecentEventDevices(account.id, types, 2)).toEqual([e4, e3b].map(device));
 			});
 
 			test("before pages backwards and is exclusive", async () => {

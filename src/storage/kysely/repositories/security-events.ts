@@ -12,8 +12,8 @@ const SECURITY_EVENTS_LIST_MAX = 500;
 const securityEventRows = rowMapping<SecurityEventRecord>({ id: true, accountId: true, type: true, createdAt: true, ipAddress: true, userAgent: true, details: true });
 
 /** `listRecentEventDevices`'s statement (every sign-in runs it), compiled once per dialect. */
-const RECENT_EVENT_DEVICES = prepared("security_event.recentDevices", (db, accountId: string, limit: number) =>
-	db.selectFrom("security_event").select(["type", "user_agent", "created_at"]).where("account_id", "=", accountId).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit),
+const RECENT_EVENT_DEVICES = prepared("security_event.recentDevices", (db, accountId: string, firstType: string, secondType: string, limit: number) =>
+	db.selectFrom("security_event").select(["type", "user_agent", "created_at"]).where("account_id", "=", accountId).where("type", "in", [firstType, secondType]).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit),
 );
 
 /** @throws TypeError unless `limit` is an integer from 1 to {@link SECURITY_EVENTS_LIST_MAX} */
@@ -28,9 +28,9 @@ export function createSecurityEventRepository(db: Executor, guard: Guard): Secur
 	const events = recordTable(db, guard, "security_event", securityEventRows);
 	return Object.freeze({
 		insertSecurityEvent: events.insert,
-		async listRecentEventDevices(accountId: string, limit: number): Promise<SecurityEventDevice[]> {
+		async listRecentEventDevices(accountId: string, types: readonly [string, string], limit: number): Promise<SecurityEventDevice[]> {
 			checkListLimit("listRecentEventDevices", limit);
-			const { rows } = await guard(() => RECENT_EVENT_DEVICES.execute(db, accountId, limit));
+			const { rows } = await guard(() => RECENT_EVENT_DEVICES.execute(db, accountId, types[0], types[1], limit));
 			return rows.map((row) => ({ type: row.type, userAgent: row.user_agent, createdAt: Number(row.created_at) }));
 		},
 		async listSecurityEvents(accountId: string, limit: number, before?: UnixMillis): Promise<SecurityEventRecord[]> {
