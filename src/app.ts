@@ -25,6 +25,7 @@ import { sessionPlugin } from "./http/plugins/session.js";
 import { docsPagePlugin } from "./http/openapi/docs-page.js";
 import { HEALTH_SCHEMA, READY_SCHEMA } from "./http/health-schemas.js";
 import { openapiPlugin } from "./http/openapi/document.js";
+import { lazySchemaCompilers } from "./http/lazy-schema-compilers.js";
 import { accountRoutes } from "./http/routes/accounts.js";
 import { adminRoutes } from "./http/routes/admin.js";
 import { authzRoutes } from "./http/routes/authz.js";
@@ -64,6 +65,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 		bodyLimit: config.http.bodyLimitBytes,
 		// Strict input: wrong types are errors, not coerced; unknown fields are errors, not dropped.
 		ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+		// Fastify's own compilers, each route's schemas compiled on its first request instead of at start (issue 15).
+		schemaController: { compilersFactory: lazySchemaCompilers() },
 		return503OnClosing: true,
 		// Errors before routing (a malformed URL, ...): the same body shape and stable code.
 		frameworkErrors: (error, request, reply) => {
