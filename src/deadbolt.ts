@@ -59,19 +59,17 @@ import * as signUp from "./service/sign-up.js";
 import { createPasswordHasher } from "./service/password-hasher.js";
 import { metricsClientMatcher, type MetricsEndpoint } from "./service/metrics-endpoint.js";
 import { outboxBacklog } from "./service/outbox-backlog.js";
-import { createPrometheusMetrics, type PrometheusMetrics } from "./service/prometheus-metrics.js";
+import type { PrometheusMetrics } from "./service/prometheus-metrics.js";
 import { verifyServerKeys } from "./service/server-keys.js";
-import { openPostgresStore } from "./storage/postgres.js";
 import { openSqliteStore } from "./storage/sqlite.js";
 import { LATEST_MIGRATION } from "./storage/kysely/migrate.js";
 import type { Store } from "./storage/store.js";
 import type { Deadbolt, DeadboltOverrides } from "./deadbolt/use-cases.js";
 import { resolveKeys } from "./deadbolt/keys.js";
-import { openRateLimitRedis } from "./deadbolt/rate-limit-redis.js";
 
 export type { Deadbolt, DeadboltOverrides } from "./deadbolt/use-cases.js";
 export { DEVELOPMENT_KEYS_FILE, resolveKeys } from "./deadbolt/keys.js";
-export { openRateLimitRedis, REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, REDIS_MAX_RECONNECT_DELAY_MS } from "./deadbolt/rate-limit-redis.js";
+export { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, REDIS_MAX_RECONNECT_DELAY_MS } from "./deadbolt/redis-timeouts.js";
 
 export { HOUSEKEEPING_INTERVAL_MS } from "./service/housekeeping.js";
 
@@ -84,6 +82,8 @@ export const SQLITE_FILE = "deadbolt.sqlite";
  */
 export async function openConfiguredStore(config: Config, sqlitePath: string = join(config.dataDir, SQLITE_FILE)): Promise<Store> {
 	if (config.storage.databaseUrl !== null) {
+		// pg, Kysely's PostgreSQL dialect: loaded only for PostgreSQL (issue 15).
+		const { openPostgresStore } = await import("./storage/postgres.js");
 		return openPostgresStore({ connectionString: config.storage.databaseUrl, poolSize: config.storage.postgresPoolSize });
 	}
 	return openSqliteStore({ path: sqlitePath });
@@ -112,7 +112,7 @@ export async function migrateConfiguredDatabase(config: Config): Promise<Migrati
 	const store =
 		config.storage.databaseUrl === null
 			? await openSqliteStore({ path: join(config.dataDir, SQLITE_FILE), onMigrated })
-			: await openPostgresStore({ connectionString: config.storage.databaseUrl, poolSize: 1, onMigrated });
+			: await (await import("./storage/postgres.js")).openPostgresStore({ connectionString: config.storage.databaseUrl, poolSize: 1, onMigrated });
 	await store.close();
 	return { dialect: store.dialect, applied, schema: LATEST_MIGRATION };
 }
@@ -140,7 +140,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 	});
 	// Metrics (docs/metrics.md): the outbox gauges read the store through the use case at each scrape.
 	let prometheus: PrometheusMetrics | null = null;
-	if (config.metrics.enabled) prometheus = createPrometheusMetrics({ outboxBacklog: () => outboxBacklog(deps), logger });
+	// prom-client is loaded only when metrics are on (issue 15).
+	if (config.metrics.enabled) prometheus = (await import("./service/prometheus-metrics.js")).createPrometheusMetrics({ outboxBacklog: () => outboxBacklog(deps), logger });
 	const metrics: Metrics = prometheus ?? NO_METRICS;
 	const passwords = overrides.passwords ?? createPasswordHasher(config.password.argon2, config.password.hashConcurrency, metrics);
 	const attemptQueue = createKeyedLimiter(config.lockout.maxFailures);
@@ -153,7 +154,8 @@ export async function createDeadbolt(config: Config, overrides: DeadboltOverride
 		if (overrides.store === undefined) await openedStore.close();
 		throw error;
 	}
-	const rateLimitRedis = openRateLimitRedis(config, logger);
+	// ioredis is loaded only when a Redis is configured (issue 15).
+	const rateLimitRedis = config.rateLimit.redisUrl === null ? null : (await import("./deadbolt/rate-limit-redis.js")).openRateLimitRedis(config, logger);
 	if (prometheus !== null) openedStore.observeDurations(prometheus.database);
 	const metricsEndpoint: MetricsEndpoint | null = prometheus === null ? null : Object.freeze({ allowsClient: metricsClientMatcher(config.metrics.allowedNetworks), scrape: prometheus.scrape });
 	const bind = <A extends unknown[], R>(fn: (d: ServiceDeps, ...args: A) => R) => (...args: A): R => fn(deps, ...args);

@@ -4,7 +4,8 @@
  * codes, tokens, secrets and cookies (OWASP ASVS 5.0 §16.2.5) in both.
  */
 import { pino, type DestinationStream, type Logger as PinoLogger } from "pino";
-import { PinoPretty } from "pino-pretty";
+import { createRequire } from "node:module";
+import type { PinoPretty as PinoPrettyFactory } from "pino-pretty";
 import type { Config } from "../config/schema.js";
 import { REDACT_PATHS } from "../platform/logger.js";
 
@@ -62,6 +63,8 @@ export function createProcessLogger(config: Config, destination?: DestinationStr
  * the message, synchronous so nothing is lost when the process exits after "stopping".
  */
 function prettyStream(destination: DestinationStream | undefined): DestinationStream {
+	// Loaded only for this format (a start with JSON logs does not pay for it: issue 15).
+	const { PinoPretty } = createRequire(import.meta.url)("pino-pretty") as { PinoPretty: typeof PinoPrettyFactory };
 	return PinoPretty({
 		sync: true,
 		singleLine: true,

@@ -7,12 +7,9 @@ import { redactConnectionUrl } from "../config/redact.js";
 import type { Config } from "../config/schema.js";
 import { loggableError, urlPasswords, type Logger } from "../platform/logger.js";
 
-/** How long connecting to the per-IP-limit Redis may take before the attempt counts as failed, in milliseconds. */
-export const REDIS_CONNECT_TIMEOUT_MS = 1_000;
-/** How long one Redis command (one per-IP count) may take before it counts as failed, in milliseconds. */
-export const REDIS_COMMAND_TIMEOUT_MS = 500;
-/** The longest pause between two reconnection attempts to Redis, in milliseconds (attempt n waits min(200 n, this)). */
-export const REDIS_MAX_RECONNECT_DELAY_MS = 5_000;
+import { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, REDIS_MAX_RECONNECT_DELAY_MS } from "./redis-timeouts.js";
+
+export { REDIS_COMMAND_TIMEOUT_MS, REDIS_CONNECT_TIMEOUT_MS, REDIS_MAX_RECONNECT_DELAY_MS } from "./redis-timeouts.js";
 
 /**
  * Creates the ioredis client for the per-IP limits named by `rateLimit.redisUrl`, or returns

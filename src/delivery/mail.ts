@@ -9,7 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { createTransport } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Config } from "../config/schema.js";
 import { ConfigInvalid } from "../errors.js";
 
@@ -81,32 +81,42 @@ export function createMailer(config: Config, plan: MailPlan, options: { readonly
 		date: new Date(mail.createdAt),
 		headers: { "Auto-Submitted": "auto-generated" },
 	});
+	// nodemailer is loaded, and the transport made, on the first mail (a start does not pay for it: issue 15).
+	let transport: Transporter | null = null;
+	const transportOf = async (): Promise<Transporter> => {
+		if (transport !== null) return transport;
+		const { createTransport } = await import("nodemailer");
+		transport ??=
+			plan.kind === "smtp"
+				? createTransport({
+						url: plan.smtpUrl,
+						requireTLS: config.email.requireTLS,
+						tls: { rejectUnauthorized: config.email.tlsRejectUnauthorized },
+						connectionTimeout: options.timeoutMillis,
+						greetingTimeout: options.timeoutMillis,
+						socketTimeout: options.timeoutMillis,
+					})
+				: createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+		return transport;
+	};
+	const close = (): void => transport?.close();
 	if (plan.kind === "smtp") {
-		const transport = createTransport({
-			url: plan.smtpUrl,
-			requireTLS: config.email.requireTLS,
-			tls: { rejectUnauthorized: config.email.tlsRejectUnauthorized },
-			connectionTimeout: options.timeoutMillis,
-			greetingTimeout: options.timeoutMillis,
-			socketTimeout: options.timeoutMillis,
-		});
 		return {
 			async send(mail) {
-				const info = await transport.sendMail(message(mail));
+				const info = await (await transportOf()).sendMail(message(mail));
 				return (info.response ?? "accepted").slice(0, 120);
 			},
-			close: () => transport.close(),
+			close,
 		};
 	}
-	const transport = createTransport({ streamTransport: true, buffer: true, newline: "unix" });
 	return {
 		async send(mail) {
-			const info = await transport.sendMail(message(mail));
+			const info = await (await transportOf()).sendMail(message(mail));
 			mkdirSync(plan.dir, { recursive: true, mode: 0o700 });
 			// One file per delivery id: a redelivery overwrites it instead of adding a second.
 			writeFileSync(join(plan.dir, `${mail.createdAt}-${mail.deliveryId}.eml`), info.message as Buffer, { mode: 0o600 });
 			return "written";
 		},
-		close: () => transport.close(),
+		close,
 	};
 }

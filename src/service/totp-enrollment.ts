@@ -7,7 +7,6 @@
  */
 import { endOidcGrantsOfSessions } from "./oidc-grants.js";
 import { amrAfterSecondFactor, amrWithoutSecondFactor } from "../domain/access/authentication-methods.js";
-import QRCode from "qrcode";
 import { EnrollmentInvalid, InvalidRequest, ReauthenticationRequired, TOTPAlreadyEnabled, TOTPNotEnabled, TwoFactorRequired } from "../errors.js";
 import { twoFactorDeadline } from "../domain/access/two-factor-policy.js";
 import { generateId } from "../domain/crypto/token.js";
@@ -171,6 +170,8 @@ export async function describeEnrollment(deps: ServiceDeps, account: AccountReco
 	const algorithm = credential.algorithm as OTPAlgorithm;
 	const secret = encodeBase32(key);
 	const keyURI = createKeyURI({ type: "totp", issuer: deps.config.issuer, accountName: account.email, secret: key, algorithm, digits: credential.digits, periodSeconds: credential.periodSeconds });
+	// qrcode is loaded on the first enrollment, not at start (issue 15).
+	const { default: QRCode } = await import("qrcode");
 	const qrSvg = await QRCode.toString(keyURI, { type: "svg", errorCorrectionLevel: "M", margin: 4 });
 	return {
 		secret,
