@@ -94,6 +94,6 @@ export async function purgeExpired(deps: ServiceDeps, options: HousekeepingOptio
 	const sessionsBefore = now - secondsToMillis(deps.config.session.retentionSeconds);
 	const endedSessions = await deleteInBatches(batchRows, (limit) => deps.store.sessions.deleteSessionsExpiredBefore(sessionsBefore, limit));
 	const result: HousekeepingResult = { expiredLoginChallenges, expiredSignInLinks, settledDeliveries, endedAccessTokens, endedOidcGrants, expiredOidcPayloads, expiredActivity, endedSessions };
-	if (Object.values(result).some((count) => count > 0)) deps.logger.debug({ event: "housekeeping", ...result }, "expired rows deleted");
+	if (Object.values(result).some((count) => count > 0)) deps.logger.info({ event: "housekeeping", ...result }, "expired rows deleted");
 	return result;
 }

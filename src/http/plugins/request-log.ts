@@ -83,7 +83,8 @@ async function requestLog(app: FastifyInstance): Promise<void> {
 	if (writes(app, "info") && !writes(app, "debug")) {
 		// A refused request on a quiet path still gets Fastify's "request completed" line at `info`.
 		app.addHook("onResponse", (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-			if (reply.statusCode >= 400 && isQuietPath(request.url)) request.log.info({ res: reply, responseTime: reply.elapsedTime }, "request completed");
+			// With the request (method and URL, redacted like Fastify's "incoming request"), which had no line.
+			if (reply.statusCode >= 400 && isQuietPath(request.url)) request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, "request completed");
 			done();
 		});
 	}
