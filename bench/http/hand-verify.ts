@@ -24,7 +24,7 @@ import Fastify from "fastify";
 import pg from "pg";
 import { DEFAULT_CONFIG } from "../../src/config/defaults.js";
 import { generateTOTP, verifyTOTP } from "../../src/domain/otp/totp.js";
-import { Observation } from "./observe.js";
+import { createRoundObserver } from "./observe.js";
 import type { HandVerifyItem, ReadyMessage, ServerReply, ServerRequest } from "./protocol.js";
 
 /** What the two routes need of a database. */
@@ -125,7 +125,7 @@ await app.listen({ host: "127.0.0.1", port: 0 });
 const address = app.server.address();
 if (address === null || typeof address === "string") throw new Error("no TCP address");
 
-let observation: Observation | null = null;
+const observe = createRoundObserver();
 
 async function handle(request: ServerRequest): Promise<ServerReply> {
 	switch (request.type) {
@@ -138,14 +138,8 @@ async function handle(request: ServerRequest): Promise<ServerReply> {
 			return { id: request.id, type: "hand-seeded", verifies, sessionToken, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 		}
 		case "observe-start":
-			observation = new Observation();
-			return { id: request.id, type: "observe-started" };
-		case "observe-stop": {
-			if (observation === null) throw new Error("observe-stop before observe-start");
-			const observed = observation.finish();
-			observation = null;
-			return { id: request.id, type: "observed", observation: observed };
-		}
+		case "observe-stop":
+			return observe(request);
 		default:
 			throw new Error(`${request.type} is not for the hand-written server`);
 	}

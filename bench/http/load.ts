@@ -52,7 +52,8 @@ export interface LoadSettings {
 	readonly connections: number;
 }
 
-async function runAutocannon(settings: LoadSettings, options: Omit<Options, "connections" | "pipelining" | "timeout" | "sampleInt">): Promise<Run> {
+/** Runs one autocannon load with the shared settings; counts 2xx answers and keeps every answer's latency. */
+export async function runAutocannon(settings: LoadSettings, options: Omit<Options, "connections" | "pipelining" | "timeout" | "sampleInt">): Promise<Run> {
 	const latenciesMs: number[] = [];
 	// The time from the start to the last answer. autocannon's own `duration` is only as fine as
 	// its sampling interval (it notices the end of an `amount` at the next sample: by default, the

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { LoopDelay, RoundObservation, ThreadTimes } from "./protocol.js";
+import type { LoopDelay, ObserveReply, ObserveRequest, RoundObservation, ThreadTimes } from "./protocol.js";
 
 /**
  * `monitorEventLoopDelay` resolution, ms, taken off every sample. 1 ms rather than Node's default
@@ -64,4 +64,23 @@ export class Observation {
 		const threads = this.#threads === null || end === null ? null : { mainMs: end.mainMs - this.#threads.mainMs, mainWaitMs: end.mainWaitMs - this.#threads.mainWaitMs, otherMs: end.otherMs - this.#threads.otherMs };
 		return { loop, threads, seconds };
 	}
+}
+
+/**
+ * A server process's answers to the driver's `observe-start` and `observe-stop` (one round
+ * observed at a time).
+ * @throws Error on an `observe-stop` before an `observe-start`
+ */
+export function createRoundObserver(): (request: ObserveRequest) => ObserveReply {
+	let observation: Observation | null = null;
+	return (request) => {
+		if (request.type === "observe-start") {
+			observation = new Observation();
+			return { id: request.id, type: "observe-started" };
+		}
+		if (observation === null) throw new Error("observe-stop before observe-start");
+		const observed = observation.finish();
+		observation = null;
+		return { id: request.id, type: "observed", observation: observed };
+	};
 }

@@ -47,7 +47,7 @@ import type { Argon2Parameters } from "../../src/domain/password/hash.js";
 import { createSigningKeyCache } from "../../src/service/signing-key-cache.js";
 import { createSession } from "../../src/service/sessions.js";
 import { beginTOTPEnrollment, confirmTOTPEnrollment } from "../../src/service/totp-enrollment.js";
-import { Observation } from "./observe.js";
+import { createRoundObserver } from "./observe.js";
 import { BENCH_PASSWORD, BENCH_USER_AGENT, type LoginItem, type ReadyMessage, type SecondStepItem, type ServerReply, type ServerRequest } from "./protocol.js";
 
 /** `Algorithm.Argon2id` of `@node-rs/argon2` (a const enum; see src/domain/password/hash.ts). */
@@ -158,7 +158,7 @@ async function argon2Rate(concurrency: number, durationMs: number): Promise<{ ve
 	return { verifications, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
-let observation: Observation | null = null;
+const observe = createRoundObserver();
 let profiler: Session | null = null;
 
 async function handle(request: ServerRequest): Promise<ServerReply> {
@@ -183,14 +183,8 @@ async function handle(request: ServerRequest): Promise<ServerReply> {
 			return { id: request.id, type: "argon2", ...result, concurrency, threadpoolSize: Number(process.env["UV_THREADPOOL_SIZE"] ?? 4) };
 		}
 		case "observe-start":
-			observation = new Observation();
-			return { id: request.id, type: "observe-started" };
-		case "observe-stop": {
-			if (observation === null) throw new Error("observe-stop before observe-start");
-			const observed = observation.finish();
-			observation = null;
-			return { id: request.id, type: "observed", observation: observed };
-		}
+		case "observe-stop":
+			return observe(request);
 		case "hand-seed":
 			throw new Error("hand-seed is for bench/http/hand-verify.ts");
 		case "profile-start":

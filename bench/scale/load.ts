@@ -3,8 +3,8 @@
  * bench/http/load.ts, except that each request takes the next of several header sets (the
  * measured sessions in turn), so a round reads many sessions, not one.
  */
-import autocannon, { type RequestSpec } from "autocannon";
-import type { LoadSettings, Run } from "../http/load.js";
+import type { RequestSpec } from "autocannon";
+import { runAutocannon, type LoadSettings, type Run } from "../http/load.js";
 
 /**
  * `GET url` for `seconds`, request n with `headerSets[n % headerSets.length]`.
@@ -17,20 +17,5 @@ export async function cyclingGetLoad(settings: LoadSettings, url: string, second
 		method: "GET",
 		setupRequest: (shape) => ({ ...shape, headers: { ...shape.headers, ...headerSets[next++ % headerSets.length] } }),
 	};
-	const latenciesMs: number[] = [];
-	const startedAt = performance.now();
-	let lastAnswerAt = startedAt;
-	const instance = autocannon({ url, connections: settings.connections, pipelining: 1, timeout: 30, sampleInt: 10, duration: seconds, requests: [request] });
-	instance.on("response", (_client, _status, _bytes, responseTime) => {
-		latenciesMs.push(responseTime);
-		lastAnswerAt = performance.now();
-	});
-	const result = await instance;
-	let ok = 0;
-	let failed = result.errors;
-	for (const [status, stats] of Object.entries(result.statusCodeStats)) {
-		if (status.startsWith("2")) ok += stats.count;
-		else failed += stats.count;
-	}
-	return { ok, failed, seconds: (lastAnswerAt - startedAt) / 1000, latenciesMs };
+	return runAutocannon(settings, { url, duration: seconds, requests: [request] });
 }
