@@ -164,7 +164,9 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Prom
 		database: (operation: DatabaseOperation, durationSeconds: number) => databaseChildren[operation].observe(durationSeconds),
 		scrape: async (): Promise<MetricsScrape> => {
 			await refreshOutbox();
-			return { contentType: registry.contentType, text: await registry.metrics() };
+			// prom-client writes a NaN value (the event-loop lag's mean before its first sample, right
+			// after a start) as `Nan`; the text format spells it `NaN`.
+			return { contentType: registry.contentType, text: (await registry.metrics()).replace(/ Nan$/gm, " NaN") };
 		},
 		close: () => registry.clear(),
 	});
