@@ -112,7 +112,7 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		const authenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(account.id)).length;
 		if (authenticators === 0 && twoFactorRequirementOf(deps, current, false).overdue) return { setup: await sendToRequiredSetup(deps, tx, current, context, "password") };
 		if (authenticators === 0) {
-			await recordSignIn(deps, tx, account.id, context, ["password"]);
+			await recordSignIn(deps, tx, current, context, ["password"]);
 			return { session: await createSession(deps, tx, account.id, ["password"], context), trustedDevice: null, factors: ["password"] };
 		}
 		// A trusted device of THIS account stands in for the code step (never for the password).
@@ -121,7 +121,7 @@ async function passwordStep(deps: ServiceDeps, input: { email: string; password:
 		// ends it or is seen above (the hash check).
 		if (use === null || use.kind !== "used") return { challenge: await issueLoginChallenge(deps, tx, account.id, context, authenticators), keepTrustedDevice: use?.kind === "other_account" };
 		const trustedDevice = use.device;
-		await recordSignIn(deps, tx, account.id, context, ["password", "trusted_device"]);
+		await recordSignIn(deps, tx, current, context, ["password", "trusted_device"]);
 		return { session: await createSession(deps, tx, account.id, ["password", "trusted_device"], context, { factorsProved: false }), trustedDevice, factors: ["password", "trusted_device"] };
 	});
 	if ("setup" in signedIn) return { kind: "two_factor_setup_required", setup: signedIn.setup };
@@ -305,7 +305,7 @@ async function totpStep(deps: ServiceDeps, input: { challengeToken: string; code
 			if (!(await tx.loginChallenges.consumeLoginChallenge(challenge.id, deps.clock.now()))) {
 				throw new ChallengeInvalid("ended", { reason: "consumed" });
 			}
-			await recordSignIn(deps, tx, challenge.accountId, context, [challenge.firstFactor, "totp"]);
+			await recordSignIn(deps, tx, account, context, [challenge.firstFactor, "totp"]);
 			const created = await createSession(deps, tx, challenge.accountId, [firstFactorOf(challenge), "totp"], context, { factorsProved: provedEveryFactor(challenge, account) });
 			const trustedDevice = input.rememberDevice === true ? await trustDevice(deps, tx, challenge.accountId, context) : null;
 			await settleSucceeded(tx);
@@ -367,7 +367,7 @@ async function recoveryCodeStep(deps: ServiceDeps, input: { challengeToken: stri
 			const session = await createSession(deps, tx, challenge.accountId, [firstFactorOf(challenge), "recovery_code"], context, { factorsProved: provedEveryFactor(challenge, account) });
 			const recoveryCodesLeft = await tx.recoveryCodes.countUnusedRecoveryCodes(challenge.accountId);
 			await recordSecurityEvent(deps, tx, challenge.accountId, "recovery_code.used", context, { recoveryCodesLeft });
-			await recordSignIn(deps, tx, challenge.accountId, context, [challenge.firstFactor, "recovery_code"]);
+			await recordSignIn(deps, tx, account, context, [challenge.firstFactor, "recovery_code"]);
 			await settleSucceeded(tx);
 			return { session, recoveryCodesLeft };
 		});

@@ -13,7 +13,7 @@
  * than the period (a dormant account signing in again is told to its owner) and not new otherwise
  * (an account's first sign-in: there is nothing to compare with).
  */
-import type { Repositories } from "../storage/store.js";
+import type { AccountRecord, Repositories } from "../storage/store.js";
 import { secondsToMillis, type RequestContext, type ServiceDeps } from "./deps.js";
 import { describeDevice } from "./devices.js";
 import { recordSecurityEvent } from "./security-events.js";
@@ -28,17 +28,17 @@ export const RECENT_SIGN_INS_CHECKED = 200;
  */
 const SIGN_IN_TYPES = ["login.succeeded", "account.created"] as const;
 
+/** The account that signs in, as its sign-in's transaction read it: which, and since when. */
+export type SigningInAccount = Pick<AccountRecord, "id" | "createdAt">;
+
 /**
  * Whether this sign-in's device is new to the account (see the module comment).
  * @param tx - the repositories of the sign-in's transaction
  */
-export async function isNewDevice(deps: ServiceDeps, tx: Repositories, accountId: string, context: RequestContext): Promise<boolean> {
+export async function isNewDevice(deps: ServiceDeps, tx: Repositories, account: SigningInAccount, context: RequestContext): Promise<boolean> {
 	const since = deps.clock.now() - secondsToMillis(deps.config.activity.retentionSeconds);
-	const events = (await tx.securityEvents.listRecentEventDevices(accountId, SIGN_IN_TYPES, RECENT_SIGN_INS_CHECKED)).filter((event) => event.createdAt >= since);
-	if (events.length === 0) {
-		const account = await tx.accounts.findAccountById(accountId);
-		return account !== null && account.createdAt < since;
-	}
+	const events = (await tx.securityEvents.listRecentEventDevices(account.id, SIGN_IN_TYPES, RECENT_SIGN_INS_CHECKED)).filter((event) => event.createdAt >= since);
+	if (events.length === 0) return account.createdAt < since;
 	if (events.every((event) => event.type === "account.created" && event.userAgent === null)) return false;
 	const label = describeDevice(context.userAgent).label;
 	return !events.some((event) => describeDevice(event.userAgent).label === label);
@@ -49,7 +49,7 @@ export async function isNewDevice(deps: ServiceDeps, tx: Repositories, accountId
  * sign-in's transaction; a new device's sign-in mails its owner (`alertKindOf`).
  * @param factors - what was proved, e.g. `["password", "totp"]`; one with `"trusted_device"` is never new
  */
-export async function recordSignIn(deps: ServiceDeps, tx: Repositories, accountId: string, context: RequestContext, factors: readonly string[]): Promise<void> {
-	const newDevice = !factors.includes("trusted_device") && (await isNewDevice(deps, tx, accountId, context));
-	await recordSecurityEvent(deps, tx, accountId, "login.succeeded", context, { factors, newDevice });
+export async function recordSignIn(deps: ServiceDeps, tx: Repositories, account: SigningInAccount, context: RequestContext, factors: readonly string[]): Promise<void> {
+	const newDevice = !factors.includes("trusted_device") && (await isNewDevice(deps, tx, account, context));
+	await recordSecurityEvent(deps, tx, account.id, "login.succeeded", context, { factors, newDevice });
 }

@@ -221,7 +221,7 @@ export async function confirmRequiredTOTPSetup(deps: ServiceDeps, input: { reado
 		const ended = await endAccountAccess(deps, tx, account.id, { sessions: "all", trustedDevices: true, loginChallenges: true, accessTokens: true });
 		await recordSecurityEvent(deps, tx, account.id, "totp.enabled", context, { otherSessionsRevoked: ended.sessionsRevoked, accessTokensRevoked: ended.accessTokensRevoked, required: true });
 		const firstFactor = challenge.firstFactor === "sign_in_link" ? "sign_in_link" : "password";
-		await recordSignIn(deps, tx, account.id, context, [firstFactor, "totp"]);
+		await recordSignIn(deps, tx, account, context, [firstFactor, "totp"]);
 		const session = await createSession(deps, tx, account.id, [firstFactor, "totp"], context, { factorsProved: firstFactor === "password" || account.passwordHash === null });
 		return { session, recoveryCodes };
 	});

@@ -109,19 +109,21 @@ export async function redeemSignInLink(deps: ServiceDeps, input: { token: string
 	if (link === null) throw new SignInLinkInvalid(undefined, { reason: "unknown_used_or_expired" });
 	const result = await deps.store.transaction(async (tx): Promise<BeginLoginResult> => {
 		await tx.accounts.lockAccount(link.accountId);
+		// The account as it is under the lock (its links go with it when it is deleted).
+		const account = await tx.accounts.findAccountById(link.accountId);
+		if (account === null) throw new SignInLinkInvalid(undefined, { reason: "account_gone" });
 		// Disabling consumed every link; one issued by a race is refused here too.
-		if (((await tx.accounts.findAccountById(link.accountId))?.disabledAt ?? null) !== null) throw new AccountDisabled(undefined, { reason: "disabled" });
+		if (account.disabledAt !== null) throw new AccountDisabled(undefined, { reason: "disabled" });
 		if (!(await tx.signInLinks.consumeSignInLink(link.id, deps.clock.now()))) throw new SignInLinkInvalid(undefined, { reason: "lost_race" });
 		const authenticators = (await tx.totpCredentials.listConfirmedTOTPCredentials(link.accountId)).length;
-		const linked = authenticators === 0 ? await tx.accounts.findAccountById(link.accountId) : null;
 		// Enforced 2FA past its deadline: the operator's link leads to the setup, never to a session.
-		if (linked !== null && twoFactorRequirementOf(deps, linked, false).overdue) return { kind: "two_factor_setup_required", setup: await sendToRequiredSetup(deps, tx, linked, context, "sign_in_link") };
+		if (authenticators === 0 && twoFactorRequirementOf(deps, account, false).overdue) return { kind: "two_factor_setup_required", setup: await sendToRequiredSetup(deps, tx, account, context, "sign_in_link") };
 		if (authenticators === 0) {
-			await recordSignIn(deps, tx, link.accountId, context, ["sign_in_link"]);
+			await recordSignIn(deps, tx, account, context, ["sign_in_link"]);
 			// Fresh (sudo mode) only for an account without a password, which must be able to set its
 			// first one; with a password, sensitive actions still ask for it: a link holder is not the
 			// password holder.
-			const factorsProved = linked !== null && linked.passwordHash === null;
+			const factorsProved = account.passwordHash === null;
 			return { kind: "session", session: await createSession(deps, tx, link.accountId, ["sign_in_link"], context, { factorsProved }), trustedDevice: null };
 		}
 		return { kind: "challenge", challenge: await issueLoginChallenge(deps, tx, link.accountId, context, authenticators, "sign_in_link"), keepTrustedDevice: true };

@@ -33,6 +33,12 @@ export interface PreparedStatement<Args extends readonly unknown[], Row> {
 	compile(db: Executor, ...args: Args): CompiledQuery<Row>;
 	/** Runs the statement with `args` on `db` (a Kysely instance or a transaction). */
 	execute(db: Executor, ...args: Args): Promise<QueryResult<Row>>;
+	/** Runs a SELECT. @returns its rows, in the statement's order */
+	rows(db: Executor, ...args: Args): Promise<Row[]>;
+	/** Runs a SELECT. @returns its first row, or undefined when it found none */
+	first(db: Executor, ...args: Args): Promise<Row | undefined>;
+	/** Runs an INSERT, UPDATE or DELETE. @returns how many rows it wrote (a conditional write's winner sees 1) */
+	written(db: Executor, ...args: Args): Promise<number>;
 }
 
 /**
@@ -67,10 +73,12 @@ export function prepared<Args extends readonly unknown[], Row>(name: string, bui
 		const { compiled, sources } = templateFor(db, args.length);
 		return { ...compiled, parameters: sources.map((source) => ("argument" in source ? args[source.argument] : source.constant)) };
 	}
+	const execute = (db: Executor, ...args: Args): Promise<QueryResult<Row>> => db.executeQuery(compile(db, ...args));
 	return Object.freeze({
 		compile,
-		execute(db: Executor, ...args: Args): Promise<QueryResult<Row>> {
-			return db.executeQuery(compile(db, ...args));
-		},
+		execute,
+		rows: async (db: Executor, ...args: Args) => (await execute(db, ...args)).rows,
+		first: async (db: Executor, ...args: Args) => (await execute(db, ...args)).rows[0],
+		written: async (db: Executor, ...args: Args) => Number((await execute(db, ...args)).numAffectedRows ?? 0n),
 	});
 }

@@ -5,7 +5,7 @@
  */
 import type { Insertable, Kysely, Selectable } from "kysely";
 import type { Database } from "./database.js";
-import { findFirst, type Executor, type Guard } from "./executor.js";
+import type { Executor, Guard } from "./executor.js";
 import { prepared, type PreparedStatement } from "./prepared.js";
 import type { RowMapping, RowOf } from "./rows.js";
 
@@ -44,11 +44,14 @@ export function recordTable<R, T extends IdKeyedTable>(db: Executor, guard: Guar
 			return guard(async () => {
 				const row = rows.toRow(record) as Record<string, unknown>;
 				const columns = Object.keys(row).filter((column) => row[column] !== undefined);
-				await insertStatement(table, columns).execute(db, ...columns.map((column) => row[column]));
+				await insertStatement(table, columns).written(db, ...columns.map((column) => row[column]));
 			});
 		},
 		findById(id: string): Promise<R | null> {
-			return findFirst(guard, () => ({ executeTakeFirst: async () => (await findStatement.execute(db, id)).rows[0], execute: async () => (await findStatement.execute(db, id)).rows }), (row) => rows.toRecord(row as RowOf<R>));
+			return guard(async () => {
+				const row = await findStatement.first(db, id);
+				return row === undefined ? null : rows.toRecord(row as RowOf<R>);
+			});
 		},
 	});
 }

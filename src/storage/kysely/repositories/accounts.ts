@@ -1,5 +1,5 @@
 /** Accounts; `insertAccount` and `changeEmail` rely on the unique constraint on `account.email`. */
-import { sql } from "kysely";
+import { sql, type Compilable } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { AccountRecord, AccountRepository, CodeStepGates, Store } from "../../store.js";
 import { countOf, findEvery, findFirst, wroteAny, type Executor, type Guard } from "../executor.js";
@@ -59,7 +59,7 @@ const CODE_STEP_GATES = prepared("account.codeStepGates", (db, id: string) =>
 			eb.selectFrom("auth_failure").select("auth_failure.locked_until").whereRef("auth_failure.account_id", "=", "account.id").where("auth_failure.kind", "=", sql.lit("second_factor")).as("second_factor_locked_until"),
 			eb.selectFrom("totp_credential").select((inner) => inner.fn.max("totp_credential.confirmed_at").as("newest")).whereRef("totp_credential.account_id", "=", "account.id").where("totp_credential.confirmed_at", "is not", null).as("newest_totp_confirmed_at"),
 		])
-		.where("account.id", "=", id) as unknown as import("kysely").Compilable<CodeStepGatesRow>,
+		.where("account.id", "=", id) as unknown as Compilable<CodeStepGatesRow>,
 );
 /** PostgreSQL's row lock of `lockAccount` (FOR NO KEY UPDATE), compiled once. */
 const LOCK_ACCOUNT_ROW = prepared("account.lockRow", (db, id: string) => db.selectFrom("account").select("id").where("id", "=", id).forNoKeyUpdate());
@@ -116,8 +116,8 @@ export function createAccountRepository(db: Executor, guard: Guard, dialect: Sto
 				// PostgreSQL: the lock first, then the read, in a statement of its own (a snapshot taken
 				// after the lock's holder committed). SQLite needs no row lock: its transactions are
 				// serialized by BEGIN IMMEDIATE.
-				if (dialect === "postgres" && (await LOCK_ACCOUNT_ROW.execute(db, id)).rows.length === 0) return null;
-				const row = (await CODE_STEP_GATES.execute(db, id)).rows[0];
+				if (dialect === "postgres" && (await LOCK_ACCOUNT_ROW.first(db, id)) === undefined) return null;
+				const row = await CODE_STEP_GATES.first(db, id);
 				if (row === undefined) return null;
 				const lockedUntil = row.second_factor_locked_until;
 				const newest = row.newest_totp_confirmed_at;

@@ -44,13 +44,13 @@ export function createAuthFailureRepository(db: Executor, guard: Guard): AuthFai
 	return Object.freeze({
 		findAuthFailure(accountId: string, kind: AuthFailureKind): Promise<AuthFailureRecord | null> {
 			return guard(async () => {
-				const row = (await FIND_AUTH_FAILURE.execute(db, accountId, kind)).rows[0];
+				const row = await FIND_AUTH_FAILURE.first(db, accountId, kind);
 				return row === undefined ? null : { ...authFailureRows.toRecord(row), kind: toAuthFailureKind(row.kind) };
 			});
 		},
 		reserveAuthAttempt(accountId: string, kind: AuthFailureKind, request: AttemptReservationRequest): Promise<boolean> {
 			const { now, windowStartsAt, maxAttempts, leaseExpiresAt } = request;
-			return guard(async () => countOf((await RESERVE_AUTH_ATTEMPT.execute(db, accountId, kind, now, windowStartsAt, maxAttempts, leaseExpiresAt)).numAffectedRows ?? 0n) > 0);
+			return guard(async () => (await RESERVE_AUTH_ATTEMPT.written(db, accountId, kind, now, windowStartsAt, maxAttempts, leaseExpiresAt)) > 0);
 		},
 		settleAuthAttempt(accountId: string, kind: AuthFailureKind, outcome: AttemptOutcome, now: UnixMillis, windowStartsAt: UnixMillis): Promise<number> {
 			return guard(async () => {
@@ -62,7 +62,7 @@ export function createAuthFailureRepository(db: Executor, guard: Guard): AuthFai
 				if (outcome === "succeeded") {
 					// A success forgets the failures and a lock. Usually this attempt is the only one in
 					// flight: then the row holds nothing any more and goes, in one statement.
-					if (countOf((await DELETE_SETTLED.execute(db, accountId, kind, now)).numAffectedRows ?? 0n) > 0) return 0;
+					if ((await DELETE_SETTLED.written(db, accountId, kind, now)) > 0) return 0;
 					// Other attempts in flight: the row keeps their places, without this one's.
 					await db
 						.updateTable("auth_failure")

@@ -25,11 +25,6 @@ const CONSUME = prepared("login_challenge.consume", (db, id: string, now: UnixMi
 	db.updateTable("login_challenge").set({ consumed_at: now }).where("id", "=", id).where("consumed_at", "is", null).where("expires_at", ">", now),
 );
 
-/** Whether a write touched a row. */
-function touched(result: { readonly numAffectedRows?: bigint }): boolean {
-	return (result.numAffectedRows ?? 0n) > 0n;
-}
-
 /** The login challenge repository over `db`. */
 export function createLoginChallengeRepository(db: Executor, guard: Guard): LoginChallengeRepository {
 	const challenges = recordTable(db, guard, "login_challenge", loginChallengeRows);
@@ -37,10 +32,10 @@ export function createLoginChallengeRepository(db: Executor, guard: Guard): Logi
 		insertLoginChallenge: challenges.insert,
 		findLoginChallenge: challenges.findById,
 		reserveLoginChallengeAttempt(id: string, now: UnixMillis): Promise<boolean> {
-			return guard(async () => touched(await RESERVE_ATTEMPT.execute(db, id, now)));
+			return guard(async () => (await RESERVE_ATTEMPT.written(db, id, now)) > 0);
 		},
 		consumeLoginChallenge(id: string, now: UnixMillis): Promise<boolean> {
-			return guard(async () => touched(await CONSUME.execute(db, id, now)));
+			return guard(async () => (await CONSUME.written(db, id, now)) > 0);
 		},
 		consumeAccountLoginChallenges(accountId: string, now: UnixMillis): Promise<number> {
 			return countWritten(guard, () => db.updateTable("login_challenge").set({ consumed_at: now }).where("account_id", "=", accountId).where("consumed_at", "is", null));

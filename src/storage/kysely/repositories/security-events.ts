@@ -30,7 +30,7 @@ export function createSecurityEventRepository(db: Executor, guard: Guard): Secur
 		insertSecurityEvent: events.insert,
 		async listRecentEventDevices(accountId: string, types: readonly [string, string], limit: number): Promise<SecurityEventDevice[]> {
 			checkListLimit("listRecentEventDevices", limit);
-			const { rows } = await guard(() => RECENT_EVENT_DEVICES.execute(db, accountId, types[0], types[1], limit));
+			const rows = await guard(() => RECENT_EVENT_DEVICES.rows(db, accountId, types[0], types[1], limit));
 			return rows.map((row) => ({ type: row.type, userAgent: row.user_agent, createdAt: Number(row.created_at) }));
 		},
 		async listSecurityEvents(accountId: string, limit: number, before?: UnixMillis): Promise<SecurityEventRecord[]> {

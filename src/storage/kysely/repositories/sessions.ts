@@ -1,9 +1,10 @@
 /** Sessions: active means `revoked_at` null and `expires_at` after now. */
-import { type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
+import { type Compilable, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
 import type { UnixMillis } from "../../../platform/clock.js";
 import type { SessionAppRecord, SessionRecord, SessionRepository, SessionWithAccountRecord } from "../../store.js";
 import type { Database } from "../database.js";
 import { checkDeleteBatch, countWritten, findEvery, wroteAny, type Executor, type Guard } from "../executor.js";
+import { prepared } from "../prepared.js";
 import { recordTable } from "../record-table.js";
 import { rowMapping, type RowOf } from "../rows.js";
 import { accountRows } from "./accounts.js";
@@ -50,6 +51,32 @@ function sessionWithAccountOf(row: RowOf<SessionRecord> & JoinedAccountColumns):
 	return { session, account, twoFactorEnabled: row.two_factor_enabled === true || Number(row.two_factor_enabled) === 1 };
 }
 
+/**
+ * The joined read of `findSessionWithAccount`, compiled once per dialect (`prepared.ts`): it runs
+ * before every request of every protected app, and building and compiling it through Kysely each
+ * time cost more than SQLite running it. LEFT JOIN: a session whose account is gone still reads
+ * (the caller refuses it as such).
+ */
+const SESSION_WITH_ACCOUNT = prepared("session.findWithAccount", (db, id: string) =>
+	db
+		.selectFrom("session")
+		.leftJoin("account", "account.id", "session.account_id")
+		.selectAll("session")
+		.select([
+			"account.id as account__id",
+			"account.email as account__email",
+			"account.password_hash as account__password_hash",
+			"account.created_at as account__created_at",
+			"account.updated_at as account__updated_at",
+			"account.email_verified_at as account__email_verified_at",
+			"account.groups as account__groups",
+			"account.second_factor_mail_confirmed_at as account__second_factor_mail_confirmed_at",
+			"account.disabled_at as account__disabled_at",
+		])
+		.select((eb) => eb.exists(eb.selectFrom("totp_credential").select("totp_credential.id").whereRef("totp_credential.account_id", "=", "session.account_id").where("totp_credential.confirmed_at", "is not", null)).as("two_factor_enabled"))
+		.where("session.id", "=", id) as unknown as Compilable<RowOf<SessionRecord> & JoinedAccountColumns>,
+);
+
 /** The session repository over `db`. */
 export function createSessionRepository(db: Executor, guard: Guard): SessionRepository {
 	/** An UPDATE of the session `id` while it is not revoked (expiry is the caller's business). */
@@ -57,45 +84,12 @@ export function createSessionRepository(db: Executor, guard: Guard): SessionRepo
 		return db.updateTable("session").where("id", "=", id).where("revoked_at", "is", null);
 	}
 	const sessions = recordTable(db, guard, "session", sessionRows);
-	/**
-	 * The joined read of `findSessionWithAccount`, built and compiled on first use and then only
-	 * given its one parameter: it runs before every request of every protected app, and building and
-	 * compiling it through Kysely each time cost more than SQLite running it. LEFT JOIN: a session
-	 * whose account is gone still reads (the caller refuses it as such).
-	 */
-	let compiledSessionWithAccount: CompiledQuery<RowOf<SessionRecord> & JoinedAccountColumns> | undefined;
-	function sessionWithAccountQuery(id: string): CompiledQuery<RowOf<SessionRecord> & JoinedAccountColumns> {
-		if (compiledSessionWithAccount === undefined) {
-			const compiled = db
-				.selectFrom("session")
-				.leftJoin("account", "account.id", "session.account_id")
-				.selectAll("session")
-				.select([
-					"account.id as account__id",
-					"account.email as account__email",
-					"account.password_hash as account__password_hash",
-					"account.created_at as account__created_at",
-					"account.updated_at as account__updated_at",
-					"account.email_verified_at as account__email_verified_at",
-					"account.groups as account__groups",
-					"account.second_factor_mail_confirmed_at as account__second_factor_mail_confirmed_at",
-					"account.disabled_at as account__disabled_at",
-				])
-				.select((eb) => eb.exists(eb.selectFrom("totp_credential").select("totp_credential.id").whereRef("totp_credential.account_id", "=", "session.account_id").where("totp_credential.confirmed_at", "is not", null)).as("two_factor_enabled"))
-				.where("session.id", "=", id)
-				.compile();
-			// The id must be its only parameter, since only the parameters change from call to call.
-			if (compiled.parameters.length !== 1 || compiled.parameters[0] !== id) throw new Error("findSessionWithAccount: the compiled query must have the session id as its only parameter");
-			compiledSessionWithAccount = compiled;
-		}
-		return { ...compiledSessionWithAccount, parameters: [id] };
-	}
 	return Object.freeze({
 		insertSession: sessions.insert,
 		findSession: sessions.findById,
 		findSessionWithAccount(id: string): Promise<SessionWithAccountRecord | null> {
 			return guard(async () => {
-				const row = (await db.executeQuery(sessionWithAccountQuery(id))).rows[0];
+				const row = await SESSION_WITH_ACCOUNT.first(db, id);
 				return row === undefined ? null : sessionWithAccountOf(row);
 			});
 		},

@@ -45,15 +45,15 @@ const FIND_NEWEST = {
 export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTPCredentialRepository {
 	/** The account's newest credential in one state: confirmed (latest confirmation) or pending (latest creation). */
 	async function findNewest(accountId: string, state: "confirmed" | "pending"): Promise<TOTPCredentialRecord | null> {
-		const { rows } = await guard(() => FIND_NEWEST[state].execute(db, accountId));
-		return rows[0] === undefined ? null : totpCredentialRows.toRecord(rows[0]);
+		const row = await guard(() => FIND_NEWEST[state].first(db, accountId));
+		return row === undefined ? null : totpCredentialRows.toRecord(row);
 	}
 	return Object.freeze({
 		findConfirmedTOTPCredential(accountId: string): Promise<TOTPCredentialRecord | null> {
 			return findNewest(accountId, "confirmed");
 		},
 		async listConfirmedTOTPCredentials(accountId: string): Promise<readonly TOTPCredentialRecord[]> {
-			const { rows } = await guard(() => LIST_CONFIRMED.execute(db, accountId));
+			const rows = await guard(() => LIST_CONFIRMED.rows(db, accountId));
 			return rows.map(totpCredentialRows.toRecord);
 		},
 		findPendingTOTPCredential(accountId: string): Promise<TOTPCredentialRecord | null> {
@@ -102,9 +102,8 @@ export function createTOTPCredentialRepository(db: Executor, guard: Guard): TOTP
 		advanceTOTPStep(credential: Pick<TOTPCredentialRecord, "id" | "accountId" | "periodSeconds">, step: number, now: UnixMillis): Promise<boolean> {
 			return guard(() =>
 				inTransaction(db, async (trx) => {
-					const advanced = await ADVANCE_REPLAY_RECORD.execute(trx, credential.accountId, stepEndMs(step, credential.periodSeconds), step * credential.periodSeconds * 1000, credential.id);
-					if ((advanced.numAffectedRows ?? 0n) === 0n) return false;
-					await MARK_USED.execute(trx, credential.id, step, now);
+					if ((await ADVANCE_REPLAY_RECORD.written(trx, credential.accountId, stepEndMs(step, credential.periodSeconds), step * credential.periodSeconds * 1000, credential.id)) === 0) return false;
+					await MARK_USED.written(trx, credential.id, step, now);
 					return true;
 				}),
 			);
