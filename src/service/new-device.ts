@@ -39,9 +39,12 @@ export async function isNewDevice(deps: ServiceDeps, tx: Repositories, account: 
 	const since = deps.clock.now() - secondsToMillis(deps.config.activity.retentionSeconds);
 	const events = (await tx.securityEvents.listRecentEventDevices(account.id, SIGN_IN_TYPES, RECENT_SIGN_INS_CHECKED)).filter((event) => event.createdAt >= since);
 	if (events.length === 0) return account.createdAt < since;
-	if (events.every((event) => event.type === "account.created" && event.userAgent === null)) return false;
+	// An account created without a User-Agent (operator, admin API) names no device: it is not
+	// compared, else a sign-in that sends none ("Unknown device") would match it and never be new.
+	const devices = events.filter((event) => !(event.type === "account.created" && event.userAgent === null));
+	if (devices.length === 0) return false;
 	const label = describeDevice(context.userAgent).label;
-	return !events.some((event) => describeDevice(event.userAgent).label === label);
+	return !devices.some((event) => describeDevice(event.userAgent).label === label);
 }
 
 /**

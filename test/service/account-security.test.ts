@@ -218,6 +218,15 @@ for (const backend of await testBackends()) {
 				for (const secret of [PASSWORD, "wrong password!", "000000", user.secret, token, ...user.recoveryCodes]) expect(text).not.toContain(secret);
 			});
 
+			it("a sign-in that sends no User-Agent is new after one that did, on an account created without one (its creation names no device)", async () => {
+				const user = await signUp(t);
+				const firefox = { ipAddress: "192.0.2.1", userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" };
+				await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }, firefox);
+				await t.deadbolt.beginLogin({ email: user.email, password: PASSWORD }, { ipAddress: "198.51.100.9", userAgent: null });
+				const flags = (await t.deadbolt.listSecurityEvents(user.account.id)).filter((e) => e.type === "login.succeeded").map((e) => e.details["newDevice"]);
+				expect(flags, "newest first").toEqual([true, false]);
+			});
+
 			it("another account's events are not listed", async () => {
 				const alice = await signUp(t);
 				const bob = await signUp(t);
