@@ -9,7 +9,7 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type RouteOptions } from "fastify";
 import type { Deadbolt } from "./deadbolt.js";
 import { PATHS } from "./dashboard/layout.js";
 import { dashboardBrowserNotFound, dashboardRoutes } from "./dashboard/routes.js";
@@ -20,7 +20,7 @@ import { errorHandlerPlugin, STORAGE_RETRY_AFTER_SECONDS } from "./http/plugins/
 import { securityHeadersPlugin, securityHeaderValues } from "./http/plugins/security-headers.js";
 import { notFoundPlugin } from "./http/plugins/not-found.js";
 import { credentialRateLimitPlugin } from "./http/plugins/rate-limit.js";
-import { isQuietPath, requestLogPlugin } from "./http/plugins/request-log.js";
+import { QuietPathLogController, requestLogPlugin } from "./http/plugins/request-log.js";
 import { sessionPlugin } from "./http/plugins/session.js";
 import { docsPagePlugin } from "./http/openapi/docs-page.js";
 import { HEALTH_SCHEMA, READY_SCHEMA } from "./http/health-schemas.js";
@@ -58,9 +58,8 @@ export async function buildApp(deadbolt: Deadbolt, options: BuildAppOptions = {}
 	const headers = securityHeaderValues(isHttpsDeployment(config), deadbolt.returnTargetSources());
 	const app = Fastify({
 		...(options.loggerInstance === undefined ? { logger: false } : { loggerInstance: options.loggerInstance }),
-		// Fastify's two `info` lines a request, except on the checks that run before every request of a protected app
-		// (through logController: the top-level disableRequestLogging option prints a deprecation warning at each start).
-		logController: new LogController({ disableRequestLogging: (request: { readonly url?: string }) => isQuietPath(request.url) }),
+		// Fastify's two `info` lines a request, except on the checks that run before every request of a protected app.
+		logController: new QuietPathLogController(),
 		trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
 		bodyLimit: config.http.bodyLimitBytes,
 		// Strict input: wrong types are errors, not coerced; unknown fields are errors, not dropped.

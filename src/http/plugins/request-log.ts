@@ -11,7 +11,7 @@
  *
  * No header, body, query or parameter value is logged here (OWASP ASVS 5.0 §16.2.5).
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
 /** The error code a failed request was answered with, once known (see {@link recordOutcome}). */
@@ -46,11 +46,11 @@ function roundMs(milliseconds: number): number {
 }
 
 /**
- * The paths whose two `info` lines Fastify does not write (`disableRequestLogging`): the checks
+ * The paths whose two `info` lines Fastify does not write ({@link QuietPathLogController}): the checks
  * that run before every request of every protected app (forward-auth, the session check
  * integrators' backends call, the health check). At their rate the lines would be most of the log
  * and a sizeable share of each check's CPU (docs/performance.md). A refused request there still
- * gets the "request completed" line at `info` (below), a forward-auth refusal also its decision's
+ * gets the "request completed" line at `info`, a forward-auth refusal also its decision's
  * line, an allowed check a `debug` line, and `log.level=debug` writes the request detail line for
  * every request, these included.
  */
@@ -61,11 +61,32 @@ export function isQuietPath(url: string | undefined): boolean {
 	return path.startsWith("/api/v1/authz/") || path === "/api/v1/session" || path === "/healthz";
 }
 
+/**
+ * Fastify's request lines (its `logController` option), quiet on the paths of {@link isQuietPath}
+ * where a request succeeds: no "incoming request", and "request completed" only for a refused
+ * request (status 400 and above), then with the request (method and URL, redacted like the
+ * "incoming request" line it did not have). Every other line Fastify writes (errors, a failed
+ * serializer, a broken stream) is written for these paths too.
+ */
+export class QuietPathLogController extends LogController {
+	override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+		if (!isQuietPath(request.url)) super.incomingRequest(request, reply, metadata);
+	}
+
+	override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+		if (error != null || !isQuietPath(request.url)) {
+			super.requestCompleted(error, request, reply, metadata);
+			return;
+		}
+		if (reply.statusCode >= 400) reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, "request completed");
+	}
+}
+
 /** pino's numeric levels. */
 const LEVEL_VALUES: Readonly<Record<string, number>> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
 
 /** Whether the app's logger writes lines of `level` (a logger without one, or `silent`, writes none). */
-function writes(app: FastifyInstance, level: "trace" | "debug" | "info"): boolean {
+function writes(app: FastifyInstance, level: "trace" | "debug"): boolean {
 	const configured = LEVEL_VALUES[app.log.level];
 	return configured !== undefined && configured <= (LEVEL_VALUES[level] as number);
 }
@@ -78,14 +99,6 @@ async function requestLog(app: FastifyInstance): Promise<void> {
 		});
 		app.addHook("preHandler", async (request: FastifyRequest, reply: FastifyReply) => {
 			request.log.trace({ event: "http.handler_started", method: request.method, route: routeOf(request), elapsedMs: roundMs(reply.elapsedTime) }, "handler started");
-		});
-	}
-	if (writes(app, "info") && !writes(app, "debug")) {
-		// A refused request on a quiet path still gets Fastify's "request completed" line at `info`.
-		app.addHook("onResponse", (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-			// With the request (method and URL, redacted like Fastify's "incoming request"), which had no line.
-			if (reply.statusCode >= 400 && isQuietPath(request.url)) request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, "request completed");
-			done();
 		});
 	}
 	if (!writes(app, "debug")) return;
